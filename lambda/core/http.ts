@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// Transport-neutral request and response: what the Lambda and node:http edges translate to and from.
+
+/** One HTTP request as the core sees it. Header names are lower-case; the body is fully read. */
+export interface HttpRequest {
+  method: string;
+  /** Path without the API Gateway stage prefix and without the query string, e.g. `/write`. */
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+  /** Wall-clock time (ms since epoch) by which a response must be sent, e.g. the Lambda deadline. */
+  deadlineMs?: number;
+}
+
+/** One HTTP response. Header names are lower-case. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+}
+
+/** Answers one request; never throws (errors become responses). */
+export type RequestHandler = (request: HttpRequest) => Promise<HttpResponse>;

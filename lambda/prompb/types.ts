@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Plain TypeScript shapes of the Prometheus remote-write 1.0 and remote-read messages
+// (proto/remote.proto, proto/types.proto). No behaviour lives here.
+
+export interface Label {
+  name: string;
+  value: string;
+}
+
+export interface Sample {
+  /** float64, any bit pattern (NaN payloads such as the staleness marker are preserved). */
+  value: number;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+}
+
+export interface TimeSeries {
+  labels: Label[];
+  samples: Sample[];
+}
+
+/** prometheus.WriteRequest; metadata, exemplars and histograms are skipped by the decoder. */
+export interface WriteRequest {
+  timeseries: TimeSeries[];
+}
+
+export const MatcherType = { EQ: 0, NEQ: 1, RE: 2, NRE: 3 } as const;
+export type MatcherType = (typeof MatcherType)[keyof typeof MatcherType];
+
+export interface LabelMatcher {
+  type: MatcherType;
+  name: string;
+  value: string;
+}
+
+export interface ReadHints {
+  stepMs: number;
+  func: string;
+  startMs: number;
+  endMs: number;
+  grouping: string[];
+  by: boolean;
+  rangeMs: number;
+}
+
+export interface Query {
+  startTimestampMs: number;
+  endTimestampMs: number;
+  matchers: LabelMatcher[];
+  hints?: ReadHints;
+}
+
+export const ResponseType = { SAMPLES: 0, STREAMED_XOR_CHUNKS: 1 } as const;
+export type ResponseType = (typeof ResponseType)[keyof typeof ResponseType];
+
+export interface ReadRequest {
+  queries: Query[];
+  acceptedResponseTypes: ResponseType[];
+}
+
+export interface QueryResult {
+  timeseries: TimeSeries[];
+}
+
+export interface ReadResponse {
+  results: QueryResult[];
+}
