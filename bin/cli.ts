@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// The command line: `timestream-prometheus-connector [flags]` runs the standalone server against
+// Amazon Timestream (or any Timestream-API endpoint); `--local` runs it on the embedded store;
+// `local-store` runs only the embedded store.
+
+import { readFileSync } from 'node:fs';
+import { parseCommandLine } from '../lambda/config/command';
+import { ConfigError, type Config, type LocalConfig } from '../lambda/config/load';
+import { createConnector } from '../lambda/core/connector';
+import { clientSettingsFrom, connectorOptionsFrom } from '../lambda/entrypoints/runtime';
+import { startServer } from '../lambda/entrypoints/server';
+import { startLocalStore, type LocalStore } from '../lambda/local-store';
+import { createLogger, type Logger } from '../lambda/observability/logger';
+import { createPromMetrics } from '../lambda/observability/metrics';
+import { ClientCache } from '../lambda/timestream/clients';
+
+/** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
+const LOCAL_TABLE_SETTINGS = {
+  memoryStoreRetentionHours: 8766,
+  magneticStoreRetentionDays: 73000,
+  enableMagneticStoreWrites: true,
+};
+
+async function main(): Promise<void> {
+  const { command, config } = parseCommandLine(process.argv.slice(2), process.env);
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    enabled: config.enableLogging,
+  });
+  if (command === 'local-store') {
+    const store = await openStore(config, logger);
+    logger.info({ endpoint: store.endpoint }, 'embedded Timestream-compatible store ready');
+    process.stdout.write(
+      `Embedded Timestream store listening on ${store.endpoint}\n${cliHint(store.endpoint, config)}\n`,
+    );
+    onSignals(async () => store.close());
+    return;
+  }
+
+  let store: LocalStore | undefined;
+  if (config.local !== undefined) {
+    store = await openStore(config, logger);
+    await store.ensureTable(config.defaultDatabase, config.defaultTable, LOCAL_TABLE_SETTINGS);
+  }
+  const metrics = createPromMetrics();
+  const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint));
+  const shutdownController = new AbortController();
+  const connector = createConnector({
+    options: connectorOptionsFrom(config),
+    clients,
+    logger,
+    metrics,
+    shutdownSignal: shutdownController.signal,
+  });
+  const server = await startServer({
+    host: config.listen.host,
+    port: config.listen.port,
+    tls:
+      config.tls === undefined
+        ? undefined
+        : { cert: readFileSync(config.tls.certificateFile), key: readFileSync(config.tls.keyFile) },
+    telemetryPath: config.telemetryPath,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    handler: connector,
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+    logger,
+    shutdownController,
+  });
+  logger.info(
+    {
+      url: server.url,
+      database: config.defaultDatabase,
+      table: config.defaultTable,
+      local: store !== undefined,
+    },
+    'connector listening',
+  );
+  if (store !== undefined) process.stdout.write(localBanner(server.url, store.endpoint, config));
+  onSignals(async () => {
+    logger.info({}, 'shutting down: finishing in-flight requests');
+    await server.close();
+    clients.destroy();
+    await store?.close();
+  });
+}
+
+async function openStore(config: Config, logger: Logger): Promise<LocalStore> {
+  const local = config.local as LocalConfig;
+  return startLocalStore({
+    dataDir: local.dataDir,
+    host: local.listen.host === '' ? '127.0.0.1' : local.listen.host,
+    port: local.listen.port,
+    region: config.region,
+    pageSize: local.pageSize,
+    credentials: local.credentialsFile === undefined ? undefined : readCredentialsFile(local.credentialsFile),
+    faults: {
+      latencyMs: local.faultLatencyMs,
+      throttleRate: local.faultThrottleRate,
+      internalErrorRate: local.faultInternalErrorRate,
+      seed: local.faultSeed,
+    },
+    log: (line) => logger.debug(line, 'local store'),
+  });
+}
+
+/** Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). */
+function readCredentialsFile(path: string): { accessKeyId: string; secretAccessKey: string }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const colon = line.indexOf(':');
+      if (colon <= 0)
+        throw new ConfigError([
+          `--local.credentials: ${path}: every line must be access-key-id:secret-access-key`,
+        ]);
+      return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
+    });
+}
+
+function cliHint(storeEndpoint: string, config: Config): string {
+  return [
+    'Look at the data with the AWS CLI (any key pair works unless --local.credentials is set):',
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-query query --region ${config.region} \\`,
+    `    --endpoint-url ${storeEndpoint} --query-string 'SELECT count() FROM "${config.defaultDatabase}"."${config.defaultTable}"'`,
+  ].join('\n');
+}
+
+function localBanner(connectorUrl: string, storeEndpoint: string, config: Config): string {
+  return `
+timestream-prometheus-connector is ready on ${connectorUrl} (embedded store at ${storeEndpoint}, data in ${config.local?.dataDir}).
+
+Add this to prometheus.yml (basic auth carries an access key id and secret; the embedded store accepts any pair):
+
+remote_write:
+  - url: ${connectorUrl}/write
+    basic_auth:
+      username: local
+      password: local
+remote_read:
+  - url: ${connectorUrl}/read
+    basic_auth:
+      username: local
+      password: local
+    read_recent: true
+
+${cliHint(storeEndpoint, config)}
+`;
+}
+
+function onSignals(shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown after ${signal} failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

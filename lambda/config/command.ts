@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command line, built with commander from SETTINGS: `timestream-prometheus-connector [options]` serves,
+// `local-store` runs only the embedded store. Also renders the README's settings table from the same source.
+
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
+import { SETTINGS, type Setting } from './settings';
+
+/** Name of the executable, as `--help` shows it. */
+export const PROGRAM_NAME = 'timestream-prometheus-connector';
+
+/** What the process was asked to do and with which configuration. */
+export interface ParsedCommandLine {
+  command: 'serve' | 'local-store';
+  config: Config;
+}
+
+/** Where `--help` goes and how the process ends after it (injectable for tests). */
+export interface CommandLineIo {
+  writeOut?: (text: string) => void;
+  /** Called with 0 after help was printed. @default process.exit */
+  exit?: (code: number) => never;
+}
+
+/**
+ * Parses the user arguments (`process.argv.slice(2)`) and builds the Config.
+ *
+ * `env` supplies environment variables (flags win over them). `--help` prints to stdout and exits 0
+ * through commander. Unknown options and bad values throw one ConfigError (exit code 2) for the
+ * caller to print; nothing is written to stderr here.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+  io: CommandLineIo = {},
+): ParsedCommandLine {
+  const chosen: { command: ParsedCommandLine['command'] } = { command: 'serve' };
+  const program = buildProgram(io);
+  program.action(() => {
+    chosen.command = 'serve';
+  });
+  program.commands[0].action(() => {
+    chosen.command = 'local-store';
+  });
+  try {
+    program.parse(withExplicitBooleans(argv), { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new ConfigError([e.message.replace(/^error: /, '')]);
+    throw e;
+  }
+  const flags: Record<string, string | boolean | undefined> = {};
+  const values = program.opts();
+  for (const option of program.options) {
+    const flag = (option.long ?? '').replace(/^--/, '');
+    flags[flag] = values[option.attributeName()] as string | boolean | undefined;
+  }
+  if (chosen.command === 'local-store') flags.local = true;
+  return { command: chosen.command, config: loadConfig({ flags: flags as RawFlags, env, mode: 'server' }) };
+}
+
+/** Builds the commander program (with its `local-store` subcommand) from SETTINGS; exported for `--help` tests. */
+export function buildProgram(io: CommandLineIo = {}): Command {
+  const program = new Command(PROGRAM_NAME)
+    .description(
+      'Prometheus remote-storage connector for Amazon Timestream: serves POST /write and POST /read.',
+    )
+    .helpOption('-h, --help', 'Show this help and exit.')
+    .configureHelp({ showGlobalOptions: true, helpWidth: 110 })
+    .allowExcessArguments(false);
+  for (const s of SETTINGS as readonly Setting[]) program.addOption(toOption(s));
+  program
+    .command('local-store')
+    .description(
+      'Run only the embedded Timestream-compatible store (uses the --local.*, --log.*, --enable-logging and --region options).',
+    )
+    .allowExcessArguments(false);
+  for (const cmd of [program, ...program.commands]) {
+    cmd.configureOutput({
+      writeOut: io.writeOut ?? ((text) => process.stdout.write(text)),
+      // NOTE: errors become a ConfigError; the CLI prints it once, with the exit code 2.
+      outputError: () => undefined,
+    });
+    cmd.exitOverride((err) => {
+      if (err.exitCode === 0) (io.exit ?? ((code: number) => process.exit(code)))(0);
+      throw err;
+    });
+  }
+  return program;
+}
+
+function toOption(s: Setting): Option {
+  return new Option(`--${s.flag} ${s.parser.placeholder}`, describe(s));
+}
+
+function describe(s: Setting): string {
+  const parts = [s.help];
+  if (s.parser.placeholder === '[bool]') parts.push('A bare flag means true.');
+  if (s.env !== undefined) parts.push(`[env: ${[s.env, ...(s.envFallback ?? [])].join(', then ')}]`);
+  parts.push(`(default: ${describeDefault(s)})`);
+  return parts.join(' ');
+}
+
+/** Describes a setting's default in words, including the Lambda and local-mode variants. */
+export function describeDefault(s: Setting, markdown = false): string {
+  const fmt = (value: unknown) => {
+    const text = (s.parser.format as (v: unknown) => string)(value);
+    return markdown ? `\`${text}\`` : text;
+  };
+  const base =
+    s.default === undefined ? (s.required ? 'required' : (s.unsetMeans ?? 'unset')) : fmt(s.default);
+  const variants: string[] = [];
+  if (s.modeDefaults?.lambda !== undefined) variants.push(`${fmt(s.modeDefaults.lambda)} on Lambda`);
+  if (s.modeDefaults?.local !== undefined)
+    variants.push(`${fmt(s.modeDefaults.local)} with ${markdown ? '`--local`' : '--local'}`);
+  return variants.length === 0 ? base : `${base}; ${variants.join('; ')}`;
+}
+
+/**
+ * Rewrites a bare boolean flag (`--fail-on-long-label`) to `--fail-on-long-label=true`, as Go's flag
+ * package reads it, so a following argument (`local-store`) is never taken as its value.
+ */
+function withExplicitBooleans(argv: readonly string[]): string[] {
+  const booleans = new Set(
+    SETTINGS.filter((s) => s.parser.placeholder === '[bool]').map((s) => `--${s.flag}`),
+  );
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => ((end === -1 || i < end) && booleans.has(arg) ? `${arg}=true` : arg));
+}
+
+/** Renders the markdown table of every option (flag, Lambda env, default, description) for README.md. */
+export function renderSettingsTable(): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const rows = (SETTINGS as readonly Setting[]).map((s) => {
+    const env =
+      s.env === undefined ? '–' : [s.env, ...(s.envFallback ?? [])].map((e) => `\`${e}\``).join(', else ');
+    return `| \`--${s.flag}\` | ${env} | ${escape(describeDefault(s, true))} | ${escape(s.help)} |`;
+  });
+  return (
+    ['| flag | Lambda env | default | description |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n'
+  );
+}

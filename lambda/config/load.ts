@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// Resolves every option of SETTINGS from flags, then environment, then default, into one frozen Config.
+// All bad options are collected and thrown together as one ConfigError; nothing falls back silently.
+
+import { InvalidValueError, type ListenAddress } from './parsers';
+import { SETTINGS, type AnySetting, type Setting, type SettingValues } from './settings';
+
+/** How the process runs: the standalone server (and local mode) or the Lambda function. */
+export type Mode = 'server' | 'lambda';
+
+/** Options of the embedded store; present only with `--local` or the `local-store` command. */
+export interface LocalConfig {
+  /** @default './data' */
+  readonly dataDir: string;
+  /** @default 127.0.0.1:9202 */
+  readonly listen: ListenAddress;
+  /** Rows per Query page when the client sends no MaxRows. @default 1000 */
+  readonly pageSize: number;
+  /** File of `access-key-id:secret` lines; when set, SigV4 signatures are verified. */
+  readonly credentialsFile: string | undefined;
+  /** @default 0 */
+  readonly faultLatencyMs: number;
+  /** @default 0 */
+  readonly faultThrottleRate: number;
+  /** @default 0 */
+  readonly faultInternalErrorRate: number;
+  /** @default 1 */
+  readonly faultSeed: number;
+}
+
+/** Request and response size limits; each breach is answered 413 (or 400) naming the limit. */
+export interface Limits {
+  /** @default 32 MiB */
+  readonly maxBodyBytes: number;
+  /** @default 64 MiB */
+  readonly maxDecodedBytes: number;
+  /** @default 100000 */
+  readonly maxSeriesPerRequest: number;
+  /** @default 1000000 */
+  readonly maxSamplesPerRequest: number;
+  /** @default 512 */
+  readonly maxLabelsPerSeries: number;
+  /** 0 = unlimited. @default 0 on the server, LAMBDA_MAX_RESPONSE_BYTES (4 MiB) on Lambda */
+  readonly maxResponseBytes: number;
+}
+
+/** The connector's whole configuration, frozen. Field defaults are those of SETTINGS. */
+export interface Config {
+  readonly mode: Mode;
+  /** Required outside local mode. @default 'PrometheusDatabase' in local mode */
+  readonly defaultDatabase: string;
+  /** Required outside local mode. @default 'PrometheusMetricsTable' in local mode */
+  readonly defaultTable: string;
+  /** @default `region` env, else `AWS_REGION`, else 'us-east-1' */
+  readonly region: string;
+  /** @default :9201 (all interfaces) */
+  readonly listen: ListenAddress;
+  /** @default '/metrics' */
+  readonly telemetryPath: string;
+  /** PEM files; undefined = plain HTTP. */
+  readonly tls: { readonly certificateFile: string; readonly keyFile: string } | undefined;
+  /** When false only errors are logged. @default true */
+  readonly enableLogging: boolean;
+  /** @default 'info' */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** @default 'json' on Lambda, 'logfmt' on the server */
+  readonly logFormat: 'json' | 'logfmt';
+  /** @default 3 */
+  readonly maxReadRetries: number;
+  /** @default 10 */
+  readonly maxWriteRetries: number;
+  /** @default false */
+  readonly failOnLongLabel: boolean;
+  /** @default false */
+  readonly failOnInvalidSampleValue: boolean;
+  /** @default false */
+  readonly enableSigv4Auth: boolean;
+  /** undefined = SDK default endpoint. */
+  readonly queryBaseEndpoint: string | undefined;
+  /** undefined = SDK default endpoint. */
+  readonly writeBaseEndpoint: string | undefined;
+  /** @default 16 */
+  readonly writeConcurrency: number;
+  /** @default 8 */
+  readonly readConcurrency: number;
+  /** @default 10000 */
+  readonly writeTimeoutMs: number;
+  /** @default 20000 */
+  readonly readTimeoutMs: number;
+  readonly limits: Limits;
+  readonly local: LocalConfig | undefined;
+}
+
+/** Raw option values, as the command line gave them, keyed by flag name without `--`. */
+export type RawFlags = Readonly<Record<string, string | boolean | undefined>>;
+
+/** What loadConfig reads; `env` is passed explicitly (never read from process.env here). */
+export interface LoadConfigInput {
+  flags?: RawFlags;
+  env: Readonly<Record<string, string | undefined>>;
+  mode: Mode;
+}
+
+/** Exit status for a configuration error (commander uses 1 for its own usage errors; 2 is the Go flag convention). */
+export const CONFIG_ERROR_EXIT_CODE = 2;
+
+/** Every bad option at once; `problems` holds one line per option, naming it and its accepted values. */
+export class ConfigError extends Error {
+  readonly exitCode = CONFIG_ERROR_EXIT_CODE;
+
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Context {
+  flags: RawFlags;
+  env: LoadConfigInput['env'];
+  mode: Mode;
+  local: boolean;
+  problems: string[];
+}
+
+/**
+ * Builds the configuration from flags, then environment variables, then defaults.
+ *
+ * The server honours the same snake_case environment variables as Lambda (so containers can be
+ * configured without flags); a flag always wins. On Lambda only options of scope `both` are read.
+ * Empty environment variables count as unset (templates pass `""` for optional parameters).
+ * `region` falls back to `AWS_REGION`. Throws ConfigError listing every bad option.
+ */
+export function loadConfig(input: LoadConfigInput): Config {
+  const ctx: Context = {
+    flags: input.flags ?? {},
+    env: input.env,
+    mode: input.mode,
+    local: false,
+    problems: [],
+  };
+  const known = new Set<string>(SETTINGS.map((s) => s.flag));
+  for (const [flag, value] of Object.entries(ctx.flags)) {
+    if (value !== undefined && !known.has(flag)) ctx.problems.push(`--${flag}: unknown option`);
+  }
+  const values: Record<string, unknown> = {};
+  // NOTE: `local` is resolved first because it changes other defaults and what is allowed.
+  const localSetting = SETTINGS.find((s) => s.key === 'local') as AnySetting;
+  ctx.local = resolve(localSetting, ctx) === true;
+  for (const s of SETTINGS) values[s.key] = s.key === 'local' ? ctx.local : resolve(s, ctx);
+  const config = buildConfig(values as SettingValues, ctx);
+  if (ctx.problems.length > 0) throw new ConfigError(ctx.problems);
+  return deepFreeze(config);
+}
+
+function resolve(s: AnySetting, ctx: Context): unknown {
+  const applies =
+    ctx.mode === 'lambda' ? s.scope === 'both' : s.scope !== 'local' || ctx.local || s.key === 'local';
+  // On the server a local option given without --local is looked up only to be reported.
+  const given = applies || ctx.mode === 'server' ? findRaw(s, ctx) : undefined;
+  if (given !== undefined && !applies) {
+    ctx.problems.push(`${given.source}: only applies with --local or the local-store command`);
+    return undefined;
+  }
+  if (given !== undefined) {
+    try {
+      return (s.parser.parse as (raw: string) => unknown)(given.raw);
+    } catch (e) {
+      if (!(e instanceof InvalidValueError)) throw e;
+      // The reason is only worth printing when the accepted values alone do not explain it (ranges).
+      const reason = e.message.startsWith('not ') || e.message === 'empty' ? '' : ` (${e.message})`;
+      ctx.problems.push(
+        `${given.source}: invalid value ${JSON.stringify(given.raw)}${reason}; accepted: ${e.accepted}`,
+      );
+      return undefined;
+    }
+  }
+  const fallback = defaultFor(s, ctx);
+  if (fallback === undefined && 'required' in s && s.required && applies) {
+    const names =
+      ctx.mode === 'lambda'
+        ? `environment variable ${s.env}`
+        : `--${s.flag} (or environment variable ${s.env})`;
+    ctx.problems.push(`${names}: required${ctx.mode === 'server' ? ' unless --local is given' : ''}`);
+  }
+  return fallback;
+}
+
+function findRaw(s: AnySetting, ctx: Context): { raw: string; source: string } | undefined {
+  const flagValue = ctx.mode === 'server' ? ctx.flags[s.flag] : undefined;
+  if (flagValue !== undefined) return { raw: String(flagValue), source: `--${s.flag}` };
+  const base: Setting = s;
+  const envNames = [...(base.env === undefined ? [] : [base.env]), ...(base.envFallback ?? [])];
+  for (const name of envNames) {
+    const raw = ctx.env[name];
+    if (raw !== undefined && raw !== '') return { raw, source: `environment variable ${name}` };
+  }
+  return undefined;
+}
+
+function defaultFor(s: AnySetting, ctx: Context): unknown {
+  const modeDefaults = (s as Setting).modeDefaults ?? {};
+  if (ctx.local && modeDefaults.local !== undefined) return modeDefaults.local;
+  if (ctx.mode === 'lambda' && modeDefaults.lambda !== undefined) return modeDefaults.lambda;
+  return s.default;
+}
+
+function buildConfig(v: SettingValues, ctx: Context): Config {
+  if ((v.tlsCertificate === undefined) !== (v.tlsKey === undefined)) {
+    ctx.problems.push('--tls-certificate and --tls-key: give both or neither');
+  }
+  const tls =
+    v.tlsCertificate !== undefined && v.tlsKey !== undefined
+      ? { certificateFile: v.tlsCertificate, keyFile: v.tlsKey }
+      : undefined;
+  return {
+    mode: ctx.mode,
+    defaultDatabase: v.defaultDatabase ?? '',
+    defaultTable: v.defaultTable ?? '',
+    region: v.region,
+    listen: v.webListenAddress,
+    telemetryPath: v.webTelemetryPath,
+    tls,
+    enableLogging: v.enableLogging,
+    logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    maxReadRetries: v.maxReadRetries,
+    maxWriteRetries: v.maxWriteRetries,
+    failOnLongLabel: v.failOnLongLabel,
+    failOnInvalidSampleValue: v.failOnInvalidSampleValue,
+    enableSigv4Auth: v.enableSigv4Auth,
+    queryBaseEndpoint: v.queryBaseEndpoint,
+    writeBaseEndpoint: v.writeBaseEndpoint,
+    writeConcurrency: v.writeConcurrency,
+    readConcurrency: v.readConcurrency,
+    writeTimeoutMs: v.writeTimeoutMs,
+    readTimeoutMs: v.readTimeoutMs,
+    limits: {
+      maxBodyBytes: v.maxBodyBytes,
+      maxDecodedBytes: v.maxDecodedBytes,
+      maxSeriesPerRequest: v.maxSeriesPerRequest,
+      maxSamplesPerRequest: v.maxSamplesPerRequest,
+      maxLabelsPerSeries: v.maxLabelsPerSeries,
+      maxResponseBytes: v.maxResponseBytes,
+    },
+    local: ctx.local
+      ? {
+          dataDir: v.localDataDir,
+          listen: v.localListenAddress,
+          pageSize: v.localPageSize,
+          credentialsFile: v.localCredentials,
+          faultLatencyMs: v.localFaultLatencyMs,
+          faultThrottleRate: v.localFaultThrottleRate,
+          faultInternalErrorRate: v.localFaultInternalErrorRate,
+          faultSeed: v.localFaultSeed,
+        }
+      : undefined,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

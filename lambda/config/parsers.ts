@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+// Typed parsers for option values given as text (flags and environment variables). Each parser knows
+// the values it accepts, so a bad value can be reported naming them; naming the option is load.ts's job.
+
+/** Host and port a server binds to; `host` is `''` for "all interfaces" (`:9201`). */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Turns one raw option value into a typed value, or throws InvalidValueError. */
+export interface Parser<T> {
+  /** Short placeholder shown in `--help`, e.g. `<int>`. */
+  readonly placeholder: string;
+  /** The accepted values, in words, used in error messages and the README table. */
+  readonly accepted: string;
+  parse(raw: string): T;
+  /** Renders a value the way a user would type it (for defaults in help and docs). */
+  format(value: T): string;
+}
+
+/** A value a parser refuses; the message says why, `accepted` what would do. */
+export class InvalidValueError extends Error {
+  constructor(
+    message: string,
+    readonly accepted: string,
+  ) {
+    super(message);
+    this.name = 'InvalidValueError';
+  }
+}
+
+const TRUE_SPELLINGS = ['1', 't', 'T', 'TRUE', 'true', 'True'] as const;
+const FALSE_SPELLINGS = ['0', 'f', 'F', 'FALSE', 'false', 'False'] as const;
+
+/** Parses booleans exactly as Go's `strconv.ParseBool` does, so reference configs keep working. */
+export const bool: Parser<boolean> = {
+  placeholder: '[bool]',
+  accepted: [...TRUE_SPELLINGS, ...FALSE_SPELLINGS].join(', '),
+  parse(raw) {
+    if ((TRUE_SPELLINGS as readonly string[]).includes(raw)) return true;
+    if ((FALSE_SPELLINGS as readonly string[]).includes(raw)) return false;
+    throw new InvalidValueError('not a boolean', this.accepted);
+  },
+  format: (value) => String(value),
+};
+
+function integerAtLeast(min: number, accepted: string, placeholder = '<int>'): Parser<number> {
+  return {
+    placeholder,
+    accepted,
+    parse(raw) {
+      if (!/^[0-9]+$/.test(raw)) throw new InvalidValueError('not an integer', accepted);
+      const value = Number(raw);
+      if (!Number.isSafeInteger(value)) throw new InvalidValueError('too large', accepted);
+      if (value < min) throw new InvalidValueError(`less than ${min}`, accepted);
+      return value;
+    },
+    format: (value) => String(value),
+  };
+}
+
+/** Parses an integer >= 1 (counts, concurrency). */
+export const positiveInt = integerAtLeast(1, 'an integer >= 1');
+
+/** Parses an integer >= 0 (retries, seeds). */
+export const nonNegativeInt = integerAtLeast(0, 'an integer >= 0');
+
+/** Highest TCP port; 0 lets the OS pick a free one. */
+const MAX_PORT = 65535;
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+function byteSize(min: number, accepted: string): Parser<number> {
+  return {
+    placeholder: '<bytes>',
+    accepted,
+    parse(raw) {
+      const match = /^([0-9]+)(B|KiB|MiB|GiB)?$/.exec(raw);
+      if (match === null) throw new InvalidValueError('not a byte size', accepted);
+      const value = Number(match[1]) * BYTE_UNITS[match[2] ?? ''];
+      if (!Number.isSafeInteger(value)) throw new InvalidValueError('too large', accepted);
+      if (value < min) throw new InvalidValueError(`less than ${min} bytes`, accepted);
+      return value;
+    },
+    format: formatBytes,
+  };
+}
+
+/** Renders a byte count with the largest binary unit that divides it exactly (`32MiB`, `1000`). */
+export function formatBytes(value: number): string {
+  for (const unit of ['GiB', 'MiB', 'KiB'] as const) {
+    const size = BYTE_UNITS[unit];
+    if (value >= size && value % size === 0) return `${value / size}${unit}`;
+  }
+  return String(value);
+}
+
+/** Parses a byte size >= 1: a plain integer, or with a `KiB`, `MiB` or `GiB` suffix. */
+export const bytes = byteSize(1, 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix');
+
+/** Parses a byte size where 0 means "no limit". */
+export const bytesOrUnlimited = byteSize(
+  0,
+  'a byte count, optionally with a B, KiB, MiB or GiB suffix; 0 = unlimited',
+);
+
+/** Parses a duration in milliseconds: `250`, `250ms` or `10s`; at least 1 ms. */
+export const durationMs: Parser<number> = {
+  placeholder: '<ms>',
+  accepted: 'milliseconds >= 1, as 250, 250ms or 10s',
+  parse(raw) {
+    const match = /^([0-9]+)(ms|s)?$/.exec(raw);
+    if (match === null) throw new InvalidValueError('not a duration', this.accepted);
+    const value = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+    if (!Number.isSafeInteger(value)) throw new InvalidValueError('too large', this.accepted);
+    if (value < 1) throw new InvalidValueError('less than 1 ms', this.accepted);
+    return value;
+  },
+  format: (value) => `${value}ms`,
+};
+
+/** Parses a probability, a decimal number from 0 to 1 inclusive. */
+export const rate: Parser<number> = {
+  placeholder: '<rate>',
+  accepted: 'a decimal number from 0 to 1',
+  parse(raw) {
+    if (!/^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(raw))
+      throw new InvalidValueError('not a number', this.accepted);
+    const value = Number(raw);
+    if (value > 1) throw new InvalidValueError('greater than 1', this.accepted);
+    return value;
+  },
+  format: (value) => String(value),
+};
+
+/** Builds a parser accepting exactly the given values (case-sensitive). */
+export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  const accepted = values.join(', ');
+  return {
+    placeholder: `<${values.join('|')}>`,
+    accepted,
+    parse(raw) {
+      if ((values as readonly string[]).includes(raw)) return raw as T;
+      throw new InvalidValueError('not one of the accepted values', accepted);
+    },
+    format: (value) => value,
+  };
+}
+
+/** Parses any non-empty string, e.g. a database name or a file path. */
+export const text: Parser<string> = {
+  placeholder: '<string>',
+  accepted: 'a non-empty string',
+  parse(raw) {
+    if (raw === '') throw new InvalidValueError('empty', this.accepted);
+    return raw;
+  },
+  format: (value) => value,
+};
+
+/** Parses an absolute URL path such as `/metrics`. */
+export const urlPath: Parser<string> = {
+  placeholder: '<path>',
+  accepted: 'a path starting with /',
+  parse(raw) {
+    if (!raw.startsWith('/') || /[\s?#]/.test(raw))
+      throw new InvalidValueError('not a URL path', this.accepted);
+    return raw;
+  },
+  format: (value) => value,
+};
+
+/** Parses an http(s) URL, e.g. a Timestream endpoint; the value is returned as given. */
+export const httpUrl: Parser<string> = {
+  placeholder: '<url>',
+  accepted: 'an http:// or https:// URL',
+  parse(raw) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new InvalidValueError('not a URL', this.accepted);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidValueError(`scheme ${url.protocol} is not http or https`, this.accepted);
+    }
+    return raw;
+  },
+  format: (value) => value,
+};
+
+/** Parses `:9201`, `host:port` or `[ipv6]:port` into host and port. */
+export const listenAddress: Parser<ListenAddress> = {
+  placeholder: '<[host]:port>',
+  accepted: ':port, host:port or [ipv6]:port with port 0..65535',
+  parse(raw) {
+    // NOTE: an unbracketed IPv6 address (::1:9201) is refused: its port cannot be told apart.
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):([0-9]{1,5})$/.exec(raw);
+    if (match === null) throw new InvalidValueError('not a listen address', this.accepted);
+    const port = Number(match[3]);
+    if (port > MAX_PORT) throw new InvalidValueError('port out of range', this.accepted);
+    return Object.freeze({ host: match[1] ?? match[2], port });
+  },
+  format: (value) =>
+    value.host.includes(':') ? `[${value.host}]:${value.port}` : `${value.host}:${value.port}`,
+};

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns a request's headers into the credentials the connector signs its Timestream calls with
+// (SPEC section 3). Basic auth carries an IAM key pair; in SigV4 mode API Gateway has already
+// authorised the caller and the connector uses its own credentials.
+
+import { unauthorized } from './errors';
+
+/** IAM credentials taken from a request; never logged (the logger redacts these field names). */
+export interface RequestCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** The realm Prometheus sees in the challenge; the reference connector has none, so any works. */
+export const BASIC_AUTH_CHALLENGE = 'Basic realm="timestream"';
+
+/** Upper bound on the Authorization header we decode, so a huge header costs nothing. */
+const MAX_AUTHORIZATION_BYTES = 8192;
+
+const challenge = (reason: string) =>
+  unauthorized(reason, { headers: { 'www-authenticate': BASIC_AUTH_CHALLENGE } });
+
+/**
+ * Extracts basic-auth credentials (username = access key id, password = secret access key) and
+ * the optional `X-Amz-Security-Token` header. Returns undefined in SigV4 mode, meaning "use the
+ * connector's own credential chain". Throws `unauthorized` (401 with WWW-Authenticate) when the
+ * credentials are missing or malformed; the message never contains any part of them.
+ */
+export function credentialsFromHeaders(
+  headers: Readonly<Record<string, string>>,
+  sigv4Mode: boolean,
+): RequestCredentials | undefined {
+  if (sigv4Mode) return undefined;
+  const header = headers['authorization'];
+  if (header === undefined || header.trim() === '') {
+    return throwChallenge(
+      'missing basic auth credentials: set basic_auth (access key id and secret access key)',
+    );
+  }
+  if (header.length > MAX_AUTHORIZATION_BYTES) return throwChallenge('authorization header too long');
+  const match = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (match === null) return throwChallenge('authorization header is not HTTP basic auth');
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return throwChallenge('basic auth credentials must be "access key id:secret access key"');
+  const accessKeyId = decoded.slice(0, colon);
+  const secretAccessKey = decoded.slice(colon + 1);
+  if (!/^[A-Za-z0-9]{1,128}$/.test(accessKeyId)) {
+    return throwChallenge('basic auth username is not an access key id');
+  }
+  if (secretAccessKey.length === 0 || /\s/.test(secretAccessKey)) {
+    return throwChallenge('basic auth password is not a secret access key');
+  }
+  const token = headers['x-amz-security-token'];
+  if (token !== undefined && (token.length === 0 || /\s/.test(token))) {
+    return throwChallenge('X-Amz-Security-Token header is malformed');
+  }
+  return token === undefined
+    ? { accessKeyId, secretAccessKey }
+    : { accessKeyId, secretAccessKey, sessionToken: token };
+}
+
+function throwChallenge(reason: string): never {
+  throw challenge(reason);
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// The connector's one core: options, dependencies, and the router from HttpRequest to
+// HttpResponse that both edges (Lambda, node:http) call. Routes: POST /write, POST /read.
+
+import type { DecodeLimits } from '../codec/remote';
+import type { Logger } from '../observability/logger';
+import type { ConnectorMetrics } from '../observability/metrics';
+import type { ClientCache } from '../timestream/clients';
+import { DimensionCatalog } from '../timestream/reader';
+import { ConnectorError, isConnectorError, methodNotAllowed, notFound, RETRY_AFTER_SECONDS } from './errors';
+import type { HttpRequest, HttpResponse, RequestHandler } from './http';
+import { handleRead } from './read-handler';
+import { handleWrite } from './write-handler';
+
+/** What the request handlers need from the configuration (mapped from Config by the edges). */
+export interface ConnectorOptions {
+  database: string;
+  table: string;
+  /** SigV4 mode: API Gateway authorised the caller; use the connector's own credentials. */
+  sigv4Auth: boolean;
+  failOnLongLabel: boolean;
+  failOnInvalidSampleValue: boolean;
+  /** Concurrent WriteRecords calls per write request. */
+  writeConcurrency: number;
+  /** Concurrent queries per read request. */
+  readConcurrency: number;
+  decodeLimits: DecodeLimits;
+  /** Largest encoded read response; 0 = no limit (standalone default). */
+  maxResponseBytes: number;
+}
+
+export interface ConnectorDeps {
+  options: ConnectorOptions;
+  clients: ClientCache;
+  logger: Logger;
+  metrics: ConnectorMetrics;
+  /** Aborts in-flight Timestream calls (shutdown); affected writes answer 503. */
+  shutdownSignal?: AbortSignal;
+}
+
+/** Shared per-process state of the handlers. */
+export interface ConnectorContext extends ConnectorDeps {
+  dimensions: DimensionCatalog;
+}
+
+/** Builds the request handler both edges call. It never throws. */
+export function createConnector(deps: ConnectorDeps): RequestHandler {
+  const context: ConnectorContext = { ...deps, dimensions: new DimensionCatalog() };
+  return async (request: HttpRequest): Promise<HttpResponse> => {
+    const route = normalisePath(request.path);
+    try {
+      if (route !== '/write' && route !== '/read')
+        throw notFound(`no route ${safeText(request.path)}; use POST /write or POST /read`);
+      if (request.method.toUpperCase() !== 'POST') {
+        throw methodNotAllowed(`${route} accepts POST only`, { headers: { allow: 'POST' } });
+      }
+      return route === '/write' ? await handleWrite(request, context) : await handleRead(request, context);
+    } catch (error) {
+      // Handlers answer their own errors; this catches routing errors and anything unexpected.
+      const failure = isConnectorError(error)
+        ? error
+        : new ConnectorError('retryable', 'internal error', { cause: error });
+      if (!isConnectorError(error)) deps.logger.error({ err: describeError(error) }, 'unexpected error');
+      return errorResponse(failure);
+    }
+  };
+}
+
+/** Renders a ConnectorError as a short text response with its status and headers. */
+export function errorResponse(error: ConnectorError, headers: Record<string, string> = {}): HttpResponse {
+  const body = [error.message, ...error.details].map((line) => safeText(line)).join('\n') + '\n';
+  const out: Record<string, string> = {
+    'content-type': 'text/plain; charset=utf-8',
+    ...error.headers,
+    ...headers,
+  };
+  if (error.status === 503) out['retry-after'] = String(RETRY_AFTER_SECONDS);
+  return { status: error.status, headers: out, body };
+}
+
+/** Strips a trailing slash so `/write/` routes like `/write`. */
+function normalisePath(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/**
+ * Keeps text that may quote client input printable and bounded: control characters become
+ * escapes, so a response body can never carry injected header lines or terminal sequences.
+ */
+export function safeText(text: string, maxLength = 1000): string {
+  const cleaned = text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned;
+}
+
+/** A loggable summary of an unexpected error (no request data). */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}

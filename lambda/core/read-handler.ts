@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// POST /read: remote-read request -> one Timestream query per Prometheus query (run concurrently,
+// every page read) -> one QueryResult per query, in query order (SPEC section 5).
+
+import { readReadBody, writeReadBody } from '../codec/remote';
+import { ResponseType, type QueryResult } from '../prompb/types';
+import { readQuery } from '../timestream/reader';
+import { credentialsFromHeaders } from './auth';
+import { errorResponse, type ConnectorContext } from './connector';
+import { badRequest, ConnectorError, ErrorKind, isConnectorError, tooLarge } from './errors';
+import type { HttpRequest, HttpResponse } from './http';
+import { runBounded } from './pool';
+import { deadlineSignal } from './write-handler';
+
+/** Answers one remote-read request; never throws. */
+export async function handleRead(request: HttpRequest, context: ConnectorContext): Promise<HttpResponse> {
+  const started = performance.now();
+  const { options, logger, metrics } = context;
+  let queries = 0;
+  let series = 0;
+  let samples = 0;
+  let calls = 0;
+  let response: HttpResponse;
+  try {
+    const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
+    const readRequest = readReadBody(request.body, request.headers, options.decodeLimits);
+    const accepted = readRequest.acceptedResponseTypes;
+    // Empty means SAMPLES (older senders); streamed chunks are a later feature, so SAMPLES must be offered.
+    if (accepted.length > 0 && !accepted.includes(ResponseType.SAMPLES)) {
+      throw badRequest('only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not');
+    }
+    queries = readRequest.queries.length;
+    const client = context.clients.get(credentials).query;
+    const results: QueryResult[] = new Array(queries);
+    let failure: unknown;
+    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
+    try {
+      await runBounded(queries, options.readConcurrency, async (index) => {
+        try {
+          const timeseries = await readQuery(
+            client,
+            context.dimensions,
+            { database: options.database, table: options.table },
+            readRequest.queries[index],
+            {
+              signal: deadline.signal,
+              observe: (operation, durationMs, outcome) => {
+                calls++;
+                metrics.timestreamCall({ operation, durationMs, outcome });
+              },
+            },
+          );
+          results[index] = { timeseries };
+          return true;
+        } catch (error) {
+          failure ??= error;
+          return false;
+        }
+      });
+    } finally {
+      deadline.dispose();
+    }
+    if (failure !== undefined) throw failure;
+    for (const result of results) {
+      series += result.timeseries.length;
+      for (const ts of result.timeseries) samples += ts.samples.length;
+    }
+    const body = writeReadBody({ results });
+    if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
+      throw tooLarge(
+        `read response of ${body.length} bytes (${series} series, ${samples} samples) exceeds the limit of ` +
+          `${options.maxResponseBytes} bytes; query a narrower time range or fewer series`,
+      );
+    }
+    response = {
+      status: 200,
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      body,
+    };
+  } catch (error) {
+    const failure = isConnectorError(error)
+      ? error
+      : new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error });
+    response = errorResponse(failure);
+  }
+  const durationMs = performance.now() - started;
+  metrics.readRequest({ status: response.status, durationMs, queries, series, samples, queryCalls: calls });
+  const fields = {
+    route: '/read',
+    status: response.status,
+    durationMs: Math.round(durationMs * 10) / 10,
+    queries,
+    series,
+    samples,
+    calls,
+  };
+  if (response.status >= 500) logger.error(fields, 'read failed');
+  else if (response.status >= 400)
+    logger.warn(
+      { ...fields, reason: typeof response.body === 'string' ? response.body.split('\n')[0] : '' },
+      'read refused',
+    );
+  else logger.info(fields, 'read');
+  return response;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// POST /write: remote-write 1.0 body -> validated records -> concurrent WriteRecords calls -> the
+// status Prometheus should act on (SPEC section 4). Every response says how many samples were
+// written, so a sender can tell a partial write from a full one.
+
+import { readWriteBody } from '../codec/remote';
+import { toWriteBatches, type MappingResult } from '../timestream/records';
+import { writeBatches, type WriteOutcome } from '../timestream/writer';
+import { credentialsFromHeaders } from './auth';
+import { errorResponse, safeText, type ConnectorContext } from './connector';
+import { badRequest, ConnectorError, ErrorKind, isConnectorError } from './errors';
+import type { HttpRequest, HttpResponse } from './http';
+
+export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written';
+
+/** Answers one remote-write request; never throws. */
+export async function handleWrite(request: HttpRequest, context: ConnectorContext): Promise<HttpResponse> {
+  const started = performance.now();
+  const { options, logger, metrics } = context;
+  let mapping: MappingResult | undefined;
+  let outcome: WriteOutcome | undefined;
+  let response: HttpResponse;
+  try {
+    const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
+    const writeRequest = readWriteBody(request.body, request.headers, options.decodeLimits);
+    mapping = toWriteBatches(writeRequest.timeseries, {
+      failOnLongLabel: options.failOnLongLabel,
+      failOnInvalidSampleValue: options.failOnInvalidSampleValue,
+    });
+    const client = context.clients.get(credentials).write;
+    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
+    try {
+      outcome = await writeBatches(
+        client,
+        { database: options.database, table: options.table },
+        mapping.batches,
+        {
+          concurrency: options.writeConcurrency,
+          signal: deadline.signal,
+          onCall: (durationMs, result) =>
+            metrics.timestreamCall({ operation: 'WriteRecords', durationMs, outcome: result }),
+        },
+      );
+    } finally {
+      deadline.dispose();
+    }
+    response = respond(mapping, outcome);
+  } catch (error) {
+    const failure = isConnectorError(error)
+      ? error
+      : new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error });
+    response = errorResponse(failure);
+  }
+  const written = outcome?.written ?? 0;
+  response.headers[SAMPLES_WRITTEN_HEADER] = String(written);
+
+  const durationMs = performance.now() - started;
+  const ignored = mapping?.ignored ?? {};
+  metrics.writeRequest({
+    status: response.status,
+    durationMs,
+    received: mapping?.received ?? 0,
+    written,
+    ignored,
+    rejected:
+      (outcome?.refused ?? 0) +
+      (mapping === undefined ? 0 : mapping.ignored.invalid_series + mapping.ignored.long_label),
+    writeCalls: outcome?.calls ?? 0,
+  });
+  const fields = {
+    route: '/write',
+    status: response.status,
+    durationMs: Math.round(durationMs * 10) / 10,
+    received: mapping?.received ?? 0,
+    written,
+    ignored,
+    refused: outcome?.refused ?? 0,
+    calls: outcome?.calls ?? 0,
+  };
+  if (response.status >= 500) logger.error({ ...fields, reason: firstLine(response.body) }, 'write failed');
+  else if (response.status >= 400)
+    logger.warn({ ...fields, reason: firstLine(response.body) }, 'write refused');
+  else logger.info(fields, 'write');
+  return response;
+}
+
+/**
+ * Decides the status once everything that could be written was: a failure of a whole call
+ * (credentials, missing table, anything retryable) wins; then permanent per-series or per-record
+ * refusals give 400 with counts; otherwise 204 (skipping stale markers and, by policy, non-finite
+ * values is not an error).
+ */
+function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
+  if (outcome.failure !== undefined) {
+    const failure = outcome.failure;
+    const details =
+      outcome.written > 0
+        ? [`${outcome.written} of ${mapping.received} samples were written before the failure`]
+        : [];
+    return errorResponse(
+      new ConnectorError(failure.kind, failure.message, { details, headers: failure.headers }),
+    );
+  }
+  const refusedSeriesSamples = mapping.ignored.invalid_series + mapping.ignored.long_label;
+  if (refusedSeriesSamples > 0 || outcome.refused > 0) {
+    const reasons = [...mapping.rejections, ...outcome.reasons].slice(0, 10);
+    const summary =
+      `wrote ${outcome.written} of ${mapping.received} samples; refused ${refusedSeriesSamples} samples of ` +
+      `${mapping.rejectedSeries} invalid series and ${outcome.refused} samples rejected by Timestream`;
+    return errorResponse(badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, 300)}`) }));
+  }
+  return { status: 204, headers: {}, body: '' };
+}
+
+interface DeadlineSignal {
+  signal: AbortSignal | undefined;
+  dispose(): void;
+}
+
+/** Margin kept before a Lambda deadline so the 503 still reaches API Gateway in time. */
+export const DEADLINE_MARGIN_MS = 500;
+
+function deadlineSignal(deadlineMs: number | undefined, shutdown: AbortSignal | undefined): DeadlineSignal {
+  if (deadlineMs === undefined) return { signal: shutdown, dispose: () => undefined };
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(),
+    Math.max(0, deadlineMs - Date.now() - DEADLINE_MARGIN_MS),
+  );
+  const onShutdown = () => controller.abort();
+  shutdown?.addEventListener('abort', onShutdown, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      shutdown?.removeEventListener('abort', onShutdown);
+    },
+  };
+}
+
+export { deadlineSignal };
+
+function firstLine(body: Uint8Array | string): string {
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}

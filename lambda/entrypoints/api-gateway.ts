@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// Translation between API Gateway proxy events (HTTP API payload 2.0 and REST API 1.0) and the
+// core's HttpRequest/HttpResponse. Pure: no configuration, no I/O.
+
+import type { HttpRequest, HttpResponse } from '../core/http';
+
+/** The parts of an API Gateway v1 or v2 proxy event the connector reads. */
+export interface ApiGatewayEvent {
+  version?: string;
+  rawPath?: string;
+  path?: string;
+  httpMethod?: string;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  requestContext?: {
+    stage?: string;
+    path?: string;
+    http?: { method?: string; path?: string };
+  };
+}
+
+export interface ApiGatewayResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** Converts a proxy event; header names become lower-case, the body bytes exact. */
+export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): HttpRequest {
+  const isV2 = event.version === '2.0' || event.requestContext?.http !== undefined;
+  const method = (isV2 ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET';
+  const rawPath = (isV2 ? (event.rawPath ?? event.requestContext?.http?.path) : event.path) ?? '/';
+  const headers: Record<string, string> = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values !== undefined && values.length > 0) headers[name.toLowerCase()] = values.join(',');
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const body = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  return {
+    method: method.toUpperCase(),
+    path: stripStage(rawPath.split('?')[0], event.requestContext?.stage),
+    headers,
+    body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
+  };
+}
+
+/** Converts a response; binary bodies go base64-encoded (API Gateway decodes them for the client). */
+export function toApiGatewayResult(response: HttpResponse): ApiGatewayResult {
+  if (typeof response.body === 'string') {
+    return {
+      statusCode: response.status,
+      headers: response.headers,
+      body: response.body,
+      isBase64Encoded: false,
+    };
+  }
+  const body = Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength).toString(
+    'base64',
+  );
+  return { statusCode: response.status, headers: response.headers, body, isBase64Encoded: true };
+}
+
+/** Removes a leading `/<stage>` that HTTP APIs keep in rawPath for named stages. */
+function stripStage(path: string, stage: string | undefined): string {
+  if (stage === undefined || stage === '' || stage === '$default') return path;
+  const prefix = `/${stage}`;
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+}

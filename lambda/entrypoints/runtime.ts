@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Maps the parsed Config onto what the core and the SDK clients need, so both edges build the
+// connector the same way.
+
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../codec/remote';
+import type { Config } from '../config/load';
+import type { ConnectorOptions } from '../core/connector';
+import type { ClientSettings } from '../timestream/clients';
+
+/** Request-handler options from the configuration. */
+export function connectorOptionsFrom(config: Config): ConnectorOptions {
+  const decodeLimits: DecodeLimits = {
+    ...DEFAULT_DECODE_LIMITS,
+    maxDecodedBytes: config.limits.maxDecodedBytes,
+    maxSeries: config.limits.maxSeriesPerRequest,
+    maxSamples: config.limits.maxSamplesPerRequest,
+    maxLabelsPerSeries: config.limits.maxLabelsPerSeries,
+  };
+  return {
+    database: config.defaultDatabase,
+    table: config.defaultTable,
+    sigv4Auth: config.enableSigv4Auth,
+    failOnLongLabel: config.failOnLongLabel,
+    failOnInvalidSampleValue: config.failOnInvalidSampleValue,
+    writeConcurrency: config.writeConcurrency,
+    readConcurrency: config.readConcurrency,
+    decodeLimits,
+    maxResponseBytes: config.limits.maxResponseBytes,
+  };
+}
+
+/** SDK client settings from the configuration; `endpoints` override both base endpoints (local mode). */
+export function clientSettingsFrom(config: Config, endpoint?: string): ClientSettings {
+  return {
+    region: config.region,
+    writeEndpoint: endpoint ?? config.writeBaseEndpoint,
+    queryEndpoint: endpoint ?? config.queryBaseEndpoint,
+    maxWriteRetries: config.maxWriteRetries,
+    maxReadRetries: config.maxReadRetries,
+    writeTimeoutMs: config.writeTimeoutMs,
+    readTimeoutMs: config.readTimeoutMs,
+    // Every concurrent call of a few simultaneous requests gets its own keep-alive socket.
+    maxSockets: Math.max(config.writeConcurrency, config.readConcurrency) * 4,
+  };
+}

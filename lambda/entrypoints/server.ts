@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// The standalone edge: node:http(s) in front of the core handler, plus /metrics and /healthz,
+// an early 413 for oversized bodies, and a graceful shutdown that never half-acknowledges a write.
+
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { HttpRequest, HttpResponse, RequestHandler } from '../core/http';
+import type { Logger } from '../observability/logger';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer };
+  /** Path of the Prometheus metrics page, e.g. `/metrics`. */
+  telemetryPath: string;
+  /** Largest accepted request body (compressed bytes); larger bodies get 413 before being read. */
+  maxBodyBytes: number;
+  handler: RequestHandler;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  logger: Logger;
+  /** Aborted when the grace period of a shutdown runs out: in-flight writes then answer 503. */
+  shutdownController?: AbortController;
+  /** How long a shutdown waits for in-flight requests before aborting them. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:9201 */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (or abort after the grace period), then resolves. */
+  close(): Promise<void>;
+}
+
+/** Default grace period: Prometheus' remote_timeout is 30 s, so in-flight writes usually finish well before. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
+/** Starts listening; resolves once the port is bound. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    serve(req, res, options)
+      .catch((error: unknown) => {
+        options.logger.error({ err: String(error) }, 'request failed unexpectedly');
+        if (!res.headersSent)
+          send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error\n' });
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) drained?.();
+      });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createHttpServer(onRequest);
+  // Prometheus keeps connections open; a timeout longer than its idle reuse avoids reset races.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // An empty host (`:9201`) listens on every interface, as Go's net/http does.
+    server.listen(options.port, options.host === '' ? undefined : options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const reachable = host === '' || host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  const url = `${options.tls ? 'https' : 'http'}://${reachable}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+        const allDone = new Promise<void>((resolve) => (drained = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>(
+          (resolve) => (timer = setTimeout(() => resolve('timeout'), grace)),
+        );
+        if ((await Promise.race([allDone, timedOut])) === 'timeout') {
+          // Abort Timestream calls: the handlers answer 503, so Prometheus resends the whole request.
+          options.shutdownController?.abort();
+          await Promise.race([allDone, new Promise((r) => setTimeout(r, 5_000))]);
+        }
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await stopped;
+    })();
+    return closing;
+  };
+  return { url, port, close };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/healthz') {
+    send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
+    return;
+  }
+  if (path === options.telemetryPath && req.method === 'GET') {
+    const page = await options.metrics();
+    send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
+    return;
+  }
+  const body = await readBody(req, options.maxBodyBytes);
+  if (body === 'too-large') {
+    send(res, {
+      status: 413,
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        connection: 'close',
+        'x-prometheus-remote-write-samples-written': '0',
+      },
+      body: `request body exceeds the limit of ${options.maxBodyBytes} bytes (--max-body-bytes)\n`,
+    });
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body };
+  send(res, await options.handler(request));
+}
+
+/** Reads the whole body, or stops at the limit (Content-Length is checked before reading). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 'too-large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return Promise.resolve('too-large');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        done = true;
+        req.resume();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const all = Buffer.concat(chunks, size);
+      resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+      done = true;
+    });
+  });
+}
+
+function send(res: ServerResponse, response: HttpResponse): void {
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.byteLength) });
+  res.end(body);
+}

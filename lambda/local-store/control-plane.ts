@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// Request validation and response shapes of the Timestream control-plane operations (databases and
+// tables), exactly as the SDK models them. The catalog does the work; this module speaks the wire.
+
+import { StoreError, validation } from './errors';
+import { DEFAULT_TABLE_SETTINGS, type TableSettings } from './catalog';
+import type { CatalogDatabase, CatalogTable } from './schema';
+
+/** Database and table names on create: pattern and length in bytes (model + facts 3.3). */
+export const CREATE_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+export const MIN_NAME_BYTES = 3;
+export const MAX_NAME_BYTES = 256;
+/** Memory store retention bounds in hours (facts 3.3). */
+export const MEMORY_RETENTION_HOURS = { min: 1, max: 8766 } as const;
+/** Magnetic store retention bounds in days (facts 3.3). */
+export const MAGNETIC_RETENTION_DAYS = { min: 1, max: 73000 } as const;
+/** ListDatabases/ListTables MaxResults bounds (model `PaginationLimit`). */
+export const LIST_MAX_RESULTS = 20;
+
+/** The fixed account id of every ARN the store answers. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/**
+ * Validates a database or table name given to CreateDatabase/CreateTable.
+ * @throws StoreError ValidationException
+ */
+export function checkCreateName(value: unknown, member: 'DatabaseName' | 'TableName'): string {
+  const name = requireName(value, member);
+  const bytes = Buffer.byteLength(name);
+  if (!CREATE_NAME_PATTERN.test(name) || bytes < MIN_NAME_BYTES || bytes > MAX_NAME_BYTES) {
+    throw validation(
+      `1 validation error detected: Value '${name}' at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: ` +
+        `Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between ${MIN_NAME_BYTES} and ${MAX_NAME_BYTES} bytes`,
+    );
+  }
+  return name;
+}
+
+/** Validates a required name member of any operation. @throws StoreError ValidationException */
+export function requireName(value: unknown, member: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw validation(`${member} must be specified.`);
+  return value;
+}
+
+/**
+ * Reads RetentionProperties and MagneticStoreWriteProperties over `base` (defaults on create, the
+ * current settings on update). @throws StoreError ValidationException
+ */
+export function readTableSettings(
+  body: Record<string, unknown>,
+  base: TableSettings = DEFAULT_TABLE_SETTINGS,
+): TableSettings {
+  const settings = { ...base };
+  const retention = body.RetentionProperties as Record<string, unknown> | undefined;
+  if (retention !== undefined) {
+    settings.memoryStoreRetentionHours = boundedInteger(
+      retention.MemoryStoreRetentionPeriodInHours,
+      'MemoryStoreRetentionPeriodInHours',
+      MEMORY_RETENTION_HOURS,
+    );
+    settings.magneticStoreRetentionDays = boundedInteger(
+      retention.MagneticStoreRetentionPeriodInDays,
+      'MagneticStoreRetentionPeriodInDays',
+      MAGNETIC_RETENTION_DAYS,
+    );
+  }
+  const magnetic = body.MagneticStoreWriteProperties as Record<string, unknown> | undefined;
+  if (magnetic !== undefined) {
+    if (typeof magnetic.EnableMagneticStoreWrites !== 'boolean')
+      throw validation('EnableMagneticStoreWrites must be specified.');
+    settings.enableMagneticStoreWrites = magnetic.EnableMagneticStoreWrites;
+  }
+  return settings;
+}
+
+function boundedInteger(value: unknown, member: string, bounds: { min: number; max: number }): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw validation(`${member} must be an integer between ${bounds.min} and ${bounds.max}.`);
+  }
+  return value;
+}
+
+/** Returns the `Database` shape of the model. */
+export function databaseShape(
+  database: CatalogDatabase,
+  tableCount: number,
+  region: string,
+): Record<string, unknown> {
+  return {
+    Arn: `arn:aws:timestream:${region}:${LOCAL_ACCOUNT_ID}:database/${database.database}`,
+    DatabaseName: database.database,
+    TableCount: tableCount,
+    // Timestream encrypts with an AWS managed key when none is given; this one is a stand-in.
+    KmsKeyId: `arn:aws:kms:${region}:${LOCAL_ACCOUNT_ID}:key/00000000-0000-0000-0000-000000000000`,
+    CreationTime: database.creationTimeMs / 1000,
+    LastUpdatedTime: database.lastUpdatedTimeMs / 1000,
+  };
+}
+
+/** Returns the `Table` shape of the model. */
+export function tableShape(table: CatalogTable, region: string): Record<string, unknown> {
+  return {
+    Arn: `arn:aws:timestream:${region}:${LOCAL_ACCOUNT_ID}:database/${table.database}/table/${table.table}`,
+    TableName: table.table,
+    DatabaseName: table.database,
+    TableStatus: 'ACTIVE',
+    RetentionProperties: {
+      MemoryStoreRetentionPeriodInHours: table.memoryStoreRetentionHours,
+      MagneticStoreRetentionPeriodInDays: table.magneticStoreRetentionDays,
+    },
+    CreationTime: table.creationTimeMs / 1000,
+    LastUpdatedTime: table.lastUpdatedTimeMs / 1000,
+    MagneticStoreWriteProperties: { EnableMagneticStoreWrites: table.enableMagneticStoreWrites },
+    Schema: { CompositePartitionKey: [{ Type: 'MEASURE' }] },
+  };
+}
+
+/**
+ * Pages a name-sorted list for ListDatabases/ListTables. The token is the last name returned,
+ * base64url encoded. UNCONFIRMED: without MaxResults everything is returned in one page.
+ * @throws StoreError ValidationException
+ */
+export function pageList<T>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  body: Record<string, unknown>,
+): { page: T[]; nextToken?: string } {
+  const { MaxResults: maxResults, NextToken: nextToken } = body;
+  if (
+    maxResults !== undefined &&
+    (!Number.isInteger(maxResults) || (maxResults as number) < 1 || (maxResults as number) > LIST_MAX_RESULTS)
+  ) {
+    throw validation(
+      `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${LIST_MAX_RESULTS}`,
+    );
+  }
+  let start = 0;
+  if (nextToken !== undefined) {
+    if (typeof nextToken !== 'string') throw validation('Invalid NextToken.');
+    const after = Buffer.from(nextToken, 'base64url').toString();
+    start = items.findIndex((item) => Buffer.compare(Buffer.from(nameOf(item)), Buffer.from(after)) > 0);
+    if (start < 0) start = items.length;
+  }
+  const size = (maxResults as number | undefined) ?? items.length;
+  const page = items.slice(start, start + size);
+  const more = start + size < items.length && page.length > 0;
+  return more
+    ? { page, nextToken: Buffer.from(nameOf(page[page.length - 1])).toString('base64url') }
+    : { page };
+}
+
+/** Throws unless `body` is a JSON object. @throws StoreError SerializationException */
+export function requireObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new StoreError('SerializationException', 'Request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}

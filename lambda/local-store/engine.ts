@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store engine: opens DuckDB, owns the catalog, the per-table writers, the query executor,
+// metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
+// engine can be called in-process; server.ts puts it on the wire.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { StoreCatalog, type TableSettings } from './catalog';
+import {
+  checkCreateName,
+  databaseShape,
+  pageList,
+  readTableSettings,
+  requireName,
+  requireObject,
+  tableShape,
+} from './control-plane';
+import { StoreError } from './errors';
+import { FaultInjector, type FaultSettings } from './faults';
+import { Meter, meterWriteRequest, type MeteringTotals } from './metering';
+import { QueryExecutor, type SqlDialect } from './query-executor';
+import { normalizeRecords, type WireRecord } from './records';
+import { TableWriter } from './write-records';
+
+/** Name of the DuckDB file inside the data directory. */
+export const STORE_FILE_NAME = 'store.duckdb';
+/** Default rows per Query page when the caller sends no MaxRows. */
+export const DEFAULT_PAGE_SIZE = 1000;
+/** How long clients may cache the DescribeEndpoints answer (the real service's value). */
+const ENDPOINT_CACHE_MINUTES = 1440;
+
+/** Operations served by the engine and whether faults apply to them. */
+export const DATA_PLANE_OPERATIONS: ReadonlySet<string> = new Set(['WriteRecords', 'Query']);
+
+/** Options of the engine. */
+export interface EngineOptions {
+  /** Directory holding `store.duckdb` (created if missing), or `:memory:`. */
+  dataDir: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** @default DEFAULT_PAGE_SIZE */
+  pageSize?: number;
+  faults?: FaultSettings;
+  /** Clock in epoch milliseconds; tests pass a fixed one. @default Date.now */
+  nowMs?: () => number;
+  /** Query dialect; defaults to the real translator in sql/. */
+  sql?: SqlDialect;
+}
+
+type Handler = (body: Record<string, unknown>) => Promise<unknown>;
+
+/** A Timestream-compatible engine over DuckDB. */
+export class StoreEngine {
+  /** `host:port` DescribeEndpoints answers; set by the server once it listens. */
+  endpointAddress = '127.0.0.1';
+  readonly faults: FaultInjector;
+  private readonly meter = new Meter();
+  private readonly writers = new Map<string, Promise<TableWriter>>();
+  private readonly writerConnections: DuckDBConnection[] = [];
+  private readonly handlers: Record<string, Handler>;
+  private controlChain: Promise<unknown> = Promise.resolve();
+  private readonly region: string;
+  private readonly nowMs: () => number;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly controlConnection: DuckDBConnection,
+    readonly catalog: StoreCatalog,
+    private readonly executor: QueryExecutor,
+    options: EngineOptions,
+  ) {
+    this.region = options.region ?? 'us-east-1';
+    this.nowMs = options.nowMs ?? Date.now;
+    this.faults = new FaultInjector(options.faults);
+    this.handlers = {
+      WriteRecords: (b) => this.writeRecords(b),
+      Query: (b) => this.executor.query(b),
+      DescribeEndpoints: async () => ({
+        Endpoints: [{ Address: this.endpointAddress, CachePeriodInMinutes: ENDPOINT_CACHE_MINUTES }],
+      }),
+      CreateDatabase: (b) => this.control(() => this.createDatabase(b)),
+      DescribeDatabase: async (b) => ({
+        Database: this.describeDatabase(requireName(b.DatabaseName, 'DatabaseName')),
+      }),
+      ListDatabases: async (b) => this.listDatabases(b),
+      DeleteDatabase: (b) =>
+        this.control(
+          async () => (await this.catalog.deleteDatabase(requireName(b.DatabaseName, 'DatabaseName')), {}),
+        ),
+      CreateTable: (b) => this.control(() => this.createTable(b)),
+      DescribeTable: async (b) => ({ Table: tableShape(this.requireTable(b), this.region) }),
+      UpdateTable: (b) => this.control(() => this.updateTable(b)),
+      ListTables: async (b) => this.listTables(b),
+      DeleteTable: (b) => this.control(() => this.deleteTable(b)),
+    };
+  }
+
+  /** Opens (or creates) the store and loads its catalog. */
+  static async open(options: EngineOptions): Promise<StoreEngine> {
+    let path = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true });
+      path = join(options.dataDir, STORE_FILE_NAME);
+    }
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    const catalog = await StoreCatalog.load(connection);
+    const executor = new QueryExecutor({
+      instance,
+      catalog,
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      nowMs: options.nowMs ?? Date.now,
+      sql: options.sql,
+    });
+    return new StoreEngine(instance, connection, catalog, executor, options);
+  }
+
+  /**
+   * Answers one operation with the JSON body the model defines.
+   * @throws StoreError (UnknownOperationException for operations the store does not serve)
+   */
+  async handle(operation: string, body: unknown): Promise<unknown> {
+    const handler = Object.hasOwn(this.handlers, operation) ? this.handlers[operation] : undefined;
+    if (!handler)
+      throw new StoreError(
+        'UnknownOperationException',
+        `The operation ${operation} is not supported by the embedded Timestream store.`,
+      );
+    const request = requireObject(body);
+    if (DATA_PLANE_OPERATIONS.has(operation)) await this.faults.apply(operation);
+    try {
+      return await handler(request);
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        'InternalServerException',
+        `Internal error in the embedded store: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Creates the database and table if they are missing (settings only apply to a new table). */
+  async ensureTable(database: string, table: string, settings?: Partial<TableSettings>): Promise<void> {
+    await this.control(async () => {
+      if (!this.catalog.getDatabase(database))
+        await this.catalog.createDatabase(checkCreateName(database, 'DatabaseName'), this.nowMs());
+      if (!this.catalog.getTable(database, table)) {
+        await this.catalog.createTable(
+          database,
+          checkCreateName(table, 'TableName'),
+          { ...readTableSettings({}), ...settings },
+          this.nowMs(),
+        );
+      }
+    });
+  }
+
+  /** Returns the running metering totals. */
+  metering(): MeteringTotals {
+    return this.meter.snapshot();
+  }
+
+  /** Waits for queued writes, then closes every connection and the database. */
+  async close(): Promise<void> {
+    for (const writer of this.writers.values())
+      await (await writer.catch(() => undefined))?.exclusive(async () => undefined);
+    await this.controlChain.catch(() => undefined);
+    this.executor.close();
+    for (const connection of this.writerConnections) connection.closeSync();
+    this.controlConnection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async writeRecords(body: Record<string, unknown>): Promise<unknown> {
+    const entry = this.requireTable(body);
+    const records = normalizeRecords(body.Records, body.CommonAttributes);
+    this.meter.add(
+      meterWriteRequest(body.Records as WireRecord[], body.CommonAttributes as WireRecord | undefined),
+    );
+    const writer = await this.writer(entry.database, entry.table);
+    const outcome = await writer.write(records);
+    if (outcome.rejected.length > 0) {
+      throw new StoreError(
+        'RejectedRecordsException',
+        'One or more records have been rejected. See RejectedRecords for details.',
+        {
+          RejectedRecords: outcome.rejected.sort((a, b) => a.RecordIndex - b.RecordIndex),
+        },
+      );
+    }
+    const total = outcome.memoryStore + outcome.magneticStore;
+    return {
+      RecordsIngested: {
+        Total: total,
+        MemoryStore: outcome.memoryStore,
+        MagneticStore: outcome.magneticStore,
+      },
+    };
+  }
+
+  private writer(database: string, table: string): Promise<TableWriter> {
+    const key = `${database}\u0000${table}`;
+    let writer = this.writers.get(key);
+    if (!writer) {
+      writer = (async () => {
+        const connection = await this.instance.connect();
+        this.writerConnections.push(connection);
+        const created = new TableWriter(
+          connection,
+          this.catalog,
+          this.catalog.requireTable(database, table),
+          this.nowMs,
+        );
+        await created.load();
+        return created;
+      })();
+      writer.catch(() => this.writers.delete(key));
+      this.writers.set(key, writer);
+    }
+    return writer;
+  }
+
+  private async createDatabase(body: Record<string, unknown>): Promise<unknown> {
+    const name = checkCreateName(body.DatabaseName, 'DatabaseName');
+    const entry = await this.catalog.createDatabase(name, this.nowMs());
+    return { Database: databaseShape(entry, 0, this.region) };
+  }
+
+  private describeDatabase(name: string): Record<string, unknown> {
+    return databaseShape(
+      this.catalog.requireDatabase(name),
+      this.catalog.listTables(name).length,
+      this.region,
+    );
+  }
+
+  private listDatabases(body: Record<string, unknown>): unknown {
+    const { page, nextToken } = pageList(this.catalog.listDatabases(), (d) => d.database, body);
+    return {
+      Databases: page.map((d) => this.describeDatabase(d.database)),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
+  }
+
+  private async createTable(body: Record<string, unknown>): Promise<unknown> {
+    const database = requireName(body.DatabaseName, 'DatabaseName');
+    const table = checkCreateName(body.TableName, 'TableName');
+    const entry = await this.catalog.createTable(database, table, readTableSettings(body), this.nowMs());
+    return { Table: tableShape(entry, this.region) };
+  }
+
+  private async updateTable(body: Record<string, unknown>): Promise<unknown> {
+    const current = this.requireTable(body);
+    const entry = await this.catalog.updateTable(
+      current.database,
+      current.table,
+      readTableSettings(body, current),
+      this.nowMs(),
+    );
+    return { Table: tableShape(entry, this.region) };
+  }
+
+  private listTables(body: Record<string, unknown>): unknown {
+    const database = body.DatabaseName;
+    const tables =
+      database === undefined
+        ? this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d.database))
+        : (this.catalog.requireDatabase(requireName(database, 'DatabaseName')),
+          this.catalog.listTables(database as string));
+    const { page, nextToken } = pageList(tables, (t) => `${t.database}\u0000${t.table}`, body);
+    return {
+      Tables: page.map((t) => tableShape(t, this.region)),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
+  }
+
+  private async deleteTable(body: Record<string, unknown>): Promise<unknown> {
+    const entry = this.requireTable(body);
+    const key = `${entry.database}\u0000${entry.table}`;
+    const writer = await this.writers.get(key)?.catch(() => undefined);
+    const drop = () => this.catalog.deleteTable(entry.database, entry.table);
+    await (writer ? writer.exclusive(drop) : drop());
+    this.writers.delete(key);
+    return {};
+  }
+
+  private requireTable(body: Record<string, unknown>) {
+    return this.catalog.requireTable(
+      requireName(body.DatabaseName, 'DatabaseName'),
+      requireName(body.TableName, 'TableName'),
+    );
+  }
+
+  /** Serialises control-plane mutations: they share one DuckDB connection. */
+  private control<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.controlChain.then(work, work);
+    this.controlChain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// Public entry of the embedded Timestream-compatible store: opens the DuckDB-backed engine and
+// serves it over HTTP for the AWS SDKs and CLI. See /tmp/readme-fragments/local-store.md.
+
+import type { AddressInfo } from 'node:net';
+import type { TableSettings } from './catalog';
+import { StoreEngine } from './engine';
+import type { FaultSettings } from './faults';
+import type { MeteringTotals } from './metering';
+import { createStoreServer } from './server';
+import type { StoreCredential } from './sigv4';
+
+export type { TableSettings } from './catalog';
+export type { FaultSettings } from './faults';
+export type { MeteringTotals } from './metering';
+export type { StoreCredential } from './sigv4';
+export { StoreEngine } from './engine';
+
+/** Default port of the store's HTTP server (SPEC 6). */
+export const DEFAULT_LOCAL_STORE_PORT = 9202;
+
+/** Options of startLocalStore. */
+export interface LocalStoreOptions {
+  /** Directory holding `store.duckdb` (created if missing), or `:memory:` for tests. */
+  dataDir: string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 9202 */
+  port?: number;
+  /** Region used in ARNs. @default 'us-east-1' */
+  region?: string;
+  /** Rows per Query page when the caller sends no smaller MaxRows. @default 1000 */
+  pageSize?: number;
+  /** Key pairs for strict SigV4 verification; absent = accept any well-formed signature. */
+  credentials?: StoreCredential[];
+  faults?: FaultSettings;
+  /** Receives one structured line per request. */
+  log?: (line: Record<string, unknown>) => void;
+  /** Clock in epoch milliseconds (tests). @default Date.now */
+  nowMs?: () => number;
+}
+
+/** A running store. */
+export interface LocalStore {
+  /** `http://<host>:<port>`, for the SDK `endpoint` option and `--endpoint-url`. */
+  endpoint: string;
+  port: number;
+  /** The engine, for in-process calls (`engine.handle(operation, body)`). */
+  engine: StoreEngine;
+  /** Creates the database and table if missing; settings apply only to a new table. */
+  ensureTable(database: string, table: string, settings?: Partial<TableSettings>): Promise<void>;
+  /** Returns the running write-metering totals. */
+  metering(): MeteringTotals;
+  /** Replaces the fault settings (absent fields = off) and reseeds. */
+  setFaults(faults: FaultSettings): void;
+  /** Stops HTTP, waits for queued writes and closes DuckDB cleanly. */
+  close(): Promise<void>;
+}
+
+/** Opens the store in `dataDir` and starts its HTTP server. */
+export async function startLocalStore(options: LocalStoreOptions): Promise<LocalStore> {
+  const engine = await StoreEngine.open({
+    dataDir: options.dataDir,
+    region: options.region,
+    pageSize: options.pageSize,
+    faults: options.faults,
+    nowMs: options.nowMs,
+  });
+  const host = options.host ?? '127.0.0.1';
+  const server = createStoreServer(engine, { credentials: options.credentials, log: options.log });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? DEFAULT_LOCAL_STORE_PORT, host, () => resolve());
+    });
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  engine.endpointAddress = `${hostPart}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${hostPart}:${port}`,
+    port,
+    engine,
+    ensureTable: (database, table, settings) => engine.ensureTable(database, table, settings),
+    metering: () => engine.metering(),
+    setFaults: (faults) => engine.faults.set(faults),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await engine.close();
+      })()),
+  };
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+// Validates a WriteRecords request and turns each record into a normalized row (CommonAttributes
+// merged, value and time parsed, series identity hashed). Pure: table state (retention windows,
+// duplicates, table-wide limits) is judged later by write-records.ts.
+
+import { createHash } from 'node:crypto';
+import { StoreError, validation } from './errors';
+import type { ScalarMeasureType } from './schema';
+
+/** Records per WriteRecords call (reference/timestream-facts.md 3.3). */
+export const MAX_RECORDS_PER_WRITE = 100;
+/** Dimensions per record (model constraint on `Record.Dimensions`). */
+export const MAX_DIMENSIONS_PER_RECORD = 128;
+/** Dimension name length in UTF-8 bytes (facts 3.3). */
+export const MAX_DIMENSION_NAME_BYTES = 60;
+/** Measure name length in UTF-8 bytes (facts 3.3). */
+export const MAX_MEASURE_NAME_BYTES = 256;
+/** Size of all dimension name+value pairs of one series (facts 3.3, "2 KB"). */
+export const MAX_DIMENSION_PAIRS_BYTES = 2048;
+/** `MeasureValue` length in characters (model `StringValue2048`). */
+export const MAX_MEASURE_VALUE_CHARS = 2048;
+/** Largest TIMESTAMP_NS value: 2262-04-11 23:47:16.854775807 (facts 3.1). */
+export const MAX_TIME_NS = 9223372036854775807n;
+
+const NS_PER_UNIT: Readonly<Record<string, bigint>> = {
+  MILLISECONDS: 1_000_000n,
+  SECONDS: 1_000_000_000n,
+  MICROSECONDS: 1_000n,
+  NANOSECONDS: 1n,
+};
+const MEASURE_TYPES = new Set(['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP', 'MULTI']);
+const RESERVED_DIMENSION_NAMES = new Set(['measure_name', 'measure_value', 'time', 'ts_non_existent_col']);
+const DOUBLE_SYNTAX = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const BIGINT_SYNTAX = /^[+-]?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+export const NON_FINITE_DOUBLE_MESSAGE =
+  'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.';
+
+/** A `Record` as the wire carries it (JSON, any member possibly absent or mistyped). */
+export interface WireRecord {
+  Dimensions?: { Name?: unknown; Value?: unknown; DimensionValueType?: unknown }[];
+  MeasureName?: unknown;
+  MeasureValue?: unknown;
+  MeasureValueType?: unknown;
+  Time?: unknown;
+  TimeUnit?: unknown;
+  Version?: unknown;
+  MeasureValues?: unknown;
+}
+
+/** A measure value in its typed form; `key` is a canonical text used to compare values. */
+export type TypedValue =
+  | { type: 'DOUBLE'; value: number; key: string }
+  | { type: 'BIGINT'; value: bigint; key: string }
+  | { type: 'VARCHAR'; value: string; key: string }
+  | { type: 'BOOLEAN'; value: boolean; key: string };
+
+/** One validated record, ready for the table-state checks and the insert. */
+export interface NormalizedRecord {
+  index: number;
+  /** Dimensions in the record's order. */
+  dimensions: { name: string; value: string }[];
+  measureName: string;
+  measure: TypedValue;
+  timeNs: bigint;
+  version: bigint;
+  /** Hash of (sorted dimensions, measure name); also stored as `ts_series`. */
+  series: string;
+  /** A per-record limit the record breaks: rejected (not the whole call), see classify note. */
+  limitViolation?: string;
+}
+
+/**
+ * Validates a whole request and normalizes every record. Model-level and syntax problems fail the
+ * whole call (ValidationException), as the service's request validation does; per-record quota
+ * violations (name and size limits) are returned as `limitViolation` so they become RejectedRecords.
+ * UNCONFIRMED: which side of that line each check falls on in real Timestream; this split follows
+ * the model constraints (whole call) versus the service quotas table (per record).
+ * @throws StoreError ValidationException
+ */
+export function normalizeRecords(records: unknown, common: unknown): NormalizedRecord[] {
+  if (!Array.isArray(records) || records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
+    const count = Array.isArray(records) ? records.length : 0;
+    throw validation(
+      `1 validation error detected: Value with length ${count} at 'records' failed to satisfy constraint: ` +
+        `Member must have length ${count < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+    );
+  }
+  const commonRecord = asRecord(common ?? {}, 'commonAttributes');
+  return records.map((raw, index) =>
+    normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index),
+  );
+}
+
+function asRecord(value: unknown, path: string): WireRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new StoreError('SerializationException', `Expected an object at '${path}'`);
+  }
+  return value as WireRecord;
+}
+
+function normalizeRecord(record: WireRecord, common: WireRecord, index: number): NormalizedRecord {
+  // UNCONFIRMED (facts 3.1): a scalar set on both sides takes the record's value.
+  const pick = <K extends keyof WireRecord>(key: K): WireRecord[K] => record[key] ?? common[key];
+  const type = pick('MeasureValueType') ?? 'DOUBLE';
+  if (typeof type !== 'string' || !MEASURE_TYPES.has(type)) {
+    throw validation(`Invalid MeasureValueType ${String(type)} for record at index ${index}.`);
+  }
+  if (type === 'MULTI' || type === 'TIMESTAMP' || pick('MeasureValues') !== undefined) {
+    throw validation(
+      'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
+    );
+  }
+  const dimensions = mergeDimensions(common.Dimensions, record.Dimensions, index);
+  const measureName = pick('MeasureName');
+  if (typeof measureName !== 'string' || measureName.length === 0) {
+    throw validation(`Measure name must be specified for record at index ${index}.`);
+  }
+  const measure = parseMeasureValue(pick('MeasureValue'), type as ScalarMeasureType, index);
+  const timeNs = parseTime(pick('Time'), pick('TimeUnit'));
+  const version = parseVersion(pick('Version'));
+  return {
+    index,
+    dimensions,
+    measureName,
+    measure,
+    timeNs,
+    version,
+    series: seriesKey(dimensions, measureName),
+    limitViolation: findLimitViolation(dimensions, measureName),
+  };
+}
+
+function mergeDimensions(common: unknown, own: unknown, index: number): { name: string; value: string }[] {
+  const merged: { name: string; value: string }[] = [];
+  const seen = new Set<string>();
+  for (const list of [common, own]) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new StoreError('SerializationException', 'Dimensions must be a list');
+    for (const dimension of list) {
+      const {
+        Name: name,
+        Value: value,
+        DimensionValueType: valueType,
+      } = (dimension ?? {}) as Record<string, unknown>;
+      if (typeof name !== 'string' || name.length === 0 || typeof value !== 'string') {
+        throw validation(`Dimension name and value must be non-null strings for record at index ${index}.`);
+      }
+      if (valueType !== undefined && valueType !== 'VARCHAR') {
+        throw validation(`Invalid DimensionValueType ${String(valueType)} for dimension ${name}.`);
+      }
+      if (seen.has(name)) {
+        // Covers a name repeated inside one list and a name present in both CommonAttributes and the record.
+        throw validation(
+          `Duplicate dimension name ${name} for record at index ${index}. Dimension names must be unique.`,
+        );
+      }
+      checkDimensionName(name);
+      // UNCONFIRMED: real Timestream's handling of empty values; Prometheus never sends them.
+      if (value.length === 0) throw validation(`Dimension value of ${name} must not be empty.`);
+      seen.add(name);
+      merged.push({ name, value });
+    }
+  }
+  if (merged.length > MAX_DIMENSIONS_PER_RECORD) {
+    throw validation(
+      `1 validation error detected: Value at 'records.${index + 1}.member.dimensions' failed to satisfy constraint: Member must have length less than or equal to ${MAX_DIMENSIONS_PER_RECORD}`,
+    );
+  }
+  return merged;
+}
+
+/**
+ * Checks a dimension name against Timestream's naming constraints (facts 3.4).
+ * @throws StoreError ValidationException
+ */
+export function checkDimensionName(name: string): void {
+  if (
+    RESERVED_DIMENSION_NAMES.has(name) ||
+    name.startsWith('ts_') ||
+    name.startsWith('measure_value') ||
+    name.includes(':')
+  ) {
+    throw validation(
+      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
+    );
+  }
+}
+
+function findLimitViolation(
+  dimensions: { name: string; value: string }[],
+  measureName: string,
+): string | undefined {
+  const long = dimensions.find((d) => Buffer.byteLength(d.name) > MAX_DIMENSION_NAME_BYTES);
+  if (long)
+    return `Dimension name ${long.name} exceeds the maximum length of ${MAX_DIMENSION_NAME_BYTES} bytes.`;
+  if (Buffer.byteLength(measureName) > MAX_MEASURE_NAME_BYTES) {
+    return `Measure name exceeds the maximum length of ${MAX_MEASURE_NAME_BYTES} bytes.`;
+  }
+  const pairBytes = dimensions.reduce(
+    (sum, d) => sum + Buffer.byteLength(d.name) + Buffer.byteLength(d.value),
+    0,
+  );
+  if (pairBytes > MAX_DIMENSION_PAIRS_BYTES) {
+    return `The size of the dimension name-value pairs (${pairBytes} bytes) exceeds the maximum of 2 KB per series.`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses a scalar `MeasureValue` as its `MeasureValueType`.
+ * @throws StoreError ValidationException, also for NaN/Infinity in DOUBLE (the whole call fails).
+ */
+export function parseMeasureValue(raw: unknown, type: ScalarMeasureType, index: number): TypedValue {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_MEASURE_VALUE_CHARS) {
+    throw validation(
+      `Measure value must be a string of 1 to ${MAX_MEASURE_VALUE_CHARS} characters for record at index ${index}.`,
+    );
+  }
+  const invalid = () =>
+    validation(`Invalid measure value ${raw} for measure value type ${type} for record at index ${index}.`);
+  switch (type) {
+    case 'DOUBLE': {
+      if (!DOUBLE_SYNTAX.test(raw)) {
+        if (/^[+-]?(nan|inf|infinity)$/i.test(raw)) throw validation(NON_FINITE_DOUBLE_MESSAGE);
+        throw invalid();
+      }
+      const value = Number(raw);
+      if (!Number.isFinite(value)) throw validation(NON_FINITE_DOUBLE_MESSAGE);
+      return { type, value, key: String(value === 0 ? 0 : value) };
+    }
+    case 'BIGINT': {
+      if (!BIGINT_SYNTAX.test(raw)) throw invalid();
+      const value = BigInt(raw);
+      if (value < INT64_MIN || value > INT64_MAX) throw invalid();
+      return { type, value, key: value.toString() };
+    }
+    case 'BOOLEAN': {
+      // UNCONFIRMED: casing accepted by the service; both cases accepted here.
+      const lower = raw.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') throw invalid();
+      return { type, value: lower === 'true', key: lower };
+    }
+    case 'VARCHAR':
+      return { type, value: raw, key: raw };
+  }
+}
+
+/**
+ * Parses `Time` (an unsigned integer count of `TimeUnit`, default MILLISECONDS) into epoch nanoseconds.
+ * @throws StoreError ValidationException "Invalid time for record." (boto3 issue 4239)
+ */
+export function parseTime(raw: unknown, unit: unknown): bigint {
+  const unitNs = NS_PER_UNIT[(unit as string | undefined) ?? 'MILLISECONDS'];
+  if (unitNs === undefined) throw validation(`Invalid TimeUnit ${String(unit)}.`);
+  if (typeof raw !== 'string' || !/^\d{1,256}$/.test(raw)) throw validation('Invalid time for record.');
+  const timeNs = BigInt(raw) * unitNs;
+  if (timeNs > MAX_TIME_NS) throw validation('Invalid time for record.');
+  return timeNs;
+}
+
+function parseVersion(raw: unknown): bigint {
+  if (raw === undefined || raw === null) return 1n;
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) {
+    throw validation('Record version must be a positive integer (1 or greater).');
+  }
+  return BigInt(raw);
+}
+
+/** Hashes a series identity: dimensions sorted by name (UTF-8 binary order) plus the measure name. */
+export function seriesKey(
+  dimensions: readonly { name: string; value: string }[],
+  measureName: string,
+): string {
+  const hash = createHash('sha256');
+  const sorted = [...dimensions].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  for (const d of sorted) hash.update(`${d.name}\u0000${d.value}\u0000`);
+  hash.update(`\u0001${measureName}`);
+  return hash.digest('hex').slice(0, 32);
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+// Puts the store engine on HTTP with the AWS JSON 1.0 protocol (`POST /`, `X-Amz-Target:
+// Timestream_20181101.<Op>`), SigV4 checks and error bodies the AWS SDKs and CLI understand
+// (reference/timestream-facts.md 2, 3.9), plus the `/_local/*` test endpoints.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { StoreEngine } from './engine';
+import { DATA_PLANE_OPERATIONS } from './engine';
+import { StoreError } from './errors';
+import { authenticate, type StoreCredential } from './sigv4';
+
+/** Largest request body accepted (a full WriteRecords call is far below). */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const TARGET_PREFIX = 'Timestream_20181101.';
+const ERROR_TYPE_PREFIX = 'com.amazonaws.timestream.v20181101#';
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+/** Options of the HTTP layer. */
+export interface StoreServerOptions {
+  credentials?: readonly StoreCredential[];
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** Creates (does not start) the HTTP server of an engine. */
+export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): Server {
+  return createServer((req, res) => {
+    const requestId = randomUUID();
+    const startMs = Date.now();
+    serve(engine, options, req, res, requestId)
+      .catch((error: unknown) => {
+        const storeError =
+          error instanceof StoreError
+            ? error
+            : new StoreError('InternalServerException', (error as Error).message);
+        sendError(res, storeError, requestId);
+        return storeError.type;
+      })
+      .then((errorType) => {
+        options.log?.({
+          msg: 'local-store request',
+          operation: operationOf(req),
+          path: req.url,
+          status: res.statusCode,
+          error: errorType,
+          durationMs: Date.now() - startMs,
+          requestId,
+        });
+      });
+  });
+}
+
+async function serve(
+  engine: StoreEngine,
+  options: StoreServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<string | undefined> {
+  const body = await readBody(req, res, requestId);
+  if (body === undefined) return 'RequestEntityTooLarge';
+  const path = (req.url ?? '/').split('?')[0];
+  if (path.startsWith('/_local/')) return serveLocal(engine, req.method ?? 'GET', path, body, res, requestId);
+  if (req.method !== 'POST' || path !== '/') {
+    throw new StoreError('UnknownOperationException', `Only POST / is served (got ${req.method} ${path}).`);
+  }
+  const caller = authenticate(
+    { method: req.method, url: req.url ?? '/', headers: req.headers, body },
+    options.credentials,
+  );
+  const operation = operationOf(req);
+  if (operation === undefined)
+    throw new StoreError('UnknownOperationException', 'Missing or unknown X-Amz-Target header.');
+  if (caller.deny && DATA_PLANE_OPERATIONS.has(operation)) {
+    throw new StoreError(
+      'AccessDeniedException',
+      `User: arn:aws:iam::000000000000:user/${caller.accessKeyId} is not authorized to perform: timestream:${operation === 'Query' ? 'Select' : operation} because no identity-based policy allows the action`,
+    );
+  }
+  let request: unknown;
+  try {
+    request = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new StoreError('SerializationException', 'The request body is not valid JSON.');
+  }
+  sendJson(res, 200, await engine.handle(operation, request), requestId);
+  return undefined;
+}
+
+function serveLocal(
+  engine: StoreEngine,
+  method: string,
+  path: string,
+  body: Buffer,
+  res: ServerResponse,
+  requestId: string,
+): undefined {
+  if (path === '/_local/metering' && method === 'GET') {
+    sendJson(res, 200, engine.metering(), requestId);
+  } else if (path === '/_local/faults' && method === 'GET') {
+    sendJson(res, 200, engine.faults.get(), requestId);
+  } else if (path === '/_local/faults' && method === 'POST') {
+    let settings: unknown;
+    try {
+      settings = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new StoreError('SerializationException', 'The request body is not valid JSON.');
+    }
+    engine.faults.set(settings as never);
+    sendJson(res, 200, engine.faults.get(), requestId);
+  } else {
+    throw new StoreError('UnknownOperationException', `No local endpoint ${method} ${path}.`);
+  }
+  return undefined;
+}
+
+function operationOf(req: IncomingMessage): string | undefined {
+  const target = req.headers['x-amz-target'];
+  if (typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) return undefined;
+  return target.slice(TARGET_PREFIX.length);
+}
+
+/** Reads the body; answers 413 and returns undefined past MAX_BODY_BYTES. */
+function readBody(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const tooLarge = () => {
+      sendJson(
+        res,
+        413,
+        {
+          __type: `${ERROR_TYPE_PREFIX}RequestEntityTooLargeException`,
+          message: `Request body exceeds ${MAX_BODY_BYTES} bytes.`,
+        },
+        requestId,
+      );
+      req.resume();
+      resolve(undefined);
+    };
+    if (declared > MAX_BODY_BYTES) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        tooLarge();
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+function sendError(res: ServerResponse, error: StoreError, requestId: string): void {
+  if (res.headersSent) return;
+  sendJson(
+    res,
+    error.status,
+    { __type: `${ERROR_TYPE_PREFIX}${error.type}`, message: error.message, ...error.members },
+    requestId,
+  );
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(payload),
+    'x-amzn-RequestId': requestId,
+  });
+  res.end(payload);
+}

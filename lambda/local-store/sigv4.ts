@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Checks the SigV4 Authorization of store requests: by default only its shape; in strict mode the
+// signature itself against configured key pairs (AWS Signature Version 4, computed with node:crypto).
+
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { StoreError } from './errors';
+
+/** A key pair the strict mode accepts; `deny` makes every data-plane call AccessDenied. */
+export interface StoreCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  deny?: boolean;
+}
+
+/** The parts of an HTTP request the signature covers. */
+export interface SignedRequest {
+  method: string;
+  /** Path with query string, as received (e.g. `/` or `/?a=b`). */
+  url: string;
+  /** Lower-case header names; repeated headers joined with `,`. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Buffer;
+}
+
+/** Who signed a request. */
+export interface Caller {
+  accessKeyId: string;
+  deny: boolean;
+}
+
+const AUTH_PATTERN =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/timestream\/aws4_request,\s*SignedHeaders=([a-z0-9-;]+),\s*Signature=([0-9a-f]{64})$/;
+
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+/**
+ * Authenticates a request. Without `credentials` any well-formed SigV4 Authorization passes; with
+ * them the access key must be known and the signature must verify. The request time is not checked
+ * against the clock (real AWS refuses signatures older than 15 minutes).
+ * @throws StoreError MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException
+ */
+export function authenticate(
+  request: SignedRequest,
+  credentials: readonly StoreCredential[] | undefined,
+): Caller {
+  const header = headerValue(request.headers, 'authorization');
+  if (header === undefined)
+    throw new StoreError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+  const match = AUTH_PATTERN.exec(header.trim());
+  if (!match) {
+    throw new StoreError(
+      'InvalidSignatureException',
+      `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${header.split(',')[0]}`,
+    );
+  }
+  const [, accessKeyId, date, region, signedHeaders, signature] = match;
+  if (!credentials || credentials.length === 0) return { accessKeyId, deny: false };
+  const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
+  if (!credential) throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
+  if (
+    credential.sessionToken !== undefined &&
+    headerValue(request.headers, 'x-amz-security-token') !== credential.sessionToken
+  ) {
+    throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
+  }
+  const declaredHash = headerValue(request.headers, 'x-amz-content-sha256');
+  if (
+    declaredHash !== undefined &&
+    declaredHash !== 'UNSIGNED-PAYLOAD' &&
+    declaredHash !== sha256Hex(request.body)
+  ) {
+    // The signature covers the declared hash only; the body must match it too (as S3 checks).
+    throw new StoreError('InvalidSignatureException', SIGNATURE_MISMATCH);
+  }
+  const amzDate = headerValue(request.headers, 'x-amz-date') ?? '';
+  const scope = `${date}/${region}/timestream/aws4_request`;
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    sha256Hex(canonicalRequest(request, signedHeaders)),
+  ].join('\n');
+  let key: Buffer = hmac(`AWS4${credential.secretAccessKey}`, date);
+  for (const part of [region, 'timestream', 'aws4_request']) key = hmac(key, part);
+  const expected = createHmac('sha256', key).update(stringToSign).digest();
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex')))
+    throw new StoreError('InvalidSignatureException', SIGNATURE_MISMATCH);
+  return { accessKeyId, deny: credential.deny === true };
+}
+
+/** Builds the SigV4 canonical request (method, path, query, signed headers, payload hash). */
+export function canonicalRequest(request: SignedRequest, signedHeaders: string): string {
+  const [rawPath, rawQuery = ''] = request.url.split('?', 2);
+  const path =
+    rawPath
+      .split('/')
+      .map((segment) => uriEncode(decodeURIComponent(segment)))
+      .join('/') || '/';
+  const query = rawQuery
+    .split('&')
+    .filter((pair) => pair.length > 0)
+    .map((pair) => pair.split('=', 2).map((part) => uriEncode(decodeURIComponent(part.replace(/\+/g, ' ')))))
+    .sort(([a, av = ''], [b, bv = '']) => (a === b ? compare(av, bv) : compare(a, b)))
+    .map(([name, value = '']) => `${name}=${value}`)
+    .join('&');
+  const names = signedHeaders.split(';');
+  const headers = names
+    .map((name) => `${name}:${(headerValue(request.headers, name) ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  const payloadHash = headerValue(request.headers, 'x-amz-content-sha256') ?? sha256Hex(request.body);
+  return [request.method.toUpperCase(), path, query, headers, signedHeaders, payloadHash].join('\n');
+}
+
+function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function uriEncode(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();

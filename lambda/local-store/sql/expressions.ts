@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: Apache-2.0
+// Rewrites one Timestream SQL expression (a token range) into DuckDB SQL: resolves and re-quotes
+// column references against the table's visible columns, re-quotes literals, maps Timestream
+// functions (time, bin, ago, regexp_like with Java semantics) and refuses anything else.
+import { validation } from '../errors';
+import { quoteDuckIdentifier } from '../schema';
+import { findColumn, type VisibleColumn } from './columns';
+import { translateJavaRegex } from './java-regex';
+import { syntaxAt } from './metadata';
+import { INTERVAL_UNITS, linePosition, type Token } from './tokenizer';
+
+/** What an expression may refer to. */
+export interface ExpressionScope {
+  query: string;
+  columns: readonly VisibleColumn[];
+  /** Names that may qualify a column (`t.region`): the table name and its alias. */
+  qualifiers: readonly string[];
+  /** Select-list aliases usable here (ORDER BY only). */
+  aliases: readonly string[];
+  nowNs: bigint;
+}
+
+// Unquoted words passed through as SQL syntax rather than read as column names.
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'is',
+  'null',
+  'between',
+  'in',
+  'like',
+  'escape',
+  'as',
+  'asc',
+  'desc',
+  'nulls',
+  'first',
+  'last',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'true',
+  'false',
+  'distinct',
+  'interval',
+  'from',
+  'all',
+  'exists',
+]);
+// Field names of EXTRACT and INTERVAL '1' DAY: keywords only when no column or alias has the name.
+const DATETIME_FIELDS = new Set(['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second']);
+
+// Functions with the same name and meaning in DuckDB.
+const SAME_FUNCTIONS = new Set([
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'ceiling',
+  'sqrt',
+  'exp',
+  'ln',
+  'log10',
+  'log2',
+  'power',
+  'pow',
+  'mod',
+  'sign',
+  'lower',
+  'upper',
+  'length',
+  'concat',
+  'substr',
+  'substring',
+  'replace',
+  'trim',
+  'ltrim',
+  'rtrim',
+  'coalesce',
+  'nullif',
+  'greatest',
+  'least',
+  'stddev',
+  'stddev_samp',
+  'stddev_pop',
+  'variance',
+  'var_samp',
+  'var_pop',
+  'count_if',
+  'bool_and',
+  'bool_or',
+  'strpos',
+  'starts_with',
+  'chr',
+  'reverse',
+  'if',
+  'date_trunc',
+  'extract',
+  'year',
+  'month',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'day_of_week',
+  'day_of_year',
+  'approx_percentile',
+]);
+const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
+  approx_distinct: 'approx_count_distinct',
+  arbitrary: 'any_value',
+  every: 'bool_and',
+};
+const CAST_TYPES: Readonly<Record<string, string>> = {
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  integer: 'INTEGER',
+  int: 'INTEGER',
+  varchar: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP_NS',
+  date: 'DATE',
+  time: 'TIME',
+  real: 'DOUBLE',
+};
+
+const NANOS_PER_MS = 1_000_000n;
+const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
+
+export const columnDoesNotExist = (query: string, offset: number, name: string) =>
+  validation(`${linePosition(query, offset)}: Column '${name}' does not exist`);
+
+const isWord = (tok: Token | undefined, w: string) => tok?.kind === 'ident' && tok.text.toLowerCase() === w;
+
+/** Finds the index of the `)` matching the `(` at `open`. */
+export function matchingParen(scope: ExpressionScope, tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(') depth++;
+    if (t.text === ')' && --depth === 0) return k;
+  }
+  throw syntaxAt(scope.query, tokens[open]!.offset, "missing ')'");
+}
+
+/** Splits tokens at depth-0 commas. */
+export function splitTopLevel(tokens: readonly Token[], separator = ','): Token[][] {
+  const parts: Token[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'op' && t.text === '(') depth++;
+    if (t.kind === 'op' && t.text === ')') depth--;
+    if (depth === 0 && t.kind === 'op' && t.text === separator) parts.push([]);
+    else parts[parts.length - 1]!.push(t);
+  }
+  return parts;
+}
+
+/** Translates an expression's tokens into DuckDB SQL; throws ValidationException StoreErrors. */
+export function translateExpression(scope: ExpressionScope, tokens: readonly Token[]): string {
+  const out: string[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const tok = tokens[k]!;
+    const next = tokens[k + 1];
+    if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
+    else if (tok.kind === 'number') out.push(tok.text);
+    else if (tok.kind === 'interval') out.push(intervalSql(scope, tok));
+    else if (tok.kind === 'op') {
+      if (tok.text === '(' && isWord(next, 'select'))
+        throw unsupported(scope, next!, 'subqueries are not supported');
+      out.push(tok.text);
+    } else if (
+      tok.kind === 'ident' &&
+      next?.kind === 'op' &&
+      next.text === '(' &&
+      !KEYWORDS.has(tok.text.toLowerCase())
+    ) {
+      const close = matchingParen(scope, tokens, k + 1);
+      out.push(translateCall(scope, tok, tokens.slice(k + 2, close)));
+      k = close;
+    } else if (
+      tok.kind === 'ident' &&
+      (tok.text.toLowerCase() === 'current_timestamp' || tok.text.toLowerCase() === 'localtimestamp')
+    ) {
+      out.push(nowSql(scope));
+    } else if (tok.kind === 'ident' && tok.text.toLowerCase() === 'current_date') {
+      out.push(`CAST(${nowSql(scope)} AS DATE)`);
+    } else if (
+      tok.kind === 'ident' &&
+      (isWord(tok, 'timestamp') || isWord(tok, 'date')) &&
+      next?.kind === 'string'
+    ) {
+      out.push(`CAST(${sqlLiteral(next.text)} AS ${isWord(tok, 'date') ? 'DATE' : 'TIMESTAMP_NS'})`);
+      k++;
+    } else if (
+      tok.kind === 'ident' &&
+      (KEYWORDS.has(tok.text.toLowerCase()) ||
+        (DATETIME_FIELDS.has(tok.text.toLowerCase()) && !isNameInScope(scope, tok.text)))
+    ) {
+      out.push(tok.text.toUpperCase());
+    } else if (isWord(tokens[k - 1], 'as')) {
+      out.push(quoteDuckIdentifier(tok.text)); // an alias being defined
+    } else if (next?.kind === 'op' && next.text === '.') {
+      const column = tokens[k + 2];
+      if (!scope.qualifiers.includes(tok.text) || (column?.kind !== 'ident' && column?.kind !== 'qident')) {
+        throw columnDoesNotExist(scope.query, tok.offset, tok.text);
+      }
+      out.push(columnSql(scope, column));
+      k += 2;
+    } else {
+      out.push(columnSql(scope, tok));
+    }
+  }
+  return out.join(' ');
+}
+
+function unsupported(scope: ExpressionScope, tok: Token, detail: string) {
+  return validation(`${linePosition(scope.query, tok.offset)}: ${detail} by the embedded store`);
+}
+
+const isNameInScope = (scope: ExpressionScope, name: string) =>
+  findColumn(scope.columns, name) !== undefined || scope.aliases.includes(name);
+
+function columnSql(scope: ExpressionScope, tok: Token): string {
+  const column = findColumn(scope.columns, tok.text);
+  if (column) return quoteDuckIdentifier(column.name);
+  if (scope.aliases.includes(tok.text)) return quoteDuckIdentifier(tok.text);
+  throw columnDoesNotExist(scope.query, tok.offset, tok.text);
+}
+
+/** Quotes a string value as a DuckDB literal (standard strings: only `'` needs escaping). */
+export function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const nowSql = (scope: ExpressionScope) => tsFromNanos(`${scope.nowNs}`);
+
+function intervalNanos(scope: ExpressionScope, tok: Token): bigint {
+  const unit = INTERVAL_UNITS[tok.unit!]!;
+  if (unit.nanos === undefined)
+    throw unsupported(scope, tok, `year-to-month interval '${tok.text}' is not supported here`);
+  return tok.amount! * unit.nanos;
+}
+
+function intervalSql(scope: ExpressionScope, tok: Token): string {
+  const unit = INTERVAL_UNITS[tok.unit!]!;
+  if (unit.months !== undefined) return `to_months(${tok.amount! * BigInt(unit.months)})`;
+  const nanos = intervalNanos(scope, tok);
+  // NOTE: DuckDB intervals hold microseconds; bin() and ago() take literals in nanoseconds directly.
+  if (nanos % 1000n !== 0n)
+    throw unsupported(
+      scope,
+      tok,
+      `sub-microsecond interval '${tok.text}' is only supported in bin() and ago()`,
+    );
+  return `to_microseconds(CAST(${nanos / 1000n} AS BIGINT))`;
+}
+
+function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
+  const name = nameTok.text.toLowerCase();
+  const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
+  const args = () => rawArgs.map((a) => translateExpression(scope, a));
+  const arity = (n: number) => {
+    if (rawArgs.length !== n)
+      throw unsupported(
+        scope,
+        nameTok,
+        `${name}() takes ${n} argument(s); it is called with ${rawArgs.length}`,
+      );
+    return args();
+  };
+  switch (name) {
+    case 'count':
+      if (rawArgs.length === 0) return 'count(*)';
+      if (
+        rawArgs.length === 1 &&
+        rawArgs[0]!.length === 1 &&
+        rawArgs[0]![0]!.text === '*' &&
+        rawArgs[0]![0]!.kind === 'op'
+      )
+        return 'count(*)';
+      return `count(${args().join(', ')})`;
+    case 'now':
+      arity(0);
+      return nowSql(scope);
+    case 'ago': {
+      const [arg] = rawArgs;
+      if (
+        arg?.length === 1 &&
+        arg[0]!.kind === 'interval' &&
+        INTERVAL_UNITS[arg[0]!.unit!]!.nanos !== undefined
+      ) {
+        return tsFromNanos(`${scope.nowNs - intervalNanos(scope, arg[0]!)}`);
+      }
+      if (arg?.some((t) => t.kind === 'string'))
+        throw unsupported(
+          scope,
+          nameTok,
+          "ago() needs an interval such as 15m (a quoted '15m' is not an interval)",
+        );
+      return `CAST(${nowSql(scope)} - (${arity(1)[0]}) AS TIMESTAMP_NS)`;
+    }
+    case 'from_milliseconds':
+      return tsFromNanos(`CAST(${arity(1)[0]} AS BIGINT) * ${NANOS_PER_MS}`);
+    case 'from_nanoseconds':
+      return tsFromNanos(`CAST(${arity(1)[0]} AS BIGINT)`);
+    case 'from_unixtime': // Trino's from_unixtime keeps milliseconds
+      return tsFromNanos(`CAST(round(CAST(${arity(1)[0]} AS DOUBLE) * 1000) AS BIGINT) * ${NANOS_PER_MS}`);
+    case 'to_milliseconds':
+      return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) // ${NANOS_PER_MS})`;
+    case 'to_nanoseconds':
+      return `epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS))`;
+    case 'to_unixtime':
+      return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) / 1e9)`;
+    case 'bin': {
+      const [ts] = arity(2);
+      const width = rawArgs[1]!;
+      if (width.length !== 1 || width[0]!.kind !== 'interval')
+        throw unsupported(scope, nameTok, 'bin() needs an interval literal such as 1m');
+      const nanos = intervalNanos(scope, width[0]!);
+      if (nanos === 0n) throw unsupported(scope, width[0]!, 'a zero bin width is not allowed');
+      const epoch = `epoch_ns(CAST(${ts} AS TIMESTAMP_NS))`;
+      return tsFromNanos(`(${epoch} - ((${epoch} % ${nanos}) + ${nanos}) % ${nanos})`);
+    }
+    case 'regexp_like':
+      return regexpLike(scope, nameTok, rawArgs);
+    case 'cast':
+    case 'try_cast':
+      return castSql(scope, nameTok, name, argTokens);
+  }
+  if (SAME_FUNCTIONS.has(name) || name in RENAMED_FUNCTIONS) {
+    return `${RENAMED_FUNCTIONS[name] ?? name}(${args().join(', ')})`;
+  }
+  throw validation(`${linePosition(scope.query, nameTok.offset)}: Function '${nameTok.text}' not registered`);
+}
+
+function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens: readonly Token[]): string {
+  const type = argTokens[argTokens.length - 1];
+  if (
+    argTokens.length < 3 ||
+    !isWord(argTokens[argTokens.length - 2], 'as') ||
+    type?.kind !== 'ident' ||
+    !CAST_TYPES[type.text.toLowerCase()]
+  ) {
+    throw unsupported(
+      scope,
+      nameTok,
+      `${name}(x AS <type>) needs one of the types ${Object.keys(CAST_TYPES).join(', ')}`,
+    );
+  }
+  const value = translateExpression(scope, argTokens.slice(0, -2));
+  return `${name.toUpperCase()}(${value} AS ${CAST_TYPES[type.text.toLowerCase()]})`;
+}
+
+/** Java-semantics REGEXP_LIKE as RE2 (see java-regex.ts); the pattern must be a literal. */
+function regexpLike(scope: ExpressionScope, nameTok: Token, rawArgs: readonly Token[][]): string {
+  if (rawArgs.length !== 2) throw unsupported(scope, nameTok, 'regexp_like() takes 2 arguments');
+  const [subjectTokens, patternTokens] = rawArgs as [Token[], Token[]];
+  if (patternTokens.length !== 1 || patternTokens[0]!.kind !== 'string') {
+    throw unsupported(scope, nameTok, 'regexp_like() needs a string literal pattern');
+  }
+  const { pattern, crlfPattern } = translateJavaRegex(patternTokens[0]!.text);
+  const subject = translateExpression(scope, subjectTokens);
+  if (crlfPattern === undefined) return `regexp_matches(${subject}, ${sqlLiteral(pattern)})`;
+  return `(CASE WHEN suffix(${subject}, chr(13) || chr(10)) THEN regexp_matches(${subject}, ${sqlLiteral(crlfPattern)}) ELSE regexp_matches(${subject}, ${sqlLiteral(pattern)}) END)`;
+}

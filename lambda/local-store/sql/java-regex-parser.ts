@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: Apache-2.0
+// Parses a Java `java.util.regex` pattern into a small AST of code-point sets, sequences,
+// alternations, repeats and anchors, applying Java's flags (`(?idmsux)`) while parsing; throws
+// Java's PatternSyntaxException reasons as ValidationExceptions. Emission to RE2 is java-regex.ts.
+import { validation, type StoreError } from '../errors';
+import {
+  ESCAPE_CLASSES,
+  LINE_TERMINATORS,
+  POSIX_CLASSES,
+  foldAsciiCase,
+  foldUnicodeCase,
+  intersect,
+  negate,
+  single,
+  union,
+  unicodeProperty,
+  type CharSet,
+} from './char-set';
+
+/** RE2's largest repetition count. */
+const MAX_REPEAT = 1000;
+
+export type Node =
+  | { t: 'set'; set: CharSet }
+  | { t: 'seq'; items: Node[] }
+  | { t: 'alt'; branches: Node[] }
+  | { t: 'group'; body: Node }
+  | { t: 'repeat'; body: Node; min: number; max: number; lazy: boolean }
+  | { t: 'assert'; re2: string }
+  | { t: 'dollar'; unix: boolean; at: number }
+  | { t: 'linebreak'; at: number };
+
+interface Flags {
+  i: boolean;
+  d: boolean;
+  m: boolean;
+  s: boolean;
+  u: boolean;
+  x: boolean;
+}
+
+/** Builds the ValidationException for a pattern problem, Java-style (`... near index N`). */
+export function syntax(description: string, index: number, pattern?: string): StoreError {
+  const where = pattern === undefined ? ` near index ${index}` : ` near index ${index}: ${pattern}`;
+  return validation(`Invalid regular expression: ${description}${where}`);
+}
+
+const unsupported = (construct: string, index: number) =>
+  syntax(`${construct} is a Java regex feature the embedded store cannot evaluate`, index);
+
+/**
+ * Java matches the case properties case-insensitively under `(?i)` (`(?i)\p{Lu}` matches `b`): any
+ * of them then means "a cased letter" (JDK CharPredicates); `undefined` for other properties.
+ */
+function caseInsensitiveProperty(name: string): CharSet | undefined {
+  const bare = name.replace(/^(Is|gc=|general_category=)/i, '');
+  if (['Ll', 'Lu', 'Lt'].includes(bare))
+    return union(unicodeProperty('Ll')!, unicodeProperty('Lu')!, unicodeProperty('Lt')!);
+  if (/^(lowercase|uppercase|titlecase)$/i.test(bare) && /^Is/.test(name)) {
+    return union(unicodeProperty('IsLowercase')!, unicodeProperty('IsUppercase')!, unicodeProperty('Lt')!);
+  }
+  return undefined;
+}
+
+/** Parses one pattern; `sawTerminatorDollar` tells whether a `$` needs the CRLF variant. */
+export class Parser {
+  private readonly cps: number[];
+  private pos = 0;
+  private flags: Flags = { i: false, d: false, m: false, s: false, u: false, x: false };
+  private readonly groupNames = new Set<string>();
+  sawTerminatorDollar = false;
+
+  constructor(private readonly source: string) {
+    this.cps = Array.from(source, (c) => c.codePointAt(0)!);
+  }
+
+  parse(): Node {
+    const node = this.alternation();
+    if (this.pos < this.cps.length) throw this.error(`Unmatched closing ')'`);
+    return node;
+  }
+
+  private error(description: string): StoreError {
+    return syntax(description, this.pos, this.source);
+  }
+
+  private peekRaw(offset = 0): number | undefined {
+    return this.cps[this.pos + offset];
+  }
+
+  /** Peeks past whitespace and `#` comments in COMMENTS mode. */
+  private peek(): number | undefined {
+    if (this.flags.x) {
+      for (;;) {
+        const c = this.cps[this.pos];
+        if (c === undefined) break;
+        if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) this.pos++;
+        else if (c === 0x23) {
+          while (
+            this.pos < this.cps.length &&
+            !LINE_TERMINATORS.some(([lo, hi]) => this.cps[this.pos]! >= lo && this.cps[this.pos]! <= hi)
+          )
+            this.pos++;
+        } else break;
+      }
+    }
+    return this.cps[this.pos];
+  }
+
+  private is(ch: string): boolean {
+    return this.peek() === ch.codePointAt(0);
+  }
+
+  private alternation(): Node {
+    const branches = [this.sequence()];
+    while (this.is('|')) {
+      this.pos++;
+      branches.push(this.sequence());
+    }
+    return branches.length === 1 ? branches[0]! : { t: 'alt', branches };
+  }
+
+  private sequence(): Node {
+    const items: Node[] = [];
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined || c === 0x7c /* | */ || c === 0x29 /* ) */) break;
+      const atom = this.atom();
+      if (atom === null) continue; // a flag group or an empty \Q\E
+      items.push(atom.quantifiable ? this.quantifier(atom.node) : this.noQuantifier(atom.node));
+    }
+    // NOTE: `(?i)` lasts until its enclosing group ends (group() restores flags at `)`), across `|`.
+    return items.length === 1 ? items[0]! : { t: 'seq', items };
+  }
+
+  private noQuantifier(node: Node): Node {
+    const c = this.peek();
+    if (c === 0x2a || c === 0x2b || c === 0x3f)
+      throw this.error(`Dangling meta character '${String.fromCodePoint(c)}'`);
+    return node;
+  }
+
+  private quantifier(body: Node): Node {
+    const start = this.pos;
+    const c = this.peek();
+    let min: number;
+    let max: number;
+    if (c === 0x2a) [min, max] = [0, Infinity];
+    else if (c === 0x2b) [min, max] = [1, Infinity];
+    else if (c === 0x3f) [min, max] = [0, 1];
+    else if (c === 0x7b) {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 24)));
+      if (!m) throw this.error('Illegal repetition');
+      min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+      if (max < min) throw this.error('Illegal repetition range');
+      if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) {
+        throw unsupported(`A repetition count above ${MAX_REPEAT}`, start);
+      }
+      this.pos += m[0].length - 1;
+    } else return body;
+    this.pos++;
+    let lazy = false;
+    if (this.peek() === 0x3f) {
+      lazy = true;
+      this.pos++;
+    } else if (this.peek() === 0x2b) {
+      throw unsupported('A possessive quantifier', this.pos);
+    }
+    return this.noQuantifier({ t: 'repeat', body, min, max, lazy });
+  }
+
+  private atom(): { node: Node; quantifiable: boolean } | null {
+    const c = this.peek()!;
+    const ch = String.fromCodePoint(c);
+    const at = this.pos;
+    this.pos++;
+    switch (ch) {
+      case '(':
+        return this.group(at);
+      case '[':
+        return { node: { t: 'set', set: this.charClass() }, quantifiable: true };
+      case '.': {
+        const set = this.flags.s
+          ? negate([])
+          : this.flags.d
+            ? negate(single(0x0a))
+            : negate(LINE_TERMINATORS);
+        return { node: { t: 'set', set }, quantifiable: true };
+      }
+      case '^':
+        if (this.flags.m) throw unsupported(`'^' in MULTILINE mode`, at);
+        return { node: { t: 'assert', re2: '\\A' }, quantifiable: true }; // Java quantifies anchors too
+      case '$':
+        return { node: this.dollar(at), quantifiable: true };
+      case '*':
+      case '+':
+      case '?':
+        throw syntax(`Dangling meta character '${ch}'`, at, this.source);
+      case '{':
+        // NOTE: where an atom is expected Java applies a valid `{n,m}` to an empty atom (`{2}a`, `a{2}{3}`).
+        this.pos--;
+        return { node: this.quantifier({ t: 'seq', items: [] }), quantifiable: false };
+      case '\\':
+        return this.escapeAtom(at);
+      default:
+        return { node: this.literal(c), quantifiable: true };
+    }
+  }
+
+  private dollar(at: number): Node {
+    if (this.flags.m) throw unsupported(`'$' in MULTILINE mode`, at);
+    if (!this.flags.d) this.sawTerminatorDollar = true;
+    return { t: 'dollar', unix: this.flags.d, at };
+  }
+
+  private literal(cp: number): Node {
+    return { t: 'set', set: this.fold(single(cp)) };
+  }
+
+  private fold(set: CharSet): CharSet {
+    if (!this.flags.i) return set;
+    return this.flags.u ? foldUnicodeCase(set) : foldAsciiCase(set);
+  }
+
+  private group(at: number): { node: Node; quantifiable: boolean } | null {
+    const saved = { ...this.flags };
+    if (this.peekRaw() === 0x3f /* ? */) {
+      this.pos++;
+      const kind = this.peekRaw() === undefined ? '' : String.fromCodePoint(this.peekRaw()!);
+      if (kind === ':') this.pos++;
+      else if (kind === '=' || kind === '!') throw unsupported('Lookahead', at);
+      else if (kind === '>') throw unsupported('An atomic group', at);
+      else if (kind === '<') {
+        this.pos++;
+        const next = this.peekRaw() === undefined ? '' : String.fromCodePoint(this.peekRaw()!);
+        if (next === '=' || next === '!') throw unsupported('Lookbehind', at);
+        this.groupName();
+      } else {
+        const scoped = this.inlineFlags();
+        if (!scoped) return null; // `(?i)`: applies until the enclosing group ends
+      }
+    }
+    const body = this.alternation();
+    if (this.peek() !== 0x29) throw this.error('Unclosed group');
+    this.pos++;
+    this.flags = saved;
+    return { node: { t: 'group', body }, quantifiable: true };
+  }
+
+  private groupName(): void {
+    const m = /^([a-zA-Z][a-zA-Z0-9]*)>/.exec(
+      String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 64)),
+    );
+    if (!m) throw this.error("named capturing group is missing trailing '>' or has an invalid name");
+    if (this.groupNames.has(m[1]!)) throw this.error(`Named capturing group <${m[1]}> is already defined`);
+    this.groupNames.add(m[1]!);
+    this.pos += m[0].length;
+  }
+
+  /** Parses `idmsux-idmsux` then `)` (returns false) or `:` (returns true, flags scoped to the group). */
+  private inlineFlags(): boolean {
+    let on = true;
+    for (;;) {
+      const c = this.peekRaw();
+      const ch = c === undefined ? '' : String.fromCodePoint(c);
+      this.pos++;
+      if (ch === ')') return false;
+      if (ch === ':') return true;
+      if (ch === '-') on = false;
+      else if (ch === 'U') throw unsupported('UNICODE_CHARACTER_CLASS (?U)', this.pos - 1);
+      else if ('idmsux'.includes(ch) && ch !== '') this.flags[ch as keyof Flags] = on;
+      else throw syntax('Unknown inline modifier', this.pos - 1, this.source);
+    }
+  }
+
+  private escapeAtom(at: number): { node: Node; quantifiable: boolean } | null {
+    const c = this.peekRaw();
+    const ch = c === undefined ? '' : String.fromCodePoint(c);
+    const assertions: Record<string, string> = { b: '\\b', B: '\\B', A: '\\A', z: '\\z' };
+    if (ch in assertions) {
+      this.pos++;
+      return { node: { t: 'assert', re2: assertions[ch]! }, quantifiable: true };
+    }
+    if (ch === 'Z') {
+      this.pos++;
+      return { node: this.dollar(at), quantifiable: true };
+    }
+    if (ch === 'Q') {
+      this.pos++;
+      const items = this.quoted().map((cp) => this.literal(cp));
+      if (items.length === 0) return null;
+      // Only the last quoted character takes a following quantifier, as in Java.
+      const last = this.quantifier(items.pop()!);
+      return { node: { t: 'seq', items: [...items, last] }, quantifiable: false };
+    }
+    if (ch === 'R') {
+      this.pos++;
+      return { node: { t: 'linebreak', at }, quantifiable: true };
+    }
+    if (ch === 'G') throw unsupported('\\G', at);
+    if (ch === 'X') throw unsupported('\\X (grapheme cluster)', at);
+    if (ch === 'k' || (c !== undefined && c >= 0x31 && c <= 0x39)) throw unsupported('A backreference', at);
+    const item = this.escape(false);
+    return {
+      node: item.cp === undefined ? { t: 'set', set: item.set } : this.literal(item.cp),
+      quantifiable: true,
+    };
+  }
+
+  /** Reads `\Q...\E` content (the `\Q` already consumed). */
+  private quoted(): number[] {
+    const out: number[] = [];
+    while (this.pos < this.cps.length) {
+      if (this.cps[this.pos] === 0x5c && this.cps[this.pos + 1] === 0x45) {
+        this.pos += 2;
+        return out;
+      }
+      out.push(this.cps[this.pos++]!);
+    }
+    return out;
+  }
+
+  /** Parses an escape after `\` that denotes a character or a class (shared by classes and atoms). */
+  private escape(inClass: boolean): { cp?: number; set: CharSet } {
+    const at = this.pos - 1;
+    const c = this.cps[this.pos++];
+    if (c === undefined) throw syntax('Unexpected internal error', at, this.source);
+    const ch = String.fromCodePoint(c);
+    const one = (cp: number) => ({ cp, set: single(cp) });
+    const simple: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, a: 7, e: 27 };
+    if (ch in simple) return one(simple[ch]!);
+    const lower = ch.toLowerCase();
+    if ('dwshv'.includes(lower) && ch !== '' && /[a-zA-Z]/.test(ch)) {
+      const set = ESCAPE_CLASSES[lower]!;
+      return { set: ch === lower ? set : negate(set) };
+    }
+    if (ch === 'p' || ch === 'P') {
+      const set = this.property();
+      return { set: ch === 'p' ? set : negate(set) };
+    }
+    if (ch === '0') {
+      const m = /^([0-3][0-7]{2}|[0-7]{1,2})/.exec(
+        String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 3)),
+      );
+      if (!m) throw syntax('Illegal octal escape sequence', at, this.source);
+      this.pos += m[0].length;
+      return one(parseInt(m[0], 8));
+    }
+    if (ch === 'x') return one(this.hexEscape(at));
+    if (ch === 'u') return one(this.unicodeEscape(at));
+    if (ch === 'c') {
+      const x = this.cps[this.pos++];
+      if (x === undefined) throw syntax('Illegal control escape sequence', at, this.source);
+      return one(x ^ 64);
+    }
+    if (inClass && ch === 'Q')
+      throw syntax('\\Q inside a class is handled by the class parser', at, this.source);
+    if (/[a-zA-Z0-9]/.test(ch)) throw syntax('Illegal/unsupported escape sequence', at, this.source);
+    return one(c);
+  }
+
+  private hexEscape(at: number): number {
+    const text = String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 12));
+    const m = /^\{([0-9a-fA-F]+)\}/.exec(text) ?? /^([0-9a-fA-F]{2})/.exec(text);
+    const cp = m ? parseInt(m[1]!, 16) : NaN;
+    if (!m || !(cp <= 0x10ffff)) throw syntax('Illegal hexadecimal escape sequence', at, this.source);
+    this.pos += m[0].length;
+    return cp;
+  }
+
+  private unicodeEscape(at: number): number {
+    const read = () => {
+      const m = /^[0-9a-fA-F]{4}/.exec(String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 4)));
+      if (!m) throw syntax('Illegal Unicode escape sequence', at, this.source);
+      this.pos += 4;
+      return parseInt(m[0], 16);
+    };
+    const hi = read();
+    if (hi >= 0xd800 && hi <= 0xdbff && this.cps[this.pos] === 0x5c && this.cps[this.pos + 1] === 0x75) {
+      const save = this.pos;
+      this.pos += 2;
+      const lo = read();
+      if (lo >= 0xdc00 && lo <= 0xdfff) return 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+      this.pos = save;
+    }
+    return hi;
+  }
+
+  private property(): CharSet {
+    const at = this.pos - 2;
+    let name: string;
+    if (this.cps[this.pos] === 0x7b) {
+      const end = this.cps.indexOf(0x7d, this.pos);
+      if (end < 0) throw syntax('Unclosed character family', at, this.source);
+      name = String.fromCodePoint(...this.cps.slice(this.pos + 1, end));
+      this.pos = end + 1;
+    } else {
+      const c = this.cps[this.pos++];
+      if (c === undefined) throw syntax('Illegal character family', at, this.source);
+      name = String.fromCodePoint(c);
+    }
+    const posix = POSIX_CLASSES[name] ?? POSIX_CLASSES[name.startsWith('Is') ? name.slice(2) : ''];
+    if (posix)
+      return this.flags.i && (posix === POSIX_CLASSES.Lower || posix === POSIX_CLASSES.Upper)
+        ? POSIX_CLASSES.Alpha!
+        : posix;
+    const cased = this.flags.i ? caseInsensitiveProperty(name) : undefined;
+    if (cased) return cased;
+    if (name.startsWith('java')) throw unsupported(`The java.lang.Character class \\p{${name}}`, at);
+    if (name.startsWith('In') || /^(blk|block)=/i.test(name))
+      throw unsupported(`The Unicode block \\p{${name}}`, at);
+    const set = unicodeProperty(name);
+    if (!set) throw syntax(`Unknown character property name {${name}}`, at, this.source);
+    return set;
+  }
+
+  /** Parses a class after `[` up to and including its `]`; negation covers the whole class (JDK 9+). */
+  private charClass(): CharSet {
+    const negated = this.peekRaw() === 0x5e;
+    if (negated) this.pos++;
+    let result = this.classUnion(true);
+    while (this.peek() === 0x26 && this.peekRaw(1) === 0x26) {
+      this.pos += 2;
+      result = intersect(result, this.classUnion(false));
+    }
+    if (this.peek() !== 0x5d) throw this.error('Unclosed character class');
+    this.pos++;
+    return negated ? negate(result) : result;
+  }
+
+  private classUnion(first: boolean): CharSet {
+    const parts: CharSet[] = [];
+    let empty = first;
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined) throw this.error('Unclosed character class');
+      if (c === 0x5d && !empty) return union(...parts);
+      if (c === 0x26 && this.peekRaw(1) === 0x26) return union(...parts);
+      empty = false;
+      if (c === 0x5b) {
+        this.pos++;
+        parts.push(this.charClass());
+        continue;
+      }
+      if (c === 0x5c && this.peekRaw(1) === 0x51) {
+        this.pos += 2;
+        parts.push(...this.quoted().map((cp) => this.fold(single(cp))));
+        continue;
+      }
+      const lo = this.classAtom();
+      if (
+        lo.cp !== undefined &&
+        this.peek() === 0x2d &&
+        this.peekRaw(1) !== 0x5d &&
+        this.peekRaw(1) !== 0x5b &&
+        this.peekRaw(1) !== undefined
+      ) {
+        this.pos++;
+        const hi = this.classAtom();
+        if (hi.cp === undefined || hi.cp < lo.cp) throw this.error('Illegal character range');
+        parts.push(this.fold([[lo.cp, hi.cp]]));
+      } else {
+        parts.push(lo.cp === undefined ? lo.set : this.fold(lo.set));
+      }
+    }
+  }
+
+  private classAtom(): { cp?: number; set: CharSet } {
+    const c = this.cps[this.pos++]!;
+    if (c !== 0x5c) return { cp: c, set: single(c) };
+    return this.escape(true);
+  }
+}

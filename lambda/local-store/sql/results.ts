@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+// Converts DuckDB results into Timestream's Query response shape (ColumnInfo, Rows of Datum with
+// the textual ScalarValue formats of facts 4.3) and DuckDB errors into Timestream's
+// ValidationExceptions without leaking physical names.
+import type { ColumnInfo, Datum, Row, ScalarType, Type } from '@aws-sdk/client-timestream-query';
+import {
+  DuckDBTypeId,
+  type DuckDBMaterializedResult,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { StoreError, validation } from '../errors';
+import { SERIES_COLUMN, VERSION_COLUMN } from '../schema';
+import { formatJavaDouble } from './java-double';
+import {
+  formatDate,
+  formatDayToSecond,
+  formatTimeOfDay,
+  formatTimestampNanos,
+  formatYearToMonth,
+} from './scalar-text';
+import { linePosition } from './tokenizer';
+
+const SCALAR_BY_TYPE_ID: Partial<Record<DuckDBTypeId, ScalarType>> = {
+  [DuckDBTypeId.BOOLEAN]: 'BOOLEAN',
+  [DuckDBTypeId.TINYINT]: 'INTEGER',
+  [DuckDBTypeId.SMALLINT]: 'INTEGER',
+  [DuckDBTypeId.INTEGER]: 'INTEGER',
+  [DuckDBTypeId.UTINYINT]: 'INTEGER',
+  [DuckDBTypeId.USMALLINT]: 'INTEGER',
+  [DuckDBTypeId.BIGINT]: 'BIGINT',
+  [DuckDBTypeId.HUGEINT]: 'BIGINT',
+  [DuckDBTypeId.UINTEGER]: 'BIGINT',
+  [DuckDBTypeId.UBIGINT]: 'BIGINT',
+  [DuckDBTypeId.UHUGEINT]: 'BIGINT',
+  [DuckDBTypeId.FLOAT]: 'DOUBLE',
+  [DuckDBTypeId.DOUBLE]: 'DOUBLE',
+  [DuckDBTypeId.DECIMAL]: 'DOUBLE',
+  [DuckDBTypeId.VARCHAR]: 'VARCHAR',
+  [DuckDBTypeId.ENUM]: 'VARCHAR',
+  [DuckDBTypeId.UUID]: 'VARCHAR',
+  [DuckDBTypeId.TIMESTAMP]: 'TIMESTAMP',
+  [DuckDBTypeId.TIMESTAMP_S]: 'TIMESTAMP',
+  [DuckDBTypeId.TIMESTAMP_MS]: 'TIMESTAMP',
+  [DuckDBTypeId.TIMESTAMP_NS]: 'TIMESTAMP',
+  [DuckDBTypeId.TIMESTAMP_TZ]: 'TIMESTAMP',
+  [DuckDBTypeId.DATE]: 'DATE',
+  [DuckDBTypeId.TIME]: 'TIME',
+  [DuckDBTypeId.TIME_NS]: 'TIME',
+  [DuckDBTypeId.INTERVAL]: 'INTERVAL_DAY_TO_SECOND',
+};
+
+/**
+ * Converts a materialized DuckDB result into Timestream's ColumnInfo and Rows: SQL NULL becomes
+ * `{NullValue: true}`, lists become ArrayValue, structs RowValue, scalars their Timestream text.
+ */
+export function toTimestreamResult(result: DuckDBMaterializedResult): {
+  columnInfo: ColumnInfo[];
+  rows: Row[];
+} {
+  const names = result.columnNames();
+  const types = result.columnTypes();
+  const values: DuckDBValue[][] = [];
+  for (let c = 0; c < result.chunkCount; c++) values.push(...result.getChunk(c).getRows());
+  const yearToMonth = types.map(
+    (t, k) => t.typeId === DuckDBTypeId.INTERVAL && values.some((r) => isYearToMonth(r[k])),
+  );
+  const columnInfo = names.map((name, k) => ({
+    Name: name,
+    Type: yearToMonth[k] ? { ScalarType: 'INTERVAL_YEAR_TO_MONTH' as const } : columnType(types[k]!),
+  }));
+  const rows = values.map((r) => ({ Data: r.map((v, k) => toDatum(v, types[k]!, yearToMonth[k]!)) }));
+  return { columnInfo, rows };
+}
+
+function isYearToMonth(value: DuckDBValue): boolean {
+  return value !== null && typeof value === 'object' && 'months' in value && value.months !== 0;
+}
+
+function columnType(type: DuckDBType): Type {
+  if (type.typeId === DuckDBTypeId.LIST || type.typeId === DuckDBTypeId.ARRAY) {
+    return { ArrayColumnInfo: { Type: columnType(type.valueType) } };
+  }
+  if (type.typeId === DuckDBTypeId.STRUCT) {
+    return {
+      RowColumnInfo: type.entryNames.map((name, k) => ({
+        Name: name,
+        Type: columnType(type.entryTypes[k]!),
+      })),
+    };
+  }
+  return { ScalarType: SCALAR_BY_TYPE_ID[type.typeId] ?? 'UNKNOWN' };
+}
+
+function toDatum(value: DuckDBValue, type: DuckDBType, yearToMonth: boolean): Datum {
+  if (value === null) return { NullValue: true };
+  if (type.typeId === DuckDBTypeId.LIST || type.typeId === DuckDBTypeId.ARRAY) {
+    const items = (value as { items: readonly DuckDBValue[] }).items;
+    return { ArrayValue: items.map((item) => toDatum(item, type.valueType, false)) };
+  }
+  if (type.typeId === DuckDBTypeId.STRUCT) {
+    const entries = (value as { entries: Readonly<Record<string, DuckDBValue>> }).entries;
+    return {
+      RowValue: {
+        Data: type.entryNames.map((name, k) => toDatum(entries[name] ?? null, type.entryTypes[k]!, false)),
+      },
+    };
+  }
+  return { ScalarValue: scalarText(value, type.typeId, yearToMonth) };
+}
+
+function scalarText(value: DuckDBValue, typeId: DuckDBTypeId, yearToMonth: boolean): string {
+  const v = value as unknown as Record<string, unknown>;
+  switch (typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return value ? 'true' : 'false';
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return formatJavaDouble(value as number);
+    case DuckDBTypeId.DECIMAL:
+      return formatJavaDouble((value as { toDouble(): number }).toDouble());
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return formatTimestampNanos(v.nanos as bigint);
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return formatTimestampNanos((v.micros as bigint) * 1000n);
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return formatTimestampNanos((v.millis as bigint) * 1_000_000n);
+    case DuckDBTypeId.TIMESTAMP_S:
+      return formatTimestampNanos((v.seconds as bigint) * 1_000_000_000n);
+    case DuckDBTypeId.DATE:
+      return formatDate(v.days as number);
+    case DuckDBTypeId.TIME:
+      return formatTimeOfDay((v.micros as bigint) * 1000n);
+    case DuckDBTypeId.TIME_NS:
+      return formatTimeOfDay(v.nanos as bigint);
+    case DuckDBTypeId.INTERVAL:
+      if (yearToMonth) return formatYearToMonth(v.months as number);
+      // NOTE: a day-to-second interval with a month part (rare: mixed arithmetic) counts months as 30 days.
+      return formatDayToSecond(
+        ((BigInt(v.months as number) * 30n + BigInt(v.days as number)) * 86_400_000_000n +
+          (v.micros as bigint)) *
+          1000n,
+      );
+    default:
+      return String(value); // integers (number or bigint) print as plain decimals; VARCHAR as is
+  }
+}
+
+const HIDDEN = new RegExp(`\\b(${VERSION_COLUMN}|${SERIES_COLUMN})\\b`);
+
+/**
+ * Maps an error thrown while DuckDB ran a translated query to the ValidationException Timestream
+ * would answer: unknown column → `line 1:<col>: Column '<name>' does not exist`, parser errors →
+ * `The query syntax is invalid at line 1:<n>`, anything else a cleaned first line of the message.
+ */
+export function mapDuckDbError(error: unknown, queryString: string): StoreError {
+  if (error instanceof StoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const column = /Referenced column "((?:[^"]|"")*)" not found/.exec(message);
+  if (column) {
+    const name = column[1]!.replaceAll('""', '"');
+    if (HIDDEN.test(name)) return validation(`line 1:1: Column '${name}' does not exist`);
+    return validation(
+      `${linePosition(queryString, offsetOf(queryString, name))}: Column '${name}' does not exist`,
+    );
+  }
+  const parser = /^Parser Error: syntax error at or near "((?:[^"]|"")*)"/.exec(message);
+  if (parser || message.startsWith('Parser Error')) {
+    const near = parser ? parser[1]!.replaceAll('""', '"') : '';
+    return validation(
+      `The query syntax is invalid at ${linePosition(queryString, near ? offsetOf(queryString, near) : 0)}`,
+    );
+  }
+  const firstLine = message
+    .split('\n')[0]!
+    .replace(/^[A-Za-z ]+ Error: /, '')
+    .trim();
+  if (HIDDEN.test(firstLine) || firstLine === '') return validation('The query could not be executed');
+  return validation(firstLine);
+}
+
+/** Offset of the first occurrence of `text` in the query, or 0 if it was rewritten away. */
+function offsetOf(query: string, text: string): number {
+  const at = query.indexOf(text);
+  return at < 0 ? 0 : at;
+}

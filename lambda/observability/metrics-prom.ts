@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// ConnectorMetrics as Prometheus metrics (prom-client) for the standalone server's telemetry path.
+// Keeps the reference connector's metric names and adds what an operator needs (SPEC section 8).
+
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { METRIC_NAMES, type ConnectorMetrics } from './metrics';
+
+/** Histogram buckets in seconds: Go's prometheus.DefBuckets, as the reference connector uses. */
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface PromMetricsOptions {
+  /** Also register prom-client's process and Node.js metrics. @default true */
+  defaultMetrics?: boolean;
+}
+
+/** ConnectorMetrics plus what the telemetry endpoint serves. */
+export interface PromMetrics extends ConnectorMetrics {
+  readonly registry: Registry;
+  /** Content-Type of `metrics()` (Prometheus text format 0.0.4). */
+  readonly contentType: string;
+  /** Renders every metric of the registry as Prometheus text. */
+  metrics(): Promise<string>;
+}
+
+/**
+ * Creates the Prometheus metrics in `registry` (a fresh one by default, so two connectors in one
+ * process, e.g. tests, never clash in the global registry).
+ */
+export function createPromMetrics(
+  registry: Registry = new Registry(),
+  options: PromMetricsOptions = {},
+): PromMetrics {
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Histogram<L>({ name, help, labelNames, buckets: DURATION_BUCKETS_SECONDS, registers });
+
+  const received = counter(METRIC_NAMES.receivedSamples, 'Samples received in remote-write requests.');
+  const written = counter(METRIC_NAMES.writtenSamples, 'Samples Timestream accepted.');
+  const ignored = counter(
+    METRIC_NAMES.ignoredSamples,
+    'Samples not sent to Timestream (staleness markers, non-finite values, invalid series, long labels), by reason.',
+    ['reason'],
+  );
+  const rejected = counter(
+    METRIC_NAMES.rejectedSamples,
+    'Samples refused: invalid series or Timestream RejectedRecords.',
+  );
+  const writeRequests = counter(
+    METRIC_NAMES.writeRequests,
+    'Remote-write requests, by HTTP status answered.',
+    ['status'],
+  );
+  const writeDuration = histogram(METRIC_NAMES.writeDuration, 'Time to answer a remote-write request.');
+  const readRequests = counter(METRIC_NAMES.readRequests, 'Remote-read requests, by HTTP status answered.', [
+    'status',
+  ]);
+  const readDuration = histogram(METRIC_NAMES.readDuration, 'Time to answer a remote-read request.');
+  const readQueries = counter(METRIC_NAMES.readQueries, 'Queries in remote-read requests.');
+  const readSeries = counter(METRIC_NAMES.readSeries, 'Series returned by remote-read requests.');
+  const readSamples = counter(METRIC_NAMES.readSamples, 'Samples returned by remote-read requests.');
+  const calls = counter(METRIC_NAMES.timestreamCalls, 'Timestream API calls, by operation and outcome.', [
+    'operation',
+    'outcome',
+  ]);
+  const callDuration = histogram(
+    METRIC_NAMES.timestreamCallDuration,
+    'Duration of Timestream API calls, SDK retries included.',
+    ['operation'],
+  );
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    metrics: () => registry.metrics(),
+    writeRequest(o) {
+      received.inc(o.received);
+      written.inc(o.written);
+      for (const [reason, count] of Object.entries(o.ignored)) if (count > 0) ignored.inc({ reason }, count);
+      rejected.inc(o.rejected);
+      writeRequests.inc({ status: String(o.status) });
+      writeDuration.observe(o.durationMs / 1000);
+    },
+    readRequest(o) {
+      readRequests.inc({ status: String(o.status) });
+      readDuration.observe(o.durationMs / 1000);
+      readQueries.inc(o.queries);
+      readSeries.inc(o.series);
+      readSamples.inc(o.samples);
+    },
+    timestreamCall(o) {
+      calls.inc({ operation: o.operation, outcome: o.outcome });
+      callDuration.observe({ operation: o.operation }, o.durationMs / 1000);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// The metrics interface the core reports through. Two implementations: Prometheus text for the
+// standalone server (metrics-prom.ts) and CloudWatch Embedded Metric Format for Lambda (metrics-emf.ts).
+
+import type { Registry } from 'prom-client';
+import type { PromMetrics, PromMetricsOptions } from './metrics-prom';
+
+/** Figures of one remote-write request, reported once when its response is known. */
+export interface WriteRequestFigures {
+  /** HTTP status answered. */
+  status: number;
+  durationMs: number;
+  /** Samples in the decoded request. */
+  received: number;
+  /** Samples Timestream accepted. */
+  written: number;
+  /** Samples not sent to Timestream, by reason (`stale`, `non_finite`, `invalid_series`, `long_label`). */
+  ignored: Record<string, number>;
+  /** Samples refused: invalid series or Timestream RejectedRecords. */
+  rejected: number;
+  /** WriteRecords calls made. */
+  writeCalls: number;
+}
+
+/** Figures of one remote-read request, reported once when its response is known. */
+export interface ReadRequestFigures {
+  status: number;
+  durationMs: number;
+  /** Queries in the ReadRequest. */
+  queries: number;
+  /** Series returned. */
+  series: number;
+  /** Samples returned. */
+  samples: number;
+  /** Timestream Query calls made (one per page). */
+  queryCalls: number;
+}
+
+/** Timestream operations the connector calls. */
+export type TimestreamOperation = 'WriteRecords' | 'Query' | 'DescribeTable' | 'Query(DESCRIBE)';
+
+/** One Timestream API call (after SDK retries). */
+export interface TimestreamCallFigures {
+  operation: TimestreamOperation;
+  durationMs: number;
+  /** `ok` or a short error class such as `throttled`; keep the set small, it becomes a label. */
+  outcome: string;
+}
+
+/** What the core reports; implementations must not throw. */
+export interface ConnectorMetrics {
+  writeRequest(figures: WriteRequestFigures): void;
+  readRequest(figures: ReadRequestFigures): void;
+  timestreamCall(figures: TimestreamCallFigures): void;
+}
+
+/** Metrics that go nowhere (tests, tools). */
+export const nullMetrics: ConnectorMetrics = {
+  writeRequest: () => undefined,
+  readRequest: () => undefined,
+  timestreamCall: () => undefined,
+};
+
+/** Every Prometheus metric name createPromMetrics registers (besides prom-client's process metrics). */
+export const METRIC_NAMES = {
+  receivedSamples: 'timestream_connector_received_samples_total',
+  writtenSamples: 'timestream_connector_written_samples_total',
+  ignoredSamples: 'timestream_connector_ignored_samples_total',
+  rejectedSamples: 'timestream_connector_rejected_samples_total',
+  writeRequests: 'timestream_connector_write_requests_total',
+  writeDuration: 'timestream_connector_write_duration_seconds',
+  readRequests: 'timestream_connector_read_requests_total',
+  readDuration: 'timestream_connector_read_duration_seconds',
+  readQueries: 'timestream_connector_read_queries_total',
+  readSeries: 'timestream_connector_read_series_total',
+  readSamples: 'timestream_connector_read_samples_total',
+  timestreamCalls: 'timestream_connector_timestream_calls_total',
+  timestreamCallDuration: 'timestream_connector_timestream_call_duration_seconds',
+} as const;
+
+/**
+ * Creates the Prometheus metrics (see metrics-prom.ts) in `registry`, a fresh one by default.
+ */
+export function createPromMetrics(registry?: Registry, options?: PromMetricsOptions): PromMetrics {
+  // NOTE: required on first use, so the Lambda bundle (which only uses EMF) never initialises
+  // prom-client at cold start (SPEC section 9).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const prom = require('./metrics-prom') as typeof import('./metrics-prom');
+  return prom.createPromMetrics(registry, options);
+}
+
+export type { PromMetrics, PromMetricsOptions } from './metrics-prom';
+export { createEmfMetrics, EMF_NAMESPACE, type EmfMetrics, type EmfMetricsOptions } from './metrics-emf';

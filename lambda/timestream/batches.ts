@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+// Valid series -> WriteRecords batches: records ordered so that neighbours share (batch-order.ts),
+// cut where the metered write units are lowest (chunk-plan.ts), and each chunk's shared
+// dimensions, measure name and time hoisted into CommonAttributes, which Timestream meters once
+// per request (reference/timestream-facts.md section 10).
+
+import type { Dimension, _Record } from '@aws-sdk/client-timestream-write';
+import type { Sample } from '../prompb/types';
+import { formatMeasureValue } from './values';
+import type { PreparedSeries } from './validate-series';
+import { MEASURE_NAME_ID, orderSeries, type SeriesOrder } from './batch-order';
+import { planChunks, type RecordOrder } from './chunk-plan';
+
+/**
+ * Most records per WriteRecords call: the service quota and the model's `Records` max of 100
+ * (https://docs.aws.amazon.com/timestream/latest/developerguide/ts-limits.html; facts 3.1, 3.3).
+ */
+export const MAX_RECORDS_PER_WRITE = 100;
+
+/** One WriteRecords call's worth of records. */
+export interface WriteBatch {
+  /** Always carries MeasureValueType and TimeUnit; plus whatever every record of the batch shares. */
+  commonAttributes: _Record;
+  /** 1..MAX_RECORDS_PER_WRITE records; none repeats a dimension of commonAttributes. */
+  records: _Record[];
+  /** Samples in this batch (one record each). */
+  sampleCount: number;
+}
+
+/** A valid series with its finite samples (at least one). */
+export interface SeriesToWrite {
+  series: PreparedSeries;
+  samples: readonly Sample[];
+}
+
+/**
+ * Builds the batches for `input`: every sample exactly once, at most MAX_RECORDS_PER_WRITE per
+ * batch, in the order and cuts that minimise metered write units (plus a small price per call,
+ * CALL_PENALTY_UNITS in chunk-plan.ts). The batches share Dimension
+ * objects and arrays with each other and with `input`; treat them as read-only.
+ */
+export function buildBatches(input: readonly SeriesToWrite[]): WriteBatch[] {
+  if (input.length === 0) return [];
+  const order = orderSeries(input);
+  const records = flattenRecords(input, order.order);
+  const cuts = planChunks(input, order, records, MAX_RECORDS_PER_WRITE);
+  const scratch: EmitScratch = {
+    commonMask: new Uint8Array(order.rank.length),
+    lastTime: NaN,
+    lastTimeText: '',
+  };
+  const batches: WriteBatch[] = new Array(cuts.length);
+  let from = 0;
+  for (let c = 0; c < cuts.length; c++) {
+    batches[c] = emitChunk(input, order, records, from, cuts[c], scratch);
+    from = cuts[c];
+  }
+  return batches;
+}
+
+interface EmitScratch {
+  /** 1 at the rank of each name hoisted into the current chunk's CommonAttributes. */
+  commonMask: Uint8Array;
+  lastTime: number;
+  lastTimeText: string;
+}
+
+function flattenRecords(input: readonly SeriesToWrite[], order: readonly number[]): RecordOrder {
+  let count = 0;
+  for (const entry of input) count += entry.samples.length;
+  const recordSeries = new Int32Array(count);
+  const recordSample = new Int32Array(count);
+  let r = 0;
+  for (const s of order) {
+    for (let k = 0; k < input[s].samples.length; k++, r++) {
+      recordSeries[r] = s;
+      recordSample[r] = k;
+    }
+  }
+  return { recordSeries, recordSample };
+}
+
+/** Builds the batch of records [from, to). */
+function emitChunk(
+  input: readonly SeriesToWrite[],
+  order: SeriesOrder,
+  { recordSeries, recordSample }: RecordOrder,
+  from: number,
+  to: number,
+  scratch: EmitScratch,
+): WriteBatch {
+  const { keys, columns, rank, dimOffsets, dimNames } = order;
+  const head = recordSeries[from];
+  const headSeries = input[head].series;
+  const shared = (column: number): boolean => {
+    const value = keys[head * columns + column];
+    for (let r = from + 1; r < to; r++) if (keys[recordSeries[r] * columns + column] !== value) return false;
+    return true;
+  };
+
+  const commonMask = scratch.commonMask;
+  commonMask.fill(0);
+  const commonDims: Dimension[] = [];
+  for (let j = 0; j < headSeries.dimensions.length; j++) {
+    const column = rank[dimNames[dimOffsets[head] + j]];
+    if (column < columns && shared(column)) {
+      commonMask[column] = 1;
+      commonDims.push(headSeries.dimensions[j]);
+    }
+  }
+  const commonMeasure = rank[MEASURE_NAME_ID] < columns && shared(rank[MEASURE_NAME_ID]);
+  let commonTime: number | undefined = input[head].samples[recordSample[from]].timestamp;
+  for (let r = from + 1; r < to; r++) {
+    if (input[recordSeries[r]].samples[recordSample[r]].timestamp !== commonTime) {
+      commonTime = undefined;
+      break;
+    }
+  }
+
+  const records: _Record[] = new Array(to - from);
+  let previous = -1;
+  let dims: Dimension[] = [];
+  for (let r = from; r < to; r++) {
+    const s = recordSeries[r];
+    const { series, samples } = input[s];
+    if (s !== previous) {
+      dims =
+        commonDims.length === 0
+          ? series.dimensions
+          : withoutCommon(series.dimensions, dimNames, dimOffsets[s], rank, commonMask);
+      previous = s;
+    }
+    const sample = samples[recordSample[r]];
+    const time = commonTime === undefined ? timeText(scratch, sample.timestamp) : undefined;
+    records[r - from] = toRecord(sample.value, time, commonMeasure ? undefined : series.measureName, dims);
+  }
+
+  const commonAttributes: _Record = { MeasureValueType: 'DOUBLE', TimeUnit: 'MILLISECONDS' };
+  if (commonDims.length > 0) commonAttributes.Dimensions = commonDims;
+  if (commonMeasure) commonAttributes.MeasureName = headSeries.measureName;
+  if (commonTime !== undefined) commonAttributes.Time = timeText(scratch, commonTime);
+  return { commonAttributes, records, sampleCount: records.length };
+}
+
+/** Builds one record with only the members it needs (absent, not undefined, for the others). */
+function toRecord(
+  value: number,
+  time: string | undefined,
+  measureName: string | undefined,
+  dims: Dimension[],
+): _Record {
+  const text = formatMeasureValue(value);
+  if (measureName === undefined) {
+    if (time === undefined)
+      return dims.length > 0 ? { Dimensions: dims, MeasureValue: text } : { MeasureValue: text };
+    return dims.length > 0
+      ? { Dimensions: dims, MeasureValue: text, Time: time }
+      : { MeasureValue: text, Time: time };
+  }
+  if (time === undefined) {
+    return dims.length > 0
+      ? { Dimensions: dims, MeasureName: measureName, MeasureValue: text }
+      : { MeasureName: measureName, MeasureValue: text };
+  }
+  return dims.length > 0
+    ? { Dimensions: dims, MeasureName: measureName, MeasureValue: text, Time: time }
+    : { MeasureName: measureName, MeasureValue: text, Time: time };
+}
+
+function withoutCommon(
+  dims: Dimension[],
+  dimNames: Int32Array,
+  offset: number,
+  rank: Int32Array,
+  commonMask: Uint8Array,
+): Dimension[] {
+  const kept: Dimension[] = [];
+  for (let j = 0; j < dims.length; j++) if (commonMask[rank[dimNames[offset + j]]] === 0) kept.push(dims[j]);
+  return kept;
+}
+
+/** Decimal milliseconds; records of one scrape share a timestamp, so one string is reused. */
+function timeText(scratch: EmitScratch, timestampMs: number): string {
+  if (timestampMs !== scratch.lastTime) {
+    scratch.lastTime = timestampMs;
+    scratch.lastTimeText = String(timestampMs);
+  }
+  return scratch.lastTimeText;
+}

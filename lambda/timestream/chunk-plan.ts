@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where to cut the ordered records into WriteRecords calls: the cuts that minimise Timestream's
+// metered write units (reference/timestream-facts.md section 10) for the given order, found by
+// dynamic programming over chunk ends.
+
+import type { SeriesToWrite } from './batches';
+import { MEASURE_NAME_ID, type SeriesOrder } from './batch-order';
+
+/** Bytes of one metering unit: writes are billed per started KiB per request. */
+export const WRITE_UNIT_BYTES = 1024;
+/** Metered sizes of a timestamp and a DOUBLE measure value. */
+export const TIME_BYTES = 8;
+export const DOUBLE_BYTES = 8;
+
+/**
+ * What one more WriteRecords call is worth, in write units, when choosing cuts: a call costs no
+ * units by itself, but some CPU (SDK middleware, signing) and a connection slot. Measured on the
+ * scripts/bench-records.ts payload (2000 samples): 0.25 gives 0.326x the reference's units in
+ * 71 calls, 0.5 gives 0.333x in 62, 1 gives 0.342x in 56, 3 gives 0.434x in 28 (the reference
+ * makes 20). SDK serialisation cost is dominated by records, not calls (+10% CPU for 3.6x calls).
+ */
+export const CALL_PENALTY_UNITS = 0.25;
+
+/** Records in write order: record r is sample recordSample[r] of series recordSeries[r]. */
+export interface RecordOrder {
+  recordSeries: Int32Array;
+  recordSample: Int32Array;
+}
+
+/**
+ * Returns the chunk boundaries (record indices, ascending, ending with the record count) that
+ * minimise the write units plus `callPenaltyUnits` per call, with at most `maxRecords` per chunk.
+ *
+ * A chunk [j, i) hoists every attribute (dimension, measure name, time) constant over it, so its
+ * size is the sum of the records' full sizes minus (i - j - 1) times the hoisted bytes. Walking i
+ * forward, each attribute of record i - 1 knows where its run of equal values started; the
+ * hoisted bytes of [j, i) are those of the attributes whose run started at or before j. That
+ * makes every candidate chunk O(1) after a sort of at most (dimensions + 2) run starts, so the
+ * plan is O(records · maxRecords).
+ */
+export function planChunks(
+  input: readonly SeriesToWrite[],
+  order: SeriesOrder,
+  records: RecordOrder,
+  maxRecords: number,
+  callPenaltyUnits = CALL_PENALTY_UNITS,
+): number[] {
+  const { recordSeries, recordSample } = records;
+  const count = recordSeries.length;
+  const { rank, dimOffsets, dimNames, dimValues, measureValues, nameBytes, valueBytes } = order;
+
+  // Full metered size of each series' records (time and value included), and its prefix sums.
+  const seriesBytes = new Float64Array(input.length);
+  let widest = 0;
+  for (let s = 0; s < input.length; s++) {
+    let bytes = TIME_BYTES + DOUBLE_BYTES + valueBytes[MEASURE_NAME_ID][measureValues[s]];
+    for (let k = dimOffsets[s]; k < dimOffsets[s + 1]; k++)
+      bytes += nameBytes[dimNames[k]] + valueBytes[dimNames[k]][dimValues[k]];
+    seriesBytes[s] = bytes;
+    widest = Math.max(widest, dimOffsets[s + 1] - dimOffsets[s]);
+  }
+  const prefix = new Float64Array(count + 1);
+  for (let r = 0; r < count; r++) prefix[r + 1] = prefix[r] + seriesBytes[recordSeries[r]];
+
+  // Run bookkeeping per column: the last record that had it, its value there, and the run start.
+  const columns = order.columns;
+  const lastSeen = new Int32Array(columns).fill(-2);
+  const lastValue = new Int32Array(columns);
+  const runStart = new Int32Array(columns);
+  let timeRunStart = 0;
+  const starts = new Int32Array(widest + 2);
+  const gains = new Float64Array(widest + 2);
+
+  const best = new Float64Array(count + 1).fill(Infinity);
+  const cutFrom = new Int32Array(count + 1);
+  best[0] = 0;
+  for (let i = 1; i <= count; i++) {
+    const r = i - 1;
+    const s = recordSeries[r];
+    // The attributes of record r (measure name, dimensions), then its time, by run start.
+    let n = 0;
+    const last = dimOffsets[s + 1];
+    for (let k = dimOffsets[s] - 1; k < last; k++) {
+      let column: number;
+      let value: number;
+      let bytes: number;
+      if (k < dimOffsets[s]) {
+        column = rank[MEASURE_NAME_ID];
+        value = measureValues[s];
+        bytes = valueBytes[MEASURE_NAME_ID][value];
+      } else {
+        const name = dimNames[k];
+        column = rank[name];
+        value = dimValues[k];
+        bytes = nameBytes[name] + valueBytes[name][value];
+      }
+      if (column >= columns) continue; // not a key column: never hoisted (batch-order.ts)
+      if (lastSeen[column] !== r - 1 || lastValue[column] !== value) runStart[column] = r;
+      lastSeen[column] = r;
+      lastValue[column] = value;
+      n = insertByStart(starts, gains, n, runStart[column], bytes);
+    }
+    const timestamp = input[s].samples[recordSample[r]].timestamp;
+    if (r === 0 || input[recordSeries[r - 1]].samples[recordSample[r - 1]].timestamp !== timestamp)
+      timeRunStart = r;
+    n = insertByStart(starts, gains, n, timeRunStart, TIME_BYTES);
+
+    let hoisted = 0;
+    for (let q = 0; q < n; q++) hoisted += gains[q];
+    // Walk j down from r. Chunk [j, i) costs ceil(bytes / 1 KiB) units, a step function of j;
+    // within one step best[j] only falls as j falls, so only the lowest j of each step is a
+    // candidate. best[] never decreases, so once the cheapest possible total of a step is no
+    // better than the best found, no lower j can win.
+    let q = 0;
+    const lowest = Math.max(0, i - maxRecords);
+    const floor = best[lowest];
+    let bestHere = Infinity;
+    let level = 0;
+    let levelBytes = 0;
+    let candidate = -1;
+    for (let j = r; j >= lowest; j--) {
+      while (q < n && starts[q] > j) hoisted -= gains[q++];
+      const bytes = prefix[i] - prefix[j] - (i - j - 1) * hoisted;
+      if (bytes > levelBytes) {
+        if (candidate >= 0) {
+          const total = best[candidate] + level + callPenaltyUnits;
+          if (total < bestHere) {
+            bestHere = total;
+            cutFrom[i] = candidate;
+          }
+        }
+        level = Math.ceil(bytes / WRITE_UNIT_BYTES);
+        levelBytes = level * WRITE_UNIT_BYTES;
+        if (floor + level + callPenaltyUnits >= bestHere) break;
+      }
+      candidate = j;
+    }
+    const total = best[candidate] + level + callPenaltyUnits;
+    if (total < bestHere) {
+      bestHere = total;
+      cutFrom[i] = candidate;
+    }
+    best[i] = bestHere;
+  }
+
+  const cuts: number[] = [];
+  for (let i = count; i > 0; i = cutFrom[i]) cuts.push(i);
+  return cuts.reverse();
+}
+
+/** Inserts (start, gain) into the first n entries kept latest start first; returns the new count. */
+function insertByStart(
+  starts: Int32Array,
+  gains: Float64Array,
+  n: number,
+  start: number,
+  gain: number,
+): number {
+  let p = n;
+  while (p > 0 && starts[p - 1] < start) {
+    starts[p] = starts[p - 1];
+    gains[p] = gains[p - 1];
+    p--;
+  }
+  starts[p] = start;
+  gains[p] = gain;
+  return n + 1;
+}

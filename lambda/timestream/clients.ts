@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// Timestream SDK clients cached per credential identity, so a warm Lambda container or a busy
+// server reuses clients, keep-alive sockets and discovered endpoints across requests instead of
+// rebuilding them for every request as the reference connector does.
+
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RequestCredentials } from '../core/auth';
+
+/** What the clients need from the configuration. */
+export interface ClientSettings {
+  region: string;
+  /** Explicit endpoints (which also turn endpoint discovery off); undefined = SDK default + discovery. */
+  writeEndpoint?: string;
+  queryEndpoint?: string;
+  maxWriteRetries: number;
+  maxReadRetries: number;
+  /** Per-attempt socket timeout for WriteRecords calls. */
+  writeTimeoutMs: number;
+  /** Per-attempt socket timeout for Query calls (Timestream allows a Query call up to 60 s). */
+  readTimeoutMs: number;
+  /** Keep-alive sockets per endpoint; should cover the write concurrency. */
+  maxSockets: number;
+}
+
+export interface TimestreamClients {
+  write: TimestreamWriteClient;
+  query: TimestreamQueryClient;
+}
+
+/** How many distinct credential identities keep their clients; least recently used go first. */
+export const MAX_CACHED_IDENTITIES = 64;
+
+/** Builds and caches SDK clients per credential identity (undefined = the default chain). */
+export class ClientCache {
+  private readonly cache = new Map<string, TimestreamClients>();
+  private readonly writeHandler: NodeHttpHandler;
+  private readonly queryHandler: NodeHttpHandler;
+
+  constructor(private readonly settings: ClientSettings) {
+    // One handler per direction, shared by every cached client: sockets are reused across
+    // identities (SigV4 signs each request, the socket carries no identity).
+    this.writeHandler = makeHandler(settings.maxSockets, settings.writeTimeoutMs);
+    this.queryHandler = makeHandler(settings.maxSockets, settings.readTimeoutMs);
+  }
+
+  /** Returns the clients for these credentials, creating them on first use. */
+  get(credentials: RequestCredentials | undefined): TimestreamClients {
+    const key = identityKey(credentials);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const clients = this.create(credentials);
+    this.cache.set(key, clients);
+    if (this.cache.size > MAX_CACHED_IDENTITIES) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+    return clients;
+  }
+
+  /** Number of identities currently cached (for tests and metrics). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Closes keep-alive sockets; call on shutdown. */
+  destroy(): void {
+    this.cache.clear();
+    this.writeHandler.destroy();
+    this.queryHandler.destroy();
+  }
+
+  private create(credentials: RequestCredentials | undefined): TimestreamClients {
+    const { region, writeEndpoint, queryEndpoint } = this.settings;
+    const common = credentials === undefined ? { region } : { region, credentials };
+    return {
+      write: new TimestreamWriteClient({
+        ...common,
+        ...(writeEndpoint === undefined ? {} : { endpoint: writeEndpoint }),
+        maxAttempts: this.settings.maxWriteRetries + 1,
+        requestHandler: this.writeHandler,
+      }),
+      query: new TimestreamQueryClient({
+        ...common,
+        ...(queryEndpoint === undefined ? {} : { endpoint: queryEndpoint }),
+        maxAttempts: this.settings.maxReadRetries + 1,
+        requestHandler: this.queryHandler,
+      }),
+    };
+  }
+}
+
+function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHandler {
+  const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 1000 };
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent(agentOptions),
+    connectionTimeout: 5000,
+    requestTimeout: requestTimeoutMs,
+  });
+}
+
+/** A digest of the credentials, so the cache never keeps secrets as keys. */
+function identityKey(credentials: RequestCredentials | undefined): string {
+  if (credentials === undefined) return 'default-chain';
+  return createHash('sha256')
+    .update(credentials.accessKeyId)
+    .update('\0')
+    .update(credentials.secretAccessKey)
+    .update('\0')
+    .update(credentials.sessionToken ?? '')
+    .digest('base64');
+}

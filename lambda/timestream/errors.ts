@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Classifies AWS SDK errors from Timestream into ConnectorError kinds, by error name, fault side,
+// the SDK's retryable flag and HTTP status — never by message text. Anything unrecognised is
+// retryable (503): Prometheus resends, and identical re-writes are idempotent in Timestream.
+
+import { ConnectorError, ErrorKind } from '../core/errors';
+
+const UNAUTHORIZED_NAMES = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'IncompleteSignatureException',
+  'MissingAuthenticationTokenException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'CredentialsProviderError',
+]);
+
+const BAD_REQUEST_NAMES = new Set([
+  'ValidationException',
+  'QueryExecutionException',
+  'RejectedRecordsException',
+  'ServiceQuotaExceededException',
+  'ConflictException',
+]);
+
+const RETRYABLE_NAMES = new Set([
+  'ThrottlingException',
+  'InternalServerException',
+  'InvalidEndpointException',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'AbortError',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  code?: string;
+}
+
+/** Returns the ErrorKind a Timestream SDK error maps to. */
+export function classifyAwsError(error: unknown): ErrorKind {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = e.name ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  if (RETRYABLE_NAMES.has(name) || e.$retryable !== undefined) return ErrorKind.Retryable;
+  if (name === 'AccessDeniedException') return ErrorKind.Forbidden;
+  if (UNAUTHORIZED_NAMES.has(name)) return ErrorKind.Unauthorized;
+  if (name === 'ResourceNotFoundException') return ErrorKind.NotFound;
+  if (BAD_REQUEST_NAMES.has(name)) return ErrorKind.BadRequest;
+  if (status !== undefined && status >= 500) return ErrorKind.Retryable;
+  if (status === 429) return ErrorKind.Retryable;
+  if (status === 401) return ErrorKind.Unauthorized;
+  if (status === 403) return ErrorKind.Forbidden;
+  // Network errors, timeouts, unknown 4xx shapes: retry rather than drop data.
+  return ErrorKind.Retryable;
+}
+
+/** Wraps an SDK error into a ConnectorError with a client-safe message naming the operation. */
+export function fromAwsError(error: unknown, operation: string): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const kind = classifyAwsError(error);
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = e.name ?? 'Error';
+  const text = oneLine(e.message ?? String(error));
+  return new ConnectorError(kind, `Timestream ${operation} failed: ${name}: ${text}`, { cause: error });
+}
+
+/** Collapses a message to one bounded line so it is safe to put into a response body. */
+export function oneLine(text: string, maxLength = 300): string {
+  const flat = text.replace(/[\r\n\t]+/g, ' ').trim();
+  return flat.length > maxLength ? `${flat.slice(0, maxLength)}…` : flat;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs read queries against Timestream: the table's dimension columns (DESCRIBE, cached briefly),
+// every result page of every query, and assembly into series. Knows nothing of HTTP.
+
+import {
+  QueryCommand,
+  type QueryCommandOutput,
+  type TimestreamQueryClient,
+} from '@aws-sdk/client-timestream-query';
+import { ConnectorError, ErrorKind, notFound } from '../core/errors';
+import type { Query, TimeSeries } from '../prompb/types';
+import { fromAwsError } from './errors';
+import { toDimensionName } from './label-names';
+import { SeriesAssembler } from './rows';
+import { buildSelect, quoteIdentifier } from './sql';
+
+/** How long a table's dimension columns are trusted without re-reading them. */
+export const DIMENSION_CACHE_TTL_MS = 60_000;
+/**
+ * Columns only ever get added to a Timestream table, so a stale entry can only miss a column.
+ * When a matcher names a column the entry lacks, it is re-read, but at most this often.
+ */
+export const DIMENSION_REFRESH_MIN_INTERVAL_MS = 1_000;
+/** Upper bound on result pages per query, so a runaway NextToken loop cannot spin forever. */
+export const MAX_PAGES_PER_QUERY = 100_000;
+
+export interface ReadTarget {
+  database: string;
+  table: string;
+}
+
+export interface QueryCallObserver {
+  (operation: 'Query' | 'Query(DESCRIBE)', durationMs: number, outcome: string): void;
+}
+
+interface CachedColumns {
+  columns: ReadonlySet<string>;
+  readAtMs: number;
+}
+
+/** Caches the dimension columns of tables, per table, across requests. */
+export class DimensionCatalog {
+  private readonly entries = new Map<string, CachedColumns>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Returns the table's dimension column names, re-reading them when stale or missing `wanted`. */
+  async columns(
+    client: TimestreamQueryClient,
+    target: ReadTarget,
+    wanted: readonly string[],
+    signal?: AbortSignal,
+    observe?: QueryCallObserver,
+  ): Promise<ReadonlySet<string>> {
+    const key = `${target.database}\0${target.table}`;
+    const entry = this.entries.get(key);
+    const age = entry === undefined ? Infinity : this.now() - entry.readAtMs;
+    const missing = entry !== undefined && wanted.some((c) => !entry.columns.has(c));
+    if (
+      entry !== undefined &&
+      age < DIMENSION_CACHE_TTL_MS &&
+      !(missing && age >= DIMENSION_REFRESH_MIN_INTERVAL_MS)
+    ) {
+      return entry.columns;
+    }
+    const columns = await describeDimensions(client, target, signal, observe);
+    this.entries.set(key, { columns, readAtMs: this.now() });
+    return columns;
+  }
+}
+
+async function describeDimensions(
+  client: TimestreamQueryClient,
+  target: ReadTarget,
+  signal?: AbortSignal,
+  observe?: QueryCallObserver,
+): Promise<ReadonlySet<string>> {
+  const sql = `DESCRIBE ${quoteIdentifier(target.database)}.${quoteIdentifier(target.table)}`;
+  const started = performance.now();
+  let output: QueryCommandOutput;
+  try {
+    output = await client.send(new QueryCommand({ QueryString: sql }), { abortSignal: signal });
+    observe?.('Query(DESCRIBE)', performance.now() - started, 'ok');
+  } catch (error) {
+    observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
+    const failure = fromAwsError(error, 'DESCRIBE');
+    // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
+    if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound) {
+      throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
+        cause: error,
+      });
+    }
+    throw failure;
+  }
+  const names = (output.ColumnInfo ?? []).map((c) => c.Name);
+  const columnIndex = names.indexOf('Column');
+  const kindIndex = names.findIndex((n) => n !== undefined && /attribute type|category/i.test(n));
+  const dimensions = new Set<string>();
+  for (const row of output.Rows ?? []) {
+    const name = row.Data?.[columnIndex]?.ScalarValue;
+    const kind = row.Data?.[kindIndex]?.ScalarValue;
+    if (name !== undefined && kind === 'DIMENSION') dimensions.add(name);
+  }
+  return dimensions;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  observe?: QueryCallObserver;
+}
+
+/** Answers one remote-read query with the series it selects, sorted, every page read. */
+export async function readQuery(
+  client: TimestreamQueryClient,
+  catalog: DimensionCatalog,
+  target: ReadTarget,
+  query: Query,
+  options: ReadOptions = {},
+): Promise<TimeSeries[]> {
+  const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
+  const dimensionColumns = await catalog.columns(client, target, wanted, options.signal, options.observe);
+  const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
+  if (sql === null) return [];
+  const assembler = new SeriesAssembler();
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
+    const started = performance.now();
+    let output: QueryCommandOutput;
+    try {
+      output = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
+        abortSignal: options.signal,
+      });
+      options.observe?.('Query', performance.now() - started, 'ok');
+    } catch (error) {
+      options.observe?.('Query', performance.now() - started, errorName(error));
+      throw fromAwsError(error, 'Query');
+    }
+    assembler.addPage({ ColumnInfo: output.ColumnInfo ?? [], Rows: output.Rows ?? [] });
+    nextToken = output.NextToken;
+    if (nextToken === undefined) return assembler.finish();
+  }
+  throw new ConnectorError(ErrorKind.Retryable, `query returned more than ${MAX_PAGES_PER_QUERY} pages`);
+}
+
+function errorName(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : 'Error';
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Remote-write samples -> Timestream WriteRecords batches (SPEC section 4): per-series validation,
+// sample filtering and counting, then batching with CommonAttributes (batches.ts). Pure: the
+// caller sends the batches and turns the counts into the HTTP answer.
+
+import type { Sample, TimeSeries } from '../prompb/types';
+import { isStaleNaN } from '../prompb/stale';
+import { badRequest } from '../core/errors';
+import { buildBatches, type SeriesToWrite, type WriteBatch } from './batches';
+import {
+  TIMESTREAM_RECORD_LIMITS,
+  describeSeries,
+  isRejection,
+  prepareSeries,
+  type RecordLimits,
+} from './validate-series';
+
+export { MAX_RECORDS_PER_WRITE, type WriteBatch } from './batches';
+export { TIMESTREAM_RECORD_LIMITS, type RecordLimits } from './validate-series';
+export { meteredWriteUnits, referenceWriteUnits } from './write-units';
+
+/** Rejection reasons kept in MappingResult.rejections; the rest are only counted. */
+export const MAX_REJECTION_REASONS = 10;
+
+/** The policy knobs of the mapping (SPEC section 2: fail_on_long_label, fail_on_invalid_sample_value). */
+export interface MappingOptions {
+  /** Fail the whole request (400) on a series over a Timestream limit instead of skipping it. */
+  failOnLongLabel: boolean;
+  /** Fail the whole request (400) on a NaN or ±Inf sample (not a staleness marker) instead of skipping it. */
+  failOnInvalidSampleValue: boolean;
+  /** @default TIMESTREAM_RECORD_LIMITS */
+  limits?: RecordLimits;
+}
+
+/** Why a sample was not written: the `reason` label of the ignored-samples metric. */
+export type IgnoreReason = 'stale' | 'non_finite' | 'invalid_series' | 'long_label';
+
+/** The batches to send and what was left out, and why. */
+export interface MappingResult {
+  /** Each 1..MAX_RECORDS_PER_WRITE records. */
+  batches: WriteBatch[];
+  /** Samples in the request. */
+  received: number;
+  /** Samples skipped, by reason; a rejected series counts all of its samples. */
+  ignored: Record<IgnoreReason, number>;
+  /** One line per rejected series, the first MAX_REJECTION_REASONS of them. */
+  rejections: string[];
+  /** Series refused permanently (invalid or over a limit); the handler answers 400 when non-zero. */
+  rejectedSeries: number;
+}
+
+/**
+ * Validates `timeseries`, drops staleness markers and non-finite samples, and builds WriteRecords
+ * batches that share as much as possible through CommonAttributes. Every written sample appears in
+ * exactly one record; nothing non-finite ever does.
+ *
+ * @throws ConnectorError kind `bad_request` when `failOnLongLabel` and a series exceeds a limit, or
+ *   when `failOnInvalidSampleValue` and a sample is NaN or ±Inf (staleness markers never fail).
+ */
+export function toWriteBatches(timeseries: readonly TimeSeries[], options: MappingOptions): MappingResult {
+  const limits = options.limits ?? TIMESTREAM_RECORD_LIMITS;
+  const ignored: Record<IgnoreReason, number> = { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0 };
+  const rejections: string[] = [];
+  let rejectedSeries = 0;
+  let received = 0;
+  const toWrite: SeriesToWrite[] = [];
+
+  for (const { labels, samples } of timeseries) {
+    received += samples.length;
+    const prepared = prepareSeries(labels, limits);
+    if (isRejection(prepared)) {
+      if (prepared.problem === 'long_label' && options.failOnLongLabel)
+        throw badRequest(`${prepared.reason} (fail_on_long_label)`);
+      ignored[prepared.problem] += samples.length;
+      if (rejections.length < MAX_REJECTION_REASONS) rejections.push(prepared.reason);
+      rejectedSeries++;
+      continue;
+    }
+    let finite = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const v = samples[i].value;
+      if (v - v === 0)
+        finite++; // false for NaN and ±Inf
+      else if (isStaleNaN(v)) ignored.stale++;
+      else if (options.failOnInvalidSampleValue) {
+        throw badRequest(
+          `series ${describeSeries(labels)} has sample value ${v} at ${samples[i].timestamp} ms, which Timestream cannot store (fail_on_invalid_sample_value)`,
+        );
+      } else ignored.non_finite++;
+    }
+    if (finite === 0) continue;
+    toWrite.push({
+      series: prepared,
+      samples: finite === samples.length ? samples : samples.filter(isFiniteSample),
+    });
+  }
+
+  return { batches: buildBatches(toWrite), received, ignored, rejections, rejectedSeries };
+}
+
+function isFiniteSample(sample: Sample): boolean {
+  return sample.value - sample.value === 0;
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// Translates Prometheus' fully anchored RE2 matchers into java.util.regex patterns that mean the
+// same under Timestream's partial-match REGEXP_LIKE, re-emitted from a parse tree (never by
+// string replacement) in a small, explicit subset of Java syntax.
+
+import type { ClassSet, RegexNode } from './regex-ast';
+import { literalAlternatives, nodeMatchesEmpty, nodeMayMatchEmpty } from './regex-ast';
+import { type Range, negateRanges, normalizeRanges } from './regex-classes';
+import { parseRe2 } from './regex-parse';
+
+/** What the SQL builder needs to know about one RE2 matcher value. */
+export interface Re2Translation {
+  /** The anchored Java pattern: `^(?:…)\z`. */
+  javaRegex: string;
+  /** Whether the anchored pattern matches "" (so an absent label matches too). */
+  matchesEmpty: boolean;
+  /** Whether it matches every string (`(?s).*`), so it constrains nothing. */
+  matchesAll: boolean;
+  /** The exact strings it matches when that set is small and literal (`a|b`), else undefined. */
+  literals: string[] | undefined;
+}
+
+/** Parses `re2` once and returns its Java form and the facts the SQL builder uses; throws badRequest. */
+export function translateRe2(re2: string): Re2Translation {
+  const root = parseRe2(re2);
+  return {
+    javaRegex: `^(?:${emit(root)})\\z`,
+    matchesEmpty: nodeMatchesEmpty(root),
+    matchesAll: isDotNLStar(root),
+    literals: literalAlternatives(root),
+  };
+}
+
+/** Returns the anchored Java pattern for a Prometheus RE2 matcher value; throws badRequest naming what cannot be translated. */
+export function re2ToJavaRegex(re2: string): string {
+  return translateRe2(re2).javaRegex;
+}
+
+/** Returns whether the fully anchored RE2 pattern matches "" (then an absent label matches too). */
+export function matchesEmpty(re2: string): boolean {
+  return nodeMatchesEmpty(parseRe2(re2));
+}
+
+function isDotNLStar(node: RegexNode): boolean {
+  if (node.kind === 'group') return isDotNLStar(node.sub);
+  return (
+    node.kind === 'repeat' && node.min === 0 && node.max === -1 && node.sub.kind === 'dot' && node.sub.dotNL
+  );
+}
+
+// RE2's \b and \B are ASCII; Java's \b differs between versions, so both are spelled out.
+const WORD = '[0-9A-Za-z_]';
+const ASSERTS: Readonly<Record<string, string>> = {
+  beginText: '^',
+  endText: '\\z',
+  // RE2 (?m) lines end at \n only; Java's (?m) also at \r, \u0085, \u2028, \u2029 (and never
+  // matches ^ after a final \n), so line anchors become lookarounds on \n.
+  beginLine: '(?<![^\\n])',
+  endLine: '(?![^\\n])',
+  wordBoundary: `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`,
+  noWordBoundary: `(?:(?<=${WORD})(?=${WORD})|(?<!${WORD})(?!${WORD}))`,
+};
+
+const NAMED_ESCAPES: Readonly<Record<number, string>> = { 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
+const SPECIAL_OUTSIDE = '\\^$.|?*+()[]{}';
+// Inside a Java class `[` nests, `&&` intersects, `^` negates and `-` ranges: all escaped.
+const SPECIAL_INSIDE = '\\[]^-&';
+
+/** Spells one code point for Java, escaping metacharacters and anything invisible. */
+function javaChar(cp: number, inClass: boolean): string {
+  const named = NAMED_ESCAPES[cp];
+  if (named !== undefined) return named;
+  const c = String.fromCodePoint(cp);
+  if (cp < 0x20 || cp === 0x7f) return hexEscape(cp);
+  if (cp < 0x80) return (inClass ? SPECIAL_INSIDE : SPECIAL_OUTSIDE).includes(c) ? `\\${c}` : c;
+  return /[\p{C}\p{Z}]/u.test(c) ? hexEscape(cp) : c;
+}
+
+const hexEscape = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
+
+/** Whether RE2 case folding can change what a literal matches (else no `(?iu:` is needed). */
+function isCased(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
+  return /[\p{Cased}\p{Changes_When_Casemapped}\p{Changes_When_Casefolded}]/u.test(String.fromCodePoint(cp));
+}
+
+// RE2's (?i) folds with Unicode simple case folding; Java's i flag is ASCII-only unless u is set.
+const fold = (body: string) => `(?iu:${body})`;
+
+function emit(node: RegexNode): string {
+  switch (node.kind) {
+    case 'empty':
+      return '';
+    case 'literal':
+      return node.fold && isCased(node.cp) ? fold(javaChar(node.cp, false)) : javaChar(node.cp, false);
+    case 'dot':
+      return node.dotNL ? '[\\s\\S]' : '[^\\n]';
+    case 'assert':
+      return ASSERTS[node.what]!;
+    case 'class':
+      return emitClass(node);
+    case 'group':
+      return `(?:${emit(node.sub)})`;
+    case 'alt':
+      return node.subs.map(emit).join('|');
+    case 'concat':
+      return emitConcat(node.subs);
+    case 'repeat':
+      return emitRepeat(node);
+  }
+}
+
+/** Emits a sequence, merging runs of case-folded literals into one `(?iu:…)` group. */
+function emitConcat(subs: readonly RegexNode[]): string {
+  let out = '';
+  let foldRun = '';
+  for (const sub of subs) {
+    if (sub.kind === 'literal' && sub.fold && isCased(sub.cp)) {
+      foldRun += javaChar(sub.cp, false);
+      continue;
+    }
+    if (foldRun !== '') out += fold(foldRun);
+    foldRun = '';
+    out += sub.kind === 'alt' ? `(?:${emit(sub)})` : emit(sub);
+  }
+  return foldRun === '' ? out : out + fold(foldRun);
+}
+
+function isZeroWidth(node: RegexNode): boolean {
+  if (node.kind === 'group') return isZeroWidth(node.sub);
+  return node.kind === 'empty' || node.kind === 'assert';
+}
+
+function emitRepeat(node: Extract<RegexNode, { kind: 'repeat' }>): string {
+  // Repeating an assertion is the assertion once (or nothing when it may repeat zero times);
+  // spelled that way it avoids Java's special cases for quantified zero-width groups.
+  if (isZeroWidth(node.sub)) return node.min === 0 ? '' : emit(node.sub);
+  const sub = node.sub;
+  const single = sub.kind === 'dot' || sub.kind === 'class' || sub.kind === 'group' || sub.kind === 'literal';
+  const atom = single ? emit(sub) : `(?:${emit(sub)})`;
+  const lazy = node.lazy ? '?' : '';
+  if (node.min >= 2 && nodeMayMatchEmpty(sub)) {
+    // Java stops a loop after an iteration that matched empty, even below the minimum count, so
+    // (?:a|^){2} would not match "a". Mandatory iterations are written out; optional ones may
+    // stop early harmlessly (an empty iteration can always be dropped).
+    const tail =
+      node.max === -1
+        ? `${atom}*${lazy}`
+        : node.max > node.min
+          ? `${atom}{0,${node.max - node.min}}${lazy}`
+          : '';
+    return atom.repeat(node.min) + tail;
+  }
+  let quantifier: string;
+  if (node.min === 0 && node.max === -1) quantifier = '*';
+  else if (node.min === 1 && node.max === -1) quantifier = '+';
+  else if (node.min === 0 && node.max === 1) quantifier = '?';
+  else if (node.max === -1) quantifier = `{${node.min},}`;
+  else if (node.min === node.max) quantifier = `{${node.min}}`;
+  else quantifier = `{${node.min},${node.max}}`;
+  // Greediness never changes whether an anchored pattern matches; it is kept for readability.
+  return atom + quantifier + lazy;
+}
+
+function rangesBody(ranges: readonly Range[]): string {
+  let out = '';
+  for (const [lo, hi] of ranges) {
+    out += javaChar(lo, true);
+    if (hi > lo + 1) out += '-';
+    if (hi > lo) out += javaChar(hi, true);
+  }
+  return out;
+}
+
+const propRef = (name: string, negated: boolean) => `\\${negated ? 'P' : 'p'}{${name}}`;
+
+function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
+  const ranges: Range[] = [...node.ranges];
+  const props: string[] = [];
+  const nested: string[] = []; // bodies of negated nested classes
+  for (const item of node.items) addItem(item, node.fold, ranges, props, nested);
+  const flat = rangesBody(normalizeRanges(ranges)) + props.join('');
+  let out: string;
+  if (flat === '' && nested.length === 1) {
+    // A lone negated set: [^X] as it is, or X itself when the class negates it again.
+    out = node.negated ? `[${nested[0]}]` : `[^${nested[0]}]`;
+  } else {
+    const body = flat + nested.map((b) => `[^${b}]`).join('');
+    if (body === '') out = node.negated ? '[\\s\\S]' : '[^\\s\\S]';
+    // Java versions disagree on whether a leading ^ also negates nested classes, so a negated
+    // class with nested parts is written as "not this class, then any one code point".
+    else if (node.negated && nested.length > 0) out = `(?![${body}])[\\s\\S]`;
+    else out = `[${node.negated ? '^' : ''}${body}]`;
+  }
+  return node.fold ? fold(out) : out;
+}
+
+function addItem(item: ClassSet, folded: boolean, ranges: Range[], props: string[], nested: string[]): void {
+  if (item.props.length === 0) {
+    if (!item.negated) ranges.push(...item.ranges);
+    // Without folding the complement can be computed here; with folding RE2 folds first, then
+    // negates, which only a nested negated class reproduces in Java.
+    else if (!folded || item.ranges.length === 0) ranges.push(...negateRanges(item.ranges));
+    else nested.push(rangesBody(normalizeRanges(item.ranges)));
+    return;
+  }
+  if (!item.negated) props.push(...item.props.map((p) => propRef(p, false)));
+  else if (item.props.length === 1) props.push(propRef(item.props[0]!, true));
+  else nested.push(item.props.map((p) => propRef(p, false)).join(''));
+}

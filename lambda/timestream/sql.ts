@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds the Timestream SELECT for one remote-read query: time range plus PromQL label matchers
+// with their exact semantics (absent label = value ""), identifiers and literals always quoted.
+
+import { badRequest } from '../core/errors';
+import { type LabelMatcher, MatcherType, type Query } from '../prompb/types';
+import { toDimensionName } from './label-names';
+import { translateRe2 } from './regex';
+
+/** Earliest time Timestream can hold; earlier range starts are clamped to it. */
+export const MIN_QUERY_TIME_MS = 0;
+/** Latest time Timestream queries accept (2262-04-11 23:47:16.854, int64 ns); later ends are clamped. */
+export const MAX_QUERY_TIME_MS = 9_223_372_036_854;
+
+/** Returns `name` as a double-quoted SQL identifier, `"` doubled. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Returns `value` as a single-quoted SQL literal, `'` doubled. Backslashes stay as they are:
+ * Trino-style literals give `\` no meaning, so regex escapes reach REGEXP_LIKE unchanged.
+ */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export interface SelectInput {
+  database: string;
+  table: string;
+  query: Query;
+  /** The table's dimension column names as stored (already mapped by toDimensionName). */
+  dimensionColumns: ReadonlySet<string>;
+}
+
+/**
+ * A matcher's meaning split by case: whether it matches an absent label (NULL column), and what
+ * it requires of a present value (a predicate, possibly negated, or a constant).
+ */
+interface Condition {
+  matchesAbsent: boolean;
+  present:
+    | boolean
+    | { kind: 'in'; values: string[]; negated: boolean }
+    | { kind: 'regex'; java: string; negated: boolean };
+}
+
+/**
+ * Builds the SELECT for one query, or returns null when its matchers can never match (answer
+ * empty without calling Timestream). Throws badRequest for an invalid regex or time range.
+ */
+export function buildSelect(input: SelectInput): string | null {
+  const { query } = input;
+  const startMs = timeBound(query.startTimestampMs, 'start');
+  const endMs = timeBound(query.endTimestampMs, 'end');
+  const conditions: string[] = [];
+  let never = false;
+  for (const matcher of query.matchers) {
+    // Every matcher is evaluated, so an invalid regex is a 400 even when another one is false.
+    const condition = matcherCondition(matcher, input.dimensionColumns);
+    if (condition === false) never = true;
+    else if (condition !== true) conditions.push(condition);
+  }
+  const from = Math.max(startMs, MIN_QUERY_TIME_MS);
+  const to = Math.min(endMs, MAX_QUERY_TIME_MS);
+  if (never || from > to) return null;
+  const where = [`time BETWEEN from_milliseconds(${from}) AND from_milliseconds(${to})`, ...conditions];
+  return `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
+}
+
+function timeBound(ms: number, which: string): number {
+  if (!Number.isFinite(ms)) throw badRequest(`invalid ${which} timestamp: ${ms}`);
+  return Math.trunc(ms);
+}
+
+/**
+ * Translates one matcher into SQL, or true (constrains nothing) / false (never matches). A label
+ * whose column the table lacks is absent on every row, so its matcher is decided here.
+ */
+function matcherCondition(matcher: LabelMatcher, dimensionColumns: ReadonlySet<string>): string | boolean {
+  const isName = matcher.name === '__name__';
+  const columnName = isName ? 'measure_name' : toDimensionName(matcher.name);
+  let condition: Condition;
+  switch (matcher.type) {
+    case MatcherType.EQ:
+    case MatcherType.NEQ:
+      condition = equalTo([matcher.value]);
+      break;
+    case MatcherType.RE:
+    case MatcherType.NRE:
+      condition = regexMatch(matcher.value);
+      break;
+    default:
+      throw badRequest(
+        `unknown matcher type ${String(matcher.type)} for label ${JSON.stringify(matcher.name)}`,
+      );
+  }
+  if (matcher.type === MatcherType.NEQ || matcher.type === MatcherType.NRE) condition = complement(condition);
+  if (!isName && !dimensionColumns.has(columnName)) return condition.matchesAbsent;
+  // measure_name is never NULL, so only the present-value side matters for __name__.
+  return render(quoteIdentifier(columnName), isName ? undefined : condition.matchesAbsent, condition.present);
+}
+
+/** Stored dimensions are never "", so "" among `values` stands for the absent label. */
+function equalTo(values: readonly string[]): Condition {
+  const nonEmpty = [...new Set(values.filter((v) => v !== ''))];
+  return {
+    matchesAbsent: values.includes(''),
+    present: nonEmpty.length === 0 ? false : { kind: 'in', values: nonEmpty, negated: false },
+  };
+}
+
+function regexMatch(re2: string): Condition {
+  const t = translateRe2(re2);
+  if (t.literals !== undefined) return equalTo(t.literals);
+  return {
+    matchesAbsent: t.matchesEmpty,
+    present: t.matchesAll ? true : { kind: 'regex', java: t.javaRegex, negated: false },
+  };
+}
+
+/** The PromQL complement: absent and present cases flip separately, so SQL NULLs never leak in. */
+function complement(c: Condition): Condition {
+  const present = typeof c.present === 'boolean' ? !c.present : { ...c.present, negated: !c.present.negated };
+  return { matchesAbsent: !c.matchesAbsent, present };
+}
+
+/** Renders a condition on a present column; `matchesAbsent` undefined for a never-NULL column. */
+function render(
+  col: string,
+  matchesAbsent: boolean | undefined,
+  present: Condition['present'],
+): string | boolean {
+  if (typeof present === 'boolean') {
+    if (matchesAbsent === undefined || matchesAbsent === present) return present;
+    return present ? `${col} IS NOT NULL` : `${col} IS NULL`;
+  }
+  let predicate: string;
+  if (present.kind === 'regex') {
+    predicate = `${present.negated ? 'NOT ' : ''}regexp_like(${col}, ${quoteLiteral(present.java)})`;
+  } else if (present.values.length === 1) {
+    predicate = `${col} ${present.negated ? '<>' : '='} ${quoteLiteral(present.values[0]!)}`;
+  } else {
+    predicate = `${col} ${present.negated ? 'NOT IN' : 'IN'} (${present.values.map(quoteLiteral).join(', ')})`;
+  }
+  if (matchesAbsent === true) return `(${col} IS NULL OR ${predicate})`;
+  // A comparison with NULL is NULL (not true), so a present-only predicate needs no guard; the
+  // guard is kept for negated regexes to make the intent explicit, as SPEC 5 writes it.
+  if (matchesAbsent === false && present.kind === 'regex' && present.negated)
+    return `(${col} IS NOT NULL AND ${predicate})`;
+  return predicate;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+// What each PromQL matcher *returns* through /read, the real SDK and the embedded store (which
+// evaluates regexp_like with Java semantics), on data with decoys a broken query would also return.
+
+import { decodeReadResponse } from '../../../lambda/prompb/codec';
+import { snappyUncompress } from '../../../lambda/codec/snappy';
+import {
+  MatcherType,
+  type Label,
+  type LabelMatcher,
+  type Query,
+  type ReadResponse,
+  type TimeSeries,
+} from '../../../lambda/prompb/types';
+import { EDGES, startHarness, type EdgeResponse, type Harness } from '../../support/harness';
+
+const T0 = Date.now() - 3_600_000;
+const sorted = (record: Record<string, string>): Label[] =>
+  Object.keys(record)
+    .sort()
+    .map((name) => ({ name, value: record[name] }));
+
+/** Decoy-rich series of metric `rt`, each identified by its `id` label. */
+const SERIES: Record<string, Record<string, string>> = {
+  prometheus: { job: 'prometheus' },
+  prom: { job: 'prom' },
+  PROM: { job: 'PROM' },
+  nojob: {},
+  quote: { job: "a'b" },
+  dquote: { job: 'a"b' },
+  backslash: { job: 'a\\b' },
+  newline: { job: 'line\nbreak' },
+  trailingNewline: { job: 'prom\n' },
+  carriageReturn: { job: 'a\rb' },
+  lineSeparator: { job: 'a\u2028b' },
+  unicode: { job: 'ünïcødé' },
+  injection: { job: "x' OR '1'='1" },
+  sqlComment: { job: 'y --' },
+  reserved: { job: 'reserved', time: 't', measure_name: 'm' },
+};
+
+function buildSeries(): TimeSeries[] {
+  return Object.entries(SERIES).map(([id, extra], i) => ({
+    labels: sorted({ __name__: 'rt', id, ...extra }),
+    samples: [
+      { value: i + 0.25, timestamp: T0 },
+      { value: -(i + 1e-9), timestamp: T0 + 1000 },
+    ],
+  }));
+}
+
+const eq = (name: string, value: string): LabelMatcher => ({ type: MatcherType.EQ, name, value });
+const neq = (name: string, value: string): LabelMatcher => ({ type: MatcherType.NEQ, name, value });
+const re = (name: string, value: string): LabelMatcher => ({ type: MatcherType.RE, name, value });
+const nre = (name: string, value: string): LabelMatcher => ({ type: MatcherType.NRE, name, value });
+const query = (matchers: LabelMatcher[], start = T0, end = T0 + 1000): Query => ({
+  startTimestampMs: start,
+  endTimestampMs: end,
+  matchers,
+});
+
+function decode(response: EdgeResponse): ReadResponse {
+  expect(response.status).toBe(200);
+  expect(response.headers['content-type']).toBe('application/x-protobuf');
+  expect(response.headers['content-encoding']).toBe('snappy');
+  return decodeReadResponse(snappyUncompress(new Uint8Array(response.body), 1 << 30));
+}
+
+const ids = (result: { timeseries: TimeSeries[] }) =>
+  result.timeseries.map((ts) => ts.labels.find((l) => l.name === 'id')?.value).sort();
+
+describe('POST /read', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ store: { pageSize: 4 } });
+    const response = await h.write('server', { timeseries: buildSeries() });
+    expect(response.status).toBe(204);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const ALL = Object.keys(SERIES);
+  const except = (...excluded: string[]) => ALL.filter((id) => !excluded.includes(id));
+  const cases: { name: string; matchers: LabelMatcher[]; expected: string[] }[] = [
+    { name: 'job="prom" is exact', matchers: [eq('job', 'prom')], expected: ['prom'] },
+    { name: 'job="" selects series without job', matchers: [eq('job', '')], expected: ['nojob'] },
+    {
+      name: 'job!="prom" includes series without job',
+      matchers: [neq('job', 'prom')],
+      expected: except('prom'),
+    },
+    { name: 'job!="" requires job', matchers: [neq('job', '')], expected: except('nojob') },
+    { name: 'job=~"prom" is fully anchored', matchers: [re('job', 'prom')], expected: ['prom'] },
+    {
+      name: 'job=~"prom.*" does not match across a newline',
+      matchers: [re('job', 'prom.*')],
+      expected: ['prom', 'prometheus'],
+    },
+    {
+      name: 'job=~"prom|PROM" alternation stays anchored',
+      matchers: [re('job', 'prom|PROM')],
+      expected: ['PROM', 'prom'],
+    },
+    {
+      name: 'job=~"(?i)prom" is case-insensitive',
+      matchers: [re('job', '(?i)prom')],
+      expected: ['PROM', 'prom'],
+    },
+    {
+      name: 'job=~"prom\\n" matches the trailing newline literally',
+      matchers: [re('job', 'prom\\n')],
+      expected: ['trailingNewline'],
+    },
+    {
+      name: 'job=~"a.b": RE2 dot matches \\r and U+2028 but not \\n',
+      matchers: [re('job', 'a.b')],
+      expected: ['backslash', 'carriageReturn', 'dquote', 'lineSeparator', 'quote'],
+    },
+    { name: 'job=~"line.break" does not match a newline', matchers: [re('job', 'line.break')], expected: [] },
+    {
+      name: 'job=~"(?s)line.break" matches a newline',
+      matchers: [re('job', '(?s)line.break')],
+      expected: ['newline'],
+    },
+    {
+      name: 'job=~".*" matches absent job but no value containing a newline (RE2 dot)',
+      matchers: [re('job', '.*')],
+      expected: except('newline', 'trailingNewline'),
+    },
+    {
+      name: 'job=~"(?s).*" matches everything, absent included',
+      matchers: [re('job', '(?s).*')],
+      expected: ALL,
+    },
+    {
+      name: 'job=~".+" requires a job without newlines',
+      matchers: [re('job', '.+')],
+      expected: except('nojob', 'newline', 'trailingNewline'),
+    },
+    {
+      name: 'job=~"prom|" matches absent job too',
+      matchers: [re('job', 'prom|')],
+      expected: ['nojob', 'prom'],
+    },
+    {
+      name: 'job!~"prom|" excludes absent job',
+      matchers: [nre('job', 'prom|')],
+      expected: except('nojob', 'prom'),
+    },
+    {
+      name: 'job!~"p.*" keeps absent job',
+      matchers: [nre('job', 'p.*')],
+      expected: except('prom', 'prometheus'),
+    },
+    { name: 'job="a\'b" with a quote', matchers: [eq('job', "a'b")], expected: ['quote'] },
+    { name: 'job="a\\"b" with a double quote', matchers: [eq('job', 'a"b')], expected: ['dquote'] },
+    { name: 'job="a\\\\b" with a backslash', matchers: [eq('job', 'a\\b')], expected: ['backslash'] },
+    {
+      name: 'job=~"a\\\\\\\\b" regex with an escaped backslash',
+      matchers: [re('job', 'a\\\\b')],
+      expected: ['backslash'],
+    },
+    {
+      name: 'an injection attempt is a plain value',
+      matchers: [eq('job', "x' OR '1'='1")],
+      expected: ['injection'],
+    },
+    {
+      name: 'an injection attempt in a regex is a plain pattern',
+      matchers: [re('job', "x' OR '1'='1")],
+      expected: ['injection'],
+    },
+    { name: 'a SQL comment in a value', matchers: [eq('job', 'y --')], expected: ['sqlComment'] },
+    { name: 'unicode values', matchers: [eq('job', 'ünïcødé')], expected: ['unicode'] },
+    { name: 'unicode regex', matchers: [re('job', 'ü.*é')], expected: ['unicode'] },
+    {
+      name: 'reserved label names are mapped',
+      matchers: [eq('time', 't'), eq('measure_name', 'm')],
+      expected: ['reserved'],
+    },
+    {
+      name: 'a label that is not a column, ="" matches everything',
+      matchers: [eq('nosuchlabel', '')],
+      expected: ALL,
+    },
+    {
+      name: 'a label that is not a column, ="x" matches nothing',
+      matchers: [eq('nosuchlabel', 'x')],
+      expected: [],
+    },
+    {
+      name: 'a label that is not a column, !="x" matches everything',
+      matchers: [neq('nosuchlabel', 'x')],
+      expected: ALL,
+    },
+    {
+      name: 'a label that is not a column, =~".+" matches nothing',
+      matchers: [re('nosuchlabel', '.+')],
+      expected: [],
+    },
+    {
+      name: 'a label that is not a column, !~".+" matches everything',
+      matchers: [nre('nosuchlabel', '.+')],
+      expected: ALL,
+    },
+    {
+      name: 'matchers on one label are ANDed',
+      matchers: [re('job', 'p.*'), neq('job', 'prom')],
+      expected: ['prometheus'],
+    },
+    { name: '__name__ =~ anchored', matchers: [re('__name__', 'r')], expected: [] },
+  ];
+
+  describe.each(EDGES)('through the %s edge', (edge) => {
+    test.each(cases)('$name', async ({ matchers, expected }) => {
+      const response = decode(
+        await h.read(edge, {
+          queries: [query([eq('__name__', 'rt'), ...matchers])],
+          acceptedResponseTypes: [],
+        }),
+      );
+      expect(response.results).toHaveLength(1);
+      expect(ids(response.results[0])).toEqual([...expected].sort());
+    });
+  });
+
+  test('returns full series: sorted labels, mapped names back, ascending bit-exact samples', async () => {
+    const response = decode(
+      await h.read('server', {
+        queries: [query([eq('__name__', 'rt'), eq('id', 'reserved')])],
+        acceptedResponseTypes: [],
+      }),
+    );
+    const index = Object.keys(SERIES).indexOf('reserved');
+    expect(response.results[0].timeseries).toEqual([
+      {
+        labels: sorted({ __name__: 'rt', id: 'reserved', job: 'reserved', measure_name: 'm', time: 't' }),
+        samples: [
+          { value: index + 0.25, timestamp: T0 },
+          { value: -(index + 1e-9), timestamp: T0 + 1000 },
+        ],
+      },
+    ]);
+  });
+
+  test('answers several queries in one request, one result per query in order', async () => {
+    const response = decode(
+      await h.read('lambda', {
+        queries: [
+          query([eq('__name__', 'rt'), eq('id', 'prom')]),
+          query([eq('__name__', 'nothing')]),
+          query([eq('__name__', 'rt'), re('id', 'quote|dquote')]),
+        ],
+        acceptedResponseTypes: [],
+      }),
+    );
+    expect(response.results.map(ids)).toEqual([['prom'], [], ['dquote', 'quote']]);
+  });
+
+  test('series come back in labels.Compare order', async () => {
+    const response = decode(
+      await h.read('server', { queries: [query([eq('__name__', 'rt')])], acceptedResponseTypes: [] }),
+    );
+    const keys = response.results[0].timeseries.map((ts) =>
+      Buffer.from(ts.labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0001')),
+    );
+    const resorted = [...keys].sort(Buffer.compare);
+    expect(keys).toEqual(resorted);
+  });
+
+  test.each([
+    { name: 'start and end are inclusive to the millisecond', start: T0, end: T0 + 1000, count: 2 },
+    { name: 'one millisecond after the first sample excludes it', start: T0 + 1, end: T0 + 1000, count: 1 },
+    { name: 'one millisecond before the last sample excludes it', start: T0, end: T0 + 999, count: 1 },
+    { name: 'a range between samples is empty (series omitted)', start: T0 + 1, end: T0 + 999, count: 0 },
+  ])('$name', async ({ start, end, count }) => {
+    const response = decode(
+      await h.read('server', {
+        queries: [query([eq('__name__', 'rt'), eq('id', 'prom')], start, end)],
+        acceptedResponseTypes: [],
+      }),
+    );
+    const samples = response.results[0].timeseries.flatMap((ts) => ts.samples);
+    expect(samples).toHaveLength(count);
+  });
+
+  test('read hints never narrow the range', async () => {
+    const q: Query = {
+      ...query([eq('__name__', 'rt'), eq('id', 'prom')]),
+      hints: { stepMs: 0, func: '', startMs: T0 + 500, endMs: T0 + 600, grouping: [], by: false, rangeMs: 0 },
+    };
+    const response = decode(await h.read('server', { queries: [q], acceptedResponseTypes: [] }));
+    expect(response.results[0].timeseries[0].samples).toHaveLength(2);
+  });
+
+  test('answers 400 naming a regex construct that cannot be translated', async () => {
+    const response = await h.read('server', {
+      queries: [query([re('job', '(a')])],
+      acceptedResponseTypes: [],
+    });
+    expect(response.status).toBe(400);
+  });
+
+  test('answers 400 for a word boundary, which the embedded store (RE2) cannot evaluate', async () => {
+    const response = await h.read('server', {
+      queries: [query([re('job', '\\bprom')])],
+      acceptedResponseTypes: [],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.toString('utf8')).toContain('ValidationException');
+  });
+
+  test('answers 400 when only streamed chunks are accepted', async () => {
+    const response = await h.read('server', {
+      queries: [query([eq('__name__', 'rt')])],
+      acceptedResponseTypes: [1],
+    });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('POST /read with a response limit', () => {
+  test('answers 413 suggesting a narrower range', async () => {
+    const h = await startHarness({ connector: { maxResponseBytes: 64 } });
+    try {
+      expect((await h.write('server', { timeseries: buildSeries() })).status).toBe(204);
+      const response = await h.read('lambda', {
+        queries: [query([eq('__name__', 'rt')])],
+        acceptedResponseTypes: [],
+      });
+      expect(response.status).toBe(413);
+      expect(response.body.toString('utf8')).toContain('narrower time range');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('POST /read against a missing table', () => {
+  test('answers 404 naming it', async () => {
+    const h = await startHarness({ connector: { table: 'Absent' } });
+    try {
+      const response = await h.read('server', {
+        queries: [query([eq('__name__', 'rt')])],
+        acceptedResponseTypes: [],
+      });
+      expect(response.status).toBe(404);
+      expect(response.body.toString('utf8')).toContain('Absent');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+// Strict SigV4 credentials and seeded fault injection, through the real SDK over HTTP.
+
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
+import { ListDatabasesCommand, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import type { LocalStore } from '../../../lambda/local-store';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore, TEST_CREDENTIALS } from './support';
+
+const DB = 'authdb';
+const TABLE = 'metrics';
+const DENIED = { accessKeyId: 'AKIDDENIED', secretAccessKey: 'denied-secret' };
+const SESSION = {
+  accessKeyId: 'ASIASESSION',
+  secretAccessKey: 'session-secret',
+  sessionToken: 'session-token-1',
+};
+
+describe('strict credentials', () => {
+  let store: LocalStore;
+  beforeAll(async () => {
+    store = await startTestStore({ credentials: [TEST_CREDENTIALS, { ...DENIED, deny: true }, SESSION] });
+    await store.ensureTable(DB, TABLE);
+  });
+  afterAll(() => store.close());
+
+  const writeWith = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+    clientsFor(store, credentials).write.send(
+      new WriteRecordsCommand({
+        DatabaseName: DB,
+        TableName: TABLE,
+        Records: [doubleRecord('a', '1', NOW_MS)],
+      }),
+    );
+
+  test.each([
+    { name: 'a known key', credentials: TEST_CREDENTIALS },
+    { name: 'a key with its session token', credentials: SESSION },
+  ])('accepts a request signed with $name', async ({ credentials }) => {
+    expect((await writeWith(credentials)).RecordsIngested?.Total).toBe(1);
+  });
+
+  test.each([
+    {
+      name: 'an unknown access key',
+      credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' },
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    },
+    {
+      name: 'a wrong session token',
+      credentials: { ...SESSION, sessionToken: 'other' },
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    },
+    {
+      name: 'a wrong secret (bad signature)',
+      credentials: { ...TEST_CREDENTIALS, secretAccessKey: 'wrong' },
+      type: 'InvalidSignatureException',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    },
+    {
+      name: 'a key flagged deny',
+      credentials: DENIED,
+      type: 'AccessDeniedException',
+      message:
+        'User: arn:aws:iam::000000000000:user/AKIDDENIED is not authorized to perform: timestream:WriteRecords because no identity-based policy allows the action',
+    },
+  ])('answers 403 for $name', async ({ credentials, type, message }) => {
+    const error = await errorOf(() => writeWith(credentials));
+    expect([error.name, error.message, error.$metadata]).toEqual([
+      type,
+      message,
+      expect.objectContaining({ httpStatusCode: 403 }),
+    ]);
+  });
+
+  test('denies Query for a deny key but still serves it control-plane calls', async () => {
+    const clients = clientsFor(store, DENIED);
+    const error = await errorOf(() => clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' })));
+    expect([error.name, error.$metadata]).toEqual([
+      'AccessDeniedException',
+      expect.objectContaining({ httpStatusCode: 403 }),
+    ]);
+    expect(
+      (await clients.write.send(new ListDatabasesCommand({}))).Databases?.map((d) => d.DatabaseName),
+    ).toEqual([DB]);
+  });
+
+  test('detects a body changed after signing', async () => {
+    const client = clientsFor(store).write;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body: Uint8Array | string };
+        request.body = Buffer.from(request.body).toString('utf8').replace('"1"', '"2"');
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'tamperAfterSigning' },
+    );
+    const error = await errorOf(() =>
+      client.send(
+        new WriteRecordsCommand({
+          DatabaseName: DB,
+          TableName: TABLE,
+          Records: [doubleRecord('t', '1', NOW_MS)],
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidSignatureException');
+  });
+});
+
+describe('fault injection', () => {
+  let store: LocalStore;
+  beforeAll(async () => {
+    store = await startTestStore();
+    await store.ensureTable(DB, TABLE);
+  });
+  afterAll(() => store.close());
+
+  const writeOnce = () =>
+    clientsFor(store).write.send(
+      new WriteRecordsCommand({
+        DatabaseName: DB,
+        TableName: TABLE,
+        Records: [doubleRecord('f', '1', NOW_MS)],
+      }),
+    );
+
+  test.each([
+    { name: 'throttling', faults: { throttleRate: 1 }, type: 'ThrottlingException', status: 429 },
+    {
+      name: 'internal errors',
+      faults: { internalErrorRate: 1 },
+      type: 'InternalServerException',
+      status: 500,
+    },
+  ])(
+    'injects $name into WriteRecords and Query but not control-plane calls',
+    async ({ faults, type, status }) => {
+      store.setFaults(faults);
+      try {
+        const writeError = await errorOf(writeOnce);
+        expect([writeError.name, writeError.$metadata]).toEqual([
+          type,
+          expect.objectContaining({ httpStatusCode: status }),
+        ]);
+        const queryError = await errorOf(() =>
+          clientsFor(store).query.send(new QueryCommand({ QueryString: 'SELECT 1' })),
+        );
+        expect(queryError.name).toBe(type);
+        expect((await clientsFor(store).write.send(new ListDatabasesCommand({}))).Databases?.length).toBe(1);
+      } finally {
+        store.setFaults({});
+      }
+      expect((await writeOnce()).RecordsIngested?.Total).toBe(1);
+    },
+  );
+
+  test('draws the same fault sequence for the same seed, set over HTTP', async () => {
+    const outcomes = async () => {
+      const set = await fetch(`${store.endpoint}/_local/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ throttleRate: 0.5, seed: 42 }),
+      });
+      expect(await set.json()).toEqual({ latencyMs: 0, throttleRate: 0.5, internalErrorRate: 0, seed: 42 });
+      const results: string[] = [];
+      for (let i = 0; i < 12; i += 1)
+        results.push(
+          await writeOnce().then(
+            () => 'ok',
+            (e: Error) => e.name,
+          ),
+        );
+      return results;
+    };
+    const first = await outcomes();
+    expect(await outcomes()).toEqual(first);
+    expect(new Set(first)).toEqual(new Set(['ok', 'ThrottlingException']));
+    const current = await fetch(`${store.endpoint}/_local/faults`);
+    expect(await current.json()).toEqual({ latencyMs: 0, throttleRate: 0.5, internalErrorRate: 0, seed: 42 });
+    store.setFaults({});
+  });
+
+  test('refuses out-of-range fault settings over HTTP', async () => {
+    const response = await fetch(`${store.endpoint}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ throttleRate: 2 }),
+    });
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      {
+        __type: 'com.amazonaws.timestream.v20181101#ValidationException',
+        message:
+          'Faults need latencyMs >= 0, throttleRate and internalErrorRate in [0, 1] and an integer seed.',
+      },
+    ]);
+  });
+});

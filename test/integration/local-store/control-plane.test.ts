@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+// Control-plane operations through the real SDK over HTTP, plus the raw protocol edges (unknown
+// operation, malformed JSON, missing credentials) checked with fetch.
+
+import {
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  DeleteDatabaseCommand,
+  DeleteTableCommand,
+  DescribeDatabaseCommand,
+  DescribeEndpointsCommand,
+  DescribeTableCommand,
+  ListTablesCommand,
+  UpdateTableCommand,
+  paginateListDatabases,
+} from '@aws-sdk/client-timestream-write';
+import type { LocalStore } from '../../../lambda/local-store';
+import { clientsFor, errorOf, NOW_MS, startTestStore } from './support';
+
+const WELL_FORMED_AUTH =
+  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/timestream/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+  'a'.repeat(64);
+const NOW_SECONDS = NOW_MS / 1000;
+
+let store: LocalStore;
+let write: ReturnType<typeof clientsFor>['write'];
+
+beforeAll(async () => {
+  store = await startTestStore();
+  write = clientsFor(store).write;
+});
+afterAll(() => store.close());
+
+const tableShape = (db: string, table: string, memory: number, magnetic: number, enabled: boolean) => ({
+  Arn: `arn:aws:timestream:us-east-1:000000000000:database/${db}/table/${table}`,
+  TableName: table,
+  DatabaseName: db,
+  TableStatus: 'ACTIVE',
+  RetentionProperties: {
+    MemoryStoreRetentionPeriodInHours: memory,
+    MagneticStoreRetentionPeriodInDays: magnetic,
+  },
+  CreationTime: new Date(NOW_MS),
+  LastUpdatedTime: new Date(NOW_MS),
+  MagneticStoreWriteProperties: { EnableMagneticStoreWrites: enabled },
+  Schema: { CompositePartitionKey: [{ Type: 'MEASURE' }] },
+});
+
+test('walks a database and its tables through their whole life cycle', async () => {
+  const created = await write.send(new CreateDatabaseCommand({ DatabaseName: 'lifecycle' }));
+  expect(created.Database).toEqual({
+    Arn: 'arn:aws:timestream:us-east-1:000000000000:database/lifecycle',
+    DatabaseName: 'lifecycle',
+    TableCount: 0,
+    KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
+    CreationTime: new Date(NOW_SECONDS * 1000),
+    LastUpdatedTime: new Date(NOW_MS),
+  });
+  const table = await write.send(
+    new CreateTableCommand({ DatabaseName: 'lifecycle', TableName: 'defaults' }),
+  );
+  expect(table.Table).toEqual(tableShape('lifecycle', 'defaults', 6, 73000, false));
+  const custom = await write.send(
+    new CreateTableCommand({
+      DatabaseName: 'lifecycle',
+      TableName: 'custom.t-1',
+      RetentionProperties: { MemoryStoreRetentionPeriodInHours: 24, MagneticStoreRetentionPeriodInDays: 7 },
+      MagneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+    }),
+  );
+  expect(custom.Table).toEqual(tableShape('lifecycle', 'custom.t-1', 24, 7, true));
+  expect(
+    (await write.send(new DescribeDatabaseCommand({ DatabaseName: 'lifecycle' }))).Database?.TableCount,
+  ).toBe(2);
+  expect(
+    (await write.send(new DescribeTableCommand({ DatabaseName: 'lifecycle', TableName: 'custom.t-1' })))
+      .Table,
+  ).toEqual(tableShape('lifecycle', 'custom.t-1', 24, 7, true));
+
+  const updated = await write.send(
+    new UpdateTableCommand({
+      DatabaseName: 'lifecycle',
+      TableName: 'defaults',
+      RetentionProperties: { MemoryStoreRetentionPeriodInHours: 12, MagneticStoreRetentionPeriodInDays: 30 },
+    }),
+  );
+  expect(updated.Table).toEqual(tableShape('lifecycle', 'defaults', 12, 30, false));
+
+  const firstPage = await write.send(new ListTablesCommand({ DatabaseName: 'lifecycle', MaxResults: 1 }));
+  expect(firstPage.Tables?.map((t) => t.TableName)).toEqual(['custom.t-1']);
+  const secondPage = await write.send(
+    new ListTablesCommand({ DatabaseName: 'lifecycle', MaxResults: 1, NextToken: firstPage.NextToken }),
+  );
+  expect([secondPage.Tables?.map((t) => t.TableName), secondPage.NextToken]).toEqual([
+    ['defaults'],
+    undefined,
+  ]);
+
+  const notEmpty = await errorOf(() => write.send(new DeleteDatabaseCommand({ DatabaseName: 'lifecycle' })));
+  expect([notEmpty.name, notEmpty.message]).toEqual([
+    'ValidationException',
+    'Cannot delete database lifecycle: it still contains tables. Delete all tables first.',
+  ]);
+  await write.send(new DeleteTableCommand({ DatabaseName: 'lifecycle', TableName: 'defaults' }));
+  await write.send(new DeleteTableCommand({ DatabaseName: 'lifecycle', TableName: 'custom.t-1' }));
+  const gone = await errorOf(() =>
+    write.send(new DescribeTableCommand({ DatabaseName: 'lifecycle', TableName: 'defaults' })),
+  );
+  expect([gone.name, gone.message]).toEqual([
+    'ResourceNotFoundException',
+    'The table defaults does not exist in database lifecycle.',
+  ]);
+  await write.send(new DeleteDatabaseCommand({ DatabaseName: 'lifecycle' }));
+  const dbGone = await errorOf(() => write.send(new DescribeDatabaseCommand({ DatabaseName: 'lifecycle' })));
+  expect([dbGone.name, dbGone.message, dbGone.$metadata]).toEqual([
+    'ResourceNotFoundException',
+    'The database lifecycle does not exist.',
+    expect.objectContaining({ httpStatusCode: 404 }),
+  ]);
+});
+
+test('pages ListDatabases with the SDK paginator', async () => {
+  const names = ['pagedb_a', 'pagedb_b', 'pagedb_c', 'pagedb_d', 'pagedb_e'];
+  for (const name of names) await write.send(new CreateDatabaseCommand({ DatabaseName: name }));
+  const seen: string[] = [];
+  let pages = 0;
+  for await (const page of paginateListDatabases({ client: write, pageSize: 2 }, {})) {
+    pages += 1;
+    seen.push(...(page.Databases ?? []).map((d) => d.DatabaseName ?? ''));
+  }
+  expect(seen.filter((n) => n.startsWith('pagedb_'))).toEqual(names);
+  expect(pages).toBe(Math.ceil(seen.length / 2));
+});
+
+test.each([
+  {
+    name: 'a duplicate database',
+    input: { DatabaseName: 'dupdb' },
+    before: true,
+    type: 'ConflictException',
+    message: 'The database dupdb already exists.',
+    status: 409,
+  },
+  {
+    name: 'a two-character name',
+    input: { DatabaseName: 'ab' },
+    before: false,
+    type: 'ValidationException',
+    message:
+      "1 validation error detected: Value 'ab' at 'databaseName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between 3 and 256 bytes",
+    status: 400,
+  },
+  {
+    name: 'a name with a space',
+    input: { DatabaseName: 'bad name' },
+    before: false,
+    type: 'ValidationException',
+    message:
+      "1 validation error detected: Value 'bad name' at 'databaseName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between 3 and 256 bytes",
+    status: 400,
+  },
+])('refuses CreateDatabase for $name', async ({ input, before, type, message, status }) => {
+  if (before) await write.send(new CreateDatabaseCommand(input));
+  const error = await errorOf(() => write.send(new CreateDatabaseCommand(input)));
+  expect([error.name, error.message, error.$metadata]).toEqual([
+    type,
+    message,
+    expect.objectContaining({ httpStatusCode: status }),
+  ]);
+});
+
+test.each([
+  {
+    name: 'a missing database',
+    input: { DatabaseName: 'nodb_here', TableName: 'tbl' },
+    type: 'ResourceNotFoundException',
+    message: 'The database nodb_here does not exist.',
+  },
+  {
+    name: 'a memory retention of 0 hours',
+    input: {
+      DatabaseName: 'tabledb',
+      TableName: 'tbl',
+      RetentionProperties: { MemoryStoreRetentionPeriodInHours: 0, MagneticStoreRetentionPeriodInDays: 1 },
+    },
+    type: 'ValidationException',
+    message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+  },
+  {
+    name: 'a magnetic retention over 73000 days',
+    input: {
+      DatabaseName: 'tabledb',
+      TableName: 'tbl',
+      RetentionProperties: {
+        MemoryStoreRetentionPeriodInHours: 1,
+        MagneticStoreRetentionPeriodInDays: 73001,
+      },
+    },
+    type: 'ValidationException',
+    message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+  },
+])('refuses CreateTable for $name', async ({ input, type, message }) => {
+  await store.ensureTable('tabledb', 'existing');
+  const error = await errorOf(() => write.send(new CreateTableCommand(input)));
+  expect([error.name, error.message]).toEqual([type, message]);
+});
+
+test('answers DescribeEndpoints with the host:port of the server', async () => {
+  const answer = await write.send(new DescribeEndpointsCommand({}));
+  expect(answer.Endpoints).toEqual([{ Address: `127.0.0.1:${store.port}`, CachePeriodInMinutes: 1440 }]);
+});
+
+describe('raw protocol edges', () => {
+  const post = (
+    target: string,
+    body: string,
+    headers: Record<string, string> = { Authorization: WELL_FORMED_AUTH },
+  ) =>
+    fetch(`${store.endpoint}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': `Timestream_20181101.${target}`,
+        ...headers,
+      },
+      body,
+    });
+
+  test.each([
+    {
+      name: 'an unknown operation',
+      target: 'Bogus',
+      body: '{}',
+      headers: undefined,
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'The operation Bogus is not supported by the embedded Timestream store.',
+      },
+    },
+    {
+      name: 'malformed JSON',
+      target: 'ListDatabases',
+      body: '{"MaxResults": ',
+      headers: undefined,
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#SerializationException',
+        message: 'The request body is not valid JSON.',
+      },
+    },
+    {
+      name: 'a missing Authorization header',
+      target: 'ListDatabases',
+      body: '{}',
+      headers: {},
+      status: 403,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#MissingAuthenticationTokenException',
+        message: 'Missing Authentication Token',
+      },
+    },
+  ])('answers $name with the JSON 1.0 error shape', async ({ target, body, headers, status, answer }) => {
+    const response = await post(target, body, headers);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await response.json()).toEqual(answer);
+  });
+
+  test('answers 413 for a body over 10 MiB and keeps serving', async () => {
+    const response = await post('ListDatabases', 'x'.repeat(10 * 1024 * 1024 + 1));
+    expect(response.status).toBe(413);
+    expect((await post('ListDatabases', '{}')).status).toBe(200);
+  });
+});

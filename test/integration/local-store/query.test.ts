@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// Query through the real SDK over HTTP: result shapes of simple queries, NextToken paging with the
+// SDK paginator, MaxRows, and pagination-token rules.
+
+import { QueryCommand, paginateQuery, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
+import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import type { LocalStore } from '../../../lambda/local-store';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore } from './support';
+
+const DB = 'querydb';
+const TABLE = 'metrics';
+const ROWS = 17;
+const PAGE_SIZE = 3;
+
+let store: LocalStore;
+let query: ReturnType<typeof clientsFor>['query'];
+
+beforeAll(async () => {
+  store = await startTestStore({ pageSize: PAGE_SIZE });
+  const clients = clientsFor(store);
+  query = clients.query;
+  await store.ensureTable(DB, TABLE);
+  const records = Array.from({ length: ROWS }, (_, i) =>
+    doubleRecord(i % 2 === 0 ? 'even' : 'odd', String(i), NOW_MS - (ROWS - i) * 1000),
+  );
+  await clients.write.send(new WriteRecordsCommand({ DatabaseName: DB, TableName: TABLE, Records: records }));
+});
+afterAll(() => store.close());
+
+test('answers SELECT count() with one BIGINT column _col0', async () => {
+  const result = await query.send(new QueryCommand({ QueryString: `SELECT count() FROM ${DB}.${TABLE}` }));
+  expect(result.ColumnInfo).toEqual([{ Name: '_col0', Type: { ScalarType: 'BIGINT' } }]);
+  expect(result.Rows).toEqual([{ Data: [{ ScalarValue: String(ROWS) }] }]);
+  expect(result.QueryId).toMatch(/^[A-Za-z0-9]+$/);
+  expect(result.NextToken).toBeUndefined();
+  expect(result.QueryStatus?.ProgressPercentage).toBe(100);
+});
+
+test('answers SELECT * with dimensions, measure_name, time and the double column, filtered on a dimension', async () => {
+  const result = await query.send(
+    new QueryCommand({
+      QueryString: `SELECT * FROM "${DB}"."${TABLE}" WHERE host = 'odd' AND time = from_milliseconds(${NOW_MS - 16_000})`,
+    }),
+  );
+  expect(result.ColumnInfo?.map((c) => [c.Name, c.Type?.ScalarType])).toEqual([
+    ['host', 'VARCHAR'],
+    ['measure_name', 'VARCHAR'],
+    ['time', 'TIMESTAMP'],
+    ['measure_value::double', 'DOUBLE'],
+  ]);
+  expect(result.Rows).toEqual([
+    {
+      Data: [
+        { ScalarValue: 'odd' },
+        { ScalarValue: 'cpu' },
+        { ScalarValue: '2025-12-31 23:59:44.000000000' },
+        { ScalarValue: '1.0' },
+      ],
+    },
+  ]);
+});
+
+test('pages a large result over six pages with the SDK paginator, each follow-up keyed on NextToken', async () => {
+  const pages: QueryCommandOutput[] = [];
+  for await (const page of paginateQuery(
+    { client: query },
+    { QueryString: `SELECT * FROM "${DB}"."${TABLE}" ORDER BY time` },
+  ))
+    pages.push(page);
+  expect(pages.map((p) => p.Rows?.length)).toEqual([3, 3, 3, 3, 3, 2]);
+  const values = pages.flatMap((p) => p.Rows ?? []).map((row) => row.Data?.[3].ScalarValue);
+  expect(values).toEqual(Array.from({ length: ROWS }, (_, i) => `${i}.0`));
+  expect(new Set(pages.map((p) => p.QueryId)).size).toBe(1);
+});
+
+test('honours a MaxRows smaller than the page size', async () => {
+  const first = await query.send(
+    new QueryCommand({ QueryString: `SELECT * FROM ${DB}.${TABLE}`, MaxRows: 2 }),
+  );
+  expect([first.Rows?.length, typeof first.NextToken]).toEqual([2, 'string']);
+});
+
+test.each([
+  {
+    name: 'MaxRows 0',
+    input: { MaxRows: 0 },
+    message:
+      "1 validation error detected: Value '0' at 'maxRows' failed to satisfy constraint: Member must have value between 1 and 1000",
+  },
+  {
+    name: 'MaxRows 1001',
+    input: { MaxRows: 1001 },
+    message:
+      "1 validation error detected: Value '1001' at 'maxRows' failed to satisfy constraint: Member must have value between 1 and 1000",
+  },
+  {
+    name: 'an unknown NextToken',
+    input: { NextToken: 'bm90LWEtdG9rZW4' },
+    message: 'Invalid pagination token',
+  },
+])('refuses $name', async ({ input, message }) => {
+  const error = await errorOf(() =>
+    query.send(new QueryCommand({ QueryString: `SELECT * FROM ${DB}.${TABLE}`, ...input })),
+  );
+  expect([error.name, error.message, error.$metadata]).toEqual([
+    'ValidationException',
+    message,
+    expect.objectContaining({ httpStatusCode: 400 }),
+  ]);
+});
+
+test('refuses a NextToken sent with another QueryString, after five uses, and once a later token was used', async () => {
+  const queryString = `SELECT * FROM ${DB}.${TABLE}`;
+  const first = await query.send(new QueryCommand({ QueryString: queryString }));
+  const other = await errorOf(() =>
+    query.send(new QueryCommand({ QueryString: `${queryString} `, NextToken: first.NextToken })),
+  );
+  expect(other.message).toBe('Invalid pagination token');
+  let second: QueryCommandOutput | undefined;
+  for (let use = 0; use < 5; use += 1)
+    second = await query.send(new QueryCommand({ QueryString: queryString, NextToken: first.NextToken }));
+  const sixth = await errorOf(() =>
+    query.send(new QueryCommand({ QueryString: queryString, NextToken: first.NextToken })),
+  );
+  expect(sixth.message).toBe('Invalid pagination token');
+  await query.send(new QueryCommand({ QueryString: queryString, NextToken: second?.NextToken }));
+  const stale = await query.send(new QueryCommand({ QueryString: queryString })).then((fresh) =>
+    query
+      .send(new QueryCommand({ QueryString: queryString, NextToken: fresh.NextToken }))
+      .then(async (next) => {
+        await query.send(new QueryCommand({ QueryString: queryString, NextToken: next.NextToken }));
+        return errorOf(() =>
+          query.send(new QueryCommand({ QueryString: queryString, NextToken: fresh.NextToken })),
+        );
+      }),
+  );
+  expect(stale.message).toBe('Invalid pagination token');
+});

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: Apache-2.0
+// WriteRecords through the real SDK over HTTP: idempotency, versions, rejections, limits,
+// CommonAttributes, whole-call validation failures and metering.
+
+import {
+  WriteRecordsCommand,
+  type _Record,
+  type WriteRecordsCommandInput,
+} from '@aws-sdk/client-timestream-write';
+import type { LocalStore } from '../../../lambda/local-store';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore } from './support';
+
+const DB = 'writedb';
+const TABLE = 'metrics';
+const MAGNETIC = 'late_metrics';
+const HOUR = 3_600_000;
+const EQUAL_VERSION_REASON =
+  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.';
+const MEMORY_RANGE_REASON =
+  'The record timestamp is outside the time range [2025-12-31T18:00:00.000Z, 2026-01-01T00:15:00.000Z) of the memory store.';
+
+let store: LocalStore;
+let write: ReturnType<typeof clientsFor>['write'];
+
+beforeAll(async () => {
+  store = await startTestStore();
+  write = clientsFor(store).write;
+  await store.ensureTable(DB, TABLE);
+  await store.ensureTable(DB, MAGNETIC, { enableMagneticStoreWrites: true, magneticStoreRetentionDays: 1 });
+});
+afterAll(() => store.close());
+
+const send = (Records: _Record[], extra: Partial<WriteRecordsCommandInput> = {}) =>
+  write.send(new WriteRecordsCommand({ DatabaseName: DB, TableName: TABLE, Records, ...extra }));
+
+describe('idempotency and versions', () => {
+  test('accepts an identical re-write and counts it as ingested', async () => {
+    const records = [doubleRecord('idem', '1.5', NOW_MS - 1000), doubleRecord('idem', '2.5', NOW_MS - 2000)];
+    await send(records);
+    const again = await send(records);
+    expect(again.RecordsIngested).toEqual({ Total: 2, MemoryStore: 2, MagneticStore: 0 });
+  });
+
+  test('treats 1.0 and 1 as the same DOUBLE value', async () => {
+    await send([doubleRecord('same-number', '1.0', NOW_MS - 5000)]);
+    const again = await send([doubleRecord('same-number', '1', NOW_MS - 5000)]);
+    expect(again.RecordsIngested?.Total).toBe(1);
+  });
+
+  test('upserts with a higher Version and rejects lower or equal versions with different values', async () => {
+    const time = NOW_MS - 3000;
+    await send([doubleRecord('ver', '1', time)]);
+    await send([doubleRecord('ver', '2', time, { Version: 5 })]);
+    const equal = await errorOf(() => send([doubleRecord('ver', '3', time, { Version: 5 })]));
+    expect(equal.name).toBe('RejectedRecordsException');
+    expect(equal.$metadata).toMatchObject({ httpStatusCode: 419 });
+    expect(equal.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }]);
+    const lower = await errorOf(() => send([doubleRecord('ver', '3', time, { Version: 2 })]));
+    expect(lower.message).toBe('One or more records have been rejected. See RejectedRecords for details.');
+    expect(lower.RejectedRecords).toEqual([
+      {
+        RecordIndex: 0,
+        Reason:
+          'The record version 2 is lower than the existing version 5. A higher version is required to update the measure value.',
+        ExistingVersion: 5,
+      },
+    ]);
+    // The upserted value is now the stored one: re-writing it at version 1 is an identical re-write.
+    expect((await send([doubleRecord('ver', '2', time)])).RecordsIngested?.Total).toBe(1);
+  });
+
+  test('rejects a second record of the same identity with another value inside one call', async () => {
+    const error = await errorOf(() =>
+      send([doubleRecord('batch', '1', NOW_MS - 10), doubleRecord('batch', '2', NOW_MS - 10)]),
+    );
+    expect(error.RejectedRecords).toEqual([{ RecordIndex: 1, Reason: EQUAL_VERSION_REASON }]);
+  });
+
+  test('writes the accepted records of a call that has rejections', async () => {
+    await errorOf(() =>
+      send([doubleRecord('partial', '1', NOW_MS - 7 * HOUR), doubleRecord('partial', '7', NOW_MS - 20)]),
+    );
+    const conflict = await errorOf(() => send([doubleRecord('partial', '8', NOW_MS - 20)]));
+    expect(conflict.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }]);
+  });
+});
+
+describe('time windows', () => {
+  test.each([
+    { name: 'older than memory retention', time: NOW_MS - 6 * HOUR - 1, reason: MEMORY_RANGE_REASON },
+    { name: 'more than 15 minutes ahead', time: NOW_MS + 15 * 60_000 + 1, reason: MEMORY_RANGE_REASON },
+  ])('rejects a record $name', async ({ time, reason }) => {
+    const error = await errorOf(() =>
+      send([doubleRecord('window', '1', NOW_MS), doubleRecord('window', '1', time)]),
+    );
+    expect(error.RejectedRecords).toEqual([{ RecordIndex: 1, Reason: reason }]);
+  });
+
+  test('accepts records exactly at both window edges', async () => {
+    const result = await send([
+      doubleRecord('edge', '1', NOW_MS - 6 * HOUR),
+      doubleRecord('edge', '1', NOW_MS + 15 * 60_000),
+    ]);
+    expect(result.RecordsIngested).toEqual({ Total: 2, MemoryStore: 2, MagneticStore: 0 });
+  });
+
+  test('counts late records as MagneticStore when magnetic writes are on and rejects beyond magnetic retention', async () => {
+    const ok = await send(
+      [doubleRecord('late', '1', NOW_MS - 12 * HOUR), doubleRecord('late', '1', NOW_MS)],
+      { TableName: MAGNETIC },
+    );
+    expect(ok.RecordsIngested).toEqual({ Total: 2, MemoryStore: 1, MagneticStore: 1 });
+    const error = await errorOf(() =>
+      send([doubleRecord('late', '1', NOW_MS - 25 * HOUR)], { TableName: MAGNETIC }),
+    );
+    expect(error.RejectedRecords).toEqual([
+      {
+        RecordIndex: 0,
+        Reason:
+          'The record timestamp is outside the time range [2025-12-31T00:00:00.000Z, 2026-01-01T00:15:00.000Z) of the magnetic store.',
+      },
+    ]);
+  });
+
+  test.each([
+    { name: 'SECONDS', time: String(NOW_MS / 1000), unit: 'SECONDS' as const },
+    { name: 'MICROSECONDS', time: `${NOW_MS}001`, unit: 'MICROSECONDS' as const },
+    { name: 'NANOSECONDS', time: `${NOW_MS}000001`, unit: 'NANOSECONDS' as const },
+  ])('parses Time in $name', async ({ time, unit }) => {
+    const result = await send([{ ...doubleRecord(`unit-${unit}`, '1', 0), Time: time, TimeUnit: unit }]);
+    expect(result.RecordsIngested?.Total).toBe(1);
+  });
+});
+
+describe('per-record limits', () => {
+  test.each([
+    {
+      name: 'a dimension name over 60 bytes',
+      record: doubleRecord('l', '1', NOW_MS, { Dimensions: [{ Name: 'd'.repeat(61), Value: 'v' }] }),
+      reason: `Dimension name ${'d'.repeat(61)} exceeds the maximum length of 60 bytes.`,
+    },
+    {
+      name: 'a measure name over 256 bytes',
+      record: doubleRecord('l', '1', NOW_MS, { MeasureName: 'é'.repeat(129) }),
+      reason: 'Measure name exceeds the maximum length of 256 bytes.',
+    },
+    {
+      name: 'dimension pairs over 2 KB',
+      record: doubleRecord('l', '1', NOW_MS, { Dimensions: [{ Name: 'big', Value: 'v'.repeat(2046) }] }),
+      reason:
+        'The size of the dimension name-value pairs (2049 bytes) exceeds the maximum of 2 KB per series.',
+    },
+  ])('rejects $name', async ({ record, reason }) => {
+    const error = await errorOf(() => send([record]));
+    expect(error.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: reason }]);
+  });
+
+  test('rejects a record that would give the table more than 128 dimensions', async () => {
+    const table = 'wide_metrics';
+    await store.ensureTable(DB, table);
+    const dims = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ Name: `d${from + i}`, Value: 'v' }));
+    await send([doubleRecord('w', '1', NOW_MS, { Dimensions: dims(0, 128) })], { TableName: table });
+    const error = await errorOf(() =>
+      send([doubleRecord('w', '1', NOW_MS, { Dimensions: dims(128, 1) })], { TableName: table }),
+    );
+    expect(error.RejectedRecords).toEqual([
+      { RecordIndex: 0, Reason: 'The record would exceed the maximum of 128 dimensions per table.' },
+    ]);
+  });
+});
+
+describe('whole-call validation failures', () => {
+  test.each([
+    {
+      name: 'NaN',
+      record: doubleRecord('v', 'NaN', NOW_MS),
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    {
+      name: 'Infinity',
+      record: doubleRecord('v', '-Infinity', NOW_MS),
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    {
+      name: 'an overflowing double',
+      record: doubleRecord('v', '1e400', NOW_MS),
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    {
+      name: 'a non-numeric double',
+      record: doubleRecord('v', 'abc', NOW_MS),
+      message: 'Invalid measure value abc for measure value type DOUBLE for record at index 1.',
+    },
+    {
+      name: 'a non-integer BIGINT',
+      record: doubleRecord('v', '1.5', NOW_MS, { MeasureValueType: 'BIGINT' }),
+      message: 'Invalid measure value 1.5 for measure value type BIGINT for record at index 1.',
+    },
+    {
+      name: 'a non-numeric time',
+      record: { ...doubleRecord('v', '1', NOW_MS), Time: '12a' },
+      message: 'Invalid time for record.',
+    },
+    {
+      name: 'Version 0',
+      record: doubleRecord('v', '1', NOW_MS, { Version: 0 }),
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
+    {
+      name: 'a MULTI record',
+      record: {
+        ...doubleRecord('v', '1', NOW_MS),
+        MeasureValue: undefined,
+        MeasureValueType: 'MULTI' as const,
+        MeasureValues: [{ Name: 'a', Value: '1', Type: 'DOUBLE' as const }],
+      },
+      message:
+        'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
+    },
+    ...['time', 'measure_name', 'ts_hidden', 'measure_value_x', 'job:rate'].map((dimension) => ({
+      name: `the dimension name ${dimension}`,
+      record: doubleRecord('v', '1', NOW_MS, { Dimensions: [{ Name: dimension, Value: 'x' }] }),
+      message: `Dimension name ${dimension} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
+    })),
+  ])('fails the whole call for $name', async ({ name, record, message }) => {
+    const host = `whole-call-${name}`;
+    const error = await errorOf(() => send([doubleRecord(host, '1', NOW_MS - 99), record as _Record]));
+    expect([error.name, error.message, error.$metadata]).toEqual([
+      'ValidationException',
+      message,
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+    // Nothing of the call was written: the first record can still be written with another value.
+    expect((await send([doubleRecord(host, '2', NOW_MS - 99)])).RecordsIngested?.Total).toBe(1);
+  });
+
+  test.each([
+    {
+      name: 'no records',
+      count: 0,
+      message:
+        "1 validation error detected: Value with length 0 at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      name: '101 records',
+      count: 101,
+      message:
+        "1 validation error detected: Value with length 101 at 'records' failed to satisfy constraint: Member must have length less than or equal to 100",
+    },
+  ])('refuses $name', async ({ count, message }) => {
+    const records = Array.from({ length: count }, (_, i) => doubleRecord('count', '1', NOW_MS - i));
+    const error = await errorOf(() => send(records));
+    expect([error.name, error.message]).toEqual(['ValidationException', message]);
+  });
+
+  test('answers ResourceNotFoundException for a missing table', async () => {
+    const error = await errorOf(() => send([doubleRecord('x', '1', NOW_MS)], { TableName: 'nosuchtable' }));
+    expect([error.name, error.message, error.$metadata]).toEqual([
+      'ResourceNotFoundException',
+      'The table nosuchtable does not exist in database writedb.',
+      expect.objectContaining({ httpStatusCode: 404 }),
+    ]);
+  });
+});
+
+describe('CommonAttributes', () => {
+  test('merges common dimensions, measure name and time into each record; record fields override', async () => {
+    const result = await send(
+      [
+        { Dimensions: [{ Name: 'core', Value: '0' }], MeasureValue: '1' },
+        { Dimensions: [{ Name: 'core', Value: '1' }], MeasureValue: '2', Time: String(NOW_MS - 1) },
+      ],
+      {
+        CommonAttributes: {
+          Dimensions: [{ Name: 'host', Value: 'common' }],
+          MeasureName: 'cpu',
+          MeasureValueType: 'DOUBLE',
+          Time: String(NOW_MS),
+        },
+      },
+    );
+    expect(result.RecordsIngested?.Total).toBe(2);
+    // The merged identity is (host=common, core=0, cpu, NOW): a different value conflicts with it.
+    const conflict = await errorOf(() =>
+      send([
+        {
+          ...doubleRecord('common', '9', NOW_MS),
+          Dimensions: [
+            { Name: 'core', Value: '0' },
+            { Name: 'host', Value: 'common' },
+          ],
+        },
+      ]),
+    );
+    expect(conflict.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }]);
+  });
+
+  test('refuses a dimension present in both CommonAttributes and a record', async () => {
+    const error = await errorOf(() =>
+      send([doubleRecord('dup', '1', NOW_MS)], {
+        CommonAttributes: { Dimensions: [{ Name: 'host', Value: 'other' }] },
+      }),
+    );
+    expect([error.name, error.message]).toEqual([
+      'ValidationException',
+      'Duplicate dimension name host for record at index 0. Dimension names must be unique.',
+    ]);
+  });
+});
+
+describe('metering', () => {
+  let meterStore: LocalStore;
+  beforeAll(async () => {
+    meterStore = await startTestStore();
+    await meterStore.ensureTable(DB, TABLE);
+  });
+  afterAll(() => meterStore.close());
+
+  test('bills the AWS example: 100 events of 83 bytes are 9 units, and with CommonAttributes 52 B + 100 x 27 B are 3', async () => {
+    const client = clientsFor(meterStore).write;
+    // 8 time + 3 "cpu" + 8 double + 4 "host" + 60 value = 83 bytes per event.
+    const plain = Array.from({ length: 100 }, (_, i) => doubleRecord('h'.repeat(60), '1', NOW_MS - i));
+    await client.send(new WriteRecordsCommand({ DatabaseName: DB, TableName: TABLE, Records: plain }));
+    expect(meterStore.metering()).toEqual({ calls: 1, records: 100, bytes: 8300, writeUnits: 9 });
+    // Common: "host" + 40 chars + "cpu_util" = 52; per event: 8 time + 8 double + "core" + 7 chars = 27.
+    const common = { Dimensions: [{ Name: 'host', Value: 'c'.repeat(40) }], MeasureName: 'cpu_util' };
+    const events = Array.from({ length: 100 }, (_, i) => ({
+      Dimensions: [{ Name: 'core', Value: String(1_000_000 + i) }],
+      MeasureValue: '1',
+      Time: String(NOW_MS - i),
+    }));
+    await client.send(
+      new WriteRecordsCommand({
+        DatabaseName: DB,
+        TableName: TABLE,
+        Records: events,
+        CommonAttributes: common,
+      }),
+    );
+    const expected = { calls: 2, records: 200, bytes: 8300 + 2752, writeUnits: 12 };
+    expect(meterStore.metering()).toEqual(expected);
+    const viaHttp = await fetch(`${meterStore.endpoint}/_local/metering`);
+    expect([viaHttp.status, await viaHttp.json()]).toEqual([200, expected]);
+  });
+});

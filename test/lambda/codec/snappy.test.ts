@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+import fc from 'fast-check';
+import { ConnectorError } from '../../../lambda/core/errors';
+import { snappyCompress, snappyDecodedLength, snappyUncompress } from '../../../lambda/codec/snappy';
+import { bytes, varint } from '../../fixtures/protowire';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const snappyjs = require('snappyjs') as {
+  compress(d: Uint8Array): Uint8Array;
+  uncompress(d: Uint8Array): Uint8Array;
+};
+
+const MIB = 1024 * 1024;
+
+function caught(fn: () => unknown): ConnectorError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConnectorError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConnectorError');
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+describe('snappyCompress / snappyUncompress', () => {
+  test.each([
+    { name: 'empty input', data: new Uint8Array(0) },
+    { name: 'short literal', data: text('up{job="node"}') },
+    { name: 'repetitive data with copies', data: text('node_cpu_seconds_total'.repeat(500)) },
+    { name: 'every byte value', data: Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256) },
+  ])('round-trips $name', ({ data }) => {
+    const block = snappyCompress(data);
+    expect(snappyDecodedLength(block)).toBe(data.length);
+    expect(snappyUncompress(block, data.length)).toEqual(data);
+  });
+
+  test('decodes blocks produced by snappyjs and snappyjs decodes ours', () => {
+    const data = text('instance="ip-10-0-0-1:9100",'.repeat(100));
+    expect(snappyUncompress(snappyjs.compress(data), MIB)).toEqual(data);
+    expect(Uint8Array.from(snappyjs.uncompress(snappyCompress(data)))).toEqual(data);
+  });
+
+  test('decodes Buffer inputs like Uint8Array inputs', () => {
+    const data = text('abc'.repeat(50));
+    expect(Uint8Array.from(snappyUncompress(Buffer.from(snappyCompress(data)), MIB))).toEqual(data);
+  });
+
+  test('accepts a block whose declared length equals the limit and refuses limit - 1', () => {
+    const data = text('x'.repeat(1000));
+    const block = snappyCompress(data);
+    expect(snappyUncompress(block, 1000)).toEqual(data);
+    const error = caught(() => snappyUncompress(block, 999));
+    expect([error.status, error.message]).toEqual([
+      413,
+      'decoded body of 1000 bytes (snappy header) exceeds the limit of 999 bytes',
+    ]);
+  });
+
+  test('refuses a tiny body declaring 256 MiB with 413 before allocating', () => {
+    const bomb = bytes(varint(256 * MIB), 0x00, 0x61); // header + a one-byte literal
+    const allocate = jest.spyOn(snappyjs, 'uncompress');
+    const error = caught(() => snappyUncompress(bomb, 64 * MIB));
+    expect(allocate).not.toHaveBeenCalled();
+    snappyUncompress(snappyCompress(text('spy check')), MIB);
+    expect(allocate).toHaveBeenCalledTimes(1); // the spy does see real decodes
+    allocate.mockRestore();
+    expect(error.kind).toBe('payload_too_large');
+    expect(error.status).toBe(413);
+    expect(error.message).toBe(
+      'decoded body of 268435456 bytes (snappy header) exceeds the limit of 67108864 bytes',
+    );
+  });
+
+  test.each([
+    { name: 'empty body', block: [], message: 'cannot decode snappy block: empty body' },
+    {
+      name: 'truncated header',
+      block: [0x80, 0x80],
+      message: 'cannot decode snappy block: truncated length header',
+    },
+    {
+      name: 'header over 5 bytes',
+      block: [0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+      message: 'cannot decode snappy block: length header is not a uint32 varint',
+    },
+    {
+      name: 'header over uint32',
+      block: [0xff, 0xff, 0xff, 0xff, 0x7f],
+      message: 'cannot decode snappy block: length header is not a uint32 varint',
+    },
+    {
+      name: 'literal past the end',
+      block: [5, 0x10, 0x61],
+      message: 'cannot decode snappy block: literal of 5 bytes runs past the end (at byte 2)',
+    },
+    {
+      name: 'long literal length past the end',
+      block: [100, 0xf4, 0x10],
+      message: 'cannot decode snappy block: literal length runs past the end (at byte 2)',
+    },
+    {
+      name: 'copy before any output',
+      block: [4, 0x01, 0x01],
+      message: 'cannot decode snappy block: copy offset 1 is outside the 0 bytes decoded so far (at byte 3)',
+    },
+    {
+      name: 'copy with offset 0',
+      block: [5, 0x00, 0x61, 0x01, 0x00],
+      message: 'cannot decode snappy block: copy offset 0 is outside the 1 bytes decoded so far (at byte 5)',
+    },
+    {
+      name: '1-byte-offset copy cut off',
+      block: [5, 0x00, 0x61, 0x01],
+      message: 'cannot decode snappy block: copy runs past the end (at byte 4)',
+    },
+    {
+      name: '2-byte-offset copy cut off',
+      block: [5, 0x00, 0x61, 0x02, 0x01],
+      message: 'cannot decode snappy block: copy runs past the end (at byte 4)',
+    },
+    {
+      name: '4-byte-offset copy with offset over 2^31',
+      block: [5, 0x00, 0x61, 0x03, 0x01, 0x00, 0x00, 0x80],
+      message:
+        'cannot decode snappy block: copy offset 2147483649 is outside the 1 bytes decoded so far (at byte 8)',
+    },
+    {
+      name: 'more output than declared',
+      block: [1, 0x04, 0x61, 0x62],
+      message: 'cannot decode snappy block: decoded data exceeds the declared 1 bytes (at byte 4)',
+    },
+    {
+      name: 'less output than declared',
+      block: [3, 0x00, 0x61],
+      message: 'cannot decode snappy block: decoded 1 bytes, header declares 3',
+    },
+  ])('refuses $name with 400', ({ block, message }) => {
+    const error = caught(() => snappyUncompress(Uint8Array.from(block), MIB));
+    expect([error.status, error.message]).toEqual([400, message]);
+  });
+
+  test('refuses a literal whose 4-byte length is negative as int32 (snappyjs alone loops forever on it)', () => {
+    // A 10-byte literal, then a literal tag with a 4-byte length 0xffffffef: snappyjs computes
+    // length -16 and jumps back to the first literal, forever.
+    const block = bytes(varint(10), 0x24, text('abcdefghij'), 0xfc, [0xef, 0xff, 0xff, 0xff]);
+    const error = caught(() => snappyUncompress(block, MIB));
+    expect(error.message).toBe(
+      'cannot decode snappy block: literal of 4294967280 bytes runs past the end (at byte 17)',
+    );
+  });
+
+  test('throws only ConnectorError on random and mutated bodies', () => {
+    const valid = snappyCompress(text('node_cpu_seconds_total{cpu="0",mode="idle"} '.repeat(20)));
+    const mutated = fc
+      .tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }))
+      .map(([i, b]) => Uint8Array.from(valid, (x, j) => (j === i ? b : x)));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutated), (block) => {
+        try {
+          snappyUncompress(block, MIB);
+        } catch (error) {
+          if (!(error instanceof ConnectorError)) throw error;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

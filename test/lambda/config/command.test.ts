@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+import { buildProgram, parseCommandLine, renderSettingsTable } from '../../../lambda/config/command';
+import { ConfigError } from '../../../lambda/config/load';
+import { SETTINGS } from '../../../lambda/config/settings';
+
+const REQUIRED = ['--default-database', 'db', '--default-table', 'tbl'];
+
+class Exited extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function runHelp(argv: string[]): { out: string; code: number } {
+  let out = '';
+  try {
+    parseCommandLine(
+      argv,
+      {},
+      {
+        writeOut: (text) => (out += text),
+        exit: (code) => {
+          throw new Exited(code);
+        },
+      },
+    );
+  } catch (e) {
+    if (e instanceof Exited) return { out, code: e.code };
+    throw e;
+  }
+  throw new Error('help did not exit');
+}
+
+function configErrorOf(argv: string[], env: Record<string, string> = {}): ConfigError {
+  try {
+    parseCommandLine(argv, env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('command line was accepted');
+}
+
+describe('parseCommandLine', () => {
+  test('serves with the reference flags', () => {
+    const { command, config } = parseCommandLine([
+      ...REQUIRED,
+      '--region',
+      'eu-west-1',
+      '--web.listen-address',
+      '127.0.0.1:9300',
+    ]);
+    expect(command).toBe('serve');
+    expect([config.defaultDatabase, config.defaultTable, config.region, config.listen]).toEqual([
+      'db',
+      'tbl',
+      'eu-west-1',
+      { host: '127.0.0.1', port: 9300 },
+    ]);
+  });
+
+  test.each([
+    { name: 'bare flag is true', args: ['--fail-on-long-label'], expected: true },
+    { name: '=false', args: ['--fail-on-long-label=false'], expected: false },
+    { name: '=0', args: ['--fail-on-long-label=0'], expected: false },
+    { name: '=T', args: ['--fail-on-long-label=T'], expected: true },
+    { name: 'absent', args: [], expected: false },
+  ])('reads a boolean flag: $name', ({ args, expected }) => {
+    expect(parseCommandLine([...REQUIRED, ...args]).config.failOnLongLabel).toBe(expected);
+  });
+
+  test('takes a boolean value only after =, as Go flags do', () => {
+    expect(configErrorOf([...REQUIRED, '--fail-on-long-label', 'false']).problems).toEqual([
+      'too many arguments. Expected 0 arguments but got 1.',
+    ]);
+  });
+
+  test('takes --name=value and --name value alike', () => {
+    const { config } = parseCommandLine([
+      '--default-database=db',
+      '--default-table',
+      'tbl',
+      '--log.level=warn',
+      '--max-body-bytes',
+      '1MiB',
+    ]);
+    expect([config.defaultDatabase, config.logLevel, config.limits.maxBodyBytes]).toEqual([
+      'db',
+      'warn',
+      1048576,
+    ]);
+  });
+
+  test('prefers a flag over the environment, and the environment over the default', () => {
+    const env = {
+      default_database: 'envdb',
+      default_table: 'envtbl',
+      max_read_retries: '7',
+      log_level: 'error',
+    };
+    const { config } = parseCommandLine(['--default-database', 'flagdb', '--log.level', 'debug'], env);
+    expect([
+      config.defaultDatabase,
+      config.defaultTable,
+      config.logLevel,
+      config.maxReadRetries,
+      config.maxWriteRetries,
+    ]).toEqual(['flagdb', 'envtbl', 'debug', 7, 10]);
+  });
+
+  test('runs locally without a database or table', () => {
+    const { command, config } = parseCommandLine(['--local', '--local.data-dir', '/tmp/tpc']);
+    expect(command).toBe('serve');
+    expect([config.defaultDatabase, config.defaultTable, config.local?.dataDir]).toEqual([
+      'PrometheusDatabase',
+      'PrometheusMetricsTable',
+      '/tmp/tpc',
+    ]);
+  });
+
+  test.each([
+    {
+      name: 'options after the command',
+      argv: ['local-store', '--local.listen-address', ':9999', '--log.level', 'debug'],
+    },
+    {
+      name: 'options before the command',
+      argv: ['--local.listen-address', ':9999', '--log.level', 'debug', 'local-store'],
+    },
+    {
+      name: 'a bare boolean before the command',
+      argv: ['--local.listen-address', ':9999', '--log.level=debug', '--local', 'local-store'],
+    },
+  ])('runs only the store with local-store: $name', ({ argv }) => {
+    const { command, config } = parseCommandLine(argv);
+    expect(command).toBe('local-store');
+    expect([config.local?.listen, config.logLevel]).toEqual([{ host: '', port: 9999 }, 'debug']);
+  });
+
+  test.each([
+    { name: 'unknown option', argv: ['--bogus'], problems: ["unknown option '--bogus'"] },
+    {
+      name: 'stray argument',
+      argv: [...REQUIRED, 'extra'],
+      problems: ['too many arguments. Expected 0 arguments but got 1.'],
+    },
+    {
+      name: 'missing value',
+      argv: [...REQUIRED, '--log.level'],
+      problems: ["option '--log.level <debug|info|warn|error>' argument missing"],
+    },
+    {
+      name: 'bad values, all of them',
+      argv: ['--enable-logging=yes', '--write-concurrency', '0'],
+      problems: [
+        '--default-database (or environment variable default_database): required unless --local is given',
+        '--default-table (or environment variable default_table): required unless --local is given',
+        '--enable-logging: invalid value "yes"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False',
+        '--write-concurrency: invalid value "0" (less than 1); accepted: an integer >= 1',
+      ],
+    },
+  ])('throws a ConfigError for $name', ({ argv, problems }) => {
+    const error = configErrorOf(argv);
+    expect(error.problems).toEqual(problems);
+    expect(error.exitCode).toBe(2);
+  });
+
+  test('prints help to stdout and exits 0', () => {
+    const { out, code } = runHelp(['--help']);
+    expect(code).toBe(0);
+    expect(out.startsWith('Usage: timestream-prometheus-connector [options] [command]\n')).toBe(true);
+  });
+
+  test('prints the local-store help', () => {
+    const { out, code } = runHelp(['local-store', '--help']);
+    expect(code).toBe(0);
+    expect(out.startsWith('Usage: timestream-prometheus-connector local-store [options]\n')).toBe(true);
+  });
+});
+
+describe('help text', () => {
+  const help = buildProgram().helpInformation({ error: false }).replace(/\s+/g, ' ');
+
+  test.each(SETTINGS.map((s) => ({ name: s.flag, s })))('documents --$name with its default', ({ s }) => {
+    expect(help).toContain(`--${s.flag} ${s.parser.placeholder} `);
+  });
+
+  test.each([
+    '[env: default_database] (default: required; PrometheusDatabase with --local)',
+    '[env: region, then AWS_REGION] (default: us-east-1)',
+    '(default: :9201)',
+    '[env: enable_logging] (default: true)',
+    '[env: log_format] (default: logfmt; json on Lambda)',
+    '[env: max_response_bytes] (default: 0; 4MiB on Lambda)',
+    '(default: 127.0.0.1:9202)',
+  ])('shows %s', (fragment) => {
+    expect(help).toContain(fragment);
+  });
+});
+
+describe('renderSettingsTable', () => {
+  const table = renderSettingsTable();
+  const lines = table.trimEnd().split('\n');
+
+  test('has a header and one row per setting, in table order', () => {
+    expect(lines.slice(0, 2)).toEqual([
+      '| flag | Lambda env | default | description |',
+      '| --- | --- | --- | --- |',
+    ]);
+    expect(lines.slice(2).map((line) => /^\| `--([^`]+)`/.exec(line)?.[1])).toEqual(
+      SETTINGS.map((s) => s.flag),
+    );
+  });
+
+  test.each([
+    '| `--default-database` | `default_database` | required; `PrometheusDatabase` with `--local` | Timestream database that samples are written to and read from. |',
+    '| `--region` | `region`, else `AWS_REGION` | `us-east-1` | AWS region of the Timestream database. |',
+    "| `--web.telemetry-path` | – | `/metrics` | Path of the connector's own Prometheus metrics. |",
+    '| `--query-base-endpoint` | `query_base_endpoint` | SDK default | Timestream Query endpoint instead of the SDK default (also disables endpoint discovery). |',
+    '| `--local.fault-seed` | – | `1` | Seed of the fault-injection random numbers, so failures repeat run to run. |',
+  ])('renders %s', (row) => {
+    expect(lines).toContain(row);
+  });
+});

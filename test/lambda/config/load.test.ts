@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+import { ConfigError, loadConfig, type LoadConfigInput } from '../../../lambda/config/load';
+import { LAMBDA_MAX_RESPONSE_BYTES } from '../../../lambda/config/settings';
+
+const REQUIRED_ENV = { default_database: 'db', default_table: 'tbl' };
+const REQUIRED_FLAGS = { 'default-database': 'db', 'default-table': 'tbl' };
+
+function problemsOf(input: LoadConfigInput): readonly string[] {
+  try {
+    loadConfig(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('configuration was accepted');
+}
+
+describe('loadConfig defaults', () => {
+  test('fills every default on the server', () => {
+    expect(loadConfig({ flags: REQUIRED_FLAGS, env: {}, mode: 'server' })).toEqual({
+      mode: 'server',
+      defaultDatabase: 'db',
+      defaultTable: 'tbl',
+      region: 'us-east-1',
+      listen: { host: '', port: 9201 },
+      telemetryPath: '/metrics',
+      tls: undefined,
+      enableLogging: true,
+      logLevel: 'info',
+      logFormat: 'logfmt',
+      maxReadRetries: 3,
+      maxWriteRetries: 10,
+      failOnLongLabel: false,
+      failOnInvalidSampleValue: false,
+      enableSigv4Auth: false,
+      queryBaseEndpoint: undefined,
+      writeBaseEndpoint: undefined,
+      writeConcurrency: 16,
+      readConcurrency: 8,
+      writeTimeoutMs: 10000,
+      readTimeoutMs: 20000,
+      limits: {
+        maxBodyBytes: 33554432,
+        maxDecodedBytes: 67108864,
+        maxSeriesPerRequest: 100000,
+        maxSamplesPerRequest: 1000000,
+        maxLabelsPerSeries: 512,
+        maxResponseBytes: 0,
+      },
+      local: undefined,
+    });
+  });
+
+  test('uses json logs and the Lambda response cap on Lambda', () => {
+    const config = loadConfig({ env: REQUIRED_ENV, mode: 'lambda' });
+    expect(config.logFormat).toBe('json');
+    expect(config.limits.maxResponseBytes).toBe(LAMBDA_MAX_RESPONSE_BYTES);
+    expect(LAMBDA_MAX_RESPONSE_BYTES).toBe(4194304);
+    // base64 of the largest body still fits the 6 MB Lambda response with room for the envelope
+    expect(Math.ceil(LAMBDA_MAX_RESPONSE_BYTES / 3) * 4).toBe(5592408);
+  });
+
+  test('names the local database and table in local mode', () => {
+    const config = loadConfig({ flags: { local: true }, env: {}, mode: 'server' });
+    expect([config.defaultDatabase, config.defaultTable]).toEqual([
+      'PrometheusDatabase',
+      'PrometheusMetricsTable',
+    ]);
+    expect(config.local).toEqual({
+      dataDir: './data',
+      listen: { host: '127.0.0.1', port: 9202 },
+      pageSize: 1000,
+      credentialsFile: undefined,
+      faultLatencyMs: 0,
+      faultThrottleRate: 0,
+      faultInternalErrorRate: 0,
+      faultSeed: 1,
+    });
+  });
+
+  test('lets flags override the local database and table', () => {
+    const config = loadConfig({
+      flags: { local: 'true', 'default-table': 'Other' },
+      env: {},
+      mode: 'server',
+    });
+    expect([config.defaultDatabase, config.defaultTable]).toEqual(['PrometheusDatabase', 'Other']);
+  });
+
+  test('returns a deeply frozen object', () => {
+    const config = loadConfig({ flags: { local: true }, env: {}, mode: 'server' });
+    expect([
+      Object.isFrozen(config),
+      Object.isFrozen(config.limits),
+      Object.isFrozen(config.local),
+      Object.isFrozen(config.listen),
+    ]).toEqual([true, true, true, true]);
+  });
+});
+
+describe('loadConfig precedence', () => {
+  test.each([
+    {
+      name: 'flag beats env',
+      flags: { 'max-write-retries': '4' },
+      env: { max_write_retries: '5' },
+      expected: 4,
+    },
+    { name: 'env beats default', flags: {}, env: { max_write_retries: '5' }, expected: 5 },
+    { name: 'default when neither', flags: {}, env: {}, expected: 10 },
+    { name: 'empty env counts as unset', flags: {}, env: { max_write_retries: '' }, expected: 10 },
+  ])('server: $name', ({ flags, env, expected }) => {
+    const config = loadConfig({ flags: { ...REQUIRED_FLAGS, ...flags }, env, mode: 'server' });
+    expect(config.maxWriteRetries).toBe(expected);
+  });
+
+  test.each([
+    {
+      name: 'flag',
+      flags: { region: 'eu-west-1' },
+      env: { region: 'eu-central-1', AWS_REGION: 'ap-south-1' },
+      expected: 'eu-west-1',
+    },
+    {
+      name: 'region env',
+      flags: {},
+      env: { region: 'eu-central-1', AWS_REGION: 'ap-south-1' },
+      expected: 'eu-central-1',
+    },
+    { name: 'AWS_REGION fallback', flags: {}, env: { AWS_REGION: 'ap-south-1' }, expected: 'ap-south-1' },
+    { name: 'built-in default', flags: {}, env: {}, expected: 'us-east-1' },
+  ])('region: $name', ({ flags, env, expected }) => {
+    expect(loadConfig({ flags: { ...REQUIRED_FLAGS, ...flags }, env, mode: 'server' }).region).toBe(expected);
+  });
+
+  test.each([
+    {
+      name: 'region env',
+      env: { region: 'eu-central-1', AWS_REGION: 'ap-south-1' },
+      expected: 'eu-central-1',
+    },
+    { name: 'AWS_REGION fallback', env: { AWS_REGION: 'ap-south-1' }, expected: 'ap-south-1' },
+  ])('region on Lambda: $name', ({ env, expected }) => {
+    expect(loadConfig({ env: { ...REQUIRED_ENV, ...env }, mode: 'lambda' }).region).toBe(expected);
+  });
+
+  test('reads every snake_case variable on Lambda', () => {
+    const config = loadConfig({
+      env: {
+        ...REQUIRED_ENV,
+        enable_logging: 'f',
+        log_level: 'debug',
+        log_format: 'logfmt',
+        max_read_retries: '0',
+        fail_on_long_label: 'T',
+        fail_on_invalid_sample_value: '1',
+        enable_sigv4_auth: 'TRUE',
+        query_base_endpoint: 'http://localhost:9202',
+        write_base_endpoint: 'https://ingest.example',
+        write_concurrency: '2',
+        read_concurrency: '3',
+        write_timeout: '2s',
+        read_timeout: '1500',
+        max_body_bytes: '1MiB',
+        max_response_bytes: '0',
+      },
+      mode: 'lambda',
+    });
+    expect(config).toMatchObject({
+      enableLogging: false,
+      logLevel: 'debug',
+      logFormat: 'logfmt',
+      maxReadRetries: 0,
+      failOnLongLabel: true,
+      failOnInvalidSampleValue: true,
+      enableSigv4Auth: true,
+      queryBaseEndpoint: 'http://localhost:9202',
+      writeBaseEndpoint: 'https://ingest.example',
+      writeConcurrency: 2,
+      readConcurrency: 3,
+      writeTimeoutMs: 2000,
+      readTimeoutMs: 1500,
+      limits: { maxBodyBytes: 1048576, maxResponseBytes: 0 },
+    });
+  });
+
+  test('ignores flags and server-only settings on Lambda', () => {
+    const config = loadConfig({
+      flags: { 'max-write-retries': '1' },
+      env: { ...REQUIRED_ENV, 'web.listen-address': 'x' },
+      mode: 'lambda',
+    });
+    expect([config.maxWriteRetries, config.listen]).toEqual([10, { host: '', port: 9201 }]);
+  });
+
+  test('enables TLS only with both files', () => {
+    const config = loadConfig({
+      flags: { ...REQUIRED_FLAGS, 'tls-certificate': 'c.pem', 'tls-key': 'k.pem' },
+      env: {},
+      mode: 'server',
+    });
+    expect(config.tls).toEqual({ certificateFile: 'c.pem', keyFile: 'k.pem' });
+  });
+});
+
+describe('loadConfig errors', () => {
+  test('reports every bad option at once, each with its accepted values', () => {
+    const problems = problemsOf({
+      flags: { 'log.level': 'verbose', 'enable-logging': 'yes', 'web.listen-address': '9201' },
+      env: { max_write_retries: '-1', fail_on_long_label: 'on' },
+      mode: 'server',
+    });
+    expect(problems).toEqual([
+      '--default-database (or environment variable default_database): required unless --local is given',
+      '--default-table (or environment variable default_table): required unless --local is given',
+      '--web.listen-address: invalid value "9201"; accepted: :port, host:port or [ipv6]:port with port 0..65535',
+      '--enable-logging: invalid value "yes"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False',
+      '--log.level: invalid value "verbose"; accepted: debug, info, warn, error',
+      'environment variable max_write_retries: invalid value "-1"; accepted: an integer >= 0',
+      'environment variable fail_on_long_label: invalid value "on"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False',
+    ]);
+  });
+
+  test('throws one ConfigError whose message lists the problems and exits 2', () => {
+    let error: unknown;
+    try {
+      loadConfig({ env: { default_table: 't', enable_sigv4_auth: 'yes' }, mode: 'lambda' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as ConfigError).message).toBe(
+      'invalid configuration:\n' +
+        '  environment variable default_database: required\n' +
+        '  environment variable enable_sigv4_auth: invalid value "yes"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False',
+    );
+  });
+
+  test.each([
+    {
+      name: 'a range reason is kept',
+      flags: { 'local.fault-throttle-rate': '2', local: true },
+      problem:
+        '--local.fault-throttle-rate: invalid value "2" (greater than 1); accepted: a decimal number from 0 to 1',
+    },
+    { name: 'an unknown flag', flags: { 'max-retries': '3' }, problem: '--max-retries: unknown option' },
+    {
+      name: 'a local option without --local',
+      flags: { 'local.data-dir': '/tmp/x' },
+      problem: '--local.data-dir: only applies with --local or the local-store command',
+    },
+    {
+      name: 'half a TLS pair',
+      flags: { 'tls-key': 'k.pem' },
+      problem: '--tls-certificate and --tls-key: give both or neither',
+    },
+    {
+      name: 'a non-http endpoint',
+      flags: { 'write-base-endpoint': 'localhost:9202' },
+      problem:
+        '--write-base-endpoint: invalid value "localhost:9202" (scheme localhost: is not http or https); accepted: an http:// or https:// URL',
+    },
+    {
+      name: 'an empty database flag',
+      flags: { 'default-database': '' },
+      problem: '--default-database: invalid value ""; accepted: a non-empty string',
+    },
+  ])('names $name', ({ flags, problem }) => {
+    expect(problemsOf({ flags: { ...REQUIRED_FLAGS, ...flags }, env: {}, mode: 'server' })).toEqual([
+      problem,
+    ]);
+  });
+});

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  bool,
+  bytes,
+  bytesOrUnlimited,
+  durationMs,
+  formatBytes,
+  httpUrl,
+  InvalidValueError,
+  listenAddress,
+  nonNegativeInt,
+  oneOf,
+  positiveInt,
+  rate,
+  text,
+  urlPath,
+  type Parser,
+} from '../../../lambda/config/parsers';
+
+const BOOL_ACCEPTED = '1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False';
+
+function refusal(parser: Parser<unknown>, raw: string): { message: string; accepted: string } {
+  try {
+    parser.parse(raw);
+  } catch (e) {
+    if (e instanceof InvalidValueError) return { message: e.message, accepted: e.accepted };
+    throw e;
+  }
+  throw new Error(`${JSON.stringify(raw)} was accepted`);
+}
+
+describe('bool', () => {
+  test.each(['1', 't', 'T', 'TRUE', 'true', 'True'])(
+    'reads %s as true, as Go strconv.ParseBool does',
+    (raw) => {
+      expect(bool.parse(raw)).toBe(true);
+    },
+  );
+  test.each(['0', 'f', 'F', 'FALSE', 'false', 'False'])(
+    'reads %s as false, as Go strconv.ParseBool does',
+    (raw) => {
+      expect(bool.parse(raw)).toBe(false);
+    },
+  );
+  test.each(['yes', 'no', 'on', 'tRUE', 'FaLsE', '', ' true', '2'])(
+    'refuses %j and lists the Go spellings',
+    (raw) => {
+      expect(refusal(bool, raw)).toEqual({ message: 'not a boolean', accepted: BOOL_ACCEPTED });
+    },
+  );
+});
+
+describe('numbers', () => {
+  test.each([
+    { name: 'positive int 1', parser: positiveInt, raw: '1', value: 1 },
+    { name: 'positive int large', parser: positiveInt, raw: '9007199254740991', value: 9007199254740991 },
+    { name: 'non-negative int 0', parser: nonNegativeInt, raw: '0', value: 0 },
+    { name: 'plain bytes', parser: bytes, raw: '1000', value: 1000 },
+    { name: 'bytes with B', parser: bytes, raw: '7B', value: 7 },
+    { name: 'KiB', parser: bytes, raw: '4KiB', value: 4096 },
+    { name: 'MiB', parser: bytes, raw: '32MiB', value: 33554432 },
+    { name: 'GiB', parser: bytes, raw: '1GiB', value: 1073741824 },
+    { name: 'unlimited bytes 0', parser: bytesOrUnlimited, raw: '0', value: 0 },
+    { name: 'duration plain ms', parser: durationMs, raw: '250', value: 250 },
+    { name: 'duration ms suffix', parser: durationMs, raw: '250ms', value: 250 },
+    { name: 'duration s suffix', parser: durationMs, raw: '10s', value: 10000 },
+    { name: 'rate 0', parser: rate, raw: '0', value: 0 },
+    { name: 'rate 1', parser: rate, raw: '1', value: 1 },
+    { name: 'rate 1.0', parser: rate, raw: '1.0', value: 1 },
+    { name: 'rate .25', parser: rate, raw: '.25', value: 0.25 },
+    { name: 'rate 0.125', parser: rate, raw: '0.125', value: 0.125 },
+  ])('parses $name', ({ parser, raw, value }) => {
+    expect((parser as Parser<number>).parse(raw)).toBe(value);
+  });
+
+  test.each([
+    {
+      name: 'positive int 0',
+      parser: positiveInt,
+      raw: '0',
+      message: 'less than 1',
+      accepted: 'an integer >= 1',
+    },
+    {
+      name: 'negative int',
+      parser: nonNegativeInt,
+      raw: '-1',
+      message: 'not an integer',
+      accepted: 'an integer >= 0',
+    },
+    {
+      name: 'decimal int',
+      parser: positiveInt,
+      raw: '1.5',
+      message: 'not an integer',
+      accepted: 'an integer >= 1',
+    },
+    {
+      name: 'unsafe int',
+      parser: positiveInt,
+      raw: '9007199254740993',
+      message: 'too large',
+      accepted: 'an integer >= 1',
+    },
+    {
+      name: 'bytes 0',
+      parser: bytes,
+      raw: '0',
+      message: 'less than 1 bytes',
+      accepted: 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix',
+    },
+    {
+      name: 'decimal unit',
+      parser: bytes,
+      raw: '32MB',
+      message: 'not a byte size',
+      accepted: 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix',
+    },
+    {
+      name: 'duration minutes',
+      parser: durationMs,
+      raw: '1m',
+      message: 'not a duration',
+      accepted: 'milliseconds >= 1, as 250, 250ms or 10s',
+    },
+    {
+      name: 'duration 0',
+      parser: durationMs,
+      raw: '0s',
+      message: 'less than 1 ms',
+      accepted: 'milliseconds >= 1, as 250, 250ms or 10s',
+    },
+    {
+      name: 'rate above 1',
+      parser: rate,
+      raw: '1.5',
+      message: 'greater than 1',
+      accepted: 'a decimal number from 0 to 1',
+    },
+    {
+      name: 'rate negative',
+      parser: rate,
+      raw: '-0.1',
+      message: 'not a number',
+      accepted: 'a decimal number from 0 to 1',
+    },
+    {
+      name: 'rate percent',
+      parser: rate,
+      raw: '10%',
+      message: 'not a number',
+      accepted: 'a decimal number from 0 to 1',
+    },
+  ])('refuses $name', ({ parser, raw, message, accepted }) => {
+    expect(refusal(parser as Parser<unknown>, raw)).toEqual({ message, accepted });
+  });
+
+  test.each([
+    { value: 0, text: '0' },
+    { value: 1000, text: '1000' },
+    { value: 4096, text: '4KiB' },
+    { value: 4718592, text: '4608KiB' },
+    { value: 33554432, text: '32MiB' },
+    { value: 1073741824, text: '1GiB' },
+  ])('formats $value bytes as $text', ({ value, text: expected }) => {
+    expect(formatBytes(value)).toBe(expected);
+    expect(bytesOrUnlimited.parse(expected)).toBe(value);
+  });
+});
+
+describe('listenAddress', () => {
+  test.each([
+    { raw: ':9201', host: '', port: 9201 },
+    { raw: '127.0.0.1:9202', host: '127.0.0.1', port: 9202 },
+    { raw: 'localhost:0', host: 'localhost', port: 0 },
+    { raw: '[::1]:9201', host: '::1', port: 9201 },
+    { raw: '[::]:65535', host: '::', port: 65535 },
+  ])('parses $raw', ({ raw, host, port }) => {
+    expect(listenAddress.parse(raw)).toEqual({ host, port });
+    expect(listenAddress.format({ host, port })).toBe(raw);
+  });
+
+  test.each(['9201', '::1:9201', 'host:', 'host:65536', 'host:port', '[::1]9201', 'a b:1'])(
+    'refuses %j',
+    (raw) => {
+      expect(refusal(listenAddress, raw).accepted).toBe(':port, host:port or [ipv6]:port with port 0..65535');
+    },
+  );
+});
+
+describe('strings', () => {
+  test('oneOf accepts exactly its values and lists them', () => {
+    const level = oneOf(['debug', 'info']);
+    expect(level.parse('info')).toBe('info');
+    expect(refusal(level, 'INFO')).toEqual({
+      message: 'not one of the accepted values',
+      accepted: 'debug, info',
+    });
+  });
+  test('text refuses the empty string', () => {
+    expect(text.parse('PrometheusDatabase')).toBe('PrometheusDatabase');
+    expect(refusal(text, '')).toEqual({ message: 'empty', accepted: 'a non-empty string' });
+  });
+  test.each(['/metrics', '/a/b'])('urlPath accepts %s', (raw) => expect(urlPath.parse(raw)).toBe(raw));
+  test.each(['metrics', '/m?x=1', '/a b', ''])('urlPath refuses %j', (raw) => {
+    expect(refusal(urlPath, raw).accepted).toBe('a path starting with /');
+  });
+  test.each(['http://localhost:9202', 'https://query-cell1.timestream.us-east-1.amazonaws.com'])(
+    'httpUrl accepts %s',
+    (raw) => {
+      expect(httpUrl.parse(raw)).toBe(raw);
+    },
+  );
+  test.each([
+    { raw: 'localhost:9202', message: 'scheme localhost: is not http or https' },
+    { raw: 'ftp://x', message: 'scheme ftp: is not http or https' },
+    { raw: 'not a url', message: 'not a URL' },
+  ])('httpUrl refuses $raw', ({ raw, message }) => {
+    expect(refusal(httpUrl, raw)).toEqual({ message, accepted: 'an http:// or https:// URL' });
+  });
+});

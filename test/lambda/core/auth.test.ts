@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+import { BASIC_AUTH_CHALLENGE, credentialsFromHeaders } from '../../../lambda/core/auth';
+import { ConnectorError } from '../../../lambda/core/errors';
+
+const basic = (userPass: string) => `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
+
+describe('credentialsFromHeaders', () => {
+  test.each<{ name: string; headers: Record<string, string>; expected: object }>([
+    {
+      name: 'access key id and secret',
+      headers: { authorization: basic('AKIDEXAMPLE:wJalr/XUtnFEMI+K7MDENG') },
+      expected: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalr/XUtnFEMI+K7MDENG' },
+    },
+    {
+      name: 'a secret containing a colon keeps everything after the first colon',
+      headers: { authorization: basic('AKID:se:cret') },
+      expected: { accessKeyId: 'AKID', secretAccessKey: 'se:cret' },
+    },
+    {
+      name: 'the scheme is case-insensitive',
+      headers: { authorization: `bAsIc ${Buffer.from('AKID:s').toString('base64')}` },
+      expected: { accessKeyId: 'AKID', secretAccessKey: 's' },
+    },
+    {
+      name: 'a session token from X-Amz-Security-Token',
+      headers: { authorization: basic('ASIAX:secret'), 'x-amz-security-token': 'FwoGZXIvYXdzEJr//token==' },
+      expected: { accessKeyId: 'ASIAX', secretAccessKey: 'secret', sessionToken: 'FwoGZXIvYXdzEJr//token==' },
+    },
+  ])('accepts $name', ({ headers, expected }) => {
+    expect(credentialsFromHeaders(headers, false)).toEqual(expected);
+  });
+
+  test.each<{ name: string; headers: Record<string, string>; reason: string }>([
+    { name: 'no Authorization header', headers: {}, reason: 'missing basic auth credentials' },
+    {
+      name: 'an empty Authorization header',
+      headers: { authorization: '  ' },
+      reason: 'missing basic auth credentials',
+    },
+    { name: 'a Bearer token', headers: { authorization: 'Bearer abc' }, reason: 'not HTTP basic auth' },
+    {
+      name: 'no colon',
+      headers: { authorization: basic('AKIDONLY') },
+      reason: 'must be "access key id:secret access key"',
+    },
+    {
+      name: 'an empty secret',
+      headers: { authorization: basic('AKID:') },
+      reason: 'password is not a secret access key',
+    },
+    {
+      name: 'a username that is not an access key id',
+      headers: { authorization: basic('user name:secret') },
+      reason: 'username is not an access key id',
+    },
+    {
+      name: 'an empty session token',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': '' },
+      reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
+      name: 'an oversized header',
+      headers: { authorization: `Basic ${'A'.repeat(9000)}` },
+      reason: 'too long',
+    },
+  ])('answers 401 with a challenge for $name', ({ headers, reason }) => {
+    let caught: unknown;
+    try {
+      credentialsFromHeaders(headers, false);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    const error = caught as ConnectorError;
+    expect(error.status).toBe(401);
+    expect(error.headers).toEqual({ 'www-authenticate': BASIC_AUTH_CHALLENGE });
+    expect(error.message).toContain(reason);
+  });
+
+  test('never puts the secret into the error message', () => {
+    const secret = 'TOP/SECRET+VALUE';
+    try {
+      credentialsFromHeaders({ authorization: basic(`bad user:${secret}`) }, false);
+      throw new Error('expected a 401');
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+
+  test('returns undefined in SigV4 mode and ignores basic auth', () => {
+    expect(credentialsFromHeaders({ authorization: basic('AKID:secret') }, true)).toBeUndefined();
+    expect(credentialsFromHeaders({}, true)).toBeUndefined();
+  });
+});

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  toApiGatewayResult,
+  toHttpRequest,
+  type ApiGatewayEvent,
+} from '../../../lambda/entrypoints/api-gateway';
+
+const bytes = Uint8Array.from([0xff, 0x00, 0x10, 0x80]);
+const b64 = Buffer.from(bytes).toString('base64');
+
+describe('toHttpRequest', () => {
+  test.each<{ name: string; event: ApiGatewayEvent; method: string; path: string }>([
+    {
+      name: 'HTTP API v2 with a named stage in rawPath',
+      event: {
+        version: '2.0',
+        rawPath: '/dev/write',
+        requestContext: { stage: 'dev', http: { method: 'POST', path: '/dev/write' } },
+        headers: { 'content-encoding': 'snappy' },
+        body: b64,
+        isBase64Encoded: true,
+      },
+      method: 'POST',
+      path: '/write',
+    },
+    {
+      name: 'HTTP API v2 on the $default stage',
+      event: {
+        version: '2.0',
+        rawPath: '/read',
+        requestContext: { stage: '$default', http: { method: 'post' } },
+        headers: {},
+        body: b64,
+        isBase64Encoded: true,
+      },
+      method: 'POST',
+      path: '/read',
+    },
+    {
+      name: 'REST API v1 (path without the stage)',
+      event: {
+        httpMethod: 'POST',
+        path: '/write',
+        requestContext: { stage: 'prod', path: '/prod/write' },
+        headers: { 'Content-Encoding': 'snappy' },
+        multiValueHeaders: { 'Content-Encoding': ['snappy'] },
+        body: b64,
+        isBase64Encoded: true,
+      },
+      method: 'POST',
+      path: '/write',
+    },
+    {
+      name: 'a stage name that is only a prefix of the first segment',
+      event: {
+        version: '2.0',
+        rawPath: '/devices/write',
+        requestContext: { stage: 'dev', http: { method: 'POST' } },
+        body: b64,
+        isBase64Encoded: true,
+      },
+      method: 'POST',
+      path: '/devices/write',
+    },
+  ])('adapts $name', ({ event, method, path }) => {
+    const request = toHttpRequest(event, 1234);
+    expect(request.method).toBe(method);
+    expect(request.path).toBe(path);
+    expect(Array.from(request.body)).toEqual(Array.from(bytes));
+    expect(request.deadlineMs).toBe(1234);
+  });
+
+  test('lower-cases header names of any case and keeps values', () => {
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      headers: { 'X-Amz-Security-Token': 'Tok', AUTHORIZATION: 'Basic x' },
+    });
+    expect(request.headers).toEqual({ 'x-amz-security-token': 'Tok', authorization: 'Basic x' });
+  });
+
+  test('reads a body that is not base64-encoded as UTF-8 text', () => {
+    const request = toHttpRequest({
+      version: '2.0',
+      rawPath: '/write',
+      requestContext: { http: { method: 'POST' } },
+      body: 'héllo',
+      isBase64Encoded: false,
+    });
+    expect(Buffer.from(request.body).toString('utf8')).toBe('héllo');
+  });
+
+  test('treats a missing body as empty', () => {
+    expect(
+      toHttpRequest({ version: '2.0', rawPath: '/write', requestContext: { http: { method: 'POST' } } }).body
+        .length,
+    ).toBe(0);
+  });
+});
+
+describe('toApiGatewayResult', () => {
+  test('base64-encodes binary bodies', () => {
+    expect(
+      toApiGatewayResult({ status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: bytes }),
+    ).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: b64,
+      isBase64Encoded: true,
+    });
+  });
+
+  test('passes text bodies through', () => {
+    expect(toApiGatewayResult({ status: 400, headers: {}, body: 'bad\n' })).toEqual({
+      statusCode: 400,
+      headers: {},
+      body: 'bad\n',
+      isBase64Encoded: false,
+    });
+  });
+});

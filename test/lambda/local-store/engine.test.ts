@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine in-process (DuckDB in memory, no HTTP): group-committed concurrent writes, and the
+// query executor's paging with a stub SQL dialect.
+
+import { StoreEngine } from '../../../lambda/local-store/engine';
+import { StoreError } from '../../../lambda/local-store/errors';
+import type { SqlDialect } from '../../../lambda/local-store/query-executor';
+
+const NOW = Date.UTC(2026, 0, 1);
+const record = (host: string, value: string, timeMs: number) => ({
+  Dimensions: [{ Name: 'host', Value: host }],
+  MeasureName: 'cpu',
+  MeasureValue: value,
+  Time: String(timeMs),
+});
+
+const stubDialect: SqlDialect = {
+  translateQuery: (queryString) =>
+    queryString === 'SHOW'
+      ? {
+          kind: 'static',
+          columnInfo: [{ Name: 'Table', Type: { ScalarType: 'VARCHAR' } }],
+          rows: [{ Data: [{ ScalarValue: 'metrics' }] }],
+        }
+      : { kind: 'select', sql: queryString },
+  toTimestreamResult: (result) => {
+    const rows = [];
+    for (let c = 0; c < result.chunkCount; c += 1) {
+      for (const row of result.getChunk(c).getRows())
+        rows.push({ Data: row.map((v) => ({ ScalarValue: String(v) })) });
+    }
+    return { columnInfo: [{ Name: 'v', Type: { ScalarType: 'BIGINT' } }], rows };
+  },
+  mapDuckDbError: (error) =>
+    new StoreError('ValidationException', `mapped: ${(error as Error).message.split('\n')[0]}`),
+  registerStoreFunctions: () => undefined,
+};
+
+let engine: StoreEngine;
+beforeAll(async () => {
+  engine = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW, pageSize: 4, sql: stubDialect });
+  await engine.ensureTable('enginedb', 'metrics');
+  await engine.ensureTable('enginedb', 'metrics');
+});
+afterAll(() => engine.close());
+
+const write = (records: object[]) =>
+  engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: 'metrics', Records: records });
+
+test('group-commits concurrent calls and keeps first-writer-wins across them', async () => {
+  // Event bytes: 8 time + "host" + host value + "cpu" + 8 double = 25 (h0..h9), 26 (h10..h19), 27 (race).
+  const distinct = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => write([record(`h${i}`, '1', NOW)])),
+  );
+  expect(distinct).toEqual(
+    Array.from({ length: 20 }, () => ({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } })),
+  );
+  const racing = await Promise.allSettled(
+    Array.from({ length: 10 }, (_, i) => write([record('race', String(i), NOW - 1)])),
+  );
+  expect(racing.map((r) => r.status)).toEqual(['fulfilled', ...Array.from({ length: 9 }, () => 'rejected')]);
+  expect(engine.metering()).toEqual({
+    calls: 30,
+    records: 30,
+    bytes: 10 * 25 + 10 * 26 + 10 * 27,
+    writeUnits: 30,
+  });
+});
+
+test('pages a DuckDB result with the configured page size and answers static results with zero bytes', async () => {
+  const queryString = 'SELECT * FROM range(10)';
+  // Scanned bytes stand in as the JSON size of the rows: 10 x 30 + 9 commas + 2 brackets = 311.
+  const first = (await engine.handle('Query', { QueryString: queryString })) as {
+    Rows: unknown[];
+    NextToken?: string;
+    QueryStatus: unknown;
+  };
+  expect([first.Rows.length, first.QueryStatus]).toEqual([
+    4,
+    { ProgressPercentage: 100, CumulativeBytesScanned: 311, CumulativeBytesMetered: 10_000_000 },
+  ]);
+  const second = (await engine.handle('Query', {
+    QueryString: queryString,
+    NextToken: first.NextToken,
+  })) as typeof first;
+  const third = (await engine.handle('Query', {
+    QueryString: queryString,
+    NextToken: second.NextToken,
+  })) as typeof first;
+  expect([second.Rows, third.Rows, third.NextToken]).toEqual([
+    [4, 5, 6, 7].map((v) => ({ Data: [{ ScalarValue: String(v) }] })),
+    [8, 9].map((v) => ({ Data: [{ ScalarValue: String(v) }] })),
+    undefined,
+  ]);
+  expect(await engine.handle('Query', { QueryString: 'SHOW' })).toEqual({
+    QueryId: expect.stringMatching(/^[A-Z2-7]{26}$/),
+    Rows: [{ Data: [{ ScalarValue: 'metrics' }] }],
+    ColumnInfo: [{ Name: 'Table', Type: { ScalarType: 'VARCHAR' } }],
+    QueryStatus: { ProgressPercentage: 100, CumulativeBytesScanned: 0, CumulativeBytesMetered: 0 },
+  });
+});
+
+test('maps DuckDB failures through the dialect', async () => {
+  await expect(engine.handle('Query', { QueryString: 'SELEC 1' })).rejects.toMatchObject({
+    type: 'ValidationException',
+    message: expect.stringMatching(/^mapped: Parser Error: syntax error at or near "SELEC"/),
+  });
+});
+
+test.each([
+  {
+    name: 'an unknown operation',
+    operation: 'TagResource',
+    body: {},
+    type: 'UnknownOperationException',
+    message: 'The operation TagResource is not supported by the embedded Timestream store.',
+  },
+  {
+    name: 'a non-object body',
+    operation: 'ListDatabases',
+    body: [],
+    type: 'SerializationException',
+    message: 'Request body must be a JSON object.',
+  },
+  {
+    name: 'an inherited property name',
+    operation: 'constructor',
+    body: {},
+    type: 'UnknownOperationException',
+    message: 'The operation constructor is not supported by the embedded Timestream store.',
+  },
+])('refuses $name', async ({ operation, body, type, message }) => {
+  await expect(engine.handle(operation, body)).rejects.toMatchObject({ type, message });
+});

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// regexp_like with Java java.util.regex semantics, evaluated by real DuckDB through the translator.
+// Expected results of the first table were produced by java.util.regex (JDK 25, Matcher.find) on
+// exactly these inputs; 'error' means Pattern.compile threw PatternSyntaxException.
+import { StoreError } from '../../../../lambda/local-store/errors';
+import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
+import { createFixture, scalars, type Fixture } from './duck-fixture';
+
+const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] = [
+  ['a$', 'a\n', true],
+  ['a\\z', 'a\n', false],
+  ['a\\Z', 'a\n', true],
+  ['a$', 'a', true],
+  ['a$', 'a\r\n', true],
+  ['a$', 'a\r', true],
+  ['a$', 'a\u2028', true],
+  ['a$', 'a\u0085', true],
+  ['a$', 'a\n\n', false],
+  ['a\\r$', 'a\r\n', false],
+  ['\\r$', '\r\n', false],
+  ['a$', 'ab', false],
+  ['(?d)a$', 'a\r', false],
+  ['(?d)a$', 'a\n', true],
+  ['(?d)a\\r$', 'a\r\n', true],
+  ['a.b', 'a\rb', false],
+  ['a.b', 'a\u2028b', false],
+  ['a.b', 'a\u0085b', false],
+  ['a.b', 'a\nb', false],
+  ['a.b', 'a\tb', true],
+  ['(?s)a.b', 'a\rb', true],
+  ['(?d)a.b', 'a\rb', true],
+  ['(?d)a.b', 'a\nb', false],
+  ['(?i)abc', 'xABCx', true],
+  ['(?i)\u00e9', '\u00c9', false],
+  ['(?iu)\u00e9', '\u00c9', true],
+  ['(?i:a)b', 'AB', false],
+  ['(?i:a)b', 'Ab', true],
+  ['a(?i)b|c', 'C', true],
+  ['((?i)a)b', 'AB', false],
+  ['^(?:a|b)\\z', 'a', true],
+  ['^(?:a|b)\\z', 'ab', false],
+  ['^(?:a|b)\\z', 'b\n', false],
+  ['^(?:a|b)$', 'b\n', true],
+  ['^a|b$', 'xb', true],
+  ['^a|b$', 'xa', false],
+  ['(?P<n>x)', 'x', 'error'],
+  ['(?<n>x)', 'x', true],
+  ['(?<n>x)(?<n>y)', 'xy', 'error'],
+  ['[[:alpha:]]', 'b', false],
+  ['[[:alpha:]]', ':', true],
+  ['[[:alpha:]]', 'h', true],
+  ['\\p{Alpha}', '\u00e9', false],
+  ['\\p{Lower}+', 'abc', true],
+  ['\\p{L}', '\u00e9', true],
+  ['\\p{IsLatin}', '\u00e9', true],
+  ['\\p{Lu}', 'a', false],
+  ['\\P{Digit}', '1', false],
+  ['\\Qa.b\\E', 'axb', false],
+  ['\\Qa.b\\E', 'a.b', true],
+  ['\\Qa.b', 'a.b', true],
+  ['[a-z&&[^aeiou]]', 'a', false],
+  ['[a-z&&[^aeiou]]', 'b', true],
+  ['[^a[b]]', 'b', false],
+  ['[]a]', ']', true],
+  ['a{2}', 'aa', true],
+  ['a{2,}', 'a', false],
+  ['a{', 'a{', 'error'],
+  ['{a}', '{a}', 'error'],
+  ['a**', 'a', 'error'],
+  ['*a', 'a', 'error'],
+  ['a)', 'a', 'error'],
+  ['(a', 'a', 'error'],
+  ['[a', 'a', 'error'],
+  ['a*?b', 'aab', true],
+  ['\\d+', '\u0661', false],
+  ['\\w', '\u00e9', false],
+  ['\\s', '\u00a0', false],
+  ['\\h', '\u00a0', true],
+  ['\\x41', 'A', true],
+  ['\\x{1F600}', '\u{1F600}', true],
+  ['\\u00e9', '\u00e9', true],
+  ['\\0101', 'A', true],
+  ['\\cA', '\u0001', true],
+  ['\\t', '\t', true],
+  ['\\e', '\u001b', true],
+  ['\\y', 'y', 'error'],
+  ['\\.', '.', true],
+  ['(?x) a b # c', 'ab', true],
+  ['(?x)[ a]', ' ', false],
+  ['a\\b', 'a b', true],
+  ['\\b\u00e9', ' \u00e9', false],
+  ['', '', true],
+  ['', 'x', true],
+  ['a|', 'b', true],
+  ['[a-]', '-', true],
+  ['[\\w-]', '-', true],
+  ['[a-\\d]', '-', 'error'],
+  ['\\R', '\r\n', true],
+  ['[^\\n]', '\r', true],
+  ['.', '\u0000', true],
+  ['(?i)[a-c]', 'B', true],
+  ['(?i)[^a]', 'A', false],
+  ['(?s).\\z', '\n', true],
+  ['^$', '', true],
+  ['^$', '\n', true],
+  ['(a$)?', 'a\n', true],
+  ['\\p{Foo}', 'a', 'error'],
+  ['\\k<n>', 'a', 'error'],
+  ['a{2,1}', 'aa', 'error'],
+  ['(?i)K', '\u212a', false],
+  ['^*a', 'a', true],
+  ['^?a', 'ba', true],
+  ['a$?', 'ab', true],
+  ['a\\b+', 'ab', false],
+  ['{2}a', 'a', true],
+  ['a{2}{3}', 'aaaaaa', true],
+  ['a{2}*', 'aa', 'error'],
+  ['(?i)*a', 'a', 'error'],
+  ['(?i)\\p{Lower}', 'B', true],
+  ['(?i)\\p{Lu}', 'b', true],
+  ['(?i)\\p{Lt}', 'a', true],
+  ['(?i)\\p{Lower}', '\u00c9', false],
+  ['(?i)[^\\p{Lower}]', 'B', false],
+  ['(?i)\\P{Lower}', 'b', false],
+  ['(?i)\\p{Punct}', 'a', false],
+  ['a\\R', 'a\r\n', true],
+];
+
+// Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
+const REFUSED: [pattern: string, construct: string][] = [
+  ['x{1001}', 'A repetition count above 1000'],
+  ['(?=a)a', 'Lookahead'],
+  ['(?<=a)b', 'Lookbehind'],
+  ['(?>a)', 'An atomic group'],
+  ['a++', 'A possessive quantifier'],
+  ['(a)\\1', 'A backreference'],
+  ['(?m)^a', "'^' in MULTILINE mode"],
+  ['(?U)\\w', 'UNICODE_CHARACTER_CLASS (?U)'],
+  ['a$b', "'$' or '\\Z' is only supported at the end of the pattern"],
+  ['\\p{javaLowerCase}', 'java.lang.Character class'],
+  ['\\p{InGreek}', 'Unicode block'],
+  ['\\R{2}', "'\\R' is only supported at the end of the pattern"],
+];
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+describe('regexp_like (Java semantics on DuckDB)', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
+    await fixture.insert(
+      'db',
+      't',
+      JAVA_CASES.map(([, subject], k) => ({ l: subject, measure_name: `c${k}`, time: 1_000_000n })),
+    );
+  });
+  afterAll(() => fixture.close());
+
+  test.each(
+    JAVA_CASES.map(([pattern, subject, java], k) => ({
+      name: `${JSON.stringify(pattern)} on ${JSON.stringify(subject)} is ${java}`,
+      pattern,
+      k,
+      java,
+    })),
+  )('$name', async ({ pattern, k, java }) => {
+    const query = `SELECT regexp_like(l, ${sqlString(pattern)}) FROM db.t WHERE measure_name = 'c${k}'`;
+    if (java === 'error') {
+      await expect(fixture.query(query)).rejects.toMatchObject({
+        type: 'ValidationException',
+        message: expect.stringMatching(/^Invalid regular expression: /),
+      });
+    } else {
+      expect(scalars((await fixture.query(query)).rows)).toEqual([[String(java)]]);
+    }
+  });
+
+  test.each(REFUSED.map(([pattern, construct]) => ({ name: pattern, pattern, construct })))(
+    'refuses $name naming the construct',
+    ({ pattern, construct }) => {
+      expect(() => translateJavaRegex(pattern)).toThrow(StoreError);
+      expect(() => translateJavaRegex(pattern)).toThrow(construct);
+    },
+  );
+
+  test('answers the RE2-only named group syntax with the Java error text', async () => {
+    await expect(fixture.query(`SELECT regexp_like(l, '(?P<n>x)') FROM db.t`)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid regular expression: Unknown inline modifier near index 2: (?P<n>x)',
+    });
+  });
+
+  test('is NULL (not false) for an absent dimension, so NOT regexp_like keeps absent rows out too', async () => {
+    await fixture.createTable('db', 'nulls', ['l'], ['DOUBLE']);
+    await fixture.insert('db', 'nulls', [{ measure_name: 'm', time: 1n }]);
+    const result = await fixture.query(`SELECT regexp_like(l, 'a'), NOT regexp_like(l, 'a') FROM db.nulls`);
+    expect(scalars(result.rows)).toEqual([[null, null]]);
+  });
+
+  test('uses the pattern as one quoted literal even when it contains a quote', async () => {
+    await fixture.insert('db', 't', [{ l: "O'Brien", measure_name: 'quote', time: 1n }]);
+    const result = await fixture.query(
+      `SELECT regexp_like(l, '^O''B') FROM db.t WHERE measure_name = 'quote'`,
+    );
+    expect(scalars(result.rows)).toEqual([['true']]);
+  });
+
+  test('emits the CRLF variant only for subjects ending in \\r\\n', () => {
+    expect(translateJavaRegex('^(?:a|b)\\z')).toEqual({ pattern: '\\A(?:a|b)\\z' });
+    expect(translateJavaRegex('a$')).toEqual({
+      pattern: 'a[\\x{a}\\x{d}\\x{85}\\x{2028}-\\x{2029}]?\\z',
+      crlfPattern: 'a(?:\\x{d}\\x{a})?\\z',
+    });
+  });
+});

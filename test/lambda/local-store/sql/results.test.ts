@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+import fc from 'fast-check';
+import { StoreError } from '../../../../lambda/local-store/errors';
+import { formatJavaDouble } from '../../../../lambda/local-store/sql/java-double';
+import { mapDuckDbError } from '../../../../lambda/local-store/sql/results';
+import { createFixture, scalars, type Fixture } from './duck-fixture';
+
+// Expected texts are java.lang.Double.toString output (JDK 25) for the same doubles.
+describe('formatJavaDouble', () => {
+  test.each([
+    { name: '1e-9', value: 1e-9, text: '1.0E-9' },
+    { name: '0.1 + 0.2', value: 0.1 + 0.2, text: '0.30000000000000004' },
+    { name: 'the smallest subnormal', value: 5e-324, text: '4.9E-324' },
+    { name: 'the largest double', value: 1.7976931348623157e308, text: '1.7976931348623157E308' },
+    { name: 'negative zero', value: -0, text: '-0.0' },
+    { name: 'zero', value: 0, text: '0.0' },
+    { name: '2^53 + 2', value: 2 ** 53 + 2, text: '9.007199254740994E15' },
+    { name: 'an integral value', value: 40, text: '40.0' },
+    { name: 'the lower plain bound', value: 0.001, text: '0.001' },
+    { name: 'just below the lower plain bound', value: 0.0009999, text: '9.999E-4' },
+    { name: 'the upper plain bound', value: 1e7, text: '1.0E7' },
+    { name: 'just below the upper plain bound', value: 9999999.999, text: '9999999.999' },
+    { name: 'the to_unixtime example', value: 1655487883.7710001, text: '1.6554878837710001E9' },
+    { name: 'a negative small value', value: -2.5e-7, text: '-2.5E-7' },
+    { name: 'the smallest normal', value: 2.2250738585072014e-308, text: '2.2250738585072014E-308' },
+    { name: 'NaN', value: NaN, text: 'NaN' },
+    { name: 'Infinity', value: Infinity, text: 'Infinity' },
+    { name: '-Infinity', value: -Infinity, text: '-Infinity' },
+  ])('formats $name as Java does and parses back bit-identically', ({ value, text }) => {
+    expect(formatJavaDouble(value)).toBe(text);
+    expect(Object.is(Number(formatJavaDouble(value)), value)).toBe(true);
+  });
+
+  test('parses back to the identical double for any double', () => {
+    fc.assert(
+      fc.property(fc.double(), (value) => Object.is(Number(formatJavaDouble(value)), value)),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('toTimestreamResult on DuckDB values', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['d'], ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN']);
+    await fixture.insert('db', 't', [
+      {
+        d: 'a',
+        measure_name: 'm',
+        time: 1_600_000_000_123_456_789n,
+        'measure_value::bigint': 9007199254740993n,
+        'measure_value::boolean': true,
+        'measure_value::varchar': 'v',
+      },
+      {
+        measure_name: 'm',
+        time: 0n,
+        'measure_value::double': 1e-9,
+        'measure_value::bigint': -9223372036854775808n,
+        'measure_value::boolean': false,
+      },
+    ]);
+  });
+  afterAll(() => fixture.close());
+
+  test.each([
+    { name: 'DOUBLE 1e-9', expr: 'CAST(1e-9 AS DOUBLE)', type: 'DOUBLE', text: '1.0E-9' },
+    {
+      name: 'DOUBLE 0.1+0.2',
+      expr: 'CAST(0.1 AS DOUBLE) + CAST(0.2 AS DOUBLE)',
+      type: 'DOUBLE',
+      text: '0.30000000000000004',
+    },
+    { name: 'DOUBLE 5e-324', expr: 'CAST(5e-324 AS DOUBLE)', type: 'DOUBLE', text: '4.9E-324' },
+    {
+      name: 'DOUBLE max',
+      expr: 'CAST(1.7976931348623157e308 AS DOUBLE)',
+      type: 'DOUBLE',
+      text: '1.7976931348623157E308',
+    },
+    { name: 'DOUBLE -0', expr: '-1 * CAST(0 AS DOUBLE)', type: 'DOUBLE', text: '-0.0' },
+    {
+      name: 'DOUBLE 2^53+2',
+      expr: 'CAST(9007199254740994 AS DOUBLE)',
+      type: 'DOUBLE',
+      text: '9.007199254740994E15',
+    },
+    { name: 'DOUBLE 40', expr: 'CAST(40 AS DOUBLE)', type: 'DOUBLE', text: '40.0' },
+    { name: 'DECIMAL literal as DOUBLE', expr: '1.25', type: 'DOUBLE', text: '1.25' },
+    { name: 'INTEGER literal', expr: '7', type: 'INTEGER', text: '7' },
+    {
+      name: 'BIGINT beyond 2^53 without precision loss',
+      expr: 'CAST(9007199254740993 AS BIGINT)',
+      type: 'BIGINT',
+      text: '9007199254740993',
+    },
+    {
+      name: 'HUGEINT from sum is BIGINT',
+      expr: 'sum(CAST(9223372036854775807 AS BIGINT))',
+      type: 'BIGINT',
+      text: '9223372036854775807',
+    },
+    { name: 'BOOLEAN', expr: '1 = 1', type: 'BOOLEAN', text: 'true' },
+    { name: 'VARCHAR', expr: `'O''Brien'`, type: 'VARCHAR', text: "O'Brien" },
+    {
+      name: 'TIMESTAMP with nanoseconds',
+      expr: 'from_nanoseconds(1600000000123456789)',
+      type: 'TIMESTAMP',
+      text: '2020-09-13 12:26:40.123456789',
+    },
+    {
+      name: 'TIMESTAMP before 1970',
+      expr: `TIMESTAMP '1969-12-31 23:59:59.5'`,
+      type: 'TIMESTAMP',
+      text: '1969-12-31 23:59:59.500000000',
+    },
+    { name: 'DATE', expr: `DATE '2020-08-08'`, type: 'DATE', text: '2020-08-08' },
+    { name: 'TIME', expr: `CAST('01:00:00' AS TIME)`, type: 'TIME', text: '01:00:00.000000000' },
+    {
+      name: 'INTERVAL day to second',
+      expr: '1d + 21h',
+      type: 'INTERVAL_DAY_TO_SECOND',
+      text: '1 21:00:00.000000000',
+    },
+    { name: 'INTERVAL year to month', expr: '2y + 7month', type: 'INTERVAL_YEAR_TO_MONTH', text: '2-7' },
+  ])('formats $name', async ({ expr, type, text }) => {
+    const result = await fixture.query(`SELECT ${expr}`);
+    expect(result).toEqual({
+      columnInfo: [{ Name: '_col0', Type: { ScalarType: type } }],
+      rows: [{ Data: [{ ScalarValue: text }] }],
+    });
+  });
+
+  test('formats table columns of every measure type and NULL as NullValue', async () => {
+    const result = await fixture.query('SELECT * FROM db.t ORDER BY time DESC');
+    expect(result.columnInfo.map((c) => `${c.Name}:${c.Type!.ScalarType}`)).toEqual([
+      'd:VARCHAR',
+      'measure_name:VARCHAR',
+      'time:TIMESTAMP',
+      'measure_value::double:DOUBLE',
+      'measure_value::bigint:BIGINT',
+      'measure_value::varchar:VARCHAR',
+      'measure_value::boolean:BOOLEAN',
+    ]);
+    expect(result.rows[1]!.Data![0]).toEqual({ NullValue: true });
+    expect(scalars(result.rows)).toEqual([
+      ['a', 'm', '2020-09-13 12:26:40.123456789', null, '9007199254740993', 'v', 'true'],
+      [null, 'm', '1970-01-01 00:00:00.000000000', '1.0E-9', '-9223372036854775808', null, 'false'],
+    ]);
+  });
+});
+
+describe('mapDuckDbError', () => {
+  test.each([
+    {
+      name: 'an unknown column becomes the Timestream error at the name in the query',
+      error: new Error(
+        'Binder Error: Referenced column "vehicleName" not found in FROM clause!\nCandidate bindings: "region"\n\nLINE 1: SELECT ...',
+      ),
+      query: `SELECT * FROM db.t WHERE vehicleName = 'x'`,
+      message: "line 1:26: Column 'vehicleName' does not exist",
+    },
+    {
+      name: 'a parser error becomes the syntax message at the offending text',
+      error: new Error('Parser Error: syntax error at or near "FORM"\n\nLINE 1: SELECT 1 FORM x'),
+      query: 'SELECT 1 FORM x',
+      message: 'The query syntax is invalid at line 1:10',
+    },
+    {
+      name: 'other errors keep their first line without the DuckDB class',
+      error: new Error("Conversion Error: Could not convert string 'abc' to INT32\n\nLINE 1: ..."),
+      query: "SELECT CAST('abc' AS integer)",
+      message: "Could not convert string 'abc' to INT32",
+    },
+    {
+      name: 'messages naming hidden columns are replaced',
+      error: new Error('Invalid Input Error: constraint on ts_series violated'),
+      query: 'SELECT 1',
+      message: 'The query could not be executed',
+    },
+  ])('maps $name', ({ error, query, message }) => {
+    const mapped = mapDuckDbError(error, query);
+    expect(mapped).toBeInstanceOf(StoreError);
+    expect([mapped.type, mapped.message]).toEqual(['ValidationException', message]);
+  });
+
+  test('passes a StoreError through unchanged', () => {
+    const original = new StoreError('ThrottlingException', 'slow down');
+    expect(mapDuckDbError(original, 'SELECT 1')).toBe(original);
+  });
+});

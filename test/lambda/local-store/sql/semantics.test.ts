@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// Translated queries run on a real in-memory DuckDB in the store's physical layout.
+import { createFixture, NOW_MS, scalars, type Fixture } from './duck-fixture';
+
+const MS = 1_000_000n; // nanoseconds per millisecond
+const NOW_NS = BigInt(NOW_MS) * MS;
+
+describe('translated SQL on DuckDB', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['region', 'we"ird'], ['DOUBLE']);
+    await fixture.insert('db', 't', [
+      { region: 'eu', 'we"ird': 'x', measure_name: 'up', time: 1000n * MS, 'measure_value::double': 1 },
+      { region: "O'Brien", measure_name: 'up', time: 1000n * MS + 1n, 'measure_value::double': 2 },
+      { measure_name: 'up', time: 2000n * MS, 'measure_value::double': 3 },
+      { region: 'eu', measure_name: 'up', time: 2000n * MS + 1n, 'measure_value::double': 4 },
+      { region: 'us', measure_name: 'down', time: 999n * MS + 999_999n, 'measure_value::double': 5 },
+      { region: 'eu', measure_name: 'recent', time: NOW_NS - 60_000n * MS, 'measure_value::double': 6 },
+      { region: 'eu', measure_name: 'recent', time: NOW_NS - 20n * 60_000n * MS, 'measure_value::double': 7 },
+    ]);
+  });
+  afterAll(() => fixture.close());
+
+  const values = async (query: string) => scalars((await fixture.query(query)).rows);
+
+  test.each([
+    {
+      name: 'BETWEEN is inclusive at both millisecond bounds and exact to the nanosecond',
+      where: 'time BETWEEN from_milliseconds(1000) AND from_milliseconds(2000)',
+      expected: ['1.0', '2.0', '3.0'],
+    },
+    {
+      name: '= is false on NULL, so absent labels do not match',
+      where: `region = 'eu'`,
+      expected: ['1.0', '4.0', '6.0', '7.0'],
+    },
+    { name: '<> is false on NULL too', where: `region <> 'eu'`, expected: ['2.0', '5.0'] },
+    { name: 'IS NULL finds the absent label', where: 'region IS NULL', expected: ['3.0'] },
+    {
+      name: 'the != matcher as the connector writes it',
+      where: `(region IS NULL OR region <> 'eu')`,
+      expected: ['2.0', '3.0', '5.0'],
+    },
+    { name: 'a doubled quote inside a literal', where: `region = 'O''Brien'`, expected: ['2.0'] },
+    { name: 'a quoted identifier with a doubled quote', where: `"we""ird" = 'x'`, expected: ['1.0'] },
+    { name: 'ago() against the query now', where: 'time > ago(15m)', expected: ['6.0'] },
+    {
+      name: 'regexp_like is a partial match',
+      where: `regexp_like(region, 'u')`,
+      expected: ['1.0', '4.0', '5.0', '6.0', '7.0'],
+    },
+    { name: 'measure_name filter', where: `measure_name = 'down'`, expected: ['5.0'] },
+    { name: 'IN over a value list', where: `region IN ('us', 'O''Brien')`, expected: ['2.0', '5.0'] },
+    {
+      name: 'IS DISTINCT FROM treats NULL as a value',
+      where: `region IS DISTINCT FROM 'eu'`,
+      expected: ['2.0', '3.0', '5.0'],
+    },
+  ])('$name', async ({ where, expected }) => {
+    const rows = await values(
+      `SELECT measure_value::double FROM db.t WHERE ${where} ORDER BY measure_value::double`,
+    );
+    expect(rows).toEqual(expected.map((v) => [v]));
+  });
+
+  test('SELECT * shows dimensions, measure_name, time and the seen measure columns only', async () => {
+    const result = await fixture.query(`SELECT * FROM "db"."t" WHERE time = from_milliseconds(1000)`);
+    expect(result.columnInfo.map((c) => `${c.Name}:${c.Type!.ScalarType}`)).toEqual([
+      'region:VARCHAR',
+      'we"ird:VARCHAR',
+      'measure_name:VARCHAR',
+      'time:TIMESTAMP',
+      'measure_value::double:DOUBLE',
+    ]);
+    expect(scalars(result.rows)).toEqual([['eu', 'x', 'up', '1970-01-01 00:00:01.000000000', '1.0']]);
+  });
+
+  test('count() is one BIGINT column named _col0', async () => {
+    const result = await fixture.query('SELECT count() FROM db.t');
+    expect(result).toEqual({
+      columnInfo: [{ Name: '_col0', Type: { ScalarType: 'BIGINT' } }],
+      rows: [{ Data: [{ ScalarValue: '7' }] }],
+    });
+  });
+
+  test('ORDER BY time DESC LIMIT keeps nanoseconds in the timestamp text', async () => {
+    expect(
+      await values('SELECT time FROM db.t WHERE time < from_milliseconds(3000) ORDER BY time DESC LIMIT 2'),
+    ).toEqual([['1970-01-01 00:00:02.000000001'], ['1970-01-01 00:00:02.000000000']]);
+  });
+
+  test('bin() floors to the interval and GROUP BY aggregates per bin', async () => {
+    const result = await fixture.query(
+      `SELECT bin(time, 1s) AS b, count(*), sum(measure_value::double) FROM db.t WHERE measure_name = 'up' GROUP BY bin(time, 1s) ORDER BY b`,
+    );
+    expect(result.columnInfo.map((c) => c.Name)).toEqual(['b', '_col1', '_col2']);
+    expect(scalars(result.rows)).toEqual([
+      ['1970-01-01 00:00:01.000000000', '2', '3.0'],
+      ['1970-01-01 00:00:02.000000000', '2', '7.0'],
+    ]);
+  });
+
+  test('time functions are exact to the millisecond', async () => {
+    expect(
+      await values(
+        "SELECT from_milliseconds(1), to_milliseconds(from_milliseconds(1700000000123)), from_unixtime(1.5), now(), date_trunc('hour', now())",
+      ),
+    ).toEqual([
+      [
+        '1970-01-01 00:00:00.001000000',
+        '1700000000123',
+        '1970-01-01 00:00:01.500000000',
+        '2023-11-14 22:13:20.123000000',
+        '2023-11-14 22:00:00.000000000',
+      ],
+    ]);
+  });
+
+  test('an unknown dimension is the Timestream error with its position', async () => {
+    await expect(fixture.query(`SELECT * FROM db.t WHERE vehicleName = 'x'`)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: "line 1:26: Column 'vehicleName' does not exist",
+    });
+  });
+
+  test('DESCRIBE and SHOW MEASURES have the Timestream shapes', async () => {
+    const describe = await fixture.query('DESCRIBE db.t');
+    expect(scalars(describe.rows)[0]).toEqual(['region', 'varchar', 'DIMENSION']);
+    const measures = await fixture.query('SHOW MEASURES FROM db.t');
+    expect(measures.columnInfo).toEqual([
+      { Name: 'measure_name', Type: { ScalarType: 'VARCHAR' } },
+      { Name: 'data_type', Type: { ScalarType: 'VARCHAR' } },
+      {
+        Name: 'dimensions',
+        Type: {
+          ArrayColumnInfo: {
+            Type: {
+              RowColumnInfo: [
+                { Name: 'dimension_name', Type: { ScalarType: 'VARCHAR' } },
+                { Name: 'data_type', Type: { ScalarType: 'VARCHAR' } },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const dim = (name: string) => ({
+      RowValue: { Data: [{ ScalarValue: name }, { ScalarValue: 'varchar' }] },
+    });
+    expect(measures.rows).toEqual([
+      { Data: [{ ScalarValue: 'down' }, { ScalarValue: 'double' }, { ArrayValue: [dim('region')] }] },
+      { Data: [{ ScalarValue: 'recent' }, { ScalarValue: 'double' }, { ArrayValue: [dim('region')] }] },
+      {
+        Data: [
+          { ScalarValue: 'up' },
+          { ScalarValue: 'double' },
+          { ArrayValue: [dim('region'), dim('we"ird')] },
+        ],
+      },
+    ]);
+  });
+});

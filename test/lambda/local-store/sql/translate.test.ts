@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+import { StoreError } from '../../../../lambda/local-store/errors';
+import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { FakeCatalog, NOW_MS } from './duck-fixture';
+
+function catalog(): FakeCatalog {
+  const c = new FakeCatalog();
+  c.addTable('db', 't', ['region', 'we"ird', 'host'], ['DOUBLE', 'BIGINT']);
+  c.addTable('db', 'empty', [], []);
+  c.addTable('other', 'x', ['a'], ['VARCHAR']);
+  c.addDatabase('nothing');
+  return c;
+}
+
+const STAR =
+  '"region", "we""ird", "host", "measure_name", "time", "measure_value::double", "measure_value::bigint"';
+const NOW_NS = `${NOW_MS}000000`;
+
+describe('translateQuery SELECT', () => {
+  test.each([
+    {
+      name: 'the connector query with every matcher form',
+      query: `SELECT * FROM "db"."t" WHERE time BETWEEN from_milliseconds(1000) AND from_milliseconds(2000) AND "region" = 'eu' AND "host" <> 'a' AND "we""ird" IS NULL AND ("host" IS NULL OR "host" <> 'b') AND NOT ("region" IS NOT NULL) AND measure_name = 'up'`,
+      sql: `SELECT ${STAR} FROM "db"."t" WHERE "time" BETWEEN make_timestamp_ns(CAST(1000 AS BIGINT) * 1000000) AND make_timestamp_ns(CAST(2000 AS BIGINT) * 1000000) AND "region" = 'eu' AND "host" <> 'a' AND "we""ird" IS NULL AND ( "host" IS NULL OR "host" <> 'b' ) AND NOT ( "region" IS NOT NULL ) AND "measure_name" = 'up'`,
+    },
+    {
+      name: 'count() with no argument named _col0',
+      query: 'SELECT count() FROM db.t',
+      sql: 'SELECT count(*) AS "_col0" FROM "db"."t"',
+    },
+    {
+      name: 'count(*)',
+      query: 'select COUNT(*) from db.t;',
+      sql: 'SELECT count(*) AS "_col0" FROM "db"."t"',
+    },
+    {
+      name: 'ORDER BY time DESC LIMIT',
+      query: 'SELECT * FROM db.t ORDER BY time DESC LIMIT 10',
+      sql: `SELECT ${STAR} FROM "db"."t" ORDER BY "time" DESC LIMIT 10`,
+    },
+    {
+      name: 'ago() with an interval literal against the fixed now',
+      query: 'SELECT region FROM db.t WHERE time > ago(15m)',
+      sql: `SELECT "region" FROM "db"."t" WHERE "time" > make_timestamp_ns(${BigInt(NOW_NS) - 900_000_000_000n})`,
+    },
+    {
+      name: 'now() and current_timestamp',
+      query: 'SELECT now(), current_timestamp',
+      sql: `SELECT make_timestamp_ns(${NOW_NS}) AS "_col0", make_timestamp_ns(${NOW_NS}) AS "_col1"`,
+    },
+    {
+      name: 'unquoted measure_value::double, aliases, GROUP BY bin',
+      query:
+        'SELECT bin(time, 1m) AS minute, avg(measure_value::double) avg_value, max(measure_value::bigint) FROM db.t GROUP BY bin(time, 1m) ORDER BY minute',
+      sql: 'SELECT make_timestamp_ns((epoch_ns(CAST("time" AS TIMESTAMP_NS)) - ((epoch_ns(CAST("time" AS TIMESTAMP_NS)) % 60000000000) + 60000000000) % 60000000000)) AS "minute", avg("measure_value::double") AS "avg_value", max("measure_value::bigint") AS "_col2" FROM "db"."t" GROUP BY make_timestamp_ns((epoch_ns(CAST("time" AS TIMESTAMP_NS)) - ((epoch_ns(CAST("time" AS TIMESTAMP_NS)) % 60000000000) + 60000000000) % 60000000000)) ORDER BY "minute"',
+    },
+    {
+      name: 'string literal escaping survives',
+      query: `SELECT region FROM db.t WHERE region = 'O''Brien'`,
+      sql: `SELECT "region" FROM "db"."t" WHERE "region" = 'O''Brien'`,
+    },
+    {
+      name: 'comments are dropped',
+      query: 'SELECT region -- the region\nFROM /* x */ db.t',
+      sql: 'SELECT "region" FROM "db"."t"',
+    },
+    {
+      name: 'interval literals of every day-to-second unit',
+      query: 'SELECT 12second, 1h, 1d, 5ms, 3us',
+      sql: 'SELECT to_microseconds(CAST(12000000 AS BIGINT)) AS "_col0", to_microseconds(CAST(3600000000 AS BIGINT)) AS "_col1", to_microseconds(CAST(86400000000 AS BIGINT)) AS "_col2", to_microseconds(CAST(5000 AS BIGINT)) AS "_col3", to_microseconds(CAST(3 AS BIGINT)) AS "_col4"',
+    },
+    {
+      name: 'column case folded to the catalog name',
+      query: 'SELECT REGION FROM db.t',
+      sql: 'SELECT "region" FROM "db"."t"',
+    },
+    {
+      name: 'table alias qualifies columns',
+      query: 'SELECT x.region FROM db.t AS x',
+      sql: 'SELECT "region" FROM "db"."t"',
+    },
+    {
+      name: 'SELECT * of a table with no measures yet',
+      query: 'SELECT * FROM db.empty',
+      sql: 'SELECT "measure_name", "time" FROM "db"."empty"',
+    },
+    {
+      name: 'regexp_like without $ is one regexp_matches',
+      query: `SELECT * FROM db.t WHERE regexp_like("region", '^(?:eu|us)\\z')`,
+      sql: `SELECT ${STAR} FROM "db"."t" WHERE regexp_matches("region", '\\A(?:eu|us)\\z')`,
+    },
+  ])('$name', ({ query, sql }) => {
+    expect(translateQuery(query, catalog(), NOW_MS)).toEqual({ kind: 'select', sql });
+  });
+
+  test.each([
+    {
+      name: 'unknown dimension with its 1-based position',
+      query: 'SELECT * FROM db.t WHERE "vehicleName" = \'x\'',
+      message: "line 1:26: Column 'vehicleName' does not exist",
+    },
+    {
+      name: 'unknown column on a later line',
+      query: 'SELECT *\nFROM db.t\nWHERE  nope = 1',
+      message: "line 3:8: Column 'nope' does not exist",
+    },
+    {
+      name: 'hidden ts_series column',
+      query: 'SELECT ts_series FROM db.t',
+      message: "line 1:8: Column 'ts_series' does not exist",
+    },
+    {
+      name: 'hidden ts_version column quoted',
+      query: 'SELECT * FROM db.t WHERE "ts_version" = 1',
+      message: "line 1:26: Column 'ts_version' does not exist",
+    },
+    {
+      name: 'a measure type never written',
+      query: 'SELECT measure_value::varchar FROM db.t',
+      message: "line 1:8: Column 'measure_value::varchar' does not exist",
+    },
+    {
+      name: 'unknown database',
+      query: 'SELECT * FROM abc.sampleDB',
+      message: "Requested database 'abc' not found for identifier 'abc.sampleDB' at line 1:15",
+    },
+    {
+      name: 'unknown table',
+      query: 'SELECT * FROM "db"."nope"',
+      message: "line 1:15: Table 'db.nope' does not exist",
+    },
+    {
+      name: 'unqualified table',
+      query: 'SELECT * FROM t',
+      message: 'line 1:15: Schema must be specified when session schema is not set',
+    },
+    {
+      name: 'unknown function',
+      query: 'SELECT read_csv(region) FROM db.t',
+      message: "line 1:8: Function 'read_csv' not registered",
+    },
+    {
+      name: 'JOIN',
+      query: 'SELECT * FROM db.t JOIN db.t ON 1=1',
+      message: 'line 1:20: JOIN is not supported by the embedded store',
+    },
+    {
+      name: 'a second statement',
+      query: 'SELECT 1; DROP TABLE db.t',
+      message: 'line 1:9: only one statement per query is supported',
+    },
+    {
+      name: 'an unterminated string',
+      query: "SELECT 'abc",
+      message: 'The query syntax is invalid at line 1:8: unterminated string literal',
+    },
+    {
+      name: 'a quote that would break out of a literal',
+      query: "SELECT * FROM db.t WHERE region = 'a'' OR 1=1 --",
+      message: 'The query syntax is invalid at line 1:35: unterminated string literal',
+    },
+    {
+      name: 'an invalid regex',
+      query: `SELECT * FROM db.t WHERE regexp_like(region, '(a')`,
+      message: 'Invalid regular expression: Unclosed group near index 2: (a',
+    },
+    {
+      name: 'a non-literal regex',
+      query: 'SELECT * FROM db.t WHERE regexp_like(region, host)',
+      message: 'line 1:26: regexp_like() needs a string literal pattern by the embedded store',
+    },
+    {
+      name: 'bin without an interval literal',
+      query: 'SELECT bin(time, 60) FROM db.t',
+      message: 'line 1:8: bin() needs an interval literal such as 1m by the embedded store',
+    },
+    {
+      name: 'a quoted interval',
+      query: "SELECT 1 WHERE now() > ago('7d')",
+      message:
+        "line 1:24: ago() needs an interval such as 15m (a quoted '15m' is not an interval) by the embedded store",
+    },
+    {
+      name: 'not a statement we serve',
+      query: 'DELETE FROM db.t',
+      message: 'line 1:1: only SELECT, DESCRIBE and SHOW statements are supported by the embedded store',
+    },
+    {
+      name: 'a subquery',
+      query: 'SELECT * FROM db.t WHERE region IN (SELECT 1)',
+      message: 'line 1:37: subqueries are not supported by the embedded store',
+    },
+    {
+      name: 'an invalid interval unit',
+      query: 'SELECT 1quarter',
+      message:
+        "The query syntax is invalid at line 1:8: '1quarter' is not a valid number or interval literal",
+    },
+  ])('refuses $name', ({ query, message }) => {
+    let thrown: unknown;
+    try {
+      translateQuery(query, catalog(), NOW_MS);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(StoreError);
+    expect((thrown as StoreError).type).toBe('ValidationException');
+    expect((thrown as StoreError).message).toBe(message);
+  });
+});
+
+describe('translateQuery metadata', () => {
+  const v = (...values: string[]) => ({ Data: values.map((s) => ({ ScalarValue: s })) });
+  const col = (name: string) => ({ Name: name, Type: { ScalarType: 'VARCHAR' } });
+
+  test('DESCRIBE lists visible columns in Timestream order with attribute types', () => {
+    expect(translateQuery('DESCRIBE "db"."t"', catalog(), NOW_MS)).toEqual({
+      kind: 'static',
+      columnInfo: [col('Column'), col('Type'), col('Timestream attribute type')],
+      rows: [
+        v('region', 'varchar', 'DIMENSION'),
+        v('we"ird', 'varchar', 'DIMENSION'),
+        v('host', 'varchar', 'DIMENSION'),
+        v('measure_name', 'varchar', 'MEASURE_NAME'),
+        v('time', 'timestamp', 'TIMESTAMP'),
+        v('measure_value::double', 'double', 'MEASURE_VALUE'),
+        v('measure_value::bigint', 'bigint', 'MEASURE_VALUE'),
+      ],
+    });
+  });
+
+  test.each([
+    {
+      name: 'SHOW DATABASES',
+      query: 'SHOW DATABASES',
+      column: 'Database',
+      values: ['db', 'nothing', 'other'],
+    },
+    { name: 'SHOW DATABASES LIKE', query: "SHOW DATABASES LIKE 'o%'", column: 'Database', values: ['other'] },
+    { name: 'SHOW TABLES FROM db', query: 'SHOW TABLES FROM db', column: 'Table', values: ['empty', 't'] },
+    {
+      name: 'SHOW TABLES IN with LIKE _',
+      query: 'SHOW TABLES IN "db" LIKE \'_\'',
+      column: 'Table',
+      values: ['t'],
+    },
+    {
+      name: 'SHOW TABLES of every database',
+      query: 'show tables',
+      column: 'Table',
+      values: ['empty', 't', 'x'],
+    },
+  ])('$name', ({ query, column, values }) => {
+    expect(translateQuery(query, catalog(), NOW_MS)).toEqual({
+      kind: 'static',
+      columnInfo: [col(column)],
+      rows: values.map((x) => v(x)),
+    });
+  });
+
+  test('SHOW TABLES FROM an unknown database is the database-not-found error', () => {
+    expect(() => translateQuery('SHOW TABLES FROM abc', catalog(), NOW_MS)).toThrow(
+      "Requested database 'abc' not found for identifier 'abc' at line 1:18",
+    );
+  });
+
+  test('SHOW MEASURES becomes a grouped query over the data', () => {
+    const result = translateQuery("SHOW MEASURES FROM db.t LIKE 'cpu%'", catalog(), NOW_MS);
+    expect(result.kind).toBe('select');
+    expect(result.kind === 'select' && result.sql).toContain(
+      `FROM "db"."t" WHERE "measure_name" LIKE 'cpu%' GROUP BY "measure_name"`,
+    );
+  });
+});

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  createLogger,
+  REDACTED_FIELDS,
+  silentLogger,
+  type LogFormat,
+  type LoggerOptions,
+} from '../../../lambda/observability/logger';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const EPOCH = '1970-01-01T00:00:01.500Z';
+
+function capture(options: Partial<LoggerOptions> = {}) {
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    format: 'json',
+    enabled: true,
+    nowMs: () => 1500,
+    destination: { write: (line: string) => void lines.push(line) },
+    ...options,
+  });
+  return { logger, lines };
+}
+
+describe('createLogger json', () => {
+  test('writes one JSON line with level, time, fields and msg', () => {
+    const { logger, lines } = capture();
+    logger.info({ status: 204, samples: 3 }, 'write');
+    expect(lines).toEqual([`{"level":"info","time":"${EPOCH}","status":204,"samples":3,"msg":"write"}\n`]);
+  });
+
+  test.each([
+    { name: 'debug hidden at info', level: 'info' as const, expected: ['info', 'warn', 'error'] },
+    { name: 'all at debug', level: 'debug' as const, expected: ['debug', 'info', 'warn', 'error'] },
+    { name: 'only error at error', level: 'error' as const, expected: ['error'] },
+  ])('filters by level: $name', ({ level, expected }) => {
+    const { logger, lines } = capture({ level });
+    logger.debug({}, 'd');
+    logger.info({}, 'i');
+    logger.warn({}, 'w');
+    logger.error({}, 'e');
+    expect(lines.map((line) => (JSON.parse(line) as { level: string }).level)).toEqual(expected);
+  });
+
+  test('keeps only errors when logging is disabled', () => {
+    const { logger, lines } = capture({ enabled: false, level: 'debug' });
+    logger.info({}, 'hidden');
+    logger.warn({}, 'hidden');
+    logger.error({ status: 503 }, 'write failed');
+    expect(lines).toEqual([`{"level":"error","time":"${EPOCH}","status":503,"msg":"write failed"}\n`]);
+  });
+
+  test('adds child bindings to every line', () => {
+    const { logger, lines } = capture();
+    logger.child({ requestId: 'abc' }).child({ route: '/write' }).info({ n: 1 }, 'x');
+    expect(lines).toEqual([
+      `{"level":"info","time":"${EPOCH}","requestId":"abc","route":"/write","n":1,"msg":"x"}\n`,
+    ]);
+  });
+
+  test('serialises errors with type and message', () => {
+    const { logger, lines } = capture();
+    logger.error({ err: new TypeError('bad') }, 'oops');
+    const line = JSON.parse(lines[0]) as { err: { type: string; message: string; stack: string } };
+    expect([line.err.type, line.err.message, line.err.stack.startsWith('TypeError: bad\n')]).toEqual([
+      'TypeError',
+      'bad',
+      true,
+    ]);
+  });
+});
+
+describe('redaction', () => {
+  const nested = (key: string) => ({
+    [key]: SECRET,
+    request: { headers: { [key]: SECRET, host: 'h' } },
+    list: [{ deeper: { [key]: SECRET } }],
+  });
+
+  test.each(
+    (['json', 'logfmt'] as LogFormat[]).flatMap((format) =>
+      [...REDACTED_FIELDS, 'Authorization', 'X-Amz-Security-Token', 'SecretAccessKey'].map((key) => ({
+        name: `${key} in ${format}`,
+        key,
+        format,
+      })),
+    ),
+  )('hides $name at any depth, in fields and bindings', ({ key, format }) => {
+    const { logger, lines } = capture({ format });
+    logger.info(nested(key), 'request');
+    logger.child(nested(key)).warn({}, 'child');
+    const text = lines.join('');
+    expect(text).not.toContain(SECRET);
+    expect(text.split('[REDACTED]').length - 1).toBe(6);
+  });
+
+  test('replaces the value in place, leaving the rest', () => {
+    const { logger, lines } = capture();
+    logger.info({ headers: { authorization: SECRET, 'content-type': 'application/x-protobuf' } }, 'r');
+    expect(lines[0]).toBe(
+      `{"level":"info","time":"${EPOCH}","headers":{"authorization":"[REDACTED]","content-type":"application/x-protobuf"},"msg":"r"}\n`,
+    );
+  });
+
+  test('hides secrets attached to an error', () => {
+    const { logger, lines } = capture();
+    logger.error({ err: Object.assign(new Error('denied'), { sessionToken: SECRET }) }, 'e');
+    expect(lines[0]).not.toContain(SECRET);
+    expect((JSON.parse(lines[0]) as { err: Record<string, string> }).err.sessionToken).toBe('[REDACTED]');
+  });
+
+  test("does not modify the caller's object", () => {
+    const { logger } = capture();
+    const fields = { headers: { authorization: SECRET } };
+    logger.info(fields, 'r');
+    expect(fields.headers.authorization).toBe(SECRET);
+  });
+});
+
+describe('createLogger logfmt', () => {
+  test('writes time, level and msg first, then flattened fields', () => {
+    const { logger, lines } = capture({ format: 'logfmt' });
+    logger
+      .child({ route: '/write' })
+      .info({ status: 400, reason: 'bad series', counts: { rejected: 2 }, ok: false }, 'write refused');
+    expect(lines).toEqual([
+      `time=${EPOCH} level=info msg="write refused" route=/write status=400 reason="bad series" counts.rejected=2 ok=false\n`,
+    ]);
+  });
+
+  test('keeps one entry on one line and escapes quotes', () => {
+    const { logger, lines } = capture({ format: 'logfmt' });
+    logger.warn({ detail: 'line1\nline2 "q"', tab: 'a\tb' }, 'multi\nline');
+    expect(lines).toEqual([
+      `time=${EPOCH} level=warn msg=multi\\nline detail="line1\\nline2 \\"q\\"" tab=a\\tb\n`,
+    ]);
+  });
+});
+
+test('silentLogger writes nothing and returns itself as child', () => {
+  expect(silentLogger.child({ a: 1 })).toBe(silentLogger);
+  expect(silentLogger.info({}, 'x')).toBeUndefined();
+});

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+import { createEmfMetrics } from '../../../lambda/observability/metrics';
+
+const NOW_MS = 1_700_000_000_000;
+
+function capture() {
+  const lines: string[] = [];
+  const metrics = createEmfMetrics({
+    nowMs: () => NOW_MS,
+    destination: { write: (line: string) => lines.push(line) },
+  });
+  const documents = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { metrics, lines, documents };
+}
+
+describe('createEmfMetrics', () => {
+  test('writes nothing until flush, and nothing when there is nothing to flush', () => {
+    const { metrics, lines } = capture();
+    metrics.flush();
+    metrics.readRequest({ status: 200, durationMs: 5, queries: 1, series: 0, samples: 0, queryCalls: 1 });
+    expect(lines).toEqual([]);
+    metrics.flush();
+    expect(lines.length).toBe(1);
+    metrics.flush();
+    expect(lines.length).toBe(1);
+  });
+
+  test('renders a write request as one EMF document per dimension set', () => {
+    const { metrics, lines, documents } = capture();
+    metrics.writeRequest({
+      status: 400,
+      durationMs: 42,
+      received: 10,
+      written: 6,
+      ignored: { non_finite: 1, stale: 0 },
+      rejected: 3,
+      writeCalls: 2,
+    });
+    metrics.flush();
+    expect(lines.every((line) => line.endsWith('}\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
+    expect(documents()).toEqual([
+      {
+        _aws: {
+          Timestamp: NOW_MS,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'TimestreamPrometheusConnector',
+              Dimensions: [['Route']],
+              Metrics: [
+                { Name: 'Requests', Unit: 'Count' },
+                { Name: 'ClientErrors', Unit: 'Count' },
+                { Name: 'ServerErrors', Unit: 'Count' },
+                { Name: 'Duration', Unit: 'Milliseconds' },
+                { Name: 'ReceivedSamples', Unit: 'Count' },
+                { Name: 'WrittenSamples', Unit: 'Count' },
+                { Name: 'IgnoredSamples', Unit: 'Count' },
+                { Name: 'RejectedSamples', Unit: 'Count' },
+                { Name: 'TimestreamCalls', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        Route: 'write',
+        Requests: 1,
+        ClientErrors: 1,
+        ServerErrors: 0,
+        Duration: 42,
+        ReceivedSamples: 10,
+        WrittenSamples: 6,
+        IgnoredSamples: 1,
+        RejectedSamples: 3,
+        TimestreamCalls: 2,
+      },
+      {
+        _aws: {
+          Timestamp: NOW_MS,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'TimestreamPrometheusConnector',
+              Dimensions: [['Route', 'Reason']],
+              Metrics: [{ Name: 'IgnoredSamples', Unit: 'Count' }],
+            },
+          ],
+        },
+        Route: 'write',
+        Reason: 'non_finite',
+        IgnoredSamples: 1,
+      },
+    ]);
+  });
+
+  test('adds up counts and keeps every duration within an invocation', () => {
+    const { metrics, documents } = capture();
+    metrics.readRequest({ status: 200, durationMs: 10, queries: 2, series: 3, samples: 30, queryCalls: 2 });
+    metrics.readRequest({ status: 503, durationMs: 25, queries: 1, series: 0, samples: 0, queryCalls: 1 });
+    metrics.flush();
+    const [doc] = documents();
+    expect(doc).toMatchObject({
+      Route: 'read',
+      Requests: 2,
+      ClientErrors: 0,
+      ServerErrors: 1,
+      Duration: [10, 25],
+      Queries: 3,
+      Series: 3,
+      Samples: 30,
+      TimestreamCalls: 3,
+    });
+  });
+
+  test('reports Timestream calls by operation and by operation and outcome', () => {
+    const { metrics, documents } = capture();
+    metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 7, outcome: 'ok' });
+    metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 9, outcome: 'ok' });
+    metrics.timestreamCall({ operation: 'Query', durationMs: 11, outcome: 'throttled' });
+    metrics.flush();
+    expect(documents()).toEqual([
+      {
+        _aws: {
+          Timestamp: NOW_MS,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'TimestreamPrometheusConnector',
+              Dimensions: [['Operation'], ['Operation', 'Outcome']],
+              Metrics: [
+                { Name: 'Calls', Unit: 'Count' },
+                { Name: 'CallDuration', Unit: 'Milliseconds' },
+              ],
+            },
+          ],
+        },
+        Operation: 'WriteRecords',
+        Outcome: 'ok',
+        Calls: 2,
+        CallDuration: [7, 9],
+      },
+      {
+        _aws: {
+          Timestamp: NOW_MS,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'TimestreamPrometheusConnector',
+              Dimensions: [['Operation'], ['Operation', 'Outcome']],
+              Metrics: [
+                { Name: 'Calls', Unit: 'Count' },
+                { Name: 'CallDuration', Unit: 'Milliseconds' },
+              ],
+            },
+          ],
+        },
+        Operation: 'Query',
+        Outcome: 'throttled',
+        Calls: 1,
+        CallDuration: 11,
+      },
+    ]);
+  });
+
+  test('splits more than 100 values of one metric over several documents', () => {
+    const { metrics, documents } = capture();
+    for (let i = 0; i < 150; i++)
+      metrics.timestreamCall({ operation: 'WriteRecords', durationMs: i, outcome: 'ok' });
+    metrics.flush();
+    const docs = documents();
+    expect(docs.map((d) => [d.Calls, (d.CallDuration as number[]).length])).toEqual([
+      [150, 100],
+      [undefined, 50],
+    ]);
+    expect(
+      (docs[1]._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0].Metrics,
+    ).toEqual([{ Name: 'CallDuration', Unit: 'Milliseconds' }]);
+    expect((docs[1].CallDuration as number[])[0]).toBe(100);
+  });
+});

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Registry } from 'prom-client';
+import { createPromMetrics, METRIC_NAMES } from '../../../lambda/observability/metrics';
+
+function withFigures() {
+  const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
+  metrics.writeRequest({
+    status: 204,
+    durationMs: 20,
+    received: 10,
+    written: 7,
+    ignored: { non_finite: 2, stale: 1 },
+    rejected: 0,
+    writeCalls: 1,
+  });
+  metrics.writeRequest({
+    status: 400,
+    durationMs: 3000,
+    received: 5,
+    written: 3,
+    ignored: { stale: 0 },
+    rejected: 2,
+    writeCalls: 1,
+  });
+  metrics.readRequest({ status: 200, durationMs: 120, queries: 2, series: 4, samples: 40, queryCalls: 3 });
+  metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 15, outcome: 'ok' });
+  metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 30, outcome: 'rejected' });
+  metrics.timestreamCall({ operation: 'Query', durationMs: 40, outcome: 'ok' });
+  return metrics;
+}
+
+function sampleLines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+describe('createPromMetrics', () => {
+  test.each([
+    { name: 'received', lines: ['timestream_connector_received_samples_total 15'] },
+    { name: 'written', lines: ['timestream_connector_written_samples_total 10'] },
+    { name: 'rejected', lines: ['timestream_connector_rejected_samples_total 2'] },
+    {
+      name: 'ignored by reason (zero counts add no series)',
+      lines: [
+        'timestream_connector_ignored_samples_total{reason="non_finite"} 2',
+        'timestream_connector_ignored_samples_total{reason="stale"} 1',
+      ],
+    },
+    {
+      name: 'write requests by status',
+      lines: [
+        'timestream_connector_write_requests_total{status="204"} 1',
+        'timestream_connector_write_requests_total{status="400"} 1',
+      ],
+    },
+    { name: 'read requests by status', lines: ['timestream_connector_read_requests_total{status="200"} 1'] },
+    { name: 'read queries', lines: ['timestream_connector_read_queries_total 2'] },
+    { name: 'read series', lines: ['timestream_connector_read_series_total 4'] },
+    { name: 'read samples', lines: ['timestream_connector_read_samples_total 40'] },
+    {
+      name: 'Timestream calls by operation and outcome',
+      lines: [
+        'timestream_connector_timestream_calls_total{operation="WriteRecords",outcome="ok"} 1',
+        'timestream_connector_timestream_calls_total{operation="WriteRecords",outcome="rejected"} 1',
+        'timestream_connector_timestream_calls_total{operation="Query",outcome="ok"} 1',
+      ],
+    },
+  ])('counts $name', async ({ lines }) => {
+    const text = await withFigures().metrics();
+    const name = lines[0].split(/[{ ]/)[0];
+    expect(sampleLines(text).filter((line) => line.split(/[{ ]/)[0] === name)).toEqual(lines);
+  });
+
+  test('observes write durations in seconds in the reference buckets', async () => {
+    const metrics = withFigures();
+    const text = await metrics.registry.getSingleMetricAsString(METRIC_NAMES.writeDuration);
+    expect(sampleLines(text)).toEqual([
+      'timestream_connector_write_duration_seconds_bucket{le="0.005"} 0',
+      'timestream_connector_write_duration_seconds_bucket{le="0.01"} 0',
+      'timestream_connector_write_duration_seconds_bucket{le="0.025"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="0.05"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="0.1"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="0.25"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="0.5"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="1"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="2.5"} 1',
+      'timestream_connector_write_duration_seconds_bucket{le="5"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="10"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="+Inf"} 2',
+      'timestream_connector_write_duration_seconds_sum 3.02',
+      'timestream_connector_write_duration_seconds_count 2',
+    ]);
+  });
+
+  test('observes read and call durations', async () => {
+    const text = await withFigures().metrics();
+    expect(sampleLines(text)).toEqual(
+      expect.arrayContaining([
+        'timestream_connector_read_duration_seconds_sum 0.12',
+        'timestream_connector_read_duration_seconds_count 1',
+        'timestream_connector_timestream_call_duration_seconds_sum{operation="WriteRecords"} 0.045',
+        'timestream_connector_timestream_call_duration_seconds_count{operation="WriteRecords"} 2',
+        'timestream_connector_timestream_call_duration_seconds_count{operation="Query"} 1',
+      ]),
+    );
+  });
+
+  test('registers the documented names and types', async () => {
+    const text = await createPromMetrics(new Registry(), { defaultMetrics: false }).metrics();
+    const types = text.split('\n').filter((line) => line.startsWith('# TYPE'));
+    expect(types).toEqual([
+      '# TYPE timestream_connector_received_samples_total counter',
+      '# TYPE timestream_connector_written_samples_total counter',
+      '# TYPE timestream_connector_ignored_samples_total counter',
+      '# TYPE timestream_connector_rejected_samples_total counter',
+      '# TYPE timestream_connector_write_requests_total counter',
+      '# TYPE timestream_connector_write_duration_seconds histogram',
+      '# TYPE timestream_connector_read_requests_total counter',
+      '# TYPE timestream_connector_read_duration_seconds histogram',
+      '# TYPE timestream_connector_read_queries_total counter',
+      '# TYPE timestream_connector_read_series_total counter',
+      '# TYPE timestream_connector_read_samples_total counter',
+      '# TYPE timestream_connector_timestream_calls_total counter',
+      '# TYPE timestream_connector_timestream_call_duration_seconds histogram',
+    ]);
+  });
+
+  test('includes process metrics by default and serves the text format', async () => {
+    const metrics = createPromMetrics(new Registry());
+    expect(metrics.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await metrics.metrics()).toContain('# TYPE process_cpu_seconds_total counter');
+  });
+});

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: Apache-2.0
+import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
+import {
+  decodeReadRequest,
+  decodeReadResponse,
+  decodeWriteRequest,
+  encodeReadRequest,
+  encodeReadResponse,
+  encodeWriteRequest,
+} from '../../../lambda/prompb/codec';
+import { isStaleNaN, staleNaN } from '../../../lambda/prompb/stale';
+import type { ReadRequest, ReadResponse, WriteRequest } from '../../../lambda/prompb/types';
+import { nodeExporterWriteRequest } from '../../fixtures/prompb-payloads';
+import { oracle, oracleEncode, oracleView, withBits } from '../../fixtures/prompb-oracle';
+import { bitsOf, bytes, doubleBitsField, label, lenField, varintField } from '../../fixtures/protowire';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const fromHex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+/** Prometheus' ordinary NaN, value.NormalNaN = 0x7ff8000000000001. */
+function normalNaN(): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, 0x7ff8000000000001n);
+  return view.getFloat64(0);
+}
+
+const SPECIAL_VALUES = [
+  staleNaN(),
+  normalNaN(),
+  NaN,
+  -0,
+  0,
+  Infinity,
+  -Infinity,
+  5e-324,
+  -Number.MAX_VALUE,
+  1e-9,
+];
+
+const specialRequest: WriteRequest = {
+  timeseries: [
+    {
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'instance', value: 'höst:9100 ✓' },
+        { name: 'job', value: '' },
+      ],
+      samples: SPECIAL_VALUES.map((value, i) => ({
+        value,
+        timestamp: [0, -1, 1, 2 ** 53 - 1, -(2 ** 53 - 1)][i % 5],
+      })),
+    },
+    { labels: [], samples: [] },
+  ],
+};
+
+describe('golden payloads', () => {
+  // Bytes as Go's Prometheus marshals them: up{job="node"} 1 @1000.
+  const GOLDEN_WRITE = `0a 2b
+      0a 0e 0a 08 5f5f6e616d655f5f 12 02 7570
+      0a 0b 0a 03 6a6f62 12 04 6e6f6465
+      12 0c 09 000000000000f03f 10 e807`;
+  const goldenWrite: WriteRequest = {
+    timeseries: [
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'node' },
+        ],
+        samples: [{ value: 1, timestamp: 1000 }],
+      },
+    ],
+  };
+
+  test('decodes and encodes a WriteRequest byte for byte', () => {
+    expect(decodeWriteRequest(fromHex(GOLDEN_WRITE), DEFAULT_DECODE_LIMITS)).toEqual(goldenWrite);
+    expect(hex(encodeWriteRequest(goldenWrite))).toBe(GOLDEN_WRITE.replace(/\s+/g, ''));
+  });
+
+  // {__name__=~"up|down"} over [1000, 2000], accepted types [SAMPLES, STREAMED_XOR_CHUNKS] packed.
+  const GOLDEN_READ = `0a 1d 08 e807 10 d00f
+      1a 15 08 02 12 08 5f5f6e616d655f5f 1a 07 75707c646f776e
+      12 02 00 01`;
+  const goldenRead: ReadRequest = {
+    queries: [
+      {
+        startTimestampMs: 1000,
+        endTimestampMs: 2000,
+        matchers: [{ type: 2, name: '__name__', value: 'up|down' }],
+      },
+    ],
+    acceptedResponseTypes: [0, 1],
+  };
+
+  test('decodes and encodes a ReadRequest byte for byte', () => {
+    expect(decodeReadRequest(fromHex(GOLDEN_READ), DEFAULT_DECODE_LIMITS)).toEqual(goldenRead);
+    expect(hex(encodeReadRequest(goldenRead))).toBe(GOLDEN_READ.replace(/\s+/g, ''));
+  });
+
+  test('encodes a ReadResponse with an empty result byte for byte', () => {
+    const response: ReadResponse = { results: [{ timeseries: goldenWrite.timeseries }, { timeseries: [] }] };
+    const expected = `0a 2d ${GOLDEN_WRITE} 0a 00`.replace(/\s+/g, '');
+    expect(hex(encodeReadResponse(response))).toBe(expected);
+    expect(decodeReadResponse(fromHex(expected))).toEqual(response);
+  });
+});
+
+describe('agreement with protobufjs', () => {
+  test.each([
+    { name: 'node_exporter-like request, series repeated', request: nodeExporterWriteRequest(300, 3) },
+    { name: 'special values, negative timestamps, UTF-8 and empty series', request: specialRequest },
+  ])('decodes protobufjs bytes of $name to the same message, bit for bit', ({ request }) => {
+    const encoded = oracleEncode(oracle.WriteRequest, request);
+    expect(withBits(decodeWriteRequest(encoded, DEFAULT_DECODE_LIMITS))).toEqual(withBits(request));
+  });
+
+  test.each([
+    { name: 'node_exporter-like request', request: nodeExporterWriteRequest(300, 3) },
+    { name: 'special values', request: specialRequest },
+  ])('encodes $name to bytes protobufjs decodes to the same message', ({ request }) => {
+    expect(oracleView(oracle.WriteRequest, encodeWriteRequest(request))).toEqual(withBits(request));
+  });
+
+  const readRequest: ReadRequest = {
+    queries: [
+      {
+        startTimestampMs: -5,
+        endTimestampMs: 1_767_225_600_000,
+        matchers: [
+          { type: 0, name: '__name__', value: 'up' },
+          { type: 3, name: 'job', value: '' },
+        ],
+        hints: {
+          stepMs: 15000,
+          func: 'rate',
+          startMs: 1,
+          endMs: 2,
+          grouping: ['job', ''],
+          by: true,
+          rangeMs: 300000,
+        },
+      },
+      { startTimestampMs: 0, endTimestampMs: 0, matchers: [] },
+    ],
+    acceptedResponseTypes: [1, 0],
+  };
+
+  test('decodes a protobufjs-encoded ReadRequest with hints and encodes what protobufjs decodes', () => {
+    expect(decodeReadRequest(oracleEncode(oracle.ReadRequest, readRequest), DEFAULT_DECODE_LIMITS)).toEqual(
+      readRequest,
+    );
+    expect(oracleView(oracle.ReadRequest, encodeReadRequest(readRequest))).toEqual(withBits(readRequest));
+  });
+
+  test('reads a ReadResponse protobufjs wrote and writes one protobufjs reads', () => {
+    const response: ReadResponse = {
+      results: [{ timeseries: specialRequest.timeseries }, { timeseries: [] }],
+    };
+    expect(withBits(decodeReadResponse(oracleEncode(oracle.ReadResponse, response)))).toEqual(
+      withBits(response),
+    );
+    expect(oracleView(oracle.ReadResponse, encodeReadResponse(response))).toEqual(withBits(response));
+  });
+
+  test('skips exemplars, histograms and metadata protobufjs encodes', () => {
+    const full = {
+      timeseries: [
+        {
+          labels: [{ name: '__name__', value: 'http_requests_total' }],
+          samples: [{ value: 3, timestamp: 7 }],
+          exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: 6 }],
+          histograms: [
+            {
+              countInt: 5,
+              sum: 2.5,
+              schema: -2,
+              zeroThreshold: 1e-128,
+              zeroCountInt: 1,
+              positiveSpans: [{ offset: -1, length: 2 }],
+              positiveDeltas: [1, -1],
+              negativeCounts: [1.5],
+              resetHint: 2,
+              timestamp: 8,
+            },
+          ],
+        },
+      ],
+      metadata: [{ type: 1, metricFamilyName: 'http_requests_total', help: 'Requests.', unit: 'requests' }],
+    };
+    expect(decodeWriteRequest(oracleEncode(oracle.WriteRequest, full), DEFAULT_DECODE_LIMITS)).toEqual({
+      timeseries: [
+        {
+          labels: [{ name: '__name__', value: 'http_requests_total' }],
+          samples: [{ value: 3, timestamp: 7 }],
+        },
+      ],
+    });
+  });
+});
+
+describe('decodeWriteRequest', () => {
+  test('keeps the staleness marker bits 0x7ff0000000000002', () => {
+    const encoded = bytes(
+      lenField(1, lenField(1, label('__name__', 'up')), lenField(2, doubleBitsField(1, 0x7ff0000000000002n))),
+    );
+    const value = decodeWriteRequest(encoded, DEFAULT_DECODE_LIMITS).timeseries[0].samples[0].value;
+    expect(isStaleNaN(value)).toBe(true);
+    expect(bitsOf(value)).toBe(0x7ff0000000000002n);
+  });
+
+  test('keeps NaN payloads through optimised code on a large request', () => {
+    const request = nodeExporterWriteRequest(20_000, 2);
+    const withMarkers: WriteRequest = {
+      timeseries: request.timeseries.map((series, i) => ({
+        labels: series.labels,
+        samples: [{ value: i % 2 === 0 ? staleNaN() : normalNaN(), timestamp: i }],
+      })),
+    };
+    const encoded = encodeWriteRequest(withMarkers);
+    for (let round = 0; round < 5; round++) {
+      const decoded = decodeWriteRequest(encoded, DEFAULT_DECODE_LIMITS);
+      const stale = decoded.timeseries.filter((series) => isStaleNaN(series.samples[0].value)).length;
+      const normal = decoded.timeseries.filter(
+        (series) => bitsOf(series.samples[0].value) === 0x7ff8000000000001n,
+      ).length;
+      expect([stale, normal]).toEqual([10_000, 10_000]);
+    }
+  });
+
+  test('gives repeated series the same labels array and shares Label objects between series', () => {
+    const request = nodeExporterWriteRequest(6, 2); // 3 distinct series, each twice
+    const { timeseries } = decodeWriteRequest(encodeWriteRequest(request), DEFAULT_DECODE_LIMITS);
+    expect(timeseries[0].labels).toBe(timeseries[3].labels);
+    expect(timeseries[1].labels).toBe(timeseries[4].labels);
+    expect(timeseries[0].labels).not.toBe(timeseries[1].labels);
+    const job = (i: number) => timeseries[i].labels.find((l) => l.name === 'job');
+    expect(job(0)).toBe(job(1));
+    expect(timeseries.map((s) => s.labels)).toEqual(request.timeseries.map((s) => s.labels));
+  });
+
+  test('does not merge series whose labels differ only in one byte', () => {
+    const a = lenField(1, lenField(1, label('a', 'x')), lenField(1, label('b', 'y')));
+    const b = lenField(1, lenField(1, label('a', 'x')), lenField(1, label('b', 'z')));
+    const { timeseries } = decodeWriteRequest(bytes(a, b, a), DEFAULT_DECODE_LIMITS);
+    expect(timeseries.map((s) => s.labels.map((l) => l.value).join())).toEqual(['x,y', 'x,z', 'x,y']);
+    expect(timeseries[0].labels).toBe(timeseries[2].labels);
+  });
+
+  test('joins label fields split around samples without touching the shared array', () => {
+    const split = lenField(
+      1,
+      lenField(1, label('a', '1')),
+      lenField(2, varintField(2, 5)),
+      lenField(1, label('b', '2')),
+    );
+    const plain = lenField(1, lenField(1, label('a', '1')));
+    const { timeseries } = decodeWriteRequest(bytes(plain, split, plain), DEFAULT_DECODE_LIMITS);
+    expect(timeseries[1]).toEqual({
+      labels: [
+        { name: 'a', value: '1' },
+        { name: 'b', value: '2' },
+      ],
+      samples: [{ value: 0, timestamp: 5 }],
+    });
+    expect(timeseries[2].labels).toEqual([{ name: 'a', value: '1' }]);
+  });
+
+  test('decodes invalid UTF-8 as U+FFFD and keeps a byte-order mark', () => {
+    const raw = bytes(
+      lenField(1, lenField(1, lenField(1, [0x61, 0xff, 0x62]), lenField(2, [0xef, 0xbb, 0xbf, 0x78]))),
+    );
+    expect(decodeWriteRequest(raw, DEFAULT_DECODE_LIMITS).timeseries[0].labels).toEqual([
+      { name: 'a\ufffdb', value: '\ufeffx' },
+    ]);
+  });
+
+  test('decodes the same short strings correctly across requests (intern table)', () => {
+    const first = decodeWriteRequest(
+      bytes(lenField(1, lenField(1, label('job', 'node')))),
+      DEFAULT_DECODE_LIMITS,
+    );
+    const second = decodeWriteRequest(
+      bytes(lenField(1, lenField(1, label('job', 'nodf')))),
+      DEFAULT_DECODE_LIMITS,
+    );
+    expect([first.timeseries[0].labels[0].value, second.timeseries[0].labels[0].value]).toEqual([
+      'node',
+      'nodf',
+    ]);
+  });
+});
+
+describe('encoders', () => {
+  test.each([
+    { name: 'fractional', timestamp: 1.5, message: 'cannot encode 1.5 as int64: not a safe integer' },
+    {
+      name: '2^53',
+      timestamp: 2 ** 53,
+      message: 'cannot encode 9007199254740992 as int64: not a safe integer',
+    },
+  ])('refuse a $name timestamp with RangeError', ({ timestamp, message }) => {
+    const request: WriteRequest = { timeseries: [{ labels: [], samples: [{ value: 1, timestamp }] }] };
+    expect(() => encodeWriteRequest(request)).toThrow(new RangeError(message));
+  });
+
+  test('writes -0 but omits +0, so both survive a round trip', () => {
+    const request: WriteRequest = {
+      timeseries: [
+        {
+          labels: [],
+          samples: [
+            { value: -0, timestamp: 1 },
+            { value: 0, timestamp: 1 },
+          ],
+        },
+      ],
+    };
+    expect(hex(encodeWriteRequest(request))).toBe(
+      '0a11120b0900000000000000801001120210 01'.replace(/\s+/g, ''),
+    );
+    expect(withBits(decodeWriteRequest(encodeWriteRequest(request), DEFAULT_DECODE_LIMITS))).toEqual(
+      withBits(request),
+    );
+  });
+});

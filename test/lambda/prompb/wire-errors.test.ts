@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../../lambda/codec/remote';
+import { ConnectorError } from '../../../lambda/core/errors';
+import { decodeReadRequest, decodeWriteRequest } from '../../../lambda/prompb/codec';
+import {
+  bytes,
+  doubleField,
+  fixed32Field,
+  label,
+  lenField,
+  sample,
+  strField,
+  tag,
+  varint,
+  varintField,
+} from '../../fixtures/protowire';
+
+function caught(fn: () => unknown): ConnectorError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConnectorError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConnectorError');
+}
+
+const series = (...parts: Uint8Array[]) => lenField(1, ...parts);
+const labelField = (name: string, value: string) => lenField(1, label(name, value));
+const sampleField = (value: number, timestamp: number | bigint) => lenField(2, sample(value, timestamp));
+const up = labelField('__name__', 'up');
+
+describe('decodeWriteRequest wire-format errors', () => {
+  test.each([
+    { name: 'truncated tag varint', body: bytes(0x8a), message: 'truncated varint' },
+    { name: 'field number 0', body: bytes(0x02, 0x00), message: 'invalid field number 0' },
+    {
+      name: 'start-group wire type',
+      body: bytes(tag(5, 3)),
+      message: 'field 5 uses groups (wire type 3), which proto3 messages never contain',
+    },
+    {
+      name: 'end-group wire type',
+      body: bytes(tag(1, 4)),
+      message: 'field 1 uses groups (wire type 4), which proto3 messages never contain',
+    },
+    { name: 'wire type 6', body: bytes(tag(9, 6)), message: 'field 9 has invalid wire type 6' },
+    { name: 'wire type 7', body: bytes(tag(9, 7)), message: 'field 9 has invalid wire type 7' },
+    {
+      name: 'timeseries as varint',
+      body: varintField(1, 3),
+      message: 'field 1 (timeseries) has wire type 0 (varint), expected 2 (length-delimited)',
+    },
+    {
+      name: 'metadata as 32-bit',
+      body: fixed32Field(3),
+      message: 'field 3 (metadata) has wire type 5 (32-bit), expected 2 (length-delimited)',
+    },
+    {
+      name: 'timeseries length past the end',
+      body: bytes(tag(1, 2), varint(50), up),
+      message: 'cannot decode timeseries 0: length 50 exceeds remaining 16 bytes',
+    },
+    {
+      name: 'length varint with 11 bytes',
+      body: bytes(tag(1, 2), Array(10).fill(0x80), 0x00),
+      message: 'cannot decode timeseries 0: varint longer than 10 bytes',
+    },
+    {
+      name: 'label length past the end, path-style',
+      body: bytes(
+        series(up),
+        series(up),
+        series(up),
+        series(up, up, bytes(tag(1, 2), varint(4000), Array(12).fill(0x61))),
+      ),
+      message: 'cannot decode timeseries 3: cannot decode label 2: length 4000 exceeds remaining 12 bytes',
+    },
+    {
+      name: 'samples as 64-bit',
+      body: series(up, doubleField(2, 1)),
+      message:
+        'cannot decode timeseries 0: field 2 (samples) has wire type 1 (64-bit), expected 2 (length-delimited)',
+    },
+    {
+      name: 'labels as varint',
+      body: series(varintField(1, 1)),
+      message:
+        'cannot decode timeseries 0: field 1 (labels) has wire type 0 (varint), expected 2 (length-delimited)',
+    },
+    {
+      name: 'exemplars as varint',
+      body: series(up, varintField(3, 1)),
+      message:
+        'cannot decode timeseries 0: field 3 (exemplars) has wire type 0 (varint), expected 2 (length-delimited)',
+    },
+    {
+      name: 'histograms as 32-bit',
+      body: series(up, fixed32Field(4)),
+      message:
+        'cannot decode timeseries 0: field 4 (histograms) has wire type 5 (32-bit), expected 2 (length-delimited)',
+    },
+    {
+      name: 'label name as varint',
+      body: series(lenField(1, varintField(1, 7))),
+      message:
+        'cannot decode timeseries 0: cannot decode label 0: field 1 (name) has wire type 0 (varint), expected 2 (length-delimited)',
+    },
+    {
+      name: 'sample value as varint',
+      body: series(up, lenField(2, varintField(1, 7))),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: field 1 (value) has wire type 0 (varint), expected 1 (64-bit)',
+    },
+    {
+      name: 'sample timestamp as 64-bit',
+      body: series(up, sampleField(1, 1), lenField(2, doubleField(2, 1))),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 1: field 2 (timestamp) has wire type 1 (64-bit), expected 0 (varint)',
+    },
+    {
+      name: 'truncated double',
+      body: series(up, lenField(2, tag(1, 1), [0, 0, 0, 0])),
+      message: 'cannot decode timeseries 0: cannot decode sample 0: truncated double: 4 of 8 bytes left',
+    },
+    {
+      name: 'truncated timestamp varint',
+      body: series(up, lenField(2, tag(2, 0), [0x80, 0x80])),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: truncated varint',
+    },
+    {
+      name: 'timestamp varint over 10 bytes',
+      body: series(up, lenField(2, tag(2, 0), Array(10).fill(0xff), 0x01)),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: varint longer than 10 bytes',
+    },
+    {
+      name: 'timestamp varint overflowing 64 bits',
+      body: series(up, lenField(2, tag(2, 0), Array(9).fill(0xff), 0x02)),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: varint overflows 64 bits',
+    },
+    {
+      name: 'timestamp 2^53',
+      body: series(up, sampleField(1, 2n ** 53n)),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: int64 9007199254740992 is outside the range a JavaScript number holds exactly (±2^53-1)',
+    },
+    {
+      name: 'timestamp -2^63',
+      body: series(up, sampleField(1, -(2n ** 63n))),
+      message:
+        'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: int64 -9223372036854775808 is outside the range a JavaScript number holds exactly (±2^53-1)',
+    },
+    {
+      name: 'unknown 64-bit field cut short',
+      body: series(up, tag(9, 1), Uint8Array.of(1, 2)),
+      message: 'cannot decode timeseries 0: truncated fixed-width field: 2 of 8 bytes left',
+    },
+    {
+      name: 'unknown 32-bit field cut short',
+      body: bytes(tag(9, 5), [1, 2, 3]),
+      message: 'truncated fixed-width field: 3 of 4 bytes left',
+    },
+  ])('refuses $name with 400', ({ body, message }) => {
+    const error = caught(() => decodeWriteRequest(body, DEFAULT_DECODE_LIMITS));
+    expect([error.kind, error.message]).toEqual(['bad_request', message]);
+  });
+
+  test.each([
+    { name: 'timestamp 2^53-1', timestamp: 2n ** 53n - 1n, expected: 2 ** 53 - 1 },
+    { name: 'timestamp -(2^53-1)', timestamp: -(2n ** 53n - 1n), expected: -(2 ** 53 - 1) },
+    { name: 'timestamp -1 (10-byte varint)', timestamp: -1n, expected: -1 },
+    { name: 'timestamp -2^32', timestamp: -(2n ** 32n), expected: -(2 ** 32) },
+    { name: 'timestamp 2^32 + 5', timestamp: 2n ** 32n + 5n, expected: 2 ** 32 + 5 },
+  ])('accepts $name', ({ timestamp, expected }) => {
+    const decoded = decodeWriteRequest(series(up, sampleField(2, timestamp)), DEFAULT_DECODE_LIMITS);
+    expect(decoded.timeseries[0].samples).toEqual([{ value: 2, timestamp: expected }]);
+  });
+
+  test('skips unknown fields of every wire type at every level', () => {
+    const unknown = (field: number) =>
+      bytes(
+        varintField(field, 2n ** 63n),
+        doubleField(field + 1, 1),
+        lenField(field + 2, [1, 2, 3]),
+        fixed32Field(field + 3),
+      );
+    const body = bytes(
+      unknown(20),
+      varintField(2, 1), // reserved in WriteRequest
+      series(
+        unknown(10),
+        lenField(1, unknown(5), label('job', 'x'), unknown(7)),
+        lenField(2, sample(1, 2), unknown(3)),
+        unknown(12),
+      ),
+      unknown(1000),
+    );
+    expect(decodeWriteRequest(body, DEFAULT_DECODE_LIMITS)).toEqual({
+      timeseries: [{ labels: [{ name: 'job', value: 'x' }], samples: [{ value: 1, timestamp: 2 }] }],
+    });
+  });
+
+  test('decodes an empty message to no series (metadata-only requests)', () => {
+    expect(decodeWriteRequest(new Uint8Array(0), DEFAULT_DECODE_LIMITS)).toEqual({ timeseries: [] });
+    expect(decodeWriteRequest(lenField(3, strField(2, 'up')), DEFAULT_DECODE_LIMITS)).toEqual({
+      timeseries: [],
+    });
+  });
+});
+
+describe('decodeWriteRequest limits', () => {
+  const limits = (overrides: Partial<DecodeLimits>): DecodeLimits => ({
+    ...DEFAULT_DECODE_LIMITS,
+    ...overrides,
+  });
+  const seriesOf = (labels: number, samples: number) =>
+    series(
+      ...Array.from({ length: labels }, (_, i) => labelField(`l${i}`, 'v')),
+      ...Array.from({ length: samples }, (_, i) => sampleField(1, i)),
+    );
+
+  test.each([
+    {
+      name: 'maxSeries',
+      body: (n: number) => bytes(...Array.from({ length: n }, () => seriesOf(1, 1))),
+      limits: limits({ maxSeries: 5 }),
+      message: 'more than 5 timeseries exceeds the limit of 5 (maxSeries)',
+    },
+    {
+      name: 'maxSamples across series',
+      body: (n: number) => bytes(seriesOf(1, 2), seriesOf(1, n - 2)),
+      limits: limits({ maxSamples: 5 }),
+      message: 'cannot decode timeseries 1: more than 5 samples exceeds the limit of 5 (maxSamples)',
+    },
+    {
+      name: 'maxLabelsPerSeries',
+      body: (n: number) => bytes(seriesOf(1, 1), seriesOf(n, 1)),
+      limits: limits({ maxLabelsPerSeries: 5 }),
+      message: 'cannot decode timeseries 1: more than 5 labels exceeds the limit of 5 (maxLabelsPerSeries)',
+    },
+    {
+      name: 'maxLabelsPerSeries with split label fields',
+      body: (n: number) =>
+        series(
+          labelField('a', 'b'),
+          sampleField(1, 1),
+          ...Array.from({ length: n - 1 }, (_, i) => labelField(`l${i}`, 'v')),
+        ),
+      limits: limits({ maxLabelsPerSeries: 5 }),
+      message: 'cannot decode timeseries 0: more than 5 labels exceeds the limit of 5 (maxLabelsPerSeries)',
+    },
+    {
+      name: 'maxLabelBytes on a name',
+      body: (n: number) => series(labelField('x'.repeat(n), 'v')),
+      limits: limits({ maxLabelBytes: 5 }),
+      message:
+        'cannot decode timeseries 0: cannot decode label 0: name of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+    },
+    {
+      name: 'maxLabelBytes on a value',
+      body: (n: number) => series(labelField('a', 'é'.repeat(n / 2) + 'x'.repeat(n % 2))),
+      limits: limits({ maxLabelBytes: 5 }),
+      message:
+        'cannot decode timeseries 0: cannot decode label 0: value of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+    },
+  ])('applies $name at n-1 and n, refuses n+1 with 413', ({ body, limits: l, message }) => {
+    expect(() => decodeWriteRequest(body(4), l)).not.toThrow();
+    expect(() => decodeWriteRequest(body(5), l)).not.toThrow();
+    const error = caught(() => decodeWriteRequest(body(6), l));
+    expect([error.status, error.message]).toEqual([413, message]);
+  });
+
+  test('applies maxDecodedBytes to the message size', () => {
+    const body = seriesOf(1, 1);
+    expect(() => decodeWriteRequest(body, limits({ maxDecodedBytes: body.length }))).not.toThrow();
+    const error = caught(() => decodeWriteRequest(body, limits({ maxDecodedBytes: body.length - 1 })));
+    expect([error.status, error.message]).toEqual([
+      413,
+      `message of ${body.length} bytes exceeds the limit of ${body.length - 1} (maxDecodedBytes)`,
+    ]);
+  });
+});
+
+describe('decodeReadRequest', () => {
+  const matcher = (type: number, name: string, value: string) =>
+    lenField(3, varintField(1, type), strField(2, name), strField(3, value));
+  const query = (...parts: Uint8Array[]) => lenField(1, varintField(1, 1), varintField(2, 2), ...parts);
+
+  test('accepts packed and unpacked accepted_response_types and keeps unknown values', () => {
+    const body = bytes(query(), varintField(2, 1), lenField(2, [0, 7]), varintField(2, 0));
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS)).toEqual({
+      queries: [{ startTimestampMs: 1, endTimestampMs: 2, matchers: [] }],
+      acceptedResponseTypes: [1, 0, 7, 0],
+    });
+  });
+
+  test.each([
+    {
+      name: 'unknown matcher type',
+      body: query(matcher(4, 'a', 'b')),
+      message: 'cannot decode query 0: cannot decode matcher 0: unknown matcher type 4',
+    },
+    {
+      name: 'negative matcher type',
+      body: query(matcher(-1, 'a', 'b')),
+      message: 'cannot decode query 0: cannot decode matcher 0: unknown matcher type -1',
+    },
+    {
+      name: 'response types as 32-bit',
+      body: fixed32Field(2),
+      message: 'field 2 (accepted_response_types) has wire type 5, expected 0 (varint) or 2 (packed)',
+    },
+    {
+      name: 'truncated packed response types',
+      body: lenField(2, [0x80]),
+      message: 'cannot decode accepted_response_types: truncated varint',
+    },
+    {
+      name: 'start as string',
+      body: lenField(1, strField(1, 'x')),
+      message:
+        'cannot decode query 0: field 1 (start_timestamp_ms) has wire type 2 (length-delimited), expected 0 (varint)',
+    },
+    {
+      name: 'hints.by as 64-bit',
+      body: query(lenField(4, doubleField(6, 1))),
+      message:
+        'cannot decode query 0: cannot decode hints: field 6 (by) has wire type 1 (64-bit), expected 0 (varint)',
+    },
+    {
+      name: 'hints.step_ms over 2^53',
+      body: query(lenField(4, varintField(1, 2n ** 60n))),
+      message:
+        'cannot decode query 0: cannot decode hints: cannot decode step_ms: int64 1152921504606846976 is outside the range a JavaScript number holds exactly (±2^53-1)',
+    },
+  ])('refuses $name with 400', ({ body, message }) => {
+    const error = caught(() => decodeReadRequest(body, DEFAULT_DECODE_LIMITS));
+    expect([error.status, error.message]).toEqual([400, message]);
+  });
+
+  test.each([
+    {
+      name: 'maxQueries',
+      body: (n: number) => bytes(...Array.from({ length: n }, () => query())),
+      limits: { ...DEFAULT_DECODE_LIMITS, maxQueries: 5 },
+      message: 'more than 5 queries exceeds the limit of 5 (maxQueries)',
+    },
+    {
+      name: 'maxMatchersPerQuery',
+      body: (n: number) => bytes(query(), query(...Array.from({ length: n }, () => matcher(0, 'a', 'b')))),
+      limits: { ...DEFAULT_DECODE_LIMITS, maxMatchersPerQuery: 5 },
+      message: 'cannot decode query 1: more than 5 matchers exceeds the limit of 5 (maxMatchersPerQuery)',
+    },
+    {
+      name: 'maxLabelBytes on a matcher value',
+      body: (n: number) => query(matcher(2, 'a', '.'.repeat(n))),
+      limits: { ...DEFAULT_DECODE_LIMITS, maxLabelBytes: 5 },
+      message:
+        'cannot decode query 0: cannot decode matcher 0: value of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+    },
+  ])('applies $name at n-1 and n, refuses n+1 with 413', ({ body, limits, message }) => {
+    expect(() => decodeReadRequest(body(4), limits)).not.toThrow();
+    expect(() => decodeReadRequest(body(5), limits)).not.toThrow();
+    const error = caught(() => decodeReadRequest(body(6), limits));
+    expect([error.status, error.message]).toEqual([413, message]);
+  });
+});

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+import { classifyAwsError, fromAwsError } from '../../../lambda/timestream/errors';
+
+const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, ...extra });
+
+describe('classifyAwsError', () => {
+  test.each([
+    { name: 'ThrottlingException', error: sdkError('ThrottlingException', 429), kind: 'retryable' },
+    { name: 'InternalServerException', error: sdkError('InternalServerException', 500), kind: 'retryable' },
+    { name: 'an unknown 502', error: sdkError('BadGateway', 502), kind: 'retryable' },
+    { name: 'InvalidEndpointException', error: sdkError('InvalidEndpointException', 421), kind: 'retryable' },
+    {
+      name: 'a socket reset (no metadata)',
+      error: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      kind: 'retryable',
+    },
+    { name: 'an SDK timeout', error: sdkError('TimeoutError'), kind: 'retryable' },
+    { name: 'an abort', error: sdkError('AbortError'), kind: 'retryable' },
+    { name: 'AccessDeniedException', error: sdkError('AccessDeniedException', 403), kind: 'forbidden' },
+    {
+      name: 'UnrecognizedClientException',
+      error: sdkError('UnrecognizedClientException', 403),
+      kind: 'unauthorized',
+    },
+    {
+      name: 'InvalidSignatureException',
+      error: sdkError('InvalidSignatureException', 403),
+      kind: 'unauthorized',
+    },
+    { name: 'ExpiredTokenException', error: sdkError('ExpiredTokenException', 403), kind: 'unauthorized' },
+    {
+      name: 'ResourceNotFoundException',
+      error: sdkError('ResourceNotFoundException', 404),
+      kind: 'not_found',
+    },
+    { name: 'ValidationException', error: sdkError('ValidationException', 400), kind: 'bad_request' },
+    {
+      name: 'RejectedRecordsException',
+      error: sdkError('RejectedRecordsException', 419),
+      kind: 'bad_request',
+    },
+    {
+      name: 'a retryable-flagged error of any name',
+      error: sdkError('Whatever', 400, { $retryable: {} }),
+      kind: 'retryable',
+    },
+    { name: 'a non-object', error: 'boom', kind: 'retryable' },
+  ])('maps $name to $kind', ({ error, kind }) => {
+    expect(classifyAwsError(error)).toBe(kind);
+  });
+
+  test('fromAwsError keeps one line of the SDK message and names the operation', () => {
+    const error = fromAwsError(
+      sdkError('ValidationException', 400, { message: 'line 1:5:\nbad\tthing' }),
+      'Query',
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('Timestream Query failed: ValidationException: line 1:5: bad thing');
+  });
+});

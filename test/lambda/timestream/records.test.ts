@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { _Record } from '@aws-sdk/client-timestream-write';
+import { ConnectorError } from '../../../lambda/core/errors';
+import type { Label, TimeSeries } from '../../../lambda/prompb/types';
+import { staleNaN } from '../../../lambda/prompb/stale';
+import { fromDimensionName } from '../../../lambda/timestream/label-names';
+import {
+  MAX_REJECTION_REASONS,
+  toWriteBatches,
+  type MappingOptions,
+  type RecordLimits,
+} from '../../../lambda/timestream/records';
+
+const T0 = 1_700_000_000_000;
+const LENIENT: MappingOptions = { failOnLongLabel: false, failOnInvalidSampleValue: false };
+/** Small limits, so that limit cases have short, exact reason texts. */
+const SMALL: RecordLimits = {
+  maxMeasureNameBytes: 4,
+  maxDimensions: 2,
+  maxDimensionPairBytes: 12,
+  maxDimensionNameBytes: 6,
+};
+
+/** Builds a series; `values` are functions so NaN payloads survive (V8 canonicalises NaN in double arrays). */
+function series(
+  labels: Record<string, string> | Label[],
+  values: Array<number | (() => number)> = [1],
+): TimeSeries {
+  const list = Array.isArray(labels)
+    ? labels
+    : Object.keys(labels)
+        .sort()
+        .map((name) => ({ name, value: labels[name] }));
+  return {
+    labels: list,
+    samples: values.map((v, i) => ({ value: typeof v === 'function' ? v() : v, timestamp: T0 + i * 1000 })),
+  };
+}
+
+/** Every record of every batch merged with its CommonAttributes. */
+function mergedRecords(timeseries: TimeSeries[], options: MappingOptions = LENIENT): _Record[] {
+  return toWriteBatches(timeseries, options).batches.flatMap((b) =>
+    b.records.map((r) => ({
+      ...b.commonAttributes,
+      ...r,
+      Dimensions: [...(b.commonAttributes.Dimensions ?? []), ...(r.Dimensions ?? [])],
+    })),
+  );
+}
+
+describe('toWriteBatches mapping', () => {
+  test('maps __name__ to MeasureName, labels to dimensions, value and time to DOUBLE and MILLISECONDS', () => {
+    const result = toWriteBatches(
+      [series({ __name__: 'up', instance: 'a:9100', job: 'node' }, [0.5])],
+      LENIENT,
+    );
+    expect(result.batches).toStrictEqual([
+      {
+        commonAttributes: {
+          MeasureValueType: 'DOUBLE',
+          TimeUnit: 'MILLISECONDS',
+          Dimensions: [
+            { Name: 'instance', Value: 'a:9100' },
+            { Name: 'job', Value: 'node' },
+          ],
+          MeasureName: 'up',
+          Time: '1700000000000',
+        },
+        records: [{ MeasureValue: '0.5' }],
+        sampleCount: 1,
+      },
+    ]);
+    expect(result).toMatchObject({
+      received: 1,
+      rejections: [],
+      rejectedSeries: 0,
+      ignored: { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0 },
+    });
+  });
+
+  test('drops labels with an empty value, as Prometheus treats them as absent', () => {
+    const [record] = mergedRecords([
+      series([
+        { name: '__name__', value: 'up' },
+        { name: 'a', value: '' },
+        { name: 'b', value: 'x' },
+      ]),
+    ]);
+    expect(record.Dimensions).toStrictEqual([{ Name: 'b', Value: 'x' }]);
+  });
+
+  const name60 = 'n'.repeat(60);
+  test.each([
+    { name: 'time', label: 'time', dimension: '_time' },
+    { name: 'measure_name', label: 'measure_name', dimension: '_measure_name' },
+    { name: 'measure_value', label: 'measure_value', dimension: '_measure_value' },
+    { name: 'measure_value::double', label: 'measure_value::double', dimension: null },
+    { name: 'ts_x', label: 'ts_x', dimension: '_ts_x' },
+    { name: '_x', label: '_x', dimension: '__x' },
+    { name: '__meta', label: '__meta', dimension: '___meta' },
+    { name: 'plain', label: 'job', dimension: 'job' },
+    { name: '60-byte name', label: name60, dimension: name60 },
+    {
+      name: '59-byte name that grows to 60 when escaped',
+      label: `_${'n'.repeat(58)}`,
+      dimension: `__${'n'.repeat(58)}`,
+    },
+  ])('stores label $name under a dimension name that maps back', ({ label, dimension }) => {
+    const result = toWriteBatches(
+      [
+        series([
+          { name: '__name__', value: 'up' },
+          { name: label, value: 'v' },
+        ]),
+      ],
+      LENIENT,
+    );
+    if (dimension === null) {
+      // ':' cannot be in a Timestream dimension name; not a legal Prometheus label name either.
+      expect(result.ignored.invalid_series).toBe(1);
+      return;
+    }
+    const dims = result.batches[0].commonAttributes.Dimensions!;
+    expect(dims).toStrictEqual([{ Name: dimension, Value: 'v' }]);
+    expect(fromDimensionName(dims[0].Name!)).toBe(label);
+  });
+
+  test.each([
+    { name: '61-byte name', label: 'n'.repeat(61), bytes: 61 },
+    { name: '60-byte name that grows to 61 when escaped', label: `_${'n'.repeat(59)}`, bytes: 61 },
+  ])('rejects a $name as long', ({ label, bytes }) => {
+    const result = toWriteBatches(
+      [
+        series([
+          { name: '__name__', value: 'up' },
+          { name: label, value: 'v' },
+        ]),
+      ],
+      LENIENT,
+    );
+    expect(result.ignored.long_label).toBe(1);
+    expect(result.rejections[0]).toMatch(
+      new RegExp(`stored as dimension "_?${label}" of ${bytes} bytes, over the Timestream limit of 60$`),
+    );
+  });
+});
+
+describe('toWriteBatches validation', () => {
+  test.each([
+    {
+      name: 'no labels',
+      labels: [] as Label[],
+      problem: 'invalid_series',
+      reason: 'series {} has no labels',
+    },
+    {
+      name: 'a label name twice',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'job', value: 'a' },
+        { name: 'job', value: 'b' },
+      ],
+      problem: 'invalid_series',
+      reason: 'series up{job="a", job="b"} has label name "job" more than once',
+    },
+    {
+      name: 'a label name twice, unsorted',
+      labels: [
+        { name: 'job', value: 'a' },
+        { name: '__name__', value: 'up' },
+        { name: 'job', value: 'b' },
+      ],
+      problem: 'invalid_series',
+      reason: 'series up{job="a", job="b"} has label name "job" more than once',
+    },
+    {
+      name: 'no __name__',
+      labels: [{ name: 'job', value: 'a' }],
+      problem: 'invalid_series',
+      reason: 'series {job="a"} has no metric name (__name__ label missing or empty)',
+    },
+    {
+      name: 'an empty __name__',
+      labels: [
+        { name: '__name__', value: '' },
+        { name: 'job', value: 'a' },
+      ],
+      problem: 'invalid_series',
+      reason: 'series {job="a"} has no metric name (__name__ label missing or empty)',
+    },
+    {
+      name: 'only empty values',
+      labels: [
+        { name: '__name__', value: '' },
+        { name: 'job', value: '' },
+      ],
+      problem: 'invalid_series',
+      reason: 'series {job=""} has no labels with a value',
+    },
+    {
+      name: 'a label name with a colon',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'a:b', value: 'x' },
+      ],
+      problem: 'invalid_series',
+      reason:
+        'series up{a:b="x"} has label name "a:b", which contains \':\' (not a valid Timestream dimension name)',
+    },
+    {
+      name: 'an empty label name',
+      labels: [
+        { name: '', value: 'x' },
+        { name: '__name__', value: 'up' },
+      ],
+      problem: 'invalid_series',
+      reason: 'series up{="x"} has an empty label name (not a valid Timestream dimension name)',
+    },
+    {
+      name: 'a metric name over the limit',
+      labels: [{ name: '__name__', value: 'upup1' }],
+      problem: 'long_label',
+      reason: 'series upup1{} has a metric name of 5 bytes, over the Timestream measure name limit of 4',
+    },
+    {
+      name: 'a metric name over the limit in UTF-8 bytes only',
+      labels: [{ name: '__name__', value: 'ab€' }],
+      problem: 'long_label',
+      reason: 'series ab€{} has a metric name of 5 bytes, over the Timestream measure name limit of 4',
+    },
+    {
+      name: 'too many dimensions',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'a', value: '1' },
+        { name: 'b', value: '2' },
+        { name: 'c', value: '3' },
+      ],
+      problem: 'long_label',
+      reason: 'series up{a="1", b="2", c="3"} has 3 dimensions, over the Timestream limit of 2',
+    },
+    {
+      name: 'dimension pairs over the limit',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'ab', value: 'cdefg' },
+        { name: 'h', value: 'ijklmn' },
+      ],
+      problem: 'long_label',
+      reason:
+        'series up{ab="cdefg", h="ijklmn"} has dimension names and values of 14 bytes in total, over the Timestream limit of 12',
+    },
+    {
+      name: 'a dimension name over the limit after escaping',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'ts_abc', value: 'x' },
+      ],
+      problem: 'long_label',
+      reason:
+        'series up{ts_abc="x"} has label name "ts_abc" stored as dimension "_ts_abc" of 7 bytes, over the Timestream limit of 6',
+    },
+  ])('rejects a series with $name', ({ labels, problem, reason }) => {
+    const result = toWriteBatches(
+      [
+        { labels, samples: [1, 2, 3].map((value) => ({ value, timestamp: T0 + value })) },
+        series({ __name__: 'ok' }),
+      ],
+      {
+        ...LENIENT,
+        limits: SMALL,
+      },
+    );
+    expect(result.rejections).toStrictEqual([reason]);
+    expect(result.rejectedSeries).toBe(1);
+    expect(result.received).toBe(4);
+    expect(result.ignored).toStrictEqual({
+      stale: 0,
+      non_finite: 0,
+      invalid_series: problem === 'invalid_series' ? 3 : 0,
+      long_label: problem === 'long_label' ? 3 : 0,
+    });
+    expect(result.batches.map((b) => b.sampleCount)).toStrictEqual([1]);
+  });
+
+  test('accepts a metric name of exactly the limit in UTF-8 bytes', () => {
+    const result = toWriteBatches([series({ __name__: 'u€' })], {
+      ...LENIENT,
+      limits: { ...SMALL, maxMeasureNameBytes: 4 },
+    });
+    expect(result.rejectedSeries).toBe(0);
+  });
+
+  test.each([
+    { name: 'metric name of 256 bytes', labels: { __name__: 'm'.repeat(256) }, rejected: 0 },
+    { name: 'metric name of 257 bytes', labels: { __name__: 'm'.repeat(257) }, rejected: 1 },
+    { name: 'metric name of 86 three-byte characters', labels: { __name__: '€'.repeat(86) }, rejected: 1 },
+    {
+      name: '128 dimensions',
+      labels: Object.fromEntries([
+        ['__name__', 'up'],
+        ...Array.from({ length: 128 }, (_, i) => [`l${i}`, 'v']),
+      ]),
+      rejected: 0,
+    },
+    {
+      name: '129 dimensions',
+      labels: Object.fromEntries([
+        ['__name__', 'up'],
+        ...Array.from({ length: 129 }, (_, i) => [`l${i}`, 'v']),
+      ]),
+      rejected: 1,
+    },
+    { name: 'dimension pairs of 2048 bytes', labels: { __name__: 'up', a: 'v'.repeat(2047) }, rejected: 0 },
+    { name: 'dimension pairs of 2049 bytes', labels: { __name__: 'up', a: 'v'.repeat(2048) }, rejected: 1 },
+  ])('applies the Timestream default limit to a $name', ({ labels, rejected }) => {
+    const result = toWriteBatches([series(labels)], LENIENT);
+    expect(result.rejectedSeries).toBe(rejected);
+    expect(result.ignored.long_label).toBe(rejected);
+  });
+
+  test('keeps the first reasons and counts every rejected series', () => {
+    const bad = Array.from({ length: MAX_REJECTION_REASONS + 2 }, (_, i) => series({ job: `j${i}` }));
+    const result = toWriteBatches(bad, LENIENT);
+    expect(result.rejectedSeries).toBe(12);
+    expect(result.rejections).toHaveLength(10);
+    expect(result.rejections[9]).toBe(
+      'series {job="j9"} has no metric name (__name__ label missing or empty)',
+    );
+    expect(result.batches).toStrictEqual([]);
+  });
+});
+
+describe('toWriteBatches sample values', () => {
+  test('skips staleness markers and non-finite values, counting them apart', () => {
+    const result = toWriteBatches(
+      [series({ __name__: 'up' }, [1, staleNaN, NaN, Infinity, -Infinity, 2])],
+      LENIENT,
+    );
+    expect(result.received).toBe(6);
+    expect(result.ignored).toStrictEqual({ stale: 1, non_finite: 3, invalid_series: 0, long_label: 0 });
+    expect(result.rejectedSeries).toBe(0);
+    expect(result.batches.flatMap((b) => b.records.map((r) => [r.MeasureValue, r.Time]))).toStrictEqual([
+      ['1', '1700000000000'],
+      ['2', '1700000005000'],
+    ]);
+  });
+
+  test('writes nothing for a series whose samples are all skipped', () => {
+    const result = toWriteBatches([series({ __name__: 'up' }, [staleNaN, NaN])], LENIENT);
+    expect(result.batches).toStrictEqual([]);
+    expect(result.ignored).toStrictEqual({ stale: 1, non_finite: 1, invalid_series: 0, long_label: 0 });
+  });
+
+  test('never fails the request for a staleness marker, whatever the policy', () => {
+    const result = toWriteBatches([series({ __name__: 'up' }, [staleNaN])], {
+      failOnLongLabel: true,
+      failOnInvalidSampleValue: true,
+    });
+    expect(result.ignored.stale).toBe(1);
+  });
+});
+
+describe('toWriteBatches failure policies', () => {
+  function thrown(fn: () => unknown): ConnectorError {
+    try {
+      fn();
+    } catch (e) {
+      return e as ConnectorError;
+    }
+    throw new Error('expected a throw');
+  }
+
+  test.each([
+    {
+      name: 'a long label with fail_on_long_label',
+      input: [series({ __name__: 'upup1' })],
+      options: { failOnLongLabel: true, failOnInvalidSampleValue: false, limits: SMALL },
+      message:
+        'series upup1{} has a metric name of 5 bytes, over the Timestream measure name limit of 4 (fail_on_long_label)',
+    },
+    {
+      name: 'NaN with fail_on_invalid_sample_value',
+      input: [series({ __name__: 'up', job: 'a' }, [1, NaN])],
+      options: { failOnLongLabel: false, failOnInvalidSampleValue: true },
+      message:
+        'series up{job="a"} has sample value NaN at 1700000001000 ms, which Timestream cannot store (fail_on_invalid_sample_value)',
+    },
+    {
+      name: '-Inf with fail_on_invalid_sample_value',
+      input: [series({ __name__: 'up' }, [-Infinity])],
+      options: { failOnLongLabel: false, failOnInvalidSampleValue: true },
+      message:
+        'series up{} has sample value -Infinity at 1700000000000 ms, which Timestream cannot store (fail_on_invalid_sample_value)',
+    },
+  ])('fails the whole request with 400 for $name', ({ input, options, message }) => {
+    const error = thrown(() => toWriteBatches(input, options));
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.kind).toBe('bad_request');
+    expect(error.status).toBe(400);
+    expect(error.message).toBe(message);
+  });
+
+  test('does not fail the request for an invalid series even with both policies on', () => {
+    const result = toWriteBatches([series({ job: 'a' }), series({ __name__: 'up' })], {
+      failOnLongLabel: true,
+      failOnInvalidSampleValue: true,
+    });
+    expect(result.rejectedSeries).toBe(1);
+    expect(result.batches).toHaveLength(1);
+  });
+});

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: Apache-2.0
+import fc from 'fast-check';
+import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
+import { matchesEmpty, re2ToJavaRegex, translateRe2 } from '../../../lambda/timestream/regex';
+import { ALPHABET, javaToJs, re2Cases, re2Reference } from './re2-emulation';
+
+describe('re2ToJavaRegex', () => {
+  test.each([
+    { name: 'literal', re2: 'foo', java: '^(?:foo)\\z' },
+    { name: 'empty pattern', re2: '', java: '^(?:)\\z' },
+    { name: 'alternation', re2: 'a|b', java: '^(?:a|b)\\z' },
+    { name: 'empty alternative', re2: 'a|', java: '^(?:a|)\\z' },
+    { name: 'empty group', re2: '()', java: '^(?:(?:))\\z' },
+    { name: 'dot excludes only newline', re2: '.', java: '^(?:[^\\n])\\z' },
+    { name: 'dot-all flag', re2: '(?s).', java: '^(?:[\\s\\S])\\z' },
+    { name: 'dot-all scoped', re2: '(?s:.)x.', java: '^(?:(?:[\\s\\S])x[^\\n])\\z' },
+    { name: 'flag cleared', re2: '(?s)(?-s:.).', java: '^(?:(?:[^\\n])[\\s\\S])\\z' },
+    { name: 'dollar is end of text', re2: 'a$', java: '^(?:a\\z)\\z' },
+    { name: 'caret is start of text', re2: '^a', java: '^(?:^a)\\z' },
+    { name: '\\A and \\z', re2: '\\Aa\\z', java: '^(?:^a\\z)\\z' },
+    { name: 'multi-line anchors', re2: '(?m)^a$', java: '^(?:(?<![^\\n])a(?![^\\n]))\\z' },
+    {
+      name: 'word boundary',
+      re2: '\\ba',
+      java: '^(?:(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))a)\\z',
+    },
+    {
+      name: 'not word boundary',
+      re2: '\\B',
+      java: '^(?:(?:(?<=[0-9A-Za-z_])(?=[0-9A-Za-z_])|(?<![0-9A-Za-z_])(?![0-9A-Za-z_])))\\z',
+    },
+    { name: 'named group P', re2: '(?P<name>a)', java: '^(?:(?:a))\\z' },
+    { name: 'named group', re2: '(?<n_1>a)', java: '^(?:(?:a))\\z' },
+    { name: 'capture', re2: '(a)(b)', java: '^(?:(?:a)(?:b))\\z' },
+    { name: 'posix class', re2: '[[:alpha:]]', java: '^(?:[A-Za-z])\\z' },
+    { name: 'negated posix', re2: '[[:^alpha:]]', java: '^(?:[\\x{0}-@\\[-`{-\\x{10FFFF}])\\z' },
+    { name: 'posix word and xdigit', re2: '[[:word:][:xdigit:]]', java: '^(?:[0-9A-Z_a-z])\\z' },
+    { name: 'perl digit', re2: '\\d', java: '^(?:[0-9])\\z' },
+    { name: 'perl space (no VT)', re2: '\\s', java: '^(?:[\\t\\n\\f\\r ])\\z' },
+    { name: 'perl word negated', re2: '\\W', java: '^(?:[\\x{0}-/:-@\\[-\\^`{-\\x{10FFFF}])\\z' },
+    { name: 'perl in class', re2: '[\\d_]', java: '^(?:[0-9_])\\z' },
+    { name: 'negated perl in class', re2: '[\\D]', java: '^(?:[\\x{0}-/:-\\x{10FFFF}])\\z' },
+    { name: 'unicode letter', re2: '\\pL', java: '^(?:[\\p{L}])\\z' },
+    { name: 'unicode braces', re2: '\\p{Lu}', java: '^(?:[\\p{Lu}])\\z' },
+    { name: 'unicode script', re2: '\\p{Greek}', java: '^(?:[\\p{IsGreek}])\\z' },
+    { name: 'unicode negated', re2: '\\PL', java: '^(?:[\\P{L}])\\z' },
+    { name: 'unicode caret negation', re2: '\\p{^Greek}', java: '^(?:[\\P{IsGreek}])\\z' },
+    { name: 'unicode Other', re2: '\\pC', java: '^(?:[\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}])\\z' },
+    { name: 'unicode Any', re2: '\\p{Any}', java: '^(?:[\\x{0}-\\x{10FFFF}])\\z' },
+    { name: 'case-insensitive', re2: '(?i)ab1', java: '^(?:(?iu:ab)1)\\z' },
+    { name: 'case-insensitive scoped', re2: 'a(?i:b)c', java: '^(?:a(?:(?iu:b))c)\\z' },
+    { name: 'case-insensitive class', re2: '(?i)[a-c]', java: '^(?:(?iu:[a-c]))\\z' },
+    { name: 'ungreedy swaps', re2: '(?U)a*b*?', java: '^(?:a*?b*)\\z' },
+    { name: 'lazy', re2: 'a+?', java: '^(?:a+?)\\z' },
+    { name: 'hex escapes', re2: '\\x41\\x{1F600}', java: '^(?:A😀)\\z' },
+    { name: 'quoted literal', re2: '\\Q.*+\\E', java: '^(?:\\.\\*\\+)\\z' },
+    { name: 'unterminated quote', re2: '\\Qa|b', java: '^(?:a\\|b)\\z' },
+    { name: 'octal', re2: '\\101\\0', java: '^(?:A\\x{0})\\z' },
+    { name: 'control escapes', re2: '\\a\\f\\t\\n\\r\\v', java: '^(?:\\x{7}\\f\\t\\n\\r\\x{B})\\z' },
+    { name: 'escaped punctuation', re2: '\\.\\*\\_\\-', java: '^(?:\\.\\*_-)\\z' },
+    { name: 'repeat counts', re2: 'a{2}b{2,}c{2,5}', java: '^(?:a{2}b{2,}c{2,5})\\z' },
+    { name: 'literal brace', re2: 'a{,5}', java: '^(?:a\\{,5\\})\\z' },
+    { name: 'literal brace leading zero', re2: 'a{01}', java: '^(?:a\\{01\\})\\z' },
+    { name: 'lone brace', re2: '{', java: '^(?:\\{)\\z' },
+    { name: 'close brace', re2: 'a}', java: '^(?:a\\})\\z' },
+    { name: 'class with ] first', re2: '[]a]', java: '^(?:[\\]a])\\z' },
+    { name: 'class with - last', re2: '[a-]', java: '^(?:[\\-a])\\z' },
+    { name: 'class with [', re2: '[[]', java: '^(?:[\\[])\\z' },
+    { name: 'class intersection chars', re2: '[a&&b]', java: '^(?:[\\&ab])\\z' },
+    { name: 'class caret not first', re2: '[a^]', java: '^(?:[\\^a])\\z' },
+    { name: 'negated class', re2: '[^a-z]', java: '^(?:[^a-z])\\z' },
+    { name: 'empty class', re2: '[^\\x00-\\x{10FFFF}]', java: '^(?:[^\\x{0}-\\x{10FFFF}])\\z' },
+    { name: 'full class', re2: '[\\x00-\\x{10FFFF}]', java: '^(?:[\\x{0}-\\x{10FFFF}])\\z' },
+    { name: 'java-only metacharacters', re2: '#<>=!\'"', java: '^(?:#<>=!\'")\\z' },
+    { name: 'non-ASCII literal', re2: 'é中😀', java: '^(?:é中😀)\\z' },
+    { name: 'invisible characters', re2: '  ​', java: '^(?:\\x{2028}\\x{A0}\\x{200B})\\z' },
+    {
+      name: 'repeated assertion',
+      re2: '^*a\\b+',
+      java: '^(?:a(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_])))\\z',
+    },
+    { name: 'nullable counted repeat', re2: '(a|^){2,3}', java: '^(?:(?:a|^)(?:a|^)(?:a|^){0,1})\\z' },
+    { name: 'nested repeat group', re2: '(a*)*', java: '^(?:(?:a*)*)\\z' },
+  ])('$name: $re2', ({ re2, java }) => {
+    expect(re2ToJavaRegex(re2)).toBe(java);
+  });
+
+  test.each([
+    {
+      name: 'backreference',
+      re2: '(a)\\1',
+      message: 'invalid escape sequence (backreferences are not supported by RE2): `\\1`',
+    },
+    {
+      name: 'escape of 8',
+      re2: '\\8',
+      message: 'invalid escape sequence (backreferences are not supported by RE2): `\\8`',
+    },
+    { name: 'lookahead', re2: 'a(?=b)', message: 'lookaround is not supported by RE2: `(?=`' },
+    { name: 'negative lookahead', re2: '(?!b)', message: 'lookaround is not supported by RE2: `(?!`' },
+    { name: 'lookbehind', re2: '(?<=a)b', message: 'lookaround is not supported by RE2: `(?<=`' },
+    { name: 'negative lookbehind', re2: '(?<!a)b', message: 'lookaround is not supported by RE2: `(?<!`' },
+    {
+      name: 'named backreference',
+      re2: '(?P<x>a)(?P=x)',
+      message: 'backreferences and recursion are not supported by RE2: `(?P=`',
+    },
+    { name: 'atomic group', re2: '(?>a)', message: 'invalid or unsupported Perl syntax: `(?>`' },
+    {
+      name: 'possessive quantifier',
+      re2: 'a*+',
+      message: 'invalid nested repetition operator (possessive quantifiers are not RE2): `+`',
+    },
+    {
+      name: 'double star',
+      re2: 'a**',
+      message: 'invalid nested repetition operator (possessive quantifiers are not RE2): `*`',
+    },
+    {
+      name: 'repeat of repeat count',
+      re2: 'a{2}{3}',
+      message: 'invalid nested repetition operator (possessive quantifiers are not RE2): `{3}`',
+    },
+    { name: 'missing argument', re2: '*a', message: 'missing argument to repetition operator: `*`' },
+    {
+      name: 'missing argument after bar',
+      re2: 'a|*',
+      message: 'missing argument to repetition operator: `*`',
+    },
+    {
+      name: 'repeat count over 1000',
+      re2: 'a{1001}',
+      message: 'invalid repeat count (RE2 allows at most 1000): `{1001}`',
+    },
+    {
+      name: 'repeat max below min',
+      re2: 'a{3,2}',
+      message: 'invalid repeat count (RE2 allows at most 1000): `{3,2}`',
+    },
+    {
+      name: 'nested repeat over 1000',
+      re2: '(a{100}){11}',
+      message: 'invalid repeat count (nested repetition over 1000): `{11}`',
+    },
+    { name: 'missing paren', re2: '(a', message: 'missing closing )' },
+    { name: 'unexpected paren', re2: 'a)', message: 'unexpected )' },
+    { name: 'missing bracket', re2: '[a', message: 'missing closing ]: `[a`' },
+    { name: 'empty brackets', re2: '[]', message: 'missing closing ]: `[]`' },
+    { name: 'bad range', re2: '[z-a]', message: 'invalid character class range: `z-a`' },
+    { name: 'unknown posix class', re2: '[[:foo:]]', message: 'invalid character class range: `[:foo:]`' },
+    {
+      name: 'unknown unicode class',
+      re2: '\\p{Klingon}',
+      message: 'invalid character class range (unknown Unicode class): `\\p{Klingon}`',
+    },
+    { name: 'unterminated unicode class', re2: '\\p{L', message: 'invalid character class range: `\\p{L`' },
+    { name: 'trailing backslash', re2: 'a\\', message: 'trailing backslash at end of expression' },
+    { name: 'unknown escape', re2: '\\q', message: 'invalid escape sequence: `\\q`' },
+    { name: '\\Z', re2: 'a\\Z', message: 'invalid escape sequence (not supported by RE2): `\\Z`' },
+    { name: '\\C', re2: '\\C', message: 'invalid escape sequence (not supported by RE2): `\\C`' },
+    { name: 'backspace in class', re2: '[\\b]', message: 'invalid escape sequence: `\\b`' },
+    { name: 'hex over max code point', re2: '\\x{110000}', message: 'invalid escape sequence: `\\x{110000`' },
+    { name: 'empty hex braces', re2: '\\x{}', message: 'invalid escape sequence: `\\x{}`' },
+    { name: 'short hex', re2: '\\xg1', message: 'invalid escape sequence: `\\xg1`' },
+    { name: 'unknown flag', re2: '(?x)a', message: 'invalid or unsupported Perl syntax: `(?x`' },
+    { name: 'empty negated flags', re2: '(?i-)a', message: 'invalid or unsupported Perl syntax: `(?i-)`' },
+    { name: 'invalid group name', re2: '(?P<a-b>x)', message: 'invalid named capture: `(?P<a-b>`' },
+    { name: 'unterminated group name', re2: '(?P<ab', message: 'invalid named capture: `(?P<ab`' },
+    { name: 'duplicate group name', re2: '(?P<n>a)(?<n>b)', message: 'duplicate capture group name: `n`' },
+  ])('rejects $name', ({ re2, message }) => {
+    let caught: unknown;
+    try {
+      re2ToJavaRegex(re2);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
+    expect((caught as ConnectorError).message).toBe(`invalid regex ${JSON.stringify(re2)}: ${message}`);
+  });
+
+  test('keeps the error message short for a long pattern', () => {
+    const re2 = `${'a'.repeat(300)}[${'b'.repeat(300)}`;
+    expect(() => re2ToJavaRegex(re2)).toThrow(
+      `invalid regex "${'a'.repeat(200)}…": missing closing ]: \`[${'b'.repeat(99)}…\``,
+    );
+  });
+
+  test('rejects nesting deeper than RE2 allows', () => {
+    expect(() => re2ToJavaRegex('('.repeat(1001) + ')'.repeat(1001))).toThrow('expression nests too deeply');
+    expect(re2ToJavaRegex('('.repeat(999) + ')'.repeat(999))).toBe(
+      `^(?:${'(?:'.repeat(999)}${')'.repeat(999)})\\z`,
+    );
+  });
+});
+
+describe('matchesEmpty', () => {
+  test.each([
+    { name: 'empty pattern', re2: '', expected: true },
+    { name: 'literal', re2: 'a', expected: false },
+    { name: 'star', re2: 'a*', expected: true },
+    { name: 'plus', re2: 'a+', expected: false },
+    { name: 'optional', re2: 'a?', expected: true },
+    { name: 'zero count', re2: 'a{0}', expected: true },
+    { name: 'count from zero', re2: 'a{0,3}', expected: true },
+    { name: 'count from one', re2: 'a{1,3}', expected: false },
+    { name: 'empty alternative', re2: 'a|', expected: true },
+    { name: 'no empty alternative', re2: 'a|b', expected: false },
+    { name: 'dot star', re2: '.*', expected: true },
+    { name: 'dot plus', re2: '.+', expected: false },
+    { name: 'anchors', re2: '^$', expected: true },
+    { name: 'text anchors', re2: '\\A\\z', expected: true },
+    { name: 'multi-line anchors', re2: '(?m)^$', expected: true },
+    { name: 'word boundary', re2: '\\b', expected: false },
+    { name: 'not word boundary', re2: '\\B', expected: true },
+    { name: 'empty group plus', re2: '()+', expected: true },
+    { name: 'concat with a required char', re2: 'a*b*c', expected: false },
+    { name: 'empty class star', re2: '[^\\x00-\\x{10FFFF}]*', expected: true },
+    { name: 'empty quote', re2: '\\Q\\E', expected: true },
+  ])('$name: $re2 -> $expected', ({ re2, expected }) => {
+    expect(matchesEmpty(re2)).toBe(expected);
+    expect(translateRe2(re2).matchesEmpty).toBe(expected);
+  });
+});
+
+describe('translateRe2 facts', () => {
+  test.each([
+    { name: 'literal', re2: 'abc', literals: ['abc'], matchesAll: false },
+    { name: 'alternation', re2: 'a|b|a', literals: ['a', 'b'], matchesAll: false },
+    { name: 'grouped product', re2: '(a|b)(c|)', literals: ['ac', 'a', 'bc', 'b'], matchesAll: false },
+    { name: 'escaped metacharacters', re2: '\\.\\*', literals: ['.*'], matchesAll: false },
+    { name: 'case-insensitive is not literal', re2: '(?i)a', literals: undefined, matchesAll: false },
+    { name: 'surrogate code point is not literal', re2: '\\x{D800}', literals: undefined, matchesAll: false },
+    { name: 'dot star is not all (newlines)', re2: '.*', literals: undefined, matchesAll: false },
+    { name: 'dot-all star', re2: '(?s).*', literals: undefined, matchesAll: true },
+    { name: 'dot-all star grouped', re2: '((?s:.*))', literals: undefined, matchesAll: true },
+    {
+      name: 'too many literals',
+      re2: '(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)',
+      literals: undefined,
+      matchesAll: false,
+    },
+  ])('$name', ({ re2, literals, matchesAll }) => {
+    const t = translateRe2(re2);
+    expect(t.literals).toEqual(literals);
+    expect(t.matchesAll).toBe(matchesAll);
+  });
+});
+
+describe('the Java translation means what the anchored RE2 pattern means', () => {
+  const strings = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 6 }).map((chars) => chars.join(''));
+
+  test.each([
+    { name: 'case-sensitive patterns', folded: false },
+    { name: 'patterns under (?i)', folded: true },
+  ])('$name', ({ folded }) => {
+    fc.assert(
+      fc.property(re2Cases(folded), fc.array(strings, { minLength: 1, maxLength: 20 }), (c, inputs) => {
+        const reference = re2Reference(c, folded);
+        const java = javaToJs(re2ToJavaRegex(c.re2));
+        for (const input of inputs) expect([input, java.test(input)]).toEqual([input, reference.test(input)]);
+        expect(translateRe2(c.re2).matchesEmpty).toBe(reference.test(''));
+      }),
+      { numRuns: 400, seed: 20240611 },
+    );
+  });
+
+  test.each([
+    // Java's (?m) anchors also fire at \r, \u2028 and \u0085, and its $ before a final \n.
+    { name: 'end anchor before a final newline', re2: 'a', input: 'a\n', expected: false },
+    { name: 'dot and carriage return', re2: 'a.b', input: 'a\rb', expected: true },
+    { name: 'dot and line separator', re2: '.', input: '\u2028', expected: true },
+    { name: 'dot and next line', re2: '.', input: '\u0085', expected: true },
+    { name: 'dot and newline', re2: '.', input: '\n', expected: false },
+    { name: 'multi-line end at carriage return', re2: '(?m)a$\\r', input: 'a\r', expected: false },
+    { name: 'multi-line start after a final newline', re2: '(?m)a\\n^', input: 'a\n', expected: true },
+    { name: 'perl space excludes vertical tab', re2: '\\s', input: '\x0B', expected: false },
+    { name: 'posix space includes vertical tab', re2: '[[:space:]]', input: '\x0B', expected: true },
+    { name: 'word boundary is ASCII', re2: 'é\\b', input: 'é', expected: false },
+    { name: 'nullable counted repeat', re2: '(a|^){2}', input: 'a', expected: true },
+    { name: 'unanchored substring does not match', re2: 'prom', input: 'prometheus', expected: false },
+    { name: 'astral character is one dot', re2: '.', input: '😀', expected: true },
+    { name: 'astral character is not two dots', re2: '..', input: '😀', expected: false },
+  ])('$name', ({ re2, input, expected }) => {
+    expect(javaToJs(re2ToJavaRegex(re2)).test(input)).toBe(expected);
+  });
+});

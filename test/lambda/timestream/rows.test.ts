@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { ColumnInfo, Datum } from '@aws-sdk/client-timestream-query';
+import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
+import type { TimeSeries } from '../../../lambda/prompb/types';
+import {
+  type QueryPage,
+  SeriesAssembler,
+  parseDouble,
+  parseTimestampMs,
+} from '../../../lambda/timestream/rows';
+
+const NULL = Symbol('null');
+type Cell = string | symbol;
+
+/** Builds a page from named columns so tests can shuffle column order freely. */
+function page(columns: string[], rows: Partial<Record<string, Cell>>[]): QueryPage {
+  const ColumnInfo: ColumnInfo[] = columns.map((Name) => ({
+    Name,
+    Type: { ScalarType: Name === 'time' ? 'TIMESTAMP' : 'VARCHAR' },
+  }));
+  const Rows = rows.map((row) => ({
+    Data: columns.map((c): Datum =>
+      row[c] === undefined || row[c] === NULL ? { NullValue: true } : { ScalarValue: row[c] as string },
+    ),
+  }));
+  return { ColumnInfo, Rows };
+}
+
+const COLUMNS = ['job', 'instance', 'measure_name', 'time', 'measure_value::double'];
+const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000000');
+
+function assemble(...pages: QueryPage[]): TimeSeries[] {
+  const assembler = new SeriesAssembler();
+  for (const p of pages) assembler.addPage(p);
+  return assembler.finish();
+}
+
+describe('SeriesAssembler', () => {
+  test('groups rows into series with sorted labels, sorted series and ascending samples', () => {
+    const rows = [
+      { job: 'b', instance: 'i1', measure_name: 'up', time: at(3000), 'measure_value::double': '1.0' },
+      { job: 'a', instance: 'i1', measure_name: 'up', time: at(2000), 'measure_value::double': '0.0' },
+      { job: 'b', instance: 'i1', measure_name: 'up', time: at(1000), 'measure_value::double': '2.5' },
+      { job: 'a', instance: NULL, measure_name: 'up', time: at(1000), 'measure_value::double': '7.0' },
+    ];
+    expect(assemble(page(COLUMNS, rows))).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'instance', value: 'i1' },
+          { name: 'job', value: 'a' },
+        ],
+        samples: [{ timestamp: 2000, value: 0 }],
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'instance', value: 'i1' },
+          { name: 'job', value: 'b' },
+        ],
+        samples: [
+          { timestamp: 1000, value: 2.5 },
+          { timestamp: 3000, value: 1 },
+        ],
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'a' },
+        ],
+        samples: [{ timestamp: 1000, value: 7 }],
+      },
+    ]);
+  });
+
+  test.each([
+    {
+      name: 'dimensions first (current order)',
+      columns: ['job', 'measure_name', 'time', 'measure_value::double'],
+    },
+    {
+      name: 'values before name and time (2020 order)',
+      columns: ['measure_value::double', 'job', 'measure_name', 'time'],
+    },
+    { name: 'reversed', columns: ['time', 'measure_value::double', 'measure_name', 'job'] },
+  ])('maps columns by name, never position: $name', ({ columns }) => {
+    const rows = [{ job: 'api', measure_name: 'up', time: at(5), 'measure_value::double': '1.5' }];
+    expect(assemble(page(columns, rows))).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'api' },
+        ],
+        samples: [{ timestamp: 5, value: 1.5 }],
+      },
+    ]);
+  });
+
+  test('merges a series across pages whose column order differs', () => {
+    const p1 = page(COLUMNS, [
+      { job: 'a', instance: 'x', measure_name: 'm', time: at(2), 'measure_value::double': '2.0' },
+    ]);
+    const p2 = page([...COLUMNS].reverse(), [
+      { job: 'a', instance: 'x', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+    ]);
+    const empty = page(COLUMNS, []);
+    const series = assemble(p1, empty, p2);
+    expect(series).toHaveLength(1);
+    expect(series[0]!.samples).toEqual([
+      { timestamp: 1, value: 1 },
+      { timestamp: 2, value: 2 },
+    ]);
+  });
+
+  test('keeps the sample seen last when a timestamp repeats', () => {
+    const row = (v: string) => ({ job: 'a', measure_name: 'm', time: at(10), 'measure_value::double': v });
+    const series = assemble(page(COLUMNS, [row('1.0'), row('2.0')]), page(COLUMNS, [row('3.0')]));
+    expect(series[0]!.samples).toEqual([{ timestamp: 10, value: 3 }]);
+  });
+
+  test('truncates sub-millisecond digits, so two rows in one millisecond are one sample', () => {
+    const rows = [
+      { job: 'a', measure_name: 'm', time: '2024-01-01 00:00:00.001999999', 'measure_value::double': '1.0' },
+      { job: 'a', measure_name: 'm', time: '2024-01-01 00:00:00.001000001', 'measure_value::double': '2.0' },
+    ];
+    expect(assemble(page(COLUMNS, rows))[0]!.samples).toEqual([{ timestamp: 1_704_067_200_001, value: 2 }]);
+  });
+
+  test('skips rows without a double value and drops series left without samples', () => {
+    const columns = [...COLUMNS, 'measure_value::bigint', 'measure_value::varchar'];
+    const rows = [
+      {
+        job: 'a',
+        measure_name: 'count',
+        time: at(1),
+        'measure_value::double': NULL,
+        'measure_value::bigint': '5',
+      },
+      {
+        job: 'b',
+        measure_name: 'text',
+        time: at(1),
+        'measure_value::double': NULL,
+        'measure_value::varchar': 'x',
+      },
+      {
+        job: 'c',
+        measure_name: 'm',
+        time: at(1),
+        'measure_value::double': '1.0',
+        'measure_value::bigint': NULL,
+      },
+    ];
+    expect(assemble(page(columns, rows))).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'job', value: 'c' },
+        ],
+        samples: [{ timestamp: 1, value: 1 }],
+      },
+    ]);
+  });
+
+  test('returns nothing for a table without a double column', () => {
+    const columns = ['job', 'measure_name', 'time', 'measure_value::bigint'];
+    expect(
+      assemble(page(columns, [{ job: 'a', measure_name: 'm', time: at(1), 'measure_value::bigint': '1' }])),
+    ).toEqual([]);
+  });
+
+  test('maps dimension names back to label names', () => {
+    const columns = ['_time', '__private', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { _time: 't', __private: 'p', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+    ];
+    expect(assemble(page(columns, rows))[0]!.labels).toEqual([
+      { name: '__name__', value: 'm' },
+      { name: '_private', value: 'p' },
+      { name: 'time', value: 't' },
+    ]);
+  });
+
+  test('prefers the canonical column when two columns name one label', () => {
+    const columns = ['_job', 'job', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { _job: 'foreign', job: 'ours', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+    ];
+    expect(assemble(page(columns, rows))[0]!.labels).toEqual([
+      { name: '__name__', value: 'm' },
+      { name: 'job', value: 'ours' },
+    ]);
+  });
+
+  test('keeps label values with separators apart (the series key is unambiguous)', () => {
+    const columns = ['a', 'b', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { a: 'x1:', b: 'y', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+      { a: 'x', b: '1:y', measure_name: 'm', time: at(1), 'measure_value::double': '2.0' },
+      { a: NULL, b: 'x', measure_name: 'm', time: at(1), 'measure_value::double': '3.0' },
+      { a: 'x', b: NULL, measure_name: 'm', time: at(1), 'measure_value::double': '4.0' },
+    ];
+    expect(assemble(page(columns, rows)).map((s) => s.samples[0]!.value)).toEqual([4, 2, 1, 3]);
+  });
+
+  test('sorts series byte-wise on UTF-8, not by UTF-16 code units', () => {
+    const rows = ['😀', '\uFFFD', 'z'].map((job) => ({
+      job,
+      measure_name: 'm',
+      time: at(1),
+      'measure_value::double': '1.0',
+    }));
+    expect(assemble(page(COLUMNS, rows)).map((s) => s.labels[1]!.value)).toEqual(['z', '\uFFFD', '😀']);
+  });
+
+  test('sorts label names byte-wise, so upper-case names precede __name__', () => {
+    const columns = ['Zone', 'job', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [{ Zone: 'z', job: 'j', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' }];
+    expect(assemble(page(columns, rows))[0]!.labels.map((l) => l.name)).toEqual(['Zone', '__name__', 'job']);
+  });
+
+  test('assembles many rows linearly into the expected series', () => {
+    const rows = [];
+    for (let i = 9999; i >= 0; i--)
+      rows.push({ job: `j${i % 100}`, measure_name: 'm', time: at(i), 'measure_value::double': `${i}.0` });
+    const series = assemble(page(COLUMNS, rows.slice(0, 5000)), page(COLUMNS, rows.slice(5000)));
+    expect(series).toHaveLength(100);
+    expect(series[0]!.labels[1]).toEqual({ name: 'job', value: 'j0' });
+    expect(series[0]!.samples).toHaveLength(100);
+    expect(series[0]!.samples.slice(0, 2)).toEqual([
+      { timestamp: 0, value: 0 },
+      { timestamp: 100, value: 100 },
+    ]);
+  });
+});
+
+describe('parseDouble', () => {
+  test.each([
+    { name: 'Java exponent', text: '1.0E-9', bits: '3e112e0be826d695' },
+    { name: 'negative zero', text: '-0.0', bits: '8000000000000000' },
+    { name: 'smallest subnormal', text: '4.9E-324', bits: '0000000000000001' },
+    { name: 'largest double', text: '1.7976931348623157E308', bits: '7fefffffffffffff' },
+    { name: 'shortest round trip', text: '0.1', bits: '3fb999999999999a' },
+    { name: 'big exponent', text: '1.6554878837710001E9', bits: '41d8ab2f62f15811' },
+    { name: 'infinity', text: 'Infinity', bits: '7ff0000000000000' },
+    { name: 'negative infinity', text: '-Infinity', bits: 'fff0000000000000' },
+    { name: 'NaN', text: 'NaN', bits: '7ff8000000000000' },
+  ])('$name: $text', ({ text, bits }) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, parseDouble(text));
+    expect(view.getBigUint64(0).toString(16).padStart(16, '0')).toBe(bits);
+  });
+
+  test('rejects text that is no double', () => {
+    expect(() => parseDouble('1,5')).toThrow('unexpected double from Timestream: "1,5"');
+  });
+});
+
+describe('parseTimestampMs', () => {
+  test.each([
+    { name: 'epoch', text: '1970-01-01 00:00:00.000000000', ms: 0 },
+    { name: 'milliseconds', text: '1970-01-01 00:00:00.001000000', ms: 1 },
+    { name: 'nanosecond digits truncated', text: '2020-06-05 15:15:51.123999999', ms: 1_591_370_151_123 },
+    { name: 'leap day', text: '2024-02-29 23:59:59.999000000', ms: 1_709_251_199_999 },
+    { name: 'no fraction', text: '2000-03-01 00:00:00', ms: 951_868_800_000 },
+    { name: 'short fraction', text: '2000-03-01 00:00:00.5', ms: 951_868_800_500 },
+    { name: 'last Timestream time', text: '2262-04-11 23:47:16.854775807', ms: 9_223_372_036_854 },
+    { name: 'before the epoch', text: '1969-12-31 23:59:59.999000000', ms: -1 },
+  ])('$name', ({ text, ms }) => {
+    expect(parseTimestampMs(text)).toBe(ms);
+    expect(parseTimestampMs(text)).toBe(Date.parse(`${text.replace(' ', 'T').slice(0, 23)}Z`));
+  });
+
+  test.each([
+    { name: 'ISO T separator', text: '2020-06-05T15:15:51.000000000' },
+    { name: 'letters', text: '2020-06-05 15:15:xx.000000000' },
+    { name: 'month 13', text: '2020-13-05 15:15:51.000000000' },
+    { name: 'empty', text: '' },
+    { name: 'trailing dot', text: '2020-06-05 15:15:51.' },
+  ])('rejects $name as retryable', ({ text }) => {
+    let caught: unknown;
+    try {
+      parseTimestampMs(text);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect((caught as ConnectorError).kind).toBe(ErrorKind.Retryable);
+  });
+});

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
+import { type LabelMatcher, MatcherType, type Query } from '../../../lambda/prompb/types';
+import { buildSelect, quoteIdentifier, quoteLiteral } from '../../../lambda/timestream/sql';
+
+const PREFIX = 'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(1) AND from_milliseconds(2)';
+const COLUMNS = new Set(['job', '_time', '__private', 'we"ird']);
+
+function select(matchers: LabelMatcher[], range: Partial<Query> = {}): string | null {
+  const query: Query = { startTimestampMs: 1, endTimestampMs: 2, matchers, ...range };
+  return buildSelect({ database: 'db', table: 'tbl', query, dimensionColumns: COLUMNS });
+}
+
+describe('quoting', () => {
+  test.each([
+    { name: 'plain', input: 'job', identifier: '"job"', literal: "'job'" },
+    { name: 'quotes', input: `a"b'c`, identifier: `"a""b'c"`, literal: `'a"b''c'` },
+    { name: 'backslash stays literal', input: 'a\\', identifier: '"a\\"', literal: "'a\\'" },
+    { name: 'injection', input: "x' OR '1'='1", identifier: `"x' OR '1'='1"`, literal: "'x'' OR ''1''=''1'" },
+    { name: 'empty', input: '', identifier: '""', literal: "''" },
+  ])('$name', ({ input, identifier, literal }) => {
+    expect(quoteIdentifier(input)).toBe(identifier);
+    expect(quoteLiteral(input)).toBe(literal);
+  });
+});
+
+describe('buildSelect matchers (null: answered empty without a query)', () => {
+  test.each([
+    { name: 'eq present', type: MatcherType.EQ, label: 'job', value: 'api', where: ' AND "job" = \'api\'' },
+    { name: 'eq empty present', type: MatcherType.EQ, label: 'job', value: '', where: ' AND "job" IS NULL' },
+    { name: 'eq absent', type: MatcherType.EQ, label: 'zone', value: 'a', where: null },
+    { name: 'eq empty absent', type: MatcherType.EQ, label: 'zone', value: '', where: '' },
+    {
+      name: 'neq present',
+      type: MatcherType.NEQ,
+      label: 'job',
+      value: 'api',
+      where: ' AND ("job" IS NULL OR "job" <> \'api\')',
+    },
+    {
+      name: 'neq empty present',
+      type: MatcherType.NEQ,
+      label: 'job',
+      value: '',
+      where: ' AND "job" IS NOT NULL',
+    },
+    { name: 'neq absent', type: MatcherType.NEQ, label: 'zone', value: 'a', where: '' },
+    { name: 'neq empty absent', type: MatcherType.NEQ, label: 'zone', value: '', where: null },
+    {
+      name: 're present not matching empty',
+      type: MatcherType.RE,
+      label: 'job',
+      value: 'a.+',
+      where: ' AND regexp_like("job", \'^(?:a[^\\n]+)\\z\')',
+    },
+    {
+      name: 're present matching empty',
+      type: MatcherType.RE,
+      label: 'job',
+      value: '(a.+)?',
+      where: ' AND ("job" IS NULL OR regexp_like("job", \'^(?:(?:a[^\\n]+)?)\\z\'))',
+    },
+    { name: 're absent not matching empty', type: MatcherType.RE, label: 'zone', value: 'a.+', where: null },
+    { name: 're absent matching empty', type: MatcherType.RE, label: 'zone', value: '(a.+)?', where: '' },
+    {
+      name: 'nre present not matching empty',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: 'a.+',
+      where: ' AND ("job" IS NULL OR NOT regexp_like("job", \'^(?:a[^\\n]+)\\z\'))',
+    },
+    {
+      name: 'nre present matching empty',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: '(a.+)?',
+      where: ' AND ("job" IS NOT NULL AND NOT regexp_like("job", \'^(?:(?:a[^\\n]+)?)\\z\'))',
+    },
+    { name: 'nre absent not matching empty', type: MatcherType.NRE, label: 'zone', value: 'a.+', where: '' },
+    { name: 'nre absent matching empty', type: MatcherType.NRE, label: 'zone', value: '(a.+)?', where: null },
+    { name: 're literal', type: MatcherType.RE, label: 'job', value: 'api', where: ' AND "job" = \'api\'' },
+    {
+      name: 're literal alternation',
+      type: MatcherType.RE,
+      label: 'job',
+      value: 'api|web',
+      where: " AND \"job\" IN ('api', 'web')",
+    },
+    {
+      name: 're literal alternation with empty',
+      type: MatcherType.RE,
+      label: 'job',
+      value: 'api|',
+      where: ' AND ("job" IS NULL OR "job" = \'api\')',
+    },
+    { name: 're only empty', type: MatcherType.RE, label: 'job', value: '', where: ' AND "job" IS NULL' },
+    {
+      name: 'nre literal',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: 'api',
+      where: ' AND ("job" IS NULL OR "job" <> \'api\')',
+    },
+    {
+      name: 'nre literal alternation',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: 'api|web',
+      where: ' AND ("job" IS NULL OR "job" NOT IN (\'api\', \'web\'))',
+    },
+    {
+      name: 'nre literal alternation with empty',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: 'api|',
+      where: ' AND "job" <> \'api\'',
+    },
+    {
+      name: 'nre only empty',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: '',
+      where: ' AND "job" IS NOT NULL',
+    },
+    { name: 're dot-all star', type: MatcherType.RE, label: 'job', value: '(?s).*', where: '' },
+    { name: 'nre dot-all star', type: MatcherType.NRE, label: 'job', value: '(?s).*', where: null },
+    {
+      name: 're dot star',
+      type: MatcherType.RE,
+      label: 'job',
+      value: '.*',
+      where: ' AND ("job" IS NULL OR regexp_like("job", \'^(?:[^\\n]*)\\z\'))',
+    },
+    {
+      name: 're dot plus',
+      type: MatcherType.RE,
+      label: 'job',
+      value: '.+',
+      where: ' AND regexp_like("job", \'^(?:[^\\n]+)\\z\')',
+    },
+    {
+      name: 'name eq',
+      type: MatcherType.EQ,
+      label: '__name__',
+      value: 'up',
+      where: ' AND "measure_name" = \'up\'',
+    },
+    { name: 'name eq empty', type: MatcherType.EQ, label: '__name__', value: '', where: null },
+    {
+      name: 'name neq',
+      type: MatcherType.NEQ,
+      label: '__name__',
+      value: 'up',
+      where: ' AND "measure_name" <> \'up\'',
+    },
+    { name: 'name neq empty', type: MatcherType.NEQ, label: '__name__', value: '', where: '' },
+    {
+      name: 'name re',
+      type: MatcherType.RE,
+      label: '__name__',
+      value: 'up|down_.*',
+      where: ' AND regexp_like("measure_name", \'^(?:up|down_[^\\n]*)\\z\')',
+    },
+    {
+      name: 'name re matching empty',
+      type: MatcherType.RE,
+      label: '__name__',
+      value: '(u.+)?',
+      where: ' AND regexp_like("measure_name", \'^(?:(?:u[^\\n]+)?)\\z\')',
+    },
+    {
+      name: 'name nre matching empty',
+      type: MatcherType.NRE,
+      label: '__name__',
+      value: '(u.+)?',
+      where: ' AND NOT regexp_like("measure_name", \'^(?:(?:u[^\\n]+)?)\\z\')',
+    },
+    {
+      name: 'name nre',
+      type: MatcherType.NRE,
+      label: '__name__',
+      value: 'u.+',
+      where: ' AND NOT regexp_like("measure_name", \'^(?:u[^\\n]+)\\z\')',
+    },
+    {
+      name: 'reserved label time',
+      type: MatcherType.EQ,
+      label: 'time',
+      value: 'x',
+      where: ' AND "_time" = \'x\'',
+    },
+    {
+      name: 'underscore label',
+      type: MatcherType.EQ,
+      label: '_private',
+      value: 'x',
+      where: ' AND "__private" = \'x\'',
+    },
+    {
+      name: 'unmapped reserved label absent',
+      type: MatcherType.EQ,
+      label: 'measure_value',
+      value: 'x',
+      where: null,
+    },
+    {
+      name: 'quote in value',
+      type: MatcherType.EQ,
+      label: 'job',
+      value: "it's",
+      where: " AND \"job\" = 'it''s'",
+    },
+    {
+      name: 'sql injection',
+      type: MatcherType.EQ,
+      label: 'job',
+      value: "' OR 1=1 --",
+      where: " AND \"job\" = ''' OR 1=1 --'",
+    },
+    { name: 'backslash', type: MatcherType.EQ, label: 'job', value: 'a\\b', where: ' AND "job" = \'a\\b\'' },
+    { name: 'newline', type: MatcherType.EQ, label: 'job', value: 'a\nb', where: ' AND "job" = \'a\nb\'' },
+    { name: 'unicode', type: MatcherType.EQ, label: 'job', value: 'é中😀', where: ' AND "job" = \'é中😀\'' },
+    {
+      name: 'double quote in name',
+      type: MatcherType.EQ,
+      label: 'we"ird',
+      value: 'x',
+      where: ' AND "we""ird" = \'x\'',
+    },
+    {
+      name: 'quote in regex',
+      type: MatcherType.RE,
+      label: 'job',
+      value: "it's.*",
+      where: " AND regexp_like(\"job\", '^(?:it''s[^\\n]*)\\z')",
+    },
+    {
+      name: 'backslash regex',
+      type: MatcherType.RE,
+      label: 'job',
+      value: '\\d+\\.x',
+      where: ' AND regexp_like("job", \'^(?:[0-9]+\\.x)\\z\')',
+    },
+  ])('$name', ({ type, label, value, where }) => {
+    expect(select([{ type, name: label, value }])).toBe(where === null ? null : PREFIX + where);
+  });
+
+  test('ANDs several matchers, in order, and drops the ones that are always true', () => {
+    expect(
+      select([
+        { type: MatcherType.EQ, name: '__name__', value: 'up' },
+        { type: MatcherType.NEQ, name: 'zone', value: 'x' },
+        { type: MatcherType.RE, name: 'job', value: 'a|b' },
+        { type: MatcherType.EQ, name: 'time', value: '' },
+      ]),
+    ).toBe(`${PREFIX} AND "measure_name" = 'up' AND "job" IN ('a', 'b') AND "_time" IS NULL`);
+  });
+
+  test('one matcher that can never match makes the whole query empty', () => {
+    expect(
+      select([
+        { type: MatcherType.EQ, name: '__name__', value: 'up' },
+        { type: MatcherType.EQ, name: 'zone', value: 'eu' },
+      ]),
+    ).toBeNull();
+  });
+
+  test.each([
+    {
+      name: 'invalid regex on a present column',
+      matcher: { type: MatcherType.RE, name: 'job', value: '(?<=a)' },
+    },
+    {
+      name: 'invalid regex on an absent column',
+      matcher: { type: MatcherType.NRE, name: 'zone', value: 'a**' },
+    },
+    {
+      name: 'invalid regex after a never-matching matcher',
+      matcher: { type: MatcherType.RE, name: '__name__', value: '\\1' },
+    },
+  ])('rejects $name with 400', ({ matcher }) => {
+    const never: LabelMatcher = { type: MatcherType.EQ, name: 'zone', value: 'x' };
+    let caught: unknown;
+    try {
+      select([never, matcher as LabelMatcher]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
+  });
+
+  test('rejects an unknown matcher type with 400', () => {
+    expect(() => select([{ type: 7 as MatcherType, name: 'job', value: 'x' }])).toThrow(
+      'unknown matcher type 7 for label "job"',
+    );
+  });
+});
+
+describe('buildSelect time range', () => {
+  test.each([
+    {
+      name: 'millisecond bounds, inclusive',
+      start: 1_700_000_000_123,
+      end: 1_700_000_000_999,
+      range: [1_700_000_000_123, 1_700_000_000_999],
+    },
+    { name: 'single millisecond', start: 5, end: 5, range: [5, 5] },
+    { name: 'negative start clamped to the epoch', start: -1000, end: 10, range: [0, 10] },
+    {
+      name: 'huge end clamped to the last queryable time',
+      start: 0,
+      end: 9_223_309_901_257_974,
+      range: [0, 9_223_372_036_854],
+    },
+    { name: 'start after end', start: 10, end: 9, range: null },
+    { name: 'range entirely before the epoch', start: -10, end: -1, range: null },
+  ])('$name', ({ start, end, range }) => {
+    const sql = select([], { startTimestampMs: start, endTimestampMs: end });
+    expect(sql).toBe(
+      range === null
+        ? null
+        : `SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(${range[0]}) AND from_milliseconds(${range[1]})`,
+    );
+  });
+
+  test('ignores read hints: the query range decides', () => {
+    const hints = { stepMs: 0, func: '', startMs: 500, endMs: 600, grouping: [], by: false, rangeMs: 0 };
+    expect(select([], { startTimestampMs: 100, endTimestampMs: 900, hints })).toBe(
+      'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(100) AND from_milliseconds(900)',
+    );
+  });
+
+  test('rejects a non-finite timestamp with 400', () => {
+    expect(() => select([], { startTimestampMs: Number.NaN })).toThrow('invalid start timestamp: NaN');
+  });
+
+  test('quotes database and table', () => {
+    const query: Query = { startTimestampMs: 1, endTimestampMs: 2, matchers: [] };
+    expect(buildSelect({ database: 'my"db', table: "t'x", query, dimensionColumns: new Set() })).toBe(
+      `SELECT * FROM "my""db"."t'x" WHERE time BETWEEN from_milliseconds(1) AND from_milliseconds(2)`,
+    );
+  });
+});
