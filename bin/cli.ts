@@ -10,7 +10,7 @@ import { ConfigError, type Config, type LocalConfig } from '../lambda/config/loa
 import { createConnector } from '../lambda/core/connector';
 import { clientSettingsFrom, connectorOptionsFrom } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
-import { startLocalStore, type LocalStore } from '../lambda/local-store';
+import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-store';
 import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  let store: LocalStore | undefined;
+  let store: ThreadLocalStore | undefined;
   if (config.local !== undefined) {
     store = await openStore(config, logger);
     await store.ensureTable(config.defaultDatabase, config.defaultTable, LOCAL_TABLE_SETTINGS);
@@ -86,23 +86,28 @@ async function main(): Promise<void> {
   });
 }
 
-async function openStore(config: Config, logger: Logger): Promise<LocalStore> {
+/** Opens the embedded store in its own worker thread, so it does not share the connector's core. */
+async function openStore(config: Config, logger: Logger): Promise<ThreadLocalStore> {
   const local = config.local as LocalConfig;
-  return startLocalStore({
-    dataDir: local.dataDir,
-    host: local.listen.host === '' ? '127.0.0.1' : local.listen.host,
-    port: local.listen.port,
-    region: config.region,
-    pageSize: local.pageSize,
-    credentials: local.credentialsFile === undefined ? undefined : readCredentialsFile(local.credentialsFile),
-    faults: {
-      latencyMs: local.faultLatencyMs,
-      throttleRate: local.faultThrottleRate,
-      internalErrorRate: local.faultInternalErrorRate,
-      seed: local.faultSeed,
+  return startLocalStoreThread(
+    {
+      dataDir: local.dataDir,
+      host: local.listen.host === '' ? '127.0.0.1' : local.listen.host,
+      port: local.listen.port,
+      region: config.region,
+      pageSize: local.pageSize,
+      credentials:
+        local.credentialsFile === undefined ? undefined : readCredentialsFile(local.credentialsFile),
+      faults: {
+        latencyMs: local.faultLatencyMs,
+        throttleRate: local.faultThrottleRate,
+        internalErrorRate: local.faultInternalErrorRate,
+        seed: local.faultSeed,
+      },
     },
-    log: (line) => logger.debug(line, 'local store'),
-  });
+    // Request lines are debug-level: only then are they worth a message across threads.
+    { log: config.logLevel === 'debug' ? (line) => logger.debug(line, 'local store') : undefined },
+  );
 }
 
 /** Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). */

@@ -236,7 +236,10 @@ export const SETTINGS = [
     key: 'writeConcurrency',
     flag: 'write-concurrency',
     env: 'write_concurrency',
-    default: 16,
+    // Covers every call of a 2000-sample request in one wave: the batch planner makes ~70-80 calls
+    // for 2000 samples (CALL_PENALTY_UNITS), and a second wave doubles the latency (npm run bench,
+    // figure 3). Sockets are opened on demand and capped by maxSockets (entrypoints/runtime.ts).
+    default: 100,
     parser: positiveInt,
     help: 'WriteRecords calls in flight at once per remote-write request.',
     scope: 'both',

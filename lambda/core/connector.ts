@@ -71,6 +71,8 @@ export function errorResponse(error: ConnectorError, headers: Record<string, str
   const body = [error.message, ...error.details].map((line) => safeText(line)).join('\n') + '\n';
   const out: Record<string, string> = {
     'content-type': 'text/plain; charset=utf-8',
+    // The body may quote client input (a path, a header, a label): never let a browser sniff it as HTML.
+    'x-content-type-options': 'nosniff',
     ...error.headers,
     ...headers,
   };
@@ -84,12 +86,13 @@ function normalisePath(path: string): string {
 }
 
 /**
- * Keeps text that may quote client input printable and bounded: control characters become
- * escapes, so a response body can never carry injected header lines or terminal sequences.
+ * Keeps one line of text that may quote client input printable and bounded: control characters
+ * (C0 including line breaks, DEL, and C1 with the 8-bit terminal CSI) become escapes, so a
+ * response body can never carry injected lines, header-like text or terminal sequences.
  */
 export function safeText(text: string, maxLength = 1000): string {
   const cleaned = text.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned;

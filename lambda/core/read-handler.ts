@@ -30,7 +30,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       throw badRequest('only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not');
     }
     queries = readRequest.queries.length;
-    const client = context.clients.get(credentials).query;
+    const sender = context.clients.get(credentials).queryPages;
     const results: QueryResult[] = new Array(queries);
     let failure: unknown;
     const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
@@ -38,7 +38,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       await runBounded(queries, options.readConcurrency, async (index) => {
         try {
           const timeseries = await readQuery(
-            client,
+            sender,
             context.dimensions,
             { database: options.database, table: options.table },
             readRequest.queries[index],

@@ -27,11 +27,11 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
       failOnLongLabel: options.failOnLongLabel,
       failOnInvalidSampleValue: options.failOnInvalidSampleValue,
     });
-    const client = context.clients.get(credentials).write;
+    const sender = context.clients.get(credentials).writeRecords;
     const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
     try {
       outcome = await writeBatches(
-        client,
+        sender,
         { database: options.database, table: options.table },
         mapping.batches,
         {

@@ -17,10 +17,10 @@ import {
   tableShape,
 } from './control-plane';
 import { StoreError } from './errors';
-import { FaultInjector, type FaultSettings } from './faults';
+import { FaultInjector, INJECTED_REJECTION_REASON, type FaultSettings } from './faults';
 import { Meter, meterWriteRequest, type MeteringTotals } from './metering';
 import { QueryExecutor, type SqlDialect } from './query-executor';
-import { normalizeRecords, type WireRecord } from './records';
+import { normalizeRecords, SeriesCache, type WireRecord } from './records';
 import { TableWriter } from './write-records';
 
 /** Name of the DuckDB file inside the data directory. */
@@ -56,6 +56,7 @@ export class StoreEngine {
   endpointAddress = '127.0.0.1';
   readonly faults: FaultInjector;
   private readonly meter = new Meter();
+  private readonly seriesCache = new SeriesCache();
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private readonly writerConnections: DuckDBConnection[] = [];
   private readonly handlers: Record<string, Handler>;
@@ -174,12 +175,17 @@ export class StoreEngine {
 
   private async writeRecords(body: Record<string, unknown>): Promise<unknown> {
     const entry = this.requireTable(body);
-    const records = normalizeRecords(body.Records, body.CommonAttributes);
+    const records = normalizeRecords(body.Records, body.CommonAttributes, this.seriesCache);
     this.meter.add(
       meterWriteRequest(body.Records as WireRecord[], body.CommonAttributes as WireRecord | undefined),
     );
     const writer = await this.writer(entry.database, entry.table);
-    const outcome = await writer.write(records);
+    // Injected partial rejections: the drawn records are refused, the others written (faults.ts).
+    const injected = this.faults.rejections(records.map((r) => `${r.series}@${r.timeNs}`));
+    const kept = injected.length === 0 ? records : records.filter((r) => !injected.includes(r.index));
+    const outcome = await writer.write(kept);
+    for (const index of injected)
+      outcome.rejected.push({ RecordIndex: index, Reason: INJECTED_REJECTION_REASON });
     if (outcome.rejected.length > 0) {
       throw new StoreError(
         'RejectedRecordsException',

@@ -15,6 +15,7 @@ export type { FaultSettings } from './faults';
 export type { MeteringTotals } from './metering';
 export type { StoreCredential } from './sigv4';
 export { StoreEngine } from './engine';
+export { startLocalStoreThread, type ThreadLocalStore, type ThreadStoreOptions } from './thread';
 
 /** Default port of the store's HTTP server (SPEC 6). */
 export const DEFAULT_LOCAL_STORE_PORT = 9202;

@@ -80,7 +80,11 @@ export interface NormalizedRecord {
  * the model constraints (whole call) versus the service quotas table (per record).
  * @throws StoreError ValidationException
  */
-export function normalizeRecords(records: unknown, common: unknown): NormalizedRecord[] {
+export function normalizeRecords(
+  records: unknown,
+  common: unknown,
+  cache: SeriesCache = new SeriesCache(),
+): NormalizedRecord[] {
   if (!Array.isArray(records) || records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
     const count = Array.isArray(records) ? records.length : 0;
     throw validation(
@@ -89,9 +93,63 @@ export function normalizeRecords(records: unknown, common: unknown): NormalizedR
     );
   }
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');
+  const shared = new SharedFields(commonRecord);
   return records.map((raw, index) =>
-    normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index),
+    normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index, cache, shared),
   );
+}
+
+/** Most series identities a SeriesCache keeps before it starts over (bounds its memory). */
+export const MAX_CACHED_SERIES = 262_144;
+
+/** What a dimension list plus measure name validates and hashes to; shared by every record of it. */
+export interface SeriesIdentity {
+  dimensions: { name: string; value: string }[];
+  series: string;
+  limitViolation: string | undefined;
+}
+
+/**
+ * Remembers the validated dimensions, hash and limit check of recently written series, keyed by
+ * their merged dimension list and measure name: validity and identity depend on nothing else, so
+ * a series seen before skips the checks, the sort and the SHA-256 (the store's hot path).
+ */
+export class SeriesCache {
+  private readonly entries = new Map<string, SeriesIdentity>();
+
+  constructor(private readonly capacity = MAX_CACHED_SERIES) {}
+
+  get(key: string): SeriesIdentity | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, identity: SeriesIdentity): void {
+    if (this.entries.size >= this.capacity) this.entries.clear();
+    this.entries.set(key, identity);
+  }
+}
+
+/** Values taken from CommonAttributes, parsed once per call rather than once per record. */
+class SharedFields {
+  private timeRaw: unknown;
+  private timeUnit: unknown;
+  private timeNs: bigint | undefined;
+
+  constructor(private readonly common: WireRecord) {}
+
+  /** Parses `Time` like parseTime, reusing the last result for the same text and unit. */
+  time(raw: unknown, unit: unknown): bigint {
+    if (this.timeNs !== undefined && raw === this.timeRaw && unit === this.timeUnit) return this.timeNs;
+    const timeNs = parseTime(raw, unit);
+    this.timeRaw = raw;
+    this.timeUnit = unit;
+    this.timeNs = timeNs;
+    return timeNs;
+  }
+
+  get dimensions(): unknown {
+    return this.common.Dimensions;
+  }
 }
 
 function asRecord(value: unknown, path: string): WireRecord {
@@ -101,36 +159,94 @@ function asRecord(value: unknown, path: string): WireRecord {
   return value as WireRecord;
 }
 
-function normalizeRecord(record: WireRecord, common: WireRecord, index: number): NormalizedRecord {
+function normalizeRecord(
+  record: WireRecord,
+  common: WireRecord,
+  index: number,
+  cache: SeriesCache,
+  shared: SharedFields,
+): NormalizedRecord {
   // UNCONFIRMED (facts 3.1): a scalar set on both sides takes the record's value.
-  const pick = <K extends keyof WireRecord>(key: K): WireRecord[K] => record[key] ?? common[key];
-  const type = pick('MeasureValueType') ?? 'DOUBLE';
+  const type = record.MeasureValueType ?? common.MeasureValueType ?? 'DOUBLE';
   if (typeof type !== 'string' || !MEASURE_TYPES.has(type)) {
     throw validation(`Invalid MeasureValueType ${String(type)} for record at index ${index}.`);
   }
-  if (type === 'MULTI' || type === 'TIMESTAMP' || pick('MeasureValues') !== undefined) {
+  if (
+    type === 'MULTI' ||
+    type === 'TIMESTAMP' ||
+    (record.MeasureValues ?? common.MeasureValues) !== undefined
+  ) {
     throw validation(
       'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
     );
   }
-  const dimensions = mergeDimensions(common.Dimensions, record.Dimensions, index);
-  const measureName = pick('MeasureName');
-  if (typeof measureName !== 'string' || measureName.length === 0) {
-    throw validation(`Measure name must be specified for record at index ${index}.`);
-  }
-  const measure = parseMeasureValue(pick('MeasureValue'), type as ScalarMeasureType, index);
-  const timeNs = parseTime(pick('Time'), pick('TimeUnit'));
-  const version = parseVersion(pick('Version'));
+  const measureName = record.MeasureName ?? common.MeasureName;
+  const identity = resolveSeries(shared.dimensions, record.Dimensions, measureName, index, cache);
+  const measure = parseMeasureValue(
+    record.MeasureValue ?? common.MeasureValue,
+    type as ScalarMeasureType,
+    index,
+  );
+  const timeNs = shared.time(record.Time ?? common.Time, record.TimeUnit ?? common.TimeUnit);
+  const version = parseVersion(record.Version ?? common.Version);
   return {
     index,
-    dimensions,
-    measureName,
+    dimensions: identity.dimensions,
+    measureName: measureName as string,
     measure,
     timeNs,
     version,
+    series: identity.series,
+    limitViolation: identity.limitViolation,
+  };
+}
+
+/**
+ * Validates and hashes a record's series, through the cache. The cache key is the merged list
+ * (CommonAttributes first) of plain string names and values plus the measure name; anything
+ * unusual (a mistyped member, a DimensionValueType) takes the full path, which also throws.
+ */
+function resolveSeries(
+  common: unknown,
+  own: unknown,
+  measureName: unknown,
+  index: number,
+  cache: SeriesCache,
+): SeriesIdentity {
+  const key = typeof measureName === 'string' ? cacheKey(common, own, measureName) : undefined;
+  const cached = key === undefined ? undefined : cache.get(key);
+  if (cached) return cached;
+  const dimensions = mergeDimensions(common, own, index);
+  if (typeof measureName !== 'string' || measureName.length === 0) {
+    throw validation(`Measure name must be specified for record at index ${index}.`);
+  }
+  const identity: SeriesIdentity = {
+    dimensions,
     series: seriesKey(dimensions, measureName),
     limitViolation: findLimitViolation(dimensions, measureName),
   };
+  if (key !== undefined) cache.set(key, identity);
+  return identity;
+}
+
+function cacheKey(common: unknown, own: unknown, measureName: string): string | undefined {
+  // Length prefixes keep the key unambiguous whatever characters names and values contain.
+  let key = `${measureName.length}:${measureName}`;
+  for (const list of [common, own]) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) return undefined;
+    for (const dimension of list) {
+      if (typeof dimension !== 'object' || dimension === null) return undefined;
+      const {
+        Name: name,
+        Value: value,
+        DimensionValueType: valueType,
+      } = dimension as Record<string, unknown>;
+      if (typeof name !== 'string' || typeof value !== 'string' || valueType !== undefined) return undefined;
+      key += `${name.length}:${name}${value.length}:${value}`;
+    }
+  }
+  return key;
 }
 
 function mergeDimensions(common: unknown, own: unknown, index: number): { name: string; value: string }[] {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
 import { StoreError } from './errors';
+import { SLOW_BODY_PIECES } from './faults';
 import { authenticate, type StoreCredential } from './sigv4';
 
 /** Largest request body accepted (a full WriteRecords call is far below). */
@@ -83,8 +84,41 @@ async function serve(
   } catch {
     throw new StoreError('SerializationException', 'The request body is not valid JSON.');
   }
-  sendJson(res, 200, await engine.handle(operation, request), requestId);
+  // Injected transport faults (faults.ts): a reset loses the response, not necessarily the write.
+  const fault = DATA_PLANE_OPERATIONS.has(operation) ? engine.faults.transport() : undefined;
+  if (fault === 'reset-before') return resetConnection(req);
+  const result = await engine.handle(operation, request);
+  if (fault === 'reset-after') return resetConnection(req);
+  if (fault === 'slow-body') return sendSlowJson(res, result, requestId, engine.faults.slowBodyMs);
+  sendJson(res, 200, result, requestId);
   return undefined;
+}
+
+function resetConnection(req: IncomingMessage): string {
+  req.socket.destroy();
+  return 'InjectedConnectionReset';
+}
+
+/** Sends a 200 whose body arrives in SLOW_BODY_PIECES pieces, each after `pauseMs`. */
+async function sendSlowJson(
+  res: ServerResponse,
+  body: unknown,
+  requestId: string,
+  pauseMs: number,
+): Promise<string> {
+  const payload = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': payload.length,
+    'x-amzn-RequestId': requestId,
+  });
+  const pieceBytes = Math.ceil(payload.length / SLOW_BODY_PIECES);
+  for (let start = 0; start < payload.length && !res.destroyed; start += pieceBytes) {
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    res.write(payload.subarray(start, start + pieceBytes));
+  }
+  res.end();
+  return 'InjectedSlowBody';
 }
 
 function serveLocal(

@@ -3,7 +3,17 @@
 // windows, first-writer-wins with Version upserts, idempotent identical re-writes. Writes to a table
 // are serialised in JS; calls that queue up while a commit runs are group-committed together.
 
-import { DuckDBTimestampNanosecondsValue, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBBigIntType,
+  DuckDBBooleanType,
+  DuckDBDataChunk,
+  DuckDBDoubleType,
+  DuckDBTimestampNanosecondsType,
+  DuckDBVarCharType,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBVector,
+} from '@duckdb/node-api';
 import type { StoreCatalog } from './catalog';
 import type { RejectedRecord } from './errors';
 import type { NormalizedRecord, TypedValue } from './records';
@@ -16,7 +26,7 @@ import {
   type CatalogTable,
   type ScalarMeasureType,
 } from './schema';
-import { classifyTime, RESERVED_PHYSICAL_COLUMNS } from './write-rules';
+import { timeClassifier, RESERVED_PHYSICAL_COLUMNS } from './write-rules';
 
 /** Dimensions per table (facts 3.3). */
 export const MAX_DIMENSIONS_PER_TABLE = 128;
@@ -38,18 +48,35 @@ interface Pending {
 interface RowState {
   record: NormalizedRecord;
   version: bigint;
-  valueKey: string;
+  /** Canonical text of the stored value; computed from `record` when undefined. */
+  valueKey: string | undefined;
   /** Set when the row already exists in DuckDB (updates), unset for rows inserted by this group. */
   stored: boolean;
   dirty: boolean;
 }
 
 const VALUE_COLUMN_ORDER: readonly ScalarMeasureType[] = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'];
+/** Rows per appended DataChunk (DuckDB's vector size). */
+export const CHUNK_ROWS = 2048;
+/** Types of the fixed leading columns, in physical order (see append). */
+const FIXED_COLUMN_TYPES: readonly DuckDBType[] = [
+  DuckDBVarCharType.instance,
+  DuckDBTimestampNanosecondsType.instance,
+  DuckDBDoubleType.instance,
+  DuckDBBigIntType.instance,
+  DuckDBVarCharType.instance,
+  DuckDBBooleanType.instance,
+  DuckDBBigIntType.instance,
+  DuckDBVarCharType.instance,
+];
+const DIMENSION_COLUMNS_FROM = FIXED_COLUMN_TYPES.length;
 
 /** Serialises and group-commits the writes of one table. */
 export class TableWriter {
   /** Per series, the largest time (ns) committed: a record newer than it cannot be a duplicate. */
   private readonly seriesMaxNs = new Map<string, bigint>();
+  /** Dimension values in column order per dimension list (lists are shared per series, records.ts). */
+  private readonly columnCache = new WeakMap<NormalizedRecord['dimensions'], (string | null)[]>();
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
 
@@ -85,6 +112,9 @@ export class TableWriter {
   }
 
   private async drain(): Promise<void> {
+    // Let the event loop finish reading the requests that arrived with this one, so they join its
+    // group: one large append and one commit instead of one per WriteRecords call.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const group = this.queue;
       this.queue = [];
@@ -99,7 +129,7 @@ export class TableWriter {
   }
 
   private async commitGroup(calls: NormalizedRecord[][]): Promise<WriteOutcome[]> {
-    const nowMs = this.nowMs();
+    const classify = timeClassifier(this.nowMs(), this.entry);
     const outcomes = calls.map((): WriteOutcome => ({ memoryStore: 0, magneticStore: 0, rejected: [] }));
     const admitted: { call: number; record: NormalizedRecord; magnetic: boolean }[] = [];
     const newDimensions: string[] = [];
@@ -107,30 +137,37 @@ export class TableWriter {
       [...this.entry.dimensions, ...RESERVED_PHYSICAL_COLUMNS].map((n) => n.toLowerCase()),
     );
     const exact = new Set(this.entry.dimensions);
+    /** Dimension lists already found to be all known columns (records of one series share one). */
+    const checked = new Set<NormalizedRecord['dimensions']>();
     calls.forEach((records, call) => {
       for (const record of records) {
-        const reason = record.limitViolation ?? classifyTime(record.timeNs, nowMs, this.entry).reason;
-        const fresh = record.dimensions.filter((d) => !exact.has(d.name)).map((d) => d.name);
-        const clash = fresh.find((name) => known.has(name.toLowerCase()));
-        const tooMany =
-          this.entry.dimensions.length + newDimensions.length + fresh.length > MAX_DIMENSIONS_PER_TABLE;
-        const why =
-          reason ??
-          (clash !== undefined
-            ? `Dimension name ${clash} differs only in letter case from an existing column; the embedded store cannot keep both.`
-            : tooMany
-              ? `The record would exceed the maximum of ${MAX_DIMENSIONS_PER_TABLE} dimensions per table.`
-              : undefined);
+        const time = classify(record.timeNs);
+        const reason = record.limitViolation ?? time.reason;
+        let why = reason;
+        let fresh: string[] = [];
+        if (why === undefined && !checked.has(record.dimensions)) {
+          fresh = record.dimensions.filter((d) => !exact.has(d.name)).map((d) => d.name);
+          const clash = fresh.find((name) => known.has(name.toLowerCase()));
+          const tooMany =
+            this.entry.dimensions.length + newDimensions.length + fresh.length > MAX_DIMENSIONS_PER_TABLE;
+          why =
+            clash !== undefined
+              ? `Dimension name ${clash} differs only in letter case from an existing column; the embedded store cannot keep both.`
+              : tooMany
+                ? `The record would exceed the maximum of ${MAX_DIMENSIONS_PER_TABLE} dimensions per table.`
+                : undefined;
+        }
         if (why) {
           outcomes[call].rejected.push({ RecordIndex: record.index, Reason: why });
           continue;
         }
+        checked.add(record.dimensions);
         for (const name of fresh) {
           exact.add(name);
           known.add(name.toLowerCase());
           newDimensions.push(name);
         }
-        admitted.push({ call, record, magnetic: classifyTime(record.timeNs, nowMs, this.entry).magnetic });
+        admitted.push({ call, record, magnetic: time.magnetic });
       }
     });
     const newTypes = [...new Set(admitted.map((a) => a.record.measure.type))].filter(
@@ -140,13 +177,12 @@ export class TableWriter {
 
     const states = await this.loadExisting(admitted.map((a) => a.record));
     for (const { call, record, magnetic } of admitted) {
-      const id = identity(record);
-      const state = states.get(id);
+      const state = states.get(record);
       if (!state) {
-        states.set(id, {
+        states.add({
           record,
           version: record.version,
-          valueKey: valueKey(record.measure),
+          valueKey: undefined,
           stored: false,
           dirty: true,
         });
@@ -160,13 +196,13 @@ export class TableWriter {
       if (magnetic) outcomes[call].magneticStore += 1;
       else outcomes[call].memoryStore += 1;
     }
-    await this.persist([...states.values()].filter((s) => s.dirty));
+    await this.persist(states.all.filter((s) => s.dirty));
     return outcomes;
   }
 
   /** Reads the stored rows of identities that may already exist (time not newer than the series max). */
-  private async loadExisting(records: NormalizedRecord[]): Promise<Map<string, RowState>> {
-    const states = new Map<string, RowState>();
+  private async loadExisting(records: NormalizedRecord[]): Promise<RowStates> {
+    const states = new RowStates();
     const candidates = records.filter((r) => {
       const max = this.seriesMaxNs.get(r.series);
       return max !== undefined && r.timeNs <= max;
@@ -191,7 +227,7 @@ export class TableWriter {
       const key = storedValueKey(VALUE_COLUMN_ORDER[typeIndex], values[typeIndex]);
       const template = bySeries.get(String(series))!;
       const record = { ...template, timeNs: BigInt(timeNs as bigint) };
-      states.set(identity(record), {
+      states.add({
         record,
         version: BigInt(version as bigint),
         valueKey: key,
@@ -230,26 +266,48 @@ export class TableWriter {
   private async append(rows: RowState[]): Promise<void> {
     const appender = await this.connection.createAppender(this.entry.table, this.entry.database);
     try {
-      for (const { record, version } of rows) {
-        // Physical order: measure_name, time, the four value columns, ts_version, ts_series, then
-        // the dimensions in the order they were added (= catalog order).
-        appender.appendVarchar(record.measureName);
-        appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(record.timeNs));
-        appendValues(appender, record.measure);
-        appender.appendBigInt(version);
-        appender.appendVarchar(record.series);
-        const values = new Map(record.dimensions.map((d) => [d.name, d.value]));
-        for (const name of this.entry.dimensions) {
-          const value = values.get(name);
-          if (value === undefined) appender.appendNull();
-          else appender.appendVarchar(value);
+      const dimensionCount = this.entry.dimensions.length;
+      const types = [...FIXED_COLUMN_TYPES, ...this.entry.dimensions.map(() => DuckDBVarCharType.instance)];
+      for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+        const count = Math.min(CHUNK_ROWS, rows.length - from);
+        const chunk = DuckDBDataChunk.create(types, count);
+        const vectors: DuckDBVector[] = [];
+        for (let c = 0; c < types.length; c++) vectors.push(chunk.getColumnVector(c));
+        const nanos = { nanos: 0n };
+        for (let i = 0; i < count; i++) {
+          const { record, version } = rows[from + i];
+          // Physical order: measure_name, time, the four value columns, ts_version, ts_series, then
+          // the dimensions in the order they were added (= catalog order).
+          vectors[0].setItem(i, record.measureName);
+          nanos.nanos = record.timeNs;
+          vectors[1].setItem(i, nanos);
+          const m = record.measure;
+          vectors[2].setItem(i, m.type === 'DOUBLE' ? m.value : null);
+          vectors[3].setItem(i, m.type === 'BIGINT' ? m.value : null);
+          vectors[4].setItem(i, m.type === 'VARCHAR' ? m.value : null);
+          vectors[5].setItem(i, m.type === 'BOOLEAN' ? m.value : null);
+          vectors[6].setItem(i, version);
+          vectors[7].setItem(i, record.series);
+          const columns = this.columnValues(record.dimensions, dimensionCount);
+          for (let d = 0; d < dimensionCount; d++) vectors[DIMENSION_COLUMNS_FROM + d].setItem(i, columns[d]);
         }
-        appender.endRow();
+        for (const vector of vectors) vector.flush();
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
+  }
+
+  /** A series' dimension values in catalog column order (null where absent), cached per list. */
+  private columnValues(dimensions: NormalizedRecord['dimensions'], count: number): (string | null)[] {
+    const cached = this.columnCache.get(dimensions);
+    if (cached && cached.length === count) return cached;
+    const byName = new Map(dimensions.map((d) => [d.name, d.value]));
+    const columns = this.entry.dimensions.map((name) => byName.get(name) ?? null);
+    this.columnCache.set(dimensions, columns);
+    return columns;
   }
 
   private async runUpdate(table: string, rows: RowState[]): Promise<void> {
@@ -279,26 +337,30 @@ export class TableWriter {
   }
 }
 
-function appendValues(
-  appender: {
-    appendNull(): void;
-    appendDouble(v: number): void;
-    appendBigInt(v: bigint): void;
-    appendVarchar(v: string): void;
-    appendBoolean(v: boolean): void;
-  },
-  measure: TypedValue,
-): void {
-  for (const type of VALUE_COLUMN_ORDER) {
-    if (type !== measure.type) appender.appendNull();
-    else if (measure.type === 'DOUBLE') appender.appendDouble(measure.value);
-    else if (measure.type === 'BIGINT') appender.appendBigInt(measure.value);
-    else if (measure.type === 'VARCHAR') appender.appendVarchar(measure.value);
-    else appender.appendBoolean(measure.value);
+const identity = (record: NormalizedRecord) => `${record.series}:${record.timeNs}`;
+
+/**
+ * The rows one group touches, by identity (series, time). Almost every series appears once per
+ * group, so the first row of a series is found by series alone; only further times of the same
+ * series pay for a composite key.
+ */
+class RowStates {
+  readonly all: RowState[] = [];
+  private readonly bySeries = new Map<string, RowState>();
+  private readonly byIdentity = new Map<string, RowState>();
+
+  get(record: NormalizedRecord): RowState | undefined {
+    const first = this.bySeries.get(record.series);
+    if (first === undefined || first.record.timeNs === record.timeNs) return first;
+    return this.byIdentity.get(identity(record));
+  }
+
+  add(state: RowState): void {
+    this.all.push(state);
+    if (!this.bySeries.has(state.record.series)) this.bySeries.set(state.record.series, state);
+    else this.byIdentity.set(identity(state.record), state);
   }
 }
-
-const identity = (record: NormalizedRecord) => `${record.series}:${record.timeNs}`;
 const valueKey = (measure: TypedValue) => `${measure.type}:${measure.key}`;
 
 function storedValueKey(type: ScalarMeasureType | undefined, value: unknown): string {
@@ -315,7 +377,7 @@ function resolveConflict(
   state: RowState,
   record: NormalizedRecord,
 ): Omit<RejectedRecord, 'RecordIndex'> | undefined {
-  const sameValue = state.valueKey === valueKey(record.measure);
+  const sameValue = (state.valueKey ?? valueKey(state.record.measure)) === valueKey(record.measure);
   if (record.version > state.version) {
     Object.assign(state, {
       record: { ...record },

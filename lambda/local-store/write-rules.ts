@@ -53,6 +53,18 @@ export function classifyTime(timeNs: bigint, nowMs: number, table: Settings): Ti
   return { magnetic: true, reason: outside(magneticStartMs, 'magnetic store') };
 }
 
+/**
+ * Returns classifyTime for one `nowMs`, with the window bounds converted to nanoseconds once: a
+ * write group classifies thousands of records against the same clock reading.
+ */
+export function timeClassifier(nowMs: number, table: Settings): (timeNs: bigint) => TimeClass {
+  const endNs = BigInt(nowMs + FUTURE_INGESTION_MS) * NS_PER_MS;
+  const memoryStartNs = BigInt(nowMs - table.memoryStoreRetentionHours * HOUR_MS) * NS_PER_MS;
+  const memory: TimeClass = { magnetic: false };
+  return (timeNs) =>
+    timeNs <= endNs && timeNs >= memoryStartNs ? memory : classifyTime(timeNs, nowMs, table);
+}
+
 function iso(ms: number): string {
   return ms < 0 ? '1970-01-01T00:00:00.000Z' : new Date(ms).toISOString();
 }

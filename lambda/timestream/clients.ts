@@ -10,6 +10,8 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
+import { QuerySender } from './query-sender';
+import { WriteRecordsSender } from './write-sender';
 
 /** What the clients need from the configuration. */
 export interface ClientSettings {
@@ -29,7 +31,11 @@ export interface ClientSettings {
 
 export interface TimestreamClients {
   write: TimestreamWriteClient;
+  /** WriteRecords through `write`'s credentials and sockets, with a fast first attempt. */
+  writeRecords: WriteRecordsSender;
   query: TimestreamQueryClient;
+  /** Query pages through `query`'s credentials and sockets, with a fast first attempt. */
+  queryPages: QuerySender;
 }
 
 /** How many distinct credential identities keep their clients; least recently used go first. */
@@ -81,19 +87,27 @@ export class ClientCache {
   private create(credentials: RequestCredentials | undefined): TimestreamClients {
     const { region, writeEndpoint, queryEndpoint } = this.settings;
     const common = credentials === undefined ? { region } : { region, credentials };
+    const query = new TimestreamQueryClient({
+      ...common,
+      ...(queryEndpoint === undefined ? {} : { endpoint: queryEndpoint }),
+      maxAttempts: this.settings.maxReadRetries + 1,
+      requestHandler: this.queryHandler,
+    });
+    const write = new TimestreamWriteClient({
+      ...common,
+      ...(writeEndpoint === undefined ? {} : { endpoint: writeEndpoint }),
+      maxAttempts: this.settings.maxWriteRetries + 1,
+      requestHandler: this.writeHandler,
+    });
     return {
-      write: new TimestreamWriteClient({
-        ...common,
-        ...(writeEndpoint === undefined ? {} : { endpoint: writeEndpoint }),
-        maxAttempts: this.settings.maxWriteRetries + 1,
-        requestHandler: this.writeHandler,
+      write,
+      writeRecords: new WriteRecordsSender(write, {
+        region,
+        endpoint: writeEndpoint,
+        handler: this.writeHandler,
       }),
-      query: new TimestreamQueryClient({
-        ...common,
-        ...(queryEndpoint === undefined ? {} : { endpoint: queryEndpoint }),
-        maxAttempts: this.settings.maxReadRetries + 1,
-        requestHandler: this.queryHandler,
-      }),
+      query,
+      queryPages: new QuerySender(query, { region, endpoint: queryEndpoint, handler: this.queryHandler }),
     };
   }
 }
@@ -104,7 +118,11 @@ function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHand
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
     connectionTimeout: 5000,
+    // NOTE: since @smithy/node-http-handler 4.x requestTimeout only warns unless told to throw, and
+    // it stops at the response headers; socketTimeout also ends a response body that stalls.
     requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeoutMs,
   });
 }
 

@@ -11,6 +11,7 @@ import { ConnectorError, ErrorKind, notFound } from '../core/errors';
 import type { Query, TimeSeries } from '../prompb/types';
 import { fromAwsError } from './errors';
 import { toDimensionName } from './label-names';
+import type { QueryPage, QuerySender } from './query-sender';
 import { SeriesAssembler } from './rows';
 import { buildSelect, quoteIdentifier } from './sql';
 
@@ -111,31 +112,35 @@ export interface ReadOptions {
 
 /** Answers one remote-read query with the series it selects, sorted, every page read. */
 export async function readQuery(
-  client: TimestreamQueryClient,
+  sender: QuerySender,
   catalog: DimensionCatalog,
   target: ReadTarget,
   query: Query,
   options: ReadOptions = {},
 ): Promise<TimeSeries[]> {
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
-  const dimensionColumns = await catalog.columns(client, target, wanted, options.signal, options.observe);
+  const dimensionColumns = await catalog.columns(
+    sender.client,
+    target,
+    wanted,
+    options.signal,
+    options.observe,
+  );
   const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
   if (sql === null) return [];
   const assembler = new SeriesAssembler();
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
     const started = performance.now();
-    let output: QueryCommandOutput;
+    let output: QueryPage;
     try {
-      output = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
-        abortSignal: options.signal,
-      });
+      output = await sender.page(sql, nextToken, options.signal);
       options.observe?.('Query', performance.now() - started, 'ok');
     } catch (error) {
       options.observe?.('Query', performance.now() - started, errorName(error));
       throw fromAwsError(error, 'Query');
     }
-    assembler.addPage({ ColumnInfo: output.ColumnInfo ?? [], Rows: output.Rows ?? [] });
+    assembler.addPage(output);
     nextToken = output.NextToken;
     if (nextToken === undefined) return assembler.finish();
   }

@@ -3,7 +3,8 @@
 // sample filtering and counting, then batching with CommonAttributes (batches.ts). Pure: the
 // caller sends the batches and turns the counts into the HTTP answer.
 
-import type { Sample, TimeSeries } from '../prompb/types';
+import type { Dimension } from '@aws-sdk/client-timestream-write';
+import type { Label, Sample, TimeSeries } from '../prompb/types';
 import { isStaleNaN } from '../prompb/stale';
 import { badRequest } from '../core/errors';
 import { buildBatches, type SeriesToWrite, type WriteBatch } from './batches';
@@ -12,7 +13,9 @@ import {
   describeSeries,
   isRejection,
   prepareSeries,
+  type PreparedSeries,
   type RecordLimits,
+  type SeriesRejection,
 } from './validate-series';
 
 export { MAX_RECORDS_PER_WRITE, type WriteBatch } from './batches';
@@ -64,10 +67,18 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
   let rejectedSeries = 0;
   let received = 0;
   const toWrite: SeriesToWrite[] = [];
+  // The decoder gives series with identical label bytes one shared labels array (Prometheus sends
+  // a series once per sample), so each distinct series is validated and mapped once per request.
+  const preparedByLabels = new Map<readonly Label[], PreparedSeries | SeriesRejection>();
+  const dimensionCache = new Map<Label, Dimension>();
 
   for (const { labels, samples } of timeseries) {
     received += samples.length;
-    const prepared = prepareSeries(labels, limits);
+    let prepared = preparedByLabels.get(labels);
+    if (prepared === undefined) {
+      prepared = prepareSeries(labels, limits, dimensionCache);
+      preparedByLabels.set(labels, prepared);
+    }
     if (isRejection(prepared)) {
       if (prepared.problem === 'long_label' && options.failOnLongLabel)
         throw badRequest(`${prepared.reason} (fail_on_long_label)`);

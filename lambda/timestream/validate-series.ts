@@ -57,11 +57,16 @@ const MAX_DESCRIPTION_CHARS = 200;
  * Labels with an empty value are dropped first, as Prometheus treats them as absent (and
  * Timestream has no empty dimension value). Then: no labels left, a name given twice, or no
  * `__name__` is `invalid_series`; so is a label name Timestream can never hold (empty, or
- * containing `:`). Limits in `limits` exceeded is `long_label`.
+ * containing `:` or NUL). Limits in `limits` exceeded is `long_label`.
+ *
+ * `dimensionCache` (one per request) maps Label objects already found valid to their Dimension:
+ * the decoder shares one Label object per distinct label, so each is checked and allocated once,
+ * and series share Dimension objects (read-only).
  */
 export function prepareSeries(
   labels: readonly Label[],
   limits: RecordLimits,
+  dimensionCache?: Map<Label, Dimension>,
 ): PreparedSeries | SeriesRejection {
   const n = labels.length;
   if (n === 0) return { problem: 'invalid_series', reason: 'series {} has no labels' };
@@ -75,14 +80,25 @@ export function prepareSeries(
   const dimensions: Dimension[] = [];
   let pairChars = 0;
   for (let i = 0; i < n; i++) {
-    const { name, value } = labels[i];
+    const label = labels[i];
+    const { name, value } = label;
     if (value === '') continue;
     if (name === '__name__') {
       measureName = value;
       continue;
     }
-    if (name === '' || name.includes(':')) {
-      const why = name === '' ? 'an empty label name' : `label name "${name}", which contains ':'`;
+    const known = dimensionCache?.get(label);
+    if (known !== undefined) {
+      dimensions.push(known);
+      pairChars += known.Name!.length + value.length;
+      continue;
+    }
+    // NOTE: NUL ends an SQL identifier early, so no store can make it a column (issue 8 fuzzing).
+    if (name === '' || name.includes(':') || name.includes('\u0000')) {
+      const why =
+        name === ''
+          ? 'an empty label name'
+          : `label name "${name}", which contains ${name.includes(':') ? "':'" : 'NUL'}`;
       return {
         problem: 'invalid_series',
         reason: `series ${describeSeries(labels)} has ${why} (not a valid Timestream dimension name)`,
@@ -101,7 +117,9 @@ export function prepareSeries(
         };
       }
     }
-    dimensions.push({ Name: dimensionName, Value: value });
+    const dimension: Dimension = { Name: dimensionName, Value: value };
+    dimensionCache?.set(label, dimension);
+    dimensions.push(dimension);
     pairChars += dimensionName.length + value.length;
   }
   if (measureName === '') {

@@ -2,15 +2,12 @@
 // Sends prepared batches to Timestream with WriteRecords, concurrently and bounded, and reports
 // exactly how many samples were written, refused, or left unwritten by a failure.
 
-import {
-  RejectedRecordsException,
-  WriteRecordsCommand,
-  type TimestreamWriteClient,
-} from '@aws-sdk/client-timestream-write';
+import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { ConnectorError, ErrorKind } from '../core/errors';
 import { runBounded } from '../core/pool';
 import { fromAwsError, oneLine } from './errors';
 import type { WriteBatch } from './records';
+import type { WriteRecordsSender } from './write-sender';
 
 /** How many refusal reasons are kept for the response body and the log line. */
 export const MAX_REPORTED_REASONS = 5;
@@ -56,7 +53,7 @@ const FAILURE_RANK: Partial<Record<ErrorKind, number>> = {
 
 /** Writes every batch (≤ 100 records each) and aggregates the outcome; never throws. */
 export async function writeBatches(
-  client: TimestreamWriteClient,
+  sender: Pick<WriteRecordsSender, 'send'>,
   target: WriteTarget,
   batches: readonly WriteBatch[],
   options: WriteOptions,
@@ -79,15 +76,7 @@ export async function writeBatches(
     const started = performance.now();
     outcome.calls++;
     try {
-      await client.send(
-        new WriteRecordsCommand({
-          DatabaseName: target.database,
-          TableName: target.table,
-          CommonAttributes: batch.commonAttributes,
-          Records: batch.records,
-        }),
-        { abortSignal: options.signal },
-      );
+      await sender.send(target, batch, options.signal);
       outcome.written += batch.sampleCount;
       options.onCall?.(performance.now() - started, 'ok');
       return true;

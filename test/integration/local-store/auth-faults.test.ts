@@ -163,7 +163,18 @@ describe('fault injection', () => {
         method: 'POST',
         body: JSON.stringify({ throttleRate: 0.5, seed: 42 }),
       });
-      expect(await set.json()).toEqual({ latencyMs: 0, throttleRate: 0.5, internalErrorRate: 0, seed: 42 });
+      expect(await set.json()).toEqual({
+        latencyMs: 0,
+        spikeRate: 0,
+        spikeMs: 0,
+        throttleRate: 0.5,
+        internalErrorRate: 0,
+        rejectRate: 0,
+        resetRate: 0,
+        slowBodyRate: 0,
+        slowBodyMs: 0,
+        seed: 42,
+      });
       const results: string[] = [];
       for (let i = 0; i < 12; i += 1)
         results.push(
@@ -178,7 +189,18 @@ describe('fault injection', () => {
     expect(await outcomes()).toEqual(first);
     expect(new Set(first)).toEqual(new Set(['ok', 'ThrottlingException']));
     const current = await fetch(`${store.endpoint}/_local/faults`);
-    expect(await current.json()).toEqual({ latencyMs: 0, throttleRate: 0.5, internalErrorRate: 0, seed: 42 });
+    expect(await current.json()).toEqual({
+      latencyMs: 0,
+      spikeRate: 0,
+      spikeMs: 0,
+      throttleRate: 0.5,
+      internalErrorRate: 0,
+      rejectRate: 0,
+      resetRate: 0,
+      slowBodyRate: 0,
+      slowBodyMs: 0,
+      seed: 42,
+    });
     store.setFaults({});
   });
 
@@ -192,7 +214,8 @@ describe('fault injection', () => {
       {
         __type: 'com.amazonaws.timestream.v20181101#ValidationException',
         message:
-          'Faults need latencyMs >= 0, throttleRate and internalErrorRate in [0, 1] and an integer seed.',
+          'Faults need latencyMs, spikeMs, slowBodyMs >= 0, spikeRate, throttleRate, internalErrorRate, ' +
+          'rejectRate, resetRate, slowBodyRate in [0, 1] and an integer seed.',
       },
     ]);
   });

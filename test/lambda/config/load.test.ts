@@ -35,7 +35,7 @@ describe('loadConfig defaults', () => {
       enableSigv4Auth: false,
       queryBaseEndpoint: undefined,
       writeBaseEndpoint: undefined,
-      writeConcurrency: 16,
+      writeConcurrency: 100,
       readConcurrency: 8,
       writeTimeoutMs: 10000,
       readTimeoutMs: 20000,

@@ -67,6 +67,34 @@ test('group-commits concurrent calls and keeps first-writer-wins across them', a
   });
 });
 
+test('decides several times of one series across the calls of one group', async () => {
+  const series = (value: string, timeMs: number) => record('grouped', value, timeMs);
+  const outcomes = await Promise.allSettled([
+    write([series('1', NOW - 10), series('2', NOW - 20)]),
+    write([series('1', NOW - 10), series('3', NOW - 20), series('4', NOW - 30)]),
+  ]);
+  expect(outcomes[0]).toEqual({
+    status: 'fulfilled',
+    value: { RecordsIngested: { Total: 2, MemoryStore: 2, MagneticStore: 0 } },
+  });
+  expect(outcomes[1].status).toBe('rejected');
+  expect((outcomes[1] as PromiseRejectedResult).reason.members.RejectedRecords).toEqual([
+    {
+      RecordIndex: 1,
+      Reason:
+        'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.',
+    },
+  ]);
+  const rows = await engine.handle('Query', {
+    QueryString: `SELECT epoch_ms(time), "measure_value::double" FROM enginedb.metrics WHERE host = 'grouped' ORDER BY time`,
+  });
+  expect((rows as { Rows: unknown[] }).Rows).toEqual([
+    { Data: [{ ScalarValue: String(NOW - 30) }, { ScalarValue: '4' }] },
+    { Data: [{ ScalarValue: String(NOW - 20) }, { ScalarValue: '2' }] },
+    { Data: [{ ScalarValue: String(NOW - 10) }, { ScalarValue: '1' }] },
+  ]);
+});
+
 test('pages a DuckDB result with the configured page size and answers static results with zero bytes', async () => {
   const queryString = 'SELECT * FROM range(10)';
   // Scanned bytes stand in as the JSON size of the rows: 10 x 30 + 9 commas + 2 brackets = 311.

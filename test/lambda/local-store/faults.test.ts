@@ -2,6 +2,19 @@
 import { StoreError } from '../../../lambda/local-store/errors';
 import { FaultInjector, mulberry32 } from '../../../lambda/local-store/faults';
 
+const OFF = {
+  latencyMs: 0,
+  spikeRate: 0,
+  spikeMs: 0,
+  throttleRate: 0,
+  internalErrorRate: 0,
+  rejectRate: 0,
+  resetRate: 0,
+  slowBodyRate: 0,
+  slowBodyMs: 0,
+  seed: 1,
+};
+
 test('mulberry32 yields the same sequence for the same seed and another for another seed', () => {
   const take = (seed: number) => Array.from({ length: 5 }, mulberry32(seed));
   expect(take(7)).toEqual(take(7));
@@ -11,16 +24,14 @@ test('mulberry32 yields the same sequence for the same seed and another for anot
 
 test('treats undefined fields as absent', () => {
   expect(new FaultInjector({ latencyMs: undefined, throttleRate: 0.25, seed: undefined }).get()).toEqual({
-    latencyMs: 0,
+    ...OFF,
     throttleRate: 0.25,
-    internalErrorRate: 0,
-    seed: 1,
   });
 });
 
 test('is off by default', async () => {
   const faults = new FaultInjector();
-  expect(faults.get()).toEqual({ latencyMs: 0, throttleRate: 0, internalErrorRate: 0, seed: 1 });
+  expect(faults.get()).toEqual(OFF);
   await expect(faults.apply('WriteRecords')).resolves.toBeUndefined();
 });
 
@@ -67,7 +78,8 @@ test.each([
   expect(() => new FaultInjector().set(settings)).toThrow(
     new StoreError(
       'ValidationException',
-      'Faults need latencyMs >= 0, throttleRate and internalErrorRate in [0, 1] and an integer seed.',
+      'Faults need latencyMs, spikeMs, slowBodyMs >= 0, spikeRate, throttleRate, internalErrorRate, ' +
+        'rejectRate, resetRate, slowBodyRate in [0, 1] and an integer seed.',
     ),
   );
 });

@@ -4,6 +4,7 @@ import {
   normalizeRecords,
   parseMeasureValue,
   parseTime,
+  SeriesCache,
   seriesKey,
 } from '../../../lambda/local-store/records';
 
@@ -248,5 +249,73 @@ describe('parseTime', () => {
     expect(() => parseTime(raw, 'MILLISECONDS')).toThrow(
       new StoreError('ValidationException', 'Invalid time for record.'),
     );
+  });
+});
+
+describe('SeriesCache', () => {
+  const dims = (...pairs: [string, string][]) => pairs.map(([Name, Value]) => ({ Name, Value }));
+
+  test('gives a cached series the same identity, dimensions and limit check as a fresh one', () => {
+    const cache = new SeriesCache();
+    const common = { Dimensions: dims(['job', 'node']), MeasureName: 'cpu', Time: '1000' };
+    const records = [
+      { Dimensions: dims(['host', 'a']), MeasureValue: '1' },
+      { Dimensions: dims(['host', 'a']), MeasureValue: '2', Time: '2000' },
+      { Dimensions: dims(['host', 'b']), MeasureValue: '3' },
+    ];
+    const first = normalizeRecords(records, common, cache);
+    const again = normalizeRecords(records, common, cache);
+    const fresh = normalizeRecords(records, common);
+    expect(again).toEqual(fresh);
+    expect(first).toEqual(fresh);
+    // Records of one series share one dimension list (the writer caches column layouts by it).
+    expect(again[0].dimensions).toBe(again[1].dimensions);
+    expect(again[0].dimensions).toBe(first[0].dimensions);
+    expect(again.map((r) => r.timeNs)).toEqual([1_000_000_000n, 2_000_000_000n, 1_000_000_000n]);
+  });
+
+  test.each([
+    {
+      name: 'a value that looks like the next dimension',
+      a: dims(['a', 'b'], ['c', 'd']),
+      b: dims(['a', 'b\u0000c\u0000d']),
+    },
+    { name: 'a name/value split at another point', a: dims(['ab', 'c']), b: dims(['a', 'bc']) },
+    { name: 'digits that could extend a length prefix', a: dims(['a', '1:b']), b: dims(['a1', 'b']) },
+  ])('keeps series apart whose keys could run together: $name', ({ a, b }) => {
+    const cache = new SeriesCache();
+    const [ra] = normalizeRecords(
+      [{ Dimensions: a, MeasureName: 'm', MeasureValue: '1', Time: '1' }],
+      {},
+      cache,
+    );
+    const [rb] = normalizeRecords(
+      [{ Dimensions: b, MeasureName: 'm', MeasureValue: '1', Time: '1' }],
+      {},
+      cache,
+    );
+    // A shared cache key would hand the second record the first one's dimensions.
+    expect(ra.dimensions).toEqual(a.map((d) => ({ name: d.Name, value: d.Value })));
+    expect(rb.dimensions).toEqual(b.map((d) => ({ name: d.Name, value: d.Value })));
+    expect(rb.series).toBe(seriesKey(rb.dimensions, 'm'));
+  });
+
+  test('still refuses a record whose dimensions differ from a cached series only by a value type', () => {
+    const cache = new SeriesCache();
+    normalizeRecords([{ ...base }], {}, cache);
+    const typed = { ...base, Dimensions: [{ Name: 'host', Value: 'a', DimensionValueType: 'BIGINT' }] };
+    expect(() => normalizeRecords([typed], {}, cache)).toThrow(
+      'Invalid DimensionValueType BIGINT for dimension host.',
+    );
+  });
+
+  test('starts over when full, so its size stays bounded', () => {
+    const cache = new SeriesCache(2);
+    const identity = { dimensions: [], series: 's', limitViolation: undefined };
+    cache.set('a', identity);
+    cache.set('b', identity);
+    expect(cache.get('a')).toBe(identity);
+    cache.set('c', identity);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, undefined, identity]);
   });
 });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { classifyTime } from '../../../lambda/local-store/write-rules';
+import { classifyTime, timeClassifier } from '../../../lambda/local-store/write-rules';
 
 const NOW = Date.UTC(2026, 0, 1);
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -12,7 +12,7 @@ const magnetic = { ...memoryOnly, enableMagneticStoreWrites: true };
 const memoryReason =
   'The record timestamp is outside the time range [2025-12-31T23:00:00.000Z, 2026-01-01T00:15:00.000Z) of the memory store.';
 
-test.each([
+const CASES = [
   { name: 'now', timeNs: ns(NOW), table: memoryOnly, expected: { magnetic: false } },
   { name: 'the memory start', timeNs: ns(NOW - 3_600_000), table: memoryOnly, expected: { magnetic: false } },
   {
@@ -44,6 +44,15 @@ test.each([
         'The record timestamp is outside the time range [2025-12-30T00:00:00.000Z, 2026-01-01T00:15:00.000Z) of the magnetic store.',
     },
   },
-])('classifies $name', ({ timeNs, table, expected }) => {
+];
+
+test.each(CASES)('classifies $name', ({ timeNs, table, expected }) => {
   expect(classifyTime(timeNs, NOW, table)).toEqual(expected);
 });
+
+test.each(CASES)(
+  'timeClassifier (bounds computed once per group) agrees on $name',
+  ({ timeNs, table, expected }) => {
+    expect(timeClassifier(NOW, table)(timeNs)).toEqual(expected);
+  },
+);

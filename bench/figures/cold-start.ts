@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// Figure 6: the Lambda bundle's zipped size (scripts/package-lambda.ts, built into a temporary
+// folder) and the time from spawning `node` to the first answered API Gateway event: the process
+// loads the bundle (configuration, clients) and answers one small /write against a Timestream
+// stand-in that answers at once. Bare `node` startup is measured too, for proportion.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { snappyCompress } from '../../lambda/codec/snappy';
+import { encodeWriteRequest } from '../../lambda/prompb/codec';
+import { packageLambda } from '../../scripts/package-lambda';
+import { BASIC_AUTH } from '../../test/support/harness';
+import { startLatencyStub } from '../latency-stub';
+import type { Figure, FigureResult } from '../types';
+import { measurement, quantile, realisticRequests, since } from '../support';
+
+/** Targets of issue 7. */
+const MAX_ZIP_BYTES = 1024 * 1024;
+const MAX_COLD_START_MS = 300;
+/** Longest a child may take before the figure gives up on it. */
+const CHILD_TIMEOUT_MS = 20_000;
+
+/** Prefix of the line the child prints once answered (EMF metrics share its stdout). */
+const MARKER = 'BENCH-ANSWER ';
+
+/** Spawns `node -e script` and resolves with the ms until it prints MARKER, and the rest of that line. */
+function timeChild(script: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; line: string }> {
+  const start = performance.now();
+  const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill(), CHILD_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const at = out.indexOf(MARKER);
+      const end = at < 0 ? -1 : out.indexOf('\n', at);
+      if (end >= 0) {
+        const ms = since(start);
+        clearTimeout(timer);
+        child.kill();
+        resolve({ ms, line: out.slice(at + MARKER.length, end) });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited with ${code} before answering: ${err.slice(0, 500)}`));
+    });
+  });
+}
+
+export const run: Figure = async ({ quick }): Promise<FigureResult> => {
+  const runs = quick ? 3 : 9;
+  const dir = await mkdtemp(join(tmpdir(), 'bench-cold-start-'));
+  const stub = await startLatencyStub(0);
+  try {
+    const bundle = await packageLambda({
+      outDir: join(dir, 'lambda'),
+      zipPath: join(dir, 'bundle.zip'),
+      sourceMapPath: join(dir, 'index.js.map'),
+    });
+    const body = snappyCompress(encodeWriteRequest({ timeseries: realisticRequests(1, 10)[0] }));
+    const event = {
+      version: '2.0',
+      rawPath: '/dev/write',
+      headers: {
+        'content-encoding': 'snappy',
+        'content-type': 'application/x-protobuf',
+        'x-prometheus-remote-write-version': '0.1.0',
+        authorization: BASIC_AUTH,
+      },
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+      requestContext: { stage: 'dev', http: { method: 'POST', path: '/dev/write' } },
+    };
+    const script =
+      `const { handler } = require(${JSON.stringify(bundle.bundlePath)});` +
+      `handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 30000 })` +
+      `.then((r) => process.stdout.write('${MARKER}' + r.statusCode + '\\n'));`;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_REGION: 'us-east-1',
+      region: 'us-east-1',
+      default_database: 'PrometheusDatabase',
+      default_table: 'PrometheusMetricsTable',
+      write_base_endpoint: stub.endpoint,
+      query_base_endpoint: stub.endpoint,
+      enable_logging: 'false',
+      // NOTE: keeps the SDK from probing shared config files and the instance metadata service.
+      AWS_SDK_LOAD_CONFIG: '0',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const coldStart: number[] = [];
+    const bareNode: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const { ms, line } = await timeChild(script, env);
+      if (line.trim() !== '204') throw new Error(`bundle answered ${line}`);
+      coldStart.push(ms);
+      bareNode.push((await timeChild(`process.stdout.write('${MARKER}up\\n')`, env)).ms);
+    }
+    const zip = measurement('zipped bundle', [bundle.zipBytes / 1024], 'KiB');
+    const cold = measurement('spawn to first answered /write', coldStart, 'ms');
+    const met = bundle.zipBytes <= MAX_ZIP_BYTES && cold.median <= MAX_COLD_START_MS;
+    return {
+      id: 6,
+      title: 'Cold start: zipped Lambda bundle and time from process start to the first answered request',
+      measurements: [
+        zip,
+        measurement('bundle (unzipped)', [bundle.bundleBytes / 1024], 'KiB'),
+        cold,
+        measurement('for proportion: bare node startup', bareNode, 'ms'),
+      ],
+      target: `≤ ${MAX_ZIP_BYTES / 1024} KiB zipped, ≤ ${MAX_COLD_START_MS} ms to the first answer`,
+      headline: { name: 'spawn to first answer', value: cold.median, unit: 'ms' },
+      met,
+      note:
+        `bare node startup alone takes ${bareNode.length > 0 ? Math.round(quantile(bareNode, 0.5)) : NaN} ms on this machine now; ` +
+        'the rest is loading the bundle (SDK clients, configuration) and the first call, which opens a connection.',
+    };
+  } finally {
+    await stub.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+};

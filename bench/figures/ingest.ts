@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+// Figure 4: local-mode ingest throughput. The connector in local mode, Prometheus 2.42's
+// remote-write receiver and VictoriaMetrics single-node are fed the same pre-encoded bodies over
+// loopback, one after the other; each is then checked to hold every acknowledged sample.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { BodyPlan } from '../ingest/bodies';
+import type { LoadCommand, LoadReply, LoadResult } from '../ingest/load-generator';
+import { CONNECTOR, PROMETHEUS, STORE_ONLY, VICTORIA_METRICS, type TargetKind } from '../ingest/targets';
+import type { Figure, FigureResult, Measurement } from '../types';
+
+/** Load shape fixed by issue 7. */
+export const SERIES = 100_000;
+export const SAMPLES_PER_REQUEST = 2000;
+export const CONNECTIONS = 4;
+/** Connections of the store-only replay: 4 requests × 16 WriteRecords calls (--write-concurrency). */
+export const STORE_CONNECTIONS = 64;
+/** The connector must sustain this multiple of Prometheus' receiver. */
+export const TARGET_RATIO = 1.5;
+const STEP_MS = 1000;
+/** Timestamps start this far in the past, so every round lands before "now" for every target. */
+const START_AGO_MS = 10 * 60_000;
+
+interface Profile {
+  runs: number;
+  /** Remote-write bodies whose WriteRecords calls the store-only replay may send. */
+  storeBodies: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Rounds of pre-built bodies (each round = one new sample per series). */
+  rounds: number;
+}
+const FULL: Profile = { runs: 3, storeBodies: 1000, warmupMs: 3000, durationMs: 15_000, rounds: 100 };
+const QUICK: Profile = { runs: 1, storeBodies: 400, warmupMs: 2000, durationMs: 5000, rounds: 30 };
+/** Bound on one load run beyond its planned length (slow verification, a stuck target). */
+const RUN_SLACK_MS = 120_000;
+
+/** One target's result in one run. */
+export interface TargetRun {
+  target: string;
+  samplesPerSecond: number;
+  peakRssBytes: number;
+  acked: number;
+  stored: number;
+  failed: number;
+  exhausted: boolean;
+  firstError?: string;
+}
+
+export const run: Figure = async ({ quick }) => {
+  const base = quick ? QUICK : FULL;
+  const profile = { ...base, runs: Number(process.env.BENCH_INGEST_RUNS ?? base.runs) };
+  const kinds = selectedKinds();
+  const skipped = kinds.filter((k) => k.missing() !== undefined);
+  for (const kind of skipped) process.stdout.write(`figure 4: ${kind.name} skipped: ${kind.missing()}\n`);
+  const plan: BodyPlan = {
+    series: SERIES,
+    samplesPerRequest: SAMPLES_PER_REQUEST,
+    rounds: profile.rounds,
+    startMs: Date.now() - START_AGO_MS,
+    stepMs: STEP_MS,
+  };
+  const generator = new LoadGenerator();
+  const runs: TargetRun[] = [];
+  try {
+    const built = await generator.ask({ type: 'build', plan }, RUN_SLACK_MS);
+    if (built.type === 'built')
+      process.stdout.write(
+        `figure 4: ${built.bodies} bodies, ${(built.bytes / built.bodies / 1024).toFixed(1)} KiB each, built in ${Math.round(built.ms)} ms\n`,
+      );
+    if (kinds.includes(STORE_ONLY)) {
+      const store = await generator.ask(
+        { type: 'buildStore', remoteBodies: profile.storeBodies },
+        RUN_SLACK_MS,
+      );
+      if (store.type === 'builtStore')
+        process.stdout.write(
+          `figure 4: ${store.bodies} WriteRecords bodies (${store.samples} records) for the store alone, built in ${Math.round(store.ms)} ms\n`,
+        );
+    }
+    for (let r = 0; r < profile.runs; r++) {
+      for (const kind of kinds.filter((k) => k.missing() === undefined)) {
+        const result = await measureTarget(kind, generator, plan, profile);
+        process.stdout.write(`figure 4 run ${r + 1}: ${describe(result)}\n`);
+        runs.push(result);
+      }
+    }
+  } finally {
+    generator.close();
+  }
+  return summarise(runs, profile, skipped);
+};
+
+async function measureTarget(
+  kind: TargetKind,
+  generator: LoadGenerator,
+  plan: BodyPlan,
+  profile: Profile,
+): Promise<TargetRun> {
+  const target = await kind.start();
+  try {
+    const reply = await generator.ask(
+      {
+        type: 'run',
+        url: target.writeUrl,
+        headers: target.headers,
+        bodies: kind === STORE_ONLY ? 'store' : 'remote-write',
+        connections: kind === STORE_ONLY ? STORE_CONNECTIONS : CONNECTIONS,
+        warmupMs: profile.warmupMs,
+        durationMs: profile.durationMs,
+      },
+      profile.warmupMs + profile.durationMs + RUN_SLACK_MS,
+    );
+    const load = (reply as { result: LoadResult }).result;
+    const stored = await target.storedSamples(plan);
+    return {
+      target: kind.name,
+      samplesPerSecond: (load.windowSamples * 1000) / load.windowMs,
+      peakRssBytes: target.peakRssBytes(),
+      acked: load.ackedSamples,
+      stored,
+      failed: load.failedSamples,
+      exhausted: load.exhausted,
+      firstError: load.firstError,
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): FigureResult {
+  const measurements: Measurement[] = [];
+  const medianOf = (target: string, pick: (r: TargetRun) => number) =>
+    median(runs.filter((r) => r.target === target).map(pick));
+  const names = [...new Set(runs.map((r) => r.target))];
+  for (const name of names) {
+    const mine = runs.filter((r) => r.target === name);
+    measurements.push({
+      name: `${name} samples/s`,
+      median: Math.round(medianOf(name, (r) => r.samplesPerSecond)),
+      unit: 'samples/s',
+      runs: mine.length,
+      extra: {
+        min: Math.round(Math.min(...mine.map((r) => r.samplesPerSecond))),
+        max: Math.round(Math.max(...mine.map((r) => r.samplesPerSecond))),
+      },
+    });
+    measurements.push({
+      name: `${name} peak RSS`,
+      median: Math.round(medianOf(name, (r) => r.peakRssBytes) / 1024 / 1024),
+      unit: 'MiB',
+      runs: mine.length,
+    });
+    measurements.push({
+      name: `${name} acknowledged samples not stored`,
+      median: medianOf(name, (r) => Math.max(0, r.acked - r.stored)),
+      unit: 'samples',
+      runs: mine.length,
+      extra: {
+        acked: medianOf(name, (r) => r.acked),
+        stored: medianOf(name, (r) => r.stored),
+        failed: medianOf(name, (r) => r.failed),
+      },
+    });
+  }
+  const connector = medianOf(CONNECTOR.name, (r) => r.samplesPerSecond);
+  const prometheus = medianOf(PROMETHEUS.name, (r) => r.samplesPerSecond);
+  const ratio = prometheus > 0 ? connector / prometheus : NaN;
+  const lost = runs.some((r) => r.stored < r.acked);
+  const met = ratio >= TARGET_RATIO && !lost;
+  const notes: string[] = [];
+  if (!(ratio >= TARGET_RATIO)) notes.push(`connector reaches ${ratio.toFixed(2)}× Prometheus`);
+  if (lost) notes.push('some acknowledged samples were not stored');
+  for (const name of new Set(runs.filter((r) => r.exhausted).map((r) => r.target)))
+    notes.push(
+      `${name} used up the pre-built bodies before the window ended; its rate is over the shorter window`,
+    );
+  for (const kind of skipped) notes.push(`${kind.name} skipped: ${kind.missing()}`);
+  return {
+    id: 4,
+    title: `Local-mode ingest throughput (${CONNECTIONS} keep-alive connections, ${SAMPLES_PER_REQUEST}-sample requests, ${SERIES / 1000} k series)`,
+    measurements,
+    target: `≥ ${TARGET_RATIO}× Prometheus' remote-write receiver`,
+    headline: { name: 'connector / Prometheus samples/s', value: Number(ratio.toFixed(2)), unit: '×' },
+    met,
+    note: notes.length > 0 ? notes.join('; ') : undefined,
+  };
+}
+
+function describe(r: TargetRun): string {
+  return (
+    `${r.target}: ${Math.round(r.samplesPerSecond)} samples/s, peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
+    `acked ${r.acked}, stored ${r.stored}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
+    (r.firstError ? `, first error: ${r.firstError}` : '')
+  );
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * `BENCH_INGEST_TARGETS=connector,store,prometheus,victoria-metrics` narrows the targets (default all);
+ * `BENCH_INGEST_RUNS` overrides the number of runs.
+ */
+function selectedKinds(): TargetKind[] {
+  const all: Record<string, TargetKind> = {
+    connector: CONNECTOR,
+    store: STORE_ONLY,
+    prometheus: PROMETHEUS,
+    'victoria-metrics': VICTORIA_METRICS,
+  };
+  const wanted = process.env.BENCH_INGEST_TARGETS?.split(',').map((s) => s.trim()) ?? Object.keys(all);
+  return wanted.filter((w) => all[w] !== undefined).map((w) => all[w]);
+}
+
+/** The load-generator child process, asked one command at a time. */
+class LoadGenerator {
+  private readonly child: ChildProcess = fork(join(__dirname, '..', 'ingest', 'load-generator.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+
+  ask(command: LoadCommand, timeoutMs: number): Promise<LoadReply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`load generator silent for ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const onExit = (code: number | null) => reject(new Error(`load generator exited with ${code}`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (reply: LoadReply) => {
+        clearTimeout(timer);
+        this.child.off('exit', onExit);
+        resolve(reply);
+      });
+      this.child.send(command);
+    });
+  }
+
+  close(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+if (require.main === module) {
+  void run({ quick: process.argv.includes('--quick') }).then((result) =>
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+  );
+}

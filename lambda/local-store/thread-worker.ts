@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// Entry of the worker thread that runs the embedded store (see thread.ts): starts it with the
+// options from workerData and answers the main thread's calls until it is closed.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { StoreError } from './errors';
+import { startLocalStore, type LocalStore } from './index';
+import type { ThreadCall, ThreadMessage, ThreadStoreOptions } from './thread-protocol';
+
+const port = parentPort!;
+const options = workerData as ThreadStoreOptions;
+const post = (message: ThreadMessage) => port.postMessage(message);
+
+startLocalStore({
+  ...options,
+  log: options.forwardLogs ? (line) => post({ kind: 'log', line }) : undefined,
+}).then(
+  (store) => {
+    port.on('message', (call: ThreadCall) => void answer(store, call));
+    post({ kind: 'ready', endpoint: store.endpoint, port: store.port });
+  },
+  (error: unknown) => post({ kind: 'failed', message: (error as Error).message }),
+);
+
+async function answer(store: LocalStore, call: ThreadCall): Promise<void> {
+  try {
+    let value: unknown;
+    if (call.op === 'ensureTable') await store.ensureTable(call.database, call.table, call.settings);
+    else if (call.op === 'metering') value = store.metering();
+    else if (call.op === 'setFaults') store.setFaults(call.faults);
+    else await store.close();
+    post({ kind: 'reply', id: call.id, value });
+    if (call.op === 'close') port.close();
+  } catch (error) {
+    const type = error instanceof StoreError ? error.type : undefined;
+    post({ kind: 'reply', id: call.id, error: { type, message: (error as Error).message } });
+  }
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// One attempt of an awsJson1_0 call to Timestream without the SDK's per-call pipeline: our SigV4
+// and the client's own HTTP handler (shared keep-alive sockets). The SDK pipeline costs several
+// hundred µs of CPU per call, more than a WriteRecords call's 100 samples cost to decode and map.
+// Callers let the SDK redo the call (serialisation, retries, error deserialisation) whenever an
+// attempt here does not end in a 200, so every failure reaches them exactly as the SDK reports it.
+
+import { HttpRequest } from '@smithy/core/protocols';
+import { signPost, type SigningCredentials } from './sigv4-signer';
+
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** The SigV4 signing name of Timestream (both the write and query APIs). */
+const SIGNING_SERVICE = 'timestream';
+/** How long a discovered endpoint is used when DescribeEndpoints gives no cache period. */
+const DEFAULT_ENDPOINT_TTL_MS = 60_000;
+
+/** The part of an HTTP request handler (NodeHttpHandler) the fast path uses. */
+export interface RequestHandlerLike {
+  handle(
+    request: HttpRequest,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ response: { statusCode: number; body?: unknown } }>;
+}
+
+/** An endpoint Timestream's DescribeEndpoints named, and for how many minutes to use it. */
+export interface DiscoveredEndpoint {
+  address: string;
+  cachePeriodInMinutes?: number;
+}
+
+export interface FastCallOptions {
+  region: string;
+  /** Explicit endpoint URL; undefined = the endpoint `discover` returns. */
+  endpoint?: string;
+  /** The handler the SDK client sends with. */
+  handler: RequestHandlerLike;
+  /** Credentials, as the SDK client resolves them (its memoised provider). */
+  credentials: () => Promise<SigningCredentials>;
+  /** DescribeEndpoints through the SDK client; used when no explicit endpoint is set. */
+  discover: () => Promise<DiscoveredEndpoint>;
+  /** Clock for endpoint expiry and signing (tests). @default Date.now */
+  nowMs?: () => number;
+}
+
+interface Endpoint {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  /** Host header value. */
+  host: string;
+  expiresMs: number;
+}
+
+/** Fast single attempts of awsJson1_0 operations against one endpoint with one identity. */
+export class FastCall {
+  private endpoint: Endpoint | undefined;
+  private readonly nowMs: () => number;
+
+  constructor(private readonly options: FastCallOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+    if (options.endpoint !== undefined) this.endpoint = parseEndpoint(options.endpoint, Infinity);
+  }
+
+  /**
+   * Sends `body` as operation `target` (e.g. `Timestream_20181101.WriteRecords`) once. Resolves
+   * with the response body text on a 200 (empty when `readBody` is false), or undefined when the
+   * caller should let the SDK do the call. Rethrows only when `signal` was aborted.
+   */
+  async attempt(
+    target: string,
+    body: string,
+    signal: AbortSignal | undefined,
+    readBody: boolean,
+  ): Promise<string | undefined> {
+    let endpoint: Endpoint;
+    let credentials: SigningCredentials;
+    try {
+      endpoint = await this.resolveEndpoint();
+      credentials = await this.options.credentials();
+    } catch {
+      return undefined; // the SDK reports discovery and credential failures its own way
+    }
+    const headers = signPost({
+      credentials,
+      region: this.options.region,
+      service: SIGNING_SERVICE,
+      host: endpoint.host,
+      headers: {
+        'content-type': JSON_CONTENT_TYPE,
+        'content-length': String(Buffer.byteLength(body)),
+        'x-amz-target': target,
+      },
+      body,
+      date: new Date(this.nowMs()),
+    });
+    const request = new HttpRequest({
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      method: 'POST',
+      path: '/',
+      headers,
+      body,
+    });
+    try {
+      const { response } = await this.options.handler.handle(request, { abortSignal: signal });
+      if (response.statusCode !== 200) {
+        discard(response.body);
+        // A stale discovered endpoint answers with an error: discover again next time.
+        if (this.options.endpoint === undefined) this.endpoint = undefined;
+        return undefined;
+      }
+      if (!readBody) {
+        discard(response.body);
+        return '';
+      }
+      return await collectText(response.body);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return undefined;
+    }
+  }
+
+  private async resolveEndpoint(): Promise<Endpoint> {
+    const now = this.nowMs();
+    if (this.endpoint !== undefined && this.endpoint.expiresMs > now) return this.endpoint;
+    const { address, cachePeriodInMinutes } = await this.options.discover();
+    const ttlMs =
+      cachePeriodInMinutes !== undefined ? cachePeriodInMinutes * 60_000 : DEFAULT_ENDPOINT_TTL_MS;
+    this.endpoint = parseEndpoint(`https://${address}`, now + ttlMs);
+    return this.endpoint;
+  }
+}
+
+function parseEndpoint(url: string, expiresMs: number): Endpoint {
+  const parsed = new URL(url);
+  const port = parsed.port === '' ? undefined : Number(parsed.port);
+  // NOTE: URL keeps the brackets of an IPv6 hostname; node:http wants the bare address.
+  const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { protocol: parsed.protocol, hostname, port, host: parsed.host, expiresMs };
+}
+
+/** Lets a response body go without reading it, so the keep-alive socket is freed. */
+function discard(body: unknown): void {
+  if (typeof body === 'object' && body !== null && 'resume' in body && typeof body.resume === 'function')
+    (body as { resume(): void }).resume();
+}
+
+/** Reads a response body (a Node stream, or bytes from a test handler) as UTF-8 text. */
+async function collectText(body: unknown): Promise<string> {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sends Query calls (one result page each): the first attempt takes the fast path (fast-call.ts)
+// and the page is parsed by JSON.parse, because the SDK's schema-based deserialisation of a
+// 1000-row page costs more than assembling its series; anything but a 200 makes the SDK redo the
+// call with its own retries and error deserialisation.
+
+import {
+  DescribeEndpointsCommand,
+  QueryCommand,
+  type ColumnInfo,
+  type Row,
+  type TimestreamQueryClient,
+} from '@aws-sdk/client-timestream-query';
+import { FastCall, type RequestHandlerLike } from './fast-call';
+
+/** The awsJson1_0 target of Query (smithy model: Timestream_20181101). */
+const QUERY_TARGET = 'Timestream_20181101.Query';
+
+/** One result page: what the read path uses of a QueryResponse. */
+export interface QueryPage {
+  ColumnInfo: ColumnInfo[];
+  Rows: Row[];
+  NextToken?: string;
+}
+
+export interface QuerySenderOptions {
+  region: string;
+  /** Explicit endpoint URL; undefined = the endpoint Timestream's DescribeEndpoints names. */
+  endpoint?: string;
+  handler: RequestHandlerLike;
+  nowMs?: () => number;
+}
+
+/** Runs Query pages for one SDK client (one credential identity). */
+export class QuerySender {
+  private readonly fast: FastCall;
+
+  constructor(
+    /** The SDK client: credentials, endpoint discovery, DESCRIBE and the fallback path. */
+    readonly client: TimestreamQueryClient,
+    options: QuerySenderOptions,
+  ) {
+    this.fast = new FastCall({
+      ...options,
+      credentials: () => client.config.credentials(),
+      discover: async () => {
+        const first = (await client.send(new DescribeEndpointsCommand({}))).Endpoints?.[0];
+        if (first?.Address === undefined) throw new Error('DescribeEndpoints returned no endpoint');
+        return { address: first.Address, cachePeriodInMinutes: first.CachePeriodInMinutes };
+      },
+    });
+  }
+
+  /** Returns one page of `sql`'s result; rejects with the SDK's own error after its retries. */
+  async page(sql: string, nextToken: string | undefined, signal?: AbortSignal): Promise<QueryPage> {
+    const body = JSON.stringify(
+      nextToken === undefined ? { QueryString: sql } : { QueryString: sql, NextToken: nextToken },
+    );
+    const text = await this.fast.attempt(QUERY_TARGET, body, signal, true);
+    if (text !== undefined) {
+      let parsed: Partial<QueryPage> | undefined;
+      try {
+        parsed = JSON.parse(text) as Partial<QueryPage>;
+      } catch {
+        parsed = undefined; // not JSON after all: let the SDK make sense of the call
+      }
+      if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
+        return {
+          ColumnInfo: parsed.ColumnInfo ?? [],
+          Rows: parsed.Rows ?? [],
+          ...(typeof parsed.NextToken === 'string' ? { NextToken: parsed.NextToken } : {}),
+        };
+      }
+    }
+    const output = await this.client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
+      abortSignal: signal,
+    });
+    return {
+      ColumnInfo: output.ColumnInfo ?? [],
+      Rows: output.Rows ?? [],
+      ...(output.NextToken === undefined ? {} : { NextToken: output.NextToken }),
+    };
+  }
+}

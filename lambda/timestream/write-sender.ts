@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sends WriteRecords calls: the first attempt of each call takes the fast path (our JSON body, our
+// SigV4, the client's HTTP handler; fast-call.ts); anything but a 200 makes the SDK redo the call
+// with its own serialisation, retry strategy and error deserialisation.
+
+import {
+  DescribeEndpointsCommand,
+  WriteRecordsCommand,
+  type TimestreamWriteClient,
+} from '@aws-sdk/client-timestream-write';
+import type { WriteBatch } from './batches';
+import { FastCall, type RequestHandlerLike } from './fast-call';
+import { renderWriteRecordsBody, type WriteRecordsTarget } from './write-json';
+
+export type { RequestHandlerLike } from './fast-call';
+
+/** The awsJson1_0 target of WriteRecords (smithy model: Timestream_20181101). */
+const WRITE_RECORDS_TARGET = 'Timestream_20181101.WriteRecords';
+
+export interface WriteSenderOptions {
+  region: string;
+  /** Explicit endpoint URL; undefined = the endpoint Timestream's DescribeEndpoints names. */
+  endpoint?: string;
+  /** The handler the client sends with (shared keep-alive sockets). */
+  handler: RequestHandlerLike;
+  /** Clock for endpoint expiry and signing (tests). @default Date.now */
+  nowMs?: () => number;
+}
+
+/** Sends one WriteRecords call per batch for one SDK client (one credential identity). */
+export class WriteRecordsSender {
+  private readonly fast: FastCall;
+
+  constructor(
+    /** The SDK client: credentials, endpoint discovery and the fallback path. */
+    readonly client: TimestreamWriteClient,
+    options: WriteSenderOptions,
+  ) {
+    this.fast = new FastCall({
+      ...options,
+      credentials: () => client.config.credentials(),
+      discover: async () => {
+        const first = (await client.send(new DescribeEndpointsCommand({}))).Endpoints?.[0];
+        if (first?.Address === undefined) throw new Error('DescribeEndpoints returned no endpoint');
+        return { address: first.Address, cachePeriodInMinutes: first.CachePeriodInMinutes };
+      },
+    });
+  }
+
+  /**
+   * Writes `batch`. Resolves when Timestream accepted every record; rejects with the SDK's own
+   * error (RejectedRecordsException, ThrottlingException, ...) after the SDK's retries otherwise.
+   */
+  async send(target: WriteRecordsTarget, batch: WriteBatch, signal?: AbortSignal): Promise<void> {
+    const body = renderWriteRecordsBody(target, batch);
+    if ((await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, false)) !== undefined) return;
+    await this.client.send(
+      new WriteRecordsCommand({
+        DatabaseName: target.database,
+        TableName: target.table,
+        CommonAttributes: batch.commonAttributes,
+        Records: batch.records,
+      }),
+      { abortSignal: signal },
+    );
+  }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store running in a worker thread (what the CLI starts): same HTTP API, handle calls across
+// threads, errors mapped back to StoreError, and a clean close that keeps the data.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
+import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { startLocalStore, startLocalStoreThread, type LocalStore } from '../../../lambda/local-store';
+import { StoreError } from '../../../lambda/local-store/errors';
+import { clientsFor, doubleRecord, errorOf, tempDataDir } from './support';
+
+const DB = 'threaddb';
+const TABLE = 'metrics';
+
+test('serves writes and queries from a worker thread and keeps them after close', async () => {
+  const dataDir = tempDataDir();
+  const logged: Record<string, unknown>[] = [];
+  const store = await startLocalStoreThread({ dataDir, port: 0 }, { log: (line) => logged.push(line) });
+  const nowMs = Date.now();
+  try {
+    await store.ensureTable(DB, TABLE);
+    const clients = clientsFor(store as unknown as LocalStore);
+    const records = Array.from({ length: 100 }, (_, i) => doubleRecord(`h${i % 7}`, String(i), nowMs - i));
+    const written = await clients.write.send(
+      new WriteRecordsCommand({ DatabaseName: DB, TableName: TABLE, Records: records }),
+    );
+    expect(written.RecordsIngested).toEqual({ Total: 100, MemoryStore: 100, MagneticStore: 0 });
+    expect(await store.metering()).toEqual(expect.objectContaining({ calls: 1, records: 100 }));
+
+    await store.setFaults({ throttleRate: 1, seed: 3 });
+    const throttled = await errorOf(() =>
+      clients.write.send(
+        new WriteRecordsCommand({
+          DatabaseName: DB,
+          TableName: TABLE,
+          Records: [doubleRecord('x', '1', nowMs)],
+        }),
+      ),
+    );
+    expect(throttled.name).toBe('ThrottlingException');
+    await store.setFaults({});
+
+    const refused = await store.ensureTable(DB, 'bad name!').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreError);
+    expect((refused as StoreError).type).toBe('ValidationException');
+    expect(logged.map((line) => line.operation)).toEqual(['WriteRecords', 'WriteRecords']);
+  } finally {
+    await store.close();
+  }
+  const reopened = await startLocalStore({ dataDir, port: 0 });
+  try {
+    const count = await clientsFor(reopened).query.send(
+      new QueryCommand({ QueryString: `SELECT count() FROM ${DB}.${TABLE}` }),
+    );
+    expect(count.Rows).toEqual([{ Data: [{ ScalarValue: '100' }] }]);
+  } finally {
+    await reopened.close();
+  }
+}, 60_000);
+
+test('rejects with the store error when the data directory cannot be created', async () => {
+  const file = join(tempDataDir(), 'a-file');
+  writeFileSync(file, '');
+  await expect(startLocalStoreThread({ dataDir: join(file, 'store'), port: 0 })).rejects.toThrow(/ENOTDIR/);
+}, 60_000);

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+import { TimestreamQueryClient, ValidationException } from '@aws-sdk/client-timestream-query';
+import type { HttpRequest } from '@smithy/core/protocols';
+import type { RequestHandlerLike } from '../../../lambda/timestream/fast-call';
+import { QuerySender } from '../../../lambda/timestream/query-sender';
+
+const ENDPOINT = 'http://127.0.0.1:9202';
+const PAGE = {
+  QueryId: 'q-1',
+  NextToken: 'token-2',
+  ColumnInfo: [
+    { Name: 'instance', Type: { ScalarType: 'VARCHAR' } },
+    { Name: 'measure_value::double', Type: { ScalarType: 'DOUBLE' } },
+  ],
+  Rows: [
+    { Data: [{ ScalarValue: 'a:9100' }, { NullValue: true }] },
+    { Data: [{ ScalarValue: 'b:9100' }, { ScalarValue: '1.5' }] },
+  ],
+  QueryStatus: { ProgressPercentage: 100, CumulativeBytesScanned: 10, CumulativeBytesMetered: 10000000 },
+};
+
+/** Answers from a script of [status, body] pairs (strings sent as they are) and records every request. */
+function scripted(answers: Array<[number, unknown]>) {
+  const seen: HttpRequest[] = [];
+  const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
+    handle: async (request) => {
+      seen.push(request);
+      const [statusCode, body] = answers.shift() ?? [200, PAGE];
+      return {
+        response: {
+          statusCode,
+          reason: '',
+          headers: { 'content-type': 'application/x-amz-json-1.0' },
+          body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+        },
+      } as never;
+    },
+    updateHttpClientConfig: () => undefined,
+    httpHandlerConfigs: () => ({}),
+  };
+  const client = new TimestreamQueryClient({
+    region: 'us-east-1',
+    endpoint: ENDPOINT,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+    requestHandler: handler as never,
+  });
+  return { sender: new QuerySender(client, { region: 'us-east-1', endpoint: ENDPOINT, handler }), seen };
+}
+
+function bodyText(request: HttpRequest): string {
+  const body: unknown = request.body;
+  return typeof body === 'string' ? body : new TextDecoder().decode(body as Uint8Array);
+}
+
+describe('QuerySender', () => {
+  it('returns the page the SDK would deserialise, from one signed request', async () => {
+    const { sender, seen } = scripted([[200, PAGE]]);
+    const fast = await sender.page('SELECT 1', undefined);
+    // The SDK's own reading of the same answer, for comparison.
+    const { sender: reference } = scripted([
+      [500, {}],
+      [200, PAGE],
+    ]);
+    const viaSdk = await reference.page('SELECT 1', undefined);
+    expect(fast).toEqual({ ColumnInfo: PAGE.ColumnInfo, Rows: PAGE.Rows, NextToken: 'token-2' });
+    expect(viaSdk).toEqual(fast);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].headers['x-amz-target']).toBe('Timestream_20181101.Query');
+    expect(JSON.parse(bodyText(seen[0]))).toEqual({ QueryString: 'SELECT 1' });
+  });
+
+  it('sends the NextToken of the previous page', async () => {
+    const { sender, seen } = scripted([[200, { ColumnInfo: [], Rows: [] }]]);
+    expect(await sender.page('SELECT 1', 'token-2')).toEqual({ ColumnInfo: [], Rows: [] });
+    expect(JSON.parse(bodyText(seen[0]))).toEqual({ QueryString: 'SELECT 1', NextToken: 'token-2' });
+  });
+
+  it.each([
+    [
+      'an error status',
+      [400, { __type: 'com.amazonaws.timestream.v20181101#ValidationException', message: 'bad' }],
+    ],
+    ['a 200 that is not JSON', [200, '<html>proxy error</html>']],
+  ] as const)(
+    'lets the SDK redo the call after %s, so its error or page is the SDK’s own',
+    async (_name, first) => {
+      const { sender, seen } = scripted([
+        first as [number, unknown],
+        [400, { __type: 'com.amazonaws.timestream.v20181101#ValidationException', message: 'bad' }],
+      ]);
+      await expect(sender.page('SELECT nonsense', undefined)).rejects.toBeInstanceOf(ValidationException);
+      expect(seen).toHaveLength(2);
+    },
+  );
+});

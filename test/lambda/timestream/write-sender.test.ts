@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  RejectedRecordsException,
+  TimestreamWriteClient,
+  WriteRecordsCommand,
+  type _Record,
+} from '@aws-sdk/client-timestream-write';
+import type { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { toWriteBatches, type WriteBatch } from '../../../lambda/timestream/records';
+import { signPost } from '../../../lambda/timestream/sigv4-signer';
+import { renderWriteRecordsBody } from '../../../lambda/timestream/write-json';
+import { WriteRecordsSender, type RequestHandlerLike } from '../../../lambda/timestream/write-sender';
+import { realisticWriteRequest } from '../../support/payloads';
+import { realisticRequest } from '../../../scripts/bench-records';
+
+const TARGET = { database: 'PrometheusDatabase', table: 'PrometheusMetricsTable' };
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+const LENIENT = { failOnLongLabel: false, failOnInvalidSampleValue: false };
+const TYPES = { MeasureValueType: 'DOUBLE', TimeUnit: 'MILLISECONDS' } as const;
+/** The SHA-256 implementation the SDK signs with on Node. */
+const SDK_SHA256 = new TimestreamWriteClient({ region: 'us-east-1' }).config.sha256;
+
+interface Captured {
+  request: HttpRequest;
+}
+
+/** A request handler that records what it is given and answers from a script (default 200). */
+function scriptedHandler(statuses: number[] = [], body = '{"RecordsIngested":{"Total":1}}') {
+  const seen: Captured[] = [];
+  const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
+    handle: async (request) => {
+      seen.push({ request });
+      const statusCode = statuses.shift() ?? 200;
+      const payload =
+        statusCode === 200
+          ? body
+          : JSON.stringify({
+              __type: 'com.amazonaws.timestream.v20181101#RejectedRecordsException',
+              message: 'One or more records have been rejected.',
+              RejectedRecords: [{ RecordIndex: 0, Reason: 'test' }],
+            });
+      return {
+        response: {
+          statusCode,
+          reason: '',
+          headers: { 'content-type': 'application/x-amz-json-1.0' },
+          body: Buffer.from(statusCode === 200 ? payload : payload),
+        },
+      } as never;
+    },
+    updateHttpClientConfig: () => undefined,
+    httpHandlerConfigs: () => ({}),
+  };
+  return { handler, seen };
+}
+
+function sdkClient(handler: RequestHandlerLike, endpoint?: string) {
+  return new TimestreamWriteClient({
+    region: 'us-east-1',
+    ...(endpoint === undefined ? {} : { endpoint }),
+    credentials: CREDENTIALS,
+    maxAttempts: 1,
+    requestHandler: handler as never,
+  });
+}
+
+/** The body the SDK itself serialises for `batch`. */
+async function sdkBody(batch: WriteBatch): Promise<string> {
+  const { handler, seen } = scriptedHandler();
+  const client = sdkClient(handler, 'http://127.0.0.1:9');
+  await client.send(
+    new WriteRecordsCommand({
+      DatabaseName: TARGET.database,
+      TableName: TARGET.table,
+      CommonAttributes: batch.commonAttributes,
+      Records: batch.records,
+    }),
+  );
+  return bodyText(seen[0].request);
+}
+
+/** The SDK hands its body over as bytes (a string adapter); ours is a string. */
+function bodyText(request: HttpRequest): string {
+  const body: unknown = request.body;
+  return typeof body === 'string' ? body : new TextDecoder().decode(body as Uint8Array);
+}
+
+function batchOf(commonAttributes: _Record, records: _Record[]): WriteBatch {
+  return { commonAttributes, records, sampleCount: records.length };
+}
+
+describe('renderWriteRecordsBody', () => {
+  const realistic = [
+    ...toWriteBatches(realisticRequest(3, 2000), LENIENT).batches.slice(0, 5),
+    ...toWriteBatches(
+      realisticWriteRequest({ series: 300, samplesPerSeries: 2, startMs: 1e12 }).timeseries,
+      LENIENT,
+    ).batches.slice(0, 3),
+  ];
+  const edge: Array<[string, WriteBatch]> = [
+    [
+      'quotes, backslashes, control characters and astral text',
+      batchOf({ ...TYPES, Dimensions: [{ Name: 'path', Value: 'C:\\dir "x"\n\u0001' }] }, [
+        { MeasureName: 'm😀', MeasureValue: '-0', Time: '1', Dimensions: [{ Name: 'é', Value: '\u2028' }] },
+      ]),
+    ],
+    [
+      'a record with members the hand renderer does not know',
+      batchOf({ ...TYPES, Time: '5' }, [{ MeasureName: 'm', MeasureValue: '1', Version: 3 }]),
+    ],
+    [
+      'no common dimensions, measure name or time',
+      batchOf({ ...TYPES }, [{ MeasureName: 'a', MeasureValue: '1.5', Time: '2' }]),
+    ],
+  ];
+
+  it.each(realistic.map((batch, i) => [i, batch] as const))(
+    'realistic batch %d parses to what the SDK sends',
+    async (_i, batch) => {
+      expect(JSON.parse(renderWriteRecordsBody(TARGET, batch))).toEqual(JSON.parse(await sdkBody(batch)));
+    },
+  );
+
+  it.each(edge)('%s: parses to what the SDK sends', async (_name, batch) => {
+    expect(JSON.parse(renderWriteRecordsBody(TARGET, batch))).toEqual(JSON.parse(await sdkBody(batch)));
+  });
+});
+
+describe('signPost', () => {
+  const date = new Date('2026-11-22T04:05:06.789Z');
+  it.each([
+    ['long-term credentials', CREDENTIALS],
+    ['session credentials', { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEJr//////////wEaD token' }],
+  ])('signs exactly like @smithy/signature-v4 with %s', async (_name, credentials) => {
+    const body = '{"DatabaseName":"db","Records":[{"MeasureValue":"1"}]}';
+    const headers = {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-amz-target': 'Timestream_20181101.WriteRecords',
+    };
+    const ours = signPost({
+      credentials,
+      region: 'eu-west-1',
+      service: 'timestream',
+      host: 'ingest-cell2.timestream.eu-west-1.amazonaws.com',
+      headers,
+      body,
+      date,
+    });
+    const signer = new SignatureV4({
+      credentials,
+      region: 'eu-west-1',
+      service: 'timestream',
+      sha256: SDK_SHA256,
+    });
+    const theirs = (await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'https:',
+        hostname: 'ingest-cell2.timestream.eu-west-1.amazonaws.com',
+        path: '/',
+        query: {},
+        headers: { ...headers, host: 'ingest-cell2.timestream.eu-west-1.amazonaws.com' },
+        body,
+      } as never,
+      { signingDate: date },
+    )) as unknown as HttpRequest;
+    expect(ours).toEqual(theirs.headers);
+  });
+});
+
+describe('WriteRecordsSender', () => {
+  const batch = batchOf({ ...TYPES, MeasureName: 'up', Time: '1000' }, [
+    { MeasureValue: '1', Dimensions: [{ Name: 'job', Value: 'node' }] },
+    { MeasureValue: '0', Dimensions: [{ Name: 'job', Value: 'api' }] },
+  ]);
+
+  it('sends one signed request with the rendered body and stops on 200', async () => {
+    const { handler, seen } = scriptedHandler();
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler,
+    });
+    await sender.send(TARGET, batch);
+    expect(seen).toHaveLength(1);
+    const { request } = seen[0];
+    expect([request.protocol, request.hostname, request.port, request.method, request.path]).toEqual([
+      'http:',
+      '127.0.0.1',
+      9202,
+      'POST',
+      '/',
+    ]);
+    expect(request.body).toBe(renderWriteRecordsBody(TARGET, batch));
+    expect(request.headers['x-amz-target']).toBe('Timestream_20181101.WriteRecords');
+    expect(request.headers.host).toBe('127.0.0.1:9202');
+    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+  });
+
+  it('lets the SDK redo a call answered with an error, so the error is the SDK’s own', async () => {
+    const { handler, seen } = scriptedHandler([400, 400]);
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler,
+    });
+    const error = await sender.send(TARGET, batch).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RejectedRecordsException);
+    expect((error as RejectedRecordsException).RejectedRecords).toEqual([{ RecordIndex: 0, Reason: 'test' }]);
+    expect(seen).toHaveLength(2);
+    expect(JSON.parse(bodyText(seen[1].request))).toEqual(JSON.parse(bodyText(seen[0].request)));
+  });
+
+  it('lets the SDK redo a call whose fast attempt failed in transport', async () => {
+    const { handler, seen } = scriptedHandler();
+    let calls = 0;
+    const flaky: RequestHandlerLike = {
+      handle: async (request, options) => {
+        if (calls++ === 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        return handler.handle(request, options);
+      },
+    };
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler: flaky,
+    });
+    await sender.send(TARGET, batch);
+    expect([calls, seen.length]).toEqual([1, 1]);
+  });
+
+  it('rethrows when the caller aborted, without another attempt', async () => {
+    const controller = new AbortController();
+    const { handler, seen } = scriptedHandler();
+    const aborting: RequestHandlerLike = {
+      handle: async () => {
+        controller.abort();
+        throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      },
+    };
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler: aborting,
+    });
+    await expect(sender.send(TARGET, batch, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('discovers the endpoint once with DescribeEndpoints and reuses it until it expires', async () => {
+    let now = 1_000_000;
+    const discovery = scriptedHandler(
+      [],
+      JSON.stringify({
+        Endpoints: [{ Address: 'ingest-cell1.timestream.us-east-1.amazonaws.com', CachePeriodInMinutes: 1 }],
+      }),
+    );
+    const { handler, seen } = scriptedHandler();
+    const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
+      region: 'us-east-1',
+      handler,
+      nowMs: () => now,
+    });
+    await sender.send(TARGET, batch);
+    await sender.send(TARGET, batch);
+    now += 60_001;
+    await sender.send(TARGET, batch);
+    expect(discovery.seen.map((c) => c.request.headers['x-amz-target'])).toEqual([
+      'Timestream_20181101.DescribeEndpoints',
+      'Timestream_20181101.DescribeEndpoints',
+    ]);
+    expect(seen.map((c) => `${c.request.protocol}//${c.request.headers.host}`)).toEqual([
+      'https://ingest-cell1.timestream.us-east-1.amazonaws.com',
+      'https://ingest-cell1.timestream.us-east-1.amazonaws.com',
+      'https://ingest-cell1.timestream.us-east-1.amazonaws.com',
+    ]);
+  });
+});

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writes that cannot finish in time: a Lambda invocation whose deadline comes before the store
+// answers gets 503 (Prometheus resends) before the deadline, and a server shutdown whose grace
+// period runs out answers every in-flight write 503 — never a 204 for data that is not stored,
+// never a dropped connection without a status. Writes that can finish in time are stored.
+
+import { Registry } from 'prom-client';
+import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
+import { snappyCompress } from '../../lambda/codec/snappy';
+import { createConnector, type ConnectorOptions } from '../../lambda/core/connector';
+import { DEADLINE_MARGIN_MS } from '../../lambda/core/write-handler';
+import { createLambdaHandler } from '../../lambda/entrypoints/lambda-adapter';
+import { startServer } from '../../lambda/entrypoints/server';
+import { startLocalStore, type LocalStore } from '../../lambda/local-store';
+import { createPromMetrics } from '../../lambda/observability/metrics';
+import { encodeReadRequest, encodeWriteRequest } from '../../lambda/prompb/codec';
+import type { WriteRequest } from '../../lambda/prompb/types';
+import { ClientCache } from '../../lambda/timestream/clients';
+import { CaptureLogger } from '../support/capture-logger';
+import { BASIC_AUTH, DATABASE, TABLE } from '../support/harness';
+import { probeKeys, probeRequest } from './probe';
+import { reportCounts } from './support';
+
+const OPTIONS: ConnectorOptions = {
+  database: DATABASE,
+  table: TABLE,
+  sigv4Auth: false,
+  failOnLongLabel: false,
+  failOnInvalidSampleValue: false,
+  writeConcurrency: 8,
+  readConcurrency: 4,
+  decodeLimits: DEFAULT_DECODE_LIMITS,
+  maxResponseBytes: 0,
+};
+const HEADERS = {
+  'content-encoding': 'snappy',
+  'content-type': 'application/x-protobuf',
+  authorization: BASIC_AUTH,
+};
+const WRITTEN = 'x-prometheus-remote-write-samples-written';
+
+let store: LocalStore;
+beforeAll(async () => {
+  store = await startLocalStore({ dataDir: ':memory:', port: 0 });
+  await store.ensureTable(DATABASE, TABLE, {
+    memoryStoreRetentionHours: 8766,
+    magneticStoreRetentionDays: 73000,
+    enableMagneticStoreWrites: true,
+  });
+});
+afterEach(() => store.setFaults({}));
+afterAll(() => store.close());
+
+/** A connector over the store; `shutdown` aborts its Timestream calls like the CLI's controller. */
+function connector(shutdown?: AbortController) {
+  const clients = new ClientCache({
+    region: 'us-east-1',
+    writeEndpoint: store.endpoint,
+    queryEndpoint: store.endpoint,
+    maxWriteRetries: 0,
+    maxReadRetries: 0,
+    writeTimeoutMs: 60_000,
+    readTimeoutMs: 60_000,
+    maxSockets: 16,
+  });
+  const handle = createConnector({
+    options: OPTIONS,
+    clients,
+    logger: new CaptureLogger(),
+    metrics: createPromMetrics(new Registry()),
+    shutdownSignal: shutdown?.signal,
+  });
+  return { handle, clients };
+}
+
+/** Keys of a probe the store holds (SQL straight on the engine, no connector involved). */
+async function storedKeys(probe: string): Promise<number> {
+  const result = (await store.engine.handle('Query', {
+    QueryString: `SELECT count(*) AS n FROM "${DATABASE}"."${TABLE}" WHERE probe = '${probe}'`,
+  })) as { Rows: { Data: { ScalarValue: string }[] }[] };
+  return Number(result.Rows[0].Data[0].ScalarValue);
+}
+
+const lambdaEvent = (request: WriteRequest) => ({
+  version: '2.0',
+  rawPath: '/write',
+  headers: HEADERS,
+  body: Buffer.from(snappyCompress(encodeWriteRequest(request))).toString('base64'),
+  isBase64Encoded: true,
+  requestContext: { http: { method: 'POST', path: '/write' } },
+});
+
+describe('a Lambda invocation near its deadline', () => {
+  const REMAINING_MS = 2000;
+
+  test('answers 503 with Retry-After before the deadline when the store is slower than the time left', async () => {
+    const { handle, clients } = connector();
+    const lambda = createLambdaHandler(handle);
+    store.setFaults({ latencyMs: 4000 });
+    const started = Date.now();
+    const result = await lambda(lambdaEvent(probeRequest('lambda-late', 2, 5)), {
+      getRemainingTimeInMillis: () => REMAINING_MS,
+    });
+    const elapsedMs = Date.now() - started;
+    clients.destroy();
+    expect([result.statusCode, result.headers['retry-after'], result.headers[WRITTEN]]).toEqual([
+      503,
+      '1',
+      '0',
+    ]);
+    expect(result.body).toMatch(/^write aborted|^Timestream WriteRecords failed/);
+    // The point of DEADLINE_MARGIN_MS: the answer leaves before Lambda would kill the invocation.
+    expect(elapsedMs).toBeLessThan(REMAINING_MS);
+    expect(elapsedMs).toBeGreaterThanOrEqual(REMAINING_MS - DEADLINE_MARGIN_MS - 50);
+  }, 10_000);
+
+  test('answers a read 503 before the deadline when the store is slower than the time left', async () => {
+    const { handle, clients } = connector();
+    const lambda = createLambdaHandler(handle);
+    store.setFaults({ latencyMs: 4000 });
+    const body = encodeReadRequest({
+      queries: [
+        { startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: 0, name: '__name__', value: 'x' }] },
+      ],
+      acceptedResponseTypes: [0],
+    });
+    const started = Date.now();
+    const result = await lambda(
+      {
+        ...lambdaEvent(probeRequest('unused', 1, 1)),
+        body: Buffer.from(snappyCompress(body)).toString('base64'),
+        rawPath: '/read',
+      },
+      { getRemainingTimeInMillis: () => REMAINING_MS },
+    );
+    const elapsedMs = Date.now() - started;
+    clients.destroy();
+    expect([result.statusCode, result.headers['retry-after']]).toEqual([503, '1']);
+    expect(elapsedMs).toBeLessThan(REMAINING_MS);
+  }, 10_000);
+
+  test('answers 204 and stores the samples when the store answers in time', async () => {
+    const { handle, clients } = connector();
+    const lambda = createLambdaHandler(handle);
+    store.setFaults({ latencyMs: 50 });
+    const request = probeRequest('lambda-in-time', 2, 5);
+    const result = await lambda(lambdaEvent(request), { getRemainingTimeInMillis: () => REMAINING_MS });
+    clients.destroy();
+    expect([result.statusCode, result.headers[WRITTEN]]).toEqual([204, '10']);
+    expect(await storedKeys('lambda-in-time')).toBe(probeKeys(request).length);
+  });
+});
+
+describe('a server shutdown with writes in flight', () => {
+  const IN_FLIGHT = 6;
+
+  async function shutdownUnderLoad(latencyMs: number, graceMs: number, probe: string) {
+    const shutdownController = new AbortController();
+    const { handle, clients } = connector(shutdownController);
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1 << 20,
+      handler: handle,
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+      shutdownController,
+      shutdownGraceMs: graceMs,
+    });
+    store.setFaults({ latencyMs });
+    const requests = Array.from({ length: IN_FLIGHT }, (_, i) => probeRequest(`${probe}-${i}`, 2, 10));
+    const responses = requests.map((request) =>
+      fetch(`${server.url}/write`, {
+        method: 'POST',
+        headers: { ...HEADERS, connection: 'close' },
+        body: snappyCompress(encodeWriteRequest(request)),
+      }).then(
+        async (r) => ({
+          status: r.status,
+          written: r.headers.get(WRITTEN),
+          retryAfter: r.headers.get('retry-after'),
+          body: await r.text(),
+        }),
+        (error: Error) => ({
+          status: 0,
+          written: null,
+          retryAfter: null,
+          body: String(error.cause ?? error),
+        }),
+      ),
+    );
+    // Let every request reach the store (its latency holds them there), then shut down.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(300, latencyMs / 2)));
+    await server.close();
+    const answers = await Promise.all(responses);
+    clients.destroy();
+    store.setFaults({});
+    return answers;
+  }
+
+  test('finishes in-flight writes within the grace period: every one 204 and stored', async () => {
+    const answers = await shutdownUnderLoad(600, 10_000, 'drain');
+    expect(answers.map((a) => [a.status, a.written])).toEqual(Array(IN_FLIGHT).fill([204, '20']));
+    for (let i = 0; i < IN_FLIGHT; i++) expect(await storedKeys(`drain-${i}`)).toBe(20);
+    reportCounts('shutdown-drain', { inFlight: IN_FLIGHT, samplesVerified: IN_FLIGHT * 20 });
+  }, 20_000);
+
+  test('answers every in-flight write 503 with Retry-After once the grace period runs out', async () => {
+    const answers = await shutdownUnderLoad(3000, 200, 'abort');
+    expect(answers.map((a) => [a.status, a.written, a.retryAfter])).toEqual(
+      Array(IN_FLIGHT).fill([503, '0', '1']),
+    );
+    for (const answer of answers) expect(answer.body).toMatch(/^Timestream WriteRecords failed: AbortError/);
+    reportCounts('shutdown-abort', { inFlight: IN_FLIGHT });
+  }, 20_000);
+});
