@@ -10,22 +10,12 @@ import {
   toWriteBatches,
   type WriteBatch,
 } from '../lambda/timestream/records';
+import { seededRandom } from '../test/support/payloads';
 
 /** Samples per request: what the brief asks for (Prometheus 2.42 default max_samples_per_send is 500; 2000 is a common setting). */
 const REQUEST_SAMPLES = 2000;
 /** Remote-write shards Prometheus spreads series over by label hash; a request comes from one shard. */
 const SHARDS = 4;
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Labels = Record<string, string>;
 interface Target {

@@ -11,18 +11,9 @@ import { ConnectorError } from '../../../lambda/core/errors';
 import { decodeReadResponse, encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
 import type { ReadRequest, ReadResponse, WriteRequest } from '../../../lambda/prompb/types';
 import { bytes, varint } from '../../fixtures/protowire';
+import { caught } from '../../support/errors';
 
 type Headers = Record<string, string>;
-
-function caught(fn: () => unknown): ConnectorError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 const request: WriteRequest = {
   timeseries: [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 1000 }] }],

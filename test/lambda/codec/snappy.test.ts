@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { ConnectorError } from '../../../lambda/core/errors';
 import { snappyCompress, snappyDecodedLength, snappyUncompress } from '../../../lambda/codec/snappy';
 import { bytes, varint } from '../../fixtures/protowire';
+import { caught } from '../../support/errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappyjs = require('snappyjs') as {
@@ -11,16 +12,6 @@ const snappyjs = require('snappyjs') as {
 };
 
 const MIB = 1024 * 1024;
-
-function caught(fn: () => unknown): ConnectorError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 const text = (s: string) => new TextEncoder().encode(s);
 

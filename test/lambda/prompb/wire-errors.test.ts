@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../../lambda/codec/remote';
-import { ConnectorError } from '../../../lambda/core/errors';
 import { decodeReadRequest, decodeWriteRequest } from '../../../lambda/prompb/codec';
 import {
   bytes,
@@ -14,16 +13,7 @@ import {
   varint,
   varintField,
 } from '../../fixtures/protowire';
-
-function caught(fn: () => unknown): ConnectorError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
+import { caught } from '../../support/errors';
 
 const series = (...parts: Uint8Array[]) => lenField(1, ...parts);
 const labelField = (name: string, value: string) => lenField(1, label(name, value));
