@@ -14,7 +14,7 @@ import type { Figure, FigureResult, Measurement } from '../types';
 export const SERIES = 100_000;
 export const SAMPLES_PER_REQUEST = 2000;
 export const CONNECTIONS = 4;
-/** Connections of the store-only replay: 4 requests × 16 WriteRecords calls (--write-concurrency). */
+/** Connections of the store-only replay: fixed at 64 (4 requests × 16 calls, the write concurrency when this figure was built) so runs stay comparable. */
 export const STORE_CONNECTIONS = 64;
 /** The connector must sustain this multiple of Prometheus' receiver. */
 export const TARGET_RATIO = 1.5;

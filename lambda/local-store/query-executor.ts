@@ -31,7 +31,6 @@ export interface SqlDialect {
   translateQuery(queryString: string, catalog: Catalog, nowMs: number): TranslatedQuery;
   toTimestreamResult(result: DuckDBMaterializedResult): { columnInfo: ColumnInfo[]; rows: Row[] };
   mapDuckDbError(error: unknown, queryString: string): StoreError;
-  registerStoreFunctions(connection: DuckDBConnection): void;
 }
 
 /** A Query request as the wire carries it. */
@@ -187,7 +186,7 @@ export class QueryExecutor {
         usedSeq: 0,
       };
     }
-    const connection = await this.acquire(sql);
+    const connection = await this.acquire();
     let converted: { columnInfo: ColumnInfo[]; rows: Row[] };
     try {
       converted = sql.toTimestreamResult(await connection.run(translated.sql));
@@ -209,12 +208,8 @@ export class QueryExecutor {
     return this.sql;
   }
 
-  private async acquire(sql: SqlDialect): Promise<DuckDBConnection> {
-    const pooled = this.idle.pop();
-    if (pooled) return pooled;
-    const connection = await this.options.instance.connect();
-    sql.registerStoreFunctions(connection);
-    return connection;
+  private async acquire(): Promise<DuckDBConnection> {
+    return this.idle.pop() ?? (await this.options.instance.connect());
   }
 
   private release(connection: DuckDBConnection): void {

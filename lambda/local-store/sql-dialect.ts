@@ -3,7 +3,6 @@
 // executor can be tested with a stub dialect and loads this module only on the first query.
 
 import type { SqlDialect } from './query-executor';
-import { registerStoreFunctions } from './sql/functions';
 import { mapDuckDbError, toTimestreamResult } from './sql/results';
 import { translateQuery } from './sql/translate';
 
@@ -12,5 +11,4 @@ export const SQL_DIALECT: SqlDialect = {
   translateQuery,
   toTimestreamResult,
   mapDuckDbError,
-  registerStoreFunctions,
 };

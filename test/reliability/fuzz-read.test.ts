@@ -10,7 +10,7 @@ import type { ReadRequest } from '../../lambda/prompb/types';
 import { BASIC_AUTH, EDGES, startHarness, type Edge, type Harness } from '../support/harness';
 import { realisticWriteRequest } from '../support/payloads';
 import { absurdReadRequest, mutatedBody, protoMessage } from './generators';
-import { budgetMs, checkClientResponse, FUZZ_SEED, reportCounts, runs } from './support';
+import { budgetMs, checkClientResponse, property, reportCounts, runs } from './support';
 
 const HEADERS = {
   'content-encoding': 'snappy',
@@ -68,9 +68,6 @@ async function expectClean(edge: Edge, kind: string, body: Uint8Array): Promise<
     expect(() => decodeReadResponse(snappyUncompress(response.body, 1 << 30))).not.toThrow();
   }
 }
-
-const property = <T>(arbitrary: fc.Arbitrary<T>, check: (value: T) => Promise<void>, numRuns: number) =>
-  fc.assert(fc.asyncProperty(arbitrary, check), { seed: FUZZ_SEED, numRuns });
 
 describe.each(EDGES)('POST /read through the %s edge', (edge) => {
   test(

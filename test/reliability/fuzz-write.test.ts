@@ -9,7 +9,7 @@ import { encodeWriteRequest } from '../../lambda/prompb/codec';
 import { BASIC_AUTH, EDGES, startHarness, type Edge, type Harness } from '../support/harness';
 import { realisticWriteRequest } from '../support/payloads';
 import { absurdWriteRequest, mutatedBody, protoMessage } from './generators';
-import { budgetMs, checkClientResponse, FUZZ_SEED, reportCounts, runs } from './support';
+import { budgetMs, checkClientResponse, property, reportCounts, runs } from './support';
 
 const HEADERS = {
   'content-encoding': 'snappy',
@@ -54,9 +54,6 @@ async function expectClean(
   expect(checkClientResponse(response, allowed)).toBeUndefined();
   expect(response.headers['x-prometheus-remote-write-samples-written']).toMatch(/^\d+$/);
 }
-
-const property = <T>(arbitrary: fc.Arbitrary<T>, check: (value: T) => Promise<void>, numRuns: number) =>
-  fc.assert(fc.asyncProperty(arbitrary, check), { seed: FUZZ_SEED, numRuns });
 
 describe.each(EDGES)('POST /write through the %s edge', (edge) => {
   test(

@@ -4,6 +4,7 @@
 
 import { appendFileSync } from 'node:fs';
 import type { EdgeResponse } from '../support/harness';
+import fc from 'fast-check';
 
 /** `SOAK=1` runs every fuzz and fault loop this many times longer (see SECURITY.md, README). */
 export const SOAK_FACTOR = 50;
@@ -45,3 +46,10 @@ export function reportCounts(test: string, counts: Record<string, number>): void
   if (file === undefined || file === '') return;
   appendFileSync(file, JSON.stringify({ test, soak: SOAK, seed: FUZZ_SEED, ...counts }) + '\n');
 }
+
+/** Runs a seeded async fast-check property (the fuzz seed, `numRuns` runs). */
+export const property = <T>(
+  arbitrary: fc.Arbitrary<T>,
+  check: (value: T) => Promise<void>,
+  numRuns: number,
+) => fc.assert(fc.asyncProperty(arbitrary, check), { seed: FUZZ_SEED, numRuns });

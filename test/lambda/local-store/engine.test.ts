@@ -33,7 +33,6 @@ const stubDialect: SqlDialect = {
   },
   mapDuckDbError: (error) =>
     new StoreError('ValidationException', `mapped: ${(error as Error).message.split('\n')[0]}`),
-  registerStoreFunctions: () => undefined,
 };
 
 let engine: StoreEngine;

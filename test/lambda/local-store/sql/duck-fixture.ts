@@ -15,7 +15,6 @@ import {
   type CatalogTable,
   type ScalarMeasureType,
 } from '../../../../lambda/local-store/schema';
-import { registerStoreFunctions } from '../../../../lambda/local-store/sql/functions';
 import { mapDuckDbError, toTimestreamResult } from '../../../../lambda/local-store/sql/results';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
 
@@ -84,7 +83,6 @@ export interface Fixture {
 export async function createFixture(): Promise<Fixture> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  registerStoreFunctions(connection);
   const catalog = new FakeCatalog();
   return {
     catalog,
