@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // Snappy block format (not the framed format, which remote write forbids) with the checks a
-// server needs: the declared length is read and limited before anything is allocated, and the
-// whole block is validated before snappyjs copies a byte, so corrupt input is a 400, never a hang.
+// server needs: the declared length is read and limited before anything is allocated, and corrupt
+// input is a 400, never a hang or a crash. Blocks are decoded by the native `snappy` binding when
+// one loads (snappy-native.ts), else by the pure-JS decoder (snappy-js.ts); errors read the same.
 
 import { badRequest, tooLarge } from '../core/errors';
+import { decodeSnappyElements } from './snappy-js';
+import { type NativeSnappyBinding, loadNativeSnappy } from './snappy-native';
 
 interface SnappyJs {
-  uncompress(compressed: Uint8Array, maxLength?: number): Uint8Array;
   compress(data: Uint8Array): Uint8Array;
 }
-// NOTE: snappyjs ships no type declarations; this is the subset used here.
+// NOTE: snappyjs ships no type declarations; this is the subset used here (compression only).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappyjs = require('snappyjs') as SnappyJs;
 
 /** Largest length the snappy header may declare: the format stores it as a uint32 varint. */
 const MAX_SNAPPY_DECLARED_BYTES = 0xffffffff;
-/** snappyjs reads the header into an int32, so longer outputs are refused whatever the limit. */
-const MAX_SNAPPYJS_DECODED_BYTES = 0x7fffffff;
+/** Outputs over 2 GiB are refused whatever the limit (snappyjs, used before, read an int32). */
+const MAX_DECODED_BLOCK_BYTES = 0x7fffffff;
 /** A uint32 varint takes at most 5 bytes. */
 const MAX_HEADER_BYTES = 5;
 
@@ -55,87 +57,85 @@ export function snappyDecodedLength(block: Uint8Array): number {
   return readHeader(block).decodedLength;
 }
 
-/**
- * Walks every element of the block the way a decoder would, without copying, and throws on the
- * first inconsistency. After this pass snappyjs cannot read out of bounds, write past the
- * declared length, or loop: it trusts its input and, unguarded, spins forever on a literal whose
- * 4-byte length is negative as an int32, and pads short output with zeros.
- */
-function validateElements(block: Uint8Array, start: number, decodedLength: number): void {
-  const end = block.length;
-  let pos = start;
-  let outPos = 0;
-  while (pos < end) {
-    const tag = block[pos++];
-    const kind = tag & 3;
-    let length: number;
-    if (kind === 0) {
-      length = (tag >>> 2) + 1;
-      if (length > 60) {
-        const extraBytes = length - 60;
-        if (pos + extraBytes > end) throw corrupt('literal length runs past the end', pos);
-        length = 0;
-        for (let i = extraBytes - 1; i >= 0; i--) length = length * 256 + block[pos + i];
-        length += 1;
-        pos += extraBytes;
-      }
-      if (length > end - pos) throw corrupt(`literal of ${length} bytes runs past the end`, pos);
-      pos += length;
-    } else {
-      let offset: number;
-      if (kind === 1) {
-        if (pos + 1 > end) throw corrupt('copy runs past the end', pos);
-        length = ((tag >>> 2) & 7) + 4;
-        offset = ((tag >>> 5) << 8) | block[pos];
-        pos += 1;
-      } else if (kind === 2) {
-        if (pos + 2 > end) throw corrupt('copy runs past the end', pos);
-        length = (tag >>> 2) + 1;
-        offset = block[pos] | (block[pos + 1] << 8);
-        pos += 2;
-      } else {
-        if (pos + 4 > end) throw corrupt('copy runs past the end', pos);
-        length = (tag >>> 2) + 1;
-        offset = (block[pos] | (block[pos + 1] << 8) | (block[pos + 2] << 16)) + block[pos + 3] * 0x1000000;
-        pos += 4;
-      }
-      if (offset === 0 || offset > outPos)
-        throw corrupt(`copy offset ${offset} is outside the ${outPos} bytes decoded so far`, pos);
-    }
-    outPos += length;
-    if (outPos > decodedLength)
-      throw corrupt(`decoded data exceeds the declared ${decodedLength} bytes`, pos);
-  }
-  if (outPos !== decodedLength) {
-    throw badRequest(`cannot decode snappy block: decoded ${outPos} bytes, header declares ${decodedLength}`);
-  }
+/** How blocks are decoded and encoded: the native binding or pure JS. */
+export interface SnappyImplementation {
+  readonly name: 'native' | 'js';
+  /**
+   * Decodes the elements of `block` after its `headerBytes`-byte length header into exactly
+   * `decodedLength` bytes; throws a `bad_request` ConnectorError for a corrupt block.
+   */
+  decodeElements(block: Uint8Array, headerBytes: number, decodedLength: number): Uint8Array;
+  /** Encodes `data` as one snappy block. */
+  compress(data: Uint8Array): Uint8Array;
 }
 
-function corrupt(reason: string, pos: number) {
-  return badRequest(`cannot decode snappy block: ${reason} (at byte ${pos})`);
+/** Pure JS: the single-pass validating decoder (snappy-js.ts) and snappyjs for compression. */
+export const JS_SNAPPY: SnappyImplementation = Object.freeze({
+  name: 'js',
+  decodeElements: decodeSnappyElements,
+  compress(data: Uint8Array): Uint8Array {
+    // NOTE: a plain Uint8Array view keeps snappyjs on its Uint8Array path for Buffer inputs too.
+    return snappyjs.compress(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  },
+});
+
+/**
+ * Wraps the native binding. Rust's `snap` checks every element and the output length itself, so
+ * valid blocks skip the JS walk; a block it refuses is decoded again in JS only to produce the
+ * same error message as the JS path.
+ */
+export function nativeSnappy(binding: NativeSnappyBinding): SnappyImplementation {
+  // NOTE: copyOutputData: on figure 1's payload an external buffer per call cost 2-4x more CPU in
+  // total (GC of external memory included) than copying the output into a V8 buffer (measured
+  // with process.cpuUsage while choosing; scripts/bench-decode.ts shows the result).
+  const options = { asBuffer: true, copyOutputData: true } as const;
+  return Object.freeze({
+    name: 'native',
+    decodeElements(block: Uint8Array, headerBytes: number, decodedLength: number): Uint8Array {
+      let decoded: Buffer | string;
+      try {
+        decoded = binding.uncompressSync(block, options);
+      } catch (error) {
+        decodeSnappyElements(block, headerBytes, decodedLength); // throws the JS path's message
+        throw badRequest(`cannot decode snappy block: ${(error as Error).message}`, { cause: error });
+      }
+      if (typeof decoded === 'string' || decoded.length !== decodedLength) {
+        throw badRequest(
+          `cannot decode snappy block: decoded ${decoded.length} bytes, header declares ${decodedLength}`,
+        );
+      }
+      return decoded;
+    },
+    compress: (data: Uint8Array): Uint8Array => binding.compressSync(data, options),
+  });
 }
+
+/** The implementation chosen once per process: native when a binding loads, else JS. */
+export const SNAPPY: SnappyImplementation = ((binding) =>
+  binding === undefined ? JS_SNAPPY : nativeSnappy(binding))(loadNativeSnappy());
 
 /**
  * Decodes one snappy block. The declared length is checked against `maxDecodedBytes` before any
- * allocation (a tiny body may claim gigabytes), then the block is validated, then decoded.
+ * allocation (a tiny body may claim gigabytes), then the block is decoded and validated by
+ * `implementation` (by default the process's, SNAPPY).
  * Throws `payload_too_large` naming the limit, or `bad_request` for corrupt input.
  */
-export function snappyUncompress(block: Uint8Array, maxDecodedBytes: number): Uint8Array {
+export function snappyUncompress(
+  block: Uint8Array,
+  maxDecodedBytes: number,
+  implementation: SnappyImplementation = SNAPPY,
+): Uint8Array {
   const { decodedLength, headerBytes } = readHeader(block);
-  const limit = Math.min(maxDecodedBytes, MAX_SNAPPYJS_DECODED_BYTES);
+  const limit = Math.min(maxDecodedBytes, MAX_DECODED_BLOCK_BYTES);
   if (decodedLength > limit) {
     throw tooLarge(
       `decoded body of ${decodedLength} bytes (snappy header) exceeds the limit of ${limit} bytes`,
     );
   }
-  validateElements(block, headerBytes, decodedLength);
-  // NOTE: a plain Uint8Array view keeps snappyjs on its Uint8Array path for Buffer inputs too.
-  const view = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
-  return snappyjs.uncompress(view, decodedLength);
+  return implementation.decodeElements(block, headerBytes, decodedLength);
 }
 
 /** Encodes `data` as one snappy block (what Prometheus sends and expects back from remote read). */
-export function snappyCompress(data: Uint8Array): Uint8Array {
-  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return snappyjs.compress(view);
+export function snappyCompress(data: Uint8Array, implementation: SnappyImplementation = SNAPPY): Uint8Array {
+  return implementation.compress(data);
 }

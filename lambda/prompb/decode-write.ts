@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Hand-written decoding of prometheus.WriteRequest and TimeSeries (also the series of a
-// ReadResponse). Label sets are decoded once per distinct byte sequence within one request.
+// ReadResponse). A label set is decoded once per distinct byte sequence within one request and,
+// through the process-wide label section cache, usually once per process.
 
 import type { DecodeLimits } from '../codec/remote';
 import { LabelCache, LabelSetCache, hashBytes } from './byte-cache';
+import {
+  type LabelSectionCache,
+  MAX_CACHED_SECTION_BYTES,
+  sharedLabelSectionCache,
+} from './label-section-cache';
 import { type MessageSpec, ProtoReader, WireType, limitExceeded, withContext } from './protobuf-reader';
 import type { Label, Sample, TimeSeries, WriteRequest } from './types';
 
@@ -34,19 +40,27 @@ const SAMPLE: MessageSpec = {
 
 /** State shared by the series of one request: limits, running totals and the label caches. */
 export class SeriesDecoder {
-  private readonly labels: LabelCache;
-  private readonly labelSets = new LabelSetCache();
+  // Per-request caches, made on the first label section the process-wide cache cannot answer.
+  private labels: LabelCache | undefined;
+  private labelSets: LabelSetCache | undefined;
   /** Scratch space for the label run being decoded; copied out when the set is new. */
   private readonly scratchLabels: Label[] = [];
   private readonly scratchIds: number[] = [];
   private sampleCount = 0;
+  /** Longest name or value field of the labels of the last decodeLabelRun, in bytes. */
+  private longestStringBytes = 0;
+  /** Longest name or value field of the last decodeLabel call, in bytes. */
+  private labelLongestBytes = 0;
 
+  /**
+   * @param sections the process-wide label section cache, or null to decode every section (the
+   *   labels are then not frozen).
+   */
   constructor(
     private readonly reader: ProtoReader,
     private readonly limits: DecodeLimits,
-  ) {
-    this.labels = new LabelCache(reader.buf);
-  }
+    private readonly sections: LabelSectionCache | null = null,
+  ) {}
 
   /*
    * message TimeSeries {
@@ -59,8 +73,10 @@ export class SeriesDecoder {
   /** Decodes one TimeSeries occupying [reader.pos, end). */
   decodeTimeSeries(end: number): TimeSeries {
     const r = this.reader;
-    let labels: Label[] | undefined;
-    const samples: Sample[] = [];
+    let labels: readonly Label[] | undefined;
+    // NOTE: made with its first sample: an empty array grows a 17-slot store on the first push,
+    // garbage that showed in profiles, as Prometheus sends one sample per series.
+    let samples: Sample[] | undefined;
     while (r.pos < end) {
       const tag = r.readTag(end);
       if (tag === TAG_FIELD_2_BYTES) {
@@ -71,12 +87,15 @@ export class SeriesDecoder {
             'maxSamples',
           );
         }
+        let sample: Sample;
         try {
           const length = r.readLength(end);
-          samples.push(decodeSample(r, r.pos + length));
+          sample = decodeSample(r, r.pos + length);
         } catch (error) {
-          throw withContext(error, `sample ${samples.length}`);
+          throw withContext(error, `sample ${samples === undefined ? 0 : samples.length}`);
         }
+        if (samples === undefined) samples = [sample];
+        else samples.push(sample);
         this.sampleCount++;
       } else if (tag === TAG_FIELD_1_BYTES) {
         const section = this.decodeLabelSection(end, labels === undefined ? 0 : labels.length);
@@ -87,21 +106,56 @@ export class SeriesDecoder {
         r.skipField(tag, end, TIME_SERIES);
       }
     }
-    return { labels: labels ?? [], samples };
+    // NOTE: the cast only drops `readonly`; cached arrays are frozen, so a write throws.
+    return { labels: (labels ?? []) as Label[], samples: samples ?? [] };
   }
 
   /**
-   * Decodes a run of consecutive label fields (the tag of the first has been read). Each Label
-   * message's raw bytes key a cache, so pairs shared by many series (job, __name__) are decoded
-   * once per request; the resulting sequence keys a second cache, so a series repeated in the
-   * request (Prometheus 2.42 sends one sample per TimeSeries) gets the same Label[] again.
+   * Decodes a run of consecutive label fields (the tag of the first has been read). The run's
+   * bytes key the process-wide section cache, so a label set seen in an earlier request costs a
+   * hash and a comparison. A run the cache cannot answer (new, malformed, over a limit) is decoded
+   * label by label, which also produces the exact error for bad input, and then offered to it.
    */
-  private decodeLabelSection(end: number, firstIndex: number): Label[] {
+  private decodeLabelSection(end: number, firstIndex: number): readonly Label[] {
+    const sections = this.sections;
+    if (sections === null) return this.decodeLabelRun(end, firstIndex);
+    const r = this.reader;
+    const start = r.pos;
+    const runEnd = labelRunEnd(r.buf, start, end, this.limits.maxLabelsPerSeries - firstIndex);
+    if (runEnd < 0 || runEnd - start > MAX_CACHED_SECTION_BYTES) return this.decodeLabelRun(end, firstIndex);
+    const hash = sections.hash(r.view, start, runEnd);
+    const cached = sections.get(hash, r.buf, start, runEnd);
+    if (
+      cached !== undefined &&
+      firstIndex + cached.labels.length <= this.limits.maxLabelsPerSeries &&
+      cached.longestStringBytes <= this.limits.maxLabelBytes
+    ) {
+      r.pos = runEnd;
+      return cached.labels;
+    }
+    const labels = this.decodeLabelRun(end, firstIndex);
+    // Label objects were frozen when decoded; the array is frozen once, when first returned.
+    if (!Object.isFrozen(labels)) Object.freeze(labels);
+    if (cached === undefined && r.pos === runEnd) {
+      sections.add(hash, r.buf, start, runEnd, { labels, longestStringBytes: this.longestStringBytes });
+    }
+    return labels;
+  }
+
+  /**
+   * Decodes a run of label fields one by one. Each Label message's raw bytes key a per-request
+   * cache, so pairs shared by many series (job, __name__) are decoded once per request; the
+   * resulting sequence keys a second cache, so a series repeated in the request (Prometheus 2.42
+   * sends one sample per TimeSeries) gets the same Label[] again.
+   */
+  private decodeLabelRun(end: number, firstIndex: number): Label[] {
     const r = this.reader;
     const buf = r.buf;
     const max = this.limits.maxLabelsPerSeries;
     const scratchLabels = this.scratchLabels;
     const scratchIds = this.scratchIds;
+    const labelCache = (this.labels ??= new LabelCache(buf));
+    let longest = 0;
     let count = 0;
     for (;;) {
       if (firstIndex + count >= max) throw this.tooManyLabels();
@@ -111,21 +165,51 @@ export class SeriesDecoder {
         const start = r.pos;
         const labelEnd = start + length;
         const hash = hashBytes(buf, start, labelEnd);
-        entry = this.labels.get(hash, start, labelEnd);
+        entry = labelCache.get(hash, start, labelEnd);
         if (entry === undefined) {
-          entry = this.labels.add(hash, start, labelEnd, decodeLabel(r, labelEnd, this.limits.maxLabelBytes));
+          const label = this.decodeLabel(labelEnd);
+          entry = labelCache.add(hash, start, labelEnd, label, this.labelLongestBytes);
         }
         r.pos = labelEnd;
       } catch (error) {
         throw withContext(error, `label ${firstIndex + count}`);
       }
+      if (entry.longestStringBytes > longest) longest = entry.longestStringBytes;
       scratchLabels[count] = entry.label;
       scratchIds[count] = entry.id;
       count++;
       if (r.pos >= end || buf[r.pos] !== TAG_FIELD_1_BYTES) break;
       r.pos++;
     }
-    return this.labelSets.intern(scratchIds, scratchLabels, count);
+    this.longestStringBytes = longest;
+    return (this.labelSets ??= new LabelSetCache()).intern(scratchIds, scratchLabels, count);
+  }
+
+  /*
+   * message Label {
+   *   string name  = 1;
+   *   string value = 2;
+   * }
+   */
+  private decodeLabel(end: number): Label {
+    const r = this.reader;
+    const maxLabelBytes = this.limits.maxLabelBytes;
+    let name = '';
+    let value = '';
+    let longest = 0;
+    while (r.pos < end) {
+      const tag = r.readTag(end);
+      if (tag === TAG_FIELD_1_BYTES) {
+        name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
+        if (r.lastStringBytes > longest) longest = r.lastStringBytes;
+      } else if (tag === TAG_FIELD_2_BYTES) {
+        value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
+        if (r.lastStringBytes > longest) longest = r.lastStringBytes;
+      } else r.skipField(tag, end, LABEL);
+    }
+    this.labelLongestBytes = longest;
+    // Labels behind the section cache end up in arrays shared across requests: make them immutable.
+    return this.sections === null ? { name, value } : Object.freeze({ name, value });
   }
 
   private tooManyLabels() {
@@ -134,22 +218,28 @@ export class SeriesDecoder {
   }
 }
 
-/*
- * message Label {
- *   string name  = 1;
- *   string value = 2;
- * }
+/**
+ * Returns the end of the run of consecutive label fields whose first length prefix is at `pos`
+ * (the shape decodeLabelRun walks), or -1 when the run is malformed or holds more than
+ * `maxCount` labels: such a run is left to decodeLabelRun, which throws the exact error.
  */
-function decodeLabel(r: ProtoReader, end: number, maxLabelBytes: number): Label {
-  let name = '';
-  let value = '';
-  while (r.pos < end) {
-    const tag = r.readTag(end);
-    if (tag === TAG_FIELD_1_BYTES) name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
-    else if (tag === TAG_FIELD_2_BYTES) value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
-    else r.skipField(tag, end, LABEL);
+function labelRunEnd(buf: Uint8Array, pos: number, end: number, maxCount: number): number {
+  for (let count = 1; count <= maxCount; count++) {
+    // Label messages are short: a one- or two-byte length prefix covers 16 KiB.
+    if (pos >= end) return -1;
+    let length = buf[pos++];
+    if (length >= 0x80) {
+      if (pos >= end) return -1;
+      const second = buf[pos++];
+      if (second >= 0x80) return -1;
+      length = (length & 0x7f) | (second << 7);
+    }
+    if (length > end - pos) return -1;
+    pos += length;
+    if (pos >= end || buf[pos] !== TAG_FIELD_1_BYTES) return pos;
+    pos++;
   }
-  return { name, value };
+  return -1;
 }
 
 /*
@@ -185,19 +275,29 @@ function decodeSample(r: ProtoReader, end: number): Sample {
 /**
  * Decodes a serialised prometheus.WriteRequest (already snappy-decoded) within `limits`.
  * Exemplars, histograms and metadata are skipped; unknown fields of any wire type are skipped.
- * Series with byte-identical label sections share one `labels` array (and its Label objects):
- * treat labels as read-only; `a.labels === b.labels` means equal label sets, which callers may use
- * to do per-series work once. Doubles keep their exact bits (staleness markers survive).
+ * Doubles keep their exact bits (staleness markers survive).
+ *
+ * Label arrays and their Label objects are frozen and shared. Series with byte-identical label
+ * sections get the same (`===`) `labels` array: always within one request and, while the section
+ * is in `sections` (by default the process-wide cache, label-section-cache.ts), across requests
+ * too, so callers may key per-series work on the array. Equal label sets encoded differently may
+ * get different arrays. Label objects may be shared between different series. Pass `null` to
+ * decode every label section (arrays are then shared within the request only and not frozen).
  * Throws `bad_request` for malformed input and `payload_too_large` for a limit, with a message
  * naming the path, e.g. "cannot decode timeseries 3: cannot decode label 2: length 4000 exceeds
  * remaining 12 bytes" (indices are 0-based).
  */
-export function decodeWriteRequest(bytes: Uint8Array, limits: DecodeLimits): WriteRequest {
+export function decodeWriteRequest(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  sections: LabelSectionCache | null = sharedLabelSectionCache,
+): WriteRequest {
   if (bytes.length > limits.maxDecodedBytes) {
     throw limitExceeded(`message of ${bytes.length} bytes`, limits.maxDecodedBytes, 'maxDecodedBytes');
   }
+  sections?.startRequest();
   const r = new ProtoReader(bytes);
-  const series = new SeriesDecoder(r, limits);
+  const series = new SeriesDecoder(r, limits, sections);
   const timeseries: TimeSeries[] = [];
   const end = bytes.length;
   while (r.pos < end) {

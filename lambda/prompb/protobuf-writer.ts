@@ -4,6 +4,7 @@
 // omitted, except that -0 is written (it is not the default +0, and bit-exact round trips need it).
 
 const TWO_POW_32 = 4294967296;
+const TWO_POW_28 = 268435456;
 
 /** Returns the byte length of `value` as a varint; `value` is an unsigned safe integer. */
 export function varintSize(value: number): number {
@@ -59,11 +60,23 @@ export class ProtoWriter {
   /** Writes an unsigned safe integer as a varint. */
   varint(value: number): void {
     const buf = this.buf;
-    while (value >= 0x80) {
-      buf[this.pos++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
+    let pos = this.pos;
+    if (value >= TWO_POW_28) {
+      // Millisecond timestamps (~2^41) on every sample of a read: the low 28 bits as four
+      // groups with 32-bit integer operations, then the rest (< 2^25), one division in all.
+      const low = value % TWO_POW_28;
+      buf[pos++] = (low & 0x7f) | 0x80;
+      buf[pos++] = ((low >>> 7) & 0x7f) | 0x80;
+      buf[pos++] = ((low >>> 14) & 0x7f) | 0x80;
+      buf[pos++] = (low >>> 21) | 0x80;
+      value = (value - low) / TWO_POW_28;
     }
-    buf[this.pos++] = value;
+    while (value >= 0x80) {
+      buf[pos++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    buf[pos++] = value;
+    this.pos = pos;
   }
 
   /** Writes an int64 varint (two's complement for negatives); RangeError if not a safe integer. */

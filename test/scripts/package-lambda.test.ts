@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The packager on small fixture projects: layout of the output, deterministic zips, and the guard
-// that keeps the local store and DuckDB out of the Lambda bundle.
+// The packager on small fixture projects: layout of the output, deterministic zips, the guard
+// that keeps the local store and DuckDB out of the Lambda bundle, and the native snappy binary.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
-import { packageLambda, zipFiles } from '../../scripts/package-lambda';
+import { gzipSync, inflateRawSync } from 'node:zlib';
+import { packageLambda, parseArchitecture, zipFiles } from '../../scripts/package-lambda';
 
 /** Lists the entries of a zip (name, modification time fields, content) from its central directory. */
 function readZip(zip: Buffer): { name: string; dosTime: number; dosDate: number; data: string }[] {
@@ -116,5 +117,157 @@ describe('packageLambda', () => {
     roots.push(root);
     const result = await packageLambda({ rootDir: root });
     expect(readFileSync(result.bundlePath, 'utf8')).not.toContain('store-marker');
+  });
+});
+
+/** A one-file tar.gz as npm packs it: the file under package/. */
+function tarball(path: string, data: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(path, 0, 'utf8');
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.write('0', 156);
+  header.write('ustar\0' + '00', 257);
+  header.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return gzipSync(Buffer.concat([header, data, padding, Buffer.alloc(1024)]));
+}
+
+describe('packageLambda with the native snappy loader', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  const BINARY = Buffer.from('\x7fELF fake arm64 binary');
+  const ARM64_FILE = 'package/snappy.linux-arm64-gnu.node';
+  const integrity = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
+
+  function nativeFixture(extra: Record<string, string> = {}): string {
+    const root = fixture({
+      [ENTRY]:
+        "import { loaded } from '../codec/snappy-native';\nexport const handler = async () => loaded;\n",
+      'lambda/codec/snappy-native.ts': 'export const loaded = "native-loader";\n',
+      'node_modules/snappy/package.json': '{"version":"7.4.3"}',
+      ...extra,
+    });
+    roots.push(root);
+    return root;
+  }
+
+  /** A fetcher that writes `tgz` and records the specs it was asked for. */
+  function fetcher(tgz: Buffer | Error) {
+    const specs: string[] = [];
+    const fetchTarball = async (spec: string, dir: string) => {
+      specs.push(spec);
+      if (tgz instanceof Error) throw tgz;
+      writeFileSync(join(dir, 'fetched.tgz'), tgz);
+      return join(dir, 'fetched.tgz');
+    };
+    return { specs, fetchTarball };
+  }
+
+  test('fetches the arm64 binary by default, ships it as snappy.node and caches it', async () => {
+    const root = nativeFixture();
+    const { specs, fetchTarball } = fetcher(tarball(ARM64_FILE, BINARY));
+    const first = await packageLambda({ rootDir: root, fetchTarball });
+    expect(specs).toEqual(['@napi-rs/snappy-linux-arm64-gnu@7.4.3']);
+    expect(first.warnings).toEqual([]);
+    expect(first.nativeSnappy).toEqual({
+      architecture: 'arm64',
+      packageName: '@napi-rs/snappy-linux-arm64-gnu',
+      version: '7.4.3',
+      source: 'registry',
+      bytes: BINARY.length,
+    });
+    expect(readFileSync(join(root, 'dist/lambda/snappy.node')).equals(BINARY)).toBe(true);
+    expect(readZip(readFileSync(first.zipPath)).map((e) => e.name)).toEqual(['index.js', 'snappy.node']);
+
+    const second = await packageLambda({ rootDir: root, fetchTarball });
+    expect([specs.length, second.nativeSnappy?.source]).toEqual([1, 'cache']);
+  });
+
+  test('takes an installed binary of the locked version for x86_64 without fetching', async () => {
+    const root = nativeFixture({
+      'node_modules/@napi-rs/snappy-linux-x64-gnu/package.json': '{"version":"7.4.3"}',
+      'node_modules/@napi-rs/snappy-linux-x64-gnu/snappy.linux-x64-gnu.node': 'x64 binary',
+    });
+    const { specs, fetchTarball } = fetcher(new Error('must not fetch'));
+    const result = await packageLambda({ rootDir: root, architecture: 'x86_64', fetchTarball });
+    expect(specs).toEqual([]);
+    expect(result.nativeSnappy?.source).toBe('node_modules');
+    expect(readFileSync(join(root, 'dist/lambda/snappy.node'), 'utf8')).toBe('x64 binary');
+  });
+
+  test.each([
+    {
+      name: 'the registry cannot be reached',
+      tgz: new Error('npm pack failed: ENOTFOUND registry.npmjs.org'),
+      lock: undefined,
+      reason: 'npm pack failed: ENOTFOUND registry.npmjs.org',
+    },
+    {
+      name: 'the download does not match package-lock.json',
+      tgz: tarball(ARM64_FILE, BINARY),
+      lock: 'sha512-AAAA',
+      reason: '@napi-rs/snappy-linux-arm64-gnu@7.4.3 does not match the integrity in package-lock.json',
+    },
+    {
+      name: 'the package holds no binary for the architecture',
+      tgz: tarball('package/snappy.linux-x64-gnu.node', BINARY),
+      lock: undefined,
+      reason: '@napi-rs/snappy-linux-arm64-gnu@7.4.3 holds no snappy.linux-arm64-gnu.node',
+    },
+  ])('still packages, in pure JS with a warning, when $name', async ({ tgz, lock, reason }) => {
+    const lockfile: Record<string, string> =
+      lock === undefined
+        ? {}
+        : {
+            'package-lock.json': JSON.stringify({
+              packages: {
+                'node_modules/@napi-rs/snappy-linux-arm64-gnu': { version: '7.4.3', integrity: lock },
+              },
+            }),
+          };
+    const root = nativeFixture(lockfile);
+    const result = await packageLambda({ rootDir: root, fetchTarball: fetcher(tgz).fetchTarball });
+    expect(result.nativeSnappy).toBeUndefined();
+    expect(result.warnings).toEqual([
+      `native snappy for arm64 not included (${reason}); the function will decode snappy in pure JavaScript, which costs more CPU per request`,
+    ]);
+    expect(readZip(readFileSync(result.zipPath)).map((e) => e.name)).toEqual(['index.js']);
+  });
+
+  test('accepts a download matching the integrity in package-lock.json', async () => {
+    const tgz = tarball(ARM64_FILE, BINARY);
+    const root = nativeFixture({
+      'package-lock.json': JSON.stringify({
+        packages: {
+          'node_modules/@napi-rs/snappy-linux-arm64-gnu': { version: '7.4.3', integrity: integrity(tgz) },
+        },
+      }),
+    });
+    const result = await packageLambda({ rootDir: root, fetchTarball: fetcher(tgz).fetchTarball });
+    expect([result.warnings, result.nativeSnappy?.source]).toEqual([[], 'registry']);
+  });
+});
+
+describe('parseArchitecture', () => {
+  test.each([
+    { argv: [], architecture: 'arm64' },
+    { argv: ['--architecture', 'x86_64'], architecture: 'x86_64' },
+    { argv: ['--architecture=arm64'], architecture: 'arm64' },
+  ])('reads $argv as $architecture', ({ argv, architecture }) => {
+    expect(parseArchitecture(argv)).toBe(architecture);
+  });
+
+  test.each([
+    { argv: ['--architecture', 'x64'], message: '--architecture must be one of arm64, x86_64 (got x64)' },
+    { argv: ['--architecture'], message: '--architecture must be one of arm64, x86_64 (got nothing)' },
+  ])('refuses $argv', ({ argv, message }) => {
+    expect(() => parseArchitecture(argv)).toThrow(message);
   });
 });

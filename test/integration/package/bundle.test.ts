@@ -86,16 +86,19 @@ const { handler } = require(process.env.BUNDLE_PATH);
   for (const event of events) {
     results.push(await handler(event, { awsRequestId: event.requestContext.requestId, getRemainingTimeInMillis: () => 30000 }));
   }
-  fs.writeFileSync(process.env.RESULTS_PATH, JSON.stringify(results));
+  // Native addons the bundle loaded: the snappy binary shipped next to it, when it fits this machine.
+  const natives = Object.keys(require.cache).filter((path) => path.endsWith('.node'));
+  fs.writeFileSync(process.env.RESULTS_PATH, JSON.stringify({ results, natives }));
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
-function runBundle(
-  bundlePath: string,
-  endpoint: string,
-  events: unknown[],
-  dir: string,
-): Promise<LambdaResult[]> {
+interface BundleRun {
+  results: LambdaResult[];
+  /** Paths of the native addons the bundle loaded. */
+  natives: string[];
+}
+
+function runBundle(bundlePath: string, endpoint: string, events: unknown[], dir: string): Promise<BundleRun> {
   const eventsPath = join(dir, 'events.json');
   const resultsPath = join(dir, 'results.json');
   writeFileSync(eventsPath, JSON.stringify(events));
@@ -124,7 +127,7 @@ function runBundle(
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`bundle process exited with ${code}:\n${output}`));
-      else resolve(JSON.parse(readFileSync(resultsPath, 'utf8')) as LambdaResult[]);
+      else resolve(JSON.parse(readFileSync(resultsPath, 'utf8')) as BundleRun);
     });
   });
 }
@@ -172,7 +175,9 @@ describe('packaged Lambda bundle', () => {
         acceptedResponseTypes: [ResponseType.SAMPLES],
       }),
     );
-    const [write, read] = await runBundle(
+    const {
+      results: [write, read],
+    } = await runBundle(
       packaged.bundlePath,
       store.endpoint,
       [
@@ -195,5 +200,44 @@ describe('packaged Lambda bundle', () => {
     );
     expect(response.results).toHaveLength(1);
     expect(response.results[0].timeseries).toEqual([SERIES]);
+  }, 60_000);
+
+  test('packages for arm64 by default and, on another machine, falls back to pure-JS snappy', async () => {
+    // Offline, the binary cannot be fetched: the package says so and still works.
+    const { nativeSnappy, warnings } = packaged;
+    expect(nativeSnappy === undefined ? warnings[0] : nativeSnappy.architecture).toMatch(
+      /^(arm64|native snappy for arm64 not included)/,
+    );
+    const body = snappyCompress(encodeWriteRequest({ timeseries: [SERIES] }));
+    const { results, natives } = await runBundle(
+      packaged.bundlePath,
+      store.endpoint,
+      [httpApiEvent('/write', body, {})],
+      dir,
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([204]);
+    if (process.arch !== 'arm64') expect(natives).toEqual([]);
+  }, 60_000);
+
+  test("decodes with the native snappy binary it ships when packaged for this machine's architecture", async () => {
+    const hostDir = join(dir, 'host');
+    const host = await packageLambda({
+      rootDir: ROOT,
+      architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+      outDir: join(hostDir, 'lambda'),
+      zipPath: join(hostDir, 'connector.zip'),
+      sourceMapPath: join(hostDir, 'index.js.map'),
+    });
+    expect(host.warnings).toEqual([]);
+    expect(host.zipBytes).toBeLessThanOrEqual(MAX_ZIP_BYTES);
+    const body = snappyCompress(encodeWriteRequest({ timeseries: [SERIES] }));
+    const { results, natives } = await runBundle(
+      host.bundlePath,
+      store.endpoint,
+      [httpApiEvent('/write', body, {})],
+      dir,
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([204]);
+    expect(natives).toEqual([join(hostDir, 'lambda', 'snappy.node')]);
   }, 60_000);
 });

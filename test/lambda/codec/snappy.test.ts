@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 import fc from 'fast-check';
 import { ConnectorError } from '../../../lambda/core/errors';
-import { snappyCompress, snappyDecodedLength, snappyUncompress } from '../../../lambda/codec/snappy';
+import {
+  JS_SNAPPY,
+  SNAPPY,
+  type SnappyImplementation,
+  nativeSnappy,
+  snappyCompress as compressWith,
+  snappyDecodedLength,
+  snappyUncompress as uncompressWith,
+} from '../../../lambda/codec/snappy';
+import { type NativeSnappyBinding, loadNativeSnappy } from '../../../lambda/codec/snappy-native';
 import { bytes, varint } from '../../fixtures/protowire';
 import { caught } from '../../support/errors';
 
@@ -15,7 +24,22 @@ const MIB = 1024 * 1024;
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-describe('snappyCompress / snappyUncompress', () => {
+// The native binding is a dev dependency: these tests need it to cover both paths.
+const binding = loadNativeSnappy();
+if (binding === undefined) throw new Error('the snappy package must be installed to test the native path');
+const NATIVE = nativeSnappy(binding);
+
+test('uses the native binding in this process when it loads', () => {
+  expect(SNAPPY.name).toBe('native');
+});
+
+describe.each([
+  { implementation: NATIVE, name: 'native' },
+  { implementation: JS_SNAPPY, name: 'js' },
+])('snappyCompress / snappyUncompress ($name)', ({ implementation }) => {
+  const snappyUncompress = (block: Uint8Array, max: number) => uncompressWith(block, max, implementation);
+  const snappyCompress = (data: Uint8Array) => compressWith(data, implementation);
+
   test.each([
     { name: 'empty input', data: new Uint8Array(0) },
     { name: 'short literal', data: text('up{job="node"}') },
@@ -51,10 +75,11 @@ describe('snappyCompress / snappyUncompress', () => {
 
   test('refuses a tiny body declaring 256 MiB with 413 before allocating', () => {
     const bomb = bytes(varint(256 * MIB), 0x00, 0x61); // header + a one-byte literal
-    const allocate = jest.spyOn(snappyjs, 'uncompress');
-    const error = caught(() => snappyUncompress(bomb, 64 * MIB));
+    const spied: SnappyImplementation = { ...implementation, decodeElements: implementation.decodeElements };
+    const allocate = jest.spyOn(spied, 'decodeElements');
+    const error = caught(() => uncompressWith(bomb, 64 * MIB, spied));
     expect(allocate).not.toHaveBeenCalled();
-    snappyUncompress(snappyCompress(text('spy check')), MIB);
+    uncompressWith(snappyCompress(text('spy check')), MIB, spied);
     expect(allocate).toHaveBeenCalledTimes(1); // the spy does see real decodes
     allocate.mockRestore();
     expect(error.kind).toBe('payload_too_large');
@@ -157,5 +182,153 @@ describe('snappyCompress / snappyUncompress', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** The value `fn` returns, or -1 when it throws. */
+function caughtOrValue(fn: () => number): number {
+  try {
+    return fn();
+  } catch {
+    return -1;
+  }
+}
+
+describe('native and JS decoding agree', () => {
+  /** Data with long runs, repeated chunks far apart and unique stretches, to exercise every element. */
+  const mixedData = fc
+    .array(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 300 }),
+        fc
+          .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 3000 }))
+          .map(([b, n]) => new Uint8Array(n).fill(b)),
+        fc
+          .tuple(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.integer({ min: 2, max: 40 }))
+          .map(([chunk, n]) =>
+            Uint8Array.from({ length: chunk.length * n }, (_, i) => chunk[i % chunk.length]),
+          ),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
+
+  test('decode what either compressor produced to the same bytes', () => {
+    fc.assert(
+      fc.property(mixedData, (data) => {
+        for (const block of [binding.compressSync(data), snappyjs.compress(data)]) {
+          expect(Buffer.from(uncompressWith(block, MIB, NATIVE)).equals(data)).toBe(true);
+          expect(Buffer.from(uncompressWith(block, MIB, JS_SNAPPY)).equals(data)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test.each([
+    { name: 'a literal with a 1-byte length', data: Uint8Array.from({ length: 200 }, (_, i) => i) },
+    {
+      name: 'a literal with a 3-byte length',
+      data: Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) >> 3),
+    },
+    { name: 'an overlapping copy (run of one byte)', data: new Uint8Array(5000).fill(7) },
+    {
+      name: 'long copies from far back',
+      data: Uint8Array.from({ length: 100_000 }, (_, i) => (i % 40_000) * 31),
+    },
+  ])('decode $name', ({ data }) => {
+    const block = binding.compressSync(data);
+    expect(Buffer.from(uncompressWith(block, MIB, JS_SNAPPY)).equals(data)).toBe(true);
+  });
+
+  test('accept and refuse the same random and mutated blocks, with the same message', () => {
+    // The raw binding, not NATIVE: its refusals must not lean on the JS decoder.
+    const valid = binding.compressSync(text('node_cpu_seconds_total{cpu="0",mode="idle"} '.repeat(40)));
+    const mutated = fc
+      .array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 3,
+      })
+      .map((edits) => {
+        const copy = Uint8Array.from(valid);
+        for (const [i, b] of edits) copy[i] = b;
+        return copy;
+      });
+    const truncated = fc.nat(valid.length).map((n) => valid.subarray(0, n));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutated, truncated), (block) => {
+        // Over-limit headers never reach a decoder (tested above); the raw binding would allocate.
+        fc.pre(caughtOrValue(() => snappyDecodedLength(block)) <= MIB);
+        let nativeOutput: Buffer | undefined;
+        try {
+          nativeOutput = binding.uncompressSync(block, { asBuffer: true }) as Buffer;
+        } catch {
+          nativeOutput = undefined;
+        }
+        let jsOutput: Uint8Array | undefined;
+        try {
+          jsOutput = uncompressWith(block, MIB, JS_SNAPPY);
+        } catch (error) {
+          if (!(error instanceof ConnectorError) || error.status !== 400) throw error;
+          expect(caught(() => uncompressWith(block, MIB, NATIVE)).message).toBe(error.message);
+        }
+        expect(jsOutput === undefined).toBe(nativeOutput === undefined);
+        if (jsOutput !== undefined) expect(Buffer.from(jsOutput).equals(nativeOutput!)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('nativeSnappy', () => {
+  const valid = binding.compressSync(text('abc'.repeat(20)));
+  const fake = (uncompressSync: NativeSnappyBinding['uncompressSync']): NativeSnappyBinding => ({
+    uncompressSync,
+    compressSync: binding.compressSync,
+  });
+
+  test.each([
+    {
+      name: 'a refusal of a block the JS decoder accepts',
+      binding: fake(() => {
+        throw new Error('snappy: corrupt input (surprise)');
+      }),
+      message: 'cannot decode snappy block: snappy: corrupt input (surprise)',
+    },
+    {
+      name: 'output shorter than the header declares',
+      binding: fake(() => Buffer.alloc(3)),
+      message: 'cannot decode snappy block: decoded 3 bytes, header declares 60',
+    },
+    {
+      name: 'a string instead of a buffer',
+      binding: fake(() => 'abc'.repeat(20)),
+      message: 'cannot decode snappy block: decoded 60 bytes, header declares 60',
+    },
+  ])('answers 400 for $name', ({ binding: b, message }) => {
+    const error = caught(() => uncompressWith(valid, MIB, nativeSnappy(b)));
+    expect([error.status, error.message]).toEqual([400, message]);
+  });
+});
+
+describe('loadNativeSnappy', () => {
+  const usable = { uncompressSync: () => Buffer.alloc(0), compressSync: () => Buffer.alloc(0) };
+  test.each([
+    { name: 'the first loader that returns a usable binding', loaders: [() => usable], found: true },
+    {
+      name: 'past loaders that throw or return something else',
+      loaders: [
+        () => {
+          throw new Error('wrong ELF class: ELFCLASS64');
+        },
+        () => ({ uncompressSync: 1 }),
+        () => undefined,
+        () => usable,
+      ],
+      found: true,
+    },
+    { name: 'nothing when no loader succeeds', loaders: [() => ({})], found: false },
+  ])('returns $name', ({ loaders, found }) => {
+    expect(loadNativeSnappy(loaders)).toBe(found ? usable : undefined);
   });
 });

@@ -8,6 +8,7 @@ import {
   encodeReadResponse,
   encodeWriteRequest,
 } from '../../../lambda/prompb/codec';
+import { LabelSectionCache } from '../../../lambda/prompb/label-section-cache';
 import { isStaleNaN, staleNaN } from '../../../lambda/prompb/stale';
 import type { ReadRequest, ReadResponse, WriteRequest } from '../../../lambda/prompb/types';
 import { nodeExporterWriteRequest } from '../../fixtures/prompb-payloads';
@@ -229,7 +230,12 @@ describe('decodeWriteRequest', () => {
 
   test('gives repeated series the same labels array and shares Label objects between series', () => {
     const request = nodeExporterWriteRequest(6, 2); // 3 distinct series, each twice
-    const { timeseries } = decodeWriteRequest(encodeWriteRequest(request), DEFAULT_DECODE_LIMITS);
+    // A fresh section cache: Label objects are shared between series first decoded together.
+    const { timeseries } = decodeWriteRequest(
+      encodeWriteRequest(request),
+      DEFAULT_DECODE_LIMITS,
+      new LabelSectionCache(),
+    );
     expect(timeseries[0].labels).toBe(timeseries[3].labels);
     expect(timeseries[1].labels).toBe(timeseries[4].labels);
     expect(timeseries[0].labels).not.toBe(timeseries[1].labels);

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// The process-wide cache from the raw bytes of a TimeSeries' label section to its decoded, frozen
+// Label[]: Prometheus resends the same series on every scrape, so a warm process decodes a label
+// set once and afterwards only hashes and compares its bytes. Bounded in entries and bytes, with
+// two-generation eviction; which sections to look up and admit is decode-write.ts's decision.
+
+import { randomBytes } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
+import type { Label } from './types';
+
+/**
+ * Entries per generation: enough for the series of a large Prometheus (100 k), so a working set
+ * of that size stays entirely warm. Two generations are kept, so at most twice this many.
+ */
+export const DEFAULT_MAX_SECTION_ENTRIES = 100_000;
+/**
+ * Approximate bytes per generation (see sectionCost). A typical 12-label series costs about 650
+ * by that estimate (measured: ~260 bytes of heap plus its ~320 key bytes), so the entry bound is
+ * usually reached first: ~60 MiB for 100 k series, at most twice that when series churn.
+ */
+export const DEFAULT_MAX_SECTION_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Each generation gets at most this share of the process's memory (the smaller of V8's heap limit
+ * and the Lambda function's memory size), so both together stay under a quarter of it: a 128 MB
+ * function keeps ~16 MiB per generation (~25 k series) instead of running out of memory.
+ */
+const MEMORY_SHARE_PER_GENERATION = 1 / 8;
+
+/** The default byte bound per generation for a process with this much memory. */
+export function defaultSectionCacheBytes(
+  heapLimitBytes = getHeapStatistics().heap_size_limit,
+  lambdaMemoryMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE),
+): number {
+  const lambdaBytes = lambdaMemoryMb > 0 ? lambdaMemoryMb * 1024 * 1024 : Infinity;
+  const memory = Math.min(heapLimitBytes, lambdaBytes);
+  return Math.min(DEFAULT_MAX_SECTION_CACHE_BYTES, Math.floor(memory * MEMORY_SHARE_PER_GENERATION));
+}
+/** Longer label sections (real ones are a few hundred bytes) are decoded every time, not cached. */
+export const MAX_CACHED_SECTION_BYTES = 4096;
+/**
+ * Entries sharing one hash value per generation. Past it a section is not admitted, so crafted
+ * collisions cost at most this many byte comparisons per lookup and generation.
+ */
+export const MAX_ENTRIES_PER_HASH = 8;
+/** Approximate heap bytes of an entry besides its key: the entry, the array, the map slot. */
+const ENTRY_OVERHEAD_BYTES = 160;
+/** Approximate heap bytes per label of an entry: its array slot and a share of the Label object. */
+const LABEL_OVERHEAD_BYTES = 16;
+/**
+ * Bits of the doorkeeper, a bitmap of section hashes seen once (128 KiB). A section is admitted
+ * the second time it is offered, so series that never come back (churn) cost a bit, not an entry:
+ * keeping decoded labels alive costs about 1 µs per series in garbage collection, which series
+ * seen only once never pay back (scripts/bench-decode.ts, "cold").
+ */
+const DOORKEEPER_BITS = 1 << 20;
+/** First arena size; arenas double up to what the byte bound needs. */
+const INITIAL_ARENA_BYTES = 64 * 1024;
+
+/** Configures a {@link LabelSectionCache}; defaults are the constants above. */
+export interface LabelSectionCacheOptions {
+  /** Entries per generation. @default DEFAULT_MAX_SECTION_ENTRIES */
+  readonly maxEntries?: number;
+  /** Approximate heap bytes per generation. @default defaultSectionCacheBytes() */
+  readonly maxBytes?: number;
+  /** Mixed into every hash so collisions cannot be precomputed; random unless given (tests). */
+  readonly seed?: number;
+  /** Admit a section only when it is offered a second time (see DOORKEEPER_BITS). @default true */
+  readonly doorkeeper?: boolean;
+}
+
+/** A cached label section: its decoded labels and what the decode limits need to know about it. */
+export interface SectionEntry {
+  readonly labels: readonly Label[];
+  /** UTF-8 bytes of the longest name or value field read while decoding it (maxLabelBytes). */
+  readonly longestStringBytes: number;
+}
+
+interface StoredEntry extends SectionEntry {
+  /** Where the key bytes sit in the generation's arena. */
+  readonly offset: number;
+  readonly length: number;
+  readonly next: StoredEntry | undefined;
+}
+
+/** One generation: a hash table over keys copied into one arena buffer. */
+class Generation {
+  readonly table = new Map<number, StoredEntry>();
+  arena = Buffer.allocUnsafe(0);
+  arenaUsed = 0;
+  entries = 0;
+  bytes = 0;
+
+  find(hash: number, buf: Buffer, start: number, end: number): StoredEntry | undefined {
+    const length = end - start;
+    for (let e = this.table.get(hash); e !== undefined; e = e.next) {
+      // NOTE: Buffer#compare, not a JS loop: for ~300-byte keys the native call is about three
+      // times cheaper (measured while writing this; scripts/bench-decode.ts shows the total).
+      if (e.length === length && buf.compare(this.arena, e.offset, e.offset + length, start, end) === 0)
+        return e;
+    }
+    return undefined;
+  }
+
+  chainLength(hash: number): number {
+    let n = 0;
+    for (let e = this.table.get(hash); e !== undefined; e = e.next) n++;
+    return n;
+  }
+
+  insert(hash: number, buf: Buffer, start: number, end: number, value: SectionEntry, cost: number): void {
+    const length = end - start;
+    if (this.arenaUsed + length > this.arena.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.max(INITIAL_ARENA_BYTES, 2 * this.arena.length, this.arenaUsed + length),
+      );
+      grown.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = grown;
+    }
+    const offset = this.arenaUsed;
+    // NOTE: TypedArray#set from a plain Uint8Array view: Buffer#copy's argument checks and
+    // Buffer#subarray's Buffer construction each cost more than the copy itself here.
+    this.arena.set(new Uint8Array(buf.buffer, buf.byteOffset + start, length), offset);
+    this.arenaUsed += length;
+    this.table.set(hash, {
+      labels: value.labels,
+      longestStringBytes: value.longestStringBytes,
+      offset,
+      length,
+      next: this.table.get(hash),
+    });
+    this.entries++;
+    this.bytes += cost;
+  }
+}
+
+/**
+ * Label arrays by the bytes of the label section they were decoded from, across requests.
+ * Lookups compare the bytes, so a hash collision costs a comparison, never wrong labels.
+ *
+ * A section is admitted the second time it is offered (doorkeeper). Eviction is by generation:
+ * entries go into the current generation; when it is full at the start of a request ({@link startRequest}) it becomes the previous one and the one before is
+ * dropped; an entry found in the previous generation moves to the current one. Nothing is evicted
+ * during a request, so an entry found once is found again until the request ends.
+ */
+export class LabelSectionCache {
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly seed: number;
+  private current = new Generation();
+  private previous = new Generation();
+  /** Hashes offered once since the last new generation; undefined when admitting at once. */
+  private readonly seen: Uint32Array | undefined;
+
+  constructor(options: LabelSectionCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_SECTION_ENTRIES;
+    this.maxBytes = options.maxBytes ?? defaultSectionCacheBytes();
+    // NOTE: a secret seed also keeps the table's own integer keys from being chosen by senders.
+    this.seed = options.seed ?? randomBytes(4).readInt32LE(0);
+    this.seen = options.doorkeeper === false ? undefined : new Uint32Array(DOORKEEPER_BITS / 32);
+  }
+
+  /** Entries held, both generations together (a promoted entry counts in both until evicted). */
+  get size(): number {
+    return this.current.entries + this.previous.entries;
+  }
+
+  /** Starts a new generation when the current one is full; call before decoding a request. */
+  startRequest(): void {
+    if (this.current.entries < this.maxEntries && this.current.bytes < this.maxBytes) return;
+    this.previous = this.current;
+    this.current = new Generation();
+    this.seen?.fill(0);
+  }
+
+  /** Returns the hash of bytes [start, end) of `view` that get and add take. */
+  hash(view: DataView, start: number, end: number): number {
+    return hashSection(view, start, end, this.seed);
+  }
+
+  /** Returns the entry cached for the section occupying [start, end) of `buf`, if any. */
+  get(hash: number, buf: Buffer, start: number, end: number): SectionEntry | undefined {
+    const found = this.current.find(hash, buf, start, end);
+    if (found !== undefined) return found;
+    const old = this.previous.find(hash, buf, start, end);
+    if (old !== undefined) this.admit(hash, buf, start, end, old);
+    return old;
+  }
+
+  /**
+   * Offers `entry` for the section occupying [start, end) of `buf` (the caller has checked it is
+   * not cached). It is cached when it was offered before (doorkeeper), unless the generation is
+   * full, the section is long or its hash is crowded. The labels must be frozen: every later
+   * request with the same bytes gets this array.
+   */
+  add(hash: number, buf: Buffer, start: number, end: number, entry: SectionEntry): void {
+    const seen = this.seen;
+    if (seen !== undefined) {
+      const bit = hash & (DOORKEEPER_BITS - 1);
+      const mask = 1 << (bit & 31);
+      if ((seen[bit >>> 5] & mask) === 0) {
+        seen[bit >>> 5] |= mask;
+        return;
+      }
+    }
+    this.admit(hash, buf, start, end, entry);
+  }
+
+  private admit(hash: number, buf: Buffer, start: number, end: number, entry: SectionEntry): void {
+    const g = this.current;
+    const length = end - start;
+    const cost = sectionCost(length, entry.labels.length);
+    if (length > MAX_CACHED_SECTION_BYTES) return;
+    if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) return;
+    if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return;
+    g.insert(hash, buf, start, end, entry, cost);
+  }
+}
+
+/** Approximate heap bytes an entry holds: its key, overheads, and the label slots. */
+function sectionCost(keyBytes: number, labels: number): number {
+  return keyBytes + ENTRY_OVERHEAD_BYTES + LABEL_OVERHEAD_BYTES * labels;
+}
+
+/**
+ * Returns a 32-bit hash of bytes [start, end) of `view`, two 32-bit lanes at a time. Not a
+ * cryptographic hash: the seed and MAX_ENTRIES_PER_HASH bound what collisions can cost.
+ * Hand-written over DataView words because it runs once per series on the hot path; byte reads
+ * took about three times as long on real label sections.
+ */
+export function hashSection(view: DataView, start: number, end: number, seed: number): number {
+  let h1 = seed ^ (end - start);
+  let h2 = 0x2f5a1c37 ^ seed;
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    h1 = Math.imul(((h1 << 5) | (h1 >>> 27)) ^ view.getInt32(i, true), 0x9e3779b1);
+    h2 = Math.imul(((h2 << 7) | (h2 >>> 25)) ^ view.getInt32(i + 4, true), 0x85ebca77);
+  }
+  for (; i < end; i++) h1 = Math.imul(h1 ^ view.getUint8(i), 0x01000193);
+  let h = h1 ^ Math.imul(h2, 0xc2b2ae3d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** The cache decodeWriteRequest uses unless given another: one per process (or worker thread). */
+export const sharedLabelSectionCache = new LabelSectionCache();

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+// The process-wide label section cache: the same labels array across requests, limits applied as
+// if nothing were cached, bounded size and eviction, and a decode that never differs from an
+// uncached one, even on random and corrupted requests.
+import fc from 'fast-check';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../../lambda/codec/remote';
+import { ConnectorError } from '../../../lambda/core/errors';
+import { decodeWriteRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
+import {
+  DEFAULT_MAX_SECTION_CACHE_BYTES,
+  LabelSectionCache,
+  MAX_CACHED_SECTION_BYTES,
+  MAX_ENTRIES_PER_HASH,
+  defaultSectionCacheBytes,
+  hashSection,
+} from '../../../lambda/prompb/label-section-cache';
+import type { Label, TimeSeries, WriteRequest } from '../../../lambda/prompb/types';
+import { nodeExporterWriteRequest } from '../../fixtures/prompb-payloads';
+import { bytes, label, lenField, strField } from '../../fixtures/protowire';
+
+const encode = (timeseries: TimeSeries[]) => encodeWriteRequest({ timeseries });
+const series = (labels: Label[], value = 1): TimeSeries => ({
+  labels,
+  samples: [{ value, timestamp: 1000 }],
+});
+const JOB = [
+  { name: '__name__', value: 'up' },
+  { name: 'job', value: 'node' },
+];
+const OTHER = [
+  { name: '__name__', value: 'up' },
+  { name: 'job', value: 'prometheus' },
+];
+
+/** The result of `decode`, or the kind and message of the ConnectorError it throws. */
+function outcome(decode: () => WriteRequest): unknown {
+  try {
+    return decode();
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    return { kind: error.kind, message: error.message };
+  }
+}
+
+describe('decodeWriteRequest with a label section cache', () => {
+  test('gives the same frozen labels array to the same series in later requests once admitted', () => {
+    const cache = new LabelSectionCache();
+    const body = encode([series(JOB, 1), series(OTHER, 2)]);
+    const first = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache); // seen once: not admitted
+    const second = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache); // seen twice: admitted
+    const third = decodeWriteRequest(
+      encode([series(OTHER, 3), series(JOB, 4)]),
+      DEFAULT_DECODE_LIMITS,
+      cache,
+    );
+    expect(second.timeseries[0].labels).not.toBe(first.timeseries[0].labels);
+    expect(third.timeseries[1].labels).toBe(second.timeseries[0].labels);
+    expect(third.timeseries[0].labels).toBe(second.timeseries[1].labels);
+    expect(third.timeseries.map((s) => s.samples[0].value)).toEqual([3, 4]);
+    const labels = third.timeseries[1].labels;
+    expect([Object.isFrozen(labels), labels.every((l) => Object.isFrozen(l))]).toEqual([true, true]);
+    expect(() => labels.push({ name: 'x', value: 'y' })).toThrow(TypeError);
+    expect(cache.size).toBe(2);
+  });
+
+  test('gives equal but distinct arrays across caches, and unfrozen arrays without one', () => {
+    const body = encode([series(JOB)]);
+    const a = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, new LabelSectionCache()).timeseries[0].labels;
+    const b = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, new LabelSectionCache()).timeseries[0].labels;
+    const uncached = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, null).timeseries[0].labels;
+    expect([a === b, a, b, uncached, Object.isFrozen(uncached)]).toEqual([false, JOB, JOB, JOB, false]);
+  });
+
+  test('uses the shared process-wide cache by default', () => {
+    const body = encode([series([{ name: 'shared', value: 'default-cache' }])]);
+    decodeWriteRequest(body, DEFAULT_DECODE_LIMITS);
+    const a = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS).timeseries[0].labels;
+    expect(decodeWriteRequest(body, DEFAULT_DECODE_LIMITS).timeseries[0].labels).toBe(a);
+  });
+
+  const LONG = 'v'.repeat(40);
+  test.each<{ name: string; limits: Partial<DecodeLimits> }>([
+    { name: 'fewer labels per series than cached', limits: { maxLabelsPerSeries: 2 } },
+    { name: 'exactly the cached label count', limits: { maxLabelsPerSeries: 3 } },
+    { name: 'a label value limit below a cached value', limits: { maxLabelBytes: 39 } },
+    { name: 'a label value limit equal to the longest cached value', limits: { maxLabelBytes: 40 } },
+  ])('applies $name exactly as without the cache', ({ limits }) => {
+    const labels = [...JOB, { name: 'long', value: LONG }];
+    const body = encode([series(labels), series(labels)]);
+    const cache = new LabelSectionCache();
+    decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache); // warm: repeated, so admitted
+    const strict = { ...DEFAULT_DECODE_LIMITS, ...limits };
+    expect(outcome(() => decodeWriteRequest(body, strict, cache))).toEqual(
+      outcome(() => decodeWriteRequest(body, strict, null)),
+    );
+  });
+
+  test('counts labels split around samples against the limit like the uncached decoder', () => {
+    const split = lenField(
+      1,
+      lenField(1, label('a', '1')),
+      lenField(1, label('b', '2')),
+      lenField(2),
+      lenField(1, label('a', '1')),
+      lenField(1, label('b', '2')),
+    );
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    decodeWriteRequest(split, DEFAULT_DECODE_LIMITS, cache);
+    for (const maxLabelsPerSeries of [3, 4]) {
+      const limits = { ...DEFAULT_DECODE_LIMITS, maxLabelsPerSeries };
+      expect(outcome(() => decodeWriteRequest(split, limits, cache))).toEqual(
+        outcome(() => decodeWriteRequest(split, limits, null)),
+      );
+    }
+  });
+
+  test(`decodes sections over ${MAX_CACHED_SECTION_BYTES} bytes every time, without caching them`, () => {
+    const body = encode([series([{ name: 'big', value: 'x'.repeat(MAX_CACHED_SECTION_BYTES) }])]);
+    const cache = new LabelSectionCache();
+    const a = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries[0].labels;
+    const b = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries[0].labels;
+    expect([a === b, a, cache.size]).toEqual([false, b, 0]);
+  });
+
+  test('keeps repeated series sharing one array within a request even when the cache is full', () => {
+    const request = nodeExporterWriteRequest(12, 2); // 6 distinct series, each twice
+    const cache = new LabelSectionCache({ maxEntries: 2 });
+    const { timeseries } = decodeWriteRequest(encodeWriteRequest(request), DEFAULT_DECODE_LIMITS, cache);
+    for (let i = 0; i < 6; i++) expect(timeseries[i + 6].labels).toBe(timeseries[i].labels);
+    expect(cache.size).toBe(2);
+    expect(timeseries.map((s) => s.labels)).toEqual(request.timeseries.map((s) => s.labels));
+  });
+
+  // Requests drawn from a small alphabet, so sections repeat across requests, some corrupted.
+  const name = fc.constantFrom('__name__', 'job', 'instance', 'a', '', 'é');
+  const value = fc.constantFrom('up', 'node', '10.0.0.1:9100', '', 'x'.repeat(70), 'ü');
+  const seriesArb = fc.record({
+    labels: fc.array(fc.record({ name, value }), { maxLength: 4 }),
+    samples: fc.array(fc.record({ value: fc.double(), timestamp: fc.integer() }), { maxLength: 2 }),
+  });
+  const body = fc
+    .tuple(
+      fc.array(seriesArb, { maxLength: 5 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 }),
+    )
+    .map(([timeseries, edits]) => {
+      const encoded = encode(timeseries);
+      for (const [at, b] of edits) if (encoded.length > 0) encoded[at % encoded.length] = b;
+      return encoded;
+    });
+  const limits = fc.record({
+    maxLabelsPerSeries: fc.integer({ min: 0, max: 5 }),
+    maxLabelBytes: fc.integer({ min: 0, max: 80 }),
+  });
+
+  test('never decodes differently from the uncached decoder, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(body, limits), { minLength: 1, maxLength: 8 }), (requests) => {
+        const cache = new LabelSectionCache({ maxEntries: 6, doorkeeper: requests.length % 2 === 0 });
+        for (const [bytesIn, l] of requests) {
+          const decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...l };
+          expect(outcome(() => decodeWriteRequest(bytesIn, decodeLimits, cache))).toEqual(
+            outcome(() => decodeWriteRequest(bytesIn, decodeLimits, null)),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('LabelSectionCache', () => {
+  const keyBytes = (text: string) => Buffer.from(bytes(strField(1, text)));
+  const entry = (value: string) => ({ labels: Object.freeze([{ name: 'k', value }]), longestStringBytes: 1 });
+  const view = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+  test('compares bytes, so keys sharing a hash get their own entries, up to the per-hash bound', () => {
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const keys = Array.from({ length: MAX_ENTRIES_PER_HASH + 1 }, (_, i) => keyBytes(`key-${i}`));
+    keys.forEach((k, i) => cache.add(42, k, 0, k.length, entry(`v${i}`)));
+    const found = keys.map((k) => cache.get(42, k, 0, k.length)?.labels[0].value);
+    expect(found).toEqual([...keys.slice(0, -1).map((_, i) => `v${i}`), undefined]);
+    expect(cache.get(43, keys[0], 0, keys[0].length)).toBeUndefined();
+  });
+
+  test('finds keys anywhere in a buffer and hashes equal bytes equally', () => {
+    const cache = new LabelSectionCache({ seed: 7, doorkeeper: false });
+    const key = keyBytes('instance');
+    const framed = Buffer.concat([Buffer.from([1, 2, 3]), key, Buffer.from([9])]);
+    expect(hashSection(view(framed), 3, 3 + key.length, 7)).toBe(hashSection(view(key), 0, key.length, 7));
+    cache.add(cache.hash(view(key), 0, key.length), key, 0, key.length, entry('v'));
+    const hash = cache.hash(view(framed), 3, 3 + key.length);
+    expect(cache.get(hash, framed, 3, 3 + key.length)?.labels[0].value).toBe('v');
+    expect(cache.get(hash, framed, 3, 2 + key.length)).toBeUndefined();
+  });
+
+  test('evicts by generation at request starts, keeping entries used in the previous one', () => {
+    const cache = new LabelSectionCache({ maxEntries: 2, doorkeeper: false });
+    const [a, b, c] = ['a', 'b', 'c'].map(keyBytes);
+    const add = (k: Buffer, v: string) => cache.add(1, k, 0, k.length, entry(v));
+    const has = (k: Buffer) => cache.get(1, k, 0, k.length) !== undefined;
+    add(a, 'a');
+    add(b, 'b');
+    add(c, 'c'); // the generation is full: not admitted, and nothing is evicted mid-request
+    expect([has(a), has(b), has(c)]).toEqual([true, true, false]);
+    cache.startRequest(); // a and b move to the previous generation
+    add(c, 'c');
+    expect(has(a)).toBe(true); // promoted into the current generation with c
+    cache.startRequest(); // current (c, a) full: it becomes the previous one, b is dropped
+    expect([has(a), has(b), has(c)]).toEqual([true, false, true]);
+  });
+
+  test('bounds the approximate bytes of a generation', () => {
+    const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
+    const keys = Array.from({ length: 10 }, (_, i) => keyBytes(`${i}`.repeat(100)));
+    keys.forEach((k, i) => cache.add(i, k, 0, k.length, entry(`${i}`)));
+    // Each entry costs its 103 key bytes + 160 overhead + 16 per label = 279.
+    expect(cache.size).toBe(3);
+  });
+
+  test('admits a section the second time it is offered, and forgets offers with each new generation', () => {
+    const cache = new LabelSectionCache({ maxEntries: 1 });
+    const [a, b] = ['a', 'b'].map(keyBytes);
+    const offer = (k: Buffer) => cache.add(5, k, 0, k.length, entry('v'));
+    const has = (k: Buffer) => cache.get(5, k, 0, k.length) !== undefined;
+    offer(a);
+    expect(has(a)).toBe(false);
+    offer(a);
+    expect(has(a)).toBe(true);
+    offer(b); // same hash bit: b counts as seen and is admitted, but the generation is full
+    cache.startRequest(); // full: a new generation, and the doorkeeper starts over
+    offer(b);
+    expect(has(b)).toBe(false);
+    offer(b);
+    expect(has(b)).toBe(true);
+  });
+});
+
+describe('defaultSectionCacheBytes', () => {
+  const MiB = 1024 * 1024;
+  it.each([
+    ['a 128 MB Lambda function', 4096 * MiB, 128, 16 * MiB],
+    ['a 256 MB Lambda function', 4096 * MiB, 256, 32 * MiB],
+    ['a 512 MB Lambda function (the stack default)', 4096 * MiB, 512, DEFAULT_MAX_SECTION_CACHE_BYTES],
+    ['a small V8 heap outside Lambda', 200 * MiB, NaN, 25 * MiB],
+    ['a large V8 heap outside Lambda', 4096 * MiB, NaN, DEFAULT_MAX_SECTION_CACHE_BYTES],
+    ['a heap smaller than the function memory', 96 * MiB, 1024, 12 * MiB],
+  ])('gives an eighth of the memory per generation, at most the default, for %s', (_, heap, mb, want) => {
+    expect(defaultSectionCacheBytes(heap, mb)).toBe(want);
+  });
+});
