@@ -226,30 +226,51 @@ function units(batches: WriteBatch[]): number {
   return batches.reduce((sum, b) => sum + meteredWriteUnits(b), 0);
 }
 
+/** CPU µs per sample of `iterations` calls of `fn`. */
+function cpuMicros(fn: (i: number) => unknown, iterations: number): number {
+  const start = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) fn(i);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / (iterations * REQUEST_SAMPLES);
+}
+
+/** Warms up, then returns 15 rounds of 20 calls each, in CPU µs per sample. */
+function cpuRounds(fn: (i: number) => unknown): number[] {
+  cpuMicros(fn, 100);
+  return Array.from({ length: 15 }, () => cpuMicros(fn, 20));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
 function main(): void {
   const requests = [1, 2, 3, 4, 5].map((seed) => realisticRequest(seed, REQUEST_SAMPLES));
   const options = { failOnLongLabel: false, failOnInvalidSampleValue: false };
   const labelsPerSeries = requests[0].reduce((s, t) => s + t.labels.length, 0) / REQUEST_SAMPLES;
 
-  // CPU: warm up, then time rounds of mappings; the fastest round is the least disturbed by
-  // other processes on a shared machine, the median shows the spread.
-  for (let i = 0; i < 200; i++) toWriteBatches(requests[i % requests.length], options);
-  const perRound: number[] = [];
-  for (let round = 0; round < 30; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < 50; i++) toWriteBatches(requests[i % requests.length], options);
-    perRound.push(Number(process.hrtime.bigint() - start) / 1e3 / (50 * REQUEST_SAMPLES));
+  // CPU time (process.cpuUsage, so other processes on a shared machine count less), median of
+  // rounds. "Per request": plain label arrays, prepared again in every request (interned label
+  // pairs are reused). "Cached": frozen label arrays, as the decoder shares them between requests
+  // (series-cache.ts), so each series is prepared once per process. "Cold": series never seen.
+  const cached = requests.map((request) =>
+    request.map(({ labels, samples }) => ({
+      labels: Object.freeze(labels.map((l) => ({ ...l }))) as Label[],
+      samples,
+    })),
+  );
+  const perRequest = cpuRounds((i) => toWriteBatches(requests[i % requests.length], options));
+  const warm = cpuRounds((i) => toWriteBatches(cached[i % cached.length], options));
+  let seed = 1000;
+  const coldRounds: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const fresh = Array.from({ length: 5 }, () => realisticRequest(seed++, REQUEST_SAMPLES));
+    coldRounds.push(cpuMicros(() => fresh.forEach((request) => toWriteBatches(request, options)), 1) / 5);
   }
-  perRound.sort((a, b) => a - b);
   // Baseline on the same machine state: the reference's mapping (one record per sample, every
-  // label a dimension, no validation, no ordering), to put the figure above in proportion.
-  const naive: number[] = [];
-  for (let round = 0; round < 30; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < 50; i++) naiveRecords(requests[i % requests.length]);
-    naive.push(Number(process.hrtime.bigint() - start) / 1e3 / (50 * REQUEST_SAMPLES));
-  }
-  naive.sort((a, b) => a - b);
+  // label a dimension, no validation, no ordering), to put the figures above in proportion.
+  const naive = cpuRounds((i) => naiveRecords(requests[i % requests.length]));
 
   let ours = 0;
   let reference = 0;
@@ -265,7 +286,7 @@ function main(): void {
     `request: ${REQUEST_SAMPLES} samples, one per TimeSeries, ${labelsPerSeries.toFixed(1)} labels per series on average, ${requests.length} seeds`,
   );
   console.log(
-    `toWriteBatches: ${perRound[0].toFixed(3)} µs/sample (fastest of 30 rounds; median ${perRound[15].toFixed(3)}); naive per-sample mapping: ${naive[0].toFixed(3)} (median ${naive[15].toFixed(3)})`,
+    `toWriteBatches, CPU µs/sample (median of rounds): cached series ${median(warm).toFixed(3)}, per request ${median(perRequest).toFixed(3)}, cold ${median(coldRounds).toFixed(3)}; naive per-sample mapping ${median(naive).toFixed(3)}`,
   );
   console.log(
     `write units per 1 M samples: ours ${perMillion(ours)} (${(batchCount / requests.length).toFixed(1)} WriteRecords calls per request), reference ${perMillion(reference)}, ratio ${(ours / reference).toFixed(3)}`,

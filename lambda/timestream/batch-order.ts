@@ -3,7 +3,8 @@
 // end up adjacent, so that batches.ts can hoist what a chunk shares into CommonAttributes.
 
 import type { SeriesToWrite } from './batches';
-import { utf8ByteLength } from './validate-series';
+import { LabelInterner, labelInterner } from './label-interner';
+import { ROW_HEADER, ROW_SLOTS_PER_DIMENSION } from './series-cache';
 
 /** Pseudo-name ids: the measure name and the time of a series' first sample sort like labels. */
 export const MEASURE_NAME_ID = 0;
@@ -17,11 +18,18 @@ const TIME_BYTES = 8;
 export const MAX_KEY_CELLS = 1 << 22;
 /** Names always kept as key columns, however many series. */
 const MIN_KEY_COLUMNS = 16;
+/**
+ * Largest packed sort key (leading key columns and the series index, mixed radix): below 2^50 a
+ * float64 holds it exactly and `%` recovers the index exactly.
+ */
+const MAX_PACKED_KEY = 2 ** 50;
+/** Runs of equal packed keys up to this length are finished by insertion sort. */
+const INSERTION_SORT_RUN = 16;
 
 /** Series in write order, with the interned key rows that tell what neighbours share. */
 export interface SeriesOrder {
   /** Series indices (into the input) in write order. */
-  order: number[];
+  order: Int32Array;
   /** Row per input series, `columns` wide, in rank order: value id per name (0 = absent). */
   keys: Int32Array;
   /** Names ranked at or past `columns` are neither sorted by nor hoisted. */
@@ -33,25 +41,11 @@ export interface SeriesOrder {
   dimNames: Int32Array;
   /** Value id of each dimension, parallel to dimNames. */
   dimValues: Int32Array;
-  /** Value id of each series' measure name. */
+  /** UTF-8 bytes of each dimension's name and value together, parallel to dimNames. */
+  dimBytes: Int32Array;
+  /** Value id of each series' measure name, and its UTF-8 bytes. */
   measureValues: Int32Array;
-  /** UTF-8 bytes of each name id (0 for the pseudo-names) and of each of its values by value id. */
-  nameBytes: number[];
-  valueBytes: number[][];
-}
-
-/** Per-name intern table: value -> id (ids from 1), with each value's records and size. */
-interface NameTable {
-  ids: Map<string | number, number>;
-  /** Indexed by value id; slot 0 unused. */
-  weight: number[];
-  /** UTF-8 bytes of each value (8 for a time). */
-  bytes: number[];
-  first: number[];
-  last: number[];
-  /** The previous lookup, since neighbouring series usually repeat a value (one scrape). */
-  lastValue: string | number | undefined;
-  lastId: number;
+  measureBytes: Int32Array;
 }
 
 /**
@@ -61,77 +55,120 @@ interface NameTable {
  * That ranks a name that identifies the scrape target (instance, pod: all target labels and the
  * scrape time come along) above one whose groups share little beyond themselves (`le`, a
  * histogram's metric name across many pods). Series are then sorted by their value ids in that
- * rank order. O(D + S log S · K) for D labels, S series and K distinct names.
+ * rank order (ties by input index). O(D + S log S · K) for D labels, S series and K distinct names.
+ *
+ * Value ids are dense per name in order of first appearance in `input`, so the order depends on
+ * the request only, never on what the process saw before.
  */
-export function orderSeries(input: readonly SeriesToWrite[]): SeriesOrder {
+export function orderSeries(
+  input: readonly SeriesToWrite[],
+  interner: LabelInterner = labelInterner,
+): SeriesOrder {
   const seriesCount = input.length;
-  const nameIds = new Map<string, number>();
-  const tables: NameTable[] = [newTable(), newTable()];
-  const nameBytes: number[] = [0, 0];
   let dimCount = 0;
-  for (let s = 0; s < seriesCount; s++) dimCount += input[s].series.dimensions.length;
+  const persistent = interner.arena.data;
+  const scratchRows = interner.scratch.data;
+  for (let s = 0; s < seriesCount; s++) {
+    const { persistent: cached, row } = input[s].series;
+    dimCount += (cached ? persistent : scratchRows)[row];
+  }
   const dimOffsets = new Int32Array(seriesCount + 1);
   const dimNames = new Int32Array(dimCount);
   const dimValues = new Int32Array(dimCount);
+  const dimBytes = new Int32Array(dimCount);
   const measureValues = new Int32Array(seriesCount);
+  const measureBytes = new Int32Array(seriesCount);
   const timeValues = new Int32Array(seriesCount);
 
-  // Intern. Label names are checked against the previous series' name at the same position first.
-  let previousNames: { Name?: string }[] = [];
-  let previousOffset = 0;
+  // Intern. The series carry process-wide ids (series-cache.ts); this request's values are
+  // "local pairs", found through epoch-stamped arrays indexed by the global ids.
+  const pairCapacity = dimCount + 2 * seriesCount;
+  const pairName = new Int32Array(pairCapacity);
+  const pairWeight = new Float64Array(pairCapacity);
+  const pairFirst = new Int32Array(pairCapacity);
+  const pairLast = new Int32Array(pairCapacity);
+  const pairValue = new Int32Array(pairCapacity);
+  let pairs = 0;
+  const valueCount: number[] = [0, 0];
+  const times = new Map<number, number>();
+  let lastTime = NaN;
+  let lastTimePair = -1;
+
+  const { epoch, nameStamp, nameLocal, pairStamp, pairLocal } = localIds(interner);
   let at = 0;
   for (let s = 0; s < seriesCount; s++) {
     const { series, samples } = input[s];
     const weight = samples.length;
-    measureValues[s] = intern(tables[MEASURE_NAME_ID], series.measureName, weight, s);
-    timeValues[s] = intern(tables[TIME_ID], samples[0].timestamp, weight, s);
-    dimOffsets[s] = at;
-    const dims = series.dimensions;
-    for (let j = 0; j < dims.length; j++, at++) {
-      const name = dims[j].Name!;
-      let id: number | undefined;
-      if (j < previousNames.length && previousNames[j].Name === name) id = dimNames[previousOffset + j];
-      else {
-        id = nameIds.get(name);
-        if (id === undefined) {
-          id = tables.length;
-          nameIds.set(name, id);
-          tables.push(newTable());
-          nameBytes.push(utf8ByteLength(name));
-        }
-      }
-      dimNames[at] = id;
-      const value = dims[j].Value!;
-      dimValues[at] = intern(tables[id], value, weight, s);
+    const row = series.row;
+    const arena = series.persistent ? persistent : scratchRows;
+    let p = arena[row + 1];
+    if (pairStamp[p] !== epoch) {
+      pairStamp[p] = epoch;
+      pairLocal[p] = pairs;
+      pairName[pairs] = MEASURE_NAME_ID;
+      pairValue[pairs] = ++valueCount[MEASURE_NAME_ID];
+      pairFirst[pairs++] = s;
     }
-    previousNames = dims;
-    previousOffset = dimOffsets[s];
+    let q = pairLocal[p];
+    pairWeight[q] += weight;
+    pairLast[q] = s;
+    measureValues[s] = pairValue[q];
+    measureBytes[s] = arena[row + 2];
+
+    const time = samples[0].timestamp;
+    if (time !== lastTime) {
+      let found = times.get(time);
+      if (found === undefined) {
+        found = pairs;
+        times.set(time, found);
+        pairName[pairs] = TIME_ID;
+        pairValue[pairs] = ++valueCount[TIME_ID];
+        pairFirst[pairs++] = s;
+      }
+      lastTime = time;
+      lastTimePair = found;
+    }
+    pairWeight[lastTimePair] += weight;
+    pairLast[lastTimePair] = s;
+    timeValues[s] = pairValue[lastTimePair];
+
+    dimOffsets[s] = at;
+    const end = row + ROW_HEADER + ROW_SLOTS_PER_DIMENSION * arena[row];
+    for (let k = row + ROW_HEADER; k < end; k += ROW_SLOTS_PER_DIMENSION, at++) {
+      const global = arena[k];
+      if (nameStamp[global] !== epoch) {
+        nameStamp[global] = epoch;
+        nameLocal[global] = valueCount.length;
+        valueCount.push(0);
+      }
+      const name = nameLocal[global];
+      p = arena[k + 1];
+      if (pairStamp[p] !== epoch) {
+        pairStamp[p] = epoch;
+        pairLocal[p] = pairs;
+        pairName[pairs] = name;
+        pairValue[pairs] = ++valueCount[name];
+        pairFirst[pairs++] = s;
+      }
+      q = pairLocal[p];
+      pairWeight[q] += weight;
+      pairLast[q] = s;
+      dimNames[at] = name;
+      dimValues[at] = pairValue[q];
+      dimBytes[at] = arena[k + 2];
+    }
   }
   dimOffsets[seriesCount] = at;
 
   // Score names.
-  const nameCount = tables.length;
+  const nameCount = valueCount.length;
   const scratch = new Int32Array(nameCount);
-  const sharedBytes = (a: number, b: number): number => {
-    let bytes = 0;
-    if (measureValues[a] === measureValues[b]) bytes += tables[MEASURE_NAME_ID].bytes[measureValues[a]];
-    if (timeValues[a] === timeValues[b]) bytes += TIME_BYTES;
-    for (let k = dimOffsets[b]; k < dimOffsets[b + 1]; k++) scratch[dimNames[k]] = dimValues[k];
-    for (let k = dimOffsets[a]; k < dimOffsets[a + 1]; k++) {
-      const n = dimNames[k];
-      if (scratch[n] === dimValues[k]) bytes += nameBytes[n] + tables[n].bytes[dimValues[k]];
-    }
-    for (let k = dimOffsets[b]; k < dimOffsets[b + 1]; k++) scratch[dimNames[k]] = 0;
-    return bytes;
-  };
+  const rows: Rows = { measureValues, measureBytes, timeValues, dimOffsets, dimNames, dimValues, dimBytes };
+  // NOTE: every term is an integer far below 2^53, so the sums are exact whatever their order.
   const score = new Float64Array(nameCount);
-  for (let n = 0; n < nameCount; n++) {
-    const { weight, first, last } = tables[n];
-    let sum = 0;
-    for (let v = 1; v < weight.length; v++)
-      if (weight[v] > 1) sum += (weight[v] - 1) * sharedBytes(first[v], last[v]);
-    score[n] = sum;
-  }
+  for (let q = 0; q < pairs; q++)
+    if (pairWeight[q] > 1)
+      score[pairName[q]] += (pairWeight[q] - 1) * sharedBytes(rows, scratch, pairFirst[q], pairLast[q]);
   const byScore = Array.from({ length: nameCount }, (_, n) => n).sort((a, b) => score[b] - score[a] || a - b);
   const rank = new Int32Array(nameCount);
   for (let r = 0; r < nameCount; r++) rank[byScore[r]] = r;
@@ -150,51 +187,144 @@ export function orderSeries(input: readonly SeriesToWrite[]): SeriesOrder {
       if (column < columns) keys[base + column] = dimValues[k];
     }
   }
-  const order = Array.from({ length: seriesCount }, (_, s) => s);
-  order.sort((a, b) => {
-    const ba = a * columns;
-    const bb = b * columns;
-    for (let r = 0; r < columns; r++) {
-      const d = keys[ba + r] - keys[bb + r];
-      if (d !== 0) return d;
-    }
-    return a - b;
-  });
+  const radix: number[] = [];
+  for (let c = 0; c < columns; c++) radix.push(valueCount[byScore[c]] + 1);
   return {
-    order,
+    order: sortRows(keys, columns, seriesCount, radix),
     keys,
     columns,
     rank,
     dimOffsets,
     dimNames,
     dimValues,
+    dimBytes,
     measureValues,
-    nameBytes,
-    valueBytes: tables.map((t) => t.bytes),
+    measureBytes,
   };
 }
 
-function newTable(): NameTable {
-  return { ids: new Map(), weight: [0], bytes: [0], first: [0], last: [0], lastValue: undefined, lastId: 0 };
+/**
+ * Returns the row indices sorted by their key rows, lexicographically, ties by index. Hand-written
+ * because a comparator sort was a third of orderSeries on the scripts/bench-records.ts payload:
+ * the leading columns (`radix[c]` distinct values each) are packed with the index into one float64
+ * and sorted natively; only rows that tie on all packed columns compare the rest.
+ */
+export function sortRows(
+  keys: Int32Array,
+  columns: number,
+  rows: number,
+  radix: readonly number[],
+): Int32Array {
+  let packed = 0;
+  let span = Math.max(rows, 1);
+  while (packed < columns && span * radix[packed] <= MAX_PACKED_KEY) span *= radix[packed++];
+  const sorted = new Float64Array(rows);
+  for (let s = 0; s < rows; s++) {
+    const base = s * columns;
+    let key = 0;
+    for (let c = 0; c < packed; c++) key = key * radix[c] + keys[base + c];
+    sorted[s] = key * rows + s;
+  }
+  sorted.sort();
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = sorted[i] % rows;
+  if (packed === columns) return order;
+
+  // Runs of rows equal on the packed columns: (packed value) = (sorted - index) / rows.
+  for (let from = 0; from < rows;) {
+    const lead = sorted[from] - order[from];
+    let to = from + 1;
+    while (to < rows && sorted[to] - order[to] === lead) to++;
+    if (to - from > INSERTION_SORT_RUN) {
+      const run = Array.from(order.subarray(from, to)).sort((a, b) =>
+        compareRows(keys, columns, packed, a, b),
+      );
+      order.set(run, from);
+    } else {
+      for (let i = from + 1; i < to; i++) {
+        const row = order[i];
+        let j = i - 1;
+        while (j >= from && compareRows(keys, columns, packed, order[j], row) > 0) {
+          order[j + 1] = order[j];
+          j--;
+        }
+        order[j + 1] = row;
+      }
+    }
+    from = to;
+  }
+  return order;
 }
 
-function intern(table: NameTable, value: string | number, weight: number, series: number): number {
-  let id: number | undefined;
-  if (value === table.lastValue) id = table.lastId;
-  else {
-    id = table.ids.get(value);
-    if (id === undefined) {
-      id = table.weight.length;
-      table.ids.set(value, id);
-      table.weight.push(0);
-      table.bytes.push(typeof value === 'number' ? TIME_BYTES : utf8ByteLength(value));
-      table.first.push(series);
-      table.last.push(series);
-    }
-    table.lastValue = value;
-    table.lastId = id;
+/** The per-series columns sharedBytes reads. */
+interface Rows {
+  measureValues: Int32Array;
+  measureBytes: Int32Array;
+  timeValues: Int32Array;
+  dimOffsets: Int32Array;
+  dimNames: Int32Array;
+  dimValues: Int32Array;
+  dimBytes: Int32Array;
+}
+
+/** Bytes of the attributes series a and b agree on; `scratch` (one slot per name) is left zeroed. */
+function sharedBytes(rows: Rows, scratch: Int32Array, a: number, b: number): number {
+  const { measureValues, measureBytes, timeValues, dimOffsets, dimNames, dimValues, dimBytes } = rows;
+  let bytes = 0;
+  if (measureValues[a] === measureValues[b]) bytes += measureBytes[a];
+  if (timeValues[a] === timeValues[b]) bytes += TIME_BYTES;
+  for (let k = dimOffsets[b]; k < dimOffsets[b + 1]; k++) scratch[dimNames[k]] = dimValues[k];
+  for (let k = dimOffsets[a]; k < dimOffsets[a + 1]; k++)
+    if (scratch[dimNames[k]] === dimValues[k]) bytes += dimBytes[k];
+  for (let k = dimOffsets[b]; k < dimOffsets[b + 1]; k++) scratch[dimNames[k]] = 0;
+  return bytes;
+}
+
+/** Compares rows a and b from column `from` on, ties by index. */
+function compareRows(keys: Int32Array, columns: number, from: number, a: number, b: number): number {
+  const ba = a * columns;
+  const bb = b * columns;
+  for (let c = from; c < columns; c++) {
+    const d = keys[ba + c] - keys[bb + c];
+    if (d !== 0) return d;
   }
-  table.weight[id] += weight;
-  table.last[id] = series;
-  return id;
+  return a - b;
+}
+
+/** Request-local ids of global name and pair ids: valid where the stamp equals `epoch`. */
+interface LocalIds {
+  epoch: number;
+  nameStamp: Int32Array;
+  nameLocal: Int32Array;
+  pairStamp: Int32Array;
+  pairLocal: Int32Array;
+}
+
+const localScratch: LocalIds = {
+  epoch: 0,
+  nameStamp: new Int32Array(0),
+  nameLocal: new Int32Array(0),
+  pairStamp: new Int32Array(0),
+  pairLocal: new Int32Array(0),
+};
+
+/** Starts a new epoch of the shared scratch, grown to the interner's tables (batching is synchronous). */
+function localIds(interner: LabelInterner): LocalIds {
+  const names = interner.nameBytes.length;
+  if (localScratch.nameStamp.length < names) {
+    const size = Math.max(names, localScratch.nameStamp.length * 2, 256);
+    localScratch.nameStamp = new Int32Array(size);
+    localScratch.nameLocal = new Int32Array(size);
+    localScratch.pairStamp.fill(0);
+    localScratch.epoch = 0;
+  }
+  if (localScratch.pairStamp.length < interner.pairCount) {
+    const size = Math.max(interner.pairCount, localScratch.pairStamp.length * 2, 4096);
+    localScratch.pairStamp = new Int32Array(size);
+    localScratch.pairLocal = new Int32Array(size);
+    localScratch.nameStamp.fill(0);
+    localScratch.epoch = 0;
+  }
+  localScratch.epoch++;
+  return localScratch;
 }

@@ -7,7 +7,8 @@
 import type { Dimension, _Record } from '@aws-sdk/client-timestream-write';
 import type { Sample } from '../prompb/types';
 import { formatMeasureValue } from './values';
-import type { PreparedSeries } from './validate-series';
+import type { InternedSeries, KeptDimensions } from './series-cache';
+import { rememberRecordHeads } from './write-json';
 import { MEASURE_NAME_ID, orderSeries, type SeriesOrder } from './batch-order';
 import { planChunks, type RecordOrder } from './chunk-plan';
 
@@ -29,7 +30,7 @@ export interface WriteBatch {
 
 /** A valid series with its finite samples (at least one). */
 export interface SeriesToWrite {
-  series: PreparedSeries;
+  series: InternedSeries;
   samples: readonly Sample[];
 }
 
@@ -65,26 +66,29 @@ interface EmitScratch {
   lastTimeText: string;
 }
 
-function flattenRecords(input: readonly SeriesToWrite[], order: readonly number[]): RecordOrder {
+function flattenRecords(input: readonly SeriesToWrite[], order: Int32Array): RecordOrder {
   let count = 0;
   for (const entry of input) count += entry.samples.length;
   const recordSeries = new Int32Array(count);
-  const recordSample = new Int32Array(count);
+  const recordTime = new Float64Array(count);
+  const recordValue = new Float64Array(count);
   let r = 0;
   for (const s of order) {
-    for (let k = 0; k < input[s].samples.length; k++, r++) {
+    const samples = input[s].samples;
+    for (let k = 0; k < samples.length; k++, r++) {
       recordSeries[r] = s;
-      recordSample[r] = k;
+      recordTime[r] = samples[k].timestamp;
+      recordValue[r] = samples[k].value;
     }
   }
-  return { recordSeries, recordSample };
+  return { recordSeries, recordTime, recordValue };
 }
 
 /** Builds the batch of records [from, to). */
 function emitChunk(
   input: readonly SeriesToWrite[],
   order: SeriesOrder,
-  { recordSeries, recordSample }: RecordOrder,
+  { recordSeries, recordTime, recordValue }: RecordOrder,
   from: number,
   to: number,
   scratch: EmitScratch,
@@ -109,37 +113,50 @@ function emitChunk(
     }
   }
   const commonMeasure = rank[MEASURE_NAME_ID] < columns && shared(rank[MEASURE_NAME_ID]);
-  let commonTime: number | undefined = input[head].samples[recordSample[from]].timestamp;
+  let commonTime: number | undefined = recordTime[from];
   for (let r = from + 1; r < to; r++) {
-    if (input[recordSeries[r]].samples[recordSample[r]].timestamp !== commonTime) {
+    if (recordTime[r] !== commonTime) {
       commonTime = undefined;
       break;
     }
   }
 
   const records: _Record[] = new Array(to - from);
+  const heads: string[] = new Array(to - from);
   let previous = -1;
   let dims: Dimension[] = [];
+  let recordHead = '';
   for (let r = from; r < to; r++) {
     const s = recordSeries[r];
-    const { series, samples } = input[s];
+    const series = input[s].series;
     if (s !== previous) {
-      dims =
-        commonDims.length === 0
-          ? series.dimensions
-          : withoutCommon(series.dimensions, dimNames, dimOffsets[s], rank, commonMask);
+      const kept = keptDimensions(
+        series,
+        dimNames,
+        dimOffsets[s],
+        dimOffsets[s + 1],
+        rank,
+        commonMask,
+        commonDims.length > 0,
+      );
+      dims = kept.dimensions;
+      recordHead = commonMeasure
+        ? (kept.head ??= renderHead(kept, undefined))
+        : (kept.headWithMeasure ??= renderHead(kept, series.measureNameJson));
       previous = s;
     }
-    const sample = samples[recordSample[r]];
-    const time = commonTime === undefined ? timeText(scratch, sample.timestamp) : undefined;
-    records[r - from] = toRecord(sample.value, time, commonMeasure ? undefined : series.measureName, dims);
+    const time = commonTime === undefined ? timeText(scratch, recordTime[r]) : undefined;
+    records[r - from] = toRecord(recordValue[r], time, commonMeasure ? undefined : series.measureName, dims);
+    heads[r - from] = recordHead;
   }
 
   const commonAttributes: _Record = { MeasureValueType: 'DOUBLE', TimeUnit: 'MILLISECONDS' };
   if (commonDims.length > 0) commonAttributes.Dimensions = commonDims;
   if (commonMeasure) commonAttributes.MeasureName = headSeries.measureName;
   if (commonTime !== undefined) commonAttributes.Time = timeText(scratch, commonTime);
-  return { commonAttributes, records, sampleCount: records.length };
+  const batch: WriteBatch = { commonAttributes, records, sampleCount: records.length };
+  rememberRecordHeads(batch, heads);
+  return batch;
 }
 
 /** Builds one record with only the members it needs (absent, not undefined, for the others). */
@@ -167,16 +184,74 @@ function toRecord(
     : { MeasureName: measureName, MeasureValue: text, Time: time };
 }
 
-function withoutCommon(
-  dims: Dimension[],
+/** Largest dimension count whose kept subsets are cached on the series (as a 30-bit mask). */
+const MAX_MASKED_DIMENSIONS = 30;
+
+/**
+ * The dimensions of `series` not hoisted into the chunk's CommonAttributes. Cached on the series
+ * for the last subset, with the record heads made for it (recordHead): a series usually lands in
+ * a chunk hoisting the same dimensions scrape after scrape.
+ */
+function keptDimensions(
+  series: InternedSeries,
   dimNames: Int32Array,
   offset: number,
+  end: number,
   rank: Int32Array,
   commonMask: Uint8Array,
-): Dimension[] {
-  const kept: Dimension[] = [];
-  for (let j = 0; j < dims.length; j++) if (commonMask[rank[dimNames[offset + j]]] === 0) kept.push(dims[j]);
+  anyCommon: boolean,
+): KeptDimensions {
+  const n = end - offset;
+  let mask = n > MAX_MASKED_DIMENSIONS ? -2 : 0;
+  if (mask === 0) {
+    for (let j = 0; j < n; j++)
+      if (!anyCommon || commonMask[rank[dimNames[offset + j]]] === 0) mask |= 1 << j;
+    if (series.kept !== undefined && series.kept.mask === mask) return series.kept;
+  }
+  const all = series.dimensions;
+  let dimensions: Dimension[];
+  let dimensionJson: string[];
+  if (!anyCommon) {
+    dimensions = all;
+    dimensionJson = series.dimensionJson;
+  } else {
+    dimensions = [];
+    dimensionJson = [];
+    for (let j = 0; j < n; j++) {
+      if (commonMask[rank[dimNames[offset + j]]] !== 0) continue;
+      dimensions.push(all[j]);
+      dimensionJson.push(series.dimensionJson[j]);
+    }
+  }
+  const kept: KeptDimensions = {
+    mask,
+    dimensions,
+    dimensionJson,
+    head: undefined,
+    headWithMeasure: undefined,
+  };
+  // NOTE: cached from a series' second chunk on: a series seen once (churn, a cold start) then
+  // keeps no heads alive, whose promotion to the old generation cost more than they save.
+  if (mask >= 0 && series.seen) series.kept = kept;
+  series.seen = true;
   return kept;
+}
+
+/**
+ * Returns the JSON text starting each record of a series in a chunk (write-json.ts): `{`, its
+ * kept dimensions and, unless hoisted, its measure name, each member followed by a comma.
+ */
+function renderHead(kept: KeptDimensions, measureNameJson: string | undefined): string {
+  const parts: string[] = ['{'];
+  if (kept.dimensionJson.length > 0) {
+    parts.push('"Dimensions":[');
+    for (let j = 0; j < kept.dimensionJson.length; j++) parts.push(j === 0 ? '' : ',', kept.dimensionJson[j]);
+    parts.push('],');
+  }
+  if (measureNameJson !== undefined) parts.push('"MeasureName":', measureNameJson, ',');
+  // NOTE: joined, so each head is one flat string: bodies concatenate heads, and a head built by
+  // concatenation would be a tree walked again by every body containing it.
+  return parts.join('');
 }
 
 /** Decimal milliseconds; records of one scrape share a timestamp, so one string is reused. */

@@ -23,10 +23,12 @@ export const DOUBLE_BYTES = 8;
  */
 export const CALL_PENALTY_UNITS = 0.25;
 
-/** Records in write order: record r is sample recordSample[r] of series recordSeries[r]. */
+/** Records in write order: record r is a sample of series recordSeries[r]. */
 export interface RecordOrder {
   recordSeries: Int32Array;
-  recordSample: Int32Array;
+  /** The sample's timestamp and value, copied so that planning and emitting read them in order. */
+  recordTime: Float64Array;
+  recordValue: Float64Array;
 }
 
 /**
@@ -37,8 +39,10 @@ export interface RecordOrder {
  * size is the sum of the records' full sizes minus (i - j - 1) times the hoisted bytes. Walking i
  * forward, each attribute of record i - 1 knows where its run of equal values started; the
  * hoisted bytes of [j, i) are those of the attributes whose run started at or before j. That
- * makes every candidate chunk O(1) after a sort of at most (dimensions + 2) run starts, so the
- * plan is O(records · maxRecords).
+ * makes every candidate chunk O(1) after a sort of at most (dimensions + 2) run starts, and only
+ * the lowest j of each unit step is a candidate, found by binary search between run starts: the
+ * plan is O(records · (dimensions + steps · log maxRecords)). It is the plan a walk over every j
+ * would choose (test/lambda/timestream/chunk-plan.test.ts checks the cost against every cut).
  */
 export function planChunks(
   input: readonly SeriesToWrite[],
@@ -47,18 +51,15 @@ export function planChunks(
   maxRecords: number,
   callPenaltyUnits = CALL_PENALTY_UNITS,
 ): number[] {
-  const { recordSeries, recordSample } = records;
+  const { recordSeries, recordTime } = records;
   const count = recordSeries.length;
-  const { rank, dimOffsets, dimNames, dimValues, measureValues, nameBytes, valueBytes } = order;
+  const { rank, dimOffsets, dimNames, dimValues, dimBytes, measureValues, measureBytes } = order;
 
   // Full metered size of each series' records (time and value included), and its prefix sums.
   const seriesBytes = new Float64Array(input.length);
   let widest = 0;
   for (let s = 0; s < input.length; s++) {
-    let bytes = TIME_BYTES + DOUBLE_BYTES + valueBytes[MEASURE_NAME_ID][measureValues[s]];
-    for (let k = dimOffsets[s]; k < dimOffsets[s + 1]; k++)
-      bytes += nameBytes[dimNames[k]] + valueBytes[dimNames[k]][dimValues[k]];
-    seriesBytes[s] = bytes;
+    seriesBytes[s] = input[s].series.recordBytes;
     widest = Math.max(widest, dimOffsets[s + 1] - dimOffsets[s]);
   }
   const prefix = new Float64Array(count + 1);
@@ -78,6 +79,8 @@ export function planChunks(
   best[0] = 0;
   for (let i = 1; i <= count; i++) {
     const r = i - 1;
+    // Runs starting at or before the lowest possible chunk start all behave alike: one entry.
+    const lowest = Math.max(0, i - maxRecords);
     const s = recordSeries[r];
     // The attributes of record r (measure name, dimensions), then its time, by run start.
     let n = 0;
@@ -89,58 +92,75 @@ export function planChunks(
       if (k < dimOffsets[s]) {
         column = rank[MEASURE_NAME_ID];
         value = measureValues[s];
-        bytes = valueBytes[MEASURE_NAME_ID][value];
+        bytes = measureBytes[s];
       } else {
         const name = dimNames[k];
         column = rank[name];
         value = dimValues[k];
-        bytes = nameBytes[name] + valueBytes[name][value];
+        bytes = dimBytes[k];
       }
       if (column >= columns) continue; // not a key column: never hoisted (batch-order.ts)
       if (lastSeen[column] !== r - 1 || lastValue[column] !== value) runStart[column] = r;
       lastSeen[column] = r;
       lastValue[column] = value;
-      n = insertByStart(starts, gains, n, runStart[column], bytes);
+      n = insertByStart(starts, gains, n, Math.max(runStart[column], lowest), bytes);
     }
-    const timestamp = input[s].samples[recordSample[r]].timestamp;
-    if (r === 0 || input[recordSeries[r - 1]].samples[recordSample[r - 1]].timestamp !== timestamp)
-      timeRunStart = r;
-    n = insertByStart(starts, gains, n, timeRunStart, TIME_BYTES);
+    if (r === 0 || recordTime[r - 1] !== recordTime[r]) timeRunStart = r;
+    n = insertByStart(starts, gains, n, Math.max(timeRunStart, lowest), TIME_BYTES);
 
     let hoisted = 0;
     for (let q = 0; q < n; q++) hoisted += gains[q];
-    // Walk j down from r. Chunk [j, i) costs ceil(bytes / 1 KiB) units, a step function of j;
+    // Chunk [j, i) costs ceil(bytes(j) / 1 KiB) units, a step function of j; bytes(j) grows
+    // strictly as j falls (record j adds its size, at least 8 bytes more than it can hoist), and
     // within one step best[j] only falls as j falls, so only the lowest j of each step is a
     // candidate. best[] never decreases, so once the cheapest possible total of a step is no
-    // better than the best found, no lower j can win.
+    // better than the best found, no lower j can win. The hoisted bytes only change at run
+    // starts, so the lowest j of a step is found by binary search between them, not record by
+    // record (a walk over up to maxRecords records per i was most of the mapping's CPU).
     let q = 0;
-    const lowest = Math.max(0, i - maxRecords);
     const floor = best[lowest];
     let bestHere = Infinity;
-    let level = 0;
-    let levelBytes = 0;
-    let candidate = -1;
-    for (let j = r; j >= lowest; j--) {
-      while (q < n && starts[q] > j) hoisted -= gains[q++];
-      const bytes = prefix[i] - prefix[j] - (i - j - 1) * hoisted;
-      if (bytes > levelBytes) {
-        if (candidate >= 0) {
-          const total = best[candidate] + level + callPenaltyUnits;
-          if (total < bestHere) {
-            bestHere = total;
-            cutFrom[i] = candidate;
-          }
+    let j = r;
+    for (;;) {
+      // Here hoisted covers the attributes whose run starts at or before j (starts[q ..]).
+      const level = Math.ceil((prefix[i] - prefix[j] - (i - j - 1) * hoisted) / WRITE_UNIT_BYTES);
+      if (floor + level + callPenaltyUnits >= bestHere) break;
+      const levelBytes = level * WRITE_UNIT_BYTES;
+      for (;;) {
+        // bytes(k) = prefix[i] - prefix[k] - (i - k - 1) * hoisted for k in [low, j].
+        const low = q < n && starts[q] > lowest ? starts[q] : lowest;
+        const limit = prefix[i] - (i - 1) * hoisted - levelBytes; // bytes(k) <= levelBytes <=> prefix[k] - k * hoisted >= limit
+        if (prefix[low] - low * hoisted >= limit) {
+          j = low;
+          if (low === lowest) break;
+          const next = low - 1;
+          let h = hoisted;
+          let p = q;
+          while (p < n && starts[p] > next) h -= gains[p++];
+          if (prefix[i] - prefix[next] - (i - next - 1) * h > levelBytes) break;
+          j = next;
+          hoisted = h;
+          q = p;
+          continue;
         }
-        level = Math.ceil(bytes / WRITE_UNIT_BYTES);
-        levelBytes = level * WRITE_UNIT_BYTES;
-        if (floor + level + callPenaltyUnits >= bestHere) break;
+        let lo = low + 1;
+        let hi = j;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (prefix[mid] - mid * hoisted >= limit) hi = mid;
+          else lo = mid + 1;
+        }
+        j = lo;
+        break;
       }
-      candidate = j;
-    }
-    const total = best[candidate] + level + callPenaltyUnits;
-    if (total < bestHere) {
-      bestHere = total;
-      cutFrom[i] = candidate;
+      const total = best[j] + level + callPenaltyUnits;
+      if (total < bestHere) {
+        bestHere = total;
+        cutFrom[i] = j;
+      }
+      if (j === lowest) break;
+      j--;
+      while (q < n && starts[q] > j) hoisted -= gains[q++];
     }
     best[i] = bestHere;
   }
@@ -150,7 +170,10 @@ export function planChunks(
   return cuts.reverse();
 }
 
-/** Inserts (start, gain) into the first n entries kept latest start first; returns the new count. */
+/**
+ * Adds gain at `start` to the first n entries, kept latest start first with distinct starts (the
+ * attributes of a record mostly share a few run starts); returns the new count.
+ */
 function insertByStart(
   starts: Int32Array,
   gains: Float64Array,
@@ -159,10 +182,14 @@ function insertByStart(
   gain: number,
 ): number {
   let p = n;
-  while (p > 0 && starts[p - 1] < start) {
-    starts[p] = starts[p - 1];
-    gains[p] = gains[p - 1];
-    p--;
+  while (p > 0 && starts[p - 1] < start) p--;
+  if (p > 0 && starts[p - 1] === start) {
+    gains[p - 1] += gain;
+    return n;
+  }
+  for (let k = n; k > p; k--) {
+    starts[k] = starts[k - 1];
+    gains[k] = gains[k - 1];
   }
   starts[p] = start;
   gains[p] = gain;

@@ -3,20 +3,12 @@
 // sample filtering and counting, then batching with CommonAttributes (batches.ts). Pure: the
 // caller sends the batches and turns the counts into the HTTP answer.
 
-import type { Dimension } from '@aws-sdk/client-timestream-write';
-import type { Label, Sample, TimeSeries } from '../prompb/types';
+import type { Sample, TimeSeries } from '../prompb/types';
 import { isStaleNaN } from '../prompb/stale';
 import { badRequest } from '../core/errors';
 import { buildBatches, type SeriesToWrite, type WriteBatch } from './batches';
-import {
-  TIMESTREAM_RECORD_LIMITS,
-  describeSeries,
-  isRejection,
-  prepareSeries,
-  type PreparedSeries,
-  type RecordLimits,
-  type SeriesRejection,
-} from './validate-series';
+import { TIMESTREAM_RECORD_LIMITS, describeSeries, isRejection, type RecordLimits } from './validate-series';
+import { lookupSeries, newRequestScope } from './series-cache';
 
 export { MAX_RECORDS_PER_WRITE, type WriteBatch } from './batches';
 export { TIMESTREAM_RECORD_LIMITS, type RecordLimits } from './validate-series';
@@ -68,17 +60,13 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
   let received = 0;
   const toWrite: SeriesToWrite[] = [];
   // The decoder gives series with identical label bytes one shared labels array (Prometheus sends
-  // a series once per sample), so each distinct series is validated and mapped once per request.
-  const preparedByLabels = new Map<readonly Label[], PreparedSeries | SeriesRejection>();
-  const dimensionCache = new Map<Label, Dimension>();
+  // a series once per sample, and again every scrape), so each distinct series is validated and
+  // mapped once per request, or once per process (series-cache.ts).
+  const scope = newRequestScope();
 
   for (const { labels, samples } of timeseries) {
     received += samples.length;
-    let prepared = preparedByLabels.get(labels);
-    if (prepared === undefined) {
-      prepared = prepareSeries(labels, limits, dimensionCache);
-      preparedByLabels.set(labels, prepared);
-    }
+    const prepared = lookupSeries(labels, limits, scope);
     if (isRejection(prepared)) {
       if (prepared.problem === 'long_label' && options.failOnLongLabel)
         throw badRequest(`${prepared.reason} (fail_on_long_label)`);

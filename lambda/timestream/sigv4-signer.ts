@@ -4,7 +4,7 @@
 // @smithy/signature-v4 computes for the same request (tested), at a fraction of its cost, because
 // the header set is fixed and the signing key is derived once per day.
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** Credentials as the SDK's credential providers return them. */
 export interface SigningCredentials {
@@ -45,7 +45,7 @@ const signingKeys = new WeakMap<SigningCredentials, CachedKey>();
 export function signPost(input: SigningInput): Record<string, string> {
   const stamp = amzDate(input.date ?? new Date());
   const day = stamp.slice(0, 8);
-  const payloadHash = createHash('sha256').update(input.body, 'utf8').digest('hex');
+  const payloadHash = hash('sha256', input.body, 'hex');
   const headers: Record<string, string> = {
     ...input.headers,
     host: input.host,
@@ -55,19 +55,37 @@ export function signPost(input: SigningInput): Record<string, string> {
   if (input.credentials.sessionToken !== undefined)
     headers['x-amz-security-token'] = input.credentials.sessionToken;
 
-  const names = Object.keys(headers).sort();
+  const { names, signedHeaders } = sortedNames(Object.keys(headers));
   let canonicalHeaders = '';
-  for (const name of names) canonicalHeaders += `${name}:${headers[name].trim().replace(/\s+/g, ' ')}\n`;
-  const signedHeaders = names.join(';');
+  for (const name of names) canonicalHeaders += `${name}:${canonicalValue(headers[name])}\n`;
   const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = `${ALGORITHM}\n${stamp}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
+  const stringToSign = `${ALGORITHM}\n${stamp}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`;
   const key = signingKey(input.credentials, scope, day, input.region, input.service);
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   headers.authorization =
     `${ALGORITHM} Credential=${input.credentials.accessKeyId}/${scope}, ` +
     `SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
+}
+
+/** The header names of the last request signed, sorted, and joined as SignedHeaders. */
+let lastNames: { keys: readonly string[]; names: readonly string[]; signedHeaders: string } = {
+  keys: [],
+  names: [],
+  signedHeaders: '',
+};
+
+/** Sorts header names; every call of one sender has the same names, so the last sort is reused. */
+function sortedNames(keys: readonly string[]): { names: readonly string[]; signedHeaders: string } {
+  const last = lastNames.keys;
+  let same = last.length === keys.length;
+  for (let i = 0; same && i < keys.length; i++) same = last[i] === keys[i];
+  if (!same) {
+    const names = [...keys].sort();
+    lastNames = { keys, names, signedHeaders: names.join(';') };
+  }
+  return lastNames;
 }
 
 function signingKey(
@@ -88,10 +106,25 @@ function signingKey(
   return key;
 }
 
+/** A header value as SigV4 canonicalises it: trimmed, inner whitespace runs as one space. */
+function canonicalValue(value: string): string {
+  // Most values (digits, hex, base64, content types) have no whitespace: skip the rewrite.
+  return /\s/.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
+}
+
+/** The last x-amz-date rendered: calls within the same second share it. */
+let lastStampSecond = NaN;
+let lastStamp = '';
+
 /** `YYYYMMDDTHHMMSSZ`, the x-amz-date format. */
 function amzDate(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastStampSecond) {
+    lastStamp = date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+    lastStampSecond = second;
+  }
+  return lastStamp;
 }

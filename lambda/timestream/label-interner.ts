@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process-wide integer ids for dimension names and (name, value) pairs, so that per-request
+// batching (batch-order.ts) works on integers looked up in typed arrays instead of hashing the
+// same strings again for every request. Bounded: past MAX_INTERNED_PAIRS the tables start over.
+
+import { utf8ByteLength } from './validate-series';
+
+/**
+ * Most (name, value) pairs kept before the tables are dropped and ids start over (a new
+ * generation): about 150 bytes each with their JSON text, so about 20 MiB at most, while one
+ * Prometheus shard's working set of distinct label pairs is usually far below it.
+ */
+export const MAX_INTERNED_PAIRS = 1 << 17;
+/** Most int32 slots of the series id arena (series-cache.ts) kept before starting over: 8 MiB. */
+export const MAX_ARENA_SLOTS = 1 << 21;
+
+/** The global name id of the measure name; dimension names get ids from 1. */
+export const MEASURE_NAME_GLOBAL_ID = 0;
+
+/** A growable run of int32 slots handed out front to back. */
+export class Arena {
+  data = new Int32Array(1 << 14);
+  used = 0;
+
+  /** Reserves `slots` slots; returns the offset of the first. */
+  allocate(slots: number): number {
+    const at = this.used;
+    if (at + slots > this.data.length) {
+      const grown = new Int32Array(Math.max(this.data.length * 2, at + slots));
+      grown.set(this.data.subarray(0, at));
+      this.data = grown;
+    }
+    this.used = at + slots;
+    return at;
+  }
+}
+
+/** Generations are unique across interners, so ids are never taken from the wrong one. */
+let generations = 0;
+
+/** Ids of one generation. Ids from an older generation must not be used with a newer one. */
+export class LabelInterner {
+  /** Changes whenever the tables start over. */
+  generation = generations++;
+  private names = new Map<string, number>();
+  private pairs: Array<Map<string, number>> = [new Map()];
+  /** UTF-8 bytes and JSON text of each name id (0 for the measure name). */
+  nameBytes: number[] = [0];
+  private nameJson: string[] = [''];
+  /**
+   * JSON text of each pair id: `{"Name":…,"Value":…}` for a dimension (what JSON.stringify gives
+   * for a Dimension), the JSON string of the measure name for a measure name.
+   */
+  pairJson: string[] = [];
+  /** Name id and UTF-8 bytes of the value of each pair id. */
+  pairName = new Int32Array(1024);
+  pairBytes = new Int32Array(1024);
+  pairCount = 0;
+  /**
+   * Per-series id rows (series-cache.ts lays them out), one after the other in the order series
+   * are first seen: batching reads them sequentially instead of chasing one small array per series.
+   * `arena` holds the rows of series cached across requests, `scratch` those of one request only.
+   */
+  readonly arena = new Arena();
+  readonly scratch = new Arena();
+
+  constructor(
+    private readonly maxPairs = MAX_INTERNED_PAIRS,
+    private readonly maxArenaSlots = MAX_ARENA_SLOTS,
+  ) {}
+
+  /** Starts over when the tables are over their bounds; call only between requests. */
+  trim(): void {
+    if (this.pairCount <= this.maxPairs && this.arena.used <= this.maxArenaSlots) return;
+    this.generation = generations++;
+    this.names = new Map();
+    this.pairs = [new Map()];
+    this.nameBytes = [0];
+    this.nameJson = [''];
+    this.pairJson = [];
+    this.pairCount = 0;
+    this.arena.used = 0;
+  }
+
+  /** Returns the id of dimension name `name` (already mapped by toDimensionName). */
+  nameId(name: string): number {
+    let id = this.names.get(name);
+    if (id === undefined) {
+      id = this.nameBytes.length;
+      this.names.set(name, id);
+      this.nameBytes.push(utf8ByteLength(name));
+      this.nameJson.push(`{"Name":${JSON.stringify(name)},"Value":`);
+      this.pairs.push(new Map());
+    }
+    return id;
+  }
+
+  /** Returns the id of value `value` under name id `nameId`. */
+  pairId(nameId: number, value: string): number {
+    const values = this.pairs[nameId];
+    let id = values.get(value);
+    if (id === undefined) {
+      id = this.pairCount++;
+      if (id === this.pairName.length) this.grow();
+      values.set(value, id);
+      this.pairName[id] = nameId;
+      this.pairBytes[id] = utf8ByteLength(value);
+      const valueJson = JSON.stringify(value);
+      // NOTE: join makes a flat string; a concatenation would stay a tree that every request
+      // body containing it walks again (write-json.ts).
+      this.pairJson.push(
+        nameId === MEASURE_NAME_GLOBAL_ID ? valueJson : [this.nameJson[nameId], valueJson, '}'].join(''),
+      );
+    }
+    return id;
+  }
+
+  private grow(): void {
+    const name = new Int32Array(this.pairName.length * 2);
+    name.set(this.pairName);
+    this.pairName = name;
+    const bytes = new Int32Array(this.pairBytes.length * 2);
+    bytes.set(this.pairBytes);
+    this.pairBytes = bytes;
+  }
+}
+
+/** The interner of the process: batching is synchronous, so one set of tables serves every request. */
+export const labelInterner = new LabelInterner();

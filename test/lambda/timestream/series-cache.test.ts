@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { Label, TimeSeries } from '../../../lambda/prompb/types';
+import { LabelInterner } from '../../../lambda/timestream/label-interner';
+import { toWriteBatches } from '../../../lambda/timestream/records';
+import {
+  ROW_HEADER,
+  ROW_SLOTS_PER_DIMENSION,
+  lookupSeries,
+  newRequestScope,
+  type InternedSeries,
+} from '../../../lambda/timestream/series-cache';
+import { TIMESTREAM_RECORD_LIMITS } from '../../../lambda/timestream/validate-series';
+import { realisticRequest } from '../../../scripts/bench-records';
+
+const LENIENT = { failOnLongLabel: false, failOnInvalidSampleValue: false };
+
+function labels(pairs: Record<string, string>): Label[] {
+  return Object.keys(pairs)
+    .sort()
+    .map((name) => ({ name, value: pairs[name] }));
+}
+
+/** The arena row of `entry` as [count, measure pair, measure bytes, (name, pair, bytes)...]. */
+function row(interner: LabelInterner, entry: InternedSeries): number[] {
+  const arena = entry.persistent ? interner.arena.data : interner.scratch.data;
+  const length = ROW_HEADER + ROW_SLOTS_PER_DIMENSION * arena[entry.row];
+  return Array.from(arena.subarray(entry.row, entry.row + length));
+}
+
+describe('lookupSeries', () => {
+  test.each([
+    { name: 'a frozen labels array', frozen: true, sameAcrossRequests: true },
+    { name: 'a plain labels array', frozen: false, sameAcrossRequests: false },
+  ])(
+    'prepares $name once per request, and across requests only when frozen',
+    ({ frozen, sameAcrossRequests }) => {
+      const interner = new LabelInterner();
+      const set = labels({ __name__: 'up', job: 'node', time: 'x' });
+      if (frozen) Object.freeze(set);
+      const first = newRequestScope(interner);
+      const a = lookupSeries(set, TIMESTREAM_RECORD_LIMITS, first, interner);
+      expect(lookupSeries(set, TIMESTREAM_RECORD_LIMITS, first, interner)).toBe(a);
+      const b = lookupSeries(set, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner);
+      expect(b === a).toBe(sameAcrossRequests);
+      expect(b).toMatchObject({
+        measureName: 'up',
+        dimensions: [
+          { Name: 'job', Value: 'node' },
+          { Name: '_time', Value: 'x' },
+        ],
+        dimensionJson: ['{"Name":"job","Value":"node"}', '{"Name":"_time","Value":"x"}'],
+        measureNameJson: '"up"',
+        recordBytes: 16 + 2 + (3 + 4) + (5 + 1),
+      });
+    },
+  );
+
+  test('caches a refusal of a frozen labels array like a prepared series', () => {
+    const interner = new LabelInterner();
+    const set = Object.freeze(labels({ __name__: 'up', 'a:b': 'x' }));
+    const a = lookupSeries(set, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner);
+    expect(a).toMatchObject({ problem: 'invalid_series' });
+    expect(lookupSeries(set, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner)).toBe(a);
+  });
+
+  test('keeps one cache per limits object: other limits give their own outcome', () => {
+    const interner = new LabelInterner();
+    const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
+    const strict = { ...TIMESTREAM_RECORD_LIMITS, maxMeasureNameBytes: 1 };
+    expect(lookupSeries(set, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner)).toMatchObject({
+      measureName: 'up',
+    });
+    expect(lookupSeries(set, strict, newRequestScope(interner), interner)).toMatchObject({
+      problem: 'long_label',
+    });
+  });
+
+  test('re-interns a cached series after the interner starts over, with the same sizes', () => {
+    const interner = new LabelInterner(2);
+    const set = Object.freeze(labels({ __name__: 'up', job: 'node', instance: 'a:9100' }));
+    const entry = lookupSeries(
+      set,
+      TIMESTREAM_RECORD_LIMITS,
+      newRequestScope(interner),
+      interner,
+    ) as InternedSeries;
+    const before = { generation: entry.generation, bytes: entry.recordBytes, row: row(interner, entry) };
+    // Three pairs are over the bound of 2: the next request starts a new generation.
+    lookupSeries(
+      labels({ __name__: 'other', x: 'y' }),
+      TIMESTREAM_RECORD_LIMITS,
+      newRequestScope(interner),
+      interner,
+    );
+    const again = lookupSeries(
+      set,
+      TIMESTREAM_RECORD_LIMITS,
+      newRequestScope(interner),
+      interner,
+    ) as InternedSeries;
+    expect(again).toBe(entry);
+    expect(again.generation).toBeGreaterThan(before.generation);
+    expect(again.recordBytes).toBe(before.bytes);
+    expect(row(interner, again)[0]).toBe(2);
+    expect(
+      row(interner, again).filter((_, i) => i === 2 || (i >= ROW_HEADER && (i - ROW_HEADER) % 3 === 2)),
+    ).toEqual(before.row.filter((_, i) => i === 2 || (i >= ROW_HEADER && (i - ROW_HEADER) % 3 === 2)));
+  });
+});
+
+describe('toWriteBatches with the process-wide series cache', () => {
+  const frozen = (timeseries: TimeSeries[]): TimeSeries[] =>
+    timeseries.map(({ labels: l, samples }) => ({
+      labels: Object.freeze(l.map((x) => ({ ...x }))) as Label[],
+      samples,
+    }));
+  test.each([
+    {
+      name: 'the same request twice',
+      requests: () => [realisticRequest(7, 2000), realisticRequest(7, 2000)],
+    },
+    {
+      name: 'overlapping requests',
+      requests: () => [realisticRequest(8, 1500), realisticRequest(8, 2000), realisticRequest(9, 700)],
+    },
+  ])('writes for $name exactly what uncached mapping writes', ({ requests }) => {
+    const plain = requests();
+    const cached = plain.map(frozen);
+    // Frozen arrays shared between the requests, as the decoder's cache shares them.
+    for (let r = 1; r < cached.length; r++)
+      for (let s = 0; s < Math.min(cached[r].length, cached[0].length); s++)
+        if (JSON.stringify(cached[r][s].labels) === JSON.stringify(cached[0][s].labels))
+          cached[r][s].labels = cached[0][s].labels;
+    for (let r = 0; r < plain.length; r++)
+      expect(JSON.stringify(toWriteBatches(cached[r], LENIENT))).toBe(
+        JSON.stringify(toWriteBatches(plain[r], LENIENT)),
+      );
+  });
+});
+
+describe('LabelInterner', () => {
+  test('gives stable ids, JSON text as JSON.stringify and sizes in UTF-8 bytes', () => {
+    const interner = new LabelInterner();
+    const name = interner.nameId('path');
+    const pair = interner.pairId(name, 'C:\\ "€"');
+    expect(interner.nameId('path')).toBe(name);
+    expect(interner.pairId(name, 'C:\\ "€"')).toBe(pair);
+    expect(interner.pairJson[pair]).toBe(JSON.stringify({ Name: 'path', Value: 'C:\\ "€"' }));
+    expect(interner.pairBytes[pair]).toBe(Buffer.byteLength('C:\\ "€"'));
+    expect(interner.nameBytes[name]).toBe(4);
+    const measure = interner.pairId(0, 'up\u2028');
+    expect(interner.pairJson[measure]).toBe(JSON.stringify('up\u2028'));
+  });
+
+  test('starts over only past its bound, and only when trimmed', () => {
+    const interner = new LabelInterner(3);
+    const first = interner.generation;
+    for (const value of ['a', 'b', 'c']) interner.pairId(interner.nameId('n'), value);
+    interner.trim();
+    expect([interner.generation, interner.pairCount]).toEqual([first, 3]);
+    interner.pairId(interner.nameId('n'), 'd');
+    interner.trim();
+    expect([interner.generation === first, interner.pairCount, interner.arena.used]).toEqual([false, 0, 0]);
+    const second = interner.generation;
+    interner.trim();
+    expect(interner.generation).toBe(second);
+  });
+
+  test('grows its pair tables and arenas keeping what they hold', () => {
+    const interner = new LabelInterner();
+    const name = interner.nameId('n');
+    for (let v = 0; v < 5000; v++) interner.pairId(name, `v${v}`);
+    expect(interner.pairBytes[4999]).toBe(5);
+    const at = interner.arena.allocate(3);
+    interner.arena.data.set([7, 8, 9], at);
+    interner.arena.allocate(1 << 15);
+    expect(Array.from(interner.arena.data.subarray(at, at + 3))).toEqual([7, 8, 9]);
+  });
+});

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hand-rendered WriteRecords body (from per-series JSON fragments) must be byte-identical to
+// JSON.stringify of the same request, whatever the label text, cached or not.
+import { decodeWriteRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
+import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
+import type { Label, TimeSeries } from '../../../lambda/prompb/types';
+import { toWriteBatches, type WriteBatch } from '../../../lambda/timestream/records';
+import { renderWriteRecordsBody } from '../../../lambda/timestream/write-json';
+import { realisticRequest } from '../../../scripts/bench-records';
+
+const LENIENT = { failOnLongLabel: false, failOnInvalidSampleValue: false };
+const T0 = 1_700_000_000_000;
+
+function stringified(target: { database: string; table: string }, batch: WriteBatch): string {
+  return JSON.stringify({
+    DatabaseName: target.database,
+    TableName: target.table,
+    CommonAttributes: batch.commonAttributes,
+    Records: batch.records,
+  });
+}
+
+function series(labels: Record<string, string>, samples: Array<[number, number]>): TimeSeries {
+  return {
+    labels: Object.keys(labels)
+      .sort()
+      .map((name) => ({ name, value: labels[name] })),
+    samples: samples.map(([timestamp, value]) => ({ timestamp, value })),
+  };
+}
+
+/** Label text that JSON escapes, or that is not ASCII. */
+const awkward = [
+  series({ __name__: 'm"q', job: 'a\\b', path: 'C:\\dir "x"\n\u0001' }, [[T0, 1]]),
+  series({ __name__: 'm"q', job: 'a\\b', path: '\u2028\u2029' }, [[T0, -0]]),
+  series({ __name__: 'm😀', job: 'a\\b', é: 'Grüße €', time: 'reserved name' }, [[T0 + 1, 1e-9]]),
+  series({ __name__: 'm😀', job: 'lone \ud800 surrogate', _x: 'escaped name' }, [[T0 + 1, 5e-324]]),
+  series({ __name__: 'm😀', job: 'lone \ud800 surrogate', ts_y: '\u007f\u0000' }, [
+    [T0 + 2, 1.7976931348623157e308],
+  ]),
+];
+
+/** A decoded request: frozen when the decoder hands out frozen labels arrays (cached process-wide). */
+function decoded(timeseries: TimeSeries[], frozen: boolean): TimeSeries[] {
+  return decodeWriteRequest(encodeWriteRequest({ timeseries }), DEFAULT_DECODE_LIMITS).timeseries.map(
+    ({ labels, samples }) => ({ labels: frozen ? (Object.freeze(labels) as Label[]) : labels, samples }),
+  );
+}
+
+describe('renderWriteRecordsBody', () => {
+  const targets = [
+    { database: 'PrometheusDatabase', table: 'PrometheusMetricsTable' },
+    { database: 'db "quoted"\u2028', table: 'tab€' },
+  ];
+  test.each([
+    { name: 'the realistic bench request', input: () => realisticRequest(4, 2000) },
+    {
+      name: 'the realistic request decoded, labels frozen',
+      input: () => decoded(realisticRequest(5, 2000), true),
+    },
+    { name: 'label text that JSON escapes', input: () => awkward },
+    { name: 'label text that JSON escapes, decoded and frozen', input: () => decoded(awkward, true) },
+  ])('renders $name exactly as JSON.stringify does, first and second time', ({ input }) => {
+    const timeseries = input();
+    for (let round = 0; round < 2; round++) {
+      const { batches } = toWriteBatches(timeseries, LENIENT);
+      expect(batches.length).toBeGreaterThan(0);
+      for (const target of targets)
+        for (const batch of batches)
+          expect(renderWriteRecordsBody(target, batch)).toBe(stringified(target, batch));
+    }
+  });
+
+  test.each([
+    {
+      name: 'a hand-built batch',
+      batch: {
+        commonAttributes: { MeasureValueType: 'DOUBLE', TimeUnit: 'MILLISECONDS' },
+        records: [{ MeasureName: 'a', MeasureValue: '1', Time: '2', Version: 3 }],
+        sampleCount: 1,
+      } as WriteBatch,
+    },
+    {
+      name: 'a copy of a mapped batch with a record added',
+      batch: (() => {
+        const batch = toWriteBatches(realisticRequest(6, 50), LENIENT).batches[0];
+        return { ...batch, records: [...batch.records, { MeasureName: 'x', MeasureValue: '2' }] };
+      })(),
+    },
+  ])('falls back to JSON.stringify for $name', ({ batch }) => {
+    expect(renderWriteRecordsBody(targets[0], batch)).toBe(stringified(targets[0], batch));
+  });
+});
