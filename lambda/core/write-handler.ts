@@ -3,6 +3,7 @@
 // status Prometheus should act on (SPEC section 4). Every response says how many samples were
 // written, so a sender can tell a partial write from a full one.
 
+import { setMaxListeners } from 'node:events';
 import { readWriteBody } from '../codec/remote';
 import { toWriteBatches, type MappingResult } from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
@@ -123,6 +124,9 @@ export const DEADLINE_MARGIN_MS = 500;
 function deadlineSignal(deadlineMs: number | undefined, shutdown: AbortSignal | undefined): DeadlineSignal {
   if (deadlineMs === undefined) return { signal: shutdown, dispose: () => undefined };
   const controller = new AbortController();
+  // NOTE: up to write_concurrency (100 by default) SDK calls listen on this signal at once when
+  // the fast attempts fail; without this, each such request prints a MaxListenersExceededWarning.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(
     () => controller.abort(),
     Math.max(0, deadlineMs - Date.now() - DEADLINE_MARGIN_MS),

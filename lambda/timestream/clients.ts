@@ -10,6 +10,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
+import { Http1Client } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
 
@@ -38,6 +39,9 @@ export interface TimestreamClients {
   queryPages: QuerySender;
 }
 
+/** Time allowed to open a connection to Timestream, by the SDK handler and the fast path alike. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** How many distinct credential identities keep their clients; least recently used go first. */
 export const MAX_CACHED_IDENTITIES = 64;
 
@@ -46,12 +50,17 @@ export class ClientCache {
   private readonly cache = new Map<string, TimestreamClients>();
   private readonly writeHandler: NodeHttpHandler;
   private readonly queryHandler: NodeHttpHandler;
+  /** The fast first attempts' own keep-alive sockets (http1-client.ts), per direction. */
+  private readonly writeFast: Http1Client;
+  private readonly queryFast: Http1Client;
 
   constructor(private readonly settings: ClientSettings) {
     // One handler per direction, shared by every cached client: sockets are reused across
     // identities (SigV4 signs each request, the socket carries no identity).
     this.writeHandler = makeHandler(settings.maxSockets, settings.writeTimeoutMs);
     this.queryHandler = makeHandler(settings.maxSockets, settings.readTimeoutMs);
+    this.writeFast = makeFastClient(settings.maxSockets, settings.writeTimeoutMs);
+    this.queryFast = makeFastClient(settings.maxSockets, settings.readTimeoutMs);
   }
 
   /** Returns the clients for these credentials, creating them on first use. */
@@ -82,6 +91,8 @@ export class ClientCache {
     this.cache.clear();
     this.writeHandler.destroy();
     this.queryHandler.destroy();
+    this.writeFast.destroy();
+    this.queryFast.destroy();
   }
 
   private create(credentials: RequestCredentials | undefined): TimestreamClients {
@@ -104,10 +115,10 @@ export class ClientCache {
       writeRecords: new WriteRecordsSender(write, {
         region,
         endpoint: writeEndpoint,
-        handler: this.writeHandler,
+        handler: this.writeFast,
       }),
       query,
-      queryPages: new QuerySender(query, { region, endpoint: queryEndpoint, handler: this.queryHandler }),
+      queryPages: new QuerySender(query, { region, endpoint: queryEndpoint, handler: this.queryFast }),
     };
   }
 }
@@ -117,13 +128,18 @@ function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHand
   return new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
-    connectionTimeout: 5000,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
     // NOTE: since @smithy/node-http-handler 4.x requestTimeout only warns unless told to throw, and
     // it stops at the response headers; socketTimeout also ends a response body that stalls.
     requestTimeout: requestTimeoutMs,
     throwOnRequestTimeout: true,
     socketTimeout: requestTimeoutMs,
   });
+}
+
+/** The fast path keeps the SDK handler's timeouts: a connect timeout and a per-attempt socket timeout. */
+function makeFastClient(maxSockets: number, timeoutMs: number): Http1Client {
+  return new Http1Client({ maxSockets, timeoutMs, connectTimeoutMs: CONNECT_TIMEOUT_MS });
 }
 
 /** A digest of the credentials, so the cache never keeps secrets as keys. */

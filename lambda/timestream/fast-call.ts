@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // One attempt of an awsJson1_0 call to Timestream without the SDK's per-call pipeline: our SigV4
-// and the client's own HTTP handler (shared keep-alive sockets). The SDK pipeline costs several
-// hundred µs of CPU per call, more than a WriteRecords call's 100 samples cost to decode and map.
-// Callers let the SDK redo the call (serialisation, retries, error deserialisation) whenever an
-// attempt here does not end in a 200, so every failure reaches them exactly as the SDK reports it.
+// and a lean HTTP handler (clients.ts gives it http1-client.ts, with shared keep-alive sockets).
+// The SDK pipeline costs several hundred µs of CPU per call, more than a WriteRecords call's 100
+// samples cost to decode and map. Callers let the SDK redo the call (serialisation, retries, error
+// deserialisation) whenever an attempt here does not end in a 200, so every failure reaches them
+// exactly as the SDK reports it.
 
 import { HttpRequest } from '@smithy/core/protocols';
 import { signPost, type SigningCredentials } from './sigv4-signer';
@@ -13,8 +14,13 @@ const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const SIGNING_SERVICE = 'timestream';
 /** How long a discovered endpoint is used when DescribeEndpoints gives no cache period. */
 const DEFAULT_ENDPOINT_TTL_MS = 60_000;
+/**
+ * Credentials are asked for again this long before they expire, as the SDK's memoised provider
+ * refreshes them (@smithy/core memoizeIdentityProvider: 5 minutes).
+ */
+export const CREDENTIALS_REFRESH_MS = 300_000;
 
-/** The part of an HTTP request handler (NodeHttpHandler) the fast path uses. */
+/** The part of an HTTP request handler the fast path uses (Http1Client; NodeHttpHandler fits too). */
 export interface RequestHandlerLike {
   handle(
     request: HttpRequest,
@@ -32,10 +38,10 @@ export interface FastCallOptions {
   region: string;
   /** Explicit endpoint URL; undefined = the endpoint `discover` returns. */
   endpoint?: string;
-  /** The handler the SDK client sends with. */
+  /** The handler of the fast attempt (clients.ts: an Http1Client with its own keep-alive sockets). */
   handler: RequestHandlerLike;
   /** Credentials, as the SDK client resolves them (its memoised provider). */
-  credentials: () => Promise<SigningCredentials>;
+  credentials: () => Promise<SigningCredentials & { expiration?: Date }>;
   /** DescribeEndpoints through the SDK client; used when no explicit endpoint is set. */
   discover: () => Promise<DiscoveredEndpoint>;
   /** Clock for endpoint expiry and signing (tests). @default Date.now */
@@ -54,6 +60,9 @@ interface Endpoint {
 /** Fast single attempts of awsJson1_0 operations against one endpoint with one identity. */
 export class FastCall {
   private endpoint: Endpoint | undefined;
+  /** The DescribeEndpoints call under way, shared by the calls that wait for it. */
+  private discovering: Promise<Endpoint> | undefined;
+  private credentials: (SigningCredentials & { expiration?: Date }) | undefined;
   private readonly nowMs: () => number;
 
   constructor(private readonly options: FastCallOptions) {
@@ -65,6 +74,11 @@ export class FastCall {
    * Sends `body` as operation `target` (e.g. `Timestream_20181101.WriteRecords`) once. Resolves
    * with the response body text on a 200 (empty when `readBody` is false), or undefined when the
    * caller should let the SDK do the call. Rethrows only when `signal` was aborted.
+   *
+   * NOTE: with the endpoint and credentials already known, everything up to handing the request
+   * to the handler runs synchronously, so concurrent callers started in one loop (writer.ts) each
+   * put their request on the wire before the next one renders its body: the store starts on the
+   * first calls while the last are still being prepared.
    */
   async attempt(
     target: string,
@@ -75,8 +89,15 @@ export class FastCall {
     let endpoint: Endpoint;
     let credentials: SigningCredentials;
     try {
-      endpoint = await this.resolveEndpoint();
-      credentials = await this.options.credentials();
+      const now = this.nowMs();
+      endpoint =
+        this.endpoint !== undefined && this.endpoint.expiresMs > now
+          ? this.endpoint
+          : await this.resolveEndpoint();
+      credentials =
+        this.credentials !== undefined && fresh(this.credentials, now)
+          ? this.credentials
+          : (this.credentials = await this.options.credentials());
     } catch {
       return undefined; // the SDK reports discovery and credential failures its own way
     }
@@ -121,15 +142,26 @@ export class FastCall {
     }
   }
 
-  private async resolveEndpoint(): Promise<Endpoint> {
+  /** Discovers the endpoint once for all the calls of a wave that find none (or an expired one). */
+  private resolveEndpoint(): Promise<Endpoint> {
+    this.discovering ??= this.discover().finally(() => (this.discovering = undefined));
+    return this.discovering;
+  }
+
+  private async discover(): Promise<Endpoint> {
     const now = this.nowMs();
-    if (this.endpoint !== undefined && this.endpoint.expiresMs > now) return this.endpoint;
     const { address, cachePeriodInMinutes } = await this.options.discover();
     const ttlMs =
       cachePeriodInMinutes !== undefined ? cachePeriodInMinutes * 60_000 : DEFAULT_ENDPOINT_TTL_MS;
     this.endpoint = parseEndpoint(`https://${address}`, now + ttlMs);
     return this.endpoint;
   }
+}
+
+function fresh(credentials: { expiration?: Date }, nowMs: number): boolean {
+  return (
+    credentials.expiration === undefined || credentials.expiration.getTime() - nowMs > CREDENTIALS_REFRESH_MS
+  );
 }
 
 function parseEndpoint(url: string, expiresMs: number): Endpoint {

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// An incremental parser of one HTTP/1.1 response, for the hand-written client of the fast
+// Timestream path (http1-client.ts): status, the framing headers, and the body framed by
+// Content-Length, chunked transfer coding, or the end of the connection. Anything else it does not
+// understand is an error, which makes the caller let the SDK redo the call.
+
+/** The most header bytes accepted before the blank line (node:http's default limit is 16 KiB). */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** A complete response. */
+export interface Http1Response {
+  statusCode: number;
+  /** Header names lower-case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Whether the connection can carry another request afterwards. */
+  keepAlive: boolean;
+}
+
+/** A response the parser cannot accept; the connection must be closed. */
+export class Http1ParseError extends Error {
+  override name = 'Http1ParseError';
+}
+
+type State =
+  'head' | 'fixed' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close' | 'done';
+
+/**
+ * Feed the bytes of one response with `push` until it returns true (or, for a body that ends with
+ * the connection, call `end`); then `response()` holds it. Bytes after the response are an error:
+ * no request is pipelined, so they can only be a broken server.
+ */
+export class Http1ResponseParser {
+  private state: State = 'head';
+  private pending: Buffer | undefined;
+  private statusCode = 0;
+  private headers: Record<string, string> = {};
+  private keepAlive = true;
+  private remaining = 0;
+  private readonly chunks: Buffer[] = [];
+
+  /**
+   * Consumes the next bytes read from the connection.
+   * @returns true once the response is complete.
+   * @throws Http1ParseError on anything malformed, oversized or unsupported.
+   */
+  push(data: Buffer): boolean {
+    const buf = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
+    this.pending = undefined;
+    let at = 0;
+    while (at < buf.length) {
+      switch (this.state) {
+        case 'head': {
+          const end = buf.indexOf(HEADER_END, at);
+          if (end < 0) {
+            if (buf.length - at > MAX_HEADER_BYTES) throw new Http1ParseError('response headers too large');
+            this.pending = buf.subarray(at);
+            return false;
+          }
+          this.readHead(buf.toString('latin1', at, end));
+          at = end + HEADER_END.length;
+          break;
+        }
+        case 'fixed': {
+          const take = Math.min(this.remaining, buf.length - at);
+          this.chunks.push(buf.subarray(at, at + take));
+          at += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = 'done';
+          break;
+        }
+        case 'chunk-size':
+        case 'trailers': {
+          const end = buf.indexOf(CRLF, at);
+          if (end < 0) {
+            if (buf.length - at > MAX_HEADER_BYTES) throw new Http1ParseError('chunk line too long');
+            this.pending = buf.subarray(at);
+            return false;
+          }
+          const line = buf.toString('latin1', at, end);
+          at = end + CRLF.length;
+          if (this.state === 'trailers') {
+            if (line === '') this.state = 'done';
+            break;
+          }
+          const size = line.split(';', 1)[0].trim();
+          if (!/^[0-9a-fA-F]{1,8}$/.test(size)) throw new Http1ParseError('bad chunk size');
+          this.remaining = parseInt(size, 16);
+          this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+          break;
+        }
+        case 'chunk-data': {
+          const take = Math.min(this.remaining, buf.length - at);
+          this.chunks.push(buf.subarray(at, at + take));
+          at += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = 'chunk-end';
+          break;
+        }
+        case 'chunk-end': {
+          if (buf.length - at < CRLF.length) {
+            this.pending = buf.subarray(at);
+            return false;
+          }
+          if (buf[at] !== 0x0d || buf[at + 1] !== 0x0a) throw new Http1ParseError('chunk not ended by CRLF');
+          at += CRLF.length;
+          this.state = 'chunk-size';
+          break;
+        }
+        case 'until-close':
+          this.chunks.push(buf.subarray(at));
+          at = buf.length;
+          break;
+        case 'done':
+          throw new Http1ParseError('bytes after the response');
+      }
+      if (this.state === 'done' && at < buf.length) throw new Http1ParseError('bytes after the response');
+    }
+    return this.state === 'done';
+  }
+
+  /** The connection ended; returns true when that completes the response (a body read to the end). */
+  end(): boolean {
+    if (this.state === 'until-close') this.state = 'done';
+    return this.state === 'done';
+  }
+
+  /** The parsed response; only after `push` or `end` returned true. */
+  response(): Http1Response {
+    if (this.state !== 'done') throw new Http1ParseError('response incomplete');
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    return { statusCode: this.statusCode, headers: this.headers, body, keepAlive: this.keepAlive };
+  }
+
+  private readHead(head: string): void {
+    const lines = head.split('\r\n');
+    const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]);
+    if (status === null) throw new Http1ParseError('bad status line');
+    this.statusCode = Number(status[2]);
+    // NOTE: a 1xx would be followed by the real response; nothing sends Expect, so it is unsupported.
+    if (this.statusCode < 200) throw new Http1ParseError('informational responses are not supported');
+    let connection = status[1] === '0' ? 'close' : 'keep-alive';
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new Http1ParseError('bad header line');
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      this.headers[name] = name in this.headers ? `${this.headers[name]}, ${value}` : value;
+    }
+    const connectionHeader = this.headers.connection?.toLowerCase();
+    if (connectionHeader !== undefined && /\bclose\b/.test(connectionHeader)) connection = 'close';
+    else if (connectionHeader !== undefined && /\bkeep-alive\b/.test(connectionHeader))
+      connection = 'keep-alive';
+    this.keepAlive = connection === 'keep-alive';
+
+    const transferEncoding = this.headers['transfer-encoding'];
+    const contentLength = this.headers['content-length'];
+    if (this.statusCode === 204 || this.statusCode === 304) {
+      this.state = 'done';
+    } else if (transferEncoding !== undefined) {
+      if (transferEncoding.toLowerCase() !== 'chunked')
+        throw new Http1ParseError('unsupported transfer encoding');
+      this.state = 'chunk-size';
+    } else if (contentLength !== undefined) {
+      if (!/^\d{1,15}$/.test(contentLength)) throw new Http1ParseError('bad content-length');
+      this.remaining = Number(contentLength);
+      this.state = this.remaining === 0 ? 'done' : 'fixed';
+    } else {
+      this.keepAlive = false;
+      this.state = 'until-close';
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { HttpRequest } from '@smithy/core/protocols';
+import {
+  CREDENTIALS_REFRESH_MS,
+  FastCall,
+  type FastCallOptions,
+  type RequestHandlerLike,
+} from '../../../lambda/timestream/fast-call';
+
+const TARGET = 'Timestream_20181101.WriteRecords';
+const NOW = Date.parse('2026-11-22T04:05:06Z');
+
+/** A handler that answers 200 at once and records every request. */
+function recording() {
+  const seen: HttpRequest[] = [];
+  const handler: RequestHandlerLike = {
+    handle: (request) => {
+      seen.push(request);
+      return Promise.resolve({ response: { statusCode: 200, body: Buffer.from('{}') } });
+    },
+  };
+  return { handler, seen };
+}
+
+function fastCall(overrides: Partial<FastCallOptions>, handler: RequestHandlerLike): FastCall {
+  return new FastCall({
+    region: 'us-east-1',
+    handler,
+    credentials: () => Promise.resolve({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
+    discover: () => Promise.reject(new Error('no discovery in this test')),
+    nowMs: () => NOW,
+    ...overrides,
+  });
+}
+
+describe('FastCall', () => {
+  it('hands the request to the handler synchronously once endpoint and credentials are known', async () => {
+    const { handler, seen } = recording();
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    await call.attempt(TARGET, '{}', undefined, false); // learns the credentials
+    const pending = call.attempt(TARGET, '{"second":1}', undefined, false);
+    // Before anything is awaited: the request is already with the handler.
+    expect(seen.map((r) => r.body as string)).toEqual(['{}', '{"second":1}']);
+    expect(await pending).toBe('');
+  });
+
+  it.each([
+    { name: 'credentials without an expiration', expiresInMs: undefined, asked: 1 },
+    {
+      name: 'credentials expiring after the refresh window',
+      expiresInMs: CREDENTIALS_REFRESH_MS + 1,
+      asked: 1,
+    },
+    { name: 'credentials inside the refresh window', expiresInMs: CREDENTIALS_REFRESH_MS, asked: 3 },
+  ])('asks the provider for $name $asked time(s) over three calls', async ({ expiresInMs, asked }) => {
+    const { handler } = recording();
+    let calls = 0;
+    const call = fastCall(
+      {
+        endpoint: 'http://127.0.0.1:9202',
+        credentials: () => {
+          calls++;
+          return Promise.resolve({
+            accessKeyId: 'AKID',
+            secretAccessKey: 'secret',
+            ...(expiresInMs === undefined ? {} : { expiration: new Date(NOW + expiresInMs) }),
+          });
+        },
+      },
+      handler,
+    );
+    for (let i = 0; i < 3; i++) expect(await call.attempt(TARGET, '{}', undefined, false)).toBe('');
+    expect(calls).toBe(asked);
+  });
+
+  it('discovers the endpoint once for a wave of concurrent calls', async () => {
+    const { handler, seen } = recording();
+    let discoveries = 0;
+    const call = fastCall(
+      {
+        discover: async () => {
+          discoveries++;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          return { address: 'ingest-cell1.timestream.us-east-1.amazonaws.com', cachePeriodInMinutes: 1 };
+        },
+      },
+      handler,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => call.attempt(TARGET, '{}', undefined, false)),
+    );
+    expect([discoveries, results.every((r) => r === ''), seen.length]).toEqual([1, true, 20]);
+    expect(seen[0].headers.host).toBe('ingest-cell1.timestream.us-east-1.amazonaws.com');
+  });
+
+  it('lets the SDK do the call when discovery fails, and discovers again next time', async () => {
+    const { handler, seen } = recording();
+    let discoveries = 0;
+    const call = fastCall(
+      {
+        discover: () =>
+          ++discoveries === 1
+            ? Promise.reject(new Error('DescribeEndpoints failed'))
+            : Promise.resolve({ address: 'ingest-cell2.timestream.us-east-1.amazonaws.com' }),
+      },
+      handler,
+    );
+    expect(await call.attempt(TARGET, '{}', undefined, false)).toBeUndefined();
+    expect(await call.attempt(TARGET, '{}', undefined, true)).toBe('{}');
+    expect([discoveries, seen.length]).toEqual([2, 1]);
+  });
+});

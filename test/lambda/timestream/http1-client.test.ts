@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: Apache-2.0
+import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Http1Client, type Http1Request } from '../../../lambda/timestream/http1-client';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Which connection (in order of acceptance) carried the request. */
+  connection: number;
+}
+
+type Answer = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
+
+interface TestServer {
+  port: number;
+  seen: Seen[];
+  connections: number;
+  /** Server-side sockets, in order of acceptance. */
+  sockets: Socket[];
+  close(): Promise<void>;
+}
+
+const OK: Answer = (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end('{"ok":true}');
+};
+
+async function listen(server: Server, answer: Answer): Promise<TestServer> {
+  const state: TestServer = { port: 0, seen: [], connections: 0, sockets: [], close: async () => undefined };
+  const ids = new WeakMap<Socket, number>();
+  const accept = (socket: Socket) => {
+    ids.set(socket, state.connections++);
+    state.sockets.push(socket);
+  };
+  server.keepAliveTimeout = 60_000;
+  server.on(server instanceof HttpsServer ? 'secureConnection' : 'connection', accept);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const seen: Seen = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        connection: ids.get(req.socket) ?? -1,
+      };
+      state.seen.push(seen);
+      answer(req, res, seen);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as AddressInfo).port;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return state;
+}
+
+function post(
+  port: number,
+  body: string | Uint8Array = '{"a":1}',
+  headers: Record<string, string> = {},
+): Http1Request {
+  return {
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/x-amz-json-1.0', ...headers },
+    body,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let client: Http1Client;
+let server: TestServer | undefined;
+afterEach(async () => {
+  client?.destroy();
+  await server?.close();
+  server = undefined;
+});
+
+describe('Http1Client', () => {
+  it('sends the method, path, headers and body exactly, adding Host and Content-Length', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    const body = '{"QueryString":"SELECT \'é\'"}';
+    const { response } = await client.handle({
+      ...post(server.port, body, { 'x-amz-target': 'T.Op' }),
+      path: '/p?q=1',
+    });
+    expect([response.statusCode, response.headers['content-type'], response.body.toString()]).toEqual([
+      200,
+      'application/x-amz-json-1.0',
+      '{"ok":true}',
+    ]);
+    expect(server.seen).toEqual([
+      {
+        method: 'POST',
+        url: '/p?q=1',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'T.Op',
+          host: `127.0.0.1:${server.port}`,
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
+        connection: 0,
+      },
+    ]);
+  });
+
+  it('sends byte bodies and keeps the caller’s Host and Content-Length', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await client.handle(
+      post(server.port, new Uint8Array([0x7b, 0x7d]), { host: 'signed.example', 'content-length': '2' }),
+    );
+    expect([
+      server.seen[0].headers.host,
+      server.seen[0].headers['content-length'],
+      server.seen[0].body,
+    ]).toEqual(['signed.example', '2', '{}']);
+  });
+
+  it('reuses one keep-alive connection for calls one after another', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    for (let i = 0; i < 5; i++) await client.handle(post(server.port));
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('keeps an idle keep-alive connection longer than timeoutMs, as node:http’s Agent does', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 100 });
+    await client.handle(post(server.port));
+    await sleep(250);
+    await client.handle(post(server.port));
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 0]);
+  });
+
+  it('still times out a call on a connection that sat idle longer than timeoutMs', async () => {
+    server = await listen(createServer(), (req, res, seen) => {
+      if (seen.connection === 0 && server!.seen.length === 1) OK(req, res, seen); // then silence
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 100 });
+    await client.handle(post(server.port));
+    await sleep(250);
+    await expect(client.handle(post(server.port))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 0]);
+  });
+
+  it('opens at most maxSockets connections; further calls wait for a free one', async () => {
+    server = await listen(createServer(), (req, res) =>
+      setTimeout(() => OK(req, res, undefined as never), 20),
+    );
+    client = new Http1Client({ maxSockets: 2, timeoutMs: 5000 });
+    const results = await Promise.all(Array.from({ length: 6 }, () => client.handle(post(server!.port))));
+    expect(results.map((r) => r.response.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect([server.connections, new Set(server.seen.map((s) => s.connection)).size]).toEqual([2, 2]);
+  });
+
+  it('returns error statuses with their body and keeps the connection', async () => {
+    server = await listen(createServer(), (_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      res.write('{"__type":"Validation');
+      res.end('Exception"}');
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    const first = await client.handle(post(server.port));
+    await client.handle(post(server.port));
+    expect([first.response.statusCode, first.response.body.toString()]).toEqual([
+      400,
+      '{"__type":"ValidationException"}',
+    ]);
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 0]);
+  });
+
+  it('opens a new connection after a response with Connection: close', async () => {
+    server = await listen(createServer(), (_req, res) => {
+      res.writeHead(200, { connection: 'close', 'content-length': '2' });
+      res.end('ok');
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await client.handle(post(server.port));
+    await client.handle(post(server.port));
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
+  });
+
+  it.each([
+    { name: 'no answer at all', answer: (() => undefined) as Answer },
+    {
+      name: 'a body that stalls after the headers',
+      answer: ((_req, res) => {
+        res.writeHead(200, { 'content-length': '10' });
+        res.write('12345');
+      }) as Answer,
+    },
+  ])('fails with a TimeoutError after timeoutMs of silence: $name', async ({ answer }) => {
+    server = await listen(createServer(), answer);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 150 });
+    await expect(client.handle(post(server.port))).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('completes a slow body whose pieces each come within timeoutMs', async () => {
+    server = await listen(createServer(), async (_req, res) => {
+      res.writeHead(200, { 'content-length': '3' });
+      for (const piece of ['a', 'b', 'c']) {
+        await sleep(60);
+        res.write(piece);
+      }
+      res.end();
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 150 });
+    expect((await client.handle(post(server.port))).response.body.toString()).toBe('abc');
+  });
+
+  it('fails with an AbortError when the signal aborts mid-call, and drops that connection', async () => {
+    server = await listen(createServer(), (req, res) => {
+      if (server!.seen.length === 1) return; // the first call hangs until aborted
+      OK(req, res, undefined as never);
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    const controller = new AbortController();
+    const pending = client.handle(post(server.port), { abortSignal: controller.signal });
+    await sleep(50);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await client.handle(post(server.port));
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
+  });
+
+  it('listens once on a signal shared by many calls, and aborting fails every call still in flight', async () => {
+    server = await listen(createServer(), (req, res, seen) => {
+      if (seen.body === '"fast"') OK(req, res, seen); // the others hang until aborted
+    });
+    client = new Http1Client({ maxSockets: 2, timeoutMs: 5000 });
+    const controller = new AbortController();
+    const options = { abortSignal: controller.signal };
+    const fast = await client.handle(post(server.port, '"fast"'), options);
+    const hanging = Array.from({ length: 4 }, () =>
+      client.handle(post(server!.port, '"slow"'), options).catch((e: Error) => e.name),
+    );
+    await sleep(50);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    expect([fast.response.statusCode, ...(await Promise.all(hanging))]).toEqual([
+      200,
+      'AbortError',
+      'AbortError',
+      'AbortError',
+      'AbortError',
+    ]);
+  });
+
+  it('fails with an AbortError without sending when the signal was already aborted', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await expect(
+      client.handle(post(server.port), { abortSignal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(server.connections).toBe(0);
+  });
+
+  it('fails a call waiting for a socket when its signal aborts, and serves the others', async () => {
+    server = await listen(createServer(), (req, res) =>
+      setTimeout(() => OK(req, res, undefined as never), 30),
+    );
+    client = new Http1Client({ maxSockets: 1, timeoutMs: 5000 });
+    const controller = new AbortController();
+    const first = client.handle(post(server.port));
+    const waiting = client.handle(post(server.port), { abortSignal: controller.signal });
+    const third = client.handle(post(server.port));
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    expect([
+      (await first).response.statusCode,
+      (await third).response.statusCode,
+      server.seen.length,
+    ]).toEqual([200, 200, 2]);
+  });
+
+  it('fails when the server resets the connection, then connects again', async () => {
+    let calls = 0;
+    server = await listen(createServer(), (req, res) => {
+      if (calls++ === 0) return req.socket.destroy();
+      OK(req, res, undefined as never);
+    });
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await expect(client.handle(post(server.port))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect((await client.handle(post(server.port))).response.statusCode).toBe(200);
+  });
+
+  it('forgets an idle connection the server closed', async () => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await client.handle(post(server.port));
+    for (const socket of server.sockets) socket.destroy();
+    await sleep(50);
+    expect((await client.handle(post(server.port))).response.statusCode).toBe(200);
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
+  });
+
+  it.each<{ name: string; change: Partial<Http1Request>; error: string }>([
+    {
+      name: 'a header value with CR LF',
+      change: { headers: { 'x-amz-target': 'a\r\nx-evil: 1' } },
+      error: 'invalid header x-amz-target',
+    },
+    {
+      name: 'a header value with non-ASCII text',
+      change: { headers: { 'x-amz-target': 'é' } },
+      error: 'invalid header x-amz-target',
+    },
+    {
+      name: 'a header name with a space',
+      change: { headers: { 'x amz': 'a' } },
+      error: 'invalid header x amz',
+    },
+    { name: 'a path with a space', change: { path: '/ HTTP/1.0' }, error: 'invalid request line' },
+    { name: 'a method with CR LF', change: { method: 'POST\r\n' }, error: 'invalid request line' },
+    { name: 'a protocol other than HTTP', change: { protocol: 'ftp:' }, error: 'unsupported protocol ftp:' },
+    {
+      name: 'a body of another type',
+      change: { body: { json: true } },
+      error: 'unsupported request body (string or bytes only)',
+    },
+  ])('refuses $name without sending anything', async ({ change, error }) => {
+    server = await listen(createServer(), OK);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    await expect(client.handle({ ...post(server.port), ...change })).rejects.toThrow(new Error(error));
+    expect(server.connections).toBe(0);
+  });
+
+  it('fails calls in flight when destroyed', async () => {
+    server = await listen(createServer(), () => undefined);
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    const pending = client.handle(post(server.port));
+    await sleep(50);
+    client.destroy();
+    await expect(pending).rejects.toThrow();
+  });
+
+  it('fails with a TimeoutError when the TLS handshake takes longer than connectTimeoutMs', async () => {
+    const accepted: Socket[] = [];
+    const silent = createNetServer((socket) => accepted.push(socket)); // never answers the handshake
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      client = new Http1Client({ maxSockets: 4, timeoutMs: 5000, connectTimeoutMs: 100 });
+      const port = (silent.address() as AddressInfo).port;
+      await expect(client.handle({ ...post(port), protocol: 'https:' })).rejects.toMatchObject({
+        name: 'TimeoutError',
+        message: 'connection timed out',
+      });
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  describe('over TLS', () => {
+    let dir: string | undefined;
+    let cert: Buffer | undefined;
+    let key: Buffer | undefined;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
+      try {
+        execFileSync(
+          'openssl',
+          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
+            '-addext',
+            'subjectAltName=DNS:localhost',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+          ]),
+          { stdio: 'ignore' },
+        );
+        cert = readFileSync(join(dir, 'cert.pem'));
+        key = readFileSync(join(dir, 'key.pem'));
+      } catch {
+        cert = undefined; // no openssl here: the test says so below
+      }
+    });
+    afterAll(() => {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('speaks HTTPS with the server name checked, and reuses the TLS connection', async () => {
+      if (cert === undefined || key === undefined) {
+        console.warn('openssl is not available: skipping the TLS test');
+        return;
+      }
+      server = await listen(createHttpsServer({ cert, key }), OK);
+      client = new Http1Client({ maxSockets: 4, timeoutMs: 5000, tls: { ca: cert } });
+      const request = { ...post(server.port), protocol: 'https:', hostname: 'localhost' };
+      await client.handle(request);
+      await client.handle(request);
+      expect(server.seen.map((s) => [s.connection, s.headers.host])).toEqual([
+        [0, `localhost:${server.port}`],
+        [0, `localhost:${server.port}`],
+      ]);
+      // A certificate for another name is refused.
+      const other = new Http1Client({ maxSockets: 1, timeoutMs: 5000, tls: { ca: cert } });
+      try {
+        await expect(other.handle({ ...request, hostname: '127.0.0.1' })).rejects.toMatchObject({
+          code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        });
+      } finally {
+        other.destroy();
+      }
+    });
+  });
+});

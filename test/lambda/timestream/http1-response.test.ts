@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  Http1ParseError,
+  Http1ResponseParser,
+  MAX_HEADER_BYTES,
+  type Http1Response,
+} from '../../../lambda/timestream/http1-response';
+
+interface Case {
+  name: string;
+  wire: string;
+  /** Whether the response ends with the connection (`end()` completes it). */
+  endsWithClose?: boolean;
+  expected: Omit<Http1Response, 'body'> & { body: string };
+}
+
+const JSON_TYPE = 'application/x-amz-json-1.0';
+
+const CASES: Case[] = [
+  {
+    name: 'a Content-Length body',
+    wire: `HTTP/1.1 200 OK\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: 13\r\n\r\n{"Rows":[1]}\n`,
+    expected: {
+      statusCode: 200,
+      headers: { 'content-type': JSON_TYPE, 'content-length': '13' },
+      body: '{"Rows":[1]}\n',
+      keepAlive: true,
+    },
+  },
+  {
+    name: 'an empty Content-Length body',
+    wire: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    expected: { statusCode: 200, headers: { 'content-length': '0' }, body: '', keepAlive: true },
+  },
+  {
+    name: 'a chunked body with a chunk extension and trailers',
+    wire:
+      'HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5;ext=1\r\n{"a":\r\nB\r\n"b\\r\\nc"}  \r\n0\r\nX-Trailer: t\r\n\r\n',
+    expected: {
+      statusCode: 400,
+      headers: { 'transfer-encoding': 'chunked' },
+      body: '{"a":"b\\r\\nc"}  ',
+      keepAlive: true,
+    },
+  },
+  {
+    name: 'a body that ends with the connection',
+    wire: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it',
+    endsWithClose: true,
+    expected: {
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: 'all of it',
+      keepAlive: false,
+    },
+  },
+  {
+    name: 'a 204 without a body',
+    wire: 'HTTP/1.1 204 No Content\r\n\r\n',
+    expected: { statusCode: 204, headers: {}, body: '', keepAlive: true },
+  },
+  {
+    name: 'Connection: close',
+    wire: 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno',
+    expected: {
+      statusCode: 503,
+      headers: { connection: 'close', 'content-length': '2' },
+      body: 'no',
+      keepAlive: false,
+    },
+  },
+  {
+    name: 'HTTP/1.0 without keep-alive',
+    wire: 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx',
+    expected: { statusCode: 200, headers: { 'content-length': '1' }, body: 'x', keepAlive: false },
+  },
+  {
+    name: 'HTTP/1.0 with Connection: keep-alive',
+    wire: 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 1\r\n\r\nx',
+    expected: {
+      statusCode: 200,
+      headers: { connection: 'Keep-Alive', 'content-length': '1' },
+      body: 'x',
+      keepAlive: true,
+    },
+  },
+  {
+    name: 'repeated headers, odd spacing and case, a status line without a reason',
+    wire: 'HTTP/1.1 200\r\nX-Amz-Id:  a \r\nx-amz-id:b\r\ncontent-LENGTH: 3\r\n\r\néa',
+    expected: {
+      statusCode: 200,
+      headers: { 'x-amz-id': 'a, b', 'content-length': '3' },
+      body: 'éa',
+      keepAlive: true,
+    },
+  },
+];
+
+/** Feeds `wire` in pieces of `size` bytes; returns the response once complete. */
+function parse(wire: Buffer, size: number, endsWithClose = false): Http1Response {
+  const parser = new Http1ResponseParser();
+  let done = false;
+  for (let at = 0; at < wire.length; at += size) {
+    expect(done).toBe(false);
+    done = parser.push(wire.subarray(at, at + size));
+  }
+  if (endsWithClose) {
+    expect(done).toBe(false);
+    done = parser.end();
+  }
+  expect(done).toBe(true);
+  return parser.response();
+}
+
+describe('Http1ResponseParser', () => {
+  it.each(CASES)('parses $name, whole and split at every byte', ({ wire, endsWithClose, expected }) => {
+    const bytes = Buffer.from(wire, 'utf8');
+    for (const size of [bytes.length, 1, 2, 3, 7]) {
+      const response = parse(bytes, size, endsWithClose);
+      expect({ ...response, body: response.body.toString('utf8') }).toEqual(expected);
+    }
+  });
+
+  it.each([
+    { name: 'a status line that is not HTTP/1.x', wire: 'HTTP/2 200\r\n\r\n', error: 'bad status line' },
+    { name: 'garbage', wire: '<html>\r\n\r\n', error: 'bad status line' },
+    {
+      name: 'an informational response',
+      wire: 'HTTP/1.1 100 Continue\r\n\r\n',
+      error: 'informational responses are not supported',
+    },
+    {
+      name: 'a header line without a colon',
+      wire: 'HTTP/1.1 200 OK\r\nnocolon\r\n\r\n',
+      error: 'bad header line',
+    },
+    {
+      name: 'a transfer coding other than chunked',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n',
+      error: 'unsupported transfer encoding',
+    },
+    {
+      name: 'a negative Content-Length',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
+      error: 'bad content-length',
+    },
+    {
+      name: 'a chunk size that is not hexadecimal',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      error: 'bad chunk size',
+    },
+    {
+      name: 'a chunk longer than its size',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n',
+      error: 'chunk not ended by CRLF',
+    },
+    {
+      name: 'bytes after the response',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
+      error: 'bytes after the response',
+    },
+  ])('refuses $name', ({ wire, error }) => {
+    const parser = new Http1ResponseParser();
+    expect(() => parser.push(Buffer.from(wire))).toThrow(new Http1ParseError(error));
+  });
+
+  it('refuses headers longer than MAX_HEADER_BYTES before their end arrives', () => {
+    const parser = new Http1ResponseParser();
+    const head = Buffer.from(`HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(MAX_HEADER_BYTES)}`);
+    expect(() => parser.push(head)).toThrow(new Http1ParseError('response headers too large'));
+  });
+
+  it('is incomplete when the connection ends inside a Content-Length body', () => {
+    const parser = new Http1ResponseParser();
+    expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab'))).toBe(false);
+    expect(parser.end()).toBe(false);
+    expect(() => parser.response()).toThrow(new Http1ParseError('response incomplete'));
+  });
+});
