@@ -41,6 +41,8 @@ export interface TargetRun {
   target: string;
   samplesPerSecond: number;
   peakRssBytes: number;
+  /** CPU time of the target (all its processes and threads) per acknowledged sample, warm-up included. */
+  cpuMicrosPerSample: number;
   acked: number;
   stored: number;
   failed: number;
@@ -100,6 +102,7 @@ async function measureTarget(
 ): Promise<TargetRun> {
   const target = await kind.start();
   try {
+    const cpuBefore = target.cpuSeconds();
     const reply = await generator.ask(
       {
         type: 'run',
@@ -113,11 +116,14 @@ async function measureTarget(
       profile.warmupMs + profile.durationMs + RUN_SLACK_MS,
     );
     const load = (reply as { result: LoadResult }).result;
+    // Read before the count query, whose cost is not ingest.
+    const cpu = target.cpuSeconds() - cpuBefore;
     const stored = await target.storedSamples(plan);
     return {
       target: kind.name,
       samplesPerSecond: (load.windowSamples * 1000) / load.windowMs,
       peakRssBytes: target.peakRssBytes(),
+      cpuMicrosPerSample: load.ackedSamples > 0 ? (cpu * 1e6) / load.ackedSamples : NaN,
       acked: load.ackedSamples,
       stored,
       failed: load.failedSamples,
@@ -150,6 +156,12 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
       name: `${name} peak RSS`,
       median: Math.round(medianOf(name, (r) => r.peakRssBytes) / 1024 / 1024),
       unit: 'MiB',
+      runs: mine.length,
+    });
+    measurements.push({
+      name: `${name} CPU per sample`,
+      median: Number(medianOf(name, (r) => r.cpuMicrosPerSample).toFixed(2)),
+      unit: 'µs',
       runs: mine.length,
     });
     measurements.push({
@@ -190,7 +202,8 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
 
 function describe(r: TargetRun): string {
   return (
-    `${r.target}: ${Math.round(r.samplesPerSecond)} samples/s, peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
+    `${r.target}: ${Math.round(r.samplesPerSecond)} samples/s, ${r.cpuMicrosPerSample.toFixed(1)} µs CPU/sample, ` +
+    `peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
     `acked ${r.acked}, stored ${r.stored}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
     (r.firstError ? `, first error: ${r.firstError}` : '')
   );

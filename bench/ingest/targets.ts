@@ -36,6 +36,8 @@ export interface Target {
   storedSamples(plan: BodyPlan): Promise<number>;
   /** Peak RSS (VmHWM) of the process and its descendants, in bytes. */
   peakRssBytes(): number;
+  /** CPU seconds (user + system) the process and its descendants used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export const CONNECTOR: TargetKind = {
         return Number(answer.Rows?.[0]?.Data?.[0]?.ScalarValue);
       },
       peakRssBytes: () => peakRss(child.pid!),
+      cpuSeconds: () => cpuSeconds(child.pid!),
       stop: async () => {
         client.destroy();
         await stop(child);
@@ -158,6 +161,7 @@ export const STORE_ONLY: TargetKind = {
         return Number(answer.Rows?.[0]?.Data?.[0]?.ScalarValue);
       },
       peakRssBytes: () => peakRss(child.pid!),
+      cpuSeconds: () => cpuSeconds(child.pid!),
       stop: async () => {
         write.destroy();
         query.destroy();
@@ -197,6 +201,7 @@ export const PROMETHEUS: TargetKind = {
       headers: {},
       storedSamples: (plan) => promQlCount(base, plan),
       peakRssBytes: () => peakRss(child.pid!),
+      cpuSeconds: () => cpuSeconds(child.pid!),
       stop: async () => {
         await stop(child);
         rmSync(dir, { recursive: true, force: true });
@@ -238,6 +243,7 @@ export const VICTORIA_METRICS: TargetKind = {
         return promQlCount(base, plan, '&nocache=1');
       },
       peakRssBytes: () => peakRss(child.pid!),
+      cpuSeconds: () => cpuSeconds(child.pid!),
       stop: async () => {
         await stop(child);
         rmSync(dir, { recursive: true, force: true });
@@ -300,6 +306,46 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** Sums VmHWM over `pid` and every descendant (read from /proc). */
 export function peakRss(pid: number): number {
+  let total = 0;
+  for (const current of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${current}/status`, 'utf8'));
+      total += Number(match?.[1] ?? 0) * 1024;
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  return total;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * Sums the CPU time (user + system, every thread) of `pid` and its descendants, in seconds: unlike
+ * samples/s it does not depend on how busy the rest of the machine is.
+ */
+export function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const current of processTree(pid)) {
+    try {
+      ticks += statCpuTicks(readFileSync(`/proc/${current}/stat`, 'utf8'));
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  return ticks / USER_HZ;
+}
+
+/** Reads utime + stime (fields 14 and 15) from a /proc/<pid>/stat line; the name may hold spaces. */
+export function statCpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so field n is fields[n - 3].
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** `pid` and every live descendant (read from /proc). */
+function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -311,17 +357,12 @@ export function peakRss(pid: number): number {
       // The process exited while we listed.
     }
   }
-  let total = 0;
+  const out: number[] = [];
   const pending = [pid];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    try {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${current}/status`, 'utf8'));
-      total += Number(match?.[1] ?? 0) * 1024;
-    } catch {
-      continue;
-    }
+    out.push(current);
     pending.push(...(children.get(current) ?? []));
   }
-  return total;
+  return out;
 }

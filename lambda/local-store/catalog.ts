@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The store's catalog of databases and tables: kept in memory for the hot paths (writes, the SQL
-// translator) and persisted in DuckDB tables of the `ts$catalog` schema, loaded at start. It also
-// owns the DDL of the physical tables (schema.ts layout).
+// translator) and persisted in DuckDB tables of the `ts$catalog` schema, loaded at start. It runs
+// the DDL of the physical tables (layout.ts) in the same transactions as its own rows.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './errors';
+import { addDimensions, createLayout, dropLayout, migrateWideTable } from './layout';
 import {
-  MEASURE_VALUE_COLUMNS,
-  MEASURE_VALUE_DUCK_TYPES,
-  SERIES_COLUMN,
-  VERSION_COLUMN,
-  physicalTableName,
   quoteDuckIdentifier,
   type Catalog,
   type CatalogDatabase,
@@ -97,6 +93,7 @@ export class StoreCatalog implements Catalog {
       const entry = catalog.mutable(String(db), String(table));
       if (entry) entry.measureTypes = sortTypes([...entry.measureTypes, type as ScalarMeasureType]);
     }
+    await catalog.migrateWideTables();
     return catalog;
   }
 
@@ -164,17 +161,8 @@ export class StoreCatalog implements Catalog {
     if (this.mutable(database, table)) {
       throw new StoreError('ConflictException', `The table ${table} already exists in database ${database}.`);
     }
-    const measureColumns = Object.entries(MEASURE_VALUE_COLUMNS)
-      .map(
-        ([type, column]) =>
-          `${quoteDuckIdentifier(column)} ${MEASURE_VALUE_DUCK_TYPES[type as ScalarMeasureType]}`,
-      )
-      .join(', ');
     await this.transaction(async () => {
-      await this.connection.run(
-        `CREATE TABLE ${physicalTableName(database, table)} (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
-          `${measureColumns}, ${VERSION_COLUMN} BIGINT NOT NULL, ${SERIES_COLUMN} VARCHAR NOT NULL)`,
-      );
+      await createLayout(this.connection, database, table);
       await this.connection.run(`INSERT INTO ${CATALOG_SCHEMA}.tables VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         database,
         table,
@@ -225,7 +213,7 @@ export class StoreCatalog implements Catalog {
   async deleteTable(database: string, table: string): Promise<void> {
     this.requireTable(database, table);
     await this.transaction(async () => {
-      await this.connection.run(`DROP TABLE IF EXISTS ${physicalTableName(database, table)}`);
+      await dropLayout(this.connection, database, table);
       for (const name of ['tables', 'dimensions', 'measure_types']) {
         const column = name === 'tables' ? 'name' : '"table"';
         await this.connection.run(
@@ -251,10 +239,11 @@ export class StoreCatalog implements Catalog {
     const mutable = entry as MutableTable;
     await connection.run('BEGIN TRANSACTION');
     try {
+      if (newDimensions.length > 0) {
+        const all = [...mutable.dimensions, ...newDimensions];
+        await addDimensions(connection, entry.database, entry.table, newDimensions, all);
+      }
       for (const [i, name] of newDimensions.entries()) {
-        await connection.run(
-          `ALTER TABLE ${physicalTableName(entry.database, entry.table)} ADD COLUMN ${quoteDuckIdentifier(name)} VARCHAR`,
-        );
         await connection.run(`INSERT INTO ${CATALOG_SCHEMA}.dimensions VALUES ($1, $2, $3, $4)`, [
           entry.database,
           entry.table,
@@ -296,6 +285,17 @@ export class StoreCatalog implements Catalog {
         `The table ${table} does not exist in database ${database}.`,
       );
     return entry;
+  }
+
+  /** Moves tables written by earlier versions (wide layout) into the narrow one, each atomically. */
+  private async migrateWideTables(): Promise<void> {
+    for (const tables of this.tables.values()) {
+      for (const entry of tables.values()) {
+        await this.transaction(async () => {
+          await migrateWideTable(this.connection, entry.database, entry.table, entry.dimensions);
+        });
+      }
+    }
   }
 
   private mutable(database: string, table: string): MutableTable | undefined {

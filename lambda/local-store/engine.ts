@@ -48,7 +48,7 @@ export interface EngineOptions {
   sql?: SqlDialect;
 }
 
-type Handler = (body: Record<string, unknown>) => Promise<unknown>;
+type Handler = (body: Record<string, unknown>, rendered: boolean) => Promise<unknown>;
 
 /** A Timestream-compatible engine over DuckDB. */
 export class StoreEngine {
@@ -76,7 +76,7 @@ export class StoreEngine {
     this.faults = new FaultInjector(options.faults);
     this.handlers = {
       WriteRecords: (b) => this.writeRecords(b),
-      Query: (b) => this.executor.query(b),
+      Query: (b, rendered) => (rendered ? this.executor.queryRendered(b) : this.executor.query(b)),
       DescribeEndpoints: async () => ({
         Endpoints: [{ Address: this.endpointAddress, CachePeriodInMinutes: ENDPOINT_CACHE_MINUTES }],
       }),
@@ -118,10 +118,11 @@ export class StoreEngine {
   }
 
   /**
-   * Answers one operation with the JSON body the model defines.
+   * Answers one operation with the JSON body the model defines; with `rendered`, a Query is
+   * answered as a RenderedQueryPage (its JSON text, as the HTTP server sends it).
    * @throws StoreError (UnknownOperationException for operations the store does not serve)
    */
-  async handle(operation: string, body: unknown): Promise<unknown> {
+  async handle(operation: string, body: unknown, rendered = false): Promise<unknown> {
     const handler = Object.hasOwn(this.handlers, operation) ? this.handlers[operation] : undefined;
     if (!handler)
       throw new StoreError(
@@ -131,7 +132,7 @@ export class StoreEngine {
     const request = requireObject(body);
     if (DATA_PLANE_OPERATIONS.has(operation)) await this.faults.apply(operation);
     try {
-      return await handler(request);
+      return await handler(request, rendered);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(
@@ -181,7 +182,9 @@ export class StoreEngine {
     );
     const writer = await this.writer(entry.database, entry.table);
     // Injected partial rejections: the drawn records are refused, the others written (faults.ts).
-    const injected = this.faults.rejections(records.map((r) => `${r.series}@${r.timeNs}`));
+    const injected = this.faults.rejectsRecords()
+      ? this.faults.rejections(records.map((r) => `${r.series}@${r.timeNs}`))
+      : [];
     const kept = injected.length === 0 ? records : records.filter((r) => !injected.includes(r.index));
     const outcome = await writer.write(kept);
     for (const index of injected)

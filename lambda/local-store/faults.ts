@@ -152,6 +152,11 @@ export class FaultInjector {
     }
   }
 
+  /** Tells whether record rejections are on, so callers skip building keys when they are not. */
+  rejectsRecords(): boolean {
+    return this.settings.rejectRate > 0;
+  }
+
   /**
    * Picks which records of one WriteRecords call are rejected, from each record's identity key
    * (series and time) and the seed rather than the call sequence: like a real refusal, the same

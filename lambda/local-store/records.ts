@@ -3,7 +3,7 @@
 // merged, value and time parsed, series identity hashed). Pure: table state (retention windows,
 // duplicates, table-wide limits) is judged later by write-records.ts.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { StoreError, validation } from './errors';
 import type { ScalarMeasureType } from './schema';
 
@@ -50,12 +50,21 @@ export interface WireRecord {
   MeasureValues?: unknown;
 }
 
-/** A measure value in its typed form; `key` is a canonical text used to compare values. */
+/** A measure value in its typed form (measureKey gives the canonical text values compare by). */
 export type TypedValue =
-  | { type: 'DOUBLE'; value: number; key: string }
-  | { type: 'BIGINT'; value: bigint; key: string }
-  | { type: 'VARCHAR'; value: string; key: string }
-  | { type: 'BOOLEAN'; value: boolean; key: string };
+  | { type: 'DOUBLE'; value: number }
+  | { type: 'BIGINT'; value: bigint }
+  | { type: 'VARCHAR'; value: string }
+  | { type: 'BOOLEAN'; value: boolean };
+
+/**
+ * Returns the canonical text of a typed value: equal for values Timestream treats as identical
+ * (`-0` and `0`, `1e6` and `1000000`). Computed only when a write meets a stored row, not per record.
+ */
+export function measureKey(measure: TypedValue): string {
+  if (measure.type === 'DOUBLE') return String(measure.value === 0 ? 0 : measure.value);
+  return String(measure.value);
+}
 
 /** One validated record, ready for the table-state checks and the insert. */
 export interface NormalizedRecord {
@@ -112,20 +121,32 @@ export interface SeriesIdentity {
 /**
  * Remembers the validated dimensions, hash and limit check of recently written series, keyed by
  * their merged dimension list and measure name: validity and identity depend on nothing else, so
- * a series seen before skips the checks, the sort and the SHA-256 (the store's hot path).
+ * a series seen before skips the checks, the sort and the SHA-256 (the store's hot path). Keys are
+ * split in two levels: the CommonAttributes part (`scope`, built once per call) and the record's
+ * own part, so a record only pays for a key over its own few dimensions.
  */
 export class SeriesCache {
-  private readonly entries = new Map<string, SeriesIdentity>();
+  private readonly scopes = new Map<string, Map<string, SeriesIdentity>>();
+  private size = 0;
 
   constructor(private readonly capacity = MAX_CACHED_SERIES) {}
 
-  get(key: string): SeriesIdentity | undefined {
-    return this.entries.get(key);
+  get(key: string, scope = ''): SeriesIdentity | undefined {
+    return this.scopes.get(scope)?.get(key);
   }
 
-  set(key: string, identity: SeriesIdentity): void {
-    if (this.entries.size >= this.capacity) this.entries.clear();
-    this.entries.set(key, identity);
+  set(key: string, identity: SeriesIdentity, scope = ''): void {
+    if (this.size >= this.capacity) {
+      this.scopes.clear();
+      this.size = 0;
+    }
+    let entries = this.scopes.get(scope);
+    if (entries === undefined) {
+      entries = new Map();
+      this.scopes.set(scope, entries);
+    }
+    entries.set(key, identity);
+    this.size += 1;
   }
 }
 
@@ -134,8 +155,12 @@ class SharedFields {
   private timeRaw: unknown;
   private timeUnit: unknown;
   private timeNs: bigint | undefined;
+  /** Cache scope of the CommonAttributes dimensions; undefined when they take the full path. */
+  readonly scope: string | undefined;
 
-  constructor(private readonly common: WireRecord) {}
+  constructor(private readonly common: WireRecord) {
+    this.scope = dimensionsFragment(common.Dimensions, '');
+  }
 
   /** Parses `Time` like parseTime, reusing the last result for the same text and unit. */
   time(raw: unknown, unit: unknown): bigint {
@@ -181,7 +206,7 @@ function normalizeRecord(
     );
   }
   const measureName = record.MeasureName ?? common.MeasureName;
-  const identity = resolveSeries(shared.dimensions, record.Dimensions, measureName, index, cache);
+  const identity = resolveSeries(shared, record.Dimensions, measureName, index, cache);
   const measure = parseMeasureValue(
     record.MeasureValue ?? common.MeasureValue,
     type as ScalarMeasureType,
@@ -203,20 +228,25 @@ function normalizeRecord(
 
 /**
  * Validates and hashes a record's series, through the cache. The cache key is the merged list
- * (CommonAttributes first) of plain string names and values plus the measure name; anything
- * unusual (a mistyped member, a DimensionValueType) takes the full path, which also throws.
+ * (CommonAttributes first, as the cache scope) of plain string names and values plus the measure
+ * name; anything unusual (a mistyped member, a DimensionValueType) takes the full path, which also
+ * throws.
  */
 function resolveSeries(
-  common: unknown,
+  shared: SharedFields,
   own: unknown,
   measureName: unknown,
   index: number,
   cache: SeriesCache,
 ): SeriesIdentity {
-  const key = typeof measureName === 'string' ? cacheKey(common, own, measureName) : undefined;
-  const cached = key === undefined ? undefined : cache.get(key);
+  const scope = shared.scope;
+  const key =
+    typeof measureName === 'string' && scope !== undefined
+      ? dimensionsFragment(own, `${measureName.length}:${measureName}`)
+      : undefined;
+  const cached = key === undefined ? undefined : cache.get(key, scope);
   if (cached) return cached;
-  const dimensions = mergeDimensions(common, own, index);
+  const dimensions = mergeDimensions(shared.dimensions, own, index);
   if (typeof measureName !== 'string' || measureName.length === 0) {
     throw validation(`Measure name must be specified for record at index ${index}.`);
   }
@@ -225,26 +255,20 @@ function resolveSeries(
     series: seriesKey(dimensions, measureName),
     limitViolation: findLimitViolation(dimensions, measureName),
   };
-  if (key !== undefined) cache.set(key, identity);
+  if (key !== undefined) cache.set(key, identity, scope);
   return identity;
 }
 
-function cacheKey(common: unknown, own: unknown, measureName: string): string | undefined {
-  // Length prefixes keep the key unambiguous whatever characters names and values contain.
-  let key = `${measureName.length}:${measureName}`;
-  for (const list of [common, own]) {
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) return undefined;
-    for (const dimension of list) {
-      if (typeof dimension !== 'object' || dimension === null) return undefined;
-      const {
-        Name: name,
-        Value: value,
-        DimensionValueType: valueType,
-      } = dimension as Record<string, unknown>;
-      if (typeof name !== 'string' || typeof value !== 'string' || valueType !== undefined) return undefined;
-      key += `${name.length}:${name}${value.length}:${value}`;
-    }
+/** Appends a dimension list to `key`, or returns undefined when it is not plain name/value strings. */
+function dimensionsFragment(list: unknown, key: string): string | undefined {
+  if (list === undefined) return key;
+  if (!Array.isArray(list)) return undefined;
+  for (const dimension of list) {
+    if (typeof dimension !== 'object' || dimension === null) return undefined;
+    const { Name: name, Value: value, DimensionValueType: valueType } = dimension as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof value !== 'string' || valueType !== undefined) return undefined;
+    // Length prefixes keep the key unambiguous whatever characters names and values contain.
+    key += `${name.length}:${name}${value.length}:${value}`;
   }
   return key;
 }
@@ -335,33 +359,38 @@ export function parseMeasureValue(raw: unknown, type: ScalarMeasureType, index: 
       `Measure value must be a string of 1 to ${MAX_MEASURE_VALUE_CHARS} characters for record at index ${index}.`,
     );
   }
-  const invalid = () =>
-    validation(`Invalid measure value ${raw} for measure value type ${type} for record at index ${index}.`);
   switch (type) {
     case 'DOUBLE': {
       if (!DOUBLE_SYNTAX.test(raw)) {
         if (/^[+-]?(nan|inf|infinity)$/i.test(raw)) throw validation(NON_FINITE_DOUBLE_MESSAGE);
-        throw invalid();
+        throw invalidValue(raw, type, index);
       }
       const value = Number(raw);
       if (!Number.isFinite(value)) throw validation(NON_FINITE_DOUBLE_MESSAGE);
-      return { type, value, key: String(value === 0 ? 0 : value) };
+      return { type, value };
     }
     case 'BIGINT': {
-      if (!BIGINT_SYNTAX.test(raw)) throw invalid();
+      if (!BIGINT_SYNTAX.test(raw)) throw invalidValue(raw, type, index);
       const value = BigInt(raw);
-      if (value < INT64_MIN || value > INT64_MAX) throw invalid();
-      return { type, value, key: value.toString() };
+      if (value < INT64_MIN || value > INT64_MAX) throw invalidValue(raw, type, index);
+      return { type, value };
     }
     case 'BOOLEAN': {
       // UNCONFIRMED: casing accepted by the service; both cases accepted here.
       const lower = raw.toLowerCase();
-      if (lower !== 'true' && lower !== 'false') throw invalid();
-      return { type, value: lower === 'true', key: lower };
+      if (lower !== 'true' && lower !== 'false') throw invalidValue(raw, type, index);
+      return { type, value: lower === 'true' };
     }
     case 'VARCHAR':
-      return { type, value: raw, key: raw };
+      return { type, value: raw };
   }
+}
+
+// NOTE: a module function rather than a closure in parseMeasureValue, which runs once per record.
+function invalidValue(raw: string, type: ScalarMeasureType, index: number): StoreError {
+  return validation(
+    `Invalid measure value ${raw} for measure value type ${type} for record at index ${index}.`,
+  );
 }
 
 /**
@@ -390,9 +419,34 @@ export function seriesKey(
   dimensions: readonly { name: string; value: string }[],
   measureName: string,
 ): string {
-  const hash = createHash('sha256');
-  const sorted = [...dimensions].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-  for (const d of sorted) hash.update(`${d.name}\u0000${d.value}\u0000`);
-  hash.update(`\u0001${measureName}`);
-  return hash.digest('hex').slice(0, 32);
+  // NOTE: the text hashed is part of the on-disk format (`ts_series`); keep it byte for byte.
+  let sorted = dimensions;
+  for (let i = 1; i < dimensions.length; i++) {
+    if (compareUtf8(dimensions[i - 1].name, dimensions[i].name) > 0) {
+      sorted = [...dimensions].sort((a, b) => compareUtf8(a.name, b.name));
+      break;
+    }
+  }
+  let text = '';
+  for (const d of sorted) text += `${d.name}\u0000${d.value}\u0000`;
+  return hash('sha256', `${text}\u0001${measureName}`, 'hex').slice(0, 32);
+}
+
+/**
+ * Compares two strings in UTF-8 byte order (= code point order) without encoding them: UTF-16
+ * code unit order only differs from it where a surrogate meets a unit in U+E000..U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x += x < 0xe000 ? 0x2000 : -0x800;
+      y += y < 0xe000 ? 0x2000 : -0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }

@@ -3,18 +3,24 @@
 // (which writes it) and the SQL translator (which reads it). Changing this is a data migration.
 
 /**
- * A Timestream table lives in DuckDB as `"<database>"."<table>"` (a DuckDB schema per Timestream
- * database, names quoted with `"` doubled). Column order in DuckDB is not meaningful; the catalog
- * keeps the Timestream order.
+ * A Timestream table is seen by SQL as `"<database>"."<table>"` (a DuckDB schema per Timestream
+ * database, names quoted with `"` doubled): a view with one row per record. Column order in DuckDB
+ * is not meaningful; the catalog keeps the Timestream order.
  *
- * Columns:
- * - one `VARCHAR` column per dimension, named exactly as the dimension, added with `ALTER TABLE ...
- *   ADD COLUMN` the first time a record carries it (NULL for rows written before);
+ * Columns of the view:
+ * - one `VARCHAR` column per dimension, named exactly as the dimension (NULL where a series lacks it);
  * - `measure_name VARCHAR NOT NULL`;
  * - `time TIMESTAMP_NS NOT NULL` (Timestream keeps nanoseconds; UTC);
  * - the typed measure columns of MEASURE_VALUE_COLUMNS, all physically present from the start;
  * - hidden bookkeeping columns prefixed `ts_` (Timestream reserves that prefix, so no dimension can
  *   collide with them); the translator never exposes them.
+ *
+ * Physically the view joins two tables (the narrow layout): `<table>$series`, one row per series
+ * (`ts_id`, `ts_series`, `measure_name`, the dimension columns, added with `ALTER TABLE ... ADD
+ * COLUMN` the first time a record carries one), and `<table>$samples`, one row per record (`ts_id`,
+ * `time`, the measure columns, `ts_version`). A record then costs DuckDB a few fixed-width values
+ * instead of a string per dimension (figure 4). `$` is outside Timestream's name pattern, so the
+ * physical names cannot collide with a table's.
  */
 export const MEASURE_VALUE_COLUMNS = {
   DOUBLE: 'measure_value::double',
@@ -36,6 +42,19 @@ export const MEASURE_VALUE_DUCK_TYPES: Readonly<Record<ScalarMeasureType, string
 export const VERSION_COLUMN = 'ts_version';
 /** Hidden identity of the series: a stable hash of (sorted dimensions, measure name). */
 export const SERIES_COLUMN = 'ts_series';
+
+/** Integer id of a series, joining `$samples` rows to their `$series` row (never shown to SQL). */
+export const SERIES_ID_COLUMN = 'ts_id';
+
+/** The DuckDB reference of a table's series table (narrow layout, see above). */
+export function seriesTableName(database: string, table: string): string {
+  return physicalTableName(database, `${table}$series`);
+}
+
+/** The DuckDB reference of a table's samples table (narrow layout, see above). */
+export function samplesTableName(database: string, table: string): string {
+  return physicalTableName(database, `${table}$samples`);
+}
 
 /** What the translator needs to know about one Timestream table. */
 export interface CatalogTable {
@@ -72,7 +91,7 @@ export function quoteDuckIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** The DuckDB reference of a Timestream table. */
+/** The DuckDB reference of a Timestream table (the view SQL reads). */
 export function physicalTableName(database: string, table: string): string {
   return `${quoteDuckIdentifier(database)}.${quoteDuckIdentifier(table)}`;
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Applies normalized records to one table with Timestream's semantics: retention and future
 // windows, first-writer-wins with Version upserts, idempotent identical re-writes. Writes to a table
-// are serialised in JS; calls that queue up while a commit runs are group-committed together.
+// are serialised in JS; calls that queue up while a commit runs are group-committed together into
+// the narrow layout (schema.ts): new series into `$series`, every record into `$samples`.
 
 import {
   DuckDBBigIntType,
   DuckDBBooleanType,
   DuckDBDataChunk,
   DuckDBDoubleType,
+  DuckDBIntegerType,
   DuckDBTimestampNanosecondsType,
   DuckDBVarCharType,
   type DuckDBConnection,
@@ -16,13 +18,15 @@ import {
 } from '@duckdb/node-api';
 import type { StoreCatalog } from './catalog';
 import type { RejectedRecord } from './errors';
-import type { NormalizedRecord, TypedValue } from './records';
+import { measureKey, type NormalizedRecord, type TypedValue } from './records';
 import {
   MEASURE_VALUE_COLUMNS,
   SERIES_COLUMN,
+  SERIES_ID_COLUMN,
   VERSION_COLUMN,
-  physicalTableName,
   quoteDuckIdentifier,
+  samplesTableName,
+  seriesTableName,
   type CatalogTable,
   type ScalarMeasureType,
 } from './schema';
@@ -55,28 +59,37 @@ interface RowState {
   dirty: boolean;
 }
 
+/** What the writer knows of a stored series: its `$series` id and newest committed time. */
+interface SeriesSlot {
+  id: number;
+  /** Largest time (ns) committed; undefined while the series has no sample. */
+  maxNs: bigint | undefined;
+}
+
 const VALUE_COLUMN_ORDER: readonly ScalarMeasureType[] = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'];
 /** Rows per appended DataChunk (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;
-/** Types of the fixed leading columns, in physical order (see append). */
-const FIXED_COLUMN_TYPES: readonly DuckDBType[] = [
-  DuckDBVarCharType.instance,
+/** Types of the `$samples` columns, in physical order (layout.ts). */
+const SAMPLE_COLUMN_TYPES: readonly DuckDBType[] = [
+  DuckDBIntegerType.instance,
   DuckDBTimestampNanosecondsType.instance,
   DuckDBDoubleType.instance,
   DuckDBBigIntType.instance,
   DuckDBVarCharType.instance,
   DuckDBBooleanType.instance,
   DuckDBBigIntType.instance,
-  DuckDBVarCharType.instance,
 ];
-const DIMENSION_COLUMNS_FROM = FIXED_COLUMN_TYPES.length;
+/** `$series` columns before the dimensions: ts_id, ts_series, measure_name. */
+const SERIES_FIXED_COLUMNS = 3;
 
 /** Serialises and group-commits the writes of one table. */
 export class TableWriter {
-  /** Per series, the largest time (ns) committed: a record newer than it cannot be a duplicate. */
-  private readonly seriesMaxNs = new Map<string, bigint>();
-  /** Dimension values in column order per dimension list (lists are shared per series, records.ts). */
-  private readonly columnCache = new WeakMap<NormalizedRecord['dimensions'], (string | null)[]>();
+  /**
+   * Every series of the table by key. A record newer than its series' `maxNs` cannot be a
+   * duplicate, so the common append-only write never reads DuckDB back.
+   */
+  private readonly series = new Map<string, SeriesSlot>();
+  private nextSeriesId = 1;
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
 
@@ -89,12 +102,18 @@ export class TableWriter {
 
   /** Rebuilds the series map with one GROUP BY over the table. */
   async load(): Promise<void> {
-    const table = physicalTableName(this.entry.database, this.entry.table);
+    const { database, table } = this.entry;
     const reader = await this.connection.runAndReadAll(
-      `SELECT ${SERIES_COLUMN}, epoch_ns(max(time)) FROM ${table} GROUP BY ALL`,
+      `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(max(p.time)) FROM ${seriesTableName(database, table)} s ` +
+        `LEFT JOIN ${samplesTableName(database, table)} p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN} GROUP BY ALL`,
     );
-    for (const [series, maxNs] of reader.getRows())
-      this.seriesMaxNs.set(String(series), BigInt(maxNs as bigint));
+    for (const [key, id, maxNs] of reader.getRows()) {
+      this.series.set(String(key), {
+        id: Number(id),
+        maxNs: maxNs === null ? undefined : BigInt(maxNs as bigint),
+      });
+      this.nextSeriesId = Math.max(this.nextSeriesId, Number(id) + 1);
+    }
   }
 
   /** Queues records; resolves after DuckDB committed them. */
@@ -137,17 +156,21 @@ export class TableWriter {
       [...this.entry.dimensions, ...RESERVED_PHYSICAL_COLUMNS].map((n) => n.toLowerCase()),
     );
     const exact = new Set(this.entry.dimensions);
-    /** Dimension lists already found to be all known columns (records of one series share one). */
-    const checked = new Set<NormalizedRecord['dimensions']>();
     calls.forEach((records, call) => {
       for (const record of records) {
         const time = classify(record.timeNs);
         const reason = record.limitViolation ?? time.reason;
         let why = reason;
-        let fresh: string[] = [];
-        if (why === undefined && !checked.has(record.dimensions)) {
-          fresh = record.dimensions.filter((d) => !exact.has(d.name)).map((d) => d.name);
-          const clash = fresh.find((name) => known.has(name.toLowerCase()));
+        const fresh: string[] = [];
+        const list = record.dimensions;
+        // Once admitted, a list's new names are in `exact`: each list is checked in full only once.
+        if (why === undefined && !allKnown(list, exact)) {
+          let clash: string | undefined;
+          for (const { name } of list) {
+            if (exact.has(name)) continue;
+            fresh.push(name);
+            if (clash === undefined && known.has(name.toLowerCase())) clash = name;
+          }
           const tooMany =
             this.entry.dimensions.length + newDimensions.length + fresh.length > MAX_DIMENSIONS_PER_TABLE;
           why =
@@ -161,7 +184,6 @@ export class TableWriter {
           outcomes[call].rejected.push({ RecordIndex: record.index, Reason: why });
           continue;
         }
-        checked.add(record.dimensions);
         for (const name of fresh) {
           exact.add(name);
           known.add(name.toLowerCase());
@@ -203,29 +225,33 @@ export class TableWriter {
   /** Reads the stored rows of identities that may already exist (time not newer than the series max). */
   private async loadExisting(records: NormalizedRecord[]): Promise<RowStates> {
     const states = new RowStates();
-    const candidates = records.filter((r) => {
-      const max = this.seriesMaxNs.get(r.series);
-      return max !== undefined && r.timeNs <= max;
-    });
-    if (candidates.length === 0) return states;
-    const bySeries = new Map(candidates.map((r) => [r.series, r]));
-    const keys = [...new Set(candidates.map((r) => `('${r.series}', ${r.timeNs}::BIGINT)`))].join(', ');
-    const minNs = candidates.reduce((m, r) => (r.timeNs < m ? r.timeNs : m), candidates[0].timeNs);
-    const maxNs = candidates.reduce((m, r) => (r.timeNs > m ? r.timeNs : m), candidates[0].timeNs);
+    const byId = new Map<number, NormalizedRecord>();
+    let keys = '';
+    let minNs = 0n;
+    let maxNs = 0n;
+    for (const record of records) {
+      const slot = this.series.get(record.series);
+      if (slot?.maxNs === undefined || record.timeNs > slot.maxNs) continue;
+      if (byId.size === 0 || record.timeNs < minNs) minNs = record.timeNs;
+      if (byId.size === 0 || record.timeNs > maxNs) maxNs = record.timeNs;
+      byId.set(slot.id, record);
+      // Literals are safe: ids are integers and times bigints we produced.
+      keys += `${keys === '' ? '' : ', '}(${slot.id}, ${record.timeNs}::BIGINT)`;
+    }
+    if (byId.size === 0) return states;
     const valueColumns = VALUE_COLUMN_ORDER.map(
-      (t) => `t.${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])}`,
+      (t) => `p.${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])}`,
     ).join(', ');
-    // Literals are safe: series keys are hex and times are bigints we produced.
     const reader = await this.connection.runAndReadAll(
-      `SELECT t.${SERIES_COLUMN}, epoch_ns(t.time), t.${VERSION_COLUMN}, ${valueColumns} ` +
-        `FROM ${physicalTableName(this.entry.database, this.entry.table)} t JOIN (VALUES ${keys}) v(s, ns) ` +
-        `ON t.${SERIES_COLUMN} = v.s AND t.time = make_timestamp_ns(v.ns) ` +
-        `WHERE t.time BETWEEN make_timestamp_ns(${minNs}::BIGINT) AND make_timestamp_ns(${maxNs}::BIGINT)`,
+      `SELECT DISTINCT p.${SERIES_ID_COLUMN}, epoch_ns(p.time), p.${VERSION_COLUMN}, ${valueColumns} ` +
+        `FROM ${samplesTableName(this.entry.database, this.entry.table)} p JOIN (VALUES ${keys}) v(id, ns) ` +
+        `ON p.${SERIES_ID_COLUMN} = v.id AND p.time = make_timestamp_ns(v.ns) ` +
+        `WHERE p.time BETWEEN make_timestamp_ns(${minNs}::BIGINT) AND make_timestamp_ns(${maxNs}::BIGINT)`,
     );
-    for (const [series, timeNs, version, ...values] of reader.getRows()) {
+    for (const [id, timeNs, version, ...values] of reader.getRows()) {
       const typeIndex = values.findIndex((v) => v !== null);
       const key = storedValueKey(VALUE_COLUMN_ORDER[typeIndex], values[typeIndex]);
-      const template = bySeries.get(String(series))!;
+      const template = byId.get(Number(id))!;
       const record = { ...template, timeNs: BigInt(timeNs as bigint) };
       states.add({
         record,
@@ -240,57 +266,117 @@ export class TableWriter {
 
   private async persist(rows: RowState[]): Promise<void> {
     if (rows.length === 0) return;
-    const table = physicalTableName(this.entry.database, this.entry.table);
-    const updates = rows.filter((r) => r.stored);
-    const inserts = rows.filter((r) => !r.stored);
-    if (updates.length === 0) {
+    const updates: RowState[] = [];
+    const inserts: RowState[] = [];
+    /** The series slot of each insert, looked up once per row. */
+    const slots: SeriesSlot[] = [];
+    const fresh: { record: NormalizedRecord; slot: SeriesSlot }[] = [];
+    const freshByKey = new Map<string, SeriesSlot>();
+    for (const row of rows) {
+      if (row.stored) {
+        updates.push(row);
+        continue;
+      }
+      const key = row.record.series;
+      let slot = this.series.get(key) ?? freshByKey.get(key);
+      if (slot === undefined) {
+        slot = { id: this.nextSeriesId + fresh.length, maxNs: undefined };
+        freshByKey.set(key, slot);
+        fresh.push({ record: row.record, slot });
+      }
+      inserts.push(row);
+      slots.push(slot);
+    }
+    if (updates.length === 0 && fresh.length === 0) {
       // NOTE: outside a transaction the appender's flush is itself one atomic commit.
-      await this.append(inserts);
+      await this.appendSamples(inserts, slots);
     } else {
+      // New series, updates and inserts commit together: no sample without its series row.
       await this.connection.run('BEGIN TRANSACTION');
       try {
-        await this.runUpdate(table, updates);
-        if (inserts.length > 0) await this.append(inserts);
+        if (fresh.length > 0) await this.appendSeries(fresh);
+        if (updates.length > 0) await this.runUpdate(updates);
+        if (inserts.length > 0) await this.appendSamples(inserts, slots);
         await this.connection.run('COMMIT');
       } catch (error) {
         await this.connection.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
+      this.nextSeriesId += fresh.length;
+      for (const { record, slot } of fresh) this.series.set(record.series, slot);
     }
-    for (const { record } of rows) {
-      const max = this.seriesMaxNs.get(record.series);
-      if (max === undefined || record.timeNs > max) this.seriesMaxNs.set(record.series, record.timeNs);
+    // Updates rewrite times at or before their series' max, so only inserts can raise it.
+    for (let i = 0; i < inserts.length; i++) {
+      const slot = slots[i];
+      const timeNs = inserts[i].record.timeNs;
+      if (slot.maxNs === undefined || timeNs > slot.maxNs) slot.maxNs = timeNs;
     }
   }
 
-  private async append(rows: RowState[]): Promise<void> {
-    const appender = await this.connection.createAppender(this.entry.table, this.entry.database);
+  /** Appends the `$series` rows of series first written by this group. */
+  private async appendSeries(fresh: { record: NormalizedRecord; slot: SeriesSlot }[]): Promise<void> {
+    const dimensions = this.entry.dimensions;
+    const columnOf = new Map(dimensions.map((name, i) => [name, SERIES_FIXED_COLUMNS + i]));
+    const types = [
+      DuckDBIntegerType.instance,
+      DuckDBVarCharType.instance,
+      DuckDBVarCharType.instance,
+      ...dimensions.map(() => DuckDBVarCharType.instance),
+    ];
+    const present = new Uint8Array(types.length);
+    await this.appendChunks(`${this.entry.table}$series`, types, fresh.length, (vectors, i, row) => {
+      const { record, slot } = fresh[row];
+      vectors[0].setItem(i, slot.id);
+      vectors[1].setItem(i, record.series);
+      vectors[2].setItem(i, record.measureName);
+      present.fill(0);
+      for (const { name, value } of record.dimensions) {
+        const column = columnOf.get(name)!;
+        vectors[column].setItem(i, value);
+        present[column] = 1;
+      }
+      for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++)
+        if (present[c] === 0) vectors[c].setItem(i, null);
+    });
+  }
+
+  private async appendSamples(rows: RowState[], slots: SeriesSlot[]): Promise<void> {
+    const nanos = { nanos: 0n };
+    await this.appendChunks(
+      `${this.entry.table}$samples`,
+      SAMPLE_COLUMN_TYPES,
+      rows.length,
+      (vectors, i, row) => {
+        const { record, version } = rows[row];
+        // Physical order (layout.ts): ts_id, time, the four value columns, ts_version.
+        vectors[0].setItem(i, slots[row].id);
+        nanos.nanos = record.timeNs;
+        vectors[1].setItem(i, nanos);
+        const m = record.measure;
+        vectors[2].setItem(i, m.type === 'DOUBLE' ? m.value : null);
+        vectors[3].setItem(i, m.type === 'BIGINT' ? m.value : null);
+        vectors[4].setItem(i, m.type === 'VARCHAR' ? m.value : null);
+        vectors[5].setItem(i, m.type === 'BOOLEAN' ? m.value : null);
+        vectors[6].setItem(i, version);
+      },
+    );
+  }
+
+  /** Appends `count` rows in DataChunks of CHUNK_ROWS; `fill` sets row `row` at chunk index `i`. */
+  private async appendChunks(
+    table: string,
+    types: readonly DuckDBType[],
+    count: number,
+    fill: (vectors: DuckDBVector[], i: number, row: number) => void,
+  ): Promise<void> {
+    const appender = await this.connection.createAppender(table, this.entry.database);
     try {
-      const dimensionCount = this.entry.dimensions.length;
-      const types = [...FIXED_COLUMN_TYPES, ...this.entry.dimensions.map(() => DuckDBVarCharType.instance)];
-      for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
-        const count = Math.min(CHUNK_ROWS, rows.length - from);
-        const chunk = DuckDBDataChunk.create(types, count);
+      for (let from = 0; from < count; from += CHUNK_ROWS) {
+        const size = Math.min(CHUNK_ROWS, count - from);
+        const chunk = DuckDBDataChunk.create(types as DuckDBType[], size);
         const vectors: DuckDBVector[] = [];
         for (let c = 0; c < types.length; c++) vectors.push(chunk.getColumnVector(c));
-        const nanos = { nanos: 0n };
-        for (let i = 0; i < count; i++) {
-          const { record, version } = rows[from + i];
-          // Physical order: measure_name, time, the four value columns, ts_version, ts_series, then
-          // the dimensions in the order they were added (= catalog order).
-          vectors[0].setItem(i, record.measureName);
-          nanos.nanos = record.timeNs;
-          vectors[1].setItem(i, nanos);
-          const m = record.measure;
-          vectors[2].setItem(i, m.type === 'DOUBLE' ? m.value : null);
-          vectors[3].setItem(i, m.type === 'BIGINT' ? m.value : null);
-          vectors[4].setItem(i, m.type === 'VARCHAR' ? m.value : null);
-          vectors[5].setItem(i, m.type === 'BOOLEAN' ? m.value : null);
-          vectors[6].setItem(i, version);
-          vectors[7].setItem(i, record.series);
-          const columns = this.columnValues(record.dimensions, dimensionCount);
-          for (let d = 0; d < dimensionCount; d++) vectors[DIMENSION_COLUMNS_FROM + d].setItem(i, columns[d]);
-        }
+        for (let i = 0; i < size; i++) fill(vectors, i, from + i);
         for (const vector of vectors) vector.flush();
         appender.appendDataChunk(chunk);
       }
@@ -300,23 +386,14 @@ export class TableWriter {
     }
   }
 
-  /** A series' dimension values in catalog column order (null where absent), cached per list. */
-  private columnValues(dimensions: NormalizedRecord['dimensions'], count: number): (string | null)[] {
-    const cached = this.columnCache.get(dimensions);
-    if (cached && cached.length === count) return cached;
-    const byName = new Map(dimensions.map((d) => [d.name, d.value]));
-    const columns = this.entry.dimensions.map((name) => byName.get(name) ?? null);
-    this.columnCache.set(dimensions, columns);
-    return columns;
-  }
-
-  private async runUpdate(table: string, rows: RowState[]): Promise<void> {
+  private async runUpdate(rows: RowState[]): Promise<void> {
+    const table = samplesTableName(this.entry.database, this.entry.table);
     const params: unknown[] = [];
     const tuples = rows.map(({ record, version }) => {
       const base = params.length;
       const m = record.measure;
       params.push(
-        record.series,
+        this.series.get(record.series)!.id,
         record.timeNs,
         m.type === 'DOUBLE' ? m.value : null,
         m.type === 'BIGINT' ? m.value : null,
@@ -324,17 +401,23 @@ export class TableWriter {
         m.type === 'BOOLEAN' ? m.value : null,
         version,
       );
-      return `($${base + 1}::VARCHAR, $${base + 2}::BIGINT, $${base + 3}::DOUBLE, $${base + 4}::BIGINT, $${base + 5}::VARCHAR, $${base + 6}::BOOLEAN, $${base + 7}::BIGINT)`;
+      return `($${base + 1}::INTEGER, $${base + 2}::BIGINT, $${base + 3}::DOUBLE, $${base + 4}::BIGINT, $${base + 5}::VARCHAR, $${base + 6}::BOOLEAN, $${base + 7}::BIGINT)`;
     });
     const sets = VALUE_COLUMN_ORDER.map(
       (t, i) => `${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])} = v.c${i}`,
     ).join(', ');
     await this.connection.run(
-      `UPDATE ${table} SET ${sets}, ${VERSION_COLUMN} = v.ver FROM (VALUES ${tuples.join(', ')}) v(s, ns, c0, c1, c2, c3, ver) ` +
-        `WHERE ${table}.${SERIES_COLUMN} = v.s AND ${table}.time = make_timestamp_ns(v.ns)`,
+      `UPDATE ${table} SET ${sets}, ${VERSION_COLUMN} = v.ver FROM (VALUES ${tuples.join(', ')}) v(id, ns, c0, c1, c2, c3, ver) ` +
+        `WHERE ${table}.${SERIES_ID_COLUMN} = v.id AND ${table}.time = make_timestamp_ns(v.ns)`,
       params as never,
     );
   }
+}
+
+/** Tells whether every dimension of a list is already a column (the common case, checked per record). */
+function allKnown(list: NormalizedRecord['dimensions'], columns: ReadonlySet<string>): boolean {
+  for (const { name } of list) if (!columns.has(name)) return false;
+  return true;
 }
 
 const identity = (record: NormalizedRecord) => `${record.series}:${record.timeNs}`;
@@ -361,7 +444,7 @@ class RowStates {
     else this.byIdentity.set(identity(state.record), state);
   }
 }
-const valueKey = (measure: TypedValue) => `${measure.type}:${measure.key}`;
+const valueKey = (measure: TypedValue) => `${measure.type}:${measureKey(measure)}`;
 
 function storedValueKey(type: ScalarMeasureType | undefined, value: unknown): string {
   if (type === 'DOUBLE') return `DOUBLE:${String((value as number) === 0 ? 0 : value)}`;

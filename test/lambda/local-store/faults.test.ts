@@ -83,3 +83,11 @@ test.each([
     ),
   );
 });
+
+test.each([
+  { name: 'off by default', settings: {}, expected: false },
+  { name: 'a zero reject rate', settings: { rejectRate: 0 }, expected: false },
+  { name: 'a positive reject rate', settings: { rejectRate: 0.1 }, expected: true },
+])('says whether records are rejected: $name', ({ settings, expected }) => {
+  expect(new FaultInjector(settings).rejectsRecords()).toBe(expected);
+});

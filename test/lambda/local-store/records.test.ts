@@ -5,6 +5,8 @@ import {
   parseMeasureValue,
   parseTime,
   SeriesCache,
+  compareUtf8,
+  measureKey,
   seriesKey,
 } from '../../../lambda/local-store/records';
 
@@ -34,7 +36,7 @@ describe('normalizeRecords', () => {
         { name: 'core', value: '0' },
       ],
       measureName: 'cpu',
-      measure: { type: 'DOUBLE', value: 2.5, key: '2.5' },
+      measure: { type: 'DOUBLE', value: 2.5 },
       timeNs: 7_000_000_000n,
       version: 1n,
       series: seriesKey(
@@ -154,40 +156,48 @@ describe('parseMeasureValue', () => {
       name: 'exponent notation',
       raw: '1e+06',
       type: 'DOUBLE' as const,
-      expected: { type: 'DOUBLE', value: 1e6, key: '1000000' },
+      expected: { type: 'DOUBLE', value: 1e6 },
+      key: '1000000',
     },
     {
       name: 'negative zero',
       raw: '-0.0',
       type: 'DOUBLE' as const,
-      expected: { type: 'DOUBLE', value: -0, key: '0' },
+      expected: { type: 'DOUBLE', value: -0 },
+      key: '0',
     },
     {
       name: 'the smallest subnormal',
       raw: '5e-324',
       type: 'DOUBLE' as const,
-      expected: { type: 'DOUBLE', value: 5e-324, key: '5e-324' },
+      expected: { type: 'DOUBLE', value: 5e-324 },
+      key: '5e-324',
     },
     {
       name: 'int64 max',
       raw: '9223372036854775807',
       type: 'BIGINT' as const,
-      expected: { type: 'BIGINT', value: 9223372036854775807n, key: '9223372036854775807' },
+      expected: { type: 'BIGINT', value: 9223372036854775807n },
+      key: '9223372036854775807',
     },
     {
       name: 'TRUE',
       raw: 'TRUE',
       type: 'BOOLEAN' as const,
-      expected: { type: 'BOOLEAN', value: true, key: 'true' },
+      expected: { type: 'BOOLEAN', value: true },
+      key: 'true',
     },
     {
       name: 'a varchar',
       raw: 'héllo',
       type: 'VARCHAR' as const,
-      expected: { type: 'VARCHAR', value: 'héllo', key: 'héllo' },
+      expected: { type: 'VARCHAR', value: 'héllo' },
+      key: 'héllo',
     },
-  ])('parses $name', ({ raw, type, expected }) => {
-    expect(parseMeasureValue(raw, type, 0)).toEqual(expected);
+  ])('parses $name', ({ raw, type, expected, key }) => {
+    const parsed = parseMeasureValue(raw, type, 0);
+    expect(parsed).toEqual(expected);
+    expect(measureKey(parsed)).toBe(key);
   });
 
   test.each([
@@ -317,5 +327,64 @@ describe('SeriesCache', () => {
     expect(cache.get('a')).toBe(identity);
     cache.set('c', identity);
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, undefined, identity]);
+  });
+});
+
+describe('compareUtf8', () => {
+  test.each([
+    { name: 'ASCII', a: 'job', b: 'instance' },
+    { name: 'a prefix', a: 'le', b: 'len' },
+    { name: 'a surrogate pair against U+FFFD', a: '\u{1F600}', b: '\uFFFD' },
+    { name: 'U+E000 against a surrogate pair', a: '\uE000', b: '\u{10000}' },
+    { name: 'Latin-1 against ASCII', a: 'é', b: 'z' },
+    { name: 'equal strings', a: 'mode', b: 'mode' },
+  ])('orders like the UTF-8 bytes: $name', ({ a, b }) => {
+    const bytes = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(Math.sign(compareUtf8(a, b))).toBe(bytes);
+    expect(Math.sign(compareUtf8(b, a)) + 0).toBe(0 - bytes + 0);
+  });
+});
+
+describe('SeriesCache scopes', () => {
+  test('keeps one record key apart under different CommonAttributes dimensions', () => {
+    const cache = new SeriesCache();
+    const common = (job: string) => ({
+      Dimensions: [{ Name: 'job', Value: job }],
+      MeasureName: 'm',
+      Time: '1',
+    });
+    const own = [{ Dimensions: [{ Name: 'host', Value: 'a' }], MeasureValue: '1' }];
+    const [a] = normalizeRecords(own, common('x'), cache);
+    const [b] = normalizeRecords(own, common('y'), cache);
+    expect([a.series, b.series]).toEqual([
+      seriesKey(
+        [
+          { name: 'job', value: 'x' },
+          { name: 'host', value: 'a' },
+        ],
+        'm',
+      ),
+      seriesKey(
+        [
+          { name: 'job', value: 'y' },
+          { name: 'host', value: 'a' },
+        ],
+        'm',
+      ),
+    ]);
+  });
+
+  test('counts entries over every scope against its capacity', () => {
+    const cache = new SeriesCache(2);
+    const identity = { dimensions: [], series: 's', limitViolation: undefined };
+    cache.set('k', identity, 'one');
+    cache.set('k', identity, 'two');
+    expect([cache.get('k', 'one'), cache.get('k', 'two')]).toEqual([identity, identity]);
+    cache.set('k', identity, 'three');
+    expect([cache.get('k', 'one'), cache.get('k', 'two'), cache.get('k', 'three')]).toEqual([
+      undefined,
+      undefined,
+      identity,
+    ]);
   });
 });

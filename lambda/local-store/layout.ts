@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// The DDL of the narrow physical layout behind a Timestream table (schema.ts): the `$series` and
+// `$samples` tables and the view SQL reads, extended when a dimension appears, and the one-time
+// migration of tables written in the former wide layout (one row per record, a column per dimension).
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  MEASURE_VALUE_COLUMNS,
+  MEASURE_VALUE_DUCK_TYPES,
+  SERIES_COLUMN,
+  SERIES_ID_COLUMN,
+  VERSION_COLUMN,
+  physicalTableName,
+  quoteDuckIdentifier,
+  samplesTableName,
+  seriesTableName,
+  type ScalarMeasureType,
+} from './schema';
+
+const MEASURE_TYPES = Object.keys(MEASURE_VALUE_COLUMNS) as ScalarMeasureType[];
+const MEASURE_COLUMNS = MEASURE_TYPES.map((t) => quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t]));
+
+/**
+ * Creates the physical tables and the view of a new, empty table. Column order is what the
+ * writer's appenders rely on: `$series` (ts_id, ts_series, measure_name, dimensions in catalog
+ * order) and `$samples` (ts_id, time, the measure columns in MEASURE_VALUE_COLUMNS order, ts_version).
+ */
+export async function createLayout(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+  dimensions: readonly string[] = [],
+): Promise<void> {
+  const dimensionColumns = dimensions.map((d) => `, ${quoteDuckIdentifier(d)} VARCHAR`).join('');
+  const measureColumns = MEASURE_TYPES.map(
+    (t, i) => `${MEASURE_COLUMNS[i]} ${MEASURE_VALUE_DUCK_TYPES[t]}`,
+  ).join(', ');
+  await connection.run(
+    `CREATE TABLE ${seriesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
+      `${SERIES_COLUMN} VARCHAR NOT NULL, measure_name VARCHAR NOT NULL${dimensionColumns})`,
+  );
+  await connection.run(
+    `CREATE TABLE ${samplesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
+      `time TIMESTAMP_NS NOT NULL, ${measureColumns}, ${VERSION_COLUMN} BIGINT NOT NULL)`,
+  );
+  await connection.run(viewSql(database, table, dimensions));
+}
+
+/** Adds dimension columns to `$series` and redefines the view over all of `dimensions`. */
+export async function addDimensions(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+  added: readonly string[],
+  dimensions: readonly string[],
+): Promise<void> {
+  for (const name of added) {
+    await connection.run(
+      `ALTER TABLE ${seriesTableName(database, table)} ADD COLUMN ${quoteDuckIdentifier(name)} VARCHAR`,
+    );
+  }
+  await connection.run(viewSql(database, table, dimensions));
+}
+
+/** Drops the view and both physical tables (also a table still in the wide layout). */
+export async function dropLayout(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+): Promise<void> {
+  if (await isWideTable(connection, database, table)) {
+    await connection.run(`DROP TABLE ${physicalTableName(database, table)}`);
+    return;
+  }
+  await connection.run(`DROP VIEW IF EXISTS ${physicalTableName(database, table)}`);
+  await connection.run(`DROP TABLE IF EXISTS ${samplesTableName(database, table)}`);
+  await connection.run(`DROP TABLE IF EXISTS ${seriesTableName(database, table)}`);
+}
+
+/**
+ * Moves a table written in the wide layout (a base table named like the Timestream table) into
+ * the narrow one, in the caller's transaction: every distinct `ts_series` becomes a `$series`
+ * row, every row a `$samples` row. Returns false (and does nothing) for a table already narrow.
+ */
+export async function migrateWideTable(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+  dimensions: readonly string[],
+): Promise<boolean> {
+  if (!(await isWideTable(connection, database, table))) return false;
+  const wide = physicalTableName(database, table);
+  const moved = `${table}$wide`;
+  await connection.run(`ALTER TABLE ${wide} RENAME TO ${quoteDuckIdentifier(moved)}`);
+  const old = physicalTableName(database, moved);
+  await createLayout(connection, database, table, dimensions);
+  const seriesColumns = [SERIES_COLUMN, 'measure_name', ...dimensions].map(quoteDuckIdentifier).join(', ');
+  // A series' dimensions and measure name are what its key hashes, so rows of one key agree on them.
+  await connection.run(
+    `INSERT INTO ${seriesTableName(database, table)} (${SERIES_ID_COLUMN}, ${seriesColumns}) ` +
+      `SELECT (row_number() OVER (ORDER BY ${SERIES_COLUMN}))::INTEGER, ${seriesColumns} ` +
+      `FROM (SELECT DISTINCT ON (${SERIES_COLUMN}) ${seriesColumns} FROM ${old})`,
+  );
+  const sampleNames = ['time', ...MEASURE_TYPES.map((t) => MEASURE_VALUE_COLUMNS[t]), VERSION_COLUMN].map(
+    quoteDuckIdentifier,
+  );
+  await connection.run(
+    `INSERT INTO ${samplesTableName(database, table)} (${SERIES_ID_COLUMN}, ${sampleNames.join(', ')}) ` +
+      `SELECT s.${SERIES_ID_COLUMN}, ${sampleNames.map((n) => `w.${n}`).join(', ')} FROM ${old} w ` +
+      `JOIN ${seriesTableName(database, table)} s ON s.${SERIES_COLUMN} = w.${SERIES_COLUMN} ORDER BY w.time`,
+  );
+  await connection.run(`DROP TABLE ${old}`);
+  return true;
+}
+
+/** The view SQL reads: one row per record, with the wide layout's columns. */
+function viewSql(database: string, table: string, dimensions: readonly string[]): string {
+  const columns = [
+    ...dimensions.map((d) => `s.${quoteDuckIdentifier(d)}`),
+    's.measure_name',
+    'p.time',
+    ...MEASURE_COLUMNS.map((c) => `p.${c}`),
+    `p.${VERSION_COLUMN}`,
+    `s.${SERIES_COLUMN}`,
+  ].join(', ');
+  return (
+    `CREATE OR REPLACE VIEW ${physicalTableName(database, table)} AS SELECT ${columns} ` +
+    `FROM ${samplesTableName(database, table)} p JOIN ${seriesTableName(database, table)} s ` +
+    `ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN}`
+  );
+}
+
+async function isWideTable(connection: DuckDBConnection, database: string, table: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2`,
+    [database, table],
+  );
+  return Number(reader.getRows()[0][0]) > 0;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// The narrow physical layout: what SQL sees through the view, and the migration of data
+// directories written in the former wide layout (one row per record, a column per dimension).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
+import { StoreError } from '../../../lambda/local-store/errors';
+import { seriesKey } from '../../../lambda/local-store/records';
+
+const NOW = Date.UTC(2026, 0, 1);
+const DB = 'layoutdb';
+const TABLE = 'metrics';
+const record = (dims: Record<string, string>, value: string, timeMs: number) => ({
+  Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+  MeasureName: 'cpu',
+  MeasureValue: value,
+  Time: String(timeMs),
+});
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'layout-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function withEngine<T>(dir: string, work: (engine: StoreEngine) => Promise<T>): Promise<T> {
+  const engine = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+const write = (engine: StoreEngine, records: object[]) =>
+  engine.handle('WriteRecords', { DatabaseName: DB, TableName: TABLE, Records: records });
+
+async function rows(engine: StoreEngine, query: string): Promise<(string | null)[][]> {
+  const answer = (await engine.handle('Query', { QueryString: query })) as {
+    Rows: { Data: { ScalarValue?: string }[] }[];
+  };
+  return answer.Rows.map((r) => r.Data.map((d) => d.ScalarValue ?? null));
+}
+
+async function duck<T>(
+  dir: string,
+  work: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>,
+): Promise<T> {
+  const instance = await DuckDBInstance.create(join(dir, STORE_FILE_NAME));
+  const connection = await instance.connect();
+  try {
+    return await work(async (sql) => (await connection.runAndReadAll(sql)).getRows());
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+test('stores each series once and every record as a sample row behind a view of the same name', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'a' }, '1', NOW - 3000), record({ host: 'a' }, '2', NOW - 2000)]);
+    await write(engine, [
+      record({ host: 'a', region: 'eu' }, '3', NOW - 1000),
+      record({ host: 'b' }, '4', NOW),
+    ]);
+  });
+  const counts = await duck(dir, async (run) => ({
+    series: await run(
+      `SELECT ts_id, measure_name, host, region FROM "${DB}"."${TABLE}$series" ORDER BY ts_id`,
+    ),
+    samples: await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`),
+    view: await run(`SELECT view_name FROM duckdb_views() WHERE schema_name = '${DB}'`),
+  }));
+  expect(counts).toEqual({
+    series: [
+      [1, 'cpu', 'a', null],
+      [2, 'cpu', 'a', 'eu'],
+      [3, 'cpu', 'b', null],
+    ],
+    samples: [[4n]],
+    view: [[TABLE]],
+  });
+});
+
+test('migrates a wide-layout table on open: same rows, same columns, same duplicate decisions', async () => {
+  const dir = dataDir();
+  await withEngine(dir, (engine) => engine.ensureTable(DB, TABLE));
+  const eu = seriesKey(
+    [
+      { name: 'host', value: 'a' },
+      { name: 'region', value: 'eu' },
+    ],
+    'cpu',
+  );
+  const b = seriesKey([{ name: 'host', value: 'b' }], 'cpu');
+  const iso = (ms: number) => `make_timestamp_ns(${BigInt(ms) * 1_000_000n})`;
+  // What the previous version wrote: the physical table itself, named like the Timestream table.
+  await duck(dir, async (run) => {
+    await run(`DROP VIEW "${DB}"."${TABLE}"`);
+    await run(`DROP TABLE "${DB}"."${TABLE}$samples"`);
+    await run(`DROP TABLE "${DB}"."${TABLE}$series"`);
+    await run(
+      `CREATE TABLE "${DB}"."${TABLE}" (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
+        `"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ` +
+        `"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL, host VARCHAR, region VARCHAR)`,
+    );
+    await run(
+      `INSERT INTO "${DB}"."${TABLE}" VALUES ` +
+        `('cpu', ${iso(NOW - 2000)}, 1.5, NULL, NULL, NULL, 1, '${eu}', 'a', 'eu'), ` +
+        `('cpu', ${iso(NOW - 1000)}, 2.5, NULL, NULL, NULL, 3, '${eu}', 'a', 'eu'), ` +
+        `('cpu', ${iso(NOW - 1000)}, 7, NULL, NULL, NULL, 1, '${b}', 'b', NULL)`,
+    );
+    await run(
+      `INSERT INTO "ts$catalog".dimensions VALUES ('${DB}', '${TABLE}', 0, 'host'), ('${DB}', '${TABLE}', 1, 'region')`,
+    );
+    await run(`INSERT INTO "ts$catalog".measure_types VALUES ('${DB}', '${TABLE}', 'DOUBLE')`);
+  });
+
+  await withEngine(dir, async (engine) => {
+    expect(await rows(engine, `SELECT * FROM "${DB}"."${TABLE}" ORDER BY time, host`)).toEqual([
+      ['a', 'eu', 'cpu', '2025-12-31 23:59:58.000000000', '1.5'],
+      ['a', 'eu', 'cpu', '2025-12-31 23:59:59.000000000', '2.5'],
+      ['b', null, 'cpu', '2025-12-31 23:59:59.000000000', '7.0'],
+    ]);
+    // Identical re-write: accepted without a change; lower version with another value: refused.
+    await expect(write(engine, [record({ host: 'b' }, '7', NOW - 1000)])).resolves.toEqual({
+      RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 },
+    });
+    const refused = await write(engine, [
+      { ...record({ host: 'a', region: 'eu' }, '9', NOW - 1000), Version: 2 },
+    ]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreError);
+    expect((refused as StoreError).members).toEqual({
+      RejectedRecords: [
+        {
+          RecordIndex: 0,
+          Reason:
+            'The record version 2 is lower than the existing version 3. A higher version is required to update the measure value.',
+          ExistingVersion: 3,
+        },
+      ],
+    });
+    // A new sample of a migrated series and a new series both land next to the migrated rows.
+    await write(engine, [record({ host: 'b' }, '8', NOW), record({ host: 'c' }, '9', NOW)]);
+    expect(
+      await rows(engine, `SELECT host, count(*) FROM "${DB}"."${TABLE}" GROUP BY host ORDER BY host`),
+    ).toEqual([
+      ['a', '2'],
+      ['b', '2'],
+      ['c', '1'],
+    ]);
+  });
+  // Migrated once: the wide table is gone and a second open finds nothing to move.
+  const tables = await duck(dir, (run) =>
+    run(`SELECT table_name FROM duckdb_tables() WHERE schema_name = '${DB}' ORDER BY table_name`),
+  );
+  expect(tables).toEqual([[`${TABLE}$samples`], [`${TABLE}$series`]]);
+  await withEngine(dir, async (engine) => {
+    expect(await rows(engine, `SELECT count(*) FROM "${DB}"."${TABLE}"`)).toEqual([['5']]);
+  });
+});
+
+test('drops the view and both physical tables with the table', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'a' }, '1', NOW)]);
+    await engine.handle('DeleteTable', { DatabaseName: DB, TableName: TABLE });
+    await engine.ensureTable(DB, TABLE);
+    expect(await rows(engine, `SELECT count(*) FROM "${DB}"."${TABLE}"`)).toEqual([['0']]);
+  });
+  const left = await duck(dir, (run) =>
+    run(
+      `SELECT count(*) FROM duckdb_tables() WHERE schema_name = '${DB}' UNION ALL ` +
+        `SELECT count(*) FROM duckdb_views() WHERE schema_name = '${DB}'`,
+    ),
+  );
+  expect(left).toEqual([[2n], [1n]]);
+});
