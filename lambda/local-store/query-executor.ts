@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs Timestream Query calls: translates the SQL (sql/ owns the dialect), runs it on DuckDB and
 // pages the converted result with opaque NextTokens kept in memory (reference/timestream-facts.md
-// 4.1-4.2). The store never re-runs a query for a follow-up page.
+// 4.1-4.2). The store never re-runs a query for a follow-up page. Rows are kept as their JSON text
+// (sql/row-text.ts), so a page for the wire is a concatenation, not a serialisation.
 
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
@@ -22,6 +23,12 @@ const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
 const POOL_SIZE = 4;
 
+/** A converted result: ColumnInfo and each row's `{"Data":[...]}` JSON text. */
+export interface RenderedRows {
+  columnInfo: ColumnInfo[];
+  rows: string[];
+}
+
 /** What translateQuery answers (mirrors sql/translate.ts). */
 export type TranslatedQuery =
   { kind: 'select'; sql: string } | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] };
@@ -30,6 +37,8 @@ export type TranslatedQuery =
 export interface SqlDialect {
   translateQuery(queryString: string, catalog: Catalog, nowMs: number): TranslatedQuery;
   toTimestreamResult(result: DuckDBMaterializedResult): { columnInfo: ColumnInfo[]; rows: Row[] };
+  /** toTimestreamResult with each row as its JSON text; when absent, the executor stringifies. */
+  renderTimestreamResult?(result: DuckDBMaterializedResult): RenderedRows;
   mapDuckDbError(error: unknown, queryString: string): StoreError;
 }
 
@@ -50,17 +59,51 @@ export interface QueryResponseBody {
   QueryStatus: { ProgressPercentage: number; CumulativeBytesScanned: number; CumulativeBytesMetered: number };
 }
 
+/** One Query response as the wire carries it: its UTF-8 JSON, and its NextToken for in-process paging. */
+export class RenderedQueryPage {
+  constructor(
+    readonly bytes: Buffer,
+    readonly nextToken: string | undefined,
+  ) {}
+}
+
+/**
+ * Rows are joined into strings of about this many bytes before they are copied into a page:
+ * V8 allocates strings above 128 KiB one by one outside its young generation, and a whole
+ * 1000-row page as one string cost ~8 times more per byte to build and encode (figure 5).
+ */
+const PAGE_PIECE_BYTES = 64 * 1024;
+
 interface Cursor {
   queryId: string;
   queryString: string;
   columnInfo: ColumnInfo[];
-  rows: Row[];
+  /** `JSON.stringify(columnInfo)`, rendered once for every page. */
+  columnInfoJson: string;
+  /** Each row's JSON text (`JSON.stringify` of its Row); '' once released. */
+  rows: string[];
+  /** Rows before this index can no longer be served and are released. */
+  released: number;
+  /** UTF-8 bytes of each row's text. */
+  rowBytes: Int32Array;
   bytesScanned: number;
   bytesMetered: number;
   /** Sequence number of the newest token issued. */
   newestSeq: number;
   /** Highest sequence number used so far: using a later token invalidates earlier ones (facts 4.1). */
   usedSeq: number;
+  /** The tokens issued, by sequence number - 1; '' once forgotten. */
+  issued: string[];
+  /** Tokens before this index in `issued` are forgotten. */
+  forgotten: number;
+}
+
+/** The rows [offset, end) of a cursor that one call answers, with the token of the rest. */
+interface PageSlice {
+  cursor: Cursor;
+  offset: number;
+  end: number;
+  nextToken?: string;
 }
 
 interface TokenState {
@@ -94,6 +137,47 @@ export class QueryExecutor {
 
   /** Answers one Query call. @throws StoreError */
   async query(request: QueryRequest): Promise<QueryResponseBody> {
+    const { cursor, offset, end, nextToken } = await this.answer(request);
+    const body: QueryResponseBody = {
+      QueryId: cursor.queryId,
+      Rows: JSON.parse(`[${cursor.rows.slice(offset, end).join(',')}]`) as Row[],
+      ColumnInfo: cursor.columnInfo,
+      QueryStatus: queryStatus(cursor),
+    };
+    if (nextToken !== undefined) body.NextToken = nextToken;
+    return body;
+  }
+
+  /**
+   * Answers one Query call with the response query() gives as UTF-8 JSON, byte for byte what
+   * `JSON.stringify` would make of it (the HTTP server sends these bytes). @throws StoreError
+   */
+  async queryRendered(request: QueryRequest): Promise<RenderedQueryPage> {
+    const { cursor, offset, end, nextToken } = await this.answer(request);
+    const head = `{"QueryId":${JSON.stringify(cursor.queryId)},"Rows":[`;
+    const tail =
+      `],"ColumnInfo":${cursor.columnInfoJson},"QueryStatus":${JSON.stringify(queryStatus(cursor))}` +
+      `${nextToken === undefined ? '' : `,"NextToken":${JSON.stringify(nextToken)}`}}`;
+    let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, end - offset - 1);
+    for (let i = offset; i < end; i++) size += cursor.rowBytes[i]!;
+    const bytes = Buffer.allocUnsafe(size);
+    let at = bytes.write(head, 0);
+    let pieceStart = offset;
+    let pieceBytes = 0;
+    for (let i = offset; i < end; i++) {
+      pieceBytes += cursor.rowBytes[i]! + 1;
+      if (pieceBytes >= PAGE_PIECE_BYTES || i === end - 1) {
+        if (pieceStart > offset) at += bytes.write(',', at);
+        at += bytes.write(cursor.rows.slice(pieceStart, i + 1).join(','), at);
+        pieceStart = i + 1;
+        pieceBytes = 0;
+      }
+    }
+    bytes.write(tail, at);
+    return new RenderedQueryPage(bytes, nextToken);
+  }
+
+  private async answer(request: QueryRequest): Promise<PageSlice> {
     const { QueryString: queryString, NextToken: nextToken, MaxRows: maxRows } = request;
     if (
       typeof queryString !== 'string' ||
@@ -126,7 +210,7 @@ export class QueryExecutor {
     this.tokens.clear();
   }
 
-  private continue(token: unknown, queryString: string, pageSize: number): QueryResponseBody {
+  private continue(token: unknown, queryString: string, pageSize: number): PageSlice {
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
@@ -139,22 +223,26 @@ export class QueryExecutor {
       throw validation('Invalid pagination token');
     }
     state.uses += 1;
-    state.cursor.usedSeq = state.seq;
-    return this.page(state.cursor, state.offset, pageSize);
+    const cursor = state.cursor;
+    cursor.usedSeq = state.seq;
+    // Using this token invalidated every earlier one, so no page can start before its offset
+    // again: those rows are dropped now rather than held until the last token expires.
+    if (cursor.released < state.offset) {
+      cursor.rows.fill('', cursor.released, state.offset);
+      cursor.released = state.offset;
+    }
+    // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
+    // queries have (facts 4.1: they would be refused anyway).
+    for (; cursor.forgotten < state.seq - 1; cursor.forgotten++) {
+      this.tokens.delete(cursor.issued[cursor.forgotten]!);
+      cursor.issued[cursor.forgotten] = '';
+    }
+    return this.page(cursor, state.offset, pageSize);
   }
 
-  private page(cursor: Cursor, offset: number, pageSize: number): QueryResponseBody {
+  private page(cursor: Cursor, offset: number, pageSize: number): PageSlice {
     const end = Math.min(offset + pageSize, cursor.rows.length);
-    const body: QueryResponseBody = {
-      QueryId: cursor.queryId,
-      Rows: cursor.rows.slice(offset, end),
-      ColumnInfo: cursor.columnInfo,
-      QueryStatus: {
-        ProgressPercentage: 100,
-        CumulativeBytesScanned: cursor.bytesScanned,
-        CumulativeBytesMetered: cursor.bytesMetered,
-      },
-    };
+    const slice: PageSlice = { cursor, offset, end };
     if (end < cursor.rows.length) {
       cursor.newestSeq += 1;
       const token = randomBytes(36).toString('base64url');
@@ -165,9 +253,10 @@ export class QueryExecutor {
         uses: 0,
         createdMs: this.options.nowMs(),
       });
-      body.NextToken = token;
+      cursor.issued.push(token);
+      slice.nextToken = token;
     }
-    return body;
+    return slice;
   }
 
   private async execute(queryString: string): Promise<Cursor> {
@@ -175,30 +264,56 @@ export class QueryExecutor {
     const translated = sql.translateQuery(queryString, this.options.catalog, this.options.nowMs());
     const queryId = newQueryId();
     if (translated.kind === 'static') {
+      const rows = translated.rows.map((row) => JSON.stringify(row));
       return {
         queryId,
         queryString,
         columnInfo: translated.columnInfo,
-        rows: translated.rows,
+        columnInfoJson: JSON.stringify(translated.columnInfo),
+        rows,
+        released: 0,
+        rowBytes: Int32Array.from(rows, (row) => Buffer.byteLength(row)),
         bytesScanned: 0,
         bytesMetered: 0,
         newestSeq: 0,
         usedSeq: 0,
+        issued: [],
+        forgotten: 0,
       };
     }
     const connection = await this.acquire();
-    let converted: { columnInfo: ColumnInfo[]; rows: Row[] };
+    let converted: RenderedRows;
     try {
-      converted = sql.toTimestreamResult(await connection.run(translated.sql));
+      converted = render(sql, await connection.run(translated.sql));
     } catch (error) {
       throw error instanceof StoreError ? error : sql.mapDuckDbError(error, queryString);
     } finally {
       this.release(connection);
     }
-    // Scanned bytes are not observable in DuckDB; the result size stands in for them.
-    const bytesScanned = Buffer.byteLength(JSON.stringify(converted.rows));
+    // Scanned bytes are not observable in DuckDB; the result size stands in for them: the UTF-8
+    // bytes of the rows as one JSON array (brackets and commas included).
+    const rowBytes = new Int32Array(converted.rows.length);
+    let bytesScanned = Math.max(2, converted.rows.length + 1);
+    for (let i = 0; i < rowBytes.length; i++) {
+      rowBytes[i] = Buffer.byteLength(converted.rows[i]!);
+      bytesScanned += rowBytes[i]!;
+    }
     const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
-    return { queryId, queryString, ...converted, bytesScanned, bytesMetered, newestSeq: 0, usedSeq: 0 };
+    return {
+      queryId,
+      queryString,
+      columnInfo: converted.columnInfo,
+      columnInfoJson: JSON.stringify(converted.columnInfo),
+      rows: converted.rows,
+      released: 0,
+      rowBytes,
+      bytesScanned,
+      bytesMetered,
+      newestSeq: 0,
+      usedSeq: 0,
+      issued: [],
+      forgotten: 0,
+    };
   }
 
   private dialect(): SqlDialect {
@@ -223,6 +338,20 @@ export class QueryExecutor {
       if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.tokens.delete(token);
     }
   }
+}
+
+function render(sql: SqlDialect, result: DuckDBMaterializedResult): RenderedRows {
+  if (sql.renderTimestreamResult) return sql.renderTimestreamResult(result);
+  const { columnInfo, rows } = sql.toTimestreamResult(result);
+  return { columnInfo, rows: rows.map((row) => JSON.stringify(row)) };
+}
+
+function queryStatus(cursor: Cursor): QueryResponseBody['QueryStatus'] {
+  return {
+    ProgressPercentage: 100,
+    CumulativeBytesScanned: cursor.bytesScanned,
+    CumulativeBytesMetered: cursor.bytesMetered,
+  };
 }
 
 function newQueryId(): string {

@@ -9,6 +9,7 @@ import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
 import { StoreError } from './errors';
 import { SLOW_BODY_PIECES } from './faults';
+import { RenderedQueryPage } from './query-executor';
 import { authenticate, type StoreCredential } from './sigv4';
 
 /** Largest request body accepted (a full WriteRecords call is far below). */
@@ -87,7 +88,8 @@ async function serve(
   // Injected transport faults (faults.ts): a reset loses the response, not necessarily the write.
   const fault = DATA_PLANE_OPERATIONS.has(operation) ? engine.faults.transport() : undefined;
   if (fault === 'reset-before') return resetConnection(req);
-  const result = await engine.handle(operation, request);
+  // Query pages come pre-rendered: their rows are JSON text already (query-executor.ts).
+  const result = await engine.handle(operation, request, true);
   if (fault === 'reset-after') return resetConnection(req);
   if (fault === 'slow-body') return sendSlowJson(res, result, requestId, engine.faults.slowBodyMs);
   sendJson(res, 200, result, requestId);
@@ -106,7 +108,7 @@ async function sendSlowJson(
   requestId: string,
   pauseMs: number,
 ): Promise<string> {
-  const payload = Buffer.from(JSON.stringify(body));
+  const payload = body instanceof RenderedQueryPage ? body.bytes : Buffer.from(JSON.stringify(body));
   res.writeHead(200, {
     'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': payload.length,
@@ -203,7 +205,7 @@ function sendError(res: ServerResponse, error: StoreError, requestId: string): v
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const payload = JSON.stringify(body);
+  const payload = body instanceof RenderedQueryPage ? body.bytes : JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': Buffer.byteLength(payload),

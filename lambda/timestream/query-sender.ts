@@ -53,11 +53,26 @@ export class QuerySender {
 
   /** Returns one page of `sql`'s result; rejects with the SDK's own error after its retries. */
   async page(sql: string, nextToken: string | undefined, signal?: AbortSignal): Promise<QueryPage> {
+    return this.scannedPage<never>(sql, nextToken, signal, () => undefined);
+  }
+
+  /**
+   * page(), except that a fast-path answer is first offered to `scan` as text; when `scan` returns
+   * undefined the page is parsed as page() does.
+   */
+  async scannedPage<T>(
+    sql: string,
+    nextToken: string | undefined,
+    signal: AbortSignal | undefined,
+    scan: (text: string) => T | undefined,
+  ): Promise<T | QueryPage> {
     const body = JSON.stringify(
       nextToken === undefined ? { QueryString: sql } : { QueryString: sql, NextToken: nextToken },
     );
     const text = await this.fast.attempt(QUERY_TARGET, body, signal, true);
     if (text !== undefined) {
+      const scanned = scan(text);
+      if (scanned !== undefined) return scanned;
       let parsed: Partial<QueryPage> | undefined;
       try {
         parsed = JSON.parse(text) as Partial<QueryPage>;

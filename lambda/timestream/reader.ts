@@ -11,6 +11,7 @@ import { ConnectorError, ErrorKind, notFound } from '../core/errors';
 import type { Query, TimeSeries } from '../prompb/types';
 import { fromAwsError } from './errors';
 import { toDimensionName } from './label-names';
+import { scanQueryPage, type ScannedPage } from './page-scan';
 import type { QueryPage, QuerySender } from './query-sender';
 import { SeriesAssembler } from './rows';
 import { buildSelect, quoteIdentifier } from './sql';
@@ -132,16 +133,21 @@ export async function readQuery(
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
     const started = performance.now();
-    let output: QueryPage;
+    let output: QueryPage | ScannedPage;
     try {
-      output = await sender.page(sql, nextToken, options.signal);
+      output = await sender.scannedPage(sql, nextToken, options.signal, scanQueryPage);
       options.observe?.('Query', performance.now() - started, 'ok');
     } catch (error) {
       options.observe?.('Query', performance.now() - started, errorName(error));
       throw fromAwsError(error, 'Query');
     }
-    assembler.addPage(output);
-    nextToken = output.NextToken;
+    if ('cells' in output) {
+      assembler.addScannedPage(output);
+      nextToken = output.nextToken;
+    } else {
+      assembler.addPage(output);
+      nextToken = output.NextToken;
+    }
     if (nextToken === undefined) return assembler.finish();
   }
   throw new ConnectorError(ErrorKind.Retryable, `query returned more than ${MAX_PAGES_PER_QUERY} pages`);

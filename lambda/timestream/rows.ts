@@ -7,6 +7,7 @@ import { retryable } from '../core/errors';
 import type { Label, Sample, TimeSeries } from '../prompb/types';
 import { fromDimensionName, toDimensionName } from './label-names';
 import { compareLabels, compareUtf8 } from './labels-compare';
+import type { ScannedPage } from './page-scan';
 
 export type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 
@@ -47,6 +48,11 @@ interface SeriesAccumulator {
  */
 export class SeriesAssembler {
   private readonly series = new Map<string, SeriesAccumulator>();
+  /** The label values (undefined = absent) and series of the last scanned row, by plan position. */
+  private lastValues: (string | undefined)[] = [];
+  private lastSeries: SeriesAccumulator | undefined;
+  /** The label columns lastValues is laid out by (their key parts, joined). */
+  private lastPlan = '';
 
   /** Adds the rows of one page; linear in its rows. Throws retryable on a malformed time or double. */
   addPage(page: QueryPage): void {
@@ -70,6 +76,60 @@ export class SeriesAssembler {
       if (acc === undefined) {
         acc = { labels: rowLabels(data, plan), samples: [] };
         this.series.set(key, acc);
+      }
+      acc.samples.push({ timestamp: parseTimestampMs(timeText), value: parseDouble(valueText) });
+    }
+  }
+
+  /**
+   * addPage for a scanned page (page-scan.ts), with the same outcome; a row whose label values
+   * equal the previous row's (rows mostly come grouped by series) skips building its series key.
+   */
+  addScannedPage(page: ScannedPage): void {
+    const plan = planColumns(page.columnInfo);
+    if (plan === undefined) return;
+    const { rowStarts, cells } = page;
+    const labels = plan.labels;
+    const planKey = labels.map((l) => l.keyPart).join('');
+    if (planKey !== this.lastPlan) {
+      this.lastPlan = planKey;
+      this.lastValues = new Array<string | undefined>(labels.length);
+      this.lastSeries = undefined;
+    }
+    const last = this.lastValues;
+    for (let r = 0; r < page.rowCount; r++) {
+      const first = rowStarts[r]!;
+      const width = rowStarts[r + 1]! - first;
+      const valueText = plan.value < width ? cells[first + plan.value] : undefined;
+      if (valueText === undefined || valueText === '') continue;
+      const timeText = plan.time < width ? cells[first + plan.time] : undefined;
+      if (timeText === undefined) continue;
+      let acc = this.lastSeries;
+      for (let j = 0; j < labels.length && acc !== undefined; j++) {
+        const index = labels[j]!.index;
+        // An empty value is no label at all in Prometheus, like a NULL cell.
+        const value = index < width ? cells[first + index] || undefined : undefined;
+        if (value !== last[j]) acc = undefined;
+      }
+      if (acc === undefined) {
+        let key = '';
+        for (let j = 0; j < labels.length; j++) {
+          const index = labels[j]!.index;
+          const value = index < width ? cells[first + index] || undefined : undefined;
+          last[j] = value;
+          if (value !== undefined) key += `${labels[j]!.keyPart}${value.length}:${value}`;
+        }
+        acc = this.series.get(key);
+        if (acc === undefined) {
+          const seriesLabels: Label[] = [];
+          for (let j = 0; j < labels.length; j++) {
+            const value = last[j];
+            if (value !== undefined) seriesLabels.push({ name: labels[j]!.label, value });
+          }
+          acc = { labels: seriesLabels, samples: [] };
+          this.series.set(key, acc);
+        }
+        this.lastSeries = acc;
       }
       acc.samples.push({ timestamp: parseTimestampMs(timeText), value: parseDouble(valueText) });
     }
@@ -162,32 +222,48 @@ const digits = (text: string, from: number, count: number): number => {
  * truncating sub-millisecond digits; no Date parsing, so no local-time or precision pitfalls.
  */
 export function parseTimestampMs(text: string): number {
+  const length = text.length;
   const ok =
-    text.length >= 19 &&
-    text[4] === '-' &&
-    text[7] === '-' &&
-    text[10] === ' ' &&
-    text[13] === ':' &&
-    text[16] === ':' &&
-    (text.length === 19 || (text[19] === '.' && text.length > 20 && text.length <= 29));
+    length >= 19 &&
+    text.charCodeAt(4) === 0x2d /* - */ &&
+    text.charCodeAt(7) === 0x2d &&
+    text.charCodeAt(10) === 0x20 /* space */ &&
+    text.charCodeAt(13) === 0x3a /* : */ &&
+    text.charCodeAt(16) === 0x3a &&
+    (length === 19 || (text.charCodeAt(19) === 0x2e /* . */ && length > 20 && length <= 29));
   let ms = NaN;
   if (ok) {
-    const year = digits(text, 0, 4);
-    const month = digits(text, 5, 2);
-    const day = digits(text, 8, 2);
-    const fraction = text.length > 20 ? digits(text, 20, text.length - 20) : 0;
+    const day = dayOf(text);
+    const fraction = length > 20 ? digits(text, 20, length - 20) : 0;
     const fractionMs =
-      Math.floor(fraction / 10 ** Math.max(0, text.length - 23)) * 10 ** Math.max(0, 23 - text.length);
+      length === 29
+        ? Math.floor(fraction / 1_000_000) // Timestream's nine digits
+        : Math.floor(fraction / 10 ** Math.max(0, length - 23)) * 10 ** Math.max(0, 23 - length);
     const hour = digits(text, 11, 2);
     const minute = digits(text, 14, 2);
     const second = digits(text, 17, 2);
-    if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
-      ms =
-        ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fractionMs;
+    if (hour < 24 && minute < 60 && second < 60) {
+      ms = ((day * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fractionMs;
     }
   }
   if (!Number.isFinite(ms)) throw retryable(`unexpected timestamp from Timestream: ${JSON.stringify(text)}`);
   return ms;
+}
+
+/** The `YYYY-MM-DD` parsed last and its day number: a result's rows share a few dates (figure 5). */
+let lastDateText = '';
+let lastDay = NaN;
+
+/** Days since the epoch of the date `text` starts with, NaN when it is no valid date. */
+function dayOf(text: string): number {
+  if (lastDateText.length === 10 && text.startsWith(lastDateText)) return lastDay;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
+  lastDay = daysFromCivil(year, month, day);
+  lastDateText = text.slice(0, 10);
+  return lastDay;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */

@@ -58,19 +58,36 @@ export function toTimestreamResult(result: DuckDBMaterializedResult): {
   columnInfo: ColumnInfo[];
   rows: Row[];
 } {
-  const names = result.columnNames();
   const types = result.columnTypes();
+  const { columnInfo, yearToMonth } = resultColumnInfo(result);
   const values: DuckDBValue[][] = [];
   for (let c = 0; c < result.chunkCount; c++) values.push(...result.getChunk(c).getRows());
-  const yearToMonth = types.map(
-    (t, k) => t.typeId === DuckDBTypeId.INTERVAL && values.some((r) => isYearToMonth(r[k])),
-  );
-  const columnInfo = names.map((name, k) => ({
+  const rows = values.map((r) => ({ Data: r.map((v, k) => toDatum(v, types[k]!, yearToMonth[k]!)) }));
+  return { columnInfo, rows };
+}
+
+/**
+ * The ColumnInfo of a result. An INTERVAL column is INTERVAL_YEAR_TO_MONTH when any of its values
+ * has a month part (`yearToMonth[k]`), which only its values tell.
+ */
+export function resultColumnInfo(result: DuckDBMaterializedResult): {
+  columnInfo: ColumnInfo[];
+  yearToMonth: boolean[];
+} {
+  const types = result.columnTypes();
+  const yearToMonth = types.map((t, k) => t.typeId === DuckDBTypeId.INTERVAL && anyYearToMonth(result, k));
+  const columnInfo = result.columnNames().map((name, k) => ({
     Name: name,
     Type: yearToMonth[k] ? { ScalarType: 'INTERVAL_YEAR_TO_MONTH' as const } : columnType(types[k]!),
   }));
-  const rows = values.map((r) => ({ Data: r.map((v, k) => toDatum(v, types[k]!, yearToMonth[k]!)) }));
-  return { columnInfo, rows };
+  return { columnInfo, yearToMonth };
+}
+
+function anyYearToMonth(result: DuckDBMaterializedResult, column: number): boolean {
+  for (let c = 0; c < result.chunkCount; c++) {
+    if (result.getChunk(c).getColumnValues(column).some(isYearToMonth)) return true;
+  }
+  return false;
 }
 
 function isYearToMonth(value: DuckDBValue): boolean {
@@ -92,7 +109,8 @@ function columnType(type: DuckDBType): Type {
   return { ScalarType: SCALAR_BY_TYPE_ID[type.typeId] ?? 'UNKNOWN' };
 }
 
-function toDatum(value: DuckDBValue, type: DuckDBType, yearToMonth: boolean): Datum {
+/** The Datum of one value of a column of `type` (`yearToMonth`: see resultColumnInfo). */
+export function toDatum(value: DuckDBValue, type: DuckDBType, yearToMonth: boolean): Datum {
   if (value === null) return { NullValue: true };
   if (type.typeId === DuckDBTypeId.LIST || type.typeId === DuckDBTypeId.ARRAY) {
     const items = (value as { items: readonly DuckDBValue[] }).items;

@@ -8,6 +8,7 @@ import {
   parseDouble,
   parseTimestampMs,
 } from '../../../lambda/timestream/rows';
+import { scanQueryPage } from '../../../lambda/timestream/page-scan';
 
 const NULL = Symbol('null');
 type Cell = string | symbol;
@@ -29,10 +30,20 @@ function page(columns: string[], rows: Partial<Record<string, Cell>>[]): QueryPa
 const COLUMNS = ['job', 'instance', 'measure_name', 'time', 'measure_value::double'];
 const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000000');
 
+/** Assembles parsed pages, and checks that the same pages scanned (as the reader gets them) agree. */
 function assemble(...pages: QueryPage[]): TimeSeries[] {
   const assembler = new SeriesAssembler();
   for (const p of pages) assembler.addPage(p);
-  return assembler.finish();
+  const series = assembler.finish();
+  const fromText = new SeriesAssembler();
+  for (const p of pages) {
+    const scanned = scanQueryPage(JSON.stringify({ QueryId: 'Q', Rows: p.Rows, ColumnInfo: p.ColumnInfo }));
+    if (scanned === undefined)
+      fromText.addPage(p); // escapes: the reader parses such a page too
+    else fromText.addScannedPage(scanned);
+  }
+  expect(fromText.finish()).toEqual(series);
+  return series;
 }
 
 describe('SeriesAssembler', () => {
@@ -159,6 +170,27 @@ describe('SeriesAssembler', () => {
         ],
         samples: [{ timestamp: 1, value: 1 }],
       },
+    ]);
+  });
+
+  test('keeps series apart when the next page has other label columns holding the same values', () => {
+    const first = page(
+      ['a', 'b', 'time', 'measure_value::double'],
+      [{ a: 'x', b: 'y', time: at(1000), 'measure_value::double': '1.0' }],
+    );
+    const second = page(
+      ['a', 'c', 'time', 'measure_value::double'],
+      [{ a: 'x', c: 'y', time: at(2000), 'measure_value::double': '2.0' }],
+    );
+    expect(assemble(first, second).map((s) => s.labels)).toEqual([
+      [
+        { name: 'a', value: 'x' },
+        { name: 'b', value: 'y' },
+      ],
+      [
+        { name: 'a', value: 'x' },
+        { name: 'c', value: 'y' },
+      ],
     ]);
   });
 

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+import { renderTimestreamResult } from '../../../../lambda/local-store/sql/row-text';
+import { toTimestreamResult } from '../../../../lambda/local-store/sql/results';
+import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { createFixture, NOW_MS, type Fixture } from './duck-fixture';
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await createFixture();
+  await fixture.createTable('db', 't', ['host', 'zone'], ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN']);
+  const rows = Array.from({ length: 2500 }, (_, i) => ({
+    host: i % 7 === 0 ? null : `host-${i % 13}-with-a-long-name`,
+    zone: ['a', 'Zürich "☃"', 'tab\there', 'back\\slash', '𝄞'][i % 5]!,
+    measure_name: 'm',
+    time: BigInt(i - 1200) * 1_234_567_891_011n,
+    'measure_value::double': [1e-9, 0.1 + 0.2, -0, 40, 1e7, 5e-324, NaN, -Infinity, i / 7][i % 9]!,
+    'measure_value::bigint': i % 3 === 0 ? null : BigInt(i) * 3_000_000_000_000n,
+    'measure_value::varchar': i % 4 === 0 ? null : `v${i}`,
+    'measure_value::boolean': i % 5 === 0 ? null : i % 2 === 0,
+  }));
+  await fixture.insert('db', 't', rows);
+}, 60_000);
+afterAll(() => fixture.close());
+
+async function run(queryString: string) {
+  const translated = translateQuery(queryString, fixture.catalog, NOW_MS);
+  if (translated.kind !== 'select') throw new Error('expected a SELECT');
+  return fixture.connection.run(translated.sql);
+}
+
+describe('renderTimestreamResult', () => {
+  test.each([
+    {
+      name: 'every column of the table, NULLs and several chunks',
+      query: 'SELECT * FROM db.t ORDER BY time',
+      duckdb: undefined,
+    },
+    {
+      name: 'rarer DuckDB types, lists and structs',
+      query: '',
+      duckdb:
+        'SELECT CAST(1.5 AS REAL) AS r, 1.25 AS d, CAST(2 AS SMALLINT) AS s, CAST(7 AS HUGEINT) AS h, ' +
+        "DATE '2020-08-08' AS dt, TIME '01:00:00' AS tm, TIMESTAMP '1969-12-31 23:59:59.5' AS ts, " +
+        'INTERVAL 1 DAY + INTERVAL 21 HOUR AS ds, INTERVAL 2 YEAR + INTERVAL 7 MONTH AS ym, ' +
+        "[1.0e-9, 2.5, NULL] AS l, {'x': 'a\"b', 'y': 1} AS st, true AS b, NULL AS n",
+    },
+    { name: 'an empty result', query: "SELECT * FROM db.t WHERE host = 'none'", duckdb: undefined },
+  ])('renders $name as JSON.stringify of toTimestreamResult', async ({ query, duckdb }) => {
+    const result = duckdb === undefined ? await run(query) : await fixture.connection.run(duckdb);
+    const rendered = renderTimestreamResult(result);
+    const converted = toTimestreamResult(result);
+    expect(rendered.columnInfo).toEqual(converted.columnInfo);
+    expect(rendered.rows).toEqual(converted.rows.map((row) => JSON.stringify(row)));
+  });
+});

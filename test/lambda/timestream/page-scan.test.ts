@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
+import fc from 'fast-check';
+import { scanQueryPage, type ScannedPage } from '../../../lambda/timestream/page-scan';
+
+const COLUMNS: ColumnInfo[] = [
+  { Name: 'job', Type: { ScalarType: 'VARCHAR' } },
+  { Name: 'time', Type: { ScalarType: 'TIMESTAMP' } },
+];
+
+/** What a scan must give for a page JSON.parse reads as `page`. */
+function expected(page: { Rows: Row[]; ColumnInfo: unknown[]; NextToken?: string }): ScannedPage {
+  const cells: (string | undefined)[] = [];
+  const starts = [0];
+  for (const row of page.Rows) {
+    for (const datum of row.Data ?? []) cells.push(datum.NullValue === true ? undefined : datum.ScalarValue);
+    starts.push(cells.length);
+  }
+  return {
+    columnInfo: page.ColumnInfo as ColumnInfo[],
+    ...(page.NextToken === undefined ? {} : { nextToken: page.NextToken }),
+    rowCount: page.Rows.length,
+    rowStarts: Int32Array.from(starts),
+    cells,
+  };
+}
+
+describe('scanQueryPage', () => {
+  test.each([
+    {
+      name: 'a page as the store writes it',
+      page: {
+        QueryId: 'AB2',
+        Rows: [
+          { Data: [{ ScalarValue: 'node' }, { ScalarValue: '2026-01-01 00:00:00.000000000' }] },
+          { Data: [{ NullValue: true }, { ScalarValue: '2026-01-01 00:00:15.000000000' }] },
+        ],
+        ColumnInfo: COLUMNS,
+        QueryStatus: { ProgressPercentage: 100, CumulativeBytesScanned: 10, CumulativeBytesMetered: 1e7 },
+        NextToken: 'tok-1',
+      },
+    },
+    {
+      name: 'keys in another order, no NextToken',
+      page: { ColumnInfo: COLUMNS, QueryStatus: { ProgressPercentage: 100 }, Rows: [], QueryId: 'Q' },
+    },
+    {
+      name: 'rows of different widths, an empty row and non-ASCII text',
+      page: {
+        Rows: [
+          { Data: [] },
+          { Data: [{ ScalarValue: 'zürich ☃ 𝄞' }] },
+          { Data: [{ ScalarValue: '' }, { NullValue: true }] },
+        ],
+        ColumnInfo: COLUMNS,
+      },
+    },
+    {
+      name: 'escapes outside Rows',
+      page: { QueryId: 'q"\\', Rows: [{ Data: [{ ScalarValue: 'a' }] }], ColumnInfo: [{ Name: 'a\\"b' }] },
+    },
+  ])('reads $name as JSON.parse does', ({ page }) => {
+    expect(scanQueryPage(JSON.stringify(page))).toEqual(expected(page));
+  });
+
+  const ROWS = '[{"Data":[{"ScalarValue":"a"}]}]';
+  const COLUMN_INFO = '[{"Name":"job"}]';
+  test.each([
+    { name: 'whitespace', text: `{"Rows": ${ROWS},"ColumnInfo":${COLUMN_INFO}}` },
+    {
+      name: 'an escape in a cell',
+      text: `{"Rows":[{"Data":[{"ScalarValue":"a\\"b"}]}],"ColumnInfo":${COLUMN_INFO}}`,
+    },
+    {
+      name: 'a raw control character in a cell',
+      text: `{"Rows":[{"Data":[{"ScalarValue":"a\u0001"}]}],"ColumnInfo":${COLUMN_INFO}}`,
+    },
+    {
+      name: 'another Datum kind',
+      text: `{"Rows":[{"Data":[{"ArrayValue":[]}]}],"ColumnInfo":${COLUMN_INFO}}`,
+    },
+    {
+      name: 'a Datum with two members',
+      text: `{"Rows":[{"Data":[{"ScalarValue":"a","NullValue":false}]}],"ColumnInfo":${COLUMN_INFO}}`,
+    },
+    {
+      name: 'NullValue false',
+      text: `{"Rows":[{"Data":[{"NullValue":false}]}],"ColumnInfo":${COLUMN_INFO}}`,
+    },
+    { name: 'a repeated key', text: `{"Rows":${ROWS},"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO}}` },
+    { name: 'an escaped key', text: `{"\\u0052ows":${ROWS},"ColumnInfo":${COLUMN_INFO}}` },
+    { name: 'no ColumnInfo', text: `{"Rows":${ROWS}}` },
+    { name: 'no Rows', text: `{"ColumnInfo":${COLUMN_INFO}}` },
+    { name: 'trailing text', text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO}}x` },
+    { name: 'an invalid skipped value', text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"QueryId":tru}` },
+    {
+      name: 'a NextToken that is not a string',
+      text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"NextToken":1}`,
+    },
+    { name: 'a truncated page', text: `{"Rows":[{"Data":[{"ScalarValue":"a"}]},` },
+    { name: 'an empty object', text: '{}' },
+  ])('leaves $name to JSON.parse', ({ text }) => {
+    expect(scanQueryPage(text)).toBeUndefined();
+  });
+
+  test('reads any page of plain scalars as JSON.parse does, and never misreads one with escapes', () => {
+    const datum = fc.oneof(
+      fc.record({ ScalarValue: fc.string({ unit: 'binary', maxLength: 12 }) }),
+      fc.constant({ NullValue: true as const }),
+    );
+    const rows = fc.array(fc.record({ Data: fc.array(datum, { maxLength: 5 }) }), { maxLength: 20 });
+    fc.assert(
+      fc.property(rows, fc.option(fc.string(), { nil: undefined }), (Rows, NextToken) => {
+        const page = {
+          QueryId: 'Q',
+          Rows,
+          ColumnInfo: COLUMNS,
+          ...(NextToken === undefined ? {} : { NextToken }),
+        };
+        const text = JSON.stringify(page);
+        const scanned = scanQueryPage(text);
+        const rowsText = JSON.stringify(Rows);
+        if (scanned === undefined) return /[\\\u0000-\u001f]/.test(rowsText);
+        expect(scanned).toEqual(expected(JSON.parse(text) as typeof page));
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
