@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
+import { lambdaFunctionMemoryMb } from '../config/function-memory';
 import type { Label } from './types';
 
 /**
@@ -29,7 +30,7 @@ const MEMORY_SHARE_PER_GENERATION = 1 / 8;
 /** The default byte bound per generation for a process with this much memory. */
 export function defaultSectionCacheBytes(
   heapLimitBytes = getHeapStatistics().heap_size_limit,
-  lambdaMemoryMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE),
+  lambdaMemoryMb = lambdaFunctionMemoryMb(),
 ): number {
   const lambdaBytes = lambdaMemoryMb > 0 ? lambdaMemoryMb * 1024 * 1024 : Infinity;
   const memory = Math.min(heapLimitBytes, lambdaBytes);

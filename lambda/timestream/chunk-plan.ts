@@ -4,7 +4,10 @@
 // dynamic programming over chunk ends.
 
 import type { SeriesToWrite } from './batches';
-import { MEASURE_NAME_ID, type SeriesOrder } from './batch-order';
+import { MEASURE_NAME_ID as ORDER_MEASURE_NAME_ID, type SeriesOrder } from './batch-order';
+
+/** Module-local copy of a value read per record (see records.ts). */
+const MEASURE_NAME_ID = ORDER_MEASURE_NAME_ID;
 
 /** Bytes of one metering unit: writes are billed per started KiB per request. */
 export const WRITE_UNIT_BYTES = 1024;

@@ -7,8 +7,21 @@ import type { Sample, TimeSeries } from '../prompb/types';
 import { isStaleNaN } from '../prompb/stale';
 import { badRequest } from '../core/errors';
 import { buildBatches, type SeriesToWrite, type WriteBatch } from './batches';
-import { TIMESTREAM_RECORD_LIMITS, describeSeries, isRejection, type RecordLimits } from './validate-series';
-import { lookupSeries, newRequestScope } from './series-cache';
+import {
+  TIMESTREAM_RECORD_LIMITS,
+  describeSeries,
+  isRejection as isRejected,
+  type RecordLimits,
+} from './validate-series';
+import { lookupSeries as lookup, newRequestScope, type InternedSeries } from './series-cache';
+
+// NOTE: module-local copies of the functions called per series: a call through an imported
+// binding reads the other module's exports object each time, which in the CommonJS the figures
+// run as (tsx) is a getter call that showed as ~6% of figure 1's mapping under --cpu-prof
+// (bench/figures/write-cpu.ts), with the same copies in batches.ts, batch-order.ts, chunk-plan.ts
+// and series-cache.ts. A bundle (the Lambda) binds imports directly either way.
+const lookupSeries = lookup;
+const isRejection = isRejected;
 
 export { MAX_RECORDS_PER_WRITE, type WriteBatch } from './batches';
 export { TIMESTREAM_RECORD_LIMITS, type RecordLimits } from './validate-series';
@@ -88,13 +101,25 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
       } else ignored.non_finite++;
     }
     if (finite === 0) continue;
-    toWrite.push({
-      series: prepared,
-      samples: finite === samples.length ? samples : samples.filter(isFiniteSample),
-    });
+    toWrite.push(
+      new SeriesEntry(prepared, finite === samples.length ? samples : samples.filter(isFiniteSample)),
+    );
   }
 
   return { batches: buildBatches(toWrite), received, ignored, rejections, rejectedSeries };
+}
+
+/**
+ * A SeriesToWrite made with `new`, not a literal: V8 allocates a literal's objects straight in the
+ * old generation once enough of them outlive a young collection (allocation-site pretenuring), as
+ * these do while the request is sent, and then only full collections free them (see
+ * decode-write.ts; measured on figure 1 with --trace-gc).
+ */
+class SeriesEntry implements SeriesToWrite {
+  constructor(
+    readonly series: InternedSeries,
+    readonly samples: readonly Sample[],
+  ) {}
 }
 
 function isFiniteSample(sample: Sample): boolean {

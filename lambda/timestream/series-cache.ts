@@ -9,12 +9,15 @@ import type { Dimension } from '@aws-sdk/client-timestream-write';
 import type { Label } from '../prompb/types';
 import { LabelInterner, MEASURE_NAME_GLOBAL_ID, labelInterner } from './label-interner';
 import {
-  isRejection,
+  isRejection as isRejected,
   prepareSeries,
   type PreparedSeries,
   type RecordLimits,
   type SeriesRejection,
 } from './validate-series';
+
+/** Module-local copy of a function called per series (see records.ts). */
+const isRejection = isRejected;
 
 /** Layout of an arena row (InternedSeries.row). */
 export const ROW_HEADER = 3;

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import { sortRows } from '../../../lambda/timestream/batch-order';
+import type { TimeSeries } from '../../../lambda/prompb/types';
+import { orderSeries, sortRows } from '../../../lambda/timestream/batch-order';
+import type { SeriesToWrite } from '../../../lambda/timestream/batches';
+import { LabelInterner } from '../../../lambda/timestream/label-interner';
+import { lookupSeries, newRequestScope, type InternedSeries } from '../../../lambda/timestream/series-cache';
+import { TIMESTREAM_RECORD_LIMITS } from '../../../lambda/timestream/validate-series';
+import { realisticRequest } from '../../../scripts/bench-records';
 import { seededRandom } from '../../support/payloads';
 
 /** The plain comparator sort sortRows replaces: lexicographic over all columns, ties by index. */
@@ -33,5 +39,38 @@ describe('sortRows', () => {
       return max + 1;
     });
     expect(Array.from(sortRows(keys, columns, rows, radix))).toStrictEqual(reference(keys, columns, rows));
+  });
+});
+
+describe('orderSeries', () => {
+  function prepare(timeseries: TimeSeries[], interner: LabelInterner): SeriesToWrite[] {
+    const scope = newRequestScope(interner);
+    return timeseries.map(({ labels, samples }) => ({
+      series: lookupSeries(labels, TIMESTREAM_RECORD_LIMITS, scope, interner) as InternedSeries,
+      samples,
+    }));
+  }
+  const snapshot = (input: SeriesToWrite[], interner: LabelInterner) => {
+    const o = orderSeries(input, interner);
+    return {
+      order: Array.from(o.order),
+      keys: Array.from(o.keys),
+      rank: Array.from(o.rank),
+      columns: o.columns,
+    };
+  };
+
+  it('orders a request the same before and after larger and smaller ones (scratch reused between calls)', () => {
+    const interner = new LabelInterner();
+    const small = realisticRequest(2, 300);
+    const large = realisticRequest(3, 2000);
+    // Each request is prepared right before it is ordered: unfrozen labels live in the
+    // interner's per-request rows.
+    const first = snapshot(prepare(small, interner), interner);
+    const largeFirst = snapshot(prepare(large, interner), interner);
+    expect(snapshot(prepare(small, interner), interner)).toStrictEqual(first);
+    expect(snapshot(prepare(large, interner), interner)).toStrictEqual(largeFirst);
+    expect(first.order).toHaveLength(300);
+    expect([...first.order].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 });

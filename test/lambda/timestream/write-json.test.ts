@@ -71,6 +71,24 @@ describe('renderWriteRecordsBody', () => {
     }
   });
 
+  it('renders CommonAttributes made from fragments: hoisted dimensions, measure name and time', () => {
+    // Same metric, time and escaped job on every series: all three go into CommonAttributes.
+    const input = ['a', 'b "c"', 'é\u2028'].map((pod) =>
+      series({ __name__: 'm"q', job: 'a\\b "x"', pod }, [[T0, 1.5]]),
+    );
+    const { batches } = toWriteBatches(input, LENIENT);
+    expect(batches).toHaveLength(1);
+    expect(batches[0].commonAttributes).toStrictEqual({
+      MeasureValueType: 'DOUBLE',
+      TimeUnit: 'MILLISECONDS',
+      Dimensions: [{ Name: 'job', Value: 'a\\b "x"' }],
+      MeasureName: 'm"q',
+      Time: String(T0),
+    });
+    for (const target of [...targets, targets[0]])
+      expect(renderWriteRecordsBody(target, batches[0])).toBe(stringified(target, batches[0]));
+  });
+
   test.each([
     {
       name: 'a hand-built batch',

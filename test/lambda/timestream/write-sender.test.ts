@@ -173,6 +173,44 @@ describe('signPost', () => {
   });
 });
 
+describe('signPost HMAC', () => {
+  // Regions that put the string to sign (132 characters plus the region) at the end of the
+  // preallocated HMAC buffer (the one-shot hash path, up to 320) and past it (createHmac).
+  it.each([
+    ['short', 'eu-west-1'],
+    ['at the one-shot limit', 'r'.repeat(188)],
+    ['past the one-shot limit', 'r'.repeat(189)],
+    ['non-ASCII', 'région-€'],
+  ])('signs exactly like @smithy/signature-v4 with a %s region', async (_name, region) => {
+    const date = new Date('2026-11-22T04:05:06.789Z');
+    const body = '{"DatabaseName":"db"}';
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'T' };
+    const host = 'ingest.example.com';
+    const sign = () =>
+      signPost({ credentials: CREDENTIALS, region, service: 'timestream', host, headers, body, date });
+    const signer = new SignatureV4({
+      credentials: CREDENTIALS,
+      region,
+      service: 'timestream',
+      sha256: SDK_SHA256,
+    });
+    const theirs = (await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'https:',
+        hostname: host,
+        path: '/',
+        query: {},
+        headers: { ...headers, host },
+        body,
+      } as never,
+      { signingDate: date },
+    )) as unknown as HttpRequest;
+    expect(sign()).toEqual(theirs.headers);
+    expect(sign()).toEqual(theirs.headers); // the cached key's buffers give the same again
+  });
+});
+
 describe('WriteRecordsSender', () => {
   const batch = batchOf({ ...TYPES, MeasureName: 'up', Time: '1000' }, [
     { MeasureValue: '1', Dimensions: [{ Name: 'job', Value: 'node' }] },

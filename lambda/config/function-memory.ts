@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+// The memory the Lambda runtime gives the function, for caches that size themselves to it. Read
+// here because only config/ and the entry points read the process environment (STYLE 6.4).
+
+/** Memory of the Lambda function in MB, or NaN outside Lambda (or when the value is not a number). */
+export function lambdaFunctionMemoryMb(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? Number.NaN);
+}
