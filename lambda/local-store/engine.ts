@@ -22,6 +22,7 @@ import { Meter, meterWriteRequest, type MeteringTotals } from './metering';
 import { QueryExecutor, type SqlDialect } from './query-executor';
 import { normalizeRecords, SeriesCache, type WireRecord } from './records';
 import { TableWriter } from './write-records';
+import { ScannedRecords } from './write-scan';
 
 /** Name of the DuckDB file inside the data directory. */
 export const STORE_FILE_NAME = 'store.duckdb';
@@ -177,8 +178,11 @@ export class StoreEngine {
   private async writeRecords(body: Record<string, unknown>): Promise<unknown> {
     const entry = this.requireTable(body);
     const records = normalizeRecords(body.Records, body.CommonAttributes, this.seriesCache);
+    const common = body.CommonAttributes as WireRecord | undefined;
     this.meter.add(
-      meterWriteRequest(body.Records as WireRecord[], body.CommonAttributes as WireRecord | undefined),
+      body.Records instanceof ScannedRecords
+        ? meterWriteRequest(body.Records.records as WireRecord[], common, body.Records.ownDimensionBytes)
+        : meterWriteRequest(body.Records as WireRecord[], common),
     );
     const writer = await this.writer(entry.database, entry.table);
     // Injected partial rejections: the drawn records are refused, the others written (faults.ts).

@@ -29,27 +29,36 @@ export interface CallMetering {
  * Computes the billed size of one WriteRecords request: for every event 8 bytes of time plus the
  * UTF-8 bytes of dimension names and values, measure name and value (8 B DOUBLE/BIGINT, 1 B
  * BOOLEAN, UTF-8 length of VARCHAR); attributes in CommonAttributes are counted once per request.
- * Expects a request that normalizeRecords accepted.
+ * Expects a request that normalizeRecords accepted. `ownDimensionBytes` (records read by
+ * scanWriteRecords, whose dimensions are text) gives each record's dimension bytes.
  */
 export function meterWriteRequest(
   records: readonly WireRecord[],
   common: WireRecord | undefined,
+  ownDimensionBytes?: Int32Array,
 ): CallMetering {
   const commonType = typeof common?.MeasureValueType === 'string' ? common.MeasureValueType : undefined;
-  let bytes = common ? attributeBytes(common, commonType ?? 'DOUBLE') : 0;
-  for (const record of records) {
+  let bytes = common ? attributeBytes(common, commonType ?? 'DOUBLE', dimensionBytes(common)) : 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
     const type =
       typeof record.MeasureValueType === 'string' ? record.MeasureValueType : (commonType ?? 'DOUBLE');
-    bytes += attributeBytes(record, type);
+    bytes += attributeBytes(record, type, ownDimensionBytes?.[i] ?? dimensionBytes(record));
   }
   return { records: records.length, bytes, writeUnits: Math.ceil(bytes / WRITE_UNIT_BYTES) };
 }
 
-function attributeBytes(record: WireRecord, type: string): number {
+function dimensionBytes(record: WireRecord): number {
   let bytes = 0;
   for (const dimension of record.Dimensions ?? []) {
     bytes += utf8Length(dimension.Name) + utf8Length(dimension.Value);
   }
+  return bytes;
+}
+
+/** Bytes of a record's attributes, its dimensions' `dimensionBytes` given. */
+function attributeBytes(record: WireRecord, type: string, dimensions: number): number {
+  let bytes = dimensions;
   bytes += utf8Length(record.MeasureName);
   if (typeof record.MeasureValue === 'string') bytes += VALUE_BYTES[type] ?? utf8Length(record.MeasureValue);
   if (record.Time !== undefined) bytes += TIME_BYTES;

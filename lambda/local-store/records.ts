@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import { StoreError, validation } from './errors';
 import type { ScalarMeasureType } from './schema';
+import { ScannedRecords, type ScannedRecord } from './write-scan';
 
 /** Records per WriteRecords call (reference/timestream-facts.md 3.3). */
 export const MAX_RECORDS_PER_WRITE = 100;
@@ -94,6 +95,7 @@ export function normalizeRecords(
   common: unknown,
   cache: SeriesCache = new SeriesCache(),
 ): NormalizedRecord[] {
+  if (records instanceof ScannedRecords) return normalizeScanned(records, common, cache);
   if (!Array.isArray(records) || records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
     const count = Array.isArray(records) ? records.length : 0;
     throw validation(
@@ -103,9 +105,77 @@ export function normalizeRecords(
   }
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');
   const shared = new SharedFields(commonRecord);
+  const resolve: SeriesResolver = (record, measureName, index) =>
+    resolveSeries(shared, record.Dimensions, measureName, index, cache);
   return records.map((raw, index) =>
-    normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index, cache, shared),
+    normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index, resolve, shared),
   );
+}
+
+/** Finds (validating on a miss) the series of a record with the given merged measure name. */
+type SeriesResolver = (record: WireRecord, measureName: unknown, index: number) => SeriesIdentity;
+
+/**
+ * normalizeRecords for a request read by scanWriteRecords: the same checks in the same order, so
+ * the same records and errors, but a record's own dimensions are looked up in the cache by their
+ * JSON text and only parsed when the series is not cached. Fills `ownDimensionBytes`.
+ */
+function normalizeScanned(scanned: ScannedRecords, common: unknown, cache: SeriesCache): NormalizedRecord[] {
+  const records = scanned.records;
+  if (records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
+    throw validation(
+      `1 validation error detected: Value with length ${records.length} at 'records' failed to satisfy constraint: ` +
+        `Member must have length ${records.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+    );
+  }
+  const commonRecord = asRecord(common ?? {}, 'commonAttributes');
+  const shared = new SharedFields(commonRecord);
+  const resolve: SeriesResolver = (_record, measureName, index) => {
+    const identity = resolveScannedSeries(shared, records[index], measureName, index, cache);
+    scanned.ownDimensionBytes[index] = identity.ownDimensionBytes;
+    return identity;
+  };
+  const out: NormalizedRecord[] = new Array(records.length);
+  for (let index = 0; index < records.length; index++)
+    out[index] = normalizeRecord(records[index] as WireRecord, commonRecord, index, resolve, shared);
+  return out;
+}
+
+/** A series identity reached through the text of a record's own dimensions. */
+interface TextIdentity extends SeriesIdentity {
+  /** UTF-8 bytes of the own dimensions' names and values (metered per record). */
+  ownDimensionBytes: number;
+}
+
+/** resolveSeries for a scanned record: cached by (scope, measure name, dimensions text). */
+function resolveScannedSeries(
+  shared: SharedFields,
+  record: Pick<ScannedRecord, 'DimensionsText'>,
+  measureName: unknown,
+  index: number,
+  cache: SeriesCache,
+): TextIdentity {
+  const text = record.DimensionsText ?? '';
+  if (shared.scope !== undefined && typeof measureName === 'string') {
+    const cached = cache.getText(shared.scope, measureName, text);
+    if (cached) return cached;
+  }
+  const own = record.DimensionsText === undefined ? undefined : (JSON.parse(text) as unknown);
+  const dimensions = mergeDimensions(shared.dimensions, own, index);
+  if (typeof measureName !== 'string' || measureName.length === 0) {
+    throw validation(`Measure name must be specified for record at index ${index}.`);
+  }
+  let ownDimensionBytes = 0;
+  for (const { Name, Value } of (own ?? []) as { Name: string; Value: string }[])
+    ownDimensionBytes += Buffer.byteLength(Name) + Buffer.byteLength(Value);
+  const identity: TextIdentity = {
+    dimensions,
+    series: seriesKey(dimensions, measureName),
+    limitViolation: findLimitViolation(dimensions, measureName),
+    ownDimensionBytes,
+  };
+  if (shared.scope !== undefined) cache.setText(shared.scope, measureName, text, identity);
+  return identity;
 }
 
 /** Most series identities a SeriesCache keeps before it starts over (bounds its memory). */
@@ -127,6 +197,8 @@ export interface SeriesIdentity {
  */
 export class SeriesCache {
   private readonly scopes = new Map<string, Map<string, SeriesIdentity>>();
+  /** Identities of scanned records (write-scan.ts): scope, then measure name, then dimensions text. */
+  private readonly texts = new Map<string, Map<string, Map<string, TextIdentity>>>();
   private size = 0;
 
   constructor(private readonly capacity = MAX_CACHED_SERIES) {}
@@ -136,18 +208,53 @@ export class SeriesCache {
   }
 
   set(key: string, identity: SeriesIdentity, scope = ''): void {
-    if (this.size >= this.capacity) {
-      this.scopes.clear();
-      this.size = 0;
-    }
+    this.counted();
     let entries = this.scopes.get(scope);
     if (entries === undefined) {
       entries = new Map();
       this.scopes.set(scope, entries);
     }
     entries.set(key, identity);
+  }
+
+  /** The identity of a scanned record's series by its scope, measure name and dimensions text. */
+  getText(scope: string, measureName: string, text: string): TextIdentity | undefined {
+    return this.texts.get(scope)?.get(measureName)?.get(text);
+  }
+
+  /** Adds a text-keyed identity (see getText); maps are only created here, for a counted entry. */
+  setText(scope: string, measureName: string, text: string, identity: TextIdentity): void {
+    this.counted();
+    let names = this.texts.get(scope);
+    if (names === undefined) {
+      names = new Map();
+      this.texts.set(scope, names);
+    }
+    let byText = names.get(measureName);
+    if (byText === undefined) {
+      byText = new Map();
+      names.set(ownCopy(measureName), byText);
+    }
+    byText.set(ownCopy(text), identity);
+  }
+
+  /** Counts one identity about to be added; past the capacity everything is dropped first. */
+  private counted(): void {
+    if (this.size >= this.capacity) {
+      this.scopes.clear();
+      this.texts.clear();
+      this.size = 0;
+    }
     this.size += 1;
   }
+}
+
+/**
+ * Returns `text` as a string of its own: a scanned text is a slice of the whole request body,
+ * which a cache key would otherwise keep alive. (Slicing a concatenation flattens it first.)
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
 }
 
 /** Values taken from CommonAttributes, parsed once per call rather than once per record. */
@@ -188,7 +295,7 @@ function normalizeRecord(
   record: WireRecord,
   common: WireRecord,
   index: number,
-  cache: SeriesCache,
+  resolve: SeriesResolver,
   shared: SharedFields,
 ): NormalizedRecord {
   // UNCONFIRMED (facts 3.1): a scalar set on both sides takes the record's value.
@@ -206,7 +313,7 @@ function normalizeRecord(
     );
   }
   const measureName = record.MeasureName ?? common.MeasureName;
-  const identity = resolveSeries(shared, record.Dimensions, measureName, index, cache);
+  const identity = resolve(record, measureName, index);
   const measure = parseMeasureValue(
     record.MeasureValue ?? common.MeasureValue,
     type as ScalarMeasureType,

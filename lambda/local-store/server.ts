@@ -11,6 +11,7 @@ import { StoreError } from './errors';
 import { SLOW_BODY_PIECES } from './faults';
 import { RenderedQueryPage } from './query-executor';
 import { authenticate, type StoreCredential } from './sigv4';
+import { scanWriteRecords } from './write-scan';
 
 /** Largest request body accepted (a full WriteRecords call is far below). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -81,7 +82,12 @@ async function serve(
   }
   let request: unknown;
   try {
-    request = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    const text = body.toString('utf8');
+    // WriteRecords bodies are scanned (write-scan.ts); what the scan does not take is parsed.
+    request =
+      body.length === 0
+        ? {}
+        : ((operation === 'WriteRecords' ? scanWriteRecords(text) : undefined) ?? JSON.parse(text));
   } catch {
     throw new StoreError('SerializationException', 'The request body is not valid JSON.');
   }

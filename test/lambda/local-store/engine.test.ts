@@ -5,6 +5,7 @@
 import { StoreEngine } from '../../../lambda/local-store/engine';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
+import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -91,6 +92,33 @@ test('decides several times of one series across the calls of one group', async 
     { Data: [{ ScalarValue: String(NOW - 30) }, { ScalarValue: '4' }] },
     { Data: [{ ScalarValue: String(NOW - 20) }, { ScalarValue: '2' }] },
     { Data: [{ ScalarValue: String(NOW - 10) }, { ScalarValue: '1' }] },
+  ]);
+});
+
+test('commits groups of only new samples of known series, as scanned bodies or parsed ones', async () => {
+  await write([record('known', '1', NOW - 100)]);
+  const scanned = scanWriteRecords(
+    JSON.stringify({
+      DatabaseName: 'enginedb',
+      TableName: 'metrics',
+      Records: [record('known', '2', NOW - 50)],
+    }),
+  );
+  const outcomes = await Promise.all([
+    engine.handle('WriteRecords', scanned),
+    write([record('known', '3', NOW - 40)]),
+  ]);
+  expect(outcomes).toEqual([
+    { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
+    { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
+  ]);
+  const rows = await engine.handle('Query', {
+    QueryString: `SELECT epoch_ms(time), "measure_value::double" FROM enginedb.metrics WHERE host = 'known' ORDER BY time`,
+  });
+  expect((rows as { Rows: unknown[] }).Rows).toEqual([
+    { Data: [{ ScalarValue: String(NOW - 100) }, { ScalarValue: '1' }] },
+    { Data: [{ ScalarValue: String(NOW - 50) }, { ScalarValue: '2' }] },
+    { Data: [{ ScalarValue: String(NOW - 40) }, { ScalarValue: '3' }] },
   ]);
 });
 

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+import { StoreError } from '../../../lambda/local-store/errors';
+import { meterWriteRequest } from '../../../lambda/local-store/metering';
+import { normalizeRecords, SeriesCache, type WireRecord } from '../../../lambda/local-store/records';
+import {
+  MAX_SCANNED_RECORDS,
+  ScannedRecords,
+  scanWriteRecords,
+} from '../../../lambda/local-store/write-scan';
+
+const COMMON = {
+  MeasureValueType: 'DOUBLE',
+  TimeUnit: 'MILLISECONDS',
+  Dimensions: [{ Name: 'job', Value: 'node' }],
+  MeasureName: 'cpu',
+  Time: '1000',
+};
+const dims = (...pairs: [string, string][]) => pairs.map(([Name, Value]) => ({ Name, Value }));
+const body = (records: unknown[], common: unknown = COMMON) =>
+  JSON.stringify({ DatabaseName: 'db', TableName: 'tbl', CommonAttributes: common, Records: records });
+
+/** What normalizeRecords and metering make of a parsed request: records, or the error thrown. */
+function outcome(request: Record<string, unknown>, cache = new SeriesCache()): unknown {
+  try {
+    const records = normalizeRecords(request.Records, request.CommonAttributes, cache);
+    const common = request.CommonAttributes as WireRecord | undefined;
+    const metering =
+      request.Records instanceof ScannedRecords
+        ? meterWriteRequest(
+            request.Records.records as WireRecord[],
+            common,
+            request.Records.ownDimensionBytes,
+          )
+        : meterWriteRequest(request.Records as WireRecord[], common);
+    return { records, metering };
+  } catch (error) {
+    return { error: error instanceof StoreError ? [error.type, error.message] : String(error) };
+  }
+}
+
+describe('scanWriteRecords', () => {
+  test('reads a compact body into scalar members and dimensions text', () => {
+    const text = body([
+      { Dimensions: dims(['host', 'a'], ['core', '0']), MeasureValue: '1.5' },
+      { MeasureName: 'up', MeasureValue: '1', Time: '2000', TimeUnit: 'SECONDS', Version: 3 },
+      {},
+    ]);
+    const scanned = scanWriteRecords(text)!;
+    expect(scanned.DatabaseName).toBe('db');
+    expect(scanned.TableName).toBe('tbl');
+    expect(scanned.CommonAttributes).toEqual(COMMON);
+    expect((scanned.Records as ScannedRecords).records).toEqual([
+      {
+        DimensionsText: '[{"Name":"host","Value":"a"},{"Name":"core","Value":"0"}]',
+        MeasureValue: '1.5',
+      },
+      { MeasureName: 'up', MeasureValue: '1', Time: '2000', TimeUnit: 'SECONDS', Version: 3 },
+      {},
+    ]);
+  });
+
+  test.each([
+    {
+      name: 'whitespace in a record',
+      text: body([{ MeasureValue: '1' }]).replace('"MeasureValue":', '"MeasureValue": '),
+    },
+    {
+      name: 'whitespace between members',
+      text: body([{ MeasureValue: '1' }]).replace(',"Records"', ', "Records"'),
+    },
+    { name: 'an escape in a record member', text: body([{ MeasureName: 'a"b', MeasureValue: '1' }]) },
+    { name: 'an escape in a dimension value', text: body([{ Dimensions: dims(['a', 'x\\y']) }]) },
+    { name: 'a control character', text: body([{ MeasureName: 'a\u0001b' }]) },
+    { name: 'a null member', text: body([{ MeasureValue: null }]) },
+    { name: 'MeasureValues', text: body([{ MeasureValues: [] }]) },
+    {
+      name: 'DimensionValueType',
+      text: body([{ Dimensions: [{ Name: 'a', Value: 'b', DimensionValueType: 'VARCHAR' }] }]),
+    },
+    { name: 'Value before Name', text: body([{ Dimensions: [{ Value: 'b', Name: 'a' }] }]) },
+    { name: 'a Version that is not a plain integer', text: body([{ Version: 1.5 }]) },
+    { name: 'a zero Version', text: body([{ Version: 0 }]) },
+    { name: 'a 16-digit Version', text: body([{ Version: 1234567890123456 }]) },
+    { name: 'a numeric MeasureValue', text: body([{ MeasureValue: 1 }]) },
+    { name: 'a repeated record member', text: '{"Records":[{"MeasureValue":"1","MeasureValue":"2"}]}' },
+    { name: 'a repeated top-level member', text: '{"Records":[],"Records":[]}' },
+    { name: 'an unknown top-level member', text: '{"Records":[],"Extra":1}' },
+    { name: 'no Records', text: '{"DatabaseName":"db"}' },
+    { name: 'trailing text', text: `${body([{}])} ` },
+    { name: 'a cut-off body', text: body([{ MeasureValue: '1' }]).slice(0, -3) },
+    { name: 'Records not an array', text: '{"Records":{}}' },
+    {
+      name: 'more records than scanned',
+      text: body(Array.from({ length: MAX_SCANNED_RECORDS + 1 }, () => ({ MeasureValue: '1' }))),
+    },
+  ])('leaves $name to JSON.parse', ({ text }) => {
+    expect(scanWriteRecords(text)).toBeUndefined();
+  });
+
+  test('reads escapes and nesting in the members it parses with JSON.parse', () => {
+    const common = { Dimensions: dims(['a"b', 'c\\d'], ['e', '[}']), MeasureName: 'm,}' };
+    const scanned = scanWriteRecords(body([{ MeasureValue: '1' }], common))!;
+    expect(scanned.CommonAttributes).toEqual(common);
+  });
+
+  test.each([
+    {
+      name: 'realistic records',
+      records: [
+        { Dimensions: dims(['host', 'a'], ['core', '0']), MeasureValue: '1.5' },
+        { Dimensions: dims(['host', 'a'], ['core', '1']), MeasureValue: '-2e3', Time: '2000' },
+        { Dimensions: dims(['hóst', 'ä']), MeasureName: 'other', MeasureValue: '3', Version: 7 },
+        { MeasureName: 'no_dims', MeasureValue: 'true', MeasureValueType: 'BOOLEAN' },
+        { Dimensions: [], MeasureValue: '12', MeasureValueType: 'BIGINT', TimeUnit: 'SECONDS' },
+      ],
+    },
+    { name: 'a duplicate dimension name', records: [{ Dimensions: dims(['job', 'x']), MeasureValue: '1' }] },
+    { name: 'a reserved dimension name', records: [{ Dimensions: dims(['ts_x', 'x']), MeasureValue: '1' }] },
+    { name: 'an empty dimension value', records: [{ Dimensions: dims(['a', '']), MeasureValue: '1' }] },
+    { name: 'an invalid value', records: [{ MeasureValue: 'abc' }] },
+    { name: 'an invalid time', records: [{ MeasureValue: '1', Time: '12x' }] },
+    { name: 'an unknown type', records: [{ MeasureValue: '1', MeasureValueType: 'FLOAT' }] },
+    {
+      name: 'a long dimension name',
+      records: [{ Dimensions: dims(['n'.repeat(61), 'v']), MeasureValue: '1' }],
+    },
+    { name: 'no records', records: [] },
+    { name: 'an empty measure name', records: [{ MeasureName: '', MeasureValue: '1' }] },
+    { name: 'an empty record', records: [{}] },
+  ])('normalizes and meters like the JSON.parse path: $name', ({ records }) => {
+    const text = body(records);
+    const scanned = scanWriteRecords(text)!;
+    expect(scanned).toBeDefined();
+    expect(outcome(scanned)).toEqual(outcome(JSON.parse(text)));
+  });
+
+  test.each([
+    { name: 'no CommonAttributes', common: undefined },
+    { name: 'CommonAttributes without dimensions', common: { MeasureName: 'm', Time: '5' } },
+    { name: 'CommonAttributes the cache does not key', common: { Dimensions: [{ Name: 'a', Value: 1 }] } },
+  ])('normalizes like the JSON.parse path with $name', ({ common }) => {
+    const text = body(
+      [{ Dimensions: dims(['host', 'a']), MeasureName: 'm', MeasureValue: '1', Time: '9' }],
+      common,
+    );
+    expect(outcome(scanWriteRecords(text)!)).toEqual(outcome(JSON.parse(text)));
+  });
+
+  test('answers cached series like fresh ones, apart for another measure name or scope', () => {
+    const cache = new SeriesCache();
+    const records = [
+      { Dimensions: dims(['host', 'a']), MeasureValue: '1' },
+      { Dimensions: dims(['host', 'a']), MeasureName: 'mem', MeasureValue: '2' },
+    ];
+    const first = outcome(scanWriteRecords(body(records))!, cache);
+    const again = outcome(scanWriteRecords(body(records))!, cache);
+    const otherScope = { ...COMMON, Dimensions: dims(['job', 'other']) };
+    const scoped = outcome(scanWriteRecords(body(records, otherScope))!, cache);
+    expect(first).toEqual(outcome(JSON.parse(body(records))));
+    expect(again).toEqual(first);
+    expect(scoped).toEqual(outcome(JSON.parse(body(records, otherScope))));
+    const series = (o: unknown) => (o as { records: { series: string }[] }).records.map((r) => r.series);
+    expect(new Set([...series(first), ...series(scoped)]).size).toBe(4);
+  });
+
+  test('keeps answering correctly after the cache starts over', () => {
+    const cache = new SeriesCache(2);
+    const records = ['a', 'b', 'c', 'a'].map((host) => ({
+      Dimensions: dims(['host', host]),
+      MeasureValue: '1',
+    }));
+    const text = body(records);
+    expect(outcome(scanWriteRecords(text)!, cache)).toEqual(outcome(JSON.parse(text)));
+    expect(outcome(scanWriteRecords(text)!, cache)).toEqual(outcome(JSON.parse(text)));
+  });
+});
