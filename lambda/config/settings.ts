@@ -352,10 +352,11 @@ export const SETTINGS = [
   }),
   setting({
     key: 'localPageSize',
+    unsetMeans: 'no row cap',
     flag: 'local.page-size',
-    default: 1000,
+    default: undefined,
     parser: positiveInt,
-    help: 'Rows per Query result page when the client sends no MaxRows.',
+    help: 'Most rows per Query result page when the client sends no MaxRows (to exercise paging); pages also end before 1 MB, as Timestream pages do.',
     scope: 'local',
   }),
   setting({

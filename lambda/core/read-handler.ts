@@ -2,8 +2,10 @@
 // POST /read: remote-read request -> one Timestream query per Prometheus query (run concurrently,
 // every page read) -> one QueryResult per query, in query order (SPEC section 5).
 
-import { readReadBody, writeReadBody } from '../codec/remote';
-import { ResponseType, type QueryResult } from '../prompb/types';
+import { readReadBody } from '../codec/remote';
+import { snappyCompress } from '../codec/snappy';
+import { encodeColumnarReadResponse, type ColumnarSeries } from '../prompb/encode';
+import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
 import { errorResponse, type ConnectorContext } from './connector';
@@ -31,7 +33,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     }
     queries = readRequest.queries.length;
     const sender = context.clients.get(credentials).queryPages;
-    const results: QueryResult[] = new Array(queries);
+    const results: ColumnarSeries[][] = new Array(queries);
     let failure: unknown;
     const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
     try {
@@ -50,7 +52,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
               },
             },
           );
-          results[index] = { timeseries };
+          results[index] = timeseries;
           return true;
         } catch (error) {
           failure ??= error;
@@ -62,10 +64,11 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     }
     if (failure !== undefined) throw failure;
     for (const result of results) {
-      series += result.timeseries.length;
-      for (const ts of result.timeseries) samples += ts.samples.length;
+      series += result.length;
+      for (const ts of result) samples += ts.timestamps.length;
     }
-    const body = writeReadBody({ results });
+    // As writeReadBody, from the samples as columns the reader collects (no object per sample).
+    const body = snappyCompress(encodeColumnarReadResponse(results));
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
       throw tooLarge(
         `read response of ${body.length} bytes (${series} series, ${samples} samples) exceeds the limit of ` +

@@ -26,8 +26,11 @@ import { ScannedRecords } from './write-scan';
 
 /** Name of the DuckDB file inside the data directory. */
 export const STORE_FILE_NAME = 'store.duckdb';
-/** Default rows per Query page when the caller sends no MaxRows. */
-export const DEFAULT_PAGE_SIZE = 1000;
+/**
+ * Default rows per Query page when the caller sends no MaxRows: no row cap, as Timestream, whose
+ * pages then fill up to ~1 MB (facts 4.2; query-executor.ts MAX_PAGE_BYTES ends them).
+ */
+export const DEFAULT_PAGE_SIZE = Number.POSITIVE_INFINITY;
 /** How long clients may cache the DescribeEndpoints answer (the real service's value). */
 const ENDPOINT_CACHE_MINUTES = 1440;
 

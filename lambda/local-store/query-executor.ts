@@ -18,6 +18,13 @@ export const MAX_ROWS_LIMIT = 1000;
 export const TOKEN_TTL_MS = 3_600_000;
 /** ...or after five uses (facts 4.1). */
 export const TOKEN_MAX_USES = 5;
+/**
+ * Largest Query response: Timestream fills a page with rows up to ~1 MB (facts 4.2), whatever
+ * MaxRows allows. A page holds at least one row, however large, so paging always progresses.
+ */
+export const MAX_PAGE_BYTES = 1_000_000;
+/** Bytes a response takes besides its rows and ColumnInfo: QueryId, QueryStatus, NextToken, keys. */
+const PAGE_FRAME_BYTES = 512;
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
@@ -118,7 +125,7 @@ interface TokenState {
 export interface QueryExecutorOptions {
   instance: DuckDBInstance;
   catalog: Catalog;
-  /** Rows per page when the caller sends no smaller MaxRows. */
+  /** Rows per page at most when the caller sends no smaller MaxRows; pages also end at MAX_PAGE_BYTES. */
   pageSize: number;
   nowMs: () => number;
   /** Defaults to the real translator in sql/ (loaded on first use). */
@@ -241,7 +248,13 @@ export class QueryExecutor {
   }
 
   private page(cursor: Cursor, offset: number, pageSize: number): PageSlice {
-    const end = Math.min(offset + pageSize, cursor.rows.length);
+    const last = Math.min(offset + pageSize, cursor.rows.length);
+    let end = offset;
+    let bytes = PAGE_FRAME_BYTES + Buffer.byteLength(cursor.columnInfoJson);
+    for (; end < last; end++) {
+      bytes += cursor.rowBytes[end]! + 1;
+      if (bytes > MAX_PAGE_BYTES && end > offset) break;
+    }
     const slice: PageSlice = { cursor, offset, end };
     if (end < cursor.rows.length) {
       cursor.newestSeq += 1;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sends Query calls (one result page each): the first attempt takes the fast path (fast-call.ts)
-// and the page is parsed by JSON.parse, because the SDK's schema-based deserialisation of a
-// 1000-row page costs more than assembling its series; anything but a 200 makes the SDK redo the
-// call with its own retries and error deserialisation.
+// and the page is scanned as bytes (page-scan.ts), or else parsed by JSON.parse, because the SDK's
+// schema-based deserialisation of a 1000-row page costs more than assembling its series; anything
+// but a 200 makes the SDK redo the call with its own retries and error deserialisation.
 
 import {
   DescribeEndpointsCommand,
@@ -57,25 +57,25 @@ export class QuerySender {
   }
 
   /**
-   * page(), except that a fast-path answer is first offered to `scan` as text; when `scan` returns
-   * undefined the page is parsed as page() does.
+   * page(), except that a fast-path answer is first offered to `scan` as its UTF-8 bytes; when
+   * `scan` returns undefined the page is decoded and parsed as page() does.
    */
   async scannedPage<T>(
     sql: string,
     nextToken: string | undefined,
     signal: AbortSignal | undefined,
-    scan: (text: string) => T | undefined,
+    scan: (bytes: Buffer) => T | undefined,
   ): Promise<T | QueryPage> {
     const body = JSON.stringify(
       nextToken === undefined ? { QueryString: sql } : { QueryString: sql, NextToken: nextToken },
     );
-    const text = await this.fast.attempt(QUERY_TARGET, body, signal, true);
-    if (text !== undefined) {
-      const scanned = scan(text);
+    const bytes = await this.fast.attemptBytes(QUERY_TARGET, body, signal);
+    if (bytes !== undefined) {
+      const scanned = scan(bytes);
       if (scanned !== undefined) return scanned;
       let parsed: Partial<QueryPage> | undefined;
       try {
-        parsed = JSON.parse(text) as Partial<QueryPage>;
+        parsed = JSON.parse(bytes.toString('utf8')) as Partial<QueryPage>;
       } catch {
         parsed = undefined; // not JSON after all: let the SDK make sense of the call
       }

@@ -8,7 +8,8 @@ import {
   type TimestreamQueryClient,
 } from '@aws-sdk/client-timestream-query';
 import { ConnectorError, ErrorKind, notFound } from '../core/errors';
-import type { Query, TimeSeries } from '../prompb/types';
+import type { ColumnarSeries } from '../prompb/encode';
+import type { Query } from '../prompb/types';
 import { fromAwsError } from './errors';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
@@ -118,7 +119,7 @@ export async function readQuery(
   target: ReadTarget,
   query: Query,
   options: ReadOptions = {},
-): Promise<TimeSeries[]> {
+): Promise<ColumnarSeries[]> {
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
   const dimensionColumns = await catalog.columns(
     sender.client,
@@ -141,14 +142,14 @@ export async function readQuery(
       options.observe?.('Query', performance.now() - started, errorName(error));
       throw fromAwsError(error, 'Query');
     }
-    if ('cells' in output) {
+    if ('cellStart' in output) {
       assembler.addScannedPage(output);
       nextToken = output.nextToken;
     } else {
       assembler.addPage(output);
       nextToken = output.NextToken;
     }
-    if (nextToken === undefined) return assembler.finish();
+    if (nextToken === undefined) return assembler.finishColumns();
   }
   throw new ConnectorError(ErrorKind.Retryable, `query returned more than ${MAX_PAGES_PER_QUERY} pages`);
 }

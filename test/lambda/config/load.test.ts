@@ -69,7 +69,7 @@ describe('loadConfig defaults', () => {
     expect(config.local).toEqual({
       dataDir: './data',
       listen: { host: '127.0.0.1', port: 9202 },
-      pageSize: 1000,
+      pageSize: undefined,
       credentialsFile: undefined,
       faultLatencyMs: 0,
       faultThrottleRate: 0,

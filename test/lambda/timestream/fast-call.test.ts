@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { Readable } from 'node:stream';
 import type { HttpRequest } from '@smithy/core/protocols';
 import {
   CREDENTIALS_REFRESH_MS,
@@ -108,5 +109,26 @@ describe('FastCall', () => {
     expect(await call.attempt(TARGET, '{}', undefined, false)).toBeUndefined();
     expect(await call.attempt(TARGET, '{}', undefined, true)).toBe('{}');
     expect([discoveries, seen.length]).toEqual([2, 1]);
+  });
+
+  it.each([
+    ['bytes', Buffer.from('{"é":1}')],
+    // Split inside the two bytes of é: the pieces are joined before anything is decoded.
+    [
+      'a stream of pieces',
+      Readable.from([Buffer.from([0x7b, 0x22, 0xc3]), Buffer.from([0xa9, 0x22, 0x3a, 0x31, 0x7d])]),
+    ],
+    ['text', '{"é":1}'],
+    ['no body', undefined],
+  ] as const)('reads a body given as %s as bytes', async (_name, body) => {
+    const handler: RequestHandlerLike = {
+      handle: () => Promise.resolve({ response: { statusCode: 200, body } }),
+    };
+    const bytes = await fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler).attemptBytes(
+      TARGET,
+      '{}',
+      undefined,
+    );
+    expect(bytes?.toString('utf8')).toBe(body === undefined ? '' : '{"é":1}');
   });
 });

@@ -1,15 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import fc from 'fast-check';
-import { scanQueryPage, type ScannedPage } from '../../../lambda/timestream/page-scan';
+import { cellText, scanQueryPage, type ScannedPage } from '../../../lambda/timestream/page-scan';
 
 const COLUMNS: ColumnInfo[] = [
   { Name: 'job', Type: { ScalarType: 'VARCHAR' } },
   { Name: 'time', Type: { ScalarType: 'TIMESTAMP' } },
 ];
 
+/** A scanned page with its cells decoded, for comparison. */
+interface ReadPage {
+  columnInfo: ColumnInfo[];
+  nextToken?: string;
+  rowCount: number;
+  rowStarts: Int32Array;
+  cells: (string | undefined)[];
+}
+
+/** Scans the UTF-8 bytes of `text` and decodes every cell. */
+function scan(text: string): ReadPage | undefined {
+  const page: ScannedPage | undefined = scanQueryPage(Buffer.from(text));
+  if (page === undefined) return undefined;
+  const cellCount = page.rowStarts[page.rowCount]!;
+  return {
+    columnInfo: page.columnInfo,
+    ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+    rowCount: page.rowCount,
+    rowStarts: Int32Array.from(page.rowStarts),
+    cells: Array.from({ length: cellCount }, (_, k) => cellText(page, k)),
+  };
+}
+
 /** What a scan must give for a page JSON.parse reads as `page`. */
-function expected(page: { Rows: Row[]; ColumnInfo: unknown[]; NextToken?: string }): ScannedPage {
+function expected(page: { Rows: Row[]; ColumnInfo: unknown[]; NextToken?: string }): ReadPage {
   const cells: (string | undefined)[] = [];
   const starts = [0];
   for (const row of page.Rows) {
@@ -60,7 +83,33 @@ describe('scanQueryPage', () => {
       page: { QueryId: 'q"\\', Rows: [{ Data: [{ ScalarValue: 'a' }] }], ColumnInfo: [{ Name: 'a\\"b' }] },
     },
   ])('reads $name as JSON.parse does', ({ page }) => {
-    expect(scanQueryPage(JSON.stringify(page))).toEqual(expected(page));
+    expect(scan(JSON.stringify(page))).toEqual(expected(page));
+  });
+
+  test('reads bytes that are not valid UTF-8 as JSON.parse reads their decoded text', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"Rows":[{"Data":[{"ScalarValue":"a'),
+      Buffer.from([0xe2, 0x82]), // a truncated three-byte sequence: one U+FFFD
+      Buffer.from('"},{"ScalarValue":"'),
+      Buffer.from([0xff]),
+      Buffer.from(`"}]}],"ColumnInfo":${JSON.stringify(COLUMNS)}}`),
+    ]);
+    const page = scanQueryPage(bytes)!;
+    const parsed = JSON.parse(bytes.toString('utf8')) as { Rows: Row[] };
+    expect([cellText(page, 0), cellText(page, 1)]).toEqual(parsed.Rows[0]!.Data!.map((d) => d.ScalarValue));
+    expect(cellText(page, 0)).toBe('a\uFFFD');
+  });
+
+  test('reads pages of more cells than its first arrays hold, NullValue cells as -1', () => {
+    const Rows = Array.from({ length: 3000 }, (_, i) => ({
+      Data: [{ ScalarValue: `v${i}` }, i % 7 === 0 ? { NullValue: true as const } : { ScalarValue: `${i}` }],
+    }));
+    const page = { QueryId: 'Q', Rows, ColumnInfo: COLUMNS };
+    const scanned = scanQueryPage(Buffer.from(JSON.stringify(page)))!;
+    expect(scan(JSON.stringify(page))).toEqual(expected(page));
+    expect(scanned.cellStart[1]).toBe(-1); // row 0's NullValue
+    expect(scanned.cellStart[3]).toBeGreaterThan(0);
+    expect(scanned.rowStarts[3000]).toBe(6000);
   });
 
   const ROWS = '[{"Data":[{"ScalarValue":"a"}]}]';
@@ -100,7 +149,7 @@ describe('scanQueryPage', () => {
     { name: 'a truncated page', text: `{"Rows":[{"Data":[{"ScalarValue":"a"}]},` },
     { name: 'an empty object', text: '{}' },
   ])('leaves $name to JSON.parse', ({ text }) => {
-    expect(scanQueryPage(text)).toBeUndefined();
+    expect(scan(text)).toBeUndefined();
   });
 
   test('reads any page of plain scalars as JSON.parse does, and never misreads one with escapes', () => {
@@ -118,7 +167,7 @@ describe('scanQueryPage', () => {
           ...(NextToken === undefined ? {} : { NextToken }),
         };
         const text = JSON.stringify(page);
-        const scanned = scanQueryPage(text);
+        const scanned = scan(text);
         const rowsText = JSON.stringify(Rows);
         if (scanned === undefined) return /[\\\u0000-\u001f]/.test(rowsText);
         expect(scanned).toEqual(expected(JSON.parse(text) as typeof page));

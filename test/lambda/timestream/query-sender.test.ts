@@ -2,6 +2,7 @@
 import { TimestreamQueryClient, ValidationException } from '@aws-sdk/client-timestream-query';
 import type { HttpRequest } from '@smithy/core/protocols';
 import type { RequestHandlerLike } from '../../../lambda/timestream/fast-call';
+import { scanQueryPage } from '../../../lambda/timestream/page-scan';
 import { QuerySender } from '../../../lambda/timestream/query-sender';
 
 const ENDPOINT = 'http://127.0.0.1:9202';
@@ -68,6 +69,22 @@ describe('QuerySender', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0].headers['x-amz-target']).toBe('Timestream_20181101.Query');
     expect(JSON.parse(bodyText(seen[0]))).toEqual({ QueryString: 'SELECT 1' });
+  });
+
+  it('offers the page to the scanner as its bytes, and parses it when the scanner declines', async () => {
+    const { sender } = scripted([
+      [200, PAGE],
+      [200, PAGE],
+    ]);
+    const offered: string[] = [];
+    const scanned = await sender.scannedPage('SELECT 1', undefined, undefined, (bytes) => {
+      offered.push(bytes.toString('utf8'));
+      return scanQueryPage(bytes);
+    });
+    expect(offered).toEqual([JSON.stringify(PAGE)]);
+    expect(scanned).toMatchObject({ columnInfo: PAGE.ColumnInfo, nextToken: 'token-2', rowCount: 2 });
+    const declined = await sender.scannedPage('SELECT 1', undefined, undefined, () => undefined);
+    expect(declined).toEqual({ ColumnInfo: PAGE.ColumnInfo, Rows: PAGE.Rows, NextToken: 'token-2' });
   });
 
   it('sends the NextToken of the previous page', async () => {

@@ -2,11 +2,15 @@
 import type { ColumnInfo, Datum } from '@aws-sdk/client-timestream-query';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { TimeSeries } from '../../../lambda/prompb/types';
+import fc from 'fast-check';
+import { formatJavaDouble } from '../../../lambda/local-store/sql/java-double';
 import {
   type QueryPage,
   SeriesAssembler,
+  doubleAt,
   parseDouble,
   parseTimestampMs,
+  timestampAt,
 } from '../../../lambda/timestream/rows';
 import { scanQueryPage } from '../../../lambda/timestream/page-scan';
 
@@ -37,7 +41,9 @@ function assemble(...pages: QueryPage[]): TimeSeries[] {
   const series = assembler.finish();
   const fromText = new SeriesAssembler();
   for (const p of pages) {
-    const scanned = scanQueryPage(JSON.stringify({ QueryId: 'Q', Rows: p.Rows, ColumnInfo: p.ColumnInfo }));
+    const scanned = scanQueryPage(
+      Buffer.from(JSON.stringify({ QueryId: 'Q', Rows: p.Rows, ColumnInfo: p.ColumnInfo })),
+    );
     if (scanned === undefined)
       fromText.addPage(p); // escapes: the reader parses such a page too
     else fromText.addScannedPage(scanned);
@@ -251,6 +257,40 @@ describe('SeriesAssembler', () => {
     expect(assemble(page(columns, rows))[0]!.labels.map((l) => l.name)).toEqual(['Zone', '__name__', 'job']);
   });
 
+  test('agrees with a plain model on any rows: grouped, sorted by time, the last of each time kept', () => {
+    const rowArb = fc.record({ job: fc.constantFrom('a', 'b', 'c'), ms: fc.nat(20), value: fc.nat(1000) });
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 60 }), fc.nat(60), (rows, cut) => {
+        const texts = rows.map(({ job, ms, value }) => ({
+          job,
+          measure_name: 'm',
+          time: at(ms),
+          'measure_value::double': `${value}.0`,
+        }));
+        const model = new Map<string, Map<number, number>>();
+        for (const { job, ms, value } of rows) {
+          const samples = model.get(job) ?? new Map<number, number>();
+          samples.delete(ms); // re-inserted below: the last row of a time wins
+          samples.set(ms, value);
+          model.set(job, samples);
+        }
+        const expected = [...model.keys()].sort().map((job) => ({
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name: 'job', value: job },
+          ],
+          samples: [...model.get(job)!]
+            .sort((x, y) => x[0] - y[0])
+            .map(([timestamp, value]) => ({ timestamp, value })),
+        }));
+        expect(assemble(page(COLUMNS, texts.slice(0, cut)), page(COLUMNS, texts.slice(cut)))).toEqual(
+          expected,
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('assembles many rows linearly into the expected series', () => {
     const rows = [];
     for (let i = 9999; i >= 0; i--)
@@ -318,5 +358,101 @@ describe('parseTimestampMs', () => {
     }
     expect(caught).toBeInstanceOf(ConnectorError);
     expect((caught as ConnectorError).kind).toBe(ErrorKind.Retryable);
+  });
+});
+
+/** Runs `parse` on `text` placed inside other bytes, as a cell of a page is. */
+function inBytes<T>(text: string, parse: (bytes: Buffer, start: number, end: number) => T): T {
+  const bytes = Buffer.from(`"9${text}9"`);
+  return parse(bytes, 2, bytes.length - 2);
+}
+
+/** The outcome of `f`: its value, or the class and message of what it threw. */
+function outcome(f: () => number): unknown {
+  try {
+    return { bits: Buffer.from(new Float64Array([f()]).buffer).toString('hex') };
+  } catch (e) {
+    return { error: (e as Error).constructor.name, message: (e as Error).message };
+  }
+}
+
+describe('doubleAt', () => {
+  test.each([
+    '0.0',
+    '-0.0',
+    '14.0',
+    '-123.456',
+    '0.001',
+    '999999999999999',
+    '9999999999999999',
+    '0.30000000000000004',
+    '123456789012.345',
+    '1.0E-9',
+    '4.9E-324',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '00012.50',
+    '5.',
+    '.5',
+    '-',
+    '',
+    '1,5',
+    '+1.0',
+    ' 1.0',
+    '１.0',
+  ])('reads %j as parseDouble does', (text) => {
+    expect(outcome(() => inBytes(text, doubleAt))).toEqual(outcome(() => parseDouble(text)));
+  });
+
+  test('reads any double Timestream prints, and any short decimal, bit for bit as parseDouble does', () => {
+    const texts = fc.oneof(
+      fc.double().map(formatJavaDouble),
+      fc
+        .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,9}$/), fc.stringMatching(/^[0-9]{0,9}$/))
+        .map(
+          ([minus, whole, fraction]) => `${minus ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`,
+        ),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(outcome(() => inBytes(text, doubleAt))).toEqual(outcome(() => parseDouble(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('timestampAt', () => {
+  test.each([
+    '1970-01-01 00:00:00.000000000',
+    '2026-12-03 16:52:45.123999999',
+    '2024-02-29 23:59:59.999000000',
+    '2262-04-11 23:47:16.854775807',
+    '1969-12-31 23:59:59.999000000',
+    '2000-03-01 00:00:00',
+    '2000-03-01 00:00:00.5',
+    '2020-02-31 00:00:00.000000000',
+    '2020-13-05 15:15:51.000000000',
+    '2020-00-05 15:15:51.000000000',
+    '2020-06-05 24:00:00.000000000',
+    '2020-06-05 15:60:00.000000000',
+    '2020-06-05 15:15:60.000000000',
+    '2020-06-05 15:15:51.00000000x',
+    '2020-06-05 15:15:51.x00000000',
+    '2020-06-05T15:15:51.000000000',
+    '2020-0x-05 15:15:51.000000000',
+    '',
+  ])('reads %j as parseTimestampMs does', (text) => {
+    expect(outcome(() => inBytes(text, timestampAt))).toEqual(outcome(() => parseTimestampMs(text)));
+  });
+
+  test('reads a date after an invalid one with the same digits as parseTimestampMs does', () => {
+    const valid = '2020-06-05 15:15:51.000000000';
+    expect(outcome(() => inBytes('2020-06-05 15:15:5x.000000000', timestampAt))).toEqual(
+      outcome(() => parseTimestampMs('2020-06-05 15:15:5x.000000000')),
+    );
+    expect(inBytes(valid, timestampAt)).toBe(parseTimestampMs(valid));
+    expect(inBytes('2020-06-06 00:00:00.000000000', timestampAt)).toBe(1_591_401_600_000);
   });
 });
