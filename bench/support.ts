@@ -61,8 +61,13 @@ export async function cpuMicrosPer(
 ): Promise<number> {
   const start = process.cpuUsage();
   for (let i = 0; i < iterations; i++) await fn();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / (iterations * unitsPerIteration);
+  return (cpuMsSince(start) * 1000) / (iterations * unitsPerIteration);
+}
+
+/** Process CPU milliseconds (user and system, all threads) since `start`, a process.cpuUsage() reading. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 /** Deterministic realistic requests: one per seed, REQUEST_SAMPLES samples each (scripts/bench-records.ts). */

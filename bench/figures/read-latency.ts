@@ -3,7 +3,7 @@
 // assembly, encoding) against the store's own execution of the same SQL in-process (every page),
 // for a 24 h range of one series at 15 s resolution and a 1 h range of 1000 series.
 
-import { DATABASE, TABLE, BASIC_AUTH, startHarness, type Harness } from '../../test/support/harness';
+import { DATABASE, TABLE, BASIC_AUTH, type Harness } from '../../test/support/harness';
 import { snappyCompress } from '../../lambda/codec/snappy';
 import { encodeReadRequest } from '../../lambda/prompb/codec';
 import { MatcherType, ResponseType, type Query, type TimeSeries } from '../../lambda/prompb/types';
@@ -13,8 +13,9 @@ import { scanQueryPage } from '../../lambda/timestream/page-scan';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Figure, FigureResult, Measurement } from '../types';
-import { REQUEST_SAMPLES, measurement, median, settingDefault, since } from '../support';
+import { REQUEST_SAMPLES, cpuMsSince, measurement, median, since } from '../support';
 import type { RenderedQueryPage } from '../../lambda/local-store/query-executor';
+import { startDefaultHarness } from './write-store';
 
 /** Target of issue 7: end to end at most 1.5 times the store's own SQL time. */
 const TARGET_RATIO = 1.5;
@@ -84,12 +85,6 @@ async function storeOwnMs(harness: Harness, sql: string): Promise<number> {
   return since(start);
 }
 
-/** Process CPU milliseconds (user and system) since `start`, a process.cpuUsage() reading. */
-function cpuMs(start: NodeJS.CpuUsage): number {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000;
-}
-
 /** Fetches and scans every page of `sql` from the store over HTTP, as the connector does, without assembly. */
 async function pagesOverHttpMs(sender: QuerySender, sql: string): Promise<number> {
   const start = performance.now();
@@ -113,15 +108,8 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
     },
   ];
   const endMs = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
-  // As startDefaultHarness (write-store.ts): the shipped concurrency and socket pool, and the
-  // store's default pages (no row cap; up to 1 MB each, as Timestream's).
-  const writeConcurrency = settingDefault('writeConcurrency') as number;
-  const readConcurrency = settingDefault('readConcurrency') as number;
-  const harness = await startHarness({
-    store: {},
-    connector: { writeConcurrency, readConcurrency },
-    clients: { maxSockets: Math.max(writeConcurrency, readConcurrency) * 4, maxWriteRetries: 3 },
-  });
+  // The store's default pages: no row cap, up to 1 MB each, as Timestream's.
+  const harness = await startDefaultHarness();
   const handler = new NodeHttpHandler();
   const client = new TimestreamQueryClient({
     region: 'us-east-1',
@@ -162,11 +150,11 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
         let cpu = process.cpuUsage();
         const response = await harness.send('lambda', '/read', body, READ_HEADERS);
         const elapsed = since(start);
-        const elapsedCpu = cpuMs(cpu);
+        const elapsedCpu = cpuMsSince(cpu);
         if (response.status !== 200) throw new Error(`bench read answered ${response.status}`);
         cpu = process.cpuUsage();
         const storeMs = await storeOwnMs(harness, sql);
-        const storeCpu = cpuMs(cpu);
+        const storeCpu = cpuMsSince(cpu);
         const httpMs = await pagesOverHttpMs(pager, sql);
         if (r === 0) continue; // warm-up: the dimension cache, JIT, DuckDB's buffers
         endToEnd.push(elapsed);

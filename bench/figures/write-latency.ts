@@ -10,7 +10,15 @@
 
 import { BASIC_AUTH, type Harness } from '../../test/support/harness';
 import type { Figure, FigureResult, Measurement } from '../types';
-import { measurement, quantile, realisticRequests, settingDefault, since, writeBody } from '../support';
+import {
+  cpuMsSince,
+  measurement,
+  quantile,
+  realisticRequests,
+  settingDefault,
+  since,
+  writeBody,
+} from '../support';
 import { spawnLatencyStub } from '../latency-stub';
 import { startDefaultHarness } from './write-store';
 
@@ -39,8 +47,7 @@ async function timedWrites(harness: Harness, bodies: Uint8Array[], rounds: numbe
       const start = performance.now();
       const response = await harness.send('lambda', '/write', body, WRITE_HEADERS);
       timings.times.push(since(start));
-      const used = process.cpuUsage(cpu);
-      timings.cpuMs.push((used.user + used.system) / 1000);
+      timings.cpuMs.push(cpuMsSince(cpu));
       if (response.status !== 204) throw new Error(`bench write answered ${response.status}`);
     }
   }

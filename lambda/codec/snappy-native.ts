@@ -24,7 +24,7 @@ export type BindingLoader = () => unknown;
  * The default loaders: the binary next to this file's bundle, then the `snappy` package. From
  * the TypeScript sources the first finds nothing; in the Lambda bundle the second finds nothing.
  */
-export const DEFAULT_BINDING_LOADERS: readonly BindingLoader[] = [
+const DEFAULT_BINDING_LOADERS: readonly BindingLoader[] = [
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   () => require(join(__dirname, BUNDLED_SNAPPY_BINARY)),
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -30,7 +30,7 @@ export interface LocalStoreOptions {
   port?: number;
   /** Region used in ARNs. @default 'us-east-1' */
   region?: string;
-  /** Rows per Query page when the caller sends no smaller MaxRows. @default 1000 */
+  /** Most rows per Query page when the caller sends no smaller MaxRows; pages also end before 1 MB. @default no cap */
   pageSize?: number;
   /** Key pairs for strict SigV4 verification; absent = accept any well-formed signature. */
   credentials?: StoreCredential[];

@@ -96,19 +96,26 @@ export function normalizeRecords(
   cache: SeriesCache = new SeriesCache(),
 ): NormalizedRecord[] {
   if (records instanceof ScannedRecords) return normalizeScanned(records, common, cache);
-  if (!Array.isArray(records) || records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
-    const count = Array.isArray(records) ? records.length : 0;
-    throw validation(
-      `1 validation error detected: Value with length ${count} at 'records' failed to satisfy constraint: ` +
-        `Member must have length ${count < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
-    );
-  }
+  if (!Array.isArray(records)) throw recordCountError(0);
+  checkRecordCount(records.length);
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');
   const shared = new SharedFields(commonRecord);
   const resolve: SeriesResolver = (record, measureName, index) =>
     resolveSeries(shared, record.Dimensions, measureName, index, cache);
   return records.map((raw, index) =>
     normalizeRecord(asRecord(raw, `records.${index + 1}`), commonRecord, index, resolve, shared),
+  );
+}
+
+/** Refuses a call with no records or more than a call may hold, in Timestream's words. */
+function checkRecordCount(count: number): void {
+  if (count < 1 || count > MAX_RECORDS_PER_WRITE) throw recordCountError(count);
+}
+
+function recordCountError(count: number): StoreError {
+  return validation(
+    `1 validation error detected: Value with length ${count} at 'records' failed to satisfy constraint: ` +
+      `Member must have length ${count < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
   );
 }
 
@@ -122,12 +129,7 @@ type SeriesResolver = (record: WireRecord, measureName: unknown, index: number) 
  */
 function normalizeScanned(scanned: ScannedRecords, common: unknown, cache: SeriesCache): NormalizedRecord[] {
   const records = scanned.records;
-  if (records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
-    throw validation(
-      `1 validation error detected: Value with length ${records.length} at 'records' failed to satisfy constraint: ` +
-        `Member must have length ${records.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
-    );
-  }
+  checkRecordCount(records.length);
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');
   const shared = new SharedFields(commonRecord);
   const resolve: SeriesResolver = (_record, measureName, index) => {
@@ -161,20 +163,12 @@ function resolveScannedSeries(
     if (cached) return cached;
   }
   const own = record.DimensionsText === undefined ? undefined : (JSON.parse(text) as unknown);
-  const dimensions = mergeDimensions(shared.dimensions, own, index);
-  if (typeof measureName !== 'string' || measureName.length === 0) {
-    throw validation(`Measure name must be specified for record at index ${index}.`);
-  }
+  const { dimensions, series, limitViolation, measure } = newIdentity(shared, own, measureName, index);
   let ownDimensionBytes = 0;
   for (const { Name, Value } of (own ?? []) as { Name: string; Value: string }[])
     ownDimensionBytes += Buffer.byteLength(Name) + Buffer.byteLength(Value);
-  const identity: TextIdentity = {
-    dimensions,
-    series: seriesKey(dimensions, measureName),
-    limitViolation: findLimitViolation(dimensions, measureName),
-    ownDimensionBytes,
-  };
-  if (shared.scope !== undefined) cache.setText(shared.scope, measureName, text, identity);
+  const identity: TextIdentity = { dimensions, series, limitViolation, ownDimensionBytes };
+  if (shared.scope !== undefined) cache.setText(shared.scope, measure, text, identity);
   return identity;
 }
 
@@ -353,17 +347,32 @@ function resolveSeries(
       : undefined;
   const cached = key === undefined ? undefined : cache.get(key, scope);
   if (cached) return cached;
+  const { dimensions, series, limitViolation } = newIdentity(shared, own, measureName, index);
+  const identity: SeriesIdentity = { dimensions, series, limitViolation };
+  if (key !== undefined) cache.set(key, identity, scope);
+  return identity;
+}
+
+/**
+ * Validates a series not in the cache: merges its dimensions, checks its measure name, computes
+ * its key and limit check. Also returns the measure name, known to be a string from here on.
+ */
+function newIdentity(
+  shared: SharedFields,
+  own: unknown,
+  measureName: unknown,
+  index: number,
+): SeriesIdentity & { measure: string } {
   const dimensions = mergeDimensions(shared.dimensions, own, index);
   if (typeof measureName !== 'string' || measureName.length === 0) {
     throw validation(`Measure name must be specified for record at index ${index}.`);
   }
-  const identity: SeriesIdentity = {
+  return {
     dimensions,
     series: seriesKey(dimensions, measureName),
     limitViolation: findLimitViolation(dimensions, measureName),
+    measure: measureName,
   };
-  if (key !== undefined) cache.set(key, identity, scope);
-  return identity;
 }
 
 /** Appends a dimension list to `key`, or returns undefined when it is not plain name/value strings. */

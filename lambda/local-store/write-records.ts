@@ -259,7 +259,7 @@ export class TableWriter {
     );
     for (const [id, timeNs, version, ...values] of reader.getRows()) {
       const typeIndex = values.findIndex((v) => v !== null);
-      const key = storedValueKey(VALUE_COLUMN_ORDER[typeIndex], values[typeIndex]);
+      const key = valueKey({ type: VALUE_COLUMN_ORDER[typeIndex], value: values[typeIndex] } as TypedValue);
       const template = byId.get(Number(id))!;
       const record = { ...template, timeNs: BigInt(timeNs as bigint) };
       states.add({
@@ -456,12 +456,6 @@ class RowStates {
   }
 }
 const valueKey = (measure: TypedValue) => `${measure.type}:${measureKey(measure)}`;
-
-function storedValueKey(type: ScalarMeasureType | undefined, value: unknown): string {
-  if (type === 'DOUBLE') return `DOUBLE:${String((value as number) === 0 ? 0 : value)}`;
-  if (type === 'BOOLEAN') return `BOOLEAN:${String(value)}`;
-  return `${type}:${String(value)}`;
-}
 
 /**
  * Decides a write against an existing row (facts 3.6) and updates `state` when it wins. Returns the

@@ -10,7 +10,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
-import { Http1Client } from './http1-client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
 
@@ -26,21 +26,21 @@ export interface ClientSettings {
   writeTimeoutMs: number;
   /** Per-attempt socket timeout for Query calls (Timestream allows a Query call up to 60 s). */
   readTimeoutMs: number;
-  /** Keep-alive sockets per endpoint; should cover the write concurrency. */
+  /**
+   * Keep-alive sockets per endpoint and pool; should cover the write concurrency. The SDK's
+   * handler and the fast path each keep a pool, so up to twice this many sockets may be open.
+   */
   maxSockets: number;
 }
 
 export interface TimestreamClients {
   write: TimestreamWriteClient;
-  /** WriteRecords through `write`'s credentials and sockets, with a fast first attempt. */
+  /** WriteRecords with `write`'s credentials; a fast first attempt on its own keep-alive sockets. */
   writeRecords: WriteRecordsSender;
   query: TimestreamQueryClient;
-  /** Query pages through `query`'s credentials and sockets, with a fast first attempt. */
+  /** Query pages with `query`'s credentials; a fast first attempt on its own keep-alive sockets. */
   queryPages: QuerySender;
 }
-
-/** Time allowed to open a connection to Timestream, by the SDK handler and the fast path alike. */
-const CONNECT_TIMEOUT_MS = 5000;
 
 /** How many distinct credential identities keep their clients; least recently used go first. */
 export const MAX_CACHED_IDENTITIES = 64;
@@ -124,11 +124,11 @@ export class ClientCache {
 }
 
 function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 1000 };
+  const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: TCP_KEEPALIVE_DELAY_MS };
   return new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
-    connectionTimeout: CONNECT_TIMEOUT_MS,
+    connectionTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
     // NOTE: since @smithy/node-http-handler 4.x requestTimeout only warns unless told to throw, and
     // it stops at the response headers; socketTimeout also ends a response body that stalls.
     requestTimeout: requestTimeoutMs,
@@ -139,7 +139,7 @@ function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHand
 
 /** The fast path keeps the SDK handler's timeouts: a connect timeout and a per-attempt socket timeout. */
 function makeFastClient(maxSockets: number, timeoutMs: number): Http1Client {
-  return new Http1Client({ maxSockets, timeoutMs, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  return new Http1Client({ maxSockets, timeoutMs, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
 }
 
 /** A digest of the credentials, so the cache never keeps secrets as keys. */

@@ -153,8 +153,10 @@ export class FastCall {
       const { response } = await this.options.handler.handle(request, { abortSignal: signal });
       if (response.statusCode !== 200) {
         discard(response.body);
-        // A stale discovered endpoint answers with an error: discover again next time.
+        // A stale discovered endpoint or rotated credentials answer with an error: ask again next
+        // time (the SDK's providers answer from their own caches when nothing changed).
         if (this.options.endpoint === undefined) this.endpoint = undefined;
+        this.credentials = undefined;
         return undefined;
       }
       return await read(response.body);

@@ -11,10 +11,10 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Http1ResponseParser } from './http1-response';
 
-/** Connect timeout of the SDK clients' handler, kept for the fast path (clients.ts). */
+/** Time allowed to open a connection to Timestream; clients.ts gives the SDK's handler the same. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** TCP keep-alive probe delay, as the SDK clients' agents use (clients.ts). */
-const TCP_KEEPALIVE_DELAY_MS = 1000;
+/** TCP keep-alive probe delay; clients.ts gives the SDK's agents the same. */
+export const TCP_KEEPALIVE_DELAY_MS = 1000;
 /** A header name token (RFC 9110) and a header value without control or non-ASCII characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;

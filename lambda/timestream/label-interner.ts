@@ -10,9 +10,9 @@ import { utf8ByteLength } from './validate-series';
  * generation): about 150 bytes each with their JSON text, so about 20 MiB at most, while one
  * Prometheus shard's working set of distinct label pairs is usually far below it.
  */
-export const MAX_INTERNED_PAIRS = 1 << 17;
+const MAX_INTERNED_PAIRS = 1 << 17;
 /** Most int32 slots of the series id arena (series-cache.ts) kept before starting over: 8 MiB. */
-export const MAX_ARENA_SLOTS = 1 << 21;
+const MAX_ARENA_SLOTS = 1 << 21;
 
 /** The global name id of the measure name; dimension names get ids from 1. */
 export const MEASURE_NAME_GLOBAL_ID = 0;
@@ -52,8 +52,7 @@ export class LabelInterner {
    * for a Dimension), the JSON string of the measure name for a measure name.
    */
   pairJson: string[] = [];
-  /** Name id and UTF-8 bytes of the value of each pair id. */
-  pairName = new Int32Array(1024);
+  /** UTF-8 bytes of the value of each pair id. */
   pairBytes = new Int32Array(1024);
   pairCount = 0;
   /**
@@ -101,9 +100,8 @@ export class LabelInterner {
     let id = values.get(value);
     if (id === undefined) {
       id = this.pairCount++;
-      if (id === this.pairName.length) this.grow();
+      if (id === this.pairBytes.length) this.grow();
       values.set(value, id);
-      this.pairName[id] = nameId;
       this.pairBytes[id] = utf8ByteLength(value);
       const valueJson = JSON.stringify(value);
       // NOTE: join makes a flat string; a concatenation would stay a tree that every request
@@ -116,9 +114,6 @@ export class LabelInterner {
   }
 
   private grow(): void {
-    const name = new Int32Array(this.pairName.length * 2);
-    name.set(this.pairName);
-    this.pairName = name;
     const bytes = new Int32Array(this.pairBytes.length * 2);
     bytes.set(this.pairBytes);
     this.pairBytes = bytes;

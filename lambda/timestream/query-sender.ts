@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sends Query calls (one result page each): the first attempt takes the fast path (fast-call.ts)
 // and the page is scanned as bytes (page-scan.ts), or else parsed by JSON.parse, because the SDK's
-// schema-based deserialisation of a 1000-row page costs more than assembling its series; anything
-// but a 200 makes the SDK redo the call with its own retries and error deserialisation.
+// schema-based deserialisation of a page (up to 1 MB) costs more than assembling its series;
+// anything but a 200 makes the SDK redo the call with its own retries and error deserialisation.
 
 import {
   DescribeEndpointsCommand,

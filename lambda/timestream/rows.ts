@@ -138,13 +138,11 @@ export class SeriesAssembler {
       const lastBytes = this.lastBytes;
       for (let j = 0; j < labels.length && acc !== undefined; j++) {
         const index = labels[j]!.index;
-        // An empty value is no label at all in Prometheus, like a NULL cell: both are (-1, -1).
-        let start = -1;
-        let end = -1;
-        if (index < width && cellStart[first + index]! !== cellEnd[first + index]!) {
-          start = cellStart[first + index]!;
-          end = cellEnd[first + index]!;
-        }
+        // A NULL cell (-1, -1), an empty value and a missing column all have no bytes: in Prometheus
+        // each is no label at all, so they compare equal.
+        const inRow = index < width;
+        const start = inRow ? cellStart[first + index]! : -1;
+        const end = inRow ? cellEnd[first + index]! : -1;
         if (!sameBytes(bytes, start, end, lastBytes, lastStart[j]!, lastEnd[j]!)) acc = undefined;
       }
       if (acc === undefined) acc = this.seriesOf(page, first, width, plan);

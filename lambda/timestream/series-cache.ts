@@ -123,7 +123,7 @@ export function lookupSeries(
 }
 
 /** Builds the interned form of a valid series. */
-export function internSeries(
+function internSeries(
   prepared: PreparedSeries,
   interner: LabelInterner = labelInterner,
   persistent = false,

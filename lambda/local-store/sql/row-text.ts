@@ -6,7 +6,6 @@
 // Hand-written on a measured hot path (figure 5): building and stringifying a Datum per cell cost
 // more than DuckDB's execution of the query.
 
-import type { ColumnInfo } from '@aws-sdk/client-timestream-query';
 import {
   DuckDBTypeId,
   type DuckDBMaterializedResult,
@@ -14,15 +13,10 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from '@duckdb/node-api';
+import type { RenderedRows } from '../query-executor';
 import { formatJavaDouble } from './java-double';
 import { resultColumnInfo, toDatum } from './results';
 import { formatTimestampNanos } from './scalar-text';
-
-/** A result as Query pages carry it: column descriptions and each row's `{"Data":[...]}` text. */
-export interface RenderedResult {
-  columnInfo: ColumnInfo[];
-  rows: string[];
-}
 
 /** Renders one non-NULL cell of a column as its Datum's JSON text. */
 type CellRenderer = (value: DuckDBValue) => string;
@@ -32,7 +26,7 @@ const NULL_CELL = '{"NullValue":true}';
 const MAX_CACHED_STRINGS = 65_536;
 
 /** Renders every row of `result` (see the file comment); equal to toTimestreamResult, as JSON. */
-export function renderTimestreamResult(result: DuckDBMaterializedResult): RenderedResult {
+export function renderTimestreamResult(result: DuckDBMaterializedResult): RenderedRows {
   const types = result.columnTypes();
   const { columnInfo, yearToMonth } = resultColumnInfo(result);
   const renderers = types.map((type, k) => cellRenderer(type, yearToMonth[k]!));
