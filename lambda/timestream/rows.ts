@@ -350,48 +350,32 @@ const digits = (text: string, from: number, count: number): number => {
  * truncating sub-millisecond digits; no Date parsing, so no local-time or precision pitfalls.
  */
 export function parseTimestampMs(text: string): number {
-  const length = text.length;
   const ok =
-    length >= 19 &&
-    text.charCodeAt(4) === 0x2d /* - */ &&
-    text.charCodeAt(7) === 0x2d &&
-    text.charCodeAt(10) === 0x20 /* space */ &&
-    text.charCodeAt(13) === 0x3a /* : */ &&
-    text.charCodeAt(16) === 0x3a &&
-    (length === 19 || (text.charCodeAt(19) === 0x2e /* . */ && length > 20 && length <= 29));
+    text.length >= 19 &&
+    text[4] === '-' &&
+    text[7] === '-' &&
+    text[10] === ' ' &&
+    text[13] === ':' &&
+    text[16] === ':' &&
+    (text.length === 19 || (text[19] === '.' && text.length > 20 && text.length <= 29));
   let ms = NaN;
   if (ok) {
-    const day = dayOf(text);
-    const fraction = length > 20 ? digits(text, 20, length - 20) : 0;
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 2);
+    const day = digits(text, 8, 2);
+    const fraction = text.length > 20 ? digits(text, 20, text.length - 20) : 0;
     const fractionMs =
-      length === 29
-        ? Math.floor(fraction / 1_000_000) // Timestream's nine digits
-        : Math.floor(fraction / 10 ** Math.max(0, length - 23)) * 10 ** Math.max(0, 23 - length);
+      Math.floor(fraction / 10 ** Math.max(0, text.length - 23)) * 10 ** Math.max(0, 23 - text.length);
     const hour = digits(text, 11, 2);
     const minute = digits(text, 14, 2);
     const second = digits(text, 17, 2);
-    if (hour < 24 && minute < 60 && second < 60) {
-      ms = ((day * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fractionMs;
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
+      ms =
+        ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fractionMs;
     }
   }
   if (!Number.isFinite(ms)) throw retryable(`unexpected timestamp from Timestream: ${JSON.stringify(text)}`);
   return ms;
-}
-
-/** The `YYYY-MM-DD` parsed last and its day number: a result's rows share a few dates (figure 5). */
-let lastDateText = '';
-let lastDay = NaN;
-
-/** Days since the epoch of the date `text` starts with, NaN when it is no valid date. */
-function dayOf(text: string): number {
-  if (lastDateText.length === 10 && text.startsWith(lastDateText)) return lastDay;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
-  lastDay = daysFromCivil(year, month, day);
-  lastDateText = text.slice(0, 10);
-  return lastDay;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
