@@ -8,7 +8,7 @@ import type { Dimension, _Record } from '@aws-sdk/client-timestream-write';
 import type { Sample } from '../prompb/types';
 import { formatMeasureValue as formatValue } from './values';
 import type { InternedSeries, KeptDimensions } from './series-cache';
-import { rememberRecordHeads } from './write-json';
+import { BatchText, attachBatchText } from './write-json';
 import { MEASURE_NAME_ID as ORDER_MEASURE_NAME_ID, orderSeries, type SeriesOrder } from './batch-order';
 import { planChunks, type RecordOrder } from './chunk-plan';
 
@@ -124,15 +124,20 @@ function emitChunk(
     }
   }
 
-  const records: _Record[] = new Array(to - from);
-  const heads: string[] = new Array(to - from);
+  // NOTE: no record objects here: the fast path sends JSON text made of these parts, and only
+  // the SDK fallback reads `records`, which are built from them on first use (write-json.ts).
+  // Making ~2000 record objects per request that were never read was ~0.15 µs per sample of
+  // figure 1's mapping (bench/figures/write-cpu.ts).
+  const count = to - from;
+  const heads: string[] = new Array(count);
+  const values: string[] = new Array(count);
+  const times: string[] | undefined = commonTime === undefined ? new Array(count) : undefined;
   let previous = -1;
-  let dims: Dimension[] = [];
   let recordHead = '';
   for (let r = from; r < to; r++) {
     const s = recordSeries[r];
-    const series = input[s].series;
     if (s !== previous) {
+      const series = input[s].series;
       const kept = keptDimensions(
         series,
         dimNames,
@@ -142,19 +147,23 @@ function emitChunk(
         commonMask,
         commonDims.length > 0,
       );
-      dims = kept.dimensions;
       recordHead = commonMeasure
         ? (kept.head ??= renderHead(kept, undefined))
         : (kept.headWithMeasure ??= renderHead(kept, series.measureNameJson));
       previous = s;
     }
-    const time = commonTime === undefined ? timeText(scratch, recordTime[r]) : undefined;
-    records[r - from] = toRecord(recordValue[r], time, commonMeasure ? undefined : series.measureName, dims);
     heads[r - from] = recordHead;
+    values[r - from] = formatMeasureValue(recordValue[r]);
+    if (times !== undefined) times[r - from] = timeText(scratch, recordTime[r]);
   }
 
   // CommonAttributes, and its JSON text from the same fragments as the records' (write-json.ts).
-  const commonAttributes: _Record = {}; // no allocation site: see toRecord
+  // NOTE: an empty literal and stores, not `{ MeasureValueType, ... }`: V8 allocates the objects
+  // of a literal straight into the old generation once enough of them outlive a young collection
+  // (allocation-site pretenuring), as batches do while they are sent, and from then on every
+  // string they hold is kept until a full collection. An empty literal has no allocation site.
+  // Measured on figure 1 (bench/figures/write-cpu.ts) with --trace-gc.
+  const commonAttributes: _Record = {};
   commonAttributes.MeasureValueType = 'DOUBLE';
   commonAttributes.TimeUnit = 'MILLISECONDS';
   let common = '{"MeasureValueType":"DOUBLE","TimeUnit":"MILLISECONDS"';
@@ -171,11 +180,17 @@ function emitChunk(
     commonAttributes.Time = time;
     common += `,"Time":"${time}"`;
   }
-  const batch = {} as WriteBatch; // no allocation site: see toRecord
+  const batch = {} as WriteBatch; // no allocation site: see the note on commonAttributes
   batch.commonAttributes = commonAttributes;
-  batch.records = records;
-  batch.sampleCount = records.length;
-  rememberRecordHeads(batch, heads, `${common}}`);
+  batch.sampleCount = count;
+  // NOTE: the request's recordSeries and an offset, not a slice: a typed array of a chunk's
+  // length lives outside V8's heap, and one per chunk doubled the collector's share of figure 1.
+  attachBatchText(
+    batch,
+    new BatchText(heads, values, times, `${common}}`, () =>
+      buildRecords(input, recordSeries, from, commonAttributes, values, times),
+    ),
+  );
   return batch;
 }
 
@@ -194,33 +209,48 @@ function isShared(
 }
 
 /**
- * Builds one record with only the members it needs (absent, not undefined, for the others).
- *
- * NOTE: an empty literal and stores, not `{ Dimensions, MeasureValue, ... }`: V8 allocates the
- * objects of a literal straight into the old generation once enough of them outlive a young
- * collection (allocation-site pretenuring), as records do when a caller keeps batches, and from
- * then on every string they hold is kept until a full collection. An empty literal has no
- * allocation site. Measured on figure 1 (bench/figures/write-cpu.ts) with --trace-gc.
+ * The records of a chunk, for whoever reads `batch.records` (the SDK fallback, tests): each with
+ * only the members it needs, absent rather than undefined, sharing the series' Dimension objects.
+ * Record i is a sample of series recordSeries[from + i]. A record keeps the dimensions whose names
+ * are not hoisted into CommonAttributes; a hoisted name has the same value in every record of the
+ * chunk (emitChunk).
  */
-function toRecord(
-  value: number,
-  time: string | undefined,
-  measureName: string | undefined,
-  dims: Dimension[],
-): _Record {
-  const record: _Record = {};
-  if (dims.length > 0) record.Dimensions = dims;
-  if (measureName !== undefined) record.MeasureName = measureName;
-  record.MeasureValue = formatMeasureValue(value);
-  if (time !== undefined) record.Time = time;
-  return record;
+function buildRecords(
+  input: readonly SeriesToWrite[],
+  recordSeries: Int32Array,
+  from: number,
+  commonAttributes: _Record,
+  values: readonly string[],
+  times: readonly string[] | undefined,
+): _Record[] {
+  const hoisted = new Set((commonAttributes.Dimensions ?? []).map((d) => d.Name));
+  const measureHoisted = commonAttributes.MeasureName !== undefined;
+  const records: _Record[] = new Array(values.length);
+  let previous = -1;
+  let dims: Dimension[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const s = recordSeries[from + i];
+    const series = input[s].series;
+    if (s !== previous) {
+      dims = hoisted.size === 0 ? series.dimensions : series.dimensions.filter((d) => !hoisted.has(d.Name));
+      previous = s;
+    }
+    const record: _Record = {};
+    if (dims.length > 0) record.Dimensions = dims;
+    if (!measureHoisted) record.MeasureName = series.measureName;
+    record.MeasureValue = values[i];
+    if (times !== undefined) record.Time = times[i];
+    records[i] = record;
+  }
+  return records;
 }
 
 /** Largest dimension count whose kept subsets are cached on the series (as a 30-bit mask). */
 const MAX_MASKED_DIMENSIONS = 30;
 
 /**
- * The dimensions of `series` not hoisted into the chunk's CommonAttributes. Cached on the series
+ * The JSON text of the dimensions of `series` not hoisted into the chunk's CommonAttributes (the
+ * same subset buildRecords keeps). Cached on the series
  * for the last subset, with the record heads made for it (recordHead): a series usually lands in
  * a chunk hoisting the same dimensions scrape after scrape.
  */
@@ -240,24 +270,15 @@ function keptDimensions(
       if (!anyCommon || commonMask[rank[dimNames[offset + j]]] === 0) mask |= 1 << j;
     if (series.kept !== undefined && series.kept.mask === mask) return series.kept;
   }
-  const all = series.dimensions;
-  let dimensions: Dimension[];
   let dimensionJson: string[];
-  if (!anyCommon) {
-    dimensions = all;
-    dimensionJson = series.dimensionJson;
-  } else {
-    dimensions = [];
+  if (!anyCommon) dimensionJson = series.dimensionJson;
+  else {
     dimensionJson = [];
-    for (let j = 0; j < n; j++) {
-      if (commonMask[rank[dimNames[offset + j]]] !== 0) continue;
-      dimensions.push(all[j]);
-      dimensionJson.push(series.dimensionJson[j]);
-    }
+    for (let j = 0; j < n; j++)
+      if (commonMask[rank[dimNames[offset + j]]] === 0) dimensionJson.push(series.dimensionJson[j]);
   }
   const kept: KeptDimensions = {
     mask,
-    dimensions,
     dimensionJson,
     head: undefined,
     headWithMeasure: undefined,

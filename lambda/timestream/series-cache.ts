@@ -54,7 +54,6 @@ export interface InternedSeries extends PreparedSeries {
 export interface KeptDimensions {
   /** Bit j set = dimension j kept (-2: too many dimensions to say, not cached). */
   mask: number;
-  dimensions: Dimension[];
   /** JSON text of each dimension kept. */
   dimensionJson: string[];
   /** JSON text starting each record, without and with the measure name, made when first needed. */

@@ -108,4 +108,28 @@ describe('renderWriteRecordsBody', () => {
   ])('falls back to JSON.stringify for $name', ({ batch }) => {
     expect(renderWriteRecordsBody(targets[0], batch)).toBe(stringified(targets[0], batch));
   });
+
+  it('builds records on first read, keeps them, and retires its parts when they are replaced', () => {
+    const [first, second] = toWriteBatches(realisticRequest(7, 300), LENIENT).batches;
+    expect(Object.keys(first)).toStrictEqual(['commonAttributes', 'sampleCount', 'records']);
+    const body = renderWriteRecordsBody(targets[0], first);
+    const records = first.records;
+    expect(first.records).toBe(records);
+    expect(records).toHaveLength(first.sampleCount);
+    expect(renderWriteRecordsBody(targets[0], first)).toBe(body);
+    expect(body).toBe(stringified(targets[0], first));
+
+    const replaced = [{ MeasureName: 'y', MeasureValue: '-1.5', Time: '7' }];
+    second.records = replaced;
+    expect(second.records).toBe(replaced);
+    expect(renderWriteRecordsBody(targets[0], second)).toBe(stringified(targets[0], second));
+    expect(JSON.parse(renderWriteRecordsBody(targets[0], second)).Records).toStrictEqual(replaced);
+  });
+
+  it('falls back to JSON.stringify when the records read were changed in length', () => {
+    const [batch] = toWriteBatches(realisticRequest(8, 300), LENIENT).batches;
+    batch.records.pop();
+    expect(renderWriteRecordsBody(targets[1], batch)).toBe(stringified(targets[1], batch));
+    expect(JSON.parse(renderWriteRecordsBody(targets[1], batch)).Records).toHaveLength(batch.sampleCount - 1);
+  });
 });
