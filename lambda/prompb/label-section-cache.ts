@@ -5,21 +5,24 @@
 // two-generation eviction; which sections to look up and admit is decode-write.ts's decision.
 
 import { randomBytes } from 'node:crypto';
-import { getHeapStatistics } from 'node:v8';
-import { lambdaFunctionMemoryMb } from '../config/function-memory';
+import { cacheMemoryBytes } from '../config/function-memory';
 import type { Label } from './types';
 
 /**
- * Entries per generation: enough for the series of a large Prometheus (100 k), so a working set
- * of that size stays entirely warm. Two generations are kept, so at most twice this many.
+ * Entries per generation: well above the series of a large Prometheus (100 k), so that a working
+ * set of that size fits in one generation. A generation that fills up within every round of
+ * scrapes (the bound was 100 k) moves each series to the next generation once per round, a copy
+ * and a new entry per sample: with 100 k series that was ~7% of the connector's CPU in figure 4
+ * (bench/figures/ingest.ts, --cpu-prof). Two generations are kept, so at most twice this many.
  */
-export const DEFAULT_MAX_SECTION_ENTRIES = 100_000;
+export const DEFAULT_MAX_SECTION_ENTRIES = 250_000;
 /**
  * Approximate bytes per generation (see sectionCost). A typical 12-label series costs about 650
- * by that estimate (measured: ~260 bytes of heap plus its ~320 key bytes), so the entry bound is
- * usually reached first: ~60 MiB for 100 k series, at most twice that when series churn.
+ * by that estimate (measured: ~260 bytes of heap plus its ~320 key bytes): ~65 MiB for 100 k
+ * series, at most twice that when series churn. The memory share below bounds it first in any
+ * function of 1280 MB or less.
  */
-export const DEFAULT_MAX_SECTION_CACHE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_SECTION_CACHE_BYTES = 160 * 1024 * 1024;
 /**
  * Each generation gets at most this share of the process's memory (the smaller of V8's heap limit
  * and the Lambda function's memory size), so both together stay under a quarter of it: a 128 MB
@@ -28,13 +31,8 @@ export const DEFAULT_MAX_SECTION_CACHE_BYTES = 64 * 1024 * 1024;
 const MEMORY_SHARE_PER_GENERATION = 1 / 8;
 
 /** The default byte bound per generation for a process with this much memory. */
-export function defaultSectionCacheBytes(
-  heapLimitBytes = getHeapStatistics().heap_size_limit,
-  lambdaMemoryMb = lambdaFunctionMemoryMb(),
-): number {
-  const lambdaBytes = lambdaMemoryMb > 0 ? lambdaMemoryMb * 1024 * 1024 : Infinity;
-  const memory = Math.min(heapLimitBytes, lambdaBytes);
-  return Math.min(DEFAULT_MAX_SECTION_CACHE_BYTES, Math.floor(memory * MEMORY_SHARE_PER_GENERATION));
+export function defaultSectionCacheBytes(memoryBytes = cacheMemoryBytes()): number {
+  return Math.min(DEFAULT_MAX_SECTION_CACHE_BYTES, Math.floor(memoryBytes * MEMORY_SHARE_PER_GENERATION));
 }
 /** Longer label sections (real ones are a few hundred bytes) are decoded every time, not cached. */
 export const MAX_CACHED_SECTION_BYTES = 4096;

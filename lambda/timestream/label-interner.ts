@@ -1,18 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
 // Process-wide integer ids for dimension names and (name, value) pairs, so that per-request
 // batching (batch-order.ts) works on integers looked up in typed arrays instead of hashing the
-// same strings again for every request. Bounded: past MAX_INTERNED_PAIRS the tables start over.
+// same strings again for every request. Bounded: past defaultInternerBounds the tables start over.
 
+import { cacheMemoryBytes } from '../config/function-memory';
 import { utf8ByteLength } from './validate-series';
 
+/** Approximate heap bytes of an interned pair: its map entry, JSON text and byte count. */
+const PAIR_BYTES = 150;
 /**
- * Most (name, value) pairs kept before the tables are dropped and ids start over (a new
- * generation): about 150 bytes each with their JSON text, so about 20 MiB at most, while one
- * Prometheus shard's working set of distinct label pairs is usually far below it.
+ * Bounds of the tables, before they are dropped and ids start over (a new generation), as a share
+ * of the memory the process may use (cacheMemoryBytes), between a floor and a ceiling. The
+ * ceilings hold a working set well above a large Prometheus (100 k series, ~150 k distinct pairs,
+ * ~3.5 M arena slots); tables that fill up within every round of scrapes restart again and again,
+ * and refreshing every series' ids was ~15% of the connector's CPU in figure 4 (bench/figures/
+ * ingest.ts, --cpu-prof, with the former fixed bounds of 2^17 pairs and 2^21 slots, now the floors).
  */
-const MAX_INTERNED_PAIRS = 1 << 17;
-/** Most int32 slots of the series id arena (series-cache.ts) kept before starting over: 8 MiB. */
-const MAX_ARENA_SLOTS = 1 << 21;
+const PAIRS_MEMORY_SHARE = 1 / 16;
+const MIN_INTERNED_PAIRS = 1 << 17; // ~20 MiB
+const MAX_INTERNED_PAIRS = 1 << 19; // ~75 MiB
+const ARENA_MEMORY_SHARE = 1 / 32;
+const MIN_ARENA_SLOTS = 1 << 21; // 8 MiB
+const MAX_ARENA_SLOTS = 1 << 23; // 32 MiB
+
+/** The default bounds of a LabelInterner for a process with `memoryBytes` to size caches against. */
+export function defaultInternerBounds(memoryBytes = cacheMemoryBytes()): {
+  pairs: number;
+  arenaSlots: number;
+} {
+  const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, Math.floor(value)));
+  return {
+    pairs: clamp((memoryBytes * PAIRS_MEMORY_SHARE) / PAIR_BYTES, MIN_INTERNED_PAIRS, MAX_INTERNED_PAIRS),
+    arenaSlots: clamp((memoryBytes * ARENA_MEMORY_SHARE) / 4, MIN_ARENA_SLOTS, MAX_ARENA_SLOTS),
+  };
+}
 
 /** The global name id of the measure name; dimension names get ids from 1. */
 export const MEASURE_NAME_GLOBAL_ID = 0;
@@ -64,8 +85,8 @@ export class LabelInterner {
   readonly scratch = new Arena();
 
   constructor(
-    private readonly maxPairs = MAX_INTERNED_PAIRS,
-    private readonly maxArenaSlots = MAX_ARENA_SLOTS,
+    private readonly maxPairs = defaultInternerBounds().pairs,
+    private readonly maxArenaSlots = defaultInternerBounds().arenaSlots,
   ) {}
 
   /** Starts over when the tables are over their bounds; call only between requests. */

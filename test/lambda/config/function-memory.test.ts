@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { lambdaFunctionMemoryMb } from '../../../lambda/config/function-memory';
+import { cacheMemoryBytes, lambdaFunctionMemoryMb } from '../../../lambda/config/function-memory';
 
 test.each([
   [{ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512' }, 512],
@@ -8,4 +8,13 @@ test.each([
   [{ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots' }, Number.NaN],
 ])('reads the function memory from %j', (env, want) => {
   expect(lambdaFunctionMemoryMb(env)).toBe(want);
+});
+
+const MiB = 1024 * 1024;
+test.each([
+  ['a Lambda function smaller than the heap', 4096 * MiB, 512, 512 * MiB],
+  ['a heap smaller than the Lambda function', 96 * MiB, 1024, 96 * MiB],
+  ['outside Lambda', 4096 * MiB, Number.NaN, 4096 * MiB],
+])('sizes caches against the smaller of heap and function memory: %s', (_, heap, mb, want) => {
+  expect(cacheMemoryBytes(heap, mb)).toBe(want);
 });

@@ -15,6 +15,7 @@ import {
   hashSection,
 } from '../../../lambda/prompb/label-section-cache';
 import type { Label, TimeSeries, WriteRequest } from '../../../lambda/prompb/types';
+import { cacheMemoryBytes } from '../../../lambda/config/function-memory';
 import { nodeExporterWriteRequest } from '../../fixtures/prompb-payloads';
 import { bytes, label, lenField, strField } from '../../fixtures/protowire';
 
@@ -241,11 +242,13 @@ describe('defaultSectionCacheBytes', () => {
   it.each([
     ['a 128 MB Lambda function', 4096 * MiB, 128, 16 * MiB],
     ['a 256 MB Lambda function', 4096 * MiB, 256, 32 * MiB],
-    ['a 512 MB Lambda function (the stack default)', 4096 * MiB, 512, DEFAULT_MAX_SECTION_CACHE_BYTES],
+    ['a 512 MB Lambda function (the stack default)', 4096 * MiB, 512, 64 * MiB],
+    ['a 1280 MB Lambda function', 4096 * MiB, 1280, DEFAULT_MAX_SECTION_CACHE_BYTES],
+    ['a 3008 MB Lambda function', 4096 * MiB, 3008, DEFAULT_MAX_SECTION_CACHE_BYTES],
     ['a small V8 heap outside Lambda', 200 * MiB, NaN, 25 * MiB],
     ['a large V8 heap outside Lambda', 4096 * MiB, NaN, DEFAULT_MAX_SECTION_CACHE_BYTES],
     ['a heap smaller than the function memory', 96 * MiB, 1024, 12 * MiB],
   ])('gives an eighth of the memory per generation, at most the default, for %s', (_, heap, mb, want) => {
-    expect(defaultSectionCacheBytes(heap, mb)).toBe(want);
+    expect(defaultSectionCacheBytes(cacheMemoryBytes(heap, mb))).toBe(want);
   });
 });

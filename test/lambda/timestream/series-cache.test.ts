@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Label, TimeSeries } from '../../../lambda/prompb/types';
-import { LabelInterner } from '../../../lambda/timestream/label-interner';
+import { LabelInterner, defaultInternerBounds } from '../../../lambda/timestream/label-interner';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import {
   ROW_HEADER,
@@ -175,5 +175,16 @@ describe('LabelInterner', () => {
     interner.arena.data.set([7, 8, 9], at);
     interner.arena.allocate(1 << 15);
     expect(Array.from(interner.arena.data.subarray(at, at + 3))).toEqual([7, 8, 9]);
+  });
+});
+
+describe('defaultInternerBounds', () => {
+  const MiB = 1024 * 1024;
+  it.each([
+    ['a 128 MB Lambda function: the floors', 128 * MiB, { pairs: 1 << 17, arenaSlots: 1 << 21 }],
+    ['a 512 MB Lambda function (the stack default)', 512 * MiB, { pairs: 223_696, arenaSlots: 4_194_304 }],
+    ['a 4 GiB heap (local mode): the ceilings', 4096 * MiB, { pairs: 1 << 19, arenaSlots: 1 << 23 }],
+  ])('gives %s', (_, memory, want) => {
+    expect(defaultInternerBounds(memory)).toStrictEqual(want);
   });
 });
