@@ -252,9 +252,22 @@ export const VICTORIA_METRICS: TargetKind = {
   },
 };
 
-/** Extra node flags for the connector from `BENCH_INGEST_NODE_ARGS`, e.g. `--cpu-prof`. */
+/**
+ * The node flags `npm start` runs the connector with (package.json), then any from
+ * `BENCH_INGEST_NODE_ARGS`, e.g. `--cpu-prof`.
+ */
 function nodeArgs(): string[] {
-  return (process.env.BENCH_INGEST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson).scripts
+    .start;
+  const words = start.split(' ');
+  if (words[0] !== 'node' || !words.includes('--import'))
+    throw new Error(`package.json's start script no longer runs "node <flags> --import tsx ...": ${start}`);
+  const startFlags = words.slice(1, words.indexOf('--import'));
+  return [...startFlags, ...(process.env.BENCH_INGEST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
+}
+
+interface PackageJson {
+  scripts: { start: string };
 }
 
 /** Counts every sample of the plan's time range with `sum(count_over_time(...))`. */
