@@ -277,22 +277,10 @@ export class QueryExecutor {
     const translated = sql.translateQuery(queryString, this.options.catalog, this.options.nowMs());
     const queryId = newQueryId();
     if (translated.kind === 'static') {
+      // Answered without scanning anything (DESCRIBE, constants): nothing is metered.
       const rows = translated.rows.map((row) => JSON.stringify(row));
-      return {
-        queryId,
-        queryString,
-        columnInfo: translated.columnInfo,
-        columnInfoJson: JSON.stringify(translated.columnInfo),
-        rows,
-        released: 0,
-        rowBytes: Int32Array.from(rows, (row) => Buffer.byteLength(row)),
-        bytesScanned: 0,
-        bytesMetered: 0,
-        newestSeq: 0,
-        usedSeq: 0,
-        issued: [],
-        forgotten: 0,
-      };
+      const rowBytes = Int32Array.from(rows, (row) => Buffer.byteLength(row));
+      return newCursor(queryId, queryString, { columnInfo: translated.columnInfo, rows }, rowBytes, 0, 0);
     }
     const connection = await this.acquire();
     let converted: RenderedRows;
@@ -312,21 +300,7 @@ export class QueryExecutor {
       bytesScanned += rowBytes[i]!;
     }
     const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
-    return {
-      queryId,
-      queryString,
-      columnInfo: converted.columnInfo,
-      columnInfoJson: JSON.stringify(converted.columnInfo),
-      rows: converted.rows,
-      released: 0,
-      rowBytes,
-      bytesScanned,
-      bytesMetered,
-      newestSeq: 0,
-      usedSeq: 0,
-      issued: [],
-      forgotten: 0,
-    };
+    return newCursor(queryId, queryString, converted, rowBytes, bytesScanned, bytesMetered);
   }
 
   private dialect(): SqlDialect {
@@ -351,6 +325,32 @@ export class QueryExecutor {
       if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.tokens.delete(token);
     }
   }
+}
+
+/** A cursor over `result`, before any page of it was answered. */
+function newCursor(
+  queryId: string,
+  queryString: string,
+  result: RenderedRows,
+  rowBytes: Int32Array,
+  bytesScanned: number,
+  bytesMetered: number,
+): Cursor {
+  return {
+    queryId,
+    queryString,
+    columnInfo: result.columnInfo,
+    columnInfoJson: JSON.stringify(result.columnInfo),
+    rows: result.rows,
+    released: 0,
+    rowBytes,
+    bytesScanned,
+    bytesMetered,
+    newestSeq: 0,
+    usedSeq: 0,
+    issued: [],
+    forgotten: 0,
+  };
 }
 
 function render(sql: SqlDialect, result: DuckDBMaterializedResult): RenderedRows {

@@ -87,26 +87,20 @@ export function encodeWriteRequest(request: WriteRequest): Uint8Array {
 }
 
 /**
- * Encodes a ReadResponse: one QueryResult per query, in order. Throws RangeError when a timestamp
- * is not a safe integer.
+ * Encodes a ReadResponse: one QueryResult per query, in order (for tests and clients; the read
+ * path collects its samples as columns and calls encodeColumnarReadResponse). Throws RangeError
+ * when a timestamp is not a safe integer.
  */
 export function encodeReadResponse(response: ReadResponse): Uint8Array {
-  const sizes: number[] = [];
-  const resultSizes: number[] = [];
-  let total = 0;
-  for (const result of response.results) {
-    const size = seriesListSize(result.timeseries, sizes);
-    resultSizes.push(size);
-    total += bytesFieldSize(size);
-  }
-  const w = new ProtoWriter(total);
-  let first = 0;
-  response.results.forEach((result, i) => {
-    w.messageHeader(0x0a, resultSizes[i]);
-    writeSeriesList(w, result.timeseries, sizes, first);
-    first += result.timeseries.length;
-  });
-  return w.finish();
+  return encodeColumnarReadResponse(
+    response.results.map((result) =>
+      result.timeseries.map(({ labels, samples }) => ({
+        labels,
+        timestamps: Float64Array.from(samples, (sample) => sample.timestamp),
+        values: Float64Array.from(samples, (sample) => sample.value),
+      })),
+    ),
+  );
 }
 
 /**
@@ -132,8 +126,9 @@ function columnarSeriesSize(series: ColumnarSeries): number {
 }
 
 /**
- * encodeReadResponse of results whose series are ColumnarSeries: the same bytes for the same
- * samples. Throws RangeError when a timestamp is not a safe integer.
+ * Encodes a ReadResponse whose results are lists of ColumnarSeries: the bytes of the ReadResponse
+ * with those samples, default fields omitted as Go's encoder does. Throws RangeError when a
+ * timestamp is not a safe integer.
  */
 export function encodeColumnarReadResponse(results: readonly (readonly ColumnarSeries[])[]): Uint8Array {
   const sizes: number[] = [];
