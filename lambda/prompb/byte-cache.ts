@@ -10,8 +10,6 @@ interface LabelEntry {
   readonly start: number;
   readonly end: number;
   readonly label: Label;
-  /** UTF-8 bytes of the longer of the name and value fields read for it (maxLabelBytes). */
-  readonly longestStringBytes: number;
   /** Small integer naming the distinct label within the request. */
   readonly id: number;
   readonly next: LabelEntry | undefined;
@@ -75,8 +73,8 @@ export class LabelCache {
   }
 
   /** Caches `label`, decoded from [start, end), and returns its entry. */
-  add(hash: number, start: number, end: number, label: Label, longestStringBytes: number): LabelEntry {
-    const entry = { start, end, label, longestStringBytes, id: this.nextId++, next: this.entries.get(hash) };
+  add(hash: number, start: number, end: number, label: Label): LabelEntry {
+    const entry = { start, end, label, id: this.nextId++, next: this.entries.get(hash) };
     this.entries.set(hash, entry);
     return entry;
   }

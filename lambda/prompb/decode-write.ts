@@ -7,17 +7,11 @@ import type { DecodeLimits } from '../codec/remote';
 import { LabelCache, LabelSetCache, hashBytes } from './byte-cache';
 import {
   type LabelSectionCache,
-  MAX_CACHED_SECTION_BYTES as MAX_SECTION_BYTES,
+  MAX_CACHED_SECTION_BYTES,
   sharedLabelSectionCache,
 } from './label-section-cache';
 import { type MessageSpec, ProtoReader, WireType, limitExceeded, withContext } from './protobuf-reader';
 import type { Label, Sample, TimeSeries, WriteRequest } from './types';
-
-/**
- * Module-local copy of a limit read per series: a read through an imported binding is a getter
- * call on the other module's exports in the CommonJS the figures run as (tsx).
- */
-const MAX_CACHED_SECTION_BYTES = MAX_SECTION_BYTES;
 
 /** Tags (field number << 3 | wire type) of the fields read on the hot path. */
 const TAG_FIELD_1_BYTES = 0x0a;
@@ -75,10 +69,13 @@ export class SeriesDecoder {
   private readonly scratchLabels: Label[] = [];
   private readonly scratchIds: number[] = [];
   private sampleCount = 0;
-  /** Longest name or value field of the labels of the last decodeLabelRun, in bytes. */
-  private longestStringBytes = 0;
-  /** Longest name or value field of the last decodeLabel call, in bytes. */
-  private labelLongestBytes = 0;
+  /**
+   * Longest label section looked up in the process-wide cache. NOTE: never longer than
+   * maxLabelBytes: no name or value inside such a section can be over that limit, so a section
+   * cached under other limits is valid under these, and entries need not remember their longest
+   * string. (maxLabelsPerSeries is enforced by labelRunEnd before the lookup.)
+   */
+  private readonly maxCachedSectionBytes: number;
 
   /**
    * @param sections the process-wide label section cache, or null to decode every section (the
@@ -88,7 +85,9 @@ export class SeriesDecoder {
     private readonly reader: ProtoReader,
     private readonly limits: DecodeLimits,
     private readonly sections: LabelSectionCache | null = null,
-  ) {}
+  ) {
+    this.maxCachedSectionBytes = Math.min(MAX_CACHED_SECTION_BYTES, limits.maxLabelBytes);
+  }
 
   /*
    * message TimeSeries {
@@ -150,23 +149,18 @@ export class SeriesDecoder {
     const r = this.reader;
     const start = r.pos;
     const runEnd = labelRunEnd(r.buf, start, end, this.limits.maxLabelsPerSeries - firstIndex);
-    if (runEnd < 0 || runEnd - start > MAX_CACHED_SECTION_BYTES) return this.decodeLabelRun(end, firstIndex);
+    if (runEnd < 0 || runEnd - start > this.maxCachedSectionBytes)
+      return this.decodeLabelRun(end, firstIndex);
     const hash = sections.hash(r.view, start, runEnd);
     const cached = sections.get(hash, r.buf, start, runEnd);
-    if (
-      cached !== undefined &&
-      firstIndex + cached.labels.length <= this.limits.maxLabelsPerSeries &&
-      cached.longestStringBytes <= this.limits.maxLabelBytes
-    ) {
+    if (cached !== undefined) {
       r.pos = runEnd;
-      return cached.labels;
+      return cached;
     }
     const labels = this.decodeLabelRun(end, firstIndex);
     // Label objects were frozen when decoded; the array is frozen once, when first returned.
     if (!Object.isFrozen(labels)) Object.freeze(labels);
-    if (cached === undefined && r.pos === runEnd) {
-      sections.add(hash, r.buf, start, runEnd, { labels, longestStringBytes: this.longestStringBytes });
-    }
+    if (r.pos === runEnd) sections.add(hash, r.buf, start, runEnd, labels);
     return labels;
   }
 
@@ -183,7 +177,6 @@ export class SeriesDecoder {
     const scratchLabels = this.scratchLabels;
     const scratchIds = this.scratchIds;
     const labelCache = (this.labels ??= new LabelCache(buf));
-    let longest = 0;
     let count = 0;
     for (;;) {
       if (firstIndex + count >= max) throw this.tooManyLabels();
@@ -196,20 +189,18 @@ export class SeriesDecoder {
         entry = labelCache.get(hash, start, labelEnd);
         if (entry === undefined) {
           const label = this.decodeLabel(labelEnd);
-          entry = labelCache.add(hash, start, labelEnd, label, this.labelLongestBytes);
+          entry = labelCache.add(hash, start, labelEnd, label);
         }
         r.pos = labelEnd;
       } catch (error) {
         throw withContext(error, `label ${firstIndex + count}`);
       }
-      if (entry.longestStringBytes > longest) longest = entry.longestStringBytes;
       scratchLabels[count] = entry.label;
       scratchIds[count] = entry.id;
       count++;
       if (r.pos >= end || buf[r.pos] !== TAG_FIELD_1_BYTES) break;
       r.pos++;
     }
-    this.longestStringBytes = longest;
     return (this.labelSets ??= new LabelSetCache()).intern(scratchIds, scratchLabels, count);
   }
 
@@ -224,18 +215,14 @@ export class SeriesDecoder {
     const maxLabelBytes = this.limits.maxLabelBytes;
     let name = '';
     let value = '';
-    let longest = 0;
     while (r.pos < end) {
       const tag = r.readTag(end);
       if (tag === TAG_FIELD_1_BYTES) {
         name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
-        if (r.lastStringBytes > longest) longest = r.lastStringBytes;
       } else if (tag === TAG_FIELD_2_BYTES) {
         value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
-        if (r.lastStringBytes > longest) longest = r.lastStringBytes;
       } else r.skipField(tag, end, LABEL);
     }
-    this.labelLongestBytes = longest;
     // Labels behind the section cache end up in arrays shared across requests: make them immutable.
     return this.sections === null ? { name, value } : Object.freeze({ name, value });
   }

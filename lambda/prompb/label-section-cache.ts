@@ -67,14 +67,8 @@ export interface LabelSectionCacheOptions {
   readonly doorkeeper?: boolean;
 }
 
-/** A cached label section: its decoded labels and what the decode limits need to know about it. */
-export interface SectionEntry {
+interface StoredEntry {
   readonly labels: readonly Label[];
-  /** UTF-8 bytes of the longest name or value field read while decoding it (maxLabelBytes). */
-  readonly longestStringBytes: number;
-}
-
-interface StoredEntry extends SectionEntry {
   /** Where the key bytes sit in the generation's arena. */
   readonly offset: number;
   readonly length: number;
@@ -106,7 +100,14 @@ class Generation {
     return n;
   }
 
-  insert(hash: number, buf: Buffer, start: number, end: number, value: SectionEntry, cost: number): void {
+  insert(
+    hash: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    labels: readonly Label[],
+    cost: number,
+  ): void {
     const length = end - start;
     if (this.arenaUsed + length > this.arena.length) {
       const grown = Buffer.allocUnsafe(
@@ -121,8 +122,7 @@ class Generation {
     this.arena.set(new Uint8Array(buf.buffer, buf.byteOffset + start, length), offset);
     this.arenaUsed += length;
     this.table.set(hash, {
-      labels: value.labels,
-      longestStringBytes: value.longestStringBytes,
+      labels,
       offset,
       length,
       next: this.table.get(hash),
@@ -176,22 +176,23 @@ export class LabelSectionCache {
     return hashSection(view, start, end, this.seed);
   }
 
-  /** Returns the entry cached for the section occupying [start, end) of `buf`, if any. */
-  get(hash: number, buf: Buffer, start: number, end: number): SectionEntry | undefined {
+  /** Returns the labels cached for the section occupying [start, end) of `buf`, if any. */
+  get(hash: number, buf: Buffer, start: number, end: number): readonly Label[] | undefined {
     const found = this.current.find(hash, buf, start, end);
-    if (found !== undefined) return found;
+    if (found !== undefined) return found.labels;
     const old = this.previous.find(hash, buf, start, end);
-    if (old !== undefined) this.admit(hash, buf, start, end, old);
-    return old;
+    if (old === undefined) return undefined;
+    this.admit(hash, buf, start, end, old.labels);
+    return old.labels;
   }
 
   /**
-   * Offers `entry` for the section occupying [start, end) of `buf` (the caller has checked it is
+   * Offers `labels` for the section occupying [start, end) of `buf` (the caller has checked it is
    * not cached). It is cached when it was offered before (doorkeeper), unless the generation is
    * full, the section is long or its hash is crowded. The labels must be frozen: every later
    * request with the same bytes gets this array.
    */
-  add(hash: number, buf: Buffer, start: number, end: number, entry: SectionEntry): void {
+  add(hash: number, buf: Buffer, start: number, end: number, labels: readonly Label[]): void {
     const seen = this.seen;
     if (seen !== undefined) {
       const bit = hash & (DOORKEEPER_BITS - 1);
@@ -201,17 +202,17 @@ export class LabelSectionCache {
         return;
       }
     }
-    this.admit(hash, buf, start, end, entry);
+    this.admit(hash, buf, start, end, labels);
   }
 
-  private admit(hash: number, buf: Buffer, start: number, end: number, entry: SectionEntry): void {
+  private admit(hash: number, buf: Buffer, start: number, end: number, labels: readonly Label[]): void {
     const g = this.current;
     const length = end - start;
-    const cost = sectionCost(length, entry.labels.length);
+    const cost = sectionCost(length, labels.length);
     if (length > MAX_CACHED_SECTION_BYTES) return;
     if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) return;
     if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return;
-    g.insert(hash, buf, start, end, entry, cost);
+    g.insert(hash, buf, start, end, labels, cost);
   }
 }
 

@@ -58,8 +58,6 @@ export class ProtoReader {
   readonly buf: Buffer;
   readonly view: DataView;
   pos = 0;
-  /** UTF-8 bytes of the string the last readString returned. */
-  lastStringBytes = 0;
 
   constructor(bytes: Uint8Array) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -163,7 +161,6 @@ export class ProtoReader {
     if (length > maxBytes) throw limitExceeded(`${what} of ${length} bytes`, maxBytes, limitName);
     const start = this.pos;
     this.pos = start + length;
-    this.lastStringBytes = length;
     return decodeUtf8(this.buf, start, start + length);
   }
 

@@ -172,14 +172,14 @@ describe('decodeWriteRequest with a label section cache', () => {
 
 describe('LabelSectionCache', () => {
   const keyBytes = (text: string) => Buffer.from(bytes(strField(1, text)));
-  const entry = (value: string) => ({ labels: Object.freeze([{ name: 'k', value }]), longestStringBytes: 1 });
+  const entry = (value: string) => Object.freeze([{ name: 'k', value }]);
   const view = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
   test('compares bytes, so keys sharing a hash get their own entries, up to the per-hash bound', () => {
     const cache = new LabelSectionCache({ doorkeeper: false });
     const keys = Array.from({ length: MAX_ENTRIES_PER_HASH + 1 }, (_, i) => keyBytes(`key-${i}`));
     keys.forEach((k, i) => cache.add(42, k, 0, k.length, entry(`v${i}`)));
-    const found = keys.map((k) => cache.get(42, k, 0, k.length)?.labels[0].value);
+    const found = keys.map((k) => cache.get(42, k, 0, k.length)?.[0].value);
     expect(found).toEqual([...keys.slice(0, -1).map((_, i) => `v${i}`), undefined]);
     expect(cache.get(43, keys[0], 0, keys[0].length)).toBeUndefined();
   });
@@ -191,7 +191,7 @@ describe('LabelSectionCache', () => {
     expect(hashSection(view(framed), 3, 3 + key.length, 7)).toBe(hashSection(view(key), 0, key.length, 7));
     cache.add(cache.hash(view(key), 0, key.length), key, 0, key.length, entry('v'));
     const hash = cache.hash(view(framed), 3, 3 + key.length);
-    expect(cache.get(hash, framed, 3, 3 + key.length)?.labels[0].value).toBe('v');
+    expect(cache.get(hash, framed, 3, 3 + key.length)?.[0].value).toBe('v');
     expect(cache.get(hash, framed, 3, 2 + key.length)).toBeUndefined();
   });
 
