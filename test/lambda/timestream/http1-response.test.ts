@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
+  MAX_PREALLOCATED_BODY_BYTES,
   Http1ParseError,
   Http1ResponseParser,
   MAX_HEADER_BYTES,
@@ -177,4 +178,28 @@ describe('Http1ResponseParser', () => {
     expect(parser.end()).toBe(false);
     expect(() => parser.response()).toThrow(new Http1ParseError('response incomplete'));
   });
+
+  it.each([
+    ['filled in place', MAX_PREALLOCATED_BODY_BYTES],
+    ['collected in pieces', MAX_PREALLOCATED_BODY_BYTES + 1],
+  ])(
+    'returns a Content-Length body of the largest size %s intact, and one that is independent of the reads',
+    (_, length) => {
+      const body = Buffer.alloc(length);
+      for (let i = 0; i < length; i += 4093) body[i] = i % 251;
+      body[length - 1] = 7;
+      const wire = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\n`), body]);
+      const reads = [wire.subarray(0, 100), wire.subarray(100, 70_000), wire.subarray(70_000)].map((r) =>
+        Buffer.from(r),
+      );
+      const parser = new Http1ResponseParser();
+      expect(reads.map((r) => parser.push(r))).toEqual([false, false, true]);
+      const received = parser.response().body;
+      expect(received.equals(body)).toBe(true);
+      if (length <= MAX_PREALLOCATED_BODY_BYTES) {
+        for (const r of reads) r.fill(0); // the reads' buffers are the socket's to reuse
+        expect(received.equals(body)).toBe(true);
+      }
+    },
+  );
 });
