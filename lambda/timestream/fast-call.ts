@@ -71,26 +71,22 @@ export class FastCall {
   }
 
   /**
-   * Sends `body` as operation `target` (e.g. `Timestream_20181101.WriteRecords`) once. Resolves
-   * with the response body text on a 200 (empty when `readBody` is false), or undefined when the
-   * caller should let the SDK do the call. Rethrows only when `signal` was aborted.
+   * Sends `body` as operation `target` (e.g. `Timestream_20181101.WriteRecords`) once, for a call
+   * whose 200 answer carries nothing the caller needs (the body is discarded). Resolves true on a
+   * 200, false when the caller should let the SDK do the call. Rethrows only when `signal` was
+   * aborted.
    *
    * NOTE: with the endpoint and credentials already known, everything up to handing the request
    * to the handler runs synchronously, so concurrent callers started in one loop (writer.ts) each
    * put their request on the wire before the next one renders its body: the store starts on the
    * first calls while the last are still being prepared.
    */
-  async attempt(
-    target: string,
-    body: string,
-    signal: AbortSignal | undefined,
-    readBody: boolean,
-  ): Promise<string | undefined> {
-    return this.exchange(target, body, signal, async (responseBody) => {
-      if (readBody) return collectText(responseBody);
+  async attempt(target: string, body: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const answered = await this.exchange(target, body, signal, async (responseBody) => {
       discard(responseBody);
-      return '';
+      return true;
     });
+    return answered === true;
   }
 
   /**
@@ -200,12 +196,6 @@ function parseEndpoint(url: string, expiresMs: number): Endpoint {
 function discard(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'resume' in body && typeof body.resume === 'function')
     (body as { resume(): void }).resume();
-}
-
-/** Reads a response body (a Node stream, or bytes from a test handler) as UTF-8 text. */
-async function collectText(body: unknown): Promise<string> {
-  if (typeof body === 'string') return body;
-  return (await collectBytes(body)).toString('utf8');
 }
 
 /** Reads a response body (a Node stream, bytes, or text from a test handler) as bytes, copying none it need not. */

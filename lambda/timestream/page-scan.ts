@@ -27,12 +27,6 @@ export interface ScannedPage {
   cellEnd: Int32Array;
 }
 
-/** The text of cell `k` of `page`, undefined for a NullValue. */
-export function cellText(page: ScannedPage, k: number): string | undefined {
-  const start = page.cellStart[k]!;
-  return start < 0 ? undefined : page.bytes.toString('utf8', start, page.cellEnd[k]);
-}
-
 const ROW_OPEN_BYTES = '{"Data":['.length;
 const SCALAR_OPEN_BYTES = '{"ScalarValue":"'.length;
 const NULL_CELL_BYTES = '{"NullValue":true}'.length;

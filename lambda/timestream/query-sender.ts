@@ -51,14 +51,10 @@ export class QuerySender {
     });
   }
 
-  /** Returns one page of `sql`'s result; rejects with the SDK's own error after its retries. */
-  async page(sql: string, nextToken: string | undefined, signal?: AbortSignal): Promise<QueryPage> {
-    return this.scannedPage<never>(sql, nextToken, signal, () => undefined);
-  }
-
   /**
-   * page(), except that a fast-path answer is first offered to `scan` as its UTF-8 bytes; when
-   * `scan` returns undefined the page is decoded and parsed as page() does.
+   * Returns one page of `sql`'s result; rejects with the SDK's own error after its retries. A
+   * fast-path answer is first offered to `scan` as its UTF-8 bytes; when `scan` returns undefined
+   * the page is decoded and parsed.
    */
   async scannedPage<T>(
     sql: string,

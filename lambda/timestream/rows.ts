@@ -5,7 +5,7 @@
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { retryable } from '../core/errors';
 import type { ColumnarSeries } from '../prompb/encode';
-import type { Label, TimeSeries } from '../prompb/types';
+import type { Label } from '../prompb/types';
 import { fromDimensionName, toDimensionName } from './label-names';
 import { compareLabels, compareUtf8 } from './labels-compare';
 import type { ScannedPage } from './page-scan';
@@ -214,15 +214,10 @@ export class SeriesAssembler {
     this.count = at + 1;
   }
 
-  /** Returns the series sorted by labels.Compare, each with ascending, unique timestamps. */
-  finish(): TimeSeries[] {
-    return this.finishColumns().map(({ labels, timestamps, values }) => ({
-      labels: [...labels],
-      samples: Array.from(timestamps, (timestamp, i) => ({ timestamp, value: values[i]! })),
-    }));
-  }
-
-  /** finish() with each series' samples as columns, as the read response encoder takes them; call once. */
+  /**
+   * Returns the series sorted by labels.Compare, each with ascending, unique timestamps, its
+   * samples as columns (as the read response encoder takes them); call once.
+   */
   finishColumns(): ColumnarSeries[] {
     const entries = this.entries;
     const out: ColumnarSeries[] = [];

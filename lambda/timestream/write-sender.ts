@@ -53,7 +53,7 @@ export class WriteRecordsSender {
    */
   async send(target: WriteRecordsTarget, batch: WriteBatch, signal?: AbortSignal): Promise<void> {
     const body = renderWriteRecordsBody(target, batch);
-    if ((await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, false)) !== undefined) return;
+    if (await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal)) return;
     await this.client.send(
       new WriteRecordsCommand({
         DatabaseName: target.database,

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import fc from 'fast-check';
-import { cellText, scanQueryPage, type ScannedPage } from '../../../lambda/timestream/page-scan';
+import { scanQueryPage, type ScannedPage } from '../../../lambda/timestream/page-scan';
+
+/** The text of cell `k` of `page`, undefined for a NullValue. */
+function cellText(page: ScannedPage, k: number): string | undefined {
+  const start = page.cellStart[k]!;
+  return start < 0 ? undefined : page.bytes.toString('utf8', start, page.cellEnd[k]);
+}
 
 const COLUMNS: ColumnInfo[] = [
   { Name: 'job', Type: { ScalarType: 'VARCHAR' } },

@@ -34,11 +34,19 @@ function page(columns: string[], rows: Partial<Record<string, Cell>>[]): QueryPa
 const COLUMNS = ['job', 'instance', 'measure_name', 'time', 'measure_value::double'];
 const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000000');
 
+/** The assembled series with their samples as objects. */
+function finish(assembler: SeriesAssembler): TimeSeries[] {
+  return assembler.finishColumns().map(({ labels, timestamps, values }) => ({
+    labels: [...labels],
+    samples: Array.from(timestamps, (timestamp, i) => ({ timestamp, value: values[i]! })),
+  }));
+}
+
 /** Assembles parsed pages, and checks that the same pages scanned (as the reader gets them) agree. */
 function assemble(...pages: QueryPage[]): TimeSeries[] {
   const assembler = new SeriesAssembler();
   for (const p of pages) assembler.addPage(p);
-  const series = assembler.finish();
+  const series = finish(assembler);
   const fromText = new SeriesAssembler();
   for (const p of pages) {
     const scanned = scanQueryPage(
@@ -48,7 +56,7 @@ function assemble(...pages: QueryPage[]): TimeSeries[] {
       fromText.addPage(p); // escapes: the reader parses such a page too
     else fromText.addScannedPage(scanned);
   }
-  expect(fromText.finish()).toEqual(series);
+  expect(finish(fromText)).toEqual(series);
   return series;
 }
 
