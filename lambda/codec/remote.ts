@@ -4,6 +4,7 @@
 
 import { badRequest, unsupportedMediaType } from '../core/errors';
 import { decodeReadRequest, decodeWriteRequest, encodeReadResponse } from '../prompb/codec';
+import { encodeColumnarReadResponse, type ColumnarSeries } from '../prompb/encode';
 import { withContext } from '../prompb/protobuf-reader';
 import type { ReadRequest, ReadResponse, WriteRequest } from '../prompb/types';
 import { snappyCompress, snappyUncompress } from './snappy';
@@ -164,4 +165,12 @@ export function readReadBody(
  */
 export function writeReadBody(response: ReadResponse): Uint8Array {
   return snappyCompress(encodeReadResponse(response));
+}
+
+/**
+ * writeReadBody for results whose series hold their samples as columns (the read path collects
+ * them so, with no object per sample): the same bytes for the same samples.
+ */
+export function writeColumnarReadBody(results: readonly (readonly ColumnarSeries[])[]): Uint8Array {
+  return snappyCompress(encodeColumnarReadResponse(results));
 }

@@ -2,9 +2,8 @@
 // POST /read: remote-read request -> one Timestream query per Prometheus query (run concurrently,
 // every page read) -> one QueryResult per query, in query order (SPEC section 5).
 
-import { readReadBody } from '../codec/remote';
-import { snappyCompress } from '../codec/snappy';
-import { encodeColumnarReadResponse, type ColumnarSeries } from '../prompb/encode';
+import { readReadBody, writeColumnarReadBody } from '../codec/remote';
+import type { ColumnarSeries } from '../prompb/encode';
 import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
@@ -67,8 +66,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       series += result.length;
       for (const ts of result) samples += ts.timestamps.length;
     }
-    // As writeReadBody, from the samples as columns the reader collects (no object per sample).
-    const body = snappyCompress(encodeColumnarReadResponse(results));
+    const body = writeColumnarReadBody(results);
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
       throw tooLarge(
         `read response of ${body.length} bytes (${series} series, ${samples} samples) exceeds the limit of ` +

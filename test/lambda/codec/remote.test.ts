@@ -4,6 +4,7 @@ import {
   DEFAULT_DECODE_LIMITS,
   readReadBody,
   readWriteBody,
+  writeColumnarReadBody,
   writeReadBody,
 } from '../../../lambda/codec/remote';
 import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
@@ -248,6 +249,17 @@ describe('readReadBody / writeReadBody', () => {
   test('writes a snappy-compressed ReadResponse', () => {
     const response: ReadResponse = { results: [{ timeseries: request.timeseries }] };
     expect(decodeReadResponse(snappyUncompress(writeReadBody(response), 1024))).toEqual(response);
+  });
+
+  test('writes the same body from samples as columns', () => {
+    const columns = request.timeseries.map(({ labels, samples }) => ({
+      labels,
+      timestamps: Float64Array.from(samples, (sample) => sample.timestamp),
+      values: Float64Array.from(samples, (sample) => sample.value),
+    }));
+    expect(Buffer.from(writeColumnarReadBody([columns, []]))).toEqual(
+      Buffer.from(writeReadBody({ results: [{ timeseries: request.timeseries }, { timeseries: [] }] })),
+    );
   });
 });
 
