@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { StoreError, validation } from './errors';
+import { RowTexts } from './row-texts';
 import type { Catalog } from './schema';
 
 /** Longest QueryString (model: max 262144). */
@@ -33,7 +34,7 @@ const POOL_SIZE = 4;
 /** A converted result: ColumnInfo and each row's `{"Data":[...]}` JSON text. */
 export interface RenderedRows {
   columnInfo: ColumnInfo[];
-  rows: string[];
+  rows: RowTexts;
 }
 
 /** What translateQuery answers (mirrors sql/translate.ts). */
@@ -74,25 +75,16 @@ export class RenderedQueryPage {
   ) {}
 }
 
-/**
- * Rows are joined into strings of about this many bytes before they are copied into a page:
- * V8 allocates strings above 128 KiB one by one outside its young generation, and a whole
- * 1000-row page as one string cost ~8 times more per byte to build and encode (figure 5).
- */
-const PAGE_PIECE_BYTES = 64 * 1024;
-
 interface Cursor {
   queryId: string;
   queryString: string;
   columnInfo: ColumnInfo[];
   /** `JSON.stringify(columnInfo)`, rendered once for every page. */
   columnInfoJson: string;
-  /** Each row's JSON text (`JSON.stringify` of its Row); '' once released. */
-  rows: string[];
+  /** Each row's JSON text (`JSON.stringify` of its Row). */
+  rows: RowTexts;
   /** Rows before this index can no longer be served and are released. */
   released: number;
-  /** UTF-8 bytes of each row's text. */
-  rowBytes: Int32Array;
   bytesScanned: number;
   bytesMetered: number;
   /** Sequence number of the newest token issued. */
@@ -147,7 +139,7 @@ export class QueryExecutor {
     const { cursor, offset, end, nextToken } = await this.answer(request);
     const body: QueryResponseBody = {
       QueryId: cursor.queryId,
-      Rows: JSON.parse(`[${cursor.rows.slice(offset, end).join(',')}]`) as Row[],
+      Rows: JSON.parse(`[${cursor.rows.rangeText(offset, end)}]`) as Row[],
       ColumnInfo: cursor.columnInfo,
       QueryStatus: queryStatus(cursor),
     };
@@ -165,21 +157,10 @@ export class QueryExecutor {
     const tail =
       `],"ColumnInfo":${cursor.columnInfoJson},"QueryStatus":${JSON.stringify(queryStatus(cursor))}` +
       `${nextToken === undefined ? '' : `,"NextToken":${JSON.stringify(nextToken)}`}}`;
-    let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, end - offset - 1);
-    for (let i = offset; i < end; i++) size += cursor.rowBytes[i]!;
+    const size = Buffer.byteLength(head) + Buffer.byteLength(tail) + cursor.rows.rangeBytes(offset, end);
     const bytes = Buffer.allocUnsafe(size);
     let at = bytes.write(head, 0);
-    let pieceStart = offset;
-    let pieceBytes = 0;
-    for (let i = offset; i < end; i++) {
-      pieceBytes += cursor.rowBytes[i]! + 1;
-      if (pieceBytes >= PAGE_PIECE_BYTES || i === end - 1) {
-        if (pieceStart > offset) at += bytes.write(',', at);
-        at += bytes.write(cursor.rows.slice(pieceStart, i + 1).join(','), at);
-        pieceStart = i + 1;
-        pieceBytes = 0;
-      }
-    }
+    at += cursor.rows.copyRange(offset, end, bytes, at);
     bytes.write(tail, at);
     return new RenderedQueryPage(bytes, nextToken);
   }
@@ -235,7 +216,7 @@ export class QueryExecutor {
     // Using this token invalidated every earlier one, so no page can start before its offset
     // again: those rows are dropped now rather than held until the last token expires.
     if (cursor.released < state.offset) {
-      cursor.rows.fill('', cursor.released, state.offset);
+      cursor.rows.release(state.offset);
       cursor.released = state.offset;
     }
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
@@ -252,7 +233,7 @@ export class QueryExecutor {
     let end = offset;
     let bytes = PAGE_FRAME_BYTES + Buffer.byteLength(cursor.columnInfoJson);
     for (; end < last; end++) {
-      bytes += cursor.rowBytes[end]! + 1;
+      bytes += cursor.rows.byteLength(end) + 1;
       if (bytes > MAX_PAGE_BYTES && end > offset) break;
     }
     const slice: PageSlice = { cursor, offset, end };
@@ -278,9 +259,8 @@ export class QueryExecutor {
     const queryId = newQueryId();
     if (translated.kind === 'static') {
       // Answered without scanning anything (DESCRIBE, constants): nothing is metered.
-      const rows = translated.rows.map((row) => JSON.stringify(row));
-      const rowBytes = Int32Array.from(rows, (row) => Buffer.byteLength(row));
-      return newCursor(queryId, queryString, { columnInfo: translated.columnInfo, rows }, rowBytes, 0, 0);
+      const rows = RowTexts.from(translated.rows.map((row) => JSON.stringify(row)));
+      return newCursor(queryId, queryString, { columnInfo: translated.columnInfo, rows }, 0, 0);
     }
     const connection = await this.acquire();
     let converted: RenderedRows;
@@ -293,14 +273,9 @@ export class QueryExecutor {
     }
     // Scanned bytes are not observable in DuckDB; the result size stands in for them: the UTF-8
     // bytes of the rows as one JSON array (brackets and commas included).
-    const rowBytes = new Int32Array(converted.rows.length);
-    let bytesScanned = Math.max(2, converted.rows.length + 1);
-    for (let i = 0; i < rowBytes.length; i++) {
-      rowBytes[i] = Buffer.byteLength(converted.rows[i]!);
-      bytesScanned += rowBytes[i]!;
-    }
+    const bytesScanned = Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;
     const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
-    return newCursor(queryId, queryString, converted, rowBytes, bytesScanned, bytesMetered);
+    return newCursor(queryId, queryString, converted, bytesScanned, bytesMetered);
   }
 
   private dialect(): SqlDialect {
@@ -332,7 +307,6 @@ function newCursor(
   queryId: string,
   queryString: string,
   result: RenderedRows,
-  rowBytes: Int32Array,
   bytesScanned: number,
   bytesMetered: number,
 ): Cursor {
@@ -343,7 +317,6 @@ function newCursor(
     columnInfoJson: JSON.stringify(result.columnInfo),
     rows: result.rows,
     released: 0,
-    rowBytes,
     bytesScanned,
     bytesMetered,
     newestSeq: 0,
@@ -356,7 +329,7 @@ function newCursor(
 function render(sql: SqlDialect, result: DuckDBMaterializedResult): RenderedRows {
   if (sql.renderTimestreamResult) return sql.renderTimestreamResult(result);
   const { columnInfo, rows } = sql.toTimestreamResult(result);
-  return { columnInfo, rows: rows.map((row) => JSON.stringify(row)) };
+  return { columnInfo, rows: RowTexts.from(rows.map((row) => JSON.stringify(row))) };
 }
 
 function queryStatus(cursor: Cursor): QueryResponseBody['QueryStatus'] {

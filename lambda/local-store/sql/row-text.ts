@@ -14,6 +14,7 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 import type { RenderedRows } from '../query-executor';
+import { RowTexts } from '../row-texts';
 import { formatJavaDouble } from './java-double';
 import { resultColumnInfo, toDatum } from './results';
 import { formatTimestampNanos } from './scalar-text';
@@ -31,7 +32,7 @@ export function renderTimestreamResult(result: DuckDBMaterializedResult): Render
   const { columnInfo, yearToMonth } = resultColumnInfo(result);
   const renderers = types.map((type, k) => cellRenderer(type, yearToMonth[k]!));
   const columns = types.length;
-  const rows: string[] = [];
+  const rows = new RowTexts();
   const vectors: DuckDBVector[] = new Array<DuckDBVector>(columns);
   for (let c = 0; c < result.chunkCount; c++) {
     const chunk = result.getChunk(c);
@@ -45,10 +46,7 @@ export function renderTimestreamResult(result: DuckDBMaterializedResult): Render
         text += value === null ? NULL_CELL : renderers[k]!(value);
       }
       text += ']}';
-      // Flattened now: a row kept as a tree of concatenations costs the collector ~15 objects
-      // per row for as long as the query's pages are held.
-      text.charCodeAt(0);
-      rows.push(text);
+      rows.add(text);
     }
   }
   return { columnInfo, rows };

@@ -50,6 +50,7 @@ describe('renderTimestreamResult', () => {
     const rendered = renderTimestreamResult(result);
     const converted = toTimestreamResult(result);
     expect(rendered.columnInfo).toEqual(converted.columnInfo);
-    expect(rendered.rows).toEqual(converted.rows.map((row) => JSON.stringify(row)));
+    const texts = Array.from({ length: rendered.rows.length }, (_, i) => rendered.rows.rangeText(i, i + 1));
+    expect(texts).toEqual(converted.rows.map((row) => JSON.stringify(row)));
   });
 });

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+import { RowTexts } from '../../../lambda/local-store/row-texts';
+
+// Segments of 16 bytes so that a handful of rows spans several of them.
+const SEGMENT = 16;
+
+const ROW_SETS: { name: string; texts: string[] }[] = [
+  { name: 'short ASCII rows over several segments', texts: ['{"a":1}', '{"b":22}', '[3]', '{"c":"x"}', '4', '55'] },
+  { name: 'a row longer than a segment', texts: ['1', 'x'.repeat(40), '2', 'y'.repeat(17), '3'] },
+  { name: 'multibyte UTF-8 (2, 3 and 4 bytes)', texts: ['"ü"', '"Zürich ☃"', '"𝄞𝄞𝄞𝄞"', '"é"', '"☃☃☃☃☃"'] },
+  { name: 'empty rows', texts: ['', 'a', '', '', 'bcd'] },
+  { name: 'one row', texts: ['{"only":true}'] },
+];
+
+function utf8(text: string): number {
+  return Buffer.byteLength(text);
+}
+
+describe('RowTexts', () => {
+  describe.each(ROW_SETS)('$name', ({ texts }) => {
+    const rows = new RowTexts(SEGMENT);
+    for (const text of texts) rows.add(text);
+    const ranges: [number, number][] = [];
+    for (let from = 0; from <= texts.length; from++)
+      for (let to = from; to <= texts.length; to++) ranges.push([from, to]);
+
+    test('length and byte counts', () => {
+      expect(rows.length).toBe(texts.length);
+      expect(rows.totalBytes).toBe(texts.reduce((sum, text) => sum + utf8(text), 0));
+      expect(texts.map((_, i) => rows.byteLength(i))).toEqual(texts.map(utf8));
+    });
+
+    test.each(ranges)('rows [%i, %i) as text, bytes and a copy', (from, to) => {
+      const expected = texts.slice(from, to).join(',');
+      expect(rows.rangeText(from, to)).toBe(expected);
+      expect(rows.rangeBytes(from, to)).toBe(utf8(expected));
+      // The copy lands at an offset and touches nothing around it.
+      const target = Buffer.alloc(utf8(expected) + 4, 0x2a);
+      expect(rows.copyRange(from, to, target, 2)).toBe(utf8(expected));
+      expect(target.toString('utf8')).toBe(`**${expected}**`);
+    });
+  });
+
+  test('from() holds the texts in order in the default segment size', () => {
+    const texts = Array.from({ length: 5000 }, (_, i) => `{"Data":[{"ScalarValue":"${i}"}],"pad":"${'p'.repeat(i % 97)}"}`);
+    const rows = RowTexts.from(texts);
+    expect(rows.length).toBe(5000);
+    expect(rows.rangeText(0, 5000)).toBe(texts.join(','));
+    expect(rows.rangeText(4321, 4323)).toBe(`${texts[4321]},${texts[4322]}`);
+  });
+
+  test('release drops whole segments before a row; those rows can no longer be read', () => {
+    const texts = Array.from({ length: 12 }, (_, i) => `row-${i}`); // 6 bytes + comma: 2 rows per segment
+    const rows = new RowTexts(SEGMENT);
+    for (const text of texts) rows.add(text);
+    rows.release(5);
+    // Row 5 shares a segment with row 4, so reading from 5 still works; before 5 throws.
+    expect(rows.rangeText(5, 12)).toBe(texts.slice(5).join(','));
+    expect(() => rows.rangeText(4, 6)).toThrow(new RangeError('rows before 5 were released'));
+    expect(() => rows.copyRange(0, 1, Buffer.alloc(16), 0)).toThrow(RangeError);
+    // Releasing less than before changes nothing.
+    rows.release(2);
+    expect(() => rows.rangeText(4, 5)).toThrow(RangeError);
+    expect(rows.rangeText(11, 12)).toBe('row-11');
+    // An empty range reads nothing, released or not.
+    expect(rows.rangeText(3, 3)).toBe('');
+    expect(rows.rangeBytes(7, 7)).toBe(0);
+  });
+
+  test('rows added after a release are readable', () => {
+    const rows = new RowTexts(SEGMENT);
+    for (let i = 0; i < 6; i++) rows.add(`r${i}`);
+    rows.release(6);
+    rows.add('late');
+    expect(rows.rangeText(6, 7)).toBe('late');
+    expect(rows.length).toBe(7);
+  });
+});
