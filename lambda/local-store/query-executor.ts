@@ -95,6 +95,10 @@ interface Cursor {
   issued: string[];
   /** Tokens before this index in `issued` are forgotten. */
   forgotten: number;
+  /** Tokens of this cursor still in the executor's map; the cursor is held while there are any. */
+  liveTokens: number;
+  /** When a page of it was last answered (the executor's clock). */
+  lastUsedMs: number;
 }
 
 /** The rows [offset, end) of a cursor that one call answers, with the token of the rest. */
@@ -122,11 +126,29 @@ export interface QueryExecutorOptions {
   nowMs: () => number;
   /** Defaults to the real translator in sql/ (loaded on first use). */
   sql?: SqlDialect;
+  /** Bytes of unfinished results held for their NextTokens at most (default MAX_HELD_RESULT_BYTES). */
+  maxHeldBytes?: number;
 }
+
+/**
+ * Bytes of rendered rows kept for unfinished results, all queries together. Past it the results
+ * idle longest are dropped and their NextTokens answered as invalid, as expired ones are: a client
+ * that starts many multi-page queries and never finishes them cannot grow the store without
+ * bound (each would otherwise be kept for the token's hour).
+ */
+export const MAX_HELD_RESULT_BYTES = 512 * 1024 * 1024;
+/**
+ * A result is only dropped for the limit after this long without a page asked for: results being
+ * paged through (the connector reads its pages back to back) are never cut short, however large.
+ */
+export const HELD_RESULT_IDLE_MS = 60_000;
 
 /** Executes and pages queries. */
 export class QueryExecutor {
   private readonly tokens = new Map<string, TokenState>();
+  /** Cursors with live tokens, least recently used first, and the bytes each was last counted at. */
+  private readonly held = new Map<Cursor, number>();
+  private heldTotal = 0;
   private readonly idle: DuckDBConnection[] = [];
   private sql: SqlDialect | undefined;
 
@@ -192,10 +214,17 @@ export class QueryExecutor {
     return this.page(cursor, 0, pageSize);
   }
 
+  /** Bytes of rendered rows held for unfinished results. */
+  get heldBytes(): number {
+    return this.heldTotal;
+  }
+
   /** Closes pooled connections. */
   close(): void {
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.tokens.clear();
+    this.held.clear();
+    this.heldTotal = 0;
   }
 
   private continue(token: unknown, queryString: string, pageSize: number): PageSlice {
@@ -213,16 +242,24 @@ export class QueryExecutor {
     state.uses += 1;
     const cursor = state.cursor;
     cursor.usedSeq = state.seq;
+    cursor.lastUsedMs = nowMs;
+    // Most recently used last: dropOldestOver walks from the front.
+    const counted = this.held.get(cursor);
+    if (counted !== undefined) {
+      this.held.delete(cursor);
+      this.held.set(cursor, counted);
+    }
     // Using this token invalidated every earlier one, so no page can start before its offset
     // again: those rows are dropped now rather than held until the last token expires.
     if (cursor.released < state.offset) {
       cursor.rows.release(state.offset);
       cursor.released = state.offset;
+      this.count(cursor);
     }
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
     for (; cursor.forgotten < state.seq - 1; cursor.forgotten++) {
-      this.tokens.delete(cursor.issued[cursor.forgotten]!);
+      this.forgetToken(cursor.issued[cursor.forgotten]!);
       cursor.issued[cursor.forgotten] = '';
     }
     return this.page(cursor, state.offset, pageSize);
@@ -248,9 +285,51 @@ export class QueryExecutor {
         createdMs: this.options.nowMs(),
       });
       cursor.issued.push(token);
+      cursor.liveTokens += 1;
       slice.nextToken = token;
+      this.count(cursor);
+      this.dropOldestOver(cursor);
     }
     return slice;
+  }
+
+  /** Counts the bytes `cursor` holds now (it is held while it has live tokens). */
+  private count(cursor: Cursor): void {
+    if (cursor.liveTokens === 0) return;
+    const bytes = cursor.rows.heldBytes;
+    this.heldTotal += bytes - (this.held.get(cursor) ?? 0);
+    this.held.set(cursor, bytes);
+  }
+
+  /**
+   * Drops the held results idle longest, while more than the limit is held and they have been
+   * idle for HELD_RESULT_IDLE_MS; never `keep`. A page already being answered keeps its rows:
+   * only the tokens go.
+   */
+  private dropOldestOver(keep: Cursor): void {
+    const limit = this.options.maxHeldBytes ?? MAX_HELD_RESULT_BYTES;
+    const idleBefore = this.options.nowMs() - HELD_RESULT_IDLE_MS;
+    for (const cursor of this.held.keys()) {
+      if (this.heldTotal <= limit || cursor.lastUsedMs > idleBefore) return;
+      if (cursor === keep) continue;
+      for (; cursor.forgotten < cursor.issued.length; cursor.forgotten++) {
+        this.forgetToken(cursor.issued[cursor.forgotten]!);
+        cursor.issued[cursor.forgotten] = '';
+      }
+    }
+  }
+
+  /** Removes a token; its cursor stops being held with its last token. */
+  private forgetToken(token: string): void {
+    const state = this.tokens.get(token);
+    if (state === undefined) return;
+    this.tokens.delete(token);
+    const cursor = state.cursor;
+    cursor.liveTokens -= 1;
+    if (cursor.liveTokens === 0) {
+      this.heldTotal -= this.held.get(cursor) ?? 0;
+      this.held.delete(cursor);
+    }
   }
 
   private async execute(queryString: string): Promise<Cursor> {
@@ -260,7 +339,14 @@ export class QueryExecutor {
     if (translated.kind === 'static') {
       // Answered without scanning anything (DESCRIBE, constants): nothing is metered.
       const rows = RowTexts.from(translated.rows.map((row) => JSON.stringify(row)));
-      return newCursor(queryId, queryString, { columnInfo: translated.columnInfo, rows }, 0, 0);
+      return newCursor(
+        queryId,
+        queryString,
+        { columnInfo: translated.columnInfo, rows },
+        0,
+        0,
+        this.options.nowMs(),
+      );
     }
     const connection = await this.acquire();
     let converted: RenderedRows;
@@ -275,7 +361,7 @@ export class QueryExecutor {
     // bytes of the rows as one JSON array (brackets and commas included).
     const bytesScanned = Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;
     const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
-    return newCursor(queryId, queryString, converted, bytesScanned, bytesMetered);
+    return newCursor(queryId, queryString, converted, bytesScanned, bytesMetered, this.options.nowMs());
   }
 
   private dialect(): SqlDialect {
@@ -297,7 +383,7 @@ export class QueryExecutor {
   private pruneTokens(): void {
     const nowMs = this.options.nowMs();
     for (const [token, state] of this.tokens) {
-      if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.tokens.delete(token);
+      if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.forgetToken(token);
     }
   }
 }
@@ -309,6 +395,7 @@ function newCursor(
   result: RenderedRows,
   bytesScanned: number,
   bytesMetered: number,
+  lastUsedMs: number,
 ): Cursor {
   return {
     queryId,
@@ -323,6 +410,8 @@ function newCursor(
     usedSeq: 0,
     issued: [],
     forgotten: 0,
+    liveTokens: 0,
+    lastUsedMs,
   };
 }
 

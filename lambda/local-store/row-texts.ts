@@ -6,8 +6,13 @@
 // query's own execution (figure 5, --trace-gc). Buffers are not copied by the collector, and a
 // page becomes a copy of byte ranges instead of a join and an encoding.
 
-/** Bytes of a segment; a row longer than this gets a segment of its own. */
+/** Bytes of a segment at most; a row longer than this gets a segment of its own. */
 export const ROW_SEGMENT_BYTES = 256 * 1024;
+/**
+ * Bytes of the first segment; each next one is twice the one before, up to ROW_SEGMENT_BYTES, so a
+ * result of a few rows does not hold a quarter of a megabyte.
+ */
+export const FIRST_SEGMENT_BYTES = 8 * 1024;
 /** Rows the index arrays start with; they double as rows are added. */
 const INITIAL_ROWS = 1024;
 const COMMA = 0x2c;
@@ -31,8 +36,12 @@ export class RowTexts {
   private bytes = 0;
   /** Rows before this index were released and can no longer be read. */
   private releasedBelow = 0;
+  private held = 0;
 
-  constructor(private readonly segmentBytes = ROW_SEGMENT_BYTES) {}
+  constructor(
+    private readonly segmentBytes = ROW_SEGMENT_BYTES,
+    private readonly firstSegmentBytes = Math.min(FIRST_SEGMENT_BYTES, segmentBytes),
+  ) {}
 
   /** Holds `texts` in order. */
   static from(texts: readonly string[]): RowTexts {
@@ -49,6 +58,11 @@ export class RowTexts {
   /** UTF-8 bytes of all rows added, separators excluded. */
   get totalBytes(): number {
     return this.bytes;
+  }
+
+  /** Bytes of the segments not released (what holding these rows costs). */
+  get heldBytes(): number {
+    return this.held;
   }
 
   /** Appends one row's text. */
@@ -109,8 +123,12 @@ export class RowTexts {
   release(below: number): void {
     if (below <= this.releasedBelow) return;
     this.releasedBelow = below;
-    for (let k = 0; k + 1 < this.segments.length && this.segmentFirst[k + 1]! <= below; k++)
+    for (let k = 0; k + 1 < this.segments.length && this.segmentFirst[k + 1]! <= below; k++) {
+      const segment = this.segments[k];
+      if (segment === undefined) continue;
+      this.held -= segment.length;
       this.segments[k] = undefined;
+    }
   }
 
   /** Calls `piece` with each segment's byte range of rows [from, to), the last comma left out. */
@@ -147,7 +165,9 @@ export class RowTexts {
   }
 
   private startSegment(atLeast: number): void {
-    this.current = Buffer.allocUnsafe(Math.max(this.segmentBytes, atLeast));
+    const growing = this.current === undefined ? this.firstSegmentBytes : this.current.length * 2;
+    this.current = Buffer.allocUnsafe(Math.max(Math.min(growing, this.segmentBytes), atLeast));
+    this.held += this.current.length;
     this.used = 0;
     this.segments.push(this.current);
     this.segmentFirst.push(this.rows);

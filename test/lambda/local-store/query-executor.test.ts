@@ -84,3 +84,73 @@ test('puts a row larger than a page on a page of its own', async () => {
   expect(result.map((p) => p.rows)).toEqual([1, 1]);
   expect(result[0]!.bytes).toBeGreaterThan(MAX_PAGE_BYTES);
 });
+
+describe('results held for their NextTokens', () => {
+  const HOUR_MS = 3_600_000;
+  let nowMs = Date.UTC(2026, 0, 1);
+  /** An executor that holds at most `maxHeldBytes` of unfinished results, on the test's clock. */
+  function heldExecutor(maxHeldBytes: number): QueryExecutor {
+    return new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => nowMs,
+      sql: passThrough,
+      maxHeldBytes,
+    });
+  }
+  /** The first page of a 3-row query, one row per page: its rows and its NextToken. */
+  async function start(held: QueryExecutor, queryString: string) {
+    const page = await held.query({ QueryString: queryString, MaxRows: 1 });
+    return { rows: page.Rows, nextToken: page.NextToken! };
+  }
+  async function next(held: QueryExecutor, queryString: string, nextToken: string) {
+    const page = await held.query({ QueryString: queryString, MaxRows: 1, NextToken: nextToken });
+    return { rows: page.Rows, nextToken: page.NextToken };
+  }
+  const A = "SELECT 'a' || i FROM range(3) t(i)";
+  const B = "SELECT 'b' || i FROM range(3) t(i)";
+
+  test('past the limit, results idle for a minute are dropped and their tokens refused', async () => {
+    const held = heldExecutor(1); // any unfinished result is over it
+    const a = await start(held, A);
+    const b = await start(held, B);
+    // Over the limit, but neither is idle: both are served.
+    const a2 = await next(held, A, a.nextToken);
+    expect(a2.rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
+    nowMs += 30_000;
+    const b2 = await next(held, B, b.nextToken);
+    expect(b2.rows).toEqual([{ Data: [{ ScalarValue: 'b1' }] }]);
+    // A minute after A's last page, B's 30 s: a new result drops A only.
+    nowMs += 30_001;
+    const c = await start(held, "SELECT 'c' || i FROM range(3) t(i)");
+    const refused = new StoreError('ValidationException', 'Invalid pagination token');
+    await expect(next(held, A, a2.nextToken!)).rejects.toThrow(refused);
+    expect(await next(held, B, b2.nextToken!)).toEqual({
+      rows: [{ Data: [{ ScalarValue: 'b2' }] }],
+      nextToken: undefined,
+    });
+    expect((await next(held, "SELECT 'c' || i FROM range(3) t(i)", c.nextToken)).rows).toEqual([
+      { Data: [{ ScalarValue: 'c1' }] },
+    ]);
+    held.close();
+  });
+
+  test('under the limit every result is served, and a result stops being held when its tokens expire', async () => {
+    const held = heldExecutor(64 * 1024 * 1024);
+    const a = await start(held, A);
+    const b = await start(held, B);
+    // Three rows take one first segment each (row-texts.ts).
+    expect(held.heldBytes).toBe(2 * 8 * 1024);
+    const a2 = await next(held, A, a.nextToken);
+    expect(a2.rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
+    expect((await next(held, B, b.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'b1' }] }]);
+    // Idle for an hour, under the limit: still served.
+    nowMs += HOUR_MS - 1;
+    expect((await next(held, A, a2.nextToken!)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
+    nowMs += HOUR_MS + 1;
+    await held.query({ QueryString: 'SELECT 1' }); // any call prunes expired tokens
+    expect(held.heldBytes).toBe(0);
+    held.close();
+  });
+});

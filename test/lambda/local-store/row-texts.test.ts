@@ -5,7 +5,10 @@ import { RowTexts } from '../../../lambda/local-store/row-texts';
 const SEGMENT = 16;
 
 const ROW_SETS: { name: string; texts: string[] }[] = [
-  { name: 'short ASCII rows over several segments', texts: ['{"a":1}', '{"b":22}', '[3]', '{"c":"x"}', '4', '55'] },
+  {
+    name: 'short ASCII rows over several segments',
+    texts: ['{"a":1}', '{"b":22}', '[3]', '{"c":"x"}', '4', '55'],
+  },
   { name: 'a row longer than a segment', texts: ['1', 'x'.repeat(40), '2', 'y'.repeat(17), '3'] },
   { name: 'multibyte UTF-8 (2, 3 and 4 bytes)', texts: ['"ü"', '"Zürich ☃"', '"𝄞𝄞𝄞𝄞"', '"é"', '"☃☃☃☃☃"'] },
   { name: 'empty rows', texts: ['', 'a', '', '', 'bcd'] },
@@ -42,7 +45,10 @@ describe('RowTexts', () => {
   });
 
   test('from() holds the texts in order in the default segment size', () => {
-    const texts = Array.from({ length: 5000 }, (_, i) => `{"Data":[{"ScalarValue":"${i}"}],"pad":"${'p'.repeat(i % 97)}"}`);
+    const texts = Array.from(
+      { length: 5000 },
+      (_, i) => `{"Data":[{"ScalarValue":"${i}"}],"pad":"${'p'.repeat(i % 97)}"}`,
+    );
     const rows = RowTexts.from(texts);
     expect(rows.length).toBe(5000);
     expect(rows.rangeText(0, 5000)).toBe(texts.join(','));
@@ -74,5 +80,31 @@ describe('RowTexts', () => {
     rows.add('late');
     expect(rows.rangeText(6, 7)).toBe('late');
     expect(rows.length).toBe(7);
+  });
+});
+
+describe('RowTexts segments', () => {
+  test('start small and double up to the segment size; heldBytes counts them until released', () => {
+    const rows = new RowTexts(64, 16);
+    const sizes: number[] = [];
+    let held = 0;
+    for (let i = 0; i < 40; i++) {
+      rows.add('0123456'); // 8 bytes with its comma
+      if (rows.heldBytes !== held) sizes.push(rows.heldBytes - held);
+      held = rows.heldBytes;
+    }
+    // 320 bytes of rows: 16 + 32 + 64 + 64 + 64 + 64 + 64.
+    expect(sizes).toEqual([16, 32, 64, 64, 64, 64, 64]);
+    rows.release(14); // the first three segments hold rows 0-1, 2-5 and 6-13
+    expect(rows.heldBytes).toBe(4 * 64);
+    expect(rows.rangeText(14, 16)).toBe('0123456,0123456');
+  });
+
+  test('a row larger than the next segment gets a segment of its size', () => {
+    const rows = new RowTexts(64, 16);
+    rows.add('x'.repeat(100));
+    expect(rows.heldBytes).toBe(101);
+    rows.add('y');
+    expect(rows.heldBytes).toBe(101 + 64);
   });
 });
