@@ -3,8 +3,8 @@
 // A result is kept until its last page is served, and the connector's reads allocate while it is
 // kept: as strings, the rows of a 1000-series query (~240 000 rows, ~48 MB) were copied by every
 // young-generation collection until they were promoted, about as much collector time as the
-// query's own execution (figure 5, --trace-gc). Buffers are not copied by the collector, and a
-// page becomes a copy of byte ranges instead of a join and an encoding.
+// query's own execution (figure 5; GC entries from perf_hooks). Buffers are not copied by the
+// collector, and a page becomes a copy of byte ranges instead of a join and an encoding.
 
 /** Bytes of a segment at most; a row longer than this gets a segment of its own. */
 export const ROW_SEGMENT_BYTES = 256 * 1024;
