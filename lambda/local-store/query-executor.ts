@@ -83,8 +83,6 @@ interface Cursor {
   columnInfoJson: string;
   /** Each row's JSON text (`JSON.stringify` of its Row). */
   rows: RowTexts;
-  /** Rows before this index can no longer be served and are released. */
-  released: number;
   bytesScanned: number;
   bytesMetered: number;
   /** Sequence number of the newest token issued. */
@@ -251,17 +249,10 @@ export class QueryExecutor {
     }
     // Using this token invalidated every earlier one, so no page can start before its offset
     // again: those rows are dropped now rather than held until the last token expires.
-    if (cursor.released < state.offset) {
-      cursor.rows.release(state.offset);
-      cursor.released = state.offset;
-      this.count(cursor);
-    }
+    if (cursor.rows.release(state.offset)) this.count(cursor);
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
-    for (; cursor.forgotten < state.seq - 1; cursor.forgotten++) {
-      this.forgetToken(cursor.issued[cursor.forgotten]!);
-      cursor.issued[cursor.forgotten] = '';
-    }
+    this.forgetTokensBefore(cursor, state.seq - 1);
     return this.page(cursor, state.offset, pageSize);
   }
 
@@ -311,11 +302,15 @@ export class QueryExecutor {
     const idleBefore = this.options.nowMs() - HELD_RESULT_IDLE_MS;
     for (const cursor of this.held.keys()) {
       if (this.heldTotal <= limit || cursor.lastUsedMs > idleBefore) return;
-      if (cursor === keep) continue;
-      for (; cursor.forgotten < cursor.issued.length; cursor.forgotten++) {
-        this.forgetToken(cursor.issued[cursor.forgotten]!);
-        cursor.issued[cursor.forgotten] = '';
-      }
+      if (cursor !== keep) this.forgetTokensBefore(cursor, cursor.issued.length);
+    }
+  }
+
+  /** Forgets the tokens of `cursor` issued before index `end` of `cursor.issued`. */
+  private forgetTokensBefore(cursor: Cursor, end: number): void {
+    for (; cursor.forgotten < end; cursor.forgotten++) {
+      this.forgetToken(cursor.issued[cursor.forgotten]!);
+      cursor.issued[cursor.forgotten] = '';
     }
   }
 
@@ -403,7 +398,6 @@ function newCursor(
     columnInfo: result.columnInfo,
     columnInfoJson: JSON.stringify(result.columnInfo),
     rows: result.rows,
-    released: 0,
     bytesScanned,
     bytesMetered,
     newestSeq: 0,

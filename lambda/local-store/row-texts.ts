@@ -36,6 +36,8 @@ export class RowTexts {
   private bytes = 0;
   /** Rows before this index were released and can no longer be read. */
   private releasedBelow = 0;
+  /** Segments before this index were released. */
+  private firstHeld = 0;
   private held = 0;
 
   constructor(
@@ -93,12 +95,13 @@ export class RowTexts {
     return this.lengths[i]!;
   }
 
-  /** UTF-8 bytes of rows [from, to) joined with commas. */
+  /** UTF-8 bytes of rows [from, to) joined with commas (one subtraction per segment, not per row). */
   rangeBytes(from: number, to: number): number {
-    if (to <= from) return 0;
-    let sum = to - from - 1;
-    for (let i = from; i < to; i++) sum += this.lengths[i]!;
-    return sum;
+    let bytes = 0;
+    this.forEachPiece(from, to, (_segment, start, end) => {
+      bytes += end - start;
+    });
+    return bytes;
   }
 
   /** Copies rows [from, to) joined with commas into `target` at `at`; returns the bytes written. */
@@ -119,16 +122,22 @@ export class RowTexts {
     return text;
   }
 
-  /** Lets go of the segments that only hold rows before `below`; those rows can no longer be read. */
-  release(below: number): void {
-    if (below <= this.releasedBelow) return;
+  /**
+   * Lets go of the segments that only hold rows before `below`; those rows can no longer be read.
+   * Returns whether `below` moved the released bound (held bytes may then have changed).
+   */
+  release(below: number): boolean {
+    if (below <= this.releasedBelow) return false;
     this.releasedBelow = below;
-    for (let k = 0; k + 1 < this.segments.length && this.segmentFirst[k + 1]! <= below; k++) {
-      const segment = this.segments[k];
-      if (segment === undefined) continue;
-      this.held -= segment.length;
-      this.segments[k] = undefined;
+    for (
+      ;
+      this.firstHeld + 1 < this.segments.length && this.segmentFirst[this.firstHeld + 1]! <= below;
+      this.firstHeld++
+    ) {
+      this.held -= this.segments[this.firstHeld]!.length;
+      this.segments[this.firstHeld] = undefined;
     }
+    return true;
   }
 
   /** Calls `piece` with each segment's byte range of rows [from, to), the last comma left out. */
