@@ -184,12 +184,12 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
   const met = ratio >= TARGET_RATIO && !lost;
   const notes: string[] = [];
   if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
-  if (lost) notes.push('some acknowledged samples were not stored');
+  if (lost) notes.push('Some acknowledged samples were not stored.');
   for (const name of new Set(runs.filter((r) => r.exhausted).map((r) => r.target)))
     notes.push(
-      `${name} used up the pre-built bodies before the window ended; its rate is over the shorter window`,
+      `Bodies ran out: ${name} used all the pre-built bodies before the window ended, so its rate is over the shorter window.`,
     );
-  for (const kind of skipped) notes.push(`${kind.name} skipped: ${kind.missing()}`);
+  for (const kind of skipped) notes.push(`${kind.name} skipped: ${kind.missing()}.`);
   return {
     id: 4,
     title: `Local-mode ingest throughput (${CONNECTIONS} keep-alive connections, ${SAMPLES_PER_REQUEST}-sample requests, ${SERIES / 1000} k series)`,
@@ -197,7 +197,7 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
     target: `≥ ${TARGET_RATIO}× Prometheus' remote-write receiver`,
     headline: { name: 'connector / Prometheus samples/s', value: Number(ratio.toFixed(2)), unit: '×' },
     met,
-    note: notes.length > 0 ? notes.join('; ') : undefined,
+    note: notes.length > 0 ? notes.join(' ') : undefined,
   };
 }
 
@@ -220,14 +220,15 @@ function shortfall(
   const store = Number.isNaN(storeCpu)
     ? ''
     : `; the embedded store alone, fed the connector's WriteRecords calls, spends ${storeCpu.toFixed(1)} µs ` +
-      `(${(storeRate / prometheus).toFixed(2)}× Prometheus' rate; Prometheus' whole receiver ${prometheusCpu.toFixed(1)} µs)`;
+      `(${storeCpu > allowed ? 'more than that whole budget; ' : ''}` +
+      `${(storeRate / prometheus).toFixed(2)}× Prometheus' rate; Prometheus' whole receiver ${prometheusCpu.toFixed(1)} µs)`;
   return (
-    `connector reaches ${ratio.toFixed(2)}× Prometheus. It is CPU-bound: ${connectorCpu.toFixed(1)} µs of CPU per ` +
+    `The connector reaches ${ratio.toFixed(2)}× Prometheus. It is CPU-bound: ${connectorCpu.toFixed(1)} µs of CPU per ` +
     `sample, while ${TARGET_RATIO}× Prometheus (${Math.round(needed)} samples/s) allows at most ${allowed.toFixed(1)} µs ` +
     `on ${cores} cores even if the load generator took none${store}. What would close it: a store append path ` +
     `cheaper per sample than Prometheus' receiver; SPEC 6 fixes the connector's path to the store as SDK-shaped ` +
     `WriteRecords calls over HTTP, so that means a cheaper DuckDB append and far fewer allocations on both sides ` +
-    `(README, "Figure 4")`
+    `(README, "Figure 4").`
   );
 }
 
