@@ -31,6 +31,7 @@ import {
   type ScalarMeasureType,
 } from './schema';
 import { timeClassifier, RESERVED_PHYSICAL_COLUMNS } from './write-rules';
+import { NullMasks } from './null-masks';
 
 /** Dimensions per table (facts 3.3). */
 export const MAX_DIMENSIONS_PER_TABLE = 128;
@@ -67,6 +68,8 @@ interface SeriesSlot {
 }
 
 const VALUE_COLUMN_ORDER: readonly ScalarMeasureType[] = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'];
+/** Physical index in `$samples` of the first value column (layout.ts: ts_id, time, values...). */
+const FIRST_VALUE_COLUMN = 2;
 /** Rows per appended DataChunk (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;
 /** Types of the `$samples` columns, in physical order (layout.ts). */
@@ -335,7 +338,7 @@ export class TableWriter {
       ...dimensions.map(() => DuckDBVarCharType.instance),
     ];
     const present = new Uint8Array(types.length);
-    await this.appendChunks(`${this.entry.table}$series`, types, fresh.length, (vectors, i, row) => {
+    await this.appendChunks(`${this.entry.table}$series`, types, fresh.length, (vectors, nulls, i, row) => {
       const { record, slot } = fresh[row];
       vectors[0].setItem(i, slot.id);
       vectors[1].setItem(i, record.series);
@@ -346,8 +349,7 @@ export class TableWriter {
         vectors[column].setItem(i, value);
         present[column] = 1;
       }
-      for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++)
-        if (present[c] === 0) vectors[c].setItem(i, null);
+      for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++) if (present[c] === 0) nulls.setNull(c, i);
     });
   }
 
@@ -357,28 +359,32 @@ export class TableWriter {
       `${this.entry.table}$samples`,
       SAMPLE_COLUMN_TYPES,
       rows.length,
-      (vectors, i, row) => {
+      (vectors, nulls, i, row) => {
         const { record, version } = rows[row];
         // Physical order (layout.ts): ts_id, time, the four value columns, ts_version.
         vectors[0].setItem(i, slots[row].id);
         nanos.nanos = record.timeNs;
         vectors[1].setItem(i, nanos);
         const m = record.measure;
-        vectors[2].setItem(i, m.type === 'DOUBLE' ? m.value : null);
-        vectors[3].setItem(i, m.type === 'BIGINT' ? m.value : null);
-        vectors[4].setItem(i, m.type === 'VARCHAR' ? m.value : null);
-        vectors[5].setItem(i, m.type === 'BOOLEAN' ? m.value : null);
+        for (let t = 0; t < VALUE_COLUMN_ORDER.length; t++) {
+          if (VALUE_COLUMN_ORDER[t] === m.type) vectors[FIRST_VALUE_COLUMN + t].setItem(i, m.value);
+          else nulls.setNull(FIRST_VALUE_COLUMN + t, i);
+        }
         vectors[6].setItem(i, version);
       },
     );
   }
 
-  /** Appends `count` rows in DataChunks of CHUNK_ROWS; `fill` sets row `row` at chunk index `i`. */
+  /**
+   * Appends `count` rows in DataChunks of CHUNK_ROWS; `fill` sets row `row` at chunk index `i`,
+   * each cell either through its vector or, for NULL, through `nulls` (never `setItem(i, null)`:
+   * see null-masks.ts).
+   */
   private async appendChunks(
     table: string,
     types: readonly DuckDBType[],
     count: number,
-    fill: (vectors: DuckDBVector[], i: number, row: number) => void,
+    fill: (vectors: DuckDBVector[], nulls: NullMasks, i: number, row: number) => void,
   ): Promise<void> {
     const appender = await this.connection.createAppender(table, this.entry.database);
     try {
@@ -387,8 +393,10 @@ export class TableWriter {
         const chunk = DuckDBDataChunk.create(types as DuckDBType[], size);
         const vectors: DuckDBVector[] = [];
         for (let c = 0; c < types.length; c++) vectors.push(chunk.getColumnVector(c));
-        for (let i = 0; i < size; i++) fill(vectors, i, from + i);
+        const nulls = new NullMasks(types.length, size);
+        for (let i = 0; i < size; i++) fill(vectors, nulls, i, from + i);
         for (const vector of vectors) vector.flush();
+        nulls.writeTo(chunk);
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();

@@ -89,6 +89,68 @@ test('stores each series once and every record as a sample row behind a view of 
   });
 });
 
+test.each([
+  { name: 'DOUBLE samples only', types: ['DOUBLE'] },
+  { name: 'all four measure types interleaved', types: ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'] },
+])('fills exactly one value column per sample row over several DataChunks: $name', async ({ types }) => {
+  // 2300 records in 23 calls: the first commits alone, the 22 queued behind it commit as one
+  // group of 2200 rows, which spans two DataChunks of 2048 (write-records.ts).
+  const count = 2300;
+  const values: Record<string, (i: number) => string> = {
+    DOUBLE: (i) => `${i}.5`,
+    BIGINT: (i) => `${i}`,
+    VARCHAR: (i) => `s${i}`,
+    BOOLEAN: (i) => (i % 8 < 4 ? 'true' : 'false'),
+  };
+  const records = Array.from({ length: count }, (_, i) => {
+    const type = types[i % types.length];
+    return {
+      Dimensions: [{ Name: 'host', Value: `h${i % 7}` }],
+      MeasureName: `m_${type.toLowerCase()}`,
+      MeasureValue: values[type](i),
+      MeasureValueType: type,
+      Time: String(NOW - i * 1000),
+    };
+  });
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    const calls = Array.from({ length: count / 100 }, (_, c) => records.slice(c * 100, (c + 1) * 100));
+    await write(engine, calls[0]);
+    await Promise.all(calls.slice(1).map((call) => write(engine, call)));
+  });
+  const stored = await duck(dir, (run) =>
+    run(
+      `SELECT measure_name, count(*), count("measure_value::double"), count("measure_value::bigint"), ` +
+        `count("measure_value::varchar"), count("measure_value::boolean"), sum("measure_value::double"), ` +
+        `sum("measure_value::bigint"), min("measure_value::varchar"), max("measure_value::varchar"), ` +
+        `count_if("measure_value::boolean") FROM "${DB}"."${TABLE}" GROUP BY measure_name ORDER BY measure_name`,
+    ),
+  );
+  const expected = types
+    .map((type, t) => {
+      const indices = Array.from({ length: count }, (_, i) => i).filter((i) => i % types.length === t);
+      const n = BigInt(indices.length);
+      const has = (column: string) => (column === type ? n : 0n);
+      const texts = indices.map((i) => values.VARCHAR(i)).sort();
+      return [
+        `m_${type.toLowerCase()}`,
+        n,
+        has('DOUBLE'),
+        has('BIGINT'),
+        has('VARCHAR'),
+        has('BOOLEAN'),
+        type === 'DOUBLE' ? indices.reduce((sum, i) => sum + i + 0.5, 0) : null,
+        type === 'BIGINT' ? indices.reduce((sum, i) => sum + BigInt(i), 0n) : null,
+        type === 'VARCHAR' ? texts[0] : null,
+        type === 'VARCHAR' ? texts[texts.length - 1] : null,
+        type === 'BOOLEAN' ? BigInt(indices.filter((i) => i % 8 < 4).length) : null, // count_if of nothing but NULLs is NULL in DuckDB
+      ];
+    })
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  expect(stored).toEqual(expected);
+});
+
 test('migrates a wide-layout table on open: same rows, same columns, same duplicate decisions', async () => {
   const dir = dataDir();
   await withEngine(dir, (engine) => engine.ensureTable(DB, TABLE));
