@@ -70,7 +70,7 @@ describe('NullMasks', () => {
     expect(await roundTrip(table, rows, isNull)).toEqual(expected);
   });
 
-  test.each([-1, 10, 1.5, Number.NaN])('refuses row %p outside a 10-row chunk', (row) => {
+  test.each([-1, 10, 1.5, Number.NaN])('refuses row %p, which is not a row of a 10-row chunk', (row) => {
     expect(() => new NullMasks(3, 10).setNull(0, row)).toThrow(RangeError);
   });
 });
