@@ -39,7 +39,7 @@ const SAMPLE: MessageSpec = {
 };
 
 /*
- * NOTE: decoded series and samples are made with `new` (and a sample array with Array.of), never
+ * NOTE: decoded series and samples are made with `new` (and a sample array with `new Array`), never
  * with a literal: V8 starts allocating a literal's objects straight in the old generation once
  * enough of them outlive a young collection (allocation-site pretenuring), which decoded requests
  * do while they are mapped and sent, and old-generation garbage is only freed by full collections.
@@ -121,8 +121,12 @@ export class SeriesDecoder {
         } catch (error) {
           throw withContext(error, `sample ${samples === undefined ? 0 : samples.length}`);
         }
-        if (samples === undefined) samples = Array.of(sample);
-        else samples.push(sample);
+        if (samples === undefined) {
+          // NOTE: not Array.of(sample), which V8 runs as a generic builtin: it was about 40% of
+          // decoding (0.74 against 0.45 µs per sample, figure 1's payload, in-process A/B).
+          samples = new Array<Sample>(1);
+          samples[0] = sample;
+        } else samples.push(sample);
         this.sampleCount++;
       } else if (tag === TAG_FIELD_1_BYTES) {
         const section = this.decodeLabelSection(end, labels === undefined ? 0 : labels.length);
