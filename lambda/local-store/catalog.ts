@@ -11,12 +11,12 @@ import {
   type Catalog,
   type CatalogDatabase,
   type CatalogTable,
+  SCALAR_MEASURE_TYPES,
   type ScalarMeasureType,
 } from './schema';
 
 // `$` is outside Timestream's name pattern, so no Timestream database can collide with it.
 const CATALOG_SCHEMA = '"ts$catalog"';
-const MEASURE_ORDER: readonly ScalarMeasureType[] = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'];
 
 /** Table settings as CreateTable/UpdateTable carry them. */
 export interface TableSettings {
@@ -315,5 +315,5 @@ export class StoreCatalog implements Catalog {
 }
 
 function sortTypes(types: ScalarMeasureType[]): ScalarMeasureType[] {
-  return MEASURE_ORDER.filter((type) => types.includes(type));
+  return SCALAR_MEASURE_TYPES.filter((type) => types.includes(type));
 }

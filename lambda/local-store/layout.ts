@@ -14,11 +14,10 @@ import {
   quoteDuckIdentifier,
   samplesTableName,
   seriesTableName,
-  type ScalarMeasureType,
+  SCALAR_MEASURE_TYPES,
 } from './schema';
 
-const MEASURE_TYPES = Object.keys(MEASURE_VALUE_COLUMNS) as ScalarMeasureType[];
-const MEASURE_COLUMNS = MEASURE_TYPES.map((t) => quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t]));
+const MEASURE_COLUMNS = SCALAR_MEASURE_TYPES.map((t) => quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t]));
 
 /**
  * Creates the physical tables and the view of a new, empty table. Column order is what the
@@ -32,7 +31,7 @@ export async function createLayout(
   dimensions: readonly string[] = [],
 ): Promise<void> {
   const dimensionColumns = dimensions.map((d) => `, ${quoteDuckIdentifier(d)} VARCHAR`).join('');
-  const measureColumns = MEASURE_TYPES.map(
+  const measureColumns = SCALAR_MEASURE_TYPES.map(
     (t, i) => `${MEASURE_COLUMNS[i]} ${MEASURE_VALUE_DUCK_TYPES[t]}`,
   ).join(', ');
   await connection.run(
@@ -101,9 +100,11 @@ export async function migrateWideTable(
       `SELECT (row_number() OVER (ORDER BY ${SERIES_COLUMN}))::INTEGER, ${seriesColumns} ` +
       `FROM (SELECT DISTINCT ON (${SERIES_COLUMN}) ${seriesColumns} FROM ${old})`,
   );
-  const sampleNames = ['time', ...MEASURE_TYPES.map((t) => MEASURE_VALUE_COLUMNS[t]), VERSION_COLUMN].map(
-    quoteDuckIdentifier,
-  );
+  const sampleNames = [
+    'time',
+    ...SCALAR_MEASURE_TYPES.map((t) => MEASURE_VALUE_COLUMNS[t]),
+    VERSION_COLUMN,
+  ].map(quoteDuckIdentifier);
   await connection.run(
     `INSERT INTO ${samplesTableName(database, table)} (${SERIES_ID_COLUMN}, ${sampleNames.join(', ')}) ` +
       `SELECT s.${SERIES_ID_COLUMN}, ${sampleNames.map((n) => `w.${n}`).join(', ')} FROM ${old} w ` +

@@ -30,6 +30,12 @@ export const MEASURE_VALUE_COLUMNS = {
 } as const;
 export type ScalarMeasureType = keyof typeof MEASURE_VALUE_COLUMNS;
 
+/**
+ * The scalar measure types in MEASURE_VALUE_COLUMNS order: the physical order of the value columns
+ * in `$samples` and the order `SELECT *`, DESCRIBE and SHOW MEASURES list them in.
+ */
+export const SCALAR_MEASURE_TYPES = Object.keys(MEASURE_VALUE_COLUMNS) as readonly ScalarMeasureType[];
+
 /** DuckDB type of each typed measure column. */
 export const MEASURE_VALUE_DUCK_TYPES: Readonly<Record<ScalarMeasureType, string>> = {
   DOUBLE: 'DOUBLE',

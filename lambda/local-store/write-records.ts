@@ -28,6 +28,7 @@ import {
   samplesTableName,
   seriesTableName,
   type CatalogTable,
+  SCALAR_MEASURE_TYPES,
   type ScalarMeasureType,
 } from './schema';
 import { timeClassifier, RESERVED_PHYSICAL_COLUMNS } from './write-rules';
@@ -67,7 +68,8 @@ interface SeriesSlot {
   maxNs: bigint | undefined;
 }
 
-const VALUE_COLUMN_ORDER: readonly ScalarMeasureType[] = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'];
+/** The value columns of `$samples`, in physical order. */
+const VALUE_COLUMN_ORDER = SCALAR_MEASURE_TYPES;
 /** Physical index in `$samples` of the first value column (layout.ts: ts_id, time, values...). */
 const FIRST_VALUE_COLUMN = 2;
 /** Rows per appended DataChunk (DuckDB's vector size). */

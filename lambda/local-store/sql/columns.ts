@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The columns a Timestream table shows to SQL (facts 4.4): dimensions, `measure_name`, `time`, then
 // the typed measure columns of the types seen. The hidden `ts_` bookkeeping columns never appear.
-import { MEASURE_VALUE_COLUMNS, type CatalogTable, type ScalarMeasureType } from '../schema';
+import { MEASURE_VALUE_COLUMNS, SCALAR_MEASURE_TYPES, type CatalogTable } from '../schema';
 
 export type AttributeType = 'DIMENSION' | 'MEASURE_NAME' | 'TIMESTAMP' | 'MEASURE_VALUE';
 
@@ -12,15 +12,13 @@ export interface VisibleColumn {
   attribute: AttributeType;
 }
 
-const MEASURE_ORDER = Object.keys(MEASURE_VALUE_COLUMNS) as ScalarMeasureType[];
-
 /** Lists a table's visible columns in Timestream order. */
 export function visibleColumns(table: CatalogTable): VisibleColumn[] {
   return [
     ...table.dimensions.map((name) => ({ name, type: 'varchar', attribute: 'DIMENSION' as const })),
     { name: 'measure_name', type: 'varchar', attribute: 'MEASURE_NAME' },
     { name: 'time', type: 'timestamp', attribute: 'TIMESTAMP' },
-    ...MEASURE_ORDER.filter((t) => table.measureTypes.includes(t)).map((t) => ({
+    ...SCALAR_MEASURE_TYPES.filter((t) => table.measureTypes.includes(t)).map((t) => ({
       name: MEASURE_VALUE_COLUMNS[t],
       type: t.toLowerCase(),
       attribute: 'MEASURE_VALUE' as const,

@@ -9,7 +9,7 @@ import {
   quoteDuckIdentifier,
   type Catalog,
   type CatalogTable,
-  type ScalarMeasureType,
+  SCALAR_MEASURE_TYPES,
 } from '../schema';
 import { visibleColumns } from './columns';
 import { linePosition, type Token } from './tokenizer';
@@ -135,9 +135,7 @@ const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** One row per measure name: its value type and the dimensions seen with it (facts 4.5). */
 function showMeasuresSql(table: CatalogTable, likePattern: string | undefined): string {
-  const types = (Object.keys(MEASURE_VALUE_COLUMNS) as ScalarMeasureType[]).filter((t) =>
-    table.measureTypes.includes(t),
-  );
+  const types = SCALAR_MEASURE_TYPES.filter((t) => table.measureTypes.includes(t));
   const typeCases = types.map(
     (t) =>
       `WHEN count(${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])}) > 0 THEN ${literal(t.toLowerCase())}`,
