@@ -68,20 +68,28 @@ interface SeriesSlot {
   maxNs: bigint | undefined;
 }
 
-/** The value columns of `$samples`, in physical order. */
+/**
+ * The value columns of `$samples`, in physical order. NOTE: a module-local copy, read for every
+ * appended row (an imported binding is a getter call under tsx; see lambda/timestream/records.ts).
+ */
 const VALUE_COLUMN_ORDER = SCALAR_MEASURE_TYPES;
-/** Physical index in `$samples` of the first value column (layout.ts: ts_id, time, values...). */
+/** DuckDB type of each value column. */
+const VALUE_COLUMN_TYPES: Readonly<Record<ScalarMeasureType, DuckDBType>> = {
+  DOUBLE: DuckDBDoubleType.instance,
+  BIGINT: DuckDBBigIntType.instance,
+  VARCHAR: DuckDBVarCharType.instance,
+  BOOLEAN: DuckDBBooleanType.instance,
+};
+/** Physical indices in `$samples` (layout.ts: ts_id, time, the value columns, ts_version). */
 const FIRST_VALUE_COLUMN = 2;
+const VERSION_COLUMN_INDEX = FIRST_VALUE_COLUMN + VALUE_COLUMN_ORDER.length;
 /** Rows per appended DataChunk (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;
-/** Types of the `$samples` columns, in physical order (layout.ts). */
+/** Types of the `$samples` columns, in physical order. */
 const SAMPLE_COLUMN_TYPES: readonly DuckDBType[] = [
   DuckDBIntegerType.instance,
   DuckDBTimestampNanosecondsType.instance,
-  DuckDBDoubleType.instance,
-  DuckDBBigIntType.instance,
-  DuckDBVarCharType.instance,
-  DuckDBBooleanType.instance,
+  ...VALUE_COLUMN_ORDER.map((t) => VALUE_COLUMN_TYPES[t]),
   DuckDBBigIntType.instance,
 ];
 /** `$series` columns before the dimensions: ts_id, ts_series, measure_name. */
@@ -363,7 +371,7 @@ export class TableWriter {
       rows.length,
       (vectors, nulls, i, row) => {
         const { record, version } = rows[row];
-        // Physical order (layout.ts): ts_id, time, the four value columns, ts_version.
+        // Physical order (layout.ts): ts_id, time, the value columns, ts_version.
         vectors[0].setItem(i, slots[row].id);
         nanos.nanos = record.timeNs;
         vectors[1].setItem(i, nanos);
@@ -372,7 +380,7 @@ export class TableWriter {
           if (VALUE_COLUMN_ORDER[t] === m.type) vectors[FIRST_VALUE_COLUMN + t].setItem(i, m.value);
           else nulls.setNull(FIRST_VALUE_COLUMN + t, i);
         }
-        vectors[6].setItem(i, version);
+        vectors[VERSION_COLUMN_INDEX].setItem(i, version);
       },
     );
   }
