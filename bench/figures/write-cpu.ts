@@ -91,9 +91,8 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
       `two thirds of it, String() of sample values most of the rest. Sending is bodies concatenated from cached ` +
       `JSON fragments, SHA-256 of each ~6 KB body and a fixed cost per call (SigV4's three small hashes, the ` +
       `call's promise and metrics) times ${calls.toFixed(0)} calls; the SDK's own path costs ${f(sdk)} here. ` +
-      `${total.median <= TARGET_MICROS ? 'What would cut it further' : 'What would close the gap'}: ordering and planning cuts in one pass over the interned id rows (no per-request ` +
-      `typed arrays, no second walk), fewer calls per request (figure 2 trades that against write units), and ` +
-      `keeping request objects out of V8's pretenuring (literals on the hot path become old-generation garbage ` +
-      `once a caller keeps them; see decode-write.ts).`,
+      `${total.median <= TARGET_MICROS ? 'What would cut it further' : 'What would close the gap'}: ordering ` +
+      `and planning cuts in one pass over the interned id rows, and fewer calls per request (figure 2 trades ` +
+      `that against write units); README "Performance" lists what was tried and not kept.`,
   };
 };
