@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import type { BodyPlan } from './bodies';
 import { STORE_DATABASE, STORE_TABLE, storeHeaders } from './store-bodies';
+import { buildLocal, startNodeFlags } from '../../scripts/build-local';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 export const VICTORIA_METRICS_BINARY = '/usr/bin/victoria-metrics';
@@ -58,10 +59,7 @@ export const CONNECTOR: TargetKind = {
     const child = spawn(
       process.execPath,
       [
-        ...nodeArgs(),
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'bin', 'cli.ts'),
+        ...(await startCommand()),
         '--local',
         '--local.data-dir',
         join(dir, 'data'),
@@ -113,10 +111,7 @@ export const STORE_ONLY: TargetKind = {
     const child = spawn(
       process.execPath,
       [
-        ...nodeArgs(),
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'bin', 'cli.ts'),
+        ...(await startCommand()),
         'local-store',
         '--local.data-dir',
         join(dir, 'data'),
@@ -253,22 +248,16 @@ export const VICTORIA_METRICS: TargetKind = {
 };
 
 /**
- * The node flags `npm start` runs the connector with (package.json), then any from
- * `BENCH_INGEST_NODE_ARGS`, e.g. `--cpu-prof`.
+ * What `npm start` runs (package.json): node, its flags, then any flags from
+ * `BENCH_INGEST_NODE_ARGS` (e.g. `--cpu-prof`), then the bundled CLI, built once per bench process
+ * as the `prestart` script builds it. `--local` itself is left to the caller.
  */
-function nodeArgs(): string[] {
-  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson).scripts
-    .start;
-  const words = start.split(' ');
-  if (words[0] !== 'node' || !words.includes('--import'))
-    throw new Error(`package.json's start script no longer runs "node <flags> --import tsx ...": ${start}`);
-  const startFlags = words.slice(1, words.indexOf('--import'));
-  return [...startFlags, ...(process.env.BENCH_INGEST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
+async function startCommand(): Promise<string[]> {
+  built ??= buildLocal({ rootDir: REPO_ROOT });
+  const extra = (process.env.BENCH_INGEST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return [...startNodeFlags(REPO_ROOT), ...extra, await built];
 }
-
-interface PackageJson {
-  scripts: { start: string };
-}
+let built: Promise<string> | undefined;
 
 /** Counts every sample of the plan's time range with `sum(count_over_time(...))`. */
 async function promQlCount(base: string, plan: BodyPlan, extra = ''): Promise<number> {

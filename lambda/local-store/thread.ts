@@ -41,12 +41,18 @@ export interface ThreadHandleOptions {
   onFatal?: (error: Error) => void;
 }
 
+/**
+ * The worker's entry file, without extension, next to this module's: thread-worker.ts beside the
+ * sources, thread-worker.js beside the bundle `npm start` runs (scripts/build-local.ts).
+ */
+export const THREAD_WORKER_NAME = 'thread-worker';
+
 /** Opens the store in `options.dataDir` inside a new worker thread and starts its HTTP server. */
 export async function startLocalStoreThread(
   options: ThreadStoreOptions,
   handle: ThreadHandleOptions = {},
 ): Promise<ThreadLocalStore> {
-  const entry = join(__dirname, `thread-worker${extname(__filename)}`);
+  const entry = join(__dirname, `${THREAD_WORKER_NAME}${extname(__filename)}`);
   const fromSources = extname(__filename) === '.ts';
   // Running from TypeScript sources (tsx, jest): the worker registers tsx's CommonJS hook first,
   // since loader flags of the main thread do not reach worker threads.

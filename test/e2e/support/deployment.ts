@@ -4,6 +4,7 @@
 // behind the local API Gateway adapter, in front of the embedded store run alone.
 
 import { join, resolve } from 'node:path';
+import { buildLocal, startNodeFlags } from '../../../scripts/build-local';
 import { packageLambda } from '../../../scripts/package-lambda';
 import { aws } from './aws-cli';
 import { freePort, startChild, waitFor, type Child } from './processes';
@@ -28,14 +29,20 @@ export interface Deployment {
   readonly connector: Child;
 }
 
-/** Starts `tsx bin/cli.ts --local` on free loopback ports and waits for `/healthz`. */
+/**
+ * Starts local mode as `npm start` does: the CLI bundled by scripts/build-local.ts (into `dir`,
+ * leaving dist/ alone; node_modules is found through NODE_PATH) run by `node` with the start
+ * script's flags, on free loopback ports; waits for `/healthz`.
+ */
 export async function startLocalMode(dir: string): Promise<Deployment> {
   const [webPort, storePort] = [await freePort(), await freePort()];
+  const cli = await buildLocal({ rootDir: ROOT, outDir: join(dir, 'local') });
   const connector = startChild({
     name: 'connector (--local)',
-    command: TSX,
+    command: process.execPath,
     args: [
-      'bin/cli.ts',
+      ...startNodeFlags(ROOT),
+      cli,
       '--local',
       '--local.data-dir',
       join(dir, 'store'),
@@ -47,7 +54,7 @@ export async function startLocalMode(dir: string): Promise<Deployment> {
       MAX_WRITE_RETRIES,
     ],
     cwd: ROOT,
-    env: childEnv({}),
+    env: childEnv({ NODE_PATH: join(ROOT, 'node_modules') }),
     logFile: join(dir, 'connector.log'),
   });
   const url = `http://127.0.0.1:${webPort}`;
