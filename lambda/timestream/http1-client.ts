@@ -258,12 +258,20 @@ class Connection {
       this.parked = false;
       this.socket.ref();
     }
-    if (typeof attempt.body === 'string') {
-      this.socket.write(attempt.head + attempt.body, 'utf8');
+    // NOTE: the attempt lets go of its request once written; it lives on until the response. A
+    // WriteRecords body is a rope of a few hundred small strings (write-json.ts) and a request's
+    // ~70 calls wait on the store together: kept, they were about half of what survived the
+    // connector's young-generation collections in figure 4 (--trace-gc-nvp: surviving bytes 0.46
+    // of allocated against 0.21, and scavenging CPU 6.6-7.1 s against 3.4-3.9 s per run).
+    const { head, body } = attempt;
+    attempt.head = '';
+    attempt.body = undefined;
+    if (typeof body === 'string') {
+      this.socket.write(head + body, 'utf8');
     } else {
       this.socket.cork();
-      this.socket.write(attempt.head, 'latin1');
-      if (attempt.body !== undefined) this.socket.write(attempt.body);
+      this.socket.write(head, 'latin1');
+      if (body !== undefined) this.socket.write(body);
       this.socket.uncork();
     }
   }
