@@ -250,7 +250,8 @@ function median(values: number[]): number {
 
 /**
  * `BENCH_INGEST_TARGETS=connector,store,prometheus,victoria-metrics` narrows the targets (default all);
- * `BENCH_INGEST_RUNS` overrides the number of runs.
+ * `BENCH_INGEST_RUNS` overrides the number of runs. (targets.ts reads `BENCH_INGEST_NODE_ARGS` and
+ * `BENCH_INGEST_STDOUT`.)
  */
 function selectedKinds(): TargetKind[] {
   const all: Record<string, TargetKind> = {

@@ -69,7 +69,10 @@ export const CONNECTOR: TargetKind = {
         `127.0.0.1:${storePort}`,
         '--log.level=warn',
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', process.env.BENCH_INGEST_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
+      },
     );
     await waitReady(child, `http://127.0.0.1:${port}/healthz`);
     const client = new TimestreamQueryClient({
