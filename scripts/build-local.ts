@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { THREAD_WORKER_NAME } from '../lambda/local-store/thread';
+import { LAMBDA_BUILD_OPTIONS } from './package-lambda';
 
 /** Where the bundles go, relative to the repository; package.json's start scripts run from it. */
 export const LOCAL_BUILD_DIR = 'dist/local';
@@ -21,19 +22,16 @@ const ENTRY_POINTS = {
   [THREAD_WORKER_NAME]: 'lambda/local-store/thread-worker.ts',
 };
 
-/** How esbuild compiles the local bundles. */
+/**
+ * How esbuild compiles the local bundles: as the Lambda's (the same externals: DuckDB and snappy
+ * load from node_modules at run time), for the developer's Node and unminified.
+ */
 export const LOCAL_BUILD_OPTIONS = {
-  bundle: true,
-  platform: 'node',
+  ...LAMBDA_BUILD_OPTIONS,
   // The engines floor (package.json): local mode runs on the developer's Node, not Lambda's.
   target: 'node20',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  // Native addons load from node_modules at run time, as with tsx.
-  external: ['@duckdb/*', 'snappy'],
-  // Unminified: a stack trace of a local run stays readable without source maps.
+  // A stack trace of a local run stays readable without source maps.
   minify: false,
-  logLevel: 'warning',
 } satisfies BuildOptions;
 
 /** Configures {@link buildLocal}. */
