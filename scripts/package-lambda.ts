@@ -29,8 +29,9 @@ const EXCLUDED_SOURCE_DIR = 'lambda/local-store/';
 const NATIVE_SNAPPY_LOADER = 'lambda/codec/snappy-native.ts';
 const EXTERNAL_PACKAGES = [...EXCLUDED_PACKAGES, 'snappy'];
 /**
- * How esbuild compiles the Lambda bundle; benchmark figure 1 builds its workload with the same
- * options, so it times the code as the function runs it.
+ * How esbuild compiles the Lambda bundle. Benchmark figure 1 builds its workload with the same
+ * options, so it times the code as the function runs it, and the local-mode bundle `npm start`
+ * runs (scripts/build-local.ts) starts from them.
  */
 export const LAMBDA_BUILD_OPTIONS = {
   bundle: true,

@@ -250,6 +250,9 @@ export const VICTORIA_METRICS: TargetKind = {
   },
 };
 
+/** The bundle `npm start` runs, built once per bench process (see startCommand). */
+let built: Promise<string> | undefined;
+
 /**
  * What `npm start` runs (package.json): node, its flags, then any flags from
  * `BENCH_INGEST_NODE_ARGS` (e.g. `--cpu-prof`), then the bundled CLI, built once per bench process
@@ -260,7 +263,6 @@ async function startCommand(): Promise<string[]> {
   const extra = (process.env.BENCH_INGEST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   return [...startNodeFlags(REPO_ROOT), ...extra, await built];
 }
-let built: Promise<string> | undefined;
 
 /** Counts every sample of the plan's time range with `sum(count_over_time(...))`. */
 async function promQlCount(base: string, plan: BodyPlan, extra = ''): Promise<number> {
