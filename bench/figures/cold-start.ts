@@ -2,7 +2,9 @@
 // Figure 6: the Lambda bundle's zipped size (scripts/package-lambda.ts, built into a temporary
 // folder) and the time from spawning `node` to the first answered API Gateway event: the process
 // loads the bundle (configuration, clients) and answers one small /write against a Timestream
-// stand-in that answers at once. Bare `node` startup is measured too, for proportion.
+// stand-in that answers at once. `node` starts with the flags and memory variable the Lambda runtime
+// gives a function of the template's default memory (lambda-runtime.ts). Bare `node` startup is
+// measured too, for proportion.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { snappyCompress } from '../../lambda/codec/snappy';
 import { encodeWriteRequest } from '../../lambda/prompb/codec';
 import { packageLambda } from '../../scripts/package-lambda';
 import { BASIC_AUTH } from '../../test/support/harness';
+import { lambdaRuntimeEnv, lambdaRuntimeNodeArgs } from '../lambda-runtime';
 import { startLatencyStub } from '../latency-stub';
 import type { Figure, FigureResult } from '../types';
 import { measurement, quantile, realisticRequests, since } from '../support';
@@ -28,7 +31,10 @@ const MARKER = 'BENCH-ANSWER ';
 /** Spawns `node -e script` and resolves with the ms until it prints MARKER, and the rest of that line. */
 function timeChild(script: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; line: string }> {
   const start = performance.now();
-  const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...lambdaRuntimeNodeArgs(), '-e', script], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -93,6 +99,7 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
       // NOTE: keeps the SDK from probing shared config files and the instance metadata service.
       AWS_SDK_LOAD_CONFIG: '0',
       AWS_EC2_METADATA_DISABLED: 'true',
+      ...lambdaRuntimeEnv(),
     };
     const coldStart: number[] = [];
     const bareNode: number[] = [];

@@ -2,8 +2,10 @@
 // Figure 1: write CPU per sample on the Lambda path, with Timestream answering instantly, so only
 // our CPU is timed: decoding, mapping, and serialisation plus SigV4 signing of the WriteRecords
 // calls, then the whole handler end to end (write-cpu-work.ts). The workload runs in a child
-// process from a bundle built with the Lambda package's esbuild options, i.e. the code as the
-// function runs it. The same workload also runs in this process under tsx, for comparison.
+// process from a bundle built with the Lambda package's esbuild options, started with the node
+// flags and memory variable the Lambda runtime gives a function of the template's default memory
+// (lambda-runtime.ts): the code as the function runs it. For comparison the same bundle also runs
+// under plain `node`, and the same workload in this process under tsx.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_BUILD_OPTIONS } from '../../scripts/package-lambda';
+import { DEFAULT_FUNCTION_MEMORY_MB, lambdaRuntimeEnv, lambdaRuntimeNodeArgs } from '../lambda-runtime';
 import type { Figure, FigureResult } from '../types';
 import { REQUEST_SAMPLES, measurement } from '../support';
 import { measureWriteCpu, type WriteCpuRuns } from './write-cpu-work';
@@ -22,11 +25,21 @@ const REPO_ROOT = join(__dirname, '..', '..');
 /** Longest the bundled workload may take (a full run takes ~15 s). */
 const CHILD_TIMEOUT_MS = 300_000;
 
+/** How a bundled run starts `node`: its flags and extra environment. */
+interface NodeLaunch {
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The Lambda runtime's launch for the template's default memory, and plain `node`. */
+const LAMBDA_LAUNCH: NodeLaunch = { args: lambdaRuntimeNodeArgs(), env: lambdaRuntimeEnv() };
+const PLAIN_LAUNCH: NodeLaunch = { args: [], env: {} };
+
 /**
  * Builds write-cpu-child.ts as the Lambda bundle is built (scripts/package-lambda.ts) and runs it
- * in a fresh `node`, returning its runs.
+ * in a fresh `node` per launch, one after the other, returning each launch's runs.
  */
-async function runBundled(quick: boolean): Promise<WriteCpuRuns> {
+async function runBundled(quick: boolean, launches: readonly NodeLaunch[]): Promise<WriteCpuRuns[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-write-cpu-'));
   try {
     const outfile = join(dir, 'write-cpu.js');
@@ -39,20 +52,25 @@ async function runBundled(quick: boolean): Promise<WriteCpuRuns> {
       // holds, and scripts/bench-records.ts (the payloads' source) would run its own benchmark.
       define: { 'require.main': 'undefined' },
     });
-    const { stdout } = await promisify(execFile)(process.execPath, [outfile, ...(quick ? ['--quick'] : [])], {
-      // The bundle leaves `snappy` external, as the Lambda's does; here it loads from node_modules.
-      env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
-      timeout: CHILD_TIMEOUT_MS,
-      maxBuffer: 1024 * 1024,
-    });
-    return JSON.parse(stdout) as WriteCpuRuns;
+    const runs: WriteCpuRuns[] = [];
+    for (const launch of launches) {
+      const args = [...launch.args, outfile, ...(quick ? ['--quick'] : [])];
+      const { stdout } = await promisify(execFile)(process.execPath, args, {
+        // The bundle leaves `snappy` external, as the Lambda's does; here it loads from node_modules.
+        env: { ...process.env, ...launch.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+        timeout: CHILD_TIMEOUT_MS,
+        maxBuffer: 1024 * 1024,
+      });
+      runs.push(JSON.parse(stdout) as WriteCpuRuns);
+    }
+    return runs;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 export const run: Figure = async ({ quick }): Promise<FigureResult> => {
-  const runs = await runBundled(quick);
+  const [runs, plain] = await runBundled(quick, [LAMBDA_LAUNCH, PLAIN_LAUNCH]);
   const tsx = await measureWriteCpu(quick);
   const { calls, labels } = runs;
   const total = measurement('end to end (handler, instant store)', runs.total, 'µs/sample');
@@ -66,6 +84,11 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
     runs.sdk,
     'µs/sample',
   );
+  const underPlainNode = measurement(
+    "for comparison: end to end, the same bundle under plain `node` (V8's own heap sizing)",
+    plain.total,
+    'µs/sample',
+  );
   const underTsx = measurement(
     'for comparison: end to end, the same code under tsx (not bundled)',
     tsx.total,
@@ -75,14 +98,16 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
   return {
     id: 1,
     title: `Write CPU per sample, Lambda path (${REQUEST_SAMPLES}-sample requests, ${labels.min}–${labels.max} labels, mean ${labels.mean.toFixed(1)}; ${calls.toFixed(1)} WriteRecords calls)`,
-    measurements: [parts.decode, parts.map, parts.send, total, sdk, underTsx],
+    measurements: [parts.decode, parts.map, parts.send, total, sdk, underPlainNode, underTsx],
     target: `≤ ${TARGET_MICROS} µs/sample end to end`,
     headline: { name: 'end to end', value: total.median, unit: 'µs/sample' },
     met: total.median <= TARGET_MICROS,
     note:
       `decode ${f(parts.decode)} + mapping ${f(parts.map)} + sending ${f(parts.send)} µs/sample (CPU time, GC threads ` +
       `included; end to end adds the handler's logging, metrics and promise plumbing), timed in a bundle built ` +
-      `with the Lambda package's esbuild options, i.e. the code as the function runs it. Under tsx, whose ` +
+      `with the Lambda package's esbuild options and started as the Lambda runtime starts a function of ` +
+      `${DEFAULT_FUNCTION_MEMORY_MB} MB (${LAMBDA_LAUNCH.args.join(' ')}), i.e. the code as the function runs it. ` +
+      `Under plain \`node\`, whose young generation is smaller, the same bundle costs ${f(underPlainNode)}; under tsx, whose ` +
       `CommonJS output reads every imported function through a getter, the same handler costs ${f(underTsx)}. ` +
       `Decoding runs the native ` +
       `\`snappy\` binding (snappy-native.ts; pure JS only where no binary loads) and the process-wide label ` +
