@@ -6,6 +6,7 @@ import { StoreEngine } from '../../../lambda/local-store/engine';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
+import { TableWriter } from '../../../lambda/local-store/write-records';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -92,6 +93,32 @@ test('decides several times of one series across the calls of one group', async 
     { Data: [{ ScalarValue: String(NOW - 30) }, { ScalarValue: '4' }] },
     { Data: [{ ScalarValue: String(NOW - 20) }, { ScalarValue: '2' }] },
     { Data: [{ ScalarValue: String(NOW - 10) }, { ScalarValue: '1' }] },
+  ]);
+});
+
+test('forgets a failed group: its rows are neither stored nor taken for stored by the next group', async () => {
+  const series = (value: string, timeMs: number) => record('failing', value, timeMs);
+  await write([series('1', NOW - 50)]); // the table knows the series before the failing group
+  // NOTE: a DuckDB failure while committing (a full disk, say) cannot be provoked in memory, so the
+  // commit itself is made to fail once; everything before it runs as usual.
+  const persist = jest
+    .spyOn(TableWriter.prototype as unknown as { persist: () => Promise<void> }, 'persist')
+    .mockRejectedValueOnce(new Error('disk full'));
+  try {
+    await expect(write([series('2', NOW - 40)])).rejects.toThrow('disk full');
+  } finally {
+    persist.mockRestore();
+  }
+  // The same record again is new, not an identical re-write of a row that was never stored.
+  await expect(write([series('2', NOW - 40)])).resolves.toEqual({
+    RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 },
+  });
+  const rows = await engine.handle('Query', {
+    QueryString: `SELECT epoch_ms(time), "measure_value::double" FROM enginedb.metrics WHERE host = 'failing' ORDER BY time`,
+  });
+  expect((rows as { Rows: unknown[] }).Rows).toEqual([
+    { Data: [{ ScalarValue: String(NOW - 50) }, { ScalarValue: '1' }] },
+    { Data: [{ ScalarValue: String(NOW - 40) }, { ScalarValue: '2' }] },
   ]);
 });
 
