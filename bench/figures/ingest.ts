@@ -10,6 +10,7 @@ import type { BodyPlan } from '../ingest/bodies';
 import type { LoadCommand, LoadReply, LoadResult } from '../ingest/load-generator';
 import { CONNECTOR, PROMETHEUS, STORE_ONLY, VICTORIA_METRICS, type TargetKind } from '../ingest/targets';
 import type { Figure, FigureResult, Measurement } from '../types';
+import { median } from '../support';
 
 /** Load shape fixed by issue 7. */
 export const SERIES = 100_000;
@@ -239,13 +240,6 @@ function describe(r: TargetRun): string {
     `acked ${r.acked}, stored ${r.stored}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
     (r.firstError ? `, first error: ${r.firstError}` : '')
   );
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

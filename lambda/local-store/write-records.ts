@@ -444,11 +444,11 @@ export class TableWriter {
   private async runUpdate(rows: RowState[]): Promise<void> {
     const table = samplesTableName(this.entry.database, this.entry.table);
     const params: unknown[] = [];
-    const tuples = rows.map(({ record, version }) => {
+    const tuples = rows.map(({ record, slot, version }) => {
       const base = params.length;
       const m = record.measure;
       params.push(
-        this.series.get(record.series)!.id,
+        slot!.id, // a stored row's series has a slot (loadExisting)
         record.timeNs,
         m.type === 'DOUBLE' ? m.value : null,
         m.type === 'BIGINT' ? m.value : null,
@@ -491,7 +491,7 @@ class RowStates {
   private readonly byIdentity = new Map<string, RowState>();
 
   get(record: NormalizedRecord, slot: SeriesSlot | undefined): RowState | undefined {
-    const first = slot !== undefined ? slot.groupRow : this.bySeries.get(record.series);
+    const first = this.firstRow(record, slot);
     if (first === undefined || first.record.timeNs === record.timeNs) return first;
     return this.byIdentity.get(identity(record));
   }
@@ -499,10 +499,13 @@ class RowStates {
   add(state: RowState): void {
     this.all.push(state);
     const { slot, record } = state;
-    const first = slot !== undefined ? slot.groupRow : this.bySeries.get(record.series);
-    if (first !== undefined) this.byIdentity.set(identity(record), state);
+    if (this.firstRow(record, slot) !== undefined) this.byIdentity.set(identity(record), state);
     else if (slot !== undefined) slot.groupRow = state;
     else this.bySeries.set(record.series, state);
+  }
+
+  private firstRow(record: NormalizedRecord, slot: SeriesSlot | undefined): RowState | undefined {
+    return slot !== undefined ? slot.groupRow : this.bySeries.get(record.series);
   }
 
   /** Clears the group's rows from the slots. */
