@@ -15,18 +15,23 @@ export interface LatencyStub {
   close(): Promise<void>;
 }
 
-/** Starts the stand-in on 127.0.0.1 with `latencyMs` per call. */
+/** The answer to every call: what Timestream answers a WriteRecords call with. */
+const ANSWER = '{"RecordsIngested":{"Total":1,"MemoryStore":1,"MagneticStore":0}}';
+
+/** Starts the stand-in on 127.0.0.1 with `latencyMs` per call (0: answered at once). */
 export async function startLatencyStub(latencyMs: number): Promise<LatencyStub> {
   let calls = 0;
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       calls++;
-      setTimeout(() => {
-        const body = '{"RecordsIngested":{"Total":1,"MemoryStore":1,"MagneticStore":0}}';
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': body.length });
-        res.end(body);
-      }, latencyMs);
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': ANSWER.length });
+        res.end(ANSWER);
+      };
+      // A zero-delay timer still waits for the next timers phase (at least 1 ms in Node).
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

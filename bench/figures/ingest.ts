@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // Figure 4: local-mode ingest throughput. The connector in local mode, Prometheus 2.42's
 // remote-write receiver and VictoriaMetrics single-node are fed the same pre-encoded bodies over
-// loopback, one after the other; each is then checked to hold every acknowledged sample.
+// loopback, one after the other; each is then checked to hold every acknowledged sample. Two
+// diagnostic rows split the connector's cost: the embedded store alone, and the connector in
+// front of a store that answers at once and keeps nothing.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BodyPlan } from '../ingest/bodies';
 import type { LoadCommand, LoadReply, LoadResult } from '../ingest/load-generator';
-import { CONNECTOR, PROMETHEUS, STORE_ONLY, VICTORIA_METRICS, type TargetKind } from '../ingest/targets';
+import {
+  CONNECTOR,
+  CONNECTOR_NULL_STORE,
+  PROMETHEUS,
+  STORE_ONLY,
+  VICTORIA_METRICS,
+  type TargetKind,
+} from '../ingest/targets';
 import type { Figure, FigureResult, Measurement } from '../types';
 import { median } from '../support';
 
@@ -46,7 +55,8 @@ export interface TargetRun {
   /** CPU time of the target (all its processes and threads) per acknowledged sample, warm-up included. */
   cpuMicrosPerSample: number;
   acked: number;
-  stored: number;
+  /** Undefined for a target that keeps nothing (the store-answering-at-once diagnostic). */
+  stored: number | undefined;
   failed: number;
   exhausted: boolean;
   firstError?: string;
@@ -166,14 +176,15 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
       unit: 'µs',
       runs: mine.length,
     });
+    if (mine.some((r) => r.stored === undefined)) continue;
     measurements.push({
       name: `${name} acknowledged samples not stored`,
-      median: medianOf(name, (r) => Math.max(0, r.acked - r.stored)),
+      median: medianOf(name, (r) => unstoredSamples(r)),
       unit: 'samples',
       runs: mine.length,
       extra: {
         acked: medianOf(name, (r) => r.acked),
-        stored: medianOf(name, (r) => r.stored),
+        stored: medianOf(name, (r) => r.stored ?? NaN),
         failed: medianOf(name, (r) => r.failed),
       },
     });
@@ -181,7 +192,7 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
   const connector = medianOf(CONNECTOR.name, (r) => r.samplesPerSecond);
   const prometheus = medianOf(PROMETHEUS.name, (r) => r.samplesPerSecond);
   const ratio = prometheus > 0 ? connector / prometheus : NaN;
-  const lost = runs.some((r) => r.stored < r.acked);
+  const lost = runs.some((r) => unstoredSamples(r) > 0);
   const met = ratio >= TARGET_RATIO && !lost;
   const notes: string[] = [];
   if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
@@ -217,35 +228,46 @@ function shortfall(
   const connectorCpu = medianOf(CONNECTOR.name, (r) => r.cpuMicrosPerSample);
   const storeCpu = medianOf(STORE_ONLY.name, (r) => r.cpuMicrosPerSample);
   const storeRate = medianOf(STORE_ONLY.name, (r) => r.samplesPerSecond);
+  const nullCpu = medianOf(CONNECTOR_NULL_STORE.name, (r) => r.cpuMicrosPerSample);
+  const nullRate = medianOf(CONNECTOR_NULL_STORE.name, (r) => r.samplesPerSecond);
   const prometheusCpu = medianOf(PROMETHEUS.name, (r) => r.cpuMicrosPerSample);
   const store = Number.isNaN(storeCpu)
     ? ''
     : `; the embedded store alone, fed the connector's WriteRecords calls, spends ${storeCpu.toFixed(1)} µs ` +
       `(${storeCpu > allowed ? 'more than that whole budget; ' : ''}` +
       `${(storeRate / prometheus).toFixed(2)}× Prometheus' rate; Prometheus' whole receiver ${prometheusCpu.toFixed(1)} µs)`;
+  const connectorAlone = Number.isNaN(nullCpu)
+    ? ''
+    : ` With a store that answers at once and keeps nothing, the connector alone reaches ` +
+      `${(nullRate / prometheus).toFixed(2)}× Prometheus at ${nullCpu.toFixed(1)} µs of CPU per sample in its own ` +
+      `process${nullCpu > allowed ? ', already more than the whole budget' : ''}.`;
   return (
     `The connector reaches ${ratio.toFixed(2)}× Prometheus. It is CPU-bound: ${connectorCpu.toFixed(1)} µs of CPU per ` +
     `sample, while ${TARGET_RATIO}× Prometheus (${Math.round(needed)} samples/s) allows at most ${allowed.toFixed(1)} µs ` +
-    `on ${cores} cores even if the load generator took none${store}. Of that budget, the HTTP exchange of the ` +
-    `WriteRecords calls (~1.4 µs per sample at the leanest) and DuckDB's append and commit (~1.1 µs per row) are not ` +
-    `our code, and the connector's Lambda-path work is figure 1's ~3 µs. What would close it: the store's own work ` +
-    `per record (scanning, validation, series lookup, bookkeeping) and the connector's handler each cut to a fraction ` +
-    `of their cost; SPEC 6 fixes the connector's path to the store as SDK-shaped WriteRecords calls over HTTP ` +
+    `on ${cores} cores even if the load generator took none${store}.${connectorAlone} What would close it: the ` +
+    `connector's own work per sample (its Lambda-path handler and the HTTP exchange of its WriteRecords calls) and ` +
+    `the store's (scanning, validation, series lookup, bookkeeping, DuckDB's append) each cut to a fraction of ` +
+    `their cost; SPEC 6 fixes the connector's path to the store as SDK-shaped WriteRecords calls over HTTP ` +
     `(README "Performance", bench/NOTES.md).`
   );
+}
+
+/** Acknowledged samples a run's target did not store (0 for a target that keeps nothing). */
+export function unstoredSamples(r: Pick<TargetRun, 'acked' | 'stored'>): number {
+  return r.stored === undefined ? 0 : Math.max(0, r.acked - r.stored);
 }
 
 function describe(r: TargetRun): string {
   return (
     `${r.target}: ${Math.round(r.samplesPerSecond)} samples/s, ${r.cpuMicrosPerSample.toFixed(1)} µs CPU/sample, ` +
     `peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
-    `acked ${r.acked}, stored ${r.stored}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
+    `acked ${r.acked}, stored ${r.stored ?? 'n/a (keeps nothing)'}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
     (r.firstError ? `, first error: ${r.firstError}` : '')
   );
 }
 
 /**
- * `BENCH_INGEST_TARGETS=connector,store,prometheus,victoria-metrics` narrows the targets (default all);
+ * `BENCH_INGEST_TARGETS=connector,store,null-store,prometheus,victoria-metrics` narrows the targets (default all);
  * `BENCH_INGEST_RUNS` overrides the number of runs. (targets.ts reads `BENCH_INGEST_NODE_ARGS` and
  * `BENCH_INGEST_STDOUT`.)
  */
@@ -253,6 +275,7 @@ function selectedKinds(): TargetKind[] {
   const all: Record<string, TargetKind> = {
     connector: CONNECTOR,
     store: STORE_ONLY,
+    'null-store': CONNECTOR_NULL_STORE,
     prometheus: PROMETHEUS,
     'victoria-metrics': VICTORIA_METRICS,
   };

@@ -118,6 +118,6 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
       `call's promise and metrics) times ${calls.toFixed(0)} calls; the SDK's own path costs ${f(sdk)} here. ` +
       `${total.median <= TARGET_MICROS ? 'What would cut it further' : 'What would close the gap'}: ordering ` +
       `and planning cuts in one pass over the interned id rows, and fewer calls per request (figure 2 trades ` +
-      `that against write units); README "Performance" lists what was tried and not kept.`,
+      `that against write units); bench/NOTES.md lists what was tried and not kept.`,
   };
 };

@@ -17,6 +17,7 @@ import {
 import type { BodyPlan } from './bodies';
 import { STORE_DATABASE, STORE_TABLE, storeHeaders } from './store-bodies';
 import { buildLocal, startNodeFlags } from '../../scripts/build-local';
+import { spawnLatencyStub } from '../latency-stub';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 export const VICTORIA_METRICS_BINARY = '/usr/bin/victoria-metrics';
@@ -33,8 +34,8 @@ export interface Target {
   pid: number;
   writeUrl: string;
   headers: Record<string, string>;
-  /** Samples stored in the plan's time range. */
-  storedSamples(plan: BodyPlan): Promise<number>;
+  /** Samples stored in the plan's time range; undefined for a target that keeps nothing. */
+  storedSamples(plan: BodyPlan): Promise<number | undefined>;
   /** Peak RSS (VmHWM) of the process and its descendants, in bytes. */
   peakRssBytes(): number;
   /** CPU seconds (user + system) the process and its descendants used so far. */
@@ -99,6 +100,59 @@ export const CONNECTOR: TargetKind = {
         client.destroy();
         await stop(child);
         rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/**
+ * A diagnostic, not a receiver: the connector as the standalone server (no `--local`) in front of
+ * a Timestream stand-in (bench/latency-stub.ts, its own process) that answers every call at once
+ * and keeps nothing. Its rate is what the connector's own work allows with no store cost at all;
+ * its CPU is the connector process's alone.
+ */
+export const CONNECTOR_NULL_STORE: TargetKind = {
+  name: 'connector, store answering at once',
+  missing: () => undefined,
+  async start() {
+    const port = await freePort();
+    const stub = await spawnLatencyStub(0);
+    const child = spawn(
+      process.execPath,
+      [
+        ...(await startCommand()),
+        '--default-database',
+        STORE_DATABASE,
+        '--default-table',
+        STORE_TABLE,
+        '--write-base-endpoint',
+        stub.endpoint,
+        '--query-base-endpoint',
+        stub.endpoint,
+        '--web.listen-address',
+        `127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    try {
+      await waitReady(child, `http://127.0.0.1:${port}/healthz`);
+    } catch (error) {
+      child.kill('SIGKILL');
+      await stub.close();
+      throw error;
+    }
+    return {
+      name: this.name,
+      pid: child.pid!,
+      writeUrl: `http://127.0.0.1:${port}/write`,
+      headers: { Authorization: BASIC },
+      storedSamples: async () => undefined,
+      peakRssBytes: () => peakRss(child.pid!),
+      cpuSeconds: () => cpuSeconds(child.pid!),
+      stop: async () => {
+        await stop(child);
+        await stub.close();
       },
     };
   },
