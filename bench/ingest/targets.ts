@@ -106,10 +106,11 @@ export const CONNECTOR: TargetKind = {
 };
 
 /**
- * A diagnostic, not a receiver: the connector as the standalone server (no `--local`) in front of
- * a Timestream stand-in (bench/latency-stub.ts, its own process) that answers every call at once
- * and keeps nothing. Its rate is what the connector's own work allows with no store cost at all;
- * its CPU is the connector process's alone.
+ * A diagnostic, not a receiver: the connector as the standalone server (the bundle and node flags of
+ * `npm start`, as the connector `--local` runs, but without `--local`) in front of a Timestream
+ * stand-in (bench/latency-stub.ts, its own process) that answers every call at once and keeps
+ * nothing. Its rate is what the connector's own work allows with no store cost at all; its CPU is
+ * the connector process's alone.
  */
 export const CONNECTOR_NULL_STORE: TargetKind = {
   name: 'connector, store answering at once',
