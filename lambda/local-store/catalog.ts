@@ -5,7 +5,7 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './errors';
-import { addDimensions, createLayout, dropLayout, migrateWideTable } from './layout';
+import { addDimensions, createLayout, dropLayout, ensureDoublesTable, migrateWideTable } from './layout';
 import {
   quoteDuckIdentifier,
   type Catalog,
@@ -93,7 +93,7 @@ export class StoreCatalog implements Catalog {
       const entry = catalog.mutable(String(db), String(table));
       if (entry) entry.measureTypes = sortTypes([...entry.measureTypes, type as ScalarMeasureType]);
     }
-    await catalog.migrateWideTables();
+    await catalog.upgradeTables();
     return catalog;
   }
 
@@ -287,12 +287,17 @@ export class StoreCatalog implements Catalog {
     return entry;
   }
 
-  /** Moves tables written by earlier versions (wide layout) into the narrow one, each atomically. */
-  private async migrateWideTables(): Promise<void> {
+  /**
+   * Brings tables written by earlier versions to the current layout, each atomically: the wide
+   * layout moves into the narrow one, and a narrow table without `$doubles` gets it (layout.ts).
+   */
+  private async upgradeTables(): Promise<void> {
     for (const tables of this.tables.values()) {
       for (const entry of tables.values()) {
         await this.transaction(async () => {
-          await migrateWideTable(this.connection, entry.database, entry.table, entry.dimensions);
+          const { database, table, dimensions } = entry;
+          await migrateWideTable(this.connection, database, table, dimensions);
+          await ensureDoublesTable(this.connection, database, table, dimensions);
         });
       }
     }

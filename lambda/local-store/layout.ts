@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The DDL of the narrow physical layout behind a Timestream table (schema.ts): the `$series` and
-// `$samples` tables and the view SQL reads, extended when a dimension appears, and the one-time
-// migration of tables written in the former wide layout (one row per record, a column per dimension).
+// The DDL of the narrow physical layout behind a Timestream table (schema.ts): the `$series`,
+// `$samples` and `$doubles` tables and the view SQL reads, extended when a dimension appears, and
+// the upgrades of tables written by earlier versions: the one-time migration of the former wide
+// layout (one row per record, a column per dimension), and `$doubles` added where it is missing.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   MEASURE_VALUE_COLUMNS,
   MEASURE_VALUE_DUCK_TYPES,
+  doublesTableName,
   SERIES_COLUMN,
   SERIES_ID_COLUMN,
   VERSION_COLUMN,
@@ -19,10 +21,13 @@ import {
 
 const MEASURE_COLUMNS = SCALAR_MEASURE_TYPES.map((t) => quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t]));
 
+const DOUBLE_COLUMN = quoteDuckIdentifier(MEASURE_VALUE_COLUMNS.DOUBLE);
+
 /**
  * Creates the physical tables and the view of a new, empty table. Column order is what the
  * writer's appenders rely on: `$series` (ts_id, ts_series, measure_name, dimensions in catalog
- * order) and `$samples` (ts_id, time, the measure columns in MEASURE_VALUE_COLUMNS order, ts_version).
+ * order), `$samples` (ts_id, time, the measure columns in MEASURE_VALUE_COLUMNS order, ts_version)
+ * and `$doubles` (ts_id, time, the DOUBLE measure column).
  */
 export async function createLayout(
   connection: DuckDBConnection,
@@ -42,7 +47,49 @@ export async function createLayout(
     `CREATE TABLE ${samplesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
       `time TIMESTAMP_NS NOT NULL, ${measureColumns}, ${VERSION_COLUMN} BIGINT NOT NULL)`,
   );
+  await connection.run(createDoublesSql(database, table));
   await connection.run(viewSql(database, table, dimensions));
+}
+
+/**
+ * Adds `$doubles` to a table written before it existed (its rows all stay in `$samples`) and
+ * redefines the view over both; does nothing to a table that has it.
+ */
+export async function ensureDoublesTable(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+  dimensions: readonly string[],
+): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2`,
+    [database, `${table}$doubles`],
+  );
+  if (Number(reader.getRows()[0][0]) > 0) return;
+  await connection.run(createDoublesSql(database, table));
+  await connection.run(viewSql(database, table, dimensions));
+}
+
+function createDoublesSql(database: string, table: string): string {
+  return (
+    `CREATE TABLE ${doublesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
+    `time TIMESTAMP_NS NOT NULL, ${DOUBLE_COLUMN} DOUBLE NOT NULL)`
+  );
+}
+
+/**
+ * A relation of every sample row of a table, from `$doubles` and `$samples`, with the columns of
+ * `$samples` (ts_id, time, the measure columns, ts_version): what the view and the writer read.
+ */
+export function samplesRelation(database: string, table: string): string {
+  const doubleRow = SCALAR_MEASURE_TYPES.map((t, i) =>
+    t === 'DOUBLE' ? MEASURE_COLUMNS[i] : `NULL::${MEASURE_VALUE_DUCK_TYPES[t]} AS ${MEASURE_COLUMNS[i]}`,
+  ).join(', ');
+  const columns = [SERIES_ID_COLUMN, 'time', ...MEASURE_COLUMNS, VERSION_COLUMN].join(', ');
+  return (
+    `(SELECT ${SERIES_ID_COLUMN}, time, ${doubleRow}, 1::BIGINT AS ${VERSION_COLUMN} ` +
+    `FROM ${doublesTableName(database, table)} UNION ALL SELECT ${columns} FROM ${samplesTableName(database, table)})`
+  );
 }
 
 /** Adds dimension columns to `$series` and redefines the view over all of `dimensions`. */
@@ -73,6 +120,7 @@ export async function dropLayout(
   }
   await connection.run(`DROP VIEW IF EXISTS ${physicalTableName(database, table)}`);
   await connection.run(`DROP TABLE IF EXISTS ${samplesTableName(database, table)}`);
+  await connection.run(`DROP TABLE IF EXISTS ${doublesTableName(database, table)}`);
   await connection.run(`DROP TABLE IF EXISTS ${seriesTableName(database, table)}`);
 }
 
@@ -126,7 +174,7 @@ function viewSql(database: string, table: string, dimensions: readonly string[])
   ].join(', ');
   return (
     `CREATE OR REPLACE VIEW ${physicalTableName(database, table)} AS SELECT ${columns} ` +
-    `FROM ${samplesTableName(database, table)} p JOIN ${seriesTableName(database, table)} s ` +
+    `FROM ${samplesRelation(database, table)} p JOIN ${seriesTableName(database, table)} s ` +
     `ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN}`
   );
 }

@@ -132,9 +132,11 @@ function normalizeScanned(scanned: ScannedRecords, common: unknown, cache: Serie
   checkRecordCount(records.length);
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');
   const shared = new SharedFields(commonRecord);
+  let previous: TextIdentity | undefined;
   const resolve: SeriesResolver = (_record, measureName, index) => {
-    const identity = resolveScannedSeries(shared, records[index], measureName, index, cache);
+    const identity = resolveScannedSeries(shared, records[index], measureName, index, cache, previous);
     scanned.ownDimensionBytes[index] = identity.ownDimensionBytes;
+    previous = identity;
     return identity;
   };
   const out: NormalizedRecord[] = new Array(records.length);
@@ -144,22 +146,31 @@ function normalizeScanned(scanned: ScannedRecords, common: unknown, cache: Serie
 }
 
 /** A series identity reached through the text of a record's own dimensions. */
-interface TextIdentity extends SeriesIdentity {
+export interface TextIdentity extends SeriesIdentity {
   /** UTF-8 bytes of the own dimensions' names and values (metered per record). */
   ownDimensionBytes: number;
+  /** Its cache key under its CommonAttributes scope: measure name and own dimensions text (getText). */
+  measureName: string;
+  text: string;
+  /** The identity of the record that followed one of this series the last time (see findText). */
+  next: TextIdentity | undefined;
 }
 
-/** resolveSeries for a scanned record: cached by (scope, measure name, dimensions text). */
+/**
+ * resolveSeries for a scanned record: cached by (scope, measure name, dimensions text).
+ * `previous` is the identity of the call's record before this one, if any.
+ */
 function resolveScannedSeries(
   shared: SharedFields,
   record: Pick<ScannedRecord, 'DimensionsText'>,
   measureName: unknown,
   index: number,
   cache: SeriesCache,
+  previous: TextIdentity | undefined,
 ): TextIdentity {
   const text = record.DimensionsText ?? '';
   if (shared.scope !== undefined && typeof measureName === 'string') {
-    const cached = cache.getText(shared.scope, measureName, text);
+    const cached = cache.findText(shared.scope, measureName, text, previous);
     if (cached) return cached;
   }
   const own = record.DimensionsText === undefined ? undefined : (JSON.parse(text) as unknown);
@@ -167,8 +178,16 @@ function resolveScannedSeries(
   let ownDimensionBytes = 0;
   for (const { Name, Value } of (own ?? []) as { Name: string; Value: string }[])
     ownDimensionBytes += Buffer.byteLength(Name) + Buffer.byteLength(Value);
-  const identity: TextIdentity = { dimensions, series, limitViolation, ownDimensionBytes };
-  if (shared.scope !== undefined) cache.setText(shared.scope, measure, text, identity);
+  const identity: TextIdentity = {
+    dimensions,
+    series,
+    limitViolation,
+    ownDimensionBytes,
+    measureName: measure,
+    text,
+    next: undefined,
+  };
+  if (shared.scope !== undefined) cache.setText(shared.scope, identity, previous);
   return identity;
 }
 
@@ -191,8 +210,14 @@ export interface SeriesIdentity {
  */
 export class SeriesCache {
   private readonly scopes = new Map<string, Map<string, SeriesIdentity>>();
-  /** Identities of scanned records (write-scan.ts): scope, then measure name, then dimensions text. */
-  private readonly texts = new Map<string, Map<string, Map<string, TextIdentity>>>();
+  /**
+   * Identities of scanned records (write-scan.ts): scope, then measure name, then dimensions text.
+   * Each level keeps its key, which the identities below it share.
+   */
+  private readonly textScopes = new Map<
+    string,
+    { key: string; names: Map<string, { key: string; byText: Map<string, TextIdentity> }> }
+  >();
   private size = 0;
 
   constructor(private readonly capacity = MAX_CACHED_SERIES) {}
@@ -213,30 +238,63 @@ export class SeriesCache {
 
   /** The identity of a scanned record's series by its scope, measure name and dimensions text. */
   getText(scope: string, measureName: string, text: string): TextIdentity | undefined {
-    return this.texts.get(scope)?.get(measureName)?.get(text);
+    return this.textScopes.get(scope)?.names.get(measureName)?.byText.get(text);
   }
 
-  /** Adds a text-keyed identity (see getText); maps are only created here, for a counted entry. */
-  setText(scope: string, measureName: string, text: string, identity: TextIdentity): void {
+  /**
+   * getText, first trying the series that followed `previous` (the call's record before this one)
+   * the last time. Senders write a target's series in the same order scrape after scrape (the
+   * connector sorts them, batch-order.ts), so the guess mostly holds, and checking it is one
+   * string comparison where a map lookup hashes the whole dimensions text first.
+   *
+   * NOTE: measured on a hot path (bench figure 4, store alone: ~350-character texts of 100 000
+   * series): `Map.get` costs ~0.6-1 µs per record, nearly all of it hashing the key, against
+   * ~0.1 µs for comparing it with the guess. A wrong guess only costs that comparison. A guess may
+   * outlive a capacity reset (counted): it is still the identity of that exact key, and since links
+   * are only made to identities in the maps, nothing older than the last reset stays linked.
+   */
+  findText(
+    scope: string,
+    measureName: string,
+    text: string,
+    previous: TextIdentity | undefined,
+  ): TextIdentity | undefined {
+    const guess = previous?.next;
+    // `previous` and its links all belong to this call's scope: identities are kept per scope,
+    // and a link is only made between neighbours of one call.
+    if (guess !== undefined && guess.text === text && guess.measureName === measureName) return guess;
+    const found = this.getText(scope, measureName, text);
+    if (found !== undefined && previous !== undefined) previous.next = found;
+    return found;
+  }
+
+  /**
+   * Adds a text-keyed identity (see getText) and links it as `previous`'s successor (see
+   * findText); maps are only created here, for a counted entry. Keeps copies of the key's texts.
+   */
+  setText(scopeKey: string, identity: TextIdentity, previous?: TextIdentity): void {
     this.counted();
-    let names = this.texts.get(scope);
-    if (names === undefined) {
-      names = new Map();
-      this.texts.set(scope, names);
+    let scope = this.textScopes.get(scopeKey);
+    if (scope === undefined) {
+      scope = { key: ownCopy(scopeKey), names: new Map() };
+      this.textScopes.set(scope.key, scope);
     }
-    let byText = names.get(measureName);
-    if (byText === undefined) {
-      byText = new Map();
-      names.set(ownCopy(measureName), byText);
+    let name = scope.names.get(identity.measureName);
+    if (name === undefined) {
+      name = { key: ownCopy(identity.measureName), byText: new Map() };
+      scope.names.set(name.key, name);
     }
-    byText.set(ownCopy(text), identity);
+    identity.measureName = name.key;
+    identity.text = ownCopy(identity.text);
+    name.byText.set(identity.text, identity);
+    if (previous !== undefined) previous.next = identity;
   }
 
   /** Counts one identity about to be added; past the capacity everything is dropped first. */
   private counted(): void {
     if (this.size >= this.capacity) {
       this.scopes.clear();
-      this.texts.clear();
+      this.textScopes.clear();
       this.size = 0;
     }
     this.size += 1;

@@ -2,7 +2,8 @@
 // Applies normalized records to one table with Timestream's semantics: retention and future
 // windows, first-writer-wins with Version upserts, idempotent identical re-writes. Writes to a table
 // are serialised in JS; calls that queue up while a commit runs are group-committed together into
-// the narrow layout (schema.ts): new series into `$series`, every record into `$samples`.
+// the narrow layout (schema.ts): new series into `$series`, every record into `$doubles` (a DOUBLE
+// at version 1) or `$samples` (the rest).
 
 import {
   DuckDBBigIntType,
@@ -25,6 +26,7 @@ import {
   SERIES_ID_COLUMN,
   VERSION_COLUMN,
   quoteDuckIdentifier,
+  doublesTableName,
   samplesTableName,
   seriesTableName,
   type CatalogTable,
@@ -32,6 +34,7 @@ import {
   type ScalarMeasureType,
 } from './schema';
 import { timeClassifier, RESERVED_PHYSICAL_COLUMNS } from './write-rules';
+import { samplesRelation } from './layout';
 import { NullMasks } from './null-masks';
 
 /** Dimensions per table (facts 3.3). */
@@ -96,6 +99,12 @@ const SAMPLE_COLUMN_TYPES: readonly DuckDBType[] = [
   ...VALUE_COLUMN_ORDER.map((t) => VALUE_COLUMN_TYPES[t]),
   DuckDBBigIntType.instance,
 ];
+/** Types of the `$doubles` columns, in physical order (ts_id, time, the DOUBLE value). */
+const DOUBLE_COLUMN_TYPES: readonly DuckDBType[] = [
+  DuckDBIntegerType.instance,
+  DuckDBTimestampNanosecondsType.instance,
+  DuckDBDoubleType.instance,
+];
 /** `$series` columns before the dimensions: ts_id, ts_series, measure_name. */
 const SERIES_FIXED_COLUMNS = 3;
 
@@ -122,7 +131,7 @@ export class TableWriter {
     const { database, table } = this.entry;
     const reader = await this.connection.runAndReadAll(
       `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(max(p.time)) FROM ${seriesTableName(database, table)} s ` +
-        `LEFT JOIN ${samplesTableName(database, table)} p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN} GROUP BY ALL`,
+        `LEFT JOIN ${samplesRelation(database, table)} p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN} GROUP BY ALL`,
     );
     for (const [key, id, maxNs] of reader.getRows()) {
       this.series.set(String(key), {
@@ -292,7 +301,7 @@ export class TableWriter {
     ).join(', ');
     const reader = await this.connection.runAndReadAll(
       `SELECT DISTINCT p.${SERIES_ID_COLUMN}, epoch_ns(p.time), p.${VERSION_COLUMN}, ${valueColumns} ` +
-        `FROM ${samplesTableName(this.entry.database, this.entry.table)} p JOIN (VALUES ${keys}) v(id, ns) ` +
+        `FROM ${samplesRelation(this.entry.database, this.entry.table)} p JOIN (VALUES ${keys}) v(id, ns) ` +
         `ON p.${SERIES_ID_COLUMN} = v.id AND p.time = make_timestamp_ns(v.ns) ` +
         `WHERE p.time BETWEEN make_timestamp_ns(${minNs}::BIGINT) AND make_timestamp_ns(${maxNs}::BIGINT)`,
     );
@@ -335,18 +344,23 @@ export class TableWriter {
       inserts.push(row);
       slots.push(slot);
     }
-    if (updates.length === 0 && fresh.length === 0) {
+    const split = splitByTable(inserts, slots);
+    if (
+      updates.length === 0 &&
+      fresh.length === 0 &&
+      (split.doubles.length === 0 || split.others.length === 0)
+    ) {
       // NOTE: outside a transaction the appender's flush is itself one atomic commit. Measured
       // (figure 4, store alone): wrapping it in BEGIN/COMMIT run on DuckDB's thread pool costs
       // more CPU in all than this synchronous commit saves on the store's thread.
-      await this.appendSamples(inserts, slots);
+      await this.appendRows(split);
     } else {
       // New series, updates and inserts commit together: no sample without its series row.
       await this.connection.run('BEGIN TRANSACTION');
       try {
         if (fresh.length > 0) await this.appendSeries(fresh);
         if (updates.length > 0) await this.runUpdate(updates);
-        if (inserts.length > 0) await this.appendSamples(inserts, slots);
+        await this.appendRows(split);
         await this.connection.run('COMMIT');
       } catch (error) {
         await this.connection.run('ROLLBACK').catch(() => undefined);
@@ -387,6 +401,30 @@ export class TableWriter {
       }
       for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++) if (present[c] === 0) nulls.setNull(c, i);
     });
+  }
+
+  /** Appends each table's rows of `split`. */
+  private async appendRows(split: SplitRows): Promise<void> {
+    if (split.doubles.length > 0) await this.appendDoubles(split.doubles, split.doubleSlots);
+    if (split.others.length > 0) await this.appendSamples(split.others, split.otherSlots);
+  }
+
+  /** Appends `$doubles` rows: records of a DOUBLE at version 1 (see splitByTable). */
+  private async appendDoubles(rows: RowState[], slots: SeriesSlot[]): Promise<void> {
+    const nanos = { nanos: 0n };
+    await this.appendChunks(
+      `${this.entry.table}$doubles`,
+      DOUBLE_COLUMN_TYPES,
+      rows.length,
+      (vectors, _nulls, i, row) => {
+        const record = rows[row].record;
+        // Physical order (layout.ts): ts_id, time, the DOUBLE value.
+        vectors[0].setItem(i, slots[row].id);
+        nanos.nanos = record.timeNs;
+        vectors[1].setItem(i, nanos);
+        vectors[2].setItem(i, record.measure.value as number);
+      },
+    );
   }
 
   private async appendSamples(rows: RowState[], slots: SeriesSlot[]): Promise<void> {
@@ -441,32 +479,68 @@ export class TableWriter {
     }
   }
 
+  /**
+   * Replaces stored rows by their winning writes: deletes them from both tables and appends them
+   * again where splitByTable puts them (a winning write has a version above 1, so `$samples`).
+   */
   private async runUpdate(rows: RowState[]): Promise<void> {
-    const table = samplesTableName(this.entry.database, this.entry.table);
+    const { database, table } = this.entry;
     const params: unknown[] = [];
-    const tuples = rows.map(({ record, slot, version }) => {
+    const tuples = rows.map(({ record, slot }) => {
       const base = params.length;
-      const m = record.measure;
-      params.push(
-        slot!.id, // a stored row's series has a slot (loadExisting)
-        record.timeNs,
-        m.type === 'DOUBLE' ? m.value : null,
-        m.type === 'BIGINT' ? m.value : null,
-        m.type === 'VARCHAR' ? m.value : null,
-        m.type === 'BOOLEAN' ? m.value : null,
-        version,
-      );
-      return `($${base + 1}::INTEGER, $${base + 2}::BIGINT, $${base + 3}::DOUBLE, $${base + 4}::BIGINT, $${base + 5}::VARCHAR, $${base + 6}::BOOLEAN, $${base + 7}::BIGINT)`;
+      params.push(slot!.id, record.timeNs); // a stored row's series has a slot (loadExisting)
+      return `($${base + 1}::INTEGER, $${base + 2}::BIGINT)`;
     });
-    const sets = VALUE_COLUMN_ORDER.map(
-      (t, i) => `${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])} = v.c${i}`,
-    ).join(', ');
-    await this.connection.run(
-      `UPDATE ${table} SET ${sets}, ${VERSION_COLUMN} = v.ver FROM (VALUES ${tuples.join(', ')}) v(id, ns, c0, c1, c2, c3, ver) ` +
-        `WHERE ${table}.${SERIES_ID_COLUMN} = v.id AND ${table}.time = make_timestamp_ns(v.ns)`,
-      params as never,
+    for (const name of [doublesTableName(database, table), samplesTableName(database, table)]) {
+      await this.connection.run(
+        `DELETE FROM ${name} USING (VALUES ${tuples.join(', ')}) v(id, ns) ` +
+          `WHERE ${name}.${SERIES_ID_COLUMN} = v.id AND ${name}.time = make_timestamp_ns(v.ns)`,
+        params as never,
+      );
+    }
+    await this.appendRows(
+      splitByTable(
+        rows,
+        rows.map((row) => row.slot!),
+      ),
     );
   }
+}
+
+/** Tells whether a row goes to `$doubles`: a DOUBLE at the default version 1 (schema.ts). */
+function inDoubles(row: RowState): boolean {
+  return row.record.measure.type === 'DOUBLE' && row.version === 1n;
+}
+
+/** Rows to append and their series slots, by the table they go to. */
+interface SplitRows {
+  doubles: RowState[];
+  doubleSlots: SeriesSlot[];
+  others: RowState[];
+  otherSlots: SeriesSlot[];
+}
+
+/**
+ * Splits rows (and their slots, parallel) between `$doubles`, which takes a DOUBLE at version 1,
+ * and `$samples`, which takes the rest (schema.ts).
+ */
+function splitByTable(rows: RowState[], slots: SeriesSlot[]): SplitRows {
+  let doubles = 0;
+  for (const row of rows) if (inDoubles(row)) doubles++;
+  if (doubles === rows.length) return { doubles: rows, doubleSlots: slots, others: [], otherSlots: [] };
+  if (doubles === 0) return { doubles: [], doubleSlots: [], others: rows, otherSlots: slots };
+  const split: SplitRows = { doubles: [], doubleSlots: [], others: [], otherSlots: [] };
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (inDoubles(row)) {
+      split.doubles.push(row);
+      split.doubleSlots.push(slots[i]);
+    } else {
+      split.others.push(row);
+      split.otherSlots.push(slots[i]);
+    }
+  }
+  return split;
 }
 
 /** Tells whether every dimension of a list is already a column (the common case, checked per record). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The narrow physical layout: what SQL sees through the view, and the migration of data
-// directories written in the former wide layout (one row per record, a column per dimension).
+// The narrow physical layout: what SQL sees through the view, where each record is kept, and the
+// upgrades of data directories written by earlier versions: the former wide layout (one row per
+// record, a column per dimension) and narrow tables from before `$doubles`.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ async function duck<T>(
   }
 }
 
-test('stores each series once and every record as a sample row behind a view of the same name', async () => {
+test('stores each series once and every DOUBLE record at version 1 as a $doubles row behind a view of the same name', async () => {
   const dir = dataDir();
   await withEngine(dir, async (engine) => {
     await engine.ensureTable(DB, TABLE);
@@ -76,6 +77,9 @@ test('stores each series once and every record as a sample row behind a view of 
       `SELECT ts_id, measure_name, host, region FROM "${DB}"."${TABLE}$series" ORDER BY ts_id`,
     ),
     samples: await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`),
+    doubles: await run(
+      `SELECT ts_id, epoch_ms(time), "measure_value::double" FROM "${DB}"."${TABLE}$doubles" ORDER BY time`,
+    ),
     view: await run(`SELECT view_name FROM duckdb_views() WHERE schema_name = '${DB}'`),
   }));
   expect(counts).toEqual({
@@ -84,7 +88,13 @@ test('stores each series once and every record as a sample row behind a view of 
       [2, 'cpu', 'a', 'eu'],
       [3, 'cpu', 'b', null],
     ],
-    samples: [[4n]],
+    samples: [[0n]],
+    doubles: [
+      [1, BigInt(NOW - 3000), 1],
+      [1, BigInt(NOW - 2000), 2],
+      [2, BigInt(NOW - 1000), 3],
+      [3, BigInt(NOW), 4],
+    ],
     view: [[TABLE]],
   });
 });
@@ -169,6 +179,7 @@ test('migrates a wide-layout table on open: same rows, same columns, same duplic
     await run(`DROP VIEW "${DB}"."${TABLE}"`);
     await run(`DROP TABLE "${DB}"."${TABLE}$samples"`);
     await run(`DROP TABLE "${DB}"."${TABLE}$series"`);
+    await run(`DROP TABLE "${DB}"."${TABLE}$doubles"`);
     await run(
       `CREATE TABLE "${DB}"."${TABLE}" (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
         `"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ` +
@@ -224,13 +235,13 @@ test('migrates a wide-layout table on open: same rows, same columns, same duplic
   const tables = await duck(dir, (run) =>
     run(`SELECT table_name FROM duckdb_tables() WHERE schema_name = '${DB}' ORDER BY table_name`),
   );
-  expect(tables).toEqual([[`${TABLE}$samples`], [`${TABLE}$series`]]);
+  expect(tables).toEqual([[`${TABLE}$doubles`], [`${TABLE}$samples`], [`${TABLE}$series`]]);
   await withEngine(dir, async (engine) => {
     expect(await rows(engine, `SELECT count(*) FROM "${DB}"."${TABLE}"`)).toEqual([['5']]);
   });
 });
 
-test('drops the view and both physical tables with the table', async () => {
+test('drops the view and the three physical tables with the table', async () => {
   const dir = dataDir();
   await withEngine(dir, async (engine) => {
     await engine.ensureTable(DB, TABLE);
@@ -245,5 +256,124 @@ test('drops the view and both physical tables with the table', async () => {
         `SELECT count(*) FROM duckdb_views() WHERE schema_name = '${DB}'`,
     ),
   );
-  expect(left).toEqual([[2n], [1n]]);
+  expect(left).toEqual([[3n], [1n]]);
+});
+
+test.each([
+  { name: 'a DOUBLE at version 1', extra: {}, table: '$doubles' },
+  { name: 'a DOUBLE at version 2', extra: { Version: 2 }, table: '$samples' },
+  { name: 'a BIGINT', extra: { MeasureValueType: 'BIGINT', MeasureName: 'n' }, table: '$samples' },
+  { name: 'a VARCHAR', extra: { MeasureValueType: 'VARCHAR', MeasureName: 's' }, table: '$samples' },
+  {
+    name: 'a BOOLEAN',
+    extra: { MeasureValueType: 'BOOLEAN', MeasureName: 'b', MeasureValue: 'true' },
+    table: '$samples',
+  },
+])('keeps $name in $table, and SQL reads it once through the view', async ({ extra, table }) => {
+  const dir = dataDir();
+  const written = { ...record({ host: 'a' }, '5', NOW), ...extra };
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [written]);
+    expect(await rows(engine, `SELECT count(*), max(measure_name) FROM "${DB}"."${TABLE}"`)).toEqual([
+      ['1', written.MeasureName],
+    ]);
+    // The same record again is an identical re-write, found in whichever table holds it.
+    await write(engine, [written]);
+  });
+  const counts = await duck(dir, async (run) => [
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$doubles"`))[0][0],
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`))[0][0],
+  ]);
+  expect(counts).toEqual(table === '$doubles' ? [1n, 0n] : [0n, 1n]);
+});
+
+test('moves a $doubles row to $samples when a higher version replaces it', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'a' }, '1', NOW - 1000), record({ host: 'a' }, '2', NOW)]);
+    await write(engine, [{ ...record({ host: 'a' }, '10', NOW - 1000), Version: 4 }]);
+    expect(
+      await rows(engine, `SELECT time, measure_value::double FROM "${DB}"."${TABLE}" ORDER BY time`),
+    ).toEqual([
+      ['2025-12-31 23:59:59.000000000', '10.0'],
+      ['2026-01-01 00:00:00.000000000', '2.0'],
+    ]);
+    // The replaced row's version now decides: a lower one with another value is refused.
+    const refused = await write(engine, [{ ...record({ host: 'a' }, '11', NOW - 1000), Version: 3 }]).catch(
+      (error: unknown) => error,
+    );
+    expect((refused as StoreError).members).toEqual({
+      RejectedRecords: [
+        {
+          RecordIndex: 0,
+          Reason:
+            'The record version 3 is lower than the existing version 4. A higher version is required to update the measure value.',
+          ExistingVersion: 4,
+        },
+      ],
+    });
+  });
+  const stored = await duck(dir, async (run) => ({
+    doubles: await run(`SELECT epoch_ms(time), "measure_value::double" FROM "${DB}"."${TABLE}$doubles"`),
+    samples: await run(
+      `SELECT epoch_ms(time), "measure_value::double", ts_version FROM "${DB}"."${TABLE}$samples"`,
+    ),
+  }));
+  expect(stored).toEqual({ doubles: [[BigInt(NOW), 2]], samples: [[BigInt(NOW - 1000), 10, 4n]] });
+});
+
+test('adds $doubles on open to a narrow table written before it existed, its rows kept in $samples', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'a' }, '1', NOW - 2000), record({ host: 'b' }, '2', NOW - 2000)]);
+  });
+  // What the previous version wrote: every sample in $samples, and a view over it alone.
+  await duck(dir, async (run) => {
+    await run(
+      `INSERT INTO "${DB}"."${TABLE}$samples" SELECT ts_id, time, "measure_value::double", NULL, NULL, NULL, 1 ` +
+        `FROM "${DB}"."${TABLE}$doubles"`,
+    );
+    await run(`DROP VIEW "${DB}"."${TABLE}"`);
+    await run(`DROP TABLE "${DB}"."${TABLE}$doubles"`);
+    await run(
+      `CREATE VIEW "${DB}"."${TABLE}" AS SELECT s.host, s.measure_name, p.time, p."measure_value::double", ` +
+        `p."measure_value::bigint", p."measure_value::varchar", p."measure_value::boolean", p.ts_version, s.ts_series ` +
+        `FROM "${DB}"."${TABLE}$samples" p JOIN "${DB}"."${TABLE}$series" s ON p.ts_id = s.ts_id`,
+    );
+  });
+  await withEngine(dir, async (engine) => {
+    // Identical re-write of an old row: accepted, nothing added; another value at its version: refused.
+    await write(engine, [record({ host: 'a' }, '1', NOW - 2000)]);
+    const refused = await write(engine, [record({ host: 'b' }, '3', NOW - 2000)]).catch(
+      (error: unknown) => error,
+    );
+    expect((refused as StoreError).members).toEqual({
+      RejectedRecords: [
+        {
+          RecordIndex: 0,
+          Reason:
+            'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.',
+        },
+      ],
+    });
+    await write(engine, [record({ host: 'a' }, '4', NOW)]);
+    expect(
+      await rows(
+        engine,
+        `SELECT host, time, measure_value::double FROM "${DB}"."${TABLE}" ORDER BY time, host`,
+      ),
+    ).toEqual([
+      ['a', '2025-12-31 23:59:58.000000000', '1.0'],
+      ['b', '2025-12-31 23:59:58.000000000', '2.0'],
+      ['a', '2026-01-01 00:00:00.000000000', '4.0'],
+    ]);
+  });
+  const counts = await duck(dir, async (run) => [
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$doubles"`))[0][0],
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`))[0][0],
+  ]);
+  expect(counts).toEqual([1n, 2n]);
 });

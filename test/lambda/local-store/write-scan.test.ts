@@ -163,6 +163,65 @@ describe('scanWriteRecords', () => {
     expect(new Set([...series(first), ...series(scoped)]).size).toBe(4);
   });
 
+  const hosts = (...names: string[]) =>
+    names.map((host) => ({ Dimensions: dims(['host', host]), MeasureValue: '1' }));
+  const other = { ...COMMON, Dimensions: dims(['job', 'other']) };
+  test.each([
+    {
+      name: 'the same order again',
+      calls: [{ records: hosts('a', 'b', 'c') }, { records: hosts('a', 'b', 'c') }],
+    },
+    { name: 'series swapped', calls: [{ records: hosts('a', 'b', 'c') }, { records: hosts('a', 'c', 'b') }] },
+    {
+      name: 'a new series where a known one followed',
+      calls: [{ records: hosts('a', 'b') }, { records: hosts('a', 'd', 'b') }, { records: hosts('a', 'b') }],
+    },
+    {
+      name: 'the follower under another measure name',
+      calls: [
+        { records: hosts('a', 'b') },
+        {
+          records: [
+            ...hosts('a'),
+            { Dimensions: dims(['host', 'b']), MeasureName: 'mem', MeasureValue: '2' },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'the follower under other CommonAttributes dimensions',
+      calls: [
+        { records: hosts('a', 'b') },
+        { records: hosts('a', 'b'), common: other },
+        { records: hosts('a', 'b') },
+      ],
+    },
+    {
+      name: 'a follower whose text only starts like the last one',
+      calls: [{ records: hosts('a', 'b') }, { records: hosts('a', 'bb') }, { records: hosts('a', 'b') }],
+    },
+  ])(
+    'answers each call like the JSON.parse path when series follow each other differently: $name',
+    ({ calls }) => {
+      const cache = new SeriesCache();
+      for (const { records, common } of calls as { records: unknown[]; common?: unknown }[]) {
+        const text = body(records, common);
+        expect(outcome(scanWriteRecords(text)!, cache)).toEqual(outcome(JSON.parse(text)));
+      }
+    },
+  );
+
+  test('looks only the first record of a call up when its series follow each other as before', () => {
+    const cache = new SeriesCache();
+    const text = body(hosts('a', 'b', 'c', 'd'));
+    const first = normalizeRecords(scanWriteRecords(text)!.Records, COMMON, cache);
+    const lookups = jest.spyOn(cache, 'getText');
+    const again = normalizeRecords(scanWriteRecords(text)!.Records, COMMON, cache);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(again.map((r) => r.dimensions)).toEqual(first.map((r) => r.dimensions));
+    again.forEach((record, i) => expect(record.dimensions).toBe(first[i].dimensions));
+  });
+
   test('keeps answering correctly after the cache starts over', () => {
     const cache = new SeriesCache(2);
     const records = ['a', 'b', 'c', 'a'].map((host) => ({
