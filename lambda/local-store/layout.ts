@@ -61,11 +61,7 @@ export async function ensureDoublesTable(
   table: string,
   dimensions: readonly string[],
 ): Promise<void> {
-  const reader = await connection.runAndReadAll(
-    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2`,
-    [database, `${table}$doubles`],
-  );
-  if (Number(reader.getRows()[0][0]) > 0) return;
+  if (await baseTableExists(connection, database, `${table}$doubles`)) return;
   await connection.run(createDoublesSql(database, table));
   await connection.run(viewSql(database, table, dimensions));
 }
@@ -179,10 +175,20 @@ function viewSql(database: string, table: string, dimensions: readonly string[])
   );
 }
 
-async function isWideTable(connection: DuckDBConnection, database: string, table: string): Promise<boolean> {
+/** A table still in the wide layout is a base table named like the Timestream table. */
+function isWideTable(connection: DuckDBConnection, database: string, table: string): Promise<boolean> {
+  return baseTableExists(connection, database, table);
+}
+
+/** Tells whether schema `database` of the store holds a base table (not a view) named `name`. */
+async function baseTableExists(
+  connection: DuckDBConnection,
+  database: string,
+  name: string,
+): Promise<boolean> {
   const reader = await connection.runAndReadAll(
     `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2`,
-    [database, table],
+    [database, name],
   );
   return Number(reader.getRows()[0][0]) > 0;
 }

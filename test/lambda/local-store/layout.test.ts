@@ -62,6 +62,13 @@ async function duck<T>(
   }
 }
 
+/** Rows in `$doubles` and in `$samples`, in that order. */
+const sampleTableCounts = (dir: string) =>
+  duck(dir, async (run) => [
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$doubles"`))[0][0],
+    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`))[0][0],
+  ]);
+
 test('stores each series once and every DOUBLE record at version 1 as a $doubles row behind a view of the same name', async () => {
   const dir = dataDir();
   await withEngine(dir, async (engine) => {
@@ -281,11 +288,7 @@ test.each([
     // The same record again is an identical re-write, found in whichever table holds it.
     await write(engine, [written]);
   });
-  const counts = await duck(dir, async (run) => [
-    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$doubles"`))[0][0],
-    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`))[0][0],
-  ]);
-  expect(counts).toEqual(table === '$doubles' ? [1n, 0n] : [0n, 1n]);
+  expect(await sampleTableCounts(dir)).toEqual(table === '$doubles' ? [1n, 0n] : [0n, 1n]);
 });
 
 test('moves a $doubles row to $samples when a higher version replaces it', async () => {
@@ -371,9 +374,5 @@ test('adds $doubles on open to a narrow table written before it existed, its row
       ['a', '2026-01-01 00:00:00.000000000', '4.0'],
     ]);
   });
-  const counts = await duck(dir, async (run) => [
-    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$doubles"`))[0][0],
-    (await run(`SELECT count(*) FROM "${DB}"."${TABLE}$samples"`))[0][0],
-  ]);
-  expect(counts).toEqual([1n, 2n]);
+  expect(await sampleTableCounts(dir)).toEqual([1n, 2n]);
 });
