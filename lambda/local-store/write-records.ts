@@ -355,7 +355,8 @@ export class TableWriter {
       // more CPU in all than this synchronous commit saves on the store's thread.
       await this.appendRows(split);
     } else {
-      // New series, updates and inserts commit together: no sample without its series row.
+      // New series, updates and inserts (into one or both sample tables) commit together: no
+      // sample without its series row, and one commit for the whole group.
       await this.connection.run('BEGIN TRANSACTION');
       try {
         if (fresh.length > 0) await this.appendSeries(fresh);

@@ -41,6 +41,16 @@ async function withEngine<T>(dir: string, work: (engine: StoreEngine) => Promise
 const write = (engine: StoreEngine, records: object[]) =>
   engine.handle('WriteRecords', { DatabaseName: DB, TableName: TABLE, Records: records });
 
+/** What a write that must be refused throws (the test fails if it is accepted). */
+async function refusal(engine: StoreEngine, records: object[]): Promise<unknown> {
+  const outcome = await write(engine, records).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (outcome === undefined) throw new Error('the write was accepted');
+  return outcome;
+}
+
 async function rows(engine: StoreEngine, query: string): Promise<(string | null)[][]> {
   const answer = (await engine.handle('Query', { QueryString: query })) as {
     Rows: { Data: { ScalarValue?: string }[] }[];
@@ -214,9 +224,9 @@ test('migrates a wide-layout table on open: same rows, same columns, same duplic
     await expect(write(engine, [record({ host: 'b' }, '7', NOW - 1000)])).resolves.toEqual({
       RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 },
     });
-    const refused = await write(engine, [
+    const refused = await refusal(engine, [
       { ...record({ host: 'a', region: 'eu' }, '9', NOW - 1000), Version: 2 },
-    ]).catch((error: unknown) => error);
+    ]);
     expect(refused).toBeInstanceOf(StoreError);
     expect((refused as StoreError).members).toEqual({
       RejectedRecords: [
@@ -304,9 +314,7 @@ test('moves a $doubles row to $samples when a higher version replaces it', async
       ['2026-01-01 00:00:00.000000000', '2.0'],
     ]);
     // The replaced row's version now decides: a lower one with another value is refused.
-    const refused = await write(engine, [{ ...record({ host: 'a' }, '11', NOW - 1000), Version: 3 }]).catch(
-      (error: unknown) => error,
-    );
+    const refused = await refusal(engine, [{ ...record({ host: 'a' }, '11', NOW - 1000), Version: 3 }]);
     expect((refused as StoreError).members).toEqual({
       RejectedRecords: [
         {
@@ -350,9 +358,7 @@ test('adds $doubles on open to a narrow table written before it existed, its row
   await withEngine(dir, async (engine) => {
     // Identical re-write of an old row: accepted, nothing added; another value at its version: refused.
     await write(engine, [record({ host: 'a' }, '1', NOW - 2000)]);
-    const refused = await write(engine, [record({ host: 'b' }, '3', NOW - 2000)]).catch(
-      (error: unknown) => error,
-    );
+    const refused = await refusal(engine, [record({ host: 'b' }, '3', NOW - 2000)]);
     expect((refused as StoreError).members).toEqual({
       RejectedRecords: [
         {
