@@ -11,7 +11,7 @@ import {
   sharedLabelSectionCache,
 } from './label-section-cache';
 import { type MessageSpec, ProtoReader, WireType, limitExceeded, withContext } from './protobuf-reader';
-import type { Label, Sample, TimeSeries, WriteRequest } from './types';
+import type { Label, LabelsMemo, Sample, TimeSeries, WriteRequest } from './types';
 
 /** Tags (field number << 3 | wire type) of the fields read on the hot path. */
 const TAG_FIELD_1_BYTES = 0x0a;
@@ -54,10 +54,20 @@ class DecodedSample implements Sample {
 }
 
 class DecodedSeries implements TimeSeries {
+  // NOTE: a private field behind a getter: the memo belongs to the cache, not to the series'
+  // value, so structural comparisons (toEqual, round trips) still see only labels and samples.
+  readonly #memo: LabelsMemo | undefined;
   constructor(
     public labels: Label[],
     public samples: Sample[],
-  ) {}
+    memo: LabelsMemo | undefined,
+  ) {
+    this.#memo = memo;
+  }
+
+  get memo(): LabelsMemo | undefined {
+    return this.#memo;
+  }
 }
 
 /** State shared by the series of one request: limits, running totals and the label caches. */
@@ -69,6 +79,8 @@ export class SeriesDecoder {
   private readonly scratchLabels: Label[] = [];
   private readonly scratchIds: number[] = [];
   private sampleCount = 0;
+  /** The cached section decodeLabelSection last returned, undefined when it decoded one. */
+  private section: LabelsMemo | undefined;
   /**
    * Longest label section looked up in the process-wide cache. NOTE: never longer than
    * maxLabelBytes: no name or value inside such a section can be over that limit, so a section
@@ -101,6 +113,7 @@ export class SeriesDecoder {
   decodeTimeSeries(end: number): TimeSeries {
     const r = this.reader;
     let labels: readonly Label[] | undefined;
+    let memo: LabelsMemo | undefined;
     // NOTE: made with its first sample: an empty array grows a 17-slot store on the first push,
     // garbage that showed in profiles, as Prometheus sends one sample per series.
     let samples: Sample[] | undefined;
@@ -131,6 +144,7 @@ export class SeriesDecoder {
       } else if (tag === TAG_FIELD_1_BYTES) {
         const section = this.decodeLabelSection(end, labels === undefined ? 0 : labels.length);
         // NOTE: labels split around other fields are legal but never sent; concat keeps cached arrays intact.
+        memo = labels === undefined ? this.section : undefined;
         labels = labels === undefined ? section : labels.concat(section);
         if (labels.length > this.limits.maxLabelsPerSeries) throw this.tooManyLabels();
       } else {
@@ -138,7 +152,7 @@ export class SeriesDecoder {
       }
     }
     // NOTE: the cast only drops `readonly`; cached arrays are frozen, so a write throws.
-    return new DecodedSeries((labels ?? []) as Label[], samples ?? []);
+    return new DecodedSeries((labels ?? []) as Label[], samples ?? [], memo);
   }
 
   /**
@@ -149,22 +163,32 @@ export class SeriesDecoder {
    */
   private decodeLabelSection(end: number, firstIndex: number): readonly Label[] {
     const sections = this.sections;
+    const previous = this.section;
+    this.section = undefined;
     if (sections === null) return this.decodeLabelRun(end, firstIndex);
     const r = this.reader;
     const start = r.pos;
-    const runEnd = labelRunEnd(r.buf, start, end, this.limits.maxLabelsPerSeries - firstIndex);
+    const maxLabels = this.limits.maxLabelsPerSeries - firstIndex;
+    const follower = sections.follower(previous, r.buf, start, end, this.maxCachedSectionBytes, maxLabels);
+    if (follower !== undefined) {
+      r.pos = start + follower.length;
+      this.section = follower;
+      return follower.labels;
+    }
+    const runEnd = labelRunEnd(r.buf, start, end, maxLabels);
     if (runEnd < 0 || runEnd - start > this.maxCachedSectionBytes)
       return this.decodeLabelRun(end, firstIndex);
     const hash = sections.hash(r.view, start, runEnd);
-    const cached = sections.get(hash, r.buf, start, runEnd);
+    const cached = sections.lookup(hash, r.buf, start, runEnd, previous);
     if (cached !== undefined) {
       r.pos = runEnd;
-      return cached;
+      this.section = cached;
+      return cached.labels;
     }
     const labels = this.decodeLabelRun(end, firstIndex);
     // Label objects were frozen when decoded; the array is frozen once, when first returned.
     if (!Object.isFrozen(labels)) Object.freeze(labels);
-    if (r.pos === runEnd) sections.add(hash, r.buf, start, runEnd, labels);
+    if (r.pos === runEnd) this.section = sections.add(hash, r.buf, start, runEnd, labels, previous);
     return labels;
   }
 

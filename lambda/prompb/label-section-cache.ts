@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { cacheMemoryBytes } from '../config/function-memory';
-import type { Label } from './types';
+import type { Label, LabelsMemo } from './types';
 
 /**
  * Entries per generation: well above the series of a large Prometheus (100 k), so that a working
@@ -17,8 +17,8 @@ import type { Label } from './types';
  */
 export const DEFAULT_MAX_SECTION_ENTRIES = 250_000;
 /**
- * Approximate bytes per generation (see sectionCost). A typical 12-label series costs about 650
- * by that estimate (measured: ~260 bytes of heap plus its ~320 key bytes): ~65 MiB for 100 k
+ * Approximate bytes per generation (see sectionCost). A typical 12-label series costs about 680
+ * by that estimate (measured: ~260 bytes of heap plus its ~320 key bytes): ~68 MiB for 100 k
  * series, at most twice that when series churn. The memory share below bounds it first in any
  * function of 1280 MB or less.
  */
@@ -41,8 +41,11 @@ export const MAX_CACHED_SECTION_BYTES = 4096;
  * collisions cost at most this many byte comparisons per lookup and generation.
  */
 export const MAX_ENTRIES_PER_HASH = 8;
-/** Approximate heap bytes of an entry besides its key: the entry, the array, the map slot. */
-const ENTRY_OVERHEAD_BYTES = 160;
+/**
+ * Approximate heap bytes of an entry besides its key: the entry (with its memo and follower
+ * fields), the array, the map slot.
+ */
+const ENTRY_OVERHEAD_BYTES = 192;
 /** Approximate heap bytes per label of an entry: its array slot and a share of the Label object. */
 const LABEL_OVERHEAD_BYTES = 16;
 /**
@@ -52,6 +55,8 @@ const LABEL_OVERHEAD_BYTES = 16;
  * seen only once never pay back (scripts/bench-decode.ts, "cold").
  */
 const DOORKEEPER_BITS = 1 << 20;
+/** The tag of a Label field in a TimeSeries (field 1, length-delimited). */
+const TAG_LABEL = 0x0a;
 /** First arena size; arenas double up to what the byte bound needs. */
 const INITIAL_ARENA_BYTES = 64 * 1024;
 
@@ -67,12 +72,28 @@ export interface LabelSectionCacheOptions {
   readonly doorkeeper?: boolean;
 }
 
-interface StoredEntry {
-  readonly labels: readonly Label[];
-  /** Where the key bytes sit in the generation's arena. */
-  readonly offset: number;
+/** A cached label section as lookups return it: its labels' memo (types.ts) and its length in bytes. */
+export interface CachedSection extends LabelsMemo {
   readonly length: number;
-  readonly next: StoredEntry | undefined;
+}
+
+/** A cached section; its memo moves along with it to a newer generation. */
+class StoredEntry implements CachedSection {
+  owner: unknown = undefined;
+  value: unknown = undefined;
+  /**
+   * The entry of the section that followed this one last time (see follower), always of the same
+   * generation, so that dropping a generation drops every link into it.
+   */
+  follower: StoredEntry | undefined = undefined;
+  constructor(
+    readonly generation: Generation,
+    readonly labels: readonly Label[],
+    /** Where the key bytes sit in the generation's arena. */
+    readonly offset: number,
+    readonly length: number,
+    readonly next: StoredEntry | undefined,
+  ) {}
 }
 
 /** One generation: a hash table over keys copied into one arena buffer. */
@@ -107,7 +128,7 @@ class Generation {
     end: number,
     labels: readonly Label[],
     cost: number,
-  ): void {
+  ): StoredEntry {
     const length = end - start;
     if (this.arenaUsed + length > this.arena.length) {
       const grown = Buffer.allocUnsafe(
@@ -121,14 +142,11 @@ class Generation {
     // Buffer#subarray's Buffer construction each cost more than the copy itself here.
     this.arena.set(new Uint8Array(buf.buffer, buf.byteOffset + start, length), offset);
     this.arenaUsed += length;
-    this.table.set(hash, {
-      labels,
-      offset,
-      length,
-      next: this.table.get(hash),
-    });
+    const entry = new StoredEntry(this, labels, offset, length, this.table.get(hash));
+    this.table.set(hash, entry);
     this.entries++;
     this.bytes += cost;
+    return entry;
   }
 }
 
@@ -178,12 +196,58 @@ export class LabelSectionCache {
 
   /** Returns the labels cached for the section occupying [start, end) of `buf`, if any. */
   get(hash: number, buf: Buffer, start: number, end: number): readonly Label[] | undefined {
-    const found = this.current.find(hash, buf, start, end);
-    if (found !== undefined) return found.labels;
-    const old = this.previous.find(hash, buf, start, end);
-    if (old === undefined) return undefined;
-    this.admit(hash, buf, start, end, old.labels);
-    return old.labels;
+    return this.lookup(hash, buf, start, end)?.labels;
+  }
+
+  /**
+   * Like {@link get}, but returns the cached section, whose labels memo the caller may use, and
+   * remembers it as the follower of `previous` (the section the caller found just before).
+   */
+  lookup(
+    hash: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    previous?: LabelsMemo,
+  ): CachedSection | undefined {
+    let found = this.current.find(hash, buf, start, end);
+    if (found === undefined) {
+      const old = this.previous.find(hash, buf, start, end);
+      if (old === undefined) return undefined;
+      found = this.admit(hash, buf, start, end, old.labels);
+      if (found === undefined) return old;
+      found.owner = old.owner;
+      found.value = old.value;
+    }
+    if (previous instanceof StoredEntry && previous.generation === found.generation)
+      previous.follower = found;
+    return found;
+  }
+
+  /**
+   * Returns the section that followed `previous` last time when `buf` holds exactly its bytes
+   * from `start` and no further label field follows them before `end` (so they are the whole run
+   * of label fields there), or undefined. A hit costs one byte comparison where a lookup hashes
+   * the section and probes the table: Prometheus sends a shard's series in much the same order
+   * every time, so the follower is usually the one.
+   */
+  follower(
+    previous: LabelsMemo | undefined,
+    buf: Buffer,
+    start: number,
+    end: number,
+    maxBytes: number,
+    maxLabels: number,
+  ): CachedSection | undefined {
+    if (!(previous instanceof StoredEntry)) return undefined;
+    const guess = previous.follower;
+    if (guess === undefined || guess.generation !== this.current) return undefined;
+    const length = guess.length;
+    const runEnd = start + length;
+    if (length > maxBytes || guess.labels.length > maxLabels || runEnd > end) return undefined;
+    if (runEnd < end && buf[runEnd] === TAG_LABEL) return undefined;
+    const arena = guess.generation.arena;
+    return buf.compare(arena, guess.offset, guess.offset + length, start, runEnd) === 0 ? guess : undefined;
   }
 
   /**
@@ -192,27 +256,43 @@ export class LabelSectionCache {
    * full, the section is long or its hash is crowded. The labels must be frozen: every later
    * request with the same bytes gets this array.
    */
-  add(hash: number, buf: Buffer, start: number, end: number, labels: readonly Label[]): void {
+  add(
+    hash: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    labels: readonly Label[],
+    previous?: LabelsMemo,
+  ): CachedSection | undefined {
     const seen = this.seen;
     if (seen !== undefined) {
       const bit = hash & (DOORKEEPER_BITS - 1);
       const mask = 1 << (bit & 31);
       if ((seen[bit >>> 5] & mask) === 0) {
         seen[bit >>> 5] |= mask;
-        return;
+        return undefined;
       }
     }
-    this.admit(hash, buf, start, end, labels);
+    const added = this.admit(hash, buf, start, end, labels);
+    if (added !== undefined && previous instanceof StoredEntry && previous.generation === added.generation)
+      previous.follower = added;
+    return added;
   }
 
-  private admit(hash: number, buf: Buffer, start: number, end: number, labels: readonly Label[]): void {
+  private admit(
+    hash: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    labels: readonly Label[],
+  ): StoredEntry | undefined {
     const g = this.current;
     const length = end - start;
     const cost = sectionCost(length, labels.length);
-    if (length > MAX_CACHED_SECTION_BYTES) return;
-    if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) return;
-    if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return;
-    g.insert(hash, buf, start, end, labels, cost);
+    if (length > MAX_CACHED_SECTION_BYTES) return undefined;
+    if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) return undefined;
+    if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return undefined;
+    return g.insert(hash, buf, start, end, labels, cost);
   }
 }
 

@@ -17,6 +17,22 @@ export interface Sample {
 export interface TimeSeries {
   labels: Label[];
   samples: Sample[];
+  /**
+   * Set by the write decoder on a series whose labels came from its process-wide label section
+   * cache: one slot per cached label set, shared by every series decoded with it, for as long as
+   * the cache keeps it. A consumer keeps there what it derives from the labels alone.
+   */
+  readonly memo?: LabelsMemo;
+}
+
+/**
+ * What a consumer derived from one frozen labels array (`labels`), valid for the `owner` it was
+ * derived under (the consumer's own token, e.g. its settings); `owner` undefined means empty.
+ */
+export interface LabelsMemo {
+  readonly labels: readonly Label[];
+  owner: unknown;
+  value: unknown;
 }
 
 /** prometheus.WriteRequest; metadata, exemplars and histograms are skipped by the decoder. */

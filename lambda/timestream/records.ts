@@ -77,9 +77,9 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
   // mapped once per request, or once per process (series-cache.ts).
   const scope = newRequestScope();
 
-  for (const { labels, samples } of timeseries) {
+  for (const { labels, samples, memo } of timeseries) {
     received += samples.length;
-    const prepared = lookupSeries(labels, limits, scope);
+    const prepared = lookupSeries(labels, limits, scope, undefined, memo);
     if (isRejection(prepared)) {
       if (prepared.problem === 'long_label' && options.failOnLongLabel)
         throw badRequest(`${prepared.reason} (fail_on_long_label)`);

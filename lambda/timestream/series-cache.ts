@@ -3,10 +3,11 @@
 // outcome (validate-series.ts), interned ids for ordering (label-interner.ts), metered sizes for
 // cut planning, and JSON fragments for the request body (write-json.ts). Prometheus sends the same
 // series every scrape and the decoder hands out one frozen labels array per distinct label
-// section, so a process-wide cache keyed by that array turns most of the mapping into lookups.
+// section, so a process-wide cache keyed by that array turns most of the mapping into lookups; for
+// a series from the decoder's section cache, the memo it comes with (prompb/types.ts) holds it.
 
 import type { Dimension } from '@aws-sdk/client-timestream-write';
-import type { Label } from '../prompb/types';
+import type { Label, LabelsMemo } from '../prompb/types';
 import { LabelInterner, MEASURE_NAME_GLOBAL_ID, labelInterner } from './label-interner';
 import {
   isRejection as isRejected,
@@ -85,13 +86,22 @@ const processCache = new WeakMap<RecordLimits, WeakMap<readonly Label[], Interne
  *
  * NOTE: a frozen labels array (the decoder's) is taken as immutable, Label objects included, so
  * it is cached by identity for as long as someone holds it; other arrays are cached per request.
+ * A `memo` of a frozen `labels` (the decoder's, see prompb/types.ts) keeps the outcome under
+ * these limits and is read first, which saves the lookup by identity.
  */
 export function lookupSeries(
   labels: readonly Label[],
   limits: RecordLimits,
   scope: RequestSeriesScope,
   interner: LabelInterner = labelInterner,
+  memo?: LabelsMemo,
 ): InternedSeries | SeriesRejection {
+  const memoized = memo !== undefined && memo.labels === labels;
+  if (memoized && memo.owner === limits) {
+    const found = memo.value as InternedSeries | SeriesRejection;
+    if (!isRejection(found) && found.generation !== interner.generation) refreshIds(found, interner);
+    return found;
+  }
   let cache:
     | Map<readonly Label[], InternedSeries | SeriesRejection>
     | WeakMap<readonly Label[], InternedSeries | SeriesRejection> = scope.bySeries;
@@ -117,6 +127,11 @@ export function lookupSeries(
     cache.set(labels, entry);
   } else if (!isRejection(entry) && entry.generation !== interner.generation) {
     refreshIds(entry, interner);
+  }
+  // Only a frozen array's entry outlives the request (a plain array's row is in the scratch arena).
+  if (memoized && persistent) {
+    memo.owner = limits;
+    memo.value = entry;
   }
   return entry;
 }

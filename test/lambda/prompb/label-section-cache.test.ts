@@ -132,6 +132,57 @@ describe('decodeWriteRequest with a label section cache', () => {
     expect(timeseries.map((s) => s.labels)).toEqual(request.timeseries.map((s) => s.labels));
   });
 
+  test('gives each series from a cached section the memo of that section, invisible to comparisons', () => {
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const split = lenField(1, lenField(1, label('a', '1')), lenField(2), lenField(1, label('b', '2')));
+    const decode = () =>
+      decodeWriteRequest(encode([series(JOB, 1), series(OTHER, 2)]), DEFAULT_DECODE_LIMITS, cache);
+    const first = decode().timeseries;
+    const again = decode().timeseries;
+    const memos = first.map((s) => s.memo);
+    expect(memos.map((m, i) => m?.labels === first[i].labels)).toEqual([true, true]);
+    expect(memos[0]).not.toBe(memos[1]);
+    expect(again.every((s, i) => s.memo === memos[i])).toBe(true);
+    expect(again).toEqual([series(JOB, 1), series(OTHER, 2)]);
+    expect(decodeWriteRequest(split, DEFAULT_DECODE_LIMITS, cache).timeseries[0].memo).toBeUndefined();
+    expect(
+      decodeWriteRequest(encode([series(JOB)]), DEFAULT_DECODE_LIMITS, null).timeseries[0].memo,
+    ).toBeUndefined();
+  });
+
+  describe('finds a series by the one before it when the order repeats', () => {
+    const S = [{ name: 's', value: '1' }]; // one label, so a limit of one passes it
+    const [A, B, C, D] = ['a', 'b', 'c', 'd'].map((job) => [
+      { name: '__name__', value: 'up' },
+      { name: 'job', value: job },
+    ]);
+    const extended = [...B, { name: 'zone', value: 'z' }]; // B's bytes, then one more label
+    test.each<{ name: string; order: Label[][]; limits?: Partial<DecodeLimits>; lookups: number }>([
+      { name: 'the same order again', order: [S, A, B, C], lookups: 1 },
+      { name: 'two series swapped', order: [S, A, C, B], lookups: 3 },
+      { name: 'a new series in between', order: [S, A, D, B, C], lookups: 3 },
+      { name: "the follower's labels and one more", order: [S, A, extended, C], lookups: 3 },
+      {
+        name: 'a lower label limit than the follower has',
+        order: [S, A, B, C],
+        limits: { maxLabelsPerSeries: 1 },
+        lookups: 1,
+      },
+    ])('$name: $lookups lookups, and the labels of the uncached decoder', ({ order, limits, lookups }) => {
+      const cache = new LabelSectionCache({ doorkeeper: false });
+      decodeWriteRequest(encode([S, A, B, C].map((labels) => series(labels))), DEFAULT_DECODE_LIMITS, cache);
+      const hash = jest.spyOn(cache, 'hash');
+      const body = encode(order.map((labels) => series(labels)));
+      const decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...limits };
+      const cached = outcome(() => decodeWriteRequest(body, decodeLimits, cache));
+      expect(hash).toHaveBeenCalledTimes(lookups);
+      expect(cached).toEqual(outcome(() => decodeWriteRequest(body, decodeLimits, null)));
+      // Each series got its whole label run as one cached array (the cache admits at once here).
+      if (!limits)
+        expect((cached as WriteRequest).timeseries.every((s) => s.memo?.labels === s.labels)).toBe(true);
+    });
+  });
+
   // Requests drawn from a small alphabet, so sections repeat across requests, some corrupted.
   const name = fc.constantFrom('__name__', 'job', 'instance', 'a', '', 'é');
   const value = fc.constantFrom('up', 'node', '10.0.0.1:9100', '', 'x'.repeat(70), 'ü');
@@ -211,11 +262,32 @@ describe('LabelSectionCache', () => {
     expect([has(a), has(b), has(c)]).toEqual([true, false, true]);
   });
 
+  test('moves a memo along with its section, and links followers within a generation only', () => {
+    const cache = new LabelSectionCache({ maxEntries: 2, doorkeeper: false });
+    const [a, b] = ['a', 'b'].map(keyBytes);
+    const added = cache.add(1, a, 0, a.length, entry('a'))!;
+    const next = cache.add(2, b, 0, b.length, entry('b'), added)!;
+    Object.assign(next, { owner: 'mapping', value: 42 });
+    expect(cache.follower(added, b, 0, b.length, 4096, 1)).toBe(next);
+    expect(cache.follower(added, b, 0, b.length, b.length - 1, 1)).toBeUndefined(); // over maxBytes
+    expect(cache.follower(added, b, 0, b.length, 4096, 0)).toBeUndefined(); // over maxLabels
+    expect(cache.follower(added, a, 0, a.length, 4096, 1)).toBeUndefined(); // other bytes
+    cache.startRequest(); // full: a and b are now the previous generation
+    expect(cache.follower(added, b, 0, b.length, 4096, 1)).toBeUndefined();
+    const moved = cache.lookup(2, b, 0, b.length)!;
+    expect([moved === next, moved.labels, moved.owner, moved.value]).toEqual([
+      false,
+      next.labels,
+      'mapping',
+      42,
+    ]);
+  });
+
   test('bounds the approximate bytes of a generation', () => {
     const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
     const keys = Array.from({ length: 10 }, (_, i) => keyBytes(`${i}`.repeat(100)));
     keys.forEach((k, i) => cache.add(i, k, 0, k.length, entry(`${i}`)));
-    // Each entry costs its 103 key bytes + 160 overhead + 16 per label = 279.
+    // Each entry costs its 103 key bytes + 192 overhead + 16 per label = 311.
     expect(cache.size).toBe(3);
   });
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Label, TimeSeries } from '../../../lambda/prompb/types';
+import type { Label, LabelsMemo, TimeSeries } from '../../../lambda/prompb/types';
 import { LabelInterner, defaultInternerBounds } from '../../../lambda/timestream/label-interner';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import {
@@ -11,6 +11,9 @@ import {
 } from '../../../lambda/timestream/series-cache';
 import { TIMESTREAM_RECORD_LIMITS } from '../../../lambda/timestream/validate-series';
 import { realisticRequest } from '../../../scripts/bench-records';
+import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
+import { decodeWriteRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
+import { LabelSectionCache } from '../../../lambda/prompb/label-section-cache';
 
 const LENIENT = { failOnLongLabel: false, failOnInvalidSampleValue: false };
 
@@ -54,6 +57,34 @@ describe('lookupSeries', () => {
       });
     },
   );
+
+  test("keeps a series in its labels' memo, one per limits, and ignores a memo of other labels", () => {
+    const interner = new LabelInterner();
+    const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
+    const other = Object.freeze(labels({ __name__: 'up', job: 'other' }));
+    const strict = { ...TIMESTREAM_RECORD_LIMITS, maxMeasureNameBytes: 1 };
+    const memo: LabelsMemo = { labels: set, owner: undefined, value: undefined };
+    const look = (limits: typeof strict, memoOf: readonly Label[] = set) =>
+      lookupSeries(memoOf, limits, newRequestScope(interner), interner, memo);
+
+    const a = look(TIMESTREAM_RECORD_LIMITS);
+    expect(a).toMatchObject({ measureName: 'up' });
+    expect([memo.owner, memo.value]).toEqual([TIMESTREAM_RECORD_LIMITS, a]);
+    // Found in the memo, not by the labels array: a value put there is what comes back.
+    const planted = { ...(a as InternedSeries) };
+    memo.value = planted;
+    expect(look(TIMESTREAM_RECORD_LIMITS)).toBe(planted);
+    expect(look(strict)).toMatchObject({ problem: 'long_label' });
+    expect(memo.owner).toBe(strict);
+    const forOther = look(TIMESTREAM_RECORD_LIMITS, other);
+    expect(forOther).toMatchObject({ dimensions: [{ Name: 'job', Value: 'other' }] });
+    expect(memo.owner).toBe(strict);
+    // A plain (not frozen) array is prepared per request only, so its memo stays empty.
+    const plain = labels({ __name__: 'up', job: 'plain' });
+    const plainMemo: LabelsMemo = { labels: plain, owner: undefined, value: undefined };
+    lookupSeries(plain, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner, plainMemo);
+    expect(plainMemo.owner).toBeUndefined();
+  });
 
   test('caches a refusal of a frozen labels array like a prepared series', () => {
     const interner = new LabelInterner();
@@ -134,6 +165,20 @@ describe('toWriteBatches with the process-wide series cache', () => {
     for (let r = 0; r < plain.length; r++)
       expect(JSON.stringify(toWriteBatches(cached[r], LENIENT))).toBe(
         JSON.stringify(toWriteBatches(plain[r], LENIENT)),
+      );
+  });
+
+  test('writes for requests decoded through the label section cache (memos) what uncached mapping writes', () => {
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const requests = [realisticRequest(10, 2000), realisticRequest(10, 2000), realisticRequest(11, 900)];
+    const decoded = requests.map(
+      (timeseries) =>
+        decodeWriteRequest(encodeWriteRequest({ timeseries }), DEFAULT_DECODE_LIMITS, cache).timeseries,
+    );
+    expect(decoded[1].every((series) => series.memo?.labels === series.labels)).toBe(true);
+    for (let r = 0; r < requests.length; r++)
+      expect(JSON.stringify(toWriteBatches(decoded[r], LENIENT))).toBe(
+        JSON.stringify(toWriteBatches(requests[r], LENIENT)),
       );
   });
 });
