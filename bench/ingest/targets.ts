@@ -56,7 +56,7 @@ export const CONNECTOR: TargetKind = {
   missing: () => undefined,
   async start() {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-connector-'));
-    const [port, storePort] = [await freePort(), await freePort()];
+    const [port, storePort] = await freePorts(2);
     const child = spawn(
       process.execPath,
       [
@@ -116,8 +116,10 @@ export const CONNECTOR_NULL_STORE: TargetKind = {
   name: 'connector, store answering at once',
   missing: () => undefined,
   async start() {
-    const port = await freePort();
+    // The stand-in first: a port picked before it listens could be the one it then gets (it
+    // listens on port 0), and the connector would fail to start while the stand-in answered.
     const stub = await spawnLatencyStub(0);
+    const port = await freePort();
     const child = spawn(
       process.execPath,
       [
@@ -335,11 +337,16 @@ async function promQlCount(base: string, plan: BodyPlan, extra = ''): Promise<nu
 }
 
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return (await freePorts(1))[0];
+}
+
+/** `count` distinct free ports: each is held until all are picked, so none is picked twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  for (const server of servers) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  return ports;
 }
 
 async function waitReady(child: ChildProcess, url: string): Promise<void> {
