@@ -219,8 +219,7 @@ export class LabelSectionCache {
       found.owner = old.owner;
       found.value = old.value;
     }
-    if (previous instanceof StoredEntry && previous.generation === found.generation)
-      previous.follower = found;
+    linkFollower(previous, found);
     return found;
   }
 
@@ -274,8 +273,7 @@ export class LabelSectionCache {
       }
     }
     const added = this.admit(hash, buf, start, end, labels);
-    if (added !== undefined && previous instanceof StoredEntry && previous.generation === added.generation)
-      previous.follower = added;
+    if (added !== undefined) linkFollower(previous, added);
     return added;
   }
 
@@ -294,6 +292,14 @@ export class LabelSectionCache {
     if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return undefined;
     return g.insert(hash, buf, start, end, labels, cost);
   }
+}
+
+/**
+ * Remembers `entry` as the follower of `previous` (see LabelSectionCache.follower) when both are
+ * of one generation, so that no link reaches into another.
+ */
+function linkFollower(previous: LabelsMemo | undefined, entry: StoredEntry): void {
+  if (previous instanceof StoredEntry && previous.generation === entry.generation) previous.follower = entry;
 }
 
 /** Approximate heap bytes an entry holds: its key, overheads, and the label slots. */

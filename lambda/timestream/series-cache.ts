@@ -97,11 +97,27 @@ export function lookupSeries(
   memo?: LabelsMemo,
 ): InternedSeries | SeriesRejection {
   const memoized = memo !== undefined && memo.labels === labels;
-  if (memoized && memo.owner === limits) {
-    const found = memo.value as InternedSeries | SeriesRejection;
-    if (!isRejection(found) && found.generation !== interner.generation) refreshIds(found, interner);
-    return found;
+  let entry =
+    memoized && memo.owner === limits ? (memo.value as InternedSeries | SeriesRejection) : undefined;
+  if (entry === undefined) {
+    entry = lookupByArray(labels, limits, scope, interner);
+    // Only a frozen array's entry outlives the request (a plain array's row is in the scratch arena).
+    if (memoized && Object.isFrozen(labels)) {
+      memo.owner = limits;
+      memo.value = entry;
+    }
   }
+  if (!isRejection(entry) && entry.generation !== interner.generation) refreshIds(entry, interner);
+  return entry;
+}
+
+/** lookupSeries by the labels array itself: per request, and per process for a frozen array. */
+function lookupByArray(
+  labels: readonly Label[],
+  limits: RecordLimits,
+  scope: RequestSeriesScope,
+  interner: LabelInterner,
+): InternedSeries | SeriesRejection {
   let cache:
     | Map<readonly Label[], InternedSeries | SeriesRejection>
     | WeakMap<readonly Label[], InternedSeries | SeriesRejection> = scope.bySeries;
@@ -125,13 +141,6 @@ export function lookupSeries(
     const prepared = prepareSeries(labels, limits, persistent ? scope.byLabel : undefined);
     entry = isRejection(prepared) ? prepared : internSeries(prepared, interner, persistent);
     cache.set(labels, entry);
-  } else if (!isRejection(entry) && entry.generation !== interner.generation) {
-    refreshIds(entry, interner);
-  }
-  // Only a frozen array's entry outlives the request (a plain array's row is in the scratch arena).
-  if (memoized && persistent) {
-    memo.owner = limits;
-    memo.value = entry;
   }
   return entry;
 }
