@@ -80,6 +80,18 @@ export interface NormalizedRecord {
   series: string;
   /** A per-record limit the record breaks: rejected (not the whole call), see classify note. */
   limitViolation?: string;
+  /** Its series identity's memo (shared by every record of the series the cache knows). */
+  slotMemo: SlotMemo;
+}
+
+/**
+ * Where a table writer keeps a series' slot (write-records.ts), valid only for the writer that
+ * set it: a known series' next record finds its slot here instead of looking its key up in the
+ * writer's map of every series.
+ */
+export interface SlotMemo {
+  owner: object | undefined;
+  slot: unknown;
 }
 
 /**
@@ -183,6 +195,7 @@ function resolveScannedSeries(
     series,
     limitViolation,
     ownDimensionBytes,
+    slotMemo: newSlotMemo(),
     measureName: measure,
     text,
     next: undefined,
@@ -199,6 +212,11 @@ export interface SeriesIdentity {
   dimensions: { name: string; value: string }[];
   series: string;
   limitViolation: string | undefined;
+  slotMemo: SlotMemo;
+}
+
+function newSlotMemo(): SlotMemo {
+  return { owner: undefined, slot: undefined };
 }
 
 /**
@@ -382,6 +400,7 @@ function normalizeRecord(
     version,
     series: identity.series,
     limitViolation: identity.limitViolation,
+    slotMemo: identity.slotMemo,
   };
 }
 
@@ -406,7 +425,7 @@ function resolveSeries(
   const cached = key === undefined ? undefined : cache.get(key, scope);
   if (cached) return cached;
   const { dimensions, series, limitViolation } = newIdentity(shared, own, measureName, index);
-  const identity: SeriesIdentity = { dimensions, series, limitViolation };
+  const identity: SeriesIdentity = { dimensions, series, limitViolation, slotMemo: newSlotMemo() };
   if (key !== undefined) cache.set(key, identity, scope);
   return identity;
 }
@@ -420,7 +439,7 @@ function newIdentity(
   own: unknown,
   measureName: unknown,
   index: number,
-): SeriesIdentity & { measure: string } {
+): Omit<SeriesIdentity, 'slotMemo'> & { measure: string } {
   const dimensions = mergeDimensions(shared.dimensions, own, index);
   if (typeof measureName !== 'string' || measureName.length === 0) {
     throw validation(`Measure name must be specified for record at index ${index}.`);

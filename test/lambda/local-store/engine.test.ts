@@ -149,6 +149,66 @@ test('commits groups of only new samples of known series, as scanned bodies or p
   ]);
 });
 
+describe("a series' slot memo", () => {
+  /** The writer's map of series slots, to count lookups by series key. */
+  async function seriesMapOf(table: string): Promise<Map<string, unknown>> {
+    const writers = (engine as unknown as { writers: Map<string, Promise<TableWriter>> }).writers;
+    const writer = await writers.get(`enginedb\u0000${table}`)!;
+    return (writer as unknown as { series: Map<string, unknown> }).series;
+  }
+  const writeTo = (table: string, records: object[]) =>
+    engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: table, Records: records });
+  const stored = async (table: string, host: string) =>
+    (
+      (await engine.handle('Query', {
+        QueryString: `SELECT epoch_ms(time), "measure_value::double" FROM enginedb.${table} WHERE host = '${host}' ORDER BY time`,
+      })) as { Rows: unknown[] }
+    ).Rows;
+  const row = (timeMs: number, value: string) => ({
+    Data: [{ ScalarValue: String(timeMs) }, { ScalarValue: value }],
+  });
+  const accepted = { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } };
+
+  test('finds a known series without a lookup by key after its first record', async () => {
+    await write([record('memo', '1', NOW - 100)]); // new to the table: no slot to keep yet
+    const lookups = jest.spyOn(await seriesMapOf('metrics'), 'get');
+    try {
+      await write([record('memo', '2', NOW - 90)]);
+      await write([record('memo', '3', NOW - 80)]);
+      await write([record('memo', '4', NOW - 70)]);
+      expect(lookups).toHaveBeenCalledTimes(1);
+    } finally {
+      lookups.mockRestore();
+    }
+    expect(await stored('metrics', 'memo')).toEqual([
+      row(NOW - 100, '1'),
+      row(NOW - 90, '2'),
+      row(NOW - 80, '3'),
+      row(NOW - 70, '4'),
+    ]);
+  });
+
+  test("keeps each table's slot when one series is written to two tables in turn", async () => {
+    await engine.ensureTable('enginedb', 'other');
+    // The same identity (one series cache for the engine) goes to both tables' writers in turn.
+    for (const [table, value, timeMs] of [
+      ['metrics', '1', NOW - 100],
+      ['other', '2', NOW - 100],
+      ['metrics', '3', NOW - 50],
+      ['other', '4', NOW - 50],
+    ] as const) {
+      await expect(writeTo(table, [record('twice', value, timeMs)])).resolves.toEqual(accepted);
+    }
+    // Duplicates are decided against each table's own rows.
+    await expect(writeTo('other', [record('twice', '2', NOW - 100)])).resolves.toEqual(accepted);
+    await expect(writeTo('metrics', [record('twice', '2', NOW - 100)])).rejects.toMatchObject({
+      type: 'RejectedRecordsException',
+    });
+    expect(await stored('metrics', 'twice')).toEqual([row(NOW - 100, '1'), row(NOW - 50, '3')]);
+    expect(await stored('other', 'twice')).toEqual([row(NOW - 100, '2'), row(NOW - 50, '4')]);
+  });
+});
+
 test('pages a DuckDB result with the configured page size and answers static results with zero bytes', async () => {
   const queryString = 'SELECT * FROM range(10)';
   // Scanned bytes stand in as the JSON size of the rows: 10 x 30 + 9 commas + 2 brackets = 311.

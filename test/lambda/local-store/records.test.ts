@@ -47,6 +47,7 @@ describe('normalizeRecords', () => {
         'cpu',
       ),
       limitViolation: undefined,
+      slotMemo: { owner: undefined, slot: undefined },
     });
   });
 
@@ -321,7 +322,12 @@ describe('SeriesCache', () => {
 
   test('starts over when full, so its size stays bounded', () => {
     const cache = new SeriesCache(2);
-    const identity = { dimensions: [], series: 's', limitViolation: undefined };
+    const identity = {
+      dimensions: [],
+      series: 's',
+      limitViolation: undefined,
+      slotMemo: { owner: undefined, slot: undefined },
+    };
     cache.set('a', identity);
     cache.set('b', identity);
     expect(cache.get('a')).toBe(identity);
@@ -376,7 +382,12 @@ describe('SeriesCache scopes', () => {
 
   test('counts entries over every scope against its capacity', () => {
     const cache = new SeriesCache(2);
-    const identity = { dimensions: [], series: 's', limitViolation: undefined };
+    const identity = {
+      dimensions: [],
+      series: 's',
+      limitViolation: undefined,
+      slotMemo: { owner: undefined, slot: undefined },
+    };
     cache.set('k', identity, 'one');
     cache.set('k', identity, 'two');
     expect([cache.get('k', 'one'), cache.get('k', 'two')]).toEqual([identity, identity]);
