@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import fc from 'fast-check';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { meterWriteRequest } from '../../../lambda/local-store/metering';
 import { normalizeRecords, SeriesCache, type WireRecord } from '../../../lambda/local-store/records';
@@ -78,6 +79,30 @@ describe('scanWriteRecords', () => {
       text: body([{ Dimensions: [{ Name: 'a', Value: 'b', DimensionValueType: 'VARCHAR' }] }]),
     },
     { name: 'Value before Name', text: body([{ Dimensions: [{ Value: 'b', Name: 'a' }] }]) },
+    {
+      // Raw, as JSON.stringify would escape it (JSON.parse refuses it raw).
+      name: 'a raw control character in a dimension name',
+      text: body([{ Dimensions: dims(['a_b', 'c']) }]).replace('a_b', 'a\tb'),
+    },
+    { name: 'a numeric dimension value', text: body([{ Dimensions: [{ Name: 'a', Value: 1 }] }]) },
+    {
+      name: 'a dimension with a third member',
+      text: body([{ Dimensions: [{ Name: 'a', Value: 'b', X: 'c' }] }]),
+    },
+    { name: 'a dimension that is not an object', text: body([{ Dimensions: ['a'] }]) },
+    { name: 'Dimensions not a list', text: body([{ Dimensions: { Name: 'a', Value: 'b' } }]) },
+    {
+      name: 'a trailing comma in Dimensions',
+      text: body([{ Dimensions: dims(['a', 'b']) }]).replace('"b"}]', '"b"},]'),
+    },
+    {
+      name: 'dimensions without a comma between them',
+      text: body([{ Dimensions: dims(['a', 'b'], ['c', 'd']) }]).replace('"b"},{', '"b"}{'),
+    },
+    {
+      name: 'an unclosed Dimensions list',
+      text: body([{ Dimensions: dims(['a', 'b']), MeasureValue: '1' }]).replace('"b"}],', '"b"},'),
+    },
     { name: 'a Version that is not a plain integer', text: body([{ Version: 1.5 }]) },
     { name: 'a zero Version', text: body([{ Version: 0 }]) },
     { name: 'a 16-digit Version', text: body([{ Version: 1234567890123456 }]) },
@@ -112,8 +137,10 @@ describe('scanWriteRecords', () => {
         { Dimensions: dims(['hóst', 'ä']), MeasureName: 'other', MeasureValue: '3', Version: 7 },
         { MeasureName: 'no_dims', MeasureValue: 'true', MeasureValueType: 'BOOLEAN' },
         { Dimensions: [], MeasureValue: '12', MeasureValueType: 'BIGINT', TimeUnit: 'SECONDS' },
+        { Dimensions: dims(['path', '/a],{b}['], ['le', '+Inf']), MeasureValue: '4' },
       ],
     },
+    { name: 'an empty dimension name', records: [{ Dimensions: dims(['', 'x']), MeasureValue: '1' }] },
     { name: 'a duplicate dimension name', records: [{ Dimensions: dims(['job', 'x']), MeasureValue: '1' }] },
     { name: 'a reserved dimension name', records: [{ Dimensions: dims(['ts_x', 'x']), MeasureValue: '1' }] },
     { name: 'an empty dimension value', records: [{ Dimensions: dims(['a', '']), MeasureValue: '1' }] },
@@ -231,5 +258,57 @@ describe('scanWriteRecords', () => {
     const text = body(records);
     expect(outcome(scanWriteRecords(text)!, cache)).toEqual(outcome(JSON.parse(text)));
     expect(outcome(scanWriteRecords(text)!, cache)).toEqual(outcome(JSON.parse(text)));
+  });
+
+  test('reads only what JSON.parse reads the same way, on random and corrupted bodies', () => {
+    // Mostly characters a plain string holds, some that end, escape or nest JSON strings and
+    // lists, a control character and non-ASCII: every character the scan has to stop at.
+    const chars = fc.oneof(
+      { arbitrary: fc.constantFrom('a', 'Z', '0', ' ', '[', ']', '{', '}', ',', ':', 'é', '😀'), weight: 12 },
+      { arbitrary: fc.constantFrom('"', '\\', '\u0001', '\t'), weight: 1 },
+    );
+    const strings = fc.array(chars, { maxLength: 5 }).map((c) => c.join(''));
+    const record = fc.record(
+      {
+        Dimensions: fc.array(fc.record({ Name: strings, Value: strings }), { maxLength: 3 }),
+        MeasureValue: strings,
+        Time: fc.constantFrom('1000', '2000'),
+      },
+      { requiredKeys: ['MeasureValue'] },
+    );
+    // Corruptions: a character of `chars` inserted, or one removed, near the start of one of the
+    // Dimensions lists (where the scan's expression works), or anywhere.
+    const corruption = fc.tuple(fc.nat(), fc.nat(), fc.boolean(), chars);
+    const corrupt = (text: string, [which, offset, remove, c]: [number, number, boolean, string]) => {
+      const lists = [...text.matchAll(/"Dimensions":\[/g)].map((m) => m.index + 13);
+      const i =
+        lists.length > 0 && which % 4 !== 0
+          ? Math.min(lists[which % lists.length] + (offset % 40), text.length - 1)
+          : offset % text.length;
+      return remove ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + c + text.slice(i);
+    };
+    let scannedCount = 0;
+    fc.assert(
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 4 }),
+        fc.array(corruption, { maxLength: 2 }),
+        (records, cuts) => {
+          const text = cuts.reduce(corrupt, body(records));
+          const scanned = scanWriteRecords(text);
+          if (scanned === undefined) return;
+          const parsed = JSON.parse(text) as { Records: Record<string, unknown>[] };
+          const asParsed = (scanned.Records as ScannedRecords).records.map(({ DimensionsText, ...rest }) =>
+            DimensionsText === undefined
+              ? rest
+              : { Dimensions: JSON.parse(DimensionsText) as unknown, ...rest },
+          );
+          expect(asParsed).toEqual(parsed.Records);
+          expect({ ...scanned, Records: undefined }).toEqual({ ...parsed, Records: undefined });
+          scannedCount++;
+        },
+      ),
+      { numRuns: 3000, seed: 7 },
+    );
+    expect(scannedCount).toBeGreaterThan(300); // the property held on bodies the scan took
   });
 });
