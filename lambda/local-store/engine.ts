@@ -298,6 +298,9 @@ export class StoreEngine {
     const drop = () => this.catalog.deleteTable(entry.database, entry.table);
     await (writer ? writer.exclusive(drop) : drop());
     this.writers.delete(key);
+    // The series' slot memos hold the dropped writer, and through it its map of every series:
+    // starting the cache over lets them go (a table is dropped rarely; the cache refills).
+    this.seriesCache.clear();
     return {};
   }
 

@@ -310,12 +310,20 @@ export class SeriesCache {
 
   /** Counts one identity about to be added; past the capacity everything is dropped first. */
   private counted(): void {
-    if (this.size >= this.capacity) {
-      this.scopes.clear();
-      this.textScopes.clear();
-      this.size = 0;
-    }
+    if (this.size >= this.capacity) this.clear();
     this.size += 1;
+  }
+
+  /** Forgets every identity, and with them their slot memos (which hold table writers). */
+  clear(): void {
+    this.scopes.clear();
+    this.textScopes.clear();
+    this.size = 0;
+  }
+
+  /** Identities held. */
+  get count(): number {
+    return this.size;
   }
 }
 

@@ -7,6 +7,7 @@ import { StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 import { TableWriter } from '../../../lambda/local-store/write-records';
+import type { SeriesCache } from '../../../lambda/local-store/records';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -206,6 +207,20 @@ describe("a series' slot memo", () => {
     });
     expect(await stored('metrics', 'twice')).toEqual([row(NOW - 100, '1'), row(NOW - 50, '3')]);
     expect(await stored('other', 'twice')).toEqual([row(NOW - 100, '2'), row(NOW - 50, '4')]);
+  });
+
+  test("lets a dropped table's writer go: the series cache, whose memos hold it, starts over", async () => {
+    const cache = (engine as unknown as { seriesCache: SeriesCache }).seriesCache;
+    await engine.ensureTable('enginedb', 'dropped');
+    await expect(writeTo('dropped', [record('gone', '1', NOW - 10)])).resolves.toEqual(accepted);
+    await expect(writeTo('dropped', [record('gone', '2', NOW - 5)])).resolves.toEqual(accepted);
+    expect(cache.count).toBeGreaterThan(0);
+    await engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'dropped' });
+    expect(cache.count).toBe(0);
+    // A table of the same name afterwards is a new one, written through a new writer.
+    await engine.ensureTable('enginedb', 'dropped');
+    await expect(writeTo('dropped', [record('gone', '3', NOW - 10)])).resolves.toEqual(accepted);
+    expect(await stored('dropped', 'gone')).toEqual([row(NOW - 10, '3')]);
   });
 });
 
