@@ -246,9 +246,9 @@ function shortfall(
     `sample, while ${TARGET_RATIO}× Prometheus (${Math.round(needed)} samples/s) allows at most ${allowed.toFixed(1)} µs ` +
     `on ${cores} cores even if the load generator took none${store}.${connectorAlone} What would close it: the ` +
     `connector's own work per sample (its Lambda-path handler and the HTTP exchange of its WriteRecords calls) and ` +
-    `the store's (above all DuckDB's commits, ~1.1-1.25 µs per row at this figure's group sizes, which a ` +
-    `store-owned write-ahead log could batch; then scanning, validation and bookkeeping) each cut to a fraction ` +
-    `of their cost; SPEC 6 fixes the connector's path to the store as SDK-shaped WriteRecords calls over HTTP ` +
+    `the store's (DuckDB's commits, ~1.1-1.25 µs per row at this figure's group sizes, then scanning, ` +
+    `validation and bookkeeping) each cut to about half; batching the commits across groups gained at most ~5% ` +
+    `when tried; SPEC 6 fixes the connector's path to the store as SDK-shaped WriteRecords calls over HTTP ` +
     `(README "Performance", bench/NOTES.md).`
   );
 }
