@@ -179,7 +179,8 @@ export class TableWriter {
     // The admitted records as parallel arrays rather than an object each: replaying figure 4's
     // bodies in-process, the store's thread spent ~25% of its time in GC on per-record garbage.
     const admitted: NormalizedRecord[] = [];
-    // Each admitted record's series slot, looked up once (undefined for a series new to the table).
+    // Each admitted record's series slot, found once (slotOf: from the series' memo, else by key;
+    // undefined for a series new to the table).
     // NOTE: a lookup in the map of 100 000 series costs ~0.2 µs (cache misses), and the group used
     // to look every series up twice and keep a map of its own rows by series. Replaying figure 4's
     // WriteRecords bodies in-process (40 000 series, 12 rounds of known series, six interleaved

@@ -194,14 +194,10 @@ export class LabelSectionCache {
     return hashSection(view, start, end, this.seed);
   }
 
-  /** Returns the labels cached for the section occupying [start, end) of `buf`, if any. */
-  get(hash: number, buf: Buffer, start: number, end: number): readonly Label[] | undefined {
-    return this.lookup(hash, buf, start, end)?.labels;
-  }
-
   /**
-   * Like {@link get}, but returns the cached section, whose labels memo the caller may use, and
-   * remembers it as the follower of `previous` (the section the caller found just before).
+   * Returns the section cached for the bytes [start, end) of `buf`, if any: its labels and the
+   * memo the caller may use. Remembers it as the follower of `previous` (the section the caller
+   * found just before).
    */
   lookup(
     hash: number,

@@ -230,9 +230,9 @@ describe('LabelSectionCache', () => {
     const cache = new LabelSectionCache({ doorkeeper: false });
     const keys = Array.from({ length: MAX_ENTRIES_PER_HASH + 1 }, (_, i) => keyBytes(`key-${i}`));
     keys.forEach((k, i) => cache.add(42, k, 0, k.length, entry(`v${i}`)));
-    const found = keys.map((k) => cache.get(42, k, 0, k.length)?.[0].value);
+    const found = keys.map((k) => cache.lookup(42, k, 0, k.length)?.labels[0].value);
     expect(found).toEqual([...keys.slice(0, -1).map((_, i) => `v${i}`), undefined]);
-    expect(cache.get(43, keys[0], 0, keys[0].length)).toBeUndefined();
+    expect(cache.lookup(43, keys[0], 0, keys[0].length)?.labels).toBeUndefined();
   });
 
   test('finds keys anywhere in a buffer and hashes equal bytes equally', () => {
@@ -242,15 +242,15 @@ describe('LabelSectionCache', () => {
     expect(hashSection(view(framed), 3, 3 + key.length, 7)).toBe(hashSection(view(key), 0, key.length, 7));
     cache.add(cache.hash(view(key), 0, key.length), key, 0, key.length, entry('v'));
     const hash = cache.hash(view(framed), 3, 3 + key.length);
-    expect(cache.get(hash, framed, 3, 3 + key.length)?.[0].value).toBe('v');
-    expect(cache.get(hash, framed, 3, 2 + key.length)).toBeUndefined();
+    expect(cache.lookup(hash, framed, 3, 3 + key.length)?.labels[0].value).toBe('v');
+    expect(cache.lookup(hash, framed, 3, 2 + key.length)?.labels).toBeUndefined();
   });
 
   test('evicts by generation at request starts, keeping entries used in the previous one', () => {
     const cache = new LabelSectionCache({ maxEntries: 2, doorkeeper: false });
     const [a, b, c] = ['a', 'b', 'c'].map(keyBytes);
     const add = (k: Buffer, v: string) => cache.add(1, k, 0, k.length, entry(v));
-    const has = (k: Buffer) => cache.get(1, k, 0, k.length) !== undefined;
+    const has = (k: Buffer) => cache.lookup(1, k, 0, k.length)?.labels !== undefined;
     add(a, 'a');
     add(b, 'b');
     add(c, 'c'); // the generation is full: not admitted, and nothing is evicted mid-request
@@ -295,7 +295,7 @@ describe('LabelSectionCache', () => {
     const cache = new LabelSectionCache({ maxEntries: 1 });
     const [a, b] = ['a', 'b'].map(keyBytes);
     const offer = (k: Buffer) => cache.add(5, k, 0, k.length, entry('v'));
-    const has = (k: Buffer) => cache.get(5, k, 0, k.length) !== undefined;
+    const has = (k: Buffer) => cache.lookup(5, k, 0, k.length)?.labels !== undefined;
     offer(a);
     expect(has(a)).toBe(false);
     offer(a);
