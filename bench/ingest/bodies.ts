@@ -35,6 +35,8 @@ export interface Bodies {
   samples: number[];
   /** Compressed bytes over all bodies. */
   totalBytes: number;
+  /** The leading bodies that write every series' first sample (the first round). */
+  firstRoundBodies: number;
 }
 
 /**
@@ -87,7 +89,7 @@ export function buildBodies(plan: BodyPlan): Bodies {
       totalBytes += body.length;
     });
   }
-  return { plan, bodies, samples, totalBytes };
+  return { plan, bodies, samples, totalBytes, firstRoundBodies: slots.length };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:http';
 import { buildBodies, type Bodies, type BodyPlan } from './bodies';
 import { buildStoreBodies, type StoreBodies } from './store-bodies';
+import { MeasuredWindow } from './window';
 
 /** A request that takes longer than this counts as failed (a stuck target cannot stall the bench). */
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -35,9 +36,14 @@ export interface LoadResult {
   /** Samples of requests answered with an error or not answered. */
   failedSamples: number;
   requests: number;
-  /** Samples acknowledged inside the measured window, and the window's length. */
+  /**
+   * Samples acknowledged inside the measured window, and the window's length. The window opens
+   * after the warm-up and once every series exists (window.ts).
+   */
   windowSamples: number;
   windowMs: number;
+  /** Time from the start until every first-round body was answered (NaN when some never were). */
+  firstRoundMs: number;
   /** True when the bodies ran out before the window ended (the window is then cut short). */
   exhausted: boolean;
   statuses: Record<string, number>;
@@ -88,7 +94,7 @@ function reply(message: LoadReply): void {
 }
 
 async function runLoad(
-  all: Pick<Bodies, 'bodies' | 'samples'>,
+  all: Pick<Bodies, 'bodies' | 'samples' | 'firstRoundBodies'>,
   command: Extract<LoadCommand, { type: 'run' }>,
 ): Promise<LoadResult> {
   const url = new URL(command.url);
@@ -99,16 +105,15 @@ async function runLoad(
     requests: 0,
     windowSamples: 0,
     windowMs: command.durationMs,
+    firstRoundMs: NaN,
     exhausted: false,
     statuses: {},
   };
   const started = performance.now();
-  const windowStart = started + command.warmupMs;
-  const windowEnd = windowStart + command.durationMs;
+  const window = new MeasuredWindow(started, command.warmupMs, command.durationMs, all.firstRoundBodies);
   let next = 0;
-  let lastAck = windowStart;
   const worker = async () => {
-    while (performance.now() < windowEnd) {
+    while (performance.now() < window.end) {
       if (next >= all.bodies.length) {
         result.exhausted = true;
         return;
@@ -123,19 +128,15 @@ async function runLoad(
       const now = performance.now();
       result.requests++;
       result.statuses[status] = (result.statuses[status] ?? 0) + 1;
-      if (status >= 200 && status < 300) {
-        result.ackedSamples += samples;
-        if (now >= windowStart && now <= windowEnd) {
-          result.windowSamples += samples;
-          lastAck = now;
-        }
-      } else {
-        result.failedSamples += samples;
-      }
+      const acked = status >= 200 && status < 300;
+      if (acked) result.ackedSamples += samples;
+      else result.failedSamples += samples;
+      if (window.answered(index, now) && acked) result.windowSamples += samples;
     }
   };
   await Promise.all(Array.from({ length: command.connections }, worker));
-  if (result.exhausted) result.windowMs = Math.max(1, lastAck - windowStart);
+  result.windowMs = window.length(result.exhausted);
+  result.firstRoundMs = window.firstRoundMs;
   agent.destroy();
   return result;
 }

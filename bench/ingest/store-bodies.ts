@@ -18,12 +18,15 @@ export interface StoreBodies {
   bodies: Buffer[];
   samples: number[];
   totalBytes: number;
+  /** The leading bodies mapped from the remote bodies' first round (every series' first sample). */
+  firstRoundBodies: number;
 }
 
 /** Maps the first `count` remote-write bodies to WriteRecords JSON bodies (about 20 each). */
 export function buildStoreBodies(remote: Bodies, count: number): StoreBodies {
-  const out: StoreBodies = { bodies: [], samples: [], totalBytes: 0 };
+  const out: StoreBodies = { bodies: [], samples: [], totalBytes: 0, firstRoundBodies: 0 };
   for (let i = 0; i < Math.min(count, remote.bodies.length); i++) {
+    if (i === remote.firstRoundBodies) out.firstRoundBodies = out.bodies.length;
     const request = decodeWriteRequest(
       snappyUncompress(remote.bodies[i], DEFAULT_DECODE_LIMITS.maxDecodedBytes),
       DEFAULT_DECODE_LIMITS,
@@ -46,6 +49,8 @@ export function buildStoreBodies(remote: Bodies, count: number): StoreBodies {
       out.totalBytes += body.length;
     }
   }
+  if (Math.min(count, remote.bodies.length) <= remote.firstRoundBodies)
+    out.firstRoundBodies = out.bodies.length;
   return out;
 }
 
