@@ -13,6 +13,7 @@ import {
   DuckDBIntegerType,
   DuckDBTimestampNanosecondsType,
   DuckDBVarCharType,
+  type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBVector,
@@ -116,6 +117,12 @@ export class TableWriter {
    */
   private readonly series = new Map<string, SeriesSlot>();
   private nextSeriesId = 1;
+  /**
+   * Appenders kept open between groups, by table, for the sample tables (whose columns never
+   * change). NOTE: measured alone (2000-row groups into a `$doubles`-shaped table on disk), making
+   * and closing an appender per group cost ~0.2 ms of its ~1.6 ms.
+   */
+  private readonly appenders = new Map<string, DuckDBAppender>();
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
 
@@ -154,6 +161,12 @@ export class TableWriter {
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     while (this.running) await this.running;
     return work();
+  }
+
+  /** Closes the appenders kept open (they hold nothing between groups); call with the table to itself. */
+  closeAppenders(): void {
+    for (const appender of this.appenders.values()) appender.closeSync();
+    this.appenders.clear();
   }
 
   private async drain(): Promise<void> {
@@ -409,19 +422,25 @@ export class TableWriter {
       ...dimensions.map(() => DuckDBVarCharType.instance),
     ];
     const present = new Uint8Array(types.length);
-    await this.appendChunks(`${this.entry.table}$series`, types, fresh.length, (vectors, nulls, i, row) => {
-      const { record, slot } = fresh[row];
-      vectors[0].setItem(i, slot.id);
-      vectors[1].setItem(i, record.series);
-      vectors[2].setItem(i, record.measureName);
-      present.fill(0);
-      for (const { name, value } of record.dimensions) {
-        const column = columnOf.get(name)!;
-        vectors[column].setItem(i, value);
-        present[column] = 1;
-      }
-      for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++) if (present[c] === 0) nulls.setNull(c, i);
-    });
+    await this.appendChunks(
+      `${this.entry.table}$series`,
+      types,
+      false,
+      fresh.length,
+      (vectors, nulls, i, row) => {
+        const { record, slot } = fresh[row];
+        vectors[0].setItem(i, slot.id);
+        vectors[1].setItem(i, record.series);
+        vectors[2].setItem(i, record.measureName);
+        present.fill(0);
+        for (const { name, value } of record.dimensions) {
+          const column = columnOf.get(name)!;
+          vectors[column].setItem(i, value);
+          present[column] = 1;
+        }
+        for (let c = SERIES_FIXED_COLUMNS; c < types.length; c++) if (present[c] === 0) nulls.setNull(c, i);
+      },
+    );
   }
 
   /** Appends each table's rows of `split`. */
@@ -436,6 +455,7 @@ export class TableWriter {
     await this.appendChunks(
       `${this.entry.table}$doubles`,
       DOUBLE_COLUMN_TYPES,
+      true,
       rows.length,
       (vectors, _nulls, i, row) => {
         const record = rows[row].record;
@@ -453,6 +473,7 @@ export class TableWriter {
     await this.appendChunks(
       `${this.entry.table}$samples`,
       SAMPLE_COLUMN_TYPES,
+      true,
       rows.length,
       (vectors, nulls, i, row) => {
         const { record, version } = rows[row];
@@ -473,15 +494,22 @@ export class TableWriter {
   /**
    * Appends `count` rows in DataChunks of CHUNK_ROWS; `fill` sets row `row` at chunk index `i`,
    * each cell either through its vector or, for NULL, through `nulls` (never `setItem(i, null)`:
-   * see null-masks.ts).
+   * see null-masks.ts). With `keep`, the table's appender stays open for the next group (only for
+   * tables whose columns never change); after a failure it is cleared and closed, so no row of a
+   * failed group is ever flushed later.
    */
   private async appendChunks(
     table: string,
     types: readonly DuckDBType[],
+    keep: boolean,
     count: number,
     fill: (vectors: DuckDBVector[], nulls: NullMasks, i: number, row: number) => void,
   ): Promise<void> {
-    const appender = await this.connection.createAppender(table, this.entry.database);
+    const appender =
+      (keep ? this.appenders.get(table) : undefined) ??
+      (await this.connection.createAppender(table, this.entry.database));
+    this.appenders.delete(table);
+    let flushed = false;
     try {
       for (let from = 0; from < count; from += CHUNK_ROWS) {
         const size = Math.min(CHUNK_ROWS, count - from);
@@ -495,8 +523,11 @@ export class TableWriter {
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
+      flushed = true;
     } finally {
-      appender.closeSync();
+      if (flushed && keep) this.appenders.set(table, appender);
+      else if (flushed) appender.closeSync();
+      else discard(appender);
     }
   }
 
@@ -639,4 +670,14 @@ function resolveConflict(
     Reason: `The record version ${record.version} is lower than the existing version ${state.version}. A higher version is required to update the measure value.`,
     ExistingVersion: Number(state.version),
   };
+}
+
+/** Drops what a failed group left in `appender` and closes it; the group's own error is the one reported. */
+function discard(appender: DuckDBAppender): void {
+  try {
+    appender.clear();
+    appender.closeSync();
+  } catch {
+    // Nothing to add to the error already on its way.
+  }
 }

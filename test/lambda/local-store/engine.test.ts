@@ -8,6 +8,7 @@ import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 import { TableWriter } from '../../../lambda/local-store/write-records';
 import type { SeriesCache } from '../../../lambda/local-store/records';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -221,6 +222,88 @@ describe("a series' slot memo", () => {
     await engine.ensureTable('enginedb', 'dropped');
     await expect(writeTo('dropped', [record('gone', '3', NOW - 10)])).resolves.toEqual(accepted);
     expect(await stored('dropped', 'gone')).toEqual([row(NOW - 10, '3')]);
+  });
+});
+
+describe("the sample tables' appenders", () => {
+  type WriterInternals = { connection: DuckDBConnection; appenders: Map<string, DuckDBAppender> };
+  async function internalsOf(table: string): Promise<WriterInternals> {
+    const writers = (engine as unknown as { writers: Map<string, Promise<TableWriter>> }).writers;
+    return (await writers.get(`enginedb\u0000${table}`)!) as unknown as WriterInternals;
+  }
+  const writeTo = (table: string, records: object[]) =>
+    engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: table, Records: records });
+  const storedTimes = async (table: string) =>
+    (
+      (await engine.handle('Query', {
+        QueryString: `SELECT epoch_ms(time) FROM enginedb.${table} ORDER BY time`,
+      })) as { Rows: { Data: { ScalarValue: string }[] }[] }
+    ).Rows.map((r) => Number(r.Data[0].ScalarValue));
+  /** `calls` concurrent calls of 100 records of one known series, times counting down from `fromMs`: one group. */
+  const bigGroup = (table: string, calls: number, fromMs: number) =>
+    Promise.all(
+      Array.from({ length: calls }, (_, c) =>
+        writeTo(
+          table,
+          Array.from({ length: 100 }, (_, i) => record('bulk', String(c * 100 + i), fromMs - c * 100 - i)),
+        ),
+      ),
+    );
+
+  test('keeps the $doubles appender open from one group to the next', async () => {
+    await engine.ensureTable('enginedb', 'kept');
+    await writeTo('kept', [record('bulk', '0', NOW - 10_000)]); // new series: its first group
+    const internals = await internalsOf('kept');
+    const created = jest.spyOn(internals.connection, 'createAppender');
+    try {
+      await writeTo('kept', [record('bulk', '1', NOW - 9000)]);
+      await writeTo('kept', [record('bulk', '2', NOW - 8000)]);
+      await writeTo('kept', [record('bulk', '3', NOW - 7000)]);
+      expect(created).toHaveBeenCalledTimes(0);
+    } finally {
+      created.mockRestore();
+    }
+    expect([...internals.appenders.keys()]).toEqual(['kept$doubles']);
+    expect(await storedTimes('kept')).toEqual([NOW - 10_000, NOW - 9000, NOW - 8000, NOW - 7000]);
+  });
+
+  test('never flushes the rows of a group that failed while appending, and starts the next group afresh', async () => {
+    await engine.ensureTable('enginedb', 'failing');
+    await writeTo('failing', [record('bulk', '0', NOW - 100_000)]);
+    await writeTo('failing', [record('bulk', '1', NOW - 99_000)]); // the appender is kept after this one
+    const internals = await internalsOf('failing');
+    const kept = internals.appenders.get('failing$doubles')!;
+    // The group's first chunk of 2048 rows goes in; the second fails (a DuckDB error, say).
+    const append = jest.spyOn(kept, 'appendDataChunk');
+    append.mockImplementationOnce((chunk) => kept.constructor.prototype.appendDataChunk.call(kept, chunk));
+    append.mockImplementationOnce(() => {
+      throw new Error('append failed');
+    });
+    try {
+      const outcome = await Promise.allSettled([bigGroup('failing', 22, NOW - 50_000)]);
+      expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { name: 'InternalServerException' } });
+    } finally {
+      append.mockRestore();
+    }
+    expect(internals.appenders.get('failing$doubles')).toBeUndefined();
+    await writeTo('failing', [record('bulk', '2', NOW - 98_000)]);
+    expect(await storedTimes('failing')).toEqual([NOW - 100_000, NOW - 99_000, NOW - 98_000]);
+    expect(internals.appenders.get('failing$doubles')).not.toBe(kept);
+  });
+
+  test('closes the kept appenders when the table is dropped; a table of the same name writes afresh', async () => {
+    await engine.ensureTable('enginedb', 'dropping');
+    await writeTo('dropping', [record('bulk', '0', NOW - 10)]);
+    await writeTo('dropping', [record('bulk', '1', NOW - 5)]);
+    const internals = await internalsOf('dropping');
+    const closed = jest.spyOn(internals.appenders.get('dropping$doubles')!, 'closeSync');
+    await engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'dropping' });
+    expect(internals.appenders.size).toBe(0);
+    expect(closed).toHaveBeenCalledTimes(1);
+    await engine.ensureTable('enginedb', 'dropping');
+    await writeTo('dropping', [record('bulk', '2', NOW - 10)]);
+    await writeTo('dropping', [record('bulk', '3', NOW - 5)]);
+    expect(await storedTimes('dropping')).toEqual([NOW - 10, NOW - 5]);
   });
 });
 
