@@ -54,7 +54,7 @@ export class MeasuredWindow {
     return true;
   }
 
-  /** The window's length; when the bodies ran out early, up to the last answer counted in it. */
+  /** The window's length; when the bodies ran out early, up to the last answer inside it. */
   length(exhausted: boolean): number {
     if (!exhausted) return this.durationMs;
     return Math.max(1, (Number.isNaN(this.lastCounted) ? this.opens : this.lastCounted) - this.opens);

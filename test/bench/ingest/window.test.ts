@@ -73,7 +73,7 @@ describe('MeasuredWindow', () => {
 
   test.each([
     {
-      name: 'bodies ran out: up to the last answer counted',
+      name: 'bodies ran out: up to the last answer inside the window',
       answers: [
         [0, 1100],
         [1, 1200],
