@@ -26,7 +26,6 @@ export interface StoreBodies {
 export function buildStoreBodies(remote: Bodies, count: number): StoreBodies {
   const out: StoreBodies = { bodies: [], samples: [], totalBytes: 0, firstRoundBodies: 0 };
   for (let i = 0; i < Math.min(count, remote.bodies.length); i++) {
-    if (i === remote.firstRoundBodies) out.firstRoundBodies = out.bodies.length;
     const request = decodeWriteRequest(
       snappyUncompress(remote.bodies[i], DEFAULT_DECODE_LIMITS.maxDecodedBytes),
       DEFAULT_DECODE_LIMITS,
@@ -48,9 +47,8 @@ export function buildStoreBodies(remote: Bodies, count: number): StoreBodies {
       out.samples.push(batch.sampleCount);
       out.totalBytes += body.length;
     }
+    if (i < remote.firstRoundBodies) out.firstRoundBodies = out.bodies.length;
   }
-  if (Math.min(count, remote.bodies.length) <= remote.firstRoundBodies)
-    out.firstRoundBodies = out.bodies.length;
   return out;
 }
 

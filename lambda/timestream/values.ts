@@ -59,8 +59,9 @@ function fewDecimals(value: number): string | undefined {
   }
   const scaled = Math.round(magnitude * scale);
   if (scaled / scale !== magnitude) return undefined;
-  // Exact: the quotient is an integer, or at least 10^-D from one with an error under 10^-D / 8.
-  const whole = Math.floor(scaled / scale);
+  // The quotient just checked is the magnitude itself, so its integer part is the whole part
+  // (exact: the quotient is an integer, or at least 10^-D from one with an error under 10^-D / 8).
+  const whole = Math.floor(magnitude);
   let fraction = (scaled - whole * scale) | 0; // below 1e9
   let text = integerText(whole);
   if (fraction !== 0) {

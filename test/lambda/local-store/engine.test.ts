@@ -49,6 +49,13 @@ afterAll(() => engine.close());
 
 const write = (records: object[]) =>
   engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: 'metrics', Records: records });
+const writeTo = (table: string, records: object[]) =>
+  engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: table, Records: records });
+/** The engine's writer of `enginedb.<table>` (already created by a write), to look at its internals. */
+async function writerOf<Internals>(table: string): Promise<Internals> {
+  const writers = (engine as unknown as { writers: Map<string, Promise<TableWriter>> }).writers;
+  return (await writers.get(`enginedb\u0000${table}`)!) as unknown as Internals;
+}
 
 test('group-commits concurrent calls and keeps first-writer-wins across them', async () => {
   // Event bytes: 8 time + "host" + host value + "cpu" + 8 double = 25 (h0..h9), 26 (h10..h19), 27 (race).
@@ -154,12 +161,8 @@ test('commits groups of only new samples of known series, as scanned bodies or p
 describe("a series' slot memo", () => {
   /** The writer's map of series slots, to count lookups by series key. */
   async function seriesMapOf(table: string): Promise<Map<string, unknown>> {
-    const writers = (engine as unknown as { writers: Map<string, Promise<TableWriter>> }).writers;
-    const writer = await writers.get(`enginedb\u0000${table}`)!;
-    return (writer as unknown as { series: Map<string, unknown> }).series;
+    return (await writerOf<{ series: Map<string, unknown> }>(table)).series;
   }
-  const writeTo = (table: string, records: object[]) =>
-    engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: table, Records: records });
   const stored = async (table: string, host: string) =>
     (
       (await engine.handle('Query', {
@@ -227,12 +230,7 @@ describe("a series' slot memo", () => {
 
 describe("the sample tables' appenders", () => {
   type WriterInternals = { connection: DuckDBConnection; appenders: Map<string, DuckDBAppender> };
-  async function internalsOf(table: string): Promise<WriterInternals> {
-    const writers = (engine as unknown as { writers: Map<string, Promise<TableWriter>> }).writers;
-    return (await writers.get(`enginedb\u0000${table}`)!) as unknown as WriterInternals;
-  }
-  const writeTo = (table: string, records: object[]) =>
-    engine.handle('WriteRecords', { DatabaseName: 'enginedb', TableName: table, Records: records });
+  const internalsOf = (table: string) => writerOf<WriterInternals>(table);
   const storedTimes = async (table: string) =>
     (
       (await engine.handle('Query', {
