@@ -38,7 +38,7 @@ const SCALED_LIMIT = 2 ** 50;
  * (most sample values: counters, byte counts, gauges such as `12345.67` or `0.52`), else
  * undefined. A hand-written fast path on a measured hot path: `String()` of a non-integer double,
  * or of an integer past 2^31, is a runtime call of ~200 ns, 5–8% of the connector's thread in
- * figure 4 (bench/NOTES.md); this costs ~40–60 ns.
+ * figure 4 (bench/NOTES.md); this costs ~55–120 ns.
  *
  * Why it is exact: with D decimals chosen so that |v|·10^D < 2^50, the rounding interval of v is
  * less than a quarter of 10^-D wide, so at most one D-decimal number N·10^-D parses to v, and
