@@ -67,21 +67,37 @@ export function measureKey(measure: TypedValue): string {
   return String(measure.value);
 }
 
-/** One validated record, ready for the table-state checks and the insert. */
-export interface NormalizedRecord {
-  index: number;
-  /** Dimensions in the record's order. */
-  dimensions: { name: string; value: string }[];
-  measureName: string;
-  measure: TypedValue;
-  timeNs: bigint;
-  version: bigint;
-  /** Hash of (sorted dimensions, measure name); also stored as `ts_series`. */
-  series: string;
-  /** A per-record limit the record breaks: rejected (not the whole call), see classify note. */
-  limitViolation?: string;
-  /** Its series identity's memo (shared by every record of the series the cache knows). */
-  slotMemo: SlotMemo;
+/**
+ * A measure value made by `new` rather than as a literal, for the reason in ScannedRecord's note
+ * (write-scan.ts): it lives as long as its record.
+ */
+class Measure {
+  constructor(
+    readonly type: ScalarMeasureType,
+    readonly value: number | bigint | string | boolean,
+  ) {}
+}
+
+/**
+ * One validated record, ready for the table-state checks and the insert. A class for the reason
+ * in ScannedRecord's note (write-scan.ts): a group's records live until its commit is done.
+ */
+export class NormalizedRecord {
+  constructor(
+    readonly index: number,
+    /** Dimensions in the record's order. */
+    readonly dimensions: { name: string; value: string }[],
+    readonly measureName: string,
+    readonly measure: TypedValue,
+    readonly timeNs: bigint,
+    readonly version: bigint,
+    /** Hash of (sorted dimensions, measure name); also stored as `ts_series`. */
+    readonly series: string,
+    /** A per-record limit the record breaks: rejected (not the whole call), see classify note. */
+    readonly limitViolation: string | undefined,
+    /** Its series identity's memo (shared by every record of the series the cache knows). */
+    readonly slotMemo: SlotMemo,
+  ) {}
 }
 
 /**
@@ -399,17 +415,17 @@ function normalizeRecord(
   );
   const timeNs = shared.time(record.Time ?? common.Time, record.TimeUnit ?? common.TimeUnit);
   const version = parseVersion(record.Version ?? common.Version);
-  return {
+  return new NormalizedRecord(
     index,
-    dimensions: identity.dimensions,
-    measureName: measureName as string,
+    identity.dimensions,
+    measureName as string,
     measure,
     timeNs,
     version,
-    series: identity.series,
-    limitViolation: identity.limitViolation,
-    slotMemo: identity.slotMemo,
-  };
+    identity.series,
+    identity.limitViolation,
+    identity.slotMemo,
+  );
 }
 
 /**
@@ -568,22 +584,22 @@ export function parseMeasureValue(raw: unknown, type: ScalarMeasureType, index: 
       }
       const value = Number(raw);
       if (!Number.isFinite(value)) throw validation(NON_FINITE_DOUBLE_MESSAGE);
-      return { type, value };
+      return new Measure(type, value) as TypedValue;
     }
     case 'BIGINT': {
       if (!BIGINT_SYNTAX.test(raw)) throw invalidValue(raw, type, index);
       const value = BigInt(raw);
       if (value < INT64_MIN || value > INT64_MAX) throw invalidValue(raw, type, index);
-      return { type, value };
+      return new Measure(type, value) as TypedValue;
     }
     case 'BOOLEAN': {
       // UNCONFIRMED: casing accepted by the service; both cases accepted here.
       const lower = raw.toLowerCase();
       if (lower !== 'true' && lower !== 'false') throw invalidValue(raw, type, index);
-      return { type, value: lower === 'true' };
+      return new Measure(type, lower === 'true') as TypedValue;
     }
     case 'VARCHAR':
-      return { type, value: raw };
+      return new Measure(type, raw) as TypedValue;
   }
 }
 

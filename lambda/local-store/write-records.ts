@@ -54,17 +54,22 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** The stored state of one identity (series, time) as far as this group knows it. */
-interface RowState {
-  record: NormalizedRecord;
-  /** The series' slot when the table already had the series before this group. */
-  slot: SeriesSlot | undefined;
-  version: bigint;
-  /** Canonical text of the stored value; computed from `record` when undefined. */
-  valueKey: string | undefined;
-  /** Set when the row already exists in DuckDB (updates), unset for rows inserted by this group. */
-  stored: boolean;
-  dirty: boolean;
+/**
+ * The stored state of one identity (series, time) as far as this group knows it. A class for the
+ * reason in ScannedRecord's note (write-scan.ts): a group's states live until its commit is done.
+ */
+class RowState {
+  constructor(
+    public record: NormalizedRecord,
+    /** The series' slot when the table already had the series before this group. */
+    readonly slot: SeriesSlot | undefined,
+    public version: bigint,
+    /** Canonical text of the stored value; computed from `record` when undefined. */
+    public valueKey: string | undefined,
+    /** Set when the row already exists in DuckDB (updates), unset for rows inserted by this group. */
+    readonly stored: boolean,
+    public dirty: boolean,
+  ) {}
 }
 
 /** What the writer knows of a stored series: its `$series` id and newest committed time. */
@@ -261,14 +266,7 @@ export class TableWriter {
         const call = admittedCall[a];
         const state = states.get(record, slot);
         if (!state) {
-          states.add({
-            record,
-            slot,
-            version: record.version,
-            valueKey: undefined,
-            stored: false,
-            dirty: true,
-          });
+          states.add(new RowState(record, slot, record.version, undefined, false, true));
         } else {
           const conflict = resolveConflict(state, record);
           if (conflict) {
@@ -343,14 +341,7 @@ export class TableWriter {
       const key = valueKey({ type: VALUE_COLUMN_ORDER[typeIndex], value: values[typeIndex] } as TypedValue);
       const { record: template, slot } = byId.get(Number(id))!;
       const record = { ...template, timeNs: BigInt(timeNs as bigint) };
-      states.add({
-        record,
-        slot,
-        version: BigInt(version as bigint),
-        valueKey: key,
-        stored: true,
-        dirty: false,
-      });
+      states.add(new RowState(record, slot, BigInt(version as bigint), key, true, false));
     }
   }
 

@@ -2,9 +2,15 @@
 import fc from 'fast-check';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { meterWriteRequest } from '../../../lambda/local-store/metering';
-import { normalizeRecords, SeriesCache, type WireRecord } from '../../../lambda/local-store/records';
+import {
+  NormalizedRecord,
+  normalizeRecords,
+  SeriesCache,
+  type WireRecord,
+} from '../../../lambda/local-store/records';
 import {
   MAX_SCANNED_RECORDS,
+  ScannedRecord,
   ScannedRecords,
   scanWriteRecords,
 } from '../../../lambda/local-store/write-scan';
@@ -120,6 +126,39 @@ describe('scanWriteRecords', () => {
     },
   ])('leaves $name to JSON.parse', ({ text }) => {
     expect(scanWriteRecords(text)).toBeUndefined();
+  });
+
+  // Per-record objects are made by `new`, so that V8 never allocates them in the old generation
+  // (ScannedRecord's note); object literals would pass every other test here.
+  test('makes each record and its normalized form and value with `new`, every scanned member present', () => {
+    const scanned = scanWriteRecords(
+      body([
+        { Dimensions: dims(['host', 'a']), MeasureValue: '1.5' },
+        { MeasureValue: '2', MeasureValueType: 'BIGINT', Version: 2 },
+      ]),
+    )!;
+    const records = (scanned.Records as ScannedRecords).records;
+    for (const record of records) {
+      expect(record).toBeInstanceOf(ScannedRecord);
+      expect(Object.keys(record)).toEqual([
+        'DimensionsText',
+        'MeasureName',
+        'MeasureValue',
+        'MeasureValueType',
+        'Time',
+        'TimeUnit',
+        'Version',
+      ]);
+    }
+    const normalized = normalizeRecords(scanned.Records, scanned.CommonAttributes);
+    expect(normalized.map((r) => r.measure)).toEqual([
+      { type: 'DOUBLE', value: 1.5 },
+      { type: 'BIGINT', value: 2n },
+    ]);
+    for (const record of normalized) {
+      expect(record).toBeInstanceOf(NormalizedRecord);
+      expect(Object.getPrototypeOf(record.measure)).not.toBe(Object.prototype);
+    }
   });
 
   test('reads escapes and nesting in the members it parses with JSON.parse', () => {
