@@ -18,10 +18,10 @@
  * collection in which at least 85% of a site's recent objects were still alive, allocates that
  * site's objects straight in the old generation from then on ("pretenuring"). Per-record objects
  * can meet that while a slow group commit holds them (figure 4's first round), and the decision
- * then held for the whole run: measured (bench/NOTES.md), in 8 of 18 runs of figure 4's connector
- * the store's thread took 590-810 fresh 256 KiB pages per 6 s for them, 7 000-13 000 page faults
+ * then held for the whole run: measured (bench/NOTES.md), in 11 of 25 runs of figure 4's connector
+ * the store's thread took 590-810 fresh 256 KiB pages per 6 s for them, 6 900-13 200 page faults
  * a second at ~10 µs each on this machine, and the run lost 10-25% of its rate. Objects made by
- * `new` of a class have no allocation site; with these classes, 0 of 10 runs did.
+ * `new` of a class have no allocation site; with these classes, 0 of 17 runs did.
  */
 export class ScannedRecord {
   /** The `[...]` text of Dimensions: `{"Name":"..","Value":".."}` objects, no escapes. */
