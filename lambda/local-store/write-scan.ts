@@ -58,6 +58,9 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const BACKSLASH = 0x5c;
+/** The members a scanned record may hold that are plain strings. */
+const STRING_MEMBERS = ['MeasureName', 'MeasureValue', 'MeasureValueType', 'Time', 'TimeUnit'] as const;
+type StringMember = (typeof STRING_MEMBERS)[number];
 /** A Version JSON.parse reads as a safe positive integer (at most 15 digits, no leading zero). */
 const VERSION_DIGITS = /^[1-9][0-9]{0,14}$/;
 
@@ -159,17 +162,8 @@ function scanRecord(text: string, at: number, record: ScannedRecord): number {
   }
 }
 
-/** The members a scanned record may hold that are plain strings. */
-type StringMember = 'MeasureName' | 'MeasureValue' | 'MeasureValueType' | 'Time' | 'TimeUnit';
-
 function isStringMember(key: string): key is StringMember {
-  return (
-    key === 'MeasureName' ||
-    key === 'MeasureValue' ||
-    key === 'MeasureValueType' ||
-    key === 'Time' ||
-    key === 'TimeUnit'
-  );
+  return (STRING_MEMBERS as readonly string[]).includes(key);
 }
 
 /** A plain string's characters: no quote, no backslash (so no escape), no control character. */
