@@ -107,7 +107,7 @@ export const run: Figure = async ({ quick }) => {
   } finally {
     generator.close();
   }
-  return summarise(runs, profile, skipped);
+  return summarise(runs, skipped);
 };
 
 async function measureTarget(
@@ -152,7 +152,8 @@ async function measureTarget(
   }
 }
 
-function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): FigureResult {
+/** The figure from every run's result (exported for its tests). */
+export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResult {
   const measurements: Measurement[] = [];
   const medianOf = (target: string, pick: (r: TargetRun) => number) =>
     median(runs.filter((r) => r.target === target).map(pick));
@@ -206,7 +207,9 @@ function summarise(runs: TargetRun[], profile: Profile, skipped: TargetKind[]): 
   const lost = runs.some((r) => unstoredSamples(r) > 0);
   const met = ratio >= TARGET_RATIO && !lost;
   const notes: string[] = [];
-  if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
+  if (!(prometheus > 0))
+    notes.push("No ratio: Prometheus' receiver was not measured in this run, so the target cannot be judged.");
+  else if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
   if (lost) notes.push('Some acknowledged samples were not stored.');
   for (const name of new Set(runs.filter((r) => r.exhausted).map((r) => r.target)))
     notes.push(
