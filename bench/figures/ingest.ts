@@ -97,8 +97,9 @@ export const run: Figure = async ({ quick }) => {
           `figure 4: ${store.bodies} WriteRecords bodies (${store.samples} records) for the store alone, built in ${Math.round(store.ms)} ms\n`,
         );
     }
+    const available = kinds.filter((k) => k.missing() === undefined);
     for (let r = 0; r < profile.runs; r++) {
-      for (const kind of kinds.filter((k) => k.missing() === undefined)) {
+      for (const kind of roundOrder(available, r)) {
         const result = await measureTarget(kind, generator, plan, profile);
         process.stdout.write(`figure 4 run ${r + 1}: ${describe(result)}\n`);
         runs.push(result);
@@ -208,7 +209,9 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
   const met = ratio >= TARGET_RATIO && !lost;
   const notes: string[] = [];
   if (!(prometheus > 0))
-    notes.push("No ratio: Prometheus' receiver was not measured in this run, so the target cannot be judged.");
+    notes.push(
+      "No ratio: Prometheus' receiver was not measured in this run, so the target cannot be judged.",
+    );
   else if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
   if (lost) notes.push('Some acknowledged samples were not stored.');
   for (const name of new Set(runs.filter((r) => r.exhausted).map((r) => r.target)))
@@ -283,16 +286,33 @@ function describe(r: TargetRun): string {
 }
 
 /**
- * `BENCH_INGEST_TARGETS=connector,store,null-store,prometheus,victoria-metrics` narrows the targets (default all);
+ * The targets of round `round`: as given, but with the connector and Prometheus swapped in every
+ * other round. The headline ratio compares those two, and this machine's speed drifts over minutes
+ * (every receiver of a run has been 15-30% slower together), so they run back to back (the default
+ * order) and neither always goes first.
+ */
+export function roundOrder(kinds: readonly TargetKind[], round: number): TargetKind[] {
+  const order = [...kinds];
+  const connector = order.indexOf(CONNECTOR);
+  const prometheus = order.indexOf(PROMETHEUS);
+  if (round % 2 === 1 && connector >= 0 && prometheus >= 0) {
+    order[connector] = PROMETHEUS;
+    order[prometheus] = CONNECTOR;
+  }
+  return order;
+}
+
+/**
+ * `BENCH_INGEST_TARGETS=connector,prometheus,store,null-store,victoria-metrics` narrows the targets (default all, in that order);
  * `BENCH_INGEST_RUNS` overrides the number of runs. (targets.ts reads `BENCH_INGEST_NODE_ARGS` and
  * `BENCH_INGEST_STDOUT`.)
  */
 function selectedKinds(): TargetKind[] {
   const all: Record<string, TargetKind> = {
     connector: CONNECTOR,
+    prometheus: PROMETHEUS,
     store: STORE_ONLY,
     'null-store': CONNECTOR_NULL_STORE,
-    prometheus: PROMETHEUS,
     'victoria-metrics': VICTORIA_METRICS,
   };
   const wanted = process.env.BENCH_INGEST_TARGETS?.split(',').map((s) => s.trim()) ?? Object.keys(all);

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-import { summarise, unstoredSamples, type TargetRun } from '../../../bench/figures/ingest';
-import { CONNECTOR, PROMETHEUS } from '../../../bench/ingest/targets';
+import { roundOrder, summarise, unstoredSamples, type TargetRun } from '../../../bench/figures/ingest';
+import {
+  CONNECTOR,
+  CONNECTOR_NULL_STORE,
+  PROMETHEUS,
+  STORE_ONLY,
+  VICTORIA_METRICS,
+  type TargetKind,
+} from '../../../bench/ingest/targets';
 
 describe('unstoredSamples', () => {
   test.each([
@@ -46,5 +53,33 @@ describe('summarise', () => {
     expect(figure.met).toBe(met);
     expect(figure.note === undefined).toBe(met);
     if (!met) expect(figure.note).toMatch(/^The connector reaches 1\.00× Prometheus\. It is CPU-bound/);
+  });
+});
+
+describe('roundOrder', () => {
+  const names = (kinds: TargetKind[]) => kinds.map((k) => k.name);
+  const all = [CONNECTOR, PROMETHEUS, STORE_ONLY, CONNECTOR_NULL_STORE, VICTORIA_METRICS];
+
+  test.each([
+    { round: 0, first: CONNECTOR.name, second: PROMETHEUS.name },
+    { round: 1, first: PROMETHEUS.name, second: CONNECTOR.name },
+    { round: 2, first: CONNECTOR.name, second: PROMETHEUS.name },
+  ])('round $round runs $first, then $second, then the rest as given', ({ round, first, second }) => {
+    expect(names(roundOrder(all, round))).toEqual([
+      first,
+      second,
+      STORE_ONLY.name,
+      CONNECTOR_NULL_STORE.name,
+      VICTORIA_METRICS.name,
+    ]);
+  });
+
+  test('swaps them where they stand in a subset, and leaves a subset without one of them as given', () => {
+    expect(names(roundOrder([STORE_ONLY, PROMETHEUS, CONNECTOR], 1))).toEqual([
+      STORE_ONLY.name,
+      CONNECTOR.name,
+      PROMETHEUS.name,
+    ]);
+    expect(names(roundOrder([CONNECTOR, STORE_ONLY], 1))).toEqual([CONNECTOR.name, STORE_ONLY.name]);
   });
 });
