@@ -210,7 +210,7 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
   const notes: string[] = [];
   if (!(prometheus > 0))
     notes.push(
-      "No ratio: Prometheus' receiver was not measured in this run, so the target cannot be judged.",
+      "No ratio: Prometheus' receiver has no rate in this run (not run, or nothing acknowledged), so the target cannot be judged.",
     );
   else if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
   if (lost) notes.push('Some acknowledged samples were not stored.');

@@ -34,12 +34,26 @@ describe('summarise', () => {
   });
   const prometheusMissing = { ...PROMETHEUS, missing: () => '/usr/bin/prometheus not found' };
 
-  test('without Prometheus, says there is no ratio instead of a NaN shortfall', () => {
+  test.each([
+    { name: 'Prometheus not run', runs: [] as TargetRun[] },
+    {
+      name: 'Prometheus acknowledging nothing',
+      runs: [{ ...runOf(PROMETHEUS.name, 0), acked: 0, stored: 0 }],
+    },
+  ])('$name: no ratio and no shortfall', ({ runs }) => {
+    const figure = summarise([runOf(CONNECTOR.name, 200_000), ...runs], []);
+    expect(figure.met).toBe(false);
+    expect(figure.note).toBe(
+      "No ratio: Prometheus' receiver has no rate in this run (not run, or nothing acknowledged), so the target cannot be judged.",
+    );
+  });
+
+  test('Prometheus skipped: the no-ratio note, then why it was skipped', () => {
     const figure = summarise([runOf(CONNECTOR.name, 200_000)], [prometheusMissing]);
     expect(figure.met).toBe(false);
     expect(figure.headline.value).toBeNaN();
     expect(figure.note).toBe(
-      "No ratio: Prometheus' receiver was not measured in this run, so the target cannot be judged. " +
+      "No ratio: Prometheus' receiver has no rate in this run (not run, or nothing acknowledged), so the target cannot be judged. " +
         'Prometheus 2.42 receiver skipped: /usr/bin/prometheus not found.',
     );
   });
