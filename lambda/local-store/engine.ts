@@ -169,10 +169,8 @@ export class StoreEngine {
 
   /** Waits for queued writes, then closes every connection and the database. */
   async close(): Promise<void> {
-    for (const pending of this.writers.values()) {
-      const writer = await pending.catch(() => undefined);
-      await writer?.exclusive(async () => writer.closeAppenders());
-    }
+    for (const writer of this.writers.values())
+      await (await writer.catch(() => undefined))?.exclusive(async () => undefined);
     await this.controlChain.catch(() => undefined);
     this.executor.close();
     for (const connection of this.writerConnections) connection.closeSync();
@@ -298,12 +296,7 @@ export class StoreEngine {
     const key = `${entry.database}\u0000${entry.table}`;
     const writer = await this.writers.get(key)?.catch(() => undefined);
     const drop = () => this.catalog.deleteTable(entry.database, entry.table);
-    await (writer
-      ? writer.exclusive(() => {
-          writer.closeAppenders();
-          return drop();
-        })
-      : drop());
+    await (writer ? writer.exclusive(drop) : drop());
     this.writers.delete(key);
     // The series' slot memos hold the dropped writer, and through it its map of every series:
     // starting the cache over lets them go (a table is dropped rarely; the cache refills).

@@ -162,16 +162,15 @@ export class TableWriter {
     });
   }
 
-  /** Waits for queued writes and runs `work` with the table to itself (used to drop it). */
+  /**
+   * Waits for queued writes, closes the appenders kept open (they hold nothing between groups) and
+   * runs `work` with the table to itself (used to drop it, or before closing the database).
+   */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     while (this.running) await this.running;
-    return work();
-  }
-
-  /** Closes the appenders kept open (they hold nothing between groups); call with the table to itself. */
-  closeAppenders(): void {
     for (const appender of this.appenders.values()) appender.closeSync();
     this.appenders.clear();
+    return work();
   }
 
   private async drain(): Promise<void> {
