@@ -258,11 +258,11 @@ class Connection {
       this.parked = false;
       this.socket.ref();
     }
-    // NOTE: the attempt lets go of its request once written; it lives on until the response. A
-    // WriteRecords body is a rope of a few hundred small strings (write-json.ts) and a request's
-    // ~70 calls wait on the store together: kept, they were about half of what survived the
-    // connector's young-generation collections in figure 4 (--trace-gc-nvp: surviving bytes 0.46
-    // of allocated against 0.21, and scavenging CPU 6.6-7.1 s against 3.5-3.9 s per run).
+    // NOTE: the attempt lets go of its request once written; it lives on until the response. In
+    // figure 4 a request's ~30 WriteRecords bodies (~11 KiB each, write-json.ts) wait on the store
+    // together: kept, they were about half of what survived the connector's young-generation
+    // collections (--trace-gc-nvp: surviving bytes 0.46 of allocated against 0.21, and scavenging
+    // CPU 6.6-7.1 s against 3.5-3.9 s per run).
     const { head, body } = attempt;
     attempt.head = '';
     attempt.body = undefined;
