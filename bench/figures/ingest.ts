@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BodyPlan } from '../ingest/bodies';
+import type { CpuShares } from '../ingest/cpu-times';
 import type { LoadCommand, LoadReply, LoadResult } from '../ingest/load-generator';
 import {
   CONNECTOR,
@@ -31,6 +32,8 @@ export const CONNECTIONS = 4;
 export const STORE_CONNECTIONS = 64;
 /** The connector must sustain this multiple of Prometheus' receiver. */
 export const TARGET_RATIO = 1.5;
+/** Idle share above Prometheus' from which the connector's shortfall note calls it waiting. */
+const IDLE_GAP = 0.03;
 const STEP_MS = 1000;
 /** Timestamps start this far in the past, so every round lands before "now" for every target. */
 const START_AGO_MS = 10 * 60_000;
@@ -64,6 +67,8 @@ export interface TargetRun {
   failed: number;
   exhausted: boolean;
   firstError?: string;
+  /** Shares of the machine's CPU time idle and in the kernel over the window; undefined off Linux. */
+  machine?: CpuShares;
 }
 
 export const run: Figure = async ({ quick }) => {
@@ -147,6 +152,7 @@ async function measureTarget(
       failed: load.failedSamples,
       exhausted: load.exhausted,
       firstError: load.firstError,
+      machine: load.machine,
     };
   } finally {
     await target.stop();
@@ -158,6 +164,13 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
   const measurements: Measurement[] = [];
   const medianOf = (target: string, pick: (r: TargetRun) => number) =>
     median(runs.filter((r) => r.target === target).map(pick));
+  /** The median share of a target's runs, NaN unless every one of them has it. */
+  const machineOf = (target: string, share: keyof CpuShares) => {
+    const mine = runs.filter((r) => r.target === target);
+    return mine.length > 0 && mine.every((r) => r.machine !== undefined)
+      ? median(mine.map((r) => r.machine![share]))
+      : NaN;
+  };
   const names = [...new Set(runs.map((r) => r.target))];
   for (const name of names) {
     const mine = runs.filter((r) => r.target === name);
@@ -189,6 +202,14 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
       unit: 'µs',
       runs: mine.length,
     });
+    if (!Number.isNaN(machineOf(name, 'idle')))
+      measurements.push({
+        name: `${name} machine idle in the window`,
+        median: Math.round(100 * machineOf(name, 'idle')),
+        unit: '%',
+        runs: mine.length,
+        extra: { kernel: Math.round(100 * machineOf(name, 'kernel')) },
+      });
     if (mine.some((r) => r.stored === undefined)) continue;
     measurements.push({
       name: `${name} acknowledged samples not stored`,
@@ -212,7 +233,7 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
     notes.push(
       "No ratio: Prometheus' receiver has no rate in this run (not run, or nothing acknowledged), so the target cannot be judged.",
     );
-  else if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, ratio, prometheus));
+  else if (!(ratio >= TARGET_RATIO)) notes.push(shortfall(medianOf, machineOf, ratio, prometheus));
   if (lost) notes.push('Some acknowledged samples were not stored.');
   for (const name of new Set(runs.filter((r) => r.exhausted).map((r) => r.target)))
     notes.push(
@@ -231,11 +252,13 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
 }
 
 /**
- * Why the connector falls short, from this run's numbers: the receivers are CPU-bound, so the
- * rate the target asks for caps the CPU a sample may cost on this machine's cores.
+ * Why the connector falls short, from this run's numbers: the rate the target asks for caps the
+ * CPU a sample may cost on this machine's cores, and the share of the machine left idle in the
+ * window (against Prometheus', which keeps both cores busy) tells how much of the gap is waiting.
  */
 function shortfall(
   medianOf: (target: string, pick: (r: TargetRun) => number) => number,
+  machineOf: (target: string, share: keyof CpuShares) => number,
   ratio: number,
   prometheus: number,
 ): string {
@@ -248,6 +271,9 @@ function shortfall(
   const nullCpu = medianOf(CONNECTOR_NULL_STORE.name, (r) => r.cpuMicrosPerSample);
   const nullRate = medianOf(CONNECTOR_NULL_STORE.name, (r) => r.samplesPerSecond);
   const prometheusCpu = medianOf(PROMETHEUS.name, (r) => r.cpuMicrosPerSample);
+  const connectorIdle = machineOf(CONNECTOR.name, 'idle');
+  const prometheusIdle = machineOf(PROMETHEUS.name, 'idle');
+  const percent = (share: number) => `${Math.round(100 * share)}%`;
   const store = Number.isNaN(storeCpu)
     ? ''
     : `; the embedded store alone, fed the connector's WriteRecords calls, spends ${storeCpu.toFixed(1)} µs ` +
@@ -258,10 +284,19 @@ function shortfall(
     : ` With a store that answers at once and keeps nothing, the connector alone reaches ` +
       `${(nullRate / prometheus).toFixed(2)}× Prometheus at ${nullCpu.toFixed(1)} µs of CPU per sample in its own ` +
       `process${nullCpu > allowed ? ', already more than the whole budget' : ''}.`;
+  const idle =
+    Number.isNaN(connectorIdle) || Number.isNaN(prometheusIdle)
+      ? ''
+      : ` In the measured window ${percent(connectorIdle)} of the machine's CPU time was idle, against ` +
+        `${percent(prometheusIdle)} for Prometheus` +
+        (connectorIdle - prometheusIdle >= IDLE_GAP
+          ? `: the connector's two threads also wait on each other (the store's blocks in DuckDB's flush ` +
+            `and commit while calls queue), a smaller part of the gap.`
+          : '.');
   return (
-    `The connector reaches ${ratio.toFixed(2)}× Prometheus. It is CPU-bound: ${connectorCpu.toFixed(1)} µs of CPU per ` +
+    `The connector reaches ${ratio.toFixed(2)}× Prometheus. It spends ${connectorCpu.toFixed(1)} µs of CPU per ` +
     `sample, while ${TARGET_RATIO}× Prometheus (${Math.round(needed)} samples/s) allows at most ${allowed.toFixed(1)} µs ` +
-    `on ${cores} cores even if the load generator took none${store}.${connectorAlone} What would close it: the ` +
+    `on ${cores} cores even if the load generator took none${store}.${connectorAlone}${idle} What would close it: the ` +
     `connector's own work per sample (its Lambda-path handler and the HTTP exchange of its WriteRecords calls) and ` +
     `the store's (DuckDB's commits, ~1.1-1.25 µs per row at this figure's group sizes, then scanning, ` +
     `validation and bookkeeping) each cut to about half; batching the commits across groups gained at most ~5% ` +
@@ -281,6 +316,9 @@ function describe(r: TargetRun): string {
     `first round ${(r.firstRoundMs / 1000).toFixed(2)} s, ` +
     `peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
     `acked ${r.acked}, stored ${r.stored ?? 'n/a (keeps nothing)'}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
+    (r.machine
+      ? `, machine idle ${Math.round(100 * r.machine.idle)}% (kernel ${Math.round(100 * r.machine.kernel)}%)`
+      : '') +
     (r.firstError ? `, first error: ${r.firstError}` : '')
   );
 }

@@ -5,11 +5,14 @@
 
 import { Agent, request } from 'node:http';
 import { buildBodies, type Bodies, type BodyPlan } from './bodies';
+import { readCpuTimes, sharesWithin, type CpuReading, type CpuShares } from './cpu-times';
 import { buildStoreBodies, type StoreBodies } from './store-bodies';
 import { MeasuredWindow } from './window';
 
 /** A request that takes longer than this counts as failed (a stuck target cannot stall the bench). */
 export const REQUEST_TIMEOUT_MS = 60_000;
+/** How often the machine's CPU times are read during a run (a ~1 KB file: cheap at this rate). */
+export const CPU_READING_MS = 250;
 
 /** Messages from the parent. */
 export type LoadCommand =
@@ -48,6 +51,8 @@ export interface LoadResult {
   exhausted: boolean;
   statuses: Record<string, number>;
   firstError?: string;
+  /** Shares of all cores' time idle and in the kernel over the window; undefined off Linux. */
+  machine?: CpuShares;
 }
 
 /** Messages to the parent. */
@@ -111,6 +116,13 @@ async function runLoad(
   };
   const started = performance.now();
   const window = new MeasuredWindow(started, command.warmupMs, command.durationMs, all.firstRoundBodies);
+  const readings: CpuReading[] = [];
+  const readCpu = () => {
+    const times = readCpuTimes();
+    if (times !== undefined) readings.push({ at: performance.now(), times });
+  };
+  readCpu();
+  const cpuTimer = setInterval(readCpu, CPU_READING_MS);
   let next = 0;
   const worker = async () => {
     while (performance.now() < window.end) {
@@ -135,8 +147,11 @@ async function runLoad(
     }
   };
   await Promise.all(Array.from({ length: command.connections }, worker));
+  clearInterval(cpuTimer);
+  readCpu();
   result.windowMs = window.length(result.exhausted);
   result.firstRoundMs = window.firstRoundMs;
+  result.machine = sharesWithin(readings, window.opens, window.opens + result.windowMs);
   agent.destroy();
   return result;
 }

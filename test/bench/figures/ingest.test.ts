@@ -66,7 +66,73 @@ describe('summarise', () => {
     expect(figure.headline.value).toBe(met ? 1.5 : 1);
     expect(figure.met).toBe(met);
     expect(figure.note === undefined).toBe(met);
-    if (!met) expect(figure.note).toMatch(/^The connector reaches 1\.00× Prometheus\. It is CPU-bound/);
+    if (!met)
+      expect(figure.note).toMatch(
+        /^The connector reaches 1\.00× Prometheus\. It spends 7\.0 µs of CPU per sample/,
+      );
+  });
+
+  const withMachine = (run: TargetRun, idle: number, kernel: number): TargetRun => ({
+    ...run,
+    machine: { idle, kernel },
+  });
+
+  test.each([
+    {
+      name: 'idler than Prometheus by the gap or more: waiting named as a smaller part',
+      connectorIdle: 0.1,
+      sentence:
+        " In the measured window 10% of the machine's CPU time was idle, against 1% for Prometheus: the " +
+        "connector's two threads also wait on each other (the store's blocks in DuckDB's flush and commit while " +
+        'calls queue), a smaller part of the gap. What would close it',
+    },
+    {
+      name: 'about as busy as Prometheus: the shares only',
+      connectorIdle: 0.03,
+      sentence:
+        " In the measured window 3% of the machine's CPU time was idle, against 1% for Prometheus. What would close it",
+    },
+  ])('a connector below the target, $name', ({ connectorIdle, sentence }) => {
+    const figure = summarise(
+      [
+        withMachine(runOf(CONNECTOR.name, 200_000), connectorIdle, 0.12),
+        withMachine(runOf(PROMETHEUS.name, 200_000), 0.01, 0.04),
+      ],
+      [],
+    );
+    expect(figure.note).toContain(sentence);
+    expect(figure.measurements.filter((m) => m.name.endsWith('machine idle in the window'))).toEqual([
+      {
+        name: `${CONNECTOR.name} machine idle in the window`,
+        median: Math.round(100 * connectorIdle),
+        unit: '%',
+        runs: 1,
+        extra: { kernel: 12 },
+      },
+      {
+        name: `${PROMETHEUS.name} machine idle in the window`,
+        median: 1,
+        unit: '%',
+        runs: 1,
+        extra: { kernel: 4 },
+      },
+    ]);
+  });
+
+  test('no idle shares where a run has none (not Linux, or a window under a second)', () => {
+    const figure = summarise(
+      [
+        withMachine(runOf(CONNECTOR.name, 200_000), 0.1, 0.12),
+        runOf(CONNECTOR.name, 210_000),
+        withMachine(runOf(PROMETHEUS.name, 200_000), 0.01, 0.04),
+      ],
+      [],
+    );
+    expect(figure.note).not.toContain('idle');
+    expect(figure.measurements.map((m) => m.name)).toEqual(
+      expect.not.arrayContaining([`${CONNECTOR.name} machine idle in the window`]),
+    );
+    expect(figure.measurements.map((m) => m.name)).toContain(`${PROMETHEUS.name} machine idle in the window`);
   });
 });
 
