@@ -202,10 +202,11 @@ export function summarise(runs: TargetRun[], skipped: TargetKind[]): FigureResul
       unit: 'µs',
       runs: mine.length,
     });
-    if (!Number.isNaN(machineOf(name, 'idle')))
+    const idle = machineOf(name, 'idle');
+    if (!Number.isNaN(idle))
       measurements.push({
         name: `${name} machine idle in the window`,
-        median: Math.round(100 * machineOf(name, 'idle')),
+        median: Math.round(100 * idle),
         unit: '%',
         runs: mine.length,
         extra: { kernel: Math.round(100 * machineOf(name, 'kernel')) },
@@ -273,7 +274,6 @@ function shortfall(
   const prometheusCpu = medianOf(PROMETHEUS.name, (r) => r.cpuMicrosPerSample);
   const connectorIdle = machineOf(CONNECTOR.name, 'idle');
   const prometheusIdle = machineOf(PROMETHEUS.name, 'idle');
-  const percent = (share: number) => `${Math.round(100 * share)}%`;
   const store = Number.isNaN(storeCpu)
     ? ''
     : `; the embedded store alone, fed the connector's WriteRecords calls, spends ${storeCpu.toFixed(1)} µs ` +
@@ -305,6 +305,11 @@ function shortfall(
   );
 }
 
+/** A share (0..1) as a whole percentage. */
+function percent(share: number): string {
+  return `${Math.round(100 * share)}%`;
+}
+
 /** Acknowledged samples a run's target did not store (0 for a target that keeps nothing). */
 export function unstoredSamples(r: Pick<TargetRun, 'acked' | 'stored'>): number {
   return r.stored === undefined ? 0 : Math.max(0, r.acked - r.stored);
@@ -316,9 +321,7 @@ function describe(r: TargetRun): string {
     `first round ${(r.firstRoundMs / 1000).toFixed(2)} s, ` +
     `peak RSS ${Math.round(r.peakRssBytes / 1048576)} MiB, ` +
     `acked ${r.acked}, stored ${r.stored ?? 'n/a (keeps nothing)'}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
-    (r.machine
-      ? `, machine idle ${Math.round(100 * r.machine.idle)}% (kernel ${Math.round(100 * r.machine.kernel)}%)`
-      : '') +
+    (r.machine ? `, machine idle ${percent(r.machine.idle)} (kernel ${percent(r.machine.kernel)})` : '') +
     (r.firstError ? `, first error: ${r.firstError}` : '')
   );
 }
