@@ -16,13 +16,15 @@ const TSX_ARGS = ['--require', require.resolve('tsx/cjs')];
 
 /**
  * A Figure that runs the `run` export of `modulePath` in a child process (stdout and stderr
- * shared with this one) and resolves with the result it sends back. It rejects with the child's
- * error, or when the child exits without sending a result (a crash, or a signal).
+ * shared with this one, this process' environment plus `env`) and resolves with the result it
+ * sends back. It rejects with the child's error, or when the child exits without sending a result
+ * (a crash, or a signal).
  */
-export function inChildProcess(modulePath: string): Figure {
+export function inChildProcess(modulePath: string, env: Record<string, string> = {}): Figure {
   return ({ quick }) =>
     new Promise<FigureResult>((resolve, reject) => {
       const child = fork(__filename, [modulePath, ...(quick ? ['--quick'] : [])], {
+        env: { ...process.env, ...env },
         execArgv: TSX_ARGS,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         // Structured clone keeps NaN and Infinity, which JSON would turn into null.

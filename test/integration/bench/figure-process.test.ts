@@ -34,6 +34,14 @@ describe('a figure run in a process of its own', () => {
     await expect(inChildProcess(fixture(name))({ quick: false })).rejects.toThrow(new Error(error));
   });
 
+  test.each([
+    { env: undefined, title: 'BENCH_FIXTURE_VALUE=(unset)' },
+    { env: { BENCH_FIXTURE_VALUE: 'quiet' }, title: 'BENCH_FIXTURE_VALUE=quiet' },
+  ])('runs the figure with this environment and the extra variables: $title', async ({ env, title }) => {
+    const result = await inChildProcess(fixture('figure-env'), env)({ quick: false });
+    expect(result.title).toBe(title);
+  });
+
   it('refuses to run without a parent to report to', async () => {
     const run = promisify(execFile)(process.execPath, [
       '--require',
