@@ -67,9 +67,17 @@ export function formatOutcome(outcome: FigureOutcome): string {
   return lines.join('\n');
 }
 
-/** The report's header: what machine and mode the figures come from. */
-export function formatHeader(machine: { cores: number; node: string; date: string }, quick: boolean): string {
-  return `npm run bench${quick ? ' -- --quick' : ''}: ${machine.cores} cores, node ${machine.node}, ${machine.date}`;
+/** The report's header: what machine and mode the figures come from (`figures`: a subset run). */
+export function formatHeader(
+  machine: { cores: number; node: string; date: string },
+  quick: boolean,
+  figures?: readonly number[],
+): string {
+  const args = [
+    ...(quick ? ['--quick'] : []),
+    ...(figures === undefined ? [] : ['--figures', figures.join(',')]),
+  ];
+  return `npm run bench${args.length === 0 ? '' : ` -- ${args.join(' ')}`}: ${machine.cores} cores, node ${machine.node}, ${machine.date}`;
 }
 
 /** One line per figure: id, headline, target, met. */

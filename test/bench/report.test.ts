@@ -94,6 +94,17 @@ describe('report formatting', () => {
     expect(formatOutcome({ id: 4, unavailable: 'not available' })).toBe('figure 4: not available');
   });
 
+  test.each([
+    { quick: false, figures: undefined, header: 'npm run bench: 2 cores' },
+    { quick: true, figures: undefined, header: 'npm run bench -- --quick: 2 cores' },
+    { quick: false, figures: [4, 5], header: 'npm run bench -- --figures 4,5: 2 cores' },
+    { quick: true, figures: [5], header: 'npm run bench -- --quick --figures 5: 2 cores' },
+  ])('renders the header of a run with quick $quick and figures $figures', ({ quick, figures, header }) => {
+    expect(formatHeader({ cores: 2, node: '20.20.2', date: 'D' }, quick, figures)).toBe(
+      `${header}, node 20.20.2, D`,
+    );
+  });
+
   it('renders the header with the core count and the summary table', () => {
     expect(formatHeader({ cores: 2, node: '20.20.2', date: '2026-11-22T04:00:00.000Z' }, true)).toBe(
       'npm run bench -- --quick: 2 cores, node 20.20.2, 2026-11-22T04:00:00.000Z',
