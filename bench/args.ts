@@ -3,6 +3,9 @@
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+/** Columns `--help` wraps at, whatever the terminal (so its text is the same everywhere). */
+const HELP_WIDTH = 100;
+
 /** The figures of issue 7 / SPEC section 9. */
 export const FIGURE_IDS = [1, 2, 3, 4, 5, 6] as const;
 
@@ -40,7 +43,7 @@ export function parseBenchArgs(argv: readonly string[], writeOut: (text: string)
       figureList,
     )
     .allowExcessArguments(false)
-    .configureOutput({ writeOut, writeErr: () => undefined })
+    .configureOutput({ writeOut, writeErr: () => undefined, getOutHelpWidth: () => HELP_WIDTH })
     .exitOverride();
   try {
     program.parse([...argv], { from: 'user' });
