@@ -6,13 +6,11 @@
 // Usage as a child: `node --require tsx/cjs bench/figure-process.ts <module> [--quick]`.
 
 import { fork } from 'node:child_process';
+import { TSX_ARGS } from './tsx-child';
 import type { Figure, FigureResult } from './types';
 
 /** What the child sends its parent: the figure's result, or why it has none. */
 export type FigureMessage = { result: FigureResult } | { error: string };
-
-/** tsx's loader, so the child runs the figure's TypeScript module directly. */
-const TSX_ARGS = ['--require', require.resolve('tsx/cjs')];
 
 /**
  * A Figure that runs the `run` export of `modulePath` in a child process (stdout and stderr

@@ -6,15 +6,12 @@
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { BenchArgsError, FIGURE_IDS, parseBenchArgs, type BenchArgs } from './args';
+import { BenchArgsError, FIGURE_IDS, FIGURE_MODULES, parseBenchArgs, type BenchArgs } from './args';
 import { inChildProcess } from './figure-process';
 import { formatHeader, formatOutcome, formatSummary, runFigures, type FigureEntry } from './report';
 
 /** The AWS SDK's switch for its one-time Node.js version notice. */
 const QUIET_SDK_NOTICE = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-/** The figures' modules, in the order of issue 7 and SPEC section 9. */
-const FIGURE_MODULES = ['write-cpu', 'write-cost', 'write-latency', 'ingest', 'read-latency', 'cold-start'];
 
 async function main(): Promise<void> {
   let args: BenchArgs;

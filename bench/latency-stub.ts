@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TSX_ARGS } from './tsx-child';
 
 /** A running stand-in. */
 export interface LatencyStub {
@@ -76,9 +77,6 @@ export async function spawnLatencyStub(
       }),
   };
 }
-
-/** tsx's loader, so the child runs this TypeScript file directly. */
-const TSX_ARGS = ['--require', require.resolve('tsx/cjs')];
 
 if (require.main === module) {
   void startLatencyStub(Number(process.argv[2])).then((stub) => process.stdout.write(`${stub.endpoint}\n`));

@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BodyPlan } from '../ingest/bodies';
+import { TSX_ARGS } from '../tsx-child';
 import type { CpuShares } from '../ingest/cpu-times';
 import type { LoadCommand, LoadReply, LoadResult } from '../ingest/load-generator';
 import {
@@ -363,7 +364,7 @@ function selectedKinds(): TargetKind[] {
 /** The load-generator child process, asked one command at a time. */
 class LoadGenerator {
   private readonly child: ChildProcess = fork(join(__dirname, '..', 'ingest', 'load-generator.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: TSX_ARGS,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 
