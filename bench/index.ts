@@ -2,7 +2,8 @@
 // `npm run bench` (`-- --quick` for a smoke run, `-- --figures 4,5` for some): runs the six figures
 // of issue 7 / SPEC section 9 in order, each in a process of its own, and prints every measurement,
 // the machine's core count, and a summary table.
-// Benchmarks report; nothing here asserts, and no test asserts on time.
+// Benchmarks report; nothing here asserts, and no test asserts on time. Exit status 1 when a figure
+// could not run (a missed target is a result, not a failure), 2 for bad arguments.
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,14 @@ async function main(): Promise<void> {
     console.log(`\n${formatOutcome(outcome)}`),
   );
   console.log(`\n${formatSummary(outcomes)}`);
+  // A missed target is a result; a figure that could not run is not, and scripts should see it.
+  const failed = outcomes.filter((o) => 'unavailable' in o).map((o) => o.id);
+  if (failed.length > 0) {
+    process.stderr.write(
+      `npm run bench: figure${failed.length > 1 ? 's' : ''} ${failed.join(', ')} did not run\n`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -74,8 +74,8 @@ export interface TargetRun {
 
 export const run: Figure = async ({ quick }) => {
   const base = quick ? QUICK : FULL;
-  const profile = { ...base, runs: Number(process.env.BENCH_INGEST_RUNS ?? base.runs) };
-  const kinds = selectedKinds();
+  const { kinds, runs: runsWanted } = ingestSelection(process.env);
+  const profile = { ...base, runs: runsWanted ?? base.runs };
   const skipped = kinds.filter((k) => k.missing() !== undefined);
   for (const kind of skipped) process.stdout.write(`figure 4: ${kind.name} skipped: ${kind.missing()}\n`);
   const plan: BodyPlan = {
@@ -344,21 +344,45 @@ export function roundOrder(kinds: readonly TargetKind[], round: number): TargetK
   return order;
 }
 
+/** The receivers a figure-4 run feeds, and how many runs when not the profile's. */
+export interface IngestSelection {
+  kinds: TargetKind[];
+  runs: number | undefined;
+}
+
+/** The receivers by the names BENCH_INGEST_TARGETS takes, in the default order. */
+export const TARGETS_BY_NAME: Readonly<Record<string, TargetKind>> = {
+  connector: CONNECTOR,
+  prometheus: PROMETHEUS,
+  store: STORE_ONLY,
+  'null-store': CONNECTOR_NULL_STORE,
+  'victoria-metrics': VICTORIA_METRICS,
+};
+
 /**
- * `BENCH_INGEST_TARGETS=connector,prometheus,store,null-store,victoria-metrics` narrows the targets (default all, in that order);
- * `BENCH_INGEST_RUNS` overrides the number of runs. (targets.ts reads `BENCH_INGEST_NODE_ARGS` and
- * `BENCH_INGEST_STDOUT`.)
+ * Reads `BENCH_INGEST_TARGETS=connector,prometheus,store,null-store,victoria-metrics` (a subset,
+ * run in the order given; default all, in that order) and `BENCH_INGEST_RUNS` (a positive
+ * integer). A misspelt name or run count throws rather than quietly running something else: a
+ * dropped name once left a profiling run without the row it was meant to profile. (targets.ts
+ * reads `BENCH_INGEST_NODE_ARGS` and `BENCH_INGEST_STDOUT`.)
  */
-function selectedKinds(): TargetKind[] {
-  const all: Record<string, TargetKind> = {
-    connector: CONNECTOR,
-    prometheus: PROMETHEUS,
-    store: STORE_ONLY,
-    'null-store': CONNECTOR_NULL_STORE,
-    'victoria-metrics': VICTORIA_METRICS,
-  };
-  const wanted = process.env.BENCH_INGEST_TARGETS?.split(',').map((s) => s.trim()) ?? Object.keys(all);
-  return wanted.filter((w) => all[w] !== undefined).map((w) => all[w]);
+export function ingestSelection(env: NodeJS.ProcessEnv): IngestSelection {
+  const names = env.BENCH_INGEST_TARGETS?.split(',').map((s) => s.trim()) ?? Object.keys(TARGETS_BY_NAME);
+  const known = Object.keys(TARGETS_BY_NAME).join(', ');
+  const kinds: TargetKind[] = [];
+  for (const name of names) {
+    const kind = Object.hasOwn(TARGETS_BY_NAME, name) ? TARGETS_BY_NAME[name] : undefined;
+    if (kind === undefined)
+      throw new Error(`BENCH_INGEST_TARGETS: unknown target ${JSON.stringify(name)} (known: ${known})`);
+    if (kinds.includes(kind)) throw new Error(`BENCH_INGEST_TARGETS: ${name} given twice`);
+    kinds.push(kind);
+  }
+  const runsText = env.BENCH_INGEST_RUNS;
+  if (runsText !== undefined && !/^[1-9][0-9]{0,2}$/.test(runsText.trim()))
+    throw new Error(
+      `BENCH_INGEST_RUNS: expected a whole number from 1 to 999, got ${JSON.stringify(runsText)}`,
+    );
+  return { kinds, runs: runsText === undefined ? undefined : Number(runsText) };
 }
 
 /** The load-generator child process, asked one command at a time. */

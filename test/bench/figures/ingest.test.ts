@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import { roundOrder, summarise, unstoredSamples, type TargetRun } from '../../../bench/figures/ingest';
+import {
+  ingestSelection,
+  roundOrder,
+  summarise,
+  unstoredSamples,
+  type TargetRun,
+} from '../../../bench/figures/ingest';
 import {
   CONNECTOR,
   CONNECTOR_NULL_STORE,
@@ -17,6 +23,63 @@ describe('unstoredSamples', () => {
     { name: 'a target that keeps nothing', acked: 2000, stored: undefined, unstored: 0 },
   ])('$name: $unstored', ({ acked, stored, unstored }) => {
     expect(unstoredSamples({ acked, stored })).toBe(unstored);
+  });
+});
+
+describe('ingestSelection', () => {
+  const all = [CONNECTOR, PROMETHEUS, STORE_ONLY, CONNECTOR_NULL_STORE, VICTORIA_METRICS];
+
+  test.each([
+    { name: "nothing set: every target, the profile's runs", env: {}, kinds: all, runs: undefined },
+    {
+      name: 'a subset, in the order given, spaces around names ignored',
+      env: { BENCH_INGEST_TARGETS: 'null-store, connector' },
+      kinds: [CONNECTOR_NULL_STORE, CONNECTOR],
+      runs: undefined,
+    },
+    { name: 'one run', env: { BENCH_INGEST_RUNS: '1' }, kinds: all, runs: 1 },
+    {
+      name: 'both',
+      env: { BENCH_INGEST_TARGETS: 'store', BENCH_INGEST_RUNS: '12' },
+      kinds: [STORE_ONLY],
+      runs: 12,
+    },
+  ])('$name', ({ env, kinds, runs }) => {
+    const selection = ingestSelection(env);
+    expect(selection.kinds).toEqual(kinds);
+    expect(selection.kinds.every((k, i) => k === kinds[i])).toBe(true);
+    expect(selection.runs).toBe(runs);
+  });
+
+  const known = 'known: connector, prometheus, store, null-store, victoria-metrics';
+  test.each([
+    {
+      name: 'a misspelt target',
+      env: { BENCH_INGEST_TARGETS: 'connector,connector-null-store' },
+      message: `BENCH_INGEST_TARGETS: unknown target "connector-null-store" (${known})`,
+    },
+    {
+      name: 'an empty list',
+      env: { BENCH_INGEST_TARGETS: '' },
+      message: `BENCH_INGEST_TARGETS: unknown target "" (${known})`,
+    },
+    {
+      name: 'an inherited property name',
+      env: { BENCH_INGEST_TARGETS: 'toString' },
+      message: `BENCH_INGEST_TARGETS: unknown target "toString" (${known})`,
+    },
+    {
+      name: 'a target twice',
+      env: { BENCH_INGEST_TARGETS: 'prometheus,connector,prometheus' },
+      message: 'BENCH_INGEST_TARGETS: prometheus given twice',
+    },
+    ...['0', '-1', '1.5', 'three', '', '1000'].map((runs) => ({
+      name: `runs ${JSON.stringify(runs)}`,
+      env: { BENCH_INGEST_RUNS: runs },
+      message: `BENCH_INGEST_RUNS: expected a whole number from 1 to 999, got ${JSON.stringify(runs)}`,
+    })),
+  ])('$name is refused', ({ env, message }) => {
+    expect(() => ingestSelection(env)).toThrow(new Error(message));
   });
 });
 
