@@ -128,8 +128,12 @@ export function snappyUncompress(
   const { decodedLength, headerBytes } = readHeader(block);
   const limit = Math.min(maxDecodedBytes, MAX_DECODED_BLOCK_BYTES);
   if (decodedLength > limit) {
+    const setting =
+      limit === maxDecodedBytes
+        ? '--max-decoded-bytes, max_decoded_bytes'
+        : 'the largest snappy block decoded';
     throw tooLarge(
-      `decoded body of ${decodedLength} bytes (snappy header) exceeds the limit of ${limit} bytes`,
+      `decoded body of ${decodedLength} bytes (snappy header) exceeds the limit of ${limit} bytes (${setting})`,
     );
   }
   return implementation.decodeElements(block, headerBytes, decodedLength);

@@ -313,7 +313,7 @@ export const SETTINGS = [
     env: 'max_labels_per_series',
     default: 512,
     parser: positiveInt,
-    help: 'Most labels of one series in a request (a decoding guard, above the 128 dimensions Timestream takes); more gets 400.',
+    help: 'Most labels of one series in a request (a decoding guard, above the 128 dimensions Timestream takes); more gets 413.',
     scope: 'both',
   }),
   setting({

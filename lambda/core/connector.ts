@@ -7,7 +7,14 @@ import type { Logger } from '../observability/logger';
 import type { ConnectorMetrics } from '../observability/metrics';
 import type { ClientCache } from '../timestream/clients';
 import { DimensionCatalog } from '../timestream/reader';
-import { ConnectorError, isConnectorError, methodNotAllowed, notFound, RETRY_AFTER_SECONDS } from './errors';
+import {
+  ConnectorError,
+  isConnectorError,
+  methodNotAllowed,
+  notFound,
+  RETRY_AFTER_SECONDS,
+  tooLarge,
+} from './errors';
 import type { HttpRequest, HttpResponse, RequestHandler } from './http';
 import { handleRead } from './read-handler';
 import { handleWrite } from './write-handler';
@@ -51,9 +58,8 @@ export function createConnector(deps: ConnectorDeps): RequestHandler {
     try {
       if (route !== '/write' && route !== '/read')
         throw notFound(`no route ${safeText(request.path)}; use POST /write or POST /read`);
-      if (request.method.toUpperCase() !== 'POST') {
-        throw methodNotAllowed(`${route} accepts POST only`, { headers: { allow: 'POST' } });
-      }
+      // The method and size checks are the handlers' own (checkRequest), so that every answer on a
+      // route carries its headers and is counted in its metrics.
       return route === '/write' ? await handleWrite(request, context) : await handleRead(request, context);
     } catch (error) {
       // Handlers answer their own errors; this catches routing errors and anything unexpected.
@@ -64,6 +70,19 @@ export function createConnector(deps: ConnectorDeps): RequestHandler {
       return errorResponse(failure);
     }
   };
+}
+
+/**
+ * Refuses what no route accepts before its body is decoded: a method other than POST (405) and a
+ * body an edge did not read because it was over the limit (413).
+ * @throws ConnectorError
+ */
+export function checkRequest(request: HttpRequest, route: '/write' | '/read'): void {
+  if (request.method.toUpperCase() !== 'POST')
+    throw methodNotAllowed(`${route} accepts POST only`, { headers: { allow: 'POST' } });
+  const oversize = request.oversizeBody;
+  if (oversize !== undefined)
+    throw tooLarge(`request body exceeds the limit of ${oversize.limitBytes} bytes (${oversize.option})`);
 }
 
 /** Renders a ConnectorError as a short text response with its status and headers. */

@@ -10,6 +10,11 @@ export interface HttpRequest {
   body: Uint8Array;
   /** Wall-clock time (ms since epoch) by which a response must be sent, e.g. the Lambda deadline. */
   deadlineMs?: number;
+  /**
+   * Set by an edge that stopped reading a body over its size limit (`body` is then empty): the
+   * handler answers 413 naming the limit, and counts the request like any other.
+   */
+  oversizeBody?: { limitBytes: number; option: string };
 }
 
 /** One HTTP response. Header names are lower-case. */

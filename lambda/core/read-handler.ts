@@ -7,7 +7,7 @@ import type { ColumnarSeries } from '../prompb/encode';
 import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
-import { errorResponse, type ConnectorContext } from './connector';
+import { checkRequest, errorResponse, type ConnectorContext } from './connector';
 import { badRequest, ConnectorError, ErrorKind, isConnectorError, tooLarge } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 import { runBounded } from './pool';
@@ -23,6 +23,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
   let calls = 0;
   let response: HttpResponse;
   try {
+    checkRequest(request, '/read');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
     const readRequest = readReadBody(request.body, request.headers, options.decodeLimits);
     const accepted = readRequest.acceptedResponseTypes;

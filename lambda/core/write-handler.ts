@@ -5,10 +5,11 @@
 
 import { setMaxListeners } from 'node:events';
 import { readWriteBody } from '../codec/remote';
-import { toWriteBatches, type MappingResult } from '../timestream/records';
+import type { WriteRequest } from '../prompb/types';
+import { refusedByMapping, toWriteBatches, type MappingResult } from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
 import { credentialsFromHeaders } from './auth';
-import { errorResponse, safeText, type ConnectorContext } from './connector';
+import { checkRequest, errorResponse, safeText, type ConnectorContext } from './connector';
 import { badRequest, ConnectorError, ErrorKind, isConnectorError } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 
@@ -18,12 +19,15 @@ export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written
 export async function handleWrite(request: HttpRequest, context: ConnectorContext): Promise<HttpResponse> {
   const started = performance.now();
   const { options, logger, metrics } = context;
+  let writeRequest: WriteRequest | undefined;
   let mapping: MappingResult | undefined;
   let outcome: WriteOutcome | undefined;
   let response: HttpResponse;
   try {
+    checkRequest(request, '/write');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
-    const writeRequest = readWriteBody(request.body, request.headers, options.decodeLimits);
+    writeRequest = readWriteBody(request.body, request.headers, options.decodeLimits);
+    // Throws (400) when fail_on_long_label or fail_on_invalid_sample_value refuses the request.
     mapping = toWriteBatches(writeRequest.timeseries, {
       failOnLongLabel: options.failOnLongLabel,
       failOnInvalidSampleValue: options.failOnInvalidSampleValue,
@@ -57,25 +61,31 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
 
   const durationMs = performance.now() - started;
   const ignored = mapping?.ignored ?? {};
+  const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
+  // A request decoded but refused as a whole by a fail_on_* policy refuses all of its samples.
+  const rejected =
+    mapping !== undefined
+      ? (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored)
+      : writeRequest !== undefined && response.status === 400
+        ? received
+        : 0;
   metrics.writeRequest({
     status: response.status,
     durationMs,
-    received: mapping?.received ?? 0,
+    received,
     written,
     ignored,
-    rejected:
-      (outcome?.refused ?? 0) +
-      (mapping === undefined ? 0 : mapping.ignored.invalid_series + mapping.ignored.long_label),
+    rejected,
     writeCalls: outcome?.calls ?? 0,
   });
   const fields = {
     route: '/write',
     status: response.status,
     durationMs: Math.round(durationMs * 10) / 10,
-    received: mapping?.received ?? 0,
+    received,
     written,
     ignored,
-    refused: outcome?.refused ?? 0,
+    refused: (outcome?.refused ?? 0) + (mapping === undefined ? rejected : refusedByMapping(mapping.ignored)),
     calls: outcome?.calls ?? 0,
   };
   if (response.status >= 500) logger.error({ ...fields, reason: firstLine(response.body) }, 'write failed');
@@ -103,11 +113,14 @@ function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
     );
   }
   const refusedSeriesSamples = mapping.ignored.invalid_series + mapping.ignored.long_label;
-  if (refusedSeriesSamples > 0 || outcome.refused > 0) {
+  const badTimes = mapping.ignored.invalid_timestamp;
+  if (refusedSeriesSamples > 0 || badTimes > 0 || outcome.refused > 0) {
     const reasons = [...mapping.rejections, ...outcome.reasons].slice(0, 10);
     const summary =
       `wrote ${outcome.written} of ${mapping.received} samples; refused ${refusedSeriesSamples} samples of ` +
-      `${mapping.rejectedSeries} invalid series and ${outcome.refused} samples rejected by Timestream`;
+      `${mapping.rejectedSeries} invalid series` +
+      (badTimes > 0 ? `, ${badTimes} samples at times Timestream cannot store` : '') +
+      ` and ${outcome.refused} samples rejected by Timestream`;
     return errorResponse(badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, 300)}`) }));
   }
   return { status: 204, headers: {}, body: '' };
@@ -143,6 +156,12 @@ function deadlineSignal(deadlineMs: number | undefined, shutdown: AbortSignal | 
 }
 
 export { deadlineSignal };
+
+function countSamples(request: WriteRequest): number {
+  let count = 0;
+  for (const series of request.timeseries) count += series.samples.length;
+  return count;
+}
 
 function firstLine(body: Uint8Array | string): string {
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');

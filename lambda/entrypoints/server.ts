@@ -118,25 +118,24 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServerO
     return;
   }
   const body = await readBody(req, options.maxBodyBytes);
-  if (body === 'too-large') {
-    send(res, {
-      status: 413,
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        connection: 'close',
-        'x-prometheus-remote-write-samples-written': '0',
-      },
-      body: `request body exceeds the limit of ${options.maxBodyBytes} bytes (--max-body-bytes)\n`,
-    });
-    return;
-  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body };
+  const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
+  if (body === 'too-large') {
+    // The handler answers (413, its route's headers, its metrics); the rest of the body is not read.
+    request.oversizeBody = { limitBytes: options.maxBodyBytes, option: '--max-body-bytes' };
+    const response = await options.handler(request);
+    response.headers.connection = 'close';
+    send(res, response);
+    return;
+  }
+  request.body = body;
   send(res, await options.handler(request));
 }
+
+const EMPTY_BODY = new Uint8Array(0);
 
 /** Reads the whole body, or stops at the limit (Content-Length is checked before reading). */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 'too-large'> {

@@ -41,7 +41,7 @@ export function createPromMetrics(
   const written = counter(METRIC_NAMES.writtenSamples, 'Samples Timestream accepted.');
   const ignored = counter(
     METRIC_NAMES.ignoredSamples,
-    'Samples not sent to Timestream (staleness markers, non-finite values, invalid series, long labels), by reason.',
+    'Samples not sent to Timestream (staleness markers, non-finite values, invalid series, long labels, times Timestream cannot store), by reason.',
     ['reason'],
   );
   const rejected = counter(

@@ -14,9 +14,9 @@ export interface WriteRequestFigures {
   received: number;
   /** Samples Timestream accepted. */
   written: number;
-  /** Samples not sent to Timestream, by reason (`stale`, `non_finite`, `invalid_series`, `long_label`). */
+  /** Samples not sent to Timestream, by reason (IgnoreReason in timestream/records.ts). */
   ignored: Record<string, number>;
-  /** Samples refused: invalid series or Timestream RejectedRecords. */
+  /** Samples refused: invalid series, times Timestream cannot store, Timestream refusals, fail_on_* policies. */
   rejected: number;
   /** WriteRecords calls made. */
   writeCalls: number;

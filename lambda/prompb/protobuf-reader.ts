@@ -45,9 +45,23 @@ export function withContext(error: unknown, what: string): unknown {
   return new ConnectorError(error.kind, `cannot decode ${what}: ${error.message}`, { cause: error.cause });
 }
 
-/** Makes the error for a configured decode limit (payload_too_large), naming the limit. */
+/**
+ * How a user sets each decode limit (codec/remote.ts DecodeLimits; README "Limits"): the flag and
+ * the Lambda variable, or that it is fixed, so a 413 says what to change.
+ */
+const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
+  maxDecodedBytes: '--max-decoded-bytes, max_decoded_bytes',
+  maxSeries: '--max-series-per-request, max_series_per_request',
+  maxSamples: '--max-samples-per-request, max_samples_per_request',
+  maxLabelsPerSeries: '--max-labels-per-series, max_labels_per_series',
+  maxLabelBytes: 'a fixed limit',
+  maxQueries: 'a fixed limit',
+  maxMatchersPerQuery: 'a fixed limit',
+};
+
+/** Makes the error for a decode limit (payload_too_large), naming how the limit is set. */
 export function limitExceeded(what: string, limit: number, limitName: string): ConnectorError {
-  return tooLarge(`${what} exceeds the limit of ${limit} (${limitName})`);
+  return tooLarge(`${what} exceeds the limit of ${limit} (${LIMIT_SETTINGS[limitName] ?? limitName})`);
 }
 
 /**

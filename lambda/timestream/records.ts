@@ -41,7 +41,22 @@ export interface MappingOptions {
 }
 
 /** Why a sample was not written: the `reason` label of the ignored-samples metric. */
-export type IgnoreReason = 'stale' | 'non_finite' | 'invalid_series' | 'long_label';
+export type IgnoreReason = 'stale' | 'non_finite' | 'invalid_series' | 'long_label' | 'invalid_timestamp';
+
+/**
+ * Latest sample time Timestream accepts, in ms: 2262-04-11 23:47:16.854 UTC, the last millisecond
+ * of int64 nanoseconds (reference/timestream-facts.md 3.3). Times before the epoch are refused too.
+ */
+export const MAX_TIMESTAMP_MS = 9_223_372_036_854;
+
+/**
+ * Whether Timestream can hold a sample at `timestampMs`. NOTE: checked here because Timestream
+ * answers a time outside this range with a ValidationException for the whole WriteRecords call
+ * ("Invalid time for record."), which would refuse every other sample sharing the call.
+ */
+export function isWritableTime(timestampMs: number): boolean {
+  return timestampMs >= 0 && timestampMs <= MAX_TIMESTAMP_MS;
+}
 
 /** The batches to send and what was left out, and why. */
 export interface MappingResult {
@@ -51,23 +66,35 @@ export interface MappingResult {
   received: number;
   /** Samples skipped, by reason; a rejected series counts all of its samples. */
   ignored: Record<IgnoreReason, number>;
-  /** One line per rejected series, the first MAX_REJECTION_REASONS of them. */
+  /** One line per rejected series or sample time, the first MAX_REJECTION_REASONS of them. */
   rejections: string[];
   /** Series refused permanently (invalid or over a limit); the handler answers 400 when non-zero. */
   rejectedSeries: number;
 }
 
+/** Samples a mapping refused permanently (counted as rejected; the request answers 400). */
+export function refusedByMapping(ignored: Readonly<Record<IgnoreReason, number>>): number {
+  return ignored.invalid_series + ignored.long_label + ignored.invalid_timestamp;
+}
+
 /**
- * Validates `timeseries`, drops staleness markers and non-finite samples, and builds WriteRecords
- * batches that share as much as possible through CommonAttributes. Every written sample appears in
- * exactly one record; nothing non-finite ever does.
+ * Validates `timeseries`, drops staleness markers and non-finite samples, refuses samples whose
+ * time Timestream cannot hold, and builds WriteRecords batches that share as much as possible
+ * through CommonAttributes. Every written sample appears in exactly one record; nothing non-finite
+ * and no time outside [0, MAX_TIMESTAMP_MS] ever does.
  *
  * @throws ConnectorError kind `bad_request` when `failOnLongLabel` and a series exceeds a limit, or
  *   when `failOnInvalidSampleValue` and a sample is NaN or ±Inf (staleness markers never fail).
  */
 export function toWriteBatches(timeseries: readonly TimeSeries[], options: MappingOptions): MappingResult {
   const limits = options.limits ?? TIMESTREAM_RECORD_LIMITS;
-  const ignored: Record<IgnoreReason, number> = { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0 };
+  const ignored: Record<IgnoreReason, number> = {
+    stale: 0,
+    non_finite: 0,
+    invalid_series: 0,
+    long_label: 0,
+    invalid_timestamp: 0,
+  };
   const rejections: string[] = [];
   let rejectedSeries = 0;
   let received = 0;
@@ -88,21 +115,31 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
       rejectedSeries++;
       continue;
     }
-    let finite = 0;
+    let writable = 0;
     for (let i = 0; i < samples.length; i++) {
       const v = samples[i].value;
-      if (v - v === 0)
-        finite++; // false for NaN and ±Inf
-      else if (isStaleNaN(v)) ignored.stale++;
+      if (v - v === 0) {
+        // v - v === 0 is false for NaN and ±Inf
+        const t = samples[i].timestamp;
+        if (t >= 0 && t <= MAX_TIMESTAMP_MS) writable++;
+        else {
+          ignored.invalid_timestamp++;
+          if (rejections.length < MAX_REJECTION_REASONS)
+            rejections.push(
+              `series ${describeSeries(labels)} has a sample at ${t} ms, outside the times Timestream can store ` +
+                `(0 to ${MAX_TIMESTAMP_MS} ms: 1970-01-01 to 2262-04-11 UTC)`,
+            );
+        }
+      } else if (isStaleNaN(v)) ignored.stale++;
       else if (options.failOnInvalidSampleValue) {
         throw badRequest(
           `series ${describeSeries(labels)} has sample value ${v} at ${samples[i].timestamp} ms, which Timestream cannot store (fail_on_invalid_sample_value)`,
         );
       } else ignored.non_finite++;
     }
-    if (finite === 0) continue;
+    if (writable === 0) continue;
     toWrite.push(
-      new SeriesEntry(prepared, finite === samples.length ? samples : samples.filter(isFiniteSample)),
+      new SeriesEntry(prepared, writable === samples.length ? samples : samples.filter(isWritableSample)),
     );
   }
 
@@ -122,6 +159,6 @@ class SeriesEntry implements SeriesToWrite {
   ) {}
 }
 
-function isFiniteSample(sample: Sample): boolean {
-  return sample.value - sample.value === 0;
+function isWritableSample(sample: Sample): boolean {
+  return sample.value - sample.value === 0 && isWritableTime(sample.timestamp);
 }

@@ -12,6 +12,15 @@ import type { WriteRecordsSender } from './write-sender';
 /** How many refusal reasons are kept for the response body and the log line. */
 export const MAX_REPORTED_REASONS = 5;
 
+/**
+ * Extra WriteRecords calls one request may make to find the records behind ValidationExceptions.
+ * Timestream refuses a whole call for one invalid record (a time it cannot store, a non-finite
+ * value: reference/timestream-facts.md 3.5), so a failed call is split in halves until the
+ * refusal is narrowed to single records and the valid ones are written. One bad record among 100
+ * takes ~14 calls; the budget bounds a request whose every call is refused (a systematic error).
+ */
+export const MAX_ISOLATION_CALLS = 64;
+
 export interface WriteTarget {
   database: string;
   table: string;
@@ -64,15 +73,16 @@ export async function writeBatches(
     if (outcome.failure === undefined || rank > (FAILURE_RANK[outcome.failure.kind] ?? 0))
       outcome.failure = error;
   };
+  let isolationCalls = 0;
 
-  await runBounded(batches.length, options.concurrency, async (index) => {
+  /** Sends one batch, or its halves after a ValidationException; false after a failure. */
+  const write = async (batch: WriteBatch): Promise<boolean> => {
     if (options.signal?.aborted) {
       keepFailure(
         new ConnectorError(ErrorKind.Retryable, 'write aborted before completion (deadline or shutdown)'),
       );
       return false;
     }
-    const batch = batches[index];
     const started = performance.now();
     outcome.calls++;
     try {
@@ -94,17 +104,35 @@ export async function writeBatches(
         return true;
       }
       const failure = fromAwsError(error, 'WriteRecords');
-      if (failure.kind === ErrorKind.BadRequest) {
-        // A ValidationException refuses the whole call; the other batches are independent.
-        outcome.refused += batch.sampleCount;
-        if (outcome.reasons.length < MAX_REPORTED_REASONS) outcome.reasons.push(failure.message);
-        return true;
+      if (failure.kind !== ErrorKind.BadRequest) {
+        keepFailure(failure);
+        return false;
       }
-      keepFailure(failure);
-      return false;
+      // A ValidationException refuses the whole call; the other batches are independent.
+      const count = batch.records.length;
+      if (count > 1 && isolationCalls + 2 <= MAX_ISOLATION_CALLS) {
+        isolationCalls += 2;
+        const half = count >> 1;
+        return (await write(slice(batch, 0, half))) && (await write(slice(batch, half, count)));
+      }
+      outcome.refused += batch.sampleCount;
+      if (outcome.reasons.length < MAX_REPORTED_REASONS)
+        outcome.reasons.push(count === 1 ? describeRejected(batch, 0, failure.message) : failure.message);
+      return true;
     }
-  });
+  };
+
+  await runBounded(batches.length, options.concurrency, (index) => write(batches[index]));
   return outcome;
+}
+
+/** Records [from, to) of `batch` with its CommonAttributes, which every record of it shares. */
+function slice(batch: WriteBatch, from: number, to: number): WriteBatch {
+  return {
+    commonAttributes: batch.commonAttributes,
+    records: batch.records.slice(from, to),
+    sampleCount: to - from,
+  };
 }
 
 function describeRejected(

@@ -32,6 +32,8 @@ export interface HarnessOptions {
   clients?: Partial<ClientSettings>;
   /** Create the default database and table (default true). */
   createTable?: boolean;
+  /** The standalone server's body limit (default 32 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface EdgeResponse {
@@ -102,7 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     host: '127.0.0.1',
     port: 0,
     telemetryPath: '/metrics',
-    maxBodyBytes: 32 * 1024 * 1024,
+    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
     handler: handle,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
     logger,

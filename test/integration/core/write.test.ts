@@ -174,6 +174,44 @@ describe('POST /write', () => {
       ]);
     });
 
+    test('a sample at a time Timestream cannot store is refused alone: the rest of the request is written, 400', async () => {
+      const t = Date.now() - HOUR;
+      const name = `bad_time_${edge}`;
+      const response = await h.write(edge, {
+        timeseries: [
+          {
+            labels: labels({ __name__: name, job: 'a', edge }),
+            samples: [
+              { value: 1, timestamp: t },
+              { value: 2, timestamp: -5 },
+              { value: 3, timestamp: t + 1 },
+            ],
+          },
+          { labels: labels({ __name__: name, job: 'b', edge }), samples: [{ value: 4, timestamp: t }] },
+          {
+            labels: labels({ __name__: name, job: 'c', edge }),
+            samples: [{ value: 5, timestamp: 9_223_372_036_855 }],
+          },
+        ],
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('3');
+      expect(response.body.toString('utf8').split('\n')).toEqual([
+        'wrote 3 of 5 samples; refused 0 samples of 0 invalid series, 2 samples at times Timestream cannot store and 0 samples rejected by Timestream',
+        `- series ${name}{edge="${edge}", job="a"} has a sample at -5 ms, outside the times Timestream can store (0 to 9223372036854 ms: 1970-01-01 to 2262-04-11 UTC)`,
+        `- series ${name}{edge="${edge}", job="c"} has a sample at 9223372036855 ms, outside the times Timestream can store (0 to 9223372036854 ms: 1970-01-01 to 2262-04-11 UTC)`,
+        '',
+      ]);
+      const rows = await h.sql(
+        `SELECT job, "measure_value::double" FROM "${DATABASE}"."${TABLE}" WHERE measure_name = '${name}' ORDER BY job, time`,
+      );
+      expect(rows).toEqual([
+        { job: 'a', 'measure_value::double': '1.0' },
+        { job: 'a', 'measure_value::double': '3.0' },
+        { job: 'b', 'measure_value::double': '4.0' },
+      ]);
+    });
+
     test('staleness markers and non-finite values alone are skipped by policy: 204', async () => {
       const t = Date.now() - HOUR;
       const response = await h.write(edge, {
@@ -284,9 +322,18 @@ describe('POST /write', () => {
     });
 
     test.each([
-      { name: 'GET /write', method: 'GET', path: '/write', status: 405 },
-      { name: 'POST /nowhere', method: 'POST', path: '/nowhere', status: 404 },
-    ])('answers $status for $name', async ({ method, path, status }) => {
+      { name: 'GET /write', method: 'GET', path: '/write', status: 405, allow: 'POST', written: '0' },
+      { name: 'PUT /write/', method: 'PUT', path: '/write/', status: 405, allow: 'POST', written: '0' },
+      { name: 'GET /read', method: 'GET', path: '/read', status: 405, allow: 'POST', written: undefined },
+      {
+        name: 'POST /nowhere',
+        method: 'POST',
+        path: '/nowhere',
+        status: 404,
+        allow: undefined,
+        written: undefined,
+      },
+    ])('answers $status for $name', async ({ method, path, status, allow, written }) => {
       const response = await h.send(
         edge,
         path,
@@ -295,6 +342,8 @@ describe('POST /write', () => {
         method,
       );
       expect(response.status).toBe(status);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.headers['x-prometheus-remote-write-samples-written']).toBe(written);
     });
   });
 
@@ -365,5 +414,81 @@ describe('POST /write with the store verifying credentials', () => {
       headers,
     );
     expect(response.status).toBe(status);
+  });
+});
+
+describe('every remote-write answer is counted', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ maxBodyBytes: 1024, connector: { failOnLongLabel: true } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** The value of one sample line of /metrics, 0 when absent. */
+  const metric = async (line: string) => {
+    const text = await h.metricsText();
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    return found === undefined ? 0 : Number(found.slice(line.length + 1));
+  };
+
+  test('405, 413 for a body over --max-body-bytes, and 400 by fail_on_long_label, with their samples', async () => {
+    const t = Date.now() - HOUR;
+    const refused = {
+      timeseries: [
+        { labels: labels({ __name__: 'ok_series' }), samples: [{ value: 1, timestamp: t }] },
+        {
+          labels: labels({ __name__: 'x'.repeat(300) }),
+          samples: [
+            { value: 2, timestamp: t },
+            { value: 3, timestamp: t + 1 },
+          ],
+        },
+      ],
+    };
+    const method = await h.send('server', '/write', new Uint8Array(10), { authorization: BASIC_AUTH }, 'GET');
+    const oversize = await h.send('server', '/write', new Uint8Array(1025), {
+      authorization: BASIC_AUTH,
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+    });
+    const policy = await h.write('server', refused);
+    const readMethod = await h.send(
+      'server',
+      '/read',
+      new Uint8Array(10),
+      { authorization: BASIC_AUTH },
+      'GET',
+    );
+
+    expect(
+      [method, oversize, policy, readMethod].map((r) => [
+        r.status,
+        r.headers['x-prometheus-remote-write-samples-written'],
+        r.headers.connection,
+        r.body.toString('utf8'),
+      ]),
+    ).toEqual([
+      [405, '0', 'keep-alive', '/write accepts POST only\n'],
+      [413, '0', 'close', 'request body exceeds the limit of 1024 bytes (--max-body-bytes)\n'],
+      [
+        400,
+        '0',
+        'keep-alive',
+        `series ${'x'.repeat(200)}… has a metric name of 300 bytes, over the Timestream measure name limit of 256 (fail_on_long_label)\n`,
+      ],
+      [405, undefined, 'keep-alive', '/read accepts POST only\n'],
+    ]);
+    expect({
+      405: await metric('timestream_connector_write_requests_total{status="405"}'),
+      413: await metric('timestream_connector_write_requests_total{status="413"}'),
+      400: await metric('timestream_connector_write_requests_total{status="400"}'),
+      duration: await metric('timestream_connector_write_duration_seconds_count'),
+      received: await metric('timestream_connector_received_samples_total'),
+      rejected: await metric('timestream_connector_rejected_samples_total'),
+      written: await metric('timestream_connector_written_samples_total'),
+      readMethod: await metric('timestream_connector_read_requests_total{status="405"}'),
+    }).toEqual({ 405: 1, 413: 1, 400: 1, duration: 3, received: 3, rejected: 3, written: 0, readMethod: 1 });
   });
 });

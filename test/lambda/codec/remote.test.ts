@@ -146,7 +146,7 @@ describe('readWriteBody', () => {
     const error = caught(() => readWriteBody(bomb, PROMETHEUS_HEADERS, DEFAULT_DECODE_LIMITS));
     expect([error.status, error.message]).toEqual([
       413,
-      'decoded body of 268435456 bytes (snappy header) exceeds the limit of 67108864 bytes',
+      'decoded body of 268435456 bytes (snappy header) exceeds the limit of 67108864 bytes (--max-decoded-bytes, max_decoded_bytes)',
     ]);
   });
 
@@ -182,7 +182,7 @@ describe('readWriteBody', () => {
     );
     expect([error.status, error.message]).toEqual([
       413,
-      'cannot decode WriteRequest: cannot decode timeseries 0: more than 0 samples exceeds the limit of 0 (maxSamples)',
+      'cannot decode WriteRequest: cannot decode timeseries 0: more than 0 samples exceeds the limit of 0 (--max-samples-per-request, max_samples_per_request)',
     ]);
   });
 });
@@ -238,7 +238,7 @@ describe('readReadBody / writeReadBody', () => {
       body: readBody,
       headers: {},
       status: 413,
-      message: 'cannot decode ReadRequest: more than 0 queries exceeds the limit of 0 (maxQueries)',
+      message: 'cannot decode ReadRequest: more than 0 queries exceeds the limit of 0 (a fixed limit)',
       limits: { ...DEFAULT_DECODE_LIMITS, maxQueries: 0 },
     },
   ])('refuses $name', ({ body: b, headers, status, message, limits }) => {

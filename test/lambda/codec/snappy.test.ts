@@ -69,7 +69,7 @@ describe.each([
     const error = caught(() => snappyUncompress(block, 999));
     expect([error.status, error.message]).toEqual([
       413,
-      'decoded body of 1000 bytes (snappy header) exceeds the limit of 999 bytes',
+      'decoded body of 1000 bytes (snappy header) exceeds the limit of 999 bytes (--max-decoded-bytes, max_decoded_bytes)',
     ]);
   });
 
@@ -85,7 +85,7 @@ describe.each([
     expect(error.kind).toBe('payload_too_large');
     expect(error.status).toBe(413);
     expect(error.message).toBe(
-      'decoded body of 268435456 bytes (snappy header) exceeds the limit of 67108864 bytes',
+      'decoded body of 268435456 bytes (snappy header) exceeds the limit of 67108864 bytes (--max-decoded-bytes, max_decoded_bytes)',
     );
   });
 

@@ -217,19 +217,22 @@ describe('decodeWriteRequest limits', () => {
       name: 'maxSeries',
       body: (n: number) => bytes(...Array.from({ length: n }, () => seriesOf(1, 1))),
       limits: limits({ maxSeries: 5 }),
-      message: 'more than 5 timeseries exceeds the limit of 5 (maxSeries)',
+      message:
+        'more than 5 timeseries exceeds the limit of 5 (--max-series-per-request, max_series_per_request)',
     },
     {
       name: 'maxSamples across series',
       body: (n: number) => bytes(seriesOf(1, 2), seriesOf(1, n - 2)),
       limits: limits({ maxSamples: 5 }),
-      message: 'cannot decode timeseries 1: more than 5 samples exceeds the limit of 5 (maxSamples)',
+      message:
+        'cannot decode timeseries 1: more than 5 samples exceeds the limit of 5 (--max-samples-per-request, max_samples_per_request)',
     },
     {
       name: 'maxLabelsPerSeries',
       body: (n: number) => bytes(seriesOf(1, 1), seriesOf(n, 1)),
       limits: limits({ maxLabelsPerSeries: 5 }),
-      message: 'cannot decode timeseries 1: more than 5 labels exceeds the limit of 5 (maxLabelsPerSeries)',
+      message:
+        'cannot decode timeseries 1: more than 5 labels exceeds the limit of 5 (--max-labels-per-series, max_labels_per_series)',
     },
     {
       name: 'maxLabelsPerSeries with split label fields',
@@ -240,21 +243,22 @@ describe('decodeWriteRequest limits', () => {
           ...Array.from({ length: n - 1 }, (_, i) => labelField(`l${i}`, 'v')),
         ),
       limits: limits({ maxLabelsPerSeries: 5 }),
-      message: 'cannot decode timeseries 0: more than 5 labels exceeds the limit of 5 (maxLabelsPerSeries)',
+      message:
+        'cannot decode timeseries 0: more than 5 labels exceeds the limit of 5 (--max-labels-per-series, max_labels_per_series)',
     },
     {
       name: 'maxLabelBytes on a name',
       body: (n: number) => series(labelField('x'.repeat(n), 'v')),
       limits: limits({ maxLabelBytes: 5 }),
       message:
-        'cannot decode timeseries 0: cannot decode label 0: name of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+        'cannot decode timeseries 0: cannot decode label 0: name of 6 bytes exceeds the limit of 5 (a fixed limit)',
     },
     {
       name: 'maxLabelBytes on a value',
       body: (n: number) => series(labelField('a', 'é'.repeat(n / 2) + 'x'.repeat(n % 2))),
       limits: limits({ maxLabelBytes: 5 }),
       message:
-        'cannot decode timeseries 0: cannot decode label 0: value of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+        'cannot decode timeseries 0: cannot decode label 0: value of 6 bytes exceeds the limit of 5 (a fixed limit)',
     },
   ])('applies $name at n-1 and n, refuses n+1 with 413', ({ body, limits: l, message }) => {
     expect(() => decodeWriteRequest(body(4), l)).not.toThrow();
@@ -269,7 +273,7 @@ describe('decodeWriteRequest limits', () => {
     const error = caught(() => decodeWriteRequest(body, limits({ maxDecodedBytes: body.length - 1 })));
     expect([error.status, error.message]).toEqual([
       413,
-      `message of ${body.length} bytes exceeds the limit of ${body.length - 1} (maxDecodedBytes)`,
+      `message of ${body.length} bytes exceeds the limit of ${body.length - 1} (--max-decoded-bytes, max_decoded_bytes)`,
     ]);
   });
 });
@@ -336,20 +340,20 @@ describe('decodeReadRequest', () => {
       name: 'maxQueries',
       body: (n: number) => bytes(...Array.from({ length: n }, () => query())),
       limits: { ...DEFAULT_DECODE_LIMITS, maxQueries: 5 },
-      message: 'more than 5 queries exceeds the limit of 5 (maxQueries)',
+      message: 'more than 5 queries exceeds the limit of 5 (a fixed limit)',
     },
     {
       name: 'maxMatchersPerQuery',
       body: (n: number) => bytes(query(), query(...Array.from({ length: n }, () => matcher(0, 'a', 'b')))),
       limits: { ...DEFAULT_DECODE_LIMITS, maxMatchersPerQuery: 5 },
-      message: 'cannot decode query 1: more than 5 matchers exceeds the limit of 5 (maxMatchersPerQuery)',
+      message: 'cannot decode query 1: more than 5 matchers exceeds the limit of 5 (a fixed limit)',
     },
     {
       name: 'maxLabelBytes on a matcher value',
       body: (n: number) => query(matcher(2, 'a', '.'.repeat(n))),
       limits: { ...DEFAULT_DECODE_LIMITS, maxLabelBytes: 5 },
       message:
-        'cannot decode query 0: cannot decode matcher 0: value of 6 bytes exceeds the limit of 5 (maxLabelBytes)',
+        'cannot decode query 0: cannot decode matcher 0: value of 6 bytes exceeds the limit of 5 (a fixed limit)',
     },
   ])('applies $name at n-1 and n, refuses n+1 with 413', ({ body, limits, message }) => {
     expect(() => decodeReadRequest(body(4), limits)).not.toThrow();

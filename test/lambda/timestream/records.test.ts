@@ -6,6 +6,8 @@ import { staleNaN } from '../../../lambda/prompb/stale';
 import { fromDimensionName } from '../../../lambda/timestream/label-names';
 import {
   MAX_REJECTION_REASONS,
+  MAX_TIMESTAMP_MS,
+  refusedByMapping,
   toWriteBatches,
   type MappingOptions,
   type RecordLimits,
@@ -74,7 +76,7 @@ describe('toWriteBatches mapping', () => {
       received: 1,
       rejections: [],
       rejectedSeries: 0,
-      ignored: { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0 },
+      ignored: { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0, invalid_timestamp: 0 },
     });
   });
 
@@ -279,6 +281,7 @@ describe('toWriteBatches validation', () => {
       non_finite: 0,
       invalid_series: problem === 'invalid_series' ? 3 : 0,
       long_label: problem === 'long_label' ? 3 : 0,
+      invalid_timestamp: 0,
     });
     expect(result.batches.map((b) => b.sampleCount)).toStrictEqual([1]);
   });
@@ -338,7 +341,13 @@ describe('toWriteBatches sample values', () => {
       LENIENT,
     );
     expect(result.received).toBe(6);
-    expect(result.ignored).toStrictEqual({ stale: 1, non_finite: 3, invalid_series: 0, long_label: 0 });
+    expect(result.ignored).toStrictEqual({
+      stale: 1,
+      non_finite: 3,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
     expect(result.rejectedSeries).toBe(0);
     expect(result.batches.flatMap((b) => b.records.map((r) => [r.MeasureValue, r.Time]))).toStrictEqual([
       ['1', '1700000000000'],
@@ -349,7 +358,13 @@ describe('toWriteBatches sample values', () => {
   test('writes nothing for a series whose samples are all skipped', () => {
     const result = toWriteBatches([series({ __name__: 'up' }, [staleNaN, NaN])], LENIENT);
     expect(result.batches).toStrictEqual([]);
-    expect(result.ignored).toStrictEqual({ stale: 1, non_finite: 1, invalid_series: 0, long_label: 0 });
+    expect(result.ignored).toStrictEqual({
+      stale: 1,
+      non_finite: 1,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
   });
 
   test('never fails the request for a staleness marker, whatever the policy', () => {
@@ -358,6 +373,83 @@ describe('toWriteBatches sample values', () => {
       failOnInvalidSampleValue: true,
     });
     expect(result.ignored.stale).toBe(1);
+  });
+});
+
+describe('toWriteBatches sample times', () => {
+  const at = (timestamp: number, value = 1) => ({ timestamp, value });
+  const RANGE = '(0 to 9223372036854 ms: 1970-01-01 to 2262-04-11 UTC)';
+
+  test.each([
+    { name: 'before the epoch', bad: -5 },
+    { name: 'one millisecond before the epoch', bad: -1 },
+    { name: 'one millisecond past 2262-04-11 23:47:16.854 UTC', bad: MAX_TIMESTAMP_MS + 1 },
+    { name: 'the largest exact double', bad: Number.MAX_SAFE_INTEGER },
+  ])('refuses a sample $name and writes the others of the series', ({ bad }) => {
+    const result = toWriteBatches(
+      [{ labels: [{ name: '__name__', value: 'up' }], samples: [at(T0), at(bad, 2), at(T0 + 1000, 3)] }],
+      { failOnLongLabel: true, failOnInvalidSampleValue: true },
+    );
+    expect(result.received).toBe(3);
+    expect(result.ignored).toStrictEqual({
+      stale: 0,
+      non_finite: 0,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 1,
+    });
+    expect(refusedByMapping(result.ignored)).toBe(1);
+    expect(result.rejectedSeries).toBe(0);
+    expect(result.rejections).toStrictEqual([
+      `series up{} has a sample at ${bad} ms, outside the times Timestream can store ${RANGE}`,
+    ]);
+    expect(result.batches.flatMap((b) => b.records.map((r) => [r.MeasureValue, r.Time]))).toStrictEqual([
+      ['1', String(T0)],
+      ['3', String(T0 + 1000)],
+    ]);
+  });
+
+  test('accepts the first and the last millisecond Timestream can store', () => {
+    const result = toWriteBatches(
+      [{ labels: [{ name: '__name__', value: 'up' }], samples: [at(0), at(MAX_TIMESTAMP_MS, 2)] }],
+      LENIENT,
+    );
+    expect(result.ignored.invalid_timestamp).toBe(0);
+    expect(
+      mergedRecords([
+        { labels: [{ name: '__name__', value: 'up' }], samples: [at(0), at(MAX_TIMESTAMP_MS, 2)] },
+      ]).map((r) => r.Time),
+    ).toStrictEqual(['0', '9223372036854']);
+    expect(result.rejections).toStrictEqual([]);
+  });
+
+  test('counts a non-finite value at a bad time as non-finite, and a staleness marker as stale', () => {
+    const result = toWriteBatches(
+      [{ labels: [{ name: '__name__', value: 'up' }], samples: [at(-1, NaN), at(-1, staleNaN()), at(T0)] }],
+      LENIENT,
+    );
+    expect(result.ignored).toStrictEqual({
+      stale: 1,
+      non_finite: 1,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
+    expect(result.batches.map((b) => b.sampleCount)).toStrictEqual([1]);
+  });
+
+  test('writes nothing for a series whose every sample is at a bad time, and keeps the first reasons', () => {
+    const timeseries = Array.from({ length: MAX_REJECTION_REASONS + 2 }, (_, i) => ({
+      labels: [{ name: '__name__', value: `m${i}` }],
+      samples: [at(-1 - i)],
+    }));
+    const result = toWriteBatches(timeseries, LENIENT);
+    expect(result.batches).toStrictEqual([]);
+    expect(result.ignored.invalid_timestamp).toBe(MAX_REJECTION_REASONS + 2);
+    expect(result.rejections).toHaveLength(MAX_REJECTION_REASONS);
+    expect(result.rejections[1]).toBe(
+      `series m1{} has a sample at -2 ms, outside the times Timestream can store ${RANGE}`,
+    );
   });
 });
 

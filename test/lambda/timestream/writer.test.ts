@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// writeBatches' outcome when Timestream refuses whole calls. The embedded store cannot show this
+// path: every record the connector builds passes its validation (the mapping refuses what would
+// not), so a sender stands in for Timestream, refusing calls the way it does (a ValidationException
+// for the whole call when one record is invalid: reference/timestream-facts.md 3.5).
+import { ThrottlingException, ValidationException, type _Record } from '@aws-sdk/client-timestream-write';
+import { toWriteBatches, type WriteBatch } from '../../../lambda/timestream/records';
+import { MAX_ISOLATION_CALLS, writeBatches } from '../../../lambda/timestream/writer';
+
+const T0 = 1_700_000_000_000;
+const TARGET = { database: 'db', table: 't' };
+
+/** `count` samples of one series, valued 0..count-1: one batch per 100 records. */
+function batchesOf(count: number): WriteBatch[] {
+  const samples = Array.from({ length: count }, (_, i) => ({ value: i, timestamp: T0 + i }));
+  return toWriteBatches([{ labels: [{ name: '__name__', value: 'up' }], samples }], {
+    failOnLongLabel: false,
+    failOnInvalidSampleValue: false,
+  }).batches;
+}
+
+const invalid = () =>
+  new ValidationException({
+    message: 'Invalid time for record.',
+    Message: 'Invalid time for record.',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+/** A Timestream stand-in that refuses a whole call holding any record `refuses` picks. */
+function standIn(refuses: (record: _Record) => boolean, failAfter = Infinity) {
+  const calls: number[] = [];
+  const written: string[] = [];
+  return {
+    calls,
+    written,
+    async send(_target: unknown, batch: WriteBatch) {
+      calls.push(batch.records.length);
+      if (calls.length > failAfter)
+        throw new ThrottlingException({
+          message: 'slow down',
+          Message: 'slow down',
+          $metadata: { httpStatusCode: 400 },
+        });
+      if (batch.records.some(refuses)) throw invalid();
+      for (const record of batch.records) written.push(record.MeasureValue!);
+    },
+  };
+}
+
+const values = (from: number, to: number, except: number[] = []) =>
+  Array.from({ length: to - from }, (_, i) => String(from + i)).filter((v) => !except.includes(Number(v)));
+
+describe('writeBatches against calls refused whole', () => {
+  test.each([
+    {
+      name: 'one invalid record among 100: halves narrow it down, the 99 others are written',
+      samples: 100,
+      bad: [13],
+      // Depth first: 100 refused, 0-49 refused, 0-24 refused, 0-11 written, 12-24 refused, 12-17
+      // refused, 12-14 refused, 12 written, 13-14 refused, 13 refused alone, 14, 15-17, 18-24,
+      // 25-49 and 50-99 written.
+      calls: [100, 50, 25, 12, 13, 6, 3, 1, 2, 1, 1, 3, 7, 25, 50],
+    },
+    {
+      name: 'the first and the last record of a call',
+      samples: 4,
+      bad: [0, 3],
+      calls: [4, 2, 1, 1, 2, 1, 1],
+    },
+    {
+      name: 'one invalid record in the second of two calls: the first call is untouched',
+      samples: 150,
+      bad: [149],
+      // The planner cuts 150 records into calls of 87 and 63; the second is halved down to record 149.
+      calls: [87, 63, 31, 32, 16, 16, 8, 8, 4, 4, 2, 2, 1, 1],
+    },
+  ])('$name', async ({ samples, bad, calls }) => {
+    const timestream = standIn((r) => bad.includes(Number(r.MeasureValue)));
+    const batches = batchesOf(samples);
+    const outcome = await writeBatches(timestream, TARGET, batches, { concurrency: 1 });
+    expect(outcome).toEqual({
+      written: samples - bad.length,
+      refused: bad.length,
+      reasons: bad.map(
+        (v) =>
+          `sample up@${T0 + v} rejected by Timestream: Timestream WriteRecords failed: ValidationException: Invalid time for record.`,
+      ),
+      calls: calls.length,
+    });
+    expect(timestream.calls).toEqual(calls);
+    expect([...timestream.written].sort((a, b) => Number(a) - Number(b))).toEqual(values(0, samples, bad));
+  });
+
+  test(`a request whose every call is refused stops splitting after ${MAX_ISOLATION_CALLS} extra calls`, async () => {
+    const timestream = standIn(() => true);
+    const batches = batchesOf(1000);
+    const outcome = await writeBatches(timestream, TARGET, batches, { concurrency: 1 });
+    expect(outcome.written).toBe(0);
+    expect(outcome.refused).toBe(1000);
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.calls).toBe(batches.length + MAX_ISOLATION_CALLS);
+    expect(timestream.calls).toHaveLength(batches.length + MAX_ISOLATION_CALLS);
+    expect(outcome.reasons).toHaveLength(5);
+  });
+
+  test('a retryable failure while narrowing down answers as a failure, with what was written', async () => {
+    const timestream = standIn((r) => r.MeasureValue === '7', 3);
+    const outcome = await writeBatches(timestream, TARGET, batchesOf(100), { concurrency: 1 });
+    // Call 1 refused whole, call 2 (records 0-49) refused, call 3 (0-24) refused, call 4 throttled.
+    expect(timestream.calls).toEqual([100, 50, 25, 12]);
+    expect(outcome.written).toBe(0);
+    expect(outcome.failure?.kind).toBe('retryable');
+    expect(outcome.failure?.message).toBe('Timestream WriteRecords failed: ThrottlingException: slow down');
+  });
+});
