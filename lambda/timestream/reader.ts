@@ -70,6 +70,11 @@ export class DimensionCatalog {
     this.entries.set(key, { columns, readAtMs: this.now() });
     return columns;
   }
+
+  /** Drops what is known of the table's columns, so the next call reads them again. */
+  forget(target: ReadTarget): void {
+    this.entries.delete(`${target.database}\0${target.table}`);
+  }
 }
 
 async function describeDimensions(
@@ -79,32 +84,41 @@ async function describeDimensions(
   observe?: QueryCallObserver,
 ): Promise<ReadonlySet<string>> {
   const sql = `DESCRIBE ${quoteIdentifier(target.database)}.${quoteIdentifier(target.table)}`;
-  const started = performance.now();
-  let output: QueryCommandOutput;
-  try {
-    output = await client.send(new QueryCommand({ QueryString: sql }), { abortSignal: signal });
-    observe?.('Query(DESCRIBE)', performance.now() - started, 'ok');
-  } catch (error) {
-    observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
-    const failure = fromAwsError(error, 'DESCRIBE');
-    // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
-    if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound) {
-      throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
-        cause: error,
-      });
-    }
-    throw failure;
-  }
-  const names = (output.ColumnInfo ?? []).map((c) => c.Name);
-  const columnIndex = names.indexOf('Column');
-  const kindIndex = names.findIndex((n) => n !== undefined && /attribute type|category/i.test(n));
   const dimensions = new Set<string>();
-  for (const row of output.Rows ?? []) {
-    const name = row.Data?.[columnIndex]?.ScalarValue;
-    const kind = row.Data?.[kindIndex]?.ScalarValue;
-    if (name !== undefined && kind === 'DIMENSION') dimensions.add(name);
+  let nextToken: string | undefined;
+  // Every page: Query may split any result, DESCRIBE's too, and may answer an empty page with a
+  // NextToken (reference/timestream-facts.md 4.2); a column on a later page is a column all the same.
+  for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
+    const started = performance.now();
+    let output: QueryCommandOutput;
+    try {
+      output = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
+        abortSignal: signal,
+      });
+      observe?.('Query(DESCRIBE)', performance.now() - started, 'ok');
+    } catch (error) {
+      observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
+      const failure = fromAwsError(error, 'DESCRIBE');
+      // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
+      if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound) {
+        throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
+          cause: error,
+        });
+      }
+      throw failure;
+    }
+    const names = (output.ColumnInfo ?? []).map((c) => c.Name);
+    const columnIndex = names.indexOf('Column');
+    const kindIndex = names.findIndex((n) => n !== undefined && /attribute type|category/i.test(n));
+    for (const row of output.Rows ?? []) {
+      const name = row.Data?.[columnIndex]?.ScalarValue;
+      const kind = row.Data?.[kindIndex]?.ScalarValue;
+      if (name !== undefined && kind === 'DIMENSION') dimensions.add(name);
+    }
+    nextToken = output.NextToken;
+    if (nextToken === undefined) return dimensions;
   }
-  return dimensions;
+  throw new ConnectorError(ErrorKind.Retryable, `DESCRIBE returned more than ${MAX_PAGES_PER_QUERY} pages`);
 }
 
 export interface ReadOptions {
@@ -112,7 +126,15 @@ export interface ReadOptions {
   observe?: QueryCallObserver;
 }
 
-/** Answers one remote-read query with the series it selects, sorted, every page read. */
+/**
+ * Answers one remote-read query with the series it selects, sorted, every page read.
+ *
+ * A column the cached catalog still lists may be gone (the table was dropped and made again), and
+ * Timestream answers a query naming it with an unknown-column error, which must not reach the user
+ * (SPEC section 5): the catalog is read again and the query rebuilt once. Should Timestream still
+ * refuse a column its own DESCRIBE lists, the answer is empty, as the reference connector answers
+ * every unknown-column error.
+ */
 export async function readQuery(
   sender: QuerySender,
   catalog: DimensionCatalog,
@@ -121,15 +143,42 @@ export async function readQuery(
   options: ReadOptions = {},
 ): Promise<ColumnarSeries[]> {
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
-  const dimensionColumns = await catalog.columns(
-    sender.client,
-    target,
-    wanted,
-    options.signal,
-    options.observe,
+  for (let attempt = 0; ; attempt++) {
+    const dimensionColumns = await catalog.columns(
+      sender.client,
+      target,
+      wanted,
+      options.signal,
+      options.observe,
+    );
+    const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
+    if (sql === null) return [];
+    try {
+      return await readPages(sender, sql, options);
+    } catch (error) {
+      if (!(error instanceof UnknownColumnError)) throw error;
+      if (attempt > 0) return [];
+      catalog.forget(target);
+    }
+  }
+}
+
+/** The first page of a query was refused for naming a column the table does not have. */
+class UnknownColumnError extends Error {}
+
+/** Timestream's unknown-column refusal (reference/timestream-facts.md 4.6). */
+function isUnknownColumn(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return (
+    name === 'ValidationException' &&
+    typeof message === 'string' &&
+    /Column '.*' does not exist/.test(message)
   );
-  const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
-  if (sql === null) return [];
+}
+
+/** Every page of `sql`, assembled into series. */
+async function readPages(sender: QuerySender, sql: string, options: ReadOptions): Promise<ColumnarSeries[]> {
   const assembler = new SeriesAssembler();
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
@@ -140,6 +189,7 @@ export async function readQuery(
       options.observe?.('Query', performance.now() - started, 'ok');
     } catch (error) {
       options.observe?.('Query', performance.now() - started, errorName(error));
+      if (page === 0 && isUnknownColumn(error)) throw new UnknownColumnError();
       throw fromAwsError(error, 'Query');
     }
     if ('cellStart' in output) {

@@ -12,7 +12,12 @@ import {
   type ReadResponse,
   type TimeSeries,
 } from '../../../lambda/prompb/types';
-import { EDGES, startHarness, type EdgeResponse, type Harness } from '../../support/harness';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  TimestreamWriteClient,
+} from '@aws-sdk/client-timestream-write';
+import { DATABASE, EDGES, TABLE, startHarness, type EdgeResponse, type Harness } from '../../support/harness';
 
 const T0 = Date.now() - 3_600_000;
 const sorted = (record: Record<string, string>): Label[] =>
@@ -348,6 +353,57 @@ describe('POST /read against a missing table', () => {
       expect(response.status).toBe(404);
       expect(response.body.toString('utf8')).toContain('Absent');
     } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('POST /read and the table columns it knows of', () => {
+  const write = (h: Harness, name: string, extra: Record<string, string>) =>
+    h.write('server', {
+      timeseries: [
+        { labels: sorted({ __name__: name, ...extra }), samples: [{ value: 1.5, timestamp: T0 }] },
+      ],
+    });
+  const names = (response: EdgeResponse) =>
+    decode(response).results.map((r) =>
+      r.timeseries.map((ts) => ts.labels.map((l) => `${l.name}=${l.value}`)),
+    );
+
+  test('reads every page of DESCRIBE: a column on its last page is a column', async () => {
+    const h = await startHarness({ store: { pageSize: 1 } });
+    try {
+      expect((await write(h, 'paged', { a: '1', b: '2', c: '3', d: '4', e: 'x' })).status).toBe(204);
+      const response = await h.read('server', {
+        queries: [query([eq('e', 'x')]), query([neq('e', 'x'), eq('__name__', 'paged')])],
+        acceptedResponseTypes: [],
+      });
+      expect(names(response)).toEqual([[['__name__=paged', 'a=1', 'b=2', 'c=3', 'd=4', 'e=x']], []]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a column gone since it was cached (the table made again) answers empty, not 400', async () => {
+    const h = await startHarness();
+    const admin = new TimestreamWriteClient({
+      region: 'us-east-1',
+      endpoint: h.store.endpoint,
+      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
+    });
+    try {
+      expect((await write(h, 'gone', { env: 'prod' })).status).toBe(204);
+      const ask = () =>
+        h.read('server', {
+          queries: [query([eq('env', 'prod')]), query([eq('__name__', 'gone')])],
+          acceptedResponseTypes: [],
+        });
+      expect(names(await ask())).toEqual([[['__name__=gone', 'env=prod']], [['__name__=gone', 'env=prod']]]);
+      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await admin.send(new CreateTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      expect(names(await ask())).toEqual([[], []]);
+    } finally {
+      admin.destroy();
       await h.close();
     }
   });
