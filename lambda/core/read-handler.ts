@@ -67,6 +67,17 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       series += result.length;
       for (const ts of result) samples += ts.timestamps.length;
     }
+    // The same options bound a write request and a read response (README "Configuration").
+    const { maxSeries, maxSamples } = options.decodeLimits;
+    if (series > maxSeries || samples > maxSamples) {
+      const [what, limit, option] =
+        series > maxSeries
+          ? [`${series} series`, maxSeries, '--max-series-per-request, max_series_per_request']
+          : [`${samples} samples`, maxSamples, '--max-samples-per-request, max_samples_per_request'];
+      throw tooLarge(
+        `read response of ${what} exceeds the limit of ${limit} (${option}); query a narrower time range or fewer series`,
+      );
+    }
     const body = writeColumnarReadBody(results);
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
       throw tooLarge(

@@ -54,10 +54,10 @@ const QUERY_RESULT: MessageSpec = { 1: { name: 'timeseries', wireType: WireType.
 const field = (tag: number) => Math.floor(tag / 8);
 const wire = (tag: number) => tag & 7;
 
-/** Reads an int64 field, naming it in the error. */
-function int64(r: ProtoReader, end: number, name: string): number {
+/** Reads an int64 field, naming it in the error; `clamp` as in ProtoReader.readInt64. */
+function int64(r: ProtoReader, end: number, name: string, clamp = false): number {
   try {
-    return r.readInt64(end);
+    return r.readInt64(end, clamp);
   } catch (error) {
     throw withContext(error, name);
   }
@@ -132,8 +132,8 @@ function decodeQuery(r: ProtoReader, end: number, limits: DecodeLimits): Query {
   let hints: ReadHints | undefined;
   while (r.pos < end) {
     const tag = r.readTag(end);
-    if (tag === 0x08) startTimestampMs = int64(r, end, 'start_timestamp_ms');
-    else if (tag === 0x10) endTimestampMs = int64(r, end, 'end_timestamp_ms');
+    if (tag === 0x08) startTimestampMs = int64(r, end, 'start_timestamp_ms', true);
+    else if (tag === 0x10) endTimestampMs = int64(r, end, 'end_timestamp_ms', true);
     else if (tag === 0x1a) {
       if (matchers.length >= limits.maxMatchersPerQuery) {
         const max = limits.maxMatchersPerQuery;
@@ -194,13 +194,13 @@ function decodeHints(r: ProtoReader, end: number, maxLabelBytes: number): ReadHi
   const hints: ReadHints = { stepMs: 0, func: '', startMs: 0, endMs: 0, grouping: [], by: false, rangeMs: 0 };
   while (r.pos < end) {
     const tag = r.readTag(end);
-    if (tag === 0x08) hints.stepMs = int64(r, end, 'step_ms');
+    if (tag === 0x08) hints.stepMs = int64(r, end, 'step_ms', true);
     else if (tag === 0x12) hints.func = r.readString(end, maxLabelBytes, 'func', 'maxLabelBytes');
-    else if (tag === 0x18) hints.startMs = int64(r, end, 'start_ms');
-    else if (tag === 0x20) hints.endMs = int64(r, end, 'end_ms');
+    else if (tag === 0x18) hints.startMs = int64(r, end, 'start_ms', true);
+    else if (tag === 0x20) hints.endMs = int64(r, end, 'end_ms', true);
     else if (tag === 0x2a) hints.grouping.push(r.readString(end, maxLabelBytes, 'grouping', 'maxLabelBytes'));
     else if (tag === 0x30) hints.by = r.readUnsigned(end) !== 0;
-    else if (tag === 0x38) hints.rangeMs = int64(r, end, 'range_ms');
+    else if (tag === 0x38) hints.rangeMs = int64(r, end, 'range_ms', true);
     else r.skipField(tag, end, READ_HINTS);
   }
   return hints;

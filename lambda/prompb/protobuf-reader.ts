@@ -108,8 +108,12 @@ export class ProtoReader {
     throw malformed('varint longer than 10 bytes');
   }
 
-  /** Reads an int64 varint (two's complement) exactly; values outside ±(2^53-1) are refused. */
-  readInt64(end: number): number {
+  /**
+   * Reads an int64 varint (two's complement) exactly; values outside ±(2^53-1) are refused, or with
+   * `clamp` brought to the nearest of them (for bounds such as a read's time range, where Prometheus
+   * sends math.MinInt64-like values for "since ever").
+   */
+  readInt64(end: number, clamp = false): number {
     const buf = this.buf;
     let pos = this.pos;
     let low = 0;
@@ -132,6 +136,7 @@ export class ProtoReader {
     this.pos = pos;
     const value = (high | 0) * TWO_POW_32 + (low >>> 0);
     if (value > Number.MAX_SAFE_INTEGER || value < -Number.MAX_SAFE_INTEGER) {
+      if (clamp) return value > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
       const exact = BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0));
       throw malformed(`int64 ${exact} is outside the range a JavaScript number holds exactly (±2^53-1)`);
     }

@@ -3,7 +3,9 @@
 // evaluates regexp_like with Java semantics), on data with decoys a broken query would also return.
 
 import { decodeReadResponse } from '../../../lambda/prompb/codec';
-import { snappyUncompress } from '../../../lambda/codec/snappy';
+import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
+import { bytes, lenField, strField, varintField } from '../../fixtures/protowire';
+import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
 import {
   MatcherType,
   type Label,
@@ -17,7 +19,15 @@ import {
   DeleteTableCommand,
   TimestreamWriteClient,
 } from '@aws-sdk/client-timestream-write';
-import { DATABASE, EDGES, TABLE, startHarness, type EdgeResponse, type Harness } from '../../support/harness';
+import {
+  BASIC_AUTH,
+  DATABASE,
+  EDGES,
+  TABLE,
+  startHarness,
+  type EdgeResponse,
+  type Harness,
+} from '../../support/harness';
 
 const T0 = Date.now() - 3_600_000;
 const sorted = (record: Record<string, string>): Label[] =>
@@ -290,6 +300,28 @@ describe('POST /read', () => {
     expect(samples).toHaveLength(count);
   });
 
+  test('a range from math.MinInt64 to math.MaxInt64, as Prometheus sends for a series lookup, reads everything', async () => {
+    const twos = (v: bigint) => BigInt.asUintN(64, v);
+    const body = bytes(
+      lenField(
+        1,
+        varintField(1, twos(-(2n ** 63n) + 1000n)),
+        varintField(2, 2n ** 63n - 1n),
+        lenField(3, varintField(1, MatcherType.EQ), strField(2, 'id'), strField(3, 'prom')),
+      ),
+    );
+    const response = decode(
+      await h.send('server', '/read', snappyCompress(body), {
+        authorization: BASIC_AUTH,
+        'content-encoding': 'snappy',
+        'content-type': 'application/x-protobuf',
+      }),
+    );
+    expect(response.results[0].timeseries.map((ts) => ts.samples.map((s) => s.timestamp))).toEqual([
+      [T0, T0 + 1000],
+    ]);
+  });
+
   test('read hints never narrow the range', async () => {
     const q: Query = {
       ...query([eq('__name__', 'rt'), eq('id', 'prom')]),
@@ -336,6 +368,44 @@ describe('POST /read with a response limit', () => {
       });
       expect(response.status).toBe(413);
       expect(response.body.toString('utf8')).toContain('narrower time range');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('POST /read with series and sample limits', () => {
+  // buildSeries() writes 15 series of 2 samples each; a query for all of them reads 15 and 30.
+  test.each([
+    {
+      limits: { maxSeries: 15, maxSamples: 30 },
+      status: 200,
+      body: undefined,
+    },
+    {
+      limits: { maxSeries: 14, maxSamples: 30 },
+      status: 413,
+      body: 'read response of 15 series exceeds the limit of 14 (--max-series-per-request, max_series_per_request); query a narrower time range or fewer series\n',
+    },
+    {
+      limits: { maxSeries: 15, maxSamples: 29 },
+      status: 413,
+      body: 'read response of 30 samples exceeds the limit of 29 (--max-samples-per-request, max_samples_per_request); query a narrower time range or fewer series\n',
+    },
+  ])('$limits: $status', async ({ limits, status, body }) => {
+    const h = await startHarness({ connector: { decodeLimits: { ...DEFAULT_DECODE_LIMITS, ...limits } } });
+    try {
+      // Written in parts, as the same limits bound each write request.
+      expect((await h.write('server', { timeseries: buildSeries().slice(0, 1) })).status).toBe(204);
+      expect((await h.write('server', { timeseries: buildSeries().slice(1, 8) })).status).toBe(204);
+      expect((await h.write('server', { timeseries: buildSeries().slice(8) })).status).toBe(204);
+      const response = await h.read('server', {
+        queries: [query([eq('__name__', 'rt')])],
+        acceptedResponseTypes: [],
+      });
+      expect(response.status).toBe(status);
+      if (body !== undefined) expect(response.body.toString('utf8')).toBe(body);
+      else expect(decode(response).results[0].timeseries).toHaveLength(15);
     } finally {
       await h.close();
     }
