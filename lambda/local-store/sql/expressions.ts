@@ -238,7 +238,10 @@ function columnSql(scope: ExpressionScope, tok: Token): string {
 
 /** Quotes a string value as a DuckDB literal (standard strings: only `'` needs escaping). */
 export function sqlLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  const quoted = `'${value.replaceAll("'", "''")}'`;
+  // DuckDB's parser ends a string literal at a NUL character (C strings), while Timestream takes
+  // it as any other character (a Prometheus label value may hold one): spell each NUL as chr(0).
+  return value.includes('\0') ? `(${quoted.split('\0').join("' || chr(0) || '")})` : quoted;
 }
 
 const nowSql = (scope: ExpressionScope) => tsFromNanos(`${scope.nowNs}`);

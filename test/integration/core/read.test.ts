@@ -374,6 +374,45 @@ describe('POST /read with a response limit', () => {
   });
 });
 
+describe('POST /read of label values holding NUL', () => {
+  test.each([
+    { name: 'equal', matcher: eq('v', 'a\0b'), expected: ['nul'] },
+    { name: 'equal to NUL alone', matcher: eq('v', '\0'), expected: ['only'] },
+    { name: 'not equal', matcher: neq('v', 'a\0b'), expected: ['only', 'plain'] },
+    { name: 'a literal regex (an IN list)', matcher: re('v', 'a\x00b|ab'), expected: ['nul', 'plain'] },
+  ])('$name', async ({ matcher, expected }) => {
+    const h = await startHarness();
+    try {
+      const write = await h.write('server', {
+        timeseries: [
+          {
+            labels: sorted({ __name__: 'nul', id: 'nul', v: 'a\0b' }),
+            samples: [{ value: 1, timestamp: T0 }],
+          },
+          {
+            labels: sorted({ __name__: 'nul', id: 'only', v: '\0' }),
+            samples: [{ value: 2, timestamp: T0 }],
+          },
+          {
+            labels: sorted({ __name__: 'nul', id: 'plain', v: 'ab' }),
+            samples: [{ value: 3, timestamp: T0 }],
+          },
+        ],
+      });
+      expect(write.status).toBe(204);
+      const response = decode(
+        await h.read('server', {
+          queries: [query([eq('__name__', 'nul'), matcher])],
+          acceptedResponseTypes: [],
+        }),
+      );
+      expect(ids(response.results[0])).toEqual(expected);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('POST /read with series and sample limits', () => {
   // buildSeries() writes 15 series of 2 samples each; a query for all of them reads 15 and 30.
   test.each([
