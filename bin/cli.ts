@@ -14,6 +14,7 @@ import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-st
 import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
+import { cliHint, localBanner } from './banner';
 
 /** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
 const LOCAL_TABLE_SETTINGS = {
@@ -124,36 +125,6 @@ function readCredentialsFile(path: string): { accessKeyId: string; secretAccessK
         ]);
       return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
     });
-}
-
-function cliHint(storeEndpoint: string, config: Config): string {
-  return [
-    'Look at the data with the AWS CLI (any key pair works unless --local.credentials is set):',
-    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-query query --region ${config.region} \\`,
-    `    --endpoint-url ${storeEndpoint} --query-string 'SELECT count() FROM "${config.defaultDatabase}"."${config.defaultTable}"'`,
-  ].join('\n');
-}
-
-function localBanner(connectorUrl: string, storeEndpoint: string, config: Config): string {
-  return `
-timestream-prometheus-connector is ready on ${connectorUrl} (embedded store at ${storeEndpoint}, data in ${config.local?.dataDir}).
-
-Add this to prometheus.yml (basic auth carries an access key id and secret; the embedded store accepts any pair):
-
-remote_write:
-  - url: ${connectorUrl}/write
-    basic_auth:
-      username: local
-      password: local
-remote_read:
-  - url: ${connectorUrl}/read
-    basic_auth:
-      username: local
-      password: local
-    read_recent: true
-
-${cliHint(storeEndpoint, config)}
-`;
 }
 
 function onSignals(shutdown: () => Promise<void>): void {

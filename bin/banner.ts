@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// What `npm start` prints once the connector and its embedded store listen: the Prometheus
+// configuration to paste and an AWS CLI command to look at the data.
+
+import type { Config } from '../lambda/config/load';
+
+/** The parts of the configuration the texts name. */
+export type BannerConfig = Pick<Config, 'region' | 'defaultDatabase' | 'defaultTable' | 'local'>;
+
+export function cliHint(storeEndpoint: string, config: BannerConfig): string {
+  const credentialsFile = config.local?.credentialsFile;
+  const [which, keys] =
+    credentialsFile === undefined
+      ? ['any key pair works', 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local']
+      : [`use a pair from ${credentialsFile}`, 'AWS_ACCESS_KEY_ID=<key id> AWS_SECRET_ACCESS_KEY=<secret>'];
+  return [
+    `Look at the data with the AWS CLI (${which}):`,
+    `  ${keys} aws timestream-query query --region ${config.region} \\`,
+    `    --endpoint-url ${storeEndpoint} --query-string 'SELECT count() FROM "${config.defaultDatabase}"."${config.defaultTable}"'`,
+  ].join('\n');
+}
+
+export function localBanner(connectorUrl: string, storeEndpoint: string, config: BannerConfig): string {
+  // With --local.credentials the store checks signatures: name a pair from the file, never a secret.
+  const credentialsFile = config.local?.credentialsFile;
+  const [note, username, password] =
+    credentialsFile === undefined
+      ? ['the embedded store accepts any pair', 'local', 'local']
+      : [
+          `the embedded store accepts only the pairs in ${credentialsFile}`,
+          '<an access key id from that file>',
+          '<its secret access key>',
+        ];
+  return `
+timestream-prometheus-connector is ready on ${connectorUrl} (embedded store at ${storeEndpoint}, data in ${config.local?.dataDir}).
+
+Add this to prometheus.yml (basic auth carries an access key id and secret; ${note}):
+
+remote_write:
+  - url: ${connectorUrl}/write
+    basic_auth:
+      username: ${username}
+      password: ${password}
+remote_read:
+  - url: ${connectorUrl}/read
+    basic_auth:
+      username: ${username}
+      password: ${password}
+    read_recent: true
+
+${cliHint(storeEndpoint, config)}
+`;
+}
