@@ -156,25 +156,42 @@ export async function readQuery(
     try {
       return await readPages(sender, sql, options);
     } catch (error) {
-      if (!(error instanceof UnknownColumnError)) throw error;
-      if (attempt > 0) return [];
+      if (!(error instanceof MissingObjectError)) throw error;
       catalog.forget(target);
+      // The table went away after its columns were cached: 404, as when DESCRIBE finds it missing.
+      if (error.missing === 'table') {
+        const failure = fromAwsError(error.cause, 'Query');
+        throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
+          cause: error.cause,
+        });
+      }
+      if (attempt > 0) return [];
     }
   }
 }
 
-/** The first page of a query was refused for naming a column the table does not have. */
-class UnknownColumnError extends Error {}
+/** The first page of a query was refused for naming a column, table or database that does not exist. */
+class MissingObjectError extends Error {
+  constructor(
+    readonly missing: 'column' | 'table',
+    override readonly cause: unknown,
+  ) {
+    super(`${missing} does not exist`);
+  }
+}
 
-/** Timestream's unknown-column refusal (reference/timestream-facts.md 4.6). */
-function isUnknownColumn(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+/**
+ * Timestream's refusals of a query for what it names (reference/timestream-facts.md 4.6): an unknown
+ * column, database (a real example) or table (the embedded store's wording; Timestream's is
+ * unconfirmed).
+ */
+function missingObject(error: unknown): 'column' | 'table' | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
   const { name, message } = error as { name?: unknown; message?: unknown };
-  return (
-    name === 'ValidationException' &&
-    typeof message === 'string' &&
-    /Column '.*' does not exist/.test(message)
-  );
+  if (name !== 'ValidationException' || typeof message !== 'string') return undefined;
+  if (/Column '.*' does not exist/.test(message)) return 'column';
+  if (/Table '.*' does not exist|Requested database '.*' not found/.test(message)) return 'table';
+  return undefined;
 }
 
 /** Every page of `sql`, assembled into series. */
@@ -189,7 +206,8 @@ async function readPages(sender: QuerySender, sql: string, options: ReadOptions)
       options.observe?.('Query', performance.now() - started, 'ok');
     } catch (error) {
       options.observe?.('Query', performance.now() - started, errorName(error));
-      if (page === 0 && isUnknownColumn(error)) throw new UnknownColumnError();
+      const missing = page === 0 ? missingObject(error) : undefined;
+      if (missing !== undefined) throw new MissingObjectError(missing, error);
       throw fromAwsError(error, 'Query');
     }
     if ('cellStart' in output) {

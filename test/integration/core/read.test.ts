@@ -374,6 +374,41 @@ describe('POST /read with a response limit', () => {
   });
 });
 
+describe('POST /read after the table is deleted', () => {
+  test('answers 404 naming it, also while its columns are still cached', async () => {
+    const h = await startHarness();
+    const admin = new TimestreamWriteClient({
+      region: 'us-east-1',
+      endpoint: h.store.endpoint,
+      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
+    });
+    try {
+      const written = await h.write('server', {
+        timeseries: [
+          { labels: sorted({ __name__: 'doomed', env: 'prod' }), samples: [{ value: 1, timestamp: T0 }] },
+        ],
+      });
+      expect(written.status).toBe(204);
+      const ask = () =>
+        h.read('server', {
+          queries: [query([eq('__name__', 'doomed'), eq('env', 'prod')])],
+          acceptedResponseTypes: [],
+        });
+      expect(decode(await ask()).results[0].timeseries).toHaveLength(1);
+      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      for (const response of [await ask(), await ask()]) {
+        expect(response.status).toBe(404);
+        expect(response.body.toString('utf8')).toMatch(
+          new RegExp(`^table "${DATABASE}"\\."${TABLE}" not found: Timestream (Query|DESCRIBE) failed: `),
+        );
+      }
+    } finally {
+      admin.destroy();
+      await h.close();
+    }
+  });
+});
+
 describe('POST /read of label values holding NUL', () => {
   test.each([
     { name: 'equal', matcher: eq('v', 'a\0b'), expected: ['nul'] },
