@@ -142,13 +142,11 @@ describe.each(EDGES)('through the %s edge', (edge) => {
     ({ value }) => {
       // NOTE: control characters have no RE2 literal form worth testing; = and != cover them.
       const regexSafe = !/[\u0000-\u001f]/.test(value);
-      // NOTE: the embedded store's SQL parser (DuckDB) ends a statement at NUL, so a NUL in a literal
-      // leaves it unterminated: a clean 400, never a different statement.
-      const refused = value.includes('\u0000');
-
+      // A NUL, which DuckDB's parser takes for the end of the statement, reaches it as chr(0)
+      // (local-store/sql/expressions.ts sqlLiteral).
       test('selects exactly its own series with = and =~, and every other with != and !~', async () => {
-        const only = refused ? REFUSED : storedValues.includes(value) ? [value] : [];
-        const others = refused ? REFUSED : sorted(storedValues.filter((v) => v !== value));
+        const only = storedValues.includes(value) ? [value] : [];
+        const others = sorted(storedValues.filter((v) => v !== value));
         const run = async (type: 0 | 1 | 2 | 3, matcherValue: string) =>
           picked(await select(edge, 'inj', { type, name: 'team', value: matcherValue }), teamOf);
         expect(await run(0, value)).toEqual(only);
