@@ -21,6 +21,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
   let series = 0;
   let samples = 0;
   let calls = 0;
+  let duplicateSamples = 0;
   let response: HttpResponse;
   try {
     checkRequest(request, '/read');
@@ -50,6 +51,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
                 calls++;
                 metrics.timestreamCall({ operation, durationMs, outcome });
               },
+              onDuplicateSamples: (count) => (duplicateSamples += count),
             },
           );
           results[index] = timeseries;
@@ -113,6 +115,10 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       { ...fields, reason: typeof response.body === 'string' ? response.body.split('\n')[0] : '' },
       'read refused',
     );
+  // Remote read holds one sample per series and millisecond, so the others cannot be answered;
+  // the warning says so instead of losing them silently (README "Columns other tools wrote").
+  else if (duplicateSamples > 0)
+    logger.warn({ ...fields, duplicateSamples }, 'read dropped duplicate samples');
   else logger.info(fields, 'read');
   return response;
 }

@@ -124,6 +124,11 @@ async function describeDimensions(
 export interface ReadOptions {
   signal?: AbortSignal;
   observe?: QueryCallObserver;
+  /**
+   * Told how many samples the answer left out because their series had another sample at the
+   * same millisecond (SeriesAssembler); called once per answered query, only when some were.
+   */
+  onDuplicateSamples?: (count: number) => void;
 }
 
 /**
@@ -142,6 +147,8 @@ export async function readQuery(
   query: Query,
   options: ReadOptions = {},
 ): Promise<ColumnarSeries[]> {
+  // A label's own column missing from the cache may just be new; it would also take the label
+  // from a column another tool wrote (labelNamesOf), so it is worth a fresh DESCRIBE either way.
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
   for (let attempt = 0; ; attempt++) {
     const dimensionColumns = await catalog.columns(
@@ -217,7 +224,11 @@ async function readPages(sender: QuerySender, sql: string, options: ReadOptions)
       assembler.addPage(output);
       nextToken = output.NextToken;
     }
-    if (nextToken === undefined) return assembler.finishColumns();
+    if (nextToken === undefined) {
+      const series = assembler.finishColumns();
+      if (assembler.duplicateSamples > 0) options.onDuplicateSamples?.(assembler.duplicateSamples);
+      return series;
+    }
   }
   throw new ConnectorError(ErrorKind.Retryable, `query returned more than ${MAX_PAGES_PER_QUERY} pages`);
 }

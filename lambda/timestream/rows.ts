@@ -6,7 +6,7 @@ import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { retryable } from '../core/errors';
 import type { ColumnarSeries } from '../prompb/encode';
 import type { Label } from '../prompb/types';
-import { fromDimensionName, toDimensionName } from './label-names';
+import { labelNamesOf } from './label-names';
 import { compareLabels, compareUtf8 } from './labels-compare';
 import type { ScannedPage } from './page-scan';
 
@@ -54,8 +54,9 @@ const INITIAL_SAMPLES = 4096;
 
 /**
  * Collects rows of any number of pages into series. Rows without a double value (NullValue or
- * another measure type) are skipped. When one series has two rows at the same millisecond, the
- * row seen last (the later page, or later in its page) wins.
+ * another measure type) are skipped. When one series has two rows at the same millisecond, one
+ * sample is kept (keepsOver), whatever order the rows came in, and the others are counted in
+ * duplicateSamples.
  */
 export class SeriesAssembler {
   private readonly series = new Map<string, SeriesAccumulator>();
@@ -71,6 +72,7 @@ export class SeriesAssembler {
   private count = 0;
   /** Whether some series' samples did not arrive one after another. */
   private interleaved = false;
+  private duplicates = 0;
   /**
    * The byte ranges in lastBytes of the label values of the last scanned row, by plan position
    * ((-1, -1) = absent), and its series.
@@ -81,6 +83,11 @@ export class SeriesAssembler {
   private lastSeries: SeriesAccumulator | undefined;
   /** The label columns lastValues is laid out by (their key parts, joined). */
   private lastPlan = '';
+
+  /** Samples finishColumns dropped because their series had another at the same millisecond. */
+  get duplicateSamples(): number {
+    return this.duplicates;
+  }
 
   /** Adds the rows of one page; linear in its rows. Throws retryable on a malformed time or double. */
   addPage(page: QueryPage): void {
@@ -226,7 +233,7 @@ export class SeriesAssembler {
       for (const { labels, count, start } of entries) {
         if (count > 0)
           out.push(
-            sortUnique(
+            this.unique(
               labels,
               this.times.subarray(start, start + count),
               this.values.subarray(start, start + count),
@@ -251,10 +258,17 @@ export class SeriesAssembler {
     for (let i = 0, at = 0; i < entries.length; i++) {
       const { labels, count } = entries[i]!;
       if (count > 0)
-        out.push(sortUnique(labels, times.subarray(at, at + count), values.subarray(at, at + count)));
+        out.push(this.unique(labels, times.subarray(at, at + count), values.subarray(at, at + count)));
       at += count;
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /** sortUnique, counting the samples it drops. */
+  private unique(labels: Label[], timestamps: Float64Array, values: Float64Array): ColumnarSeries {
+    const series = sortUnique(labels, timestamps, values);
+    this.duplicates += timestamps.length - series.timestamps.length;
+    return series;
   }
 }
 
@@ -274,7 +288,12 @@ function rowLabels(data: NonNullable<Row['Data']>, plan: ColumnPlan): Label[] {
   return labels;
 }
 
-/** Stable sort by time, then keep the last sample of each timestamp; the columns themselves when already so. */
+/**
+ * Sorts by time and keeps one sample per millisecond; the columns themselves when already so.
+ * Of samples sharing a millisecond (another tool's sub-millisecond times, which Prometheus cannot
+ * tell apart), the one that comes last in keepsOver's order stays, whatever order the rows came
+ * in, so a read answers the same every time.
+ */
 function sortUnique(labels: Label[], timestamps: Float64Array, values: Float64Array): ColumnarSeries {
   let strictly = true;
   for (let i = 1; i < timestamps.length && strictly; i++) strictly = timestamps[i - 1]! < timestamps[i]!;
@@ -284,8 +303,9 @@ function sortUnique(labels: Label[], timestamps: Float64Array, values: Float64Ar
   const outValues = new Float64Array(order.length);
   let length = 0;
   for (const i of order) {
-    if (length > 0 && outTimes[length - 1] === timestamps[i]) outValues[length - 1] = values[i]!;
-    else {
+    if (length > 0 && outTimes[length - 1] === timestamps[i]) {
+      if (keepsOver(values[i]!, outValues[length - 1]!)) outValues[length - 1] = values[i]!;
+    } else {
       outTimes[length] = timestamps[i]!;
       outValues[length++] = values[i]!;
     }
@@ -293,31 +313,39 @@ function sortUnique(labels: Label[], timestamps: Float64Array, values: Float64Ar
   return { labels, timestamps: outTimes.subarray(0, length), values: outValues.subarray(0, length) };
 }
 
+/**
+ * Whether `value` replaces `kept` at one millisecond: the larger one stays (for a counter, the
+ * later of the two), +0 over -0 and NaN over any number, a total order, so which row arrived
+ * first never matters.
+ */
+function keepsOver(value: number, kept: number): boolean {
+  if (Number.isNaN(kept)) return false;
+  if (Number.isNaN(value)) return true;
+  return value > kept || (value === kept && Object.is(kept, -0));
+}
+
 function planColumns(columns: readonly ColumnInfo[]): ColumnPlan | undefined {
   let time = -1;
   let value = -1;
-  const byLabel = new Map<string, { index: number; canonical: boolean }>();
+  let name = -1;
+  const dimensions: { index: number; name: string }[] = [];
   columns.forEach((column, index) => {
-    const name = column.Name;
-    if (name === undefined) return;
-    if (name === TIME_COLUMN) time = index;
-    else if (name === VALUE_COLUMN) value = index;
-    else if (name.startsWith(MEASURE_VALUE_PREFIX)) return;
-    else {
-      const label = name === NAME_COLUMN ? '__name__' : fromDimensionName(name);
-      // Two columns naming one label can only come from another writer ("x" and "_x"); the one
-      // this connector would have written wins, and measure_name always wins for __name__.
-      const canonical = name === NAME_COLUMN || (label !== '__name__' && toDimensionName(label) === name);
-      const seen = byLabel.get(label);
-      if (seen === undefined || (!seen.canonical && canonical)) byLabel.set(label, { index, canonical });
-    }
+    const columnName = column.Name;
+    if (columnName === undefined) return;
+    if (columnName === TIME_COLUMN) time = index;
+    else if (columnName === VALUE_COLUMN) value = index;
+    else if (columnName === NAME_COLUMN) name = index;
+    else if (!columnName.startsWith(MEASURE_VALUE_PREFIX)) dimensions.push({ index, name: columnName });
   });
   if (time < 0 || value < 0) return undefined;
-  const labels = [...byLabel].map(([label, { index }]) => ({
-    index,
-    label,
-    keyPart: `${label.length}:${label}`,
-  }));
+  // One label per column (labelNamesOf), so rows of different Timestream series, such as one
+  // with `job` and one with `_job` written by another tool, never read back as one series.
+  const labelOf = labelNamesOf(dimensions.map((d) => d.name));
+  const labels = dimensions.map(({ index, name: columnName }) => {
+    const label = labelOf.get(columnName)!;
+    return { index, label, keyPart: `${label.length}:${label}` };
+  });
+  if (name >= 0) labels.push({ index: name, label: '__name__', keyPart: '8:__name__' });
   labels.sort((a, b) => compareUtf8(a.label, b.label));
   return { time, value, labels };
 }

@@ -4,7 +4,7 @@
 
 import { badRequest } from '../core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../prompb/types';
-import { toDimensionName } from './label-names';
+import { dimensionNamesOf } from './label-names';
 import { translateRe2 } from './regex';
 
 /** Earliest time Timestream can hold; earlier range starts are clamped to it. */
@@ -29,7 +29,7 @@ export interface SelectInput {
   database: string;
   table: string;
   query: Query;
-  /** The table's dimension column names as stored (already mapped by toDimensionName). */
+  /** The table's dimension column names as stored (label names mapped by labelNamesOf). */
   dimensionColumns: ReadonlySet<string>;
 }
 
@@ -55,9 +55,12 @@ export function buildSelect(input: SelectInput): string | null {
   const endMs = timeBound(query.endTimestampMs, 'end');
   const conditions: string[] = [];
   let never = false;
+  // The same label-to-column rule the rows are read back with, so a matcher on a label a read
+  // returns (even one from a column another tool wrote, such as `_job`) finds its column.
+  const columnsByLabel = dimensionNamesOf(input.dimensionColumns);
   for (const matcher of query.matchers) {
     // Every matcher is evaluated, so an invalid regex is a 400 even when another one is false.
-    const condition = matcherCondition(matcher, input.dimensionColumns);
+    const condition = matcherCondition(matcher, columnsByLabel);
     if (condition === false) never = true;
     else if (condition !== true) conditions.push(condition);
   }
@@ -77,9 +80,12 @@ function timeBound(ms: number, which: string): number {
  * Translates one matcher into SQL, or true (constrains nothing) / false (never matches). A label
  * whose column the table lacks is absent on every row, so its matcher is decided here.
  */
-function matcherCondition(matcher: LabelMatcher, dimensionColumns: ReadonlySet<string>): string | boolean {
+function matcherCondition(
+  matcher: LabelMatcher,
+  columnsByLabel: ReadonlyMap<string, string>,
+): string | boolean {
   const isName = matcher.name === '__name__';
-  const columnName = isName ? 'measure_name' : toDimensionName(matcher.name);
+  const columnName = isName ? 'measure_name' : columnsByLabel.get(matcher.name);
   let condition: Condition;
   switch (matcher.type) {
     case MatcherType.EQ:
@@ -96,7 +102,7 @@ function matcherCondition(matcher: LabelMatcher, dimensionColumns: ReadonlySet<s
       );
   }
   if (matcher.type === MatcherType.NEQ || matcher.type === MatcherType.NRE) condition = complement(condition);
-  if (!isName && !dimensionColumns.has(columnName)) return condition.matchesAbsent;
+  if (columnName === undefined) return condition.matchesAbsent;
   // measure_name is never NULL, so only the present-value side matters for __name__.
   return render(quoteIdentifier(columnName), isName ? undefined : condition.matchesAbsent, condition.present);
 }

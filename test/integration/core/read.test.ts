@@ -2,6 +2,13 @@
 // What each PromQL matcher *returns* through /read, the real SDK and the embedded store (which
 // evaluates regexp_like with Java semantics), on data with decoys a broken query would also return.
 
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  TimestreamWriteClient,
+  WriteRecordsCommand,
+  type _Record,
+} from '@aws-sdk/client-timestream-write';
 import { decodeReadResponse } from '../../../lambda/prompb/codec';
 import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { bytes, lenField, strField, varintField } from '../../fixtures/protowire';
@@ -15,14 +22,11 @@ import {
   type TimeSeries,
 } from '../../../lambda/prompb/types';
 import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  TimestreamWriteClient,
-} from '@aws-sdk/client-timestream-write';
-import {
+  ACCESS_KEY_ID,
   BASIC_AUTH,
   DATABASE,
   EDGES,
+  SECRET_ACCESS_KEY,
   TABLE,
   startHarness,
   type EdgeResponse,
@@ -354,6 +358,125 @@ describe('POST /read', () => {
       acceptedResponseTypes: [1],
     });
     expect(response.status).toBe(400);
+  });
+});
+
+describe('POST /read of rows another tool wrote with WriteRecords', () => {
+  let h: Harness;
+  const record = (
+    measure: string,
+    dimensions: Record<string, string>,
+    value: string,
+    time: number,
+    unit: 'MILLISECONDS' | 'MICROSECONDS' = 'MILLISECONDS',
+  ): _Record => ({
+    MeasureName: measure,
+    Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+    MeasureValue: value,
+    MeasureValueType: 'DOUBLE',
+    Time: String(time),
+    TimeUnit: unit,
+  });
+  beforeAll(async () => {
+    h = await startHarness();
+    // The connector's own series gives the table its job and z columns.
+    const own = {
+      labels: sorted({ __name__: 'mt2', job: 'a', z: '1' }),
+      samples: [{ value: 5, timestamp: T0 + 1 }],
+    };
+    expect((await h.write('server', { timeseries: [own] })).status).toBe(204);
+    const writer = new TimestreamWriteClient({
+      endpoint: h.store.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    });
+    try {
+      await writer.send(
+        new WriteRecordsCommand({
+          DatabaseName: DATABASE,
+          TableName: TABLE,
+          Records: [
+            record('mt2', { _job: 'a' }, '2000.5', T0 + 1),
+            record('mt2', { _job: 'a' }, '7', T0 + 2),
+            record('mt2', { _job: 'a', _z: '1' }, '9', T0 + 1),
+            // Two records of one series in one millisecond, which Prometheus cannot tell apart.
+            record('mt3', { _job: 'b' }, '4', (T0 + 1) * 1000 + 100, 'MICROSECONDS'),
+            record('mt3', { _job: 'b' }, '3', (T0 + 1) * 1000 + 900, 'MICROSECONDS'),
+          ],
+        }),
+      );
+    } finally {
+      writer.destroy();
+    }
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const FOREIGN_JOB: TimeSeries = {
+    labels: sorted({ __name__: 'mt2', _job: 'a' }),
+    samples: [
+      { value: 2000.5, timestamp: T0 + 1 },
+      { value: 7, timestamp: T0 + 2 },
+    ],
+  };
+  const FOREIGN_JOB_Z: TimeSeries = {
+    labels: sorted({ __name__: 'mt2', _job: 'a', _z: '1' }),
+    samples: [{ value: 9, timestamp: T0 + 1 }],
+  };
+  const OWN: TimeSeries = {
+    labels: sorted({ __name__: 'mt2', job: 'a', z: '1' }),
+    samples: [{ value: 5, timestamp: T0 + 1 }],
+  };
+  const cases: { name: string; matchers: LabelMatcher[]; expected: TimeSeries[] }[] = [
+    {
+      name: 'keeps _job, _job with _z and job apart, every sample kept',
+      matchers: [],
+      expected: [FOREIGN_JOB, FOREIGN_JOB_Z, OWN],
+    },
+    {
+      name: '_job="a" selects the columns the read returns _job from',
+      matchers: [eq('_job', 'a')],
+      expected: [FOREIGN_JOB, FOREIGN_JOB_Z],
+    },
+    { name: 'job="a" selects only the job column', matchers: [eq('job', 'a')], expected: [OWN] },
+    {
+      name: 'job="" selects the series without job',
+      matchers: [eq('job', '')],
+      expected: [FOREIGN_JOB, FOREIGN_JOB_Z],
+    },
+    { name: '_z!="" selects the series with _z', matchers: [neq('_z', '')], expected: [FOREIGN_JOB_Z] },
+  ];
+  describe.each(EDGES)('through the %s edge', (edge) => {
+    test.each(cases)('$name', async ({ matchers, expected }) => {
+      const response = decode(
+        await h.read(edge, {
+          queries: [query([eq('__name__', 'mt2'), ...matchers])],
+          acceptedResponseTypes: [],
+        }),
+      );
+      expect(response.results).toEqual([{ timeseries: expected }]);
+    });
+  });
+
+  test('keeps the largest of two samples in one millisecond on every read, and logs the other', async () => {
+    for (let i = 0; i < 5; i++) {
+      const response = decode(
+        await h.read('server', { queries: [query([eq('__name__', 'mt3')])], acceptedResponseTypes: [] }),
+      );
+      expect(response.results).toEqual([
+        {
+          timeseries: [
+            { labels: sorted({ __name__: 'mt3', _job: 'b' }), samples: [{ value: 4, timestamp: T0 + 1 }] },
+          ],
+        },
+      ]);
+    }
+    const warnings = h.logger.lines.filter((l) => l.msg === 'read dropped duplicate samples');
+    expect(warnings).toHaveLength(5);
+    expect(warnings.map((l) => [l.level, l.fields.duplicateSamples, l.fields.samples])).toEqual(
+      Array(5).fill(['warn', 1, 1]),
+    );
   });
 });
 

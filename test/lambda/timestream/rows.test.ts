@@ -137,18 +137,45 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
-  test('keeps the sample seen last when a timestamp repeats', () => {
+  test.each([
+    { name: 'the largest of three', values: ['1.0', '3.0', '2.0'], kept: 3 },
+    { name: 'a negative and zero', values: ['-1.0', '0.0'], kept: 0 },
+    { name: '+0 over -0', values: ['-0.0', '0.0'], kept: 0 },
+    { name: 'NaN over any number', values: ['NaN', '1.0E300'], kept: NaN },
+    { name: 'equal values', values: ['2.5', '2.5'], kept: 2.5 },
+  ])('keeps one sample per repeated timestamp, whatever the row order: $name', ({ values, kept }) => {
     const row = (v: string) => ({ job: 'a', measure_name: 'm', time: at(10), 'measure_value::double': v });
-    const series = assemble(page(COLUMNS, [row('1.0'), row('2.0')]), page(COLUMNS, [row('3.0')]));
-    expect(series[0]!.samples).toEqual([{ timestamp: 10, value: 3 }]);
+    for (const order of [values, [...values].reverse()]) {
+      for (let cut = 0; cut <= order.length; cut++) {
+        const assembler = new SeriesAssembler();
+        assembler.addPage(page(COLUMNS, order.slice(0, cut).map(row)));
+        assembler.addPage(page(COLUMNS, order.slice(cut).map(row)));
+        expect(finish(assembler)[0]!.samples).toEqual([{ timestamp: 10, value: kept }]);
+        expect(assembler.duplicateSamples).toBe(values.length - 1);
+        expect(Object.is(assemble(page(COLUMNS, order.map(row)))[0]!.samples[0]!.value, kept)).toBe(true);
+      }
+    }
   });
 
   test('truncates sub-millisecond digits, so two rows in one millisecond are one sample', () => {
     const rows = [
-      { job: 'a', measure_name: 'm', time: '2024-01-01 00:00:00.001999999', 'measure_value::double': '1.0' },
       { job: 'a', measure_name: 'm', time: '2024-01-01 00:00:00.001000001', 'measure_value::double': '2.0' },
+      { job: 'a', measure_name: 'm', time: '2024-01-01 00:00:00.001999999', 'measure_value::double': '1.0' },
     ];
     expect(assemble(page(COLUMNS, rows))[0]!.samples).toEqual([{ timestamp: 1_704_067_200_001, value: 2 }]);
+  });
+
+  test('counts no duplicate when every series has one sample per millisecond', () => {
+    const assembler = new SeriesAssembler();
+    const row = (job: string, ms: number) => ({
+      job,
+      measure_name: 'm',
+      time: at(ms),
+      'measure_value::double': '1.0',
+    });
+    assembler.addPage(page(COLUMNS, [row('a', 2), row('b', 2), row('a', 1)]));
+    expect(finish(assembler)).toHaveLength(2);
+    expect(assembler.duplicateSamples).toBe(0);
   });
 
   test('skips rows without a double value and drops series left without samples', () => {
@@ -227,15 +254,71 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
-  test('prefers the canonical column when two columns name one label', () => {
-    const columns = ['_job', 'job', 'measure_name', 'time', 'measure_value::double'];
-    const rows = [
-      { _job: 'foreign', job: 'ours', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
-    ];
-    expect(assemble(page(columns, rows))[0]!.labels).toEqual([
-      { name: '__name__', value: 'm' },
-      { name: 'job', value: 'ours' },
-    ]);
+  test.each([
+    {
+      name: 'a row holding both job and _job keeps both',
+      columns: ['_job', 'job'],
+      rows: [{ _job: 'foreign', job: 'ours', v: '1.0' }],
+      expected: [{ labels: { _job: 'foreign', job: 'ours' }, samples: [[1, 1]] }],
+    },
+    {
+      name: '_job, _job with _z and job rows at one time stay three series (the audit case)',
+      columns: ['job', 'z', '_job', '_z'],
+      rows: [
+        { _job: 'a', v: '2000.5' },
+        { _job: 'a', v: '7.0', ms: 2 },
+        { _job: 'a', _z: '1', v: '9.0' },
+        { job: 'a', z: '1', v: '5.0' },
+      ],
+      expected: [
+        {
+          labels: { _job: 'a' },
+          samples: [
+            [1, 2000.5],
+            [2, 7],
+          ],
+        },
+        { labels: { _job: 'a', _z: '1' }, samples: [[1, 9]] },
+        { labels: { job: 'a', z: '1' }, samples: [[1, 5]] },
+      ],
+    },
+    {
+      name: "__job (our label _job) keeps _job; another tool's _job reads as __job",
+      columns: ['_job', '__job'],
+      rows: [
+        { _job: 'a', v: '1.0' },
+        { __job: 'a', v: '2.0' },
+      ],
+      expected: [
+        { labels: { __job: 'a' }, samples: [[1, 1]] },
+        { labels: { _job: 'a' }, samples: [[1, 2]] },
+      ],
+    },
+    {
+      name: 'a ___name__ column never becomes a second __name__',
+      columns: ['___name__'],
+      rows: [{ ___name__: 'x', v: '1.0' }],
+      expected: [{ labels: { ___name__: 'x' }, samples: [[1, 1]] }],
+    },
+  ])('keeps series of columns another tool wrote apart: $name', ({ columns, rows, expected }) => {
+    const all = [...columns, 'measure_name', 'time', 'measure_value::double'];
+    const cells = rows.map(({ v, ms, ...dims }: Record<string, string | number | undefined>) => ({
+      ...dims,
+      measure_name: 'm',
+      time: at((ms as number | undefined) ?? 1),
+      'measure_value::double': v as string,
+    })) as Partial<Record<string, Cell>>[];
+    const want = expected.map(({ labels, samples }) => ({
+      labels: [
+        { name: '__name__', value: 'm' },
+        ...Object.entries(labels as Record<string, string>).map(([name, value]) => ({ name, value })),
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      samples: samples.map(([timestamp, value]) => ({ timestamp, value })),
+    }));
+    for (const order of [cells, [...cells].reverse()]) {
+      expect(assemble(page(all, order))).toEqual(want);
+      expect(assemble(page([...all].reverse(), order))).toEqual(want);
+    }
   });
 
   test('keeps label values with separators apart (the series key is unambiguous)', () => {
@@ -265,7 +348,7 @@ describe('SeriesAssembler', () => {
     expect(assemble(page(columns, rows))[0]!.labels.map((l) => l.name)).toEqual(['Zone', '__name__', 'job']);
   });
 
-  test('agrees with a plain model on any rows: grouped, sorted by time, the last of each time kept', () => {
+  test('agrees with a plain model on any rows: grouped, sorted by time, the largest of each time kept', () => {
     const rowArb = fc.record({ job: fc.constantFrom('a', 'b', 'c'), ms: fc.nat(20), value: fc.nat(1000) });
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 60 }), fc.nat(60), (rows, cut) => {
@@ -278,8 +361,7 @@ describe('SeriesAssembler', () => {
         const model = new Map<string, Map<number, number>>();
         for (const { job, ms, value } of rows) {
           const samples = model.get(job) ?? new Map<number, number>();
-          samples.delete(ms); // re-inserted below: the last row of a time wins
-          samples.set(ms, value);
+          samples.set(ms, Math.max(value, samples.get(ms) ?? value));
           model.set(job, samples);
         }
         const expected = [...model.keys()].sort().map((job) => ({

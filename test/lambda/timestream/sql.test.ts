@@ -297,6 +297,45 @@ describe('buildSelect matchers (null: answered empty without a query)', () => {
   });
 });
 
+describe('buildSelect on columns another tool wrote', () => {
+  test.each([
+    {
+      name: 'job is the job column, not _job',
+      columns: ['job', '_job'],
+      matcher: { type: MatcherType.EQ, name: 'job', value: 'a' },
+      where: ' AND "job" = \'a\'',
+    },
+    {
+      name: '_job is the _job column the read returns it from',
+      columns: ['job', '_job'],
+      matcher: { type: MatcherType.EQ, name: '_job', value: 'a' },
+      where: ' AND "_job" = \'a\'',
+    },
+    {
+      name: 'job is absent when only _job exists',
+      columns: ['_job'],
+      matcher: { type: MatcherType.EQ, name: 'job', value: 'a' },
+      where: null,
+    },
+    {
+      name: '_job is our __job column when both exist',
+      columns: ['_job', '__job'],
+      matcher: { type: MatcherType.EQ, name: '_job', value: 'a' },
+      where: ' AND "__job" = \'a\'',
+    },
+    {
+      name: "__job is then another tool's _job column",
+      columns: ['_job', '__job'],
+      matcher: { type: MatcherType.NEQ, name: '__job', value: '' },
+      where: ' AND "_job" IS NOT NULL',
+    },
+  ])('$name', ({ columns, matcher, where }) => {
+    const query: Query = { startTimestampMs: 1, endTimestampMs: 2, matchers: [matcher] };
+    const sql = buildSelect({ database: 'db', table: 'tbl', query, dimensionColumns: new Set(columns) });
+    expect(sql).toBe(where === null ? null : PREFIX + where);
+  });
+});
+
 describe('buildSelect time range', () => {
   test.each([
     {
