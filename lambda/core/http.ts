@@ -15,6 +15,11 @@ export interface HttpRequest {
    * handler answers 413 naming the limit, and counts the request like any other.
    */
   oversizeBody?: { limitBytes: number; option: string };
+  /**
+   * Aborted when the client is gone before its answer (the connection closed): the request's
+   * Timestream calls stop instead of retrying for nobody. Prometheus resends a write it gave up on.
+   */
+  signal?: AbortSignal;
 }
 
 /** One HTTP response. Header names are lower-case. */

@@ -36,7 +36,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     const sender = context.clients.get(credentials).queryPages;
     const results: ColumnarSeries[][] = new Array(queries);
     let failure: unknown;
-    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
+    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal, request.signal);
     try {
       await runBounded(queries, options.readConcurrency, async (index) => {
         try {

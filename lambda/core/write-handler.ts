@@ -33,7 +33,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
       failOnInvalidSampleValue: options.failOnInvalidSampleValue,
     });
     const sender = context.clients.get(credentials).writeRecords;
-    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal);
+    const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal, request.signal);
     try {
       outcome = await writeBatches(
         sender,
@@ -134,23 +134,34 @@ interface DeadlineSignal {
 /** Margin kept before a Lambda deadline so the 503 still reaches API Gateway in time. */
 export const DEADLINE_MARGIN_MS = 500;
 
-function deadlineSignal(deadlineMs: number | undefined, shutdown: AbortSignal | undefined): DeadlineSignal {
-  if (deadlineMs === undefined) return { signal: shutdown, dispose: () => undefined };
+/**
+ * The signal a request's Timestream calls stop on: its deadline (less DEADLINE_MARGIN_MS), or any
+ * of `signals` (the process shutting down, the client gone). dispose() must be called when done.
+ */
+function deadlineSignal(
+  deadlineMs: number | undefined,
+  ...signals: (AbortSignal | undefined)[]
+): DeadlineSignal {
+  const given = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (deadlineMs === undefined && given.length <= 1) return { signal: given[0], dispose: () => undefined };
   const controller = new AbortController();
   // NOTE: up to write_concurrency (100 by default) SDK calls listen on this signal at once when
   // the fast attempts fail; without this, each such request prints a MaxListenersExceededWarning.
   setMaxListeners(0, controller.signal);
-  const timer = setTimeout(
-    () => controller.abort(),
-    Math.max(0, deadlineMs - Date.now() - DEADLINE_MARGIN_MS),
-  );
-  const onShutdown = () => controller.abort();
-  shutdown?.addEventListener('abort', onShutdown, { once: true });
+  const abort = () => controller.abort();
+  const timer =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(abort, Math.max(0, deadlineMs - Date.now() - DEADLINE_MARGIN_MS));
+  for (const signal of given) {
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  }
   return {
     signal: controller.signal,
     dispose: () => {
       clearTimeout(timer);
-      shutdown?.removeEventListener('abort', onShutdown);
+      for (const signal of given) signal.removeEventListener('abort', abort);
     },
   };
 }

@@ -123,6 +123,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServerO
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
+  // A client that closes the connection before its answer (Prometheus past its remote_timeout)
+  // no longer waits for it: stop the request's Timestream calls and their retries.
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  request.signal = gone.signal;
   if (body === 'too-large') {
     // The handler answers (413, its route's headers, its metrics); the rest of the body is not read.
     request.oversizeBody = { limitBytes: options.maxBodyBytes, option: '--max-body-bytes' };

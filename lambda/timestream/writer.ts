@@ -28,7 +28,7 @@ export interface WriteTarget {
 
 export interface WriteOptions {
   concurrency: number;
-  /** Aborts in-flight calls (deadline or shutdown); aborted batches count as a retryable failure. */
+  /** Aborts in-flight calls (deadline, shutdown, client gone); aborted batches count as a retryable failure. */
   signal?: AbortSignal;
   /** Called once per WriteRecords call with its duration and outcome (metrics). */
   onCall?: (durationMs: number, outcome: string) => void;
@@ -79,7 +79,10 @@ export async function writeBatches(
   const write = async (batch: WriteBatch): Promise<boolean> => {
     if (options.signal?.aborted) {
       keepFailure(
-        new ConnectorError(ErrorKind.Retryable, 'write aborted before completion (deadline or shutdown)'),
+        new ConnectorError(
+          ErrorKind.Retryable,
+          'write aborted before completion (deadline, shutdown, or the client went away)',
+        ),
       );
       return false;
     }

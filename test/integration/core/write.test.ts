@@ -492,3 +492,53 @@ describe('every remote-write answer is counted', () => {
     }).toEqual({ 405: 1, 413: 1, 400: 1, duration: 3, received: 3, rejected: 3, written: 0, readMethod: 1 });
   });
 });
+
+describe('a write whose client goes away before the answer', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('stops its Timestream calls: 503 at once instead of 204 after the store answers', async () => {
+    // Each WriteRecords call takes 4 s; the client gives up after 300 ms, as Prometheus does past
+    // its remote_timeout.
+    h.store.setFaults({ latencyMs: 4000 });
+    try {
+      const body = snappyCompress(
+        encodeWriteRequest(
+          realisticWriteRequest({ series: 5, samplesPerSeries: 1, startMs: Date.now() - HOUR }),
+        ),
+      );
+      const client = new AbortController();
+      const sent = fetch(`${h.server.url}/write`, {
+        method: 'POST',
+        body,
+        headers: {
+          authorization: BASIC_AUTH,
+          'content-encoding': 'snappy',
+          'content-type': 'application/x-protobuf',
+        },
+        signal: client.signal,
+      });
+      setTimeout(() => client.abort(), 300);
+      await expect(sent).rejects.toThrow();
+      // The answer nobody reads is still counted; it is the 503 of aborted calls, not a 204.
+      let counted: string[] = [];
+      while (counted.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        counted = (await h.metricsText())
+          .split('\n')
+          .filter((l) => l.startsWith('timestream_connector_write_requests_total{'));
+      }
+      expect(counted).toEqual(['timestream_connector_write_requests_total{status="503"} 1']);
+      expect(h.logger.lines.filter((l) => l.msg === 'write failed').map((l) => l.fields.reason)).toEqual([
+        expect.stringMatching(/^Timestream WriteRecords failed: AbortError: /),
+      ]);
+    } finally {
+      h.store.setFaults({});
+    }
+  });
+});
