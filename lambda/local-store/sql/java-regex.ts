@@ -37,39 +37,62 @@ export interface Re2Translation {
 export function translateJavaRegex(javaPattern: string): Re2Translation {
   const parser = new Parser(javaPattern);
   const ast = parser.parse();
-  const pattern = emit(ast, true, false);
-  const crlfPattern = parser.sawTerminatorDollar ? emit(ast, true, true) : undefined;
+  const whole: Place = { tail: true, crlf: false, first: true, last: true };
+  const pattern = emit(ast, whole);
+  const crlfPattern = parser.sawTerminatorDollar ? emit(ast, { ...whole, crlf: true }) : undefined;
   return crlfPattern === undefined || crlfPattern === pattern ? { pattern } : { pattern, crlfPattern };
 }
 
-function emit(node: Node, tail: boolean, crlf: boolean): string {
+/** Where a node is emitted. */
+interface Place {
+  /** Nothing can be matched after it (for `$` and `\R`). */
+  tail: boolean;
+  /** Emitting the pattern for subjects ending with `\r\n`. */
+  crlf: boolean;
+  /** Nothing is emitted before it, so RE2 sees it first in the pattern's top-level sequence. */
+  first: boolean;
+  /** Nothing is emitted after it. */
+  last: boolean;
+}
+
+const inside = (place: Place, tail: boolean): Place => ({ ...place, tail, first: false, last: false });
+
+/** Whether a node emits no RE2 text at all. */
+const emitsNothing = (node: Node): boolean =>
+  (node.t === 'seq' && node.items.every(emitsNothing)) || (node.t === 'group' && emitsNothing(node.body));
+
+function emit(node: Node, place: Place): string {
   switch (node.t) {
     case 'set':
       return node.set.length === 1 && node.set[0]![0] === node.set[0]![1]
         ? re2Char(node.set[0]![0])
         : toRe2Class(node.set);
     case 'seq':
-      return node.items.map((item, k) => emit(item, tail && k === node.items.length - 1, crlf)).join('');
+      return emitSeq(node.items, place);
     case 'alt':
-      return node.branches.map((b) => emit(b, tail, crlf)).join('|');
-    case 'group':
-      return `(?:${emit(node.body, tail, crlf)})`;
+      return node.branches.map((b) => emit(b, inside(place, place.tail))).join('|');
+    case 'group': {
+      // NOTE: `(?:)` first or last would reach DuckDB's LIKE rewrite as an empty match, which it
+      // drops with the `%` beside it (`ab(?:)` became suffix 'ab'; see anchor()).
+      const body = emit(node.body, place);
+      return body === '' ? '' : `(?:${body})`;
+    }
     case 'repeat': {
-      const body = `(?:${emit(node.body, tail && node.max <= 1, crlf)})`;
+      const body = `(?:${emit(node.body, inside(place, place.tail && node.max <= 1))})`;
       const max = node.max === Infinity ? '' : String(node.max);
       const count = node.min === node.max ? `{${node.min}}` : `{${node.min},${max}}`;
       return body + count + (node.lazy ? '?' : '');
     }
     case 'assert':
-      return node.re2;
+      return anchor(node.re2, place);
     case 'linebreak':
       // NOTE: Java's \R is atomic (never `\r` alone before `\n`); without lookahead that is only
       // expressible when nothing follows it.
-      if (!tail)
+      if (!place.tail)
         throw syntax(`'\\R' is only supported at the end of the pattern (Java's \\R is atomic)`, node.at);
       return `(?:\\x{d}\\x{a}|${LINE_BREAKS})`;
     case 'dollar':
-      if (!tail)
+      if (!place.tail)
         throw syntax(
           `'$' or '\\Z' is only supported at the end of the pattern (use \\z or move it)`,
           node.at,
@@ -77,6 +100,34 @@ function emit(node: Node, tail: boolean, crlf: boolean): string {
       if (node.unix) return '\\x{a}?\\z';
       // NOTE: Java's `$` matches before a final terminator but never between `\r` and `\n`, so
       // subjects ending with `\r\n` get a pattern that only skips the pair (see translateJavaRegex).
-      return crlf ? '(?:\\x{d}\\x{a})?\\z' : `${toRe2Class(LINE_TERMINATORS)}?\\z`;
+      return place.crlf ? '(?:\\x{d}\\x{a})?\\z' : `${toRe2Class(LINE_TERMINATORS)}?\\z`;
   }
+}
+
+function emitSeq(items: readonly Node[], place: Place): string {
+  // noneBefore[k]: items[0..k) emit nothing; noneAfter[k]: items[k..] emit nothing (kept linear).
+  const noneBefore = new Array<boolean>(items.length + 1).fill(true);
+  const noneAfter = new Array<boolean>(items.length + 1).fill(true);
+  for (let k = 0; k < items.length; k++) noneBefore[k + 1] = noneBefore[k]! && emitsNothing(items[k]!);
+  for (let k = items.length - 1; k >= 0; k--) noneAfter[k] = noneAfter[k + 1]! && emitsNothing(items[k]!);
+  const placeOf = (from: number, to: number): Place => ({
+    tail: place.tail && to === items.length,
+    crlf: place.crlf,
+    first: place.first && noneBefore[from]!,
+    last: place.last && noneAfter[to]!,
+  });
+  return items.map((item, k) => emit(item, placeOf(k, k + 1))).join('');
+}
+
+/**
+ * Emits an assertion. NOTE: for `regexp_matches(column, constant)` DuckDB's optimizer rewrites a
+ * pattern that RE2 parses as a sequence of literals and `\A`, `\z` or empty matches into LIKE,
+ * skipping those anchors wherever they stand: `\A(?:a\Ab)\z` became `= 'ab'` and `a\zb`
+ * `contains 'ab'` (DuckDB 1.5, RegexOptimizationRule), while the same call on a literal is right.
+ * Only a leading `\A` and a trailing `\z` are read right, so any other is wrapped in a capture,
+ * which DuckDB does not rewrite (RE2 still answers match or no match, unchanged).
+ */
+function anchor(re2: string, place: Place): string {
+  if ((re2 === '\\A' && !place.first) || (re2 === '\\z' && !place.last)) return `(${re2})`;
+  return re2;
 }

@@ -229,6 +229,7 @@ describe('POST /read', () => {
       expected: ['prometheus'],
     },
     { name: '__name__ =~ anchored', matchers: [re('__name__', 'r')], expected: [] },
+    { name: 'job=~"pr^om": a ^ inside matches nothing', matchers: [re('job', 'pr^om')], expected: [] },
   ];
 
   describe.each(EDGES)('through the %s edge', (edge) => {

@@ -124,6 +124,16 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['(?i)\\P{Lower}', 'b', false],
   ['(?i)\\p{Punct}', 'a', false],
   ['a\\R', 'a\r\n', true],
+  // Anchors and empty groups where DuckDB's regexp_matches-to-LIKE rewrite misread them.
+  ['a^b', 'ab', false],
+  ['^(?:a^b)\\z', 'ab', false],
+  ['b^', 'bb', false],
+  ['^^', 'x', true],
+  ['a\\zb', 'ab', false],
+  ['\\z\\z', 'x', true],
+  ['()ab', 'xab', true],
+  ['ab()', 'abx', true],
+  ['^a()', 'ab', true],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
@@ -204,6 +214,16 @@ describe('regexp_like (Java semantics on DuckDB)', () => {
       `SELECT regexp_like(l, '^O''B') FROM db.t WHERE measure_name = 'quote'`,
     );
     expect(scalars(result.rows)).toEqual([['true']]);
+  });
+
+  test.each([
+    { name: 'a leading \\A and a trailing \\z stay bare', java: '^(?:ab)\\z', re2: '\\A(?:ab)\\z' },
+    { name: 'an inner ^ is captured', java: '^(?:a^b)\\z', re2: '\\A(?:a(\\A)b)\\z' },
+    { name: 'an inner \\z is captured', java: 'a\\zb\\z', re2: 'a(\\z)b\\z' },
+    { name: 'a repeated anchor is captured', java: '^^', re2: '\\A(\\A)' },
+    { name: 'an empty group emits nothing', java: '^a()', re2: '\\Aa' },
+  ])('keeps DuckDB from rewriting misread anchors into LIKE: $name', ({ java, re2 }) => {
+    expect(translateJavaRegex(java)).toEqual({ pattern: re2 });
   });
 
   test('emits the CRLF variant only for subjects ending in \\r\\n', () => {
