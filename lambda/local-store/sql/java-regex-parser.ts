@@ -16,6 +16,7 @@ import {
   unicodeProperty,
   type CharSet,
 } from './char-set';
+import { oneCodePoint } from './java-lookaround';
 
 /** RE2's largest repetition count. */
 const MAX_REPEAT = 1000;
@@ -27,6 +28,8 @@ export type Node =
   | { t: 'group'; body: Node }
   | { t: 'repeat'; body: Node; min: number; max: number; lazy: boolean }
   | { t: 'assert'; re2: string }
+  /** A lookaround of one code point in `set` (java-lookaround.ts gives it an RE2 meaning). */
+  | { t: 'look'; ahead: boolean; negated: boolean; set: CharSet; at: number }
   | { t: 'dollar'; unix: boolean; at: number }
   | { t: 'linebreak'; at: number };
 
@@ -127,7 +130,15 @@ export class Parser {
       if (c === undefined || c === 0x7c /* | */ || c === 0x29 /* ) */) break;
       const atom = this.atom();
       if (atom === null) continue; // a flag group or an empty \Q\E
-      items.push(atom.quantifiable ? this.quantifier(atom.node) : this.noQuantifier(atom.node));
+      let item = atom.quantifiable ? this.quantifier(atom.node) : this.noQuantifier(atom.node);
+      // NOTE: a lookahead right before a one-code-point class tests the code point that class
+      // consumes (both read it with codePointAt), so `(?![X])[\s\S]` is exactly `[^X]`.
+      for (let look = items[items.length - 1]; look?.t === 'look' && look.ahead && item.t === 'set';) {
+        items.pop();
+        item = { t: 'set', set: intersect(item.set, look.negated ? negate(look.set) : look.set) };
+        look = items[items.length - 1];
+      }
+      items.push(item);
     }
     // NOTE: `(?i)` lasts until its enclosing group ends (group() restores flags at `)`), across `|`.
     return items.length === 1 ? items[0]! : { t: 'seq', items };
@@ -229,12 +240,17 @@ export class Parser {
       this.pos++;
       const kind = this.peekRaw() === undefined ? '' : String.fromCodePoint(this.peekRaw()!);
       if (kind === ':') this.pos++;
-      else if (kind === '=' || kind === '!') throw unsupported('Lookahead', at);
-      else if (kind === '>') throw unsupported('An atomic group', at);
+      else if (kind === '=' || kind === '!') {
+        this.pos++;
+        return this.lookaround(at, true, kind === '!', saved);
+      } else if (kind === '>') throw unsupported('An atomic group', at);
       else if (kind === '<') {
         this.pos++;
         const next = this.peekRaw() === undefined ? '' : String.fromCodePoint(this.peekRaw()!);
-        if (next === '=' || next === '!') throw unsupported('Lookbehind', at);
+        if (next === '=' || next === '!') {
+          this.pos++;
+          return this.lookaround(at, false, next === '!', saved);
+        }
         this.groupName();
       } else {
         const scoped = this.inlineFlags();
@@ -246,6 +262,24 @@ export class Parser {
     this.pos++;
     this.flags = saved;
     return { node: { t: 'group', body }, quantifiable: true };
+  }
+
+  /** Parses a lookaround body after `(?=`, `(?!`, `(?<=` or `(?<!`; only one code point is supported. */
+  private lookaround(
+    at: number,
+    ahead: boolean,
+    negated: boolean,
+    saved: Flags,
+  ): { node: Node; quantifiable: boolean } {
+    const body = this.alternation();
+    if (this.peek() !== 0x29) throw this.error('Unclosed group');
+    this.pos++;
+    this.flags = saved;
+    const set = oneCodePoint(body);
+    if (set === undefined) {
+      throw unsupported(`${ahead ? 'Lookahead' : 'Lookbehind'} of anything but one character or class`, at);
+    }
+    return { node: { t: 'look', ahead, negated, set, at }, quantifiable: true };
   }
 
   private groupName(): void {

@@ -6,12 +6,15 @@
 // Exact: literals, quantified anchors, classes incl. nesting, `&&`, negation of the whole class (JDK 9+), `[[:alpha:]]`
 // read as Java reads it (a union of `[`, `:`, letters), ASCII `\d\w\s\h\v`, POSIX `\p{Alpha}`, Unicode
 // properties, `\Q..\E`, `.` without DOTALL excluding all five line terminators, `$`/`\Z` before a
-// final terminator (never between `\r\n`), `\z`, `(?idmsux-idmsux)` and scoped `(?i:..)`, named groups.
-// Refused with a message naming the construct (RE2 cannot express them): lookaround, atomic groups,
+// final terminator (never between `\r\n`), `\z`, `(?idmsux-idmsux)` and scoped `(?i:..)`, named groups,
+// one-character lookarounds that mean `^`/`$` of a `\n` line, `\b` or `\B` or precede a class (what
+// the connector emits; java-lookaround.ts).
+// Refused with a message naming the construct (RE2 cannot express them): other lookaround, atomic groups,
 // possessive quantifiers, backreferences, `\G`, `\X`, `(?U)`, `^`/`$` under MULTILINE, `$` not at
 // the end of the pattern, `\R` not at the end, repetition counts above 1000. Gaps: `(?iu)` uses simple
 // per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics).
 import { LINE_TERMINATORS, charSet, re2Char, toRe2Class } from './char-set';
+import { isZeroWidth, re2Assertion } from './java-lookaround';
 import { Parser, syntax, type Node } from './java-regex-parser';
 
 const LINE_BREAKS = toRe2Class(
@@ -62,6 +65,8 @@ const emitsNothing = (node: Node): boolean =>
   (node.t === 'seq' && node.items.every(emitsNothing)) || (node.t === 'group' && emitsNothing(node.body));
 
 function emit(node: Node, place: Place): string {
+  const assertion = lookCluster(node, place);
+  if (assertion !== undefined) return assertion;
   switch (node.t) {
     case 'set':
       return node.set.length === 1 && node.set[0]![0] === node.set[0]![1]
@@ -85,6 +90,13 @@ function emit(node: Node, place: Place): string {
     }
     case 'assert':
       return anchor(node.re2, place);
+    case 'look':
+      // Only reached when neither it nor an enclosing zero-width group means an RE2 assertion.
+      throw syntax(
+        `${node.ahead ? 'Lookahead' : 'Lookbehind'} is a Java regex feature the embedded store cannot evaluate ` +
+          `unless it means ^ or $ of a line, \\b or \\B, or precedes a class`,
+        node.at,
+      );
     case 'linebreak':
       // NOTE: Java's \R is atomic (never `\r` alone before `\n`); without lookahead that is only
       // expressible when nothing follows it.
@@ -116,7 +128,25 @@ function emitSeq(items: readonly Node[], place: Place): string {
     first: place.first && noneBefore[from]!,
     last: place.last && noneAfter[to]!,
   });
-  return items.map((item, k) => emit(item, placeOf(k, k + 1))).join('');
+  let out = '';
+  for (let k = 0; k < items.length;) {
+    // A run of zero-width items with a lookaround (`(?<=\\w)(?!\\w)`) may mean one RE2 assertion
+    // where no item alone does (emit() already tried the whole sequence); each run is tried once.
+    let end = k + 1;
+    if (isZeroWidth(items[k]!)) while (end < items.length && isZeroWidth(items[end]!)) end++;
+    const run = end - k > 1 && end - k < items.length ? items.slice(k, end) : undefined;
+    const assertion = run && lookCluster({ t: 'seq', items: run }, placeOf(k, end));
+    if (assertion !== undefined) out += assertion;
+    else for (let j = k; j < end; j++) out += emit(items[j]!, placeOf(j, j + 1));
+    k = end;
+  }
+  return out;
+}
+
+/** Emits a zero-width node holding a lookaround as one RE2 assertion, if one means the same. */
+function lookCluster(node: Node, place: Place): string | undefined {
+  const re2 = re2Assertion(node);
+  return re2 === undefined ? undefined : anchor(re2, place);
 }
 
 /**

@@ -139,8 +139,8 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
 const REFUSED: [pattern: string, construct: string][] = [
   ['x{1001}', 'A repetition count above 1000'],
-  ['(?=a)a', 'Lookahead'],
-  ['(?<=a)b', 'Lookbehind'],
+  ['(?=ab)', 'Lookahead of anything but one character or class'],
+  ['(?<=a)b', 'Lookbehind is a Java regex feature'],
   ['(?>a)', 'An atomic group'],
   ['a++', 'A possessive quantifier'],
   ['(a)\\1', 'A backreference'],
