@@ -54,8 +54,23 @@ export function parseCommandLine(
     const flag = (option.long ?? '').replace(/^--/, '');
     flags[flag] = values[option.attributeName()] as string | boolean | undefined;
   }
-  if (chosen.command === 'local-store') flags.local = true;
+  if (chosen.command === 'local-store') {
+    // The store alone reads only its own options; any other would be ignored without a word.
+    const ignored = Object.keys(flags).filter((f) => flags[f] !== undefined && !appliesToLocalStore(f));
+    if (ignored.length > 0)
+      throw new ConfigError(
+        ignored.map((f) => `--${f}: does not apply to the local-store command (${LOCAL_STORE_OPTIONS})`),
+      );
+    flags.local = true;
+  }
   return { command: chosen.command, config: loadConfig({ flags: flags as RawFlags, env, mode: 'server' }) };
+}
+
+const LOCAL_STORE_OPTIONS = 'it uses the --local.*, --log.*, --enable-logging and --region options';
+
+function appliesToLocalStore(flag: string): boolean {
+  const own = flag === 'local' || flag === 'enable-logging' || flag === 'region';
+  return own || flag.startsWith('local.') || flag.startsWith('log.');
 }
 
 /** Builds the commander program (with its `local-store` subcommand) from SETTINGS; exported for `--help` tests. */
@@ -71,7 +86,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
   program
     .command('local-store')
     .description(
-      'Run only the embedded Timestream-compatible store (uses the --local.*, --log.*, --enable-logging and --region options).',
+      `Run only the embedded Timestream-compatible store (${LOCAL_STORE_OPTIONS.replace('it uses', 'uses')}; others are refused).`,
     )
     .allowExcessArguments(false);
   for (const cmd of [program, ...program.commands]) {

@@ -137,6 +137,34 @@ describe('parseCommandLine', () => {
     expect([config.local?.listen, config.logLevel]).toEqual([{ host: '', port: 9999 }, 'debug']);
   });
 
+  test('takes --region and --enable-logging with local-store', () => {
+    const { config } = parseCommandLine(['local-store', '--region', 'eu-west-1', '--enable-logging=false']);
+    expect([config.region, config.enableLogging]).toEqual(['eu-west-1', false]);
+  });
+
+  test.each([
+    { name: 'a connector limit', argv: ['local-store', '--max-body-bytes', '5'], flags: ['max-body-bytes'] },
+    {
+      name: 'the connector listen address and table, before the command',
+      argv: ['--web.listen-address', ':1', '--default-table', 't', 'local-store'],
+      flags: ['default-table', 'web.listen-address'],
+    },
+  ])('refuses connector options with local-store: $name', ({ argv, flags }) => {
+    let error: unknown;
+    try {
+      parseCommandLine(argv);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).problems].sort()).toEqual(
+      flags.map(
+        (f) =>
+          `--${f}: does not apply to the local-store command (it uses the --local.*, --log.*, --enable-logging and --region options)`,
+      ),
+    );
+  });
+
   test.each([
     { name: 'unknown option', argv: ['--bogus'], problems: ["unknown option '--bogus'"] },
     {
