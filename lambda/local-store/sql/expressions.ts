@@ -317,8 +317,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       return tsFromNanos(`CAST(${arity(1)[0]} AS BIGINT)`);
     case 'from_unixtime': // Trino's from_unixtime keeps milliseconds
       return tsFromNanos(`CAST(round(CAST(${arity(1)[0]} AS DOUBLE) * 1000) AS BIGINT) * ${NANOS_PER_MS}`);
-    case 'to_milliseconds':
+    case 'to_milliseconds': {
+      // Timestream also takes an interval (reference/timestream-facts.md 5): `to_milliseconds(1h)`.
+      const [arg] = rawArgs;
+      if (arg?.length === 1 && arg[0]!.kind === 'interval')
+        return `CAST(${intervalNanos(scope, arg[0]!) / NANOS_PER_MS} AS BIGINT)`;
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) // ${NANOS_PER_MS})`;
+    }
     case 'to_nanoseconds':
       return `epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS))`;
     case 'to_unixtime':

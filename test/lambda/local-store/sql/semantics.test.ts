@@ -117,6 +117,14 @@ describe('translated SQL on DuckDB', () => {
     ]);
   });
 
+  test('to_milliseconds takes an interval literal too, giving a BIGINT', async () => {
+    const result = await fixture.query(
+      'SELECT to_milliseconds(1h), to_milliseconds(250ms), to_milliseconds(1d)',
+    );
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(['BIGINT', 'BIGINT', 'BIGINT']);
+    expect(scalars(result.rows)).toEqual([['3600000', '250', '86400000']]);
+  });
+
   test('an unknown dimension is the Timestream error with its position', async () => {
     await expect(fixture.query(`SELECT * FROM db.t WHERE vehicleName = 'x'`)).rejects.toMatchObject({
       type: 'ValidationException',
