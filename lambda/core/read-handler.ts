@@ -99,7 +99,15 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     response = errorResponse(failure);
   }
   const durationMs = performance.now() - started;
-  metrics.readRequest({ status: response.status, durationMs, queries, series, samples, queryCalls: calls });
+  metrics.readRequest({
+    status: response.status,
+    durationMs,
+    queries,
+    series,
+    samples,
+    duplicateSamples,
+    queryCalls: calls,
+  });
   const fields = {
     route: '/read',
     status: response.status,

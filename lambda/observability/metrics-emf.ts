@@ -113,6 +113,7 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
         Queries: o.queries,
         Series: o.series,
         Samples: o.samples,
+        DuplicateSamples: o.duplicateSamples,
         TimestreamCalls: o.queryCalls,
       });
     },

@@ -46,7 +46,7 @@ export function createPromMetrics(
   );
   const rejected = counter(
     METRIC_NAMES.rejectedSamples,
-    'Samples refused: invalid series or Timestream RejectedRecords.',
+    'Samples refused: invalid series, times Timestream cannot store, Timestream refusals, fail_on_* policies.',
   );
   const writeRequests = counter(
     METRIC_NAMES.writeRequests,
@@ -61,6 +61,10 @@ export function createPromMetrics(
   const readQueries = counter(METRIC_NAMES.readQueries, 'Queries in remote-read requests.');
   const readSeries = counter(METRIC_NAMES.readSeries, 'Series returned by remote-read requests.');
   const readSamples = counter(METRIC_NAMES.readSamples, 'Samples returned by remote-read requests.');
+  const readDuplicates = counter(
+    METRIC_NAMES.readDuplicateSamples,
+    'Samples remote reads left out because their series had another sample at the same millisecond.',
+  );
   const calls = counter(METRIC_NAMES.timestreamCalls, 'Timestream API calls, by operation and outcome.', [
     'operation',
     'outcome',
@@ -89,6 +93,7 @@ export function createPromMetrics(
       readQueries.inc(o.queries);
       readSeries.inc(o.series);
       readSamples.inc(o.samples);
+      readDuplicates.inc(o.duplicateSamples);
     },
     timestreamCall(o) {
       calls.inc({ operation: o.operation, outcome: o.outcome });

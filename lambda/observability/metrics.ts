@@ -32,6 +32,8 @@ export interface ReadRequestFigures {
   series: number;
   /** Samples returned. */
   samples: number;
+  /** Samples left out because their series had another at the same millisecond (rows.ts). */
+  duplicateSamples: number;
   /** Timestream Query calls made (one per page). */
   queryCalls: number;
 }
@@ -74,6 +76,7 @@ export const METRIC_NAMES = {
   readQueries: 'timestream_connector_read_queries_total',
   readSeries: 'timestream_connector_read_series_total',
   readSamples: 'timestream_connector_read_samples_total',
+  readDuplicateSamples: 'timestream_connector_read_duplicate_samples_total',
   timestreamCalls: 'timestream_connector_timestream_calls_total',
   timestreamCallDuration: 'timestream_connector_timestream_call_duration_seconds',
 } as const;

@@ -473,7 +473,7 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
     });
   });
 
-  test('keeps the largest of two samples in one millisecond on every read, and logs the other', async () => {
+  test('keeps the largest of two samples in one millisecond on every read, and logs and counts the other', async () => {
     for (let i = 0; i < 5; i++) {
       const response = decode(
         await h.read('server', { queries: [query([eq('__name__', 'mt3')])], acceptedResponseTypes: [] }),
@@ -491,6 +491,11 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
     expect(warnings.map((l) => [l.level, l.fields.duplicateSamples, l.fields.samples])).toEqual(
       Array(5).fill(['warn', 1, 1]),
     );
+    expect(
+      (await h.metricsText())
+        .split('\n')
+        .filter((l) => l.startsWith('timestream_connector_read_duplicate_samples_total')),
+    ).toEqual(['timestream_connector_read_duplicate_samples_total 5']);
   });
 });
 

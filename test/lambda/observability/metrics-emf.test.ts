@@ -17,7 +17,15 @@ describe('createEmfMetrics', () => {
   test('writes nothing until flush, and nothing when there is nothing to flush', () => {
     const { metrics, lines } = capture();
     metrics.flush();
-    metrics.readRequest({ status: 200, durationMs: 5, queries: 1, series: 0, samples: 0, queryCalls: 1 });
+    metrics.readRequest({
+      status: 200,
+      durationMs: 5,
+      queries: 1,
+      series: 0,
+      samples: 0,
+      duplicateSamples: 0,
+      queryCalls: 1,
+    });
     expect(lines).toEqual([]);
     metrics.flush();
     expect(lines.length).toBe(1);
@@ -91,8 +99,24 @@ describe('createEmfMetrics', () => {
 
   test('adds up counts and keeps every duration within an invocation', () => {
     const { metrics, documents } = capture();
-    metrics.readRequest({ status: 200, durationMs: 10, queries: 2, series: 3, samples: 30, queryCalls: 2 });
-    metrics.readRequest({ status: 503, durationMs: 25, queries: 1, series: 0, samples: 0, queryCalls: 1 });
+    metrics.readRequest({
+      status: 200,
+      durationMs: 10,
+      queries: 2,
+      series: 3,
+      samples: 30,
+      duplicateSamples: 2,
+      queryCalls: 2,
+    });
+    metrics.readRequest({
+      status: 503,
+      durationMs: 25,
+      queries: 1,
+      series: 0,
+      samples: 0,
+      duplicateSamples: 0,
+      queryCalls: 1,
+    });
     metrics.flush();
     const [doc] = documents();
     expect(doc).toMatchObject({
@@ -104,6 +128,7 @@ describe('createEmfMetrics', () => {
       Queries: 3,
       Series: 3,
       Samples: 30,
+      DuplicateSamples: 2,
       TimestreamCalls: 3,
     });
   });

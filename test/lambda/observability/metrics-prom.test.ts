@@ -22,7 +22,15 @@ function withFigures() {
     rejected: 2,
     writeCalls: 1,
   });
-  metrics.readRequest({ status: 200, durationMs: 120, queries: 2, series: 4, samples: 40, queryCalls: 3 });
+  metrics.readRequest({
+    status: 200,
+    durationMs: 120,
+    queries: 2,
+    series: 4,
+    samples: 40,
+    duplicateSamples: 1,
+    queryCalls: 3,
+  });
   metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 15, outcome: 'ok' });
   metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 30, outcome: 'rejected' });
   metrics.timestreamCall({ operation: 'Query', durationMs: 40, outcome: 'ok' });
@@ -56,6 +64,10 @@ describe('createPromMetrics', () => {
     { name: 'read queries', lines: ['timestream_connector_read_queries_total 2'] },
     { name: 'read series', lines: ['timestream_connector_read_series_total 4'] },
     { name: 'read samples', lines: ['timestream_connector_read_samples_total 40'] },
+    {
+      name: 'read samples left out at a shared millisecond',
+      lines: ['timestream_connector_read_duplicate_samples_total 1'],
+    },
     {
       name: 'Timestream calls by operation and outcome',
       lines: [
@@ -119,6 +131,7 @@ describe('createPromMetrics', () => {
       '# TYPE timestream_connector_read_queries_total counter',
       '# TYPE timestream_connector_read_series_total counter',
       '# TYPE timestream_connector_read_samples_total counter',
+      '# TYPE timestream_connector_read_duplicate_samples_total counter',
       '# TYPE timestream_connector_timestream_calls_total counter',
       '# TYPE timestream_connector_timestream_call_duration_seconds histogram',
     ]);
