@@ -55,23 +55,81 @@ export function foldAsciiCase(set: CharSet): CharSet {
   return union(set, extra);
 }
 
-// NOTE: Unicode folding walks each code point; a cap keeps `(?iu)[\x{0}-\x{10FFFF}]` cheap.
-const MAX_FOLD_SPAN = 0x3000;
+/** A code point whose simple upper-case mapping or upper-then-lower mapping is another one. */
+interface CaseRow {
+  cp: number;
+  upper: number;
+  /** Character.toLowerCase(Character.toUpperCase(cp)): what Java's UNICODE_CASE compares. */
+  folded: number;
+}
 
-/** Adds simple upper/lower case counterparts of every code point (Java UNICODE_CASE). */
-export function foldUnicodeCase(set: CharSet): CharSet {
-  const extra: [number, number][] = [];
-  for (const [lo, hi] of set) {
-    if (hi - lo > MAX_FOLD_SPAN) continue; // wide ranges already hold most counterparts
-    for (let cp = lo; cp <= hi; cp++) {
-      const ch = String.fromCodePoint(cp);
-      for (const variant of [ch.toUpperCase(), ch.toLowerCase()]) {
-        const v = variant.codePointAt(0)!;
-        if (variant.length === String.fromCodePoint(v).length) extra.push([v, v]);
-      }
-    }
+/** Last code point walked for case mappings: every cased letter is below it (Adlam ends at U+1E943). */
+const LAST_CASED = 0x1ffff;
+let caseRows: CaseRow[] | undefined;
+/** The cased code points by their upper-then-lower mapping, for foldUnicodeChar. */
+let byFolded: Map<number, number[]> | undefined;
+
+/**
+ * Java's simple case mapping from JavaScript's: its full mapping when that is one code point, else
+ * none (`ß` has no simple upper case); U+0130 is the one full mapping of two code points whose
+ * simple mapping Java uses (`İ` lower-cases to `i`).
+ */
+function simpleCase(cp: number, mapped: string): number {
+  const first = mapped.codePointAt(0)!;
+  if (mapped.length === (first > 0xffff ? 2 : 1)) return first;
+  return cp === 0x130 ? 0x69 : cp;
+}
+const upperOf = (cp: number) => simpleCase(cp, String.fromCodePoint(cp).toUpperCase());
+const lowerOf = (cp: number) => simpleCase(cp, String.fromCodePoint(cp).toLowerCase());
+
+/** The cased code points, walked once on first use (~130 k code points, tens of ms). */
+function cased(): readonly CaseRow[] {
+  if (caseRows !== undefined) return caseRows;
+  const rows: CaseRow[] = [];
+  for (let cp = 0; cp <= LAST_CASED; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const upper = upperOf(cp);
+    const folded = lowerOf(upper);
+    if (upper !== cp || folded !== cp) rows.push({ cp, upper, folded });
   }
-  return union(set, extra);
+  byFolded = new Map();
+  for (const row of rows) {
+    const same = byFolded.get(row.folded);
+    if (same === undefined) byFolded.set(row.folded, [row.cp]);
+    else same.push(row.cp);
+  }
+  return (caseRows = rows);
+}
+
+/**
+ * Java UNICODE_CASE for one character, as a literal or a class member (Pattern.single, SliceU): it
+ * matches every character whose upper-then-lower mapping equals its own, so `k` also matches the
+ * Kelvin sign and `s` the long s, whose mappings land on them; an uncased character only itself.
+ */
+export function foldUnicodeChar(cp: number): CharSet {
+  const upper = upperOf(cp);
+  const key = lowerOf(upper);
+  if (upper === key) return single(cp);
+  const out: [number, number][] = [
+    [cp, cp],
+    [key, key],
+  ];
+  cased();
+  for (const other of byFolded!.get(key) ?? []) out.push([other, other]);
+  return charSet(out);
+}
+
+/**
+ * Java UNICODE_CASE for a class range (Pattern.CIRangeU): a character in the range, or whose upper
+ * case, or upper-then-lower case, is in it. Not what its characters one by one would give: `[J-L]`
+ * does not match the Kelvin sign (its mappings give itself and `k`), while `K` and `[K]` do.
+ */
+export function foldUnicodeRange(lo: number, hi: number): CharSet {
+  const out: [number, number][] = [[lo, hi]];
+  for (const row of cased())
+    if ((row.upper >= lo && row.upper <= hi) || (row.folded >= lo && row.folded <= hi))
+      out.push([row.cp, row.cp]);
+  return charSet(out);
 }
 
 const r = (lo: string, hi: string = lo): [number, number] => [lo.codePointAt(0)!, hi.codePointAt(0)!];

@@ -8,7 +8,8 @@ import {
   LINE_TERMINATORS,
   POSIX_CLASSES,
   foldAsciiCase,
-  foldUnicodeCase,
+  foldUnicodeChar,
+  foldUnicodeRange,
   intersect,
   negate,
   single,
@@ -226,12 +227,19 @@ export class Parser {
   }
 
   private literal(cp: number): Node {
-    return { t: 'set', set: this.fold(single(cp)) };
+    return { t: 'set', set: this.foldChar(cp) };
   }
 
-  private fold(set: CharSet): CharSet {
-    if (!this.flags.i) return set;
-    return this.flags.u ? foldUnicodeCase(set) : foldAsciiCase(set);
+  /** One character under the case flags (Java folds a character and a class range differently). */
+  private foldChar(cp: number): CharSet {
+    if (!this.flags.i) return single(cp);
+    return this.flags.u ? foldUnicodeChar(cp) : foldAsciiCase(single(cp));
+  }
+
+  /** A class range under the case flags. */
+  private foldRange(lo: number, hi: number): CharSet {
+    if (!this.flags.i) return [[lo, hi]];
+    return this.flags.u ? foldUnicodeRange(lo, hi) : foldAsciiCase([[lo, hi]]);
   }
 
   private group(at: number): { node: Node; quantifiable: boolean } | null {
@@ -479,7 +487,7 @@ export class Parser {
       }
       if (c === 0x5c && this.peekRaw(1) === 0x51) {
         this.pos += 2;
-        parts.push(...this.quoted().map((cp) => this.fold(single(cp))));
+        parts.push(...this.quoted().map((cp) => this.foldChar(cp)));
         continue;
       }
       const lo = this.classAtom();
@@ -493,9 +501,9 @@ export class Parser {
         this.pos++;
         const hi = this.classAtom();
         if (hi.cp === undefined || hi.cp < lo.cp) throw this.error('Illegal character range');
-        parts.push(this.fold([[lo.cp, hi.cp]]));
+        parts.push(this.foldRange(lo.cp, hi.cp));
       } else {
-        parts.push(lo.cp === undefined ? lo.set : this.fold(lo.set));
+        parts.push(lo.cp === undefined ? lo.set : this.foldChar(lo.cp));
       }
     }
   }

@@ -234,3 +234,53 @@ describe('regexp_like (Java semantics on DuckDB)', () => {
     });
   });
 });
+
+// Java's UNICODE_CASE compares upper-then-lower mappings: a letter matches every character whose
+// mappings land on its own (`k` the Kelvin sign, `s` the long s), and a class range is folded
+// differently from a character. Expected: java.util.regex (JDK 17, Pattern.matches) on exactly
+// these subjects, by code point.
+const FOLD_SUBJECTS = [
+  0x6b, 0x4b, 0x212a, 0x73, 0x53, 0x17f, 0x69, 0x49, 0x131, 0x130, 0x3c3, 0x3a3, 0x3c2, 0xdf, 0x1e9e, 0xb5,
+  0x3bc, 0x39c, 0xe5, 0xc5, 0x212b, 0x61, 0x41,
+];
+const FOLD_CASES: [pattern: string, matched: number[]][] = [
+  ['(?iu)k', [0x6b, 0x4b, 0x212a]],
+  ['(?iu)[k]', [0x6b, 0x4b, 0x212a]],
+  ['(?iu)[j-l]', [0x6b, 0x4b, 0x212a]],
+  ['(?iu)K', [0x6b, 0x4b, 0x212a]],
+  ['(?iu)[K]', [0x6b, 0x4b, 0x212a]],
+  ['(?iu)[J-L]', [0x6b, 0x4b]],
+  ['(?iu)s', [0x73, 0x53, 0x17f]],
+  ['(?iu)[r-t]', [0x73, 0x53, 0x17f]],
+  ['(?iu)\u0131', [0x69, 0x49, 0x131, 0x130]],
+  ['(?iu)i', [0x69, 0x49, 0x131, 0x130]],
+  ['(?iu)\u03c3', [0x3c3, 0x3a3, 0x3c2]],
+  ['(?iu)\u00df', [0xdf]],
+  ['(?iu)\u1e9e', [0xdf, 0x1e9e]],
+  ['(?iu)\u00b5', [0xb5, 0x3bc, 0x39c]],
+  ['(?iu)\u00e5', [0xe5, 0xc5, 0x212b]],
+  ['(?iu)[^a-z]', [0x3c3, 0x3a3, 0x3c2, 0xdf, 0x1e9e, 0xb5, 0x3bc, 0x39c, 0xe5, 0xc5, 0x212b]],
+];
+
+describe('regexp_like (?iu) folding as Java does', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
+    await fixture.insert(
+      'db',
+      't',
+      FOLD_SUBJECTS.map((cp) => ({ l: String.fromCodePoint(cp), measure_name: `u${cp}`, time: 1_000_000n })),
+    );
+  });
+  afterAll(() => fixture.close());
+
+  test.each(FOLD_CASES.map(([pattern, matched]) => ({ pattern, matched })))(
+    '$pattern',
+    async ({ pattern, matched }) => {
+      const query = `SELECT measure_name FROM db.t WHERE regexp_like(l, ${sqlString(`^(?:${pattern})\\z`)})`;
+      const found = scalars((await fixture.query(query)).rows).map(([name]) => Number(name!.slice(1)));
+      expect(found.sort((a, b) => a - b)).toEqual([...matched].sort((a, b) => a - b));
+    },
+  );
+});
