@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     tls:
       config.tls === undefined
         ? undefined
-        : { cert: readFileSync(config.tls.certificateFile), key: readFileSync(config.tls.keyFile) },
+        : {
+            cert: readOptionFile('--tls-certificate', config.tls.certificateFile),
+            key: readOptionFile('--tls-key', config.tls.keyFile),
+          },
     telemetryPath: config.telemetryPath,
     maxBodyBytes: config.limits.maxBodyBytes,
     handler: connector,
@@ -111,9 +114,20 @@ async function openStore(config: Config, logger: Logger): Promise<ThreadLocalSto
   );
 }
 
+/** Reads a file an option names; a file that cannot be read is a configuration error naming the option. */
+function readOptionFile(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError([`${option}: cannot read ${path} (${code})`]);
+  }
+}
+
 /** Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). */
 function readCredentialsFile(path: string): { accessKeyId: string; secretAccessKey: string }[] {
-  return readFileSync(path, 'utf8')
+  return readOptionFile('--local.credentials', path)
+    .toString('utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))

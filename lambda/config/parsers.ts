@@ -177,6 +177,23 @@ export const urlPath: Parser<string> = {
   format: (value) => value,
 };
 
+/** The standalone server's own routes, which the metrics path must not hide. */
+const SERVER_ROUTES: readonly string[] = ['/write', '/read', '/healthz'];
+
+/** Parses the metrics path: a URL path that is not one of the server's routes (with or without a final `/`). */
+export const telemetryPath: Parser<string> = {
+  placeholder: urlPath.placeholder,
+  accepted: 'a path starting with /, other than /write, /read and /healthz',
+  parse(raw) {
+    const path = urlPath.parse(raw);
+    const route = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if (SERVER_ROUTES.includes(route))
+      throw new InvalidValueError(`${route} is one of the server's own routes`, this.accepted);
+    return path;
+  },
+  format: (value) => value,
+};
+
 /** Parses an http(s) URL, e.g. a Timestream endpoint; the value is returned as given. */
 export const httpUrl: Parser<string> = {
   placeholder: '<url>',

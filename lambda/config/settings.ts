@@ -14,7 +14,7 @@ import {
   positiveInt,
   rate,
   text,
-  urlPath,
+  telemetryPath,
   type ListenAddress,
   type Parser,
 } from './parsers';
@@ -117,7 +117,7 @@ export const SETTINGS = [
     key: 'webTelemetryPath',
     flag: 'web.telemetry-path',
     default: '/metrics',
-    parser: urlPath,
+    parser: telemetryPath,
     help: "Path of the connector's own Prometheus metrics.",
     scope: 'server',
   }),

@@ -15,6 +15,7 @@ import {
   RETRY_AFTER_SECONDS,
   tooLarge,
 } from './errors';
+import { BASIC_AUTH_CHALLENGE } from './auth';
 import type { HttpRequest, HttpResponse, RequestHandler } from './http';
 import { handleRead } from './read-handler';
 import { handleWrite } from './write-handler';
@@ -96,6 +97,9 @@ export function errorResponse(error: ConnectorError, headers: Record<string, str
     ...headers,
   };
   if (error.status === 503) out['retry-after'] = String(RETRY_AFTER_SECONDS);
+  // A 401 always names the scheme to answer with (RFC 9110), also when Timestream refused the
+  // credentials basic auth carried.
+  if (error.status === 401) out['www-authenticate'] ??= BASIC_AUTH_CHALLENGE;
   return { status: error.status, headers: out, body };
 }
 

@@ -402,18 +402,36 @@ describe('POST /write with the store verifying credentials', () => {
     authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
   });
 
+  const CHALLENGE = 'Basic realm="timestream"';
   test.each([
-    { name: 'known credentials', headers: {}, status: 204 },
-    { name: 'an unknown access key', headers: auth('AKIDUNKNOWN', 'whatever'), status: 401 },
-    { name: 'a wrong secret', headers: auth('AKIDTESTHARNESS', 'wrong-secret'), status: 401 },
-    { name: 'credentials without permission', headers: auth('AKIDDENIED', 'denied-secret'), status: 403 },
-  ])('answers $status for $name', async ({ headers, status }) => {
+    { name: 'known credentials', headers: {}, status: 204, challenge: undefined },
+    {
+      name: 'an unknown access key',
+      headers: auth('AKIDUNKNOWN', 'whatever'),
+      status: 401,
+      challenge: CHALLENGE,
+    },
+    {
+      name: 'a wrong secret',
+      headers: auth('AKIDTESTHARNESS', 'wrong-secret'),
+      status: 401,
+      challenge: CHALLENGE,
+    },
+    {
+      name: 'credentials without permission',
+      headers: auth('AKIDDENIED', 'denied-secret'),
+      status: 403,
+      challenge: undefined,
+    },
+  ])('answers $status for $name', async ({ headers, status, challenge }) => {
     const response = await h.write(
       'server',
       realisticWriteRequest({ series: 3, samplesPerSeries: 1, startMs: Date.now() - HOUR }),
       headers,
     );
     expect(response.status).toBe(status);
+    // Every 401 says how to authenticate (RFC 9110), also when Timestream refused the credentials.
+    expect(response.headers['www-authenticate']).toBe(challenge);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   positiveInt,
   rate,
   text,
+  telemetryPath,
   urlPath,
   type Parser,
 } from '../../../lambda/config/parsers';
@@ -202,6 +203,20 @@ describe('strings', () => {
     expect(refusal(text, '')).toEqual({ message: 'empty', accepted: 'a non-empty string' });
   });
   test.each(['/metrics', '/a/b'])('urlPath accepts %s', (raw) => expect(urlPath.parse(raw)).toBe(raw));
+  test.each(['/metrics', '/writes', '/read/x', '/'])('telemetryPath accepts %s', (raw) =>
+    expect(telemetryPath.parse(raw)).toBe(raw),
+  );
+  test.each([
+    ['/write', '/write'],
+    ['/read/', '/read'],
+    ['/healthz', '/healthz'],
+  ])('telemetryPath refuses %j, a route of the server', (raw, route) => {
+    const error = refusal(telemetryPath, raw);
+    expect([error.message, error.accepted]).toEqual([
+      `${route} is one of the server's own routes`,
+      'a path starting with /, other than /write, /read and /healthz',
+    ]);
+  });
   test.each(['metrics', '/m?x=1', '/a b', ''])('urlPath refuses %j', (raw) => {
     expect(refusal(urlPath, raw).accepted).toBe('a path starting with /');
   });

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// Startup refusals of the real CLI (`tsx bin/cli.ts`) for files its options name: exit status 2 and
+// one line naming the option, as for any bad value, never a stack trace.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+// Each case starts a tsx process (~1-2 s).
+jest.setTimeout(30_000);
+
+describe('the CLI with a file it cannot read', () => {
+  test.each([
+    {
+      name: 'a TLS certificate',
+      args: [
+        '--default-database',
+        'd',
+        '--default-table',
+        't',
+        '--tls-certificate',
+        '/nonexistent/cert.pem',
+        '--tls-key',
+        '/nonexistent/key.pem',
+      ],
+      stderr: 'invalid configuration:\n  --tls-certificate: cannot read /nonexistent/cert.pem (ENOENT)\n',
+    },
+    {
+      name: 'the embedded store credentials',
+      args: [
+        '--local',
+        '--local.data-dir',
+        '/nonexistent/data',
+        '--local.credentials',
+        '/nonexistent/keys.txt',
+      ],
+      stderr: 'invalid configuration:\n  --local.credentials: cannot read /nonexistent/keys.txt (ENOENT)\n',
+    },
+  ])('exits 2 naming the option: $name', async ({ args, stderr }) => {
+    const run = promisify(execFile)(
+      TSX,
+      [join(ROOT, 'bin', 'cli.ts'), '--web.listen-address', '127.0.0.1:0', ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
+    await expect(run).rejects.toMatchObject({ code: 2, stderr });
+  });
+});
