@@ -4,7 +4,8 @@
 // The SDK pipeline costs several hundred µs of CPU per call, more than a WriteRecords call's 100
 // samples cost to decode and map. Callers let the SDK redo the call (serialisation, retries, error
 // deserialisation) whenever an attempt here does not end in a 200, so every failure reaches them
-// exactly as the SDK reports it.
+// exactly as the SDK reports it; except, when the caller names them, errors that a second attempt
+// would only repeat (a refused record, a missing table), which come back as a FastRefusal.
 
 import { HttpRequest } from '@smithy/core/protocols';
 import { signPost, type SigningCredentials } from './sigv4-signer';
@@ -57,6 +58,13 @@ interface Endpoint {
   expiresMs: number;
 }
 
+/** An error answer of an awsJson1_0 call: its `__type` without the namespace, and its JSON body. */
+export interface FastRefusal {
+  type: string;
+  status: number;
+  body: Record<string, unknown>;
+}
+
 /** Fast single attempts of awsJson1_0 operations against one endpoint with one identity. */
 export class FastCall {
   private endpoint: Endpoint | undefined;
@@ -81,12 +89,23 @@ export class FastCall {
    * put their request on the wire before the next one renders its body: the store starts on the
    * first calls while the last are still being prepared.
    */
-  async attempt(target: string, body: string, signal: AbortSignal | undefined): Promise<boolean> {
-    const answered = await this.exchange(target, body, signal, async (responseBody) => {
-      discard(responseBody);
-      return true;
-    });
-    return answered === true;
+  async attempt(
+    target: string,
+    body: string,
+    signal: AbortSignal | undefined,
+    final: ReadonlySet<string> = NO_TYPES,
+  ): Promise<boolean | FastRefusal> {
+    const answered = await this.exchange(
+      target,
+      body,
+      signal,
+      async (responseBody) => {
+        discard(responseBody);
+        return true;
+      },
+      final,
+    );
+    return answered ?? false;
   }
 
   /**
@@ -99,15 +118,21 @@ export class FastCall {
     body: string,
     signal: AbortSignal | undefined,
   ): Promise<Buffer | undefined> {
-    return this.exchange(target, body, signal, collectBytes);
+    // No final error types here, so no FastRefusal comes back.
+    return (await this.exchange(target, body, signal, collectBytes)) as Buffer | undefined;
   }
 
+  /**
+   * One attempt. A non-200 answer gives undefined (the caller lets the SDK redo the call), or a
+   * FastRefusal when its error type is one of `final`, which a second attempt would only repeat.
+   */
   private async exchange<T>(
     target: string,
     body: string,
     signal: AbortSignal | undefined,
     read: (responseBody: unknown) => Promise<T>,
-  ): Promise<T | undefined> {
+    final: ReadonlySet<string> = NO_TYPES,
+  ): Promise<T | FastRefusal | undefined> {
     let endpoint: Endpoint;
     let credentials: SigningCredentials;
     try {
@@ -148,7 +173,10 @@ export class FastCall {
     try {
       const { response } = await this.options.handler.handle(request, { abortSignal: signal });
       if (response.statusCode !== 200) {
-        discard(response.body);
+        if (final.size > 0) {
+          const refusal = refusalOf(response.statusCode, await collectBytes(response.body));
+          if (refusal !== undefined && final.has(refusal.type)) return refusal;
+        } else discard(response.body);
         // A stale discovered endpoint or rotated credentials answer with an error: ask again next
         // time (the SDK's providers answer from their own caches when nothing changed).
         if (this.options.endpoint === undefined) this.endpoint = undefined;
@@ -193,6 +221,22 @@ function parseEndpoint(url: string, expiresMs: number): Endpoint {
 }
 
 /** Lets a response body go without reading it, so the keep-alive socket is freed. */
+const NO_TYPES: ReadonlySet<string> = new Set();
+
+/** The error type and body of an awsJson1_0 error answer, or undefined when it is not one. */
+function refusalOf(status: number, bytes: Buffer): FastRefusal | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const type = (body as { __type?: unknown }).__type;
+  if (typeof type !== 'string') return undefined;
+  return { type: type.slice(type.lastIndexOf('#') + 1), status, body: body as Record<string, unknown> };
+}
+
 function discard(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'resume' in body && typeof body.resume === 'function')
     (body as { resume(): void }).resume();

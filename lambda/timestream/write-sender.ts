@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sends WriteRecords calls: the first attempt of each call takes the fast path (our JSON body, our
-// SigV4, the client's HTTP handler; fast-call.ts); anything but a 200 makes the SDK redo the call
+// SigV4, the client's HTTP handler; fast-call.ts); an error a second attempt would only repeat
+// becomes the SDK's exception at once, and any other answer but a 200 makes the SDK redo the call
 // with its own serialisation, retry strategy and error deserialisation.
 
 import {
+  AccessDeniedException,
   DescribeEndpointsCommand,
+  RejectedRecordsException,
+  ResourceNotFoundException,
+  ValidationException,
   WriteRecordsCommand,
+  type RejectedRecord,
   type TimestreamWriteClient,
 } from '@aws-sdk/client-timestream-write';
 import type { WriteBatch } from './batches';
-import { FastCall, type RequestHandlerLike } from './fast-call';
+import { FastCall, type FastRefusal, type RequestHandlerLike } from './fast-call';
 import { renderWriteRecordsBody, type WriteRecordsTarget } from './write-json';
 
 export type { RequestHandlerLike } from './fast-call';
@@ -25,6 +31,39 @@ export interface WriteSenderOptions {
   handler: RequestHandlerLike;
   /** Clock for endpoint expiry and signing (tests). @default Date.now */
   nowMs?: () => number;
+}
+
+/**
+ * WriteRecords errors that the same call would meet again: sent again through the SDK, a call with
+ * a refused record would write (and be billed for) its other records a second time, and every
+ * refusal would take two calls instead of one.
+ */
+const FINAL_ERRORS: ReadonlySet<string> = new Set([
+  'RejectedRecordsException',
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+]);
+
+/** The SDK's exception for an error answer the fast attempt read, as the SDK would have made it. */
+function sdkError({ type, status, body }: FastRefusal): Error {
+  const message = String(body.Message ?? body.message ?? type);
+  const options = { message, Message: message, $metadata: { httpStatusCode: status } };
+  switch (type) {
+    case 'RejectedRecordsException':
+      return new RejectedRecordsException({
+        ...options,
+        RejectedRecords: Array.isArray(body.RejectedRecords)
+          ? (body.RejectedRecords as RejectedRecord[])
+          : [],
+      });
+    case 'ValidationException':
+      return new ValidationException(options);
+    case 'AccessDeniedException':
+      return new AccessDeniedException(options);
+    default:
+      return new ResourceNotFoundException(options);
+  }
 }
 
 /** Sends one WriteRecords call per batch for one SDK client (one credential identity). */
@@ -53,7 +92,9 @@ export class WriteRecordsSender {
    */
   async send(target: WriteRecordsTarget, batch: WriteBatch, signal?: AbortSignal): Promise<void> {
     const body = renderWriteRecordsBody(target, batch);
-    if (await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal)) return;
+    const answer = await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, FINAL_ERRORS);
+    if (answer === true) return;
+    if (answer !== false) throw sdkError(answer);
     await this.client.send(
       new WriteRecordsCommand({
         DatabaseName: target.database,

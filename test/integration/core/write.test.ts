@@ -560,3 +560,36 @@ describe('a write whose client goes away before the answer', () => {
     }
   });
 });
+
+describe('a write whose calls Timestream refuses in part', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('sends each call once: a resend would only repeat the refusal and bill the written records again', async () => {
+    const before = h.store.metering();
+    h.store.setFaults({ rejectRate: 0.3, seed: 5 });
+    let response;
+    try {
+      response = await h.write(
+        'server',
+        realisticWriteRequest({ series: 300, samplesPerSeries: 1, startMs: Date.now() - HOUR }),
+      );
+    } finally {
+      h.store.setFaults({});
+    }
+    expect(response.status).toBe(400);
+    const refused = h.logger.lines.filter((l) => l.msg === 'write refused');
+    expect(refused).toHaveLength(1);
+    const { calls, written, refused: rejected } = refused[0].fields as Record<string, number>;
+    expect(rejected).toBeGreaterThan(0);
+    expect(written + rejected).toBe(300);
+    const after = h.store.metering();
+    expect(after.calls - before.calls).toBe(calls);
+    expect(after.records - before.records).toBe(300);
+  });
+});

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
+  AccessDeniedException,
+  InternalServerException,
   RejectedRecordsException,
+  ResourceNotFoundException,
+  ThrottlingException,
+  ValidationException,
   TimestreamWriteClient,
   WriteRecordsCommand,
   type _Record,
@@ -29,7 +34,11 @@ interface Captured {
 }
 
 /** A request handler that records what it is given and answers from a script (default 200). */
-function scriptedHandler(statuses: number[] = [], body = '{"RecordsIngested":{"Total":1}}') {
+function scriptedHandler(
+  statuses: number[] = [],
+  body = '{"RecordsIngested":{"Total":1}}',
+  errorType = 'RejectedRecordsException',
+) {
   const seen: Captured[] = [];
   const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
     handle: async (request) => {
@@ -39,9 +48,11 @@ function scriptedHandler(statuses: number[] = [], body = '{"RecordsIngested":{"T
         statusCode === 200
           ? body
           : JSON.stringify({
-              __type: 'com.amazonaws.timestream.v20181101#RejectedRecordsException',
+              __type: `com.amazonaws.timestream.v20181101#${errorType}`,
               message: 'One or more records have been rejected.',
-              RejectedRecords: [{ RecordIndex: 0, Reason: 'test' }],
+              ...(errorType === 'RejectedRecordsException'
+                ? { RejectedRecords: [{ RecordIndex: 0, Reason: 'test' }] }
+                : {}),
             });
       return {
         response: {
@@ -240,7 +251,7 @@ describe('WriteRecordsSender', () => {
     expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
   });
 
-  it('lets the SDK redo a call answered with an error, so the error is the SDK’s own', async () => {
+  it('answers an error the same call would meet again with the SDK’s exception, without sending it again', async () => {
     const { handler, seen } = scriptedHandler([400, 400]);
     const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
       region: 'us-east-1',
@@ -249,9 +260,36 @@ describe('WriteRecordsSender', () => {
     });
     const error = await sender.send(TARGET, batch).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RejectedRecordsException);
-    expect((error as RejectedRecordsException).RejectedRecords).toEqual([{ RecordIndex: 0, Reason: 'test' }]);
-    expect(seen).toHaveLength(2);
-    expect(JSON.parse(bodyText(seen[1].request))).toEqual(JSON.parse(bodyText(seen[0].request)));
+    const rejected = error as RejectedRecordsException;
+    expect([rejected.name, rejected.message, rejected.$metadata.httpStatusCode]).toEqual([
+      'RejectedRecordsException',
+      'One or more records have been rejected.',
+      400,
+    ]);
+    expect(rejected.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: 'test' }]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    { type: 'ValidationException', sent: 1, error: ValidationException },
+    { type: 'AccessDeniedException', sent: 1, error: AccessDeniedException },
+    { type: 'ResourceNotFoundException', sent: 1, error: ResourceNotFoundException },
+    // Worth another attempt: the SDK redoes the call (its retries, here none), and the error is its own.
+    { type: 'ThrottlingException', sent: 2, error: ThrottlingException },
+    { type: 'InternalServerException', sent: 2, error: InternalServerException },
+  ])('answers $type after $sent call(s)', async ({ type, sent, error }) => {
+    const { handler, seen } = scriptedHandler([400, 400], undefined, type);
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler,
+    });
+    const thrown = await sender.send(TARGET, batch).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(error);
+    expect((thrown as Error).name).toBe(type);
+    expect(seen).toHaveLength(sent);
+    if (sent === 2)
+      expect(JSON.parse(bodyText(seen[1].request))).toEqual(JSON.parse(bodyText(seen[0].request)));
   });
 
   it('lets the SDK redo a call whose fast attempt failed in transport', async () => {
