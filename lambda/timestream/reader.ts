@@ -44,6 +44,8 @@ interface CachedColumns {
 /** Caches the dimension columns of tables, per table, across requests. */
 export class DimensionCatalog {
   private readonly entries = new Map<string, CachedColumns>();
+  /** The DESCRIBE under way per table, which the queries that need it at the same time share. */
+  private readonly reading = new Map<string, Promise<ReadonlySet<string>>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -66,9 +68,19 @@ export class DimensionCatalog {
     ) {
       return entry.columns;
     }
-    const columns = await describeDimensions(client, target, signal, observe);
-    this.entries.set(key, { columns, readAtMs: this.now() });
-    return columns;
+    // NOTE: shared, so a read of N queries makes one DESCRIBE, not N; it runs under the signal of
+    // the query that started it (the same request's, for the queries of one read).
+    let reading = this.reading.get(key);
+    if (reading === undefined) {
+      reading = describeDimensions(client, target, signal, observe)
+        .then((columns) => {
+          this.entries.set(key, { columns, readAtMs: this.now() });
+          return columns;
+        })
+        .finally(() => this.reading.delete(key));
+      this.reading.set(key, reading);
+    }
+    return reading;
   }
 
   /** Drops what is known of the table's columns, so the next call reads them again. */

@@ -656,6 +656,30 @@ describe('POST /read and the table columns it knows of', () => {
       r.timeseries.map((ts) => ts.labels.map((l) => `${l.name}=${l.value}`)),
     );
 
+  test('reads the columns once for a read of six queries, however many run at once', async () => {
+    const h = await startHarness({ connector: { readConcurrency: 6 } });
+    try {
+      expect((await write(h, 'six', { a: '1' })).status).toBe(204);
+      const response = await h.read('server', {
+        queries: Array.from({ length: 6 }, (_, i) =>
+          query([eq('a', '1'), eq('__name__', i < 3 ? 'six' : 'none')]),
+        ),
+        acceptedResponseTypes: [],
+      });
+      expect(names(response)).toEqual([...Array(3).fill([['__name__=six', 'a=1']]), ...Array(3).fill([])]);
+      const describes = (await h.metricsText())
+        .split('\n')
+        .filter((l) =>
+          l.startsWith('timestream_connector_timestream_calls_total{operation="Query(DESCRIBE)"'),
+        );
+      expect(describes).toEqual([
+        'timestream_connector_timestream_calls_total{operation="Query(DESCRIBE)",outcome="ok"} 1',
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('reads every page of DESCRIBE: a column on its last page is a column', async () => {
     const h = await startHarness({ store: { pageSize: 1 } });
     try {
