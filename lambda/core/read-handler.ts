@@ -117,12 +117,9 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     samples,
     calls,
   };
-  if (response.status >= 500) logger.error(fields, 'read failed');
-  else if (response.status >= 400)
-    logger.warn(
-      { ...fields, reason: typeof response.body === 'string' ? response.body.split('\n')[0] : '' },
-      'read refused',
-    );
+  const reason = typeof response.body === 'string' ? response.body.split('\n')[0] : '';
+  if (response.status >= 500) logger.error({ ...fields, reason }, 'read failed');
+  else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
   // Remote read holds one sample per series and millisecond, so the others cannot be answered;
   // the warning says so instead of losing them silently (README "Columns other tools wrote").
   else if (duplicateSamples > 0)

@@ -45,9 +45,18 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  let stopping = false;
+  /** Answers not yet sent, so a shutdown can have them close their keep-alive connections. */
+  const unanswered = new Set<ServerResponse>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
-    serve(req, res, options)
+    unanswered.add(res);
+    res.once('finish', () => unanswered.delete(res));
+    // Prometheus keeps its connections open: once shutting down, every answer closes its
+    // connection, and a request that still arrives on one is answered 503 at once (its
+    // Timestream calls see an aborted signal), so Prometheus resends it elsewhere or later.
+    if (stopping) res.setHeader('connection', 'close');
+    serve(req, res, options, stopping)
       .catch((error: unknown) => {
         options.logger.error({ err: String(error) }, 'request failed unexpectedly');
         if (!res.headersSent)
@@ -82,6 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopping = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {
@@ -106,7 +117,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { url, port, close };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServerOptions,
+  stopping: boolean,
+): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') {
     send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
@@ -129,6 +145,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServerO
   res.once('close', () => {
     if (!res.writableFinished) gone.abort();
   });
+  if (stopping) gone.abort();
   request.signal = gone.signal;
   if (body === 'too-large') {
     // The handler answers (413, its route's headers, its metrics); the rest of the body is not read.

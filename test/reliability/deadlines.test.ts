@@ -4,6 +4,7 @@
 // period runs out answers every in-flight write 503 — never a 204 for data that is not stored,
 // never a dropped connection without a status. Writes that can finish in time are stored.
 
+import { Agent, request } from 'node:http';
 import { Registry } from 'prom-client';
 import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
 import { snappyCompress } from '../../lambda/codec/snappy';
@@ -204,6 +205,50 @@ describe('a server shutdown with writes in flight', () => {
     expect(answers.map((a) => [a.status, a.written])).toEqual(Array(IN_FLIGHT).fill([204, '20']));
     for (let i = 0; i < IN_FLIGHT; i++) expect(await storedKeys(`drain-${i}`)).toBe(20);
     reportCounts('shutdown-drain', { inFlight: IN_FLIGHT, samplesVerified: IN_FLIGHT * 20 });
+  }, 20_000);
+
+  test('closes the kept-alive connections of in-flight writes after their answer, so nothing new arrives on them', async () => {
+    const shutdownController = new AbortController();
+    const { handle, clients } = connector(shutdownController);
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1 << 20,
+      handler: handle,
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+      shutdownController,
+    });
+    store.setFaults({ latencyMs: 600 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (probe: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const body = snappyCompress(encodeWriteRequest(probeRequest(probe, 2, 10)));
+        const req = request(
+          `${server.url}/write`,
+          { method: 'POST', agent, headers: { ...HEADERS, 'content-length': String(body.length) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      // A first write opens the kept-alive connection and is answered before the shutdown.
+      expect(await post('keepalive-before')).toEqual({ status: 204, connection: 'keep-alive' });
+      const inFlight = post('keepalive-during');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closed = server.close();
+      expect(await inFlight).toEqual({ status: 204, connection: 'close' });
+      await closed;
+    } finally {
+      agent.destroy();
+      clients.destroy();
+      store.setFaults({});
+    }
   }, 20_000);
 
   test('answers every in-flight write 503 with Retry-After once the grace period runs out', async () => {

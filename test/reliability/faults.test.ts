@@ -184,6 +184,9 @@ describe.each(EDGES)('through the %s edge', (edge) => {
         expect(decoded.results[0].timeseries.map((ts) => ts.samples.length)).toEqual([4, 4, 4]);
       } else {
         expect(response.headers['retry-after']).toBe('1');
+        // The read's log line says why, as a write's does.
+        const failed = h.logger.lines.filter((l) => l.msg === 'read failed');
+        expect(failed.at(-1)?.fields.reason).toBe(response.body.toString('utf8').split('\n')[0]);
       }
     },
     30_000,
