@@ -100,7 +100,6 @@ async function openStore(config: Config, logger: Logger): Promise<ThreadLocalSto
       port: local.listen.port,
       region: config.region,
       pageSize: local.pageSize,
-      memoryLimitBytes: local.memoryLimitBytes,
       credentials:
         local.credentialsFile === undefined ? undefined : readCredentialsFile(local.credentialsFile),
       faults: {

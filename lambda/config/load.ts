@@ -18,8 +18,6 @@ export interface LocalConfig {
   readonly pageSize: number | undefined;
   /** File of `access-key-id:secret` lines; when set, SigV4 signatures are verified. */
   readonly credentialsFile: string | undefined;
-  /** DuckDB's memory_limit in bytes; undefined: DuckDB's default (80% of the machine's memory). */
-  readonly memoryLimitBytes: number | undefined;
   /** @default 0 */
   readonly faultLatencyMs: number;
   /** @default 0 */
@@ -250,7 +248,6 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
           listen: v.localListenAddress,
           pageSize: v.localPageSize,
           credentialsFile: v.localCredentials,
-          memoryLimitBytes: v.localMemoryLimit,
           faultLatencyMs: v.localFaultLatencyMs,
           faultThrottleRate: v.localFaultThrottleRate,
           faultInternalErrorRate: v.localFaultInternalErrorRate,

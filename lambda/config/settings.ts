@@ -360,15 +360,6 @@ export const SETTINGS = [
     scope: 'local',
   }),
   setting({
-    key: 'localMemoryLimit',
-    unsetMeans: "DuckDB's default, 80% of the machine's memory",
-    flag: 'local.memory-limit',
-    default: undefined,
-    parser: bytes,
-    help: "Most memory DuckDB's buffer manager may hold (its memory_limit): the pages large reads bring in stay cached up to it.",
-    scope: 'local',
-  }),
-  setting({
     key: 'localCredentials',
     unsetMeans: 'none (any well-formed signature is accepted)',
     flag: 'local.credentials',

@@ -45,8 +45,6 @@ export interface EngineOptions {
   region?: string;
   /** @default DEFAULT_PAGE_SIZE */
   pageSize?: number;
-  /** DuckDB's memory_limit in bytes. @default DuckDB's own (80% of the machine's memory) */
-  memoryLimitBytes?: number;
   faults?: FaultSettings;
   /** Clock in epoch milliseconds; tests pass a fixed one. @default Date.now */
   nowMs?: () => number;
@@ -110,10 +108,7 @@ export class StoreEngine {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, STORE_FILE_NAME);
     }
-    const instance = await DuckDBInstance.create(
-      path,
-      options.memoryLimitBytes === undefined ? undefined : { memory_limit: `${options.memoryLimitBytes}B` },
-    );
+    const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     const catalog = await StoreCatalog.load(connection);
     const executor = new QueryExecutor({

@@ -32,8 +32,6 @@ export interface LocalStoreOptions {
   region?: string;
   /** Most rows per Query page when the caller sends no smaller MaxRows; pages also end before 1 MB. @default no cap */
   pageSize?: number;
-  /** DuckDB's memory_limit in bytes. @default DuckDB's own (80% of the machine's memory) */
-  memoryLimitBytes?: number;
   /** Key pairs for strict SigV4 verification; absent = accept any well-formed signature. */
   credentials?: StoreCredential[];
   faults?: FaultSettings;
@@ -66,7 +64,6 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     dataDir: options.dataDir,
     region: options.region,
     pageSize: options.pageSize,
-    memoryLimitBytes: options.memoryLimitBytes,
     faults: options.faults,
     nowMs: options.nowMs,
   });

@@ -13,7 +13,6 @@ export interface ThreadStoreOptions {
   port?: number;
   region?: string;
   pageSize?: number;
-  memoryLimitBytes?: number;
   credentials?: StoreCredential[];
   faults?: FaultSettings;
   /** Forward one log line per request to the main thread (costs a message per request). */

@@ -7,7 +7,6 @@ const local = (credentialsFile: string | undefined): LocalConfig => ({
   listen: { host: '127.0.0.1', port: 9202 },
   pageSize: undefined,
   credentialsFile,
-  memoryLimitBytes: undefined,
   faultLatencyMs: 0,
   faultThrottleRate: 0,
   faultInternalErrorRate: 0,

@@ -71,21 +71,11 @@ describe('loadConfig defaults', () => {
       listen: { host: '127.0.0.1', port: 9202 },
       pageSize: undefined,
       credentialsFile: undefined,
-      memoryLimitBytes: undefined,
       faultLatencyMs: 0,
       faultThrottleRate: 0,
       faultInternalErrorRate: 0,
       faultSeed: 1,
     });
-  });
-
-  test.each([
-    { raw: '512MiB', bytes: 536870912 },
-    { raw: '2GiB', bytes: 2147483648 },
-    { raw: '100000000', bytes: 100000000 },
-  ])('takes --local.memory-limit $raw as $bytes bytes', ({ raw, bytes }) => {
-    const config = loadConfig({ flags: { local: true, 'local.memory-limit': raw }, env: {}, mode: 'server' });
-    expect(config.local?.memoryLimitBytes).toBe(bytes);
   });
 
   test('lets flags override the local database and table', () => {
