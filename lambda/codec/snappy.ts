@@ -5,6 +5,7 @@
 // one loads (snappy-native.ts), else by the pure-JS decoder (snappy-js.ts); errors read the same.
 
 import { badRequest, tooLarge } from '../core/errors';
+import { limitSetting } from '../prompb/protobuf-reader';
 import { decodeSnappyElements } from './snappy-js';
 import { type NativeSnappyBinding, loadNativeSnappy } from './snappy-native';
 
@@ -129,9 +130,7 @@ export function snappyUncompress(
   const limit = Math.min(maxDecodedBytes, MAX_DECODED_BLOCK_BYTES);
   if (decodedLength > limit) {
     const setting =
-      limit === maxDecodedBytes
-        ? '--max-decoded-bytes, max_decoded_bytes'
-        : 'the largest snappy block decoded';
+      limit === maxDecodedBytes ? limitSetting('maxDecodedBytes') : 'the largest snappy block decoded';
     throw tooLarge(
       `decoded body of ${decodedLength} bytes (snappy header) exceeds the limit of ${limit} bytes (${setting})`,
     );

@@ -4,6 +4,7 @@
 
 import { readReadBody, writeColumnarReadBody } from '../codec/remote';
 import type { ColumnarSeries } from '../prompb/encode';
+import { limitSetting } from '../prompb/protobuf-reader';
 import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
@@ -72,12 +73,12 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     // The same options bound a write request and a read response (README "Configuration").
     const { maxSeries, maxSamples } = options.decodeLimits;
     if (series > maxSeries || samples > maxSamples) {
-      const [what, limit, option] =
+      const [what, limit, limitName] =
         series > maxSeries
-          ? [`${series} series`, maxSeries, '--max-series-per-request, max_series_per_request']
-          : [`${samples} samples`, maxSamples, '--max-samples-per-request, max_samples_per_request'];
+          ? [`${series} series`, maxSeries, 'maxSeries']
+          : [`${samples} samples`, maxSamples, 'maxSamples'];
       throw tooLarge(
-        `read response of ${what} exceeds the limit of ${limit} (${option}); query a narrower time range or fewer series`,
+        `read response of ${what} exceeds the limit of ${limit} (${limitSetting(limitName)}); query a narrower time range or fewer series`,
       );
     }
     const body = writeColumnarReadBody(results);

@@ -85,7 +85,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     received,
     written,
     ignored,
-    refused: (outcome?.refused ?? 0) + (mapping === undefined ? rejected : refusedByMapping(mapping.ignored)),
+    refused: rejected,
     calls: outcome?.calls ?? 0,
   };
   if (response.status >= 500) logger.error({ ...fields, reason: firstLine(response.body) }, 'write failed');

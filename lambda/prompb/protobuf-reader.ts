@@ -59,9 +59,14 @@ const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   maxMatchersPerQuery: 'a fixed limit',
 };
 
+/** How the decode limit `limitName` (a DecodeLimits key) is set, for messages that name it. */
+export function limitSetting(limitName: string): string {
+  return LIMIT_SETTINGS[limitName] ?? limitName;
+}
+
 /** Makes the error for a decode limit (payload_too_large), naming how the limit is set. */
 export function limitExceeded(what: string, limit: number, limitName: string): ConnectorError {
-  return tooLarge(`${what} exceeds the limit of ${limit} (${LIMIT_SETTINGS[limitName] ?? limitName})`);
+  return tooLarge(`${what} exceeds the limit of ${limit} (${limitSetting(limitName)})`);
 }
 
 /**

@@ -220,7 +220,6 @@ function parseEndpoint(url: string, expiresMs: number): Endpoint {
   return { protocol: parsed.protocol, hostname, port, host: parsed.host, expiresMs };
 }
 
-/** Lets a response body go without reading it, so the keep-alive socket is freed. */
 const NO_TYPES: ReadonlySet<string> = new Set();
 
 /** The error type and body of an awsJson1_0 error answer, or undefined when it is not one. */
@@ -237,6 +236,7 @@ function refusalOf(status: number, bytes: Buffer): FastRefusal | undefined {
   return { type: type.slice(type.lastIndexOf('#') + 1), status, body: body as Record<string, unknown> };
 }
 
+/** Lets a response body go without reading it, so the keep-alive socket is freed. */
 function discard(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'resume' in body && typeof body.resume === 'function')
     (body as { resume(): void }).resume();

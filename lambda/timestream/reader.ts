@@ -112,11 +112,8 @@ async function describeDimensions(
       observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
       const failure = fromAwsError(error, 'DESCRIBE');
       // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
-      if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound) {
-        throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
-          cause: error,
-        });
-      }
+      if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound)
+        throw tableNotFound(target, failure, error);
       throw failure;
     }
     const names = (output.ColumnInfo ?? []).map((c) => c.Name);
@@ -178,15 +175,16 @@ export async function readQuery(
       if (!(error instanceof MissingObjectError)) throw error;
       catalog.forget(target);
       // The table went away after its columns were cached: 404, as when DESCRIBE finds it missing.
-      if (error.missing === 'table') {
-        const failure = fromAwsError(error.cause, 'Query');
-        throw notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, {
-          cause: error.cause,
-        });
-      }
+      if (error.missing === 'table')
+        throw tableNotFound(target, fromAwsError(error.cause, 'Query'), error.cause);
       if (attempt > 0) return [];
     }
   }
+}
+
+/** The 404 for a table (or its database) that Timestream says does not exist. */
+function tableNotFound(target: ReadTarget, failure: ConnectorError, cause: unknown): ConnectorError {
+  return notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, { cause });
 }
 
 /** The first page of a query was refused for naming a column, table or database that does not exist. */

@@ -121,7 +121,7 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
       if (v - v === 0) {
         // v - v === 0 is false for NaN and ±Inf
         const t = samples[i].timestamp;
-        if (t >= 0 && t <= MAX_TIMESTAMP_MS) writable++;
+        if (isWritableTime(t)) writable++;
         else {
           ignored.invalid_timestamp++;
           if (rejections.length < MAX_REJECTION_REASONS)

@@ -33,37 +33,37 @@ export interface WriteSenderOptions {
   nowMs?: () => number;
 }
 
+/** An SDK exception made from the fields of an error answer, as the SDK's deserialiser makes it. */
+type ExceptionFrom = (fields: {
+  message: string;
+  Message: string;
+  $metadata: { httpStatusCode: number };
+  RejectedRecords: RejectedRecord[];
+}) => Error;
+
 /**
- * WriteRecords errors that the same call would meet again: sent again through the SDK, a call with
- * a refused record would write (and be billed for) its other records a second time, and every
- * refusal would take two calls instead of one.
+ * WriteRecords errors that the same call would meet again, by type: sent again through the SDK, a
+ * call with a refused record would write (and be billed for) its other records a second time, and
+ * every refusal would take two calls instead of one.
  */
-const FINAL_ERRORS: ReadonlySet<string> = new Set([
-  'RejectedRecordsException',
-  'ValidationException',
-  'AccessDeniedException',
-  'ResourceNotFoundException',
+const FINAL_ERRORS: ReadonlyMap<string, ExceptionFrom> = new Map<string, ExceptionFrom>([
+  ['RejectedRecordsException', (f) => new RejectedRecordsException(f)],
+  ['ValidationException', (f) => new ValidationException(f)],
+  ['AccessDeniedException', (f) => new AccessDeniedException(f)],
+  ['ResourceNotFoundException', (f) => new ResourceNotFoundException(f)],
 ]);
+const FINAL_ERROR_TYPES: ReadonlySet<string> = new Set(FINAL_ERRORS.keys());
 
 /** The SDK's exception for an error answer the fast attempt read, as the SDK would have made it. */
 function sdkError({ type, status, body }: FastRefusal): Error {
   const message = String(body.Message ?? body.message ?? type);
-  const options = { message, Message: message, $metadata: { httpStatusCode: status } };
-  switch (type) {
-    case 'RejectedRecordsException':
-      return new RejectedRecordsException({
-        ...options,
-        RejectedRecords: Array.isArray(body.RejectedRecords)
-          ? (body.RejectedRecords as RejectedRecord[])
-          : [],
-      });
-    case 'ValidationException':
-      return new ValidationException(options);
-    case 'AccessDeniedException':
-      return new AccessDeniedException(options);
-    default:
-      return new ResourceNotFoundException(options);
-  }
+  const rejected = Array.isArray(body.RejectedRecords) ? (body.RejectedRecords as RejectedRecord[]) : [];
+  return FINAL_ERRORS.get(type)!({
+    message,
+    Message: message,
+    $metadata: { httpStatusCode: status },
+    RejectedRecords: rejected,
+  });
 }
 
 /** Sends one WriteRecords call per batch for one SDK client (one credential identity). */
@@ -92,7 +92,7 @@ export class WriteRecordsSender {
    */
   async send(target: WriteRecordsTarget, batch: WriteBatch, signal?: AbortSignal): Promise<void> {
     const body = renderWriteRecordsBody(target, batch);
-    const answer = await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, FINAL_ERRORS);
+    const answer = await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, FINAL_ERROR_TYPES);
     if (answer === true) return;
     if (answer !== false) throw sdkError(answer);
     await this.client.send(
