@@ -126,13 +126,18 @@ export interface QueryExecutorOptions {
   sql?: SqlDialect;
   /** Bytes of unfinished results held for their NextTokens at most (default MAX_HELD_RESULT_BYTES). */
   maxHeldBytes?: number;
+  /**
+   * Bytes of finished results held for a retry of their last page at most (default
+   * MAX_FINISHED_RESULT_BYTES).
+   */
+  maxFinishedBytes?: number;
 }
 
 /**
- * Bytes of rendered rows kept for unfinished results, all queries together. Past it the results
- * idle longest are dropped and their NextTokens answered as invalid, as expired ones are: a client
- * that starts many multi-page queries and never finishes them cannot grow the store without
- * bound (each would otherwise be kept for the token's hour).
+ * Bytes of rendered rows and their index kept for unfinished results, all queries together. Past
+ * it the results idle longest are dropped and their NextTokens answered as invalid, as expired
+ * ones are: a client that starts many multi-page queries and never finishes them cannot grow the
+ * store without bound (each would otherwise be kept for the token's hour).
  */
 export const MAX_HELD_RESULT_BYTES = 512 * 1024 * 1024;
 /**
@@ -141,12 +146,27 @@ export const MAX_HELD_RESULT_BYTES = 512 * 1024 * 1024;
  */
 export const HELD_RESULT_IDLE_MS = 60_000;
 
+/**
+ * Bytes kept for results whose last page was already answered. Such a result's last token stays
+ * valid for a retry of that page (facts 4.1: five uses or an hour), which keeps the page's rows; a
+ * client that reads every page, as the connector does, leaves one such result per query, and
+ * under MAX_HELD_RESULT_BYTES alone a steady stream of reads kept ~5 MB a read. Past this limit
+ * the results finished longest ago are dropped at once and their last tokens answered as expired:
+ * a retry comes within seconds, not after dozens of later reads.
+ */
+export const MAX_FINISHED_RESULT_BYTES = 16 * 1024 * 1024;
+
 /** Executes and pages queries. */
 export class QueryExecutor {
   private readonly tokens = new Map<string, TokenState>();
   /** Cursors with live tokens, least recently used first, and the bytes each was last counted at. */
   private readonly held = new Map<Cursor, number>();
   private heldTotal = 0;
+  /**
+   * Held cursors whose last page was answered (only a retry of that page can still use them),
+   * finished longest ago first.
+   */
+  private readonly finished = new Set<Cursor>();
   private readonly idle: DuckDBConnection[] = [];
   private sql: SqlDialect | undefined;
 
@@ -212,7 +232,7 @@ export class QueryExecutor {
     return this.page(cursor, 0, pageSize);
   }
 
-  /** Bytes of rendered rows held for unfinished results. */
+  /** Bytes of rendered rows and their index held for results with live NextTokens. */
   get heldBytes(): number {
     return this.heldTotal;
   }
@@ -222,6 +242,7 @@ export class QueryExecutor {
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.tokens.clear();
     this.held.clear();
+    this.finished.clear();
     this.heldTotal = 0;
   }
 
@@ -253,7 +274,25 @@ export class QueryExecutor {
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
     this.forgetTokensBefore(cursor, state.seq - 1);
-    return this.page(cursor, state.offset, pageSize);
+    const slice = this.page(cursor, state.offset, pageSize);
+    if (slice.end === cursor.rows.length) this.finish(cursor);
+    return slice;
+  }
+
+  /** Marks `cursor` finished (most recently) and drops the oldest finished results over the limit. */
+  private finish(cursor: Cursor): void {
+    if (cursor.liveTokens === 0) return;
+    this.finished.delete(cursor);
+    this.finished.add(cursor);
+    const limit = this.options.maxFinishedBytes ?? MAX_FINISHED_RESULT_BYTES;
+    let total = 0;
+    for (const held of this.finished) total += this.held.get(held) ?? 0;
+    for (const oldest of this.finished) {
+      if (total <= limit) return;
+      if (oldest === cursor) continue;
+      total -= this.held.get(oldest) ?? 0;
+      this.forgetTokensBefore(oldest, oldest.issued.length);
+    }
   }
 
   private page(cursor: Cursor, offset: number, pageSize: number): PageSlice {
@@ -324,6 +363,7 @@ export class QueryExecutor {
     if (cursor.liveTokens === 0) {
       this.heldTotal -= this.held.get(cursor) ?? 0;
       this.held.delete(cursor);
+      this.finished.delete(cursor);
     }
   }
 

@@ -28,10 +28,12 @@ export class RowTexts {
   private readonly segmentFirst: number[] = [];
   private current: Buffer | undefined;
   private used = 0;
-  /** Byte offset of each row within its segment. */
+  /** Byte offset of each row from `base` on within its segment. */
   private starts = new Int32Array(INITIAL_ROWS);
-  /** UTF-8 bytes of each row (its comma excluded). */
+  /** UTF-8 bytes of each row from `base` on (its comma excluded). */
   private lengths = new Int32Array(INITIAL_ROWS);
+  /** Row whose entries are first in `starts` and `lengths`: released rows leave the index too. */
+  private base = 0;
   private rows = 0;
   private bytes = 0;
   /** Rows before this index were released and can no longer be read. */
@@ -62,9 +64,9 @@ export class RowTexts {
     return this.bytes;
   }
 
-  /** Bytes of the segments not released (what holding these rows costs). */
+  /** Bytes of the segments and index entries not released (what holding these rows costs). */
   get heldBytes(): number {
-    return this.held;
+    return this.held + this.starts.byteLength + this.lengths.byteLength;
   }
 
   /** Appends one row's text. */
@@ -83,16 +85,16 @@ export class RowTexts {
     const written = segment.write(text, start);
     segment[start + written] = COMMA;
     this.used = start + written + 1;
-    if (this.rows === this.starts.length) this.grow();
-    this.starts[this.rows] = start;
-    this.lengths[this.rows] = written;
+    if (this.rows - this.base === this.starts.length) this.resize(this.starts.length * 2);
+    this.starts[this.rows - this.base] = start;
+    this.lengths[this.rows - this.base] = written;
     this.rows += 1;
     this.bytes += written;
   }
 
   /** UTF-8 bytes of row `i`. */
   byteLength(i: number): number {
-    return this.lengths[i]!;
+    return this.lengths[i - this.base]!;
   }
 
   /** UTF-8 bytes of rows [from, to) joined with commas (one subtraction per segment, not per row). */
@@ -123,12 +125,19 @@ export class RowTexts {
   }
 
   /**
-   * Lets go of the segments that only hold rows before `below`; those rows can no longer be read.
-   * Returns whether `below` moved the released bound (held bytes may then have changed).
+   * Lets go of the segments that only hold rows before `below`, and of their index entries once
+   * that shrinks the index fourfold; those rows can no longer be read. Returns whether `below`
+   * moved the released bound (held bytes may then have changed).
    */
   release(below: number): boolean {
     if (below <= this.releasedBelow) return false;
     this.releasedBelow = below;
+    // A large result's index (8 bytes a row: 4 MB for half a million rows) would otherwise stay
+    // whole while only its last page is held for a retry of that page.
+    const kept = Math.max(0, this.rows - below);
+    let capacity = INITIAL_ROWS;
+    while (capacity < kept) capacity *= 2;
+    if (capacity * 4 <= this.starts.length) this.resize(capacity, Math.min(below, this.rows));
     for (
       ;
       this.firstHeld + 1 < this.segments.length && this.segmentFirst[this.firstHeld + 1]! <= below;
@@ -154,8 +163,8 @@ export class RowTexts {
       const next = k + 1 < this.segmentFirst.length ? this.segmentFirst[k + 1]! : this.rows;
       const last = Math.min(to, next) - 1;
       // Up to and including the comma after `last`, except after the range's final row.
-      const end = this.starts[last]! + this.lengths[last]! + (last < to - 1 ? 1 : 0);
-      piece(this.segments[k]!, this.starts[row]!, end);
+      const end = this.starts[last - this.base]! + this.lengths[last - this.base]! + (last < to - 1 ? 1 : 0);
+      piece(this.segments[k]!, this.starts[row - this.base]!, end);
       row = last + 1;
       k += 1;
     }
@@ -182,12 +191,16 @@ export class RowTexts {
     this.segmentFirst.push(this.rows);
   }
 
-  private grow(): void {
-    const starts = new Int32Array(this.starts.length * 2);
-    starts.set(this.starts);
+  /** Moves the index entries of rows [base, rows) into arrays of `capacity` entries. */
+  private resize(capacity: number, base = this.base): void {
+    const from = base - this.base;
+    const to = this.rows - this.base;
+    const starts = new Int32Array(capacity);
+    starts.set(this.starts.subarray(from, to));
     this.starts = starts;
-    const lengths = new Int32Array(this.lengths.length * 2);
-    lengths.set(this.lengths);
+    const lengths = new Int32Array(capacity);
+    lengths.set(this.lengths.subarray(from, to));
     this.lengths = lengths;
+    this.base = base;
   }
 }

@@ -88,8 +88,11 @@ test('puts a row larger than a page on a page of its own', async () => {
 describe('results held for their NextTokens', () => {
   const HOUR_MS = 3_600_000;
   let nowMs = Date.UTC(2026, 0, 1);
-  /** An executor that holds at most `maxHeldBytes` of unfinished results, on the test's clock. */
-  function heldExecutor(maxHeldBytes: number): QueryExecutor {
+  /**
+   * An executor that holds at most `maxHeldBytes` of results, and `maxFinishedBytes` of results
+   * whose last page was answered, on the test's clock.
+   */
+  function heldExecutor(maxHeldBytes: number, maxFinishedBytes?: number): QueryExecutor {
     return new QueryExecutor({
       instance,
       catalog: {} as Catalog,
@@ -97,8 +100,11 @@ describe('results held for their NextTokens', () => {
       nowMs: () => nowMs,
       sql: passThrough,
       maxHeldBytes,
+      maxFinishedBytes,
     });
   }
+  /** Bytes a 3-row result holds: its first 8 KiB segment and 8 KiB of index (row-texts.ts). */
+  const SMALL_RESULT = 16 * 1024;
   /** The first page of a 3-row query, one row per page: its rows and its NextToken. */
   async function start(held: QueryExecutor, queryString: string) {
     const page = await held.query({ QueryString: queryString, MaxRows: 1 });
@@ -140,8 +146,7 @@ describe('results held for their NextTokens', () => {
     const held = heldExecutor(64 * 1024 * 1024);
     const a = await start(held, A);
     const b = await start(held, B);
-    // Three rows take one first segment each (row-texts.ts).
-    expect(held.heldBytes).toBe(2 * 8 * 1024);
+    expect(held.heldBytes).toBe(2 * SMALL_RESULT);
     const a2 = await next(held, A, a.nextToken);
     expect(a2.rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
     expect((await next(held, B, b.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'b1' }] }]);
@@ -151,6 +156,34 @@ describe('results held for their NextTokens', () => {
     nowMs += HOUR_MS + 1;
     await held.query({ QueryString: 'SELECT 1' }); // any call prunes expired tokens
     expect(held.heldBytes).toBe(0);
+    held.close();
+  });
+
+  test('finished results over their own limit are dropped oldest first, unfinished ones kept', async () => {
+    const held = heldExecutor(64 * 1024 * 1024, 2 * SMALL_RESULT);
+    const query = (name: string) => `SELECT '${name}' || i FROM range(3) t(i)`;
+    /** Reads every page of `name`'s query; returns the token of its last page. */
+    async function finish(name: string): Promise<string> {
+      const first = await start(held, query(name));
+      const second = await next(held, query(name), first.nextToken);
+      const last = await next(held, query(name), second.nextToken!);
+      expect(last).toEqual({ rows: [{ Data: [{ ScalarValue: `${name}2` }] }], nextToken: undefined });
+      return second.nextToken!;
+    }
+    const d = await start(held, query('d')); // never finished
+    const a = await finish('a');
+    const b = await finish('b');
+    expect(held.heldBytes).toBe(3 * SMALL_RESULT);
+    // A retry of A's last page makes it the most recently finished.
+    expect((await next(held, query('a'), a)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
+    const c = await finish('c'); // a third finished result: B, finished longest ago, goes
+    expect(held.heldBytes).toBe(3 * SMALL_RESULT);
+    await expect(next(held, query('b'), b)).rejects.toThrow(
+      new StoreError('ValidationException', 'Invalid pagination token'),
+    );
+    expect((await next(held, query('a'), a)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
+    expect((await next(held, query('c'), c)).rows).toEqual([{ Data: [{ ScalarValue: 'c2' }] }]);
+    expect((await next(held, query('d'), d.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'd1' }] }]);
     held.close();
   });
 });

@@ -3,6 +3,8 @@ import { RowTexts } from '../../../lambda/local-store/row-texts';
 
 // Segments of 16 bytes so that a handful of rows spans several of them.
 const SEGMENT = 16;
+/** Bytes of a small result's index: starts and lengths, 1024 Int32 entries each. */
+const SMALL_INDEX = 2 * 4 * 1024;
 
 const ROW_SETS: { name: string; texts: string[] }[] = [
   {
@@ -81,6 +83,36 @@ describe('RowTexts', () => {
     expect(rows.rangeText(6, 7)).toBe('late');
     expect(rows.length).toBe(7);
   });
+
+  // Index entries: 2 × 4 bytes a row, in arrays that double from 1024 rows.
+  const ONE_SEGMENT = 1024 * 1024;
+  test.each([
+    // [rows, released below, index bytes before, index bytes after]
+    [5000, 4990, 2 * 4 * 8192, SMALL_INDEX], // 10 rows kept: back to the smallest index
+    [5000, 2000, 2 * 4 * 8192, 2 * 4 * 8192], // 3000 kept need 4096 entries: not a fourfold shrink
+    [5000, 3000, 2 * 4 * 8192, 2 * 4 * 2048], // 2000 kept: 2048 entries
+    [5000, 5000, 2 * 4 * 8192, SMALL_INDEX], // everything released
+    [1000, 999, SMALL_INDEX, SMALL_INDEX], // already the smallest
+  ])(
+    '%i rows released below %i: the index goes from %i to %i bytes, the rest stays readable',
+    (count, below, before, after) => {
+      // One segment large enough for every row, so held bytes move with the index alone.
+      const rows = new RowTexts(ONE_SEGMENT, ONE_SEGMENT);
+      const texts = Array.from({ length: count }, (_, i) => `{"r":${i}}`);
+      for (const text of texts) rows.add(text);
+      expect(rows.heldBytes).toBe(ONE_SEGMENT + before);
+      rows.release(below);
+      expect(rows.heldBytes).toBe(ONE_SEGMENT + after);
+      expect(rows.rangeText(below, count)).toBe(texts.slice(below).join(','));
+      for (let i = below; i < count; i++) expect(rows.byteLength(i)).toBe(utf8(texts[i]!));
+      expect(() => rows.rangeText(below - 1, count)).toThrow(RangeError);
+      // Appending after the shrink grows the index again from where it is.
+      const late = Array.from({ length: 3000 }, (_, i) => `late-${i}`);
+      for (const text of late) rows.add(text);
+      expect(rows.rangeText(below, count + late.length)).toBe([...texts.slice(below), ...late].join(','));
+      expect(rows.length).toBe(count + late.length);
+    },
+  );
 });
 
 describe('RowTexts segments', () => {
@@ -93,18 +125,18 @@ describe('RowTexts segments', () => {
       if (rows.heldBytes !== held) sizes.push(rows.heldBytes - held);
       held = rows.heldBytes;
     }
-    // 320 bytes of rows: 16 + 32 + 64 + 64 + 64 + 64 + 64.
-    expect(sizes).toEqual([16, 32, 64, 64, 64, 64, 64]);
+    // 320 bytes of rows: 16 + 32 + 64 + 64 + 64 + 64 + 64, besides the index.
+    expect(sizes).toEqual([SMALL_INDEX + 16, 32, 64, 64, 64, 64, 64]);
     rows.release(14); // the first three segments hold rows 0-1, 2-5 and 6-13
-    expect(rows.heldBytes).toBe(4 * 64);
+    expect(rows.heldBytes).toBe(SMALL_INDEX + 4 * 64);
     expect(rows.rangeText(14, 16)).toBe('0123456,0123456');
   });
 
   test('a row larger than the next segment gets a segment of its size', () => {
     const rows = new RowTexts(64, 16);
     rows.add('x'.repeat(100));
-    expect(rows.heldBytes).toBe(101);
+    expect(rows.heldBytes).toBe(SMALL_INDEX + 101);
     rows.add('y');
-    expect(rows.heldBytes).toBe(101 + 64);
+    expect(rows.heldBytes).toBe(SMALL_INDEX + 101 + 64);
   });
 });
