@@ -5,6 +5,7 @@
 // never a dropped connection without a status. Writes that can finish in time are stored.
 
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
 import { snappyCompress } from '../../lambda/codec/snappy';
@@ -246,6 +247,56 @@ describe('a server shutdown with writes in flight', () => {
       await closed;
     } finally {
       agent.destroy();
+      clients.destroy();
+      store.setFaults({});
+    }
+  }, 20_000);
+
+  test('does not write a request that arrives on a kept-alive connection after the shutdown began', async () => {
+    const shutdownController = new AbortController();
+    const { handle, clients } = connector(shutdownController);
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1 << 20,
+      handler: handle,
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+      shutdownController,
+    });
+    store.setFaults({ latencyMs: 600 });
+    /** One HTTP/1.1 request as bytes, so a second can be sent on the connection before the first is answered. */
+    const raw = (probe: string) => {
+      const body = Buffer.from(snappyCompress(encodeWriteRequest(probeRequest(probe, 2, 10))));
+      const head = [
+        'POST /write HTTP/1.1',
+        'host: 127.0.0.1',
+        ...Object.entries(HEADERS).map(([name, value]) => `${name}: ${value}`),
+        `content-length: ${body.length}`,
+      ];
+      return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    try {
+      socket.write(raw('pipelined-first'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closed = server.close();
+      // Pipelined behind the first, which is still waiting on the store.
+      socket.write(raw('pipelined-late'));
+      await closed;
+      await ended;
+      // One answer, for the first request, which closes the connection; the late request was
+      // turned away unwritten, so a Prometheus that resends it writes it once.
+      const text = Buffer.concat(received).toString('latin1');
+      expect(text.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 204']);
+      expect(text).toMatch(/\r\nconnection: close\r\n/i);
+      expect([await storedKeys('pipelined-first'), await storedKeys('pipelined-late')]).toEqual([20, 0]);
+    } finally {
+      socket.destroy();
       clients.destroy();
       store.setFaults({});
     }
