@@ -156,7 +156,8 @@ describe('a Lambda invocation near its deadline', () => {
 describe('a server shutdown with writes in flight', () => {
   const IN_FLIGHT = 6;
 
-  async function shutdownUnderLoad(latencyMs: number, graceMs: number, probe: string) {
+  /** A standalone server over a connector whose Timestream calls its shutdown aborts. */
+  async function serving(shutdownGraceMs?: number) {
     const shutdownController = new AbortController();
     const { handle, clients } = connector(shutdownController);
     const server = await startServer({
@@ -168,8 +169,13 @@ describe('a server shutdown with writes in flight', () => {
       metrics: async () => ({ contentType: 'text/plain', body: '' }),
       logger: new CaptureLogger(),
       shutdownController,
-      shutdownGraceMs: graceMs,
+      shutdownGraceMs,
     });
+    return { server, clients };
+  }
+
+  async function shutdownUnderLoad(latencyMs: number, graceMs: number, probe: string) {
+    const { server, clients } = await serving(graceMs);
     store.setFaults({ latencyMs });
     const requests = Array.from({ length: IN_FLIGHT }, (_, i) => probeRequest(`${probe}-${i}`, 2, 10));
     const responses = requests.map((request) =>
@@ -209,18 +215,7 @@ describe('a server shutdown with writes in flight', () => {
   }, 20_000);
 
   test('closes the kept-alive connections of in-flight writes after their answer, so nothing new arrives on them', async () => {
-    const shutdownController = new AbortController();
-    const { handle, clients } = connector(shutdownController);
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1 << 20,
-      handler: handle,
-      metrics: async () => ({ contentType: 'text/plain', body: '' }),
-      logger: new CaptureLogger(),
-      shutdownController,
-    });
+    const { server, clients } = await serving();
     store.setFaults({ latencyMs: 600 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const post = (probe: string) =>
@@ -253,18 +248,7 @@ describe('a server shutdown with writes in flight', () => {
   }, 20_000);
 
   test('does not write a request that arrives on a kept-alive connection after the shutdown began', async () => {
-    const shutdownController = new AbortController();
-    const { handle, clients } = connector(shutdownController);
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1 << 20,
-      handler: handle,
-      metrics: async () => ({ contentType: 'text/plain', body: '' }),
-      logger: new CaptureLogger(),
-      shutdownController,
-    });
+    const { server, clients } = await serving();
     store.setFaults({ latencyMs: 600 });
     /** One HTTP/1.1 request as bytes, so a second can be sent on the connection before the first is answered. */
     const raw = (probe: string) => {
