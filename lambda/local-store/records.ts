@@ -615,7 +615,9 @@ function invalidValue(raw: string, type: ScalarMeasureType, index: number): Stor
  * @throws StoreError ValidationException "Invalid time for record." (boto3 issue 4239)
  */
 export function parseTime(raw: unknown, unit: unknown): bigint {
-  const unitNs = NS_PER_UNIT[(unit as string | undefined) ?? 'MILLISECONDS'];
+  const name = unit ?? 'MILLISECONDS';
+  // Own members only: a TimeUnit such as `toString` or `__proto__` must not reach Object.prototype.
+  const unitNs = typeof name === 'string' && Object.hasOwn(NS_PER_UNIT, name) ? NS_PER_UNIT[name] : undefined;
   if (unitNs === undefined) throw validation(`Invalid TimeUnit ${String(unit)}.`);
   if (typeof raw !== 'string' || !/^\d{1,256}$/.test(raw)) throw validation('Invalid time for record.');
   const timeNs = BigInt(raw) * unitNs;

@@ -261,6 +261,15 @@ describe('parseTime', () => {
       new StoreError('ValidationException', 'Invalid time for record.'),
     );
   });
+
+  test.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'milliseconds', 5])(
+    'refuses the TimeUnit %p with a ValidationException (not a TypeError from Object.prototype)',
+    (unit) => {
+      expect(() => parseTime('1700000000123', unit)).toThrow(
+        new StoreError('ValidationException', `Invalid TimeUnit ${String(unit)}.`),
+      );
+    },
+  );
 });
 
 describe('SeriesCache', () => {
