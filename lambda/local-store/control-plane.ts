@@ -51,7 +51,8 @@ export function readTableSettings(
   base: TableSettings = DEFAULT_TABLE_SETTINGS,
 ): TableSettings {
   const settings = { ...base };
-  const retention = body.RetentionProperties as Record<string, unknown> | undefined;
+  // A JSON null is an absent member (as the store reads null elsewhere), not an object to read.
+  const retention = (body.RetentionProperties ?? undefined) as Record<string, unknown> | undefined;
   if (retention !== undefined) {
     settings.memoryStoreRetentionHours = boundedInteger(
       retention.MemoryStoreRetentionPeriodInHours,
@@ -64,7 +65,7 @@ export function readTableSettings(
       MAGNETIC_RETENTION_DAYS,
     );
   }
-  const magnetic = body.MagneticStoreWriteProperties as Record<string, unknown> | undefined;
+  const magnetic = (body.MagneticStoreWriteProperties ?? undefined) as Record<string, unknown> | undefined;
   if (magnetic !== undefined) {
     if (typeof magnetic.EnableMagneticStoreWrites !== 'boolean')
       throw validation('EnableMagneticStoreWrites must be specified.');
