@@ -97,12 +97,12 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
   const path =
     rawPath
       .split('/')
-      .map((segment) => uriEncode(decodeURIComponent(segment)))
+      .map((segment) => uriEncode(percentDecode(segment)))
       .join('/') || '/';
   const query = rawQuery
     .split('&')
     .filter((pair) => pair.length > 0)
-    .map((pair) => pair.split('=', 2).map((part) => uriEncode(decodeURIComponent(part.replace(/\+/g, ' ')))))
+    .map((pair) => pair.split('=', 2).map((part) => uriEncode(percentDecode(part.replace(/\+/g, ' ')))))
     .sort(([a, av = ''], [b, bv = '']) => (a === b ? compare(av, bv) : compare(a, b)))
     .map(([name, value = '']) => `${name}=${value}`)
     .join('&');
@@ -117,6 +117,19 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
 function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * decodeURIComponent, or the text as it is when its escapes are malformed (`%ZZ`, a cut-off UTF-8
+ * sequence): such a request then fails the signature check (403) instead of throwing a URIError
+ * that the server would answer as a 500.
+ */
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function uriEncode(text: string): string {

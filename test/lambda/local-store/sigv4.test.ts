@@ -107,3 +107,16 @@ test('accepts any well-formed signature without configured credentials, and no u
     new StoreError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
   );
 });
+
+test.each(['/?%ZZ', '/?a=%E0%A4%A', '/%ZZ'])(
+  'refuses the malformed escapes of %s as a signature mismatch in strict mode (a URIError was a 500)',
+  (url) => {
+    const request = { ...signed(), url };
+    expect(() => authenticate(request, [KEY])).toThrow(
+      new StoreError(
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      ),
+    );
+  },
+);
