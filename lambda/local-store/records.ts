@@ -647,8 +647,19 @@ export function seriesKey(
     }
   }
   let text = '';
-  for (const d of sorted) text += `${d.name}\u0000${d.value}\u0000`;
-  return hash('sha256', `${text}\u0001${measureName}`, 'hex').slice(0, 32);
+  let nul = measureName.includes('\u0000');
+  for (const d of sorted) {
+    text += `${d.name}\u0000${d.value}\u0000`;
+    nul ||= d.name.includes('\u0000') || d.value.includes('\u0000');
+  }
+  // A NUL inside a name or value would make the text ambiguous ({a: "x\0b\0y"} and {a: "x", b: "y"}
+  // read the same), so two series would share one identity and the second one's writes be
+  // acknowledged but never stored. Such series hash an escaped form instead: JSON text holds no raw
+  // NUL, and \u0002 cannot start the text above (it starts with \u0001 or holds a raw NUL), so no
+  // key of a NUL-free series changes.
+  if (nul) text = `\u0002${JSON.stringify([sorted.map((d) => [d.name, d.value]), measureName])}`;
+  else text += `\u0001${measureName}`;
+  return hash('sha256', text, 'hex').slice(0, 32);
 }
 
 /**

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { createHash } from 'node:crypto';
 import { StoreError } from '../../../lambda/local-store/errors';
 import {
   normalizeRecords,
@@ -85,6 +86,27 @@ describe('normalizeRecords', () => {
         ],
         'm',
       ),
+    );
+  });
+
+  test('tells apart series whose names or values hold a NUL (they shared one identity)', () => {
+    const split = seriesKey(
+      [
+        { name: 'a', value: 'x' },
+        { name: 'b', value: 'y' },
+      ],
+      'm',
+    );
+    expect(seriesKey([{ name: 'a', value: 'x\u0000b\u0000y' }], 'm')).not.toBe(split);
+    expect(seriesKey([{ name: 'a', value: 'x' }], 'b\u0000y\u0000\u0001m')).not.toBe(
+      seriesKey([{ name: 'a', value: 'x' }], 'b'),
+    );
+    expect(seriesKey([{ name: 'a', value: 'x\u0000' }], '\u0001m')).not.toBe(
+      seriesKey([{ name: 'a', value: 'x' }], '\u0000\u0001m'),
+    );
+    // NUL-free series keep the key stored on disk (ts_series).
+    expect(split).toBe(
+      createHash('sha256').update('a\u0000x\u0000b\u0000y\u0000\u0001m').digest('hex').slice(0, 32),
     );
   });
 
