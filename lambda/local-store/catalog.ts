@@ -38,11 +38,19 @@ type MutableTable = { -readonly [K in keyof CatalogTable]: CatalogTable[K] } & {
 };
 
 const compareNames = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Whether DuckDB would take the two names for one (created names are ASCII, [a-zA-Z0-9_.-]). */
+const sameIgnoringCase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The in-memory catalog backed by DuckDB; every mutation commits before memory changes. */
 export class StoreCatalog implements Catalog {
   private readonly databases = new Map<string, CatalogDatabase>();
   private readonly tables = new Map<string, Map<string, MutableTable>>();
+  /**
+   * Names (lower case) a database cannot take: DuckDB's catalogs and system schemas, which a
+   * schema of that name would be ambiguous with or cannot be created in (load adds the name of
+   * the attached file's catalog, `store` for store.duckdb).
+   */
+  private readonly reservedDatabaseNames = new Set(['temp', 'system', 'information_schema', 'pg_catalog']);
 
   private constructor(private readonly connection: DuckDBConnection) {}
 
@@ -56,6 +64,8 @@ export class StoreCatalog implements Catalog {
       CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.dimensions (database VARCHAR, "table" VARCHAR, position INTEGER, name VARCHAR);
       CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.measure_types (database VARCHAR, "table" VARCHAR, type VARCHAR);`);
     const catalog = new StoreCatalog(connection);
+    const current = await connection.runAndReadAll('SELECT current_database()');
+    catalog.reservedDatabaseNames.add(String(current.getRows()[0]![0]).toLowerCase());
     const dbs = await connection.runAndReadAll(
       `SELECT name, creation_ms, updated_ms FROM ${CATALOG_SCHEMA}.databases`,
     );
@@ -117,6 +127,22 @@ export class StoreCatalog implements Catalog {
   async createDatabase(database: string, nowMs: number): Promise<CatalogDatabase> {
     if (this.databases.has(database))
       throw new StoreError('ConflictException', `The database ${database} already exists.`);
+    // DuckDB matches schema and table names without regard to letter case: a database or table
+    // whose name differs only in case from another shares its schema or tables, which failed
+    // with DuckDB's errors as 500s (and DeleteDatabase of one dropped the other's schema).
+    if (this.reservedDatabaseNames.has(database.toLowerCase())) {
+      throw new StoreError(
+        'ValidationException',
+        `The database name ${database} is reserved by the embedded store (DuckDB's ${[...this.reservedDatabaseNames].join(', ')}, in any letter case).`,
+      );
+    }
+    const sameLetters = [...this.databases.keys()].find((d) => sameIgnoringCase(d, database));
+    if (sameLetters !== undefined) {
+      throw new StoreError(
+        'ValidationException',
+        `The database name ${database} differs only in letter case from the database ${sameLetters}; the embedded store cannot keep both.`,
+      );
+    }
     await this.transaction(async () => {
       await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuckIdentifier(database)}`);
       await this.connection.run(`INSERT INTO ${CATALOG_SCHEMA}.databases VALUES ($1, $2, $3)`, [
@@ -143,7 +169,7 @@ export class StoreCatalog implements Catalog {
     }
     await this.transaction(async () => {
       await this.connection.run(`DELETE FROM ${CATALOG_SCHEMA}.databases WHERE name = $1`, [database]);
-      if (database !== 'main')
+      if (database.toLowerCase() !== 'main')
         await this.connection.run(`DROP SCHEMA IF EXISTS ${quoteDuckIdentifier(database)}`);
     });
     this.databases.delete(database);
@@ -160,6 +186,15 @@ export class StoreCatalog implements Catalog {
     this.requireDatabase(database);
     if (this.mutable(database, table)) {
       throw new StoreError('ConflictException', `The table ${table} already exists in database ${database}.`);
+    }
+    const sameLetters = [...(this.tables.get(database)?.keys() ?? [])].find((t) =>
+      sameIgnoringCase(t, table),
+    );
+    if (sameLetters !== undefined) {
+      throw new StoreError(
+        'ValidationException',
+        `The table name ${table} differs only in letter case from the table ${sameLetters} in database ${database}; the embedded store cannot keep both.`,
+      );
     }
     await this.transaction(async () => {
       await createLayout(this.connection, database, table);

@@ -205,6 +205,57 @@ test.each([
   expect([error.name, error.message]).toEqual([type, message]);
 });
 
+describe('names DuckDB cannot hold apart (it matches schema and table names in any letter case)', () => {
+  const refusal = async (send: () => Promise<unknown>) => {
+    const error = await errorOf(send);
+    return [error.name, error.message, error.$metadata];
+  };
+
+  test('refuses a database differing only in case, and keeps the first one working', async () => {
+    await write.send(new CreateDatabaseCommand({ DatabaseName: 'CaseDb' }));
+    expect(await refusal(() => write.send(new CreateDatabaseCommand({ DatabaseName: 'casedb' })))).toEqual([
+      'ValidationException',
+      'The database name casedb differs only in letter case from the database CaseDb; the embedded store cannot keep both.',
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+    // Before, casedb was created over CaseDb's schema: its DeleteDatabase dropped that schema
+    // and every later CreateTable in CaseDb answered 500 "Schema with name CaseDb does not exist!".
+    await write.send(new CreateTableCommand({ DatabaseName: 'CaseDb', TableName: 'tbl' }));
+    expect(
+      await refusal(() => write.send(new CreateTableCommand({ DatabaseName: 'CaseDb', TableName: 'TBL' }))),
+    ).toEqual([
+      'ValidationException',
+      'The table name TBL differs only in letter case from the table tbl in database CaseDb; the embedded store cannot keep both.',
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+    await write.send(new DeleteTableCommand({ DatabaseName: 'CaseDb', TableName: 'tbl' }));
+    await write.send(new DeleteDatabaseCommand({ DatabaseName: 'CaseDb' }));
+  });
+
+  test.each(['temp', 'System', 'information_schema', 'PG_CATALOG', 'store'])(
+    'refuses the database name %s, which DuckDB reserves',
+    async (name) => {
+      const [type, message, metadata] = await refusal(() =>
+        write.send(new CreateDatabaseCommand({ DatabaseName: name })),
+      );
+      expect([type, metadata]).toEqual([
+        'ValidationException',
+        expect.objectContaining({ httpStatusCode: 400 }),
+      ]);
+      expect(message).toBe(
+        `The database name ${name} is reserved by the embedded store (DuckDB's temp, system, information_schema, pg_catalog, store, in any letter case).`,
+      );
+    },
+  );
+
+  test('deletes a database named MAIN (it shares the main schema, which cannot be dropped)', async () => {
+    await write.send(new CreateDatabaseCommand({ DatabaseName: 'MAIN' }));
+    await write.send(new CreateTableCommand({ DatabaseName: 'MAIN', TableName: 'tbl' }));
+    await write.send(new DeleteTableCommand({ DatabaseName: 'MAIN', TableName: 'tbl' }));
+    await write.send(new DeleteDatabaseCommand({ DatabaseName: 'MAIN' }));
+  });
+});
+
 test('answers DescribeEndpoints with the host:port of the server', async () => {
   const answer = await write.send(new DescribeEndpointsCommand({}));
   expect(answer.Endpoints).toEqual([{ Address: `127.0.0.1:${store.port}`, CachePeriodInMinutes: 1440 }]);
