@@ -79,8 +79,32 @@ function simpleCase(cp: number, mapped: string): number {
   if (mapped.length === (first > 0xffff ? 2 : 1)) return first;
   return cp === 0x130 ? 0x69 : cp;
 }
-const upperOf = (cp: number) => simpleCase(cp, String.fromCodePoint(cp).toUpperCase());
 const lowerOf = (cp: number) => simpleCase(cp, String.fromCodePoint(cp).toLowerCase());
+
+/** Titlecase letters (gc=Lt) by their lower case, for upperOf; built on first use. */
+let titlecaseByLower: Map<number, number> | undefined;
+
+/**
+ * Java's simple upper case. Where the full upper case is longer than one code point, the simple
+ * one is still a single letter when a titlecase letter lower-cases to `cp`: the Greek letters with
+ * ypogegrammeni (`ᾀ` upper-cases to `ἈΙ` in full but to `ᾈ` simply, and `ᾳ` to `ᾼ`), 27 of them;
+ * otherwise (`ß`, `ŉ`, `ǰ`, `ﬀ`) there is none.
+ */
+function upperOf(cp: number): number {
+  const mapped = String.fromCodePoint(cp).toUpperCase();
+  const first = mapped.codePointAt(0)!;
+  if (mapped.length === (first > 0xffff ? 2 : 1)) return first;
+  if (titlecaseByLower === undefined) {
+    titlecaseByLower = new Map();
+    const titlecase = /\p{Lt}/u;
+    for (let t = 0; t <= LAST_CASED; t++) {
+      if (t >= 0xd800 && t <= 0xdfff) continue;
+      const letter = String.fromCodePoint(t);
+      if (titlecase.test(letter)) titlecaseByLower.set(simpleCase(t, letter.toLowerCase()), t);
+    }
+  }
+  return titlecaseByLower.get(cp) ?? cp;
+}
 
 /** The cased code points, walked once on first use (~130 k code points, tens of ms). */
 function cased(): readonly CaseRow[] {
