@@ -16,6 +16,7 @@ import {
   requireObject,
   tableShape,
 } from './control-plane';
+import './duckdb-text';
 import { StoreError } from './errors';
 import { FaultInjector, INJECTED_REJECTION_REASON, type FaultSettings } from './faults';
 import { Meter, meterWriteRequest, type MeteringTotals } from './metering';

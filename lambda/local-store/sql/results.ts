@@ -9,6 +9,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import '../duckdb-text';
 import { StoreError, validation } from '../errors';
 import { SERIES_COLUMN, VERSION_COLUMN } from '../schema';
 import { formatJavaDouble } from './java-double';
