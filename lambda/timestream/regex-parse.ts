@@ -33,7 +33,6 @@ export function parseRe2(pattern: string): RegexNode {
 class Parser extends Re2Scanner {
   private flags: Flags = { fold: false, multiLine: false, dotNL: false, ungreedy: false };
   private readonly stack: Frame[] = [];
-  private readonly names = new Set<string>();
 
   private get top(): Frame {
     return this.stack[this.stack.length - 1]!;
@@ -201,8 +200,7 @@ class Parser extends Re2Scanner {
     const name = this.text(nameStart, end);
     if (name === '' || !/^[\p{L}\p{N}_]+$/u.test(name))
       this.fail('invalid named capture', this.text(start, end + 1));
-    if (this.names.has(name)) this.fail('duplicate capture group name', name);
-    this.names.add(name);
+    // NOTE: Go's regexp/syntax (what Prometheus compiles) accepts a name given twice, unlike C++ RE2.
     this.i = end + 1;
     this.stack.push({ saved: this.flags, done: [], current: [] });
   }
