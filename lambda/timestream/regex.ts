@@ -3,6 +3,8 @@
 // same under Timestream's partial-match REGEXP_LIKE, re-emitted from a parse tree (never by
 // string replacement) in a small, explicit subset of Java syntax.
 
+import { badRequest } from '../core/errors';
+import { foldOrbit, foldPartners, foldRanges } from './case-fold';
 import type { ClassSet, RegexNode } from './regex-ast';
 import { literalAlternatives, nodeMatchesEmpty, nodeMayMatchEmpty } from './regex-ast';
 import { type Range, negateRanges, normalizeRanges } from './regex-classes';
@@ -20,11 +22,41 @@ export interface Re2Translation {
   literals: string[] | undefined;
 }
 
+/**
+ * Most characters of classes and folded literals in one Java pattern: Timestream takes at most
+ * 262 144 characters of SQL, and spelled-out case folding can make a short pattern far longer
+ * (`(?i)\\P{Lu}` lists every lower-case letter with an upper-case partner).
+ */
+export const MAX_JAVA_CLASS_CHARS = 262_144;
+/** Characters classes and folded literals may still take in the pattern being emitted. */
+let classBudget = 0;
+
+/** Thrown by spend() when a pattern's classes outgrow MAX_JAVA_CLASS_CHARS. */
+class ClassBudgetExceeded extends Error {}
+
+/** Counts `text` against the pattern's class budget. @throws ClassBudgetExceeded */
+function spend(text: string): string {
+  classBudget -= text.length;
+  if (classBudget < 0) throw new ClassBudgetExceeded();
+  return text;
+}
+
 /** Parses `re2` once and returns its Java form and the facts the SQL builder uses; throws badRequest. */
 export function translateRe2(re2: string): Re2Translation {
   const root = parseRe2(re2);
+  classBudget = MAX_JAVA_CLASS_CHARS;
+  let body: string;
+  try {
+    body = emit(root);
+  } catch (error) {
+    if (!(error instanceof ClassBudgetExceeded)) throw error;
+    const quoted = re2.length > 200 ? `${re2.slice(0, 200)}…` : re2;
+    throw badRequest(
+      `regex too large for Timestream ${JSON.stringify(quoted)}: its classes and case folding take over ${MAX_JAVA_CLASS_CHARS} characters in Java`,
+    );
+  }
   return {
-    javaRegex: `^(?:${emit(root)})\\z`,
+    javaRegex: `^(?:${body})\\z`,
     matchesEmpty: nodeMatchesEmpty(root),
     matchesAll: isDotNLStar(root),
     literals: literalAlternatives(root),
@@ -78,21 +110,19 @@ function javaChar(cp: number, inClass: boolean): string {
 
 const hexEscape = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
 
-/** Whether RE2 case folding can change what a literal matches (else no `(?iu:` is needed). */
-function isCased(cp: number): boolean {
-  if (cp < 0x80) return (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
-  return /[\p{Cased}\p{Changes_When_Casemapped}\p{Changes_When_Casefolded}]/u.test(String.fromCodePoint(cp));
+/** A literal under RE2's `(?i)`: the class of its case folding orbit (case-fold.ts), never Java's i flag. */
+function foldedLiteral(cp: number): string {
+  const orbit = foldOrbit(cp);
+  if (orbit.length === 1) return javaChar(cp, false);
+  return spend(`[${rangesBody(normalizeRanges(orbit.map((c): Range => [c, c])))}]`);
 }
-
-// RE2's (?i) folds with Unicode simple case folding; Java's i flag is ASCII-only unless u is set.
-const fold = (body: string) => `(?iu:${body})`;
 
 function emit(node: RegexNode): string {
   switch (node.kind) {
     case 'empty':
       return '';
     case 'literal':
-      return node.fold && isCased(node.cp) ? fold(javaChar(node.cp, false)) : javaChar(node.cp, false);
+      return node.fold ? foldedLiteral(node.cp) : javaChar(node.cp, false);
     case 'dot':
       return node.dotNL ? '[\\s\\S]' : '[^\\n]';
     case 'assert':
@@ -110,20 +140,10 @@ function emit(node: RegexNode): string {
   }
 }
 
-/** Emits a sequence, merging runs of case-folded literals into one `(?iu:…)` group. */
 function emitConcat(subs: readonly RegexNode[]): string {
   let out = '';
-  let foldRun = '';
-  for (const sub of subs) {
-    if (sub.kind === 'literal' && sub.fold && isCased(sub.cp)) {
-      foldRun += javaChar(sub.cp, false);
-      continue;
-    }
-    if (foldRun !== '') out += fold(foldRun);
-    foldRun = '';
-    out += sub.kind === 'alt' ? `(?:${emit(sub)})` : emit(sub);
-  }
-  return foldRun === '' ? out : out + fold(foldRun);
+  for (const sub of subs) out += sub.kind === 'alt' ? `(?:${emit(sub)})` : emit(sub);
+  return out;
 }
 
 function isZeroWidth(node: RegexNode): boolean {
@@ -175,7 +195,8 @@ function rangesBody(ranges: readonly Range[]): string {
 const propRef = (name: string, negated: boolean) => `\\${negated ? 'P' : 'p'}{${name}}`;
 
 function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
-  const ranges: Range[] = [...node.ranges];
+  // RE2 folds every part of a class before it negates the part or the whole.
+  const ranges: Range[] = node.fold ? foldRanges(node.ranges) : [...node.ranges];
   const props: string[] = [];
   const nested: string[] = []; // bodies of negated nested classes
   for (const item of node.items) addItem(item, node.fold, ranges, props, nested);
@@ -192,19 +213,22 @@ function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
     else if (node.negated && nested.length > 0) out = `(?![${body}])[\\s\\S]`;
     else out = `[${node.negated ? '^' : ''}${body}]`;
   }
-  return node.fold ? fold(out) : out;
+  return spend(out);
 }
 
 function addItem(item: ClassSet, folded: boolean, ranges: Range[], props: string[], nested: string[]): void {
   if (item.props.length === 0) {
-    if (!item.negated) ranges.push(...item.ranges);
-    // Without folding the complement can be computed here; with folding RE2 folds first, then
-    // negates, which only a nested negated class reproduces in Java.
-    else if (!folded || item.ranges.length === 0) ranges.push(...negateRanges(item.ranges));
-    else nested.push(rangesBody(normalizeRanges(item.ranges)));
+    const set = folded ? foldRanges(item.ranges) : item.ranges;
+    ranges.push(...(item.negated ? negateRanges(set) : set));
     return;
   }
-  if (!item.negated) props.push(...item.props.map((p) => propRef(p, false)));
-  else if (item.props.length === 1) props.push(propRef(item.props[0]!, true));
-  else nested.push(item.props.map((p) => propRef(p, false)).join(''));
+  const partners = folded ? normalizeRanges(item.props.flatMap(foldPartners)) : [];
+  if (!item.negated) {
+    props.push(...item.props.map((p) => propRef(p, false)));
+    ranges.push(...partners);
+  } else if (item.props.length === 1 && partners.length === 0) {
+    props.push(propRef(item.props[0]!, true));
+  } else {
+    nested.push(item.props.map((p) => propRef(p, false)).join('') + rangesBody(partners));
+  }
 }

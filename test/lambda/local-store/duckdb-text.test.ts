@@ -31,9 +31,9 @@ describe('VARCHAR values read from DuckDB', () => {
   test('reach Query rows unchanged, rendered or converted', async () => {
     const rendered = renderTimestreamResult(await connection.run(SELECT_VALUES));
     const texts = Array.from({ length: rendered.rows.length }, (_, i) => rendered.rows.rangeText(i, i + 1));
-    expect(texts.map((text) => (JSON.parse(text) as { Data: { ScalarValue: string }[] }).Data[0]!.ScalarValue)).toEqual(
-      VALUES,
-    );
+    expect(
+      texts.map((text) => (JSON.parse(text) as { Data: { ScalarValue: string }[] }).Data[0]!.ScalarValue),
+    ).toEqual(VALUES);
     const converted = toTimestreamResult(await connection.run(SELECT_VALUES));
     expect(converted.rows.map((row) => row.Data![0]!.ScalarValue)).toEqual(VALUES);
   });

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import fc from 'fast-check';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
-import { matchesEmpty, re2ToJavaRegex, translateRe2 } from '../../../lambda/timestream/regex';
+import {
+  MAX_JAVA_CLASS_CHARS,
+  matchesEmpty,
+  re2ToJavaRegex,
+  translateRe2,
+} from '../../../lambda/timestream/regex';
 import { ALPHABET, javaToJs, re2Cases, re2Reference } from './re2-emulation';
 
 describe('re2ToJavaRegex', () => {
@@ -49,9 +54,19 @@ describe('re2ToJavaRegex', () => {
     { name: 'unicode caret negation', re2: '\\p{^Greek}', java: '^(?:[\\P{IsGreek}])\\z' },
     { name: 'unicode Other', re2: '\\pC', java: '^(?:[\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}])\\z' },
     { name: 'unicode Any', re2: '\\p{Any}', java: '^(?:[\\x{0}-\\x{10FFFF}])\\z' },
-    { name: 'case-insensitive', re2: '(?i)ab1', java: '^(?:(?iu:ab)1)\\z' },
-    { name: 'case-insensitive scoped', re2: 'a(?i:b)c', java: '^(?:a(?:(?iu:b))c)\\z' },
-    { name: 'case-insensitive class', re2: '(?i)[a-c]', java: '^(?:(?iu:[a-c]))\\z' },
+    // (?i) becomes each character's case folding orbit, never Java's i flag.
+    { name: 'case-insensitive', re2: '(?i)ab1', java: '^(?:[Aa][Bb]1)\\z' },
+    { name: 'case-insensitive scoped', re2: 'a(?i:b)c', java: '^(?:a(?:[Bb])c)\\z' },
+    { name: 'case-insensitive class', re2: '(?i)[a-c]', java: '^(?:[A-Ca-c])\\z' },
+    { name: 'case-insensitive k and the Kelvin sign', re2: '(?i)k', java: '^(?:[Kk\u212A])\\z' },
+    { name: 'case-insensitive dotless i folds to nothing', re2: '(?i)\u0131', java: '^(?:\u0131)\\z' },
+    { name: 'case-insensitive negated class', re2: '(?i)[^s]', java: '^(?:[^Ss\u017F])\\z' },
+    {
+      name: 'case-insensitive negated perl class',
+      re2: '(?i)\\W',
+      java: '^(?:[\\x{0}-/:-@\\[-\\^`{-\u017E\u0180-\u2129\u212B-\\x{10FFFF}])\\z', // without ſ and K
+    },
+    { name: 'case-insensitive property', re2: '(?i)\\p{Cherokee}', java: '^(?:[\\p{IsCherokee}])\\z' },
     { name: 'ungreedy swaps', re2: '(?U)a*b*?', java: '^(?:a*?b*)\\z' },
     { name: 'lazy', re2: 'a+?', java: '^(?:a+?)\\z' },
     { name: 'hex escapes', re2: '\\x41\\x{1F600}', java: '^(?:A😀)\\z' },
@@ -187,6 +202,24 @@ describe('re2ToJavaRegex', () => {
     );
   });
 
+  test('refuses a pattern whose spelled-out case folding would not fit in a Timestream query', () => {
+    // Each class lists every lower-case letter with an upper-case partner (~700 characters).
+    const re2 = `(?i)${'[^\\p{Lu}]'.repeat(400)}`;
+    let caught: unknown;
+    try {
+      re2ToJavaRegex(re2);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
+    expect((caught as ConnectorError).message).toBe(
+      `regex too large for Timestream ${JSON.stringify(`${re2.slice(0, 200)}…`)}: its classes and case folding take over 262144 characters in Java`,
+    );
+    // A hundred of them fit.
+    expect(re2ToJavaRegex(`(?i)${'[^\\p{Lu}]'.repeat(100)}`).length).toBeLessThan(MAX_JAVA_CLASS_CHARS);
+  });
+
   test('rejects nesting deeper than RE2 allows', () => {
     expect(() => re2ToJavaRegex('('.repeat(1001) + ')'.repeat(1001))).toThrow('expression nests too deeply');
     expect(re2ToJavaRegex('('.repeat(999) + ')'.repeat(999))).toBe(
@@ -264,6 +297,41 @@ describe('the Java translation means what the anchored RE2 pattern means', () =>
       }),
       { numRuns: 400, seed: 20240611 },
     );
+  });
+
+  // What Prometheus 2.42 (Go's regexp) answers for these, found comparing remote reads through the
+  // connector with Prometheus' own TSDB; Java's (?iu) answered each of them the other way.
+  test.each([
+    ['(?i)[A-Z]', '\u212A', true], // Kelvin sign
+    ['(?i)[[:upper:]]', '\u212A', true],
+    ['(?i)[A-Z]', '\u0131', false], // dotless i
+    ['(?i)[J-L]', '\u212A', true],
+    ['(?i)i', '\u0130', false], // capital I with dot
+    ['(?i)i', '\u0131', false],
+    ['(?i)[a-z]', '\u0130', false],
+    ['(?i)\\w', '\u0131', false],
+    ['(?i)\\w', '\u017F', true], // long s
+    ['(?i)\u00DF', '\u1E9E', true], // ß, ẞ
+    ['(?i)[\u0391-\u03A9]', '\u2126', true], // Greek capitals, Ohm sign
+    ['(?i)[\u00C0-\u00C6]', '\u212B', true], // Angstrom sign
+    ['(?i)[\\x{212a}-\\x{212c}]', 'k', true],
+    ['(?i)[\\x{212a}-\\x{212c}]', '\u00E5', true],
+    ['(?i)\u1F80', '\u1F88', true],
+    ['(?i)\\p{Lu}', '\u0131', false],
+    ['(?i)\\p{Lu}', '\u0138', false], // kra: no upper case
+    ['(?i)\\p{Lu}', 'a', true],
+    ['(?i)\\p{Ll}', '\u0130', false],
+    ['(?i)\\p{Lt}', 'a', false],
+    ['(?i)\\p{Lt}', '\u01C6', true], // dž, of the orbit of the titlecase Dž
+    ['(?i)\\p{Greek}', '\u00B5', true], // micro sign
+    ['(?i)\\P{Lu}', 'a', false],
+    ['(?i)[^k]', '\u212A', false],
+    ['(?i)\\W', '\u212A', false],
+    ['(?i)[^\\p{Lu}]', 'b', false],
+  ])('(?i) as Go folds it: %j on %j is %j', (re2, input, expected) => {
+    expect(javaToJs(re2ToJavaRegex(re2)).test(input)).toBe(expected);
+    // Without any i flag, the Java pattern means the same in java.util.regex and in JavaScript.
+    expect(re2ToJavaRegex(re2)).not.toMatch(/\(\?[a-z]*i/);
   });
 
   test.each([
