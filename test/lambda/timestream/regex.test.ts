@@ -9,6 +9,19 @@ import {
 } from '../../../lambda/timestream/regex';
 import { ALPHABET, javaToJs, re2Cases, re2Reference } from './re2-emulation';
 
+/** The message of the bad-request error translating `re2` throws; fails the test otherwise. */
+function badRequestMessage(re2: string): string {
+  let caught: unknown;
+  try {
+    re2ToJavaRegex(re2);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ConnectorError);
+  expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
+  return (caught as ConnectorError).message;
+}
+
 describe('re2ToJavaRegex', () => {
   test.each([
     { name: 'literal', re2: 'foo', java: '^(?:foo)\\z' },
@@ -184,15 +197,7 @@ describe('re2ToJavaRegex', () => {
     { name: 'invalid group name', re2: '(?P<a-b>x)', message: 'invalid named capture: `(?P<a-b>`' },
     { name: 'unterminated group name', re2: '(?P<ab', message: 'invalid named capture: `(?P<ab`' },
   ])('rejects $name', ({ re2, message }) => {
-    let caught: unknown;
-    try {
-      re2ToJavaRegex(re2);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ConnectorError);
-    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
-    expect((caught as ConnectorError).message).toBe(`invalid regex ${JSON.stringify(re2)}: ${message}`);
+    expect(badRequestMessage(re2)).toBe(`invalid regex ${JSON.stringify(re2)}: ${message}`);
   });
 
   test('keeps the error message short for a long pattern', () => {
@@ -205,15 +210,7 @@ describe('re2ToJavaRegex', () => {
   test('refuses a pattern whose spelled-out case folding would not fit in a Timestream query', () => {
     // Each class lists every lower-case letter with an upper-case partner (~700 characters).
     const re2 = `(?i)${'[^\\p{Lu}]'.repeat(400)}`;
-    let caught: unknown;
-    try {
-      re2ToJavaRegex(re2);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ConnectorError);
-    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
-    expect((caught as ConnectorError).message).toBe(
+    expect(badRequestMessage(re2)).toBe(
       `regex too large for Timestream ${JSON.stringify(`${re2.slice(0, 200)}…`)}: its classes and case folding take over 262144 characters in Java`,
     );
     // A hundred of them fit.
