@@ -21,13 +21,33 @@ export type LambdaHandler = (
   context?: LambdaContextLike,
 ) => Promise<ApiGatewayResult>;
 
+export interface LambdaHandlerOptions {
+  /**
+   * Largest request body as received (`max_body_bytes`, the decoded bytes of a base64 body);
+   * a larger one is answered 413 by its route without being decoded, as on the standalone server.
+   */
+  maxBodyBytes?: number;
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+
 /** Builds the Lambda handler; `afterEach` runs after every invocation (e.g. to flush EMF metrics). */
-export function createLambdaHandler(handle: RequestHandler, afterEach?: () => void): LambdaHandler {
+export function createLambdaHandler(
+  handle: RequestHandler,
+  afterEach?: () => void,
+  options: LambdaHandlerOptions = {},
+): LambdaHandler {
+  const { maxBodyBytes } = options;
   return async (event, context) => {
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadlineMs = remaining === undefined ? undefined : Date.now() + remaining;
     try {
-      return toApiGatewayResult(await handle(toHttpRequest(event, deadlineMs)));
+      const request = toHttpRequest(event, deadlineMs);
+      if (maxBodyBytes !== undefined && request.body.byteLength > maxBodyBytes) {
+        request.body = EMPTY_BODY;
+        request.oversizeBody = { limitBytes: maxBodyBytes, option: 'max_body_bytes' };
+      }
+      return toApiGatewayResult(await handle(request));
     } finally {
       afterEach?.();
     }

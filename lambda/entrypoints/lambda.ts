@@ -30,7 +30,9 @@ function build(): LambdaHandler {
     },
     'connector ready',
   );
-  return createLambdaHandler(connector, () => metrics.flush());
+  return createLambdaHandler(connector, () => metrics.flush(), {
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
 }
 
 /** The Lambda handler for API Gateway HTTP API (payload 2.0) and REST API (1.0) proxy events. */
