@@ -8,7 +8,7 @@ import { limitSetting } from '../prompb/protobuf-reader';
 import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
-import { checkRequest, errorResponse, type ConnectorContext } from './connector';
+import { checkRequest, describeError, errorResponse, type ConnectorContext } from './connector';
 import { badRequest, ConnectorError, ErrorKind, isConnectorError, tooLarge } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 import { runBounded } from './pool';
@@ -24,6 +24,9 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
   let calls = 0;
   let duplicateSamples = 0;
   let response: HttpResponse;
+  // An error no layer turned into a ConnectorError (a bug): its 503 says only "internal error",
+  // so the log line carries what happened.
+  let unexpected: unknown;
   try {
     checkRequest(request, '/read');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
@@ -94,6 +97,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       body,
     };
   } catch (error) {
+    if (!isConnectorError(error)) unexpected = error;
     const failure = isConnectorError(error)
       ? error
       : new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error });
@@ -119,8 +123,10 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     calls,
   };
   const reason = typeof response.body === 'string' ? response.body.split('\n')[0] : '';
-  if (response.status >= 500) logger.error({ ...fields, reason }, 'read failed');
-  else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
+  if (response.status >= 500) {
+    const err = unexpected === undefined ? {} : { err: describeError(unexpected) };
+    logger.error({ ...fields, reason, ...err }, 'read failed');
+  } else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
   // Remote read holds one sample per series and millisecond, so the others cannot be answered;
   // the warning says so instead of losing them silently (README "Columns other tools wrote").
   else if (duplicateSamples > 0)
