@@ -10,8 +10,8 @@ export interface ApiGatewayEvent {
   rawPath?: string;
   path?: string;
   httpMethod?: string;
-  headers?: Record<string, string | undefined> | null;
-  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  headers?: Record<string, string | null | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | null | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
   requestContext?: {
@@ -34,11 +34,13 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   const method = (isV2 ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET';
   const rawPath = (isV2 ? (event.rawPath ?? event.requestContext?.http?.path) : event.path) ?? '/';
   const headers: Record<string, string> = {};
+  // A null where a header should be (hand-made test events; API Gateway sends none) is a header
+  // that is absent, not an error answered 503.
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (values !== undefined && values.length > 0) headers[name.toLowerCase()] = values.join(',');
+    if (Array.isArray(values) && values.length > 0) headers[name.toLowerCase()] = values.join(',');
   }
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
   }
   const body = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');

@@ -48,7 +48,9 @@ test.each([
     route: '/read',
     msg: 'read failed',
     body: encodeReadRequest({
-      queries: [{ startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: 0, name: '__name__', value: 'm' }] }],
+      queries: [
+        { startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: 0, name: '__name__', value: 'm' }] },
+      ],
       acceptedResponseTypes: [],
     }),
   },

@@ -79,6 +79,16 @@ describe('toHttpRequest', () => {
     expect(request.headers).toEqual({ 'x-amz-security-token': 'Tok', authorization: 'Basic x' });
   });
 
+  test('takes a null header or header list as absent', () => {
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      headers: { authorization: null, 'content-type': 'application/x-protobuf' },
+      multiValueHeaders: { 'x-a': null, 'x-b': ['1', '2'] },
+    });
+    expect(request.headers).toEqual({ 'content-type': 'application/x-protobuf', 'x-b': '1,2' });
+  });
+
   test('reads a body that is not base64-encoded as UTF-8 text', () => {
     const request = toHttpRequest({
       version: '2.0',

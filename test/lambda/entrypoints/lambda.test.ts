@@ -58,6 +58,8 @@ test('max_body_bytes refuses a larger remote-write body with 413 naming the vari
   expect(result.statusCode).toBe(413);
   expect(result.body).toBe('request body exceeds the limit of 100 bytes (max_body_bytes)\n');
   expect(result.headers['x-prometheus-remote-write-samples-written']).toBe('0');
-  const requests = emf.map((line) => JSON.parse(line) as Record<string, unknown>).find((d) => d.Route === 'write');
+  const requests = emf
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((d) => d.Route === 'write');
   expect(requests).toMatchObject({ Requests: 1, ClientErrors: 1, ServerErrors: 0, ReceivedSamples: 0 });
 });
