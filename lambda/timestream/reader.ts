@@ -41,6 +41,16 @@ interface CachedColumns {
   readAtMs: number;
 }
 
+/** A table's dimension columns as known, for one query. */
+export interface KnownColumns {
+  columns: ReadonlySet<string>;
+  /**
+   * Columns the query wants that the cache lacks, not read again because it was read less than
+   * DIMENSION_REFRESH_MIN_INTERVAL_MS ago: they may have been written since.
+   */
+  unconfirmed: readonly string[];
+}
+
 /** Caches the dimension columns of tables, per table, across requests. */
 export class DimensionCatalog {
   private readonly entries = new Map<string, CachedColumns>();
@@ -56,7 +66,7 @@ export class DimensionCatalog {
     wanted: readonly string[],
     signal?: AbortSignal,
     observe?: QueryCallObserver,
-  ): Promise<ReadonlySet<string>> {
+  ): Promise<KnownColumns> {
     const key = `${target.database}\0${target.table}`;
     const entry = this.entries.get(key);
     const age = entry === undefined ? Infinity : this.now() - entry.readAtMs;
@@ -66,7 +76,8 @@ export class DimensionCatalog {
       age < DIMENSION_CACHE_TTL_MS &&
       !(missing && age >= DIMENSION_REFRESH_MIN_INTERVAL_MS)
     ) {
-      return entry.columns;
+      const unconfirmed = missing ? wanted.filter((c) => !entry.columns.has(c)) : [];
+      return { columns: entry.columns, unconfirmed };
     }
     // NOTE: shared, so a read of N queries makes one DESCRIBE, not N; it runs under the signal of
     // the query that started it (the same request's, for the queries of one read).
@@ -80,7 +91,7 @@ export class DimensionCatalog {
         .finally(() => this.reading.delete(key));
       this.reading.set(key, reading);
     }
-    return reading;
+    return { columns: await reading, unconfirmed: [] };
   }
 
   /** Drops what is known of the table's columns, so the next call reads them again. */
@@ -147,7 +158,9 @@ export interface ReadOptions {
  * Timestream answers a query naming it with an unknown-column error, which must not reach the user
  * (SPEC section 5): the catalog is read again and the query rebuilt once. Should Timestream still
  * refuse a column its own DESCRIBE lists, the answer is empty, as the reference connector answers
- * every unknown-column error.
+ * every unknown-column error. A column the query wants that the catalog lacks, read too recently
+ * to be read again, may be new: the query names it first, and only Timestream's unknown-column
+ * error makes the label absent (a label written a moment ago is not missed for a second).
  */
 export async function readQuery(
   sender: QuerySender,
@@ -159,25 +172,31 @@ export async function readQuery(
   // A label's own column missing from the cache may just be new; it would also take the label
   // from a column another tool wrote (labelNamesOf), so it is worth a fresh DESCRIBE either way.
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
-  for (let attempt = 0; ; attempt++) {
-    const dimensionColumns = await catalog.columns(
-      sender.client,
-      target,
-      wanted,
-      options.signal,
-      options.observe,
-    );
+  let tryUnconfirmed = true;
+  let rebuilt = false;
+  for (;;) {
+    const known = await catalog.columns(sender.client, target, wanted, options.signal, options.observe);
+    const trying = tryUnconfirmed && known.unconfirmed.length > 0;
+    const dimensionColumns = trying ? new Set([...known.columns, ...known.unconfirmed]) : known.columns;
     const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
     if (sql === null) return [];
     try {
       return await readPages(sender, sql, options);
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
-      catalog.forget(target);
       // The table went away after its columns were cached: 404, as when DESCRIBE finds it missing.
-      if (error.missing === 'table')
+      if (error.missing === 'table') {
+        catalog.forget(target);
         throw tableNotFound(target, fromAwsError(error.cause, 'Query'), error.cause);
-      if (attempt > 0) return [];
+      }
+      // The columns not re-read for are absent after all: the query as the cache has the table.
+      if (trying) {
+        tryUnconfirmed = false;
+        continue;
+      }
+      catalog.forget(target);
+      if (rebuilt) return [];
+      rebuilt = true;
     }
   }
 }

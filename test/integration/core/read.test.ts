@@ -694,6 +694,43 @@ describe('POST /read and the table columns it knows of', () => {
     }
   });
 
+  test('a label written right after the columns were read is found, and an absent one stays absent', async () => {
+    const h = await startHarness();
+    const ask = (...matchers: LabelMatcher[]) =>
+      h.read('server', {
+        queries: [query([eq('__name__', 'fresh'), ...matchers])],
+        acceptedResponseTypes: [],
+      });
+    const calls = async () =>
+      (await h.metricsText())
+        .split('\n')
+        .filter((l) => l.startsWith('timestream_connector_timestream_calls_total{operation="Query'))
+        .sort();
+    try {
+      expect((await write(h, 'fresh', { k: 'b' })).status).toBe(204);
+      // Reads the columns: no `tag` yet.
+      expect(names(await ask(eq('tag', 'v')))).toEqual([[]]);
+      // Within the second in which a missing column is not read again.
+      expect((await write(h, 'fresh', { k: 'a', tag: 'v' })).status).toBe(204);
+      expect(names(await ask(eq('tag', 'v')))).toEqual([[['__name__=fresh', 'k=a', 'tag=v']]]);
+      expect(names(await ask(eq('tag', '')))).toEqual([[['__name__=fresh', 'k=b']]]);
+      // A label no series has: the query naming it is refused, the one without it answers.
+      expect(names(await ask(eq('nope', '')))).toEqual([
+        [
+          ['__name__=fresh', 'k=a', 'tag=v'],
+          ['__name__=fresh', 'k=b'],
+        ],
+      ]);
+      expect(await calls()).toEqual([
+        'timestream_connector_timestream_calls_total{operation="Query",outcome="ValidationException"} 1',
+        'timestream_connector_timestream_calls_total{operation="Query",outcome="ok"} 3',
+        'timestream_connector_timestream_calls_total{operation="Query(DESCRIBE)",outcome="ok"} 1',
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a column gone since it was cached (the table made again) answers empty, not 400', async () => {
     const h = await startHarness();
     const admin = new TimestreamWriteClient({
