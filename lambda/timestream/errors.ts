@@ -13,7 +13,6 @@ const UNAUTHORIZED_NAMES = new Set([
   'InvalidClientTokenId',
   'ExpiredTokenException',
   'ExpiredToken',
-  'CredentialsProviderError',
 ]);
 
 const BAD_REQUEST_NAMES = new Set([
@@ -25,6 +24,10 @@ const BAD_REQUEST_NAMES = new Set([
 ]);
 
 const RETRYABLE_NAMES = new Set([
+  // The connector's own credential chain failed (only with --enable-sigv4-auth: basic auth's keys
+  // never fail to load), often for a while (instance metadata, a container credentials endpoint).
+  // That is the server's fault, not the caller's: a 401 would make Prometheus drop the samples.
+  'CredentialsProviderError',
   'ThrottlingException',
   'InternalServerException',
   'InvalidEndpointException',

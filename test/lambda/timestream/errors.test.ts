@@ -17,6 +17,12 @@ describe('classifyAwsError', () => {
     },
     { name: 'an SDK timeout', error: sdkError('TimeoutError'), kind: 'retryable' },
     { name: 'an abort', error: sdkError('AbortError'), kind: 'retryable' },
+    // As @smithy/property-provider throws it, without metadata.
+    {
+      name: 'the connector could not load its own credentials',
+      error: sdkError('CredentialsProviderError'),
+      kind: 'retryable',
+    },
     { name: 'AccessDeniedException', error: sdkError('AccessDeniedException', 403), kind: 'forbidden' },
     {
       name: 'UnrecognizedClientException',
