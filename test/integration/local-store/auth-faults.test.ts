@@ -92,7 +92,10 @@ describe('strict credentials', () => {
     client.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { body: Uint8Array | string };
-        request.body = Buffer.from(request.body).toString('utf8').replace('"1"', '"2"');
+        // The SDK's body is a Uint8Array subclass whose string methods warn (and will throw): its
+        // bytes are decoded as bytes.
+        const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+        request.body = text.replace('"1"', '"2"');
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'tamperAfterSigning' },
