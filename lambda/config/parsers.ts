@@ -111,15 +111,25 @@ export const bytesOrUnlimited = byteSize(
   'a byte count, optionally with a B, KiB, MiB or GiB suffix; 0 = unlimited',
 );
 
-/** Parses a duration in milliseconds: `250`, `250ms` or `10s`; at least 1 ms. */
+/**
+ * Longest timeout Node.js timers keep (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms
+ * (TimeoutOverflowWarning), so every Timestream call would time out at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Parses a duration in milliseconds: `250`, `250ms` or `10s`; from 1 ms to MAX_TIMER_MS. */
 export const durationMs: Parser<number> = {
   placeholder: '<ms>',
-  accepted: 'milliseconds >= 1, as 250, 250ms or 10s',
+  accepted: 'milliseconds from 1 to 2147483647 (about 24.8 days), as 250, 250ms or 10s',
   parse(raw) {
     const match = /^([0-9]+)(ms|s)?$/.exec(raw);
     if (match === null) throw new InvalidValueError('not a duration', this.accepted);
     const value = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
-    if (!Number.isSafeInteger(value)) throw new InvalidValueError('too large', this.accepted);
+    if (!Number.isSafeInteger(value) || value > MAX_TIMER_MS)
+      throw new InvalidValueError(
+        `more than ${MAX_TIMER_MS} ms, the longest timeout Node.js keeps`,
+        this.accepted,
+      );
     if (value < 1) throw new InvalidValueError('less than 1 ms', this.accepted);
     return value;
   },
