@@ -4,6 +4,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
+import { bool } from './parsers';
 import { SETTINGS, type Setting } from './settings';
 
 /** Name of the executable, as `--help` shows it. */
@@ -131,15 +132,37 @@ export function describeDefault(s: Setting, markdown = false): string {
 }
 
 /**
- * Rewrites a bare boolean flag (`--fail-on-long-label`) to `--fail-on-long-label=true`, as Go's flag
- * package reads it, so a following argument (`local-store`) is never taken as its value.
+ * Joins a boolean flag and a following Go `ParseBool` spelling (`--enable-logging false`, as the
+ * reference connector's kingpin flags take it) into `--enable-logging=false`, and rewrites a bare
+ * boolean flag (`--fail-on-long-label`) to `--fail-on-long-label=true`, so a following argument
+ * that is not a boolean (`local-store`) is never taken as its value.
  */
 function withExplicitBooleans(argv: readonly string[]): string[] {
   const booleans = new Set(
     SETTINGS.filter((s) => s.parser.placeholder === '[bool]').map((s) => `--${s.flag}`),
   );
   const end = argv.indexOf('--');
-  return argv.map((arg, i) => ((end === -1 || i < end) && booleans.has(arg) ? `${arg}=true` : arg));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if ((end !== -1 && i >= end) || !booleans.has(arg)) {
+      out.push(arg);
+    } else if (i + 1 < argv.length && (end === -1 || i + 1 < end) && isBoolSpelling(argv[i + 1])) {
+      out.push(`${arg}=${argv[++i]}`);
+    } else {
+      out.push(`${arg}=true`);
+    }
+  }
+  return out;
+}
+
+function isBoolSpelling(raw: string): boolean {
+  try {
+    bool.parse(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Renders the markdown table of every option (flag, Lambda env, default, description) for README.md. */

@@ -69,8 +69,23 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([...REQUIRED, ...args]).config.failOnLongLabel).toBe(expected);
   });
 
-  test('takes a boolean value only after =, as Go flags do', () => {
-    expect(configErrorOf([...REQUIRED, '--fail-on-long-label', 'false']).problems).toEqual([
+  test.each([
+    { name: 'false', args: ['--fail-on-long-label', 'false'], expected: false },
+    { name: 'F', args: ['--fail-on-long-label', 'F'], expected: false },
+    { name: 'true', args: ['--fail-on-long-label', 'true'], expected: true },
+    {
+      name: '1 before another flag',
+      args: ['--fail-on-long-label', '1', '--log.level=warn'],
+      expected: true,
+    },
+  ])('takes a boolean value after a space, as the reference connector does: $name', ({ args, expected }) => {
+    expect(parseCommandLine([...REQUIRED, ...args]).config.failOnLongLabel).toBe(expected);
+  });
+
+  test('still reads a bare boolean before a non-boolean argument as true', () => {
+    const { command, config } = parseCommandLine(['--local', 'local-store']);
+    expect([command, config.local !== undefined]).toEqual(['local-store', true]);
+    expect(configErrorOf([...REQUIRED, '--fail-on-long-label', 'yes']).problems).toEqual([
       'too many arguments. Expected 0 arguments but got 1.',
     ]);
   });
