@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { cliHint, localBanner } from './banner';
+import { checkTlsPair, listenFailure } from './startup-errors';
 
 /** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
 const LOCAL_TABLE_SETTINGS = {
@@ -55,22 +56,26 @@ async function main(): Promise<void> {
     metrics,
     shutdownSignal: shutdownController.signal,
   });
+  const tls =
+    config.tls === undefined
+      ? undefined
+      : {
+          cert: readOptionFile('--tls-certificate', config.tls.certificateFile),
+          key: readOptionFile('--tls-key', config.tls.keyFile),
+        };
+  if (tls !== undefined) checkTlsPair(tls.cert, tls.key);
   const server = await startServer({
     host: config.listen.host,
     port: config.listen.port,
-    tls:
-      config.tls === undefined
-        ? undefined
-        : {
-            cert: readOptionFile('--tls-certificate', config.tls.certificateFile),
-            key: readOptionFile('--tls-key', config.tls.keyFile),
-          },
+    tls,
     telemetryPath: config.telemetryPath,
     maxBodyBytes: config.limits.maxBodyBytes,
     handler: connector,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
     logger,
     shutdownController,
+  }).catch((error: unknown) => {
+    throw listenFailure('web.listen-address', config.listen, error);
   });
   logger.info(
     {
@@ -93,6 +98,16 @@ async function main(): Promise<void> {
 /** Opens the embedded store in its own worker thread, so it does not share the connector's core. */
 async function openStore(config: Config, logger: Logger): Promise<ThreadLocalStore> {
   const local = config.local as LocalConfig;
+  return startLocalStoreThreadFor(config, local, logger).catch((error: unknown) => {
+    throw listenFailure('local.listen-address', local.listen, error);
+  });
+}
+
+function startLocalStoreThreadFor(
+  config: Config,
+  local: LocalConfig,
+  logger: Logger,
+): Promise<ThreadLocalStore> {
   return startLocalStoreThread(
     {
       dataDir: local.dataDir,

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Startup failures that come from an option's value but only show when it is used (an address that
+// cannot be listened on, a TLS file that is not PEM) become ConfigErrors naming the option, so the
+// CLI prints one line and exits 2 instead of printing a stack trace.
+
+import { createSecureContext } from 'node:tls';
+import { ConfigError } from '../lambda/config/load';
+import { listenAddress, type ListenAddress } from '../lambda/config/parsers';
+
+/** `listen EADDRINUSE: …` / `getaddrinfo ENOTFOUND host`, also as the text of an error from the store's thread. */
+const LISTEN_FAILURE = /^(?:listen|getaddrinfo) (E[A-Z_]+)\b/;
+
+/**
+ * Returns a ConfigError naming `option` when `error` is a failure to listen on `address`
+ * (address in use, not permitted, not local, unknown host), else `error` unchanged.
+ */
+export function listenFailure(option: string, address: ListenAddress, error: unknown): unknown {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const fromMessage = error instanceof Error ? LISTEN_FAILURE.exec(error.message)?.[1] : undefined;
+  const reason = syscall === 'listen' || syscall === 'getaddrinfo' ? (code ?? fromMessage) : fromMessage;
+  if (reason === undefined) return error;
+  return new ConfigError([`--${option}: cannot listen on ${listenAddress.format(address)} (${reason})`]);
+}
+
+/** Throws a ConfigError naming the option whose file is not a usable PEM certificate or key. */
+export function checkTlsPair(cert: Buffer, key: Buffer): void {
+  const attempt = (options: { cert?: Buffer; key?: Buffer }, problem: string) => {
+    try {
+      createSecureContext(options);
+    } catch (error) {
+      throw new ConfigError([`${problem} (${(error as Error).message})`]);
+    }
+  };
+  attempt({ cert }, '--tls-certificate: not a PEM certificate');
+  attempt({ key }, '--tls-key: not a PEM private key');
+  attempt({ cert, key }, '--tls-certificate and --tls-key: the key does not belong to the certificate');
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkTlsPair, listenFailure } from '../../bin/startup-errors';
+import { ConfigError } from '../../lambda/config/load';
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  const result = (() => {
+    try {
+      return fn();
+    } catch (error) {
+      return error;
+    }
+  })();
+  if (!(result instanceof ConfigError)) throw new Error(`not a ConfigError: ${String(result)}`);
+  return result.problems;
+}
+
+describe('listenFailure', () => {
+  test('names the option and the reason when the address is in use', () => {
+    // The error net.Server emits for a busy port.
+    const error = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:9201'), {
+      code: 'EADDRINUSE',
+      syscall: 'listen',
+    });
+    expect(
+      problemsOf(() => listenFailure('web.listen-address', { host: '127.0.0.1', port: 9201 }, error)),
+    ).toEqual(['--web.listen-address: cannot listen on 127.0.0.1:9201 (EADDRINUSE)']);
+  });
+
+  test('reads the reason from the message of an error from the store thread', () => {
+    const error = new Error('listen EADDRINUSE: address already in use 127.0.0.1:9202');
+    expect(problemsOf(() => listenFailure('local.listen-address', { host: '', port: 9202 }, error))).toEqual([
+      '--local.listen-address: cannot listen on :9202 (EADDRINUSE)',
+    ]);
+  });
+
+  test('names an unknown host', () => {
+    const error = Object.assign(new Error('getaddrinfo ENOTFOUND nosuch.invalid'), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+    });
+    expect(
+      problemsOf(() => listenFailure('web.listen-address', { host: 'nosuch.invalid', port: 1 }, error)),
+    ).toEqual(['--web.listen-address: cannot listen on nosuch.invalid:1 (ENOTFOUND)']);
+  });
+
+  test('leaves other errors alone', () => {
+    const error = new Error('disk full');
+    expect(listenFailure('web.listen-address', { host: '', port: 1 }, error)).toBe(error);
+  });
+});
+
+describe('checkTlsPair', () => {
+  let dir: string | undefined;
+  let cert: Buffer | undefined;
+  let key: Buffer | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'startup-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ]),
+        { stdio: 'ignore' },
+      );
+      cert = readFileSync(join(dir, 'cert.pem'));
+      key = readFileSync(join(dir, 'key.pem'));
+    } catch {
+      cert = undefined; // no openssl here: the tests that need a certificate say so
+    }
+  });
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const otherKey = Buffer.from(
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+
+  test('names --tls-certificate when the certificate is not PEM', () => {
+    const [problem] = problemsOf(() => checkTlsPair(Buffer.from('junk\n'), otherKey));
+    expect(problem).toMatch(/^--tls-certificate: not a PEM certificate \(.+\)$/);
+  });
+
+  test('names --tls-key when the key is not PEM, and the pair when they do not match', () => {
+    if (cert === undefined || key === undefined) {
+      console.warn('openssl is not available: skipping the certificate tests');
+      return;
+    }
+    const [notKey] = problemsOf(() => checkTlsPair(cert as Buffer, Buffer.from('junk\n')));
+    expect(notKey).toMatch(/^--tls-key: not a PEM private key \(.+\)$/);
+    const [mismatch] = problemsOf(() => checkTlsPair(cert as Buffer, otherKey));
+    expect(mismatch).toMatch(/^--tls-certificate and --tls-key: the key does not belong to the certificate/);
+    expect(() => checkTlsPair(cert as Buffer, key as Buffer)).not.toThrow();
+  });
+});
