@@ -79,7 +79,7 @@ export interface Config {
   readonly queryBaseEndpoint: string | undefined;
   /** undefined = SDK default endpoint. */
   readonly writeBaseEndpoint: string | undefined;
-  /** @default 16 */
+  /** @default 100 */
   readonly writeConcurrency: number;
   /** @default 8 */
   readonly readConcurrency: number;
