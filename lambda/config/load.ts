@@ -169,7 +169,7 @@ function resolve(s: AnySetting, ctx: Context): unknown {
       // The reason is only worth printing when the accepted values alone do not explain it (ranges).
       const reason = e.message.startsWith('not ') || e.message === 'empty' ? '' : ` (${e.message})`;
       ctx.problems.push(
-        `${given.source}: invalid value ${JSON.stringify(given.raw)}${reason}; accepted: ${e.accepted}`,
+        `${given.source}: invalid value ${JSON.stringify(withoutUserinfo(given.raw))}${reason}; accepted: ${e.accepted}`,
       );
       return undefined;
     }
@@ -183,6 +183,11 @@ function resolve(s: AnySetting, ctx: Context): unknown {
     ctx.problems.push(`${names}: required${ctx.mode === 'server' ? ' unless --local is given' : ''}`);
   }
   return fallback;
+}
+
+/** Masks the `user:password@` part of a URL-like value, so a refused endpoint never echoes a secret. */
+function withoutUserinfo(raw: string): string {
+  return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1[REDACTED]@');
 }
 
 function findRaw(s: AnySetting, ctx: Context): { raw: string; source: string } | undefined {

@@ -221,6 +221,20 @@ describe('loadConfig errors', () => {
     ]);
   });
 
+  test('never echoes the credentials of a refused endpoint URL', () => {
+    const problems = problemsOf({
+      env: {
+        default_database: 'd',
+        default_table: 't',
+        query_base_endpoint: 'http://AKIDEXAMPLE:wJalrXUtnFEMI@host name',
+      },
+      mode: 'lambda',
+    });
+    expect(problems).toEqual([
+      'environment variable query_base_endpoint: invalid value "http://[REDACTED]@host name"; accepted: an http:// or https:// URL',
+    ]);
+  });
+
   test('throws one ConfigError whose message lists the problems and exits 2', () => {
     let error: unknown;
     try {
