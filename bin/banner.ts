@@ -8,16 +8,35 @@ import type { Config } from '../lambda/config/load';
 export type BannerConfig = Pick<Config, 'region' | 'defaultDatabase' | 'defaultTable' | 'local'>;
 
 export function cliHint(storeEndpoint: string, config: BannerConfig): string {
-  const credentialsFile = config.local?.credentialsFile;
-  const [which, keys] =
-    credentialsFile === undefined
-      ? ['any key pair works', 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local']
-      : [`use a pair from ${credentialsFile}`, 'AWS_ACCESS_KEY_ID=<key id> AWS_SECRET_ACCESS_KEY=<secret>'];
+  const [which, keys] = cliKeys(config);
   return [
     `Look at the data with the AWS CLI (${which}):`,
     `  ${keys} aws timestream-query query --region ${config.region} \\`,
     `    --endpoint-url ${storeEndpoint} --query-string 'SELECT count() FROM "${config.defaultDatabase}"."${config.defaultTable}"'`,
   ].join('\n');
+}
+
+/**
+ * What `local-store` prints: only `--local` creates the default table, so a fresh data directory
+ * needs it created before the query in cliHint answers anything but "not found".
+ */
+export function storeHint(storeEndpoint: string, config: BannerConfig): string {
+  const [which, keys] = cliKeys(config);
+  const write = `  ${keys} aws timestream-write --region ${config.region} --endpoint-url ${storeEndpoint}`;
+  return [
+    `Create the default table if it does not exist yet (${which}):`,
+    `${write} create-database --database-name ${config.defaultDatabase}`,
+    `${write} create-table --database-name ${config.defaultDatabase} --table-name ${config.defaultTable}`,
+    cliHint(storeEndpoint, config),
+  ].join('\n');
+}
+
+/** How the AWS CLI commands get credentials: any pair, or one from --local.credentials (never a secret). */
+function cliKeys(config: BannerConfig): [string, string] {
+  const credentialsFile = config.local?.credentialsFile;
+  return credentialsFile === undefined
+    ? ['any key pair works', 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local']
+    : [`use a pair from ${credentialsFile}`, 'AWS_ACCESS_KEY_ID=<key id> AWS_SECRET_ACCESS_KEY=<secret>'];
 }
 
 export function localBanner(connectorUrl: string, storeEndpoint: string, config: BannerConfig): string {

@@ -14,7 +14,7 @@ import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-st
 import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
-import { cliHint, localBanner } from './banner';
+import { localBanner, storeHint } from './banner';
 import { checkTlsPair, listenFailure } from './startup-errors';
 
 /** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     const store = await openStore(config, logger);
     logger.info({ endpoint: store.endpoint }, 'embedded Timestream-compatible store ready');
     process.stdout.write(
-      `Embedded Timestream store listening on ${store.endpoint}\n${cliHint(store.endpoint, config)}\n`,
+      `Embedded Timestream store listening on ${store.endpoint}\n${storeHint(store.endpoint, config)}\n`,
     );
     onSignals(async () => store.close());
     return;

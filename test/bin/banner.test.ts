@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { localBanner, type BannerConfig } from '../../bin/banner';
+import { localBanner, storeHint, type BannerConfig } from '../../bin/banner';
 import type { LocalConfig } from '../../lambda/config/load';
 
 const local = (credentialsFile: string | undefined): LocalConfig => ({
@@ -68,6 +68,21 @@ describe('localBanner', () => {
   ])('$name', ({ credentialsFile, expected }) => {
     expect(localBanner('http://127.0.0.1:9201', 'http://127.0.0.1:9202', config(credentialsFile))).toBe(
       expected,
+    );
+  });
+});
+
+describe('storeHint (local-store, which creates no table)', () => {
+  test('creates the default table before querying it', () => {
+    expect(storeHint('http://127.0.0.1:9202', config(undefined))).toBe(
+      [
+        'Create the default table if it does not exist yet (any key pair works):',
+        '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-write --region us-east-1 --endpoint-url http://127.0.0.1:9202 create-database --database-name PrometheusDatabase',
+        '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-write --region us-east-1 --endpoint-url http://127.0.0.1:9202 create-table --database-name PrometheusDatabase --table-name PrometheusMetricsTable',
+        'Look at the data with the AWS CLI (any key pair works):',
+        '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-query query --region us-east-1 \\',
+        `    --endpoint-url http://127.0.0.1:9202 --query-string 'SELECT count() FROM "PrometheusDatabase"."PrometheusMetricsTable"'`,
+      ].join('\n'),
     );
   });
 });
