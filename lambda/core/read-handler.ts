@@ -69,17 +69,21 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       deadline.dispose();
     }
     if (failure !== undefined) throw failure;
+    // Counted as returned (series, samples) only once the response is known to be sent: a 413
+    // returns none of them.
+    let found = 0;
+    let foundSamples = 0;
     for (const result of results) {
-      series += result.length;
-      for (const ts of result) samples += ts.timestamps.length;
+      found += result.length;
+      for (const ts of result) foundSamples += ts.timestamps.length;
     }
     // The same options bound a write request and a read response (README "Configuration").
     const { maxSeries, maxSamples } = options.decodeLimits;
-    if (series > maxSeries || samples > maxSamples) {
+    if (found > maxSeries || foundSamples > maxSamples) {
       const [what, limit, limitName] =
-        series > maxSeries
-          ? [`${series} series`, maxSeries, 'maxSeries']
-          : [`${samples} samples`, maxSamples, 'maxSamples'];
+        found > maxSeries
+          ? [`${found} series`, maxSeries, 'maxSeries']
+          : [`${foundSamples} samples`, maxSamples, 'maxSamples'];
       throw tooLarge(
         `read response of ${what} exceeds the limit of ${limit} (${limitSetting(limitName)}); query a narrower time range or fewer series`,
       );
@@ -87,10 +91,12 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     const body = writeColumnarReadBody(results);
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
       throw tooLarge(
-        `read response of ${body.length} bytes (${series} series, ${samples} samples) exceeds the limit of ` +
+        `read response of ${body.length} bytes (${found} series, ${foundSamples} samples) exceeds the limit of ` +
           `${options.maxResponseBytes} bytes; query a narrower time range or fewer series`,
       );
     }
+    series = found;
+    samples = foundSamples;
     response = {
       status: 200,
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },

@@ -622,6 +622,18 @@ describe('POST /read with series and sample limits', () => {
       expect(response.status).toBe(status);
       if (body !== undefined) expect(response.body.toString('utf8')).toBe(body);
       else expect(decode(response).results[0].timeseries).toHaveLength(15);
+      // Series and samples count as returned only when they were: a 413 returns none.
+      const returned = (await h.metricsText())
+        .split('\n')
+        .filter((l) => /^timestream_connector_read_(series|samples)_total /.test(l));
+      expect(returned).toEqual(
+        status === 200
+          ? ['timestream_connector_read_series_total 15', 'timestream_connector_read_samples_total 30']
+          : ['timestream_connector_read_series_total 0', 'timestream_connector_read_samples_total 0'],
+      );
+      expect(h.logger.lines.filter((l) => l.fields.route === '/read').at(-1)?.fields).toMatchObject(
+        status === 200 ? { series: 15, samples: 30 } : { series: 0, samples: 0 },
+      );
     } finally {
       await h.close();
     }
