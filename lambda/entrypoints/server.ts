@@ -123,7 +123,7 @@ async function serve(
   options: ServerOptions,
   stopping: boolean,
 ): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = requestPath(req.url);
   if (path === '/healthz') {
     send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
     return;
@@ -160,6 +160,17 @@ async function serve(
 }
 
 const EMPTY_BODY = new Uint8Array(0);
+
+/**
+ * The path of a request target without its query string. An absolute-form target
+ * (`POST http://host/write`, RFC 9112 section 3.2.2, which servers must accept) routes by its path.
+ */
+export function requestPath(target: string | undefined): string {
+  const withoutQuery = (target ?? '/').split('?')[0];
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
+  if (absolute === null) return withoutQuery;
+  return withoutQuery.slice(absolute[0].length) || '/';
+}
 
 /** Reads the whole body, or stops at the limit (Content-Length is checked before reading). */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 'too-large'> {

@@ -1,0 +1,63 @@
+import { connect } from 'node:net';
+import type { HttpRequest } from '../../../lambda/core/http';
+import { requestPath, startServer } from '../../../lambda/entrypoints/server';
+import { CaptureLogger } from '../../support/capture-logger';
+
+/** Sends raw bytes and resolves with everything the server answers before it closes. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}
+
+describe('requestPath', () => {
+  test.each([
+    ['/write', '/write'],
+    ['/write?x=1', '/write'],
+    ['http://host/write', '/write'],
+    ['http://host:9201/read?x', '/read'],
+    ['HTTPS://host/write', '/write'],
+    ['http://host', '/'],
+    ['//write', '//write'],
+    [undefined, '/'],
+  ])('%s -> %s', (target, path) => {
+    expect(requestPath(target)).toBe(path);
+  });
+});
+
+describe('startServer', () => {
+  test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
+    const seen: string[] = [];
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async (request: HttpRequest) => {
+        seen.push(request.path);
+        return { status: 204, headers: {}, body: '' };
+      },
+      metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+      logger: new CaptureLogger(),
+    });
+    try {
+      const write = await rawRequest(
+        server.port,
+        'POST http://127.0.0.1/write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
+      expect(write.split('\r\n')[0]).toBe('HTTP/1.1 204 No Content');
+      const metrics = await rawRequest(
+        server.port,
+        'GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      );
+      expect(metrics.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(seen).toEqual(['/write']);
+    } finally {
+      await server.close();
+    }
+  });
+});
