@@ -58,6 +58,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.setHeader('connection', 'close');
     serve(req, res, options, stopping)
       .catch((error: unknown) => {
+        // A client that closes its connection before the whole body arrived is no server failure:
+        // nothing was handled or counted, and no one is left to answer.
+        if (req.readableAborted) {
+          options.logger.warn(
+            { path: requestPath(req.url), err: String(error) },
+            'client closed the connection before sending the whole request',
+          );
+          res.destroy();
+          return;
+        }
         options.logger.error({ err: String(error) }, 'request failed unexpectedly');
         if (!res.headersSent)
           send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error\n' });

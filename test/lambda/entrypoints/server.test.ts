@@ -30,6 +30,39 @@ describe('requestPath', () => {
 });
 
 describe('startServer', () => {
+  test('logs a client that leaves halfway through its body as a warning, not a server failure', async () => {
+    const logger = new CaptureLogger();
+    let handled = 0;
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async () => {
+        handled++;
+        return { status: 204, headers: {}, body: '' };
+      },
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger,
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write('POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nhalf');
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(handled).toBe(0);
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields.path])).toEqual([
+        ['warn', 'client closed the connection before sending the whole request', '/write'],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
     const server = await startServer({
