@@ -138,7 +138,8 @@ async function serve(
     send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
     return;
   }
-  if (path === options.telemetryPath && req.method === 'GET') {
+  // HEAD as GET: Node sends the headers and leaves the body out.
+  if (path === options.telemetryPath && (req.method === 'GET' || req.method === 'HEAD')) {
     const page = await options.metrics();
     send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
     return;
@@ -172,14 +173,20 @@ async function serve(
 const EMPTY_BODY = new Uint8Array(0);
 
 /**
- * The path of a request target without its query string. An absolute-form target
- * (`POST http://host/write`, RFC 9112 section 3.2.2, which servers must accept) routes by its path.
+ * The path of a request target without its query string, percent-escapes decoded (Go's net/http,
+ * which the reference connector routes with, matches `/%77rite` as `/write`). An absolute-form
+ * target (`POST http://host/write`, RFC 9112 section 3.2.2, which servers must accept) routes by
+ * its path.
  */
 export function requestPath(target: string | undefined): string {
   const withoutQuery = (target ?? '/').split('?')[0];
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
-  if (absolute === null) return withoutQuery;
-  return withoutQuery.slice(absolute[0].length) || '/';
+  const path = absolute === null ? withoutQuery : withoutQuery.slice(absolute[0].length) || '/';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // malformed escapes match no route: 404
+  }
 }
 
 /** Reads the whole body, or stops at the limit (Content-Length is checked before reading). */

@@ -23,6 +23,8 @@ describe('requestPath', () => {
     ['HTTPS://host/write', '/write'],
     ['http://host', '/'],
     ['//write', '//write'],
+    ['/%77rite', '/write'],
+    ['/wr%ZZite', '/wr%ZZite'],
     [undefined, '/'],
   ])('%s -> %s', (target, path) => {
     expect(requestPath(target)).toBe(path);
@@ -88,6 +90,14 @@ describe('startServer', () => {
         'GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
       );
       expect(metrics.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      // HEAD answers as GET does, without the body.
+      const head = await rawRequest(
+        server.port,
+        'HEAD /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      );
+      expect([head.split('\r\n')[0], head.endsWith('\r\n\r\n'), /content-length: 4\r\n/i.test(head)]).toEqual(
+        ['HTTP/1.1 200 OK', true, true],
+      );
       expect(seen).toEqual(['/write']);
     } finally {
       await server.close();
