@@ -9,6 +9,7 @@ import type { ClientCache } from '../timestream/clients';
 import { DimensionCatalog } from '../timestream/reader';
 import {
   ConnectorError,
+  ErrorKind,
   isConnectorError,
   methodNotAllowed,
   notFound,
@@ -64,10 +65,8 @@ export function createConnector(deps: ConnectorDeps): RequestHandler {
       return route === '/write' ? await handleWrite(request, context) : await handleRead(request, context);
     } catch (error) {
       // Handlers answer their own errors; this catches routing errors and anything unexpected.
-      const failure = isConnectorError(error)
-        ? error
-        : new ConnectorError('retryable', 'internal error', { cause: error });
-      if (!isConnectorError(error)) deps.logger.error({ err: describeError(error) }, 'unexpected error');
+      const { failure, unexpected } = caughtFailure(error);
+      if (unexpected !== undefined) deps.logger.error(unexpected, 'unexpected error');
       return errorResponse(failure);
     }
   };
@@ -121,8 +120,23 @@ export function safeText(text: string, maxLength = 1000): string {
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength)}…` : cleaned;
 }
 
+/**
+ * The ConnectorError a caught `error` is; anything else is a bug, answered as the 503 "internal
+ * error" (which tells the client no more), with `unexpected` the fields its log line adds.
+ */
+export function caughtFailure(error: unknown): {
+  failure: ConnectorError;
+  unexpected?: { err: Record<string, unknown> };
+} {
+  if (isConnectorError(error)) return { failure: error };
+  return {
+    failure: new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error }),
+    unexpected: { err: describeError(error) },
+  };
+}
+
 /** A loggable summary of an unexpected error (no request data). */
-export function describeError(error: unknown): Record<string, unknown> {
+function describeError(error: unknown): Record<string, unknown> {
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
   return { value: String(error) };
 }

@@ -8,8 +8,8 @@ import { limitSetting } from '../prompb/protobuf-reader';
 import { ResponseType } from '../prompb/types';
 import { readQuery } from '../timestream/reader';
 import { credentialsFromHeaders } from './auth';
-import { checkRequest, describeError, errorResponse, type ConnectorContext } from './connector';
-import { badRequest, ConnectorError, ErrorKind, isConnectorError, tooLarge } from './errors';
+import { caughtFailure, checkRequest, errorResponse, type ConnectorContext } from './connector';
+import { badRequest, tooLarge } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 import { runBounded } from './pool';
 import { deadlineSignal } from './write-handler';
@@ -24,9 +24,8 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
   let calls = 0;
   let duplicateSamples = 0;
   let response: HttpResponse;
-  // An error no layer turned into a ConnectorError (a bug): its 503 says only "internal error",
-  // so the log line carries what happened.
-  let unexpected: unknown;
+  // What the log line adds about an error no layer turned into a ConnectorError (caughtFailure).
+  let unexpected: { err: Record<string, unknown> } | undefined;
   try {
     checkRequest(request, '/read');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
@@ -103,11 +102,9 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
       body,
     };
   } catch (error) {
-    if (!isConnectorError(error)) unexpected = error;
-    const failure = isConnectorError(error)
-      ? error
-      : new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error });
-    response = errorResponse(failure);
+    const caught = caughtFailure(error);
+    unexpected = caught.unexpected;
+    response = errorResponse(caught.failure);
   }
   const durationMs = performance.now() - started;
   metrics.readRequest({
@@ -129,10 +126,8 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     calls,
   };
   const reason = typeof response.body === 'string' ? response.body.split('\n')[0] : '';
-  if (response.status >= 500) {
-    const err = unexpected === undefined ? {} : { err: describeError(unexpected) };
-    logger.error({ ...fields, reason, ...err }, 'read failed');
-  } else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
+  if (response.status >= 500) logger.error({ ...fields, reason, ...unexpected }, 'read failed');
+  else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
   // Remote read holds one sample per series and millisecond, so the others cannot be answered;
   // the warning says so instead of losing them silently (README "Columns other tools wrote").
   else if (duplicateSamples > 0)

@@ -9,8 +9,8 @@ import type { WriteRequest } from '../prompb/types';
 import { refusedByMapping, toWriteBatches, type MappingResult } from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
 import { credentialsFromHeaders } from './auth';
-import { checkRequest, describeError, errorResponse, safeText, type ConnectorContext } from './connector';
-import { badRequest, ConnectorError, ErrorKind, isConnectorError } from './errors';
+import { caughtFailure, checkRequest, errorResponse, safeText, type ConnectorContext } from './connector';
+import { badRequest, ConnectorError } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 
 export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written';
@@ -23,9 +23,8 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   let mapping: MappingResult | undefined;
   let outcome: WriteOutcome | undefined;
   let response: HttpResponse;
-  // An error no layer turned into a ConnectorError (a bug): its 503 says only "internal error",
-  // so the log line carries what happened.
-  let unexpected: unknown;
+  // What the log line adds about an error no layer turned into a ConnectorError (caughtFailure).
+  let unexpected: { err: Record<string, unknown> } | undefined;
   try {
     checkRequest(request, '/write');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
@@ -54,11 +53,9 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     }
     response = respond(mapping, outcome);
   } catch (error) {
-    if (!isConnectorError(error)) unexpected = error;
-    const failure = isConnectorError(error)
-      ? error
-      : new ConnectorError(ErrorKind.Retryable, 'internal error', { cause: error });
-    response = errorResponse(failure);
+    const caught = caughtFailure(error);
+    unexpected = caught.unexpected;
+    response = errorResponse(caught.failure);
   }
   const written = outcome?.written ?? 0;
   response.headers[SAMPLES_WRITTEN_HEADER] = String(written);
@@ -92,10 +89,9 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     refused: rejected,
     calls: outcome?.calls ?? 0,
   };
-  if (response.status >= 500) {
-    const err = unexpected === undefined ? {} : { err: describeError(unexpected) };
-    logger.error({ ...fields, reason: firstLine(response.body), ...err }, 'write failed');
-  } else if (response.status >= 400)
+  if (response.status >= 500)
+    logger.error({ ...fields, reason: firstLine(response.body), ...unexpected }, 'write failed');
+  else if (response.status >= 400)
     logger.warn({ ...fields, reason: firstLine(response.body) }, 'write refused');
   else logger.info(fields, 'write');
   return response;
