@@ -98,16 +98,6 @@ async function main(): Promise<void> {
 /** Opens the embedded store in its own worker thread, so it does not share the connector's core. */
 async function openStore(config: Config, logger: Logger): Promise<ThreadLocalStore> {
   const local = config.local as LocalConfig;
-  return startLocalStoreThreadFor(config, local, logger).catch((error: unknown) => {
-    throw listenFailure('local.listen-address', local.listen, error);
-  });
-}
-
-function startLocalStoreThreadFor(
-  config: Config,
-  local: LocalConfig,
-  logger: Logger,
-): Promise<ThreadLocalStore> {
   return startLocalStoreThread(
     {
       dataDir: local.dataDir,
@@ -126,7 +116,9 @@ function startLocalStoreThreadFor(
     },
     // Request lines are debug-level: only then are they worth a message across threads.
     { log: config.logLevel === 'debug' ? (line) => logger.debug(line, 'local store') : undefined },
-  );
+  ).catch((error: unknown) => {
+    throw listenFailure('local.listen-address', local.listen, error);
+  });
 }
 
 /** Reads a file an option names; a file that cannot be read is a configuration error naming the option. */

@@ -120,7 +120,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** Parses a duration in milliseconds: `250`, `250ms` or `10s`; from 1 ms to MAX_TIMER_MS. */
 export const durationMs: Parser<number> = {
   placeholder: '<ms>',
-  accepted: 'milliseconds from 1 to 2147483647 (about 24.8 days), as 250, 250ms or 10s',
+  accepted: `milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days), as 250, 250ms or 10s`,
   parse(raw) {
     const match = /^([0-9]+)(ms|s)?$/.exec(raw);
     if (match === null) throw new InvalidValueError('not a duration', this.accepted);

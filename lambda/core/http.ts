@@ -30,4 +30,7 @@ export interface HttpResponse {
 }
 
 /** Answers one request; never throws (errors become responses). */
+/** The body of a request whose body is not read (too large) or that has none. */
+export const EMPTY_BODY: Uint8Array = new Uint8Array(0);
+
 export type RequestHandler = (request: HttpRequest) => Promise<HttpResponse>;

@@ -3,7 +3,7 @@
 // function's deadline becomes the request deadline, so a write that cannot finish answers 503
 // (Prometheus resends) before Lambda kills the invocation.
 
-import type { RequestHandler } from '../core/http';
+import { EMPTY_BODY, type RequestHandler } from '../core/http';
 import {
   toApiGatewayResult,
   toHttpRequest,
@@ -28,8 +28,6 @@ export interface LambdaHandlerOptions {
    */
   maxBodyBytes?: number;
 }
-
-const EMPTY_BODY = new Uint8Array(0);
 
 /** Builds the Lambda handler; `afterEach` runs after every invocation (e.g. to flush EMF metrics). */
 export function createLambdaHandler(

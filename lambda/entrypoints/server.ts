@@ -10,7 +10,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { HttpRequest, HttpResponse, RequestHandler } from '../core/http';
+import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
 export interface ServerOptions {
@@ -169,8 +169,6 @@ async function serve(
   request.body = body;
   send(res, await options.handler(request));
 }
-
-const EMPTY_BODY = new Uint8Array(0);
 
 /**
  * The path of a request target without its query string, percent-escapes decoded (Go's net/http,

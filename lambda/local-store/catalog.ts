@@ -38,8 +38,22 @@ type MutableTable = { -readonly [K in keyof CatalogTable]: CatalogTable[K] } & {
 };
 
 const compareNames = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-/** Whether DuckDB would take the two names for one (created names are ASCII, [a-zA-Z0-9_.-]). */
-const sameIgnoringCase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/**
+ * Refuses `name` when it differs only in letter case from one of `existing`: DuckDB matches schema
+ * and table names in any case (created names are ASCII, [a-zA-Z0-9_.-]), so it would take the two
+ * for one.
+ */
+function refuseCaseTwin(what: string, name: string, existing: Iterable<string>, where = ''): void {
+  const lower = name.toLowerCase();
+  for (const other of existing) {
+    if (other.toLowerCase() === lower) {
+      throw new StoreError(
+        'ValidationException',
+        `The ${what} name ${name} differs only in letter case from the ${what} ${other}${where}; the embedded store cannot keep both.`,
+      );
+    }
+  }
+}
 
 /** The in-memory catalog backed by DuckDB; every mutation commits before memory changes. */
 export class StoreCatalog implements Catalog {
@@ -136,13 +150,7 @@ export class StoreCatalog implements Catalog {
         `The database name ${database} is reserved by the embedded store (DuckDB's ${[...this.reservedDatabaseNames].join(', ')}, in any letter case).`,
       );
     }
-    const sameLetters = [...this.databases.keys()].find((d) => sameIgnoringCase(d, database));
-    if (sameLetters !== undefined) {
-      throw new StoreError(
-        'ValidationException',
-        `The database name ${database} differs only in letter case from the database ${sameLetters}; the embedded store cannot keep both.`,
-      );
-    }
+    refuseCaseTwin('database', database, this.databases.keys());
     await this.transaction(async () => {
       await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuckIdentifier(database)}`);
       await this.connection.run(`INSERT INTO ${CATALOG_SCHEMA}.databases VALUES ($1, $2, $3)`, [
@@ -187,15 +195,7 @@ export class StoreCatalog implements Catalog {
     if (this.mutable(database, table)) {
       throw new StoreError('ConflictException', `The table ${table} already exists in database ${database}.`);
     }
-    const sameLetters = [...(this.tables.get(database)?.keys() ?? [])].find((t) =>
-      sameIgnoringCase(t, table),
-    );
-    if (sameLetters !== undefined) {
-      throw new StoreError(
-        'ValidationException',
-        `The table name ${table} differs only in letter case from the table ${sameLetters} in database ${database}; the embedded store cannot keep both.`,
-      );
-    }
+    refuseCaseTwin('table', table, this.tables.get(database)?.keys() ?? [], ` in database ${database}`);
     await this.transaction(async () => {
       await createLayout(this.connection, database, table);
       await this.connection.run(`INSERT INTO ${CATALOG_SCHEMA}.tables VALUES ($1, $2, $3, $4, $5, $6, $7)`, [

@@ -29,6 +29,9 @@ const MAX_FRAGMENT_CHARS = 100;
 const MAX_PATTERN_CHARS = 200;
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);
 
+/** A pattern as error messages quote it: JSON, its first MAX_PATTERN_CHARS characters. */
+export const quotePattern = (pattern: string) => JSON.stringify(clip(pattern, MAX_PATTERN_CHARS));
+
 /** The code point of a one-character string. */
 export const ch = (s: string) => s.codePointAt(0)!;
 
@@ -43,7 +46,7 @@ export class Re2Scanner {
 
   protected fail(what: string, fragment?: string): never {
     const detail = fragment === undefined ? what : `${what}: \`${clip(fragment, MAX_FRAGMENT_CHARS)}\``;
-    throw badRequest(`invalid regex ${JSON.stringify(clip(this.pattern, MAX_PATTERN_CHARS))}: ${detail}`);
+    throw badRequest(`invalid regex ${quotePattern(this.pattern)}: ${detail}`);
   }
 
   protected text(from: number, to: number): string {

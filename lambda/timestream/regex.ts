@@ -9,6 +9,7 @@ import type { ClassSet, RegexNode } from './regex-ast';
 import { literalAlternatives, nodeMatchesEmpty, nodeMayMatchEmpty } from './regex-ast';
 import { type Range, negateRanges, normalizeRanges } from './regex-classes';
 import { parseRe2 } from './regex-parse';
+import { quotePattern } from './regex-scan';
 
 /** What the SQL builder needs to know about one RE2 matcher value. */
 export interface Re2Translation {
@@ -50,9 +51,8 @@ export function translateRe2(re2: string): Re2Translation {
     body = emit(root);
   } catch (error) {
     if (!(error instanceof ClassBudgetExceeded)) throw error;
-    const quoted = re2.length > 200 ? `${re2.slice(0, 200)}…` : re2;
     throw badRequest(
-      `regex too large for Timestream ${JSON.stringify(quoted)}: its classes and case folding take over ${MAX_JAVA_CLASS_CHARS} characters in Java`,
+      `regex too large for Timestream ${quotePattern(re2)}: its classes and case folding take over ${MAX_JAVA_CLASS_CHARS} characters in Java`,
     );
   }
   return {
