@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { checkTlsPair, listenFailure } from '../../bin/startup-errors';
 import { ConfigError } from '../../lambda/config/load';
+import { selfSignedLocalhost } from '../support/tls';
 
 function problemsOf(fn: () => unknown): readonly string[] {
   const result = (() => {
@@ -55,30 +52,11 @@ describe('listenFailure', () => {
 });
 
 describe('checkTlsPair', () => {
-  let dir: string | undefined;
   let cert: Buffer | undefined;
   let key: Buffer | undefined;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'startup-tls-'));
-    try {
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ]),
-        { stdio: 'ignore' },
-      );
-      cert = readFileSync(join(dir, 'cert.pem'));
-      key = readFileSync(join(dir, 'key.pem'));
-    } catch {
-      cert = undefined; // no openssl here: the tests that need a certificate say so
-    }
-  });
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    // Both undefined without openssl: the tests that need a certificate say so.
+    ({ cert, key } = selfSignedLocalhost() ?? { cert: undefined, key: undefined });
   });
 
   const otherKey = Buffer.from(

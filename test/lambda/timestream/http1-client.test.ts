@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Http1Client, type Http1Request } from '../../../lambda/timestream/http1-client';
+import { selfSignedLocalhost } from '../../support/tls';
 
 interface Seen {
   method: string;
@@ -375,32 +372,11 @@ describe('Http1Client', () => {
   });
 
   describe('over TLS', () => {
-    let dir: string | undefined;
     let cert: Buffer | undefined;
     let key: Buffer | undefined;
     beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
-      try {
-        execFileSync(
-          'openssl',
-          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
-            '-addext',
-            'subjectAltName=DNS:localhost',
-            '-keyout',
-            join(dir, 'key.pem'),
-            '-out',
-            join(dir, 'cert.pem'),
-          ]),
-          { stdio: 'ignore' },
-        );
-        cert = readFileSync(join(dir, 'cert.pem'));
-        key = readFileSync(join(dir, 'key.pem'));
-      } catch {
-        cert = undefined; // no openssl here: the test says so below
-      }
-    });
-    afterAll(() => {
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      // Both undefined without openssl: the tests that need a certificate say so.
+      ({ cert, key } = selfSignedLocalhost() ?? { cert: undefined, key: undefined });
     });
 
     it('speaks HTTPS with the server name checked, and reuses the TLS connection', async () => {
