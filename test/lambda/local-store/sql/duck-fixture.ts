@@ -135,3 +135,24 @@ export async function createFixture(): Promise<Fixture> {
 export function scalars(rows: Row[]): (string | null)[][] {
   return rows.map((r) => r.Data!.map((d) => (d.NullValue ? null : d.ScalarValue!)));
 }
+
+/** A Timestream string literal. */
+export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * A fixture whose table `db.t` holds one row per subject, in its label `l`, under the measure
+ * name `names[k]` (`c0`, `c1`, … unless given), for testing `regexp_like` on each.
+ */
+export async function subjectsFixture(
+  subjects: readonly string[],
+  names: readonly string[] = subjects.map((_, k) => `c${k}`),
+): Promise<Fixture> {
+  const fixture = await createFixture();
+  await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
+  await fixture.insert(
+    'db',
+    't',
+    subjects.map((l, k) => ({ l, measure_name: names[k]!, time: 1_000_000n })),
+  );
+  return fixture;
+}

@@ -5,7 +5,7 @@
 // Matcher.find) on exactly these inputs.
 import { StoreError } from '../../../../lambda/local-store/errors';
 import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
-import { createFixture, scalars, type Fixture } from './duck-fixture';
+import { scalars, sqlString, subjectsFixture, type Fixture } from './duck-fixture';
 
 const W = '[0-9A-Za-z_]';
 const BEGIN_LINE = '(?<![^\\n])';
@@ -71,18 +71,10 @@ const REFUSED: { name: string; pattern: string; message: string }[] = [
   },
 ];
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 describe('regexp_like with one-character lookarounds (Java semantics on DuckDB)', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await createFixture();
-    await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
-    await fixture.insert(
-      'db',
-      't',
-      JAVA_CASES.map(([, subject], k) => ({ l: subject, measure_name: `c${k}`, time: 1_000_000n })),
-    );
+    fixture = await subjectsFixture(JAVA_CASES.map(([, subject]) => subject));
   });
   afterAll(() => fixture.close());
 

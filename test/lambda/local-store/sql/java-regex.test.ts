@@ -4,7 +4,7 @@
 // exactly these inputs; 'error' means Pattern.compile threw PatternSyntaxException.
 import { StoreError } from '../../../../lambda/local-store/errors';
 import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
-import { createFixture, scalars, type Fixture } from './duck-fixture';
+import { scalars, sqlString, subjectsFixture, type Fixture } from './duck-fixture';
 
 const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] = [
   ['a$', 'a\n', true],
@@ -152,18 +152,10 @@ const REFUSED: [pattern: string, construct: string][] = [
   ['\\R{2}', "'\\R' is only supported at the end of the pattern"],
 ];
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 describe('regexp_like (Java semantics on DuckDB)', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await createFixture();
-    await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
-    await fixture.insert(
-      'db',
-      't',
-      JAVA_CASES.map(([, subject], k) => ({ l: subject, measure_name: `c${k}`, time: 1_000_000n })),
-    );
+    fixture = await subjectsFixture(JAVA_CASES.map(([, subject]) => subject));
   });
   afterAll(() => fixture.close());
 
@@ -278,12 +270,9 @@ const FOLD_CASES: [pattern: string, matched: number[]][] = [
 describe('regexp_like (?iu) folding as Java does', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await createFixture();
-    await fixture.createTable('db', 't', ['l'], ['DOUBLE']);
-    await fixture.insert(
-      'db',
-      't',
-      FOLD_SUBJECTS.map((cp) => ({ l: String.fromCodePoint(cp), measure_name: `u${cp}`, time: 1_000_000n })),
+    fixture = await subjectsFixture(
+      FOLD_SUBJECTS.map((cp) => String.fromCodePoint(cp)),
+      FOLD_SUBJECTS.map((cp) => `u${cp}`),
     );
   });
   afterAll(() => fixture.close());
