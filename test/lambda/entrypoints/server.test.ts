@@ -65,6 +65,41 @@ describe('startServer', () => {
     }
   });
 
+  test('answers a body declared over the limit with 413 instead of 100 Continue', async () => {
+    const bodies: number[] = [];
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async (request: HttpRequest) => {
+        if (request.oversizeBody !== undefined) return { status: 413, headers: {}, body: 'too large\n' };
+        bodies.push(request.body.byteLength);
+        return { status: 204, headers: {}, body: '' };
+      },
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+    });
+    const expecting = (length: number, body: string) =>
+      rawRequest(
+        server.port,
+        `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${length}\r\n` +
+          `Expect: 100-continue\r\nConnection: close\r\n\r\n${body}`,
+      );
+    const statusLines = (answer: string) =>
+      answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'));
+    try {
+      expect(statusLines(await expecting(1025, ''))).toEqual(['HTTP/1.1 413 Payload Too Large']);
+      expect(statusLines(await expecting(1024, 'x'.repeat(1024)))).toEqual([
+        'HTTP/1.1 100 Continue',
+        'HTTP/1.1 204 No Content',
+      ]);
+      expect(bodies).toEqual([1024]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
     const server = await startServer({
