@@ -11,6 +11,7 @@ import {
   sharedLabelSectionCache,
 } from './label-section-cache';
 import { type MessageSpec, ProtoReader, WireType, limitExceeded, withContext } from './protobuf-reader';
+import { replacedMalformedUtf8 } from './strings';
 import type { Label, LabelsMemo, Sample, TimeSeries, WriteRequest } from './types';
 
 /** Tags (field number << 3 | wire type) of the fields read on the hot path. */
@@ -243,16 +244,22 @@ export class SeriesDecoder {
     const maxLabelBytes = this.limits.maxLabelBytes;
     let name = '';
     let value = '';
+    let malformed = false;
     while (r.pos < end) {
       const tag = r.readTag(end);
       if (tag === TAG_FIELD_1_BYTES) {
         name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
+        malformed ||= replacedMalformedUtf8(name, r.buf, r.stringStart, r.pos);
       } else if (tag === TAG_FIELD_2_BYTES) {
         value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
+        malformed ||= replacedMalformedUtf8(value, r.buf, r.stringStart, r.pos);
       } else r.skipField(tag, end, LABEL);
     }
+    // NOTE: flagged, not refused: a malformed label refuses its series only (validate-series.ts),
+    // as Prometheus' own receiver skips such a series and keeps the rest of the request.
+    const label: Label = malformed ? { name, value, malformedUtf8: true } : { name, value };
     // Labels behind the section cache end up in arrays shared across requests: make them immutable.
-    return this.sections === null ? { name, value } : Object.freeze({ name, value });
+    return this.sections === null ? label : Object.freeze(label);
   }
 
   private tooManyLabels() {

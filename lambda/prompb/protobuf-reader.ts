@@ -77,6 +77,8 @@ export class ProtoReader {
   readonly buf: Buffer;
   readonly view: DataView;
   pos = 0;
+  /** Where the bytes of the string readString last read begin (they end at `pos`). */
+  stringStart = 0;
 
   constructor(bytes: Uint8Array) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -184,6 +186,7 @@ export class ProtoReader {
     const length = this.readLength(end);
     if (length > maxBytes) throw limitExceeded(`${what} of ${length} bytes`, maxBytes, limitName);
     const start = this.pos;
+    this.stringStart = start;
     this.pos = start + length;
     return decodeUtf8(this.buf, start, start + length);
   }

@@ -2,6 +2,8 @@
 // UTF-8 string decoding for the protobuf reader, tuned for label names and values: short ASCII
 // strings come from a small intern table, everything else from native decoders.
 
+import { isUtf8 } from 'node:buffer';
+
 /** Strings up to this many bytes are interned; label names and most values are shorter. */
 const MAX_INTERNED_BYTES = 64;
 /** Slots in the intern table (a power of two); a collision simply replaces the older string. */
@@ -52,4 +54,12 @@ function decodeLong(bytes: Buffer, start: number, end: number): string {
     if (bytes[i] >= 0x80) return utf8.decode(bytes.subarray(start, end));
   }
   return bytes.toString('latin1', start, end);
+}
+
+/**
+ * Whether decodeUtf8 of bytes [start, end) gave `decoded` by replacing bytes that are not UTF-8.
+ * Costs a scan of `decoded` only, unless it holds U+FFFD, which well-formed input may also hold.
+ */
+export function replacedMalformedUtf8(decoded: string, bytes: Buffer, start: number, end: number): boolean {
+  return decoded.includes('\uFFFD') && !isUtf8(bytes.subarray(start, end));
 }

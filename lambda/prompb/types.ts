@@ -5,6 +5,11 @@
 export interface Label {
   name: string;
   value: string;
+  /**
+   * Set (to true) by the write decoder on a label whose name or value bytes are not UTF-8: the
+   * strings hold U+FFFD in their place, so two different label sets could read the same.
+   */
+  readonly malformedUtf8?: true;
 }
 
 export interface Sample {

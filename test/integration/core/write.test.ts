@@ -212,6 +212,40 @@ describe('POST /write', () => {
       ]);
     });
 
+    test('series whose label bytes are not UTF-8 are refused alone, not merged: the rest is written, 400', async () => {
+      const t = Date.now() - HOUR;
+      const name = `bad_utf8_${edge}`;
+      const encoded = Buffer.from(
+        encodeWriteRequest({
+          timeseries: ['xa', 'ya', 'ok'].map((job, i) => ({
+            labels: labels({ __name__: name, job, edge }),
+            samples: [{ value: i, timestamp: t }],
+          })),
+        }),
+      );
+      // Two different byte strings, 0xFF 0x61 and 0xFE 0x61, that both decode to "\uFFFDa".
+      encoded[encoded.indexOf('xa')] = 0xff;
+      encoded[encoded.indexOf('ya')] = 0xfe;
+      const response = await h.send(edge, '/write', Buffer.from(snappyCompress(encoded)), {
+        'content-encoding': 'snappy',
+        'content-type': 'application/x-protobuf',
+        authorization: BASIC_AUTH,
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('1');
+      const reason = `- series ${name}{edge="${edge}", job="\ufffda"} has label "job" with bytes that are not UTF-8 (shown as U+FFFD)`;
+      expect(response.body.toString('utf8').split('\n')).toEqual([
+        'wrote 1 of 3 samples; refused 2 samples of 2 invalid series and 0 samples rejected by Timestream',
+        reason,
+        reason,
+        '',
+      ]);
+      const rows = await h.sql(
+        `SELECT job, "measure_value::double" FROM "${DATABASE}"."${TABLE}" WHERE measure_name = '${name}'`,
+      );
+      expect(rows).toEqual([{ job: 'ok', 'measure_value::double': '2.0' }]);
+    });
+
     test('staleness markers and non-finite values alone are skipped by policy: 204', async () => {
       const t = Date.now() - HOUR;
       const response = await h.write(edge, {

@@ -8,7 +8,7 @@ import {
   encodeReadResponse,
   encodeWriteRequest,
 } from '../../../lambda/prompb/codec';
-import { LabelSectionCache } from '../../../lambda/prompb/label-section-cache';
+import { LabelSectionCache, sharedLabelSectionCache } from '../../../lambda/prompb/label-section-cache';
 import { isStaleNaN, staleNaN } from '../../../lambda/prompb/stale';
 import type { ReadRequest, ReadResponse, WriteRequest } from '../../../lambda/prompb/types';
 import { nodeExporterWriteRequest } from '../../fixtures/prompb-payloads';
@@ -271,14 +271,53 @@ describe('decodeWriteRequest', () => {
     expect(timeseries[2].labels).toEqual([{ name: 'a', value: '1' }]);
   });
 
-  test('decodes invalid UTF-8 as U+FFFD and keeps a byte-order mark', () => {
-    const raw = bytes(
-      lenField(1, lenField(1, lenField(1, [0x61, 0xff, 0x62]), lenField(2, [0xef, 0xbb, 0xbf, 0x78]))),
-    );
-    expect(decodeWriteRequest(raw, DEFAULT_DECODE_LIMITS).timeseries[0].labels).toEqual([
-      { name: 'a\ufffdb', value: '\ufeffx' },
-    ]);
-  });
+  test.each([
+    {
+      case: 'a byte that is no UTF-8 in the name',
+      name: [0x61, 0xff, 0x62],
+      value: [0x78],
+      decoded: ['a\ufffdb', 'x'],
+      malformed: true,
+    },
+    {
+      case: 'a truncated sequence in the value',
+      name: [0x61],
+      value: [0x78, 0xe2, 0x82],
+      decoded: ['a', 'x\ufffd'],
+      malformed: true,
+    },
+    {
+      case: 'an encoded surrogate in the value',
+      name: [0x61],
+      value: [0xed, 0xa0, 0x80],
+      decoded: ['a', '\ufffd\ufffd\ufffd'],
+      malformed: true,
+    },
+    {
+      case: 'a well-formed U+FFFD',
+      name: [0x61],
+      value: [0xef, 0xbf, 0xbd],
+      decoded: ['a', '\ufffd'],
+      malformed: false,
+    },
+    {
+      case: 'a byte-order mark, kept',
+      name: [0x61],
+      value: [0xef, 0xbb, 0xbf, 0x78],
+      decoded: ['a', '\ufeffx'],
+      malformed: false,
+    },
+  ])(
+    'decodes $case (bytes that are not UTF-8 become U+FFFD; malformedUtf8: $malformed)',
+    ({ name, value, decoded, malformed }) => {
+      const raw = bytes(lenField(1, lenField(1, lenField(1, name), lenField(2, value))));
+      const expected = { name: decoded[0], value: decoded[1], ...(malformed ? { malformedUtf8: true } : {}) };
+      for (const sections of [sharedLabelSectionCache, null]) {
+        const [label] = decodeWriteRequest(raw, DEFAULT_DECODE_LIMITS, sections).timeseries[0].labels;
+        expect({ ...label }).toStrictEqual(expected);
+      }
+    },
+  );
 
   test('decodes the same short strings correctly across requests (intern table)', () => {
     const first = decodeWriteRequest(

@@ -219,6 +219,21 @@ describe('toWriteBatches validation', () => {
       reason: 'series up{="x"} has an empty label name (not a valid Timestream dimension name)',
     },
     {
+      name: 'a label value whose bytes were not UTF-8',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'job', value: 'a\ufffd', malformedUtf8: true as const },
+      ],
+      problem: 'invalid_series',
+      reason: 'series up{job="a\ufffd"} has label "job" with bytes that are not UTF-8 (shown as U+FFFD)',
+    },
+    {
+      name: 'a metric name whose bytes were not UTF-8',
+      labels: [{ name: '__name__', value: '\ufffd', malformedUtf8: true as const }],
+      problem: 'invalid_series',
+      reason: 'series \ufffd{} has label "__name__" with bytes that are not UTF-8 (shown as U+FFFD)',
+    },
+    {
       name: 'a metric name over the limit',
       labels: [{ name: '__name__', value: 'upup1' }],
       problem: 'long_label',
