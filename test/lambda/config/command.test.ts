@@ -90,6 +90,12 @@ describe('parseCommandLine', () => {
     ]);
   });
 
+  test('takes a value that starts with - after =, and - alone as a value', () => {
+    const { config } = parseCommandLine(['--local', '--local.data-dir=-data', '--log.format', 'logfmt']);
+    expect(config.local?.dataDir).toBe('-data');
+    expect(parseCommandLine(['--local', '--local.data-dir', '-']).config.local?.dataDir).toBe('-');
+  });
+
   test('takes --name=value and --name value alike', () => {
     const { config } = parseCommandLine([
       '--default-database=db',
@@ -191,6 +197,20 @@ describe('parseCommandLine', () => {
       name: 'missing value',
       argv: [...REQUIRED, '--log.level'],
       problems: ["option '--log.level <debug|info|warn|error>' argument missing"],
+    },
+    {
+      name: 'an option instead of a value',
+      argv: [...REQUIRED, '--log.level', '--enable-logging'],
+      problems: [
+        "option '--log.level <debug|info|warn|error>' argument missing: the next argument is the option '--enable-logging' (write --log.level=VALUE for a value that starts with '-')",
+      ],
+    },
+    {
+      name: 'a short option instead of a value',
+      argv: ['--local.data-dir', '-h', '--local'],
+      problems: [
+        "option '--local.data-dir <string>' argument missing: the next argument is the option '-h' (write --local.data-dir=VALUE for a value that starts with '-')",
+      ],
     },
     {
       name: 'bad values, all of them',
