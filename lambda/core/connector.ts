@@ -58,8 +58,13 @@ export function createConnector(deps: ConnectorDeps): RequestHandler {
   return async (request: HttpRequest): Promise<HttpResponse> => {
     const route = normalisePath(request.path);
     try {
-      if (route !== '/write' && route !== '/read')
-        throw notFound(`no route ${safeText(request.path)}; use POST /write or POST /read`);
+      if (route !== '/write' && route !== '/read') {
+        // Logged like the handlers' refusals (one line per request, SPEC section 8): a remote_write
+        // URL with a wrong path is a common mistake, and its 404s are otherwise seen only by the sender.
+        const reason = `no route ${safeText(request.path, 200)}; use POST /write or POST /read`;
+        deps.logger.warn({ method: safeText(request.method, 20), status: 404, reason }, 'request refused');
+        throw notFound(reason);
+      }
       // The method and size checks are the handlers' own (checkRequest), so that every answer on a
       // route carries its headers and is counted in its metrics.
       return route === '/write' ? await handleWrite(request, context) : await handleRead(request, context);
