@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { localBanner, storeHint } from './banner';
-import { checkTlsPair, listenFailure } from './startup-errors';
+import { checkTlsPair, dataDirFailure, listenFailure } from './startup-errors';
 
 /** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
 const LOCAL_TABLE_SETTINGS = {
@@ -117,7 +117,7 @@ async function openStore(config: Config, logger: Logger): Promise<ThreadLocalSto
     // Request lines are debug-level: only then are they worth a message across threads.
     { log: config.logLevel === 'debug' ? (line) => logger.debug(line, 'local store') : undefined },
   ).catch((error: unknown) => {
-    throw listenFailure('local.listen-address', local.listen, error);
+    throw dataDirFailure(listenFailure('local.listen-address', local.listen, error));
   });
 }
 

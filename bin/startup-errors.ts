@@ -6,6 +6,7 @@
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../lambda/config/load';
 import { listenAddress, type ListenAddress } from '../lambda/config/parsers';
+import { DATA_DIR_FAILURE } from '../lambda/local-store/errors';
 
 /** `listen EADDRINUSE: …` / `getaddrinfo ENOTFOUND host`, also as the text of an error from the store's thread. */
 const LISTEN_FAILURE = /^(?:listen|getaddrinfo) (E[A-Z_]+)\b/;
@@ -20,6 +21,15 @@ export function listenFailure(option: string, address: ListenAddress, error: unk
   const reason = syscall === 'listen' || syscall === 'getaddrinfo' ? (code ?? fromMessage) : fromMessage;
   if (reason === undefined) return error;
   return new ConfigError([`--${option}: cannot listen on ${listenAddress.format(address)} (${reason})`]);
+}
+
+/**
+ * Returns a ConfigError naming `--local.data-dir` when `error` (also as the text of an error from
+ * the store's thread) is a failure to create or open the data directory, else `error` unchanged.
+ */
+export function dataDirFailure(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith(DATA_DIR_FAILURE)) return error;
+  return new ConfigError([`--local.data-dir: cannot open ${error.message.slice(DATA_DIR_FAILURE.length)}`]);
 }
 
 /** Throws a ConfigError naming the option whose file is not a usable PEM certificate or key. */

@@ -17,7 +17,7 @@ import {
   tableShape,
 } from './control-plane';
 import './duckdb-text';
-import { StoreError } from './errors';
+import { DATA_DIR_FAILURE, StoreError } from './errors';
 import { FaultInjector, INJECTED_REJECTION_REASON, type FaultSettings } from './faults';
 import { Meter, meterWriteRequest, type MeteringTotals } from './metering';
 import { QueryExecutor, type SqlDialect } from './query-executor';
@@ -104,12 +104,18 @@ export class StoreEngine {
 
   /** Opens (or creates) the store and loads its catalog. */
   static async open(options: EngineOptions): Promise<StoreEngine> {
-    let path = ':memory:';
-    if (options.dataDir !== ':memory:') {
-      mkdirSync(options.dataDir, { recursive: true });
-      path = join(options.dataDir, STORE_FILE_NAME);
+    let instance: DuckDBInstance;
+    if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:');
+    else {
+      try {
+        mkdirSync(options.dataDir, { recursive: true });
+        instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME));
+      } catch (error) {
+        const { message } = (error ?? {}) as { message?: unknown };
+        const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];
+        throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
+      }
     }
-    const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     const catalog = await StoreCatalog.load(connection);
     const executor = new QueryExecutor({

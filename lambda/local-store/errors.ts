@@ -48,3 +48,10 @@ export class StoreError extends Error {
 }
 
 export const validation = (message: string) => new StoreError('ValidationException', message);
+
+/**
+ * How the message of a failure to create or open the data directory begins (a file in its place,
+ * no permission, a DuckDB file another process holds), so the CLI can name `--local.data-dir`
+ * even after the error crossed from the store's thread as text.
+ */
+export const DATA_DIR_FAILURE = 'cannot open data directory ';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { generateKeyPairSync } from 'node:crypto';
-import { checkTlsPair, listenFailure } from '../../bin/startup-errors';
+import { checkTlsPair, dataDirFailure, listenFailure } from '../../bin/startup-errors';
 import { ConfigError } from '../../lambda/config/load';
 import { selfSignedLocalhost } from '../support/tls';
 
@@ -48,6 +48,22 @@ describe('listenFailure', () => {
   test('leaves other errors alone', () => {
     const error = new Error('disk full');
     expect(listenFailure('web.listen-address', { host: '', port: 1 }, error)).toBe(error);
+  });
+});
+
+describe('dataDirFailure', () => {
+  test("names --local.data-dir for the store thread's failure to open the data directory", () => {
+    const error = new Error(
+      "cannot open data directory /srv/data (EEXIST: file already exists, mkdir '/srv/data')",
+    );
+    expect(problemsOf(() => dataDirFailure(error))).toEqual([
+      "--local.data-dir: cannot open /srv/data (EEXIST: file already exists, mkdir '/srv/data')",
+    ]);
+  });
+
+  test('leaves other errors alone', () => {
+    const error = new Error('embedded store thread exited with code 1');
+    expect(dataDirFailure(error)).toBe(error);
   });
 });
 

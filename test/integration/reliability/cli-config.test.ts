@@ -38,6 +38,11 @@ describe('the CLI with a file it cannot read', () => {
       ],
       stderr: 'invalid configuration:\n  --local.credentials: cannot read /nonexistent/keys.txt (ENOENT)\n',
     },
+    {
+      name: 'a data directory that is a file',
+      args: ['--local', '--local.listen-address', '127.0.0.1:0', '--local.data-dir', __filename],
+      stderr: `invalid configuration:\n  --local.data-dir: cannot open ${__filename} (EEXIST: file already exists, mkdir '${__filename}')\n`,
+    },
   ])('exits 2 naming the option: $name', async ({ args, stderr }) => {
     const run = promisify(execFile)(
       TSX,

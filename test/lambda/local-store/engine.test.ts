@@ -2,8 +2,11 @@
 // The engine in-process (DuckDB in memory, no HTTP): group-committed concurrent writes, and the
 // query executor's paging with a stub SQL dialect.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StoreEngine } from '../../../lambda/local-store/engine';
-import { StoreError } from '../../../lambda/local-store/errors';
+import { DATA_DIR_FAILURE, StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 import { TableWriter } from '../../../lambda/local-store/write-records';
@@ -420,4 +423,20 @@ test.each([
   },
 ])('refuses $name', async ({ operation, body, type, message }) => {
   await expect(engine.handle(operation, body)).rejects.toMatchObject({ type, message });
+});
+
+describe('a data directory that cannot be opened', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'engine-open-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('is a failure naming the directory and the first line of the reason', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    await expect(StoreEngine.open({ dataDir: file })).rejects.toThrow(
+      `${DATA_DIR_FAILURE}${file} (EEXIST: file already exists, mkdir '${file}')`,
+    );
+  });
 });
