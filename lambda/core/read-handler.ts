@@ -91,7 +91,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {
       throw tooLarge(
         `read response of ${body.length} bytes (${found} series, ${foundSamples} samples) exceeds the limit of ` +
-          `${options.maxResponseBytes} bytes; query a narrower time range or fewer series`,
+          `${options.maxResponseBytes} bytes (--max-response-bytes, max_response_bytes); query a narrower time range or fewer series`,
       );
     }
     series = found;

@@ -500,7 +500,7 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
 });
 
 describe('POST /read with a response limit', () => {
-  test('answers 413 suggesting a narrower range', async () => {
+  test('answers 413 naming the option and suggesting a narrower range', async () => {
     const h = await startHarness({ connector: { maxResponseBytes: 64 } });
     try {
       expect((await h.write('server', { timeseries: buildSeries() })).status).toBe(204);
@@ -509,7 +509,10 @@ describe('POST /read with a response limit', () => {
         acceptedResponseTypes: [],
       });
       expect(response.status).toBe(413);
-      expect(response.body.toString('utf8')).toContain('narrower time range');
+      // The byte count varies with the samples' timestamps (varints).
+      expect(response.body.toString('utf8')).toMatch(
+        /^read response of \d+ bytes \(15 series, 30 samples\) exceeds the limit of 64 bytes \(--max-response-bytes, max_response_bytes\); query a narrower time range or fewer series\n$/,
+      );
     } finally {
       await h.close();
     }
