@@ -36,6 +36,9 @@ const BIGINT_SYNTAX = /^[+-]?\d+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** Timestream's ValidationException message for a record without any dimension. */
+export const NO_DIMENSION_MESSAGE = 'At least one dimension is required for a record.';
+
 export const NON_FINITE_DOUBLE_MESSAGE =
   'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.';
 
@@ -468,6 +471,9 @@ function newIdentity(
   if (typeof measureName !== 'string' || measureName.length === 0) {
     throw validation(`Measure name must be specified for record at index ${index}.`);
   }
+  // Timestream fails the whole call (HTTP 400) when a record has no dimension after the merge
+  // (verbatim service message, github.com/leonyork/xk6-output-timestream/issues/257).
+  if (dimensions.length === 0) throw validation(NO_DIMENSION_MESSAGE);
   return {
     dimensions,
     series: seriesKey(dimensions, measureName),

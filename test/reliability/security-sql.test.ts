@@ -77,7 +77,7 @@ beforeAll(async () => {
         },
       ],
     });
-  expect((await write({ __name__: 'inj' })).status).toBe(204);
+  expect((await write({ __name__: 'inj', job: 'absent_team' })).status).toBe(204);
   for (const value of [...DECOY_VALUES, ...HOSTILE_VALUES]) {
     if ((await write({ __name__: 'inj', team: value })).status === 204) storedValues.push(value);
   }

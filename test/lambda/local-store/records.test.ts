@@ -123,6 +123,16 @@ describe('normalizeRecords', () => {
       message: 'Measure name must be specified for record at index 0.',
     },
     {
+      name: 'a record without dimensions (none in CommonAttributes either)',
+      records: [{ ...base, Dimensions: undefined }],
+      message: 'At least one dimension is required for a record.',
+    },
+    {
+      name: 'a record with an empty dimension list',
+      records: [base, { ...base, Dimensions: [] }],
+      message: 'At least one dimension is required for a record.',
+    },
+    {
       name: 'an empty dimension value',
       records: [{ ...base, Dimensions: [{ Name: 'host', Value: '' }] }],
       message: 'Dimension value of host must not be empty.',
@@ -160,6 +170,13 @@ describe('normalizeRecords', () => {
     expect(() => normalizeRecords(records, undefined)).toThrow(
       new StoreError('ValidationException', message),
     );
+  });
+
+  test('accepts a record whose only dimensions come from CommonAttributes', () => {
+    const [record] = normalizeRecords([{ ...base, Dimensions: undefined }], {
+      Dimensions: [{ Name: 'job', Value: 'j' }],
+    });
+    expect(record.dimensions).toEqual([{ name: 'job', value: 'j' }]);
   });
 
   test('marks a long dimension name as a per-record limit violation instead of failing the call', () => {
