@@ -17,6 +17,15 @@ export const MAX_DIMENSION_NAME_BYTES = 60;
 /** The label the `measure_name` column holds; no dimension is ever read back as this label. */
 const METRIC_NAME_LABEL = '__name__';
 
+/**
+ * The dimension a series with no label but `__name__` is written with: Timestream refuses a record
+ * without dimensions, failing its whole WriteRecords call ("At least one dimension is required for
+ * a record."), and such series are common (recording rules that aggregate every label away). Its
+ * name is no image of toDimensionName (`no_labels` maps to itself), so no label is ever stored
+ * under it, and the read path leaves the column out of every label set.
+ */
+export const NO_LABELS_DIMENSION = Object.freeze({ Name: '_no_labels', Value: 'true' });
+
 /** Whether Timestream refuses `name` as a dimension name (reserved names and prefixes, 3.4). */
 export function isReservedDimensionName(name: string): boolean {
   return (
@@ -57,8 +66,9 @@ function unescapedName(dimensionName: string): string | undefined {
 }
 
 /**
- * Returns the label name of each of a table's dimension columns (not `measure_name`), one label
- * per column and never `__name__`, so two different Timestream series never read back as one.
+ * Returns the label name of each of a table's dimension columns (not `measure_name`, not
+ * NO_LABELS_DIMENSION, which holds no label), one label per column and never `__name__`, so two
+ * different Timestream series never read back as one.
  * Columns this connector writes get their label (fromDimensionName). Any other column gets its
  * own name, or when a column of ours already holds that label (`_job` next to `__job`, the
  * column of the label `_job`), that name with the prefix added as often as needed: this
@@ -69,6 +79,7 @@ export function labelNamesOf(dimensionNames: Iterable<string>): Map<string, stri
   const taken = new Set<string>([METRIC_NAME_LABEL]);
   const foreign: string[] = [];
   for (const name of dimensionNames) {
+    if (name === NO_LABELS_DIMENSION.Name) continue;
     const label = unescapedName(name);
     if (label === undefined) foreign.push(name);
     else {

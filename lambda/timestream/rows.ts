@@ -341,10 +341,11 @@ function planColumns(columns: readonly ColumnInfo[]): ColumnPlan | undefined {
   // One label per column (labelNamesOf), so rows of different Timestream series, such as one
   // with `job` and one with `_job` written by another tool, never read back as one series.
   const labelOf = labelNamesOf(dimensions.map((d) => d.name));
-  const labels = dimensions.map(({ index, name: columnName }) => {
-    const label = labelOf.get(columnName)!;
-    return { index, label, keyPart: `${label.length}:${label}` };
-  });
+  const labels: { index: number; label: string; keyPart: string }[] = [];
+  for (const { index, name: columnName } of dimensions) {
+    const label = labelOf.get(columnName);
+    if (label !== undefined) labels.push({ index, label, keyPart: `${label.length}:${label}` });
+  }
   if (name >= 0) labels.push({ index: name, label: '__name__', keyPart: '8:__name__' });
   labels.sort((a, b) => compareUtf8(a.label, b.label));
   return { time, value, labels };

@@ -5,7 +5,7 @@
 
 import type { Dimension } from '@aws-sdk/client-timestream-write';
 import type { Label } from '../prompb/types';
-import { toDimensionName } from './label-names';
+import { NO_LABELS_DIMENSION, toDimensionName } from './label-names';
 
 /** Timestream limits a series must fit; TIMESTREAM_RECORD_LIMITS holds the service defaults. */
 export interface RecordLimits {
@@ -38,7 +38,10 @@ export type SeriesProblem = 'invalid_series' | 'long_label';
 /** A valid series as Timestream will store it. */
 export interface PreparedSeries {
   measureName: string;
-  /** In label order; names already mapped by toDimensionName; empty-valued labels dropped. */
+  /**
+   * In label order; names already mapped by toDimensionName; empty-valued labels dropped; just
+   * NO_LABELS_DIMENSION for a series with no label but `__name__`.
+   */
   dimensions: Dimension[];
 }
 
@@ -139,6 +142,7 @@ export function prepareSeries(
       reason: `series ${describeSeries(labels)} has no metric name (__name__ label missing or empty)`,
     };
   }
+  if (dimensions.length === 0) dimensions.push(NO_LABELS_DIMENSION);
   if (measureName.length * 3 > limits.maxMeasureNameBytes) {
     const bytes = utf8ByteLength(measureName);
     if (bytes > limits.maxMeasureNameBytes) {

@@ -286,6 +286,43 @@ describe('POST /read', () => {
     ]);
   });
 
+  test('a series with no label but __name__ is written (Timestream needs a dimension) and reads back as it was', async () => {
+    const solo = (extra: Record<string, string>, value: number) => ({
+      labels: sorted({ __name__: 'solo', ...extra }),
+      samples: [{ value, timestamp: T0 }],
+    });
+    for (const edge of EDGES) {
+      const written = await h.write(edge, { timeseries: [solo({}, 1.5), solo({ job: edge }, 2.5)] });
+      expect([written.status, written.headers['x-prometheus-remote-write-samples-written']]).toEqual([
+        204,
+        '2',
+      ]);
+    }
+    expect(
+      await h.sql(
+        `SELECT "_no_labels", job FROM "${DATABASE}"."${TABLE}" WHERE measure_name = 'solo' ORDER BY job`,
+      ),
+    ).toEqual([
+      { _no_labels: null, job: 'lambda' },
+      { _no_labels: null, job: 'server' },
+      { _no_labels: 'true', job: null },
+    ]);
+    const read = (matchers: LabelMatcher[]) =>
+      h.read('server', { queries: [query(matchers)], acceptedResponseTypes: [] }).then(decode);
+    expect((await read([eq('__name__', 'solo'), eq('job', '')])).results[0].timeseries).toEqual([
+      solo({}, 1.5),
+    ]);
+    expect((await read([eq('__name__', 'solo')])).results[0].timeseries).toEqual([
+      solo({}, 1.5),
+      solo({ job: 'lambda' }, 2.5),
+      solo({ job: 'server' }, 2.5),
+    ]);
+    // The label `_no_labels` is stored as `__no_labels`: the marker column is no label.
+    expect((await read([eq('__name__', 'solo'), eq('_no_labels', 'true')])).results[0].timeseries).toEqual(
+      [],
+    );
+  });
+
   test('answers several queries in one request, one result per query in order', async () => {
     const response = decode(
       await h.read('lambda', {

@@ -248,17 +248,17 @@ describe('CommonAttributes for small inputs', () => {
 
   test('cuts where the units are fewest, not at every 100 records', () => {
     // 16 B per record (time and value) after hoisting: 100 + 100 + 50 records would be 2 + 2 + 1
-    // units; four calls of at most 63 records (2 B of common measure name + 63 * 16 B = 1010 B)
-    // are 4 units.
+    // units; four calls of at most 63 records (2 B of common measure name + 2 B of common
+    // dimension + 63 * 16 B = 1012 B) are 4 units.
     const input = [
       series(
-        { __name__: 'up' },
+        { __name__: 'up', j: 'a' },
         Array.from({ length: 250 }, (_, i): [number, number] => [T0 + i, 1]),
       ),
     ];
     const { batches } = toWriteBatches(input, LENIENT);
     expect(batches.map((b) => b.commonAttributes)).toStrictEqual(
-      Array(4).fill({ ...TYPES, MeasureName: 'up' }),
+      Array(4).fill({ ...TYPES, Dimensions: [{ Name: 'j', Value: 'a' }], MeasureName: 'up' }),
     );
     expect(batches.map((b) => b.sampleCount)).toStrictEqual([61, 63, 63, 63]);
     expect(batches.map(meteredWriteUnits)).toStrictEqual([1, 1, 1, 1]);

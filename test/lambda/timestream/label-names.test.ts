@@ -70,6 +70,11 @@ describe('labelNamesOf', () => {
       labels: { ___name__: '___name__' },
     },
     {
+      name: 'the _no_labels dimension of series without labels holds no label',
+      columns: ['_no_labels', 'job', '__no_labels'],
+      labels: { job: 'job', __no_labels: '_no_labels' },
+    },
+    {
       name: 'a name that would become __name__ skips it',
       columns: ['_name__', '__name__'],
       labels: { __name__: '_name__', _name__: '___name__' },

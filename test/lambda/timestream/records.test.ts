@@ -301,6 +301,17 @@ describe('toWriteBatches validation', () => {
     expect(result.batches.map((b) => b.sampleCount)).toStrictEqual([1]);
   });
 
+  test.each([
+    { name: 'no label but __name__', labels: { __name__: 'solo' } as Record<string, string> },
+    { name: 'only empty labels besides __name__', labels: { __name__: 'solo', job: '' } },
+  ])('writes a series with $name under the _no_labels dimension (Timestream needs one)', ({ labels }) => {
+    const result = toWriteBatches([series(labels)], LENIENT);
+    expect(result.rejectedSeries).toBe(0);
+    expect(
+      result.batches.map((b) => [b.commonAttributes.Dimensions, b.commonAttributes.MeasureName]),
+    ).toStrictEqual([[[{ Name: '_no_labels', Value: 'true' }], 'solo']]);
+  });
+
   test('accepts a metric name of exactly the limit in UTF-8 bytes', () => {
     const result = toWriteBatches([series({ __name__: 'u€' })], {
       ...LENIENT,

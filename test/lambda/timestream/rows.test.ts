@@ -242,6 +242,24 @@ describe('SeriesAssembler', () => {
     ).toEqual([]);
   });
 
+  test('leaves the _no_labels dimension out of the labels', () => {
+    const columns = ['_no_labels', 'job', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { _no_labels: 'true', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+      { job: 'j', measure_name: 'm', time: at(1), 'measure_value::double': '2.0' },
+    ];
+    expect(assemble(page(columns, rows))).toEqual([
+      { labels: [{ name: '__name__', value: 'm' }], samples: [{ timestamp: 1, value: 1 }] },
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'job', value: 'j' },
+        ],
+        samples: [{ timestamp: 1, value: 2 }],
+      },
+    ]);
+  });
+
   test('maps dimension names back to label names', () => {
     const columns = ['_time', '__private', 'measure_name', 'time', 'measure_value::double'];
     const rows = [
