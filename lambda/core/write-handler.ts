@@ -156,6 +156,9 @@ function deadlineSignal(
       ? undefined
       : setTimeout(abort, Math.max(0, deadlineMs - Date.now() - DEADLINE_MARGIN_MS));
   for (const signal of given) {
+    // NOTE: the shutdown signal is shared by every request in flight (a resharded Prometheus
+    // sends more than ten at once); each adds and removes one listener here, which is no leak.
+    setMaxListeners(0, signal);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
   }

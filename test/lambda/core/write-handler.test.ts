@@ -19,6 +19,22 @@ describe('deadlineSignal', () => {
     expect([result.status, result.stderr]).toEqual([0, '']);
   });
 
+  it('adds one listener per concurrent request to the shared shutdown signal without a MaxListenersExceededWarning', () => {
+    // The standalone server passes one shutdown signal to every request (plus the request's own
+    // signal): more than ten requests in flight, as with a resharded Prometheus, must stay quiet.
+    const script = [
+      `const { deadlineSignal } = require(${JSON.stringify(require.resolve('../../../lambda/core/write-handler'))});`,
+      'const shutdown = new AbortController();',
+      'const deadlines = [];',
+      'for (let i = 0; i < 50; i++) deadlines.push(deadlineSignal(undefined, shutdown.signal, new AbortController().signal));',
+      'setImmediate(() => deadlines.forEach((d) => d.dispose()));',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
+      encoding: 'utf8',
+    });
+    expect([result.status, result.stderr]).toEqual([0, '']);
+  });
+
   it.each([
     { name: 'the deadline minus the margin passes', shutdown: false, aborted: true },
     { name: 'shutdown begins', shutdown: true, aborted: true },
