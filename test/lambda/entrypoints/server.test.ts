@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { HttpRequest } from '../../../lambda/core/http';
+import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
 import { CaptureLogger } from '../../support/capture-logger';
 
@@ -11,6 +11,22 @@ function rawRequest(port: number, text: string): Promise<string> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}
+
+/** A server on a free port with a 1 KiB body limit, `handler` behind it and `m 1` at /metrics. */
+function startOn(
+  handler: (request: HttpRequest) => Promise<HttpResponse>,
+  logger: CaptureLogger = new CaptureLogger(),
+) {
+  return startServer({
+    host: '127.0.0.1',
+    port: 0,
+    telemetryPath: '/metrics',
+    maxBodyBytes: 1024,
+    handler,
+    metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+    logger,
   });
 }
 
@@ -35,18 +51,10 @@ describe('startServer', () => {
   test('logs a client that leaves halfway through its body as a warning, not a server failure', async () => {
     const logger = new CaptureLogger();
     let handled = 0;
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1024,
-      handler: async () => {
-        handled++;
-        return { status: 204, headers: {}, body: '' };
-      },
-      metrics: async () => ({ contentType: 'text/plain', body: '' }),
-      logger,
-    });
+    const server = await startOn(async () => {
+      handled++;
+      return { status: 204, headers: {}, body: '' };
+    }, logger);
     try {
       await new Promise<void>((resolve) => {
         const socket = connect(server.port, '127.0.0.1', () => {
@@ -67,18 +75,10 @@ describe('startServer', () => {
 
   test('answers a body declared over the limit with 413 instead of 100 Continue', async () => {
     const bodies: number[] = [];
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1024,
-      handler: async (request: HttpRequest) => {
-        if (request.oversizeBody !== undefined) return { status: 413, headers: {}, body: 'too large\n' };
-        bodies.push(request.body.byteLength);
-        return { status: 204, headers: {}, body: '' };
-      },
-      metrics: async () => ({ contentType: 'text/plain', body: '' }),
-      logger: new CaptureLogger(),
+    const server = await startOn(async (request: HttpRequest) => {
+      if (request.oversizeBody !== undefined) return { status: 413, headers: {}, body: 'too large\n' };
+      bodies.push(request.body.byteLength);
+      return { status: 204, headers: {}, body: '' };
     });
     const expecting = (length: number, body: string) =>
       rawRequest(
@@ -102,17 +102,9 @@ describe('startServer', () => {
 
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
-    const server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1024,
-      handler: async (request: HttpRequest) => {
-        seen.push(request.path);
-        return { status: 204, headers: {}, body: '' };
-      },
-      metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
-      logger: new CaptureLogger(),
+    const server = await startOn(async (request: HttpRequest) => {
+      seen.push(request.path);
+      return { status: 204, headers: {}, body: '' };
     });
     try {
       const write = await rawRequest(
