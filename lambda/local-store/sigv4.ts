@@ -60,10 +60,8 @@ export function authenticate(
   if (!credentials || credentials.length === 0) return { accessKeyId, deny: false };
   const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!credential) throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
-  if (
-    credential.sessionToken !== undefined &&
-    headerValue(request.headers, 'x-amz-security-token') !== credential.sessionToken
-  ) {
+  // A session token must be the key's own; one sent with a long-term key is refused too, as AWS does.
+  if (headerValue(request.headers, 'x-amz-security-token') !== credential.sessionToken) {
     throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
   }
   const declaredHash = headerValue(request.headers, 'x-amz-content-sha256');

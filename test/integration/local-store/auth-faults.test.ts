@@ -53,6 +53,18 @@ describe('strict credentials', () => {
       message: 'The security token included in the request is invalid.',
     },
     {
+      name: 'a session token sent with a long-term key',
+      credentials: { ...TEST_CREDENTIALS, sessionToken: 'session-token-1' },
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    },
+    {
+      name: 'a session key without its token',
+      credentials: { accessKeyId: SESSION.accessKeyId, secretAccessKey: SESSION.secretAccessKey },
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    },
+    {
       name: 'a wrong secret (bad signature)',
       credentials: { ...TEST_CREDENTIALS, secretAccessKey: 'wrong' },
       type: 'InvalidSignatureException',
