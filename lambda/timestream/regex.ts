@@ -24,21 +24,28 @@ export interface Re2Translation {
 }
 
 /**
- * Most characters of classes and folded literals in one Java pattern: Timestream takes at most
- * 262 144 characters of SQL, and spelled-out case folding can make a short pattern far longer
- * (`(?i)\\P{Lu}` lists every lower-case letter with an upper-case partner).
+ * Most characters of spelled-out text in one Java pattern: Timestream takes at most 262 144
+ * characters of SQL, and what the translation spells out can make a short pattern far longer:
+ * classes and case folding (`(?i)\\P{Lu}` lists every lower-case letter with an upper-case
+ * partner), word boundaries (about 70 characters each) and the written-out iterations of a
+ * repeat whose body may match empty (`(?:x|^){1000}` holds `x` a thousand times).
  */
 export const MAX_JAVA_CLASS_CHARS = 262_144;
-/** Characters classes and folded literals may still take in the pattern being emitted. */
+/** Characters spelled-out text may still take in the pattern being emitted. */
 let classBudget = 0;
 
-/** Thrown by spend() when a pattern's classes outgrow MAX_JAVA_CLASS_CHARS. */
+/** Thrown by spend() when a pattern's spelled-out text outgrows MAX_JAVA_CLASS_CHARS. */
 class ClassBudgetExceeded extends Error {}
 
-/** Counts `text` against the pattern's class budget. @throws ClassBudgetExceeded */
-function spend(text: string): string {
-  classBudget -= text.length;
+/** Counts `chars` characters against the pattern's budget. @throws ClassBudgetExceeded */
+function charge(chars: number): void {
+  classBudget -= chars;
   if (classBudget < 0) throw new ClassBudgetExceeded();
+}
+
+/** Counts `text` against the pattern's budget. @throws ClassBudgetExceeded */
+function spend(text: string): string {
+  charge(text.length);
   return text;
 }
 
@@ -52,7 +59,7 @@ export function translateRe2(re2: string): Re2Translation {
   } catch (error) {
     if (!(error instanceof ClassBudgetExceeded)) throw error;
     throw badRequest(
-      `regex too large for Timestream ${quotePattern(re2)}: its classes and case folding take over ${MAX_JAVA_CLASS_CHARS} characters in Java`,
+      `regex too large for Timestream ${quotePattern(re2)}: spelled out in Java (classes, case folding, word boundaries, repeats) it takes over ${MAX_JAVA_CLASS_CHARS} characters`,
     );
   }
   return {
@@ -126,7 +133,7 @@ function emit(node: RegexNode): string {
     case 'dot':
       return node.dotNL ? '[\\s\\S]' : '[^\\n]';
     case 'assert':
-      return ASSERTS[node.what]!;
+      return spend(ASSERTS[node.what]!);
     case 'class':
       return emitClass(node);
     case 'group':
@@ -163,6 +170,10 @@ function emitRepeat(node: Extract<RegexNode, { kind: 'repeat' }>): string {
     // Java stops a loop after an iteration that matched empty, even below the minimum count, so
     // (?:a|^){2} would not match "a". Mandatory iterations are written out; optional ones may
     // stop early harmlessly (an empty iteration can always be dropped).
+    const optional = node.max === -1 || node.max > node.min;
+    // Every copy after the first repeats the body's text (checked before it is built: up to a
+    // thousand copies of a 64 KiB body).
+    charge(atom.length * (node.min - 1 + (optional ? 1 : 0)));
     const tail =
       node.max === -1
         ? `${atom}*${lazy}`

@@ -207,14 +207,32 @@ describe('re2ToJavaRegex', () => {
     );
   });
 
-  test('refuses a pattern whose spelled-out case folding would not fit in a Timestream query', () => {
-    // Each class lists every lower-case letter with an upper-case partner (~700 characters).
-    const re2 = `(?i)${'[^\\p{Lu}]'.repeat(400)}`;
-    expect(badRequestMessage(re2)).toBe(
-      `regex too large for Timestream ${JSON.stringify(`${re2.slice(0, 200)}…`)}: its classes and case folding take over 262144 characters in Java`,
-    );
-    // A hundred of them fit.
-    expect(re2ToJavaRegex(`(?i)${'[^\\p{Lu}]'.repeat(100)}`).length).toBeLessThan(MAX_JAVA_CLASS_CHARS);
+  const tooLarge = (re2: string) =>
+    `regex too large for Timestream ${JSON.stringify(re2.length > 200 ? `${re2.slice(0, 200)}…` : re2)}: spelled out in Java (classes, case folding, word boundaries, repeats) it takes over 262144 characters`;
+
+  // Each [^\p{Lu}] under (?i) lists every lower-case letter with an upper-case partner (~750
+  // characters); \b is spelled out as ~70; a repeat whose body may match empty is written out
+  // once per mandatory iteration. Go (Prometheus 2.42) accepts every pattern below.
+  test.each([
+    { name: 'folded classes', re2: `(?i)${'[^\\p{Lu}]'.repeat(400)}` },
+    { name: 'a folded class written out by a repeat', re2: '(?:(?i)[^\\p{Lu}]|^){400}' },
+    { name: 'a repeat written out inside a repeat', re2: '(?:(?:(?i)[^\\p{Lu}]|^){20}|^){20}' },
+    { name: 'word boundaries', re2: '\\b'.repeat(4000) },
+    { name: 'multi-line anchors', re2: `(?m)${'^'.repeat(30_000)}` },
+    { name: 'a long literal written out by a repeat', re2: `(?:${'a'.repeat(300)}|^){1000}` },
+    { name: 'an optional tail written out', re2: `(?:${'a'.repeat(300)}|^){900,}` },
+  ])('refuses $name that would not fit in a Timestream query', ({ re2 }) => {
+    expect(badRequestMessage(re2)).toBe(tooLarge(re2));
+  });
+
+  test.each([
+    { name: 'folded classes', re2: `(?i)${'[^\\p{Lu}]'.repeat(100)}` },
+    { name: 'a folded class written out by a repeat', re2: '(?:(?i)[^\\p{Lu}]|^){100}' },
+    { name: 'word boundaries', re2: '\\b'.repeat(3000) },
+    { name: 'a long literal written out by a repeat', re2: `(?:${'a'.repeat(200)}|^){1000}` },
+    { name: 'a long literal repeated by a count', re2: `(?:${'a'.repeat(60_000)}){1000}` },
+  ])('translates $name that fit', ({ re2 }) => {
+    expect(re2ToJavaRegex(re2).length).toBeLessThan(MAX_JAVA_CLASS_CHARS);
   });
 
   test('rejects nesting deeper than RE2 allows', () => {
