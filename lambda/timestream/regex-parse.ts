@@ -8,7 +8,12 @@ import { Re2Scanner, ch } from './regex-scan';
 
 /** RE2's limit on `{n,m}` counts, also applied to nested counts multiplied (Go syntax/parse.go). */
 export const MAX_REPEAT_COUNT = 1000;
-/** RE2's limit on nesting depth (Go's maxHeight); also keeps the recursive emitter safe. */
+/**
+ * Most groups open at once; keeps the recursive emitter safe. NOTE: not Go's maxHeight (1000),
+ * which measures the parse tree, where non-capturing and flag groups add no height: Prometheus
+ * takes `(?:` nested 1000 deep, which is answered 400 here, and refuses capture groups nested
+ * somewhat less deep, which are taken here. Neither occurs in real selectors.
+ */
 export const MAX_NESTING_DEPTH = 1000;
 
 interface Flags {
