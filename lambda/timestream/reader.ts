@@ -46,7 +46,8 @@ export interface KnownColumns {
   columns: ReadonlySet<string>;
   /**
    * Columns the query wants that the cache lacks, not read again because it was read less than
-   * DIMENSION_REFRESH_MIN_INTERVAL_MS ago: they may have been written since.
+   * DIMENSION_REFRESH_MIN_INTERVAL_MS ago, or because the DESCRIBE it joined had started before
+   * the query: they may have been written since.
    */
   unconfirmed: readonly string[];
 }
@@ -82,6 +83,7 @@ export class DimensionCatalog {
     // NOTE: shared, so a read of N queries makes one DESCRIBE, not N; it runs under the signal of
     // the query that started it (the same request's, for the queries of one read).
     let reading = this.reading.get(key);
+    const joined = reading !== undefined;
     if (reading === undefined) {
       reading = describeDimensions(client, target, signal, observe)
         .then((columns) => {
@@ -91,7 +93,11 @@ export class DimensionCatalog {
         .finally(() => this.reading.delete(key));
       this.reading.set(key, reading);
     }
-    return { columns: await reading, unconfirmed: [] };
+    const columns = await reading;
+    // A DESCRIBE that started before this query may have read the table before a column the query
+    // wants was written (by a write acknowledged before the query began): the query names such
+    // columns anyway, and only Timestream's unknown-column error makes them absent.
+    return { columns, unconfirmed: joined ? wanted.filter((c) => !columns.has(c)) : [] };
   }
 
   /** Drops what is known of the table's columns, so the next call reads them again. */
