@@ -41,6 +41,14 @@ interface CachedColumns {
   readAtMs: number;
 }
 
+/** A DESCRIBE under way, shared by the queries that need it; aborted once none of them waits. */
+interface SharedRead {
+  columns: Promise<ReadonlySet<string>>;
+  controller: AbortController;
+  waiting: number;
+  settled: boolean;
+}
+
 /** A table's dimension columns as known, for one query. */
 export interface KnownColumns {
   columns: ReadonlySet<string>;
@@ -56,7 +64,7 @@ export interface KnownColumns {
 export class DimensionCatalog {
   private readonly entries = new Map<string, CachedColumns>();
   /** The DESCRIBE under way per table, which the queries that need it at the same time share. */
-  private readonly reading = new Map<string, Promise<ReadonlySet<string>>>();
+  private readonly reading = new Map<string, SharedRead>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -80,20 +88,34 @@ export class DimensionCatalog {
       const unconfirmed = missing ? wanted.filter((c) => !entry.columns.has(c)) : [];
       return { columns: entry.columns, unconfirmed };
     }
-    // NOTE: shared, so a read of N queries makes one DESCRIBE, not N; it runs under the signal of
-    // the query that started it (the same request's, for the queries of one read).
-    let reading = this.reading.get(key);
-    const joined = reading !== undefined;
-    if (reading === undefined) {
-      reading = describeDimensions(client, target, signal, observe)
+    // NOTE: shared, so a read of N queries makes one DESCRIBE, not N. It runs under a signal of its
+    // own, aborted only once every query waiting for it has given up: one request's client going
+    // away (or its deadline) must not fail the other requests that joined its DESCRIBE.
+    let shared = this.reading.get(key);
+    // One every earlier waiter gave up on is failing: not joined.
+    if (shared?.controller.signal.aborted) shared = undefined;
+    const joined = shared !== undefined;
+    if (shared === undefined) {
+      const controller = new AbortController();
+      const started: SharedRead = {
+        columns: Promise.resolve(new Set()),
+        controller,
+        waiting: 0,
+        settled: false,
+      };
+      started.columns = describeDimensions(client, target, controller.signal, observe)
         .then((columns) => {
           this.entries.set(key, { columns, readAtMs: this.now() });
           return columns;
         })
-        .finally(() => this.reading.delete(key));
-      this.reading.set(key, reading);
+        .finally(() => {
+          started.settled = true;
+          if (this.reading.get(key) === started) this.reading.delete(key);
+        });
+      this.reading.set(key, started);
+      shared = started;
     }
-    const columns = await reading;
+    const columns = await waitFor(shared, signal);
     // A DESCRIBE that started before this query may have read the table before a column the query
     // wants was written (by a write acknowledged before the query began): the query names such
     // columns anyway, and only Timestream's unknown-column error makes them absent.
@@ -104,6 +126,30 @@ export class DimensionCatalog {
   forget(target: ReadTarget): void {
     this.entries.delete(`${target.database}\0${target.table}`);
   }
+}
+
+/** The shared DESCRIBE's columns, or a DESCRIBE abort error once `signal` aborts (the DESCRIBE goes on for the others). */
+async function waitFor(shared: SharedRead, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+  shared.waiting++;
+  let stopWaiting: (() => void) | undefined;
+  try {
+    if (signal === undefined) return await shared.columns;
+    return await new Promise<ReadonlySet<string>>((resolve, reject) => {
+      stopWaiting = () => reject(fromAwsError(abortError(), 'DESCRIBE'));
+      if (signal.aborted) stopWaiting();
+      else signal.addEventListener('abort', stopWaiting, { once: true });
+      shared.columns.then(resolve, reject);
+    });
+  } finally {
+    if (stopWaiting !== undefined) signal?.removeEventListener('abort', stopWaiting);
+    shared.waiting--;
+    if (shared.waiting === 0 && !shared.settled) shared.controller.abort();
+  }
+}
+
+/** The error the SDK throws for an aborted call. */
+function abortError(): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 }
 
 async function describeDimensions(

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dimension catalog's shared DESCRIBE, when several reads need it at once.
 import type { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import { DimensionCatalog } from '../../../lambda/timestream/reader';
 
 const TARGET = { database: 'db', table: 'tbl' };
@@ -50,5 +51,42 @@ describe('DimensionCatalog with reads at the same time', () => {
     sent[0].answer();
     expect(await first).toEqual({ columns: new Set(['job']), unconfirmed: [] });
     expect(await second).toEqual({ columns: new Set(['job']), unconfirmed: ['tag'] });
+  });
+
+  test('one read giving up (its client gone) does not fail the others waiting for the DESCRIBE it started', async () => {
+    const { client, sent } = describingClient(new Set(['job']));
+    const catalog = new DimensionCatalog();
+    const gone = new AbortController();
+    const first = catalog.columns(client, TARGET, [], gone.signal);
+    const second = catalog.columns(client, TARGET, []).catch((e: unknown) => e);
+    gone.abort();
+    const failure = await first.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConnectorError);
+    expect((failure as ConnectorError).kind).toBe(ErrorKind.Retryable);
+    expect((failure as ConnectorError).message).toBe(
+      'Timestream DESCRIBE failed: AbortError: Request aborted',
+    );
+    sent[0].answer();
+    expect(sent[0].signal?.aborted).toBe(false);
+    expect(await second).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+  });
+
+  test('the DESCRIBE stops once every read waiting for it gave up, and the next read sends a new one', async () => {
+    const { client, sent } = describingClient(new Set(['job']));
+    const catalog = new DimensionCatalog();
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = catalog.columns(client, TARGET, [], a.signal).catch((e: unknown) => e);
+    const second = catalog.columns(client, TARGET, [], b.signal).catch((e: unknown) => e);
+    a.abort();
+    expect(sent[0].signal?.aborted).toBe(false);
+    b.abort();
+    expect(await first).toBeInstanceOf(ConnectorError);
+    expect(await second).toBeInstanceOf(ConnectorError);
+    expect(sent[0].signal?.aborted).toBe(true);
+    const third = catalog.columns(client, TARGET, []);
+    expect(sent).toHaveLength(2);
+    sent[1].answer();
+    expect(await third).toEqual({ columns: new Set(['job']), unconfirmed: [] });
   });
 });
