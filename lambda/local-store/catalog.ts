@@ -313,12 +313,7 @@ export class StoreCatalog implements Catalog {
   requireTable(database: string, table: string): CatalogTable {
     this.requireDatabase(database);
     const entry = this.mutable(database, table);
-    // UNCONFIRMED wording of the missing-table message (facts 4.6).
-    if (!entry)
-      throw new StoreError(
-        'ResourceNotFoundException',
-        `The table ${table} does not exist in database ${database}.`,
-      );
+    if (!entry) throw tableNotFound(database, table);
     return entry;
   }
 
@@ -352,6 +347,15 @@ export class StoreCatalog implements Catalog {
       throw error;
     }
   }
+}
+
+/** The error for a table that does not exist (in a database that does). */
+export function tableNotFound(database: string, table: string): StoreError {
+  // UNCONFIRMED wording of the missing-table message (facts 4.6).
+  return new StoreError(
+    'ResourceNotFoundException',
+    `The table ${table} does not exist in database ${database}.`,
+  );
 }
 
 function sortTypes(types: ScalarMeasureType[]): ScalarMeasureType[] {

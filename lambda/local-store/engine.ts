@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { StoreCatalog, type TableSettings } from './catalog';
+import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
 import {
   checkCreateName,
   databaseShape,
@@ -303,7 +303,13 @@ export class StoreEngine {
     const key = `${entry.database}\u0000${entry.table}`;
     const writer = await this.writers.get(key)?.catch(() => undefined);
     const drop = () => this.catalog.deleteTable(entry.database, entry.table);
-    await (writer ? writer.exclusive(drop) : drop());
+    // Writes that reached the writer meanwhile find the table gone, as later ones do.
+    await (writer
+      ? writer.exclusive(async () => {
+          await drop();
+          writer.retire(tableNotFound(entry.database, entry.table));
+        })
+      : drop());
     this.writers.delete(key);
     // The series' slot memos hold the dropped writer, and through it its map of every series:
     // starting the cache over lets them go (a table is dropped rarely; the cache refills).

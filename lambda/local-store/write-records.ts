@@ -130,6 +130,10 @@ export class TableWriter {
   private readonly appenders = new Map<string, DuckDBAppender>();
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
+  /** exclusive() calls under way: writes queue meanwhile and no group starts. */
+  private held = 0;
+  /** Set once the table was dropped: every write then fails with it. */
+  private retired: Error | undefined;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -156,9 +160,10 @@ export class TableWriter {
 
   /** Queues records; resolves after DuckDB committed them. */
   write(records: NormalizedRecord[]): Promise<WriteOutcome> {
+    if (this.retired !== undefined) return Promise.reject(this.retired);
     return new Promise((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
-      if (!this.running) this.running = this.drain();
+      if (!this.running && this.held === 0) this.running = this.drain();
     });
   }
 
@@ -167,17 +172,35 @@ export class TableWriter {
    * runs `work` with the table to itself (used to drop it, or before closing the database).
    */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.running) await this.running;
-    for (const appender of this.appenders.values()) appender.closeSync();
-    this.appenders.clear();
-    return work();
+    // Writes that arrive from now on wait in the queue until `work` is done: beside a DROP, their
+    // appends and ALTERs failed with DuckDB's errors (500s), and so did the DROP (a write-write
+    // conflict); and under a steady stream of them, the DROP waited for the queue to run dry.
+    this.held++;
+    try {
+      while (this.running) await this.running;
+      for (const appender of this.appenders.values()) appender.closeSync();
+      this.appenders.clear();
+      return await work();
+    } finally {
+      this.held--;
+      if (this.held === 0 && !this.running && this.queue.length > 0) this.running = this.drain();
+    }
+  }
+
+  /**
+   * Fails the queued writes and every later one with `error` (the table was dropped; called
+   * within exclusive(), after the DROP committed).
+   */
+  retire(error: Error): void {
+    this.retired = error;
+    for (const pending of this.queue.splice(0)) pending.reject(error);
   }
 
   private async drain(): Promise<void> {
     // Let the event loop finish reading the requests that arrived with this one, so they join its
     // group: one large append and one commit instead of one per WriteRecords call.
     await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.held === 0) {
       const group = this.queue;
       this.queue = [];
       try {

@@ -231,6 +231,65 @@ describe("a series' slot memo", () => {
   });
 });
 
+describe('a table dropped while writes arrive', () => {
+  test('a write that reaches its writer during the DROP fails with ResourceNotFoundException, not a DuckDB error', async () => {
+    await engine.ensureTable('enginedb', 'racing');
+    await expect(writeTo('racing', [record('a', '1', NOW - 10)])).resolves.toEqual({
+      RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 },
+    });
+    const catalog = engine.catalog;
+    const drop = catalog.deleteTable.bind(catalog);
+    const extend = catalog.extendTable.bind(catalog);
+    let dropped!: () => void;
+    const droppedNow = new Promise<void>((resolve) => (dropped = resolve));
+    let during: Promise<unknown> | undefined;
+    // The write arrives once the drop is under way; its new dimension's ALTER would run after the DROP.
+    const deleting = jest.spyOn(catalog, 'deleteTable').mockImplementation(async (database, table) => {
+      during = writeTo('racing', [
+        {
+          ...record('b', '2', NOW - 5),
+          Dimensions: [
+            { Name: 'host', Value: 'b' },
+            { Name: 'zone', Value: 'z' },
+          ],
+        },
+      ]).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await drop(database, table);
+      dropped();
+    });
+    const extending = jest.spyOn(catalog, 'extendTable').mockImplementation(async (...args) => {
+      await droppedNow;
+      return extend(...args);
+    });
+    try {
+      await expect(
+        engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'racing' }),
+      ).resolves.toEqual({});
+      expect(await during).toMatchObject({
+        name: 'ResourceNotFoundException',
+        message: 'The table racing does not exist in database enginedb.',
+      });
+    } finally {
+      deleting.mockRestore();
+      extending.mockRestore();
+    }
+    // A table made again under the name takes writes, new dimensions too.
+    await engine.ensureTable('enginedb', 'racing');
+    await expect(
+      writeTo('racing', [
+        {
+          ...record('c', '3', NOW - 5),
+          Dimensions: [
+            { Name: 'host', Value: 'c' },
+            { Name: 'zone', Value: 'z' },
+          ],
+        },
+      ]),
+    ).resolves.toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+  });
+});
+
 describe("the sample tables' appenders", () => {
   type WriterInternals = { connection: DuckDBConnection; appenders: Map<string, DuckDBAppender> };
   const internalsOf = (table: string) => writerOf<WriterInternals>(table);
