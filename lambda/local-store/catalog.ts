@@ -246,18 +246,26 @@ export class StoreCatalog implements Catalog {
 
   /** Drops a table and its rows. @throws StoreError ResourceNotFoundException */
   async deleteTable(database: string, table: string): Promise<void> {
-    this.requireTable(database, table);
-    await this.transaction(async () => {
-      await dropLayout(this.connection, database, table);
-      for (const name of ['tables', 'dimensions', 'measure_types']) {
-        const column = name === 'tables' ? 'name' : '"table"';
-        await this.connection.run(
-          `DELETE FROM ${CATALOG_SCHEMA}.${name} WHERE database = $1 AND ${column} = $2`,
-          [database, table],
-        );
-      }
-    });
-    this.tables.get(database)?.delete(table);
+    const entry = this.requireTable(database, table) as MutableTable;
+    const tables = this.tables.get(database)!;
+    try {
+      await this.transaction(async () => {
+        await dropLayout(this.connection, database, table);
+        for (const name of ['tables', 'dimensions', 'measure_types']) {
+          const column = name === 'tables' ? 'name' : '"table"';
+          await this.connection.run(
+            `DELETE FROM ${CATALOG_SCHEMA}.${name} WHERE database = $1 AND ${column} = $2`,
+            [database, table],
+          );
+        }
+        // Gone from memory before the COMMIT, not after: a query DuckDB refuses for the dropped
+        // table (QueryExecutor translates it again) must find it gone from the catalog too.
+        tables.delete(table);
+      });
+    } catch (error) {
+      tables.set(table, entry);
+      throw error;
+    }
   }
 
   /**

@@ -388,7 +388,11 @@ export class QueryExecutor {
     try {
       converted = render(sql, await connection.run(translated.sql));
     } catch (error) {
-      throw error instanceof StoreError ? error : sql.mapDuckDbError(error, queryString);
+      if (error instanceof StoreError) throw error;
+      // The catalog may have changed while DuckDB ran (a table dropped meanwhile): a query sent now
+      // is refused as Timestream refuses it ("Table '…' does not exist", which clients know),
+      // not with DuckDB's words about the store's own tables.
+      throw refusalNow(sql, queryString, this.options) ?? sql.mapDuckDbError(error, queryString);
     } finally {
       this.release(connection);
     }
@@ -420,6 +424,20 @@ export class QueryExecutor {
     for (const [token, state] of this.tokens) {
       if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.forgetToken(token);
     }
+  }
+}
+
+/** The StoreError translating `queryString` against the catalog as it is now fails with, if any. */
+function refusalNow(
+  sql: SqlDialect,
+  queryString: string,
+  options: QueryExecutorOptions,
+): StoreError | undefined {
+  try {
+    sql.translateQuery(queryString, options.catalog, options.nowMs());
+    return undefined;
+  } catch (error) {
+    return error instanceof StoreError ? error : undefined;
   }
 }
 

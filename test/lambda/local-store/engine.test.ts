@@ -290,6 +290,41 @@ describe('a table dropped while writes arrive', () => {
   });
 });
 
+describe('a table dropped while queries run', () => {
+  type ControlInternals = { controlConnection: DuckDBConnection };
+  test('leaves the catalog before its DROP commits, and stays in it when the COMMIT fails', async () => {
+    await engine.ensureTable('enginedb', 'vanishing');
+    const connection = (engine as unknown as ControlInternals).controlConnection;
+    const run = connection.run.bind(connection);
+    const listedAtCommit: boolean[] = [];
+    let failCommit = true;
+    const running = jest.spyOn(connection, 'run').mockImplementation(async (sql, ...rest) => {
+      if (sql === 'COMMIT') {
+        listedAtCommit.push(engine.catalog.getTable('enginedb', 'vanishing') !== undefined);
+        if (failCommit) {
+          failCommit = false;
+          throw new Error('commit failed');
+        }
+      }
+      return run(sql, ...rest);
+    });
+    try {
+      await expect(
+        engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'vanishing' }),
+      ).rejects.toMatchObject({ name: 'InternalServerException' });
+      expect(engine.catalog.getTable('enginedb', 'vanishing')).toBeDefined();
+      await expect(
+        engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'vanishing' }),
+      ).resolves.toEqual({});
+    } finally {
+      running.mockRestore();
+    }
+    // A query DuckDB refuses for the table from the moment the DROP commits finds it gone here.
+    expect(listedAtCommit).toEqual([false, false]);
+    expect(engine.catalog.getTable('enginedb', 'vanishing')).toBeUndefined();
+  });
+});
+
 describe("the sample tables' appenders", () => {
   type WriterInternals = { connection: DuckDBConnection; appenders: Map<string, DuckDBAppender> };
   const internalsOf = (table: string) => writerOf<WriterInternals>(table);

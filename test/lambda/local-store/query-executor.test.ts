@@ -187,3 +187,29 @@ describe('results held for their NextTokens', () => {
     held.close();
   });
 });
+
+test('a query whose table was dropped while DuckDB ran is refused as a query sent afterwards is', async () => {
+  // The first translation finds the table; by the time DuckDB runs the SQL it is gone, and the
+  // catalog (the second translation) says so.
+  const missing = new StoreError('ValidationException', "line 1:15: Table 'db.gone' does not exist");
+  let translations = 0;
+  const racing = new QueryExecutor({
+    instance,
+    catalog: {} as Catalog,
+    pageSize: 1000,
+    nowMs: () => Date.UTC(2026, 0, 1),
+    sql: {
+      ...passThrough,
+      translateQuery: () => {
+        translations += 1;
+        if (translations > 1) throw missing;
+        return { kind: 'select', sql: 'SELECT * FROM gone' };
+      },
+    },
+  });
+  try {
+    await expect(racing.query({ QueryString: 'SELECT * FROM "db"."gone"' })).rejects.toBe(missing);
+  } finally {
+    racing.close();
+  }
+});
