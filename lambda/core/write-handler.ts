@@ -64,9 +64,14 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   const ignored = mapping?.ignored ?? {};
   const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
   // A request decoded but refused as a whole by a fail_on_* policy refuses all of its samples.
+  // Any other 4xx (table missing, credentials refused) refuses every sample it did not write or
+  // skip by policy: Prometheus drops them, and received = written + ignored + rejected holds
+  // (README "Metrics").
   const rejected =
     mapping !== undefined
-      ? (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored)
+      ? outcome?.failure !== undefined && response.status >= 400 && response.status < 500
+        ? received - written - mapping.ignored.stale - mapping.ignored.non_finite
+        : (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored)
       : writeRequest !== undefined && response.status === 400
         ? received
         : 0;

@@ -411,6 +411,15 @@ describe('POST /write against a missing table', () => {
       );
       expect(response.status).toBe(404);
       expect(response.body.toString('utf8')).toContain('NoSuchTable');
+      // Prometheus drops what a 4xx answers: received = written + ignored + rejected.
+      const counters = (await h.metricsText())
+        .split('\n')
+        .filter((l) => /^timestream_connector_(received|written|rejected)_samples_total /.test(l));
+      expect(counters).toEqual([
+        'timestream_connector_received_samples_total 2',
+        'timestream_connector_written_samples_total 0',
+        'timestream_connector_rejected_samples_total 2',
+      ]);
     } finally {
       await h.close();
     }
