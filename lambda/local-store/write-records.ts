@@ -247,8 +247,11 @@ export class TableWriter {
           fresh = [];
           for (const { name } of list) {
             if (exact.has(name)) continue;
+            const lower = name.toLowerCase();
+            // Two new names of one record that differ only in case clash with each other too.
+            if (clash === undefined && (known.has(lower) || fresh.some((f) => f.toLowerCase() === lower)))
+              clash = name;
             fresh.push(name);
-            if (clash === undefined && known.has(name.toLowerCase())) clash = name;
           }
           const tooMany =
             this.entry.dimensions.length + newDimensions.length + fresh.length > MAX_DIMENSIONS_PER_TABLE;

@@ -231,6 +231,43 @@ describe("a series' slot memo", () => {
   });
 });
 
+describe('dimension names that differ only in letter case', () => {
+  test('two new ones in one record refuse that record, not the group of calls it was written with', async () => {
+    await engine.ensureTable('enginedb', 'twins');
+    const twin = {
+      ...record('a', '1', NOW - 10),
+      Dimensions: [
+        { Name: 'Zone', Value: 'a' },
+        { Name: 'zone', Value: 'b' },
+      ],
+    };
+    // Written at once, the calls go into one group (one DuckDB transaction).
+    const [refused, accepted] = await Promise.allSettled([
+      writeTo('twins', [twin]),
+      writeTo('twins', [record('innocent', '2', NOW - 10)]),
+    ]);
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      reason: {
+        name: 'RejectedRecordsException',
+        members: {
+          RejectedRecords: [
+            {
+              RecordIndex: 0,
+              Reason:
+                'Dimension name zone differs only in letter case from an existing column; the embedded store cannot keep both.',
+            },
+          ],
+        },
+      },
+    });
+    expect(accepted).toEqual({
+      status: 'fulfilled',
+      value: { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
+    });
+  });
+});
+
 describe('a table dropped while writes arrive', () => {
   test('a write that reaches its writer during the DROP fails with ResourceNotFoundException, not a DuckDB error', async () => {
     await engine.ensureTable('enginedb', 'racing');
