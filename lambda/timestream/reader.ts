@@ -14,7 +14,7 @@ import { fromAwsError } from './errors';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
 import type { QueryPage, QuerySender } from './query-sender';
-import { SeriesAssembler } from './rows';
+import { dimensionColumnsOf, SeriesAssembler } from './rows';
 import { buildSelect, quoteIdentifier } from './sql';
 
 /** How long a table's dimension columns are trusted without re-reading them. */
@@ -24,6 +24,11 @@ export const DIMENSION_CACHE_TTL_MS = 60_000;
  * When a matcher names a column the entry lacks, it is re-read, but at most this often.
  */
 export const DIMENSION_REFRESH_MIN_INTERVAL_MS = 1_000;
+/**
+ * How often a query is built again on the columns its own result showed the table to have, when
+ * a column was added between reading the columns and the query (a label written meanwhile).
+ */
+export const MAX_COLUMN_REBUILDS = 2;
 /** Upper bound on result pages per query, so a runaway NextToken loop cannot spin forever. */
 export const MAX_PAGES_PER_QUERY = 100_000;
 
@@ -226,15 +231,31 @@ export async function readQuery(
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
   let tryUnconfirmed = true;
   let rebuilt = false;
+  /** The table's columns as a result listed them, when it had a column the query took to be absent. */
+  let resultColumns: ReadonlySet<string> | undefined;
+  let columnRebuilds = 0;
   for (;;) {
-    const known = await catalog.columns(sender.client, target, wanted, options.signal, options.observe);
+    const known =
+      resultColumns !== undefined
+        ? { columns: resultColumns, unconfirmed: [] }
+        : await catalog.columns(sender.client, target, wanted, options.signal, options.observe);
+    resultColumns = undefined;
     const trying = tryUnconfirmed && known.unconfirmed.length > 0;
     const dimensionColumns = trying ? new Set([...known.columns, ...known.unconfirmed]) : known.columns;
     const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
     if (sql === null) return [];
     try {
-      return await readPages(sender, sql, options);
+      // The columns of the query's own labels it took to be absent (their matchers decided as such).
+      const absent = wanted.filter((c) => !dimensionColumns.has(c));
+      return await readPages(sender, sql, options, columnRebuilds < MAX_COLUMN_REBUILDS ? absent : []);
     } catch (error) {
+      // A label written after the columns were read: the matchers on it were decided as on an
+      // absent label (`l=""` dropped), yet the rows carry it. Built again on the result's columns.
+      if (error instanceof ColumnsChangedError) {
+        columnRebuilds++;
+        resultColumns = error.columns;
+        continue;
+      }
       if (!(error instanceof MissingObjectError)) throw error;
       // The table went away after its columns were cached: 404, as when DESCRIBE finds it missing.
       if (error.missing === 'table') {
@@ -256,6 +277,13 @@ export async function readQuery(
 /** The 404 for a table (or its database) that Timestream says does not exist. */
 function tableNotFound(target: ReadTarget, failure: ConnectorError, cause: unknown): ConnectorError {
   return notFound(`table "${target.database}"."${target.table}" not found: ${failure.message}`, { cause });
+}
+
+/** The first page of a query listed a column the query took to be absent. */
+class ColumnsChangedError extends Error {
+  constructor(readonly columns: ReadonlySet<string>) {
+    super('the table has columns the query was not built on');
+  }
 }
 
 /** The first page of a query was refused for naming a column, table or database that does not exist. */
@@ -282,8 +310,16 @@ function missingObject(error: unknown): 'column' | 'table' | undefined {
   return undefined;
 }
 
-/** Every page of `sql`, assembled into series. */
-async function readPages(sender: QuerySender, sql: string, options: ReadOptions): Promise<ColumnarSeries[]> {
+/**
+ * Every page of `sql`, assembled into series. Throws ColumnsChangedError when the first page lists
+ * one of the `absent` columns (added after the query was built on the table's columns).
+ */
+async function readPages(
+  sender: QuerySender,
+  sql: string,
+  options: ReadOptions,
+  absent: readonly string[] = [],
+): Promise<ColumnarSeries[]> {
   const assembler = new SeriesAssembler();
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
@@ -297,6 +333,12 @@ async function readPages(sender: QuerySender, sql: string, options: ReadOptions)
       const missing = page === 0 ? missingObject(error) : undefined;
       if (missing !== undefined) throw new MissingObjectError(missing, error);
       throw fromAwsError(error, 'Query');
+    }
+    if (page === 0 && absent.length > 0) {
+      const columns = dimensionColumnsOf(
+        'cellStart' in output ? output.columnInfo : (output.ColumnInfo ?? []),
+      );
+      if (absent.some((c) => columns.includes(c))) throw new ColumnsChangedError(new Set(columns));
     }
     if ('cellStart' in output) {
       assembler.addScannedPage(output);

@@ -324,6 +324,16 @@ function keepsOver(value: number, kept: number): boolean {
   return value > kept || (value === kept && Object.is(kept, -0));
 }
 
+/** The dimension columns of a result: every column but time, measure_name and measure_value::*. */
+export function dimensionColumnsOf(columns: readonly ColumnInfo[]): string[] {
+  const names: string[] = [];
+  for (const { Name: name } of columns) {
+    if (name === undefined || name === TIME_COLUMN || name === NAME_COLUMN) continue;
+    if (!name.startsWith(MEASURE_VALUE_PREFIX)) names.push(name);
+  }
+  return names;
+}
+
 function planColumns(columns: readonly ColumnInfo[]): ColumnPlan | undefined {
   let time = -1;
   let value = -1;

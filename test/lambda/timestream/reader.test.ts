@@ -2,7 +2,9 @@
 // The dimension catalog's shared DESCRIBE, when several reads need it at once.
 import type { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
-import { DimensionCatalog } from '../../../lambda/timestream/reader';
+import type { QuerySender } from '../../../lambda/timestream/query-sender';
+import { DimensionCatalog, readQuery } from '../../../lambda/timestream/reader';
+import { MatcherType } from '../../../lambda/prompb/types';
 
 const TARGET = { database: 'db', table: 'tbl' };
 
@@ -88,5 +90,44 @@ describe('DimensionCatalog with reads at the same time', () => {
     expect(sent).toHaveLength(2);
     sent[1].answer();
     expect(await third).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+  });
+});
+
+describe('readQuery when a label is written between DESCRIBE and the query', () => {
+  test('a matcher taken as on an absent label is decided again on the columns the result lists', async () => {
+    const table = new Set(['job']);
+    const { client, sent } = describingClient(table);
+    const queries: string[] = [];
+    const cell = (v: string | null) => (v === null ? { NullValue: true } : { ScalarValue: v });
+    const row = (tag: string | null) => ({
+      Data: [cell('2026-01-01 00:00:00.000000000'), cell('m'), cell('1.0'), cell('j'), cell(tag)],
+    });
+    // DESCRIBE lists `job` only; by the time the SELECT runs, a write has added `tag`.
+    const sender = {
+      client,
+      scannedPage: async (sql: string) => {
+        queries.push(sql);
+        return {
+          ColumnInfo: ['time', 'measure_name', 'measure_value::double', 'job', 'tag'].map((Name) => ({
+            Name,
+          })),
+          Rows: sql.includes('"tag" IS NULL') ? [row(null)] : [row(null), row('v')],
+        };
+      },
+    } as unknown as QuerySender;
+    const reading = readQuery(sender, new DimensionCatalog(), TARGET, {
+      startTimestampMs: 0,
+      endTimestampMs: Date.UTC(2027, 0, 1),
+      matchers: [
+        { type: MatcherType.EQ, name: '__name__', value: 'm' },
+        { type: MatcherType.EQ, name: 'tag', value: '' },
+      ],
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    sent[0].answer();
+    const series = await reading;
+    expect(series.map((s) => s.labels.map((l) => `${l.name}=${l.value}`))).toEqual([['__name__=m', 'job=j']]);
+    expect(queries).toHaveLength(2);
+    expect(queries[1]).toContain('"tag" IS NULL');
   });
 });
