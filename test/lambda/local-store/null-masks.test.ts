@@ -2,28 +2,13 @@
 // NullMasks against DuckDB itself: chunks appended with NULLs marked through the masks read back
 // with exactly those cells NULL, whatever the row count relative to the mask's 64-row words.
 
-import {
-  DuckDBDataChunk,
-  DuckDBDoubleType,
-  DuckDBInstance,
-  DuckDBIntegerType,
-  DuckDBVarCharType,
-  type DuckDBConnection,
-} from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBVarCharType } from '@duckdb/node-api';
 import { NullMasks } from '../../../lambda/local-store/null-masks';
+import { inMemoryDuckDb } from '../../support/duckdb';
 
 const TYPES = [DuckDBIntegerType.instance, DuckDBDoubleType.instance, DuckDBVarCharType.instance];
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-});
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const connection = inMemoryDuckDb();
 
 /** Appends `rows` rows (id, id + 0.5, 'v<id>'), with the cells `isNull(row, column)` NULL, and reads them back. */
 async function roundTrip(
@@ -31,8 +16,8 @@ async function roundTrip(
   rows: number,
   isNull: (row: number, column: number) => boolean,
 ): Promise<unknown[][]> {
-  await connection.run(`CREATE TABLE ${table} (id INTEGER, d DOUBLE, s VARCHAR)`);
-  const appender = await connection.createAppender(table);
+  await connection().run(`CREATE TABLE ${table} (id INTEGER, d DOUBLE, s VARCHAR)`);
+  const appender = await connection().createAppender(table);
   const chunk = DuckDBDataChunk.create(TYPES, rows);
   const vectors = TYPES.map((_, c) => chunk.getColumnVector(c));
   const nulls = new NullMasks(TYPES.length, rows);
@@ -48,7 +33,7 @@ async function roundTrip(
   appender.appendDataChunk(chunk);
   appender.flushSync();
   appender.closeSync();
-  return (await connection.runAndReadAll(`SELECT * FROM ${table} ORDER BY rowid`)).getRows();
+  return (await connection().runAndReadAll(`SELECT * FROM ${table} ORDER BY rowid`)).getRows();
 }
 
 describe('NullMasks', () => {
