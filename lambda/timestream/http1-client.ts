@@ -370,7 +370,8 @@ function serialiseHead(request: Http1Request, body: string | Uint8Array | undefi
   return `${head}\r\n`;
 }
 
-function abortError(): Error {
+/** The error an aborted call rejects with, named as the SDK names its own. */
+export function abortError(): Error {
   return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 }
 

@@ -11,6 +11,7 @@ import { ConnectorError, ErrorKind, notFound } from '../core/errors';
 import type { ColumnarSeries } from '../prompb/encode';
 import type { Query } from '../prompb/types';
 import { fromAwsError } from './errors';
+import { abortError } from './http1-client';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
 import type { QueryPage, QuerySender } from './query-sender';
@@ -51,7 +52,6 @@ interface SharedRead {
   columns: Promise<ReadonlySet<string>>;
   controller: AbortController;
   waiting: number;
-  settled: boolean;
 }
 
 /** A table's dimension columns as known, for one query. */
@@ -102,25 +102,18 @@ export class DimensionCatalog {
     const joined = shared !== undefined;
     if (shared === undefined) {
       const controller = new AbortController();
-      const started: SharedRead = {
-        columns: Promise.resolve(new Set()),
-        controller,
-        waiting: 0,
-        settled: false,
-      };
-      started.columns = describeDimensions(client, target, controller.signal, observe)
-        .then((columns) => {
-          this.entries.set(key, { columns, readAtMs: this.now() });
-          return columns;
+      const columns = describeDimensions(client, target, controller.signal, observe)
+        .then((found) => {
+          this.entries.set(key, { columns: found, readAtMs: this.now() });
+          return found;
         })
         .finally(() => {
-          started.settled = true;
-          if (this.reading.get(key) === started) this.reading.delete(key);
+          if (this.reading.get(key)?.controller === controller) this.reading.delete(key);
         });
-      this.reading.set(key, started);
-      shared = started;
+      shared = { columns, controller, waiting: 0 };
+      this.reading.set(key, shared);
     }
-    const columns = await waitFor(shared, signal);
+    const columns = await waitFor(this.reading, key, signal);
     // A DESCRIBE that started before this query may have read the table before a column the query
     // wants was written (by a write acknowledged before the query began): the query names such
     // columns anyway, and only Timestream's unknown-column error makes them absent.
@@ -134,7 +127,12 @@ export class DimensionCatalog {
 }
 
 /** The shared DESCRIBE's columns, or a DESCRIBE abort error once `signal` aborts (the DESCRIBE goes on for the others). */
-async function waitFor(shared: SharedRead, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+async function waitFor(
+  reading: ReadonlyMap<string, SharedRead>,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<ReadonlySet<string>> {
+  const shared = reading.get(key)!;
   shared.waiting++;
   let stopWaiting: (() => void) | undefined;
   try {
@@ -148,13 +146,9 @@ async function waitFor(shared: SharedRead, signal: AbortSignal | undefined): Pro
   } finally {
     if (stopWaiting !== undefined) signal?.removeEventListener('abort', stopWaiting);
     shared.waiting--;
-    if (shared.waiting === 0 && !shared.settled) shared.controller.abort();
+    // Only while it is under way (still in `reading`): an answered DESCRIBE is left alone.
+    if (shared.waiting === 0 && reading.get(key) === shared) shared.controller.abort();
   }
-}
-
-/** The error the SDK throws for an aborted call. */
-function abortError(): Error {
-  return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 }
 
 async function describeDimensions(
