@@ -63,18 +63,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   const durationMs = performance.now() - started;
   const ignored = mapping?.ignored ?? {};
   const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
-  // A request decoded but refused as a whole by a fail_on_* policy refuses all of its samples.
-  // Any other 4xx (table missing, credentials refused) refuses every sample it did not write or
-  // skip by policy: Prometheus drops them, and received = written + ignored + rejected holds
-  // (README "Metrics").
-  const rejected =
-    mapping !== undefined
-      ? outcome?.failure !== undefined && response.status >= 400 && response.status < 500
-        ? received - written - mapping.ignored.stale - mapping.ignored.non_finite
-        : (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored)
-      : writeRequest !== undefined && response.status === 400
-        ? received
-        : 0;
+  const rejected = rejectedSamples(response.status, received, written, mapping, outcome, writeRequest);
   metrics.writeRequest({
     status: response.status,
     durationMs,
@@ -131,6 +120,27 @@ function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
     return errorResponse(badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, 300)}`) }));
   }
   return { status: 204, headers: {}, body: '' };
+}
+
+/**
+ * The samples a write answered `status` refused: with them, the written and the skipped add up to
+ * the received for every answer but 503 (README "Metrics").
+ */
+function rejectedSamples(
+  status: number,
+  received: number,
+  written: number,
+  mapping: MappingResult | undefined,
+  outcome: WriteOutcome | undefined,
+  decoded: WriteRequest | undefined,
+): number {
+  // A request decoded but refused as a whole by a fail_on_* policy refuses all of its samples.
+  if (mapping === undefined) return decoded !== undefined && status === 400 ? received : 0;
+  // Any other 4xx (table missing, credentials refused) refuses every sample it did not write or
+  // skip by policy: Prometheus drops them.
+  if (outcome?.failure !== undefined && status >= 400 && status < 500)
+    return received - written - mapping.ignored.stale - mapping.ignored.non_finite;
+  return (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored);
 }
 
 interface DeadlineSignal {
