@@ -139,16 +139,16 @@ export function describeDefault(s: Setting, markdown = false): string {
  * value-taking option followed by an option instead of its value.
  */
 function withExplicitBooleans(argv: readonly string[]): string[] {
-  const booleans = new Set(
-    SETTINGS.filter((s) => s.parser.placeholder === '[bool]').map((s) => `--${s.flag}`),
-  );
   const placeholders = new Map(SETTINGS.map((s) => [`--${s.flag}`, s.parser.placeholder as string]));
   const end = argv.indexOf('--');
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // Undefined for anything but an option, and for every argument after `--`.
     const placeholder = end === -1 || i < end ? placeholders.get(arg) : undefined;
-    if (placeholder !== undefined && !booleans.has(arg)) {
+    if (placeholder === undefined) {
+      out.push(arg);
+    } else if (placeholder !== '[bool]') {
       // Commander would take the next option as this one's value (`--log.level --enable-logging`
       // logs at level "--enable-logging"); kingpin, whose flags the reference has, refuses it.
       const next = argv[i + 1];
@@ -156,8 +156,6 @@ function withExplicitBooleans(argv: readonly string[]): string[] {
         throw new ConfigError([
           `option '${arg} ${placeholder}' argument missing: the next argument is the option '${next}' (write ${arg}=VALUE for a value that starts with '-')`,
         ]);
-      out.push(arg);
-    } else if ((end !== -1 && i >= end) || !booleans.has(arg)) {
       out.push(arg);
     } else if (i + 1 < argv.length && (end === -1 || i + 1 < end) && isBoolSpelling(argv[i + 1])) {
       out.push(`${arg}=${argv[++i]}`);
