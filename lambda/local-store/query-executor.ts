@@ -5,7 +5,12 @@
 // (sql/row-text.ts), so a page for the wire is a concatenation, not a serialisation.
 
 import { randomBytes } from 'node:crypto';
-import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBMaterializedResult,
+  DuckDBResult,
+} from '@duckdb/node-api';
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { StoreError, validation } from './errors';
 import { RowTexts } from './row-texts';
@@ -45,8 +50,11 @@ export type TranslatedQuery =
 export interface SqlDialect {
   translateQuery(queryString: string, catalog: Catalog, nowMs: number): TranslatedQuery;
   toTimestreamResult(result: DuckDBMaterializedResult): { columnInfo: ColumnInfo[]; rows: Row[] };
-  /** toTimestreamResult with each row as its JSON text; when absent, the executor stringifies. */
-  renderTimestreamResult?(result: DuckDBMaterializedResult): RenderedRows;
+  /**
+   * toTimestreamResult with each row as its JSON text, fetching the rows itself (the executor then
+   * streams the result); when absent, the executor materializes the result and stringifies.
+   */
+  renderTimestreamResult?(result: DuckDBResult): Promise<RenderedRows>;
   mapDuckDbError(error: unknown, queryString: string): StoreError;
 }
 
@@ -386,7 +394,7 @@ export class QueryExecutor {
     const connection = await this.acquire();
     let converted: RenderedRows;
     try {
-      converted = render(sql, await connection.run(translated.sql));
+      converted = await render(sql, connection, translated.sql);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       // The catalog may have changed while DuckDB ran (a table dropped meanwhile): a query sent now
@@ -467,9 +475,12 @@ function newCursor(
   };
 }
 
-function render(sql: SqlDialect, result: DuckDBMaterializedResult): RenderedRows {
-  if (sql.renderTimestreamResult) return sql.renderTimestreamResult(result);
-  const { columnInfo, rows } = sql.toTimestreamResult(result);
+async function render(sql: SqlDialect, connection: DuckDBConnection, text: string): Promise<RenderedRows> {
+  // NOTE: streamed, not materialized, where the dialect renders: DuckDB hands a materialized
+  // result's chunks over ~10 times slower than it streams them (300 000 rows of 55 columns, 1.8 s
+  // against 0.2 s), and a streamed result is never held whole in DuckDB's memory.
+  if (sql.renderTimestreamResult) return sql.renderTimestreamResult(await connection.stream(text));
+  const { columnInfo, rows } = sql.toTimestreamResult(await connection.run(text));
   return { columnInfo, rows: RowTexts.from(rows.map((row) => JSON.stringify(row))) };
 }
 

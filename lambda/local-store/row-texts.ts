@@ -80,9 +80,33 @@ export class RowTexts {
         room = this.current!.length;
       }
     }
+    this.commitRow(this.current!.write(text, this.used));
+  }
+
+  /**
+   * Makes room for one row of exactly `bytes` UTF-8 bytes, which the caller writes into
+   * `rowTarget` from `rowStart` on and then hands over with commitRow. Spares a row assembled
+   * from pieces (row-text.ts) their joining into one string and that string's encoding.
+   */
+  reserveRow(bytes: number): void {
+    if (this.current === undefined || this.current.length - this.used < bytes + 1)
+      this.startSegment(bytes + 1);
+  }
+
+  /** The buffer the reserved row is written into. */
+  get rowTarget(): Buffer {
+    return this.current!;
+  }
+
+  /** Where the reserved row starts in rowTarget. */
+  get rowStart(): number {
+    return this.used;
+  }
+
+  /** Adds the row written at rowStart, `written` bytes long (at most what was reserved). */
+  commitRow(written: number): void {
     const segment = this.current!;
     const start = this.used;
-    const written = segment.write(text, start);
     segment[start + written] = COMMA;
     this.used = start + written + 1;
     if (this.rows - this.base === this.starts.length) this.resize(this.starts.length * 2);

@@ -5,7 +5,9 @@
 import type { ColumnInfo, Datum, Row, ScalarType, Type } from '@aws-sdk/client-timestream-query';
 import {
   DuckDBTypeId,
+  type DuckDBDataChunk,
   type DuckDBMaterializedResult,
+  type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -60,23 +62,28 @@ export function toTimestreamResult(result: DuckDBMaterializedResult): {
   rows: Row[];
 } {
   const types = result.columnTypes();
-  const { columnInfo, yearToMonth } = resultColumnInfo(result);
+  const chunks = Array.from({ length: result.chunkCount }, (_, c) => result.getChunk(c));
+  const { columnInfo, yearToMonth } = resultColumnInfo(result, chunks);
   const values: DuckDBValue[][] = [];
-  for (let c = 0; c < result.chunkCount; c++) values.push(...result.getChunk(c).getRows());
+  for (const chunk of chunks) values.push(...chunk.getRows());
   const rows = values.map((r) => ({ Data: r.map((v, k) => toDatum(v, types[k]!, yearToMonth[k]!)) }));
   return { columnInfo, rows };
 }
 
 /**
- * The ColumnInfo of a result. An INTERVAL column is INTERVAL_YEAR_TO_MONTH when any of its values
- * has a month part (`yearToMonth[k]`), which only its values tell.
+ * The ColumnInfo of a result whose rows are `chunks`. An INTERVAL column is INTERVAL_YEAR_TO_MONTH
+ * when any of its values has a month part (`yearToMonth[k]`), which only its values tell; a result
+ * without INTERVAL columns needs no chunks.
  */
-export function resultColumnInfo(result: DuckDBMaterializedResult): {
+export function resultColumnInfo(
+  result: DuckDBResult,
+  chunks: readonly DuckDBDataChunk[],
+): {
   columnInfo: ColumnInfo[];
   yearToMonth: boolean[];
 } {
   const types = result.columnTypes();
-  const yearToMonth = types.map((t, k) => t.typeId === DuckDBTypeId.INTERVAL && anyYearToMonth(result, k));
+  const yearToMonth = types.map((t, k) => t.typeId === DuckDBTypeId.INTERVAL && anyYearToMonth(chunks, k));
   const columnInfo = result.columnNames().map((name, k) => ({
     Name: name,
     Type: yearToMonth[k] ? { ScalarType: 'INTERVAL_YEAR_TO_MONTH' as const } : columnType(types[k]!),
@@ -84,11 +91,13 @@ export function resultColumnInfo(result: DuckDBMaterializedResult): {
   return { columnInfo, yearToMonth };
 }
 
-function anyYearToMonth(result: DuckDBMaterializedResult, column: number): boolean {
-  for (let c = 0; c < result.chunkCount; c++) {
-    if (result.getChunk(c).getColumnValues(column).some(isYearToMonth)) return true;
-  }
-  return false;
+/** Whether `types` has an INTERVAL column, whose ColumnInfo depends on its values. */
+export function hasIntervalColumn(types: readonly DuckDBType[]): boolean {
+  return types.some((t) => t.typeId === DuckDBTypeId.INTERVAL);
+}
+
+function anyYearToMonth(chunks: readonly DuckDBDataChunk[], column: number): boolean {
+  return chunks.some((chunk) => chunk.getColumnValues(column).some(isYearToMonth));
 }
 
 function isYearToMonth(value: DuckDBValue): boolean {

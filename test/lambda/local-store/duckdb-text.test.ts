@@ -20,7 +20,7 @@ describe('VARCHAR values read from DuckDB', () => {
   });
 
   test('reach Query rows unchanged, rendered or converted', async () => {
-    const rendered = renderTimestreamResult(await connection().run(SELECT_VALUES));
+    const rendered = await renderTimestreamResult(await connection().stream(SELECT_VALUES));
     const texts = Array.from({ length: rendered.rows.length }, (_, i) => rendered.rows.rangeText(i, i + 1));
     expect(
       texts.map((text) => (JSON.parse(text) as { Data: { ScalarValue: string }[] }).Data[0]!.ScalarValue),

@@ -21,30 +21,46 @@ function utf8(text: string): number {
   return Buffer.byteLength(text);
 }
 
+/** Adds `text` by reserving its bytes and writing them in place, as sql/row-text.ts does. */
+function addWritten(rows: RowTexts, text: string): void {
+  const bytes = Buffer.from(text);
+  rows.reserveRow(bytes.length);
+  rows.rowTarget.set(bytes, rows.rowStart);
+  rows.commitRow(bytes.length);
+}
+
+const ADDERS: { how: string; put: (rows: RowTexts, text: string) => void }[] = [
+  { how: 'add', put: (rows, text) => rows.add(text) },
+  { how: 'reserveRow and commitRow', put: addWritten },
+];
+
 describe('RowTexts', () => {
-  describe.each(ROW_SETS)('$name', ({ texts }) => {
-    const rows = new RowTexts(SEGMENT);
-    for (const text of texts) rows.add(text);
-    const ranges: [number, number][] = [];
-    for (let from = 0; from <= texts.length; from++)
-      for (let to = from; to <= texts.length; to++) ranges.push([from, to]);
+  describe.each(ROW_SETS.flatMap((set) => ADDERS.map((adder) => ({ ...set, ...adder }))))(
+    '$name ($how)',
+    ({ texts, put }) => {
+      const rows = new RowTexts(SEGMENT);
+      for (const text of texts) put(rows, text);
+      const ranges: [number, number][] = [];
+      for (let from = 0; from <= texts.length; from++)
+        for (let to = from; to <= texts.length; to++) ranges.push([from, to]);
 
-    test('length and byte counts', () => {
-      expect(rows.length).toBe(texts.length);
-      expect(rows.totalBytes).toBe(texts.reduce((sum, text) => sum + utf8(text), 0));
-      expect(texts.map((_, i) => rows.byteLength(i))).toEqual(texts.map(utf8));
-    });
+      test('length and byte counts', () => {
+        expect(rows.length).toBe(texts.length);
+        expect(rows.totalBytes).toBe(texts.reduce((sum, text) => sum + utf8(text), 0));
+        expect(texts.map((_, i) => rows.byteLength(i))).toEqual(texts.map(utf8));
+      });
 
-    test.each(ranges)('rows [%i, %i) as text, bytes and a copy', (from, to) => {
-      const expected = texts.slice(from, to).join(',');
-      expect(rows.rangeText(from, to)).toBe(expected);
-      expect(rows.rangeBytes(from, to)).toBe(utf8(expected));
-      // The copy lands at an offset and touches nothing around it.
-      const target = Buffer.alloc(utf8(expected) + 4, 0x2a);
-      expect(rows.copyRange(from, to, target, 2)).toBe(utf8(expected));
-      expect(target.toString('utf8')).toBe(`**${expected}**`);
-    });
-  });
+      test.each(ranges)('rows [%i, %i) as text, bytes and a copy', (from, to) => {
+        const expected = texts.slice(from, to).join(',');
+        expect(rows.rangeText(from, to)).toBe(expected);
+        expect(rows.rangeBytes(from, to)).toBe(utf8(expected));
+        // The copy lands at an offset and touches nothing around it.
+        const target = Buffer.alloc(utf8(expected) + 4, 0x2a);
+        expect(rows.copyRange(from, to, target, 2)).toBe(utf8(expected));
+        expect(target.toString('utf8')).toBe(`**${expected}**`);
+      });
+    },
+  );
 
   test('from() holds the texts in order in the default segment size', () => {
     const texts = Array.from(

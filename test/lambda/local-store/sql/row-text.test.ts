@@ -22,10 +22,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fixture.close());
 
-async function run(queryString: string) {
+function sqlOf(queryString: string): string {
   const translated = translateQuery(queryString, fixture.catalog, NOW_MS);
   if (translated.kind !== 'select') throw new Error('expected a SELECT');
-  return fixture.connection.run(translated.sql);
+  return translated.sql;
 }
 
 describe('renderTimestreamResult', () => {
@@ -45,10 +45,23 @@ describe('renderTimestreamResult', () => {
         "[1.0e-9, 2.5, NULL] AS l, {'x': 'a\"b', 'y': 1} AS st, true AS b, NULL AS n",
     },
     { name: 'an empty result', query: "SELECT * FROM db.t WHERE host = 'none'", duckdb: undefined },
+    {
+      // NULL runs at the start, middle and end of rows, a column without a value in the first
+      // chunks only, and a last chunk whose row count is not a multiple of 8, with a column whose
+      // only value is in that chunk's last row (past its last whole byte of validity bits).
+      name: 'wide rows of mostly NULL cells',
+      query: '',
+      duckdb:
+        "SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE 'h' || i END AS first, NULL::VARCHAR AS n1, " +
+        'NULL::VARCHAR AS n2, i / 7 AS v, NULL::VARCHAR AS n3, ' +
+        "CASE WHEN i >= 4100 THEN 'late' END AS late, NULL::BIGINT AS n4, " +
+        "CASE WHEN i = 5002 THEN 'tail' END AS tail, NULL::VARCHAR AS last " +
+        'FROM range(5003) t(i) ORDER BY i',
+    },
   ])('renders $name as JSON.stringify of toTimestreamResult', async ({ query, duckdb }) => {
-    const result = duckdb === undefined ? await run(query) : await fixture.connection.run(duckdb);
-    const rendered = renderTimestreamResult(result);
-    const converted = toTimestreamResult(result);
+    const sql = duckdb ?? sqlOf(query);
+    const rendered = await renderTimestreamResult(await fixture.connection.stream(sql));
+    const converted = toTimestreamResult(await fixture.connection.run(sql));
     expect(rendered.columnInfo).toEqual(converted.columnInfo);
     const texts = Array.from({ length: rendered.rows.length }, (_, i) => rendered.rows.rangeText(i, i + 1));
     expect(texts).toEqual(converted.rows.map((row) => JSON.stringify(row)));
