@@ -44,27 +44,29 @@ export async function renderTimestreamResult(result: DuckDBResult): Promise<Rend
   const types = result.columnTypes();
   // Only an INTERVAL column's values tell its ColumnInfo (resultColumnInfo): such a result is
   // fetched whole first.
-  const early = hasIntervalColumn(types) ? await fetchAll(result) : [];
-  const { columnInfo, yearToMonth } = resultColumnInfo(result, early);
+  const whole = hasIntervalColumn(types) ? await fetchAll(result) : undefined;
+  const { columnInfo, yearToMonth } = resultColumnInfo(result, whole ?? []);
   const renderer = new ChunkRenderer(
     types.map((type, k) => cellRenderer(type, yearToMonth[k]!, k > 0 ? ',' : '')),
   );
-  for (const chunk of early) renderer.render(chunk);
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    renderer.render(chunk);
+  if (whole !== undefined) {
+    for (const chunk of whole) renderer.render(chunk);
+  } else {
+    for (let chunk = await nextChunk(result); chunk; chunk = await nextChunk(result)) renderer.render(chunk);
   }
   return { columnInfo, rows: renderer.rows };
 }
 
+/** The result's next chunk, or undefined once it has no more rows. */
+async function nextChunk(result: DuckDBResult): Promise<DuckDBDataChunk | undefined> {
+  const chunk = await result.fetchChunk();
+  return chunk === null || chunk.rowCount === 0 ? undefined : chunk;
+}
+
 async function fetchAll(result: DuckDBResult): Promise<DuckDBDataChunk[]> {
   const chunks: DuckDBDataChunk[] = [];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) return chunks;
-    chunks.push(chunk);
-  }
+  for (let chunk = await nextChunk(result); chunk; chunk = await nextChunk(result)) chunks.push(chunk);
+  return chunks;
 }
 
 /** Renders chunks of one result into its RowTexts. */
