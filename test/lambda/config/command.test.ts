@@ -42,6 +42,16 @@ function configErrorOf(argv: string[], env: Record<string, string> = {}): Config
 }
 
 describe('parseCommandLine', () => {
+  // kingpin v2 (the reference's parser) sets a flag once per occurrence, in order, so the last wins.
+  test.each([
+    { argv: ['--region', 'eu-west-1', '--region', 'us-east-2'], pick: 'region', expected: 'us-east-2' },
+    { argv: ['--log.level=debug', '--log.level', 'warn'], pick: 'logLevel', expected: 'warn' },
+    { argv: ['--enable-logging=false', '--enable-logging'], pick: 'enableLogging', expected: true },
+    { argv: ['--enable-logging', '--enable-logging=false'], pick: 'enableLogging', expected: false },
+  ] as const)('an option given twice takes its last value: $argv', ({ argv, pick, expected }) => {
+    expect(parseCommandLine([...REQUIRED, ...argv]).config[pick]).toBe(expected);
+  });
+
   test('serves with the reference flags', () => {
     const { command, config } = parseCommandLine([
       ...REQUIRED,
