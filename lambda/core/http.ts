@@ -29,8 +29,8 @@ export interface HttpResponse {
   body: Uint8Array | string;
 }
 
-/** Answers one request; never throws (errors become responses). */
 /** The body of a request whose body is not read (too large) or that has none. */
 export const EMPTY_BODY: Uint8Array = new Uint8Array(0);
 
+/** Answers one request; never throws (errors become responses). */
 export type RequestHandler = (request: HttpRequest) => Promise<HttpResponse>;

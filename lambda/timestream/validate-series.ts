@@ -60,7 +60,8 @@ const MAX_DESCRIPTION_CHARS = 200;
  * Labels with an empty value are dropped first, as Prometheus treats them as absent (and
  * Timestream has no empty dimension value). Then: no labels left, a name given twice, or no
  * `__name__` is `invalid_series`; so is a label name Timestream can never hold (empty, or
- * containing `:` or NUL), and a label whose bytes were not UTF-8 (Label.malformedUtf8). Limits in `limits` exceeded is `long_label`.
+ * containing `:` or NUL), and a label whose bytes were not UTF-8 (Label.malformedUtf8). Limits in
+ * `limits` exceeded is `long_label`.
  *
  * `dimensionCache` (one per request) maps Label objects already found valid to their Dimension:
  * the decoder shares one Label object per distinct label, so each is checked and allocated once,
