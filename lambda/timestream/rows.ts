@@ -324,13 +324,15 @@ function keepsOver(value: number, kept: number): boolean {
   return value > kept || (value === kept && Object.is(kept, -0));
 }
 
-/** The dimension columns of a result: every column but time, measure_name and measure_value::*. */
+/** Whether a result column holds a dimension: not time, measure_name or measure_value::*. */
+function isDimensionColumn(name: string): boolean {
+  return name !== TIME_COLUMN && name !== NAME_COLUMN && !name.startsWith(MEASURE_VALUE_PREFIX);
+}
+
+/** The dimension columns of a result (isDimensionColumn). */
 export function dimensionColumnsOf(columns: readonly ColumnInfo[]): string[] {
   const names: string[] = [];
-  for (const { Name: name } of columns) {
-    if (name === undefined || name === TIME_COLUMN || name === NAME_COLUMN) continue;
-    if (!name.startsWith(MEASURE_VALUE_PREFIX)) names.push(name);
-  }
+  for (const { Name: name } of columns) if (name !== undefined && isDimensionColumn(name)) names.push(name);
   return names;
 }
 
@@ -345,7 +347,7 @@ function planColumns(columns: readonly ColumnInfo[]): ColumnPlan | undefined {
     if (columnName === TIME_COLUMN) time = index;
     else if (columnName === VALUE_COLUMN) value = index;
     else if (columnName === NAME_COLUMN) name = index;
-    else if (!columnName.startsWith(MEASURE_VALUE_PREFIX)) dimensions.push({ index, name: columnName });
+    else if (isDimensionColumn(columnName)) dimensions.push({ index, name: columnName });
   });
   if (time < 0 || value < 0) return undefined;
   // One label per column (labelNamesOf), so rows of different Timestream series, such as one
