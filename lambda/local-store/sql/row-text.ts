@@ -76,7 +76,6 @@ class ChunkRenderer {
   private readonly nullRuns: NullRuns;
   private readonly vectors: (DuckDBVector | undefined)[];
   private readonly masks: (Uint8Array | null)[];
-  private readonly allNull: boolean[];
   private readonly pieces: Cell[];
 
   constructor(private readonly renderers: readonly CellRenderer[]) {
@@ -84,7 +83,6 @@ class ChunkRenderer {
     this.nullRuns = nullRunTexts(this.columns);
     this.vectors = new Array<DuckDBVector | undefined>(this.columns);
     this.masks = new Array<Uint8Array | null>(this.columns);
-    this.allNull = new Array<boolean>(this.columns);
     this.pieces = new Array<Cell>(this.columns);
   }
 
@@ -92,14 +90,13 @@ class ChunkRenderer {
   // rather than joined into a string first: for a table of 50 mostly NULL dimension columns,
   // encoding each ~1 KB joined row was a fifth of a whole remote read's CPU.
   render(chunk: DuckDBDataChunk): void {
-    const { columns, renderers, nullRuns, vectors, masks, allNull, pieces, rows } = this;
+    const { columns, renderers, nullRuns, vectors, masks, pieces, rows } = this;
     const count = chunk.rowCount;
     for (let k = 0; k < columns; k++) {
       const mask = validityMask(chunk, k, count);
       masks[k] = mask;
-      allNull[k] = mask !== null && noneValid(mask, count);
-      // A column with no value in this chunk (a dimension other series use) is never read.
-      vectors[k] = allNull[k] ? undefined : chunk.getColumnVector(k);
+      // A column with no value in this chunk (a dimension other series use) is never read: no vector.
+      vectors[k] = mask !== null && noneValid(mask, count) ? undefined : chunk.getColumnVector(k);
     }
     for (let i = 0; i < count; i++) {
       const byte = i >> 3;
@@ -109,8 +106,9 @@ class ChunkRenderer {
       // NULL cells before column k not yet added: a run of them is one piece.
       let nulls = 0;
       for (let k = 0; k < columns; k++) {
+        const vector = vectors[k];
         const mask = masks[k];
-        if (allNull[k] || (mask !== null && (mask[byte]! & bit) === 0)) {
+        if (vector === undefined || (mask !== null && (mask[byte]! & bit) === 0)) {
           nulls++;
           continue;
         }
@@ -120,7 +118,7 @@ class ChunkRenderer {
           bytes += run.length;
           nulls = 0;
         }
-        const cell = renderers[k]!(vectors[k]!.getItem(i)!);
+        const cell = renderers[k]!(vector.getItem(i)!);
         pieces[n++] = cell;
         bytes += cell.length;
       }
