@@ -2,37 +2,44 @@
 import { spawnSync } from 'node:child_process';
 import { DEADLINE_MARGIN_MS, deadlineSignal } from '../../../lambda/core/write-handler';
 
+/**
+ * Runs `lines` in a child node with `deadlineSignal` in scope and returns its exit status and
+ * stderr: Node prints MaxListenersExceededWarning from its own process object, which jest's
+ * sandbox does not see.
+ */
+function runWithDeadlineSignal(lines: string[]): [number | null, string] {
+  const script = [
+    `const { deadlineSignal } = require(${JSON.stringify(require.resolve('../../../lambda/core/write-handler'))});`,
+    ...lines,
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
+    encoding: 'utf8',
+  });
+  return [result.status, result.stderr];
+}
+
 describe('deadlineSignal', () => {
   afterEach(() => jest.useRealTimers());
 
   it('takes a listener for each of 100 concurrent calls without a MaxListenersExceededWarning', () => {
-    // Node prints the warning from its own process object, which jest's sandbox does not see.
-    const script = [
-      `const { deadlineSignal } = require(${JSON.stringify(require.resolve('../../../lambda/core/write-handler'))});`,
+    const outcome = runWithDeadlineSignal([
       'const deadline = deadlineSignal(Date.now() + 60_000, undefined);',
       "for (let i = 0; i < 100; i++) deadline.signal.addEventListener('abort', () => undefined);",
       'setImmediate(() => deadline.dispose());',
-    ].join('\n');
-    const result = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
-      encoding: 'utf8',
-    });
-    expect([result.status, result.stderr]).toEqual([0, '']);
+    ]);
+    expect(outcome).toEqual([0, '']);
   });
 
   it('adds one listener per concurrent request to the shared shutdown signal without a MaxListenersExceededWarning', () => {
     // The standalone server passes one shutdown signal to every request (plus the request's own
     // signal): more than ten requests in flight, as with a resharded Prometheus, must stay quiet.
-    const script = [
-      `const { deadlineSignal } = require(${JSON.stringify(require.resolve('../../../lambda/core/write-handler'))});`,
+    const outcome = runWithDeadlineSignal([
       'const shutdown = new AbortController();',
       'const deadlines = [];',
       'for (let i = 0; i < 50; i++) deadlines.push(deadlineSignal(undefined, shutdown.signal, new AbortController().signal));',
       'setImmediate(() => deadlines.forEach((d) => d.dispose()));',
-    ].join('\n');
-    const result = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
-      encoding: 'utf8',
-    });
-    expect([result.status, result.stderr]).toEqual([0, '']);
+    ]);
+    expect(outcome).toEqual([0, '']);
   });
 
   it.each([
