@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { readWriteBody } from '../codec/remote';
 import type { WriteRequest } from '../prompb/types';
-import { refusedByMapping, toWriteBatches, type MappingResult } from '../timestream/records';
+import { refusedByMapping, skippedByPolicy, toWriteBatches, type MappingResult } from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
 import { credentialsFromHeaders } from './auth';
 import { caughtFailure, checkRequest, errorResponse, safeText, type ConnectorContext } from './connector';
@@ -30,10 +30,14 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
     writeRequest = readWriteBody(request.body, request.headers, options.decodeLimits);
     // Throws (400) when fail_on_long_label or fail_on_invalid_sample_value refuses the request.
-    mapping = toWriteBatches(writeRequest.timeseries, {
-      failOnLongLabel: options.failOnLongLabel,
-      failOnInvalidSampleValue: options.failOnInvalidSampleValue,
-    });
+    mapping = toWriteBatches(
+      writeRequest.timeseries,
+      {
+        failOnLongLabel: options.failOnLongLabel,
+        failOnInvalidSampleValue: options.failOnInvalidSampleValue,
+      },
+      writeRequest.nativeHistograms,
+    );
     const sender = context.clients.get(credentials).writeRecords;
     const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal, request.signal);
     try {
@@ -94,8 +98,8 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
 /**
  * Decides the status once everything that could be written was: a failure of a whole call
  * (credentials, missing table, anything retryable) wins; then permanent per-series or per-record
- * refusals give 400 with counts; otherwise 204 (skipping stale markers and, by policy, non-finite
- * values is not an error).
+ * refusals give 400 with counts; otherwise 204 (skipping stale markers, native histograms and, by
+ * policy, non-finite values is not an error).
  */
 function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
   if (outcome.failure !== undefined) {
@@ -139,7 +143,7 @@ function rejectedSamples(
   // Any other 4xx (table missing, credentials refused) refuses every sample it did not write or
   // skip by policy: Prometheus drops them.
   if (outcome?.failure !== undefined && status >= 400 && status < 500)
-    return received - written - mapping.ignored.stale - mapping.ignored.non_finite;
+    return received - written - skippedByPolicy(mapping.ignored);
   return (outcome?.refused ?? 0) + refusedByMapping(mapping.ignored);
 }
 
@@ -189,7 +193,7 @@ function deadlineSignal(
 export { deadlineSignal };
 
 function countSamples(request: WriteRequest): number {
-  let count = 0;
+  let count = request.nativeHistograms ?? 0;
   for (const series of request.timeseries) count += series.samples.length;
   return count;
 }

@@ -37,11 +37,14 @@ export function createPromMetrics(
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Histogram<L>({ name, help, labelNames, buckets: DURATION_BUCKETS_SECONDS, registers });
 
-  const received = counter(METRIC_NAMES.receivedSamples, 'Samples received in remote-write requests.');
+  const received = counter(
+    METRIC_NAMES.receivedSamples,
+    'Samples received in remote-write requests (native histogram samples included).',
+  );
   const written = counter(METRIC_NAMES.writtenSamples, 'Samples Timestream accepted.');
   const ignored = counter(
     METRIC_NAMES.ignoredSamples,
-    'Samples not sent to Timestream (staleness markers, non-finite values, invalid series, long labels, times Timestream cannot store), by reason.',
+    'Samples not sent to Timestream (staleness markers, non-finite values, native histograms, invalid series, long labels, times Timestream cannot store), by reason.',
     ['reason'],
   );
   const rejected = counter(

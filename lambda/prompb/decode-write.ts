@@ -19,6 +19,7 @@ const TAG_FIELD_1_BYTES = 0x0a;
 const TAG_FIELD_2_BYTES = 0x12;
 const TAG_FIELD_1_FIXED64 = 0x09;
 const TAG_FIELD_2_VARINT = 0x10;
+const TAG_FIELD_4_BYTES = 0x22;
 
 const WRITE_REQUEST: MessageSpec = {
   1: { name: 'timeseries', wireType: WireType.Bytes },
@@ -80,6 +81,7 @@ export class SeriesDecoder {
   private readonly scratchLabels: Label[] = [];
   private readonly scratchIds: number[] = [];
   private sampleCount = 0;
+  private histogramCount = 0;
   /** The cached section decodeLabelSection last returned, undefined when it decoded one. */
   private section: LabelsMemo | undefined;
   /**
@@ -107,7 +109,7 @@ export class SeriesDecoder {
    *   repeated Label labels         = 1;
    *   repeated Sample samples       = 2;
    *   repeated Exemplar exemplars   = 3;  // skipped
-   *   repeated Histogram histograms = 4;  // skipped
+   *   repeated Histogram histograms = 4;  // skipped and counted (nativeHistograms)
    * }
    */
   /** Decodes one TimeSeries occupying [reader.pos, end). */
@@ -150,10 +152,16 @@ export class SeriesDecoder {
         if (labels.length > this.limits.maxLabelsPerSeries) throw this.tooManyLabels();
       } else {
         r.skipField(tag, end, TIME_SERIES);
+        if (tag === TAG_FIELD_4_BYTES) this.histogramCount++;
       }
     }
     // NOTE: the cast only drops `readonly`; cached arrays are frozen, so a write throws.
     return new DecodedSeries((labels ?? []) as Label[], samples ?? [], memo);
+  }
+
+  /** Native histogram samples skipped so far (one Histogram message each). */
+  get nativeHistograms(): number {
+    return this.histogramCount;
   }
 
   /**
@@ -325,6 +333,7 @@ function decodeSample(r: ProtoReader, end: number): Sample {
 /**
  * Decodes a serialised prometheus.WriteRequest (already snappy-decoded) within `limits`.
  * Exemplars, histograms and metadata are skipped; unknown fields of any wire type are skipped.
+ * Skipped native histogram samples are counted in `nativeHistograms` (present only when non-zero).
  * Doubles keep their exact bits (staleness markers survive).
  *
  * Label arrays and their Label objects are frozen and shared. Series with byte-identical label
@@ -366,5 +375,6 @@ export function decodeWriteRequest(
       throw withContext(error, `timeseries ${timeseries.length}`);
     }
   }
-  return { timeseries };
+  const nativeHistograms = series.nativeHistograms;
+  return nativeHistograms > 0 ? { timeseries, nativeHistograms } : { timeseries };
 }

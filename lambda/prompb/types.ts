@@ -43,6 +43,11 @@ export interface LabelsMemo {
 /** prometheus.WriteRequest; metadata, exemplars and histograms are skipped by the decoder. */
 export interface WriteRequest {
   timeseries: TimeSeries[];
+  /**
+   * Set by the write decoder when the request carried native histogram samples (TimeSeries field
+   * 4): how many it skipped. Timestream has no type for them, so they are counted, not written.
+   */
+  nativeHistograms?: number;
 }
 
 export const MatcherType = { EQ: 0, NEQ: 1, RE: 2, NRE: 3 } as const;

@@ -41,7 +41,8 @@ export interface MappingOptions {
 }
 
 /** Why a sample was not written: the `reason` label of the ignored-samples metric. */
-export type IgnoreReason = 'stale' | 'non_finite' | 'invalid_series' | 'long_label' | 'invalid_timestamp';
+export type IgnoreReason =
+  'stale' | 'non_finite' | 'native_histogram' | 'invalid_series' | 'long_label' | 'invalid_timestamp';
 
 /**
  * Latest sample time Timestream accepts, in ms: 2262-04-11 23:47:16.854 UTC, the last millisecond
@@ -62,7 +63,7 @@ export function isWritableTime(timestampMs: number): boolean {
 export interface MappingResult {
   /** Each 1..MAX_RECORDS_PER_WRITE records. */
   batches: WriteBatch[];
-  /** Samples in the request. */
+  /** Samples in the request, native histogram samples included. */
   received: number;
   /** Samples skipped, by reason; a rejected series counts all of its samples. */
   ignored: Record<IgnoreReason, number>;
@@ -70,6 +71,14 @@ export interface MappingResult {
   rejections: string[];
   /** Series refused permanently (invalid or over a limit); the handler answers 400 when non-zero. */
   rejectedSeries: number;
+}
+
+/**
+ * Samples a mapping skipped by policy, never an error: staleness markers, non-finite values and
+ * native histograms.
+ */
+export function skippedByPolicy(ignored: Readonly<Record<IgnoreReason, number>>): number {
+  return ignored.stale + ignored.non_finite + ignored.native_histogram;
 }
 
 /** Samples a mapping refused permanently (counted as rejected; the request answers 400). */
@@ -81,23 +90,31 @@ export function refusedByMapping(ignored: Readonly<Record<IgnoreReason, number>>
  * Validates `timeseries`, drops staleness markers and non-finite samples, refuses samples whose
  * time Timestream cannot hold, and builds WriteRecords batches that share as much as possible
  * through CommonAttributes. Every written sample appears in exactly one record; nothing non-finite
- * and no time outside [0, MAX_TIMESTAMP_MS] ever does.
+ * and no time outside [0, MAX_TIMESTAMP_MS] ever does. `nativeHistograms`, the native histogram
+ * samples the request carried (WriteRequest.nativeHistograms), are counted as received and ignored:
+ * Timestream has no type for them. A series without float samples (one that carried only native
+ * histograms) writes nothing, so its labels are not validated and it refuses nothing.
  *
  * @throws ConnectorError kind `bad_request` when `failOnLongLabel` and a series exceeds a limit, or
  *   when `failOnInvalidSampleValue` and a sample is NaN or ±Inf (staleness markers never fail).
  */
-export function toWriteBatches(timeseries: readonly TimeSeries[], options: MappingOptions): MappingResult {
+export function toWriteBatches(
+  timeseries: readonly TimeSeries[],
+  options: MappingOptions,
+  nativeHistograms = 0,
+): MappingResult {
   const limits = options.limits ?? TIMESTREAM_RECORD_LIMITS;
   const ignored: Record<IgnoreReason, number> = {
     stale: 0,
     non_finite: 0,
+    native_histogram: nativeHistograms,
     invalid_series: 0,
     long_label: 0,
     invalid_timestamp: 0,
   };
   const rejections: string[] = [];
   let rejectedSeries = 0;
-  let received = 0;
+  let received = nativeHistograms;
   const toWrite: SeriesToWrite[] = [];
   // The decoder gives series with identical label bytes one shared labels array (Prometheus sends
   // a series once per sample, and again every scrape), so each distinct series is validated and
@@ -105,6 +122,7 @@ export function toWriteBatches(timeseries: readonly TimeSeries[], options: Mappi
   const scope = newRequestScope();
 
   for (const { labels, samples, memo } of timeseries) {
+    if (samples.length === 0) continue;
     received += samples.length;
     const prepared = lookupSeries(labels, limits, scope, undefined, memo);
     if (isRejection(prepared)) {

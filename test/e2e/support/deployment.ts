@@ -25,6 +25,8 @@ export interface Deployment {
   readonly writeUrl: string;
   readonly readUrl: string;
   readonly storeEndpoint: string;
+  /** The connector's own metrics page, where the deployment has one (the standalone server). */
+  readonly metricsUrl?: string;
   /** The process whose output explains a failed request. */
   readonly connector: Child;
 }
@@ -69,6 +71,7 @@ export async function startLocalMode(dir: string): Promise<Deployment> {
     writeUrl: `${url}/write`,
     readUrl: `${url}/read`,
     storeEndpoint: `http://127.0.0.1:${storePort}`,
+    metricsUrl: `${url}/metrics`,
     connector,
   };
 }

@@ -72,12 +72,16 @@ export function readerConfig(options: { readUrl: string; auth: BasicAuth }): obj
   };
 }
 
-/** Writes `config` to `<dir>/prometheus.yml`, starts Prometheus on 127.0.0.1:`port` and waits until it is ready. */
+/**
+ * Writes `config` to `<dir>/prometheus.yml`, starts Prometheus on 127.0.0.1:`port` with `flags`
+ * added and waits until it is ready.
+ */
 export async function startPrometheus(
   name: string,
   dir: string,
   port: number,
   config: object,
+  flags: readonly string[] = [],
 ): Promise<PrometheusServer> {
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'prometheus.yml');
@@ -90,6 +94,7 @@ export async function startPrometheus(
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=${address}`,
+      ...flags,
     ],
     logFile: join(dir, 'prometheus.log'),
   });

@@ -7,6 +7,7 @@ import type { Label, TimeSeries } from '../../../lambda/prompb/types';
 import { snappyCompress } from '../../../lambda/codec/snappy';
 import { encodeWriteRequest } from '../../../lambda/prompb/codec';
 import { realisticWriteRequest } from '../../support/payloads';
+import { oracle, oracleEncode } from '../../fixtures/prompb-oracle';
 import { BASIC_AUTH, EDGES, startHarness, TABLE, DATABASE, type Harness } from '../../support/harness';
 
 const HOUR = 3_600_000;
@@ -401,6 +402,86 @@ describe('POST /write', () => {
   });
 });
 
+describe('POST /write with native histograms', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const histogram = (timestamp: number) => ({
+    countInt: 3,
+    sum: 4.5,
+    schema: 0,
+    zeroThreshold: 1e-128,
+    zeroCountInt: 1,
+    positiveSpans: [{ offset: 0, length: 2 }],
+    positiveDeltas: [1, 0],
+    timestamp,
+  });
+
+  test.each(EDGES)('through the %s edge skips and counts them, writing every float sample', async (edge) => {
+    const t = Date.now() - HOUR;
+    // As Prometheus sends them: a native histogram series carries histograms and no samples.
+    const body = oracleEncode(oracle.WriteRequest, {
+      timeseries: [
+        {
+          labels: labels({ __name__: 'latency_seconds', edge }),
+          histograms: [histogram(t), histogram(t + 1)],
+        },
+        { labels: labels({ __name__: 'requests_total', edge }), samples: [{ value: 7, timestamp: t }] },
+        { labels: labels({ __name__: 'latency_seconds', edge, le: '1' }), histograms: [histogram(t)] },
+        {
+          labels: labels({ __name__: 'up', edge }),
+          samples: [
+            { value: 1, timestamp: t },
+            { value: 0, timestamp: t + 1 },
+          ],
+        },
+      ],
+    });
+    const response = await h.send(edge, '/write', snappyCompress(body), {
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+      authorization: BASIC_AUTH,
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('3');
+    const rows = await h.sql(
+      `SELECT measure_name, time, "measure_value::double" FROM "${DATABASE}"."${TABLE}" WHERE edge = '${edge}' ORDER BY measure_name, time`,
+    );
+    expect(rows.map((r) => [r.measure_name, toMs(r.time as string), r['measure_value::double']])).toEqual([
+      ['requests_total', t, '7.0'],
+      ['up', t, '1.0'],
+      ['up', t + 1, '0.0'],
+    ]);
+    const line = h.logger.lines.filter((l) => l.msg === 'write').at(-1)!;
+    expect(line.fields).toMatchObject({ status: 204, received: 6, written: 3, refused: 0 });
+    expect(line.fields.ignored).toStrictEqual({
+      stale: 0,
+      non_finite: 0,
+      native_histogram: 3,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
+  });
+
+  test('counts them on /metrics: received = written + ignored + rejected', async () => {
+    const counters = (await h.metricsText())
+      .split('\n')
+      .filter((l) => /^timestream_connector_(received|written|rejected|ignored)_samples_total[{ ]/.test(l));
+    expect(counters).toEqual([
+      'timestream_connector_received_samples_total 12',
+      'timestream_connector_written_samples_total 6',
+      'timestream_connector_ignored_samples_total{reason="native_histogram"} 6',
+      'timestream_connector_rejected_samples_total 0',
+    ]);
+  });
+});
+
 describe('POST /write against a missing table', () => {
   test('answers 404 naming the table', async () => {
     const h = await startHarness({ connector: { table: 'NoSuchTable' } });
@@ -419,6 +500,37 @@ describe('POST /write against a missing table', () => {
         'timestream_connector_received_samples_total 2',
         'timestream_connector_written_samples_total 0',
         'timestream_connector_rejected_samples_total 2',
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+  test('counts native histograms as ignored, not rejected, when the table is missing', async () => {
+    const h = await startHarness({ connector: { table: 'NoSuchTable' } });
+    try {
+      const t = Date.now() - HOUR;
+      const body = oracleEncode(oracle.WriteRequest, {
+        timeseries: [
+          {
+            labels: labels({ __name__: 'latency_seconds' }),
+            histograms: [{ countInt: 1, sum: 1, timestamp: t }],
+          },
+          { labels: labels({ __name__: 'up' }), samples: [{ value: 1, timestamp: t }] },
+        ],
+      });
+      const response = await h.send('server', '/write', snappyCompress(body), {
+        'content-encoding': 'snappy',
+        authorization: BASIC_AUTH,
+      });
+      expect(response.status).toBe(404);
+      const counters = (await h.metricsText())
+        .split('\n')
+        .filter((l) => /^timestream_connector_(received|written|rejected|ignored)_samples_total[{ ]/.test(l));
+      expect(counters).toEqual([
+        'timestream_connector_received_samples_total 2',
+        'timestream_connector_written_samples_total 0',
+        'timestream_connector_ignored_samples_total{reason="native_histogram"} 1',
+        'timestream_connector_rejected_samples_total 1',
       ]);
     } finally {
       await h.close();

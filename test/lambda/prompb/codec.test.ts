@@ -163,7 +163,7 @@ describe('agreement with protobufjs', () => {
     expect(oracleView(oracle.ReadResponse, encodeReadResponse(response))).toEqual(withBits(response));
   });
 
-  test('skips exemplars, histograms and metadata protobufjs encodes', () => {
+  test('skips exemplars, histograms and metadata protobufjs encodes, counting the histograms', () => {
     const full = {
       timeseries: [
         {
@@ -195,7 +195,35 @@ describe('agreement with protobufjs', () => {
           samples: [{ value: 3, timestamp: 7 }],
         },
       ],
+      nativeHistograms: 1,
     });
+  });
+
+  test('counts the native histogram samples of every series, also of series without float samples', () => {
+    const histogram = (timestamp: number) => ({ countInt: 1, sum: 1, schema: 3, zeroCountInt: 1, timestamp });
+    const request = {
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'a' }], histograms: [histogram(1), histogram(2)] },
+        { labels: [{ name: '__name__', value: 'b' }], samples: [{ value: 1, timestamp: 1 }] },
+        { labels: [{ name: '__name__', value: 'c' }], histograms: [histogram(3)] },
+      ],
+    };
+    expect(decodeWriteRequest(oracleEncode(oracle.WriteRequest, request), DEFAULT_DECODE_LIMITS)).toEqual({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'a' }], samples: [] },
+        { labels: [{ name: '__name__', value: 'b' }], samples: [{ value: 1, timestamp: 1 }] },
+        { labels: [{ name: '__name__', value: 'c' }], samples: [] },
+      ],
+      nativeHistograms: 3,
+    });
+  });
+
+  test('leaves nativeHistograms out of a request without native histograms', () => {
+    const decoded = decodeWriteRequest(
+      oracleEncode(oracle.WriteRequest, { timeseries: [{ labels: [{ name: '__name__', value: 'b' }] }] }),
+      DEFAULT_DECODE_LIMITS,
+    );
+    expect(Object.keys(decoded)).toStrictEqual(['timeseries']);
   });
 });
 

@@ -76,7 +76,14 @@ describe('toWriteBatches mapping', () => {
       received: 1,
       rejections: [],
       rejectedSeries: 0,
-      ignored: { stale: 0, non_finite: 0, invalid_series: 0, long_label: 0, invalid_timestamp: 0 },
+      ignored: {
+        stale: 0,
+        non_finite: 0,
+        native_histogram: 0,
+        invalid_series: 0,
+        long_label: 0,
+        invalid_timestamp: 0,
+      },
     });
   });
 
@@ -294,6 +301,7 @@ describe('toWriteBatches validation', () => {
     expect(result.ignored).toStrictEqual({
       stale: 0,
       non_finite: 0,
+      native_histogram: 0,
       invalid_series: problem === 'invalid_series' ? 3 : 0,
       long_label: problem === 'long_label' ? 3 : 0,
       invalid_timestamp: 0,
@@ -370,6 +378,7 @@ describe('toWriteBatches sample values', () => {
     expect(result.ignored).toStrictEqual({
       stale: 1,
       non_finite: 3,
+      native_histogram: 0,
       invalid_series: 0,
       long_label: 0,
       invalid_timestamp: 0,
@@ -387,10 +396,28 @@ describe('toWriteBatches sample values', () => {
     expect(result.ignored).toStrictEqual({
       stale: 1,
       non_finite: 1,
+      native_histogram: 0,
       invalid_series: 0,
       long_label: 0,
       invalid_timestamp: 0,
     });
+  });
+
+  test('counts native histogram samples as received and ignored, and never refuses their series', () => {
+    const histogramsOnly = { labels: [{ name: 'job', value: 'no metric name' }], samples: [] };
+    const result = toWriteBatches([histogramsOnly, series({ __name__: 'up' }, [1])], LENIENT, 5);
+    expect(result.received).toBe(6);
+    expect(result.ignored).toStrictEqual({
+      stale: 0,
+      non_finite: 0,
+      native_histogram: 5,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
+    expect(result.rejectedSeries).toBe(0);
+    expect(result.rejections).toStrictEqual([]);
+    expect(result.batches.flatMap((b) => b.records.map((r) => r.MeasureValue))).toStrictEqual(['1']);
   });
 
   test('never fails the request for a staleness marker, whatever the policy', () => {
@@ -420,6 +447,7 @@ describe('toWriteBatches sample times', () => {
     expect(result.ignored).toStrictEqual({
       stale: 0,
       non_finite: 0,
+      native_histogram: 0,
       invalid_series: 0,
       long_label: 0,
       invalid_timestamp: 1,
@@ -457,6 +485,7 @@ describe('toWriteBatches sample times', () => {
     expect(result.ignored).toStrictEqual({
       stale: 1,
       non_finite: 1,
+      native_histogram: 0,
       invalid_series: 0,
       long_label: 0,
       invalid_timestamp: 0,
