@@ -8,7 +8,15 @@ import { snappyCompress } from '../../../lambda/codec/snappy';
 import { encodeWriteRequest } from '../../../lambda/prompb/codec';
 import { realisticWriteRequest } from '../../support/payloads';
 import { oracle, oracleEncode } from '../../fixtures/prompb-oracle';
-import { BASIC_AUTH, EDGES, startHarness, TABLE, DATABASE, type Harness } from '../../support/harness';
+import {
+  BASIC_AUTH,
+  EDGES,
+  startHarness,
+  TABLE,
+  DATABASE,
+  type Edge,
+  type Harness,
+} from '../../support/harness';
 
 const HOUR = 3_600_000;
 const labels = (record: Record<string, string>): Label[] =>
@@ -34,6 +42,22 @@ function seriesKey(ts: TimeSeries, timestamp: number): string {
     .map((l) => `${l.name}=${l.value}`)
     .sort()
     .join(',')}@${timestamp}`;
+}
+
+/** The sample counters on /metrics: received, written, ignored (by reason) and rejected. */
+async function sampleCounters(h: Harness): Promise<string[]> {
+  return (await h.metricsText())
+    .split('\n')
+    .filter((l) => /^timestream_connector_(received|written|ignored|rejected)_samples_total[{ ]/.test(l));
+}
+
+/** POSTs an encoded WriteRequest (one h.write cannot express) to /write, snappy-compressed. */
+function writeEncoded(h: Harness, edge: Edge, body: Uint8Array) {
+  return h.send(edge, '/write', snappyCompress(body), {
+    'content-encoding': 'snappy',
+    'content-type': 'application/x-protobuf',
+    authorization: BASIC_AUTH,
+  });
 }
 
 describe('POST /write', () => {
@@ -442,11 +466,7 @@ describe('POST /write with native histograms', () => {
         },
       ],
     });
-    const response = await h.send(edge, '/write', snappyCompress(body), {
-      'content-encoding': 'snappy',
-      'content-type': 'application/x-protobuf',
-      authorization: BASIC_AUTH,
-    });
+    const response = await writeEncoded(h, edge, body);
     expect(response.status).toBe(204);
     expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('3');
     const rows = await h.sql(
@@ -470,10 +490,7 @@ describe('POST /write with native histograms', () => {
   });
 
   test('counts them on /metrics: received = written + ignored + rejected', async () => {
-    const counters = (await h.metricsText())
-      .split('\n')
-      .filter((l) => /^timestream_connector_(received|written|rejected|ignored)_samples_total[{ ]/.test(l));
-    expect(counters).toEqual([
+    expect(await sampleCounters(h)).toEqual([
       'timestream_connector_received_samples_total 12',
       'timestream_connector_written_samples_total 6',
       'timestream_connector_ignored_samples_total{reason="native_histogram"} 6',
@@ -493,10 +510,7 @@ describe('POST /write against a missing table', () => {
       expect(response.status).toBe(404);
       expect(response.body.toString('utf8')).toContain('NoSuchTable');
       // Prometheus drops what a 4xx answers: received = written + ignored + rejected.
-      const counters = (await h.metricsText())
-        .split('\n')
-        .filter((l) => /^timestream_connector_(received|written|rejected)_samples_total /.test(l));
-      expect(counters).toEqual([
+      expect(await sampleCounters(h)).toEqual([
         'timestream_connector_received_samples_total 2',
         'timestream_connector_written_samples_total 0',
         'timestream_connector_rejected_samples_total 2',
@@ -505,6 +519,7 @@ describe('POST /write against a missing table', () => {
       await h.close();
     }
   });
+
   test('counts native histograms as ignored, not rejected, when the table is missing', async () => {
     const h = await startHarness({ connector: { table: 'NoSuchTable' } });
     try {
@@ -518,15 +533,9 @@ describe('POST /write against a missing table', () => {
           { labels: labels({ __name__: 'up' }), samples: [{ value: 1, timestamp: t }] },
         ],
       });
-      const response = await h.send('server', '/write', snappyCompress(body), {
-        'content-encoding': 'snappy',
-        authorization: BASIC_AUTH,
-      });
+      const response = await writeEncoded(h, 'server', body);
       expect(response.status).toBe(404);
-      const counters = (await h.metricsText())
-        .split('\n')
-        .filter((l) => /^timestream_connector_(received|written|rejected|ignored)_samples_total[{ ]/.test(l));
-      expect(counters).toEqual([
+      expect(await sampleCounters(h)).toEqual([
         'timestream_connector_received_samples_total 2',
         'timestream_connector_written_samples_total 0',
         'timestream_connector_ignored_samples_total{reason="native_histogram"} 1',
