@@ -68,6 +68,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   const ignored = mapping?.ignored ?? {};
   const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
   const rejected = rejectedSamples(response.status, received, written, mapping, outcome, writeRequest);
+  const ignoredExemplars = writeRequest?.exemplars ?? 0;
   metrics.writeRequest({
     status: response.status,
     durationMs,
@@ -75,6 +76,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     written,
     ignored,
     rejected,
+    ignoredExemplars,
     writeCalls: outcome?.calls ?? 0,
   });
   const fields = {
@@ -86,6 +88,8 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     ignored,
     refused: rejected,
     calls: outcome?.calls ?? 0,
+    // Only when there were any: most senders never send exemplars.
+    ...(ignoredExemplars > 0 ? { ignoredExemplars } : {}),
   };
   if (response.status >= 500)
     logger.error({ ...fields, reason: firstLine(response.body), ...unexpected }, 'write failed');

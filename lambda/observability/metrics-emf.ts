@@ -94,6 +94,7 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
         WrittenSamples: o.written,
         IgnoredSamples: ignoredTotal,
         RejectedSamples: o.rejected,
+        IgnoredExemplars: o.ignoredExemplars,
         TimestreamCalls: o.writeCalls,
       });
       for (const [reason, count] of Object.entries(o.ignored)) {

@@ -18,6 +18,8 @@ export interface WriteRequestFigures {
   ignored: Record<string, number>;
   /** Samples refused: invalid series, times Timestream cannot store, Timestream refusals, fail_on_* policies. */
   rejected: number;
+  /** Exemplars in the decoded request, none of which is written (Timestream has no place for them). */
+  ignoredExemplars: number;
   /** WriteRecords calls made. */
   writeCalls: number;
 }
@@ -69,6 +71,7 @@ export const METRIC_NAMES = {
   writtenSamples: 'timestream_connector_written_samples_total',
   ignoredSamples: 'timestream_connector_ignored_samples_total',
   rejectedSamples: 'timestream_connector_rejected_samples_total',
+  ignoredExemplars: 'timestream_connector_ignored_exemplars_total',
   writeRequests: 'timestream_connector_write_requests_total',
   writeDuration: 'timestream_connector_write_duration_seconds',
   readRequests: 'timestream_connector_read_requests_total',

@@ -19,6 +19,7 @@ const TAG_FIELD_1_BYTES = 0x0a;
 const TAG_FIELD_2_BYTES = 0x12;
 const TAG_FIELD_1_FIXED64 = 0x09;
 const TAG_FIELD_2_VARINT = 0x10;
+const TAG_FIELD_3_BYTES = 0x1a;
 const TAG_FIELD_4_BYTES = 0x22;
 
 const WRITE_REQUEST: MessageSpec = {
@@ -82,6 +83,7 @@ export class SeriesDecoder {
   private readonly scratchIds: number[] = [];
   private sampleCount = 0;
   private histogramCount = 0;
+  private exemplarCount = 0;
   /** The cached section decodeLabelSection last returned, undefined when it decoded one. */
   private section: LabelsMemo | undefined;
   /**
@@ -108,7 +110,7 @@ export class SeriesDecoder {
    * message TimeSeries {
    *   repeated Label labels         = 1;
    *   repeated Sample samples       = 2;
-   *   repeated Exemplar exemplars   = 3;  // skipped
+   *   repeated Exemplar exemplars   = 3;  // skipped and counted (exemplars)
    *   repeated Histogram histograms = 4;  // skipped and counted (nativeHistograms)
    * }
    */
@@ -153,6 +155,7 @@ export class SeriesDecoder {
       } else {
         r.skipField(tag, end, TIME_SERIES);
         if (tag === TAG_FIELD_4_BYTES) this.histogramCount++;
+        else if (tag === TAG_FIELD_3_BYTES) this.exemplarCount++;
       }
     }
     // NOTE: the cast only drops `readonly`; cached arrays are frozen, so a write throws.
@@ -162,6 +165,11 @@ export class SeriesDecoder {
   /** Native histogram samples skipped so far (one Histogram message each). */
   get nativeHistograms(): number {
     return this.histogramCount;
+  }
+
+  /** Exemplars skipped so far. */
+  get exemplars(): number {
+    return this.exemplarCount;
   }
 
   /**
@@ -333,7 +341,8 @@ function decodeSample(r: ProtoReader, end: number): Sample {
 /**
  * Decodes a serialised prometheus.WriteRequest (already snappy-decoded) within `limits`.
  * Exemplars, histograms and metadata are skipped; unknown fields of any wire type are skipped.
- * Skipped native histogram samples are counted in `nativeHistograms` (present only when non-zero).
+ * Skipped native histogram samples and exemplars are counted in `nativeHistograms` and `exemplars`
+ * (each present only when non-zero).
  * Doubles keep their exact bits (staleness markers survive).
  *
  * Label arrays and their Label objects are frozen and shared. Series with byte-identical label
@@ -375,6 +384,8 @@ export function decodeWriteRequest(
       throw withContext(error, `timeseries ${timeseries.length}`);
     }
   }
-  const nativeHistograms = series.nativeHistograms;
-  return nativeHistograms > 0 ? { timeseries, nativeHistograms } : { timeseries };
+  const decoded: WriteRequest = { timeseries };
+  if (series.nativeHistograms > 0) decoded.nativeHistograms = series.nativeHistograms;
+  if (series.exemplars > 0) decoded.exemplars = series.exemplars;
+  return decoded;
 }

@@ -48,6 +48,11 @@ export interface WriteRequest {
    * 4): how many it skipped. Timestream has no type for them, so they are counted, not written.
    */
   nativeHistograms?: number;
+  /**
+   * Set by the write decoder when the request carried exemplars (TimeSeries field 3): how many it
+   * skipped. Timestream has no place for them; they are counted, not written.
+   */
+  exemplars?: number;
 }
 
 export const MatcherType = { EQ: 0, NEQ: 1, RE: 2, NRE: 3 } as const;

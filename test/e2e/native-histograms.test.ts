@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// End-to-end: Prometheus 2.42 with native histograms on (`--enable-feature=native-histograms`,
-// `send_native_histograms: true`) remote-writes to local mode (`npm start`'s bundle). Timestream
-// has no type for a native histogram: the connector must count every one it receives as ignored,
-// never refuse the request for them, and write the float samples sent beside them.
+// End-to-end: Prometheus 2.42 with native histograms and exemplars on
+// (`--enable-feature=native-histograms,exemplar-storage`, `send_native_histograms: true`,
+// `send_exemplars: true`) remote-writes to local mode (`npm start`'s bundle). Timestream has no
+// place for either: the connector must count every one it receives, never refuse the request for
+// them, and write the float samples sent beside them.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +15,19 @@ import { COUNTER_NAME, startExpositionTarget, type ExpositionTarget } from './su
 import { freePort, stopAll, waitFor } from './support/processes';
 import { sumMetric, startPrometheus, type PrometheusServer } from './support/prometheus';
 
-/** Scrapes that carry the native histogram: Prometheus appends and sends exactly this many. */
-const HISTOGRAM_SCRAPES = 3;
+/**
+ * Scrapes that carry the native histogram and the counter's exemplar: Prometheus appends and sends
+ * exactly this many of each.
+ */
+const FEATURE_SCRAPES = 3;
+/**
+ * Native histogram samples Prometheus sends: one per such scrape, and the staleness marker it
+ * appends when the histogram is gone from the next scrape (a histogram whose sum is the stale NaN).
+ */
+const HISTOGRAM_SAMPLES = FEATURE_SCRAPES + 1;
 const AUTH = { username: 'AKIDE2ENATIVE', password: 'e2e/native+secret' };
 
-describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () => {
+describeWithBinaries('native histograms and exemplars from Prometheus 2.42 (local mode)', () => {
   let dir = '';
   let deployment: Deployment | undefined;
   let target: ExpositionTarget | undefined;
@@ -28,7 +37,7 @@ describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () =
     dir = mkdtempSync(join(tmpdir(), 'tspc-e2e-nh-'));
     try {
       deployment = await startLocalMode(dir);
-      target = await startExpositionTarget(HISTOGRAM_SCRAPES);
+      target = await startExpositionTarget(FEATURE_SCRAPES);
       const config = {
         global: { scrape_interval: '1s' },
         scrape_configs: [{ job_name: 'native', static_configs: [{ targets: [target.address] }] }],
@@ -37,6 +46,7 @@ describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () =
             url: deployment.writeUrl,
             basic_auth: AUTH,
             send_native_histograms: true,
+            send_exemplars: true,
             queue_config: { batch_send_deadline: '1s', min_backoff: '50ms', max_backoff: '1s' },
             metadata_config: { send: false },
           },
@@ -47,7 +57,7 @@ describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () =
         join(dir, 'prometheus'),
         await freePort(),
         config,
-        ['--enable-feature=native-histograms'],
+        ['--enable-feature=native-histograms,exemplar-storage'],
       );
     } catch (error) {
       await stopAll();
@@ -62,30 +72,33 @@ describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () =
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
-  test('counts every native histogram sample as ignored and writes the float samples beside them', async () => {
+  test('counts every native histogram sample and exemplar and writes the float samples beside them', async () => {
     if (deployment?.metricsUrl === undefined || prometheus === undefined)
       throw new Error('beforeAll did not start local mode, the target and Prometheus');
     const p = prometheus;
     const d = deployment;
     const metricsUrl = deployment.metricsUrl;
     await waitFor(
-      `Prometheus to send its ${HISTOGRAM_SCRAPES} native histogram samples`,
+      `Prometheus to send its ${HISTOGRAM_SAMPLES} native histogram samples and ${FEATURE_SCRAPES} exemplars`,
       async () =>
-        (await p.selfMetric('prometheus_remote_storage_histograms_total')) === HISTOGRAM_SCRAPES
+        (await p.selfMetric('prometheus_remote_storage_histograms_total')) === HISTOGRAM_SAMPLES &&
+        (await p.selfMetric('prometheus_remote_storage_exemplars_total')) === FEATURE_SCRAPES
           ? true
           : undefined,
       { child: p.child },
     );
-    expect(await p.selfMetric('prometheus_remote_storage_histograms_failed_total')).toBe(0);
-    expect(await p.selfMetric('prometheus_remote_storage_histograms_retried_total')).toBe(0);
-    expect(await p.selfMetric('prometheus_remote_storage_samples_failed_total')).toBe(0);
+    for (const kind of ['samples', 'histograms', 'exemplars']) {
+      expect(await p.selfMetric(`prometheus_remote_storage_${kind}_failed_total`)).toBe(0);
+      expect(await p.selfMetric(`prometheus_remote_storage_${kind}_retried_total`)).toBe(0);
+    }
     // Prometheus sends what it still holds before it exits; the counters below are then final.
     await p.child.stop();
 
     const exposition = await (await fetch(metricsUrl)).text();
     expect(exposition).toContain(
-      `timestream_connector_ignored_samples_total{reason="native_histogram"} ${HISTOGRAM_SCRAPES}\n`,
+      `timestream_connector_ignored_samples_total{reason="native_histogram"} ${HISTOGRAM_SAMPLES}\n`,
     );
+    expect(exposition).toContain(`timestream_connector_ignored_exemplars_total ${FEATURE_SCRAPES}\n`);
     // Every remote-write request was answered 204: nothing refused, nothing for Prometheus to retry.
     expect(
       exposition.split('\n').filter((l) => l.startsWith('timestream_connector_write_requests_total{')),
@@ -103,6 +116,6 @@ describeWithBinaries('native histograms from Prometheus 2.42 (local mode)', () =
     const count = (where: string) =>
       queryCount(d.storeEndpoint, `SELECT count() FROM "${DATABASE}"."${TABLE}"${where}`);
     expect(await count('')).toBe(written);
-    expect(await count(` WHERE measure_name = '${COUNTER_NAME}'`)).toBeGreaterThanOrEqual(HISTOGRAM_SCRAPES);
+    expect(await count(` WHERE measure_name = '${COUNTER_NAME}'`)).toBeGreaterThanOrEqual(FEATURE_SCRAPES);
   });
 });

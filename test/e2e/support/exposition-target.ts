@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A scrape target in the test process that answers in Prometheus' protobuf exposition format (the
 // only format that carries native histograms to Prometheus 2.42): a counter on every scrape, and
-// a native histogram on the first few, so the number of histogram samples Prometheus appends is
-// known exactly.
+// on the first few scrapes only an exemplar on it and a native histogram, so the number of
+// histogram samples and exemplars Prometheus appends is known exactly.
 
 import { createServer, type Server } from 'node:http';
 import protobuf from 'protobufjs';
@@ -12,7 +12,8 @@ const METRICS_PROTO = `
 syntax = "proto2";
 package io.prometheus.client;
 message LabelPair { optional string name = 1; optional string value = 2; }
-message Counter { optional double value = 1; }
+message Exemplar { repeated LabelPair label = 1; optional double value = 2; }
+message Counter { optional double value = 1; optional Exemplar exemplar = 2; }
 message BucketSpan { optional sint32 offset = 1; optional uint32 length = 2; }
 message Histogram {
   optional uint64 sample_count = 1;
@@ -56,15 +57,37 @@ export interface ExpositionTarget {
   close(): Promise<void>;
 }
 
-/** Serves the counter on every scrape and the native histogram on the first `histogramScrapes`. */
-export async function startExpositionTarget(histogramScrapes: number): Promise<ExpositionTarget> {
+/**
+ * Serves the counter on every scrape, and an exemplar on it and the native histogram on the first
+ * `featureScrapes`.
+ */
+export async function startExpositionTarget(featureScrapes: number): Promise<ExpositionTarget> {
   let scrapes = 0;
   const server: Server = createServer((_request, response) => {
     scrapes += 1;
     const families: Record<string, unknown>[] = [
-      { name: COUNTER_NAME, help: 'Requests.', type: COUNTER, metric: [{ counter: { value: scrapes } }] },
+      {
+        name: COUNTER_NAME,
+        help: 'Requests.',
+        type: COUNTER,
+        metric: [
+          {
+            counter: {
+              value: scrapes,
+              ...(scrapes <= featureScrapes
+                ? {
+                    exemplar: {
+                      label: [{ name: 'trace_id', value: `trace-${scrapes}` }],
+                      value: scrapes / 10,
+                    },
+                  }
+                : {}),
+            },
+          },
+        ],
+      },
     ];
-    if (scrapes <= histogramScrapes) {
+    if (scrapes <= featureScrapes) {
       families.push({
         name: HISTOGRAM_NAME,
         help: 'Latency.',

@@ -426,7 +426,7 @@ describe('POST /write', () => {
   });
 });
 
-describe('POST /write with native histograms', () => {
+describe('POST /write with native histograms and exemplars', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -455,7 +455,11 @@ describe('POST /write with native histograms', () => {
           labels: labels({ __name__: 'latency_seconds', edge }),
           histograms: [histogram(t), histogram(t + 1)],
         },
-        { labels: labels({ __name__: 'requests_total', edge }), samples: [{ value: 7, timestamp: t }] },
+        {
+          labels: labels({ __name__: 'requests_total', edge }),
+          samples: [{ value: 7, timestamp: t }],
+          exemplars: [{ labels: [{ name: 'trace_id', value: 'e2f1' }], value: 0.25, timestamp: t }],
+        },
         { labels: labels({ __name__: 'latency_seconds', edge, le: '1' }), histograms: [histogram(t)] },
         {
           labels: labels({ __name__: 'up', edge }),
@@ -478,7 +482,13 @@ describe('POST /write with native histograms', () => {
       ['up', t + 1, '0.0'],
     ]);
     const line = h.logger.lines.filter((l) => l.msg === 'write').at(-1)!;
-    expect(line.fields).toMatchObject({ status: 204, received: 6, written: 3, refused: 0 });
+    expect(line.fields).toMatchObject({
+      status: 204,
+      received: 6,
+      written: 3,
+      refused: 0,
+      ignoredExemplars: 1,
+    });
     expect(line.fields.ignored).toStrictEqual({
       stale: 0,
       non_finite: 0,
@@ -489,13 +499,14 @@ describe('POST /write with native histograms', () => {
     });
   });
 
-  test('counts them on /metrics: received = written + ignored + rejected', async () => {
+  test('counts them on /metrics: received = written + ignored + rejected, and the exemplars apart', async () => {
     expect(await sampleCounters(h)).toEqual([
       'timestream_connector_received_samples_total 12',
       'timestream_connector_written_samples_total 6',
       'timestream_connector_ignored_samples_total{reason="native_histogram"} 6',
       'timestream_connector_rejected_samples_total 0',
     ]);
+    expect((await h.metricsText()).split('\n')).toContain('timestream_connector_ignored_exemplars_total 2');
   });
 });
 

@@ -42,6 +42,7 @@ describe('createEmfMetrics', () => {
       written: 6,
       ignored: { non_finite: 1, stale: 0 },
       rejected: 3,
+      ignoredExemplars: 5,
       writeCalls: 2,
     });
     metrics.flush();
@@ -63,6 +64,7 @@ describe('createEmfMetrics', () => {
                 { Name: 'WrittenSamples', Unit: 'Count' },
                 { Name: 'IgnoredSamples', Unit: 'Count' },
                 { Name: 'RejectedSamples', Unit: 'Count' },
+                { Name: 'IgnoredExemplars', Unit: 'Count' },
                 { Name: 'TimestreamCalls', Unit: 'Count' },
               ],
             },
@@ -77,6 +79,7 @@ describe('createEmfMetrics', () => {
         WrittenSamples: 6,
         IgnoredSamples: 1,
         RejectedSamples: 3,
+        IgnoredExemplars: 5,
         TimestreamCalls: 2,
       },
       {

@@ -11,6 +11,7 @@ function withFigures() {
     written: 7,
     ignored: { non_finite: 2, stale: 1 },
     rejected: 0,
+    ignoredExemplars: 4,
     writeCalls: 1,
   });
   metrics.writeRequest({
@@ -20,6 +21,7 @@ function withFigures() {
     written: 3,
     ignored: { stale: 0 },
     rejected: 2,
+    ignoredExemplars: 0,
     writeCalls: 1,
   });
   metrics.readRequest({
@@ -46,6 +48,7 @@ describe('createPromMetrics', () => {
     { name: 'received', lines: ['timestream_connector_received_samples_total 15'] },
     { name: 'written', lines: ['timestream_connector_written_samples_total 10'] },
     { name: 'rejected', lines: ['timestream_connector_rejected_samples_total 2'] },
+    { name: 'ignored exemplars', lines: ['timestream_connector_ignored_exemplars_total 4'] },
     {
       name: 'ignored by reason (zero counts add no series)',
       lines: [
@@ -124,6 +127,7 @@ describe('createPromMetrics', () => {
       '# TYPE timestream_connector_written_samples_total counter',
       '# TYPE timestream_connector_ignored_samples_total counter',
       '# TYPE timestream_connector_rejected_samples_total counter',
+      '# TYPE timestream_connector_ignored_exemplars_total counter',
       '# TYPE timestream_connector_write_requests_total counter',
       '# TYPE timestream_connector_write_duration_seconds histogram',
       '# TYPE timestream_connector_read_requests_total counter',

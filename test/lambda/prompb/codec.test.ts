@@ -163,7 +163,7 @@ describe('agreement with protobufjs', () => {
     expect(oracleView(oracle.ReadResponse, encodeReadResponse(response))).toEqual(withBits(response));
   });
 
-  test('skips exemplars, histograms and metadata protobufjs encodes, counting the histograms', () => {
+  test('skips exemplars, histograms and metadata protobufjs encodes, counting exemplars and histograms', () => {
     const full = {
       timeseries: [
         {
@@ -196,16 +196,26 @@ describe('agreement with protobufjs', () => {
         },
       ],
       nativeHistograms: 1,
+      exemplars: 1,
     });
   });
 
-  test('counts the native histogram samples of every series, also of series without float samples', () => {
+  test('counts the native histograms and exemplars of every series, also of series without float samples', () => {
     const histogram = (timestamp: number) => ({ countInt: 1, sum: 1, schema: 3, zeroCountInt: 1, timestamp });
+    const exemplar = (value: number) => ({
+      labels: [{ name: 'trace_id', value: 'abc' }],
+      value,
+      timestamp: 1,
+    });
     const request = {
       timeseries: [
         { labels: [{ name: '__name__', value: 'a' }], histograms: [histogram(1), histogram(2)] },
-        { labels: [{ name: '__name__', value: 'b' }], samples: [{ value: 1, timestamp: 1 }] },
-        { labels: [{ name: '__name__', value: 'c' }], histograms: [histogram(3)] },
+        {
+          labels: [{ name: '__name__', value: 'b' }],
+          samples: [{ value: 1, timestamp: 1 }],
+          exemplars: [exemplar(1), exemplar(2)],
+        },
+        { labels: [{ name: '__name__', value: 'c' }], histograms: [histogram(3)], exemplars: [exemplar(3)] },
       ],
     };
     expect(decodeWriteRequest(oracleEncode(oracle.WriteRequest, request), DEFAULT_DECODE_LIMITS)).toEqual({
@@ -215,10 +225,11 @@ describe('agreement with protobufjs', () => {
         { labels: [{ name: '__name__', value: 'c' }], samples: [] },
       ],
       nativeHistograms: 3,
+      exemplars: 3,
     });
   });
 
-  test('leaves nativeHistograms out of a request without native histograms', () => {
+  test('leaves nativeHistograms and exemplars out of a request without any', () => {
     const decoded = decodeWriteRequest(
       oracleEncode(oracle.WriteRequest, { timeseries: [{ labels: [{ name: '__name__', value: 'b' }] }] }),
       DEFAULT_DECODE_LIMITS,
