@@ -122,7 +122,7 @@ function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
     const reasons = [...mapping.rejections, ...outcome.reasons].slice(0, 10);
     const summary =
       `wrote ${outcome.written} of ${mapping.received} samples; refused ${refusedSeriesSamples} samples of ` +
-      `${mapping.rejectedSeries} invalid series` +
+      `${mapping.rejectedSeries} invalid or over-limit series` +
       (badTimes > 0 ? `, ${badTimes} samples at times Timestream cannot store` : '') +
       ` and ${outcome.refused} samples rejected by Timestream`;
     return errorResponse(badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, 300)}`) }));

@@ -68,7 +68,7 @@ const CASES: FaultCase[] = [
     write: 400,
     read: 200,
     reason:
-      /^wrote 0 of 250 samples; refused 0 samples of 0 invalid series and 250 samples rejected by Timestream$/,
+      /^wrote 0 of 250 samples; refused 0 samples of 0 invalid or over-limit series and 250 samples rejected by Timestream$/,
   },
   {
     name: 'some records rejected',
@@ -76,7 +76,7 @@ const CASES: FaultCase[] = [
     write: 400,
     read: 200,
     reason:
-      /^wrote (\d+) of 250 samples; refused 0 samples of 0 invalid series and (\d+) samples rejected by Timestream$/,
+      /^wrote (\d+) of 250 samples; refused 0 samples of 0 invalid or over-limit series and (\d+) samples rejected by Timestream$/,
   },
 ];
 

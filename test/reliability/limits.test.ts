@@ -166,7 +166,7 @@ const WRITE_CASES: Case[] = [
     ),
     status: 400,
     message:
-      /^wrote 0 of 1 samples; refused 1 samples of 1 invalid series and 0 samples rejected by Timestream$/,
+      /^wrote 0 of 1 samples; refused 1 samples of 1 invalid or over-limit series and 0 samples rejected by Timestream$/,
   },
 ];
 

@@ -187,7 +187,7 @@ describe('POST /write', () => {
       expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('2');
       const body = response.body.toString('utf8');
       expect(body.split('\n')[0]).toBe(
-        'wrote 2 of 11 samples; refused 5 samples of 5 invalid series and 0 samples rejected by Timestream',
+        'wrote 2 of 11 samples; refused 5 samples of 5 invalid or over-limit series and 0 samples rejected by Timestream',
       );
 
       const rows = await h.sql(
@@ -222,7 +222,7 @@ describe('POST /write', () => {
       expect(response.status).toBe(400);
       expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('3');
       expect(response.body.toString('utf8').split('\n')).toEqual([
-        'wrote 3 of 5 samples; refused 0 samples of 0 invalid series, 2 samples at times Timestream cannot store and 0 samples rejected by Timestream',
+        'wrote 3 of 5 samples; refused 0 samples of 0 invalid or over-limit series, 2 samples at times Timestream cannot store and 0 samples rejected by Timestream',
         `- series ${name}{edge="${edge}", job="a"} has a sample at -5 ms, outside the times Timestream can store (0 to 9223372036854 ms: 1970-01-01 to 2262-04-11 UTC)`,
         `- series ${name}{edge="${edge}", job="c"} has a sample at 9223372036855 ms, outside the times Timestream can store (0 to 9223372036854 ms: 1970-01-01 to 2262-04-11 UTC)`,
         '',
@@ -260,7 +260,7 @@ describe('POST /write', () => {
       expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('1');
       const reason = `- series ${name}{edge="${edge}", job="\ufffda"} has label "job" with bytes that are not UTF-8 (shown as U+FFFD)`;
       expect(response.body.toString('utf8').split('\n')).toEqual([
-        'wrote 1 of 3 samples; refused 2 samples of 2 invalid series and 0 samples rejected by Timestream',
+        'wrote 1 of 3 samples; refused 2 samples of 2 invalid or over-limit series and 0 samples rejected by Timestream',
         reason,
         reason,
         '',
