@@ -94,8 +94,10 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
         WrittenSamples: o.written,
         IgnoredSamples: ignoredTotal,
         RejectedSamples: o.rejected,
-        IgnoredExemplars: o.ignoredExemplars,
         TimestreamCalls: o.writeCalls,
+        // Only when there were any, as the per-reason counts below: each metric name CloudWatch
+        // sees becomes a billed custom metric, and most senders never send exemplars.
+        ...(o.ignoredExemplars > 0 ? { IgnoredExemplars: o.ignoredExemplars } : {}),
       });
       for (const [reason, count] of Object.entries(o.ignored)) {
         if (count > 0)

@@ -64,8 +64,8 @@ describe('createEmfMetrics', () => {
                 { Name: 'WrittenSamples', Unit: 'Count' },
                 { Name: 'IgnoredSamples', Unit: 'Count' },
                 { Name: 'RejectedSamples', Unit: 'Count' },
-                { Name: 'IgnoredExemplars', Unit: 'Count' },
                 { Name: 'TimestreamCalls', Unit: 'Count' },
+                { Name: 'IgnoredExemplars', Unit: 'Count' },
               ],
             },
           ],
@@ -79,8 +79,8 @@ describe('createEmfMetrics', () => {
         WrittenSamples: 6,
         IgnoredSamples: 1,
         RejectedSamples: 3,
-        IgnoredExemplars: 5,
         TimestreamCalls: 2,
+        IgnoredExemplars: 5,
       },
       {
         _aws: {
@@ -97,6 +97,34 @@ describe('createEmfMetrics', () => {
         Reason: 'non_finite',
         IgnoredSamples: 1,
       },
+    ]);
+  });
+
+  test('leaves IgnoredExemplars out of a write without exemplars', () => {
+    const { metrics, documents } = capture();
+    metrics.writeRequest({
+      status: 204,
+      durationMs: 5,
+      received: 2,
+      written: 2,
+      ignored: { stale: 0 },
+      rejected: 0,
+      ignoredExemplars: 0,
+      writeCalls: 1,
+    });
+    metrics.flush();
+    const [doc] = documents() as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } }[];
+    expect(doc).not.toHaveProperty('IgnoredExemplars');
+    expect(doc._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name)).toEqual([
+      'Requests',
+      'ClientErrors',
+      'ServerErrors',
+      'Duration',
+      'ReceivedSamples',
+      'WrittenSamples',
+      'IgnoredSamples',
+      'RejectedSamples',
+      'TimestreamCalls',
     ]);
   });
 
