@@ -370,8 +370,24 @@ describe('buildSelect time range', () => {
     );
   });
 
-  test('rejects a non-finite timestamp with 400', () => {
-    expect(() => select([], { startTimestampMs: Number.NaN })).toThrow('invalid start timestamp: NaN');
+  test.each([
+    { name: 'NaN start', range: { startTimestampMs: Number.NaN }, message: 'invalid start timestamp: NaN' },
+    { name: 'NaN end', range: { endTimestampMs: Number.NaN }, message: 'invalid end timestamp: NaN' },
+    {
+      name: 'infinite end',
+      range: { endTimestampMs: Number.POSITIVE_INFINITY },
+      message: 'invalid end timestamp: Infinity',
+    },
+  ])('rejects a non-finite timestamp with 400: $name', ({ range, message }) => {
+    let caught: unknown;
+    try {
+      select([], range);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect((caught as ConnectorError).kind).toBe(ErrorKind.BadRequest);
+    expect((caught as ConnectorError).message).toBe(message);
   });
 
   test('quotes database and table', () => {
