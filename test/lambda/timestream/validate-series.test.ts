@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-import { utf8ByteLength } from '../../../lambda/timestream/validate-series';
+import type { Dimension } from '@aws-sdk/client-timestream-write';
+import type { Label } from '../../../lambda/prompb/types';
+import { prepareSeries, type RecordLimits, utf8ByteLength } from '../../../lambda/timestream/validate-series';
 
 describe('utf8ByteLength', () => {
   test.each([
@@ -13,5 +15,52 @@ describe('utf8ByteLength', () => {
     { name: 'a high surrogate at the end', text: '\ud83d' },
   ])('counts $name like Buffer.byteLength', ({ text }) => {
     expect(utf8ByteLength(text)).toBe(Buffer.byteLength(text, 'utf8'));
+  });
+});
+
+describe('prepareSeries limits in UTF-8 bytes', () => {
+  const limits: RecordLimits = {
+    maxMeasureNameBytes: 256,
+    maxDimensions: 128,
+    maxDimensionPairBytes: 12,
+    maxDimensionNameBytes: 6,
+  };
+
+  test.each([
+    {
+      name: 'a dimension name of 3 characters and 9 bytes',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: '日日日', value: 'v' },
+      ],
+      reason:
+        'series up{日日日="v"} has label name "日日日" stored as dimension "日日日" of 9 bytes, over the Timestream limit of 6',
+    },
+    {
+      name: 'dimension names and values of 5 characters and 13 bytes',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'a', value: '日日日日' },
+      ],
+      reason:
+        'series up{a="日日日日"} has dimension names and values of 13 bytes in total, over the Timestream limit of 12',
+    },
+  ])('refuses $name', ({ labels, reason }) => {
+    expect(prepareSeries(labels, limits)).toEqual({ problem: 'long_label', reason });
+  });
+
+  test('refuses an over-limit series again when its labels come from the dimension cache', () => {
+    const labels: Label[] = [
+      { name: '__name__', value: 'up' },
+      { name: 'ab', value: 'cdefghijklm' },
+    ];
+    const cache = new Map<Label, Dimension>();
+    const rejection = {
+      problem: 'long_label',
+      reason:
+        'series up{ab="cdefghijklm"} has dimension names and values of 13 bytes in total, over the Timestream limit of 12',
+    };
+    expect(prepareSeries(labels, limits, cache)).toEqual(rejection);
+    expect(prepareSeries(labels, limits, cache)).toEqual(rejection);
   });
 });
