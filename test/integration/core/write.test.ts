@@ -305,6 +305,8 @@ describe('POST /write', () => {
         expect(response.headers['retry-after']).toBe('1');
         expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('0');
         expect(response.body.toString('utf8')).toContain('ThrottlingException');
+        // Nothing was written, so the answer does not say how much was.
+        expect(response.body.toString('utf8')).not.toContain('were written before the failure');
       } finally {
         h.store.setFaults({});
       }
@@ -497,6 +499,32 @@ describe('POST /write with native histograms and exemplars', () => {
       long_label: 0,
       invalid_timestamp: 0,
     });
+  });
+
+  test('counts them as received and rejected when fail_on_invalid_sample_value refuses the request', async () => {
+    const strict = await startHarness({ connector: { failOnInvalidSampleValue: true } });
+    try {
+      const t = Date.now() - HOUR;
+      const body = oracleEncode(oracle.WriteRequest, {
+        timeseries: [
+          { labels: labels({ __name__: 'latency_seconds' }), histograms: [histogram(t)] },
+          { labels: labels({ __name__: 'up' }), samples: [{ value: Number.NaN, timestamp: t }] },
+        ],
+      });
+      const response = await writeEncoded(strict, 'server', body);
+      expect(response.status).toBe(400);
+      expect(await sampleCounters(strict)).toEqual([
+        'timestream_connector_received_samples_total 2',
+        'timestream_connector_written_samples_total 0',
+        'timestream_connector_rejected_samples_total 2',
+      ]);
+      // No exemplars, so the log line does not mention them.
+      const line = strict.logger.lines.filter((l) => l.msg === 'write refused').at(-1)!;
+      expect(line.fields).toMatchObject({ status: 400, received: 2, written: 0, refused: 2 });
+      expect(line.fields).not.toHaveProperty('ignoredExemplars');
+    } finally {
+      await strict.close();
+    }
   });
 
   test('counts them on /metrics: received = written + ignored + rejected, and the exemplars apart', async () => {
