@@ -13,6 +13,16 @@ describe('toDimensionName and fromDimensionName', () => {
     { name: 'time is escaped', label: 'time', dimension: '_time' },
     { name: 'a ts_ name is escaped', label: 'ts_shard', dimension: '_ts_shard' },
     { name: 'measure_value is escaped', label: 'measure_value', dimension: '_measure_value' },
+    {
+      name: 'a measure_value prefix is escaped',
+      label: 'measure_value_total',
+      dimension: '_measure_value_total',
+    },
+    {
+      name: 'a name ending in measure_value is itself',
+      label: 'last_measure_value',
+      dimension: 'last_measure_value',
+    },
     { name: 'a measure_name prefix is escaped', label: 'measure_namex', dimension: '_measure_namex' },
     { name: 'a leading _ is escaped', label: '_tenant', dimension: '__tenant' },
     { name: 'an escaped-looking label is escaped again', label: '_time', dimension: '__time' },
