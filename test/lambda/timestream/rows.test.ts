@@ -108,6 +108,7 @@ describe('SeriesAssembler', () => {
       columns: ['measure_value::double', 'job', 'measure_name', 'time'],
     },
     { name: 'reversed', columns: ['time', 'measure_value::double', 'measure_name', 'job'] },
+    { name: 'name first', columns: ['measure_name', 'job', 'time', 'measure_value::double'] },
   ])('maps columns by name, never position: $name', ({ columns }) => {
     const rows = [{ job: 'api', measure_name: 'up', time: at(5), 'measure_value::double': '1.5' }];
     expect(assemble(page(columns, rows))).toEqual([
