@@ -236,11 +236,22 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
-  test('returns nothing for a table without a double column', () => {
-    const columns = ['job', 'measure_name', 'time', 'measure_value::bigint'];
-    expect(
-      assemble(page(columns, [{ job: 'a', measure_name: 'm', time: at(1), 'measure_value::bigint': '1' }])),
-    ).toEqual([]);
+  test.each([
+    { name: 'a double column', columns: ['job', 'measure_name', 'time', 'measure_value::bigint'] },
+    {
+      name: 'a time column',
+      columns: ['job', 'measure_name', 'measure_value::double', 'measure_value::bigint'],
+    },
+  ])('returns nothing for a table without $name, however many rows', ({ columns }) => {
+    const row = (ms: number) => ({
+      job: 'a',
+      measure_name: 'm',
+      time: at(ms),
+      'measure_value::double': '2.0',
+      'measure_value::bigint': '1',
+    });
+    expect(assemble(page(columns, [row(1)]))).toEqual([]);
+    expect(assemble(page(columns, [row(1), row(2), row(3)]))).toEqual([]);
   });
 
   test('leaves the _no_labels dimension out of the labels', () => {
