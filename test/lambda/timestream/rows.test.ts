@@ -7,6 +7,7 @@ import { formatJavaDouble } from '../../../lambda/local-store/sql/java-double';
 import {
   type QueryPage,
   SeriesAssembler,
+  dimensionColumnsOf,
   doubleAt,
   parseDouble,
   parseTimestampMs,
@@ -252,6 +253,26 @@ describe('SeriesAssembler', () => {
     });
     expect(assemble(page(columns, [row(1)]))).toEqual([]);
     expect(assemble(page(columns, [row(1), row(2), row(3)]))).toEqual([]);
+  });
+
+  test('ignores a result column without a name', () => {
+    const named = page(COLUMNS, [
+      { job: 'a', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+    ]);
+    const unnamed: QueryPage = {
+      ColumnInfo: [{ Type: { ScalarType: 'VARCHAR' } }, ...named.ColumnInfo],
+      Rows: named.Rows.map(({ Data }) => ({ Data: [{ ScalarValue: 'x' }, ...Data!] })),
+    };
+    expect(dimensionColumnsOf(unnamed.ColumnInfo)).toEqual(['job', 'instance']);
+    expect(assemble(unnamed)).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'job', value: 'a' },
+        ],
+        samples: [{ timestamp: 1, value: 1 }],
+      },
+    ]);
   });
 
   test('leaves the _no_labels dimension out of the labels', () => {
