@@ -255,6 +255,24 @@ describe('SeriesAssembler', () => {
     expect(assemble(page(columns, [row(1), row(2), row(3)]))).toEqual([]);
   });
 
+  test('reads an empty label value as no label, and skips rows with an empty double or no time', () => {
+    const rows = [
+      { job: '', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+      { job: NULL, measure_name: 'm', time: at(2), 'measure_value::double': '2.0' },
+      { job: 'a', measure_name: 'm', time: at(3), 'measure_value::double': '' },
+      { job: 'a', measure_name: 'm', time: NULL, 'measure_value::double': '4.0' },
+    ];
+    expect(assemble(page(['job', 'measure_name', 'time', 'measure_value::double'], rows))).toEqual([
+      {
+        labels: [{ name: '__name__', value: 'm' }],
+        samples: [
+          { timestamp: 1, value: 1 },
+          { timestamp: 2, value: 2 },
+        ],
+      },
+    ]);
+  });
+
   test('ignores a result column without a name', () => {
     const named = page(COLUMNS, [
       { job: 'a', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
