@@ -273,6 +273,30 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
+  test('keeps apart consecutive rows that differ in every label', () => {
+    const columns = ['job', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { job: 'a', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+      { job: 'b', measure_name: 'n', time: at(2), 'measure_value::double': '2.0' },
+    ];
+    expect(assemble(page(columns, rows))).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'job', value: 'a' },
+        ],
+        samples: [{ timestamp: 1, value: 1 }],
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'n' },
+          { name: 'job', value: 'b' },
+        ],
+        samples: [{ timestamp: 2, value: 2 }],
+      },
+    ]);
+  });
+
   test('ignores a result column without a name', () => {
     const named = page(COLUMNS, [
       { job: 'a', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
