@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Dimension } from '@aws-sdk/client-timestream-write';
 import type { Label } from '../../../lambda/prompb/types';
-import { prepareSeries, type RecordLimits, utf8ByteLength } from '../../../lambda/timestream/validate-series';
+import {
+  describeSeries,
+  prepareSeries,
+  type RecordLimits,
+  utf8ByteLength,
+} from '../../../lambda/timestream/validate-series';
 
 describe('utf8ByteLength', () => {
   test.each([
@@ -62,5 +67,30 @@ describe('prepareSeries limits in UTF-8 bytes', () => {
     };
     expect(prepareSeries(labels, limits, cache)).toEqual(rejection);
     expect(prepareSeries(labels, limits, cache)).toEqual(rejection);
+  });
+});
+
+describe('describeSeries', () => {
+  const name = (value: string) => ({ name: '__name__', value });
+  test.each([
+    { name: 'the PromQL form', labels: [name('up'), { name: 'job', value: 'a"b' }], text: 'up{job="a\\"b"}' },
+    {
+      name: 'the first __name__ of two as the name, the second as a label',
+      labels: [name('up'), name('down')],
+      text: 'up{__name__="down"}',
+    },
+    // up{v="…"}: 8 characters around the value, so a value of 192 makes exactly 200.
+    {
+      name: 'exactly 200 characters uncut',
+      labels: [name('up'), { name: 'v', value: 'x'.repeat(192) }],
+      text: `up{v="${'x'.repeat(192)}"}`,
+    },
+    {
+      name: '201 characters cut to 200 and an ellipsis',
+      labels: [name('up'), { name: 'v', value: 'x'.repeat(193) }],
+      text: `up{v="${'x'.repeat(193)}"…`,
+    },
+  ])('renders $name', ({ labels, text }) => {
+    expect(describeSeries(labels)).toBe(text);
   });
 });
