@@ -17,6 +17,11 @@ import type { DuckDBDataChunk } from '@duckdb/node-api';
 const ROWS_PER_WORD = 64;
 const BYTES_PER_WORD = 8;
 
+/** Bytes of a DuckDB validity mask covering `rows` rows (whole uint64 words). */
+export function validityMaskBytes(rows: number): number {
+  return Math.ceil(rows / ROWS_PER_WORD) * BYTES_PER_WORD;
+}
+
 export class NullMasks {
   /** Per column, its validity bits (set = valid), row r at byte r >> 3, bit r & 7; or none. */
   private readonly masks: (Uint8Array<ArrayBuffer> | undefined)[];
@@ -38,7 +43,7 @@ export class NullMasks {
       throw new RangeError(`row ${row} is outside the chunk's ${this.rows} rows`);
     let mask = this.masks[column];
     if (mask === undefined) {
-      mask = new Uint8Array(Math.ceil(this.rows / ROWS_PER_WORD) * BYTES_PER_WORD).fill(0xff);
+      mask = new Uint8Array(validityMaskBytes(this.rows)).fill(0xff);
       this.masks[column] = mask;
     }
     mask[row >> 3] &= ~(1 << (row & 7));

@@ -16,6 +16,7 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 import type { RenderedRows } from '../query-executor';
+import { validityMaskBytes } from '../null-masks';
 import { RowTexts } from '../row-texts';
 import { formatJavaDouble } from './java-double';
 import { hasIntervalColumn, resultColumnInfo, toDatum } from './results';
@@ -213,7 +214,7 @@ function nullRun(runs: NullRuns, first: number, count: number): Buffer {
  */
 function validityMask(chunk: DuckDBDataChunk, k: number, count: number): Uint8Array | null {
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, k);
-  return (duckdb.vector_get_validity(vector, Math.ceil(count / 64) * 8) as Uint8Array | null) ?? null;
+  return (duckdb.vector_get_validity(vector, validityMaskBytes(count)) as Uint8Array | null) ?? null;
 }
 
 /** Whether no bit of the first `count` rows is set. */
