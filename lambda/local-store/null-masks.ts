@@ -6,7 +6,7 @@
 // validity mask as BigInts and pays several BigInt operations per cell, and once a vector holds a
 // NULL every later `setItem` on it pays them too. The three value columns a DOUBLE sample leaves
 // NULL cost 0.2-0.4 µs per row that way: about 9% of the embedded store's CPU per record came
-// back when they were written as masks instead (README, "Figure 4"). Here a NULL is one bit
+// back when they were written as masks instead (bench/README.md, "Figure 4"). Here a NULL is one bit
 // cleared in a byte array, and `@duckdb/node-bindings` (the library the node-api is built on)
 // copies each mask into its vector.
 
