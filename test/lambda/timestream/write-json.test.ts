@@ -51,6 +51,9 @@ describe('renderWriteRecordsBody', () => {
   const targets = [
     { database: 'PrometheusDatabase', table: 'PrometheusMetricsTable' },
     { database: 'db "quoted"\u2028', table: 'tab€' },
+    // The opening is cached for the last target: change the table alone, then the database alone.
+    { database: 'db "quoted"\u2028', table: 'PrometheusMetricsTable' },
+    { database: 'other', table: 'PrometheusMetricsTable' },
   ];
   test.each([
     { name: 'the realistic bench request', input: () => realisticRequest(4, 2000) },
@@ -124,6 +127,15 @@ describe('renderWriteRecordsBody', () => {
     expect(second.records).toBe(replaced);
     expect(renderWriteRecordsBody(targets[0], second)).toBe(stringified(targets[0], second));
     expect(JSON.parse(renderWriteRecordsBody(targets[0], second)).Records).toStrictEqual(replaced);
+  });
+
+  it('renders records assigned in place of its parts even when they are as many', () => {
+    // Same length as the parts, so only the retirement of the parts tells them apart.
+    const [batch] = toWriteBatches(realisticRequest(9, 300), LENIENT).batches;
+    const replaced = batch.records.map((record) => ({ ...record, MeasureValue: '42' }));
+    batch.records = replaced;
+    expect(renderWriteRecordsBody(targets[0], batch)).toBe(stringified(targets[0], batch));
+    expect(JSON.parse(renderWriteRecordsBody(targets[0], batch)).Records).toStrictEqual(replaced);
   });
 
   it('falls back to JSON.stringify when the records read were changed in length', () => {
