@@ -117,6 +117,15 @@ describe('batching invariants', () => {
         ),
     },
     {
+      // Every metric name distinct (no score) and 1500 label names each shared by two series
+      // (some score): the measure name ranks past the 1398 key columns, so it is never hoisted.
+      name: 'series whose measure name ranks past the key columns',
+      timeseries: () =>
+        Array.from({ length: 3000 }, (_, s) =>
+          series({ __name__: `m${s}`, job: `j${s % 3}`, [`a${s >> 1}`]: 'x' }, [[T0, s]]),
+        ),
+    },
+    {
       name: 'series with several samples each, mixed with stale markers',
       timeseries: () =>
         Array.from({ length: 40 }, (_, s) => {
