@@ -92,6 +92,31 @@ describe('renderWriteRecordsBody', () => {
       expect(renderWriteRecordsBody(target, batches[0])).toBe(stringified(target, batches[0]));
   });
 
+  // A series' record heads are cached for the dimensions it kept in its last chunk; here series
+  // `s` keeps a different subset in `b` than in `a` (the second `a` caches it). With more than
+  // 30 dimensions the subsets are not cached: as 32-bit masks these two would look alike.
+  test.each([
+    { name: '3 dimensions', width: 3 },
+    { name: '33 dimensions, beyond the cached masks', width: 33 },
+  ])('renders a series that keeps other dimensions than in the last request ($name)', ({ width }) => {
+    // Frozen, as the decoder's: only such a series is cached from one request to the next.
+    const wide = (value: (d: number) => string, time: number) => {
+      const labels: Record<string, string> = { __name__: 'wide' };
+      for (let d = 0; d < width; d++) labels[`d${String(d).padStart(2, '0')}`] = value(d);
+      const ts = series(labels, [[time, 1]]);
+      Object.freeze(ts.labels);
+      return ts;
+    };
+    const s = wide(() => 's', T0);
+    const a = [s, wide((d) => (d >= width - 2 ? 's' : 't'), T0)];
+    const b = [s, wide((d) => (d === 0 || d === width - 2 ? 's' : 'u'), T0)];
+    for (const input of [a, a, b, a]) {
+      const { batches } = toWriteBatches(input, LENIENT);
+      expect(batches).toHaveLength(1);
+      expect(renderWriteRecordsBody(targets[0], batches[0])).toBe(stringified(targets[0], batches[0]));
+    }
+  });
+
   test.each([
     {
       name: 'a hand-built batch',
