@@ -272,6 +272,20 @@ describe('CommonAttributes for small inputs', () => {
     expect(batches.map((b) => b.sampleCount)).toStrictEqual([61, 63, 63, 63]);
     expect(batches.map(meteredWriteUnits)).toStrictEqual([1, 1, 1, 1]);
   });
+
+  test('keeps the latest cut among plans of equal cost', () => {
+    // 150 records of 16 B after hoisting: 87..100 records then 63..50 all cost 2 + 1 units in two
+    // calls. The plan is a function of the request, so the cuts (and the calls) are pinned too.
+    const input = [
+      series(
+        { __name__: 'up', j: 'a' },
+        Array.from({ length: 150 }, (_, i): [number, number] => [T0 + i, 1]),
+      ),
+    ];
+    const { batches } = toWriteBatches(input, LENIENT);
+    expect(batches.map((b) => b.sampleCount)).toStrictEqual([87, 63]);
+    expect(batches.map(meteredWriteUnits)).toStrictEqual([2, 1]);
+  });
 });
 
 describe('write units', () => {
