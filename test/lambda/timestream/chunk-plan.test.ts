@@ -96,6 +96,20 @@ describe('planChunks', () => {
           return { labels, samples: [{ timestamp: 1000 * Math.floor(random() * 3), value: s }] };
         }),
     },
+    {
+      // 1500 names each on two neighbouring series of 3000: about 100 rank past the 1398 key
+      // columns, and a run of equal values of such a name is never hoisted.
+      name: 'more label names than key columns',
+      timeseries: () =>
+        Array.from({ length: 3000 }, (_, s): TimeSeries => ({
+          labels: [
+            { name: '__name__', value: `m${s}` },
+            { name: `a${s >> 1}`, value: 'x'.repeat(40) },
+            { name: 'job', value: `j${(s >> 1) % 3}` },
+          ],
+          samples: [{ timestamp: 1000, value: s }],
+        })),
+    },
   ])('finds a plan as cheap as trying every cut, for $name', ({ timeseries }) => {
     const input = prepare(timeseries());
     const order = orderSeries(input);
