@@ -70,6 +70,31 @@ describe('orderSeries', () => {
     const largeFirst = snapshot(prepare(large, interner), interner);
     expect(snapshot(prepare(small, interner), interner)).toStrictEqual(first);
     expect(snapshot(prepare(large, interner), interner)).toStrictEqual(largeFirst);
+    // A request of more distinct values than the scratch kept from the small one holds orders as
+    // in a process that never ordered anything before (a fresh module: no scratch to reuse).
+    const distinct = Array.from({ length: 3000 }, (_, s): TimeSeries => ({
+      labels: [
+        { name: '__name__', value: `m${s % 7}` },
+        { name: 'id', value: `v${s}` },
+      ],
+      samples: [{ timestamp: s, value: 1 }],
+    }));
+    snapshot(prepare(small, interner), interner);
+    const afterSmall = snapshot(prepare(distinct, interner), interner);
+    let fresh: typeof orderSeries | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      fresh = (require('../../../lambda/timestream/batch-order') as { orderSeries: typeof orderSeries })
+        .orderSeries;
+    });
+    expect(fresh).not.toBe(orderSeries);
+    const o = fresh!(prepare(distinct, interner), interner);
+    expect({
+      order: Array.from(o.order),
+      keys: Array.from(o.keys),
+      rank: Array.from(o.rank),
+      columns: o.columns,
+    }).toStrictEqual(afterSmall);
     expect(first.order).toHaveLength(300);
     expect([...first.order].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 300 }, (_, i) => i));
   });
