@@ -50,6 +50,16 @@ describe('orderSeries', () => {
       samples,
     }));
   }
+  /** orderSeries of a fresh copy of its module: as in a process that never ordered anything. */
+  function isolatedOrderSeries(): typeof orderSeries {
+    let fresh: typeof orderSeries | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      fresh = (require('../../../lambda/timestream/batch-order') as { orderSeries: typeof orderSeries })
+        .orderSeries;
+    });
+    return fresh!;
+  }
   const snapshot = (input: SeriesToWrite[], interner: LabelInterner) => {
     const o = orderSeries(input, interner);
     return {
@@ -81,14 +91,9 @@ describe('orderSeries', () => {
     }));
     snapshot(prepare(small, interner), interner);
     const afterSmall = snapshot(prepare(distinct, interner), interner);
-    let fresh: typeof orderSeries | undefined;
-    jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      fresh = (require('../../../lambda/timestream/batch-order') as { orderSeries: typeof orderSeries })
-        .orderSeries;
-    });
+    const fresh = isolatedOrderSeries();
     expect(fresh).not.toBe(orderSeries);
-    const o = fresh!(prepare(distinct, interner), interner);
+    const o = fresh(prepare(distinct, interner), interner);
     expect({
       order: Array.from(o.order),
       keys: Array.from(o.keys),
@@ -97,5 +102,26 @@ describe('orderSeries', () => {
     }).toStrictEqual(afterSmall);
     expect(first.order).toHaveLength(300);
     expect([...first.order].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
+  it('orders a request that grows the name table as a fresh process does (request-local ids restarted)', () => {
+    const interner = new LabelInterner();
+    const small = realisticRequest(4, 300);
+    // 300 new label names, more than the 256 the request-local ids start with: they are restarted.
+    const wide: TimeSeries[] = Array.from({ length: 300 }, (_, n) => ({
+      labels: [
+        { name: '__name__', value: 'wide' },
+        { name: `n${n}`, value: 'x' },
+      ],
+      samples: [{ timestamp: 0, value: 1 }],
+    }));
+    const grown = [...small, ...wide];
+    const used = isolatedOrderSeries();
+    used(prepare(small, interner), interner);
+    const afterSmall = used(prepare(grown, interner), interner);
+    const fresh = isolatedOrderSeries()(prepare(grown, interner), interner);
+    expect(Array.from(afterSmall.order)).toStrictEqual(Array.from(fresh.order));
+    expect(Array.from(afterSmall.keys)).toStrictEqual(Array.from(fresh.keys));
+    expect(Array.from(afterSmall.rank)).toStrictEqual(Array.from(fresh.rank));
   });
 });
