@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { TimeSeries } from '../../../lambda/prompb/types';
-import { orderSeries, sortRows } from '../../../lambda/timestream/batch-order';
+import { MEASURE_NAME_ID, TIME_ID, orderSeries, sortRows } from '../../../lambda/timestream/batch-order';
 import type { SeriesToWrite } from '../../../lambda/timestream/batches';
 import { LabelInterner } from '../../../lambda/timestream/label-interner';
 import { lookupSeries, newRequestScope, type InternedSeries } from '../../../lambda/timestream/series-cache';
@@ -102,6 +102,31 @@ describe('orderSeries', () => {
     }).toStrictEqual(afterSmall);
     expect(first.order).toHaveLength(300);
     expect([...first.order].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
+  it('keeps in each key row its own value ids only, when the measure name ranks past the key columns', () => {
+    // Metric names all distinct (no score), 1500 label names each shared by two series (some
+    // score): the measure name ranks past the 1398 key columns of 3000 series, and has no cell.
+    const interner = new LabelInterner();
+    const timeseries = Array.from({ length: 3000 }, (_, s): TimeSeries => ({
+      labels: [
+        { name: '__name__', value: `m${s}` },
+        { name: `a${s >> 1}`, value: 'x' },
+        { name: 'job', value: `j${s % 3}` },
+      ],
+      samples: [{ timestamp: 1000 * (s % 2), value: 1 }],
+    }));
+    const o = orderSeries(prepare(timeseries, interner), interner);
+    expect(o.rank[MEASURE_NAME_ID]).toBeGreaterThanOrEqual(o.columns);
+    // Time value ids are dense in order of first appearance: 1000 * (s % 2) -> 1 + s % 2.
+    const expected = new Int32Array(3000 * o.columns);
+    for (let s = 0; s < 3000; s++) {
+      if (o.rank[TIME_ID] < o.columns) expected[s * o.columns + o.rank[TIME_ID]] = 1 + (s % 2);
+      for (let k = o.dimOffsets[s]; k < o.dimOffsets[s + 1]; k++)
+        if (o.rank[o.dimNames[k]] < o.columns)
+          expected[s * o.columns + o.rank[o.dimNames[k]]] = o.dimValues[k];
+    }
+    expect(Array.from(o.keys)).toStrictEqual(Array.from(expected));
   });
 
   it('orders a request that grows the name table as a fresh process does (request-local ids restarted)', () => {
