@@ -35,6 +35,12 @@ const CASES = [
     expected: { magnetic: true },
   },
   {
+    name: 'the magnetic start',
+    timeNs: ns(NOW - 2 * 86_400_000),
+    table: magnetic,
+    expected: { magnetic: true },
+  },
+  {
     name: 'beyond magnetic retention',
     timeNs: ns(NOW - 2 * 86_400_000) - 1n,
     table: magnetic,
@@ -44,15 +50,27 @@ const CASES = [
         'The record timestamp is outside the time range [2025-12-30T00:00:00.000Z, 2026-01-01T00:15:00.000Z) of the magnetic store.',
     },
   },
+  {
+    // A window reaching back before 1970 is named from the epoch, where a record time starts.
+    name: 'past the future edge with the memory start before the epoch',
+    now: 1_000,
+    timeNs: ns(1_000 + 900_000) + 1n,
+    table: memoryOnly,
+    expected: {
+      magnetic: false,
+      reason:
+        'The record timestamp is outside the time range [1970-01-01T00:00:00.000Z, 1970-01-01T00:15:01.000Z) of the memory store.',
+    },
+  },
 ];
 
-test.each(CASES)('classifies $name', ({ timeNs, table, expected }) => {
-  expect(classifyTime(timeNs, NOW, table)).toEqual(expected);
+test.each(CASES)('classifies $name', ({ now = NOW, timeNs, table, expected }) => {
+  expect(classifyTime(timeNs, now, table)).toEqual(expected);
 });
 
 test.each(CASES)(
   'timeClassifier (bounds computed once per group) agrees on $name',
-  ({ timeNs, table, expected }) => {
-    expect(timeClassifier(NOW, table)(timeNs)).toEqual(expected);
+  ({ now = NOW, timeNs, table, expected }) => {
+    expect(timeClassifier(now, table)(timeNs)).toEqual(expected);
   },
 );
