@@ -11,6 +11,17 @@ import {
   seriesKey,
 } from '../../../lambda/local-store/records';
 
+/** The type and message of the StoreError `run` throws (toThrow alone compares only the message). */
+function thrown(run: () => unknown): [string, string] | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof StoreError) return [error.type, error.message];
+    throw error;
+  }
+  return undefined;
+}
+
 const base = {
   Dimensions: [{ Name: 'host', Value: 'a' }],
   MeasureName: 'cpu',
@@ -166,10 +177,169 @@ describe('normalizeRecords', () => {
       records: [{ ...base, Version: 1.5 }],
       message: 'Record version must be a positive integer (1 or greater).',
     },
+    {
+      name: 'no records',
+      records: [],
+      message:
+        "1 validation error detected: Value with length 0 at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      name: 'more records than a call holds',
+      records: Array.from({ length: 101 }, () => base),
+      message:
+        "1 validation error detected: Value with length 101 at 'records' failed to satisfy constraint: Member must have length less than or equal to 100",
+    },
+    {
+      name: 'an unknown MeasureValueType',
+      records: [base, { ...base, MeasureValueType: 'FLOAT' }],
+      message: 'Invalid MeasureValueType FLOAT for record at index 1.',
+    },
+    {
+      name: 'a MULTI measure',
+      records: [{ ...base, MeasureValueType: 'MULTI' }],
+      message:
+        'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
+    },
+    {
+      name: 'MeasureValues on a DOUBLE record',
+      records: [{ ...base, MeasureValues: [] }],
+      message:
+        'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
+    },
+    {
+      name: 'an empty measure name',
+      records: [base, { ...base, MeasureName: '' }],
+      message: 'Measure name must be specified for record at index 1.',
+    },
+    {
+      name: 'a null dimension',
+      records: [base, { ...base, Dimensions: [null] }],
+      message: 'Dimension name and value must be non-null strings for record at index 1.',
+    },
+    {
+      name: 'an empty dimension name',
+      records: [{ ...base, Dimensions: [{ Name: '', Value: 'a' }] }],
+      message: 'Dimension name and value must be non-null strings for record at index 0.',
+    },
+    {
+      name: 'a numeric dimension value',
+      records: [{ ...base, Dimensions: [{ Name: 'host', Value: 1 }] }],
+      message: 'Dimension name and value must be non-null strings for record at index 0.',
+    },
+    {
+      name: 'a BIGINT dimension',
+      records: [{ ...base, Dimensions: [{ Name: 'host', Value: '1', DimensionValueType: 'BIGINT' }] }],
+      message: 'Invalid DimensionValueType BIGINT for dimension host.',
+    },
+    {
+      name: '129 dimensions',
+      records: [
+        { ...base, Dimensions: Array.from({ length: 129 }, (_, i) => ({ Name: `d${i}`, Value: 'v' })) },
+      ],
+      message:
+        "1 validation error detected: Value at 'records.1.member.dimensions' failed to satisfy constraint: Member must have length less than or equal to 128",
+    },
+    {
+      name: 'an empty measure value',
+      records: [{ ...base, MeasureValue: '' }],
+      message: 'Measure value must be a string of 1 to 2048 characters for record at index 0.',
+    },
+    {
+      name: 'a numeric measure value',
+      records: [{ ...base, MeasureValue: 1 }],
+      message: 'Measure value must be a string of 1 to 2048 characters for record at index 0.',
+    },
+    {
+      name: 'a numeric Time',
+      records: [{ ...base, Time: 1000 }],
+      message: 'Invalid time for record.',
+    },
+    {
+      name: 'a zero Version',
+      records: [{ ...base, Version: 0 }],
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
+    {
+      name: 'a Version as a string',
+      records: [{ ...base, Version: '2' }],
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
+    {
+      name: 'a Version past 2^53',
+      records: [{ ...base, Version: 2 ** 53 }],
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
   ])('refuses $name with ValidationException', ({ records, message }) => {
-    expect(() => normalizeRecords(records, undefined)).toThrow(
-      new StoreError('ValidationException', message),
-    );
+    expect(thrown(() => normalizeRecords(records, undefined))).toEqual(['ValidationException', message]);
+  });
+
+  test.each([
+    {
+      name: 'a duplicate of a CommonAttributes dimension',
+      common: { Dimensions: [{ Name: 'host', Value: 'b' }] },
+      message: 'Duplicate dimension name host for record at index 0. Dimension names must be unique.',
+    },
+    {
+      name: 'MeasureValues in CommonAttributes',
+      common: { MeasureValues: [] },
+      message:
+        'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
+    },
+  ])('refuses $name with ValidationException', ({ common, message }) => {
+    expect(thrown(() => normalizeRecords([base], common))).toEqual(['ValidationException', message]);
+  });
+
+  test.each([
+    {
+      name: 'a record that is not an object',
+      records: [base, 'x'],
+      common: {},
+      message: "Expected an object at 'records.2'",
+    },
+    { name: 'a null record', records: [null], common: {}, message: "Expected an object at 'records.1'" },
+    {
+      name: 'a record that is a list',
+      records: [[]],
+      common: {},
+      message: "Expected an object at 'records.1'",
+    },
+    {
+      name: 'CommonAttributes that are a list',
+      records: [base],
+      common: [],
+      message: "Expected an object at 'commonAttributes'",
+    },
+    {
+      name: 'record Dimensions that are not a list',
+      records: [{ ...base, Dimensions: { Name: 'host', Value: 'a' } }],
+      common: {},
+      message: 'Dimensions must be a list',
+    },
+    {
+      name: 'CommonAttributes Dimensions that are not a list',
+      records: [base],
+      common: { Dimensions: 'host' },
+      message: 'Dimensions must be a list',
+    },
+  ])('refuses $name with SerializationException', ({ records, common, message }) => {
+    expect(thrown(() => normalizeRecords(records, common))).toEqual(['SerializationException', message]);
+  });
+
+  test.each([
+    'measure_name',
+    'measure_value',
+    'time',
+    'ts_non_existent_col',
+    'ts_x',
+    'measure_value_x',
+    'a:b',
+  ])('refuses the dimension name %p', (name) => {
+    expect(
+      thrown(() => normalizeRecords([{ ...base, Dimensions: [{ Name: name, Value: 'v' }] }], {})),
+    ).toEqual([
+      'ValidationException',
+      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
+    ]);
   });
 
   test('accepts a record whose only dimensions come from CommonAttributes', () => {
@@ -177,6 +347,80 @@ describe('normalizeRecords', () => {
       Dimensions: [{ Name: 'job', Value: 'j' }],
     });
     expect(record.dimensions).toEqual([{ name: 'job', value: 'j' }]);
+  });
+
+  const named = (count: number) => Array.from({ length: count }, (_, i) => ({ Name: `d${i}`, Value: 'v' }));
+  test.each([
+    { name: '128 dimensions', record: { ...base, Dimensions: named(128) }, violation: undefined },
+    {
+      name: 'a VARCHAR dimension',
+      record: { ...base, Dimensions: [{ Name: 'host', Value: 'a', DimensionValueType: 'VARCHAR' }] },
+      violation: undefined,
+    },
+    {
+      name: 'a 60-byte dimension name',
+      record: { ...base, Dimensions: [{ Name: 'x'.repeat(60), Value: 'v' }] },
+      violation: undefined,
+    },
+    {
+      // Bytes, not characters: 31 characters of two bytes each.
+      name: 'a 62-byte dimension name',
+      record: { ...base, Dimensions: [{ Name: 'é'.repeat(31), Value: 'v' }] },
+      violation: `Dimension name ${'é'.repeat(31)} exceeds the maximum length of 60 bytes.`,
+    },
+    {
+      name: 'a 256-byte measure name',
+      record: { ...base, MeasureName: 'm'.repeat(256) },
+      violation: undefined,
+    },
+    {
+      name: 'a 258-byte measure name',
+      record: { ...base, MeasureName: 'é'.repeat(129) },
+      violation: 'Measure name exceeds the maximum length of 256 bytes.',
+    },
+    {
+      name: 'dimension pairs of 2048 bytes',
+      record: { ...base, Dimensions: [{ Name: 'host', Value: 'v'.repeat(2044) }] },
+      violation: undefined,
+    },
+    {
+      name: 'dimension pairs of 2049 bytes (counted in bytes, over the merged list)',
+      record: { ...base, Dimensions: [{ Name: 'host', Value: `é${'v'.repeat(2039)}` }] },
+      common: { Dimensions: [{ Name: 'job', Value: 'j' }] },
+      violation:
+        'The size of the dimension name-value pairs (2049 bytes) exceeds the maximum of 2 KB per series.',
+    },
+    {
+      // The first limit broken is the one named.
+      name: 'a long dimension name and a long measure name',
+      record: { ...base, MeasureName: 'm'.repeat(257), Dimensions: [{ Name: 'x'.repeat(61), Value: 'v' }] },
+      violation: `Dimension name ${'x'.repeat(61)} exceeds the maximum length of 60 bytes.`,
+    },
+  ])('accepts $name, with its limit violation if any', ({ record, common, violation }) => {
+    const [normalized] = normalizeRecords([record], common ?? {});
+    expect(normalized.limitViolation).toBe(violation);
+  });
+
+  test('parses each record its own time and version, also when only the TimeUnit changes', () => {
+    const records = normalizeRecords(
+      [
+        { ...base, Time: '1', TimeUnit: 'SECONDS', Version: 5 },
+        { ...base, Time: '1', TimeUnit: 'MILLISECONDS', Version: null },
+        { ...base, Time: '1', TimeUnit: 'MICROSECONDS' },
+        { ...base, Time: '1', TimeUnit: 'NANOSECONDS' },
+        { ...base, Time: '1' },
+      ],
+      { TimeUnit: 'SECONDS', Version: 3 },
+    );
+    expect(records.map((r) => [r.timeNs, r.version])).toEqual([
+      [1_000_000_000n, 5n],
+      [1_000_000n, 3n],
+      [1_000n, 3n],
+      [1n, 3n],
+      [1_000_000_000n, 3n],
+    ]);
+    // JSON null reads as an absent Version on both sides.
+    expect(normalizeRecords([{ ...base, Version: null }], { Version: null })[0].version).toBe(1n);
   });
 
   test('marks a long dimension name as a per-record limit violation instead of failing the call', () => {
@@ -234,6 +478,41 @@ describe('parseMeasureValue', () => {
       expected: { type: 'VARCHAR', value: 'héllo' },
       key: 'héllo',
     },
+    {
+      name: 'FALSE',
+      raw: 'FALSE',
+      type: 'BOOLEAN' as const,
+      expected: { type: 'BOOLEAN', value: false },
+      key: 'false',
+    },
+    {
+      name: 'int64 min',
+      raw: '-9223372036854775808',
+      type: 'BIGINT' as const,
+      expected: { type: 'BIGINT', value: -9223372036854775808n },
+      key: '-9223372036854775808',
+    },
+    {
+      name: 'a leading dot',
+      raw: '.5',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: 0.5 },
+      key: '0.5',
+    },
+    {
+      name: 'a trailing dot',
+      raw: '+1.',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: 1 },
+      key: '1',
+    },
+    {
+      name: 'a 2048-char varchar',
+      raw: 'x'.repeat(2048),
+      type: 'VARCHAR' as const,
+      expected: { type: 'VARCHAR', value: 'x'.repeat(2048) },
+      key: 'x'.repeat(2048),
+    },
   ])('parses $name', ({ raw, type, expected, key }) => {
     const parsed = parseMeasureValue(raw, type, 0);
     expect(parsed).toEqual(expected);
@@ -267,8 +546,49 @@ describe('parseMeasureValue', () => {
       type: 'VARCHAR' as const,
       message: 'Measure value must be a string of 1 to 2048 characters for record at index 0.',
     },
+    {
+      name: 'int64 underflow',
+      raw: '-9223372036854775809',
+      type: 'BIGINT' as const,
+      message:
+        'Invalid measure value -9223372036854775809 for measure value type BIGINT for record at index 0.',
+    },
+    {
+      name: 'a decimal as BIGINT',
+      raw: '1.0',
+      type: 'BIGINT' as const,
+      message: 'Invalid measure value 1.0 for measure value type BIGINT for record at index 0.',
+    },
+    {
+      name: 'text as DOUBLE',
+      raw: '1x',
+      type: 'DOUBLE' as const,
+      message: 'Invalid measure value 1x for measure value type DOUBLE for record at index 0.',
+    },
+    {
+      name: '-NaN',
+      raw: '-NaN',
+      type: 'DOUBLE' as const,
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    {
+      name: '+Infinity',
+      raw: '+Infinity',
+      type: 'DOUBLE' as const,
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    {
+      // Valid syntax, but past the largest double.
+      name: '1e400',
+      raw: '1e400',
+      type: 'DOUBLE' as const,
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
   ])('refuses $name', ({ raw, type, message }) => {
-    expect(() => parseMeasureValue(raw, type, 0)).toThrow(new StoreError('ValidationException', message));
+    expect(thrown(() => parseMeasureValue(raw, type, 0))).toEqual(['ValidationException', message]);
   });
 });
 
@@ -287,6 +607,7 @@ describe('parseTime', () => {
       expected: 9_223_372_036_854_775_807n,
     },
     { name: 'zero', raw: '0', unit: 'SECONDS', expected: 0n },
+    { name: 'a time of 256 digits', raw: `${'0'.repeat(255)}7`, unit: 'MICROSECONDS', expected: 7_000n },
   ])('converts $name', ({ raw, unit, expected }) => {
     expect(parseTime(raw, unit)).toBe(expected);
   });
@@ -295,6 +616,9 @@ describe('parseTime', () => {
     { name: 'a negative time', raw: '-1' },
     { name: 'past 2262', raw: '9223372036854776' },
     { name: 'a decimal', raw: '1.5' },
+    { name: 'an empty time', raw: '' },
+    { name: 'a time of 257 digits', raw: '0'.repeat(257) },
+    { name: 'a number rather than a string', raw: 1000 },
   ])('refuses $name with "Invalid time for record."', ({ raw }) => {
     expect(() => parseTime(raw, 'MILLISECONDS')).toThrow(
       new StoreError('ValidationException', 'Invalid time for record.'),
