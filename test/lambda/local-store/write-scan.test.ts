@@ -51,6 +51,7 @@ describe('scanWriteRecords', () => {
       { Dimensions: dims(['host', 'a'], ['core', '0']), MeasureValue: '1.5' },
       { MeasureName: 'up', MeasureValue: '1', Time: '2000', TimeUnit: 'SECONDS', Version: 3 },
       {},
+      { Version: 102345678901239 },
     ]);
     const scanned = scanWriteRecords(text)!;
     expect(scanned.DatabaseName).toBe('db');
@@ -63,6 +64,7 @@ describe('scanWriteRecords', () => {
       },
       { MeasureName: 'up', MeasureValue: '1', Time: '2000', TimeUnit: 'SECONDS', Version: 3 },
       {},
+      { Version: 102345678901239 },
     ]);
   });
 
@@ -115,6 +117,11 @@ describe('scanWriteRecords', () => {
     { name: 'a numeric MeasureValue', text: body([{ MeasureValue: 1 }]) },
     { name: 'a repeated record member', text: '{"Records":[{"MeasureValue":"1","MeasureValue":"2"}]}' },
     { name: 'a repeated top-level member', text: '{"Records":[],"Records":[]}' },
+    // JSON.parse would keep the last of repeated members; the scan keeps to one reading.
+    { name: 'a repeated Dimensions', text: '{"Records":[{"Dimensions":[],"Dimensions":[]}]}' },
+    { name: 'a repeated Version', text: '{"Records":[{"Version":1,"Version":2}]}' },
+    { name: 'a Version with a leading zero', text: '{"Records":[{"Version":01}]}' },
+    { name: 'a body that does not open with a brace', text: 'x"Records":[]}' },
     { name: 'an unknown top-level member', text: '{"Records":[],"Extra":1}' },
     { name: 'no Records', text: '{"DatabaseName":"db"}' },
     { name: 'trailing text', text: `${body([{}])} ` },
