@@ -250,6 +250,11 @@ describe('normalizeRecords', () => {
       message: 'Measure value must be a string of 1 to 2048 characters for record at index 0.',
     },
     {
+      name: 'no Time on either side',
+      records: [{ ...base, Time: undefined }],
+      message: 'Invalid time for record.',
+    },
+    {
       name: 'a numeric Time',
       records: [{ ...base, Time: 1000 }],
       message: 'Invalid time for record.',
