@@ -512,6 +512,41 @@ describe('parseMeasureValue', () => {
       key: '1',
     },
     {
+      name: 'several integer digits',
+      raw: '12.5',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: 12.5 },
+      key: '12.5',
+    },
+    {
+      name: 'several digits after a leading dot',
+      raw: '.25',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: 0.25 },
+      key: '0.25',
+    },
+    {
+      name: 'a signed capital exponent',
+      raw: '-2.5E+3',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: -2500 },
+      key: '-2500',
+    },
+    {
+      name: 'a negative exponent',
+      raw: '1e-5',
+      type: 'DOUBLE' as const,
+      expected: { type: 'DOUBLE', value: 0.00001 },
+      key: '0.00001',
+    },
+    {
+      name: 'a plus-signed BIGINT',
+      raw: '+42',
+      type: 'BIGINT' as const,
+      expected: { type: 'BIGINT', value: 42n },
+      key: '42',
+    },
+    {
       name: 'a 2048-char varchar',
       raw: 'x'.repeat(2048),
       type: 'VARCHAR' as const,
@@ -580,6 +615,31 @@ describe('parseMeasureValue', () => {
     {
       name: '+Infinity',
       raw: '+Infinity',
+      type: 'DOUBLE' as const,
+      message:
+        'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+    },
+    // Each of these differs from a valid value by one character; the regular expressions must
+    // hold at both ends and take exactly the documented forms.
+    ...[
+      { raw: 'x1', type: 'DOUBLE' as const },
+      { raw: '1e', type: 'DOUBLE' as const },
+      { raw: '.x', type: 'DOUBLE' as const },
+      { raw: '1.2.3', type: 'DOUBLE' as const },
+      { raw: '+-1', type: 'DOUBLE' as const },
+      { raw: 'xnan', type: 'DOUBLE' as const },
+      { raw: 'nanx', type: 'DOUBLE' as const },
+      { raw: 'x42', type: 'BIGINT' as const },
+      { raw: '4 2', type: 'BIGINT' as const },
+    ].map(({ raw, type }) => ({
+      name: `${JSON.stringify(raw)} as ${type}`,
+      raw,
+      type,
+      message: `Invalid measure value ${raw} for measure value type ${type} for record at index 0.`,
+    })),
+    {
+      name: 'NAN in capitals',
+      raw: 'NAN',
       type: 'DOUBLE' as const,
       message:
         'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
