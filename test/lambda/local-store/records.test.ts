@@ -119,6 +119,29 @@ describe('normalizeRecords', () => {
     expect(split).toBe(
       createHash('sha256').update('a\u0000x\u0000b\u0000y\u0000\u0001m').digest('hex').slice(0, 32),
     );
+    // The escaped form is on disk too: its text is fixed as well, dimensions sorted by name.
+    expect(
+      seriesKey(
+        [
+          { name: 'b', value: 'y' },
+          { name: 'a', value: 'x\u0000' },
+        ],
+        'm',
+      ),
+    ).toBe(
+      createHash('sha256')
+        .update(
+          `\u0002${JSON.stringify([
+            [
+              ['a', 'x\u0000'],
+              ['b', 'y'],
+            ],
+            'm',
+          ])}`,
+        )
+        .digest('hex')
+        .slice(0, 32),
+    );
   });
 
   test.each([
