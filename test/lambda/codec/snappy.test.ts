@@ -112,6 +112,12 @@ describe.each([
       message: 'cannot decode snappy block: literal of 5 bytes runs past the end (at byte 2)',
     },
     {
+      // One byte short: a bound off by one would read past the block and write a byte never sent.
+      name: 'literal one byte past the end',
+      block: [2, 0x04, 0x61],
+      message: 'cannot decode snappy block: literal of 2 bytes runs past the end (at byte 2)',
+    },
+    {
       name: 'long literal length past the end',
       block: [100, 0xf4, 0x10],
       message: 'cannot decode snappy block: literal length runs past the end (at byte 2)',
@@ -137,6 +143,12 @@ describe.each([
       message: 'cannot decode snappy block: copy runs past the end (at byte 4)',
     },
     {
+      // Three of its four offset bytes: the missing one must not read as an offset that passes.
+      name: '4-byte-offset copy cut off',
+      block: [2, 0x00, 0x61, 0x03, 0x01, 0x00, 0x00],
+      message: 'cannot decode snappy block: copy runs past the end (at byte 4)',
+    },
+    {
       name: '4-byte-offset copy with offset over 2^31',
       block: [5, 0x00, 0x61, 0x03, 0x01, 0x00, 0x00, 0x80],
       message:
@@ -146,6 +158,12 @@ describe.each([
       name: 'more output than declared',
       block: [1, 0x04, 0x61, 0x62],
       message: 'cannot decode snappy block: decoded data exceeds the declared 1 bytes (at byte 4)',
+    },
+    {
+      // The copy is refused where it overruns, not only by the final length check.
+      name: 'more output than declared, by a copy',
+      block: [2, 0x00, 0x61, 0x01, 0x01],
+      message: 'cannot decode snappy block: decoded data exceeds the declared 2 bytes (at byte 5)',
     },
     {
       name: 'less output than declared',
