@@ -123,6 +123,52 @@ describe('decodeWriteRequest with a label section cache', () => {
     expect([a === b, a, cache.size]).toEqual([false, b, 0]);
   });
 
+  // A 'big' label with an n-byte value (128 <= n < 16 Ki) makes a section of n + 10 bytes: a
+  // two-byte length prefix, the name field (5), the value's tag and two-byte length (3).
+  test.each([
+    { name: 'whose 256-byte label needs a two-byte length prefix', valueBytes: 248, cached: true },
+    {
+      name: `of exactly ${MAX_CACHED_SECTION_BYTES} bytes`,
+      valueBytes: MAX_CACHED_SECTION_BYTES - 10,
+      cached: true,
+    },
+    {
+      name: `of ${MAX_CACHED_SECTION_BYTES + 1} bytes`,
+      valueBytes: MAX_CACHED_SECTION_BYTES - 9,
+      cached: false,
+    },
+  ])('caches a section $name only up to the bound: $cached', ({ valueBytes, cached }) => {
+    const body = encode([series([{ name: 'big', value: 'x'.repeat(valueBytes) }])]);
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const a = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries[0].labels;
+    const b = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries[0].labels;
+    expect([a === b, cache.size]).toEqual([cached, cached ? 1 : 0]);
+  });
+
+  test('finds sections admitted before their generation outgrew its first key arena', () => {
+    // 40 sections of about 4 KiB: the 64 KiB arena is replaced by larger ones, twice.
+    const body = encode(
+      Array.from({ length: 40 }, (_, i) => series([{ name: `s${i}`, value: 'x'.repeat(4000) }])),
+    );
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const first = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries;
+    const again = decodeWriteRequest(body, DEFAULT_DECODE_LIMITS, cache).timeseries;
+    expect(again.filter((s, i) => s.labels !== first[i].labels)).toEqual([]);
+    expect(cache.size).toBe(40);
+  });
+
+  test('gives a section of the previous generation its array while the current one is full', () => {
+    const cache = new LabelSectionCache({ maxEntries: 1, doorkeeper: false });
+    const a = decodeWriteRequest(encode([series(JOB)]), DEFAULT_DECODE_LIMITS, cache).timeseries[0].labels;
+    // A new generation starts; OTHER fills it, so JOB cannot move into it but is still found.
+    const { timeseries } = decodeWriteRequest(
+      encode([series(OTHER), series(JOB)]),
+      DEFAULT_DECODE_LIMITS,
+      cache,
+    );
+    expect(timeseries[1].labels).toBe(a);
+  });
+
   test('keeps repeated series sharing one array within a request even when the cache is full', () => {
     const request = nodeExporterWriteRequest(12, 2); // 6 distinct series, each twice
     const cache = new LabelSectionCache({ maxEntries: 2 });
@@ -287,8 +333,30 @@ describe('LabelSectionCache', () => {
     const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
     const keys = Array.from({ length: 10 }, (_, i) => keyBytes(`${i}`.repeat(100)));
     keys.forEach((k, i) => cache.add(i, k, 0, k.length, entry(`${i}`)));
-    // Each entry costs its 103 key bytes + 192 overhead + 16 per label = 311.
+    // Each entry costs its 102 key bytes + 192 overhead + 16 per label = 310.
     expect(cache.size).toBe(3);
+    // Exactly three entries' bytes: full by bytes (not entries), so the next request starts a
+    // new generation, which admits again; one byte less and the 16 bytes per label keep out the third.
+    const [exact, tight] = [3 * 310, 3 * 310 - 1].map((maxBytes) => {
+      const c = new LabelSectionCache({ maxBytes, doorkeeper: false });
+      keys.forEach((k, i) => c.add(i, k, 0, k.length, entry(`${i}`)));
+      return c;
+    });
+    expect([exact.size, tight.size]).toEqual([3, 2]);
+    exact.startRequest();
+    exact.add(9, keys[9], 0, keys[9].length, entry('9'));
+    expect(exact.size).toBe(4);
+  });
+
+  test(`admits keys of up to ${MAX_CACHED_SECTION_BYTES} bytes, also when offered directly`, () => {
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    const [fits, long] = [MAX_CACHED_SECTION_BYTES, MAX_CACHED_SECTION_BYTES + 1].map((n) =>
+      Buffer.alloc(n, 1),
+    );
+    expect([fits, long].map((k, i) => cache.add(i, k, 0, k.length, entry('v')) !== undefined)).toEqual([
+      true,
+      false,
+    ]);
   });
 
   test('admits a section the second time it is offered, and forgets offers with each new generation', () => {
