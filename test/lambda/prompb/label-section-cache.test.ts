@@ -169,6 +169,25 @@ describe('decodeWriteRequest with a label section cache', () => {
     expect(timeseries[1].labels).toBe(a);
   });
 
+  const S = [{ name: 's', value: '1' }];
+  test.each<{ name: string; before: Label[][] }>([
+    { name: 'a lookup finds', before: [] },
+    { name: 'follows the cached series before it', before: [S] },
+  ])('refuses a series cut inside its last label whose whole section $name', ({ before }) => {
+    const bare = (labels: Label[]): TimeSeries => ({ labels, samples: [] });
+    const whole = encode([...before, JOB].map(bare));
+    const cache = new LabelSectionCache({ doorkeeper: false });
+    decodeWriteRequest(whole, DEFAULT_DECODE_LIMITS, cache); // caches every section, linked in order
+    // The last series declared one byte short: its section's bytes are all there, but its last
+    // label ends one byte past the series, in the request, where nothing may be read as a label.
+    const cut = Uint8Array.from(whole);
+    cut[whole.length - encode([bare(JOB)]).length + 1] -= 1;
+    expect(outcome(() => decodeWriteRequest(cut, DEFAULT_DECODE_LIMITS, cache))).toEqual({
+      kind: 'bad_request',
+      message: `cannot decode timeseries ${before.length}: cannot decode label 1: length 11 exceeds remaining 10 bytes`,
+    });
+  });
+
   test('keeps repeated series sharing one array within a request even when the cache is full', () => {
     const request = nodeExporterWriteRequest(12, 2); // 6 distinct series, each twice
     const cache = new LabelSectionCache({ maxEntries: 2 });
