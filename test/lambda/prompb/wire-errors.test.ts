@@ -149,6 +149,12 @@ describe('decodeWriteRequest wire-format errors', () => {
       message: 'cannot decode timeseries 0: truncated fixed-width field: 2 of 8 bytes left',
     },
     {
+      // The next series' tag follows in the buffer: a varint must not be read past its message.
+      name: 'unknown varint field cut off at the end of a series',
+      body: bytes(series(up, tag(5, 0)), series(up)),
+      message: 'cannot decode timeseries 0: truncated varint',
+    },
+    {
       name: 'unknown 32-bit field cut short',
       body: bytes(tag(9, 5), [1, 2, 3]),
       message: 'truncated fixed-width field: 3 of 4 bytes left',
