@@ -340,6 +340,14 @@ describe('decodeWriteRequest', () => {
       malformed: false,
     },
     {
+      // The length prefix 0x80 0x01 is no UTF-8: only the value's own bytes may be checked.
+      case: 'a well-formed U+FFFD after a 128-byte name',
+      name: Array(128).fill(0x61),
+      value: [0xef, 0xbf, 0xbd],
+      decoded: ['a'.repeat(128), '\ufffd'],
+      malformed: false,
+    },
+    {
       case: 'a byte-order mark, kept',
       name: [0x61],
       value: [0xef, 0xbb, 0xbf, 0x78],
