@@ -103,6 +103,12 @@ class Generation {
   arenaUsed = 0;
   entries = 0;
   bytes = 0;
+  /**
+   * Set when a section was turned away for want of room. Entries seldom fill the byte bound
+   * exactly, so `bytes` alone would stay just under it, the generation would never be replaced, and
+   * no new series would be cached again for the life of the process.
+   */
+  full = false;
 
   find(hash: number, buf: Buffer, start: number, end: number): StoredEntry | undefined {
     const length = end - start;
@@ -183,7 +189,8 @@ export class LabelSectionCache {
 
   /** Starts a new generation when the current one is full; call before decoding a request. */
   startRequest(): void {
-    if (this.current.entries < this.maxEntries && this.current.bytes < this.maxBytes) return;
+    const g = this.current;
+    if (!g.full && g.entries < this.maxEntries && g.bytes < this.maxBytes) return;
     this.previous = this.current;
     this.current = new Generation();
     this.seen?.fill(0);
@@ -284,7 +291,10 @@ export class LabelSectionCache {
     const length = end - start;
     const cost = sectionCost(length, labels.length);
     if (length > MAX_CACHED_SECTION_BYTES) return undefined;
-    if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) return undefined;
+    if (g.entries >= this.maxEntries || g.bytes + cost > this.maxBytes) {
+      g.full = true;
+      return undefined;
+    }
     if (g.chainLength(hash) >= MAX_ENTRIES_PER_HASH) return undefined;
     return g.insert(hash, buf, start, end, labels, cost);
   }

@@ -367,6 +367,24 @@ describe('LabelSectionCache', () => {
     expect(exact.size).toBe(4);
   });
 
+  test('starts a new generation once a section did not fit, though its bytes stay under the bound', () => {
+    // Three sections fill 1000 bytes to 3 x 310 = 930; a fourth would pass the bound. The
+    // generation used to be replaced only at the bound itself, which entries seldom fill exactly:
+    // from then on no new series was cached for the life of the process.
+    const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
+    const keys = ['a', 'b', 'c', 'd'].map((c) => keyBytes(c.repeat(100)));
+    const add = (i: number) => cache.add(i, keys[i], 0, keys[i].length, entry(`${i}`));
+    [0, 1, 2].forEach(add);
+    cache.startRequest(); // nothing turned away yet: the generation stays
+    expect(cache.size).toBe(3);
+    expect(add(3)).toBeUndefined();
+    cache.startRequest(); // a section was turned away: the generation becomes the previous one
+    expect(add(3)?.labels).toEqual([{ name: 'k', value: '3' }]);
+    expect(cache.lookup(0, keys[0], 0, keys[0].length)?.labels).toEqual([{ name: 'k', value: '0' }]);
+    // The found one moved to the new generation and still counts in the previous one.
+    expect(cache.size).toBe(5);
+  });
+
   test(`admits keys of up to ${MAX_CACHED_SECTION_BYTES} bytes, also when offered directly`, () => {
     const cache = new LabelSectionCache({ doorkeeper: false });
     const [fits, long] = [MAX_CACHED_SECTION_BYTES, MAX_CACHED_SECTION_BYTES + 1].map((n) =>
