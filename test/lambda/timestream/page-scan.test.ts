@@ -88,6 +88,18 @@ describe('scanQueryPage', () => {
       name: 'escapes outside Rows',
       page: { QueryId: 'q"\\', Rows: [{ Data: [{ ScalarValue: 'a' }] }], ColumnInfo: [{ Name: 'a\\"b' }] },
     },
+    // The smallest rows and cells, with Rows last: the arrays sized from the byte count must hold them.
+    {
+      name: 'a page of only empty rows, Rows last',
+      page: { ColumnInfo: COLUMNS, Rows: Array.from({ length: 100 }, () => ({ Data: [] })) },
+    },
+    {
+      name: 'a row of only NullValue cells, Rows last',
+      page: {
+        ColumnInfo: COLUMNS,
+        Rows: [{ Data: Array.from({ length: 100 }, () => ({ NullValue: true })) }],
+      },
+    },
   ])('reads $name as JSON.parse does', ({ page }) => {
     expect(scan(JSON.stringify(page))).toEqual(expected(page));
   });
@@ -154,8 +166,51 @@ describe('scanQueryPage', () => {
     },
     { name: 'a truncated page', text: `{"Rows":[{"Data":[{"ScalarValue":"a"}]},` },
     { name: 'an empty object', text: '{}' },
+    // JSON.parse keeps the last of two keys, escaped or not.
+    {
+      name: 'an escaped key repeating Rows',
+      text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"\\u0052ows":[]}`,
+    },
+    {
+      name: 'a raw control character in a key',
+      text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"Q\u0001":1}`,
+    },
+    { name: 'a ColumnInfo that is not an array', text: `{"Rows":${ROWS},"ColumnInfo":{}}` },
   ])('leaves $name to JSON.parse', ({ text }) => {
     expect(scan(text)).toBeUndefined();
+  });
+
+  // A page the scanner accepts but JSON.parse refuses would be read where the caller would ask again.
+  test('reads a page with one byte changed, added or cut off as JSON.parse does, or leaves it', () => {
+    const text = JSON.stringify({
+      QueryId: 'Q',
+      Rows: [{ Data: [{ ScalarValue: 'ab' }, { NullValue: true }] }, { Data: [] }],
+      ColumnInfo: [{ Name: 'job' }],
+      NextToken: 't',
+    });
+    const variants: string[] = [];
+    for (let at = 0; at <= text.length; at++) {
+      variants.push(text.slice(0, at));
+      for (const byte of ['x', ' ', '"', ',', '{', '}', ']', '\\', '\u0001']) {
+        variants.push(
+          text.slice(0, at) + byte + text.slice(at + 1),
+          text.slice(0, at) + byte + text.slice(at),
+        );
+      }
+    }
+    const parses = (variant: string): boolean => {
+      try {
+        JSON.parse(variant);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const scanned = variants.filter((variant) => scan(variant) !== undefined);
+    expect(scanned.filter((variant) => !parses(variant))).toEqual([]);
+    for (const variant of scanned) {
+      expect(scan(variant)).toEqual(expected(JSON.parse(variant) as Parameters<typeof expected>[0]));
+    }
   });
 
   test('reads any page of plain scalars as JSON.parse does, and never misreads one with escapes', () => {
