@@ -180,6 +180,19 @@ describe('SeriesAssembler', () => {
     expect(assembler.duplicateSamples).toBe(0);
   });
 
+  test('counts the duplicates of every series, grouped or interleaved', () => {
+    const row = (job: string) => ({ job, measure_name: 'm', time: at(1), 'measure_value::double': '1.0' });
+    for (const jobs of [
+      ['a', 'a', 'b', 'b', 'b'],
+      ['a', 'b', 'a', 'b', 'b'],
+    ]) {
+      const assembler = new SeriesAssembler();
+      assembler.addPage(page(COLUMNS, jobs.map(row)));
+      expect(finish(assembler)).toHaveLength(2);
+      expect(assembler.duplicateSamples).toBe(3);
+    }
+  });
+
   test('skips rows without a double value and drops series left without samples', () => {
     const columns = [...COLUMNS, 'measure_value::bigint', 'measure_value::varchar'];
     const rows = [
@@ -317,6 +330,12 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
+  // The reader checks these for columns a query did not expect; a measure of another type is none.
+  test('lists no time, measure_name or measure_value column of any type as a dimension', () => {
+    const columns = [...COLUMNS, 'measure_value::bigint', 'measure_value::varchar', 'measure_value::boolean'];
+    expect(dimensionColumnsOf(page(columns, []).ColumnInfo)).toEqual(['job', 'instance']);
+  });
+
   test('leaves the _no_labels dimension out of the labels', () => {
     const columns = ['_no_labels', 'job', 'measure_name', 'time', 'measure_value::double'];
     const rows = [
@@ -423,6 +442,23 @@ describe('SeriesAssembler', () => {
       { a: 'x', b: NULL, measure_name: 'm', time: at(1), 'measure_value::double': '4.0' },
     ];
     expect(assemble(page(columns, rows)).map((s) => s.samples[0]!.value)).toEqual([4, 2, 1, 3]);
+  });
+
+  // Label names may end in digits, so an unprefixed name followed by a value's length could read
+  // `a1` + `1:v` + `b` + `7:abcdefg` as `a` + `11:vb7:abcdefg`.
+  test('keeps apart series whose label names and values join into the same text', () => {
+    const columns = ['a', 'a1', 'b', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { a1: 'v', b: 'abcdefg', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+      { a: 'vb7:abcdefg', measure_name: 'm', time: at(1), 'measure_value::double': '2.0' },
+    ];
+    expect(assemble(page(columns, rows)).map((s) => s.labels.slice(1))).toEqual([
+      [{ name: 'a', value: 'vb7:abcdefg' }],
+      [
+        { name: 'a1', value: 'v' },
+        { name: 'b', value: 'abcdefg' },
+      ],
+    ]);
   });
 
   test('sorts series byte-wise on UTF-8, not by UTF-16 code units', () => {
