@@ -557,6 +557,8 @@ describe('parseTimestampMs', () => {
     { name: 'short fraction', text: '2000-03-01 00:00:00.5', ms: 951_868_800_500 },
     { name: 'last Timestream time', text: '2262-04-11 23:47:16.854775807', ms: 9_223_372_036_854 },
     { name: 'before the epoch', text: '1969-12-31 23:59:59.999000000', ms: -1 },
+    // Proleptic Gregorian before year 1: its January is in era -1.
+    { name: 'year zero', text: '0000-01-01 00:00:00', ms: -62_167_219_200_000 },
   ])('$name', ({ text, ms }) => {
     expect(parseTimestampMs(text)).toBe(ms);
     expect(parseTimestampMs(text)).toBe(Date.parse(`${text.replace(' ', 'T').slice(0, 23)}Z`));
@@ -573,6 +575,11 @@ describe('parseTimestampMs', () => {
     { name: 'minute 60', text: '2020-06-05 15:60:00' },
     { name: 'second 60', text: '2020-06-05 15:15:60.5' },
     { name: 'a colon for a digit', text: '2020-06-05 1::15:51.000000000' },
+    { name: 'a letter for the first dash', text: '2020x06-05 15:15:51.000000000' },
+    { name: 'a letter for the second dash', text: '2020-06x05 15:15:51.000000000' },
+    { name: 'a letter for the first colon', text: '2020-06-05 15x15:51.000000000' },
+    { name: 'a letter for the second colon', text: '2020-06-05 15:15x51.000000000' },
+    { name: 'a letter for the dot', text: '2020-06-05 15:15:51x000000000' },
     { name: 'ten fraction digits', text: '2020-06-05 15:15:51.0000000000' },
     { name: 'empty', text: '' },
     { name: 'trailing dot', text: '2020-06-05 15:15:51.' },
@@ -672,6 +679,12 @@ describe('timestampAt', () => {
     '2020-06-05 15:15:51.x00000000',
     '2020-06-05T15:15:51.000000000',
     '2020-0x-05 15:15:51.000000000',
+    '2020x06-05 15:15:51.000000000',
+    '2020-06x05 15:15:51.000000000',
+    '2020-06-05 15x15:51.000000000',
+    '2020-06-05 15:15x51.000000000',
+    '2020-06-05 15:15:51x000000000',
+    '2020-06-05 15:15:51.0000000000',
     '',
   ])('reads %j as parseTimestampMs does', (text) => {
     expect(outcome(() => inBytes(text, timestampAt))).toEqual(outcome(() => parseTimestampMs(text)));
