@@ -69,17 +69,19 @@ export class QuerySender {
     if (bytes !== undefined) {
       const scanned = scan(bytes);
       if (scanned !== undefined) return scanned;
-      let parsed: Partial<QueryPage> | undefined;
+      let parsed: unknown;
       try {
-        parsed = JSON.parse(bytes.toString('utf8')) as Partial<QueryPage>;
+        parsed = JSON.parse(bytes.toString('utf8'));
       } catch {
         parsed = undefined; // not JSON after all: let the SDK make sense of the call
       }
-      if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
+      // Anything else is left to the SDK too: a NextToken that is not a string would otherwise
+      // end the paging early, and a ColumnInfo or Rows that is not a list fail later as a TypeError.
+      if (isQueryPageShape(parsed)) {
         return {
           ColumnInfo: parsed.ColumnInfo ?? [],
           Rows: parsed.Rows ?? [],
-          ...(typeof parsed.NextToken === 'string' ? { NextToken: parsed.NextToken } : {}),
+          ...(parsed.NextToken === undefined ? {} : { NextToken: parsed.NextToken }),
         };
       }
     }
@@ -92,4 +94,15 @@ export class QuerySender {
       ...(output.NextToken === undefined ? {} : { NextToken: output.NextToken }),
     };
   }
+}
+
+/** Whether a parsed Query answer has the members a page needs, each absent or of its type. */
+function isQueryPageShape(value: unknown): value is Partial<QueryPage> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { ColumnInfo, Rows, NextToken } = value as Record<string, unknown>;
+  return (
+    (ColumnInfo === undefined || Array.isArray(ColumnInfo)) &&
+    (Rows === undefined || Array.isArray(Rows)) &&
+    (NextToken === undefined || typeof NextToken === 'string')
+  );
 }

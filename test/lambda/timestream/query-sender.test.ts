@@ -104,6 +104,10 @@ describe('QuerySender', () => {
       [400, { __type: 'com.amazonaws.timestream.v20181101#ValidationException', message: 'bad' }],
     ],
     ['a 200 that is not JSON', [200, '<html>proxy error</html>']],
+    ['a 200 whose NextToken is not a string', [200, { ...PAGE, NextToken: 7 }]],
+    ['a 200 whose ColumnInfo is not a list', [200, { ...PAGE, ColumnInfo: {} }]],
+    ['a 200 whose Rows are not a list', [200, { ...PAGE, Rows: 'none' }]],
+    ['a 200 that is a JSON list', [200, [PAGE]]],
   ] as const)(
     'lets the SDK redo the call after %s, so its error or page is the SDK’s own',
     async (_name, first) => {
