@@ -96,6 +96,34 @@ const CASES: Case[] = [
       keepAlive: true,
     },
   },
+  {
+    // Of the two tokens, close must win: the server will end this connection.
+    name: 'Connection: close among other tokens',
+    wire: 'HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 1\r\n\r\nx',
+    expected: {
+      statusCode: 200,
+      headers: { connection: 'keep-alive, close', 'content-length': '1' },
+      body: 'x',
+      keepAlive: false,
+    },
+  },
+  {
+    // A 304's Content-Length describes the representation it did not send.
+    name: 'a 304 with a Content-Length and no body',
+    wire: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n',
+    expected: { statusCode: 304, headers: { 'content-length': '5' }, body: '', keepAlive: true },
+  },
+  {
+    // Transfer-Encoding overrides Content-Length (RFC 9112 6.3): reading 3 bytes would misframe it.
+    name: 'a chunked body with a Content-Length too',
+    wire: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n',
+    expected: {
+      statusCode: 200,
+      headers: { 'content-length': '3', 'transfer-encoding': 'chunked' },
+      body: 'abcd',
+      keepAlive: true,
+    },
+  },
 ];
 
 /** Feeds `wire` in pieces of `size` bytes; returns the response once complete. */
@@ -157,6 +185,33 @@ describe('Http1ResponseParser', () => {
       error: 'chunk not ended by CRLF',
     },
     {
+      // Read as NaN, it would never complete.
+      name: 'an empty chunk size line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\nab\r\n0\r\n\r\n',
+      error: 'bad chunk size',
+    },
+    {
+      name: 'a chunk ended by CR without LF',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\rX0\r\n\r\n',
+      error: 'chunk not ended by CRLF',
+    },
+    {
+      // Read as 0, it would be an empty body taken for a success.
+      name: 'an empty Content-Length',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n',
+      error: 'bad content-length',
+    },
+    {
+      name: 'a header line with an empty name',
+      wire: 'HTTP/1.1 200 OK\r\n: x\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad header line',
+    },
+    {
+      name: 'a status code of four digits',
+      wire: 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad status line',
+    },
+    {
       name: 'bytes after the response',
       wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
       error: 'bytes after the response',
@@ -170,6 +225,14 @@ describe('Http1ResponseParser', () => {
     const parser = new Http1ResponseParser();
     const head = Buffer.from(`HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(MAX_HEADER_BYTES)}`);
     expect(() => parser.push(head)).toThrow(new Http1ParseError('response headers too large'));
+  });
+
+  it('refuses a chunk size line longer than MAX_HEADER_BYTES before its end arrives', () => {
+    const parser = new Http1ResponseParser();
+    expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
+    expect(() => parser.push(Buffer.from(`1;${'x'.repeat(MAX_HEADER_BYTES)}`))).toThrow(
+      new Http1ParseError('chunk line too long'),
+    );
   });
 
   it('is incomplete when the connection ends inside a Content-Length body', () => {
