@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Http1Client, type Http1Request } from '../../../lambda/timestream/http1-client';
 import { selfSignedLocalhost } from '../../support/tls';
 
@@ -82,6 +83,39 @@ function post(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles with 'hung' when `promise` has not settled within `ms`: a mutant that hangs fails fast. */
+const within = <T>(ms: number, promise: Promise<T>) =>
+  Promise.race([promise, sleep(ms).then(() => 'hung' as const)]);
+
+const RAW_OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+
+interface RawServer {
+  port: number;
+  /** Per request answered, the connection (in order of acceptance) it came on. */
+  connections: number[];
+  close(): Promise<void>;
+}
+
+/** A server answering the n-th request (one read each: they are small) with the n-th of `answers`. */
+async function rawServer(answers: Array<(socket: Socket) => void>): Promise<RawServer> {
+  const sockets: Socket[] = [];
+  const state: RawServer = { port: 0, connections: [], close: async () => undefined };
+  const raw = createNetServer((socket) => {
+    const id = sockets.push(socket) - 1;
+    socket.on('data', () => {
+      state.connections.push(id);
+      answers.shift()?.(socket);
+    });
+  });
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  state.port = (raw.address() as AddressInfo).port;
+  state.close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => raw.close(resolve));
+  };
+  return state;
+}
 
 let client: Http1Client;
 let server: TestServer | undefined;
@@ -304,6 +338,79 @@ describe('Http1Client', () => {
     expect((await client.handle(post(server.port))).response.statusCode).toBe(200);
   });
 
+  it('fails with the parser’s error on a malformed response, and drops that connection', async () => {
+    const raw = await rawServer([
+      (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'),
+      (socket) => socket.write(RAW_OK),
+    ]);
+    try {
+      // A timeout far shorter than the test's: a parse error left unhandled would end in a TimeoutError.
+      client = new Http1Client({ maxSockets: 4, timeoutMs: 1000 });
+      await expect(client.handle(post(raw.port))).rejects.toMatchObject({
+        name: 'Http1ParseError',
+        message: 'bad content-length',
+      });
+      expect((await client.handle(post(raw.port))).response.body.toString()).toBe('ok');
+      expect(raw.connections).toEqual([0, 1]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('drops an idle connection that receives bytes after its response, instead of reusing it', async () => {
+    const raw = await rawServer([
+      (socket) => {
+        socket.write(RAW_OK);
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\n'), 20);
+      },
+      (socket) => socket.write(RAW_OK),
+    ]);
+    try {
+      client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+      await client.handle(post(raw.port));
+      await sleep(80);
+      expect((await client.handle(post(raw.port))).response.body.toString()).toBe('ok');
+      expect(raw.connections).toEqual([0, 1]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('gives a call waiting for a socket a new connection when the busy one fails', async () => {
+    let calls = 0;
+    server = await listen(createServer(), (req, res) => {
+      if (calls++ === 0) return req.socket.destroy();
+      OK(req, res, undefined as never);
+    });
+    client = new Http1Client({ maxSockets: 1, timeoutMs: 5000 });
+    const first = client.handle(post(server.port)).catch((e: { code?: string }) => e.code);
+    const waiting = client.handle(post(server.port)).then((r) => r.response.statusCode);
+    expect(await within(2000, Promise.all([first, waiting]))).toEqual(['ECONNRESET', 200]);
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
+  });
+
+  it('reuses the most recently released idle connection first', async () => {
+    server = await listen(createServer(), (req, res, seen) => {
+      if (seen.body === '"slow"') setTimeout(() => OK(req, res, seen), 60);
+      else OK(req, res, seen);
+    });
+    client = new Http1Client({ maxSockets: 2, timeoutMs: 5000 });
+    await Promise.all([
+      client.handle(post(server.port, '"slow"')),
+      client.handle(post(server.port, '"fast"')),
+    ]);
+    await client.handle(post(server.port, '"next"'));
+    const on = (body: string) => server!.seen.find((s) => s.body === body)?.connection;
+    // The one released last is the least likely to have been closed by the server meanwhile.
+    expect(on('"next"')).toBe(on('"slow"'));
+  });
+
+  it('keeps a connection that connected within connectTimeoutMs past it, for a slow answer', async () => {
+    server = await listen(createServer(), (req, res, seen) => setTimeout(() => OK(req, res, seen), 250));
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000, connectTimeoutMs: 100 });
+    expect((await client.handle(post(server.port))).response.statusCode).toBe(200);
+  });
+
   it('forgets an idle connection the server closed', async () => {
     server = await listen(createServer(), OK);
     client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
@@ -354,6 +461,19 @@ describe('Http1Client', () => {
     await expect(pending).rejects.toThrow();
   });
 
+  it('fails calls waiting for a socket when destroyed, without sending them', async () => {
+    server = await listen(createServer(), () => undefined);
+    client = new Http1Client({ maxSockets: 1, timeoutMs: 5000 });
+    const calls = [client.handle(post(server.port)), client.handle(post(server.port))].map((call) =>
+      call.catch((e: Error) => e.message),
+    );
+    await sleep(50);
+    client.destroy();
+    expect(await within(1000, Promise.all(calls))).toEqual(['client destroyed', 'client destroyed']);
+    await sleep(50);
+    expect([server.connections, server.seen.length]).toEqual([1, 1]);
+  });
+
   it('fails with a TimeoutError when the TLS handshake takes longer than connectTimeoutMs', async () => {
     const accepted: Socket[] = [];
     const silent = createNetServer((socket) => accepted.push(socket)); // never answers the handshake
@@ -393,6 +513,8 @@ describe('Http1Client', () => {
         [0, `localhost:${server.port}`],
         [0, `localhost:${server.port}`],
       ]);
+      // The name is sent (SNI) as well as checked: a shared endpoint picks its certificate by it.
+      expect((server.sockets[0] as TLSSocket).servername).toBe('localhost');
       // A certificate for another name is refused.
       const other = new Http1Client({ maxSockets: 1, timeoutMs: 5000, tls: { ca: cert } });
       try {
