@@ -111,6 +111,87 @@ describe('FastCall', () => {
     expect([discoveries, seen.length]).toEqual([2, 1]);
   });
 
+  it.each([201, 204, 302, 400, 500])(
+    'lets the SDK do the call on a %d, which is not the 200 the operation answers',
+    async (statusCode) => {
+      const handler: RequestHandlerLike = {
+        handle: () => Promise.resolve({ response: { statusCode, body: Buffer.from('{}') } }),
+      };
+      const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+      expect([
+        await call.attempt(TARGET, '{}', undefined),
+        await call.attemptBytes(TARGET, '{}', undefined),
+      ]).toEqual([false, undefined]);
+    },
+  );
+
+  /** A handler answering from `statuses` in turn (then 200), recording each request. */
+  function answering(statuses: number[]) {
+    const seen: HttpRequest[] = [];
+    const handler: RequestHandlerLike = {
+      handle: (request) => {
+        seen.push(request);
+        return Promise.resolve({
+          response: { statusCode: statuses.shift() ?? 200, body: Buffer.from('{}') },
+        });
+      },
+    };
+    return { handler, seen };
+  }
+
+  it('asks again for a discovered endpoint and the credentials after an error answer', async () => {
+    const { handler, seen } = answering([500]);
+    const asked = { discover: 0, credentials: 0 };
+    const call = fastCall(
+      {
+        discover: () => {
+          asked.discover++;
+          return Promise.resolve({ address: `cell${asked.discover}.example.com`, cachePeriodInMinutes: 10 });
+        },
+        credentials: () => {
+          asked.credentials++;
+          return Promise.resolve({ accessKeyId: `AKID${asked.credentials}`, secretAccessKey: 'secret' });
+        },
+      },
+      handler,
+    );
+    expect(await call.attempt(TARGET, '{}', undefined)).toBe(false);
+    expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
+    expect(asked).toEqual({ discover: 2, credentials: 2 });
+    expect(seen.map((r) => [r.headers.host, r.headers.authorization.split('/')[0]])).toEqual([
+      ['cell1.example.com', 'AWS4-HMAC-SHA256 Credential=AKID1'],
+      ['cell2.example.com', 'AWS4-HMAC-SHA256 Credential=AKID2'],
+    ]);
+  });
+
+  it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
+    const { handler, seen } = answering([500]);
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    expect(await call.attempt(TARGET, '{}', undefined)).toBe(false);
+    expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
+    expect(seen.map((r) => r.headers.host)).toEqual(['127.0.0.1:9202', '127.0.0.1:9202']);
+  });
+
+  it('sends to an IPv6 endpoint by its bare address, with the brackets kept in Host', async () => {
+    const { handler, seen } = recording();
+    expect(await fastCall({ endpoint: 'http://[::1]:9202' }, handler).attempt(TARGET, '{}', undefined)).toBe(
+      true,
+    );
+    expect([seen[0].hostname, seen[0].port, seen[0].headers.host]).toEqual(['::1', 9202, '[::1]:9202']);
+  });
+
+  it.each([200, 500])(
+    'lets a streamed body of a %d it does not read flow, so its keep-alive socket is freed',
+    async (statusCode) => {
+      const body = Readable.from([Buffer.from('{}')]);
+      const handler: RequestHandlerLike = {
+        handle: () => Promise.resolve({ response: { statusCode, body } }),
+      };
+      await fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler).attempt(TARGET, '{}', undefined);
+      expect(body.readableFlowing).toBe(true);
+    },
+  );
+
   it.each([
     ['bytes', Buffer.from('{"é":1}')],
     // Split inside the two bytes of é: the pieces are joined before anything is decoded.
