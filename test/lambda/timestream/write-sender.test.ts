@@ -328,6 +328,75 @@ describe('WriteRecordsSender', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('hands the caller’s signal to the SDK when it redoes the call', async () => {
+    const controller = new AbortController();
+    const signals: Array<AbortSignal | undefined> = [];
+    const { handler } = scriptedHandler([500], undefined, 'InternalServerException');
+    const watching: typeof handler = {
+      ...handler,
+      handle: (request, options) => {
+        signals.push(options?.abortSignal);
+        return handler.handle(request, options);
+      },
+    };
+    const sender = new WriteRecordsSender(sdkClient(watching, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler: watching,
+    });
+    await sender.send(TARGET, batch, controller.signal);
+    // The deadline must bound the SDK's attempt too, or a slow store outlives the invocation.
+    expect(signals).toHaveLength(2);
+    expect(signals.map((s) => s?.aborted)).toEqual([false, false]);
+    controller.abort();
+    expect(signals.map((s) => s?.aborted)).toEqual([true, true]);
+  });
+
+  it.each([
+    { name: 'no endpoint', endpoints: [] },
+    { name: 'an endpoint without an address', endpoints: [{ CachePeriodInMinutes: 1 }] },
+  ])(
+    'lets the SDK do the call, without a fast attempt, when DescribeEndpoints names $name',
+    async ({ endpoints }) => {
+      const discovery = scriptedHandler([], JSON.stringify({ Endpoints: endpoints }));
+      const { handler, seen } = scriptedHandler();
+      const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
+        region: 'us-east-1',
+        handler,
+      });
+      await sender.send(TARGET, batch);
+      expect(seen).toHaveLength(0);
+      expect(discovery.seen.map((c) => c.request.headers['x-amz-target'])).toEqual([
+        'Timestream_20181101.DescribeEndpoints',
+        'Timestream_20181101.WriteRecords',
+      ]);
+    },
+  );
+
+  it('uses a discovered endpoint for the cache period DescribeEndpoints gives, to the millisecond', async () => {
+    let now = 1_000_000;
+    const discovery = scriptedHandler(
+      [],
+      JSON.stringify({
+        Endpoints: [{ Address: 'ingest-cell1.timestream.us-east-1.amazonaws.com', CachePeriodInMinutes: 5 }],
+      }),
+    );
+    const { handler, seen } = scriptedHandler();
+    const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
+      region: 'us-east-1',
+      handler,
+      nowMs: () => now,
+    });
+    const discoveries: number[] = [];
+    // Past the default period of one minute but inside the given five, then expired.
+    for (const step of [0, 5 * 60_000 - 1, 1]) {
+      now += step;
+      await sender.send(TARGET, batch);
+      discoveries.push(discovery.seen.length);
+    }
+    expect([discoveries, seen.length]).toEqual([[1, 1, 2], 3]);
+  });
+
   it('discovers the endpoint once with DescribeEndpoints and reuses it until it expires', async () => {
     let now = 1_000_000;
     const discovery = scriptedHandler(
