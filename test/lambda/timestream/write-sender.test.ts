@@ -292,6 +292,30 @@ describe('WriteRecordsSender', () => {
       expect(JSON.parse(bodyText(seen[1].request))).toEqual(JSON.parse(bodyText(seen[0].request)));
   });
 
+  it.each([
+    { name: 'Message', body: { Message: 'Capitalised' }, message: 'Capitalised' },
+    { name: 'message', body: { message: 'lower' }, message: 'lower' },
+  ])('takes the exception’s message from $name, as the SDK does', async ({ body, message }) => {
+    const handler: RequestHandlerLike = {
+      handle: async () => ({
+        response: {
+          statusCode: 400,
+          body: Buffer.from(
+            JSON.stringify({ __type: 'com.amazonaws.timestream#ValidationException', ...body }),
+          ),
+        },
+      }),
+    };
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler,
+    });
+    const thrown = await sender.send(TARGET, batch).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(ValidationException);
+    expect((thrown as ValidationException).message).toBe(message);
+  });
+
   it('lets the SDK redo a call whose fast attempt failed in transport', async () => {
     const { handler, seen } = scriptedHandler();
     let calls = 0;
