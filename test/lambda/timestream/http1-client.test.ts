@@ -184,6 +184,21 @@ describe('Http1Client', () => {
     expect(server.seen.map((s) => s.connection)).toEqual([0, 0]);
   });
 
+  it('lets an idle connection not hold the process open, while a call on it does', async () => {
+    server = await listen(createServer(), (req, res, seen) => setTimeout(() => OK(req, res, seen), 100));
+    client = new Http1Client({ maxSockets: 4, timeoutMs: 5000 });
+    // Sockets keeping the event loop alive: the server's side of the connection always counts.
+    const holding = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    await client.handle(post(server.port));
+    const idle = holding();
+    const pending = client.handle(post(server.port));
+    await sleep(30);
+    const busy = holding();
+    await pending;
+    expect([busy - idle, holding() - idle]).toEqual([1, 0]);
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 0]);
+  });
+
   it('still times out a call on a connection that sat idle longer than timeoutMs', async () => {
     server = await listen(createServer(), (req, res, seen) => {
       if (seen.connection === 0 && server!.seen.length === 1) OK(req, res, seen); // then silence
