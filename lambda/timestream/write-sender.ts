@@ -36,7 +36,7 @@ export interface WriteSenderOptions {
 /** An SDK exception made from the fields of an error answer, as the SDK's deserialiser makes it. */
 type ExceptionFrom = (fields: {
   message: string;
-  Message: string;
+  Message: string | undefined;
   $metadata: { httpStatusCode: number };
   RejectedRecords: RejectedRecord[];
 }) => Error;
@@ -56,11 +56,13 @@ const FINAL_ERROR_TYPES: ReadonlySet<string> = new Set(FINAL_ERRORS.keys());
 
 /** The SDK's exception for an error answer the fast attempt read, as the SDK would have made it. */
 function sdkError({ type, status, body }: FastRefusal): Error {
-  const message = String(body.Message ?? body.message ?? type);
+  // The SDK's own reading of the body (checked against @aws-sdk/client-timestream-write): `message`
+  // before `Message`, "UnknownError" without either, and the `Message` member left unset.
+  const message = String(body.message ?? body.Message ?? 'UnknownError');
   const rejected = Array.isArray(body.RejectedRecords) ? (body.RejectedRecords as RejectedRecord[]) : [];
   return FINAL_ERRORS.get(type)!({
     message,
-    Message: message,
+    Message: undefined,
     $metadata: { httpStatusCode: status },
     RejectedRecords: rejected,
   });

@@ -295,6 +295,8 @@ describe('WriteRecordsSender', () => {
   it.each([
     { name: 'Message', body: { Message: 'Capitalised' }, message: 'Capitalised' },
     { name: 'message', body: { message: 'lower' }, message: 'lower' },
+    { name: 'message before Message', body: { Message: 'Capitalised', message: 'lower' }, message: 'lower' },
+    { name: 'neither', body: {}, message: 'UnknownError' },
   ])('takes the exception’s message from $name, as the SDK does', async ({ body, message }) => {
     const handler: RequestHandlerLike = {
       handle: async () => ({
@@ -314,6 +316,7 @@ describe('WriteRecordsSender', () => {
     const thrown = await sender.send(TARGET, batch).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(ValidationException);
     expect((thrown as ValidationException).message).toBe(message);
+    expect((thrown as ValidationException).Message).toBeUndefined();
   });
 
   it('lets the SDK redo a call whose fast attempt failed in transport', async () => {
