@@ -179,6 +179,9 @@ export class Http1ResponseParser {
     } else if (transferEncoding !== undefined) {
       if (transferEncoding.toLowerCase() !== 'chunked')
         throw new Http1ParseError('unsupported transfer encoding');
+      // Both framings at once may be an attempt at response splitting (RFC 9112 6.3): read the
+      // chunks, as the RFC says, but do not trust the connection with another call.
+      if (contentLength !== undefined) this.keepAlive = false;
       this.state = 'chunk-size';
     } else if (contentLength !== undefined) {
       if (!/^\d{1,15}$/.test(contentLength)) throw new Http1ParseError('bad content-length');
