@@ -104,6 +104,32 @@ function batchOf(commonAttributes: _Record, records: _Record[]): WriteBatch {
   return { commonAttributes, records, sampleCount: records.length };
 }
 
+/**
+ * A sender whose SDK client discovers `ingest-cell1` with the given cache period, on a clock the
+ * test moves (`clock.now`); `seen` holds the fast path's requests, `discovery` the SDK's.
+ */
+function discoveringSender(cachePeriodInMinutes: number) {
+  const clock = { now: 1_000_000 };
+  const discovery = scriptedHandler(
+    [],
+    JSON.stringify({
+      Endpoints: [
+        {
+          Address: 'ingest-cell1.timestream.us-east-1.amazonaws.com',
+          CachePeriodInMinutes: cachePeriodInMinutes,
+        },
+      ],
+    }),
+  );
+  const { handler, seen } = scriptedHandler();
+  const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
+    region: 'us-east-1',
+    handler,
+    nowMs: () => clock.now,
+  });
+  return { discovery, seen, sender, clock };
+}
+
 describe('renderWriteRecordsBody', () => {
   const realistic = [
     ...toWriteBatches(realisticRequest(3, 2000), LENIENT).batches.slice(0, 5),
@@ -401,23 +427,11 @@ describe('WriteRecordsSender', () => {
   );
 
   it('uses a discovered endpoint for the cache period DescribeEndpoints gives, to the millisecond', async () => {
-    let now = 1_000_000;
-    const discovery = scriptedHandler(
-      [],
-      JSON.stringify({
-        Endpoints: [{ Address: 'ingest-cell1.timestream.us-east-1.amazonaws.com', CachePeriodInMinutes: 5 }],
-      }),
-    );
-    const { handler, seen } = scriptedHandler();
-    const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
-      region: 'us-east-1',
-      handler,
-      nowMs: () => now,
-    });
+    const { discovery, seen, sender, clock } = discoveringSender(5);
     const discoveries: number[] = [];
     // Past the default period of one minute but inside the given five, then expired.
     for (const step of [0, 5 * 60_000 - 1, 1]) {
-      now += step;
+      clock.now += step;
       await sender.send(TARGET, batch);
       discoveries.push(discovery.seen.length);
     }
@@ -425,22 +439,10 @@ describe('WriteRecordsSender', () => {
   });
 
   it('discovers the endpoint once with DescribeEndpoints and reuses it until it expires', async () => {
-    let now = 1_000_000;
-    const discovery = scriptedHandler(
-      [],
-      JSON.stringify({
-        Endpoints: [{ Address: 'ingest-cell1.timestream.us-east-1.amazonaws.com', CachePeriodInMinutes: 1 }],
-      }),
-    );
-    const { handler, seen } = scriptedHandler();
-    const sender = new WriteRecordsSender(sdkClient(discovery.handler, 'http://127.0.0.1:9'), {
-      region: 'us-east-1',
-      handler,
-      nowMs: () => now,
-    });
+    const { discovery, seen, sender, clock } = discoveringSender(1);
     await sender.send(TARGET, batch);
     await sender.send(TARGET, batch);
-    now += 60_001;
+    clock.now += 60_001;
     await sender.send(TARGET, batch);
     expect(discovery.seen.map((c) => c.request.headers['x-amz-target'])).toEqual([
       'Timestream_20181101.DescribeEndpoints',
