@@ -77,23 +77,22 @@ export class QuerySender {
       }
       // Anything else is left to the SDK too: a NextToken that is not a string would otherwise
       // end the paging early, and a ColumnInfo or Rows that is not a list fail later as a TypeError.
-      if (isQueryPageShape(parsed)) {
-        return {
-          ColumnInfo: parsed.ColumnInfo ?? [],
-          Rows: parsed.Rows ?? [],
-          ...(parsed.NextToken === undefined ? {} : { NextToken: parsed.NextToken }),
-        };
-      }
+      if (isQueryPageShape(parsed)) return pageOf(parsed);
     }
     const output = await this.client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
       abortSignal: signal,
     });
-    return {
-      ColumnInfo: output.ColumnInfo ?? [],
-      Rows: output.Rows ?? [],
-      ...(output.NextToken === undefined ? {} : { NextToken: output.NextToken }),
-    };
+    return pageOf(output);
   }
+}
+
+/** The page of a Query answer, parsed by the fast path or deserialised by the SDK. */
+function pageOf(answer: Partial<QueryPage>): QueryPage {
+  return {
+    ColumnInfo: answer.ColumnInfo ?? [],
+    Rows: answer.Rows ?? [],
+    ...(answer.NextToken === undefined ? {} : { NextToken: answer.NextToken }),
+  };
 }
 
 /** Whether a parsed Query answer has the members a page needs, each absent or of its type. */
