@@ -111,6 +111,32 @@ describe('re2ToJavaRegex', () => {
     },
     { name: 'nullable counted repeat', re2: '(a|^){2,3}', java: '^(?:(?:a|^)(?:a|^)(?:a|^){0,1})\\z' },
     { name: 'nested repeat group', re2: '(a*)*', java: '^(?:(?:a*)*)\\z' },
+    // A repeat after a flag group repeats the repeat before it: (?:a*)+, never Java's possessive a*+.
+    { name: 'repeat after a flag group', re2: 'a*(?i)+', java: '^(?:(?:a*)+)\\z' },
+    { name: 'count after a flag group', re2: 'a{2}(?i){3}', java: '^(?:(?:a{2}){3})\\z' },
+    { name: 'nested counts of exactly 1000', re2: '(a{100}){10}', java: '^(?:(?:a{100}){10})\\z' },
+    // Go's repeatIsValid stops at a {0}: what it repeats zero times is not counted.
+    {
+      name: 'nested counts under a zero count',
+      re2: '((a{100}){0}){11}',
+      java: `^(?:${'(?:(?:a{100}){0})'.repeat(11)})\\z`,
+    },
+    { name: 'DEL', re2: '\x7f', java: '^(?:\\x{7F})\\z' },
+    { name: 'escaped DEL', re2: '\\\x7f', java: '^(?:\\x{7F})\\z' },
+    { name: 'octal stops before 8', re2: '\\08', java: '^(?:\\x{0}8)\\z' },
+    { name: 'octal takes at most three digits', re2: '\\1234', java: '^(?:S4)\\z' },
+    { name: 'upper-case hex digits', re2: '\\x4A\\x{4a}', java: '^(?:JJ)\\z' },
+    { name: 'brace with a bad maximum is literal', re2: 'a{2,x}', java: '^(?:a\\{2,x\\})\\z' },
+    { name: 'quoted backslash', re2: '\\Qa\\.b\\E', java: '^(?:a\\\\\\.b)\\z' },
+    { name: 'unicode doubly negated', re2: '\\P{^Greek}', java: '^(?:[\\p{IsGreek}])\\z' },
+    { name: 'unicode Any negated is empty', re2: '\\P{Any}', java: '^(?:[^\\s\\S])\\z' },
+    { name: 'empty set negated is everything', re2: '[^\\P{Any}]', java: '^(?:[\\s\\S])\\z' },
+    {
+      // Java versions disagree on whether [^a[^X]] negates the nested class too.
+      name: 'negated class with a nested negated set',
+      re2: '[^a\\PC]',
+      java: '^(?:(?![a[^\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}]])[\\s\\S])\\z',
+    },
   ])('$name: $re2', ({ re2, java }) => {
     expect(re2ToJavaRegex(re2)).toBe(java);
   });
@@ -196,6 +222,57 @@ describe('re2ToJavaRegex', () => {
     { name: 'empty negated flags', re2: '(?i-)a', message: 'invalid or unsupported Perl syntax: `(?i-)`' },
     { name: 'invalid group name', re2: '(?P<a-b>x)', message: 'invalid named capture: `(?P<a-b>`' },
     { name: 'unterminated group name', re2: '(?P<ab', message: 'invalid named capture: `(?P<ab`' },
+    { name: 'empty group name', re2: '(?P<>a)', message: 'invalid named capture: `(?P<>`' },
+    { name: 'flags negated twice', re2: '(?i--s)a', message: 'invalid or unsupported Perl syntax: `(?i--`' },
+    {
+      name: 'repeat maximum over 1000',
+      re2: 'a{0,1001}',
+      message: 'invalid repeat count (RE2 allows at most 1000): `{0,1001}`',
+    },
+    {
+      name: 'repeat count overflowing',
+      re2: 'a{99999999999}',
+      message: 'invalid repeat count (RE2 allows at most 1000): `{99999999999}`',
+    },
+    {
+      name: 'nested repeat over 1000 from zero',
+      re2: '(a{100}){0,11}',
+      message: 'invalid repeat count (nested repetition over 1000): `{0,11}`',
+    },
+    {
+      name: 'nested repeat over 1000 unbounded',
+      re2: '(a{100}){11,}',
+      message: 'invalid repeat count (nested repetition over 1000): `{11,}`',
+    },
+    {
+      name: 'nested repeat just over 1000',
+      re2: '(a{91}){11}',
+      message: 'invalid repeat count (nested repetition over 1000): `{11}`',
+    },
+    { name: 'upper-case non-hex digit', re2: '\\xG0', message: 'invalid escape sequence: `\\xG0`' },
+    { name: 'second hex digit missing', re2: '\\x4g', message: 'invalid escape sequence: `\\x4g`' },
+    { name: 'escape \\e (Java, not RE2)', re2: '\\e', message: 'invalid escape sequence: `\\e`' },
+    {
+      name: 'unicode class at the end',
+      re2: '\\p',
+      message: 'invalid character class range (unknown Unicode class): `\\p`',
+    },
+    { name: 'range one below', re2: '[b-a]', message: 'invalid character class range: `b-a`' },
+    {
+      name: 'posix class named after a method',
+      re2: '[[:toString:]]',
+      message: 'invalid character class range: `[:toString:]`',
+    },
+    {
+      name: 'posix class named __proto__',
+      re2: '[[:__proto__:]]',
+      message: 'invalid character class range: `[:__proto__:]`',
+    },
+    {
+      name: 'posix class with an empty name',
+      re2: '[[::]]',
+      message: 'invalid character class range: `[::]`',
+    },
   ])('rejects $name', ({ re2, message }) => {
     expect(badRequestMessage(re2)).toBe(`invalid regex ${JSON.stringify(re2)}: ${message}`);
   });
