@@ -277,6 +277,17 @@ describe('re2ToJavaRegex', () => {
     expect(badRequestMessage(re2)).toBe(`invalid regex ${JSON.stringify(re2)}: ${message}`);
   });
 
+  test('quotes a pattern of 200 characters and a fragment of 100 whole', () => {
+    const pattern = `${'a'.repeat(199)}\\`;
+    expect(badRequestMessage(pattern)).toBe(
+      `invalid regex ${JSON.stringify(pattern)}: trailing backslash at end of expression`,
+    );
+    const fragment = `[${'b'.repeat(99)}`;
+    expect(badRequestMessage(fragment)).toBe(
+      `invalid regex "${fragment}": missing closing ]: \`${fragment}\``,
+    );
+  });
+
   test('keeps the error message short for a long pattern', () => {
     const re2 = `${'a'.repeat(300)}[${'b'.repeat(300)}`;
     expect(() => re2ToJavaRegex(re2)).toThrow(
@@ -298,6 +309,11 @@ describe('re2ToJavaRegex', () => {
     { name: 'multi-line anchors', re2: `(?m)${'^'.repeat(30_000)}` },
     { name: 'a long literal written out by a repeat', re2: `(?:${'a'.repeat(300)}|^){1000}` },
     { name: 'an optional tail written out', re2: `(?:${'a'.repeat(300)}|^){900,}` },
+    // 518 written-out copies of the 506-character body fit; the optional 519th does not.
+    { name: 'an optional tail just past the limit', re2: `(?:${'a'.repeat(500)}|^){519,}` },
+    { name: 'folded literals', re2: `(?i)${'k'.repeat(60_000)}` },
+    // Each \b spells out 71 characters and each ^ one: 3692 * 71 + 12 is exactly the limit.
+    { name: 'one character past the limit', re2: `${'\\b'.repeat(3692)}${'^'.repeat(13)}` },
   ])('refuses $name that would not fit in a Timestream query', ({ re2 }) => {
     expect(badRequestMessage(re2)).toBe(tooLarge(re2));
   });
@@ -310,6 +326,24 @@ describe('re2ToJavaRegex', () => {
     { name: 'a long literal repeated by a count', re2: `(?:${'a'.repeat(60_000)}){1000}` },
   ])('translates $name that fit', ({ re2 }) => {
     expect(re2ToJavaRegex(re2).length).toBeLessThan(MAX_JAVA_CLASS_CHARS);
+  });
+
+  // The limit counts what is spelled out, not the pattern's own text, so these end a little over it.
+  test.each([
+    { name: 'exactly the limit', re2: `${'\\b'.repeat(3692)}${'^'.repeat(12)}`, length: 262_151 },
+    { name: 'a count without an optional tail', re2: `(?:${'a'.repeat(500)}|^){519}`, length: 262_621 },
+  ])('translates $name of spelled-out text', ({ re2, length }) => {
+    expect(re2ToJavaRegex(re2).length).toBe(length);
+  });
+
+  test.each([
+    { name: 'capture groups', open: '(' },
+    { name: 'non-capturing groups', open: '(?:' },
+    { name: 'scoped flag groups', open: '(?i:' },
+    { name: 'named groups', open: '(?P<n>' },
+  ])('refuses $name nested 1000 deep (MAX_NESTING_DEPTH counts the whole pattern too)', ({ open }) => {
+    expect(badRequestMessage(open.repeat(1000) + ')'.repeat(1000))).toMatch(/: expression nests too deeply$/);
+    expect(() => re2ToJavaRegex(open.repeat(999) + ')'.repeat(999))).not.toThrow();
   });
 
   test('rejects nesting deeper than RE2 allows', () => {
