@@ -134,11 +134,27 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['()ab', 'xab', true],
   ['ab()', 'abx', true],
   ['^a()', 'ab', true],
+  // Edges of the parser: COMMENTS whitespace, flags turned off, \B, \Q with a quantifier, escapes.
+  ['(?x)a\rb', 'ab', true],
+  ['(?i)a(?-i)b', 'AB', false],
+  ['(?i)a(?-i)b', 'Ab', true],
+  ['a\\B', 'ab', true],
+  ['a\\B', 'a b', false],
+  ['^\\Qab\\E+\\z', 'abb', true],
+  ['^\\Qab\\E+\\z', 'abab', false],
+  ['^\\0400\\z', ' 0', true],
+  ['\\x{110000}', 'a', 'error'],
+  ['^\\ud800\\udfff\\z', '\u{103ff}', true],
+  ['(?<1a>x)', 'x', 'error'],
+  ['(?i)\\p{Upper}', 'b', true],
+  ['[a-[b]]', '-', true],
+  ['[z-a]', 'z', 'error'],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
 const REFUSED: [pattern: string, construct: string][] = [
   ['x{1001}', 'A repetition count above 1000'],
+  ['x{0,1001}', 'A repetition count above 1000'],
   ['(?=ab)', 'Lookahead of anything but one character or class'],
   ['(?<=a)b', 'Lookbehind is a Java regex feature'],
   ['(?>a)', 'An atomic group'],
@@ -215,6 +231,13 @@ describe('regexp_like (Java semantics on DuckDB)', () => {
     { name: 'a repeated anchor is captured', java: '^^', re2: '\\A(\\A)' },
     { name: 'an empty group emits nothing', java: '^a()', re2: '\\Aa' },
   ])('keeps DuckDB from rewriting misread anchors into LIKE: $name', ({ java, re2 }) => {
+    expect(translateJavaRegex(java)).toEqual({ pattern: re2 });
+  });
+
+  test.each([
+    { name: 'a surrogate pair is one code point', java: '\\ud800\\udfff', re2: '\\x{103ff}' },
+    { name: 'a high surrogate alone keeps what follows', java: '\\ud800\\u0041', re2: '\\x{d800}A' },
+  ])('reads \\u escapes as Java does: $name', ({ java, re2 }) => {
     expect(translateJavaRegex(java)).toEqual({ pattern: re2 });
   });
 
