@@ -149,6 +149,12 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['(?i)\\p{Upper}', 'b', true],
   ['[a-[b]]', '-', true],
   ['[z-a]', 'z', 'error'],
+  ['[a-zc]', 'x', true],
+  ['(?i)z', 'Z', true],
+  ['(?i)A', 'a', true],
+  ['\\s', '\u000b', true],
+  ['\\v', '\u0085', true],
+  ['\\p{Print}', ' ', true],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
@@ -237,7 +243,14 @@ describe('regexp_like (Java semantics on DuckDB)', () => {
   test.each([
     { name: 'a surrogate pair is one code point', java: '\\ud800\\udfff', re2: '\\x{103ff}' },
     { name: 'a high surrogate alone keeps what follows', java: '\\ud800\\u0041', re2: '\\x{d800}A' },
-  ])('reads \\u escapes as Java does: $name', ({ java, re2 }) => {
+    { name: 'adjacent ranges merge into one', java: '[a-bc]', re2: '[a-c]' },
+    { name: 'a complement keeps the last code point', java: '[^\\x{0}-\\x{10fffe}]', re2: '\\x{10ffff}' },
+    {
+      name: 'Adlam folds (the last cased script)',
+      java: '(?iu)[\\x{1e900}-\\x{1e901}]',
+      re2: '[\\x{1e900}-\\x{1e901}\\x{1e922}-\\x{1e923}]',
+    },
+  ])('renders sets as Java reads them: $name', ({ java, re2 }) => {
     expect(translateJavaRegex(java)).toEqual({ pattern: re2 });
   });
 
