@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // regexp_like with Java java.util.regex semantics, evaluated by real DuckDB through the translator.
 // Expected results of the first table were produced by java.util.regex (JDK 25, Matcher.find) on
-// exactly these inputs; 'error' means Pattern.compile threw PatternSyntaxException.
+// exactly these inputs (the rows under "Edges of the parser" by JDK 17, the JDK at hand when they
+// were added); 'error' means Pattern.compile threw PatternSyntaxException.
 import { StoreError } from '../../../../lambda/local-store/errors';
 import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
 import { scalars, sqlString, subjectsFixture, type Fixture } from './duck-fixture';
