@@ -9,10 +9,11 @@ import { Re2Scanner, ch } from './regex-scan';
 /** RE2's limit on `{n,m}` counts, also applied to nested counts multiplied (Go syntax/parse.go). */
 export const MAX_REPEAT_COUNT = 1000;
 /**
- * Most groups open at once; keeps the recursive emitter safe. NOTE: not Go's maxHeight (1000),
- * which measures the parse tree, where non-capturing and flag groups add no height: Prometheus
- * takes `(?:` nested 1000 deep, which is answered 400 here, and refuses capture groups nested
- * somewhat less deep, which are taken here. Neither occurs in real selectors.
+ * Bound on the parser's stack, whose bottom frame is the pattern itself: at most 999 groups open
+ * at once, so 1000 nested groups are refused (tested). Keeps the recursive emitter safe. NOTE: not
+ * Go's maxHeight (1000), which measures the parse tree, where non-capturing and flag groups add no
+ * height: Prometheus takes `(?:` nested 1000 deep, which is answered 400 here, and refuses capture
+ * groups nested somewhat less deep, which are taken here. Neither occurs in real selectors.
  */
 export const MAX_NESTING_DEPTH = 1000;
 
