@@ -8,6 +8,7 @@ import {
   type WriteRecordsCommandInput,
 } from '@aws-sdk/client-timestream-write';
 import type { LocalStore } from '../../../lambda/local-store';
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore } from './support';
 
 const DB = 'writedb';
@@ -21,10 +22,11 @@ const MEMORY_RANGE_REASON =
 
 let store: LocalStore;
 let write: ReturnType<typeof clientsFor>['write'];
+let query: ReturnType<typeof clientsFor>['query'];
 
 beforeAll(async () => {
   store = await startTestStore();
-  write = clientsFor(store).write;
+  ({ write, query } = clientsFor(store));
   await store.ensureTable(DB, TABLE);
   await store.ensureTable(DB, MAGNETIC, { enableMagneticStoreWrites: true, magneticStoreRetentionDays: 1 });
 });
@@ -82,6 +84,140 @@ describe('idempotency and versions', () => {
     );
     const conflict = await errorOf(() => send([doubleRecord('partial', '8', NOW_MS - 20)]));
     expect(conflict.RejectedRecords).toEqual([{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }]);
+  });
+});
+
+describe('several records of one identity or one series in one call', () => {
+  const T1 = NOW_MS - 30_000;
+  const T2 = NOW_MS - 20_000;
+  const T3 = NOW_MS - 10_000;
+  const lower = (version: number, existing: number) => ({
+    Reason: `The record version ${version} is lower than the existing version ${existing}. A higher version is required to update the measure value.`,
+    ExistingVersion: existing,
+  });
+  /** The stored DOUBLE values of `host`, oldest first. */
+  const storedValues = async (host: string) =>
+    (
+      await query.send(
+        new QueryCommand({
+          QueryString: `SELECT measure_value::double FROM "${DB}"."${TABLE}" WHERE host = '${host}' ORDER BY time`,
+        }),
+      )
+    ).Rows!.map((row) => row.Data![0].ScalarValue);
+
+  test.each([
+    {
+      name: 'stored times re-written with other values, latest first, are all duplicates',
+      before: [
+        ['1', T1],
+        ['2', T2],
+        ['3', T3],
+      ],
+      call: [
+        ['30', T3],
+        ['20', T2],
+        ['10', T1],
+      ],
+      rejected: [0, 1, 2].map((RecordIndex) => ({ RecordIndex, Reason: EQUAL_VERSION_REASON })),
+      stored: ['1.0', '2.0', '3.0'],
+    },
+    {
+      name: 'stored times re-written with other values, oldest first, are all duplicates',
+      before: [
+        ['1', T1],
+        ['2', T2],
+        ['3', T3],
+      ],
+      call: [
+        ['10', T1],
+        ['20', T2],
+        ['30', T3],
+      ],
+      rejected: [0, 1, 2].map((RecordIndex) => ({ RecordIndex, Reason: EQUAL_VERSION_REASON })),
+      stored: ['1.0', '2.0', '3.0'],
+    },
+    {
+      name: 'stored times upserted together each take their own value',
+      before: [
+        ['1', T1],
+        ['2', T2],
+      ],
+      call: [
+        ['10', T1, 2],
+        ['20', T2, 2],
+      ],
+      rejected: [],
+      stored: ['10.0', '20.0'],
+    },
+    {
+      name: 'a new time upserted later in the same call keeps the upserted value',
+      before: [],
+      call: [
+        ['1', T1],
+        ['2', T1, 2],
+      ],
+      rejected: [],
+      stored: ['2.0'],
+    },
+    {
+      name: 'an upsert repeated in the same call is an identical re-write',
+      before: [['1', T1]],
+      call: [
+        ['2', T1, 2],
+        ['2', T1, 2],
+      ],
+      rejected: [],
+      stored: ['2.0'],
+    },
+    {
+      name: 'the replaced value at its old version after an upsert in the same call is refused',
+      before: [['1', T1]],
+      call: [
+        ['2', T1, 2],
+        ['1', T1],
+      ],
+      rejected: [{ RecordIndex: 1, ...lower(1, 2) }],
+      stored: ['2.0'],
+    },
+    {
+      name: 'the same value at a higher version bumps the version only',
+      before: [
+        ['1', T1],
+        ['1', T1, 3],
+      ],
+      call: [['2', T1, 2]],
+      rejected: [{ RecordIndex: 0, ...lower(2, 3) }],
+      stored: ['1.0'],
+    },
+    {
+      name: 'the same value at a higher version in the same call bumps the version only',
+      before: [['1', T1]],
+      call: [
+        ['1', T1, 3],
+        ['2', T1, 2],
+      ],
+      rejected: [{ RecordIndex: 1, ...lower(2, 3) }],
+      stored: ['1.0'],
+    },
+  ] as {
+    name: string;
+    before: [string, number, number?][];
+    call: [string, number, number?][];
+    rejected: object[];
+    stored: string[];
+  }[])('$name', async ({ name, before, call, rejected, stored }) => {
+    const host = `one-series ${name}`;
+    const records = (list: [string, number, number?][]) =>
+      list.map(([value, time, Version]) =>
+        doubleRecord(host, value, time, Version === undefined ? {} : { Version }),
+      );
+    for (const one of before) await send(records([one]));
+    if (rejected.length === 0) {
+      expect((await send(records(call))).RecordsIngested?.Total).toBe(call.length);
+    } else {
+      expect((await errorOf(() => send(records(call)))).RejectedRecords).toEqual(rejected);
+    }
+    expect(await storedValues(host)).toEqual(stored);
   });
 });
 
