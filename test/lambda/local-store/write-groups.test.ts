@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The table writer's groups in-process (DuckDB in memory): a group that fails part way leaves no
+// row in any of the table's physical tables, and the newest time it knows per series never goes
+// back, so later duplicates are still found.
+
+import { StoreEngine } from '../../../lambda/local-store/engine';
+import { StoreError } from '../../../lambda/local-store/errors';
+import type { SqlDialect } from '../../../lambda/local-store/query-executor';
+import { seriesTableName } from '../../../lambda/local-store/schema';
+import { TableWriter } from '../../../lambda/local-store/write-records';
+
+const NOW = Date.UTC(2026, 0, 1);
+const DB = 'groupdb';
+const EQUAL_VERSION_REASON =
+  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.';
+
+const record = (host: string, value: string, timeMs: number, version?: number) => ({
+  Dimensions: [{ Name: 'host', Value: host }],
+  MeasureName: 'cpu',
+  MeasureValue: value,
+  Time: String(timeMs),
+  ...(version === undefined ? {} : { Version: version }),
+});
+
+/** Runs the SQL as it is; every value as its text. */
+const rawDialect: SqlDialect = {
+  translateQuery: (queryString) => ({ kind: 'select', sql: queryString }),
+  toTimestreamResult: (result) => {
+    const rows = [];
+    for (let c = 0; c < result.chunkCount; c += 1) {
+      for (const row of result.getChunk(c).getRows())
+        rows.push({ Data: row.map((v) => ({ ScalarValue: String(v) })) });
+    }
+    return { columnInfo: [{ Name: 'v', Type: { ScalarType: 'VARCHAR' } }], rows };
+  },
+  mapDuckDbError: (error) => new StoreError('ValidationException', (error as Error).message),
+};
+
+let engine: StoreEngine;
+beforeAll(async () => {
+  engine = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW, pageSize: 1000, sql: rawDialect });
+});
+afterAll(() => engine.close());
+
+const writeTo = (table: string, records: object[]) =>
+  engine.handle('WriteRecords', { DatabaseName: DB, TableName: table, Records: records });
+const rowsOf = async (sql: string) =>
+  (
+    (await engine.handle('Query', { QueryString: sql })) as { Rows: { Data: { ScalarValue: string }[] }[] }
+  ).Rows.map((row) => row.Data.map((d) => d.ScalarValue));
+/** Every stored (host, time, DOUBLE value) of `table`, through its view. */
+const stored = (table: string) =>
+  rowsOf(`SELECT host, epoch_ms(time), "measure_value::double" FROM ${DB}.${table} ORDER BY host, time`);
+
+describe('a group that fails part way', () => {
+  type Step = 'appendRows' | 'appendSamples';
+  test.each([
+    {
+      name: 'with a new series, failing after its $series row was appended',
+      fail: 'appendRows' as Step,
+      group: [record('fresh', '1', NOW - 10)],
+      series: 2,
+    },
+    {
+      name: 'of a known series, into $doubles and $samples, failing in $samples',
+      fail: 'appendSamples' as Step,
+      group: [record('known', '2', NOW - 10), record('known', '3', NOW - 5, 2)],
+      series: 1,
+    },
+  ])('$name leaves no row of it', async ({ name, fail, group, series }) => {
+    const table = `t${name.length}`;
+    await engine.ensureTable(DB, table);
+    await writeTo(table, [record('known', '0', NOW - 100)]);
+    const step = jest
+      .spyOn(TableWriter.prototype as unknown as Record<Step, () => Promise<void>>, fail)
+      .mockRejectedValueOnce(new Error('disk full'));
+    try {
+      await expect(writeTo(table, group)).rejects.toThrow('disk full');
+    } finally {
+      step.mockRestore();
+    }
+    expect(await stored(table)).toEqual([['known', String(NOW - 100), '0']]);
+    expect(await rowsOf(`SELECT count(*) FROM ${seriesTableName(DB, table)}`)).toEqual([['1']]);
+    // The group again is new, not an identical re-write of rows that were never committed.
+    await expect(writeTo(table, group)).resolves.toMatchObject({
+      RecordsIngested: { Total: group.length },
+    });
+    expect(await rowsOf(`SELECT count(*), count(DISTINCT ts_id) FROM ${seriesTableName(DB, table)}`)).toEqual(
+      [[String(series), String(series)]],
+    );
+  });
+});
+
+test('a group whose times of one known series go back in time still finds duplicates at its newest', async () => {
+  await engine.ensureTable(DB, 'backwards');
+  await writeTo('backwards', [record('b', '1', NOW - 100)]);
+  await writeTo('backwards', [record('b', '3', NOW - 30), record('b', '2', NOW - 60)]);
+  await expect(writeTo('backwards', [record('b', '4', NOW - 30)])).rejects.toMatchObject({
+    members: { RejectedRecords: [{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }] },
+  });
+  expect(await stored('backwards')).toEqual([
+    ['b', String(NOW - 100), '1'],
+    ['b', String(NOW - 60), '2'],
+    ['b', String(NOW - 30), '3'],
+  ]);
+});
