@@ -79,6 +79,38 @@ test('ends pages at MaxRows or the configured count first when those come first'
   ]);
 });
 
+test.each([
+  // A response is counted as 512 bytes of frame, its ColumnInfo (46 bytes here) and each row with
+  // its comma: 10 rows of 99 944 bytes and 2 more in the first fill 999 442 = 1 000 000 - 558.
+  { name: 'rows that fill the page to the byte all go on it', first: 99_916, pages: [10, 1] },
+  { name: 'rows one byte more than the page go on two', first: 99_917, pages: [9, 2] },
+])('$name', async ({ first, pages: expected }) => {
+  const rows = await pages({
+    QueryString: `SELECT repeat('x', CASE WHEN i = 0 THEN ${first} ELSE 99914 END) FROM range(11) t(i) ORDER BY i`,
+  });
+  expect(rows.map((p) => p.rows)).toEqual(expected);
+});
+
+test.each([
+  { maxRows: 1, refused: false },
+  { maxRows: 1000, refused: false },
+  { maxRows: 0, refused: true },
+  { maxRows: 1001, refused: true },
+  { maxRows: 2.5, refused: true },
+])('MaxRows $maxRows is refused: $refused', async ({ maxRows, refused }) => {
+  const answer = executor.query({ QueryString: 'SELECT 1', MaxRows: maxRows });
+  if (refused) {
+    await expect(answer).rejects.toThrow(
+      new StoreError(
+        'ValidationException',
+        `1 validation error detected: Value '${maxRows}' at 'maxRows' failed to satisfy constraint: Member must have value between 1 and 1000`,
+      ),
+    );
+  } else {
+    expect((await answer).Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+  }
+});
+
 test('puts a row larger than a page on a page of its own', async () => {
   const result = await pages({ QueryString: "SELECT repeat('x', 1500000) FROM range(2)" });
   expect(result.map((p) => p.rows)).toEqual([1, 1]);
@@ -156,6 +188,30 @@ describe('results held for their NextTokens', () => {
     nowMs += HOUR_MS + 1;
     await held.query({ QueryString: 'SELECT 1' }); // any call prunes expired tokens
     expect(held.heldBytes).toBe(0);
+    held.close();
+  });
+
+  test('a NextToken serves its page five times, then is refused', async () => {
+    const held = heldExecutor(64 * 1024 * 1024);
+    const a = await start(held, A);
+    for (let use = 1; use <= 5; use++) {
+      expect((await next(held, A, a.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
+    }
+    await expect(next(held, A, a.nextToken)).rejects.toThrow(
+      new StoreError('ValidationException', 'Invalid pagination token'),
+    );
+    held.close();
+  });
+
+  test('a finished result larger than the finished limit alone still serves a retry of its last page', async () => {
+    const held = heldExecutor(64 * 1024 * 1024, 1);
+    const first = await start(held, A);
+    const second = await next(held, A, first.nextToken);
+    expect(await next(held, A, second.nextToken!)).toEqual({
+      rows: [{ Data: [{ ScalarValue: 'a2' }] }],
+      nextToken: undefined,
+    });
+    expect((await next(held, A, second.nextToken!)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
     held.close();
   });
 
