@@ -266,6 +266,27 @@ describe('dimension names that differ only in letter case', () => {
       value: { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
     });
   });
+
+  test('a new one that differs from an existing column refuses that record', async () => {
+    await engine.ensureTable('enginedb', 'cased');
+    await writeTo('cased', [record('a', '1', NOW - 10)]);
+    const error = await writeTo('cased', [
+      record('a', '2', NOW - 5),
+      { ...record('a', '3', NOW - 5), Dimensions: [{ Name: 'HOST', Value: 'a' }] },
+    ]).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'RejectedRecordsException',
+      members: {
+        RejectedRecords: [
+          {
+            RecordIndex: 1,
+            Reason:
+              'Dimension name HOST differs only in letter case from an existing column; the embedded store cannot keep both.',
+          },
+        ],
+      },
+    });
+  });
 });
 
 describe('a table dropped while writes arrive', () => {
@@ -325,6 +346,25 @@ describe('a table dropped while writes arrive', () => {
       ]),
     ).resolves.toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
   });
+});
+
+test('a write that waited for a DROP that failed is written once the DROP is over', async () => {
+  await engine.ensureTable('enginedb', 'undropped');
+  await writeTo('undropped', [record('a', '1', NOW - 10)]);
+  let during: Promise<unknown> | undefined;
+  const deleting = jest.spyOn(engine.catalog, 'deleteTable').mockImplementation(async () => {
+    during = writeTo('undropped', [record('b', '2', NOW - 5)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new Error('drop failed');
+  });
+  try {
+    await expect(
+      engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'undropped' }),
+    ).rejects.toThrow();
+  } finally {
+    deleting.mockRestore();
+  }
+  await expect(during).resolves.toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
 });
 
 describe('a table dropped while queries run', () => {
