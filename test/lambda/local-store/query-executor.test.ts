@@ -269,3 +269,23 @@ test('a query whose table was dropped while DuckDB ran is refused as a query sen
     racing.close();
   }
 });
+
+test("a StoreError the dialect throws while rendering rows is the query's answer as it is", async () => {
+  const refusal = new StoreError('ValidationException', 'Value out of range for TIMESTAMP');
+  const rendering = new QueryExecutor({
+    instance,
+    catalog: {} as Catalog,
+    pageSize: 1000,
+    nowMs: () => Date.UTC(2026, 0, 1),
+    sql: {
+      ...passThrough,
+      renderTimestreamResult: () => Promise.reject(refusal),
+      mapDuckDbError: () => new StoreError('ValidationException', 'mapped'),
+    },
+  });
+  try {
+    await expect(rendering.query({ QueryString: 'SELECT 1' })).rejects.toBe(refusal);
+  } finally {
+    rendering.close();
+  }
+});
