@@ -348,6 +348,17 @@ describe('a table dropped while writes arrive', () => {
   });
 });
 
+test("a dropped table's writer refuses a write that still reaches it with ResourceNotFoundException", async () => {
+  await engine.ensureTable('enginedb', 'retired');
+  await writeTo('retired', [record('a', '1', NOW - 10)]);
+  const writer = await writerOf<TableWriter>('retired');
+  await engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'retired' });
+  await expect(writer.write([])).rejects.toMatchObject({
+    name: 'ResourceNotFoundException',
+    message: 'The table retired does not exist in database enginedb.',
+  });
+});
+
 test('a write that waited for a DROP that failed is written once the DROP is over', async () => {
   await engine.ensureTable('enginedb', 'undropped');
   await writeTo('undropped', [record('a', '1', NOW - 10)]);
