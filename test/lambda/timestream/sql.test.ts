@@ -228,6 +228,21 @@ describe('buildSelect matchers (null: answered empty without a query)', () => {
       where: ' AND "we""ird" = \'x\'',
     },
     {
+      name: 'quotes in a literal alternation',
+      type: MatcherType.RE,
+      label: 'job',
+      value: "it's|x' OR '1'='1",
+      where: " AND \"job\" IN ('it''s', 'x'' OR ''1''=''1')",
+    },
+    {
+      name: 'quotes in a negated literal alternation',
+      type: MatcherType.NRE,
+      label: 'job',
+      value: "a'|b'",
+      where: " AND (\"job\" IS NULL OR \"job\" NOT IN ('a''', 'b'''))",
+    },
+    { name: 'underscore label absent', type: MatcherType.EQ, label: '_zone', value: 'a', where: null },
+    {
       name: 'quote in regex',
       type: MatcherType.RE,
       label: 'job',
