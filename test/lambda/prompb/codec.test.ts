@@ -415,3 +415,53 @@ describe('encoders', () => {
     );
   });
 });
+
+describe('decodeReadRequest and decodeReadResponse edge cases', () => {
+  const query = (...parts: Uint8Array[]) => lenField(1, ...parts);
+
+  test('accepts a message of exactly maxDecodedBytes', () => {
+    const body = bytes(query(varintField(1, 5)));
+    const limits = { ...DEFAULT_DECODE_LIMITS, maxDecodedBytes: body.length };
+    expect(decodeReadRequest(body, limits).queries).toEqual([
+      { startTimestampMs: 5, endTimestampMs: 0, matchers: [] },
+    ]);
+  });
+
+  test('reads hints only up to their own length: a matcher after them is a matcher', () => {
+    const body = bytes(
+      query(lenField(4, varintField(1, 7)), lenField(3, varintField(1, 1), lenField(2, [0x6a]))),
+    );
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).queries[0]).toEqual({
+      startTimestampMs: 0,
+      endTimestampMs: 0,
+      matchers: [{ type: 1, name: 'j', value: '' }],
+      hints: { stepMs: 7, func: '', startMs: 0, endMs: 0, grouping: [], by: false, rangeMs: 0 },
+    });
+  });
+
+  test('reads any nonzero hints.by as true, as proto3 bool', () => {
+    const body = bytes(query(lenField(4, varintField(6, 2))));
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).queries[0]?.hints?.by).toBe(true);
+  });
+
+  test('refuses a packed accepted_response_types whose varint runs past its length', () => {
+    // Packed length 1 holding 0x80 (a varint cut off), then a byte 0x01 the varint must not take.
+    const body = bytes([0x12, 0x01, 0x80, 0x01]);
+    expect(() => decodeReadRequest(body, DEFAULT_DECODE_LIMITS)).toThrow(
+      'cannot decode accepted_response_types: truncated varint',
+    );
+  });
+
+  test('encodes response types of several bytes with their varint lengths', () => {
+    const request: ReadRequest = { queries: [], acceptedResponseTypes: [0, 1, 300] as never[] };
+    expect(hex(encodeReadRequest(request))).toBe('120400 01 ac02'.replace(/\s+/g, ''));
+    expect(
+      decodeReadRequest(encodeReadRequest(request), DEFAULT_DECODE_LIMITS).acceptedResponseTypes,
+    ).toEqual([0, 1, 300]);
+  });
+
+  test('a ReadResponse skips unknown fields beside its results', () => {
+    const body = bytes(varintField(2, 1), lenField(1, varintField(3, 1)), lenField(1));
+    expect(decodeReadResponse(body)).toEqual({ results: [{ timeseries: [] }, { timeseries: [] }] });
+  });
+});
