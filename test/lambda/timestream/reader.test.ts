@@ -131,3 +131,95 @@ describe('readQuery when a label is written between DESCRIBE and the query', () 
     expect(queries[1]).toContain('"tag" IS NULL');
   });
 });
+
+describe('DimensionCatalog over time', () => {
+  /** A client answering DESCRIBE at once with `rows` ([column, attribute type]), counting its calls. */
+  function answeringClient(
+    rows: [string, string][],
+    columnNames = ['Column', 'Type', 'Timestream attribute type'],
+  ) {
+    let calls = 0;
+    const client = {
+      send: () => {
+        calls++;
+        return Promise.resolve({
+          ColumnInfo: columnNames.map((Name) => ({ Name })),
+          Rows: rows.map(([name, kind]) => ({
+            Data: columnNames.map((n) => ({
+              ScalarValue: n === 'Column' ? name : n === 'Type' ? 'varchar' : kind,
+            })),
+          })),
+        });
+      },
+    } as unknown as TimestreamQueryClient;
+    return { client, calls: () => calls };
+  }
+
+  test.each([
+    { name: 'fresh entry reused', wanted: [], ageMs: 59_999, describes: 1, unconfirmed: [] },
+    {
+      name: 'entry read again once the TTL is reached',
+      wanted: [],
+      ageMs: 60_000,
+      describes: 2,
+      unconfirmed: [],
+    },
+    {
+      name: 'missing column not read again within the interval',
+      wanted: ['tag'],
+      ageMs: 999,
+      describes: 1,
+      unconfirmed: ['tag'],
+    },
+    {
+      name: 'missing column read again at the interval',
+      wanted: ['tag'],
+      ageMs: 1_000,
+      describes: 2,
+      unconfirmed: [],
+    },
+  ])('$name', async ({ wanted, ageMs, describes, unconfirmed }) => {
+    let now = 0;
+    const { client, calls } = answeringClient([['job', 'DIMENSION']]);
+    const catalog = new DimensionCatalog(() => now);
+    await catalog.columns(client, TARGET, []);
+    now = ageMs;
+    expect(await catalog.columns(client, TARGET, wanted)).toEqual({ columns: new Set(['job']), unconfirmed });
+    expect(calls()).toBe(describes);
+  });
+
+  test('keeps only DIMENSION rows, finding the columns by name in any order', async () => {
+    const { client } = answeringClient(
+      [
+        ['time', 'TIMESTAMP'],
+        ['measure_name', 'MEASURE_NAME'],
+        ['measure_value::double', 'MEASURE_VALUE'],
+        ['job', 'DIMENSION'],
+      ],
+      ['Timestream attribute type', 'Type', 'Column'],
+    );
+    expect(await new DimensionCatalog().columns(client, TARGET, [])).toEqual({
+      columns: new Set(['job']),
+      unconfirmed: [],
+    });
+  });
+});
+
+describe('DimensionCatalog after every read gave up on a DESCRIBE', () => {
+  test('the next read sends a new DESCRIBE, which later reads share, and an answered one is not aborted', async () => {
+    const { client, sent } = describingClient(new Set(['job']));
+    const catalog = new DimensionCatalog();
+    const gone = new AbortController();
+    const first = catalog.columns(client, TARGET, [], gone.signal).catch((e: unknown) => e);
+    gone.abort();
+    expect(await first).toBeInstanceOf(ConnectorError);
+    const second = catalog.columns(client, TARGET, []);
+    expect(sent).toHaveLength(2);
+    const third = catalog.columns(client, TARGET, []);
+    expect(sent).toHaveLength(2);
+    sent[1].answer();
+    expect(await second).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+    expect(await third).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+    expect(sent[1].signal?.aborted).toBe(false);
+  });
+});
