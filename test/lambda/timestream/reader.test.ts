@@ -223,3 +223,66 @@ describe('DimensionCatalog after every read gave up on a DESCRIBE', () => {
     expect(sent[1].signal?.aborted).toBe(false);
   });
 });
+
+describe('readQuery against a fake Timestream', () => {
+  function fakeSender(page: (sql: string) => Promise<unknown>) {
+    let describes = 0;
+    const queries: string[] = [];
+    const client = {
+      send: () => {
+        describes++;
+        return Promise.resolve({
+          ColumnInfo: ['Column', 'Type', 'Timestream attribute type'].map((Name) => ({ Name })),
+          Rows: [
+            { Data: [{ ScalarValue: 'env' }, { ScalarValue: 'varchar' }, { ScalarValue: 'DIMENSION' }] },
+          ],
+        });
+      },
+    } as unknown as TimestreamQueryClient;
+    const sender = {
+      client,
+      scannedPage: (sql: string) => {
+        queries.push(sql);
+        return page(sql);
+      },
+    } as unknown as QuerySender;
+    return { sender, describes: () => describes, queries };
+  }
+  const QUERY = {
+    startTimestampMs: 0,
+    endTimestampMs: Date.UTC(2027, 0, 1),
+    matchers: [{ type: MatcherType.EQ, name: 'env', value: 'prod' }],
+  };
+
+  test('a column Timestream keeps refusing though DESCRIBE lists it: columns read again, query built again, answer empty', async () => {
+    const refusal = Object.assign(new Error("Column 'env' does not exist"), { name: 'ValidationException' });
+    const { sender, describes, queries } = fakeSender(() => Promise.reject(refusal));
+    expect(await readQuery(sender, new DimensionCatalog(), TARGET, QUERY)).toEqual([]);
+    expect(describes()).toBe(2);
+    expect(queries).toHaveLength(2);
+  });
+
+  test('tells onDuplicateSamples nothing when no sample was left out', async () => {
+    const { sender } = fakeSender(() =>
+      Promise.resolve({
+        ColumnInfo: ['time', 'measure_name', 'measure_value::double', 'env'].map((Name) => ({ Name })),
+        Rows: [
+          {
+            Data: ['2026-01-01 00:00:00.000000000', 'm', '1.0', 'prod'].map((ScalarValue) => ({
+              ScalarValue,
+            })),
+          },
+        ],
+      }),
+    );
+    const onDuplicateSamples = jest.fn();
+    const series = await readQuery(sender, new DimensionCatalog(), TARGET, QUERY, { onDuplicateSamples });
+    expect(series.map((s) => s.labels)).toEqual([
+      [
+        { name: '__name__', value: 'm' },
+        { name: 'env', value: 'prod' },
+      ],
+    ]);
+    expect(onDuplicateSamples).not.toHaveBeenCalled();
+  });
+});
