@@ -286,3 +286,135 @@ describe('readQuery against a fake Timestream', () => {
     expect(onDuplicateSamples).not.toHaveBeenCalled();
   });
 });
+
+describe('readQuery when Timestream refuses what a query names', () => {
+  const COLUMNS = ['Column', 'Type', 'Timestream attribute type'].map((Name) => ({ Name }));
+  const dimensionRow = (name: string) => ({
+    Data: [{ ScalarValue: name }, { ScalarValue: 'varchar' }, { ScalarValue: 'DIMENSION' }],
+  });
+  const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
+  const resultPage = (nextToken?: string) => ({
+    ColumnInfo: ['time', 'measure_name', 'measure_value::double', 'env'].map((Name) => ({ Name })),
+    Rows: [
+      { Data: ['2026-01-01 00:00:00.000000000', 'm', '1.0', 'prod'].map((ScalarValue) => ({ ScalarValue })) },
+    ],
+    ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+  });
+  /** A sender whose DESCRIBE lists `dimensions` (or fails with `describeError`) and whose pages are `pages`, in turn. */
+  function sender(options: {
+    dimensions?: string[];
+    describeError?: Error;
+    pages?: ((sql: string) => Promise<unknown>)[];
+  }) {
+    let describes = 0;
+    const queries: string[] = [];
+    const client = {
+      send: () => {
+        describes++;
+        if (options.describeError) return Promise.reject(options.describeError);
+        return Promise.resolve({
+          ColumnInfo: COLUMNS,
+          Rows: (options.dimensions ?? ['env']).map(dimensionRow),
+        });
+      },
+    } as unknown as TimestreamQueryClient;
+    const querySender = {
+      client,
+      scannedPage: (sql: string) => {
+        queries.push(sql);
+        const page = options.pages?.[queries.length - 1];
+        return page ? page(sql) : Promise.resolve(resultPage());
+      },
+    } as unknown as QuerySender;
+    return { sender: querySender, describes: () => describes, queries };
+  }
+  const QUERY = {
+    startTimestampMs: 0,
+    endTimestampMs: Date.UTC(2027, 0, 1),
+    matchers: [{ type: MatcherType.EQ, name: 'env', value: 'prod' }],
+  };
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: ConnectorError) => ({ kind: error.kind, message: error.message }),
+    );
+
+  test.each([
+    {
+      name: 'DESCRIBE answered ResourceNotFoundException: 404 naming the table',
+      describeError: awsError('ResourceNotFoundException', 'The table tbl does not exist.'),
+    },
+    {
+      name: 'DESCRIBE answered ValidationException (its well-formed SQL names a missing table): 404 naming the table',
+      describeError: awsError('ValidationException', "Table 'tbl' does not exist"),
+    },
+  ])('$name', async ({ describeError }) => {
+    const { sender: s, queries } = sender({ describeError });
+    const failure = await failureOf(readQuery(s, new DimensionCatalog(), TARGET, QUERY));
+    expect(failure.kind).toBe(ErrorKind.NotFound);
+    expect(failure.message).toBe(
+      `table "db"."tbl" not found: Timestream DESCRIBE failed: ${describeError.name}: ${describeError.message}`,
+    );
+    expect(queries).toEqual([]);
+  });
+
+  test('a query refused for its table: 404, and the next query reads the columns again', async () => {
+    const refusal = awsError('ValidationException', "Table 'tbl' does not exist");
+    const { sender: s, describes, queries } = sender({ pages: [() => Promise.reject(refusal)] });
+    const catalog = new DimensionCatalog();
+    const failure = await failureOf(readQuery(s, catalog, TARGET, QUERY));
+    expect(failure.kind).toBe(ErrorKind.NotFound);
+    expect(failure.message).toBe(
+      'table "db"."tbl" not found: Timestream Query failed: ValidationException: Table \'tbl\' does not exist',
+    );
+    expect(await readQuery(s, catalog, TARGET, QUERY)).toHaveLength(1);
+    expect([describes(), queries.length]).toEqual([2, 2]);
+  });
+
+  test.each([
+    {
+      name: 'an unknown-column message under another error name is that error (400), not an absent column',
+      pages: [() => Promise.reject(awsError('QueryExecutionException', "Column 'env' does not exist"))],
+      error: 'QueryExecutionException',
+      queries: 1,
+    },
+    {
+      name: 'an unknown-column error on a later page is a 400, not an empty answer',
+      pages: [
+        () => Promise.resolve(resultPage('page-2')),
+        () => Promise.reject(awsError('ValidationException', "Column 'env' does not exist")),
+      ],
+      error: 'ValidationException',
+      queries: 2,
+    },
+  ])('$name', async ({ pages, error, queries: sent }) => {
+    const { sender: s, describes, queries } = sender({ pages });
+    const failure = await failureOf(readQuery(s, new DimensionCatalog(), TARGET, QUERY));
+    expect(failure.kind).toBe(ErrorKind.BadRequest);
+    expect(failure.message).toBe(`Timestream Query failed: ${error}: Column 'env' does not exist`);
+    expect([describes(), queries.length]).toEqual([1, sent]);
+  });
+
+  test.each([
+    { name: '__name__ is no column to look for', matcher: '__name__', dimensions: ['env'] },
+    {
+      name: 'a label is looked for under the dimension it is stored as (time as _time)',
+      matcher: 'time',
+      dimensions: ['_time'],
+    },
+  ])(
+    'a cached catalog is not read again for a matcher it answers: $name',
+    async ({ matcher, dimensions }) => {
+      let now = 0;
+      const catalog = new DimensionCatalog(() => now);
+      const { sender: s, describes } = sender({ dimensions });
+      const query = { ...QUERY, matchers: [{ type: MatcherType.EQ, name: matcher, value: 'x' }] };
+      await readQuery(s, catalog, TARGET, query);
+      now = 2_000; // past the refresh interval, inside the cache's TTL
+      await readQuery(s, catalog, TARGET, query);
+      expect(describes()).toBe(1);
+    },
+  );
+});
