@@ -3,7 +3,7 @@
 import type { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { QuerySender } from '../../../lambda/timestream/query-sender';
-import { DimensionCatalog, readQuery } from '../../../lambda/timestream/reader';
+import { DimensionCatalog, MAX_COLUMN_REBUILDS, readQuery } from '../../../lambda/timestream/reader';
 import { MatcherType } from '../../../lambda/prompb/types';
 
 const TARGET = { database: 'db', table: 'tbl' };
@@ -395,6 +395,27 @@ describe('readQuery when Timestream refuses what a query names', () => {
     expect(failure.kind).toBe(ErrorKind.BadRequest);
     expect(failure.message).toBe(`Timestream Query failed: ${error}: Column 'env' does not exist`);
     expect([describes(), queries.length]).toEqual([1, sent]);
+  });
+
+  test('stops building the query again after MAX_COLUMN_REBUILDS, however many labels keep appearing', async () => {
+    // Each query's result lists one more of the labels the query took to be absent.
+    const withLabels = (count: number) => () =>
+      Promise.resolve({
+        ColumnInfo: ['time', 'measure_name', 'measure_value::double', 'env', 'l1', 'l2', 'l3', 'l4']
+          .slice(0, 4 + count)
+          .map((Name) => ({ Name })),
+        Rows: [],
+      });
+    const { sender: s, queries } = sender({ pages: [1, 2, 3, 4, 4].map(withLabels) });
+    const query = {
+      ...QUERY,
+      matchers: [
+        QUERY.matchers[0],
+        ...['l1', 'l2', 'l3', 'l4'].map((name) => ({ type: MatcherType.EQ, name, value: '' })),
+      ],
+    };
+    expect(await readQuery(s, new DimensionCatalog(), TARGET, query)).toEqual([]);
+    expect(queries).toHaveLength(1 + MAX_COLUMN_REBUILDS);
   });
 
   test.each([
