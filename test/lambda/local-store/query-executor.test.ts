@@ -10,21 +10,8 @@ import {
   type QueryRequest,
   type SqlDialect,
 } from '../../../lambda/local-store/query-executor';
+import { passThroughDialect } from './pass-through-dialect';
 import type { Catalog } from '../../../lambda/local-store/schema';
-
-/** Runs the query string as DuckDB SQL; every cell becomes its text. */
-const passThrough: SqlDialect = {
-  translateQuery: (queryString) => ({ kind: 'select', sql: queryString }),
-  toTimestreamResult: (result) => {
-    const rows = [];
-    for (let c = 0; c < result.chunkCount; c += 1) {
-      for (const row of result.getChunk(c).getRows())
-        rows.push({ Data: row.map((v) => ({ ScalarValue: String(v) })) });
-    }
-    return { columnInfo: [{ Name: 'v', Type: { ScalarType: 'VARCHAR' } }], rows };
-  },
-  mapDuckDbError: (error) => new StoreError('ValidationException', (error as Error).message),
-};
 
 let instance: DuckDBInstance;
 let executor: QueryExecutor;
@@ -35,7 +22,7 @@ beforeAll(async () => {
     catalog: {} as Catalog,
     pageSize: 1000,
     nowMs: () => Date.UTC(2026, 0, 1),
-    sql: passThrough,
+    sql: passThroughDialect,
   });
 });
 afterAll(() => {
@@ -130,7 +117,7 @@ describe('results held for their NextTokens', () => {
       catalog: {} as Catalog,
       pageSize: 1000,
       nowMs: () => nowMs,
-      sql: passThrough,
+      sql: passThroughDialect,
       maxHeldBytes,
       maxFinishedBytes,
     });
@@ -244,48 +231,44 @@ describe('results held for their NextTokens', () => {
   });
 });
 
+/** Answers one query with an executor of its own whose dialect is the pass-through one with `overrides`. */
+function queryWith(overrides: Partial<SqlDialect>) {
+  return async (request: QueryRequest) => {
+    const executor = new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => Date.UTC(2026, 0, 1),
+      sql: { ...passThroughDialect, ...overrides },
+    });
+    try {
+      return await executor.query(request);
+    } finally {
+      executor.close();
+    }
+  };
+}
+
 test('a query whose table was dropped while DuckDB ran is refused as a query sent afterwards is', async () => {
   // The first translation finds the table; by the time DuckDB runs the SQL it is gone, and the
   // catalog (the second translation) says so.
   const missing = new StoreError('ValidationException', "line 1:15: Table 'db.gone' does not exist");
   let translations = 0;
-  const racing = new QueryExecutor({
-    instance,
-    catalog: {} as Catalog,
-    pageSize: 1000,
-    nowMs: () => Date.UTC(2026, 0, 1),
-    sql: {
-      ...passThrough,
-      translateQuery: () => {
-        translations += 1;
-        if (translations > 1) throw missing;
-        return { kind: 'select', sql: 'SELECT * FROM gone' };
-      },
+  const query = queryWith({
+    translateQuery: () => {
+      translations += 1;
+      if (translations > 1) throw missing;
+      return { kind: 'select', sql: 'SELECT * FROM gone' };
     },
   });
-  try {
-    await expect(racing.query({ QueryString: 'SELECT * FROM "db"."gone"' })).rejects.toBe(missing);
-  } finally {
-    racing.close();
-  }
+  await expect(query({ QueryString: 'SELECT * FROM "db"."gone"' })).rejects.toBe(missing);
 });
 
 test("a StoreError the dialect throws while rendering rows is the query's answer as it is", async () => {
   const refusal = new StoreError('ValidationException', 'Value out of range for TIMESTAMP');
-  const rendering = new QueryExecutor({
-    instance,
-    catalog: {} as Catalog,
-    pageSize: 1000,
-    nowMs: () => Date.UTC(2026, 0, 1),
-    sql: {
-      ...passThrough,
-      renderTimestreamResult: () => Promise.reject(refusal),
-      mapDuckDbError: () => new StoreError('ValidationException', 'mapped'),
-    },
+  const query = queryWith({
+    renderTimestreamResult: () => Promise.reject(refusal),
+    mapDuckDbError: () => new StoreError('ValidationException', 'mapped'),
   });
-  try {
-    await expect(rendering.query({ QueryString: 'SELECT 1' })).rejects.toBe(refusal);
-  } finally {
-    rendering.close();
-  }
+  await expect(query({ QueryString: 'SELECT 1' })).rejects.toBe(refusal);
 });

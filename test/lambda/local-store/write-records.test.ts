@@ -4,10 +4,9 @@
 // back, so later duplicates are still found.
 
 import { StoreEngine } from '../../../lambda/local-store/engine';
-import { StoreError } from '../../../lambda/local-store/errors';
-import type { SqlDialect } from '../../../lambda/local-store/query-executor';
 import { seriesTableName } from '../../../lambda/local-store/schema';
 import { TableWriter } from '../../../lambda/local-store/write-records';
+import { passThroughDialect } from './pass-through-dialect';
 
 const NOW = Date.UTC(2026, 0, 1);
 const DB = 'groupdb';
@@ -22,23 +21,14 @@ const record = (host: string, value: string, timeMs: number, version?: number) =
   ...(version === undefined ? {} : { Version: version }),
 });
 
-/** Runs the SQL as it is; every value as its text. */
-const rawDialect: SqlDialect = {
-  translateQuery: (queryString) => ({ kind: 'select', sql: queryString }),
-  toTimestreamResult: (result) => {
-    const rows = [];
-    for (let c = 0; c < result.chunkCount; c += 1) {
-      for (const row of result.getChunk(c).getRows())
-        rows.push({ Data: row.map((v) => ({ ScalarValue: String(v) })) });
-    }
-    return { columnInfo: [{ Name: 'v', Type: { ScalarType: 'VARCHAR' } }], rows };
-  },
-  mapDuckDbError: (error) => new StoreError('ValidationException', (error as Error).message),
-};
-
 let engine: StoreEngine;
 beforeAll(async () => {
-  engine = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW, pageSize: 1000, sql: rawDialect });
+  engine = await StoreEngine.open({
+    dataDir: ':memory:',
+    nowMs: () => NOW,
+    pageSize: 1000,
+    sql: passThroughDialect,
+  });
 });
 afterAll(() => engine.close());
 
