@@ -53,3 +53,73 @@ describe('SETTINGS', () => {
     },
   );
 });
+
+// Where each option applies and what it accepts: a parser swapped for a looser one (an integer >= 0
+// where >= 1 is meant, an extra log format) or an option moved out of local mode shows here.
+const INT_0 = 'an integer >= 0';
+const INT_1 = 'an integer >= 1';
+const BOOL = '1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False';
+const BYTES_1 = 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix';
+const DURATION = 'milliseconds from 1 to 2147483647 (about 24.8 days), as 250, 250ms or 10s';
+const RATE = 'a decimal number from 0 to 1';
+const TEXT = 'a non-empty string';
+const LISTEN = ':port, host:port or [ipv6]:port with port 0..65535';
+const URL = 'an http:// or https:// URL';
+
+const ACCEPTED = [
+  { flag: 'default-database', scope: 'both', accepted: TEXT },
+  { flag: 'default-table', scope: 'both', accepted: TEXT },
+  { flag: 'region', scope: 'both', accepted: TEXT },
+  { flag: 'web.listen-address', scope: 'server', accepted: LISTEN },
+  {
+    flag: 'web.telemetry-path',
+    scope: 'server',
+    accepted: 'a path starting with /, other than /write, /read and /healthz',
+  },
+  { flag: 'tls-certificate', scope: 'server', accepted: TEXT },
+  { flag: 'tls-key', scope: 'server', accepted: TEXT },
+  { flag: 'enable-logging', scope: 'both', accepted: BOOL },
+  { flag: 'log.level', scope: 'both', accepted: 'debug, info, warn, error' },
+  { flag: 'log.format', scope: 'both', accepted: 'logfmt, json' },
+  { flag: 'max-read-retries', scope: 'both', accepted: INT_0 },
+  { flag: 'max-write-retries', scope: 'both', accepted: INT_0 },
+  { flag: 'fail-on-long-label', scope: 'both', accepted: BOOL },
+  { flag: 'fail-on-invalid-sample-value', scope: 'both', accepted: BOOL },
+  { flag: 'enable-sigv4-auth', scope: 'both', accepted: BOOL },
+  { flag: 'query-base-endpoint', scope: 'both', accepted: URL },
+  { flag: 'write-base-endpoint', scope: 'both', accepted: URL },
+  { flag: 'write-concurrency', scope: 'both', accepted: INT_1 },
+  { flag: 'read-concurrency', scope: 'both', accepted: INT_1 },
+  { flag: 'write-timeout', scope: 'both', accepted: DURATION },
+  { flag: 'read-timeout', scope: 'both', accepted: DURATION },
+  { flag: 'max-body-bytes', scope: 'both', accepted: BYTES_1 },
+  { flag: 'max-decoded-bytes', scope: 'both', accepted: BYTES_1 },
+  { flag: 'max-series-per-request', scope: 'both', accepted: INT_1 },
+  { flag: 'max-samples-per-request', scope: 'both', accepted: INT_1 },
+  { flag: 'max-labels-per-series', scope: 'both', accepted: INT_1 },
+  {
+    flag: 'max-response-bytes',
+    scope: 'both',
+    accepted: 'a byte count, optionally with a B, KiB, MiB or GiB suffix; 0 = unlimited',
+  },
+  { flag: 'local', scope: 'local', accepted: BOOL },
+  { flag: 'local.data-dir', scope: 'local', accepted: TEXT },
+  { flag: 'local.listen-address', scope: 'local', accepted: LISTEN },
+  { flag: 'local.page-size', scope: 'local', accepted: INT_1 },
+  { flag: 'local.credentials', scope: 'local', accepted: TEXT },
+  { flag: 'local.fault-latency', scope: 'local', accepted: INT_0 },
+  { flag: 'local.fault-throttle-rate', scope: 'local', accepted: RATE },
+  { flag: 'local.fault-internal-error-rate', scope: 'local', accepted: RATE },
+  { flag: 'local.fault-seed', scope: 'local', accepted: INT_0 },
+];
+
+describe('SETTINGS scopes and accepted values', () => {
+  test('lists every option once, in table order', () => {
+    expect(settings.map((s) => s.flag)).toEqual(ACCEPTED.map((a) => a.flag));
+  });
+
+  test.each(ACCEPTED)('--$flag applies to $scope and accepts $accepted', ({ flag, scope, accepted }) => {
+    const s = settings.find((x) => x.flag === flag);
+    expect([s?.scope, s?.parser.accepted]).toEqual([scope, accepted]);
+  });
+});
