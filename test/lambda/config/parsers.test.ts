@@ -74,6 +74,8 @@ describe('numbers', () => {
     { name: 'rate 0', parser: rate, raw: '0', value: 0 },
     { name: 'rate 1', parser: rate, raw: '1', value: 1 },
     { name: 'rate 1.0', parser: rate, raw: '1.0', value: 1 },
+    { name: 'rate 1. (a trailing point, as Go ParseFloat takes it)', parser: rate, raw: '1.', value: 1 },
+    { name: 'rate 0.', parser: rate, raw: '0.', value: 0 },
     { name: 'rate .25', parser: rate, raw: '.25', value: 0.25 },
     { name: 'rate 0.125', parser: rate, raw: '0.125', value: 0.125 },
   ])('parses $name', ({ parser, raw, value }) => {
@@ -108,6 +110,13 @@ describe('numbers', () => {
       raw: '9007199254740993',
       message: 'too large',
       accepted: 'an integer >= 1',
+    },
+    {
+      name: 'bytes past 2^53 with a unit',
+      parser: bytes,
+      raw: '8388608GiB',
+      message: 'too large',
+      accepted: 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix',
     },
     {
       name: 'bytes 0',
@@ -201,12 +210,28 @@ describe('listenAddress', () => {
     expect(listenAddress.format({ host, port })).toBe(raw);
   });
 
-  test.each(['9201', '::1:9201', 'host:', 'host:65536', 'host:port', '[::1]9201', 'a b:1'])(
-    'refuses %j',
-    (raw) => {
-      expect(refusal(listenAddress, raw).accepted).toBe(':port, host:port or [ipv6]:port with port 0..65535');
-    },
-  );
+  test('returns a frozen address', () => {
+    expect(Object.isFrozen(listenAddress.parse(':9201'))).toBe(true);
+  });
+
+  test.each([
+    { raw: '9201', message: 'not a listen address' },
+    { raw: '::1:9201', message: 'not a listen address' },
+    { raw: 'host:', message: 'not a listen address' },
+    { raw: 'host:65536', message: 'port out of range' },
+    { raw: 'host:99999', message: 'port out of range' },
+    { raw: 'host:100000', message: 'not a listen address' },
+    { raw: 'host:port', message: 'not a listen address' },
+    { raw: '[::1]9201', message: 'not a listen address' },
+    { raw: '[host]:9201', message: 'not a listen address' },
+    { raw: '[fe80::1%eth0]:9201', message: 'not a listen address' },
+    { raw: 'a b:1', message: 'not a listen address' },
+  ])('refuses $raw: $message', ({ raw, message }) => {
+    expect(refusal(listenAddress, raw)).toEqual({
+      message,
+      accepted: ':port, host:port or [ipv6]:port with port 0..65535',
+    });
+  });
 });
 
 describe('strings', () => {
@@ -237,7 +262,7 @@ describe('strings', () => {
       'a path starting with /, other than /write, /read and /healthz',
     ]);
   });
-  test.each(['metrics', '/m?x=1', '/a b', ''])('urlPath refuses %j', (raw) => {
+  test.each(['metrics', '/m?x=1', '/m#top', '/a b', '/a\tb', ''])('urlPath refuses %j', (raw) => {
     expect(refusal(urlPath, raw).accepted).toBe('a path starting with /');
   });
   test.each(['http://localhost:9202', 'https://query-cell1.timestream.us-east-1.amazonaws.com'])(
