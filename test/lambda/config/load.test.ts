@@ -286,3 +286,139 @@ describe('loadConfig errors', () => {
     ]);
   });
 });
+
+describe('loadConfig reads every option into its own field', () => {
+  test('server: every flag set to a value other than its default', () => {
+    const config = loadConfig({
+      flags: {
+        'default-database': 'db',
+        'default-table': 'tbl',
+        region: 'eu-west-1',
+        'web.listen-address': '127.0.0.1:9300',
+        'web.telemetry-path': '/own-metrics',
+        'tls-certificate': 'c.pem',
+        'tls-key': 'k.pem',
+        'enable-logging': 'false',
+        'log.level': 'warn',
+        'log.format': 'json',
+        'max-read-retries': '1',
+        'max-write-retries': '2',
+        'fail-on-long-label': 'true',
+        'fail-on-invalid-sample-value': 'false',
+        'enable-sigv4-auth': 'true',
+        'query-base-endpoint': 'http://query.example',
+        'write-base-endpoint': 'http://write.example',
+        'write-concurrency': '3',
+        'read-concurrency': '4',
+        'write-timeout': '5ms',
+        'read-timeout': '6s',
+        'max-body-bytes': '7',
+        'max-decoded-bytes': '8',
+        'max-series-per-request': '9',
+        'max-samples-per-request': '10',
+        'max-labels-per-series': '11',
+        'max-response-bytes': '12',
+      },
+      env: {},
+      mode: 'server',
+    });
+    expect(config).toEqual({
+      mode: 'server',
+      defaultDatabase: 'db',
+      defaultTable: 'tbl',
+      region: 'eu-west-1',
+      listen: { host: '127.0.0.1', port: 9300 },
+      telemetryPath: '/own-metrics',
+      tls: { certificateFile: 'c.pem', keyFile: 'k.pem' },
+      enableLogging: false,
+      logLevel: 'warn',
+      logFormat: 'json',
+      maxReadRetries: 1,
+      maxWriteRetries: 2,
+      failOnLongLabel: true,
+      failOnInvalidSampleValue: false,
+      enableSigv4Auth: true,
+      queryBaseEndpoint: 'http://query.example',
+      writeBaseEndpoint: 'http://write.example',
+      writeConcurrency: 3,
+      readConcurrency: 4,
+      writeTimeoutMs: 5,
+      readTimeoutMs: 6000,
+      limits: {
+        maxBodyBytes: 7,
+        maxDecodedBytes: 8,
+        maxSeriesPerRequest: 9,
+        maxSamplesPerRequest: 10,
+        maxLabelsPerSeries: 11,
+        maxResponseBytes: 12,
+      },
+      local: undefined,
+    });
+  });
+
+  test('Lambda: fail_on_long_label and fail_on_invalid_sample_value are read apart', () => {
+    const config = loadConfig({
+      env: { ...REQUIRED_ENV, fail_on_long_label: 'false', fail_on_invalid_sample_value: 'true' },
+      mode: 'lambda',
+    });
+    expect([config.failOnLongLabel, config.failOnInvalidSampleValue]).toEqual([false, true]);
+  });
+
+  test('local mode: every local flag set to a value other than its default', () => {
+    const config = loadConfig({
+      flags: {
+        local: 'true',
+        'local.data-dir': '/tmp/store',
+        'local.listen-address': ':9400',
+        'local.page-size': '5',
+        'local.credentials': 'creds.txt',
+        'local.fault-latency': '7',
+        'local.fault-throttle-rate': '0.25',
+        'local.fault-internal-error-rate': '0.5',
+        'local.fault-seed': '42',
+      },
+      env: {},
+      mode: 'server',
+    });
+    expect(config.local).toEqual({
+      dataDir: '/tmp/store',
+      listen: { host: '', port: 9400 },
+      pageSize: 5,
+      credentialsFile: 'creds.txt',
+      faultLatencyMs: 7,
+      faultThrottleRate: 0.25,
+      faultInternalErrorRate: 0.5,
+      faultSeed: 42,
+    });
+  });
+});
+
+describe('loadConfig problems are reported once', () => {
+  test.each([
+    {
+      name: 'a bad --local value, which leaves local mode off',
+      flags: { local: 'yes' },
+      problems: [
+        '--local: invalid value "yes"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False',
+        '--default-database (or environment variable default_database): required unless --local is given',
+        '--default-table (or environment variable default_table): required unless --local is given',
+      ],
+    },
+    {
+      name: 'a bad local option without --local: only the missing --local',
+      flags: { ...REQUIRED_FLAGS, 'local.fault-seed': 'x' },
+      problems: ['--local.fault-seed: only applies with --local or the local-store command'],
+    },
+  ])('$name', ({ flags, problems }) => {
+    expect(problemsOf({ flags, env: {}, mode: 'server' })).toEqual(problems);
+  });
+
+  test('takes an unknown flag name that was not given (undefined) as absent', () => {
+    const config = loadConfig({
+      flags: { ...REQUIRED_FLAGS, 'max-retries': undefined },
+      env: {},
+      mode: 'server',
+    });
+    expect(config.maxReadRetries).toBe(3);
+  });
+});
