@@ -204,6 +204,16 @@ describe('parseCommandLine', () => {
       problems: ['too many arguments. Expected 0 arguments but got 1.'],
     },
     {
+      name: 'a stray argument after local-store',
+      argv: ['local-store', 'extra'],
+      problems: ["too many arguments for 'local-store'. Expected 0 arguments but got 1."],
+    },
+    {
+      name: 'options after -- (operands, never read as options or their values)',
+      argv: [...REQUIRED, '--', '--log.level', '--enable-logging'],
+      problems: ['too many arguments. Expected 0 arguments but got 2.'],
+    },
+    {
       name: 'missing value',
       argv: [...REQUIRED, '--log.level'],
       problems: ["option '--log.level <debug|info|warn|error>' argument missing"],
@@ -238,6 +248,16 @@ describe('parseCommandLine', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  test('writes nothing to stderr on a usage error', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(configErrorOf(['--bogus']).problems).toEqual(["unknown option '--bogus'"]);
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
   test('prints help to stdout and exits 0', () => {
     const { out, code } = runHelp(['--help']);
     expect(code).toBe(0);
@@ -266,6 +286,8 @@ describe('help text', () => {
     '[env: log_format] (default: logfmt; json on Lambda)',
     '[env: max_response_bytes] (default: 0; 4MiB on Lambda)',
     '(default: 127.0.0.1:9202)',
+    '--fail-on-long-label [bool] Fail the whole write with 400 when a series exceeds a Timestream name or size limit, instead of rejecting that series. A bare flag means true. [env: fail_on_long_label] (default: false)',
+    '-h, --help Show this help and exit.',
   ])('shows %s', (fragment) => {
     expect(help).toContain(fragment);
   });
