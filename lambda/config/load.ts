@@ -185,9 +185,13 @@ function resolve(s: AnySetting, ctx: Context): unknown {
   return fallback;
 }
 
-/** Masks the `user:password@` part of a URL-like value, so a refused endpoint never echoes a secret. */
+/**
+ * Masks everything before the last `@` (after a `scheme://`), so a refused endpoint never echoes a
+ * secret: an unescaped secret key may hold `/`, `?` or `#`, which end a URL's authority, and a value
+ * without a scheme (`AKID:secret@host`) has no authority at all. A refused value only loses detail.
+ */
 function withoutUserinfo(raw: string): string {
-  return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1[REDACTED]@');
+  return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[\s\S]*@/, '$1[REDACTED]@');
 }
 
 function findRaw(s: AnySetting, ctx: Context): { raw: string; source: string } | undefined {

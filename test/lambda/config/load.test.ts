@@ -235,6 +235,34 @@ describe('loadConfig errors', () => {
     ]);
   });
 
+  // AWS secret keys hold / and +, which end a URL's authority, so the URL refuses them unescaped.
+  test.each([
+    {
+      name: 'a secret key with / in it',
+      raw: 'http://AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@host',
+      shown: '"http://[REDACTED]@host"',
+    },
+    {
+      name: 'a password with @ in it',
+      raw: 'http://AKIDEXAMPLE:p@ss@host name',
+      shown: '"http://[REDACTED]@host name"',
+    },
+    {
+      name: 'a password with ? in it',
+      raw: 'https://AKIDEXAMPLE:p?ss@host',
+      shown: '"https://[REDACTED]@host"',
+    },
+    {
+      name: 'credentials without a scheme',
+      raw: 'AKIDEXAMPLE:wJalrXUtnFEMI@host:9202',
+      shown: '"[REDACTED]@host:9202" (scheme akidexample: is not http or https)',
+    },
+  ])('never echoes the credentials of a refused endpoint: $name', ({ raw, shown }) => {
+    expect(problemsOf({ env: { ...REQUIRED_ENV, write_base_endpoint: raw }, mode: 'lambda' })).toEqual([
+      `environment variable write_base_endpoint: invalid value ${shown}; accepted: an http:// or https:// URL`,
+    ]);
+  });
+
   test('throws one ConfigError whose message lists the problems and exits 2', () => {
     let error: unknown;
     try {
