@@ -140,6 +140,11 @@ describe('loadConfig precedence', () => {
       expected: 'eu-central-1',
     },
     { name: 'AWS_REGION fallback', env: { AWS_REGION: 'ap-south-1' }, expected: 'ap-south-1' },
+    {
+      name: 'AWS_REGION after an empty region (a template parameter left blank)',
+      env: { region: '', AWS_REGION: 'ap-south-1' },
+      expected: 'ap-south-1',
+    },
   ])('region on Lambda: $name', ({ env, expected }) => {
     expect(loadConfig({ env: { ...REQUIRED_ENV, ...env }, mode: 'lambda' }).region).toBe(expected);
   });
@@ -271,7 +276,7 @@ describe('loadConfig errors', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).exitCode).toBe(2);
+    expect([(error as ConfigError).name, (error as ConfigError).exitCode]).toEqual(['ConfigError', 2]);
     expect((error as ConfigError).message).toBe(
       'invalid configuration:\n' +
         '  environment variable default_database: required\n' +

@@ -274,6 +274,7 @@ describe('strings', () => {
   test.each([
     { raw: 'localhost:9202', message: 'scheme localhost: is not http or https' },
     { raw: 'ftp://x', message: 'scheme ftp: is not http or https' },
+    { raw: 'httpx://x', message: 'scheme httpx: is not http or https' },
     { raw: 'not a url', message: 'not a URL' },
   ])('httpUrl refuses $raw', ({ raw, message }) => {
     expect(refusal(httpUrl, raw)).toEqual({ message, accepted: 'an http:// or https:// URL' });
