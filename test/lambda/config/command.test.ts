@@ -42,6 +42,15 @@ function configErrorOf(argv: string[], env: Record<string, string> = {}): Config
 }
 
 describe('parseCommandLine', () => {
+  // A call without an injected exit must never end the process: jest would stop with status 0.
+  let exit: jest.SpiedFunction<typeof process.exit>;
+  beforeEach(() => {
+    exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`process.exit(${String(code)})`);
+    });
+  });
+  afterEach(() => exit.mockRestore());
+
   // kingpin v2 (the reference's parser) sets a flag once per occurrence, in order, so the last wins.
   test.each([
     { argv: ['--region', 'eu-west-1', '--region', 'us-east-2'], pick: 'region', expected: 'us-east-2' },
