@@ -7,6 +7,18 @@ const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
 const body = Buffer.from('{"QueryString":"SELECT 1"}');
 const bodyHash = createHash('sha256').update(body).digest('hex');
 
+/** What `authenticate` refuses with: toThrow(error) compares the message only, not the type. */
+function refusal(run: () => unknown): { type: string; message: string; status: number } {
+  try {
+    run();
+  } catch (error) {
+    const { type, message, status } = error as StoreError;
+    return { type, message, status };
+  }
+  throw new Error('expected a refusal');
+}
+const outcome = ({ type, message, status }: StoreError) => ({ type, message, status });
+
 function signed(secret = KEY.secretAccessKey, extra: Record<string, string> = {}): SignedRequest {
   const headers: Record<string, string> = {
     host: '127.0.0.1:9202',
@@ -97,14 +109,16 @@ test.each([
     ),
   },
 ])('refuses $name in strict mode', ({ request, error }) => {
-  expect(() => authenticate(request, [KEY])).toThrow(error);
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual(outcome(error));
 });
 
 test('accepts any well-formed signature without configured credentials, and no unknown key in strict mode', () => {
   const request = signed('whatever');
   expect(authenticate(request, undefined)).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
-  expect(() => authenticate(request, [{ accessKeyId: 'OTHER', secretAccessKey: 'x' }])).toThrow(
-    new StoreError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+  expect(refusal(() => authenticate(request, [{ accessKeyId: 'OTHER', secretAccessKey: 'x' }]))).toEqual(
+    outcome(
+      new StoreError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+    ),
   );
 });
 
@@ -112,11 +126,173 @@ test.each(['/?%ZZ', '/?a=%E0%A4%A', '/%ZZ'])(
   'refuses the malformed escapes of %s as a signature mismatch in strict mode (a URIError was a 500)',
   (url) => {
     const request = { ...signed(), url };
-    expect(() => authenticate(request, [KEY])).toThrow(
-      new StoreError(
-        'InvalidSignatureException',
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    expect(refusal(() => authenticate(request, [KEY]))).toEqual(
+      outcome(
+        new StoreError(
+          'InvalidSignatureException',
+          'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+        ),
       ),
     );
   },
 );
+
+const SIGNATURE_MISMATCH = new StoreError(
+  'InvalidSignatureException',
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+);
+
+interface Signing {
+  secret?: string;
+  region?: string;
+  day?: string;
+  amzDate?: string;
+  extra?: Record<string, string>;
+}
+
+/**
+ * Signs `POST /` as the SigV4 specification does, without the module's canonicalRequest, so a
+ * change to how the store builds the canonical request cannot change the signature here too.
+ */
+function independentlySigned({
+  secret = KEY.secretAccessKey,
+  region = 'us-east-1',
+  day = '20260101',
+  amzDate = `${day}T000000Z`,
+  extra = {},
+}: Signing = {}): SignedRequest & { headers: Record<string, string> } {
+  const headers: Record<string, string> = {
+    host: '127.0.0.1:9202',
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-date': amzDate,
+    'x-amz-target': 'Timestream_20181101.Query',
+    ...extra,
+  };
+  const names = Object.keys(headers).sort();
+  const signedHeaders = names.join(';');
+  const canonical = [
+    'POST',
+    '/',
+    '',
+    names.map((name) => `${name}:${headers[name]}\n`).join(''),
+    signedHeaders,
+    headers['x-amz-content-sha256'] ?? bodyHash,
+  ].join('\n');
+  const scope = `${day}/${region}/timestream/aws4_request`;
+  const toSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonical).digest('hex'),
+  ].join('\n');
+  let key: Buffer = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+  for (const part of [region, 'timestream', 'aws4_request'])
+    key = createHmac('sha256', key).update(part).digest();
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${KEY.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return { method: 'POST', url: '/', headers, body };
+}
+
+test.each<{ name: string; signing: Signing }>([
+  { name: 'in another region', signing: { region: 'eu-west-1' } },
+  { name: 'on another day', signing: { day: '20261231' } },
+  {
+    name: 'with an UNSIGNED-PAYLOAD content hash',
+    signing: { extra: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
+  },
+  { name: 'with the body hash declared', signing: { extra: { 'x-amz-content-sha256': bodyHash } } },
+  { name: 'with a session token', signing: { extra: { 'x-amz-security-token': 'token-1' } } },
+])('accepts a request signed $name in strict mode', ({ signing }) => {
+  const credentials = [
+    { ...KEY, ...(signing.extra?.['x-amz-security-token'] ? { sessionToken: 'token-1' } : {}) },
+  ];
+  expect(authenticate(independentlySigned(signing), credentials)).toEqual({
+    accessKeyId: 'AKIDUNIT',
+    deny: false,
+  });
+});
+
+test('accepts any well-formed signature with an empty list of credentials', () => {
+  expect(authenticate(independentlySigned({ secret: 'whatever' }), [])).toEqual({
+    accessKeyId: 'AKIDUNIT',
+    deny: false,
+  });
+});
+
+const authorizationOf = (request: SignedRequest) => String(request.headers.authorization);
+
+test.each<{ name: string; alter: (request: SignedRequest & { headers: Record<string, string> }) => void }>([
+  {
+    name: 'the scope date',
+    alter: (r) => (r.headers.authorization = authorizationOf(r).replace('/20260101/', '/20260102/')),
+  },
+  {
+    name: 'the scope region',
+    alter: (r) => (r.headers.authorization = authorizationOf(r).replace('/us-east-1/', '/us-west-2/')),
+  },
+  { name: 'the x-amz-date header', alter: (r) => (r.headers['x-amz-date'] = '20260101T000001Z') },
+  {
+    name: 'a signed header value',
+    alter: (r) => (r.headers['x-amz-target'] = 'Timestream_20181101.WriteRecords'),
+  },
+  {
+    name: 'the list of signed headers',
+    alter: (r) => (r.headers.authorization = authorizationOf(r).replace('content-type;', '')),
+  },
+  { name: 'the body', alter: (r) => (r.body = Buffer.from('{"QueryString":"SELECT 2"}')) },
+  {
+    name: 'the method',
+    alter: (r) => (r.method = 'PUT'),
+  },
+  {
+    name: 'the query string',
+    alter: (r) => (r.url = '/?a=b'),
+  },
+  {
+    name: 'the signature',
+    alter: (r) =>
+      (r.headers.authorization = authorizationOf(r).replace(
+        /Signature=(.)/,
+        (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`,
+      )),
+  },
+])('refuses a request with $name changed after signing in strict mode', ({ alter }) => {
+  const request = independentlySigned();
+  expect(authenticate(request, [KEY])).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
+  alter(request);
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual(outcome(SIGNATURE_MISMATCH));
+});
+
+test('refuses a declared content hash swapped for UNSIGNED-PAYLOAD after signing', () => {
+  const request = independentlySigned({ extra: { 'x-amz-content-sha256': bodyHash } });
+  request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  request.headers.authorization = authorizationOf(request).replace('x-amz-content-sha256;', '');
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual(outcome(SIGNATURE_MISMATCH));
+});
+
+test('refuses a request signed by another known key under this key id', () => {
+  const request = independentlySigned({ secret: 'second-secret' });
+  expect(
+    refusal(() =>
+      authenticate(request, [KEY, { accessKeyId: 'AKIDSECOND', secretAccessKey: 'second-secret' }]),
+    ),
+  ).toEqual(outcome(SIGNATURE_MISMATCH));
+});
+
+test.each([63, 65])('refuses a %i-digit signature as not a SigV4 Authorization', (digits) => {
+  const request = independentlySigned();
+  request.headers.authorization = authorizationOf(request).replace(
+    /Signature=[0-9a-f]+$/,
+    `Signature=${'a'.repeat(digits)}`,
+  );
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual({
+    type: 'InvalidSignatureException',
+    status: 403,
+    message: `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: AWS4-HMAC-SHA256 Credential=AKIDUNIT/20260101/us-east-1/timestream/aws4_request`,
+  });
+});
+
+test("percent-encodes the reserved characters !'()* of query names and values", () => {
+  const request = { method: 'POST', url: "/?b=!'()*&a=%21", headers: {}, body };
+  expect(canonicalRequest(request, '').split('\n')[2]).toBe('a=%21&b=%21%27%28%29%2A');
+});
