@@ -90,8 +90,9 @@ describe('strict credentials', () => {
   test('denies Query for a deny key but still serves it control-plane calls', async () => {
     const clients = clientsFor(store, DENIED);
     const error = await errorOf(() => clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' })));
-    expect([error.name, error.$metadata]).toEqual([
+    expect([error.name, error.message, error.$metadata]).toEqual([
       'AccessDeniedException',
+      'User: arn:aws:iam::000000000000:user/AKIDDENIED is not authorized to perform: timestream:Select because no identity-based policy allows the action',
       expect.objectContaining({ httpStatusCode: 403 }),
     ]);
     expect(

@@ -14,6 +14,7 @@ import {
   UpdateTableCommand,
   paginateListDatabases,
 } from '@aws-sdk/client-timestream-write';
+import { request } from 'node:http';
 import type { LocalStore } from '../../../lambda/local-store';
 import { clientsFor, errorOf, NOW_MS, startTestStore } from './support';
 
@@ -317,6 +318,129 @@ describe('raw protocol edges', () => {
     expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
     expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(await response.json()).toEqual(answer);
+  });
+
+  const TOO_LARGE = {
+    __type: 'com.amazonaws.timestream.v20181101#RequestEntityTooLargeException',
+    message: 'Request body exceeds 10485760 bytes.',
+  };
+  const NOT_JSON = {
+    __type: 'com.amazonaws.timestream.v20181101#SerializationException',
+    message: 'The request body is not valid JSON.',
+  };
+
+  /** POSTs `bytes` bytes of `x` to ListDatabases, declared in Content-Length or sent chunked. */
+  const postBytes = (bytes: number, chunked: boolean) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = request(`${store.endpoint}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'Timestream_20181101.ListDatabases',
+          Authorization: WELL_FORMED_AUTH,
+          ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(bytes) }),
+        },
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+        );
+      });
+      req.on('error', reject);
+      const piece = Buffer.alloc(1024 * 1024, 'x');
+      for (let left = bytes; left > 0; left -= piece.length)
+        req.write(piece.subarray(0, Math.min(left, piece.length)));
+      req.end();
+    });
+
+  test.each([
+    { bytes: 10 * 1024 * 1024, chunked: false, status: 400, answer: NOT_JSON },
+    { bytes: 10 * 1024 * 1024 + 1, chunked: false, status: 413, answer: TOO_LARGE },
+    { bytes: 10 * 1024 * 1024, chunked: true, status: 400, answer: NOT_JSON },
+    { bytes: 10 * 1024 * 1024 + 1, chunked: true, status: 413, answer: TOO_LARGE },
+  ])(
+    'reads a body of $bytes bytes (chunked: $chunked) up to 10 MiB',
+    async ({ bytes, chunked, status, answer }) => {
+      expect(await postBytes(bytes, chunked)).toEqual({ status, body: answer });
+    },
+  );
+
+  test.each<{ name: string; init: RequestInit; path: string; status: number; answer: unknown }>([
+    {
+      name: 'GET /',
+      init: { method: 'GET', headers: { Authorization: WELL_FORMED_AUTH } },
+      path: '/',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'Only POST / is served (got GET /).',
+      },
+    },
+    {
+      name: 'no X-Amz-Target',
+      init: { method: 'POST', headers: { Authorization: WELL_FORMED_AUTH }, body: '{}' },
+      path: '/',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'Missing or unknown X-Amz-Target header.',
+      },
+    },
+    {
+      name: 'an X-Amz-Target of another service',
+      init: {
+        method: 'POST',
+        headers: { Authorization: WELL_FORMED_AUTH, 'X-Amz-Target': 'Timestream_20181102.ListDatabases' },
+        body: '{}',
+      },
+      path: '/',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'Missing or unknown X-Amz-Target header.',
+      },
+    },
+    {
+      name: 'an unknown local endpoint',
+      init: { method: 'GET' },
+      path: '/_local/nope',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'No local endpoint GET /_local/nope.',
+      },
+    },
+    {
+      name: 'POST /_local/metering',
+      init: { method: 'POST', body: '{}' },
+      path: '/_local/metering',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'No local endpoint POST /_local/metering.',
+      },
+    },
+    {
+      name: 'malformed fault settings',
+      init: { method: 'POST', body: '{"throttleRate":' },
+      path: '/_local/faults',
+      status: 400,
+      answer: NOT_JSON,
+    },
+  ])('answers $name with the exact error', async ({ init, path, status, answer }) => {
+    const response = await fetch(`${store.endpoint}${path}`, init);
+    expect([response.status, await response.json()]).toEqual([status, answer]);
+  });
+
+  test('reads an empty body as {} and serves the local metering without a signature', async () => {
+    const response = await post('ListDatabases', '');
+    expect([
+      response.status,
+      Array.isArray(((await response.json()) as { Databases: unknown }).Databases),
+    ]).toEqual([200, true]);
+    expect((await fetch(`${store.endpoint}/_local/metering`)).status).toBe(200);
   });
 
   test('answers 413 for a body over 10 MiB and keeps serving', async () => {
