@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import { DEFAULT_TABLE_SETTINGS } from '../../../lambda/local-store/catalog';
-import { readTableSettings } from '../../../lambda/local-store/control-plane';
+import {
+  checkCreateName,
+  pageList,
+  readTableSettings,
+  requireName,
+  requireObject,
+} from '../../../lambda/local-store/control-plane';
 import { StoreError } from '../../../lambda/local-store/errors';
 
 describe('readTableSettings', () => {
@@ -28,5 +34,133 @@ describe('readTableSettings', () => {
     expect(() => readTableSettings({ MagneticStoreWriteProperties: {} })).toThrow(
       new StoreError('ValidationException', 'EnableMagneticStoreWrites must be specified.'),
     );
+  });
+});
+
+/** The type, message and status of a refusal (toThrow compares the message only). */
+function refusal(run: () => unknown): { type: string; message: string; status: number } {
+  try {
+    run();
+  } catch (error) {
+    const { type, message, status } = error as StoreError;
+    return { type, message, status };
+  }
+  throw new Error('expected a refusal');
+}
+const invalid = (message: string) => ({ type: 'ValidationException', message, status: 400 });
+
+describe('readTableSettings bounds', () => {
+  test.each([
+    { memory: 1, magnetic: 1 },
+    { memory: 8766, magnetic: 73000 },
+  ])('accepts $memory hours and $magnetic days', ({ memory, magnetic }) => {
+    const body = {
+      RetentionProperties: {
+        MemoryStoreRetentionPeriodInHours: memory,
+        MagneticStoreRetentionPeriodInDays: magnetic,
+      },
+    };
+    expect(readTableSettings(body)).toEqual({
+      ...DEFAULT_TABLE_SETTINGS,
+      memoryStoreRetentionHours: memory,
+      magneticStoreRetentionDays: magnetic,
+    });
+  });
+
+  test.each([
+    {
+      memory: 1.5,
+      magnetic: 1,
+      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+    },
+    {
+      memory: 8767,
+      magnetic: 1,
+      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+    },
+    {
+      memory: 1,
+      magnetic: 0,
+      message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+    },
+    {
+      memory: 1,
+      magnetic: 2.5,
+      message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+    },
+  ])('refuses $memory hours and $magnetic days', ({ memory, magnetic, message }) => {
+    const body = {
+      RetentionProperties: {
+        MemoryStoreRetentionPeriodInHours: memory,
+        MagneticStoreRetentionPeriodInDays: magnetic,
+      },
+    };
+    expect(refusal(() => readTableSettings(body))).toEqual(invalid(message));
+  });
+});
+
+describe('names and bodies', () => {
+  test.each(['DatabaseName', 'TableName'])('refuses an empty %s as unspecified', (member) => {
+    expect(refusal(() => requireName('', member))).toEqual(invalid(`${member} must be specified.`));
+  });
+
+  test('accepts a 256-byte name and refuses 257 bytes', () => {
+    expect(checkCreateName('a'.repeat(256), 'TableName')).toBe('a'.repeat(256));
+    expect(refusal(() => checkCreateName('a'.repeat(257), 'TableName'))).toEqual(
+      invalid(
+        `1 validation error detected: Value '${'a'.repeat(257)}' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between 3 and 256 bytes`,
+      ),
+    );
+  });
+
+  test.each([[], null, 'x', 1])('refuses the body %p as not a JSON object', (body) => {
+    expect(refusal(() => requireObject(body))).toEqual({
+      type: 'SerializationException',
+      message: 'Request body must be a JSON object.',
+      status: 400,
+    });
+  });
+});
+
+describe('pageList', () => {
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  const list = (body: Record<string, unknown>, items = names) => pageList(items, (n) => n, body);
+
+  test.each([1, 2, 3, 6, 7, 20])('walks every name once in pages of %i', (size) => {
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = list({ MaxResults: size, ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
+      seen.push(...page.page);
+      nextToken = page.nextToken;
+      pages += 1;
+    } while (nextToken !== undefined);
+    expect([seen, pages]).toEqual([names, Math.ceil(names.length / size)]);
+  });
+
+  test('answers up to 20 names a page', () => {
+    const many = Array.from({ length: 25 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+    const first = list({ MaxResults: 20 }, many);
+    expect([first.page, list({ MaxResults: 20, NextToken: first.nextToken }, many)]).toEqual([
+      many.slice(0, 20),
+      { page: many.slice(20) },
+    ]);
+  });
+
+  test('answers an empty last page for a token past every name', () => {
+    expect(list({ NextToken: Buffer.from('h').toString('base64url') })).toEqual({ page: [] });
+  });
+
+  test.each([0, 21, 1.5, '2'])('refuses MaxResults %p', (maxResults) => {
+    expect(refusal(() => list({ MaxResults: maxResults }))).toEqual(
+      invalid(
+        `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 20`,
+      ),
+    );
+  });
+
+  test('refuses a NextToken that is not a string', () => {
+    expect(refusal(() => list({ NextToken: 1 }))).toEqual(invalid('Invalid NextToken.'));
   });
 });
