@@ -10,6 +10,7 @@ import {
   DescribeDatabaseCommand,
   DescribeEndpointsCommand,
   DescribeTableCommand,
+  ListDatabasesCommand,
   ListTablesCommand,
   UpdateTableCommand,
   paginateListDatabases,
@@ -204,6 +205,52 @@ test.each([
   await store.ensureTable('tabledb', 'existing');
   const error = await errorOf(() => write.send(new CreateTableCommand(input)));
   expect([error.name, error.message]).toEqual([type, message]);
+});
+
+test('lists databases in byte order of their names, whatever the order they were created in', async () => {
+  for (const name of ['orda', 'ord_x', 'ordZx', 'ord.x'])
+    await write.send(new CreateDatabaseCommand({ DatabaseName: name }));
+  const listed = (await write.send(new ListDatabasesCommand({}))).Databases?.map((d) => d.DatabaseName ?? '');
+  expect(listed?.filter((name) => name.startsWith('ord'))).toEqual(['ord.x', 'ordZx', 'ord_x', 'orda']);
+});
+
+test.each([
+  {
+    name: 'CreateTable of an existing table',
+    send: () => write.send(new CreateTableCommand({ DatabaseName: 'refusedb', TableName: 'only' })),
+    type: 'ConflictException',
+    message: 'The table only already exists in database refusedb.',
+    status: 409,
+  },
+  {
+    name: 'DeleteDatabase of a database with one table',
+    send: () => write.send(new DeleteDatabaseCommand({ DatabaseName: 'refusedb' })),
+    type: 'ValidationException',
+    message: 'Cannot delete database refusedb: it still contains tables. Delete all tables first.',
+    status: 400,
+  },
+  {
+    name: 'UpdateTable of a missing table',
+    send: () =>
+      write.send(
+        new UpdateTableCommand({
+          DatabaseName: 'refusedb',
+          TableName: 'missing',
+          MagneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+        }),
+      ),
+    type: 'ResourceNotFoundException',
+    message: 'The table missing does not exist in database refusedb.',
+    status: 404,
+  },
+])('refuses $name', async ({ send, type, message, status }) => {
+  await store.ensureTable('refusedb', 'only');
+  const error = await errorOf(send);
+  expect([error.name, error.message, error.$metadata]).toEqual([
+    type,
+    message,
+    expect.objectContaining({ httpStatusCode: status }),
+  ]);
 });
 
 describe('names DuckDB cannot hold apart (it matches schema and table names in any letter case)', () => {
