@@ -230,6 +230,20 @@ test.each([
     status: 400,
   },
   {
+    name: 'DeleteDatabase of a missing database',
+    send: () => write.send(new DeleteDatabaseCommand({ DatabaseName: 'nodb_to_delete' })),
+    type: 'ResourceNotFoundException',
+    message: 'The database nodb_to_delete does not exist.',
+    status: 404,
+  },
+  {
+    name: 'DeleteTable of a missing table',
+    send: () => write.send(new DeleteTableCommand({ DatabaseName: 'refusedb', TableName: 'missing' })),
+    type: 'ResourceNotFoundException',
+    message: 'The table missing does not exist in database refusedb.',
+    status: 404,
+  },
+  {
     name: 'UpdateTable of a missing table',
     send: () =>
       write.send(
