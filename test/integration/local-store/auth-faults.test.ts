@@ -173,6 +173,16 @@ describe('fault injection', () => {
     },
   );
 
+  test('resets the connection of data-plane calls only', async () => {
+    store.setFaults({ resetRate: 1 });
+    try {
+      await errorOf(writeOnce);
+      expect((await clientsFor(store).write.send(new ListDatabasesCommand({}))).Databases?.length).toBe(1);
+    } finally {
+      store.setFaults({});
+    }
+  });
+
   test('draws the same fault sequence for the same seed, set over HTTP', async () => {
     const outcomes = async () => {
       const set = await fetch(`${store.endpoint}/_local/faults`, {
