@@ -26,6 +26,17 @@ describe('credentialsFromHeaders', () => {
       headers: { authorization: basic('ASIAX:secret'), 'x-amz-security-token': 'FwoGZXIvYXdzEJr//token==' },
       expected: { accessKeyId: 'ASIAX', secretAccessKey: 'secret', sessionToken: 'FwoGZXIvYXdzEJr//token==' },
     },
+    {
+      name: 'an access key id of 128 characters, the most IAM issues',
+      headers: { authorization: basic(`${'A'.repeat(128)}:s`) },
+      expected: { accessKeyId: 'A'.repeat(128), secretAccessKey: 's' },
+    },
+    {
+      name: 'a header of exactly 8192 characters, spaces around the credentials included',
+      // 'Basic ' (6) + 8184 base64 characters + 2 spaces.
+      headers: { authorization: ` ${basic(`AKID:${'s'.repeat(6133)}`)} ` },
+      expected: { accessKeyId: 'AKID', secretAccessKey: 's'.repeat(6133) },
+    },
   ])('accepts $name', ({ headers, expected }) => {
     expect(credentialsFromHeaders(headers, false)).toEqual(expected);
   });
@@ -57,6 +68,46 @@ describe('credentialsFromHeaders', () => {
       name: 'an empty session token',
       headers: { authorization: basic('AKID:s'), 'x-amz-security-token': '' },
       reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
+      name: 'an access key id of 129 characters',
+      headers: { authorization: basic(`${'A'.repeat(129)}:s`) },
+      reason: 'username is not an access key id',
+    },
+    {
+      name: 'an empty access key id',
+      headers: { authorization: basic(':secret') },
+      reason: 'username is not an access key id',
+    },
+    {
+      name: 'an access key id with a character outside [A-Za-z0-9]',
+      headers: { authorization: basic('AKID_X:secret') },
+      reason: 'username is not an access key id',
+    },
+    {
+      name: 'a secret with white space',
+      headers: { authorization: basic('AKID:se cret') },
+      reason: 'password is not a secret access key',
+    },
+    {
+      name: 'a session token with white space',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok en' },
+      reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
+      name: 'text before the scheme',
+      headers: { authorization: `x${basic('AKID:s')}` },
+      reason: 'not HTTP basic auth',
+    },
+    {
+      name: 'text after the credentials',
+      headers: { authorization: `${basic('AKID:s')} x` },
+      reason: 'not HTTP basic auth',
+    },
+    {
+      name: 'a header of 8193 characters',
+      headers: { authorization: ` ${basic(`AKID:${'s'.repeat(6133)}`)}  ` },
+      reason: 'too long',
     },
     {
       name: 'an oversized header',
