@@ -59,6 +59,36 @@ describe('deadlineSignal', () => {
     deadline.dispose();
   });
 
+  it.each([
+    { name: 'the first', which: 0 },
+    { name: 'the second', which: 1 },
+  ])('aborts without a deadline when $name of two signals (shutdown, client gone) aborts', ({ which }) => {
+    const controllers = [new AbortController(), new AbortController()];
+    const deadline = deadlineSignal(undefined, controllers[0].signal, controllers[1].signal);
+    expect(deadline.signal?.aborted).toBe(false);
+    controllers[which].abort();
+    expect(deadline.signal?.aborted).toBe(true);
+    deadline.dispose();
+  });
+
+  it('aborts at once when a signal is already aborted', () => {
+    const gone = new AbortController();
+    gone.abort();
+    const deadline = deadlineSignal(Date.now() + 60_000, new AbortController().signal, gone.signal);
+    expect(deadline.signal?.aborted).toBe(true);
+    deadline.dispose();
+  });
+
+  it('stops listening once disposed', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const controller = new AbortController();
+    const deadline = deadlineSignal(1_000_000 + 10_000, controller.signal);
+    deadline.dispose();
+    controller.abort();
+    jest.advanceTimersByTime(10_000);
+    expect(deadline.signal?.aborted).toBe(false);
+  });
+
   it('passes the shutdown signal through when there is no deadline', () => {
     const controller = new AbortController();
     expect(deadlineSignal(undefined, controller.signal).signal).toBe(controller.signal);
