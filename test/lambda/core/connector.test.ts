@@ -5,7 +5,18 @@
 
 import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { snappyCompress } from '../../../lambda/codec/snappy';
-import { createConnector } from '../../../lambda/core/connector';
+import { BASIC_AUTH_CHALLENGE } from '../../../lambda/core/auth';
+import { createConnector, errorResponse, safeText } from '../../../lambda/core/connector';
+import {
+  badRequest,
+  forbidden,
+  methodNotAllowed,
+  notFound,
+  retryable,
+  tooLarge,
+  unauthorized,
+  unsupportedMediaType,
+} from '../../../lambda/core/errors';
 import { nullMetrics } from '../../../lambda/observability/metrics';
 import { encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
 import type { ClientCache } from '../../../lambda/timestream/clients';
@@ -93,4 +104,98 @@ test.each([
   expect(line?.level).toBe('error');
   expect(line?.fields.err).toMatchObject({ name: 'TypeError', message: 'clients exploded' });
   expect(logger.text()).not.toContain('not-logged-secret');
+});
+
+describe('errorResponse', () => {
+  const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
+  test.each([
+    {
+      error: badRequest('bad', { details: ['- one', '- two'] }),
+      status: 400,
+      headers: TEXT,
+      body: 'bad\n- one\n- two\n',
+    },
+    {
+      error: unauthorized('who'),
+      status: 401,
+      headers: { ...TEXT, 'www-authenticate': BASIC_AUTH_CHALLENGE },
+      body: 'who\n',
+    },
+    {
+      error: unauthorized('who', { headers: { 'www-authenticate': 'Basic realm="other"' } }),
+      status: 401,
+      headers: { ...TEXT, 'www-authenticate': 'Basic realm="other"' },
+      body: 'who\n',
+    },
+    { error: forbidden('no'), status: 403, headers: TEXT, body: 'no\n' },
+    { error: notFound('where'), status: 404, headers: TEXT, body: 'where\n' },
+    {
+      error: methodNotAllowed('how', { headers: { allow: 'POST' } }),
+      status: 405,
+      headers: { ...TEXT, allow: 'POST' },
+      body: 'how\n',
+    },
+    { error: tooLarge('big'), status: 413, headers: TEXT, body: 'big\n' },
+    { error: unsupportedMediaType('what'), status: 415, headers: TEXT, body: 'what\n' },
+    { error: retryable('later'), status: 503, headers: { ...TEXT, 'retry-after': '1' }, body: 'later\n' },
+  ])('$error.kind: $status', ({ error, status, headers, body }) => {
+    expect(errorResponse(error)).toEqual({ status, headers, body });
+  });
+
+  test('headers passed in override those of the error, which override the defaults', () => {
+    const error = methodNotAllowed('how', { headers: { allow: 'POST', 'content-type': 'text/x' } });
+    expect(errorResponse(error, { allow: 'GET' }).headers).toEqual({
+      'content-type': 'text/x',
+      'x-content-type-options': 'nosniff',
+      allow: 'GET',
+    });
+  });
+
+  test('a line break in the message or a detail cannot start a line of its own', () => {
+    expect(errorResponse(badRequest('a\nb', { details: ['c\r\nd'] })).body).toBe('a\\x0ab\nc\\x0d\\x0ad\n');
+  });
+});
+
+describe('safeText', () => {
+  test.each([
+    { text: 'plain é ✓', expected: 'plain é ✓' },
+    { text: 'tab\tkept', expected: 'tab\tkept' },
+    { text: '\u0000\u0008\n\u001f', expected: '\\x00\\x08\\x0a\\x1f' },
+    { text: '\u007f\u0080\u009b\u009f', expected: '\\x7f\\x80\\x9b\\x9f' },
+    { text: '\u00a0 no-break space kept', expected: '\u00a0 no-break space kept' },
+  ])('escapes control characters: $expected', ({ text, expected }) => {
+    expect(safeText(text)).toBe(expected);
+  });
+
+  test.each([
+    { text: 'abcde', max: 5, expected: 'abcde' },
+    { text: 'abcdef', max: 5, expected: 'abcde…' },
+    { text: 'a\nbc', max: 5, expected: 'a\\x0a…' },
+    { text: 'x'.repeat(1000), max: undefined, expected: 'x'.repeat(1000) },
+    { text: 'x'.repeat(1001), max: undefined, expected: `${'x'.repeat(1000)}…` },
+  ])('keeps at most $max characters of $text.length (1000 by default)', ({ text, max, expected }) => {
+    expect(safeText(text, max)).toBe(expected);
+  });
+});
+
+describe('the router', () => {
+  test.each(['/', '', '/writex', '/read/x', '//write'])('answers 404 for POST %j', async (path) => {
+    const logger = new CaptureLogger();
+    const response = await connector(logger)({ method: 'POST', path, headers: {}, body: new Uint8Array(0) });
+    expect([response.status, response.body]).toEqual([
+      404,
+      `no route ${path}; use POST /write or POST /read\n`,
+    ]);
+  });
+
+  test('quotes a path with control characters escaped and bounded, in the answer and the log line', async () => {
+    const logger = new CaptureLogger();
+    const path = `/x\n${'y'.repeat(300)}`;
+    const response = await connector(logger)({ method: 'POST', path, headers: {}, body: new Uint8Array(0) });
+    const reason = `no route ${`/x\\x0a${'y'.repeat(300)}`.slice(0, 200)}…; use POST /write or POST /read`;
+    expect([response.status, response.body]).toEqual([404, `${reason}\n`]);
+    expect(logger.lines).toEqual([
+      { level: 'warn', msg: 'request refused', fields: { method: 'POST', status: 404, reason } },
+    ]);
+  });
 });
