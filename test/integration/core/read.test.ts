@@ -15,6 +15,7 @@ import { bytes, lenField, strField, varintField } from '../../fixtures/protowire
 import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
 import {
   MatcherType,
+  ResponseType,
   type Label,
   type LabelMatcher,
   type Query,
@@ -403,6 +404,46 @@ describe('POST /read', () => {
     expect(response.status).toBe(400);
   });
 
+  const { SAMPLES, STREAMED_XOR_CHUNKS: CHUNKS } = ResponseType;
+  // Prometheus offers STREAMED_XOR_CHUNKS first when it can take both; SAMPLES anywhere in the list is enough.
+  test.each([
+    { accepted: [] as ResponseType[], status: 200 },
+    { accepted: [SAMPLES], status: 200 },
+    { accepted: [SAMPLES, CHUNKS], status: 200 },
+    { accepted: [CHUNKS, SAMPLES], status: 200 },
+    { accepted: [CHUNKS], status: 400 },
+    { accepted: [CHUNKS, CHUNKS], status: 400 },
+  ])('accepted response types $accepted: $status', async ({ accepted, status }) => {
+    const response = await h.read('lambda', {
+      queries: [query([eq('__name__', 'rt')])],
+      acceptedResponseTypes: accepted,
+    });
+    if (status === 200) expect(decode(response).results.map((r) => r.timeseries.length)).toEqual([15]);
+    else
+      expect([response.status, response.headers['content-type'], response.body.toString('utf8')]).toEqual([
+        400,
+        'text/plain; charset=utf-8',
+        'only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not\n',
+      ]);
+  });
+
+  test('the log line counts every Timestream call the read made, as the call counters do', async () => {
+    const callCount = async () =>
+      (await h.metricsText())
+        .split('\n')
+        .filter((l) => l.startsWith('timestream_connector_timestream_calls_total{'))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const before = await callCount();
+    const response = await h.read('server', {
+      queries: [query([eq('__name__', 'rt')]), query([eq('job', 'prom')])],
+      acceptedResponseTypes: [],
+    });
+    expect(decode(response).results).toHaveLength(2);
+    const calls = h.logger.lines.filter((l) => l.msg === 'read').at(-1)?.fields.calls;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBe((await callCount()) - before);
+  });
+
   test('answers 400 when only streamed chunks are accepted', async () => {
     const response = await h.read('server', {
       queries: [query([eq('__name__', 'rt')])],
@@ -553,6 +594,29 @@ describe('POST /read with a response limit', () => {
     } finally {
       await h.close();
     }
+  });
+
+  test('a response of exactly max_response_bytes is answered, one byte more is not', async () => {
+    const readAll = async (maxResponseBytes: number) => {
+      const h = await startHarness({ connector: { maxResponseBytes } });
+      try {
+        expect((await h.write('server', { timeseries: buildSeries() })).status).toBe(204);
+        return await h.read('server', {
+          queries: [query([eq('__name__', 'rt')])],
+          acceptedResponseTypes: [],
+        });
+      } finally {
+        await h.close();
+      }
+    };
+    const size = (await readAll(0)).body.length;
+    const at = await readAll(size);
+    expect(decode(at).results[0].timeseries).toHaveLength(15);
+    const over = await readAll(size - 1);
+    expect([over.status, over.body.toString('utf8')]).toEqual([
+      413,
+      `read response of ${size} bytes (15 series, 30 samples) exceeds the limit of ${size - 1} bytes (--max-response-bytes, max_response_bytes); query a narrower time range or fewer series\n`,
+    ]);
   });
 });
 
