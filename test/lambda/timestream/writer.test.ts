@@ -3,7 +3,12 @@
 // path: every record the connector builds passes its validation (the mapping refuses what would
 // not), so a sender stands in for Timestream, refusing calls the way it does (a ValidationException
 // for the whole call when one record is invalid: reference/timestream-facts.md 3.5).
-import { ThrottlingException, ValidationException, type _Record } from '@aws-sdk/client-timestream-write';
+import {
+  RejectedRecordsException,
+  ThrottlingException,
+  ValidationException,
+  type _Record,
+} from '@aws-sdk/client-timestream-write';
 import { toWriteBatches, type WriteBatch } from '../../../lambda/timestream/records';
 import { MAX_ISOLATION_CALLS, writeBatches } from '../../../lambda/timestream/writer';
 
@@ -111,5 +116,171 @@ describe('writeBatches against calls refused whole', () => {
     expect(outcome.written).toBe(0);
     expect(outcome.failure?.kind).toBe('retryable');
     expect(outcome.failure?.message).toBe('Timestream WriteRecords failed: ThrottlingException: slow down');
+  });
+});
+
+/** A sender answering call i with `answers[i]`: undefined writes the call, an error is thrown. */
+function scripted(answers: Array<Error | undefined>) {
+  const calls: string[][] = [];
+  return {
+    calls,
+    async send(_target: unknown, batch: WriteBatch) {
+      const answer = answers[calls.length];
+      calls.push(batch.records.map((r) => r.MeasureValue!));
+      if (answer !== undefined) throw answer;
+    },
+  };
+}
+
+const rejectedRecords = (records: Array<{ RecordIndex: number; Reason?: string }>) =>
+  new RejectedRecordsException({
+    message: 'One or more records have been rejected.',
+    Message: 'One or more records have been rejected.',
+    RejectedRecords: records,
+    $metadata: { httpStatusCode: 419 },
+  });
+
+const awsError = (name: string, message: string) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+describe('writeBatches against records refused one by one (RejectedRecordsException)', () => {
+  test('counts the refused records as refused and the others as written, naming each refused sample', async () => {
+    const sender = scripted([rejectedRecords([{ RecordIndex: 1, Reason: 'Duplicate.' }, { RecordIndex: 3 }])]);
+    const outcome = await writeBatches(sender, TARGET, batchesOf(5), { concurrency: 1 });
+    expect(outcome).toEqual({
+      written: 3,
+      refused: 2,
+      reasons: [
+        `sample up@${T0 + 1} rejected by Timestream: Duplicate.`,
+        `sample up@${T0 + 3} rejected by Timestream: no reason given`,
+      ],
+      calls: 1,
+    });
+  });
+
+  test('names the measure of the refused record when the batch mixes series at one time', async () => {
+    const samples = [{ value: 1, timestamp: T0 }];
+    const { batches } = toWriteBatches(
+      [
+        { labels: [{ name: '__name__', value: 'a' }], samples },
+        { labels: [{ name: '__name__', value: 'b' }], samples },
+      ],
+      { failOnLongLabel: false, failOnInvalidSampleValue: false },
+    );
+    expect(batches).toHaveLength(1);
+    const index = batches[0].records.findIndex((r) => r.MeasureName === 'b');
+    const sender = scripted([rejectedRecords([{ RecordIndex: index, Reason: 'no.' }])]);
+    const outcome = await writeBatches(sender, TARGET, batches, { concurrency: 1 });
+    expect(outcome.reasons).toEqual([`sample b@${T0} rejected by Timestream: no.`]);
+    expect([outcome.written, outcome.refused]).toEqual([1, 1]);
+  });
+
+  test('keeps 5 reasons of 7 refused records, a reason cut to 200 characters, and never counts more refused than sent', async () => {
+    const long = 'x'.repeat(250);
+    const rejected = Array.from({ length: 7 }, (_, i) => ({ RecordIndex: i, Reason: long }));
+    const outcome = await writeBatches(scripted([rejectedRecords(rejected)]), TARGET, batchesOf(6), {
+      concurrency: 1,
+    });
+    expect(outcome.written).toBe(0);
+    expect(outcome.refused).toBe(6);
+    expect(outcome.reasons).toHaveLength(5);
+    expect(outcome.reasons[0]).toBe(`sample up@${T0} rejected by Timestream: ${'x'.repeat(200)}…`);
+  });
+
+  test('a half refused record by record while narrowing down does not stop the other half', async () => {
+    const sender = scripted([invalid(), rejectedRecords([{ RecordIndex: 0, Reason: 'no.' }]), undefined]);
+    const outcome = await writeBatches(sender, TARGET, batchesOf(4), { concurrency: 1 });
+    expect(sender.calls).toEqual([
+      ['0', '1', '2', '3'],
+      ['0', '1'],
+      ['2', '3'],
+    ]);
+    expect(outcome).toEqual({
+      written: 3,
+      refused: 1,
+      reasons: [`sample up@${T0} rejected by Timestream: no.`],
+      calls: 3,
+    });
+  });
+});
+
+describe('writeBatches after the narrowing-down budget is spent', () => {
+  test(`a call of several records refused after ${MAX_ISOLATION_CALLS} extra calls is reported by its message`, async () => {
+    // 33 calls of 2 records each; every call of 2 is refused, each single record is written.
+    const [batch] = batchesOf(66);
+    const batches = Array.from({ length: 33 }, (_, i) => ({
+      commonAttributes: batch.commonAttributes,
+      records: batch.records.slice(2 * i, 2 * i + 2),
+      sampleCount: 2,
+    }));
+    const timestream = standIn(() => false);
+    const sender = {
+      calls: timestream.calls,
+      async send(target: unknown, b: WriteBatch) {
+        if (b.records.length > 1) {
+          timestream.calls.push(b.records.length);
+          throw invalid();
+        }
+        return timestream.send(target, b);
+      },
+    };
+    const outcome = await writeBatches(sender, TARGET, batches, { concurrency: 1 });
+    expect(outcome).toEqual({
+      written: 64,
+      refused: 2,
+      reasons: ['Timestream WriteRecords failed: ValidationException: Invalid time for record.'],
+      calls: 33 + MAX_ISOLATION_CALLS,
+    });
+  });
+});
+
+describe('writeBatches failures', () => {
+  test.each([
+    {
+      name: 'forbidden over retryable',
+      answers: [awsError('ThrottlingException', 'one'), awsError('AccessDeniedException', 'two')],
+      kind: 'forbidden',
+      message: 'AccessDeniedException: two',
+    },
+    {
+      name: 'forbidden kept over a later retryable',
+      answers: [awsError('AccessDeniedException', 'one'), awsError('ThrottlingException', 'two')],
+      kind: 'forbidden',
+      message: 'AccessDeniedException: one',
+    },
+    {
+      name: 'the first of two retryable failures',
+      answers: [awsError('ThrottlingException', 'one'), awsError('InternalServerException', 'two')],
+      kind: 'retryable',
+      message: 'ThrottlingException: one',
+    },
+  ])('keeps $name', async ({ answers, kind, message }) => {
+    const sender = scripted(answers);
+    const outcome = await writeBatches(sender, TARGET, batchesOf(150), { concurrency: 2 });
+    expect(sender.calls).toHaveLength(2);
+    expect(outcome.failure?.kind).toBe(kind);
+    expect(outcome.failure?.message).toBe(`Timestream WriteRecords failed: ${message}`);
+    expect(outcome.written).toBe(0);
+  });
+
+  test('an already aborted signal sends nothing and answers a retryable failure', async () => {
+    const sender = scripted([]);
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await writeBatches(sender, TARGET, batchesOf(150), {
+      concurrency: 1,
+      signal: controller.signal,
+    });
+    expect(sender.calls).toEqual([]);
+    expect(outcome).toEqual({
+      written: 0,
+      refused: 0,
+      reasons: [],
+      calls: 0,
+      failure: expect.objectContaining({
+        kind: 'retryable',
+        message: 'write aborted before completion (deadline, shutdown, or the client went away)',
+      }),
+    });
   });
 });
