@@ -25,6 +25,9 @@ describe('toDimensionName and fromDimensionName', () => {
     },
     { name: 'a measure_name prefix is escaped', label: 'measure_namex', dimension: '_measure_namex' },
     { name: 'a leading _ is escaped', label: '_tenant', dimension: '__tenant' },
+    { name: 'a ts name without its _ is itself', label: 'tsdb', dimension: 'tsdb' },
+    { name: 'a name starting with time is itself', label: 'timeout', dimension: 'timeout' },
+    { name: 'a measure name prefix without the rest is itself', label: 'measure', dimension: 'measure' },
     { name: 'an escaped-looking label is escaped again', label: '_time', dimension: '__time' },
   ])('$name: $label <-> $dimension', ({ label, dimension }) => {
     expect(toDimensionName(label)).toBe(dimension);
