@@ -14,6 +14,7 @@ describe('utf8ByteLength', () => {
     { name: 'ASCII', text: 'node_cpu_seconds_total' },
     { name: 'two-byte characters', text: 'Grüße' },
     { name: 'three-byte characters', text: '€ and 日本' },
+    { name: 'the last two-byte and the first three-byte character', text: '\u07ff\u0800' },
     { name: 'a surrogate pair', text: 'a😀b' },
     { name: 'a lone high surrogate', text: 'a\ud800b' },
     { name: 'a lone low surrogate at the end', text: 'a\udc00' },
@@ -92,5 +93,40 @@ describe('describeSeries', () => {
     },
   ])('renders $name', ({ labels, text }) => {
     expect(describeSeries(labels)).toBe(text);
+  });
+});
+
+describe('prepareSeries label sets', () => {
+  const limits: RecordLimits = {
+    maxMeasureNameBytes: 256,
+    maxDimensions: 128,
+    maxDimensionPairBytes: 2048,
+    maxDimensionNameBytes: 60,
+  };
+
+  test.each([
+    {
+      name: 'a label name holding NUL',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'a\u0000b', value: 'x' },
+      ],
+      result: {
+        problem: 'invalid_series',
+        reason:
+          'series up{a\u0000b="x"} has label name "a\u0000b", which contains NUL (not a valid Timestream dimension name)',
+      },
+    },
+    {
+      name: 'a label given twice, once with an empty value (absent, so no duplicate)',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'a', value: '' },
+        { name: 'a', value: 'x' },
+      ],
+      result: { measureName: 'up', dimensions: [{ Name: 'a', Value: 'x' }] },
+    },
+  ])('$name', ({ labels, result }) => {
+    expect(prepareSeries(labels, limits)).toEqual(result);
   });
 });
