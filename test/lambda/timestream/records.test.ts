@@ -8,6 +8,7 @@ import {
   MAX_REJECTION_REASONS,
   MAX_TIMESTAMP_MS,
   refusedByMapping,
+  skippedByPolicy,
   toWriteBatches,
   type MappingOptions,
   type RecordLimits,
@@ -555,5 +556,35 @@ describe('toWriteBatches failure policies', () => {
     });
     expect(result.rejectedSeries).toBe(1);
     expect(result.batches).toHaveLength(1);
+  });
+});
+
+describe('skippedByPolicy and refusedByMapping', () => {
+  test('split the ignored samples into policy skips and refusals, each reason counted once', () => {
+    const ignored = {
+      stale: 1,
+      non_finite: 10,
+      native_histogram: 100,
+      invalid_series: 1000,
+      long_label: 10000,
+      invalid_timestamp: 100000,
+    };
+    expect(skippedByPolicy(ignored)).toBe(111);
+    expect(refusedByMapping(ignored)).toBe(111000);
+  });
+});
+
+describe('toWriteBatches measure value text', () => {
+  test.each([
+    { value: -0, text: '-0' },
+    { value: -1.5, text: '-1.5' },
+    { value: 0.1 + 0.2, text: '0.30000000000000004' },
+    { value: 1e-7, text: '0.0000001' },
+    { value: 1e21, text: '1000000000000000000000' },
+    { value: 2 ** 53 + 2, text: '9007199254740994' },
+  ])('writes $value as $text', ({ value, text }) => {
+    const [record] = mergedRecords([series({ __name__: 'up' }, [value])]);
+    expect(record.MeasureValue).toBe(text);
+    expect(Object.is(Number(record.MeasureValue), value)).toBe(true);
   });
 });
