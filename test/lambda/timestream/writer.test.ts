@@ -145,7 +145,9 @@ const awsError = (name: string, message: string) =>
 
 describe('writeBatches against records refused one by one (RejectedRecordsException)', () => {
   test('counts the refused records as refused and the others as written, naming each refused sample', async () => {
-    const sender = scripted([rejectedRecords([{ RecordIndex: 1, Reason: 'Duplicate.' }, { RecordIndex: 3 }])]);
+    const sender = scripted([
+      rejectedRecords([{ RecordIndex: 1, Reason: 'Duplicate.' }, { RecordIndex: 3 }]),
+    ]);
     const outcome = await writeBatches(sender, TARGET, batchesOf(5), { concurrency: 1 });
     expect(outcome).toEqual({
       written: 3,
@@ -282,5 +284,31 @@ describe('writeBatches failures', () => {
         message: 'write aborted before completion (deadline, shutdown, or the client went away)',
       }),
     });
+  });
+});
+
+describe('writeBatches narrowing down a call of several series at one time', () => {
+  test('every half keeps the CommonAttributes (time and all) of the call it came from', async () => {
+    const samples = [{ value: 1, timestamp: T0 }];
+    const { batches } = toWriteBatches(
+      ['a', 'b', 'c', 'd'].map((name) => ({ labels: [{ name: '__name__', value: name }], samples })),
+      { failOnLongLabel: false, failOnInvalidSampleValue: false },
+    );
+    expect(batches).toHaveLength(1);
+    const common: unknown[] = [];
+    const sender = {
+      async send(_target: unknown, batch: WriteBatch) {
+        common.push(batch.commonAttributes);
+        if (batch.records.length > 2) throw invalid();
+      },
+    };
+    const outcome = await writeBatches(sender, TARGET, batches, { concurrency: 1 });
+    expect(outcome).toEqual({ written: 4, refused: 0, reasons: [], calls: 3 });
+    expect(common).toEqual([
+      batches[0].commonAttributes,
+      batches[0].commonAttributes,
+      batches[0].commonAttributes,
+    ]);
+    expect(batches[0].commonAttributes.Time).toBe(String(T0));
   });
 });
