@@ -28,6 +28,7 @@ describe('toDimensionName and fromDimensionName', () => {
     { name: 'a ts name without its _ is itself', label: 'tsdb', dimension: 'tsdb' },
     { name: 'a name starting with time is itself', label: 'timeout', dimension: 'timeout' },
     { name: 'a measure name prefix without the rest is itself', label: 'measure', dimension: 'measure' },
+    { name: 'a name sharing only measure_val is itself', label: 'measure_valid', dimension: 'measure_valid' },
     { name: 'an escaped-looking label is escaped again', label: '_time', dimension: '__time' },
   ])('$name: $label <-> $dimension', ({ label, dimension }) => {
     expect(toDimensionName(label)).toBe(dimension);
