@@ -11,9 +11,6 @@
  */
 export const ESCAPE_PREFIX = '_';
 
-/** Timestream's limit on dimension names, in UTF-8 bytes (reference/timestream-facts.md 3.3). */
-export const MAX_DIMENSION_NAME_BYTES = 60;
-
 /** The label the `measure_name` column holds; no dimension is ever read back as this label. */
 const METRIC_NAME_LABEL = '__name__';
 
