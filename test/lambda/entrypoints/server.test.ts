@@ -131,3 +131,78 @@ describe('startServer', () => {
     }
   });
 });
+
+describe('startServer answers', () => {
+  /** Status line, the named headers and the body of one raw request's answer. */
+  async function ask(port: number, requestLine: string, extra = '', names = ['content-type']) {
+    const answer = await rawRequest(
+      port,
+      `${requestLine} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`,
+    );
+    const [head, body] = [answer.slice(0, answer.indexOf('\r\n\r\n')), answer.slice(answer.indexOf('\r\n\r\n') + 4)];
+    const lines = head.split('\r\n');
+    const headers = Object.fromEntries(
+      names.map((name) => [
+        name,
+        lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim(),
+      ]),
+    );
+    return { status: lines[0], headers, body };
+  }
+
+  test.each([
+    { target: 'GET /healthz', status: 'HTTP/1.1 200 OK', type: 'text/plain', body: 'ok\n' },
+    { target: 'POST /healthz', status: 'HTTP/1.1 200 OK', type: 'text/plain', body: 'ok\n' },
+    {
+      target: 'GET /metrics',
+      status: 'HTTP/1.1 200 OK',
+      type: 'text/plain; version=0.0.4; charset=utf-8',
+      body: 'm 1\n',
+    },
+  ])('$target with $status, its content type and body', async ({ target, status, type, body }) => {
+    let handled = 0;
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async () => {
+        handled++;
+        return { status: 204, headers: {}, body: '' };
+      },
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'm 1\n' }),
+      logger: new CaptureLogger(),
+    });
+    try {
+      const extra = target.startsWith('POST') ? 'Content-Length: 0\r\n' : '';
+      expect(await ask(server.port, target, extra)).toEqual({
+        status,
+        headers: { 'content-type': type },
+        body,
+      });
+      expect(handled).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a handler that throws answers 500 internal error and logs it at error', async () => {
+    const logger = new CaptureLogger();
+    const server = await startOn(async () => {
+      throw new Error('boom');
+    }, logger);
+    try {
+      expect(await ask(server.port, 'POST /write', 'Content-Length: 0\r\n')).toEqual({
+        status: 'HTTP/1.1 500 Internal Server Error',
+        headers: { 'content-type': 'text/plain' },
+        body: 'internal error\n',
+      });
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields.err])).toEqual([
+        ['error', 'request failed unexpectedly', 'Error: boom'],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+});
