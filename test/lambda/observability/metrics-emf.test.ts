@@ -164,6 +164,34 @@ describe('createEmfMetrics', () => {
     });
   });
 
+  test.each([
+    { status: 200, clientErrors: 0, serverErrors: 0 },
+    { status: 399, clientErrors: 0, serverErrors: 0 },
+    { status: 400, clientErrors: 1, serverErrors: 0 },
+    { status: 499, clientErrors: 1, serverErrors: 0 },
+    { status: 500, clientErrors: 0, serverErrors: 1 },
+    { status: 503, clientErrors: 0, serverErrors: 1 },
+  ])('counts status $status as $clientErrors client and $serverErrors server errors', (c) => {
+    const { metrics, documents } = capture();
+    metrics.readRequest({
+      status: c.status,
+      durationMs: 1,
+      queries: 4,
+      series: 0,
+      samples: 0,
+      duplicateSamples: 0,
+      queryCalls: 7,
+    });
+    metrics.flush();
+    expect(documents()[0]).toMatchObject({
+      Requests: 1,
+      ClientErrors: c.clientErrors,
+      ServerErrors: c.serverErrors,
+      Queries: 4,
+      TimestreamCalls: 7,
+    });
+  });
+
   test('reports Timestream calls by operation and by operation and outcome', () => {
     const { metrics, documents } = capture();
     metrics.timestreamCall({ operation: 'WriteRecords', durationMs: 7, outcome: 'ok' });

@@ -85,6 +85,22 @@ describe('createPromMetrics', () => {
     expect(sampleLines(text).filter((line) => line.split(/[{ ]/)[0] === name)).toEqual(lines);
   });
 
+  test('adds no ignored series for a reason counted zero', async () => {
+    const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
+    metrics.writeRequest({
+      status: 204,
+      durationMs: 1,
+      received: 1,
+      written: 1,
+      ignored: { stale: 0, too_long: 0 },
+      rejected: 0,
+      ignoredExemplars: 0,
+      writeCalls: 1,
+    });
+    const text = await metrics.registry.getSingleMetricAsString(METRIC_NAMES.ignoredSamples);
+    expect(sampleLines(text)).toEqual([]);
+  });
+
   test('observes write durations in seconds in the reference buckets', async () => {
     const metrics = withFigures();
     const text = await metrics.registry.getSingleMetricAsString(METRIC_NAMES.writeDuration);
