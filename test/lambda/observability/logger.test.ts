@@ -95,6 +95,41 @@ describe('redaction', () => {
     expect(text.split('[REDACTED]').length - 1).toBe(6);
   });
 
+  test('redacts exactly the documented secret field names', () => {
+    expect(REDACTED_FIELDS).toEqual([
+      'authorization',
+      'password',
+      'secretAccessKey',
+      'sessionToken',
+      'x-amz-security-token',
+      'cookie',
+    ]);
+  });
+
+  test.each(['Cookie', 'PASSWORD', 'SessionToken', 'secretaccesskey'])('hides %s in any letter case', (key) => {
+    const { logger, lines } = capture();
+    logger.info({ [key]: SECRET }, 'r');
+    expect(lines[0]).toBe(`{"level":"info","time":"${EPOCH}","${key}":"[REDACTED]","msg":"r"}\n`);
+  });
+
+  test('hides secrets in objects without a prototype (Node header maps)', () => {
+    const { logger, lines } = capture();
+    const headers = Object.assign(Object.create(null) as Record<string, string>, { authorization: SECRET });
+    logger.info({ headers }, 'r');
+    expect(lines[0]).toBe(`{"level":"info","time":"${EPOCH}","headers":{"authorization":"[REDACTED]"},"msg":"r"}\n`);
+  });
+
+  test('replaces values nested deeper than 12 levels by a marker, secrets never printed', () => {
+    const { logger, lines } = capture();
+    let deep: Record<string, unknown> = { authorization: SECRET };
+    for (let i = 0; i < 12; i++) deep = { d: deep };
+    logger.info({ deep }, 'r');
+    expect(lines[0]).not.toContain(SECRET);
+    expect(lines[0]).toBe(
+      `{"level":"info","time":"${EPOCH}","deep":${'{"d":'.repeat(11)}"[TOO DEEP]"${'}'.repeat(11)},"msg":"r"}\n`,
+    );
+  });
+
   test('replaces the value in place, leaving the rest', () => {
     const { logger, lines } = capture();
     logger.info({ headers: { authorization: SECRET, 'content-type': 'application/x-protobuf' } }, 'r');
@@ -136,6 +171,16 @@ describe('createLogger logfmt', () => {
       `time=${EPOCH} level=warn msg=multi\\nline detail="line1\\nline2 \\"q\\"" tab=a\\tb\n`,
     ]);
   });
+});
+
+test.each([
+  { name: 'U+0001', text: 'a\u0001b', escaped: 'a\\u0001b' },
+  { name: 'U+001B', text: 'a\u001bb', escaped: 'a\\u001bb' },
+  { name: 'DEL', text: 'a\u007fb', escaped: 'a\\u007fb' },
+])('logfmt escapes control character $name as \\u plus four hex digits', ({ text, escaped }) => {
+  const { logger, lines } = capture({ format: 'logfmt' });
+  logger.info({ v: text }, 'm');
+  expect(lines).toEqual([`time=${EPOCH} level=info msg=m v=${escaped}\n`]);
 });
 
 test('silentLogger writes nothing and returns itself as child', () => {
