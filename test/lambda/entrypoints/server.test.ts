@@ -186,6 +186,31 @@ describe('startServer answers', () => {
     }
   });
 
+  test("aborts the handler's signal when the client closes before its answer", async () => {
+    let aborted: Promise<boolean> | undefined;
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await startOn(async (request: HttpRequest) => {
+      aborted = new Promise<boolean>((resolve) => {
+        request.signal?.addEventListener('abort', () => resolve(true));
+        setTimeout(() => resolve(false), 1000);
+      });
+      arrived();
+      await aborted;
+      return { status: 204, headers: {}, body: '' };
+    });
+    try {
+      const socket = connect(server.port, '127.0.0.1', () =>
+        socket.write('POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n'),
+      );
+      await arrival;
+      socket.destroy();
+      expect(await aborted).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a handler that throws answers 500 internal error and logs it at error', async () => {
     const logger = new CaptureLogger();
     const server = await startOn(async () => {
