@@ -89,6 +89,31 @@ describe('translateQuery SELECT', () => {
       query: `SELECT * FROM db.t WHERE regexp_like("region", '^(?:eu|us)\\z')`,
       sql: `SELECT ${STAR} FROM "db"."t" WHERE regexp_matches("region", '\\A(?:eu|us)\\z')`,
     },
+    {
+      name: 'SELECT DISTINCT kept',
+      query: 'SELECT DISTINCT region FROM db.t',
+      sql: 'SELECT DISTINCT "region" FROM "db"."t"',
+    },
+    {
+      name: 'SELECT ALL kept',
+      query: 'select all region from db.t',
+      sql: 'SELECT ALL "region" FROM "db"."t"',
+    },
+    {
+      name: 'NULL, TRUE and FALSE are values named _col<n>, not columns',
+      query: 'SELECT null, true, false',
+      sql: 'SELECT NULL AS "_col0", TRUE AS "_col1", FALSE AS "_col2"',
+    },
+    {
+      name: 'a quoted alias cannot break out of its identifier',
+      query: 'SELECT region AS "x"" FROM y --", host "h" FROM db.t',
+      sql: 'SELECT "region" AS "x"" FROM y --", "host" AS "h" FROM "db"."t"',
+    },
+    {
+      name: 'LIMIT then OFFSET',
+      query: 'SELECT region FROM db.t LIMIT 10 OFFSET 5',
+      sql: 'SELECT "region" FROM "db"."t" LIMIT 10 OFFSET 5',
+    },
   ])('$name', ({ query, sql }) => {
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({ kind: 'select', sql });
   });
@@ -195,6 +220,86 @@ describe('translateQuery SELECT', () => {
       query: 'SELECT 1quarter',
       message:
         "The query syntax is invalid at line 1:8: '1quarter' is not a valid number or interval literal",
+    },
+    {
+      name: 'UNION',
+      query: 'SELECT 1 UNION SELECT 2',
+      message: 'line 1:10: UNION is not supported by the embedded store',
+    },
+    {
+      name: 'INTERSECT',
+      query: 'SELECT 1 INTERSECT SELECT 1',
+      message: 'line 1:10: INTERSECT is not supported by the embedded store',
+    },
+    {
+      name: 'EXCEPT',
+      query: 'SELECT 1 EXCEPT SELECT 1',
+      message: 'line 1:10: EXCEPT is not supported by the embedded store',
+    },
+    {
+      name: 'WINDOW',
+      query: 'SELECT 1 FROM db.t WINDOW w AS ()',
+      message: 'line 1:20: WINDOW is not supported by the embedded store',
+    },
+    {
+      name: 'FETCH',
+      query: 'SELECT 1 FROM db.t FETCH FIRST 1 ROWS ONLY',
+      message: 'line 1:20: FETCH is not supported by the embedded store',
+    },
+    {
+      name: 'UNNEST',
+      query: 'SELECT unnest(region) FROM db.t',
+      message: 'line 1:8: UNNEST is not supported by the embedded store',
+    },
+    {
+      name: 'an unclosed parenthesis',
+      query: 'SELECT (1',
+      message: 'The query syntax is invalid at line 1:10: unbalanced parentheses',
+    },
+    {
+      name: 'a second WHERE',
+      query: "SELECT * FROM db.t WHERE region = 'a' WHERE host = 'b'",
+      message: 'The query syntax is invalid at line 1:39: unexpected WHERE',
+    },
+    {
+      name: 'OFFSET before LIMIT',
+      query: 'SELECT * FROM db.t OFFSET 1 LIMIT 2',
+      message: 'The query syntax is invalid at line 1:29: unexpected LIMIT',
+    },
+    {
+      name: 'an empty WHERE',
+      query: 'SELECT * FROM db.t WHERE',
+      message: 'The query syntax is invalid at line 1:20: WHERE needs an argument',
+    },
+    {
+      name: 'an empty ORDER BY',
+      query: 'SELECT * FROM db.t ORDER BY',
+      message: 'The query syntax is invalid at line 1:20: ORDER needs an argument',
+    },
+    {
+      name: 'a second table after a comma',
+      query: 'SELECT * FROM db.t x, db.t',
+      message: 'line 1:21: only a single table is supported in FROM by the embedded store',
+    },
+    {
+      name: 'a negative LIMIT',
+      query: 'SELECT * FROM db.t LIMIT -1',
+      message: 'The query syntax is invalid at line 1:20: LIMIT needs a non-negative integer',
+    },
+    {
+      name: 'a fractional LIMIT',
+      query: 'SELECT * FROM db.t LIMIT 1.5',
+      message: 'The query syntax is invalid at line 1:20: LIMIT needs a non-negative integer',
+    },
+    {
+      name: 'two LIMIT numbers',
+      query: 'SELECT * FROM db.t LIMIT 1 2',
+      message: 'The query syntax is invalid at line 1:20: LIMIT needs a non-negative integer',
+    },
+    {
+      name: 'SELECT * without FROM',
+      query: 'SELECT *',
+      message: 'The query syntax is invalid at line 1:8: SELECT * needs a FROM clause',
     },
   ])('refuses $name', ({ query, message }) => {
     let thrown: unknown;
