@@ -125,6 +125,75 @@ describe('translated SQL on DuckDB', () => {
     expect(scalars(result.rows)).toEqual([['3600000', '250', '86400000']]);
   });
 
+  test.each([
+    {
+      name: 'renamed aggregates: approx_distinct, arbitrary (skips NULL), every',
+      query: `SELECT approx_distinct(region), arbitrary(region), every(region = 'eu') FROM db.t WHERE measure_name = 'up' AND time >= from_milliseconds(2000)`,
+      types: ['BIGINT', 'VARCHAR', 'BOOLEAN'],
+      row: ['1', 'eu', 'true'],
+    },
+    {
+      name: 'every is false when one value is false',
+      query: `SELECT every(region = 'eu'), approx_distinct(region) FROM db.t WHERE measure_name = 'up'`,
+      types: ['BOOLEAN', 'BIGINT'],
+      row: ['false', '2'],
+    },
+    {
+      name: 'CAST to real is a DOUBLE, to timestamp keeps nanoseconds',
+      query: `SELECT CAST(0.1 AS real), CAST('2023-01-01 00:00:00.123456789' AS timestamp), TRY_CAST('x' AS bigint)`,
+      types: ['DOUBLE', 'TIMESTAMP', 'BIGINT'],
+      row: ['0.1', '2023-01-01 00:00:00.123456789', null],
+    },
+    {
+      name: 'from_unixtime rounds to the millisecond, to_unixtime keeps the fraction',
+      query: 'SELECT from_unixtime(1.0006), from_unixtime(-1.0006), to_unixtime(from_milliseconds(1500))',
+      types: ['TIMESTAMP', 'TIMESTAMP', 'DOUBLE'],
+      row: ['1970-01-01 00:00:01.001000000', '1969-12-31 23:59:58.999000000', '1.5'],
+    },
+    {
+      name: 'bin() floors a time before the epoch',
+      query: 'SELECT bin(from_milliseconds(-1500), 1s)',
+      types: ['TIMESTAMP'],
+      row: ['1969-12-31 23:59:58.000000000'],
+    },
+    {
+      name: 'a NUL inside a string literal is kept',
+      query: "SELECT 'a\0b', 'c''\0'",
+      types: ['VARCHAR', 'VARCHAR'],
+      row: ['a\0b', "c'\0"],
+    },
+  ])('$name', async ({ query, types, row }) => {
+    const result = await fixture.query(query);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(types);
+    expect(scalars(result.rows)).toEqual([row]);
+  });
+
+  test.each([
+    {
+      name: 'a zero bin width',
+      query: 'SELECT bin(time, 0s) FROM db.t',
+      message: 'line 1:18: a zero bin width is not allowed by the embedded store',
+    },
+    {
+      name: 'a sub-microsecond interval outside bin() and ago()',
+      query: 'SELECT 5ns',
+      message:
+        "line 1:8: sub-microsecond interval '5ns' is only supported in bin() and ago() by the embedded store",
+    },
+    {
+      name: 'a year-to-month bin width',
+      query: 'SELECT bin(time, 1y) FROM db.t',
+      message: "line 1:18: year-to-month interval '1y' is not supported here by the embedded store",
+    },
+    {
+      name: 'now() with an argument',
+      query: 'SELECT now(1)',
+      message: 'line 1:8: now() takes 0 argument(s); it is called with 1 by the embedded store',
+    },
+  ])('refuses $name', async ({ query, message }) => {
+    await expect(fixture.query(query)).rejects.toMatchObject({ type: 'ValidationException', message });
+  });
+
   test('an unknown dimension is the Timestream error with its position', async () => {
     await expect(fixture.query(`SELECT * FROM db.t WHERE vehicleName = 'x'`)).rejects.toMatchObject({
       type: 'ValidationException',
