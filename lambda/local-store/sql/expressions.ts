@@ -329,7 +329,9 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'to_unixtime':
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) / 1e9)`;
     case 'bin': {
-      const [ts] = arity(2);
+      if (rawArgs.length !== 2) arity(2);
+      // The width is read as nanoseconds, not translated: a DuckDB interval cannot hold 5ns.
+      const ts = translateExpression(scope, rawArgs[0]!);
       const width = rawArgs[1]!;
       if (width.length !== 1 || width[0]!.kind !== 'interval')
         throw unsupported(scope, nameTok, 'bin() needs an interval literal such as 1m');

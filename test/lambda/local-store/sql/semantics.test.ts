@@ -157,6 +157,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['1969-12-31 23:59:58.000000000'],
     },
     {
+      name: 'bin() takes a sub-microsecond width',
+      query: `SELECT bin(time, 2ns) FROM db.t WHERE measure_name = 'up' AND time > from_milliseconds(2000)`,
+      types: ['TIMESTAMP'],
+      row: ['1970-01-01 00:00:02.000000000'],
+    },
+    {
       name: 'a NUL inside a string literal is kept',
       query: "SELECT 'a\0b', 'c''\0'",
       types: ['VARCHAR', 'VARCHAR'],
