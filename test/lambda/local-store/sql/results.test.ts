@@ -88,6 +88,12 @@ describe('toTimestreamResult on DuckDB values', () => {
     },
     { name: 'DOUBLE 40', expr: 'CAST(40 AS DOUBLE)', type: 'DOUBLE', text: '40.0' },
     { name: 'DECIMAL literal as DOUBLE', expr: '1.25', type: 'DOUBLE', text: '1.25' },
+    {
+      name: 'DECIMAL with a trailing zero as Java prints the double',
+      expr: '1.50',
+      type: 'DOUBLE',
+      text: '1.5',
+    },
     { name: 'INTEGER literal', expr: '7', type: 'INTEGER', text: '7' },
     {
       name: 'BIGINT beyond 2^53 without precision loss',
@@ -124,6 +130,7 @@ describe('toTimestreamResult on DuckDB values', () => {
       text: '1 21:00:00.000000000',
     },
     { name: 'INTERVAL year to month', expr: '2y + 7month', type: 'INTERVAL_YEAR_TO_MONTH', text: '2-7' },
+    { name: 'a negative INTERVAL year to month', expr: '-2y', type: 'INTERVAL_YEAR_TO_MONTH', text: '-2-0' },
   ])('formats $name', async ({ expr, type, text }) => {
     const result = await fixture.query(`SELECT ${expr}`);
     expect(result).toEqual({
@@ -178,6 +185,18 @@ describe('mapDuckDbError', () => {
       error: new Error('Invalid Input Error: constraint on ts_series violated'),
       query: 'SELECT 1',
       message: 'The query could not be executed',
+    },
+    {
+      name: 'an unknown hidden column without its physical name or position',
+      error: new Error('Binder Error: Referenced column "ts_series" not found in FROM clause!'),
+      query: 'SELECT 1 FROM db.t WHERE ts_series = 1',
+      message: "line 1:1: Column 'ts_series' does not exist",
+    },
+    {
+      name: 'an unknown column the query does not spell at line 1:1',
+      error: new Error('Binder Error: Referenced column "x""y" not found in FROM clause!'),
+      query: 'SELECT 1',
+      message: "line 1:1: Column 'x\"y' does not exist",
     },
   ])('maps $name', ({ error, query, message }) => {
     const mapped = mapDuckDbError(error, query);
