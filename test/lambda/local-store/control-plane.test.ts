@@ -8,6 +8,7 @@ import {
   requireObject,
 } from '../../../lambda/local-store/control-plane';
 import { StoreError } from '../../../lambda/local-store/errors';
+import { refusal } from './store-refusal';
 
 describe('readTableSettings', () => {
   const current = {
@@ -37,16 +38,6 @@ describe('readTableSettings', () => {
   });
 });
 
-/** The type, message and status of a refusal (toThrow compares the message only). */
-function refusal(run: () => unknown): { type: string; message: string; status: number } {
-  try {
-    run();
-  } catch (error) {
-    const { type, message, status } = error as StoreError;
-    return { type, message, status };
-  }
-  throw new Error('expected a refusal');
-}
 const invalid = (message: string) => ({ type: 'ValidationException', message, status: 400 });
 
 describe('readTableSettings bounds', () => {

@@ -2,21 +2,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { authenticate, canonicalRequest, type SignedRequest } from '../../../lambda/local-store/sigv4';
+import { refusal } from './store-refusal';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
 const body = Buffer.from('{"QueryString":"SELECT 1"}');
 const bodyHash = createHash('sha256').update(body).digest('hex');
 
-/** What `authenticate` refuses with: toThrow(error) compares the message only, not the type. */
-function refusal(run: () => unknown): { type: string; message: string; status: number } {
-  try {
-    run();
-  } catch (error) {
-    const { type, message, status } = error as StoreError;
-    return { type, message, status };
-  }
-  throw new Error('expected a refusal');
-}
 const outcome = ({ type, message, status }: StoreError) => ({ type, message, status });
 
 function signed(secret = KEY.secretAccessKey, extra: Record<string, string> = {}): SignedRequest {
