@@ -271,13 +271,18 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
   const args = () => rawArgs.map((a) => translateExpression(scope, a));
-  const arity = (n: number) => {
+  /** Refuses a call without exactly `n` arguments. */
+  const expectArgs = (n: number) => {
     if (rawArgs.length !== n)
       throw unsupported(
         scope,
         nameTok,
         `${name}() takes ${n} argument(s); it is called with ${rawArgs.length}`,
       );
+  };
+  /** The call's `n` arguments, translated. */
+  const arity = (n: number) => {
+    expectArgs(n);
     return args();
   };
   switch (name) {
@@ -292,7 +297,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         return 'count(*)';
       return `count(${args().join(', ')})`;
     case 'now':
-      arity(0);
+      expectArgs(0);
       return nowSql(scope);
     case 'ago': {
       const [arg] = rawArgs;
@@ -329,7 +334,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'to_unixtime':
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) / 1e9)`;
     case 'bin': {
-      if (rawArgs.length !== 2) arity(2);
+      expectArgs(2);
       // The width is read as nanoseconds, not translated: a DuckDB interval cannot hold 5ns.
       const ts = translateExpression(scope, rawArgs[0]!);
       const width = rawArgs[1]!;
