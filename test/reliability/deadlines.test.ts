@@ -7,9 +7,8 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { Registry } from 'prom-client';
-import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
 import { snappyCompress } from '../../lambda/codec/snappy';
-import { createConnector, type ConnectorOptions } from '../../lambda/core/connector';
+import { createConnector } from '../../lambda/core/connector';
 import { DEADLINE_MARGIN_MS } from '../../lambda/core/write-handler';
 import { createLambdaHandler } from '../../lambda/entrypoints/lambda-adapter';
 import { startServer } from '../../lambda/entrypoints/server';
@@ -22,18 +21,14 @@ import { CaptureLogger } from '../support/capture-logger';
 import { BASIC_AUTH, DATABASE, TABLE } from '../support/harness';
 import { probeKeys, probeRequest } from './probe';
 import { reportCounts } from './support';
+import { connectorOptions } from '../support/connector-options';
 
-const OPTIONS: ConnectorOptions = {
+const OPTIONS = connectorOptions({
   database: DATABASE,
   table: TABLE,
-  sigv4Auth: false,
-  failOnLongLabel: false,
-  failOnInvalidSampleValue: false,
   writeConcurrency: 8,
   readConcurrency: 4,
-  decodeLimits: DEFAULT_DECODE_LIMITS,
-  maxResponseBytes: 0,
-};
+});
 const HEADERS = {
   'content-encoding': 'snappy',
   'content-type': 'application/x-protobuf',

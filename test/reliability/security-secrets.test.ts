@@ -5,7 +5,6 @@
 // hostile paths, headers and bodies are never echoed raw into a response.
 
 import { Registry } from 'prom-client';
-import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
 import { snappyCompress } from '../../lambda/codec/snappy';
 import { createConnector } from '../../lambda/core/connector';
 import { createLambdaHandler } from '../../lambda/entrypoints/lambda-adapter';
@@ -26,6 +25,7 @@ import {
 } from '../support/harness';
 import { probeRequest } from './probe';
 import { reportCounts } from './support';
+import { connectorOptions } from '../support/connector-options';
 
 const KEY_ID = 'AKIDSECRETSTEST';
 const SECRET = 'Sup3r/Secret+Value=0123456789abcdef';
@@ -99,17 +99,12 @@ describe.each<LogFormat>(['json', 'logfmt'])('with %s logs at debug', (format) =
     const metrics = createPromMetrics(registry);
     metricsText = () => metrics.metrics();
     const handle = createConnector({
-      options: {
+      options: connectorOptions({
         database: DATABASE,
         table: TABLE,
-        sigv4Auth: false,
-        failOnLongLabel: false,
-        failOnInvalidSampleValue: false,
         writeConcurrency: 4,
         readConcurrency: 2,
-        decodeLimits: DEFAULT_DECODE_LIMITS,
-        maxResponseBytes: 0,
-      },
+      }),
       clients,
       logger,
       metrics,

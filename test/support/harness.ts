@@ -4,7 +4,6 @@
 
 import { paginateQuery, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { Registry } from 'prom-client';
-import { DEFAULT_DECODE_LIMITS } from '../../lambda/codec/remote';
 import { snappyCompress } from '../../lambda/codec/snappy';
 import { createConnector, type ConnectorOptions } from '../../lambda/core/connector';
 import type { HttpResponse } from '../../lambda/core/http';
@@ -16,6 +15,7 @@ import { encodeReadRequest, encodeWriteRequest } from '../../lambda/prompb/codec
 import type { ReadRequest, WriteRequest } from '../../lambda/prompb/types';
 import { ClientCache, type ClientSettings } from '../../lambda/timestream/clients';
 import { CaptureLogger } from './capture-logger';
+import { connectorOptions } from './connector-options';
 
 export const DATABASE = 'PrometheusDatabase';
 export const TABLE = 'PrometheusMetricsTable';
@@ -87,19 +87,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const registry = new Registry();
   const metrics = createPromMetrics(registry);
   const logger = new CaptureLogger();
-  const connectorOptions: ConnectorOptions = {
-    database: DATABASE,
-    table: TABLE,
-    sigv4Auth: false,
-    failOnLongLabel: false,
-    failOnInvalidSampleValue: false,
-    writeConcurrency: 8,
-    readConcurrency: 4,
-    decodeLimits: DEFAULT_DECODE_LIMITS,
-    maxResponseBytes: 0,
-    ...options.connector,
-  };
-  const handle = createConnector({ options: connectorOptions, clients, logger, metrics });
+  const handle = createConnector({
+    options: connectorOptions({
+      database: DATABASE,
+      table: TABLE,
+      writeConcurrency: 8,
+      readConcurrency: 4,
+      ...options.connector,
+    }),
+    clients,
+    logger,
+    metrics,
+  });
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,

@@ -3,7 +3,6 @@
 // error that no layer classified (a bug) answers 503 "internal error", and the request's log line
 // must say what it was, or the operator has nothing to go on.
 
-import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { snappyCompress } from '../../../lambda/codec/snappy';
 import { BASIC_AUTH_CHALLENGE } from '../../../lambda/core/auth';
 import { createConnector, errorResponse, safeText } from '../../../lambda/core/connector';
@@ -21,6 +20,7 @@ import { nullMetrics } from '../../../lambda/observability/metrics';
 import { encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
 import type { ClientCache } from '../../../lambda/timestream/clients';
 import { CaptureLogger } from '../../support/capture-logger';
+import { connectorOptions } from '../../support/connector-options';
 
 const AUTH = `Basic ${Buffer.from('AKIDEXAMPLE:not-logged-secret').toString('base64')}`;
 
@@ -33,17 +33,7 @@ const EXPLODING_CLIENTS = {
 
 function connector(logger: CaptureLogger) {
   return createConnector({
-    options: {
-      database: 'db',
-      table: 't',
-      sigv4Auth: false,
-      failOnLongLabel: false,
-      failOnInvalidSampleValue: false,
-      writeConcurrency: 1,
-      readConcurrency: 1,
-      decodeLimits: DEFAULT_DECODE_LIMITS,
-      maxResponseBytes: 0,
-    },
+    options: connectorOptions(),
     clients: EXPLODING_CLIENTS,
     logger,
     metrics: nullMetrics,

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawnSync } from 'node:child_process';
 import { DEADLINE_MARGIN_MS, deadlineSignal } from '../../../lambda/core/write-handler';
-import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { snappyCompress } from '../../../lambda/codec/snappy';
 import { createConnector } from '../../../lambda/core/connector';
 import type { TimestreamCallFigures, WriteRequestFigures } from '../../../lambda/observability/metrics';
 import { encodeWriteRequest } from '../../../lambda/prompb/codec';
 import type { ClientCache } from '../../../lambda/timestream/clients';
 import { CaptureLogger } from '../../support/capture-logger';
+import { connectorOptions } from '../../support/connector-options';
 
 /**
  * Runs `lines` in a child node with `deadlineSignal` in scope and returns its exit status and
@@ -134,17 +134,7 @@ function connector(script: (string | undefined)[], writeConcurrency = 1) {
     );
   };
   const handler = createConnector({
-    options: {
-      database: 'db',
-      table: 't',
-      sigv4Auth: false,
-      failOnLongLabel: false,
-      failOnInvalidSampleValue: false,
-      writeConcurrency,
-      readConcurrency: 1,
-      decodeLimits: DEFAULT_DECODE_LIMITS,
-      maxResponseBytes: 0,
-    },
+    options: connectorOptions({ writeConcurrency }),
     clients: { get: () => ({ writeRecords: { send } }) } as unknown as ClientCache,
     logger: new CaptureLogger(),
     metrics: {
