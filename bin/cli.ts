@@ -14,6 +14,7 @@ import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-st
 import { createLogger, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
+import { CONNECTOR_VERSION } from '../lambda/version';
 import { localBanner, storeHint } from './banner';
 import { checkTlsPair, dataDirFailure, listenFailure } from './startup-errors';
 
@@ -33,7 +34,10 @@ async function main(): Promise<void> {
   });
   if (command === 'local-store') {
     const store = await openStore(config, logger);
-    logger.info({ endpoint: store.endpoint }, 'embedded Timestream-compatible store ready');
+    logger.info(
+      { endpoint: store.endpoint, version: CONNECTOR_VERSION },
+      'embedded Timestream-compatible store ready',
+    );
     process.stdout.write(
       `Embedded Timestream store listening on ${store.endpoint}\n${storeHint(store.endpoint, config)}\n`,
     );
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       database: config.defaultDatabase,
       table: config.defaultTable,
       local: store !== undefined,
+      version: CONNECTOR_VERSION,
     },
     'connector listening',
   );

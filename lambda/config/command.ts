@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
 import { bool } from './parsers';
 import { SETTINGS, type Setting } from './settings';
+import { CONNECTOR_VERSION } from '../version';
 
 /** Name of the executable, as `--help` shows it. */
 export const PROGRAM_NAME = 'timestream-prometheus-connector';
@@ -26,8 +27,8 @@ export interface CommandLineIo {
 /**
  * Parses the user arguments (`process.argv.slice(2)`) and builds the Config.
  *
- * `env` supplies environment variables (flags win over them). `--help` prints to stdout and exits 0
- * through commander. Unknown options and bad values throw one ConfigError (exit code 2) for the
+ * `env` supplies environment variables (flags win over them). `--help` and `--version` print to
+ * stdout and exit 0 through commander. Unknown options and bad values throw one ConfigError (exit code 2) for the
  * caller to print; nothing is written to stderr here.
  */
 export function parseCommandLine(
@@ -81,6 +82,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
       'Prometheus remote-storage connector for Amazon Timestream: serves POST /write and POST /read.',
     )
     .helpOption('-h, --help', 'Show this help and exit.')
+    .version(`${PROGRAM_NAME} ${CONNECTOR_VERSION}`, '--version', 'Show the version and exit.')
     .configureHelp({ showGlobalOptions: true, helpWidth: 110 })
     .allowExcessArguments(false);
   for (const s of SETTINGS as readonly Setting[]) program.addOption(toOption(s));

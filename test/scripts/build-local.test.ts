@@ -43,6 +43,19 @@ describe('buildLocal', () => {
     expect(run.stdout).toMatch(/^Usage: timestream-prometheus-connector \[options\] \[command\]\n/);
     expect(run.stdout).toContain('--local ');
   });
+
+  test("the bundle prints package.json's version", () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const run = spawnSync(process.execPath, [cli, '--version'], {
+      env: { PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules') },
+      encoding: 'utf8',
+    });
+    expect(run).toMatchObject({
+      status: 0,
+      stderr: '',
+      stdout: `timestream-prometheus-connector ${version}\n`,
+    });
+  });
 });
 
 describe("package.json's scripts", () => {

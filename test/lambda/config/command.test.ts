@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildProgram, parseCommandLine, renderSettingsTable } from '../../../lambda/config/command';
 import { ConfigError } from '../../../lambda/config/load';
 import { SETTINGS } from '../../../lambda/config/settings';
@@ -273,6 +275,15 @@ describe('parseCommandLine', () => {
     expect(out.startsWith('Usage: timestream-prometheus-connector [options] [command]\n')).toBe(true);
   });
 
+  test("prints package.json's version to stdout and exits 0", () => {
+    const { version } = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    expect(runHelp(['--version'])).toEqual({ out: `timestream-prometheus-connector ${version}\n`, code: 0 });
+  });
+
   test('prints the local-store help', () => {
     const { out, code } = runHelp(['local-store', '--help']);
     expect(code).toBe(0);
@@ -297,6 +308,7 @@ describe('help text', () => {
     '(default: 127.0.0.1:9202)',
     '--fail-on-long-label [bool] Fail the whole write with 400 when a series exceeds a Timestream name or size limit, instead of rejecting that series. A bare flag means true. [env: fail_on_long_label] (default: false)',
     '-h, --help Show this help and exit.',
+    '--version Show the version and exit.',
   ])('shows %s', (fragment) => {
     expect(help).toContain(fragment);
   });
