@@ -8,6 +8,7 @@ import { createConnector } from '../core/connector';
 import { createLogger } from '../observability/logger';
 import { createEmfMetrics } from '../observability/metrics';
 import { ClientCache } from '../timestream/clients';
+import { CONNECTOR_VERSION } from '../version';
 import { createLambdaHandler, type LambdaHandler } from './lambda-adapter';
 import { clientSettingsFrom, connectorOptionsFrom } from './runtime';
 
@@ -27,6 +28,7 @@ function build(): LambdaHandler {
       table: config.defaultTable,
       region: config.region,
       sigv4: config.enableSigv4Auth,
+      version: CONNECTOR_VERSION,
     },
     'connector ready',
   );

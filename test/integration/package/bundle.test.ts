@@ -96,9 +96,17 @@ interface BundleRun {
   results: LambdaResult[];
   /** Paths of the native addons the bundle loaded. */
   natives: string[];
+  /** What the bundle wrote to stdout and stderr (its log lines). */
+  output: string;
 }
 
-function runBundle(bundlePath: string, endpoint: string, events: unknown[], dir: string): Promise<BundleRun> {
+function runBundle(
+  bundlePath: string,
+  endpoint: string,
+  events: unknown[],
+  dir: string,
+  logLevel = 'warn',
+): Promise<BundleRun> {
   const eventsPath = join(dir, 'events.json');
   const resultsPath = join(dir, 'results.json');
   writeFileSync(eventsPath, JSON.stringify(events));
@@ -112,7 +120,7 @@ function runBundle(bundlePath: string, endpoint: string, events: unknown[], dir:
     default_table: TABLE,
     write_base_endpoint: endpoint,
     query_base_endpoint: endpoint,
-    log_level: 'warn',
+    log_level: logLevel,
   };
   return new Promise((resolve, reject) => {
     // cwd outside the repository: the bundle must not need node_modules.
@@ -127,7 +135,8 @@ function runBundle(bundlePath: string, endpoint: string, events: unknown[], dir:
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`bundle process exited with ${code}:\n${output}`));
-      else resolve(JSON.parse(readFileSync(resultsPath, 'utf8')) as BundleRun);
+      else
+        resolve({ ...(JSON.parse(readFileSync(resultsPath, 'utf8')) as Omit<BundleRun, 'output'>), output });
     });
   });
 }
@@ -201,6 +210,26 @@ describe('packaged Lambda bundle', () => {
     expect(response.results).toHaveLength(1);
     expect(response.results[0].timeseries).toEqual([SERIES]);
   }, 60_000);
+
+  test("logs package.json's version on the cold start", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const { output } = await runBundle(packaged.bundlePath, store.endpoint, [], dir, 'info');
+    const ready = output
+      .split('\n')
+      .filter((line) => line.includes('"connector ready"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(ready).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'connector ready',
+        database: DATABASE,
+        table: TABLE,
+        region: 'us-east-1',
+        sigv4: false,
+        version,
+      }),
+    ]);
+  });
 
   test('packages for arm64 by default and, on another machine, falls back to pure-JS snappy', async () => {
     // Offline, the binary cannot be fetched: the package says so and still works.
