@@ -384,6 +384,7 @@ const digits = (text: string, from: number, count: number): number => {
 /**
  * Parses a Timestream TIMESTAMP (`YYYY-MM-DD HH:MM:SS.nnnnnnnnn`, UTC) to whole milliseconds,
  * truncating sub-millisecond digits; no Date parsing, so no local-time or precision pitfalls.
+ * Throws a Retryable ConnectorError for any other text, a day past its month's length included.
  */
 export function parseTimestampMs(text: string): number {
   const ok =
@@ -405,13 +406,30 @@ export function parseTimestampMs(text: string): number {
     const hour = digits(text, 11, 2);
     const minute = digits(text, 14, 2);
     const second = digits(text, 17, 2);
-    if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
+    if (isDayOfMonth(year, month, day) && hour < 24 && minute < 60 && second < 60) {
       ms =
         ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + fractionMs;
     }
   }
   if (!Number.isFinite(ms)) throw retryable(`unexpected timestamp from Timestream: ${JSON.stringify(text)}`);
   return ms;
+}
+
+/** Days of each month in a leap year, by month number; index 0 is unused. */
+const MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether `day` is a day of `month` in `year`, proleptic Gregorian (year 0 is a leap year);
+ * false when any of them is NaN. The leap-year test runs only for February 29.
+ */
+function isDayOfMonth(year: number, month: number, day: number): boolean {
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= MONTH_DAYS[month]! &&
+    (day !== 29 || month !== 2 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)))
+  );
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -497,11 +515,12 @@ export function timestampAt(bytes: Buffer, start: number, end: number): number {
       digitsAt(bytes, start + 5, 2) * 100 +
       digitsAt(bytes, start + 8, 2);
     if (dateKey !== lastDateKey) {
+      const year = Math.floor(dateKey / 10_000);
       const month = Math.floor(dateKey / 100) % 100;
       const day = dateKey % 100;
-      // NaN (a non-digit) fails these tests too.
-      if (month >= 1 && month <= 12 && day >= 1 && day <= 31) {
-        lastDateDay = daysFromCivil(Math.floor(dateKey / 10_000), month, day);
+      // NaN (a non-digit) fails this test too.
+      if (isDayOfMonth(year, month, day)) {
+        lastDateDay = daysFromCivil(year, month, day);
         lastDateKey = dateKey;
       }
     }

@@ -547,6 +547,38 @@ describe('parseDouble', () => {
   });
 });
 
+/** Dates of the right shape whose day is past the month's length, proleptic Gregorian. */
+const DAYS_PAST_THE_MONTH = [
+  { name: 'February 31', text: '2026-02-31 02:20:26.123456789' },
+  { name: 'February 30 of a leap year', text: '2024-02-30 00:00:00.000000000' },
+  { name: 'February 29 of a year not divisible by 4', text: '2026-02-29 00:00:00.000000000' },
+  { name: 'February 29 of a year divisible by 100, not 400', text: '1900-02-29 00:00:00.000000000' },
+  { name: 'February 29 of 2100', text: '2100-02-29 12:00:00.000000000' },
+  { name: 'April 31', text: '2026-04-31 00:00:00.000000000' },
+  { name: 'June 31', text: '2026-06-31 23:59:59.999999999' },
+  { name: 'September 31', text: '2026-09-31 00:00:00.000000000' },
+  { name: 'November 31', text: '2026-11-31 00:00:00.000000000' },
+  { name: 'April 31 without a fraction', text: '2026-04-31 00:00:00' },
+];
+
+/** The class, kind, status and message of what `f` throws, or its value when it throws nothing. */
+function refusal(f: () => number): unknown {
+  try {
+    return { value: f() };
+  } catch (e) {
+    const error = e as ConnectorError;
+    return { error: error.constructor.name, kind: error.kind, status: error.status, message: error.message };
+  }
+}
+
+/** What refusing a timestamp `text` from Timestream throws: retryable, so Prometheus tries the read again. */
+const timestampRefusal = (text: string) => ({
+  error: 'ConnectorError',
+  kind: ErrorKind.Retryable,
+  status: 503,
+  message: `unexpected timestamp from Timestream: ${JSON.stringify(text)}`,
+});
+
 describe('parseTimestampMs', () => {
   test.each([
     { name: 'epoch', text: '1970-01-01 00:00:00.000000000', ms: 0 },
@@ -559,6 +591,14 @@ describe('parseTimestampMs', () => {
     { name: 'before the epoch', text: '1969-12-31 23:59:59.999000000', ms: -1 },
     // Proleptic Gregorian before year 1: its January is in era -1.
     { name: 'year zero', text: '0000-01-01 00:00:00', ms: -62_167_219_200_000 },
+    { name: 'leap day of year zero', text: '0000-02-29 00:00:00.000000000', ms: -62_162_121_600_000 },
+    {
+      name: 'leap day of a year divisible by 400',
+      text: '2000-02-29 00:00:00.000000000',
+      ms: 951_782_400_000,
+    },
+    { name: 'day 30 of a 30-day month', text: '2026-04-30 00:00:00', ms: 1_777_507_200_000 },
+    { name: 'day 31 of December', text: '2026-12-31 00:00:00.000000000', ms: 1_798_675_200_000 },
   ])('$name', ({ text, ms }) => {
     expect(parseTimestampMs(text)).toBe(ms);
     expect(parseTimestampMs(text)).toBe(Date.parse(`${text.replace(' ', 'T').slice(0, 23)}Z`));
@@ -592,6 +632,10 @@ describe('parseTimestampMs', () => {
     }
     expect(caught).toBeInstanceOf(ConnectorError);
     expect((caught as ConnectorError).kind).toBe(ErrorKind.Retryable);
+  });
+
+  test.each(DAYS_PAST_THE_MONTH)('refuses $name as retryable, naming the text', ({ text }) => {
+    expect(refusal(() => parseTimestampMs(text))).toEqual(timestampRefusal(text));
   });
 });
 
@@ -686,8 +730,15 @@ describe('timestampAt', () => {
     '2020-06-05 15:15:51x000000000',
     '2020-06-05 15:15:51.0000000000',
     '',
+    '0000-02-29 00:00:00.000000000',
+    '2000-02-29 00:00:00.000000000',
+    '2026-04-30 00:00:00.000000000',
   ])('reads %j as parseTimestampMs does', (text) => {
     expect(outcome(() => inBytes(text, timestampAt))).toEqual(outcome(() => parseTimestampMs(text)));
+  });
+
+  test.each(DAYS_PAST_THE_MONTH)('refuses $name as retryable, naming the text', ({ text }) => {
+    expect(refusal(() => inBytes(text, timestampAt))).toEqual(timestampRefusal(text));
   });
 
   test('reads a date after an invalid one with the same digits as parseTimestampMs does', () => {
