@@ -98,7 +98,10 @@ export class Http1ResponseParser {
           const line = buf.toString('latin1', at, end);
           at = end + CRLF.length;
           if (this.state === 'trailers') {
+            // RFC 9112 7.1.2: trailer-section = *( field-line CRLF ), then CRLF alone. A line of
+            // white space, or one without a field name, is neither; the fields are discarded.
             if (line === '') this.state = 'done';
+            else if (line.indexOf(':') <= 0) throw new Http1ParseError('bad trailer line');
             break;
           }
           const size = line.split(';', 1)[0].trim();

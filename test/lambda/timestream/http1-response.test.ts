@@ -213,6 +213,38 @@ describe('Http1ResponseParser', () => {
       error: 'bad status line',
     },
     {
+      // RFC 9112 7.1.2: only an empty line ends the trailer section; white space is no field line.
+      name: 'a trailer line of spaces before the empty line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n   \r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      name: 'a trailer line of a tab',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\t\r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      name: 'a trailer line of spaces and tabs after a trailer field',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: t\r\n \t \r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      // Skipped as a field line, it would leave the response waiting for an end that never comes.
+      name: 'a trailer line of white space as the last bytes',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n \t\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      name: 'a trailer line without a colon',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nnocolon\r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      name: 'a trailer line with an empty name',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n: x\r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
       name: 'bytes after the response',
       wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
       error: 'bytes after the response',
