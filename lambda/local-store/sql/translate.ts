@@ -75,8 +75,12 @@ function splitClauses(query: string, tokens: readonly Token[]): Map<Clause, { at
         `${linePosition(query, tok.offset)}: ${word.toUpperCase()} is not supported by the embedded store`,
       );
     }
-    // `x IS DISTINCT FROM y` is an operator, not a FROM clause.
-    const operatorFrom = word === 'from' && isWord(tokens[k - 1], 'distinct');
+    // `x IS [NOT] DISTINCT FROM y` is an operator, not a FROM clause; `SELECT DISTINCT FROM db.t`
+    // is a FROM clause after an empty select list.
+    const operatorFrom =
+      word === 'from' &&
+      isWord(tokens[k - 1], 'distinct') &&
+      (isWord(tokens[k - 2], 'is') || (isWord(tokens[k - 2], 'not') && isWord(tokens[k - 3], 'is')));
     const index = depth === 0 && !operatorFrom ? CLAUSES.indexOf(word as Clause) : -1;
     if (index < 0) {
       current.push(tok);

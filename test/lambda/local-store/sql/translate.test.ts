@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { StoreError } from '../../../../lambda/local-store/errors';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { refusal } from '../store-refusal';
 import { FakeCatalog, NOW_MS } from './duck-fixture';
 
 function catalog(): FakeCatalog {
@@ -311,6 +312,20 @@ describe('translateQuery SELECT', () => {
     expect(thrown).toBeInstanceOf(StoreError);
     expect((thrown as StoreError).type).toBe('ValidationException');
     expect((thrown as StoreError).message).toBe(message);
+  });
+
+  test.each([
+    {
+      name: 'SELECT DISTINCT without a select list, instead of reading db as a column',
+      query: 'SELECT DISTINCT FROM db.t',
+      message: 'The query syntax is invalid at line 1:1: SELECT needs at least one column',
+    },
+  ])('refuses $name as a ValidationException (400)', ({ query, message }) => {
+    expect(refusal(() => translateQuery(query, catalog(), NOW_MS))).toEqual({
+      type: 'ValidationException',
+      message,
+      status: 400,
+    });
   });
 });
 
