@@ -300,7 +300,8 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       expectArgs(0);
       return nowSql(scope);
     case 'ago': {
-      const [arg] = rawArgs;
+      expectArgs(1);
+      const arg = rawArgs[0]!;
       if (
         arg?.length === 1 &&
         arg[0]!.kind === 'interval' &&
@@ -308,13 +309,17 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       ) {
         return tsFromNanos(`${scope.nowNs - intervalNanos(scope, arg[0]!)}`);
       }
-      if (arg?.some((t) => t.kind === 'string'))
+      if (arg.some((t) => t.kind === 'string'))
         throw unsupported(
           scope,
           nameTok,
           "ago() needs an interval such as 15m (a quoted '15m' is not an interval)",
         );
-      return `CAST(${nowSql(scope)} - (${arity(1)[0]}) AS TIMESTAMP_NS)`;
+      // No column holds an interval, so an argument without an interval literal (now(), a
+      // number, time) cannot be one: refused here rather than as DuckDB's failed cast.
+      if (!arg.some((t) => t.kind === 'interval'))
+        throw unsupported(scope, nameTok, 'ago() needs an interval such as 15m');
+      return `CAST(${nowSql(scope)} - (${args()[0]}) AS TIMESTAMP_NS)`;
     }
     case 'from_milliseconds':
       return tsFromNanos(`CAST(${arity(1)[0]} AS BIGINT) * ${NANOS_PER_MS}`);

@@ -45,6 +45,7 @@ describe('translated SQL on DuckDB', () => {
     { name: 'a doubled quote inside a literal', where: `region = 'O''Brien'`, expected: ['2.0'] },
     { name: 'a quoted identifier with a doubled quote', where: `"we""ird" = 'x'`, expected: ['1.0'] },
     { name: 'ago() against the query now', where: 'time > ago(15m)', expected: ['6.0'] },
+    { name: 'ago() of an interval sum', where: 'time > ago(10m + 10m + 1s)', expected: ['6.0', '7.0'] },
     {
       name: 'regexp_like is a partial match',
       where: `regexp_like(region, 'u')`,

@@ -316,6 +316,26 @@ describe('translateQuery SELECT', () => {
 
   test.each([
     {
+      name: 'ago() of a timestamp, naming ago() instead of a failed cast',
+      query: 'SELECT ago(now())',
+      message: 'line 1:8: ago() needs an interval such as 15m by the embedded store',
+    },
+    {
+      name: 'ago() of a number',
+      query: 'SELECT * FROM db.t WHERE time > ago(15)',
+      message: 'line 1:33: ago() needs an interval such as 15m by the embedded store',
+    },
+    {
+      name: 'ago() of a column',
+      query: 'SELECT ago(time) FROM db.t',
+      message: 'line 1:8: ago() needs an interval such as 15m by the embedded store',
+    },
+    {
+      name: 'ago() with a second argument',
+      query: 'SELECT ago(15m, 1)',
+      message: 'line 1:8: ago() takes 1 argument(s); it is called with 2 by the embedded store',
+    },
+    {
       name: 'SELECT DISTINCT without a select list, instead of reading db as a column',
       query: 'SELECT DISTINCT FROM db.t',
       message: 'The query syntax is invalid at line 1:1: SELECT needs at least one column',
