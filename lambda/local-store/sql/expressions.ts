@@ -111,10 +111,10 @@ const SAME_FUNCTIONS = new Set([
   'second',
   'day_of_week',
   'day_of_year',
-  'approx_percentile',
 ]);
 const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
   approx_distinct: 'approx_count_distinct',
+  approx_percentile: 'approx_quantile',
   arbitrary: 'any_value',
   every: 'bool_and',
 };

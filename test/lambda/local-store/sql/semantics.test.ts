@@ -134,6 +134,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['1', 'eu', 'true'],
     },
     {
+      name: 'approx_percentile as an approximate quantile',
+      query: `SELECT approx_percentile(measure_value::double, 0.5) FROM db.t WHERE measure_name = 'up'`,
+      types: ['DOUBLE'],
+      row: ['2.5'],
+    },
+    {
       name: 'every is false when one value is false',
       query: `SELECT every(region = 'eu'), approx_distinct(region) FROM db.t WHERE measure_name = 'up'`,
       types: ['BOOLEAN', 'BIGINT'],
