@@ -112,7 +112,8 @@ const SAME_FUNCTIONS = new Set([
   'day_of_week',
   'day_of_year',
 ]);
-const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
+/** Timestream functions DuckDB has under another name, by their Timestream name. */
+export const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
   approx_distinct: 'approx_count_distinct',
   approx_percentile: 'approx_quantile',
   arbitrary: 'any_value',

@@ -14,6 +14,7 @@ import {
 import '../duckdb-text';
 import { StoreError, validation } from '../errors';
 import { SERIES_COLUMN, VERSION_COLUMN } from '../schema';
+import { RENAMED_FUNCTIONS } from './expressions';
 import { formatJavaDouble } from './java-double';
 import {
   formatDate,
@@ -177,14 +178,99 @@ function scalarText(value: DuckDBValue, typeId: DuckDBTypeId, yearToMonth: boole
 
 const HIDDEN = new RegExp(`\\b(${VERSION_COLUMN}|${SERIES_COLUMN})\\b`);
 
+/** Timestream's names of the DuckDB types a refusal may name (a literal's type as its column's). */
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  BIGINT: 'bigint',
+  INT64: 'bigint',
+  INTEGER: 'integer',
+  INT32: 'integer',
+  INTEGER_LITERAL: 'integer',
+  HUGEINT: 'bigint',
+  INT128: 'bigint',
+  DOUBLE: 'double',
+  FLOAT: 'double',
+  DECIMAL: 'double',
+  VARCHAR: 'varchar',
+  STRING_LITERAL: 'varchar',
+  BOOLEAN: 'boolean',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_NS: 'timestamp',
+  DATE: 'date',
+  TIME: 'time',
+  INTERVAL: 'interval',
+};
+const typeName = (duck: string) => TYPE_NAMES[duck.replace(/\(.*$/, '')] ?? duck.toLowerCase();
+
+/**
+ * DuckDB's wordings of mistakes a query can make (a cast, argument types, a comparison, a missing
+ * GROUP BY) with the plain refusal each becomes, in Timestream's type names. The query's position
+ * is named where the text DuckDB quotes is the user's own.
+ */
+const REWORDINGS: readonly {
+  pattern: RegExp;
+  reword: (match: RegExpExecArray, query: string) => string;
+}[] = [
+  {
+    pattern: /^Could not convert string '((?:[^']|'')*)' to (\w+)/,
+    reword: ([, value, type]) => `Cannot cast '${value}' to ${typeName(type!)}`,
+  },
+  {
+    pattern: /^Unimplemented type for cast \((\w+) -> (\w+)\)/,
+    reword: ([, from, to]) => `Cannot cast ${typeName(from!)} to ${typeName(to!)}`,
+  },
+  {
+    pattern:
+      /^Type \w+ with value (\S+) can't be cast because the value is out of range for the destination type (\w+)/,
+    reword: ([, value, type]) => `Value ${value} is out of range for ${typeName(type!)}`,
+  },
+  {
+    pattern:
+      /^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*)\)['"]/,
+    reword: ([, name, types], query) => {
+      const argTypes = types!.split(', ').filter(Boolean).map(typeName);
+      if (!/^\w+$/.test(name!)) return `Operator '${name}' cannot be applied to ${argTypes.join(' and ')}`;
+      // The name the query spells: DuckDB names a renamed function (approx_distinct) by its own name.
+      const lower = query.toLowerCase();
+      const spelled = [name!, ...Object.keys(RENAMED_FUNCTIONS).filter((k) => RENAMED_FUNCTIONS[k] === name)]
+        .map((n) => ({ n, at: lower.indexOf(`${n.toLowerCase()}(`) }))
+        .find(({ at }) => at >= 0);
+      const where = spelled ? `${linePosition(query, spelled.at)}: ` : '';
+      return `${where}Function '${spelled?.n ?? name}' cannot take arguments of type (${argTypes.join(', ')})`;
+    },
+  },
+  {
+    pattern: /^Cannot compare values of type (\w+) and type (\w+)/,
+    reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
+  },
+  {
+    pattern: /^column "?((?:[^"]|"")*?)"? must appear in the GROUP BY clause/,
+    reword: ([, column], query) => {
+      const name = column!.replaceAll('""', '"');
+      return `${linePosition(query, offsetOf(query, name))}: Column '${name}' must appear in the GROUP BY clause or be used in an aggregate function`;
+    },
+  },
+  {
+    pattern: /^(?:Scalar |Aggregate |Table )?Function with name (\S+) does not exist/,
+    reword: ([, name], query) =>
+      `${linePosition(query, offsetOf(query, name!))}: Function '${name}' not registered`,
+  },
+  {
+    pattern: /^extract specifier "((?:[^"]|"")*)" not recognized/,
+    reword: ([, unit]) => `'${unit}' is not a recognized date or time unit`,
+  },
+];
+
 /**
  * Maps an error thrown while DuckDB ran a translated query to the ValidationException Timestream
  * would answer: unknown column → `line 1:<col>: Column '<name>' does not exist`, parser errors →
- * `The query syntax is invalid at line 1:<n>`, anything else a cleaned first line of the message.
+ * `The query syntax is invalid at line 1:<n>`, the mistakes of REWORDINGS in plain words, anything
+ * else a cleaned first line of the message.
  */
 export function mapDuckDbError(error: unknown, queryString: string): StoreError {
   if (error instanceof StoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  // NOTE: read by shape, not `instanceof Error`: the addon's errors come from another realm under jest.
+  const text = (error as { message?: unknown } | null)?.message;
+  const message = typeof text === 'string' ? text : String(error);
   const column = /Referenced column "((?:[^"]|"")*)" not found/.exec(message);
   if (column) {
     const name = column[1]!.replaceAll('""', '"');
@@ -194,6 +280,8 @@ export function mapDuckDbError(error: unknown, queryString: string): StoreError 
     );
   }
   const parser = /^Parser Error: syntax error at or near "((?:[^"]|"")*)"/.exec(message);
+  if (message.startsWith('Parser Error: syntax error at end of input'))
+    return validation(`The query syntax is invalid at ${linePosition(queryString, queryString.length)}`);
   if (parser || message.startsWith('Parser Error')) {
     const near = parser ? parser[1]!.replaceAll('""', '"') : '';
     return validation(
@@ -205,6 +293,10 @@ export function mapDuckDbError(error: unknown, queryString: string): StoreError 
     .replace(/^[A-Za-z ]+ Error: /, '')
     .trim();
   if (HIDDEN.test(firstLine) || firstLine === '') return validation('The query could not be executed');
+  for (const { pattern, reword } of REWORDINGS) {
+    const match = pattern.exec(firstLine);
+    if (match) return validation(reword(match, queryString));
+  }
   return validation(firstLine);
 }
 

@@ -176,9 +176,121 @@ describe('mapDuckDbError', () => {
     },
     {
       name: 'other errors keep their first line without the DuckDB class',
+      error: new Error('Out of Range Error: Overflow in multiplication of INT64\n\nLINE 1: ...'),
+      query: 'SELECT 9223372036854775807 * 2',
+      message: 'Overflow in multiplication of INT64',
+    },
+    {
+      name: 'a string that is not a number as a cast of it, in Timestream type names',
       error: new Error("Conversion Error: Could not convert string 'abc' to INT32\n\nLINE 1: ..."),
       query: "SELECT CAST('abc' AS integer)",
-      message: "Could not convert string 'abc' to INT32",
+      message: "Cannot cast 'abc' to integer",
+    },
+    {
+      name: 'a column value that is not a number without the source column clause',
+      error: new Error(
+        "Conversion Error: Could not convert string 'eu' to INT64 when casting from source column region",
+      ),
+      query: 'SELECT from_milliseconds(region) FROM db.t',
+      message: "Cannot cast 'eu' to bigint",
+    },
+    {
+      name: 'a cast DuckDB has no rule for',
+      error: new Error('Conversion Error: Unimplemented type for cast (INTEGER -> TIMESTAMP_NS)'),
+      query: 'SELECT to_milliseconds(1)',
+      message: 'Cannot cast integer to timestamp',
+    },
+    {
+      name: 'a number out of range',
+      error: new Error(
+        "Conversion Error: Type INT128 with value 99999999999999999999 can't be cast because the value is out of range for the destination type INT64",
+      ),
+      query: 'SELECT from_milliseconds(99999999999999999999)',
+      message: 'Value 99999999999999999999 is out of range for bigint',
+    },
+    {
+      name: 'a function given arguments of the wrong type, at the function',
+      error: new Error(
+        "Binder Error: No function matches the given name and argument types 'sum(VARCHAR)'. You might need to add explicit type casts.\n\tCandidate functions:\n\tsum(DECIMAL) -> DECIMAL",
+      ),
+      query: 'SELECT Sum(region) FROM db.t',
+      message: "line 1:8: Function 'sum' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'a literal of the wrong type for a function',
+      error: new Error(
+        'Binder Error: Could not choose a best candidate function for the function call "abs(STRING_LITERAL)". In order to select one, please add explicit type casts.',
+      ),
+      query: "SELECT 1, abs('x')",
+      message: "line 1:11: Function 'abs' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'a renamed function by the name the query spells',
+      error: new Error(
+        "Binder Error: No function matches the given name and argument types 'approx_quantile(VARCHAR, DECIMAL(2,1))'. You might need to add explicit type casts.",
+      ),
+      query: 'SELECT approx_percentile(region, 0.5) FROM db.t',
+      message: "line 1:8: Function 'approx_percentile' cannot take arguments of type (varchar, double)",
+    },
+    {
+      name: 'an operator given operands of the wrong types',
+      error: new Error(
+        "Binder Error: No function matches the given name and argument types '-(TIMESTAMP_NS, INTEGER_LITERAL)'. You might need to add explicit type casts.",
+      ),
+      query: 'SELECT now() - 1',
+      message: "Operator '-' cannot be applied to timestamp and integer",
+    },
+    {
+      name: 'a comparison of a string with a number',
+      error: new Error(
+        'Binder Error: Cannot compare values of type VARCHAR and type INTEGER_LITERAL - an explicit cast is required',
+      ),
+      query: 'SELECT * FROM db.t WHERE region > 5',
+      message: 'Cannot compare varchar with integer',
+    },
+    {
+      name: 'a column outside GROUP BY, at the column',
+      error: new Error(
+        'Binder Error: column "region" must appear in the GROUP BY clause or must be part of an aggregate function.\nEither add it to the GROUP BY list, or use "ANY_VALUE(region)" if the exact value of "region" is not important.',
+      ),
+      query: 'SELECT region, count(*) FROM db.t',
+      message:
+        "line 1:8: Column 'region' must appear in the GROUP BY clause or be used in an aggregate function",
+    },
+    {
+      name: 'a column outside GROUP BY in HAVING',
+      error: new Error(
+        'Binder Error: column region must appear in the GROUP BY clause or be used in an aggregate function',
+      ),
+      query: "SELECT count(*) FROM db.t HAVING region = 'eu'",
+      message:
+        "line 1:34: Column 'region' must appear in the GROUP BY clause or be used in an aggregate function",
+    },
+    {
+      name: 'a function DuckDB lacks as not registered',
+      error: new Error(
+        'Catalog Error: Scalar Function with name median2 does not exist!\nDid you mean "median"?',
+      ),
+      query: 'SELECT median2(1)',
+      message: "line 1:8: Function 'median2' not registered",
+    },
+    {
+      name: 'an unknown date_trunc unit',
+      error: new Error('Conversion Error: extract specifier "nope" not recognized'),
+      query: "SELECT date_trunc('nope', now())",
+      message: "'nope' is not a recognized date or time unit",
+    },
+    {
+      name: 'a query ending too early at its end',
+      error: new Error('Parser Error: syntax error at end of input'),
+      query: "SELECT * FROM db.t WHERE region = 'eu' AND",
+      message: 'The query syntax is invalid at line 1:43',
+    },
+    {
+      name: 'an error from another realm, read by its message',
+      error: { message: "Conversion Error: Could not convert string 'x' to DOUBLE" },
+      query: "SELECT from_unixtime('x')",
+      message: "Cannot cast 'x' to double",
     },
     {
       name: 'messages naming hidden columns are replaced',
@@ -201,7 +313,7 @@ describe('mapDuckDbError', () => {
   ])('maps $name', ({ error, query, message }) => {
     const mapped = mapDuckDbError(error, query);
     expect(mapped).toBeInstanceOf(StoreError);
-    expect([mapped.type, mapped.message]).toEqual(['ValidationException', message]);
+    expect([mapped.type, mapped.status, mapped.message]).toEqual(['ValidationException', 400, message]);
   });
 
   test('passes a StoreError through unchanged', () => {

@@ -203,8 +203,28 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT now(1)',
       message: 'line 1:8: now() takes 0 argument(s); it is called with 1 by the embedded store',
     },
+    {
+      name: 'a string given for a number, as a cast and not in DuckDB words',
+      query: "SELECT from_milliseconds('abc')",
+      message: "Cannot cast 'abc' to bigint",
+    },
+    {
+      name: 'an aggregate of a dimension, naming the function and type',
+      query: 'SELECT sum(region) FROM db.t',
+      message: "line 1:8: Function 'sum' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'a column outside GROUP BY, at the column',
+      query: 'SELECT region, count(*) FROM db.t',
+      message:
+        "line 1:8: Column 'region' must appear in the GROUP BY clause or be used in an aggregate function",
+    },
   ])('refuses $name', async ({ query, message }) => {
-    await expect(fixture.query(query)).rejects.toMatchObject({ type: 'ValidationException', message });
+    await expect(fixture.query(query)).rejects.toMatchObject({
+      type: 'ValidationException',
+      status: 400,
+      message,
+    });
   });
 
   test('an unknown dimension is the Timestream error with its position', async () => {
