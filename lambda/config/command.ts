@@ -2,7 +2,7 @@
 // The command line, built with commander from SETTINGS: `timestream-prometheus-connector [options]` serves,
 // `local-store` runs only the embedded store. Also renders the README's settings table from the same source.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
 import { bool } from './parsers';
 import { SETTINGS, type Setting } from './settings';
@@ -91,7 +91,19 @@ export function buildProgram(io: CommandLineIo = {}): Command {
     .description(
       `Run only the embedded Timestream-compatible store (${LOCAL_STORE_OPTIONS.replace('it uses', 'uses')}; others are refused).`,
     )
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    .configureHelp({
+      showGlobalOptions: true,
+      helpWidth: 110,
+      // Lists only the options the store uses: parseCommandLine refuses the others after local-store
+      // (and --local, which it implies).
+      visibleGlobalOptions(this: Help, cmd: Command): Option[] {
+        return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((option) => {
+          const flag = (option.long ?? '').replace(/^--/, '');
+          return flag === 'version' || (flag !== 'local' && appliesToLocalStore(flag));
+        });
+      },
+    });
   for (const cmd of [program, ...program.commands]) {
     cmd.configureOutput({
       writeOut: io.writeOut ?? ((text) => process.stdout.write(text)),

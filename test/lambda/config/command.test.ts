@@ -289,6 +289,20 @@ describe('parseCommandLine', () => {
     expect(code).toBe(0);
     expect(out.startsWith('Usage: timestream-prometheus-connector local-store [options]\n')).toBe(true);
   });
+
+  test('lists only the options local-store uses among the global ones', () => {
+    const { out } = runHelp(['local-store', '--help']);
+    const globals = out.slice(out.indexOf('Global Options:'));
+    const listed = [...globals.matchAll(/^ {2}(--[\w.-]+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      '--version',
+      '--region',
+      '--enable-logging',
+      '--log.level',
+      '--log.format',
+      ...SETTINGS.filter((s) => s.flag.startsWith('local.')).map((s) => `--${s.flag}`),
+    ]);
+  });
 });
 
 describe('help text', () => {
