@@ -70,6 +70,77 @@ describe('toHttpRequest', () => {
     expect(request.deadlineMs).toBe(1234);
   });
 
+  test.each<{ name: string; event: ApiGatewayEvent; method: string; path: string }>([
+    {
+      name: 'a 2.0 event without requestContext.http (method absent, so GET)',
+      event: { version: '2.0', rawPath: '/write', path: '/other', httpMethod: 'POST' },
+      method: 'GET',
+      path: '/write',
+    },
+    {
+      name: 'an event with requestContext.http but no version (read as 2.0, rawPath first)',
+      event: {
+        rawPath: '/write',
+        path: '/other',
+        httpMethod: 'GET',
+        requestContext: { http: { method: 'POST', path: '/other' } },
+      },
+      method: 'POST',
+      path: '/write',
+    },
+    {
+      name: 'a 2.0 event without rawPath (requestContext.http.path, stage stripped)',
+      event: {
+        version: '2.0',
+        requestContext: { stage: 'dev', http: { method: 'POST', path: '/dev/read' } },
+      },
+      method: 'POST',
+      path: '/read',
+    },
+    {
+      name: 'a 1.0 event without requestContext',
+      event: { httpMethod: 'post', path: '/read' },
+      method: 'POST',
+      path: '/read',
+    },
+    {
+      name: 'an event with neither method nor path',
+      event: {},
+      method: 'GET',
+      path: '/',
+    },
+    {
+      name: 'a rawPath that is only the stage',
+      event: { version: '2.0', rawPath: '/dev', requestContext: { stage: 'dev', http: { method: 'POST' } } },
+      method: 'POST',
+      path: '/',
+    },
+    {
+      name: 'a path carrying a query string',
+      event: {
+        version: '2.0',
+        rawPath: '/dev/write?x=1',
+        requestContext: { stage: 'dev', http: { method: 'POST' } },
+      },
+      method: 'POST',
+      path: '/write',
+    },
+    {
+      name: 'a first segment named $default on the $default stage (nothing stripped)',
+      event: {
+        version: '2.0',
+        rawPath: '/$default/write',
+        requestContext: { stage: '$default', http: { method: 'POST' } },
+      },
+      method: 'POST',
+      path: '/$default/write',
+    },
+  ])('reads method $method and path $path from $name', ({ event, method, path }) => {
+    const request = toHttpRequest(event);
+    expect([request.method, request.path]).toEqual([method, path]);
+    expect('deadlineMs' in request).toBe(false);
+  });
+
   test('lower-cases header names of any case and keeps values', () => {
     const request = toHttpRequest({
       httpMethod: 'POST',
@@ -87,6 +158,25 @@ describe('toHttpRequest', () => {
       multiValueHeaders: { 'x-a': null, 'x-b': ['1', '2'] },
     });
     expect(request.headers).toEqual({ 'content-type': 'application/x-protobuf', 'x-b': '1,2' });
+  });
+
+  test('reads multiValueHeaders alone: names lower-cased, values joined by commas, an empty list absent', () => {
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      multiValueHeaders: { 'X-Forwarded-For': ['192.0.2.1', '198.51.100.2'], 'X-Empty': [] },
+    });
+    expect(request.headers).toEqual({ 'x-forwarded-for': '192.0.2.1,198.51.100.2' });
+  });
+
+  test('takes the headers value over multiValueHeaders for a name in both', () => {
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      headers: { 'Content-Type': 'application/x-protobuf' },
+      multiValueHeaders: { 'Content-Type': ['text/plain', 'application/x-protobuf'] },
+    });
+    expect(request.headers).toEqual({ 'content-type': 'application/x-protobuf' });
   });
 
   test('reads a body that is not base64-encoded as UTF-8 text', () => {
@@ -118,6 +208,11 @@ describe('toApiGatewayResult', () => {
       body: b64,
       isBase64Encoded: true,
     });
+  });
+
+  test('base64-encodes only the bytes of a body that is a view into a larger buffer', () => {
+    const backing = Uint8Array.from([1, 2, ...bytes, 3]);
+    expect(toApiGatewayResult({ status: 200, headers: {}, body: backing.subarray(2, 6) }).body).toBe(b64);
   });
 
   test('passes text bodies through', () => {
