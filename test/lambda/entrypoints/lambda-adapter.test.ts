@@ -46,3 +46,63 @@ describe('createLambdaHandler: max_body_bytes', () => {
     expect(seen[0].oversizeBody).toBeUndefined();
   });
 });
+
+describe('createLambdaHandler: deadline', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each<{ name: string; context?: { getRemainingTimeInMillis?: () => number }; deadlineMs?: number }>([
+    {
+      name: 'now plus the time Lambda has left',
+      context: { getRemainingTimeInMillis: () => 30_000 },
+      deadlineMs: 1_030_000,
+    },
+    { name: 'none without a context' },
+    { name: 'none for a context without getRemainingTimeInMillis', context: {} },
+  ])('gives the request a deadline: $name', async ({ context, deadlineMs }) => {
+    jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    const { handle, seen } = recorder();
+    await createLambdaHandler(handle)(event(Buffer.alloc(1)), context);
+    expect(seen[0].deadlineMs).toBe(deadlineMs);
+  });
+});
+
+describe('createLambdaHandler: afterEach', () => {
+  test('runs once per invocation, after the handler answered', async () => {
+    const calls: string[] = [];
+    const handle: RequestHandler = async () => {
+      calls.push('handle');
+      return { status: 204, headers: {}, body: '' };
+    };
+    const lambda = createLambdaHandler(handle, () => calls.push('afterEach'));
+    await lambda(event(Buffer.alloc(1)));
+    await lambda(event(Buffer.alloc(1)));
+    expect(calls).toEqual(['handle', 'afterEach', 'handle', 'afterEach']);
+  });
+
+  test('runs once when the handler throws, and the error reaches Lambda unchanged', async () => {
+    const failure = new Error('boom');
+    let runs = 0;
+    const lambda = createLambdaHandler(
+      async () => {
+        throw failure;
+      },
+      () => void runs++,
+    );
+    await expect(lambda(event(Buffer.alloc(1)))).rejects.toBe(failure);
+    expect(runs).toBe(1);
+  });
+});
+
+test('answers with the core response as an API Gateway result, a binary body base64-encoded', async () => {
+  const lambda = createLambdaHandler(async () => ({
+    status: 200,
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+    body: Uint8Array.of(0xff, 0x00),
+  }));
+  expect(await lambda(event(Buffer.alloc(1)))).toEqual({
+    statusCode: 200,
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+    body: '/wA=',
+    isBase64Encoded: true,
+  });
+});
