@@ -26,6 +26,7 @@ const PROMETHEUS_HEADERS = {
   'user-agent': 'Prometheus/2.42.0',
   'x-prometheus-remote-write-version': '0.1.0',
 };
+const SMALL_DECODED_LIMIT = { ...DEFAULT_DECODE_LIMITS, maxDecodedBytes: 8 };
 const V2_MESSAGE =
   'remote-write 2.0 is not supported yet; configure protobuf_message: prometheus.WriteRequest';
 
@@ -33,6 +34,7 @@ describe('readWriteBody', () => {
   test.each([
     { name: 'Prometheus 2.42 headers', headers: PROMETHEUS_HEADERS },
     { name: 'no Content-Type', headers: { 'content-encoding': 'snappy' } },
+    { name: 'a blank Content-Type', headers: { 'content-encoding': 'snappy', 'content-type': ' ' } },
     {
       name: 'explicit 1.0 message',
       headers: {
@@ -185,6 +187,17 @@ describe('readWriteBody', () => {
       'cannot decode WriteRequest: cannot decode timeseries 0: more than 0 samples exceeds the limit of 0 (--max-samples-per-request, max_samples_per_request)',
     ]);
   });
+});
+
+test.each([
+  { name: 'readWriteBody', read: () => readWriteBody(body, PROMETHEUS_HEADERS, SMALL_DECODED_LIMIT) },
+  { name: 'readReadBody', read: () => readReadBody(body, {}, SMALL_DECODED_LIMIT) },
+])('$name answers 413 to a body whose snappy header exceeds the configured max_decoded_bytes', ({ read }) => {
+  const error = caught(read);
+  expect([error.status, error.message]).toEqual([
+    413,
+    `decoded body of ${snappyUncompress(body, 1024).length} bytes (snappy header) exceeds the limit of 8 bytes (--max-decoded-bytes, max_decoded_bytes)`,
+  ]);
 });
 
 describe('readReadBody / writeReadBody', () => {
