@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../../../lambda/core/auth';
 import { ClientCache, MAX_CACHED_IDENTITIES, type ClientSettings } from '../../../lambda/timestream/clients';
+import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 
 // Nothing listens on these ports: no test here sends a request.
 const SETTINGS: ClientSettings = {
@@ -103,4 +105,33 @@ describe('ClientCache: the SDK clients it builds', () => {
     expect(a.query.config.requestHandler).toBe(b.query.config.requestHandler);
     expect(a.write.config.requestHandler).not.toBe(a.query.config.requestHandler);
   });
+
+  // NOTE: the handler resolves its options on its first request; one refused connection is enough.
+  test.each([
+    { direction: 'write' as const, timeoutMs: SETTINGS.writeTimeoutMs },
+    { direction: 'query' as const, timeoutMs: SETTINGS.readTimeoutMs },
+  ])(
+    'give the $direction client a handler with keep-alive sockets up to maxSockets and its own timeout, thrown on expiry',
+    async ({ direction, timeoutMs }) => {
+      const handler = cache.get(KEY)[direction].config.requestHandler as NodeHttpHandler;
+      const refused = { protocol: 'http:', hostname: '127.0.0.1', port: 1, method: 'GET', path: '/' };
+      await expect(
+        handler.handle({ ...refused, headers: {}, query: {} } as Parameters<NodeHttpHandler['handle']>[0]),
+      ).rejects.toThrow('ECONNREFUSED');
+      const config = handler.httpHandlerConfigs();
+      expect(config).toMatchObject({
+        connectionTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
+        requestTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+        throwOnRequestTimeout: true,
+      });
+      for (const agent of [config.httpAgent, config.httpsAgent]) {
+        expect(agent).toMatchObject({
+          keepAlive: true,
+          maxSockets: 4,
+          keepAliveMsecs: TCP_KEEPALIVE_DELAY_MS,
+        });
+      }
+    },
+  );
 });
