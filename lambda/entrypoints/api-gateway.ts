@@ -33,6 +33,9 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   const isV2 = event.version === '2.0' || event.requestContext?.http !== undefined;
   const method = (isV2 ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET';
   const rawPath = (isV2 ? (event.rawPath ?? event.requestContext?.http?.path) : event.path) ?? '/';
+  // NOTE: HTTP APIs (events with a version, 1.0 or 2.0) keep a named stage in the path; a REST
+  // API's path never has it, so its first segment stays even when it spells the stage's name.
+  const stage = isV2 || event.version !== undefined ? event.requestContext?.stage : undefined;
   const headers: Record<string, string> = {};
   // A null where a header should be (hand-made test events; API Gateway sends none) is a header
   // that is absent, not an error answered 503.
@@ -46,7 +49,7 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   return {
     method: method.toUpperCase(),
-    path: stripStage(rawPath.split('?')[0], event.requestContext?.stage),
+    path: stripStage(rawPath.split('?')[0], stage),
     headers,
     body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
@@ -69,7 +72,7 @@ export function toApiGatewayResult(response: HttpResponse): ApiGatewayResult {
   return { statusCode: response.status, headers: response.headers, body, isBase64Encoded: true };
 }
 
-/** Removes a leading `/<stage>` that HTTP APIs keep in rawPath for named stages. */
+/** Removes a leading `/<stage>` that HTTP APIs keep in the path for named stages. */
 function stripStage(path: string, stage: string | undefined): string {
   if (stage === undefined || stage === '' || stage === '$default') return path;
   const prefix = `/${stage}`;

@@ -104,6 +104,24 @@ describe('toHttpRequest', () => {
       path: '/read',
     },
     {
+      // A REST API's path never holds the stage: a stage named like the first segment stays.
+      name: 'a REST API event on a stage named write',
+      event: { httpMethod: 'POST', path: '/write', requestContext: { stage: 'write', path: '/write/write' } },
+      method: 'POST',
+      path: '/write',
+    },
+    {
+      name: 'an HTTP API 1.0 event, whose path holds the stage',
+      event: {
+        version: '1.0',
+        httpMethod: 'POST',
+        path: '/dev/write',
+        requestContext: { stage: 'dev', path: '/dev/write' },
+      },
+      method: 'POST',
+      path: '/write',
+    },
+    {
       name: 'an event with neither method nor path',
       event: {},
       method: 'GET',
