@@ -15,11 +15,25 @@ const OFF = {
   seed: 1,
 };
 
+test('mulberry32 draws the reference mulberry32 sequence for seed 1', () => {
+  const random = mulberry32(1);
+  expect([random(), random(), random()]).toEqual([
+    0.6270739405881613, 0.002735721180215478, 0.5274470399599522,
+  ]);
+});
+
 test('mulberry32 yields the same sequence for the same seed and another for another seed', () => {
   const take = (seed: number) => Array.from({ length: 5 }, mulberry32(seed));
   expect(take(7)).toEqual(take(7));
   expect(take(7)).not.toEqual(take(8));
   expect(take(7).every((x) => x >= 0 && x < 1)).toBe(true);
+});
+
+test('drops fields it does not know', () => {
+  expect(new FaultInjector({ throttleRate: 0.25, bogus: 1 } as never).get()).toEqual({
+    ...OFF,
+    throttleRate: 0.25,
+  });
 });
 
 test('treats undefined fields as absent', () => {
@@ -74,6 +88,10 @@ test.each([
   { name: 'a negative latency', settings: { latencyMs: -1 } },
   { name: 'a rate above 1', settings: { internalErrorRate: 1.5 } },
   { name: 'a fractional seed', settings: { seed: 1.5 } },
+  { name: 'an infinite latency', settings: { latencyMs: Infinity } },
+  { name: 'a negative rate', settings: { rejectRate: -0.1 } },
+  { name: 'a rate given as text', settings: { throttleRate: '0.5' as never } },
+  { name: 'a duration given as text', settings: { spikeMs: '5' as never } },
 ])('refuses $name', ({ settings }) => {
   expect(() => new FaultInjector().set(settings)).toThrow(
     new StoreError(
@@ -90,4 +108,130 @@ test.each([
   { name: 'a positive reject rate', settings: { rejectRate: 0.1 }, expected: true },
 ])('says whether records are rejected: $name', ({ settings, expected }) => {
   expect(new FaultInjector(settings).rejectsRecords()).toBe(expected);
+});
+
+test.each([
+  { name: 'a latency of 1 ms', settings: { latencyMs: 1 }, waitMs: 1 },
+  { name: 'the latency alone', settings: { latencyMs: 100, spikeMs: 50 }, waitMs: 100 },
+  { name: 'the latency and a spike', settings: { latencyMs: 100, spikeRate: 1, spikeMs: 50 }, waitMs: 150 },
+  { name: 'a spike alone', settings: { spikeRate: 1, spikeMs: 50 }, waitMs: 50 },
+])('waits $name: $waitMs ms before answering', async ({ settings, waitMs }) => {
+  jest.useFakeTimers();
+  try {
+    let done = false;
+    const applied = new FaultInjector(settings).apply('Query').then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(waitMs - 1);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await applied;
+    expect(done).toBe(true);
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
+/** Applies the faults to `calls` calls, naming each outcome. */
+async function outcomes(faults: FaultInjector, calls: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    out.push(
+      await faults.apply('Query').then(
+        () => 'ok',
+        (err: StoreError) => err.name,
+      ),
+    );
+  }
+  return out;
+}
+
+const T = 'ThrottlingException';
+
+test.each([
+  {
+    name: 'throttling at 0.5',
+    settings: { throttleRate: 0.5, seed: 7 },
+    expected: [T, T, 'ok', 'ok', 'ok', T, T, T],
+    injected: 5,
+  },
+  {
+    // The spike draw comes first and takes its own number from the sequence.
+    name: 'spikes and throttling at 0.5',
+    settings: { spikeRate: 0.5, throttleRate: 0.5, seed: 7 },
+    expected: [T, 'ok', T, T, 'ok', T, 'ok', T],
+    injected: 9,
+  },
+  {
+    name: 'throttling and internal errors at 1: throttling wins',
+    settings: { throttleRate: 1, internalErrorRate: 1 },
+    expected: [T, T],
+    injected: 2,
+  },
+])(
+  'draws a pinned sequence for $name and counts every injected fault',
+  async ({ settings, expected, injected }) => {
+    const faults = new FaultInjector(settings);
+    expect(await outcomes(faults, expected.length)).toEqual(expected);
+    expect(faults.injected).toBe(injected);
+  },
+);
+
+test.each([
+  {
+    name: 'resets at 1, before or after by a further draw',
+    settings: { resetRate: 1, seed: 3 },
+    expected: [
+      'reset-before',
+      'reset-before',
+      'reset-before',
+      'reset-before',
+      'reset-after',
+      'reset-before',
+      'reset-before',
+      'reset-after',
+    ],
+  },
+  {
+    name: 'resets at 0.5 drawn before slow bodies at 1',
+    settings: { resetRate: 0.5, slowBodyRate: 1, seed: 3 },
+    expected: [
+      'slow-body',
+      'reset-before',
+      'slow-body',
+      'reset-before',
+      'reset-after',
+      'reset-before',
+      'slow-body',
+      'slow-body',
+    ],
+  },
+  { name: 'nothing when off', settings: {}, expected: [undefined, undefined] },
+])('draws pinned transport faults: $name', ({ settings, expected }) => {
+  const faults = new FaultInjector(settings);
+  expect(expected.map(() => faults.transport())).toEqual(expected);
+  expect(faults.injected).toBe(expected.filter((f) => f !== undefined).length);
+});
+
+test('tells the slow-body pause apart from the spike', () => {
+  expect(new FaultInjector({ spikeMs: 5, slowBodyMs: 7 }).slowBodyMs).toBe(7);
+});
+
+describe('rejections', () => {
+  const keys = Array.from({ length: 10 }, (_, i) => `cpu{host=h${i}}@${1000 + i}`);
+
+  test.each([
+    { name: 'seed 1', seed: 1, expected: [0, 2, 3, 4, 5, 6, 8, 9] },
+    { name: 'seed 2', seed: 2, expected: [0, 1, 2, 5, 6, 9] },
+  ])('picks the same records for the same keys and $name, counting each', ({ seed, expected }) => {
+    const faults = new FaultInjector({ rejectRate: 0.5, seed });
+    expect(faults.rejections(keys)).toEqual(expected);
+    expect(faults.rejections(keys)).toEqual(expected);
+    expect(faults.injected).toBe(2 * expected.length);
+  });
+
+  test.each([
+    { name: 'rate 0', rate: 0, expected: [] },
+    { name: 'rate 1', rate: 1, expected: keys.map((_, i) => i) },
+  ])('picks none or all at $name', ({ rate, expected }) => {
+    expect(new FaultInjector({ rejectRate: rate }).rejections(keys)).toEqual(expected);
+  });
 });
