@@ -34,6 +34,36 @@ describe('rewriteCodeUri', () => {
     expect(rewritten).toContain('AuthorizationType: !If [ UseSigV4Auth, AWS_IAM, NONE ]');
   });
 
+  test('points every serverless function at the object, and only those', () => {
+    const text = [
+      'Resources:',
+      '  A:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { CodeUri: a/ }',
+      '  T:',
+      '    Type: AWS::SNS::Topic',
+      '    Properties: { CodeUri: t/ }',
+      '  B:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { CodeUri: b/ }',
+      '',
+    ].join('\n');
+    const t = parseCfnYaml(rewriteCodeUri(text, { bucket: 'bk', key: 'k.zip' })) as {
+      Resources: Record<string, { Properties: { CodeUri: unknown } }>;
+    };
+    expect(Object.values(t.Resources).map((r) => r.Properties.CodeUri)).toEqual([
+      { Bucket: 'bk', Key: 'k.zip' },
+      't/',
+      { Bucket: 'bk', Key: 'k.zip' },
+    ]);
+  });
+
+  test('keeps long descriptions on one line instead of folding them', () => {
+    const descriptions = (text: string) => text.split('\n').filter((line) => /^ *Description: /.test(line));
+    expect(descriptions(TEMPLATE).some((line) => line.length > 100)).toBe(true);
+    expect(descriptions(rewritten)).toEqual(descriptions(TEMPLATE));
+  });
+
   test.each([
     {
       name: 'no serverless function',
@@ -72,6 +102,13 @@ describe('URLs and keys', () => {
     expect(s3ObjectUrl({ bucket: 'assets', key }, 'eu-west-1')).toBe(url);
   });
 
+  test('launchStackUrl encodes a given stack name and region', () => {
+    expect(launchStackUrl('us east', 'https://b/t.yml', 'My Stack&x=1')).toBe(
+      'https://console.aws.amazon.com/cloudformation/home?region=us%20east#/stacks/create/review' +
+        '?templateURL=https%3A%2F%2Fb%2Ft.yml&stackName=My%20Stack%26x%3D1',
+    );
+  });
+
   test('launchStackUrl opens the quick-create review page with the encoded template URL and stack name', () => {
     expect(launchStackUrl('us-east-2', 'https://b.s3.us-east-2.amazonaws.com/t.yml')).toBe(
       'https://console.aws.amazon.com/cloudformation/home?region=us-east-2#/stacks/create/review' +
@@ -97,6 +134,12 @@ describe('URLs and keys', () => {
       prefix: '/a/b/',
       zipKey: 'a/b/timestream-prometheus-connector-1.2.3.zip',
       templateKey: 'a/b/template-1.2.3.yml',
+    },
+    {
+      name: 'repeated slashes around the prefix',
+      prefix: '//a//',
+      zipKey: 'a/timestream-prometheus-connector-1.2.3.zip',
+      templateKey: 'a/template-1.2.3.yml',
     },
   ])('releaseKeys names the objects with $name', ({ prefix, zipKey, templateKey }) => {
     expect(releaseKeys(prefix, '1.2.3')).toEqual({ zipKey, templateKey });
