@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePublishArgs, runPublish, shellQuote } from '../../scripts/publish-template';
@@ -35,7 +35,50 @@ describe('parsePublishArgs', () => {
   });
 
   test.each([
+    {
+      name: 'only a bucket: the defaults',
+      argv: ['--bucket', 'b'],
+      options: {
+        bucket: 'b',
+        region: 'us-east-1',
+        prefix: '',
+        dryRun: false,
+        makePublic: false,
+        templatePath: 'template.yml',
+        zipPath: undefined,
+        outPath: 'dist/packaged-template.yml',
+      },
+    },
+    {
+      name: 'every option',
+      argv: [
+        '--bucket=b',
+        '--region=eu-west-1',
+        '--prefix=p',
+        '--dry-run',
+        '--public',
+        '--template=t.yml',
+        '--zip=z.zip',
+        '--out=o.yml',
+      ],
+      options: {
+        bucket: 'b',
+        region: 'eu-west-1',
+        prefix: 'p',
+        dryRun: true,
+        makePublic: true,
+        templatePath: 't.yml',
+        zipPath: 'z.zip',
+        outPath: 'o.yml',
+      },
+    },
+  ])('parses $name', ({ argv, options }) => {
+    expect(parsePublishArgs(argv, {})).toEqual(options);
+  });
+
+  test.each([
     { name: 'no bucket', argv: ['--dry-run'], message: '--bucket is required' },
+    { name: 'an empty bucket', argv: ['--bucket', ''], message: '--bucket is required' },
     { name: 'unknown option', argv: ['--bucket', 'b', '--colour'], message: "Unknown option '--colour'" },
   ])('refuses $name with the usage line', ({ argv, message }) => {
     expect(() => parsePublishArgs(argv, {})).toThrow(message);
@@ -162,6 +205,46 @@ describe('runPublish', () => {
     expect(result.stderr).toContain('--bucket is required');
   });
 
+  /** Runs the script with a PATH holding only `dir`, where a fake aws may log its argv and exit. */
+  function runScript(fakeAwsExit?: number) {
+    if (fakeAwsExit !== undefined) {
+      const aws = join(dir, 'aws');
+      writeFileSync(aws, `#!/bin/sh\necho "$*" >> "${join(dir, 'aws.log')}"\nexit ${fakeAwsExit}\n`);
+      chmodSync(aws, 0o755);
+    }
+    const argv = ['--bucket', 'b', '--region', 'us-east-1', '--zip', 'x.zip', '--out', join(dir, 'p.yml')];
+    return spawnSync(process.execPath, [TSX_CLI, 'scripts/publish-template.ts', ...argv], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: dir, HOME: dir },
+    });
+  }
+  const awsLog = () => readFileSync(join(dir, 'aws.log'), 'utf8').split('\n').filter(Boolean);
+
+  test('runs the aws CLI for both uploads as a script and exits 0', () => {
+    const result = runScript(0);
+    expect(result.status).toBe(0);
+    expect(awsLog()).toEqual([
+      `s3 cp ${join(ROOT, 'x.zip')} s3://b/timestream-prometheus-connector-${VERSION}.zip --region us-east-1`,
+      `s3 cp ${join(dir, 'p.yml')} s3://b/template-${VERSION}.yml --region us-east-1 --content-type text/yaml`,
+    ]);
+  });
+
+  test('exits 1 naming the failed aws command and its exit code, uploading nothing more', () => {
+    const result = runScript(3);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('aws s3 cp exited with 3\n');
+    expect(awsLog()).toHaveLength(1);
+  });
+
+  test('exits 1 asking whether the AWS CLI is installed when aws is not on PATH', () => {
+    const result = runScript();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^cannot run aws \(is the AWS CLI installed and on PATH\?\): spawn aws ENOENT\n$/,
+    );
+  });
+
   test('stops at the first failed upload', async () => {
     const { lines, deps: d } = deps();
     const failing = { ...d, run: async () => Promise.reject(new Error('aws s3 cp exited with 1')) };
@@ -177,6 +260,8 @@ describe('shellQuote', () => {
     { name: 'plain word', arg: 's3://b/k.zip', quoted: 's3://b/k.zip' },
     { name: 'space', arg: 'my file', quoted: "'my file'" },
     { name: 'single quote', arg: "it's", quoted: `'it'\\''s'` },
+    { name: 'word with two single quotes', arg: "'a'", quoted: `''\\''a'\\'''` },
+    { name: 'word of only safe punctuation, unchanged', arg: 'a_@%+=:,./-z', quoted: 'a_@%+=:,./-z' },
   ])('quotes a $name', ({ arg, quoted }) => {
     expect(shellQuote(arg)).toBe(quoted);
   });
