@@ -16,6 +16,7 @@ const FACTS: { name: Fact }[] = [
   'integration',
   'function',
   'environment',
+  'logGroups',
   'assumeRole',
   'managedPolicies',
   'policies',
@@ -46,5 +47,6 @@ describe('template.yml and the CDK stack', () => {
       'timestream:WriteRecords',
     ]);
     expect(sam.timestream).toHaveLength(2);
+    expect(sam.logGroups).toEqual([{ retentionInDays: 30, deletionPolicy: 'Delete' }]);
   });
 });

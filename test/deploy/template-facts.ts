@@ -15,7 +15,10 @@ import { parseCfnYaml } from '../../scripts/cfn-yaml';
 export interface CfnTemplate {
   Parameters?: Record<string, Record<string, unknown>>;
   Conditions?: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    { Type: string; Condition?: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }
+  >;
   Outputs?: Record<string, { Description?: string; Value: unknown }>;
 }
 
@@ -104,6 +107,7 @@ export function deploymentFacts(template: CfnTemplate) {
   const stage = onlyResource(template, 'AWS::ApiGatewayV2::Stage').Properties;
   const integration = onlyResource(template, 'AWS::ApiGatewayV2::Integration').Properties;
   const role = onlyResource(template, 'AWS::IAM::Role').Properties;
+  const logGroups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
   const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
     .map((r) => ({
       routeKey: r.Properties.RouteKey,
@@ -149,6 +153,11 @@ export function deploymentFacts(template: CfnTemplate) {
       template,
     ),
     environment: render((fn.Environment as { Variables: Record<string, unknown> }).Variables, template),
+    // CloudFormation deletes a resource without a DeletionPolicy with its stack.
+    logGroups: logGroups.map((r) => ({
+      retentionInDays: r.Properties?.RetentionInDays,
+      deletionPolicy: r.DeletionPolicy ?? 'Delete',
+    })),
     assumeRole: role.AssumeRolePolicyDocument,
     managedPolicies: role.ManagedPolicyArns ?? [],
     policies,

@@ -66,7 +66,10 @@ describe('ConnectorStack', () => {
 
   test('routes POST /write and POST /read, switching authorization to AWS_IAM under UseSigV4Auth', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      Name: 'PrometheusTimestreamConnector-api',
+      ProtocolType: 'HTTP',
+    });
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
     for (const routeKey of ['POST /write', 'POST /read']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -114,6 +117,15 @@ describe('ConnectorStack', () => {
         Match.stringLikeRegexp('^HttpApiPOSTread[0-9A-F]{8}$'),
         Match.stringLikeRegexp('^HttpApiPOSTwrite[0-9A-F]{8}$'),
       ]),
+    });
+  });
+
+  test('keeps the function logs 30 days in one log group deleted with the stack', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
     });
   });
 
