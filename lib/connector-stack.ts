@@ -34,6 +34,7 @@ import {
   DESCRIBE_ENDPOINTS_ACTION,
   FUNCTION_FACTS,
   LOG_ACTIONS,
+  LOG_RETENTION_DAYS,
   MAGNETIC_STORE_RETENTION_DAYS,
   MEMORY_STORE_RETENTION_HOURS,
   OUTPUTS,
@@ -80,7 +81,8 @@ export class ConnectorStack extends Stack {
     this.addTimestreamResources(createTimestream, ref('DefaultDatabase'), ref('DefaultTable'));
 
     const logGroup = new LogGroup(this, 'ConnectorLogGroup', {
-      retention: RetentionDays.ONE_MONTH,
+      // RetentionDays' values are the days themselves, so any other count fails to compile.
+      retention: LOG_RETENTION_DAYS satisfies RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new Role(this, 'ConnectorRole', {
