@@ -1,70 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import { getEventListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Http1Client, type Http1Request } from '../../../lambda/timestream/http1-client';
+import { listen, OK, type Answer, type TestServer } from '../../support/recording-server';
 import { selfSignedLocalhost } from '../../support/tls';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  /** Which connection (in order of acceptance) carried the request. */
-  connection: number;
-}
-
-type Answer = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
-
-interface TestServer {
-  port: number;
-  seen: Seen[];
-  connections: number;
-  /** Server-side sockets, in order of acceptance. */
-  sockets: Socket[];
-  close(): Promise<void>;
-}
-
-const OK: Answer = (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-  res.end('{"ok":true}');
-};
-
-async function listen(server: Server, answer: Answer): Promise<TestServer> {
-  const state: TestServer = { port: 0, seen: [], connections: 0, sockets: [], close: async () => undefined };
-  const ids = new WeakMap<Socket, number>();
-  const accept = (socket: Socket) => {
-    ids.set(socket, state.connections++);
-    state.sockets.push(socket);
-  };
-  server.keepAliveTimeout = 60_000;
-  server.on(server instanceof HttpsServer ? 'secureConnection' : 'connection', accept);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const seen: Seen = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        connection: ids.get(req.socket) ?? -1,
-      };
-      state.seen.push(seen);
-      answer(req, res, seen);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as AddressInfo).port;
-  state.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  return state;
-}
 
 function post(
   port: number,
