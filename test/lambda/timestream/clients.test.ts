@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { createServer, type ServerResponse } from 'node:http';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../../../lambda/core/auth';
 import { ClientCache, MAX_CACHED_IDENTITIES, type ClientSettings } from '../../../lambda/timestream/clients';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
+import { toWriteBatches } from '../../../lambda/timestream/records';
+import { listen, type Answer, type Seen, type TestServer } from '../../support/recording-server';
 
 // Nothing listens on these ports: no test here sends a request.
 const SETTINGS: ClientSettings = {
@@ -134,4 +137,85 @@ describe('ClientCache: the SDK clients it builds', () => {
       }
     },
   );
+});
+
+// The stand-in Timestream below is a real node:http server on 127.0.0.1: the fast paths keep
+// their handlers, timeouts and endpoints private, so what they were given shows only on the wire.
+
+const TARGET = { database: 'PrometheusDatabase', table: 'PrometheusMetricsTable' };
+const [BATCH] = toWriteBatches(
+  [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 1_700_000_000_000 }] }],
+  { failOnLongLabel: false, failOnInvalidSampleValue: false },
+).batches;
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end(JSON.stringify(body));
+}
+
+/** The SDK marks every request with an invocation id; the fast path sends none. */
+const bySdk = (seen: Seen) => seen.headers['amz-sdk-invocation-id'] !== undefined;
+
+/** What identifies a call on the wire: its operation, Host, path, and which path sent it. */
+const call = (seen: Seen) => ({
+  target: seen.headers['x-amz-target'],
+  host: seen.headers.host,
+  url: seen.url,
+  path: bySdk(seen) ? 'sdk' : 'fast',
+});
+
+/** Answers WriteRecords and Query as Timestream does; a 500 to the fast path's when `refuseFast`. */
+const timestream =
+  (refuseFast: boolean): Answer =>
+  (_req, res, seen) => {
+    if (refuseFast && !bySdk(seen))
+      return answer(res, 500, {
+        __type: 'com.amazonaws.timestream.v20181101#InternalServerException',
+        message: 'x',
+      });
+    if (seen.headers['x-amz-target'] === 'Timestream_20181101.Query')
+      return answer(res, 200, { QueryId: 'q', ColumnInfo: [], Rows: [] });
+    answer(res, 200, { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+  };
+
+describe('ClientCache: the fast paths it builds, against a stand-in Timestream', () => {
+  let writeServer: TestServer;
+  let queryServer: TestServer;
+
+  async function standIns(write: Answer, query: Answer, settings: Partial<ClientSettings> = {}) {
+    writeServer = await listen(createServer(), write);
+    queryServer = await listen(createServer(), query);
+    cache.destroy();
+    cache = new ClientCache({
+      ...SETTINGS,
+      writeEndpoint: `http://127.0.0.1:${writeServer.port}`,
+      queryEndpoint: `http://127.0.0.1:${queryServer.port}`,
+      ...settings,
+    });
+  }
+
+  afterEach(async () => {
+    cache.destroy();
+    await writeServer?.close();
+    await queryServer?.close();
+  });
+
+  test('send WriteRecords and Query on the fast paths, each to its own endpoint, signed for its host, without discovery', async () => {
+    await standIns(timestream(false), timestream(false));
+    const clients = cache.get(KEY);
+    await clients.writeRecords.send(TARGET, BATCH!);
+    await clients.queryPages.scannedPage('SELECT 1', undefined, undefined, () => undefined);
+    const fast = (server: TestServer, target: string) => ({
+      target,
+      host: `127.0.0.1:${server.port}`,
+      url: '/',
+      path: 'fast',
+    });
+    expect(writeServer.seen.map(call)).toEqual([fast(writeServer, 'Timestream_20181101.WriteRecords')]);
+    expect(queryServer.seen.map(call)).toEqual([fast(queryServer, 'Timestream_20181101.Query')]);
+    for (const { headers } of [...writeServer.seen, ...queryServer.seen])
+      expect(headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/timestream\/aws4_request, /,
+      );
+  });
 });
