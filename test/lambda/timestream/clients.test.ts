@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createServer, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../../../lambda/core/auth';
 import { ClientCache, MAX_CACHED_IDENTITIES, type ClientSettings } from '../../../lambda/timestream/clients';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
+import { writeBatches } from '../../../lambda/timestream/writer';
 import { listen, type Answer, type Seen, type TestServer } from '../../support/recording-server';
 
 // Nothing listens on these ports: no test here sends a request.
@@ -148,6 +150,10 @@ const [BATCH] = toWriteBatches(
   { failOnLongLabel: false, failOnInvalidSampleValue: false },
 ).batches;
 
+/** Settles with 'hung' when `promise` has not settled within `ms`: a mutant that hangs fails fast. */
+const within = <T>(ms: number, promise: Promise<T>) =>
+  Promise.race([promise, delay(ms, 'hung' as const, { ref: false })]);
+
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
   res.end(JSON.stringify(body));
@@ -217,5 +223,27 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
       expect(headers.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/timestream\/aws4_request, /,
       );
+  });
+
+  test('give up a stalled WriteRecords call after --write-timeout, not the read timeout, as retryable (503)', async () => {
+    await standIns(
+      () => undefined, // accepts every call and never answers
+      timestream(false),
+      { writeTimeoutMs: 200, readTimeoutMs: 20_000, maxWriteRetries: 0 },
+    );
+    const started = performance.now();
+    const outcome = await within(
+      4000,
+      writeBatches(cache.get(KEY).writeRecords, TARGET, [BATCH!], { concurrency: 1 }),
+    );
+    const tookMs = performance.now() - started;
+    expect(outcome).toMatchObject({ written: 0, refused: 0, failure: { kind: 'retryable', status: 503 } });
+    expect(outcome !== 'hung' && outcome.failure?.message).toMatch(
+      /^Timestream WriteRecords failed: TimeoutError: /,
+    );
+    // The fast attempt timed out first, then the SDK's own attempt did; each waited the write timeout.
+    expect(writeServer.seen.map(call).map((c) => c.path)).toEqual(['fast', 'sdk']);
+    expect(tookMs).toBeGreaterThanOrEqual(300);
+    expect(queryServer.seen).toEqual([]);
   });
 });
