@@ -154,6 +154,13 @@ const [BATCH] = toWriteBatches(
 const within = <T>(ms: number, promise: Promise<T>) =>
   Promise.race([promise, delay(ms, 'hung' as const, { ref: false })]);
 
+/** Polls `done` every 10 ms for up to `ms`; whether it came true. */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  for (const end = performance.now() + ms; !done(); await delay(10))
+    if (performance.now() > end) return false;
+  return true;
+}
+
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
   res.end(JSON.stringify(body));
@@ -183,6 +190,8 @@ const timestream =
       return answer(res, 200, { QueryId: 'q', ColumnInfo: [], Rows: [] });
     answer(res, 200, { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
   };
+
+const openSockets = (server: TestServer) => server.sockets.filter((socket) => !socket.destroyed).length;
 
 describe('ClientCache: the fast paths it builds, against a stand-in Timestream', () => {
   let writeServer: TestServer;
@@ -245,5 +254,23 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
     expect(writeServer.seen.map(call).map((c) => c.path)).toEqual(['fast', 'sdk']);
     expect(tookMs).toBeGreaterThanOrEqual(300);
     expect(queryServer.seen).toEqual([]);
+  });
+
+  test('destroy closes the keep-alive sockets of both paths in both directions', async () => {
+    await standIns(timestream(true), timestream(true));
+    const clients = cache.get(KEY);
+    await clients.writeRecords.send(TARGET, BATCH!);
+    await clients.queryPages.scannedPage('SELECT 1', undefined, undefined, () => undefined);
+    for (const server of [writeServer, queryServer]) {
+      // The fast attempt was refused with a 500, so the SDK redid the call on a socket of its own.
+      expect(server.seen.map((seen) => [call(seen).path, seen.connection])).toEqual([
+        ['fast', 0],
+        ['sdk', 1],
+      ]);
+      expect(openSockets(server)).toBe(2);
+    }
+    cache.destroy();
+    await until(() => openSockets(writeServer) + openSockets(queryServer) === 0, 2000);
+    expect([openSockets(writeServer), openSockets(queryServer)]).toEqual([0, 0]);
   });
 });
