@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createServer, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../../../lambda/core/auth';
@@ -143,6 +144,7 @@ describe('ClientCache: the SDK clients it builds', () => {
 
 // The stand-in Timestream below is a real node:http server on 127.0.0.1: the fast paths keep
 // their handlers, timeouts and endpoints private, so what they were given shows only on the wire.
+// NOTE: waits use node:timers/promises, which jest's fake timers leave alone.
 
 const TARGET = { database: 'PrometheusDatabase', table: 'PrometheusMetricsTable' };
 const [BATCH] = toWriteBatches(
@@ -272,5 +274,58 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
     cache.destroy();
     await until(() => openSockets(writeServer) + openSockets(queryServer) === 0, 2000);
     expect([openSockets(writeServer), openSockets(queryServer)]).toEqual([0, 0]);
+  });
+
+  describe('with fake timers', () => {
+    afterEach(() => jest.useRealTimers());
+
+    test(`give the fast write path ${DEFAULT_CONNECT_TIMEOUT_MS} ms to connect, TLS handshake included`, async () => {
+      // A TCP server that accepts and never answers the TLS handshake.
+      const accepted: Socket[] = [];
+      const silent = createNetServer((socket) => accepted.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      // Only setTimeout is faked (the fast path's connect timer is one): socket idle timeouts and
+      // the waits here keep real time.
+      jest.useFakeTimers({
+        doNotFake: [
+          'Date',
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+        ],
+      });
+      try {
+        cache.destroy();
+        cache = new ClientCache({
+          ...SETTINGS,
+          writeEndpoint: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          writeTimeoutMs: 60_000,
+          maxWriteRetries: 0,
+        });
+        const sending = cache
+          .get(KEY)
+          .writeRecords.send(TARGET, BATCH!)
+          .catch((error: Error) => error);
+        expect(await until(() => accepted.length === 1, 2000)).toBe(true);
+
+        jest.advanceTimersByTime(DEFAULT_CONNECT_TIMEOUT_MS - 1);
+        await delay(100);
+        expect(accepted.length).toBe(1); // the fast attempt still waits for the handshake
+
+        jest.advanceTimersByTime(1);
+        // It gave up, and the SDK redoes the call on a connection of its own.
+        expect(await until(() => accepted.length === 2, 2000)).toBe(true);
+        cache.destroy();
+        expect(await within(2000, sending)).toBeInstanceOf(Error);
+      } finally {
+        for (const socket of accepted) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
   });
 });
