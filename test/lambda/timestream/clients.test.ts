@@ -10,7 +10,7 @@ import { toWriteBatches } from '../../../lambda/timestream/records';
 import { writeBatches } from '../../../lambda/timestream/writer';
 import { listen, type Answer, type Seen, type TestServer } from '../../support/recording-server';
 
-// Nothing listens on these ports: no test here sends a request.
+// Nothing listens on these ports: the tests that send requests point the cache at stand-ins below.
 const SETTINGS: ClientSettings = {
   region: 'eu-west-1',
   writeEndpoint: 'http://127.0.0.1:1111',
