@@ -6,6 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface Seen {
   method: string;
@@ -67,3 +68,10 @@ export async function listen(server: Server, answer: Answer): Promise<TestServer
     });
   return state;
 }
+
+/**
+ * Settles with 'hung' when `promise` has not settled within `ms`, so a mutant that hangs fails
+ * fast. The timer is unref'd: a test that passed does not keep jest waiting for it.
+ */
+export const within = <T>(ms: number, promise: Promise<T>): Promise<T | 'hung'> =>
+  Promise.race([promise, delay(ms, 'hung' as const, { ref: false })]);

@@ -8,7 +8,7 @@ import { ClientCache, MAX_CACHED_IDENTITIES, type ClientSettings } from '../../.
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import { writeBatches } from '../../../lambda/timestream/writer';
-import { listen, type Answer, type Seen, type TestServer } from '../../support/recording-server';
+import { listen, within, type Answer, type Seen, type TestServer } from '../../support/recording-server';
 
 // Nothing listens on these ports: the tests that send requests point the cache at stand-ins below.
 const SETTINGS: ClientSettings = {
@@ -151,10 +151,6 @@ const [BATCH] = toWriteBatches(
   [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 1_700_000_000_000 }] }],
   { failOnLongLabel: false, failOnInvalidSampleValue: false },
 ).batches;
-
-/** Settles with 'hung' when `promise` has not settled within `ms`: a mutant that hangs fails fast. */
-const within = <T>(ms: number, promise: Promise<T>) =>
-  Promise.race([promise, delay(ms, 'hung' as const, { ref: false })]);
 
 /** Polls `done` every 10 ms for up to `ms`; whether it came true. */
 async function until(done: () => boolean, ms: number): Promise<boolean> {

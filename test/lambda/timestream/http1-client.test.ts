@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Http1Client, type Http1Request } from '../../../lambda/timestream/http1-client';
-import { listen, OK, type Answer, type TestServer } from '../../support/recording-server';
+import { listen, OK, within, type Answer, type TestServer } from '../../support/recording-server';
 import { selfSignedLocalhost } from '../../support/tls';
 
 function post(
@@ -25,10 +25,6 @@ function post(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Settles with 'hung' when `promise` has not settled within `ms`: a mutant that hangs fails fast. */
-const within = <T>(ms: number, promise: Promise<T>) =>
-  Promise.race([promise, sleep(ms).then(() => 'hung' as const)]);
 
 const RAW_OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
