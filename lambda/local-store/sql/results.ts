@@ -176,6 +176,9 @@ function scalarText(value: DuckDBValue, typeId: DuckDBTypeId, yearToMonth: boole
   }
 }
 
+/** The prefixes @duckdb/node-bindings put on DuckDB's errors, naming the call that failed. */
+const BINDING_STEP = /^Failed to (?:extract statements|prepare extracted statement|prepare|query): /;
+
 const HIDDEN = new RegExp(`\\b(${VERSION_COLUMN}|${SERIES_COLUMN})\\b`);
 
 /** Timestream's names of the DuckDB types a refusal may name (a literal's type as its column's). */
@@ -270,7 +273,9 @@ export function mapDuckDbError(error: unknown, queryString: string): StoreError 
   if (error instanceof StoreError) return error;
   // NOTE: read by shape, not `instanceof Error`: the addon's errors come from another realm under jest.
   const text = (error as { message?: unknown } | null)?.message;
-  const message = typeof text === 'string' ? text : String(error);
+  // The bindings put the step that failed in front of DuckDB's own text (`SELECT 1 +` fails in
+  // "Failed to extract statements: Parser Error: ..."); the step means nothing to the user.
+  const message = (typeof text === 'string' ? text : String(error)).replace(BINDING_STEP, '');
   const column = /Referenced column "((?:[^"]|"")*)" not found/.exec(message);
   if (column) {
     const name = column[1]!.replaceAll('""', '"');

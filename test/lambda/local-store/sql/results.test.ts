@@ -281,6 +281,20 @@ describe('mapDuckDbError', () => {
       message: "'nope' is not a recognized date or time unit",
     },
     {
+      name: "a parser error behind the bindings' step, read without it",
+      error: new Error('Failed to extract statements: Parser Error: syntax error at or near "FORM"'),
+      query: 'SELECT 1 FORM x',
+      message: 'The query syntax is invalid at line 1:10',
+    },
+    {
+      name: "another error behind the bindings' step, read without it",
+      error: new Error(
+        "Failed to prepare extracted statement: Conversion Error: Could not convert string 'abc' to INT32",
+      ),
+      query: "SELECT CAST('abc' AS integer)",
+      message: "Cannot cast 'abc' to integer",
+    },
+    {
       name: 'a query ending too early at its end',
       error: new Error('Parser Error: syntax error at end of input'),
       query: "SELECT * FROM db.t WHERE region = 'eu' AND",
