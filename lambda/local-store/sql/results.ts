@@ -196,6 +196,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   VARCHAR: 'varchar',
   STRING_LITERAL: 'varchar',
   BOOLEAN: 'boolean',
+  BOOL: 'boolean',
   TIMESTAMP: 'timestamp',
   TIMESTAMP_NS: 'timestamp',
   DATE: 'date',
@@ -243,6 +244,10 @@ const REWORDINGS: readonly {
   },
   {
     pattern: /^Cannot compare values of type (\w+) and type (\w+)/,
+    reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
+  },
+  {
+    pattern: /^Cannot mix values of type (\w+) and (\w+) in \w+ clause/,
     reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
   },
   {

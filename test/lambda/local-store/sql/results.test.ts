@@ -281,6 +281,20 @@ describe('mapDuckDbError', () => {
       message: "'nope' is not a recognized date or time unit",
     },
     {
+      name: 'values of two types in BETWEEN as a comparison of them',
+      error: new Error(
+        'Binder Error: Cannot mix values of type TIMESTAMP_NS and INTEGER_LITERAL in BETWEEN clause - an explicit cast is required',
+      ),
+      query: 'SELECT * FROM db.t WHERE time BETWEEN 1 AND 2',
+      message: 'Cannot compare timestamp with integer',
+    },
+    {
+      name: 'a string that is not a boolean, in the Timestream type name',
+      error: new Error("Conversion Error: Could not convert string 'eu' to BOOL"),
+      query: 'SELECT * FROM db.t WHERE region',
+      message: "Cannot cast 'eu' to boolean",
+    },
+    {
       name: "a parser error behind the bindings' step, read without it",
       error: new Error('Failed to extract statements: Parser Error: syntax error at or near "FORM"'),
       query: 'SELECT 1 FORM x',
