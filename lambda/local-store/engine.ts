@@ -28,6 +28,11 @@ import { ScannedRecords } from './write-scan';
 /** Name of the DuckDB file inside the data directory. */
 export const STORE_FILE_NAME = 'store.duckdb';
 /**
+ * DuckDB settings of every store instance. `integer_division`: Timestream's `/` truncates between
+ * integers (`5/2` is 2, `-5/2` is -2), where DuckDB's divides as doubles unless told otherwise.
+ */
+export const DUCKDB_SETTINGS: Readonly<Record<string, string>> = { integer_division: 'true' };
+/**
  * Default rows per Query page when the caller sends no MaxRows: no row cap, as Timestream, whose
  * pages then fill up to ~1 MB (facts 4.2; query-executor.ts MAX_PAGE_BYTES ends them).
  */
@@ -105,11 +110,11 @@ export class StoreEngine {
   /** Opens (or creates) the store and loads its catalog. */
   static async open(options: EngineOptions): Promise<StoreEngine> {
     let instance: DuckDBInstance;
-    if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:');
+    if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
     else {
       try {
         mkdirSync(options.dataDir, { recursive: true });
-        instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME));
+        instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME), DUCKDB_SETTINGS);
       } catch (error) {
         const { message } = (error ?? {}) as { message?: unknown };
         const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];

@@ -36,6 +36,13 @@ test('answers SELECT count() with one BIGINT column _col0', async () => {
   expect(result.QueryStatus?.ProgressPercentage).toBe(100);
 });
 
+test('divides integers with truncation, as Timestream does (count() / 2 over 17 rows is 8)', async () => {
+  const result = await query.send(
+    new QueryCommand({ QueryString: `SELECT count() / 2, count() / 2.0 FROM ${DB}.${TABLE}` }),
+  );
+  expect(result.Rows).toEqual([{ Data: [{ ScalarValue: '8' }, { ScalarValue: '8.5' }] }]);
+});
+
 test('answers SELECT * with dimensions, measure_name, time and the double column, filtered on a dimension', async () => {
   const result = await query.send(
     new QueryCommand({

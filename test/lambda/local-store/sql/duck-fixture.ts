@@ -15,6 +15,7 @@ import {
   type CatalogTable,
   type ScalarMeasureType,
 } from '../../../../lambda/local-store/schema';
+import { DUCKDB_SETTINGS } from '../../../../lambda/local-store/engine';
 import { mapDuckDbError, toTimestreamResult } from '../../../../lambda/local-store/sql/results';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
 
@@ -81,7 +82,7 @@ export interface Fixture {
 }
 
 export async function createFixture(): Promise<Fixture> {
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
   const connection = await instance.connect();
   const catalog = new FakeCatalog();
   return {

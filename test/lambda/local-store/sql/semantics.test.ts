@@ -118,6 +118,14 @@ describe('translated SQL on DuckDB', () => {
     ]);
   });
 
+  test.each([
+    { query: 'SELECT 5/2, -5/2, 7/7', expected: ['2', '-2', '1'] },
+    { query: 'SELECT 5.0/2, 5/2.0, 1/4.0', expected: ['2.5', '2.5', '0.25'] },
+    { query: 'SELECT CAST(5 AS double)/2, 7 % 3, -7 % 3', expected: ['2.5', '1', '-1'] },
+  ])('/ truncates between integers as in Timestream: $query', async ({ query, expected }) => {
+    expect(scalars((await fixture.query(query)).rows)).toEqual([expected]);
+  });
+
   test('to_milliseconds takes an interval literal too, giving a BIGINT', async () => {
     const result = await fixture.query(
       'SELECT to_milliseconds(1h), to_milliseconds(250ms), to_milliseconds(1d)',
