@@ -93,6 +93,42 @@ describe('DimensionCatalog with reads at the same time', () => {
   });
 });
 
+describe('DimensionCatalog around a DESCRIBE that every read gave up on', () => {
+  /**
+   * Starts a read that gives up at once, and another read from inside the abort of its DESCRIBE:
+   * the moment that DESCRIBE is stopped but still listed as under way, until its failure settles.
+   */
+  async function readDuringAbort() {
+    const { client, sent } = describingClient(new Set(['job']));
+    const catalog = new DimensionCatalog();
+    const gone = new AbortController();
+    const first = catalog.columns(client, TARGET, [], gone.signal).catch((e: unknown) => e);
+    let during: Promise<unknown> | undefined;
+    sent[0].signal!.addEventListener('abort', () => {
+      during = catalog.columns(client, TARGET, []).catch((e: unknown) => e);
+    });
+    gone.abort();
+    expect(await first).toBeInstanceOf(ConnectorError);
+    return { client, sent, catalog, during: during! };
+  }
+
+  test('a read arriving while it is still failing sends a DESCRIBE of its own instead of joining it', async () => {
+    const { sent, during } = await readDuringAbort();
+    expect(sent.map((s) => s.signal?.aborted)).toEqual([true, false]);
+    sent[1].answer();
+    expect(await during).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+  });
+
+  test('its failure settling does not drop the newer DESCRIBE, which a later read then joins', async () => {
+    const { client, sent, catalog, during } = await readDuringAbort();
+    const later = catalog.columns(client, TARGET, []);
+    expect(sent).toHaveLength(2);
+    sent[1].answer();
+    expect(await later).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+    expect(await during).toEqual({ columns: new Set(['job']), unconfirmed: [] });
+  });
+});
+
 describe('readQuery when a label is written between DESCRIBE and the query', () => {
   test('a matcher taken as on an absent label is decided again on the columns the result lists', async () => {
     const table = new Set(['job']);
