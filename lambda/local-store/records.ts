@@ -536,18 +536,21 @@ function mergeDimensions(common: unknown, own: unknown, index: number): { name: 
 }
 
 /**
- * Checks a dimension name against Timestream's naming constraints (facts 3.4).
+ * Checks a dimension name against Timestream's naming constraints (facts 3.4): a dimension is a
+ * column, and no column name may start with `ts_` or `measure_name` (quotas, "System identifiers"),
+ * nor a dimension name with `measure_value`.
  * @throws StoreError ValidationException
  */
 export function checkDimensionName(name: string): void {
   if (
     RESERVED_DIMENSION_NAMES.has(name) ||
     name.startsWith('ts_') ||
+    name.startsWith('measure_name') ||
     name.startsWith('measure_value') ||
     name.includes(':')
   ) {
     throw validation(
-      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
+      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_, measure_name or measure_value, or contain ':'.`,
     );
   }
 }

@@ -357,11 +357,13 @@ describe('whole-call validation failures', () => {
       message:
         'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
     },
-    ...['time', 'measure_name', 'ts_hidden', 'measure_value_x', 'job:rate'].map((dimension) => ({
-      name: `the dimension name ${dimension}`,
-      record: doubleRecord('v', '1', NOW_MS, { Dimensions: [{ Name: dimension, Value: 'x' }] }),
-      message: `Dimension name ${dimension} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
-    })),
+    ...['time', 'measure_name', 'ts_hidden', 'measure_value_x', 'measure_name_x', 'job:rate'].map(
+      (dimension) => ({
+        name: `the dimension name ${dimension}`,
+        record: doubleRecord('v', '1', NOW_MS, { Dimensions: [{ Name: dimension, Value: 'x' }] }),
+        message: `Dimension name ${dimension} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_, measure_name or measure_value, or contain ':'.`,
+      }),
+    ),
   ])('fails the whole call for $name', async ({ name, record, message }) => {
     const host = `whole-call-${name}`;
     const error = await errorOf(() => send([doubleRecord(host, '1', NOW_MS - 99), record as _Record]));

@@ -360,13 +360,16 @@ describe('normalizeRecords', () => {
     'ts_non_existent_col',
     'ts_x',
     'measure_value_x',
+    // Column names may not start with measure_name either (facts 3.4, quotas "System identifiers").
+    'measure_name_x',
+    'measure_names',
     'a:b',
   ])('refuses the dimension name %p', (name) => {
     expect(
       thrown(() => normalizeRecords([{ ...base, Dimensions: [{ Name: name, Value: 'v' }] }], {})),
     ).toEqual([
       'ValidationException',
-      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_ or measure_value, or contain ':'.`,
+      `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_, measure_name or measure_value, or contain ':'.`,
     ]);
   });
 
