@@ -17,11 +17,8 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import { request } from 'node:http';
 import type { LocalStore } from '../../../lambda/local-store';
-import { clientsFor, errorOf, NOW_MS, startTestStore } from './support';
+import { clientsFor, errorOf, NOW_MS, startTestStore, WELL_FORMED_AUTH } from './support';
 
-const WELL_FORMED_AUTH =
-  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/timestream/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
-  'a'.repeat(64);
 const NOW_SECONDS = NOW_MS / 1000;
 
 let store: LocalStore;

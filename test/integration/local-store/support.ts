@@ -10,6 +10,10 @@ import { TimestreamWriteClient, type _Record } from '@aws-sdk/client-timestream-
 import { startLocalStore, type LocalStore, type LocalStoreOptions } from '../../../lambda/local-store';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDLOCALSTORETEST', secretAccessKey: 'local-secret-key' };
+/** An Authorization header the store accepts without configured keys (well-formed SigV4, any signature). */
+export const WELL_FORMED_AUTH =
+  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/timestream/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+  'a'.repeat(64);
 /** A fixed server clock: 2026-01-01T00:00:00Z. */
 export const NOW_MS = Date.UTC(2026, 0, 1);
 

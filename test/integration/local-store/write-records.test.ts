@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import type { LocalStore } from '../../../lambda/local-store';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
-import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore } from './support';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore, WELL_FORMED_AUTH } from './support';
 
 const DB = 'writedb';
 const TABLE = 'metrics';
@@ -402,6 +402,69 @@ describe('whole-call validation failures', () => {
       'The table nosuchtable does not exist in database writedb.',
       expect.objectContaining({ httpStatusCode: 404 }),
     ]);
+  });
+});
+
+describe('the JSON 1.0 answer on the wire (facts 3.2, 3.7-3.9)', () => {
+  const ERROR_TYPE = 'com.amazonaws.timestream.v20181101#';
+  /** POSTs a WriteRecords body as JSON text, as any client would, without the SDK's parsing. */
+  const post = (body: unknown) =>
+    fetch(`${store.endpoint}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'Timestream_20181101.WriteRecords',
+        Authorization: WELL_FORMED_AUTH,
+      },
+      body: JSON.stringify(body),
+    });
+  const request = (TableName: string, Records: _Record[]) => ({ DatabaseName: DB, TableName, Records });
+
+  test.each([
+    {
+      name: 'an accepted call as RecordsIngested (200)',
+      body: request(TABLE, [doubleRecord('wire-ok', '1', NOW_MS - 50)]),
+      status: 200,
+      answer: { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
+    },
+    {
+      name: 'a rejection as RejectedRecordsException with its RejectedRecords (419)',
+      body: request(TABLE, [
+        doubleRecord('wire-rejected', '1', NOW_MS - 50),
+        doubleRecord('wire-rejected', '2', NOW_MS - 50),
+      ]),
+      status: 419,
+      answer: {
+        __type: `${ERROR_TYPE}RejectedRecordsException`,
+        message: 'One or more records have been rejected. See RejectedRecords for details.',
+        RejectedRecords: [{ RecordIndex: 1, Reason: EQUAL_VERSION_REASON }],
+      },
+    },
+    {
+      name: 'a non-finite DOUBLE as ValidationException (400)',
+      body: request(TABLE, [doubleRecord('wire-nan', 'NaN', NOW_MS - 50)]),
+      status: 400,
+      answer: {
+        __type: `${ERROR_TYPE}ValidationException`,
+        message:
+          'Timestream only supports finite IEEE Standard 754 floating point precision for double measure value type.',
+      },
+    },
+    {
+      name: 'a missing table as ResourceNotFoundException (404)',
+      body: request('nosuchtable', [doubleRecord('wire-missing', '1', NOW_MS - 50)]),
+      status: 404,
+      answer: {
+        __type: `${ERROR_TYPE}ResourceNotFoundException`,
+        message: 'The table nosuchtable does not exist in database writedb.',
+      },
+    },
+  ])('answers $name', async ({ body, status, answer }) => {
+    const response = await post(body);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await response.json()).toEqual(answer);
   });
 });
 
