@@ -405,6 +405,11 @@ describe('normalizeRecords', () => {
       violation: undefined,
     },
     {
+      name: 'a 257-byte measure name',
+      record: { ...base, MeasureName: 'm'.repeat(257) },
+      violation: 'Measure name exceeds the maximum length of 256 bytes.',
+    },
+    {
       name: 'a 258-byte measure name',
       record: { ...base, MeasureName: 'é'.repeat(129) },
       violation: 'Measure name exceeds the maximum length of 256 bytes.',
@@ -452,6 +457,18 @@ describe('normalizeRecords', () => {
     ]);
     // JSON null reads as an absent Version on both sides.
     expect(normalizeRecords([{ ...base, Version: null }], { Version: null })[0].version).toBe(1n);
+  });
+
+  test('accepts exactly 100 records in a call (facts 3.1, 3.3)', () => {
+    const records = Array.from({ length: 100 }, (_, i) => ({ ...base, Time: String(1000 + i) }));
+    expect(normalizeRecords(records, undefined).map((r) => r.index)).toEqual(records.map((_, i) => i));
+  });
+
+  test.each([
+    { name: 'Version 1, the smallest', version: 1, expected: 1n },
+    { name: 'the largest safe integer Version', version: 2 ** 53 - 1, expected: 2n ** 53n - 1n },
+  ])('accepts $name (facts 3.1: Version >= 1)', ({ version, expected }) => {
+    expect(normalizeRecords([{ ...base, Version: version }], undefined)[0].version).toBe(expected);
   });
 
   test('marks a long dimension name as a per-record limit violation instead of failing the call', () => {
