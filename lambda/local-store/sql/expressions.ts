@@ -335,8 +335,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         return `CAST(${intervalNanos(scope, arg[0]!) / NANOS_PER_MS} AS BIGINT)`;
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) // ${NANOS_PER_MS})`;
     }
-    case 'to_nanoseconds':
+    case 'to_nanoseconds': {
+      // As to_milliseconds: Timestream takes an interval day to second too ([DT]: `to_nanoseconds(1s)`).
+      const [arg] = rawArgs;
+      if (arg?.length === 1 && arg[0]!.kind === 'interval')
+        return `CAST(${intervalNanos(scope, arg[0]!)} AS BIGINT)`;
       return `epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS))`;
+    }
     case 'to_unixtime':
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) / 1e9)`;
     case 'bin': {

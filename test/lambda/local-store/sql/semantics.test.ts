@@ -134,6 +134,15 @@ describe('translated SQL on DuckDB', () => {
     expect(scalars(result.rows)).toEqual([['3600000', '250', '86400000']]);
   });
 
+  test('to_nanoseconds takes an interval literal or a timestamp, giving a BIGINT', async () => {
+    // reference/timestream-facts.md 5; the [DT] page gives to_nanoseconds(interval day to second).
+    const result = await fixture.query(
+      'SELECT to_nanoseconds(2d), to_nanoseconds(5ns), to_nanoseconds(from_nanoseconds(1655487883771000678))',
+    );
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(['BIGINT', 'BIGINT', 'BIGINT']);
+    expect(scalars(result.rows)).toEqual([['172800000000000', '5', '1655487883771000678']]);
+  });
+
   test.each([
     {
       name: 'renamed aggregates: approx_distinct, arbitrary (skips NULL), every',
