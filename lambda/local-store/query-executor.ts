@@ -44,7 +44,8 @@ export interface RenderedRows {
 
 /** What translateQuery answers (mirrors sql/translate.ts). */
 export type TranslatedQuery =
-  { kind: 'select'; sql: string } | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] };
+  | { kind: 'select'; sql: string; metadata?: true }
+  | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] };
 
 /** The SQL dialect functions the executor needs; the real ones live in sql/. */
 export interface SqlDialect {
@@ -404,6 +405,9 @@ export class QueryExecutor {
     } finally {
       this.release(connection);
     }
+    // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW
+    // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0).
+    if (translated.metadata) return newCursor(queryId, queryString, converted, 0, 0, this.options.nowMs());
     // Scanned bytes are not observable in DuckDB; the result size stands in for them: the UTF-8
     // bytes of the rows as one JSON array (brackets and commas included).
     const bytesScanned = Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;

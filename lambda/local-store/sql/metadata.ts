@@ -105,7 +105,7 @@ export function translateMetadata(
     const [table, next] = resolveTable(query, tokens, 3, catalog);
     const [, end, pattern] = likeClause(query, tokens, next);
     expectEnd(query, tokens, end);
-    return { kind: 'select', sql: showMeasuresSql(table, pattern) };
+    return { kind: 'select', sql: showMeasuresSql(table, pattern), metadata: true };
   }
   throw syntaxAt(query, tokens[1]?.offset ?? query.length, `unsupported SHOW ${what ?? ''}`.trim());
 }

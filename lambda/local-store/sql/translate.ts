@@ -12,7 +12,8 @@ import { linePosition, tokenize, type Token } from './tokenizer';
 
 /** A query ready for DuckDB, or a metadata answer computed from the catalog. */
 export type TranslatedQuery =
-  | { kind: 'select'; sql: string /* DuckDB SQL, ready to run */ }
+  // `metadata`: a SHOW statement that reads the data, scanning and metering nothing (facts 4.2)
+  | { kind: 'select'; sql: string /* DuckDB SQL, ready to run */; metadata?: true }
   | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] }; // DESCRIBE/SHOW answered from the catalog
 
 const CLAUSES = ['select', 'from', 'where', 'group', 'having', 'order', 'limit', 'offset'] as const;
