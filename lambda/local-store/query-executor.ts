@@ -26,7 +26,7 @@ export const TOKEN_TTL_MS = 3_600_000;
 export const TOKEN_MAX_USES = 5;
 /**
  * Largest Query response: Timestream fills a page with rows up to ~1 MB (facts 4.2), whatever
- * MaxRows allows. A page holds at least one row, however large, so paging always progresses.
+ * MaxRows allows. A row too large for a page of its own fails the query (facts 4.1).
  */
 export const MAX_PAGE_BYTES = 1_000_000;
 /** Bytes a response takes besides its rows and ColumnInfo: QueryId, QueryStatus, NextToken, keys. */
@@ -462,11 +462,16 @@ function newCursor(
   bytesMetered: number,
   lastUsedMs: number,
 ): Cursor {
+  const columnInfoJson = JSON.stringify(result.columnInfo);
+  // NOTE: Timestream's words for a row that cannot fit a page (facts 4.1, the Query API reference);
+  // the exception type is UNCONFIRMED, so it is the ValidationException of every other refusal.
+  if (PAGE_FRAME_BYTES + Buffer.byteLength(columnInfoJson) + result.rows.longestBytes + 1 > MAX_PAGE_BYTES)
+    throw validation('Query aborted as max page response size has been exceeded by the output result row');
   return {
     queryId,
     queryString,
     columnInfo: result.columnInfo,
-    columnInfoJson: JSON.stringify(result.columnInfo),
+    columnInfoJson,
     rows: result.rows,
     bytesScanned,
     bytesMetered,

@@ -36,6 +36,7 @@ export class RowTexts {
   private base = 0;
   private rows = 0;
   private bytes = 0;
+  private longest = 0;
   /** Rows before this index were released and can no longer be read. */
   private releasedBelow = 0;
   /** Segments before this index were released. */
@@ -62,6 +63,11 @@ export class RowTexts {
   /** UTF-8 bytes of all rows added, separators excluded. */
   get totalBytes(): number {
     return this.bytes;
+  }
+
+  /** UTF-8 bytes of the longest row added (its comma excluded). */
+  get longestBytes(): number {
+    return this.longest;
   }
 
   /** Bytes of the segments and index entries not released (what holding these rows costs). */
@@ -114,6 +120,7 @@ export class RowTexts {
     this.lengths[this.rows - this.base] = written;
     this.rows += 1;
     this.bytes += written;
+    if (written > this.longest) this.longest = written;
   }
 
   /** UTF-8 bytes of row `i`. */

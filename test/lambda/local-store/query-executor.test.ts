@@ -98,10 +98,26 @@ test.each([
   }
 });
 
-test('puts a row larger than a page on a page of its own', async () => {
-  const result = await pages({ QueryString: "SELECT repeat('x', 1500000) FROM range(2)" });
-  expect(result.map((p) => p.rows)).toEqual([1, 1]);
-  expect(result[0]!.bytes).toBeGreaterThan(MAX_PAGE_BYTES);
+test.each([
+  // reference/timestream-facts.md 4.1: a row that with the response's metadata exceeds 1 MB fails
+  // the query. A page is counted as 512 bytes of frame, its ColumnInfo (46 bytes here) and each row
+  // with its comma: `{"Data":[{"ScalarValue":"…"}]},` is 30 bytes besides the text.
+  { name: 'a row one byte too large for a page alone', chars: 1_000_000 - 588 + 1, refused: true },
+  { name: 'a row that fills a page alone to the byte', chars: 1_000_000 - 588, refused: false },
+])('$name fails the query: $refused', async ({ chars, refused }) => {
+  const answer = pages({ QueryString: `SELECT repeat('x', ${chars}) AS x FROM range(2)` });
+  if (refused) {
+    await expect(answer).rejects.toThrow(
+      new StoreError(
+        'ValidationException',
+        'Query aborted as max page response size has been exceeded by the output result row',
+      ),
+    );
+  } else {
+    const result = await answer;
+    expect(result.map((p) => p.rows)).toEqual([1, 1]);
+    expect(result[0]!.bytes).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+  }
 });
 
 describe('results held for their NextTokens', () => {
