@@ -209,6 +209,10 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       out.push(tok.text.toUpperCase());
     } else if (isWord(tokens[k - 1], 'as')) {
       out.push(quoteDuckIdentifier(tok.text)); // an alias being defined
+    } else if (tokens[k - 1]?.kind === 'number' || tokens[k - 1]?.kind === 'string') {
+      // A name right after a literal (`SELECT 1 FORM db.t`) is a syntax error (facts 4.6), found
+      // before any column is looked up, as Timestream parses before it binds names.
+      throw syntaxAt(scope.query, tok.offset, `unexpected ${tok.text}`);
     } else if (next?.kind === 'op' && next.text === '.') {
       const column = tokens[k + 2];
       if (!scope.qualifiers.includes(tok.text) || (column?.kind !== 'ident' && column?.kind !== 'qident')) {

@@ -298,6 +298,17 @@ describe('translateQuery SELECT', () => {
       message: 'The query syntax is invalid at line 1:20: LIMIT needs a non-negative integer',
     },
     {
+      // facts 4.6: a syntax error, not a column Timestream would never look up
+      name: 'a misspelt FROM after a number',
+      query: 'SELECT 1 FORM db.t',
+      message: 'The query syntax is invalid at line 1:10: unexpected FORM',
+    },
+    {
+      name: 'a name right after a string literal',
+      query: "SELECT region FROM db.t WHERE region = 'eu' nd host = 'a'",
+      message: 'The query syntax is invalid at line 1:45: unexpected nd',
+    },
+    {
       name: 'SELECT * without FROM',
       query: 'SELECT *',
       message: 'The query syntax is invalid at line 1:8: SELECT * needs a FROM clause',
