@@ -134,6 +134,56 @@ describe('translated SQL on DuckDB', () => {
     expect(scalars(result.rows)).toEqual([['3600000', '250', '86400000']]);
   });
 
+  test.each([
+    // reference/timestream-facts.md 5: every interval literal unit, short and long
+    ...[
+      ['ns', 1n],
+      ['nanosecond', 1n],
+      ['us', 1_000n],
+      ['microsecond', 1_000n],
+      ['ms', 1_000_000n],
+      ['millisecond', 1_000_000n],
+      ['s', 1_000_000_000n],
+      ['second', 1_000_000_000n],
+      ['m', 60_000_000_000n],
+      ['minute', 60_000_000_000n],
+      ['h', 3_600_000_000_000n],
+      ['hour', 3_600_000_000_000n],
+      ['d', 86_400_000_000_000n],
+      ['day', 86_400_000_000_000n],
+    ].map(([unit, nanos]) => ({ literal: `3${unit}`, type: 'BIGINT', text: String(3n * (nanos as bigint)) })),
+  ])('the day-to-second literal $literal is $text ns', async ({ literal, type, text }) => {
+    const result = await fixture.query(`SELECT to_nanoseconds(${literal})`);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual([type]);
+    expect(scalars(result.rows)).toEqual([[text]]);
+  });
+
+  test.each([
+    { literal: '3y', text: '3-0' },
+    { literal: '3year', text: '3-0' },
+    { literal: '3month', text: '0-3' },
+  ])('the year-to-month literal $literal is $text', async ({ literal, text }) => {
+    const result = await fixture.query(`SELECT ${literal}`);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(['INTERVAL_YEAR_TO_MONTH']);
+    expect(scalars(result.rows)).toEqual([[text]]);
+  });
+
+  test.each([
+    // reference/timestream-facts.md 5: date_trunc's units, from 2023-11-14 22:13:20.123 (a Tuesday)
+    { unit: 'second', text: '2023-11-14 22:13:20.000000000' },
+    { unit: 'minute', text: '2023-11-14 22:13:00.000000000' },
+    { unit: 'hour', text: '2023-11-14 22:00:00.000000000' },
+    { unit: 'day', text: '2023-11-14 00:00:00.000000000' },
+    { unit: 'week', text: '2023-11-13 00:00:00.000000000' },
+    { unit: 'month', text: '2023-11-01 00:00:00.000000000' },
+    { unit: 'quarter', text: '2023-10-01 00:00:00.000000000' },
+    { unit: 'year', text: '2023-01-01 00:00:00.000000000' },
+  ])("date_trunc('$unit') is $text", async ({ unit, text }) => {
+    const result = await fixture.query(`SELECT date_trunc('${unit}', from_milliseconds(${NOW_MS}))`);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(['TIMESTAMP']);
+    expect(scalars(result.rows)).toEqual([[text]]);
+  });
+
   test('to_nanoseconds takes an interval literal or a timestamp, giving a BIGINT', async () => {
     // reference/timestream-facts.md 5; the [DT] page gives to_nanoseconds(interval day to second).
     const result = await fixture.query(

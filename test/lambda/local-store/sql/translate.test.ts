@@ -217,6 +217,12 @@ describe('translateQuery SELECT', () => {
       message: 'line 1:37: subqueries are not supported by the embedded store',
     },
     {
+      // facts 5: `1 day` (with a space) is not an interval literal
+      name: 'ago() of a number and a unit apart',
+      query: 'SELECT * FROM db.t WHERE time > ago(1 day)',
+      message: 'line 1:33: ago() needs an interval such as 15m by the embedded store',
+    },
+    {
       name: 'an invalid interval unit',
       query: 'SELECT 1quarter',
       message:
