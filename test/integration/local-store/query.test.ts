@@ -31,7 +31,7 @@ test('answers SELECT count() with one BIGINT column _col0', async () => {
   const result = await query.send(new QueryCommand({ QueryString: `SELECT count() FROM ${DB}.${TABLE}` }));
   expect(result.ColumnInfo).toEqual([{ Name: '_col0', Type: { ScalarType: 'BIGINT' } }]);
   expect(result.Rows).toEqual([{ Data: [{ ScalarValue: String(ROWS) }] }]);
-  expect(result.QueryId).toMatch(/^[A-Za-z0-9]+$/);
+  expect(result.QueryId).toMatch(/^[A-Za-z0-9]{1,64}$/);
   expect(result.NextToken).toBeUndefined();
   expect(result.QueryStatus?.ProgressPercentage).toBe(100);
 });
@@ -159,4 +159,53 @@ test.each([
     CumulativeBytesScanned: metered === 0 ? 0 : expect.any(Number),
     CumulativeBytesMetered: metered,
   });
+});
+
+test.each([
+  // reference/timestream-facts.md 4.1: QueryString is 1 to 262144 characters long
+  { name: 'a QueryString of 262144 characters', length: 262_144, refused: false },
+  { name: 'a QueryString of 262145 characters', length: 262_145, refused: true },
+])('answers $name, refused: $refused', async ({ length, refused }) => {
+  const queryString = `SELECT 1 --`.padEnd(length, 'x');
+  const answer = query.send(new QueryCommand({ QueryString: queryString }));
+  if (refused) {
+    const error = await errorOf(() => answer);
+    expect([error.name, error.$metadata]).toEqual([
+      'ValidationException',
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+  } else {
+    expect((await answer).Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+  }
+});
+
+test('pages on the NextToken whatever ClientToken each call carries, as the SDKs send a fresh one', async () => {
+  const queryString = `SELECT * FROM ${DB}.${TABLE} ORDER BY time`;
+  const first = await query.send(
+    new QueryCommand({ QueryString: queryString, ClientToken: 'a'.repeat(32), MaxRows: 10 }),
+  );
+  const second = await query.send(
+    new QueryCommand({
+      QueryString: queryString,
+      ClientToken: 'b'.repeat(32),
+      NextToken: first.NextToken,
+      MaxRows: 10,
+    }),
+  );
+  expect([first.Rows?.length, second.Rows?.length, second.NextToken, second.QueryId]).toEqual([
+    3,
+    3,
+    expect.any(String),
+    first.QueryId,
+  ]);
+});
+
+test('answers a query sent with QueryInsights disabled as without it', async () => {
+  const result = await query.send(
+    new QueryCommand({
+      QueryString: `SELECT count() FROM ${DB}.${TABLE}`,
+      QueryInsights: { Mode: 'DISABLED' },
+    }),
+  );
+  expect(result.Rows).toEqual([{ Data: [{ ScalarValue: String(ROWS) }] }]);
 });

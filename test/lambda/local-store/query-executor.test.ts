@@ -194,6 +194,18 @@ describe('results held for their NextTokens', () => {
     held.close();
   });
 
+  test('a NextToken serves its page for an hour, then is refused', async () => {
+    const held = heldExecutor(64 * 1024 * 1024);
+    const a = await start(held, A);
+    nowMs += HOUR_MS;
+    expect((await next(held, A, a.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
+    nowMs += 1;
+    await expect(next(held, A, a.nextToken)).rejects.toThrow(
+      new StoreError('ValidationException', 'Invalid pagination token'),
+    );
+    held.close();
+  });
+
   test('a NextToken serves its page five times, then is refused', async () => {
     const held = heldExecutor(64 * 1024 * 1024);
     const a = await start(held, A);
