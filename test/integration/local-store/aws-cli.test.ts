@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The AWS CLI (awscli 2.9.19 at /usr/bin/aws, not the pyenv shim on PATH) against the store with
-// --endpoint-url: write-records, query, delete-table, delete-database and one service error.
+// --endpoint-url: write-records, query (one page and paged), describe-endpoints, delete-table,
+// delete-database and one service error.
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -77,6 +78,21 @@ describeWithCli('AWS CLI against the local store', () => {
       [{ Name: '_col0', Type: { ScalarType: 'BIGINT' } }],
     ]);
 
+    // reference/timestream-facts.md 7: the CLI pages on its own (MaxRows 1 here), resending the
+    // query with each NextToken, and prints the rows of every page as one list.
+    const paged = await aws(
+      'timestream-query',
+      'query',
+      '--query-string',
+      `SELECT measure_value::double FROM ${DB}.${TABLE} ORDER BY time`,
+      '--page-size',
+      '1',
+    );
+    expect((JSON.parse(paged.stdout) as { Rows: unknown }).Rows).toEqual([
+      { Data: [{ ScalarValue: '2.5' }] },
+      { Data: [{ ScalarValue: '1.5' }] },
+    ]);
+
     await aws('timestream-write', 'delete-table', '--database-name', DB, '--table-name', TABLE);
     await aws('timestream-write', 'delete-database', '--database-name', DB);
     expect(store.engine.catalog.getDatabase(DB)).toBeUndefined();
@@ -107,6 +123,13 @@ describeWithCli('AWS CLI against the local store', () => {
     } finally {
       await strict.close();
     }
+  }, 60_000);
+
+  test('answers describe-endpoints, sent with {}, with the host:port and a 1440-minute cache period', async () => {
+    const answer = await aws('timestream-query', 'describe-endpoints');
+    expect(JSON.parse(answer.stdout)).toEqual({
+      Endpoints: [{ Address: `127.0.0.1:${store.port}`, CachePeriodInMinutes: 1440 }],
+    });
   }, 60_000);
 
   test('exits with 254 and prints the service error', async () => {
