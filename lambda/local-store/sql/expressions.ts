@@ -79,7 +79,6 @@ const SAME_FUNCTIONS = new Set([
   'concat',
   'substr',
   'substring',
-  'replace',
   'trim',
   'ltrim',
   'rtrim',
@@ -100,7 +99,6 @@ const SAME_FUNCTIONS = new Set([
   'starts_with',
   'chr',
   'reverse',
-  'if',
   'date_trunc',
   'extract',
   'year',
@@ -272,6 +270,9 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
   return `to_microseconds(CAST(${nanos / 1000n} AS BIGINT))`;
 }
 
+// The Timestream developer guide's pages behind translateCall's rewrites, each at
+// https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html: [IF]
+// conditional-expressions.IF, [STRING] string-functions.
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
@@ -365,6 +366,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'cast':
     case 'try_cast':
       return castSql(scope, nameTok, name, argTokens);
+    case 'if':
+      // Timestream's if(condition, true_value) is NULL when the condition does not hold ([IF]);
+      // DuckDB's if() needs the third argument.
+      return `if(${[...args(), ...(rawArgs.length === 2 ? ['NULL'] : [])].join(', ')})`;
+    case 'replace':
+      // replace(x1, x2) removes every x2 from x1 ([STRING]); DuckDB's needs the replacement.
+      return `replace(${[...args(), ...(rawArgs.length === 2 ? ["''"] : [])].join(', ')})`;
   }
   if (SAME_FUNCTIONS.has(name) || name in RENAMED_FUNCTIONS) {
     return `${RENAMED_FUNCTIONS[name] ?? name}(${args().join(', ')})`;

@@ -248,6 +248,26 @@ describe('translated SQL on DuckDB', () => {
     expect(scalars(result.rows)).toEqual([row]);
   });
 
+  // Timestream's function pages, each at https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html
+  test.each([
+    {
+      name: 'if(condition, true_value) is NULL when the condition does not hold (conditional-expressions.IF, its example)',
+      query: `SELECT if(true, 'example 1'), if(false, 'example 2'), if(true, 'example 3 true', 'example 3 false'), if(false, 'example 4 true', 'example 4 false')`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: ['example 1', null, 'example 3 true', 'example 4 false'],
+    },
+    {
+      name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
+      query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: ['ac', 'axcx', 's'],
+    },
+  ])('$name', async ({ query, types, row }) => {
+    const result = await fixture.query(query);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(types);
+    expect(scalars(result.rows)).toEqual([row]);
+  });
+
   test.each([
     {
       name: 'a zero bin width',
