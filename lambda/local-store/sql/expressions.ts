@@ -84,8 +84,6 @@ const SAME_FUNCTIONS = new Set([
   'rtrim',
   'coalesce',
   'nullif',
-  'greatest',
-  'least',
   'stddev',
   'stddev_samp',
   'stddev_pop',
@@ -272,7 +270,8 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
 
 // The Timestream developer guide's pages behind translateCall's rewrites, each at
 // https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html: [IF]
-// conditional-expressions.IF, [STRING] string-functions.
+// conditional-expressions.IF, [STRING] string-functions, [GREATEST] comparison-functions.greatest and
+// comparison-functions.least.
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
@@ -373,6 +372,14 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'replace':
       // replace(x1, x2) removes every x2 from x1 ([STRING]); DuckDB's needs the replacement.
       return `replace(${[...args(), ...(rawArgs.length === 2 ? ["''"] : [])].join(', ')})`;
+    case 'greatest':
+    case 'least': {
+      // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.
+      const values = args();
+      if (values.length === 0) break;
+      const anyNull = values.map((v) => `(${v}) IS NULL`).join(' OR ');
+      return `(CASE WHEN ${anyNull} THEN NULL ELSE ${name}(${values.join(', ')}) END)`;
+    }
   }
   if (SAME_FUNCTIONS.has(name) || name in RENAMED_FUNCTIONS) {
     return `${RENAMED_FUNCTIONS[name] ?? name}(${args().join(', ')})`;

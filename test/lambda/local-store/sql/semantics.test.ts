@@ -262,6 +262,12 @@ describe('translated SQL on DuckDB', () => {
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
       row: ['ac', 'axcx', 's'],
     },
+    {
+      name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
+      query: `SELECT greatest(1, NULL), least(CAST(NULL AS double), 2.5), greatest(1, 3, 2), least('b', 'a'), greatest(measure_value::double, 4), least(region, NULL) FROM db.t WHERE measure_name = 'down'`,
+      types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],
+      row: [null, null, '3', 'a', '5.0', null],
+    },
   ])('$name', async ({ query, types, row }) => {
     const result = await fixture.query(query);
     expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(types);
