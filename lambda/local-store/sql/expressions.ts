@@ -61,9 +61,6 @@ const SAME_FUNCTIONS = new Set([
   'max',
   'abs',
   'round',
-  'floor',
-  'ceil',
-  'ceiling',
   'sqrt',
   'exp',
   'ln',
@@ -72,7 +69,6 @@ const SAME_FUNCTIONS = new Set([
   'power',
   'pow',
   'mod',
-  'sign',
   'lower',
   'upper',
   'length',
@@ -114,6 +110,7 @@ export const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
   approx_percentile: 'approx_quantile',
   arbitrary: 'any_value',
   every: 'bool_and',
+  truncate: 'trunc',
 };
 const CAST_TYPES: Readonly<Record<string, string>> = {
   double: 'DOUBLE',
@@ -270,8 +267,8 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
 
 // The Timestream developer guide's pages behind translateCall's rewrites, each at
 // https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html: [IF]
-// conditional-expressions.IF, [STRING] string-functions, [GREATEST] comparison-functions.greatest and
-// comparison-functions.least.
+// conditional-expressions.IF, [STRING] string-functions, [MATH] mathematical-functions, [GREATEST]
+// comparison-functions.greatest and comparison-functions.least.
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
@@ -372,6 +369,25 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'replace':
       // replace(x1, x2) removes every x2 from x1 ([STRING]); DuckDB's needs the replacement.
       return `replace(${[...args(), ...(rawArgs.length === 2 ? ["''"] : [])].join(', ')})`;
+    case 'truncate': // a double ([MATH]), where DuckDB's trunc() keeps an integer's type
+      return `CAST(trunc(${arity(1)[0]}) AS DOUBLE)`;
+    case 'sign': {
+      // sign() has its argument's type ([MATH]: sign(-2.5) is -1.0, not DuckDB's TINYINT -1); sign
+      // is NULL only for NULL, so coalesce() only lends it x's type.
+      const [x] = arity(1);
+      return `coalesce(sign(${x}), ${x})`;
+    }
+    case 'ceil':
+    case 'ceiling':
+    case 'floor': {
+      // These keep their argument's type ([MATH]: ceil of a bigint is a bigint), where DuckDB's
+      // take a double. An integral x is itself; otherwise x moves past trunc(x) away from zero when
+      // it lies on that side (-0.5 rounds up to -0.0, as Java's Math.ceil). The function itself is
+      // bound first, so a mistaken argument is still refused naming it.
+      const [x] = arity(1);
+      const [side, step] = name === 'floor' ? ['<', '-'] : ['>', '+'];
+      return `(CASE WHEN ${name}(${x}) = (${x}) THEN (${x}) WHEN (${x}) ${side} 0 THEN trunc(${x}) ${step} 1 ELSE trunc(${x}) END)`;
+    }
     case 'greatest':
     case 'least': {
       // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.

@@ -268,6 +268,24 @@ describe('translated SQL on DuckDB', () => {
       types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],
       row: [null, null, '3', 'a', '5.0', null],
     },
+    {
+      name: 'sign() has its argument type (mathematical-functions)',
+      query: `SELECT sign(CAST(-2.5 AS double)), sign(CAST(0 AS double)), sign(CAST(7 AS bigint)), sign(-3), sign(CAST(NULL AS double))`,
+      types: ['DOUBLE', 'DOUBLE', 'BIGINT', 'INTEGER', 'DOUBLE'],
+      row: ['-1.0', '0.0', '1', '-1', null],
+    },
+    {
+      name: 'ceil(), ceiling() and floor() have their argument type (mathematical-functions)',
+      query: `SELECT ceil(CAST(7 AS bigint)), ceiling(-3), floor(CAST(-7 AS bigint)), ceil(CAST(1.5 AS double)), ceiling(CAST(-1.5 AS double)), floor(CAST(-0.5 AS double)), floor(measure_value::double), ceil(CAST(NULL AS bigint)) FROM db.t WHERE measure_name = 'down'`,
+      types: ['BIGINT', 'INTEGER', 'BIGINT', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'BIGINT'],
+      row: ['7', '-3', '-7', '2.0', '-1.0', '-1.0', '5.0', null],
+    },
+    {
+      name: 'truncate() drops the fraction, giving a DOUBLE (mathematical-functions)',
+      query: `SELECT truncate(CAST(2.7 AS double)), truncate(CAST(-2.7 AS double)), truncate(CAST(5 AS bigint))`,
+      types: ['DOUBLE', 'DOUBLE', 'DOUBLE'],
+      row: ['2.0', '-2.0', '5.0'],
+    },
   ])('$name', async ({ query, types, row }) => {
     const result = await fixture.query(query);
     expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(types);
@@ -305,6 +323,11 @@ describe('translated SQL on DuckDB', () => {
       name: 'an aggregate of a dimension, naming the function and type',
       query: 'SELECT sum(region) FROM db.t',
       message: "line 1:8: Function 'sum' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'ceiling() of a dimension, naming the function as spelled',
+      query: 'SELECT ceiling(region) FROM db.t',
+      message: "line 1:8: Function 'ceiling' cannot take arguments of type (varchar)",
     },
     {
       name: 'a column outside GROUP BY, at the column',
