@@ -125,6 +125,18 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
   real: 'DOUBLE',
 };
 
+/**
+ * Longest SQL the store hands DuckDB for one query: 16 times Timestream's longest query string
+ * (262 144 characters), far above what any query short of deeply nested repeated functions needs.
+ */
+export const MAX_TRANSLATED_SQL_CHARS = 16 * 262_144;
+
+/** The refusal of a query whose translation would pass MAX_TRANSLATED_SQL_CHARS. */
+export const tooComplex = () =>
+  validation(
+    `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
+  );
+
 const NANOS_PER_MS = 1_000_000n;
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
 
@@ -178,7 +190,11 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       !KEYWORDS.has(tok.text.toLowerCase())
     ) {
       const close = matchingParen(scope, tokens, k + 1);
-      out.push(translateCall(scope, tok, tokens.slice(k + 2, close)));
+      const call = translateCall(scope, tok, tokens.slice(k + 2, close));
+      // NOTE: some translations repeat an argument (bin(), ceil(), greatest(), ...), so nesting
+      // them multiplies the SQL per level: checked per call, before the next level joins it.
+      if (call.length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+      out.push(call);
       k = close;
     } else if (
       tok.kind === 'ident' &&

@@ -6,7 +6,13 @@ import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { validation } from '../errors';
 import { physicalTableName, quoteDuckIdentifier, type Catalog } from '../schema';
 import { visibleColumns, type VisibleColumn } from './columns';
-import { splitTopLevel, translateExpression, type ExpressionScope } from './expressions';
+import {
+  MAX_TRANSLATED_SQL_CHARS,
+  splitTopLevel,
+  tooComplex,
+  translateExpression,
+  type ExpressionScope,
+} from './expressions';
 import { resolveTable, syntaxAt, translateMetadata } from './metadata';
 import { linePosition, tokenize, type Token } from './tokenizer';
 
@@ -55,10 +61,10 @@ export function translateQuery(queryString: string, catalog: Catalog, nowMs: num
       `${linePosition(queryString, first.offset)}: only SELECT, DESCRIBE and SHOW statements are supported by the embedded store`,
     );
   }
-  return {
-    kind: 'select',
-    sql: translateSelect(queryString, tokens, catalog, BigInt(Math.trunc(nowMs)) * 1_000_000n),
-  };
+  const sql = translateSelect(queryString, tokens, catalog, BigInt(Math.trunc(nowMs)) * 1_000_000n);
+  // Function calls and `*` are checked as they are translated; this bounds whatever else grows.
+  if (sql.length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+  return { kind: 'select', sql };
 }
 
 function splitClauses(query: string, tokens: readonly Token[]): Map<Clause, { at: Token; body: Token[] }> {
@@ -168,12 +174,17 @@ function translateSelectList(
   if (body.length === 0) throw syntaxAt(scope.query, clause.at.offset, 'SELECT needs at least one column');
   const items: string[] = [];
   const aliases: string[] = [];
+  let starChars = 0;
   for (const item of splitTopLevel(body)) {
     if (item.length === 0) throw syntaxAt(scope.query, clause.at.offset, 'empty select item');
     if (item.length === 1 && item[0]!.kind === 'op' && item[0]!.text === '*') {
       if (scope.columns.length === 0)
         throw syntaxAt(scope.query, item[0]!.offset, 'SELECT * needs a FROM clause');
-      items.push(...scope.columns.map((c) => quoteDuckIdentifier(c.name)));
+      const columns = scope.columns.map((c) => quoteDuckIdentifier(c.name));
+      // `*` written over and over on a wide table: refused before the list grows past the bound.
+      starChars += columns.reduce((n, c) => n + c.length + 2, 0);
+      if (starChars > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+      items.push(...columns);
       continue;
     }
     const [expression, alias] = splitAlias(item);

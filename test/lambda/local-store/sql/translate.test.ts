@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { StoreError } from '../../../../lambda/local-store/errors';
+import { MAX_TRANSLATED_SQL_CHARS } from '../../../../lambda/local-store/sql/expressions';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
 import { refusal } from '../store-refusal';
 import { FakeCatalog, NOW_MS } from './duck-fixture';
@@ -427,5 +428,49 @@ describe('translateQuery metadata', () => {
     expect(result.kind === 'select' && result.sql).toContain(
       `FROM "db"."t" WHERE "measure_name" LIKE 'cpu%' GROUP BY "measure_name"`,
     );
+  });
+});
+
+describe('translateQuery on queries whose SQL would grow past its bound', () => {
+  const nest = (call: (inner: string) => string, depth: number, inner: string) =>
+    Array.from({ length: depth }).reduce<string>((sql) => call(sql), inner);
+  const TOO_COMPLEX = {
+    type: 'ValidationException',
+    message: `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
+    status: 400,
+  };
+  const wide = () => {
+    const c = catalog();
+    c.addTable(
+      'db',
+      'wide',
+      Array.from({ length: 120 }, (_, i) => `dimension_${i}`),
+      ['DOUBLE'],
+    );
+    return c;
+  };
+
+  test.each([
+    { name: 'bin() nested 40 deep', query: `SELECT ${nest((s) => `bin(${s}, 1m)`, 40, 'now()')}` },
+    { name: 'ceil() nested 30 deep', query: `SELECT ${nest((s) => `ceil(${s})`, 30, '1.5')}` },
+    { name: 'greatest() nested 40 deep', query: `SELECT ${nest((s) => `greatest(${s}, 1)`, 40, '1')}` },
+    { name: 'sign() nested 40 deep', query: `SELECT ${nest((s) => `sign(${s})`, 40, '1')}` },
+    {
+      name: '* written 3000 times over 120 columns',
+      query: `SELECT ${Array(3000).fill('*').join(',')} FROM db.wide`,
+    },
+    {
+      name: 'an interval literal written 87 000 times',
+      query: `SELECT ${Array(87_000).fill('1d').join(',')}`,
+    },
+  ])('refuses $name', ({ query }) => {
+    expect(refusal(() => translateQuery(query, wide(), NOW_MS))).toEqual(TOO_COMPLEX);
+  });
+
+  test('translates the same functions nested a few levels deep', () => {
+    const { sql } = translateQuery(`SELECT ${nest((s) => `ceil(${s})`, 3, '1.5')}`, wide(), NOW_MS) as {
+      sql: string;
+    };
+    expect(sql.length).toBeLessThan(10_000);
   });
 });
