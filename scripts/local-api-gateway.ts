@@ -182,10 +182,26 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-/** Loads `handler` from a CommonJS bundle (the Lambda runtime's `index.handler`). */
+/**
+ * Loads `handler` from a CommonJS bundle (the Lambda runtime's `index.handler`). A bundle that is
+ * missing or exports no handler throws. One whose initialisation throws (a bad setting fails the
+ * cold start) gives a handler failing every invocation with that error, as Lambda does, so each
+ * request is answered 500 as API Gateway answers it.
+ */
 export function loadBundleHandler(bundlePath: string): BundleHandler {
+  const path = resolve(bundlePath);
   const load = createRequire(__filename);
-  const handler = (load(resolve(bundlePath)) as { handler?: unknown }).handler;
+  load.resolve(path); // a missing bundle is the caller's mistake, not a failed cold start
+  let exported: { handler?: unknown };
+  try {
+    exported = load(path) as { handler?: unknown };
+  } catch (error) {
+    process.stderr.write(
+      `bundle initialisation failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return () => Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+  const { handler } = exported;
   if (typeof handler !== 'function') throw new Error(`${bundlePath} exports no handler function`);
   return handler as BundleHandler;
 }

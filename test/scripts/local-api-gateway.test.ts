@@ -167,6 +167,31 @@ describe('loadBundleHandler', () => {
     });
   });
 
+  test('fails every invocation with the error of a bundle whose initialisation throws, as Lambda does', async () => {
+    const bundle = join(dir, 'bad-setting.js');
+    writeFileSync(bundle, "throw new Error('invalid configuration: max_write_retries');\n");
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const handler = loadBundleHandler(bundle);
+      expect(write).toHaveBeenCalledWith(
+        'bundle initialisation failed: invalid configuration: max_write_retries\n',
+      );
+      const context = { getRemainingTimeInMillis: () => 1, awsRequestId: 'r' };
+      await expect(handler({} as HttpApiEvent, context)).rejects.toThrow(
+        'invalid configuration: max_write_retries',
+      );
+      await expect(handler({} as HttpApiEvent, context)).rejects.toThrow(
+        'invalid configuration: max_write_retries',
+      );
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  test('throws when the bundle is missing', () => {
+    expect(() => loadBundleHandler(join(dir, 'missing.js'))).toThrow(/Cannot find module/);
+  });
+
   test('throws when the bundle exports no handler', () => {
     const bundle = join(dir, 'empty.js');
     writeFileSync(bundle, 'exports.other = 1;\n');
