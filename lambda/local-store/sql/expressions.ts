@@ -284,7 +284,9 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
 // The Timestream developer guide's pages behind translateCall's rewrites, each at
 // https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html: [IF]
 // conditional-expressions.IF, [STRING] string-functions, [MATH] mathematical-functions, [GREATEST]
-// comparison-functions.greatest and comparison-functions.least.
+// comparison-functions.greatest and comparison-functions.least; and [TRINO-STRING], Trino's
+// https://trino.io/docs/current/functions/string.html, where Timestream's page lists a function
+// without saying more (the guide's reference includes Trino's documentation).
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
@@ -403,6 +405,14 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const [x] = arity(1);
       const [side, step] = name === 'floor' ? ['<', '-'] : ['>', '+'];
       return `(CASE WHEN ${name}(${x}) = (${x}) THEN (${x}) WHEN (${x}) ${side} 0 THEN trunc(${x}) ${step} 1 ELSE trunc(${x}) END)`;
+    }
+    case 'concat': {
+      // The || operator ([TRINO-STRING]: "the same functionality as the SQL-standard concatenation
+      // operator"), so NULL when any value is NULL, where DuckDB's concat() skips NULLs. A varchar
+      // ([STRING]) even when every value is a NULL literal.
+      const values = args();
+      if (values.length === 0) break;
+      return `CAST(${values.map((v) => `(${v})`).join(' || ')} AS VARCHAR)`;
     }
     case 'greatest':
     case 'least': {

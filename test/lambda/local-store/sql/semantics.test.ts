@@ -263,6 +263,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['ac', 'axcx', 's'],
     },
     {
+      name: 'concat() is NULL when any value is NULL, as || (string-functions; Trino: the same as ||)',
+      query: `SELECT concat('a', NULL), concat('a', 'b', 'c'), concat(region, '-', measure_name), concat(region, NULL, 'x'), concat(NULL, NULL) FROM db.t WHERE measure_name = 'down'`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: [null, 'abc', 'us-down', null, null],
+    },
+    {
       name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
       query: `SELECT greatest(1, NULL), least(CAST(NULL AS double), 2.5), greatest(1, 3, 2), least('b', 'a'), greatest(measure_value::double, 4), least(region, NULL) FROM db.t WHERE measure_name = 'down'`,
       types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],

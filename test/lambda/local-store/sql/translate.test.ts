@@ -112,6 +112,11 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT "region" AS "x"" FROM y --", "host" AS "h" FROM "db"."t"',
     },
     {
+      name: 'concat() as ||, each value once',
+      query: `SELECT concat(region, '-', host) FROM db.t`,
+      sql: `SELECT CAST(("region") || ('-') || ("host") AS VARCHAR) AS "_col0" FROM "db"."t"`,
+    },
+    {
       name: 'LIMIT then OFFSET',
       query: 'SELECT region FROM db.t LIMIT 10 OFFSET 5',
       sql: 'SELECT "region" FROM "db"."t" LIMIT 10 OFFSET 5',
