@@ -414,6 +414,16 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       if (values.length === 0) break;
       return `CAST(${values.map((v) => `(${v})`).join(' || ')} AS VARCHAR)`;
     }
+    case 'split_part': {
+      // The field `index` (from 1) of the string split on the delimiter, NULL when the index is
+      // larger than the number of fields ([TRINO-STRING]), where DuckDB's split_part() answers ''.
+      // A list index past the end is NULL. string_split() takes a NULL delimiter as none, so one
+      // that is not a literal also nulls the index (its only repetition).
+      const [text, delimiter, index] = arity(3);
+      const literal = rawArgs[1]!.length === 1 && rawArgs[1]![0]!.kind === 'string';
+      const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
+      return `CAST(string_split(${text}, ${delimiter})[${at}] AS VARCHAR)`;
+    }
     case 'greatest':
     case 'least': {
       // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.

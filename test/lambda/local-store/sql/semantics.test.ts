@@ -269,6 +269,12 @@ describe('translated SQL on DuckDB', () => {
       row: [null, 'abc', 'us-down', null, null],
     },
     {
+      name: 'split_part() is the field from 1, NULL past the last field (string-functions; Trino)',
+      query: `SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 4), split_part('a,,c', ',', 2), split_part(region, 's', 2), split_part(region, 's', 3), split_part('a,b', CAST(NULL AS varchar), 1), split_part(CAST(NULL AS varchar), ',', 1) FROM db.t WHERE measure_name = 'down'`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: ['b', null, '', '', null, null, null],
+    },
+    {
       name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
       query: `SELECT greatest(1, NULL), least(CAST(NULL AS double), 2.5), greatest(1, 3, 2), least('b', 'a'), greatest(measure_value::double, 4), least(region, NULL) FROM db.t WHERE measure_name = 'down'`,
       types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],

@@ -117,6 +117,11 @@ describe('translateQuery SELECT', () => {
       sql: `SELECT CAST(("region") || ('-') || ("host") AS VARCHAR) AS "_col0" FROM "db"."t"`,
     },
     {
+      name: 'split_part() as a list index, repeating only a delimiter that is not a literal',
+      query: `SELECT split_part(region, ',', 2), split_part(region, host, 2) FROM db.t`,
+      sql: `SELECT CAST(string_split("region", ',')[2] AS VARCHAR) AS "_col0", CAST(string_split("region", "host")[if(("host") IS NULL, NULL, 2)] AS VARCHAR) AS "_col1" FROM "db"."t"`,
+    },
+    {
       name: 'LIMIT then OFFSET',
       query: 'SELECT region FROM db.t LIMIT 10 OFFSET 5',
       sql: 'SELECT "region" FROM "db"."t" LIMIT 10 OFFSET 5',
