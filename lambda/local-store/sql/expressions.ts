@@ -424,6 +424,19 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
       return `CAST(string_split(${text}, ${delimiter})[${at}] AS VARCHAR)`;
     }
+    case 'lpad':
+    case 'rpad': {
+      // Pads x1 to `size` characters with x2, or truncates it to them ([STRING]), as DuckDB's do.
+      // DuckDB takes the size as an INTEGER; the cast through UINTEGER refuses a negative size
+      // ("size must not be negative"), where DuckDB would answer ''.
+      const [text, size, pad] = arity(3);
+      const padTokens = rawArgs[2]!;
+      if (padTokens.length === 1 && padTokens[0]!.kind === 'string' && padTokens[0]!.text === '')
+        throw validation(
+          `${linePosition(scope.query, nameTok.offset)}: ${name}() needs a non-empty padding string`,
+        );
+      return `${name}(${text}, CAST(CAST(${size} AS UINTEGER) AS INTEGER), ${pad})`;
+    }
     case 'greatest':
     case 'least': {
       // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.

@@ -275,6 +275,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['b', null, '', '', null, null, null],
     },
     {
+      name: 'lpad() and rpad() pad to size characters or truncate to them (string-functions)',
+      query: `SELECT lpad('abc', 5, 'xy'), lpad('abc', 2, 'x'), rpad('abc', 5, 'xy'), rpad('abc', 2, 'x'), lpad(region, CAST(4 AS bigint), '0'), rpad('abc', 0, 'x'), rpad(region, 3, CAST(NULL AS varchar)) FROM db.t WHERE measure_name = 'down'`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: ['xyabc', 'ab', 'abcxy', 'ab', '00us', '', null],
+    },
+    {
       name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
       query: `SELECT greatest(1, NULL), least(CAST(NULL AS double), 2.5), greatest(1, 3, 2), least('b', 'a'), greatest(measure_value::double, 4), least(region, NULL) FROM db.t WHERE measure_name = 'down'`,
       types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],
@@ -340,6 +346,16 @@ describe('translated SQL on DuckDB', () => {
       name: 'ceiling() of a dimension, naming the function as spelled',
       query: 'SELECT ceiling(region) FROM db.t',
       message: "line 1:8: Function 'ceiling' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'lpad() to a negative size (string-functions: size must not be negative)',
+      query: "SELECT lpad('abc', -1, 'x')",
+      message: 'Value -1 is out of range for uint32',
+    },
+    {
+      name: 'rpad() with an empty padding string (string-functions: x2 must be non-empty)',
+      query: "SELECT rpad('abc', 2, '')",
+      message: 'line 1:8: rpad() needs a non-empty padding string',
     },
     {
       name: 'a column outside GROUP BY, at the column',
