@@ -170,6 +170,18 @@ export function splitTopLevel(tokens: readonly Token[], separator = ','): Token[
   return parts;
 }
 
+/** Finds the first depth-0 `word` (case-insensitive) in tokens; -1 when there is none. */
+function topLevelWord(tokens: readonly Token[], word: string): number {
+  let depth = 0;
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.kind === 'op' && t.text === '(') depth++;
+    if (t.kind === 'op' && t.text === ')') depth--;
+    if (depth === 0 && isWord(t, word)) return k;
+  }
+  return -1;
+}
+
 /** Translates an expression's tokens into DuckDB SQL; throws ValidationException StoreErrors. */
 export function translateExpression(scope: ExpressionScope, tokens: readonly Token[]): string {
   const out: string[] = [];
@@ -436,6 +448,14 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
           `${linePosition(scope.query, nameTok.offset)}: ${name}() needs a non-empty padding string`,
         );
       return `${name}(${text}, CAST(CAST(${size} AS UINTEGER) AS INTEGER), ${pad})`;
+    }
+    case 'position': {
+      // position(substring IN string) is strpos(string, substring) ([TRINO-STRING]).
+      const at = topLevelWord(argTokens, 'in');
+      if (rawArgs.length !== 1 || at <= 0 || at === argTokens.length - 1)
+        throw unsupported(scope, nameTok, 'position() takes (substring IN string)');
+      const substring = translateExpression(scope, argTokens.slice(0, at));
+      return `strpos(${translateExpression(scope, argTokens.slice(at + 1))}, ${substring})`;
     }
     case 'greatest':
     case 'least': {

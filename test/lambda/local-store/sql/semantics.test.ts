@@ -281,6 +281,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['xyabc', 'ab', 'abcxy', 'ab', '00us', '', null],
     },
     {
+      name: 'position(substring IN string) is strpos(string, substring) (string-functions; Trino)',
+      query: `SELECT position('b' IN 'abc'), position('z' IN 'abc'), position('s' IN region), position(lower('S') IN concat(region, 's')), position(CAST(NULL AS varchar) IN 'abc') FROM db.t WHERE measure_name = 'down'`,
+      types: ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
+      row: ['2', '0', '2', '2', null],
+    },
+    {
       name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
       query: `SELECT greatest(1, NULL), least(CAST(NULL AS double), 2.5), greatest(1, 3, 2), least('b', 'a'), greatest(measure_value::double, 4), least(region, NULL) FROM db.t WHERE measure_name = 'down'`,
       types: ['INTEGER', 'DOUBLE', 'INTEGER', 'VARCHAR', 'DOUBLE', 'VARCHAR'],
@@ -356,6 +362,11 @@ describe('translated SQL on DuckDB', () => {
       name: 'rpad() with an empty padding string (string-functions: x2 must be non-empty)',
       query: "SELECT rpad('abc', 2, '')",
       message: 'line 1:8: rpad() needs a non-empty padding string',
+    },
+    {
+      name: 'position() without IN',
+      query: "SELECT position('b', 'abc')",
+      message: 'line 1:8: position() takes (substring IN string) by the embedded store',
     },
     {
       name: 'a column outside GROUP BY, at the column',

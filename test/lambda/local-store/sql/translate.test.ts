@@ -122,6 +122,11 @@ describe('translateQuery SELECT', () => {
       sql: `SELECT CAST(string_split("region", ',')[2] AS VARCHAR) AS "_col0", CAST(string_split("region", "host")[if(("host") IS NULL, NULL, 2)] AS VARCHAR) AS "_col1" FROM "db"."t"`,
     },
     {
+      name: 'position(substring IN string) as strpos(string, substring)',
+      query: `SELECT position('u' IN region) FROM db.t`,
+      sql: `SELECT strpos("region", 'u') AS "_col0" FROM "db"."t"`,
+    },
+    {
       name: 'LIMIT then OFFSET',
       query: 'SELECT region FROM db.t LIMIT 10 OFFSET 5',
       sql: 'SELECT "region" FROM "db"."t" LIMIT 10 OFFSET 5',
