@@ -137,6 +137,8 @@ export const tooComplex = () =>
     `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
   );
 
+/** One character more than a Query page holds (MAX_PAGE_BYTES, query-executor.ts): see lpad(). */
+const MAX_PAD_CHARS = 1_000_001;
 const NANOS_PER_MS = 1_000_000n;
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
 
@@ -447,7 +449,10 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         throw validation(
           `${linePosition(scope.query, nameTok.offset)}: ${name}() needs a non-empty padding string`,
         );
-      return `${name}(${text}, CAST(CAST(${size} AS UINTEGER) AS INTEGER), ${pad})`;
+      // NOTE: a size past one page is cut to one character more than a page: the row then fails
+      // the query as Timestream's would (too large for a page), without building gigabytes first.
+      const bounded = `CASE WHEN (${size}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${size}) END`;
+      return `${name}(${text}, CAST(CAST(${bounded} AS UINTEGER) AS INTEGER), ${pad})`;
     }
     case 'position': {
       // position(substring IN string) is strpos(string, substring) ([TRINO-STRING]).

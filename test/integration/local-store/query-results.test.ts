@@ -174,6 +174,13 @@ test.each([
     queryString: `SELECT replace('${'x'.repeat(200)}', 'x', '${'y'.repeat(5000)}')`,
     message: 'Query aborted as max page response size has been exceeded by the output result row',
   },
+  {
+    // The pad is cut to one character past a page, so the query fails as it would on Timestream
+    // without the store building two gigabytes first (that took ~60 s and 2.3 GB of memory).
+    name: 'a cell padded to two billion characters',
+    queryString: "SELECT lpad('a', 2000000000, 'x')",
+    message: 'Query aborted as max page response size has been exceeded by the output result row',
+  },
 ])('refuses $name as a ValidationException (400)', async ({ queryString, message }) => {
   const error = await errorOf(() => send(queryString));
   expect([error.name, error.message, error.$metadata]).toEqual([
