@@ -243,11 +243,8 @@ const REWORDINGS: readonly {
     },
   },
   {
-    pattern: /^Cannot compare values of type (\w+) and type (\w+)/,
-    reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
-  },
-  {
-    pattern: /^Cannot mix values of type (\w+) and (\w+) in \w+ clause/,
+    // `region > 5` ("compare values of type A and type B") and BETWEEN ("mix values of type A and B").
+    pattern: /^Cannot (?:compare|mix) values of type (\w+) and (?:type )?(\w+)/,
     reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
   },
   {
