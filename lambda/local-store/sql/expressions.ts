@@ -137,6 +137,9 @@ export const tooComplex = () =>
     `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
   );
 
+/** What a two-argument if() or replace() means for the third argument DuckDB's need. */
+const OMITTED_THIRD_ARGUMENT = { if: 'NULL', replace: "''" } as const;
+
 /** One character more than a Query page holds (MAX_PAGE_BYTES, query-executor.ts): see lpad(). */
 const MAX_PAD_CHARS = 1_000_001;
 const NANOS_PER_MS = 1_000_000n;
@@ -395,12 +398,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'try_cast':
       return castSql(scope, nameTok, name, argTokens);
     case 'if':
-      // Timestream's if(condition, true_value) is NULL when the condition does not hold ([IF]);
-      // DuckDB's if() needs the third argument.
-      return `if(${[...args(), ...(rawArgs.length === 2 ? ['NULL'] : [])].join(', ')})`;
-    case 'replace':
-      // replace(x1, x2) removes every x2 from x1 ([STRING]); DuckDB's needs the replacement.
-      return `replace(${[...args(), ...(rawArgs.length === 2 ? ["''"] : [])].join(', ')})`;
+    case 'replace': {
+      // Timestream's two-argument forms, which DuckDB's lack: if(condition, true_value) is NULL
+      // when the condition does not hold ([IF]); replace(x1, x2) removes every x2 ([STRING]).
+      const given = args();
+      if (given.length === 2) given.push(OMITTED_THIRD_ARGUMENT[name]);
+      return `${name}(${given.join(', ')})`;
+    }
     case 'truncate': // a double ([MATH]), where DuckDB's trunc() keeps an integer's type
       return `CAST(trunc(${arity(1)[0]}) AS DOUBLE)`;
     case 'sign': {
