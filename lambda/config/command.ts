@@ -28,8 +28,8 @@ export interface CommandLineIo {
  * Parses the user arguments (`process.argv.slice(2)`) and builds the Config.
  *
  * `env` supplies environment variables (flags win over them). `--help` and `--version` print to
- * stdout and exit 0 through commander. Unknown options and bad values throw one ConfigError (exit code 2) for the
- * caller to print; nothing is written to stderr here.
+ * stdout and exit 0 through commander. Unknown options and bad values throw one ConfigError (exit
+ * code 2) for the caller to print; nothing is written to stderr here.
  */
 export function parseCommandLine(
   argv: readonly string[],
@@ -75,6 +75,9 @@ function appliesToLocalStore(flag: string): boolean {
   return own || flag.startsWith('local.') || flag.startsWith('log.');
 }
 
+/** How both commands' help is laid out. */
+const HELP_LAYOUT = { showGlobalOptions: true, helpWidth: 110 };
+
 /** Builds the commander program (with its `local-store` subcommand) from SETTINGS; exported for `--help` tests. */
 export function buildProgram(io: CommandLineIo = {}): Command {
   const program = new Command(PROGRAM_NAME)
@@ -83,7 +86,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
     )
     .helpOption('-h, --help', 'Show this help and exit.')
     .version(`${PROGRAM_NAME} ${CONNECTOR_VERSION}`, '--version', 'Show the version and exit.')
-    .configureHelp({ showGlobalOptions: true, helpWidth: 110 })
+    .configureHelp(HELP_LAYOUT)
     .allowExcessArguments(false);
   for (const s of SETTINGS as readonly Setting[]) program.addOption(toOption(s));
   program
@@ -93,8 +96,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
     )
     .allowExcessArguments(false)
     .configureHelp({
-      showGlobalOptions: true,
-      helpWidth: 110,
+      ...HELP_LAYOUT,
       // Lists only the options the store uses: parseCommandLine refuses the others after local-store
       // (and --local, which it implies).
       visibleGlobalOptions(this: Help, cmd: Command): Option[] {
