@@ -12,6 +12,7 @@ import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 import { TableWriter } from '../../../lambda/local-store/write-records';
 import type { SeriesCache } from '../../../lambda/local-store/records';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { cellsAsText } from './pass-through-dialect';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -30,14 +31,7 @@ const stubDialect: SqlDialect = {
           rows: [{ Data: [{ ScalarValue: 'metrics' }] }],
         }
       : { kind: 'select', sql: queryString },
-  toTimestreamResult: (result) => {
-    const rows = [];
-    for (let c = 0; c < result.chunkCount; c += 1) {
-      for (const row of result.getChunk(c).getRows())
-        rows.push({ Data: row.map((v) => ({ ScalarValue: String(v) })) });
-    }
-    return { columnInfo: [{ Name: 'v', Type: { ScalarType: 'BIGINT' } }], rows };
-  },
+  toTimestreamResult: (result) => cellsAsText(result, 'BIGINT'),
   mapDuckDbError: (error) =>
     new StoreError('ValidationException', `mapped: ${(error as Error).message.split('\n')[0]}`),
 };
