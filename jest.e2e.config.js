@@ -10,4 +10,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
   testTimeout: 300_000,
+  // One temporary directory per run, removed at its end (test/support/temp-root-setup.ts).
+  globalSetup: '<rootDir>/test/support/temp-root-setup.ts',
+  globalTeardown: '<rootDir>/test/support/temp-root-teardown.ts',
 };

@@ -30,16 +30,23 @@ export function loadSamTemplate(): CfnTemplate {
   return parseCfnYaml(readFileSync(join(ROOT_DIR, 'template.yml'), 'utf8')) as unknown as CfnTemplate;
 }
 
-/** Synthesizes the CDK stack against a placeholder bundle in a temporary folder. */
+/**
+ * Synthesizes the CDK stack against a placeholder bundle in a temporary folder. The cloud assembly
+ * goes into a temporary folder of its own, removed with the bundle's: an App without `outdir` makes
+ * a `cdk.out*` folder in the system's temporary directory and leaves it there. It cannot be inside
+ * the bundle's folder, which synthesis copies into it.
+ */
 export function synthCdkStack(): { template: Template; json: CfnTemplate } {
   const codePath = mkdtempSync(join(tmpdir(), 'connector-asset-'));
+  const outdir = mkdtempSync(join(tmpdir(), 'connector-cdk-out-'));
   try {
     writeFileSync(join(codePath, 'index.js'), 'exports.handler = async () => ({ statusCode: 204 });\n');
-    const stack = new ConnectorStack(new App(), STACK_NAME, { codePath });
+    const stack = new ConnectorStack(new App({ outdir }), STACK_NAME, { codePath });
     const template = Template.fromStack(stack);
     return { template, json: template.toJSON() as CfnTemplate };
   } finally {
     rmSync(codePath, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -14,7 +14,7 @@ describe('ConnectorStack', () => {
   test('refuses to synthesize without a bundle and says to run npm run package', () => {
     const empty = mkdtempSync(join(tmpdir(), 'no-bundle-'));
     try {
-      expect(() => new ConnectorStack(new App(), 'S', { codePath: empty })).toThrow(
+      expect(() => new ConnectorStack(new App({ outdir: empty }), 'S', { codePath: empty })).toThrow(
         `No Lambda bundle at ${empty}/index.js: run \`npm run package\` first.`,
       );
     } finally {
