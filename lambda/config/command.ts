@@ -88,7 +88,14 @@ export function buildProgram(io: CommandLineIo = {}): Command {
     .version(`${PROGRAM_NAME} ${CONNECTOR_VERSION}`, '--version', 'Show the version and exit.')
     .configureHelp(HELP_LAYOUT)
     .allowExcessArguments(false);
-  for (const s of SETTINGS as readonly Setting[]) program.addOption(toOption(s));
+  for (const s of SETTINGS as readonly Setting[]) {
+    program.addOption(toOption(s));
+    // The former spelling is listed in the current option's help rather than as an option of its own.
+    if (s.former !== undefined)
+      program.addOption(
+        new Option(`--${s.former.flag} ${s.parser.placeholder}`, `Former name of --${s.flag}.`).hideHelp(),
+      );
+  }
   program
     .command('local-store')
     .description(
@@ -128,6 +135,8 @@ function describe(s: Setting): string {
   const parts = [s.help];
   if (s.parser.placeholder === '[bool]') parts.push('A bare flag means true.');
   if (s.env !== undefined) parts.push(`[env: ${[s.env, ...(s.envFallback ?? [])].join(', then ')}]`);
+  if (s.former !== undefined)
+    parts.push(`Also taken under its former name --${s.former.flag} [env: ${s.former.env}].`);
   parts.push(`(default: ${describeDefault(s)})`);
   return parts.join(' ');
 }
@@ -155,7 +164,14 @@ export function describeDefault(s: Setting, markdown = false): string {
  * value-taking option followed by an option instead of its value.
  */
 function withExplicitBooleans(argv: readonly string[]): string[] {
-  const placeholders = new Map(SETTINGS.map((s) => [`--${s.flag}`, s.parser.placeholder as string]));
+  const placeholders = new Map(
+    (SETTINGS as readonly Setting[]).flatMap((s) =>
+      [s.flag, ...(s.former === undefined ? [] : [s.former.flag])].map((flag) => [
+        `--${flag}`,
+        s.parser.placeholder,
+      ]),
+    ),
+  );
   const end = argv.indexOf('--');
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -197,7 +213,11 @@ export function renderSettingsTable(): string {
   const rows = (SETTINGS as readonly Setting[]).map((s) => {
     const env =
       s.env === undefined ? '–' : [s.env, ...(s.envFallback ?? [])].map((e) => `\`${e}\``).join(', else ');
-    return `| \`--${s.flag}\` | ${env} | ${escape(describeDefault(s, true))} | ${escape(s.help)} |`;
+    const [flag, envCell] =
+      s.former === undefined
+        ? [`\`--${s.flag}\``, env]
+        : [`\`--${s.flag}\` (or \`--${s.former.flag}\`)`, `${env} (or \`${s.former.env}\`)`];
+    return `| ${flag} | ${envCell} | ${escape(describeDefault(s, true))} | ${escape(s.help)} |`;
   });
   return (
     ['| flag | Lambda env | default | description |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n'

@@ -128,7 +128,8 @@ interface Context {
  * The server honours the same snake_case environment variables as Lambda (so containers can be
  * configured without flags); a flag always wins. On Lambda only options of scope `both` are read.
  * Empty environment variables count as unset (templates pass `""` for optional parameters).
- * `region` falls back to `AWS_REGION`. Throws ConfigError listing every bad option.
+ * `region` falls back to `AWS_REGION`; an option's former reference spelling (`--max-retries`,
+ * `max_retries`) is read after its current one. Throws ConfigError listing every bad option.
  */
 export function loadConfig(input: LoadConfigInput): Config {
   const ctx: Context = {
@@ -138,7 +139,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     local: false,
     problems: [],
   };
-  const known = new Set<string>(SETTINGS.map((s) => s.flag));
+  const known = new Set<string>(
+    (SETTINGS as readonly Setting[]).flatMap((s) => (s.former ? [s.flag, s.former.flag] : [s.flag])),
+  );
   for (const [flag, value] of Object.entries(ctx.flags)) {
     if (value !== undefined && !known.has(flag)) ctx.problems.push(`--${flag}: unknown option`);
   }
@@ -194,16 +197,58 @@ function withoutUserinfo(raw: string): string {
   return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[\s\S]*@/, '$1[REDACTED]@');
 }
 
-function findRaw(s: AnySetting, ctx: Context): { raw: string; source: string } | undefined {
-  const flagValue = ctx.mode === 'server' ? ctx.flags[s.flag] : undefined;
-  if (flagValue !== undefined) return { raw: String(flagValue), source: `--${s.flag}` };
+/** A value as given, and where: `--flag` or `environment variable name`. */
+interface RawValue {
+  raw: string;
+  source: string;
+}
+
+/**
+ * Finds the value given for `s`: its flag (server only), else its former flag, else its variable,
+ * else its former variable, else its fallback variables in order.
+ */
+function findRaw(s: AnySetting, ctx: Context): RawValue | undefined {
   const base: Setting = s;
-  const envNames = [...(base.env === undefined ? [] : [base.env]), ...(base.envFallback ?? [])];
-  for (const name of envNames) {
-    const raw = ctx.env[name];
-    if (raw !== undefined && raw !== '') return { raw, source: `environment variable ${name}` };
+  const former = base.former;
+  if (ctx.mode === 'server') {
+    const flag = preferCurrent(rawFlag(base.flag, ctx), former && rawFlag(former.flag, ctx), ctx);
+    if (flag !== undefined) return flag;
+  }
+  const env = preferCurrent(rawEnv(base.env, ctx), former && rawEnv(former.env, ctx), ctx);
+  if (env !== undefined) return env;
+  for (const name of base.envFallback ?? []) {
+    const fallback = rawEnv(name, ctx);
+    if (fallback !== undefined) return fallback;
   }
   return undefined;
+}
+
+function rawFlag(flag: string, ctx: Context): RawValue | undefined {
+  const value = ctx.flags[flag];
+  return value === undefined ? undefined : { raw: String(value), source: `--${flag}` };
+}
+
+function rawEnv(name: string | undefined, ctx: Context): RawValue | undefined {
+  const raw = name === undefined ? undefined : ctx.env[name];
+  return raw === undefined || raw === '' ? undefined : { raw, source: `environment variable ${name}` };
+}
+
+/**
+ * The value under the current spelling, else under the former one. Both given with different
+ * values is a problem: neither can be chosen without silently dropping the other (the templates
+ * always set the current variable, so a former one added beside it would otherwise do nothing).
+ */
+function preferCurrent(
+  current: RawValue | undefined,
+  former: RawValue | undefined,
+  ctx: Context,
+): RawValue | undefined {
+  if (current !== undefined && former !== undefined && current.raw !== former.raw) {
+    ctx.problems.push(
+      `${former.source}: former name of ${current.source}, which is also given, with another value; give only ${current.source}`,
+    );
+  }
+  return current ?? former;
 }
 
 function defaultFor(s: AnySetting, ctx: Context): unknown {

@@ -35,6 +35,12 @@ export interface Setting<K extends string = string, T = unknown, D extends T | u
   readonly env?: string;
   /** Further environment variables consulted, in order, when neither flag nor `env` is set. */
   readonly envFallback?: readonly string[];
+  /**
+   * An earlier spelling of the option in the reference connector, still accepted so its configs keep
+   * working: the flag after `flag`, the variable after `env`. Given together with the current
+   * spelling at the same level (two flags, or two variables) and a different value, it is a problem.
+   */
+  readonly former?: { readonly flag: string; readonly env: string };
   /** Default value; `undefined` means "unset" (or "required" when `required` is set). */
   readonly default: D;
   /** Defaults that replace `default` on Lambda or in local mode (local wins over lambda). */
@@ -171,6 +177,9 @@ export const SETTINGS = [
     key: 'maxReadRetries',
     flag: 'max-read-retries',
     env: 'max_read_retries',
+    // The reference's README and releases up to 1.2 name it max-retries ("the maximum number of
+    // times the read request will be retried"); its main.go later split it into read and write.
+    former: { flag: 'max-retries', env: 'max_retries' },
     default: 3,
     parser: nonNegativeInt,
     help: 'SDK retries of a failed Timestream Query call before answering 503.',

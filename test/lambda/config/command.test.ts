@@ -117,6 +117,20 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--local', '--local.data-dir', '-']).config.local?.dataDir).toBe('-');
   });
 
+  test.each([
+    { name: 'after a space', args: ['--max-retries', '7'] },
+    { name: 'after =', args: ['--max-retries=7'] },
+  ])("takes the reference's former --max-retries as --max-read-retries: $name", ({ args }) => {
+    const { config } = parseCommandLine([...REQUIRED, ...args]);
+    expect([config.maxReadRetries, config.maxWriteRetries]).toEqual([7, 10]);
+  });
+
+  test('never takes an option as the value of --max-retries', () => {
+    expect(configErrorOf([...REQUIRED, '--max-retries', '--log.level=warn']).problems[0]).toMatch(
+      /^option '--max-retries <int>' argument missing/,
+    );
+  });
+
   test('takes --name=value and --name value alike', () => {
     const { config } = parseCommandLine([
       '--default-database=db',

@@ -291,7 +291,12 @@ describe('loadConfig errors', () => {
       problem:
         '--local.fault-throttle-rate: invalid value "2" (greater than 1); accepted: a decimal number from 0 to 1',
     },
-    { name: 'an unknown flag', flags: { 'max-retries': '3' }, problem: '--max-retries: unknown option' },
+    // The reference's multi-destination labels, which it removed itself in 1.0.0.
+    {
+      name: 'an unknown flag',
+      flags: { 'database-label': 'db' },
+      problem: '--database-label: unknown option',
+    },
     {
       name: 'a local option without --local',
       flags: { 'local.data-dir': '/tmp/x' },
@@ -448,10 +453,87 @@ describe('loadConfig problems are reported once', () => {
 
   test('takes an unknown flag name that was not given (undefined) as absent', () => {
     const config = loadConfig({
-      flags: { ...REQUIRED_FLAGS, 'max-retries': undefined },
+      flags: { ...REQUIRED_FLAGS, 'no-such-option': undefined },
       env: {},
       mode: 'server',
     });
     expect(config.maxReadRetries).toBe(3);
+  });
+});
+
+// The reference's README and releases up to 1.2 spell the read retries --max-retries / max_retries;
+// its configs keep working, and never lose a value silently.
+describe('loadConfig former reference spellings', () => {
+  test.each([
+    { name: 'server: --max-retries', mode: 'server', flags: { 'max-retries': '7' }, env: {}, expected: 7 },
+    { name: 'server: max_retries', mode: 'server', flags: {}, env: { max_retries: '7' }, expected: 7 },
+    { name: 'Lambda: max_retries', mode: 'lambda', flags: {}, env: { max_retries: '7' }, expected: 7 },
+    {
+      name: 'Lambda: max_read_retries and max_retries alike',
+      mode: 'lambda',
+      flags: {},
+      env: { max_read_retries: '7', max_retries: '7' },
+      expected: 7,
+    },
+    {
+      name: 'server: --max-read-retries beats max_retries',
+      mode: 'server',
+      flags: { 'max-read-retries': '2' },
+      env: { max_retries: '7' },
+      expected: 2,
+    },
+    {
+      name: 'server: --max-retries beats max_read_retries',
+      mode: 'server',
+      flags: { 'max-retries': '2' },
+      env: { max_read_retries: '7' },
+      expected: 2,
+    },
+    {
+      name: 'Lambda: empty max_retries is unset',
+      mode: 'lambda',
+      flags: {},
+      env: { max_retries: '' },
+      expected: 3,
+    },
+  ] as const)('reads the read retries under the former name: $name', ({ mode, flags, env, expected }) => {
+    const config = loadConfig({
+      flags: { ...REQUIRED_FLAGS, ...flags },
+      env: { ...REQUIRED_ENV, ...env },
+      mode,
+    });
+    expect([config.maxReadRetries, config.maxWriteRetries]).toEqual([expected, 10]);
+  });
+
+  test.each([
+    {
+      name: "both variables with different values (max_retries added beside the template's max_read_retries)",
+      mode: 'lambda',
+      flags: {},
+      env: { max_read_retries: '3', max_retries: '10' },
+      problems: [
+        'environment variable max_retries: former name of environment variable max_read_retries, which is also given, with another value; give only environment variable max_read_retries',
+      ],
+    },
+    {
+      name: 'both flags with different values',
+      mode: 'server',
+      flags: { 'max-read-retries': '3', 'max-retries': '10' },
+      env: {},
+      problems: [
+        '--max-retries: former name of --max-read-retries, which is also given, with another value; give only --max-read-retries',
+      ],
+    },
+    {
+      name: 'a bad value under the former name',
+      mode: 'lambda',
+      flags: {},
+      env: { max_retries: 'ten' },
+      problems: ['environment variable max_retries: invalid value "ten"; accepted: an integer >= 0'],
+    },
+  ] as const)('refuses $name', ({ mode, flags, env, problems }) => {
+    expect(
+      problemsOf({ flags: { ...REQUIRED_FLAGS, ...flags }, env: { ...REQUIRED_ENV, ...env }, mode }),
+    ).toEqual(problems);
   });
 });
