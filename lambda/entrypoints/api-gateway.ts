@@ -7,7 +7,11 @@ import type { HttpRequest, HttpResponse } from '../core/http';
 /** The parts of an API Gateway v1 or v2 proxy event the connector reads. */
 export interface ApiGatewayEvent {
   version?: string;
+  /** HTTP API 2.0: the route matched, `POST /write`, `ANY /{proxy+}` or `$default`. */
+  routeKey?: string;
   rawPath?: string;
+  /** REST API and HTTP API 1.0: the resource path matched, `/write` or `/{proxy+}`. */
+  resource?: string;
   path?: string;
   httpMethod?: string;
   headers?: Record<string, string | null | undefined> | null;
@@ -36,6 +40,7 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   // NOTE: HTTP APIs (events with a version, 1.0 or 2.0) keep a named stage in the path; a REST
   // API's path never has it, so its first segment stays even when it spells the stage's name.
   const stage = isV2 || event.version !== undefined ? event.requestContext?.stage : undefined;
+  const routePath = matchedRoutePath(isV2 ? event.routeKey?.replace(/^\S+ /, '') : event.resource);
   const headers: Record<string, string> = {};
   // A null where a header should be (hand-made test events; API Gateway sends none) is a header
   // that is absent, not an error answered 503.
@@ -49,7 +54,7 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   return {
     method: method.toUpperCase(),
-    path: stripStage(rawPath.split('?')[0], stage),
+    path: routePath ?? stripStage(rawPath.split('?')[0], stage),
     headers,
     body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
@@ -70,6 +75,17 @@ export function toApiGatewayResult(response: HttpResponse): ApiGatewayResult {
     'base64',
   );
   return { statusCode: response.status, headers: response.headers, body, isBase64Encoded: true };
+}
+
+/**
+ * The path of the route API Gateway matched, when the route names one path (`POST /write`,
+ * `/write`; not `$default` or `/{proxy+}`). It is the request's path without what a custom domain
+ * adds in front: the path of a request through an API mapping (`https://metrics.example/prom/write`)
+ * still holds the mapping's key, `/prom/write`, where the reference connector, which routes by the
+ * remote-write/read version header, never looks at the path.
+ */
+function matchedRoutePath(route: string | undefined): string | undefined {
+  return route !== undefined && route.startsWith('/') && !route.includes('{') ? route : undefined;
 }
 
 /** Removes a leading `/<stage>` that HTTP APIs keep in the path for named stages. */

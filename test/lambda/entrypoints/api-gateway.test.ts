@@ -159,6 +159,79 @@ describe('toHttpRequest', () => {
     expect('deadlineMs' in request).toBe(false);
   });
 
+  // A custom domain (which mutual TLS needs) reaches the API through an API mapping whose key stays
+  // in the path; the route API Gateway matched has none. Greedy and $default routes name no path.
+  test.each<{ name: string; event: ApiGatewayEvent; path: string }>([
+    {
+      name: 'HTTP API 2.0 through the API mapping prom',
+      event: {
+        version: '2.0',
+        routeKey: 'POST /write',
+        rawPath: '/prom/write',
+        requestContext: { stage: 'dev', http: { method: 'POST', path: '/prom/write' } },
+      },
+      path: '/write',
+    },
+    {
+      name: 'HTTP API 2.0 through a two-segment API mapping, ANY route',
+      event: {
+        version: '2.0',
+        routeKey: 'ANY /read',
+        rawPath: '/metrics/prom/read',
+        requestContext: { stage: '$default', http: { method: 'POST' } },
+      },
+      path: '/read',
+    },
+    {
+      name: 'HTTP API 1.0 through the API mapping prom',
+      event: {
+        version: '1.0',
+        resource: '/write',
+        httpMethod: 'POST',
+        path: '/prom/write',
+        requestContext: { stage: 'dev', path: '/prom/write' },
+      },
+      path: '/write',
+    },
+    {
+      name: 'REST API through the base path mapping prom',
+      event: {
+        resource: '/read',
+        httpMethod: 'POST',
+        path: '/prom/read',
+        requestContext: { stage: 'prod', path: '/prom/read' },
+      },
+      path: '/read',
+    },
+    {
+      name: 'HTTP API 2.0 greedy route (the path, stage stripped)',
+      event: {
+        version: '2.0',
+        routeKey: 'ANY /{proxy+}',
+        rawPath: '/dev/write',
+        requestContext: { stage: 'dev', http: { method: 'POST' } },
+      },
+      path: '/write',
+    },
+    {
+      name: 'HTTP API 2.0 $default route (the path as it is)',
+      event: {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: '/prom/write',
+        requestContext: { stage: '$default', http: { method: 'POST' } },
+      },
+      path: '/prom/write',
+    },
+    {
+      name: 'REST API greedy resource (the path)',
+      event: { resource: '/{proxy+}', httpMethod: 'POST', path: '/read', requestContext: { stage: 'prod' } },
+      path: '/read',
+    },
+  ])('routes by the route API Gateway matched: $name', ({ event, path }) => {
+    expect(toHttpRequest(event).path).toBe(path);
+  });
+
   test('lower-cases header names of any case and keeps values', () => {
     const request = toHttpRequest({
       httpMethod: 'POST',
