@@ -96,11 +96,16 @@ async function lockedVersion(
   return { version: snappy.version };
 }
 
-/** Throws unless `data` matches an SRI string such as "sha512-<base64>". */
-export function checkIntegrity(data: Buffer, integrity: string, what: string): void {
+/** Throws unless `data` matches an SRI string such as "sha512-<base64>" recorded in `source`. */
+export function checkIntegrity(
+  data: Buffer,
+  integrity: string,
+  what: string,
+  source = 'package-lock.json',
+): void {
   const [algorithm, expected] = integrity.split('-', 2);
   const actual = createHash(algorithm).update(data).digest('base64');
-  if (actual !== expected) throw new Error(`${what} does not match the integrity in package-lock.json`);
+  if (actual !== expected) throw new Error(`${what} does not match the integrity in ${source}`);
 }
 
 /** Returns the content of the regular file `path` in an uncompressed tar archive, if present. */

@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gzipSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { packageLambda, parseArchitecture, zipFiles } from '../../scripts/package-lambda';
+import { tarball } from '../support/tarball';
 
 /** Lists the entries of a zip (name, modification time fields, content) from its central directory. */
 function readZip(zip: Buffer): { name: string; dosTime: number; dosDate: number; data: string }[] {
@@ -119,25 +120,6 @@ describe('packageLambda', () => {
     expect(readFileSync(result.bundlePath, 'utf8')).not.toContain('store-marker');
   });
 });
-
-/** A one-file tar.gz as npm packs it: the file under package/. */
-function tarball(path: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(path, 0, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.write('0', 156);
-  header.write('ustar\0' + '00', 257);
-  header.fill(' ', 148, 156);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return gzipSync(Buffer.concat([header, data, padding, Buffer.alloc(1024)]));
-}
 
 describe('packageLambda with the native snappy loader', () => {
   const roots: string[] = [];

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs a command with Node.js 22, the Lambda runtime's major version, first on PATH:
+// `tsx scripts/on-node22.ts jest`. The development machine and CI have Node 20; the official
+// Node 22 binary comes from the npm registry (the `node-linux-<arch>` packages, which nodejs.org
+// mirrors there), pinned to one version and checked against its integrity, and is kept in
+// node_modules' cache so later runs need no network. Linux x64 and arm64 only.
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { checkIntegrity, extractTarEntry, npmPack, type TarballFetcher } from './snappy-binary';
+
+/** A Node release as the npm registry holds it: its version and each architecture's tarball integrity. */
+export interface NodeRelease {
+  readonly version: string;
+  readonly integrity: Readonly<Record<string, string>>;
+}
+
+/** The pinned Node 22 release (integrities from `npm view node-linux-<arch>@<version> dist.integrity`). */
+export const NODE22: NodeRelease = {
+  version: '22.23.5',
+  integrity: {
+    x64: 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==',
+    arm64: 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
+  },
+};
+
+/** Where the binary is kept between runs, under the project root. */
+const CACHE_DIR = 'node_modules/.cache/timestream-prometheus-connector';
+
+/** Set for the command: jest's global setup refuses to run on any other version (temp-root-setup.ts). */
+export const EXPECTED_NODE_VARIABLE = 'CONNECTOR_TEST_NODE_VERSION';
+
+/**
+ * Returns the directory holding `release` (the pinned Node 22) as `node`, fetching it into the
+ * cache when it is not there yet. Throws with the reason on another platform or architecture, or
+ * when the download does not match the pinned integrity.
+ */
+export async function nodeBinDir(
+  rootDir: string,
+  {
+    release = NODE22,
+    platform = process.platform,
+    arch = process.arch,
+    fetchTarball = npmPack,
+  }: { release?: NodeRelease; platform?: string; arch?: string; fetchTarball?: TarballFetcher } = {},
+): Promise<string> {
+  const integrity = release.integrity[arch];
+  if (platform !== 'linux' || integrity === undefined) {
+    throw new Error(
+      `Node ${release.version} is fetched for Linux x64 and arm64 only, not ${platform} ${arch}`,
+    );
+  }
+  const packageName = `node-linux-${arch}`;
+  const binDir = join(rootDir, CACHE_DIR, `${packageName}-${release.version}`, 'bin');
+  if (existsSync(join(binDir, 'node'))) return binDir;
+
+  const tempDir = mkdtempSync(join(tmpdir(), 'node-release-'));
+  try {
+    const spec = `${packageName}@${release.version}`;
+    const tarball = readFileSync(await fetchTarball(spec, tempDir));
+    checkIntegrity(tarball, integrity, spec, 'scripts/on-node22.ts');
+    const binary = extractTarEntry(gunzipSync(tarball), 'package/bin/node');
+    if (binary === undefined) throw new Error(`${spec} holds no bin/node`);
+    // Written under a temporary name and renamed, so an interrupted run leaves no half binary.
+    mkdirSync(binDir, { recursive: true });
+    const partial = join(binDir, `node.partial-${process.pid}`);
+    writeFileSync(partial, binary);
+    chmodSync(partial, 0o755);
+    renameSync(partial, join(binDir, 'node'));
+    return binDir;
+  } finally {
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `argv` with `binDir` first on PATH; resolves to its exit status (1 when killed by a signal). */
+export function runWithNode(binDir: string, argv: readonly string[], version: string): Promise<number> {
+  const env = {
+    ...process.env,
+    PATH: `${binDir}:${process.env.PATH ?? ''}`,
+    [EXPECTED_NODE_VARIABLE]: `v${version}`,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0) throw new Error('usage: tsx scripts/on-node22.ts <command> [arguments...]');
+  const binDir = await nodeBinDir(join(__dirname, '..'));
+  console.error(`on-node22: Node ${NODE22.version} (${join(binDir, 'node')}): ${argv.join(' ')}`);
+  process.exitCode = await runWithNode(binDir, argv, NODE22.version);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`on-node22: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}
