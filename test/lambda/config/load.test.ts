@@ -531,6 +531,21 @@ describe('loadConfig former reference spellings', () => {
       env: { max_retries: 'ten' },
       problems: ['environment variable max_retries: invalid value "ten"; accepted: an integer >= 0'],
     },
+    // Both spellings alike are taken as one value, reported under the current name.
+    {
+      name: 'a bad value under both variables alike',
+      mode: 'lambda',
+      flags: {},
+      env: { max_read_retries: 'ten', max_retries: 'ten' },
+      problems: ['environment variable max_read_retries: invalid value "ten"; accepted: an integer >= 0'],
+    },
+    {
+      name: 'a bad value under both flags alike',
+      mode: 'server',
+      flags: { 'max-read-retries': '-1', 'max-retries': '-1' },
+      env: {},
+      problems: ['--max-read-retries: invalid value "-1"; accepted: an integer >= 0'],
+    },
   ] as const)('refuses $name', ({ mode, flags, env, problems }) => {
     expect(
       problemsOf({ flags: { ...REQUIRED_FLAGS, ...flags }, env: { ...REQUIRED_ENV, ...env }, mode }),
