@@ -340,6 +340,20 @@ describe('help text', () => {
   ])('shows %s', (fragment) => {
     expect(help).toContain(fragment);
   });
+
+  test('lists the former --max-retries only in the help of --max-read-retries', () => {
+    expect(help).toContain(
+      '--max-read-retries <int> SDK retries of a failed Timestream Query call before answering 503. [env: max_read_retries] Also taken under its former name --max-retries [env: max_retries]. (default: 3)',
+    );
+    expect(help).not.toContain('--max-retries <int>');
+  });
+
+  test('wraps the help at 110 columns', () => {
+    const lines = buildProgram().helpInformation({ error: false }).trimEnd().split('\n');
+    const widest = Math.max(...lines.map((line) => line.length));
+    expect(widest).toBeLessThanOrEqual(110);
+    expect(widest).toBeGreaterThan(100);
+  });
 });
 
 describe('renderSettingsTable', () => {
