@@ -15,6 +15,7 @@ test.each([
   ['a Lambda function smaller than the heap', 4096 * MiB, 512, 512 * MiB],
   ['a heap smaller than the Lambda function', 96 * MiB, 1024, 96 * MiB],
   ['outside Lambda', 4096 * MiB, Number.NaN, 4096 * MiB],
+  ['a memory size of 0 (no cap, never a cache of 0 bytes)', 4096 * MiB, 0, 4096 * MiB],
 ])('sizes caches against the smaller of heap and function memory: %s', (_, heap, mb, want) => {
   expect(cacheMemoryBytes(heap, mb)).toBe(want);
 });
