@@ -101,14 +101,14 @@ const SAME_FUNCTIONS = new Set([
   'hour',
   'minute',
   'second',
-  'day_of_week',
-  'day_of_year',
 ]);
 /** Timestream functions DuckDB has under another name, by their Timestream name. */
 export const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
   approx_distinct: 'approx_count_distinct',
   approx_percentile: 'approx_quantile',
   arbitrary: 'any_value',
+  day_of_week: 'isodow', // Monday 1 to Sunday 7, as Timestream's (ISO 8601)
+  day_of_year: 'dayofyear',
   every: 'bool_and',
   truncate: 'trunc',
 };

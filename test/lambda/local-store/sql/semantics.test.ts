@@ -237,6 +237,13 @@ describe('translated SQL on DuckDB', () => {
       row: ['1970-01-01 00:00:02.000000000'],
     },
     {
+      // 2023-11-19 is a Sunday, the 323rd day of its year; 2024-12-31 the 366th of a leap year
+      name: 'day_of_week() is ISO (Monday 1, Sunday 7) and day_of_year() counts from 1',
+      query: `SELECT day_of_week(TIMESTAMP '2023-11-19 23:59:59'), day_of_week(TIMESTAMP '2023-11-20 00:00:00'), day_of_year(TIMESTAMP '2023-11-19 00:00:00'), day_of_year(TIMESTAMP '2024-12-31 12:00:00'), day_of_week(CAST(NULL AS timestamp))`,
+      types: ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
+      row: ['7', '1', '323', '366', null],
+    },
+    {
       name: 'a NUL inside a string literal is kept',
       query: "SELECT 'a\0b', 'c''\0'",
       types: ['VARCHAR', 'VARCHAR'],
