@@ -215,7 +215,8 @@ const REWORDINGS: readonly {
   reword: (match: RegExpExecArray, query: string) => string;
 }[] = [
   {
-    pattern: /^Could not convert string '((?:[^']|'')*)' to (\w+)/,
+    // The value as DuckDB quotes it, its own quotes not doubled (`'O'Brien'`): up to the last `' to`.
+    pattern: /^Could not convert string '(.*)' to (\w+)/,
     reword: ([, value, type]) => `Cannot cast '${value}' to ${typeName(type!)}`,
   },
   {

@@ -195,6 +195,14 @@ describe('mapDuckDbError', () => {
       message: "Cannot cast 'eu' to bigint",
     },
     {
+      name: "a value with quotes, which DuckDB's message does not double",
+      error: new Error(
+        "Conversion Error: Could not convert string 'it's a ' to x' to INT64 when casting from source column region",
+      ),
+      query: 'SELECT from_milliseconds(region) FROM db.t',
+      message: "Cannot cast 'it's a ' to x' to bigint",
+    },
+    {
       name: 'a cast DuckDB has no rule for',
       error: new Error('Conversion Error: Unimplemented type for cast (INTEGER -> TIMESTAMP_NS)'),
       query: 'SELECT to_milliseconds(1)',

@@ -351,6 +351,11 @@ describe('translated SQL on DuckDB', () => {
       message: "Cannot cast 'abc' to bigint",
     },
     {
+      name: 'a value with a quote that is not a number, as a cast of the whole value',
+      query: `SELECT from_milliseconds(region) FROM db.t WHERE region = 'O''Brien'`,
+      message: "Cannot cast 'O'Brien' to bigint",
+    },
+    {
       name: 'an aggregate of a dimension, naming the function and type',
       query: 'SELECT sum(region) FROM db.t',
       message: "line 1:8: Function 'sum' cannot take arguments of type (varchar)",
