@@ -316,6 +316,12 @@ describe('mapDuckDbError', () => {
       query: "SELECT CAST('abc' AS integer)",
       message: "Cannot cast 'abc' to integer",
     },
+    ...['Failed to prepare: ', 'Failed to query: '].map((step) => ({
+      name: `an error behind the bindings' step "${step}", read without it`,
+      error: new Error(`${step}Conversion Error: Could not convert string 'abc' to INT32`),
+      query: "SELECT CAST('abc' AS integer)",
+      message: "Cannot cast 'abc' to integer",
+    })),
     {
       name: 'a query ending too early at its end',
       error: new Error('Parser Error: syntax error at end of input'),

@@ -207,6 +207,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['2.5'],
     },
     {
+      name: "count_if() is a BIGINT (DuckDB's HUGEINT)",
+      query: `SELECT count_if(region = 'eu') FROM db.t`,
+      types: ['BIGINT'],
+      row: ['4'],
+    },
+    {
       name: 'every is false when one value is false',
       query: `SELECT every(region = 'eu'), approx_distinct(region) FROM db.t WHERE measure_name = 'up'`,
       types: ['BOOLEAN', 'BIGINT'],
@@ -288,6 +294,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['xyabc', 'ab', 'abcxy', 'ab', '00us', '', null],
     },
     {
+      name: 'lpad() and rpad() to a size well below a page (1 MB) are served in full',
+      query: `SELECT length(lpad('a', 100000, 'x')), length(rpad('a', CAST(999000 AS bigint), 'xy'))`,
+      types: ['BIGINT', 'BIGINT'],
+      row: ['100000', '999000'],
+    },
+    {
       name: 'position(substring IN string) is strpos(string, substring) (string-functions; Trino)',
       query: `SELECT position('b' IN 'abc'), position('z' IN 'abc'), position('s' IN region), position(lower('S') IN concat(region, 's')), position(CAST(NULL AS varchar) IN 'abc') FROM db.t WHERE measure_name = 'down'`,
       types: ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
@@ -310,6 +322,12 @@ describe('translated SQL on DuckDB', () => {
       query: `SELECT ceil(CAST(7 AS bigint)), ceiling(-3), floor(CAST(-7 AS bigint)), ceil(CAST(1.5 AS double)), ceiling(CAST(-1.5 AS double)), floor(CAST(-0.5 AS double)), floor(measure_value::double), ceil(CAST(NULL AS bigint)) FROM db.t WHERE measure_name = 'down'`,
       types: ['BIGINT', 'INTEGER', 'BIGINT', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'BIGINT'],
       row: ['7', '-3', '-7', '2.0', '-1.0', '-1.0', '5.0', null],
+    },
+    {
+      name: "ceil() of a negative fraction is -0.0 and floor() of a positive one 0.0, as Java's Math.ceil/floor",
+      query: `SELECT ceil(CAST(-0.5 AS double)), ceiling(CAST(-0.2 AS double)), floor(CAST(0.5 AS double)), ceil(CAST(0.5 AS double))`,
+      types: ['DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE'],
+      row: ['-0.0', '-0.0', '0.0', '1.0'],
     },
     {
       name: 'truncate() drops the fraction, giving a DOUBLE (mathematical-functions)',
@@ -379,6 +397,36 @@ describe('translated SQL on DuckDB', () => {
       name: 'position() without IN',
       query: "SELECT position('b', 'abc')",
       message: 'line 1:8: position() takes (substring IN string) by the embedded store',
+    },
+    {
+      name: "truncate() of a dimension, naming the function as spelled, not DuckDB's trunc",
+      query: 'SELECT truncate(region) FROM db.t',
+      message: "line 1:8: Function 'truncate' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'day_of_week() of a dimension, naming the function as spelled',
+      query: 'SELECT day_of_week(region) FROM db.t',
+      message: "line 1:8: Function 'day_of_week' cannot take arguments of type (varchar)",
+    },
+    {
+      name: 'concat() without values',
+      query: 'SELECT concat()',
+      message: "line 1:8: Function 'concat' cannot take arguments of type ()",
+    },
+    {
+      name: 'greatest() without values',
+      query: 'SELECT greatest()',
+      message: "line 1:8: Function 'greatest' not registered",
+    },
+    ...["position(IN 'abc')", "position('b' IN)", "position('b' IN 'abc', 1)"].map((call) => ({
+      name: `${call}, a position() without both sides of IN`,
+      query: `SELECT ${call}`,
+      message: 'line 1:8: position() takes (substring IN string) by the embedded store',
+    })),
+    {
+      name: "an operator on count_if()'s HUGEINT, in Timestream's type name",
+      query: 'SELECT count_if(true) - now()',
+      message: "Operator '-' cannot be applied to bigint and timestamp",
     },
     {
       name: 'a column outside GROUP BY, at the column',

@@ -482,6 +482,23 @@ describe('translateQuery on queries whose SQL would grow past its bound', () => 
     expect(refusal(() => translateQuery(query, wide(), NOW_MS))).toEqual(TOO_COMPLEX);
   });
 
+  test('translates `*` written until its SQL is just below the bound and refuses it written twice more', () => {
+    // README: SQL past 4 194 304 characters is refused, so a query just below it is translated.
+    expect(MAX_TRANSLATED_SQL_CHARS).toBe(4_194_304);
+    const sqlOf = (stars: number) => {
+      const result = translateQuery(
+        `SELECT ${Array(stars).fill('*').join(',')} FROM db.wide`,
+        wide(),
+        NOW_MS,
+      );
+      return result.kind === 'select' ? result.sql : '';
+    };
+    const perStar = sqlOf(2).length - sqlOf(1).length;
+    const below = Math.floor((MAX_TRANSLATED_SQL_CHARS - 1000) / perStar);
+    expect(sqlOf(below).length).toBeGreaterThan(MAX_TRANSLATED_SQL_CHARS - 1000 - perStar);
+    expect(refusal(() => sqlOf(below + 2))).toEqual(TOO_COMPLEX);
+  });
+
   test('translates the same functions nested a few levels deep', () => {
     const { sql } = translateQuery(`SELECT ${nest((s) => `ceil(${s})`, 3, '1.5')}`, wide(), NOW_MS) as {
       sql: string;
