@@ -85,6 +85,14 @@ describe('translated SQL on DuckDB', () => {
     });
   });
 
+  test('count(x) counts the rows where x is not NULL, count(*) and count() every row', async () => {
+    const result = await fixture.query(
+      `SELECT count(region), count(*), count(), count(DISTINCT region), count("we""ird") FROM db.t`,
+    );
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(Array(5).fill('BIGINT'));
+    expect(scalars(result.rows)).toEqual([['6', '7', '7', '3', '1']]);
+  });
+
   test('ORDER BY time DESC LIMIT keeps nanoseconds in the timestamp text', async () => {
     expect(
       await values('SELECT time FROM db.t WHERE time < from_milliseconds(3000) ORDER BY time DESC LIMIT 2'),
@@ -301,9 +309,9 @@ describe('translated SQL on DuckDB', () => {
     },
     {
       name: 'position(substring IN string) is strpos(string, substring) (string-functions; Trino)',
-      query: `SELECT position('b' IN 'abc'), position('z' IN 'abc'), position('s' IN region), position(lower('S') IN concat(region, 's')), position(CAST(NULL AS varchar) IN 'abc') FROM db.t WHERE measure_name = 'down'`,
-      types: ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
-      row: ['2', '0', '2', '2', null],
+      query: `SELECT position('b' IN 'abc'), position('z' IN 'abc'), position('s' IN region), position(lower('S') IN concat(region, 's')), position(CAST(NULL AS varchar) IN 'abc'), position(if('us' IN ('a', region), 'c') IN 'abc') FROM db.t WHERE measure_name = 'down'`,
+      types: ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
+      row: ['2', '0', '2', '2', null, '3'],
     },
     {
       name: 'greatest() and least() are NULL when any value is NULL (comparison-functions.greatest, .least)',
