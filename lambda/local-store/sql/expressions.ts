@@ -436,11 +436,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // The field `index` (from 1) of the string split on the delimiter, NULL when the index is
       // larger than the number of fields ([TRINO-STRING]), where DuckDB's split_part() answers ''.
       // A list index past the end is NULL. string_split() takes a NULL delimiter as none, so one
-      // that is not a literal also nulls the index (its only repetition).
+      // that is not a literal also nulls the index. Field indexes start with 1 ([TRINO-STRING]), where
+      // a list index below 1 counts from the end (-1 the last field): refused in Trino's words.
       const [text, delimiter, index] = arity(3);
       const literal = rawArgs[1]!.length === 1 && rawArgs[1]![0]!.kind === 'string';
       const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
-      return `CAST(string_split(${text}, ${delimiter})[${at}] AS VARCHAR)`;
+      const checked = `CASE WHEN (${at}) <= 0 THEN error('Index must be greater than zero') ELSE (${at}) END`;
+      return `CAST(string_split(${text}, ${delimiter})[${checked}] AS VARCHAR)`;
     }
     case 'lpad':
     case 'rpad': {

@@ -396,6 +396,11 @@ describe('translated SQL on DuckDB', () => {
       query: "SELECT lpad('abc', -1, 'x')",
       message: 'Value -1 is out of range for uint32',
     },
+    ...['0', '-1', 'CAST(-3 AS bigint)'].map((index) => ({
+      name: `split_part() at the index ${index} (Trino: field indexes start with 1)`,
+      query: `SELECT split_part('a,b,c', ',', ${index})`,
+      message: 'Index must be greater than zero',
+    })),
     {
       name: 'rpad() with an empty padding string (string-functions: x2 must be non-empty)',
       query: "SELECT rpad('abc', 2, '')",

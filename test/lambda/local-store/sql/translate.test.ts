@@ -117,9 +117,9 @@ describe('translateQuery SELECT', () => {
       sql: `SELECT CAST(("region") || ('-') || ("host") AS VARCHAR) AS "_col0" FROM "db"."t"`,
     },
     {
-      name: 'split_part() as a list index, repeating only a delimiter that is not a literal',
+      name: 'split_part() as a list index checked to start at 1, repeating a delimiter that is not a literal',
       query: `SELECT split_part(region, ',', 2), split_part(region, host, 2) FROM db.t`,
-      sql: `SELECT CAST(string_split("region", ',')[2] AS VARCHAR) AS "_col0", CAST(string_split("region", "host")[if(("host") IS NULL, NULL, 2)] AS VARCHAR) AS "_col1" FROM "db"."t"`,
+      sql: `SELECT CAST(string_split("region", ',')[CASE WHEN (2) <= 0 THEN error('Index must be greater than zero') ELSE (2) END] AS VARCHAR) AS "_col0", CAST(string_split("region", "host")[CASE WHEN (if(("host") IS NULL, NULL, 2)) <= 0 THEN error('Index must be greater than zero') ELSE (if(("host") IS NULL, NULL, 2)) END] AS VARCHAR) AS "_col1" FROM "db"."t"`,
     },
     {
       name: 'position(substring IN string) as strpos(string, substring)',
