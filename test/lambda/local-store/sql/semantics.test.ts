@@ -442,6 +442,11 @@ describe('translated SQL on DuckDB', () => {
       message: "Operator '-' cannot be applied to bigint and timestamp",
     },
     {
+      name: "a string compared with count_if()'s HUGEINT, cast to Timestream's type name",
+      query: "SELECT count_if(true) = 'x'",
+      message: "Cannot cast 'x' to bigint",
+    },
+    {
       name: 'a column outside GROUP BY, at the column',
       query: 'SELECT region, count(*) FROM db.t',
       message:
