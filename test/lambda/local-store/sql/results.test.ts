@@ -282,6 +282,12 @@ describe('mapDuckDbError', () => {
       query: 'SELECT median2(1)',
       message: "line 1:8: Function 'median2' not registered",
     },
+    ...['Aggregate', 'Table'].map((kind) => ({
+      name: `an ${kind.toLowerCase()} function DuckDB lacks as not registered`,
+      error: new Error(`Catalog Error: ${kind} Function with name median2 does not exist!`),
+      query: 'SELECT median2(1)',
+      message: "line 1:8: Function 'median2' not registered",
+    })),
     {
       name: 'an unknown date_trunc unit',
       error: new Error('Conversion Error: extract specifier "nope" not recognized'),
