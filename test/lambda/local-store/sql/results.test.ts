@@ -295,6 +295,12 @@ describe('mapDuckDbError', () => {
       message: "'nope' is not a recognized date or time unit",
     },
     {
+      name: 'an unknown date_trunc unit with a space in it',
+      error: new Error('Conversion Error: extract specifier "half year" not recognized'),
+      query: "SELECT date_trunc('half year', now())",
+      message: "'half year' is not a recognized date or time unit",
+    },
+    {
       name: 'values of two types in BETWEEN as a comparison of them',
       error: new Error(
         'Binder Error: Cannot mix values of type TIMESTAMP_NS and INTEGER_LITERAL in BETWEEN clause - an explicit cast is required',
