@@ -4,7 +4,10 @@
 
 import { getHeapStatistics } from 'node:v8';
 
-/** Memory of the Lambda function in MB, or NaN outside Lambda (or when the value is not a number). */
+/**
+ * Memory of the Lambda function in MB: NaN outside Lambda or when the value is not a number, 0 when
+ * it is empty (`Number('')`); cacheMemoryBytes takes anything but a positive size as no cap.
+ */
 export function lambdaFunctionMemoryMb(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? Number.NaN);
 }
