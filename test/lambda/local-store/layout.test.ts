@@ -382,3 +382,302 @@ test('adds $doubles on open to a narrow table written before it existed, its row
   });
   expect(await sampleTableCounts(dir)).toEqual([1n, 2n]);
 });
+
+/** Turns `database.table` of a store just created into what an earlier version wrote (`ddl`). */
+async function rewriteAsEarlierVersion(
+  dir: string,
+  database: string,
+  table: string,
+  dimensions: readonly string[],
+  ddl: string[],
+): Promise<void> {
+  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  await duck(dir, async (run) => {
+    await run(`DROP VIEW ${q(database)}.${q(table)}`);
+    for (const suffix of ['$samples', '$series', '$doubles'])
+      await run(`DROP TABLE ${q(database)}.${q(table + suffix)}`);
+    for (const statement of ddl) await run(statement);
+    for (const [i, name] of dimensions.entries()) {
+      await run(
+        `INSERT INTO "ts$catalog".dimensions VALUES (${lit(database)}, ${lit(table)}, ${i}, ${lit(name)})`,
+      );
+    }
+    for (const type of ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'])
+      await run(`INSERT INTO "ts$catalog".measure_types VALUES (${lit(database)}, ${lit(table)}, '${type}')`);
+  });
+}
+
+describe.each([
+  { name: 'plain names', database: DB, table: TABLE, dimensions: ['host', 'region'] },
+  {
+    name: 'names with dots, dashes, quotes, spaces and keywords',
+    database: 'my-db.v1',
+    table: 'node.cpu-total',
+    dimensions: ['a"b c', 'select'],
+  },
+])('a wide-layout table of every measure type ($name)', ({ database, table, dimensions }) => {
+  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const ts = (ms: number) => `make_timestamp_ns(${BigInt(ms) * 1_000_000n})`;
+  const dims = (first: string, second: string | null) => [
+    { name: dimensions[0], value: first },
+    ...(second === null ? [] : [{ name: dimensions[1], value: second }]),
+  ];
+  // [first dimension, second dimension, measure name, time, double, bigint, varchar, boolean, version]
+  const wideRows = [
+    ['a', 'x', 'd', NOW - 4000, '1.5', null, null, null, 1],
+    ['a', 'x', 'd', NOW - 3000, '2.5', null, null, null, 3],
+    ['b', null, 'n', NOW - 3000, null, '-9007199254740993', null, null, 2],
+    ['b', null, 's', NOW - 2000, null, null, "it's", null, 1],
+    ['a', 'x', 'f', NOW - 1000, null, null, null, 'true', 5],
+  ] as const;
+
+  test('moves every value, version and dimension into the narrow layout once', async () => {
+    const dir = dataDir();
+    await withEngine(dir, async (engine) => {
+      await engine.handle('CreateDatabase', { DatabaseName: database });
+      await engine.handle('CreateTable', { DatabaseName: database, TableName: table });
+    });
+    const values = wideRows.map(
+      ([first, second, measure, time, double, bigint, varchar, boolean, version]) =>
+        `(${lit(measure)}, ${ts(time)}, ${double ?? 'NULL'}, ${bigint ?? 'NULL'}, ${varchar === null ? 'NULL' : lit(varchar)}, ` +
+        `${boolean ?? 'NULL'}, ${version}, ${lit(seriesKey(dims(first, second), measure))}, ${lit(first)}, ${second === null ? 'NULL' : lit(second)})`,
+    );
+    await rewriteAsEarlierVersion(dir, database, table, dimensions, [
+      `CREATE TABLE ${q(database)}.${q(table)} (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
+        `"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ` +
+        `"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL, ` +
+        `${dimensions.map((d) => `${q(d)} VARCHAR`).join(', ')})`,
+      `INSERT INTO ${q(database)}.${q(table)} VALUES ${values.join(', ')}`,
+    ]);
+
+    await withEngine(dir, async (engine) => {
+      expect(
+        await rows(engine, `SELECT * FROM ${q(database)}.${q(table)} ORDER BY time, measure_name`),
+      ).toEqual([
+        ['a', 'x', 'd', '2025-12-31 23:59:56.000000000', '1.5', null, null, null],
+        ['a', 'x', 'd', '2025-12-31 23:59:57.000000000', '2.5', null, null, null],
+        ['b', null, 'n', '2025-12-31 23:59:57.000000000', null, '-9007199254740993', null, null],
+        ['b', null, 's', '2025-12-31 23:59:58.000000000', null, null, "it's", null],
+        ['a', 'x', 'f', '2025-12-31 23:59:59.000000000', null, null, null, 'true'],
+      ]);
+    });
+    const stored = await duck(dir, async (run) => ({
+      tables: await run(
+        `SELECT table_name FROM duckdb_tables() WHERE schema_name = ${lit(database)} ORDER BY table_name`,
+      ),
+      samples: await run(
+        `SELECT s.measure_name, epoch_ms(p.time), p."measure_value::double", p."measure_value::bigint", ` +
+          `p."measure_value::varchar", p."measure_value::boolean", p.ts_version, s.${q(dimensions[0])}, s.${q(dimensions[1])} ` +
+          `FROM ${q(database)}.${q(`${table}$samples`)} p JOIN ${q(database)}.${q(`${table}$series`)} s ` +
+          `ON p.ts_id = s.ts_id ORDER BY p.time, s.measure_name`,
+      ),
+    }));
+    expect(stored).toEqual({
+      tables: [[`${table}$doubles`], [`${table}$samples`], [`${table}$series`]],
+      samples: wideRows.map(([first, second, measure, time, double, bigint, varchar, boolean, version]) => [
+        measure,
+        BigInt(time),
+        double === null ? null : Number(double),
+        bigint === null ? null : BigInt(bigint),
+        varchar,
+        boolean === null ? null : boolean === 'true',
+        BigInt(version),
+        first,
+        second,
+      ]),
+    });
+  });
+});
+
+test('leaves a wide-layout table as it was when its migration fails half-way, and migrates it at the next open', async () => {
+  const dir = dataDir();
+  await withEngine(dir, (engine) => engine.ensureTable(DB, TABLE));
+  const a = seriesKey([{ name: 'host', value: 'a' }], 'cpu');
+  await rewriteAsEarlierVersion(
+    dir,
+    DB,
+    TABLE,
+    ['host'],
+    [
+      `CREATE TABLE "${DB}"."${TABLE}" (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
+        `"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ` +
+        `"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL, host VARCHAR)`,
+      `INSERT INTO "${DB}"."${TABLE}" VALUES ('cpu', make_timestamp_ns(${BigInt(NOW) * 1_000_000n}), 1.5, NULL, NULL, NULL, 1, '${a}', 'a')`,
+      // A dimension the catalog lists and the wide table lacks: the migration fails after its rename.
+      `INSERT INTO "ts$catalog".dimensions VALUES ('${DB}', '${TABLE}', 1, 'zone')`,
+    ],
+  );
+  const layout = () =>
+    duck(dir, (run) =>
+      run(
+        `SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = '${DB}' ` +
+          `UNION ALL SELECT view_name, NULL FROM duckdb_views() WHERE schema_name = '${DB}' ORDER BY 1`,
+      ),
+    );
+  await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(/zone/);
+  expect(await layout()).toEqual([[TABLE, 1n]]);
+
+  await duck(dir, (run) => run(`DELETE FROM "ts$catalog".dimensions WHERE name = 'zone'`));
+  await withEngine(dir, async (engine) => {
+    expect(await rows(engine, `SELECT host, measure_value::double FROM "${DB}"."${TABLE}"`)).toEqual([
+      ['a', '1.5'],
+    ]);
+  });
+});
+
+test('adds $doubles on open to every narrow table written before it existed, also to tables of one name in two databases', async () => {
+  const dir = dataDir();
+  const databases = ['first', 'second'];
+  await withEngine(dir, async (engine) => {
+    for (const database of databases) await engine.ensureTable(database, TABLE);
+  });
+  const b = seriesKey([{ name: 'host', value: 'b' }], 'n');
+  for (const [i, database] of databases.entries()) {
+    // The layout of the version before `$doubles`, written out (a BIGINT row, ts_id 1).
+    await rewriteAsEarlierVersion(
+      dir,
+      database,
+      TABLE,
+      ['host'],
+      [
+        `CREATE TABLE "${database}"."${TABLE}$series" (ts_id INTEGER NOT NULL, ts_series VARCHAR NOT NULL, measure_name VARCHAR NOT NULL, host VARCHAR)`,
+        `CREATE TABLE "${database}"."${TABLE}$samples" (ts_id INTEGER NOT NULL, time TIMESTAMP_NS NOT NULL, ` +
+          `"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ` +
+          `"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL)`,
+        `CREATE VIEW "${database}"."${TABLE}" AS SELECT s.host, s.measure_name, p.time, p."measure_value::double", ` +
+          `p."measure_value::bigint", p."measure_value::varchar", p."measure_value::boolean", p.ts_version, s.ts_series ` +
+          `FROM "${database}"."${TABLE}$samples" p JOIN "${database}"."${TABLE}$series" s ON p.ts_id = s.ts_id`,
+        `INSERT INTO "${database}"."${TABLE}$series" VALUES (1, '${b}', 'n', 'b')`,
+        `INSERT INTO "${database}"."${TABLE}$samples" VALUES (1, make_timestamp_ns(${BigInt(NOW - 1000) * 1_000_000n}), NULL, ${10 + i}, NULL, NULL, 2)`,
+      ],
+    );
+  }
+  await withEngine(dir, async (engine) => {
+    for (const [i, database] of databases.entries()) {
+      await engine.handle('WriteRecords', {
+        DatabaseName: database,
+        TableName: TABLE,
+        Records: [
+          record({ host: 'a' }, `${i}.5`, NOW),
+          { ...record({ host: 'b' }, `${20 + i}`, NOW), MeasureName: 'n', MeasureValueType: 'BIGINT' },
+          { ...record({ host: 'c' }, `v${i}`, NOW), MeasureName: 's', MeasureValueType: 'VARCHAR' },
+          { ...record({ host: 'd' }, 'true', NOW), MeasureName: 'f', MeasureValueType: 'BOOLEAN' },
+        ],
+      });
+    }
+    for (const [i, database] of databases.entries()) {
+      expect(await rows(engine, `SELECT * FROM "${database}"."${TABLE}" ORDER BY time, host`)).toEqual([
+        ['b', 'n', '2025-12-31 23:59:59.000000000', null, `${10 + i}`, null, null],
+        ['a', 'cpu', '2026-01-01 00:00:00.000000000', `${i}.5`, null, null, null],
+        ['b', 'n', '2026-01-01 00:00:00.000000000', null, `${20 + i}`, null, null],
+        ['c', 's', '2026-01-01 00:00:00.000000000', null, null, `v${i}`, null],
+        ['d', 'f', '2026-01-01 00:00:00.000000000', null, null, null, 'true'],
+      ]);
+    }
+  });
+  for (const database of databases) {
+    expect(
+      await duck(dir, async (run) => [
+        (await run(`SELECT count(*) FROM "${database}"."${TABLE}$doubles"`))[0][0],
+        (await run(`SELECT count(*) FROM "${database}"."${TABLE}$samples"`))[0][0],
+      ]),
+    ).toEqual([1n, 4n]);
+  }
+});
+
+test('leaves nothing of a deleted table in its database, which can then be deleted', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'a' }, '1', NOW)]);
+    await engine.handle('DeleteTable', { DatabaseName: DB, TableName: TABLE });
+    await expect(engine.handle('DeleteDatabase', { DatabaseName: DB })).resolves.toEqual({});
+  });
+  const left = await duck(dir, (run) =>
+    run(`SELECT schema_name FROM duckdb_schemas() WHERE schema_name = '${DB}'`),
+  );
+  expect(left).toEqual([]);
+});
+
+test.each([
+  {
+    name: '$series',
+    columns: [
+      ['ts_id', 'INTEGER', false],
+      ['ts_series', 'VARCHAR', false],
+      ['measure_name', 'VARCHAR', false],
+      ['host', 'VARCHAR', true],
+      ['a"b c', 'VARCHAR', true],
+    ],
+  },
+  {
+    name: '$samples',
+    columns: [
+      ['ts_id', 'INTEGER', false],
+      ['time', 'TIMESTAMP_NS', false],
+      ['measure_value::double', 'DOUBLE', true],
+      ['measure_value::bigint', 'BIGINT', true],
+      ['measure_value::varchar', 'VARCHAR', true],
+      ['measure_value::boolean', 'BOOLEAN', true],
+      ['ts_version', 'BIGINT', false],
+    ],
+  },
+  {
+    name: '$doubles',
+    columns: [
+      ['ts_id', 'INTEGER', false],
+      ['time', 'TIMESTAMP_NS', false],
+      ['measure_value::double', 'DOUBLE', false],
+    ],
+  },
+  {
+    name: '',
+    columns: [
+      ['host', 'VARCHAR', true],
+      ['a"b c', 'VARCHAR', true],
+      ['measure_name', 'VARCHAR', true],
+      ['time', 'TIMESTAMP_NS', true],
+      ['measure_value::double', 'DOUBLE', true],
+      ['measure_value::bigint', 'BIGINT', true],
+      ['measure_value::varchar', 'VARCHAR', true],
+      ['measure_value::boolean', 'BOOLEAN', true],
+      ['ts_version', 'BIGINT', true],
+      ['ts_series', 'VARCHAR', true],
+    ],
+  },
+])(
+  'lays out "<table>$name" with these columns, in this order (what data directories hold)',
+  async ({ name, columns }) => {
+    const dir = dataDir();
+    await withEngine(dir, async (engine) => {
+      await engine.ensureTable(DB, TABLE);
+      await write(engine, [record({ host: 'a', 'a"b c': 'x' }, '1', NOW)]);
+    });
+    const described = await duck(dir, (run) =>
+      run(
+        `SELECT column_name, data_type, is_nullable FROM duckdb_columns() ` +
+          `WHERE schema_name = '${DB}' AND table_name = '${TABLE}${name}' ORDER BY column_index`,
+      ),
+    );
+    expect(described).toEqual(columns);
+  },
+);
+
+test('keeps the dimension columns in order of first appearance after a reopen, so new series land in their own columns', async () => {
+  const dir = dataDir();
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [record({ host: 'h1', region: 'r1' }, '1', NOW - 2000)]);
+    await write(engine, [record({ host: 'h2', region: 'r2', zone: 'z2' }, '2', NOW - 1000)]);
+  });
+  await withEngine(dir, async (engine) => {
+    await write(engine, [record({ host: 'h3', region: 'r3', zone: 'z3' }, '3', NOW)]);
+    expect(await rows(engine, `SELECT * FROM "${DB}"."${TABLE}" ORDER BY time`)).toEqual([
+      ['h1', 'r1', null, 'cpu', '2025-12-31 23:59:58.000000000', '1.0'],
+      ['h2', 'r2', 'z2', 'cpu', '2025-12-31 23:59:59.000000000', '2.0'],
+      ['h3', 'r3', 'z3', 'cpu', '2026-01-01 00:00:00.000000000', '3.0'],
+    ]);
+  });
+});
