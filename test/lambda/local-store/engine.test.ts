@@ -2,7 +2,7 @@
 // The engine in-process (DuckDB in memory, no HTTP): group-committed concurrent writes, and the
 // query executor's paging with a stub SQL dialect.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreEngine } from '../../../lambda/local-store/engine';
@@ -614,5 +614,51 @@ describe('a data directory that cannot be opened', () => {
     await expect(StoreEngine.open({ dataDir: file })).rejects.toThrow(
       `${DATA_DIR_FAILURE}${file} (EEXIST: file already exists, mkdir '${file}')`,
     );
+  });
+});
+
+describe('how the store opens DuckDB', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    // Where a store that took ':memory:' for a directory name would have written.
+    rmSync(':memory:', { recursive: true, force: true });
+  });
+  const place = (name: string) => {
+    if (name === ':memory:') return name;
+    const dir = mkdtempSync(join(tmpdir(), 'engine-open-'));
+    dirs.push(dir);
+    return join(dir, 'data');
+  };
+  const scalars = async (store: StoreEngine, query: string) =>
+    (
+      (await store.handle('Query', { QueryString: query })) as {
+        Rows: { Data: { ScalarValue?: string }[] }[];
+      }
+    ).Rows.map((row) => row.Data.map((datum) => datum.ScalarValue));
+
+  test.each([{ name: 'a data directory' }, { name: ':memory:' }])(
+    'divides integers with truncation, as Timestream does, in $name',
+    async ({ name }) => {
+      const store = await StoreEngine.open({ dataDir: place(name), nowMs: () => NOW });
+      try {
+        expect(await scalars(store, 'SELECT 5/2, -5/2, 7/7, 5.0/2')).toEqual([['2', '-2', '1', '2.5']]);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  test(':memory: keeps nothing from one open to the next and writes no file', async () => {
+    const first = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW });
+    await first.ensureTable('memdb', 'metrics');
+    await first.close();
+    const second = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW });
+    try {
+      expect(await second.handle('ListDatabases', {})).toEqual({ Databases: [] });
+    } finally {
+      await second.close();
+    }
+    expect(existsSync(':memory:')).toBe(false);
   });
 });
