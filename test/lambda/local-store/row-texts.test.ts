@@ -13,6 +13,8 @@ const ROW_SETS: { name: string; texts: string[] }[] = [
   },
   { name: 'a row longer than a segment', texts: ['1', 'x'.repeat(40), '2', 'y'.repeat(17), '3'] },
   { name: 'multibyte UTF-8 (2, 3 and 4 bytes)', texts: ['"ü"', '"Zürich ☃"', '"𝄞𝄞𝄞𝄞"', '"é"', '"☃☃☃☃☃"'] },
+  // 10 bytes with its comma leave 6 in the first segment: the second row's 6 bytes fit, its comma not.
+  { name: 'a row filling a segment but for its comma', texts: ['abcdefghi', '€€', 'z'] },
   { name: 'empty rows', texts: ['', 'a', '', '', 'bcd'] },
   { name: 'one row', texts: ['{"only":true}'] },
 ];
