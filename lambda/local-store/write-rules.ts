@@ -2,7 +2,13 @@
 // Which store a record's timestamp lands in for a table's settings, and why it is refused when it
 // lands in none (reference/timestream-facts.md 3.3 "Late data"). Pure.
 
-import type { CatalogTable } from './schema';
+import {
+  MEASURE_VALUE_COLUMNS,
+  SERIES_COLUMN,
+  SERIES_ID_COLUMN,
+  VERSION_COLUMN,
+  type CatalogTable,
+} from './schema';
 
 /** How far ahead of server time a record may be (facts 3.3 "future ingestion period"). */
 export const FUTURE_INGESTION_MS = 15 * 60 * 1000;
@@ -10,16 +16,17 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const NS_PER_MS = 1_000_000n;
 
-/** Physical columns a dimension could collide with in DuckDB's case-insensitive namespace. */
+/**
+ * Physical columns a dimension could collide with in DuckDB's case-insensitive namespace: the
+ * view's and `$series`' own (`ts_id` is in `$series` only, so `TS_ID` too would fail its ALTER).
+ */
 export const RESERVED_PHYSICAL_COLUMNS: readonly string[] = [
   'measure_name',
   'time',
-  'measure_value::double',
-  'measure_value::bigint',
-  'measure_value::varchar',
-  'measure_value::boolean',
-  'ts_version',
-  'ts_series',
+  ...Object.values(MEASURE_VALUE_COLUMNS),
+  VERSION_COLUMN,
+  SERIES_COLUMN,
+  SERIES_ID_COLUMN,
 ];
 
 /** Where a record's time lands: `reason` set when it is rejected. */

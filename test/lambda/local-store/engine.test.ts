@@ -281,6 +281,38 @@ describe('dimension names that differ only in letter case', () => {
       },
     });
   });
+  test.each([
+    { name: 'TS_ID', column: "$series' ts_id, which the view does not show" },
+    { name: 'Ts_Series', column: 'ts_series' },
+    { name: 'TS_VERSION', column: 'ts_version' },
+    { name: 'Measure_Name', column: 'measure_name' },
+    { name: 'TIME', column: 'time' },
+  ])(
+    '$name, a twin of $column, refuses that record and lets the others of its call be written',
+    async ({ name }) => {
+      const table = `builtin_${name.replace(/\W/g, '_').toLowerCase()}`;
+      await engine.ensureTable('enginedb', table);
+      const error = await writeTo(table, [
+        { ...record('a', '3', NOW - 5), Dimensions: [{ Name: name, Value: 'a' }] },
+        record('a', '2', NOW - 5),
+      ]).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'RejectedRecordsException',
+        members: {
+          RejectedRecords: [
+            {
+              RecordIndex: 0,
+              Reason: `Dimension name ${name} differs only in letter case from an existing column; the embedded store cannot keep both.`,
+            },
+          ],
+        },
+      });
+      const answer = (await engine.handle('Query', {
+        QueryString: `SELECT count(*) FROM "enginedb"."${table}"`,
+      })) as { Rows: unknown[] };
+      expect(answer.Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+    },
+  );
 });
 
 describe('a table dropped while writes arrive', () => {
