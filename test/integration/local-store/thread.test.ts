@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { startLocalStore, startLocalStoreThread, type LocalStore } from '../../../lambda/local-store';
+import { THREAD_START_TIMEOUT_MS } from '../../../lambda/local-store/thread';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { clientsFor, doubleRecord, errorOf, tempDataDir } from './support';
 
@@ -63,4 +64,25 @@ test('rejects with the store error when the data directory cannot be created', a
   const file = join(tempDataDir(), 'a-file');
   writeFileSync(file, '');
   await expect(startLocalStoreThread({ dataDir: join(file, 'store'), port: 0 })).rejects.toThrow(/ENOTDIR/);
+}, 60_000);
+
+test('keeps serving past its start timeout once it is ready', async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+  const fatal: Error[] = [];
+  try {
+    const store = await startLocalStoreThread(
+      { dataDir: tempDataDir(), port: 0 },
+      { onFatal: (error) => fatal.push(error) },
+    );
+    try {
+      jest.advanceTimersByTime(THREAD_START_TIMEOUT_MS + 1);
+      await store.ensureTable(DB, TABLE);
+      expect(await store.metering()).toEqual({ calls: 0, records: 0, bytes: 0, writeUnits: 0 });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    jest.useRealTimers();
+  }
+  expect(fatal).toEqual([]);
 }, 60_000);
