@@ -694,3 +694,21 @@ describe('how the store opens DuckDB', () => {
     expect(existsSync(':memory:')).toBe(false);
   });
 });
+
+test('ensureTable creates a missing table with the settings given, the others at their defaults, and leaves an existing one as it is', async () => {
+  const settingsOf = async (table: string) =>
+    (
+      (await engine.handle('DescribeTable', { DatabaseName: 'ensuredb', TableName: table })) as {
+        Table: { RetentionProperties: unknown; MagneticStoreWriteProperties: unknown };
+      }
+    ).Table;
+  await engine.ensureTable('ensuredb', 'given', {
+    memoryStoreRetentionHours: 24,
+    enableMagneticStoreWrites: true,
+  });
+  await engine.ensureTable('ensuredb', 'given', { memoryStoreRetentionHours: 48 });
+  expect(await settingsOf('given')).toMatchObject({
+    RetentionProperties: { MemoryStoreRetentionPeriodInHours: 24, MagneticStoreRetentionPeriodInDays: 73000 },
+    MagneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+  });
+});
