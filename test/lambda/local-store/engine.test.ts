@@ -629,6 +629,13 @@ test.each([
     type: 'UnknownOperationException',
     message: 'The operation constructor is not supported by the embedded Timestream store.',
   },
+  {
+    name: 'the tables of a database that does not exist',
+    operation: 'ListTables',
+    body: { DatabaseName: 'nodb_here' },
+    type: 'ResourceNotFoundException',
+    message: 'The database nodb_here does not exist.',
+  },
 ])('refuses $name', async ({ operation, body, type, message }) => {
   await expect(engine.handle(operation, body)).rejects.toMatchObject({ type, message });
 });
