@@ -179,10 +179,15 @@ export class StoreEngine {
     return this.meter.snapshot();
   }
 
-  /** Waits for queued writes, then closes every connection and the database. */
+  /** Commits the queued writes, then closes every connection and the database. */
   async close(): Promise<void> {
-    for (const writer of this.writers.values())
-      await (await writer.catch(() => undefined))?.exclusive(async () => undefined);
+    for (const pending of this.writers.values()) {
+      const writer = await pending.catch(() => undefined);
+      // exclusive() alone waits for the group under way only: the writes queued behind it would
+      // start their group as it ends and fail on the closed connection (500s at shutdown).
+      await writer?.settled();
+      await writer?.exclusive(async () => undefined);
+    }
     await this.controlChain.catch(() => undefined);
     this.executor.close();
     for (const connection of this.writerConnections) connection.closeSync();

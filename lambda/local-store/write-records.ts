@@ -188,6 +188,18 @@ export class TableWriter {
   }
 
   /**
+   * Resolves once no write is queued or being committed, committing the queue group by group
+   * (before the database closes). Writes queued while an exclusive() holds the table are left to
+   * it: it starts their group when it ends, or fails them when the table is dropped.
+   */
+  async settled(): Promise<void> {
+    while (this.running !== undefined || (this.queue.length > 0 && this.held === 0)) {
+      this.running ??= this.drain();
+      await this.running;
+    }
+  }
+
+  /**
    * Fails the queued writes and every later one with `error` (the table was dropped; called
    * within exclusive(), after the DROP committed).
    */

@@ -719,3 +719,40 @@ test('ensureTable creates a missing table with the settings given, the others at
     MagneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
   });
 });
+
+test('close() commits the writes queued behind the group under way before it closes the database', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-close-'));
+  try {
+    const first = await StoreEngine.open({ dataDir: join(dir, 'data'), nowMs: () => NOW });
+    await first.ensureTable('closedb', 'metrics');
+    const writeOne = (host: string) =>
+      first.handle('WriteRecords', {
+        DatabaseName: 'closedb',
+        TableName: 'metrics',
+        Records: [record(host, '1', NOW)],
+      });
+    await writeOne('earlier'); // the table's writer exists and has its series loaded
+    const running = writeOne('a');
+    // A turn of the event loop later 'a' is on its way to DuckDB, or about to be; 'b' and 'c' follow.
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = [writeOne('b'), writeOne('c')];
+    await first.close();
+    expect(await Promise.allSettled([running, ...queued])).toEqual(
+      Array.from({ length: 3 }, () => ({
+        status: 'fulfilled',
+        value: { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
+      })),
+    );
+    const second = await StoreEngine.open({ dataDir: join(dir, 'data'), nowMs: () => NOW });
+    try {
+      const answer = (await second.handle('Query', {
+        QueryString: 'SELECT host FROM "closedb"."metrics" ORDER BY host',
+      })) as { Rows: { Data: { ScalarValue: string }[] }[] };
+      expect(answer.Rows.map((row) => row.Data[0]!.ScalarValue)).toEqual(['a', 'b', 'c', 'earlier']);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
