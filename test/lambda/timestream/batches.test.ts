@@ -362,6 +362,22 @@ describe('write units', () => {
       },
       units: 2,
     },
+    {
+      name: 'a UTF-8 measure name, 1025 B',
+      batch: {
+        commonAttributes: { ...TYPES },
+        records: [
+          {
+            Dimensions: [{ Name: 'abc', Value: 'm' }],
+            MeasureName: '€'.repeat(335),
+            MeasureValue: '1',
+            Time: '1',
+          },
+        ],
+        sampleCount: 1,
+      },
+      units: 2,
+    },
   ])('meters $name', ({ batch, units }) => {
     expect(meteredWriteUnits(batch)).toBe(units);
   });
@@ -372,5 +388,46 @@ describe('write units', () => {
     );
     input.push(series({ __name__: 'x', host: 'y' }, [[T0, NaN]]));
     expect(referenceWriteUnits(input)).toBe(9 + 5); // 8300 B, then 50 * 83 = 4150 B
+  });
+
+  // A record of the reference is 8 B of time, 8 B of value, the metric name and every other label
+  // name and value, in UTF-8 bytes; `__name__` itself is no dimension name.
+  const host = (bytes: number) => 'h'.repeat(bytes - 16 - 'host'.length - 'm'.length);
+  test.each([
+    {
+      name: 'a record of exactly 1024 B',
+      input: [series({ __name__: 'm', host: host(1024) }, [[T0, 1]])],
+      units: 1,
+    },
+    { name: 'a record of 1025 B', input: [series({ __name__: 'm', host: host(1025) }, [[T0, 1]])], units: 2 },
+    {
+      name: 'a record of 1024 B beside ±Infinity samples, dropped',
+      input: [
+        series({ __name__: 'm', host: host(1024) }, [
+          [T0, Infinity],
+          [T0 + 1, 1],
+          [T0 + 2, -Infinity],
+        ]),
+      ],
+      units: 1,
+    },
+    {
+      name: 'a record of 1025 B in 1019 characters (a UTF-8 value)',
+      input: [series({ __name__: 'm', host: '€'.repeat(3) + host(1025 - 9) }, [[T0, 1]])],
+      units: 2,
+    },
+    {
+      // 100 records of 1030 B are 101 units, the 101st record another 2; one call would be 102.
+      name: '101 records of 1030 B, cut into calls of 100',
+      input: [
+        series(
+          { __name__: 'm', host: host(1030) },
+          Array.from({ length: 101 }, (_, i): [number, number] => [T0 + i, 1]),
+        ),
+      ],
+      units: 103,
+    },
+  ])('meters the reference connector for $name', ({ input, units }) => {
+    expect(referenceWriteUnits(input)).toBe(units);
   });
 });
