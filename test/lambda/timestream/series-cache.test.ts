@@ -106,6 +106,17 @@ describe('lookupSeries', () => {
     });
   });
 
+  test('keeps one cache per limits object within one request too', () => {
+    const interner = new LabelInterner();
+    const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
+    const strict = { ...TIMESTREAM_RECORD_LIMITS, maxMeasureNameBytes: 1 };
+    const scope = newRequestScope(interner);
+    const a = lookupSeries(set, TIMESTREAM_RECORD_LIMITS, scope, interner);
+    expect(a).toMatchObject({ measureName: 'up' });
+    expect(lookupSeries(set, strict, scope, interner)).toMatchObject({ problem: 'long_label' });
+    expect(lookupSeries(set, TIMESTREAM_RECORD_LIMITS, scope, interner)).toBe(a);
+  });
+
   test('re-interns a cached series after the interner starts over, with the same sizes', () => {
     const interner = new LabelInterner(2);
     const set = Object.freeze(labels({ __name__: 'up', job: 'node', instance: 'a:9100' }));
