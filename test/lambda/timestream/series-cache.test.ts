@@ -106,6 +106,25 @@ describe('lookupSeries', () => {
     });
   });
 
+  test("reuses the scratch arena from its start in every request, so plain arrays' rows never pile up", () => {
+    const interner = new LabelInterner();
+    const look = () =>
+      lookupSeries(
+        labels({ __name__: 'up', job: 'node' }),
+        TIMESTREAM_RECORD_LIMITS,
+        newRequestScope(interner),
+        interner,
+      ) as InternedSeries;
+    const first = look();
+    expect([first.persistent, first.row, interner.scratch.used]).toEqual([
+      false,
+      0,
+      ROW_HEADER + ROW_SLOTS_PER_DIMENSION,
+    ]);
+    const second = look();
+    expect([second.row, interner.scratch.used]).toEqual([0, ROW_HEADER + ROW_SLOTS_PER_DIMENSION]);
+  });
+
   test('keeps one cache per limits object within one request too', () => {
     const interner = new LabelInterner();
     const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
