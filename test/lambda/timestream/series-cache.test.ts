@@ -125,6 +125,16 @@ describe('lookupSeries', () => {
     expect([second.row, interner.scratch.used]).toEqual([0, ROW_HEADER + ROW_SLOTS_PER_DIMENSION]);
   });
 
+  test('finds a frozen series again in a later request on the same row, without allocating another', () => {
+    const interner = new LabelInterner();
+    const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
+    const look = () =>
+      lookupSeries(set, TIMESTREAM_RECORD_LIMITS, newRequestScope(interner), interner) as InternedSeries;
+    const first = look();
+    const used = interner.arena.used;
+    expect([look().row, interner.arena.used]).toEqual([first.row, used]);
+  });
+
   test('keeps one cache per limits object within one request too', () => {
     const interner = new LabelInterner();
     const set = Object.freeze(labels({ __name__: 'up', job: 'node' }));
