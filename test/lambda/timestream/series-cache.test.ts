@@ -251,6 +251,17 @@ describe('LabelInterner', () => {
     expect(interner.generation).toBe(second);
   });
 
+  test('starts over when its arena is past its bound, with few pairs', () => {
+    const interner = new LabelInterner(1000, 8);
+    const first = interner.generation;
+    interner.arena.allocate(8);
+    interner.trim();
+    expect(interner.generation).toBe(first);
+    interner.arena.allocate(1);
+    interner.trim();
+    expect([interner.generation === first, interner.arena.used]).toEqual([false, 0]);
+  });
+
   test('grows its pair tables and arenas keeping what they hold', () => {
     const interner = new LabelInterner();
     const name = interner.nameId('n');
