@@ -262,11 +262,25 @@ describe('LabelInterner', () => {
     expect([interner.generation === first, interner.arena.used]).toEqual([false, 0]);
   });
 
+  test("gives the ids of a new generation their own JSON text and sizes, never an older pair's", () => {
+    const interner = new LabelInterner(1);
+    for (const value of ['a', 'b']) interner.pairId(interner.nameId('job'), value);
+    interner.trim();
+    const pair = interner.pairId(interner.nameId('instance'), 'host:9100');
+    expect([pair, interner.pairJson[pair], interner.pairBytes[pair]]).toEqual([
+      0,
+      '{"Name":"instance","Value":"host:9100"}',
+      9,
+    ]);
+  });
+
   test('grows its pair tables and arenas keeping what they hold', () => {
     const interner = new LabelInterner();
     const name = interner.nameId('n');
     for (let v = 0; v < 5000; v++) interner.pairId(name, `v${v}`);
     expect(interner.pairBytes[4999]).toBe(5);
+    // Each growth keeps the pair that made it grow (ids 1024, 2048 and 4096).
+    expect([1023, 1024, 2048, 4096].map((id) => interner.pairBytes[id])).toEqual([5, 5, 5, 5]);
     const at = interner.arena.allocate(3);
     interner.arena.data.set([7, 8, 9], at);
     interner.arena.allocate(1 << 15);
