@@ -121,8 +121,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if ((await Promise.race([allDone, timedOut])) === 'timeout') {
           // Abort Timestream calls: the handlers answer 503, so Prometheus resends the whole request.
           options.shutdownController?.abort();
-          await Promise.race([allDone, new Promise((r) => setTimeout(r, 5_000))]);
+          const aborted = new Promise((resolve) => (timer = setTimeout(resolve, 5_000)));
+          await Promise.race([allDone, aborted]);
         }
+        // Cleared so a caller awaiting close() is not kept alive by a timer nobody waits for.
         clearTimeout(timer);
       }
       server.closeAllConnections();
