@@ -151,26 +151,35 @@ describe('a Lambda invocation near its deadline', () => {
 describe('a server shutdown with writes in flight', () => {
   const IN_FLIGHT = 6;
 
-  /** A standalone server over a connector whose Timestream calls its shutdown aborts. */
+  /**
+   * A standalone server over a connector whose Timestream calls its shutdown aborts; `arrived`
+   * resolves once IN_FLIGHT requests have reached the handler.
+   */
   async function serving(shutdownGraceMs?: number) {
     const shutdownController = new AbortController();
     const { handle, clients } = connector(shutdownController);
+    let count = 0;
+    let allArrived = () => {};
+    const arrived = new Promise<void>((resolve) => (allArrived = resolve));
     const server = await startServer({
       host: '127.0.0.1',
       port: 0,
       telemetryPath: '/metrics',
       maxBodyBytes: 1 << 20,
-      handler: handle,
+      handler: (request) => {
+        if (++count === IN_FLIGHT) allArrived();
+        return handle(request);
+      },
       metrics: async () => ({ contentType: 'text/plain', body: '' }),
       logger: new CaptureLogger(),
       shutdownController,
       shutdownGraceMs,
     });
-    return { server, clients };
+    return { server, clients, arrived };
   }
 
   async function shutdownUnderLoad(latencyMs: number, graceMs: number, probe: string) {
-    const { server, clients } = await serving(graceMs);
+    const { server, clients, arrived } = await serving(graceMs);
     store.setFaults({ latencyMs });
     const requests = Array.from({ length: IN_FLIGHT }, (_, i) => probeRequest(`${probe}-${i}`, 2, 10));
     const responses = requests.map((request) =>
@@ -193,8 +202,9 @@ describe('a server shutdown with writes in flight', () => {
         }),
       ),
     );
-    // Let every request reach the store (its latency holds them there), then shut down.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(300, latencyMs / 2)));
+    // Shut down once every request is in the handler (the store's latency holds it there): after a
+    // fixed wait instead, a loaded machine could shut down before some had arrived (no answer).
+    await arrived;
     await server.close();
     const answers = await Promise.all(responses);
     clients.destroy();
