@@ -107,7 +107,7 @@ export class StoreEngine {
     };
   }
 
-  /** Opens (or creates) the store and loads its catalog. */
+  /** Opens (or creates) the store and loads its catalog; a failed open leaves DuckDB closed. */
   static async open(options: EngineOptions): Promise<StoreEngine> {
     let instance: DuckDBInstance;
     if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
@@ -121,16 +121,26 @@ export class StoreEngine {
         throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
       }
     }
-    const connection = await instance.connect();
-    const catalog = await StoreCatalog.load(connection);
-    const executor = new QueryExecutor({
-      instance,
-      catalog,
-      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
-      nowMs: options.nowMs ?? Date.now,
-      sql: options.sql,
-    });
-    return new StoreEngine(instance, connection, catalog, executor, options);
+    let connection: DuckDBConnection | undefined;
+    try {
+      connection = await instance.connect();
+      const catalog = await StoreCatalog.load(connection);
+      const executor = new QueryExecutor({
+        instance,
+        catalog,
+        pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+        nowMs: options.nowMs ?? Date.now,
+        sql: options.sql,
+      });
+      return new StoreEngine(instance, connection, catalog, executor, options);
+    } catch (error) {
+      // NOTE: DuckDB lets one process at a time open the file read-write: an open that failed
+      // (an upgrade of an earlier version's table, out-of-range faults) must not leave it locked
+      // by an instance nobody can close.
+      connection?.closeSync();
+      instance.closeSync();
+      throw error;
+    }
   }
 
   /**

@@ -2,10 +2,13 @@
 // The engine in-process (DuckDB in memory, no HTTP): group-committed concurrent writes, and the
 // query executor's paging with a stub SQL dialect.
 
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreEngine } from '../../../lambda/local-store/engine';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 import { DATA_DIR_FAILURE, StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
@@ -654,6 +657,58 @@ describe('a data directory that cannot be opened', () => {
       `${DATA_DIR_FAILURE}${file} (EEXIST: file already exists, mkdir '${file}')`,
     );
   });
+
+  /** What another process gets opening the store file read-write: 'opened' or its error's first line. */
+  async function openInAnotherProcess(file: string): Promise<string> {
+    const script =
+      `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(file)}).then(` +
+      `(i) => (i.closeSync(), console.log('opened')), (e) => console.log(e.message.split('\\n')[0]))`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '../../..'),
+    });
+    return stdout.trim();
+  }
+
+  test.each([
+    {
+      name: 'the upgrade of a table of an earlier version fails',
+      // A wide table (the layout before $series/$samples) without the dimension its catalog lists:
+      // its migration fails after its rename (test/lambda/local-store/layout.test.ts).
+      earlierVersion: [
+        'DROP VIEW olddb.metrics',
+        'DROP TABLE "olddb"."metrics$samples"',
+        'DROP TABLE "olddb"."metrics$series"',
+        'DROP TABLE "olddb"."metrics$doubles"',
+        'CREATE TABLE olddb.metrics (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ' +
+          '"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ' +
+          '"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL)',
+        `INSERT INTO "ts$catalog".dimensions VALUES ('olddb', 'metrics', 0, 'zone')`,
+      ],
+      faults: undefined,
+      failure: /zone/,
+    },
+    {
+      name: 'the fault settings are out of range',
+      earlierVersion: [],
+      faults: { throttleRate: 2 },
+      failure: /^Faults need latencyMs/,
+    },
+  ])(
+    'is closed again when $name, so another process can open it',
+    async ({ earlierVersion, faults, failure }) => {
+      const first = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+      await first.ensureTable('olddb', 'metrics');
+      await first.close();
+      const instance = await DuckDBInstance.create(join(dir, STORE_FILE_NAME));
+      const connection = await instance.connect();
+      for (const statement of earlierVersion) await connection.run(statement);
+      connection.closeSync();
+      instance.closeSync();
+
+      await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW, faults })).rejects.toThrow(failure);
+      expect(await openInAnotherProcess(join(dir, STORE_FILE_NAME))).toBe('opened');
+    },
+  );
 });
 
 describe('how the store opens DuckDB', () => {
