@@ -22,7 +22,10 @@ export const THREAD_CLOSE_TIMEOUT_MS = 30_000;
  */
 export const THREAD_YOUNG_GENERATION_MB = 64;
 
-/** A store running in a worker thread: LocalStore without the in-process engine. */
+/**
+ * A store running in a worker thread: LocalStore without the in-process engine. Once the thread
+ * has died, its calls reject with why (what onFatal had) and close() resolves at once.
+ */
 export interface ThreadLocalStore {
   endpoint: string;
   port: number;
@@ -69,6 +72,9 @@ export async function startLocalStoreThread(
   let closing = false;
   /** A thread that dies before it is ready only fails the start; after that it is fatal. */
   let started = false;
+  /** Why the thread ended, once it has: it answers no call after that, and never exits again. */
+  let death: Error | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = new Promise<{ endpoint: string; port: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`embedded store thread not ready within ${THREAD_START_TIMEOUT_MS} ms`));
@@ -92,6 +98,7 @@ export async function startLocalStoreThread(
       }
     });
     const fail = (error: Error) => {
+      death ??= error;
       clearTimeout(timer);
       reject(error);
       for (const call of pending.values()) call.reject(error);
@@ -103,11 +110,13 @@ export async function startLocalStoreThread(
   });
   const { endpoint, port } = await ready;
   const call = (message: CallBody): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id });
-    });
+    death !== undefined
+      ? Promise.reject(death)
+      : new Promise((resolve, reject) => {
+          const id = nextId++;
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ ...message, id });
+        });
   let closed: Promise<void> | undefined;
   return {
     endpoint,
@@ -121,8 +130,10 @@ export async function startLocalStoreThread(
     },
     close: () =>
       (closed ??= (async () => {
+        // NOTE: a thread that died (onFatal has had why) has nothing left to close; resolving,
+        // not rejecting with that error again, keeps close() a plain shutdown step after it.
+        if (death !== undefined) return exited;
         closing = true;
-        const exited = new Promise((resolve) => worker.once('exit', resolve));
         const timer = setTimeout(() => void worker.terminate(), THREAD_CLOSE_TIMEOUT_MS);
         try {
           await call({ op: 'close' });

@@ -4,6 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { startLocalStore, startLocalStoreThread, type LocalStore } from '../../../lambda/local-store';
@@ -13,6 +14,29 @@ import { clientsFor, doubleRecord, errorOf, tempDataDir } from './support';
 
 const DB = 'threaddb';
 const TABLE = 'metrics';
+
+// The module thread.ts reads Worker from at each start (a namespace import would be a copy).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
+
+/** How `promise` settles within `ms`: 'resolved', its error's message, or 'pending'. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<string>((resolve) => {
+    timer = setTimeout(resolve, ms, 'pending');
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => 'resolved',
+        (error: Error) => error.message,
+      ),
+      pending,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 test('serves writes and queries from a worker thread and keeps them after close', async () => {
   const dataDir = tempDataDir();
@@ -85,4 +109,27 @@ test('keeps serving past its start timeout once it is ready', async () => {
     jest.useRealTimers();
   }
   expect(fatal).toEqual([]);
+}, 60_000);
+
+test('rejects calls with why and resolves close() at once when its thread has already died', async () => {
+  // The handle keeps its Worker to itself: the test keeps the one it constructs, to end the thread.
+  const workers: Worker[] = [];
+  const RealWorker = workerThreads.Worker;
+  jest.spyOn(workerThreads, 'Worker').mockImplementation((...args) => {
+    const worker = new RealWorker(...args);
+    workers.push(worker);
+    return worker;
+  });
+  const fatal: Error[] = [];
+  const store = await startLocalStoreThread(
+    { dataDir: tempDataDir(), port: 0 },
+    { onFatal: (error) => fatal.push(error) },
+  ).finally(() => jest.restoreAllMocks());
+  await workers[0]!.terminate();
+
+  const died = 'embedded store thread exited with code 1';
+  expect(fatal).toEqual([new Error(died)]);
+  const call = await settledWithin(store.metering(), 1000);
+  const close = await settledWithin(store.close(), 1000);
+  expect({ call, close }).toEqual({ call: died, close: 'resolved' });
 }, 60_000);
