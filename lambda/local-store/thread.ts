@@ -98,12 +98,14 @@ export async function startLocalStoreThread(
       }
     });
     const fail = (error: Error) => {
+      // A thread that dies of an uncaught error emits 'error', then 'exit': one death, told once.
+      const first = death === undefined;
       death ??= error;
       clearTimeout(timer);
       reject(error);
       for (const call of pending.values()) call.reject(error);
       pending.clear();
-      if (started && !closing) (handle.onFatal ?? rethrow)(error);
+      if (first && started && !closing) (handle.onFatal ?? rethrow)(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`embedded store thread exited with code ${code}`)));

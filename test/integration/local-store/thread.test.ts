@@ -111,8 +111,8 @@ test('keeps serving past its start timeout once it is ready', async () => {
   expect(fatal).toEqual([]);
 }, 60_000);
 
-test('rejects calls with why and resolves close() at once when its thread has already died', async () => {
-  // The handle keeps its Worker to itself: the test keeps the one it constructs, to end the thread.
+/** Starts a store thread reporting deaths to `fatal`, and the Worker it runs in, which the handle keeps to itself. */
+async function startKeepingWorker(fatal: Error[]) {
   const workers: Worker[] = [];
   const RealWorker = workerThreads.Worker;
   jest.spyOn(workerThreads, 'Worker').mockImplementation((...args) => {
@@ -120,16 +120,31 @@ test('rejects calls with why and resolves close() at once when its thread has al
     workers.push(worker);
     return worker;
   });
-  const fatal: Error[] = [];
   const store = await startLocalStoreThread(
     { dataDir: tempDataDir(), port: 0 },
     { onFatal: (error) => fatal.push(error) },
   ).finally(() => jest.restoreAllMocks());
-  await workers[0]!.terminate();
+  return { store, worker: workers[0]! };
+}
+
+test('rejects calls with why and resolves close() at once when its thread has already died', async () => {
+  const fatal: Error[] = [];
+  const { store, worker } = await startKeepingWorker(fatal);
+  await worker.terminate();
 
   const died = 'embedded store thread exited with code 1';
   expect(fatal).toEqual([new Error(died)]);
   const call = await settledWithin(store.metering(), 1000);
   const close = await settledWithin(store.close(), 1000);
   expect({ call, close }).toEqual({ call: died, close: 'resolved' });
+}, 60_000);
+
+test('reports a thread that dies of an uncaught error once, with that error, not again for its exit', async () => {
+  const fatal: Error[] = [];
+  const { store, worker } = await startKeepingWorker(fatal);
+  // Node emits 'error' for an uncaught exception in the thread, then 'exit'.
+  worker.emit('error', new Error('uncaught in the store thread'));
+  await worker.terminate();
+  expect(fatal).toEqual([new Error('uncaught in the store thread')]);
+  await store.close();
 }, 60_000);
