@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { checkIntegrity, extractTarEntry, npmPack, type TarballFetcher } from './snappy-binary';
+import { CACHE_DIR, checkIntegrity, extractTarEntry, npmPack, type TarballFetcher } from './snappy-binary';
 
 /** A Node release as the npm registry holds it: its version and each architecture's tarball integrity. */
 export interface NodeRelease {
@@ -34,9 +34,6 @@ export const NODE22: NodeRelease = {
     arm64: 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
   },
 };
-
-/** Where the binary is kept between runs, under the project root. */
-const CACHE_DIR = 'node_modules/.cache/timestream-prometheus-connector';
 
 /** Set for the command: jest's global setup refuses to run on any other version (temp-root-setup.ts). */
 export const EXPECTED_NODE_VARIABLE = 'CONNECTOR_TEST_NODE_VERSION';
