@@ -5,7 +5,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
 import { bool } from './parsers';
-import { SETTINGS, type Setting } from './settings';
+import { flagNames, SETTINGS, type Setting } from './settings';
 import { CONNECTOR_VERSION } from '../version';
 
 /** Name of the executable, as `--help` shows it. */
@@ -164,12 +164,9 @@ export function describeDefault(s: Setting, markdown = false): string {
  * value-taking option followed by an option instead of its value.
  */
 function withExplicitBooleans(argv: readonly string[]): string[] {
-  const placeholders = new Map(
+  const placeholders = new Map<string, string>(
     (SETTINGS as readonly Setting[]).flatMap((s) =>
-      [s.flag, ...(s.former === undefined ? [] : [s.former.flag])].map((flag) => [
-        `--${flag}`,
-        s.parser.placeholder,
-      ]),
+      flagNames(s).map((flag) => [`--${flag}`, s.parser.placeholder]),
     ),
   );
   const end = argv.indexOf('--');

@@ -3,7 +3,7 @@
 // All bad options are collected and thrown together as one ConfigError; nothing falls back silently.
 
 import { InvalidValueError, type ListenAddress } from './parsers';
-import { SETTINGS, type AnySetting, type Setting, type SettingValues } from './settings';
+import { flagNames, SETTINGS, type AnySetting, type Setting, type SettingValues } from './settings';
 
 /** How the process runs: the standalone server (and local mode) or the Lambda function. */
 export type Mode = 'server' | 'lambda';
@@ -139,9 +139,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     local: false,
     problems: [],
   };
-  const known = new Set<string>(
-    (SETTINGS as readonly Setting[]).flatMap((s) => (s.former ? [s.flag, s.former.flag] : [s.flag])),
-  );
+  const known = new Set<string>((SETTINGS as readonly Setting[]).flatMap(flagNames));
   for (const [flag, value] of Object.entries(ctx.flags)) {
     if (value !== undefined && !known.has(flag)) ctx.problems.push(`--${flag}: unknown option`);
   }

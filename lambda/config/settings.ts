@@ -77,6 +77,11 @@ export const LOCAL_DEFAULT_TABLE = 'PrometheusMetricsTable';
  */
 export const LAMBDA_MAX_RESPONSE_BYTES = 4 * MiB;
 
+/** The flags that give a setting: its own, then its former spelling's (without the leading `--`). */
+export function flagNames(s: Setting): readonly string[] {
+  return s.former === undefined ? [s.flag] : [s.flag, s.former.flag];
+}
+
 /** Every option of the connector and the embedded store, in the order `--help` and the README list them. */
 export const SETTINGS = [
   setting({
