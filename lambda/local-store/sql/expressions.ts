@@ -162,29 +162,19 @@ export function matchingParen(scope: ExpressionScope, tokens: readonly Token[], 
   throw syntaxAt(scope.query, tokens[open]!.offset, "missing ')'");
 }
 
-/** Splits tokens at depth-0 commas. */
-export function splitTopLevel(tokens: readonly Token[], separator = ','): Token[][] {
+const isComma = (t: Token) => t.kind === 'op' && t.text === ',';
+
+/** Splits tokens at depth-0 separators: commas, unless `isSeparator` says otherwise. */
+export function splitTopLevel(tokens: readonly Token[], isSeparator = isComma): Token[][] {
   const parts: Token[][] = [[]];
   let depth = 0;
   for (const t of tokens) {
     if (t.kind === 'op' && t.text === '(') depth++;
     if (t.kind === 'op' && t.text === ')') depth--;
-    if (depth === 0 && t.kind === 'op' && t.text === separator) parts.push([]);
+    if (depth === 0 && isSeparator(t)) parts.push([]);
     else parts[parts.length - 1]!.push(t);
   }
   return parts;
-}
-
-/** Finds the first depth-0 `word` (case-insensitive) in tokens; -1 when there is none. */
-function topLevelWord(tokens: readonly Token[], word: string): number {
-  let depth = 0;
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k]!;
-    if (t.kind === 'op' && t.text === '(') depth++;
-    if (t.kind === 'op' && t.text === ')') depth--;
-    if (depth === 0 && isWord(t, word)) return k;
-  }
-  return -1;
 }
 
 /** Translates an expression's tokens into DuckDB SQL; throws ValidationException StoreErrors. */
@@ -462,11 +452,11 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     }
     case 'position': {
       // position(substring IN string) is strpos(string, substring) ([TRINO-STRING]).
-      const at = topLevelWord(argTokens, 'in');
-      if (rawArgs.length !== 1 || at <= 0 || at === argTokens.length - 1)
+      const sides = splitTopLevel(argTokens, (t) => isWord(t, 'in'));
+      if (rawArgs.length !== 1 || sides.length !== 2 || sides.some((side) => side.length === 0))
         throw unsupported(scope, nameTok, 'position() takes (substring IN string)');
-      const substring = translateExpression(scope, argTokens.slice(0, at));
-      return `strpos(${translateExpression(scope, argTokens.slice(at + 1))}, ${substring})`;
+      const [substring, string] = sides.map((side) => translateExpression(scope, side));
+      return `strpos(${string}, ${substring})`;
     }
     case 'greatest':
     case 'least': {
