@@ -57,6 +57,19 @@ async function writerOf<Internals>(table: string): Promise<Internals> {
   return (await writers.get(`enginedb\u0000${table}`)!) as unknown as Internals;
 }
 
+/** The RejectedRecordsException of a call whose record `index` has a case twin of a column as a dimension. */
+const caseTwinRejected = (index: number, name: string) => ({
+  name: 'RejectedRecordsException',
+  members: {
+    RejectedRecords: [
+      {
+        RecordIndex: index,
+        Reason: `Dimension name ${name} differs only in letter case from an existing column; the embedded store cannot keep both.`,
+      },
+    ],
+  },
+});
+
 test('group-commits concurrent calls and keeps first-writer-wins across them', async () => {
   // Event bytes: 8 time + "host" + host value + "cpu" + 8 double = 25 (h0..h9), 26 (h10..h19), 27 (race).
   const distinct = await Promise.all(
@@ -271,18 +284,7 @@ describe('dimension names that differ only in letter case', () => {
       record('a', '2', NOW - 5),
       { ...record('a', '3', NOW - 5), Dimensions: [{ Name: 'HOST', Value: 'a' }] },
     ]).catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      name: 'RejectedRecordsException',
-      members: {
-        RejectedRecords: [
-          {
-            RecordIndex: 1,
-            Reason:
-              'Dimension name HOST differs only in letter case from an existing column; the embedded store cannot keep both.',
-          },
-        ],
-      },
-    });
+    expect(error).toMatchObject(caseTwinRejected(1, 'HOST'));
   });
   test.each([
     { name: 'TS_ID', column: "$series' ts_id, which the view does not show" },
@@ -299,17 +301,7 @@ describe('dimension names that differ only in letter case', () => {
         { ...record('a', '3', NOW - 5), Dimensions: [{ Name: name, Value: 'a' }] },
         record('a', '2', NOW - 5),
       ]).catch((e: unknown) => e);
-      expect(error).toMatchObject({
-        name: 'RejectedRecordsException',
-        members: {
-          RejectedRecords: [
-            {
-              RecordIndex: 0,
-              Reason: `Dimension name ${name} differs only in letter case from an existing column; the embedded store cannot keep both.`,
-            },
-          ],
-        },
-      });
+      expect(error).toMatchObject(caseTwinRejected(0, name));
       const answer = (await engine.handle('Query', {
         QueryString: `SELECT count(*) FROM "enginedb"."${table}"`,
       })) as { Rows: unknown[] };
