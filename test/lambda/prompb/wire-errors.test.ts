@@ -144,6 +144,11 @@ describe('decodeWriteRequest wire-format errors', () => {
         'cannot decode timeseries 0: cannot decode sample 0: cannot decode timestamp: int64 -9223372036854775808 is outside the range a JavaScript number holds exactly (±2^53-1)',
     },
     {
+      name: 'unknown varint field overflowing 64 bits',
+      body: bytes(tag(20, 0), Array(9).fill(0xff), 0x02),
+      message: 'varint overflows 64 bits',
+    },
+    {
       name: 'unknown 64-bit field cut short',
       body: series(up, tag(9, 1), Uint8Array.of(1, 2)),
       message: 'cannot decode timeseries 0: truncated fixed-width field: 2 of 8 bytes left',
