@@ -114,6 +114,12 @@ describe('decodeWriteRequest wire-format errors', () => {
       message: 'cannot decode timeseries 0: cannot decode sample 0: truncated double: 4 of 8 bytes left',
     },
     {
+      // The next series follows in the buffer: a double must not be read past its sample.
+      name: 'double one byte short, another series after it',
+      body: bytes(series(up, lenField(2, tag(1, 1), Array(7).fill(0))), series(up)),
+      message: 'cannot decode timeseries 0: cannot decode sample 0: truncated double: 7 of 8 bytes left',
+    },
+    {
       name: 'truncated timestamp varint',
       body: series(up, lenField(2, tag(2, 0), [0x80, 0x80])),
       message:
