@@ -284,6 +284,16 @@ describe('decodeWriteRequest limits', () => {
     expect([error.status, error.message]).toEqual([413, message]);
   });
 
+  test('refuses a label past maxLabelsPerSeries with 413 before decoding it', () => {
+    const cutThirdLabel = bytes(tag(1, 2), varint(50), 0x61);
+    const body = series(labelField('a', '1'), labelField('b', '2'), cutThirdLabel);
+    const error = caught(() => decodeWriteRequest(body, limits({ maxLabelsPerSeries: 2 })));
+    expect([error.status, error.message]).toEqual([
+      413,
+      'cannot decode timeseries 0: more than 2 labels exceeds the limit of 2 (--max-labels-per-series, max_labels_per_series)',
+    ]);
+  });
+
   test('applies maxDecodedBytes to the message size', () => {
     const body = seriesOf(1, 1);
     expect(() => decodeWriteRequest(body, limits({ maxDecodedBytes: body.length }))).not.toThrow();
