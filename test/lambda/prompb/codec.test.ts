@@ -215,7 +215,11 @@ describe('agreement with protobufjs', () => {
           samples: [{ value: 1, timestamp: 1 }],
           exemplars: [exemplar(1), exemplar(2)],
         },
-        { labels: [{ name: '__name__', value: 'c' }], histograms: [histogram(3)], exemplars: [exemplar(3)] },
+        {
+          labels: [{ name: '__name__', value: 'c' }],
+          histograms: [histogram(3), histogram(4)],
+          exemplars: [exemplar(3)],
+        },
       ],
     };
     expect(decodeWriteRequest(oracleEncode(oracle.WriteRequest, request), DEFAULT_DECODE_LIMITS)).toEqual({
@@ -224,7 +228,7 @@ describe('agreement with protobufjs', () => {
         { labels: [{ name: '__name__', value: 'b' }], samples: [{ value: 1, timestamp: 1 }] },
         { labels: [{ name: '__name__', value: 'c' }], samples: [] },
       ],
-      nativeHistograms: 3,
+      nativeHistograms: 4,
       exemplars: 3,
     });
   });
