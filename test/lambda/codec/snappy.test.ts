@@ -29,6 +29,10 @@ const binding = loadNativeSnappy();
 if (binding === undefined) throw new Error('the snappy package must be installed to test the native path');
 const NATIVE = nativeSnappy(binding);
 
+test('reads the largest declared length a uint32 header holds, 2^32 - 1', () => {
+  expect(snappyDecodedLength(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f))).toBe(0xffffffff);
+});
+
 test('uses the native binding in this process when it loads', () => {
   expect(SNAPPY.name).toBe('native');
 });
@@ -99,6 +103,17 @@ describe.each([
     {
       name: 'header over 5 bytes',
       block: [0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+      message: 'cannot decode snappy block: length header is not a uint32 varint',
+    },
+    {
+      // A uint32 varint padded to 6 bytes: the value fits, the header is still too long.
+      name: 'header of 6 bytes declaring 1',
+      block: [0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00, 0x61],
+      message: 'cannot decode snappy block: length header is not a uint32 varint',
+    },
+    {
+      name: 'header declaring 2^32',
+      block: [0x80, 0x80, 0x80, 0x80, 0x10],
       message: 'cannot decode snappy block: length header is not a uint32 varint',
     },
     {
