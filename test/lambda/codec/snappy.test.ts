@@ -77,6 +77,14 @@ describe.each([
     ]);
   });
 
+  test.each([
+    { name: '60 bytes, its length in the tag', block: [60, 59 << 2], length: 60 },
+    { name: '61 bytes, its length in one more byte', block: [61, 60 << 2, 60], length: 61 },
+  ])('decodes a literal of $name', ({ block, length }) => {
+    const data = Uint8Array.from({ length }, (_, i) => i + 1);
+    expect(Uint8Array.from(snappyUncompress(bytes(block, data), MIB))).toEqual(data);
+  });
+
   test('refuses a tiny body declaring 256 MiB with 413 before allocating', () => {
     const bomb = bytes(varint(256 * MIB), 0x00, 0x61); // header + a one-byte literal
     const spied: SnappyImplementation = { ...implementation, decodeElements: implementation.decodeElements };
