@@ -189,6 +189,11 @@ describe.each([
       message: 'cannot decode snappy block: decoded data exceeds the declared 2 bytes (at byte 5)',
     },
     {
+      name: 'more output than declared, by a copy one byte too long',
+      block: [4, 0x00, 0x61, 0x01, 0x01],
+      message: 'cannot decode snappy block: decoded data exceeds the declared 4 bytes (at byte 5)',
+    },
+    {
       name: 'less output than declared',
       block: [3, 0x00, 0x61],
       message: 'cannot decode snappy block: decoded 1 bytes, header declares 3',
