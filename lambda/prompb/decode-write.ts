@@ -260,20 +260,24 @@ export class SeriesDecoder {
     const maxLabelBytes = this.limits.maxLabelBytes;
     let name = '';
     let value = '';
-    let malformed = false;
+    // NOTE: one flag per field: a repeated field replaces the earlier value (protobuf's last one
+    // wins), and its flag with it.
+    let malformedName = false;
+    let malformedValue = false;
     while (r.pos < end) {
       const tag = r.readTag(end);
       if (tag === TAG_FIELD_1_BYTES) {
         name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
-        malformed ||= replacedMalformedUtf8(name, r.buf, r.stringStart, r.pos);
+        malformedName = replacedMalformedUtf8(name, r.buf, r.stringStart, r.pos);
       } else if (tag === TAG_FIELD_2_BYTES) {
         value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
-        malformed ||= replacedMalformedUtf8(value, r.buf, r.stringStart, r.pos);
+        malformedValue = replacedMalformedUtf8(value, r.buf, r.stringStart, r.pos);
       } else r.skipField(tag, end, LABEL);
     }
     // NOTE: flagged, not refused: a malformed label refuses its series only (validate-series.ts),
     // as Prometheus' own receiver skips such a series and keeps the rest of the request.
-    const label: Label = malformed ? { name, value, malformedUtf8: true } : { name, value };
+    const label: Label =
+      malformedName || malformedValue ? { name, value, malformedUtf8: true } : { name, value };
     // Labels behind the section cache end up in arrays shared across requests: make them immutable.
     return this.sections === null ? label : Object.freeze(label);
   }

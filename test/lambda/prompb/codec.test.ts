@@ -370,6 +370,19 @@ describe('decodeWriteRequest', () => {
     },
   );
 
+  test.each([
+    { case: 'name', name: [[0xff], [0x61]], value: [[0x78]] },
+    { case: 'value', name: [[0x61]], value: [[0xff], [0x78]] },
+  ])('flags a label by the $case it keeps, not by a malformed one a later field replaced', (fields) => {
+    const name = fields.name.map((b) => lenField(1, b));
+    const value = fields.value.map((b) => lenField(2, b));
+    const raw = bytes(lenField(1, lenField(1, ...name, ...value)));
+    for (const sections of [sharedLabelSectionCache, null]) {
+      const [label] = decodeWriteRequest(raw, DEFAULT_DECODE_LIMITS, sections).timeseries[0].labels;
+      expect({ ...label }).toStrictEqual({ name: 'a', value: 'x' });
+    }
+  });
+
   test('decodes the same short strings correctly across requests (intern table)', () => {
     const first = decodeWriteRequest(
       bytes(lenField(1, lenField(1, label('job', 'node')))),
