@@ -164,6 +164,10 @@ describe('scanQueryPage', () => {
       name: 'a NextToken that is not a string',
       text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"NextToken":1}`,
     },
+    {
+      name: 'a NextToken of null',
+      text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"NextToken":null}`,
+    },
     { name: 'a truncated page', text: `{"Rows":[{"Data":[{"ScalarValue":"a"}]},` },
     { name: 'an empty object', text: '{}' },
     // JSON.parse keeps the last of two keys, escaped or not.
