@@ -286,6 +286,36 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
+  test('skips rows cut short before their double or time; a cut-off label is absent', () => {
+    const columns = ['measure_name', 'measure_value::double', 'time', 'job'];
+    const full = page(columns, [
+      { measure_name: 'm', 'measure_value::double': '1.0', time: at(1), job: 'a' },
+      { measure_name: 'm', 'measure_value::double': '2.0', time: at(2), job: 'a' },
+      { measure_name: 'm', 'measure_value::double': '3.0', time: at(3), job: 'a' },
+      { measure_name: 'm', 'measure_value::double': '4.0', time: at(4), job: 'a' },
+    ]);
+    const [noDouble, noTime, noJob, whole] = full.Rows.map(({ Data }) => Data!);
+    const short: QueryPage = {
+      ColumnInfo: full.ColumnInfo,
+      Rows: [
+        { Data: noDouble!.slice(0, 1) },
+        { Data: noTime!.slice(0, 2) },
+        { Data: noJob!.slice(0, 3) },
+        { Data: whole! },
+      ],
+    };
+    expect(assemble(short)).toEqual([
+      { labels: [{ name: '__name__', value: 'm' }], samples: [{ timestamp: 3, value: 3 }] },
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'job', value: 'a' },
+        ],
+        samples: [{ timestamp: 4, value: 4 }],
+      },
+    ]);
+  });
+
   test('keeps apart consecutive rows that differ in every label', () => {
     const columns = ['job', 'measure_name', 'time', 'measure_value::double'];
     const rows = [
