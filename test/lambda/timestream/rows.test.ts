@@ -250,6 +250,21 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
+  test('keeps a row apart from the last series when other label columns are all empty', () => {
+    const first = page(
+      ['a', 'time', 'measure_value::double'],
+      [{ a: 'x', time: at(1000), 'measure_value::double': '1.0' }],
+    );
+    const second = page(
+      ['b', 'time', 'measure_value::double'],
+      [{ b: NULL, time: at(2000), 'measure_value::double': '2.0' }],
+    );
+    expect(assemble(first, second)).toEqual([
+      { labels: [], samples: [{ timestamp: 2000, value: 2 }] },
+      { labels: [{ name: 'a', value: 'x' }], samples: [{ timestamp: 1000, value: 1 }] },
+    ]);
+  });
+
   test.each([
     { name: 'a double column', columns: ['job', 'measure_name', 'time', 'measure_value::bigint'] },
     {
