@@ -522,6 +522,18 @@ describe('SeriesAssembler', () => {
     expect(assemble(page(columns, rows))[0]!.labels.map((l) => l.name)).toEqual(['Zone', '__name__', 'job']);
   });
 
+  test('sorts label names byte-wise on UTF-8, not by UTF-16 code units', () => {
+    const columns = ['😀', '\uFFFD', 'measure_name', 'time', 'measure_value::double'];
+    const rows = [
+      { '😀': 'a', '\uFFFD': 'b', measure_name: 'm', time: at(1), 'measure_value::double': '1.0' },
+    ];
+    expect(assemble(page(columns, rows))[0]!.labels).toEqual([
+      { name: '__name__', value: 'm' },
+      { name: '\uFFFD', value: 'b' },
+      { name: '😀', value: 'a' },
+    ]);
+  });
+
   test('agrees with a plain model on any rows: grouped, sorted by time, the largest of each time kept', () => {
     const rowArb = fc.record({ job: fc.constantFrom('a', 'b', 'c'), ms: fc.nat(20), value: fc.nat(1000) });
     fc.assert(
