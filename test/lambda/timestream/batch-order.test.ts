@@ -40,6 +40,18 @@ describe('sortRows', () => {
     });
     expect(Array.from(sortRows(keys, columns, rows, radix))).toStrictEqual(reference(keys, columns, rows));
   });
+
+  // A first radix past MAX_PACKED_KEY packs no column: every row is compared, in one run.
+  test.each([
+    { name: 'a short run (insertion sort)', rows: 6 },
+    { name: 'a long run (comparator sort)', rows: 40 },
+  ])('orders rows equal in every column by index, in $name', ({ rows }) => {
+    // Every row [5, 1] but the third, [2, 0].
+    const keys = new Int32Array(rows * 2);
+    for (let s = 0; s < rows; s++) keys.set(s === 2 ? [2, 0] : [5, 1], s * 2);
+    const expected = [2, ...Array.from({ length: rows }, (_, s) => s).filter((s) => s !== 2)];
+    expect(Array.from(sortRows(keys, 2, rows, [2 ** 49, 2]))).toStrictEqual(expected);
+  });
 });
 
 describe('orderSeries', () => {
