@@ -117,6 +117,29 @@ describe('renderWriteRecordsBody', () => {
     }
   });
 
+  it('renders the measure name of a series whose cached head is from a call hoisting it', () => {
+    // Series `s` keeps only `i` in both requests; in `a` its call hoists the metric name (the
+    // second `a` caches its record head without it), in `b` the call does not, so its head must.
+    const frozen = (name: string, i: string) => {
+      const ts = series({ __name__: name, job: 'j', i }, [[T0, 1]]);
+      Object.freeze(ts.labels);
+      return ts;
+    };
+    const s = frozen('m', '1');
+    const a = [s, frozen('m', '2')];
+    const b = [s, frozen('n', '2')];
+    for (const input of [a, a, b]) {
+      const [batch, ...more] = toWriteBatches(input, LENIENT).batches;
+      expect(more).toHaveLength(0);
+      expect(renderWriteRecordsBody(targets[0], batch)).toBe(stringified(targets[0], batch));
+    }
+    const { batches } = toWriteBatches(b, LENIENT);
+    expect(JSON.parse(renderWriteRecordsBody(targets[0], batches[0])).Records).toStrictEqual([
+      { Dimensions: [{ Name: 'i', Value: '1' }], MeasureName: 'm', MeasureValue: '1' },
+      { Dimensions: [{ Name: 'i', Value: '2' }], MeasureName: 'n', MeasureValue: '1' },
+    ]);
+  });
+
   test.each([
     {
       name: 'a hand-built batch',
