@@ -371,6 +371,18 @@ const localScratch: LocalIds = {
   pairLocal: new Int32Array(0),
 };
 
+/**
+ * The last epoch the Int32Array stamps hold. The next request starts them over: a counter past it
+ * would be stored wrapped, never match, and leave nothing shared (about 2^31 write requests into a
+ * long-running server, ~3× the write units from then on).
+ */
+export const LAST_EPOCH = 0x7fffffff;
+
+/** Sets the epoch the next request follows, as ~2^31 requests would (tests). */
+export function setEpochForTests(epoch: number): void {
+  localScratch.epoch = epoch;
+}
+
 /** Starts a new epoch of the shared scratch, grown to the interner's tables (batching is synchronous). */
 function localIds(interner: LabelInterner): LocalIds {
   const names = interner.nameBytes.length;
@@ -386,6 +398,11 @@ function localIds(interner: LabelInterner): LocalIds {
     localScratch.pairStamp = new Int32Array(size);
     localScratch.pairLocal = new Int32Array(size);
     localScratch.nameStamp.fill(0);
+    localScratch.epoch = 0;
+  }
+  if (localScratch.epoch >= LAST_EPOCH) {
+    localScratch.nameStamp.fill(0);
+    localScratch.pairStamp.fill(0);
     localScratch.epoch = 0;
   }
   localScratch.epoch++;

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { TimeSeries } from '../../../lambda/prompb/types';
-import { MEASURE_NAME_ID, TIME_ID, orderSeries, sortRows } from '../../../lambda/timestream/batch-order';
+import {
+  LAST_EPOCH,
+  MEASURE_NAME_ID,
+  TIME_ID,
+  orderSeries,
+  setEpochForTests,
+  sortRows,
+} from '../../../lambda/timestream/batch-order';
 import type { SeriesToWrite } from '../../../lambda/timestream/batches';
 import { LabelInterner } from '../../../lambda/timestream/label-interner';
 import { lookupSeries, newRequestScope, type InternedSeries } from '../../../lambda/timestream/series-cache';
@@ -116,6 +123,16 @@ describe('orderSeries', () => {
     expect([...first.order].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
+  it('orders a request the same on either side of the last epoch its stamps hold', () => {
+    const interner = new LabelInterner();
+    const request = realisticRequest(4, 100);
+    const expected = snapshot(prepare(request, interner), interner);
+    setEpochForTests(LAST_EPOCH - 2);
+    // The epochs LAST_EPOCH - 1, LAST_EPOCH, then 1 and 2 after the stamps start over.
+    for (let i = 0; i < 4; i++)
+      expect(snapshot(prepare(request, interner), interner)).toStrictEqual(expected);
+  });
+
   it('ranks a name by its values shared between series, (records - 1) times the bytes', () => {
     // One metric name and time throughout. `a`: one value on 3 series whose first and last share
     // 12 B (1 B name, 8 B time, 3 B of a="xx"), 2 * 12 = 24. `b`: two values on 2 series each,
@@ -124,15 +141,13 @@ describe('orderSeries', () => {
     const interner = new LabelInterner();
     const labels: Array<Record<string, string>> = [{ a: 'xx' }, { a: 'xx' }, { a: 'xx' }];
     labels.push({ b: 'p' }, { b: 'p' }, { b: 'q' }, { b: 'q' });
-    const timeseries = labels.map(
-      (set): TimeSeries => ({
-        labels: [
-          { name: '__name__', value: 'm' },
-          ...Object.entries(set).map(([name, value]) => ({ name, value })),
-        ],
-        samples: [{ timestamp: 1000, value: 1 }],
-      }),
-    );
+    const timeseries = labels.map((set): TimeSeries => ({
+      labels: [
+        { name: '__name__', value: 'm' },
+        ...Object.entries(set).map(([name, value]) => ({ name, value })),
+      ],
+      samples: [{ timestamp: 1000, value: 1 }],
+    }));
     const o = orderSeries(prepare(timeseries, interner), interner);
     const rankOf = (s: number) => o.rank[o.dimNames[o.dimOffsets[s]]];
     expect(rankOf(0)).toBeLessThan(rankOf(3));
