@@ -92,6 +92,10 @@ describe('scanWriteRecords', () => {
       name: 'a raw control character in a dimension name',
       text: body([{ Dimensions: dims(['a_b', 'c']) }]).replace('a_b', 'a\tb'),
     },
+    {
+      name: 'a raw control character in a record member',
+      text: body([{ MeasureName: 'a_b', MeasureValue: '1' }]).replace('a_b', 'a\tb'),
+    },
     { name: 'a numeric dimension value', text: body([{ Dimensions: [{ Name: 'a', Value: 1 }] }]) },
     {
       name: 'a dimension with a third member',
