@@ -3,6 +3,9 @@
 // row in any of the table's physical tables, and the newest time it knows per series never goes
 // back, so later duplicates are still found.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StoreEngine } from '../../../lambda/local-store/engine';
 import { seriesTableName } from '../../../lambda/local-store/schema';
 import { TableWriter } from '../../../lambda/local-store/write-records';
@@ -93,4 +96,49 @@ test('a group whose times of one known series go back in time still finds duplic
     ['b', String(NOW - 60), '2'],
     ['b', String(NOW - 30), '3'],
   ]);
+});
+
+test('a reopened table gives a new series an id past the largest stored one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'write-records-test-'));
+  const open = () => StoreEngine.open({ dataDir: dir, nowMs: () => NOW, sql: passThroughDialect });
+  const hostsBySeriesId = async (store: StoreEngine) =>
+    (
+      (await store.handle('Query', {
+        QueryString: `SELECT ts_id, host FROM ${seriesTableName(DB, 'reopened')} ORDER BY ts_id`,
+      })) as { Rows: { Data: { ScalarValue: string }[] }[] }
+    ).Rows.map((row) => row.Data.map((d) => d.ScalarValue));
+  const write = (store: StoreEngine, records: object[]) =>
+    store.handle('WriteRecords', { DatabaseName: DB, TableName: 'reopened', Records: records });
+  try {
+    const first = await open();
+    try {
+      await first.ensureTable(DB, 'reopened');
+      await write(first, [record('a', '1', NOW - 10), record('b', '2', NOW - 10)]);
+    } finally {
+      await first.close();
+    }
+    const second = await open();
+    try {
+      await write(second, [record('c', '3', NOW - 10)]);
+      expect(await hostsBySeriesId(second)).toEqual([
+        ['1', 'a'],
+        ['2', 'b'],
+        ['3', 'c'],
+      ]);
+      const values = await second.handle('Query', {
+        QueryString: `SELECT host, "measure_value::double" FROM ${DB}.reopened ORDER BY host`,
+      });
+      expect(values).toMatchObject({
+        Rows: [
+          { Data: [{ ScalarValue: 'a' }, { ScalarValue: '1' }] },
+          { Data: [{ ScalarValue: 'b' }, { ScalarValue: '2' }] },
+          { Data: [{ ScalarValue: 'c' }, { ScalarValue: '3' }] },
+        ],
+      });
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
