@@ -142,3 +142,22 @@ test('a reopened table gives a new series an id past the largest stored one', as
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a record over a limit and outside the window is rejected once, for its limit', async () => {
+  await engine.ensureTable(DB, 'twice');
+  const longName = 'd'.repeat(61);
+  await expect(
+    writeTo('twice', [
+      { ...record('a', '1', NOW - 10 * 3_600_000), Dimensions: [{ Name: longName, Value: 'a' }] },
+    ]),
+  ).rejects.toMatchObject({
+    members: {
+      RejectedRecords: [
+        {
+          RecordIndex: 0,
+          Reason: `Dimension name ${longName} exceeds the maximum length of 60 bytes.`,
+        },
+      ],
+    },
+  });
+});
