@@ -161,3 +161,17 @@ test('a record over a limit and outside the window is rejected once, for its lim
     },
   });
 });
+
+test("a new measure type joins the table's types, which keep the others", async () => {
+  await engine.ensureTable(DB, 'types');
+  await writeTo('types', [record('a', '1', NOW - 30)]);
+  await writeTo('types', [{ ...record('a', '2', NOW - 20), MeasureValueType: 'BIGINT' }]);
+  await writeTo('types', [record('a', '3', NOW - 10)]);
+  expect(engine.catalog.getTable(DB, 'types')?.measureTypes).toEqual(['DOUBLE', 'BIGINT']);
+  expect(
+    await rowsOf(
+      `SELECT type FROM "ts$catalog".measure_types ` +
+        `WHERE database = '${DB}' AND "table" = 'types' ORDER BY type`,
+    ),
+  ).toEqual([['BIGINT'], ['DOUBLE']]);
+});
