@@ -260,6 +260,14 @@ describe('Http1ResponseParser', () => {
     expect(() => parser.push(head)).toThrow(new Http1ParseError('response headers too large'));
   });
 
+  it('waits for headers of MAX_HEADER_BYTES before their end, and refuses one byte more', () => {
+    const start = 'HTTP/1.1 200 OK\r\nX-Long: ';
+    const head = Buffer.from(start + 'a'.repeat(MAX_HEADER_BYTES - start.length));
+    const parser = new Http1ResponseParser();
+    expect(parser.push(head)).toBe(false);
+    expect(() => parser.push(Buffer.from('a'))).toThrow(new Http1ParseError('response headers too large'));
+  });
+
   it('refuses a chunk size line longer than MAX_HEADER_BYTES before its end arrives', () => {
     const parser = new Http1ResponseParser();
     expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
