@@ -228,6 +228,22 @@ describe('Http1Client', () => {
     expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
   });
 
+  it('gives the socket of a call aborted mid-call to a call waiting for one, on a new connection', async () => {
+    server = await listen(createServer(), (req, res) => {
+      if (server!.seen.length === 1) return; // the first call hangs until aborted
+      OK(req, res, undefined as never);
+    });
+    client = new Http1Client({ maxSockets: 1, timeoutMs: 5000 });
+    const controller = new AbortController();
+    const aborted = client.handle(post(server.port), { abortSignal: controller.signal });
+    await sleep(50);
+    const waiting = client.handle(post(server.port)).then((r) => r.response.statusCode);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await within(2000, waiting)).toBe(200);
+    expect(server.seen.map((s) => s.connection)).toEqual([0, 1]);
+  });
+
   it('listens once on a signal shared by many calls, and aborting fails every call still in flight', async () => {
     server = await listen(createServer(), (req, res, seen) => {
       if (seen.body === '"fast"') OK(req, res, seen); // the others hang until aborted
