@@ -180,6 +180,16 @@ describe('FastCall', () => {
     expect([seen[0].hostname, seen[0].port, seen[0].headers.host]).toEqual(['::1', 9202, '[::1]:9202']);
   });
 
+  it.each([
+    { name: 'ASCII', body: '{"v":"a"}', length: '9' },
+    { name: 'two-byte UTF-8', body: '{"v":"é"}', length: '10' },
+    { name: 'an astral character', body: '{"v":"𝄞"}', length: '12' },
+  ])('sends a body of $name with its Content-Length in UTF-8 bytes', async ({ body, length }) => {
+    const { handler, seen } = recording();
+    await fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler).attempt(TARGET, body, undefined);
+    expect([seen[0].headers['content-length'], seen[0].body]).toEqual([length, body]);
+  });
+
   it.each([200, 500])(
     'lets a streamed body of a %d it does not read flow, so its keep-alive socket is freed',
     async (statusCode) => {
