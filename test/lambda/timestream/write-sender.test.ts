@@ -297,14 +297,14 @@ describe('WriteRecordsSender', () => {
   });
 
   it.each([
-    { type: 'ValidationException', sent: 1, error: ValidationException },
-    { type: 'AccessDeniedException', sent: 1, error: AccessDeniedException },
-    { type: 'ResourceNotFoundException', sent: 1, error: ResourceNotFoundException },
+    { type: 'ValidationException', status: 400, sent: 1, error: ValidationException },
+    { type: 'AccessDeniedException', status: 403, sent: 1, error: AccessDeniedException },
+    { type: 'ResourceNotFoundException', status: 404, sent: 1, error: ResourceNotFoundException },
     // Worth another attempt: the SDK redoes the call (its retries, here none), and the error is its own.
-    { type: 'ThrottlingException', sent: 2, error: ThrottlingException },
-    { type: 'InternalServerException', sent: 2, error: InternalServerException },
-  ])('answers $type after $sent call(s)', async ({ type, sent, error }) => {
-    const { handler, seen } = scriptedHandler([400, 400], undefined, type);
+    { type: 'ThrottlingException', status: 400, sent: 2, error: ThrottlingException },
+    { type: 'InternalServerException', status: 500, sent: 2, error: InternalServerException },
+  ])('answers $type of a $status after $sent call(s)', async ({ type, status, sent, error }) => {
+    const { handler, seen } = scriptedHandler([status, status], undefined, type);
     const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
       region: 'us-east-1',
       endpoint: 'http://127.0.0.1:9202',
@@ -312,7 +312,8 @@ describe('WriteRecordsSender', () => {
     });
     const thrown = await sender.send(TARGET, batch).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(error);
-    expect((thrown as Error).name).toBe(type);
+    const { name, $metadata } = thrown as ValidationException;
+    expect([name, $metadata.httpStatusCode]).toEqual([type, status]);
     expect(seen).toHaveLength(sent);
     if (sent === 2)
       expect(JSON.parse(bodyText(seen[1].request))).toEqual(JSON.parse(bodyText(seen[0].request)));
