@@ -276,6 +276,13 @@ describe('Http1ResponseParser', () => {
     );
   });
 
+  it('waits for a chunk size line of MAX_HEADER_BYTES before its end, and refuses one byte more', () => {
+    const parser = new Http1ResponseParser();
+    expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
+    expect(parser.push(Buffer.from(`1;${'x'.repeat(MAX_HEADER_BYTES - 2)}`))).toBe(false);
+    expect(() => parser.push(Buffer.from('x'))).toThrow(new Http1ParseError('chunk line too long'));
+  });
+
   it('is incomplete when the connection ends inside a Content-Length body', () => {
     const parser = new Http1ResponseParser();
     expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab'))).toBe(false);
