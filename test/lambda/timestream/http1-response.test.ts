@@ -108,6 +108,17 @@ const CASES: Case[] = [
     },
   },
   {
+    // Transfer codings are case-insensitive (RFC 9112 7).
+    name: 'a chunked body named in capitals',
+    wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    expected: {
+      statusCode: 200,
+      headers: { 'transfer-encoding': 'Chunked' },
+      body: 'ok',
+      keepAlive: true,
+    },
+  },
+  {
     // A 304's Content-Length describes the representation it did not send.
     name: 'a 304 with a Content-Length and no body',
     wire: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n',
