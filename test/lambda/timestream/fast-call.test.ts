@@ -164,6 +164,34 @@ describe('FastCall', () => {
     ]);
   });
 
+  it.each([
+    { name: 'a type the caller does not name', body: '{"__type":"ThrottlingException"}' },
+    { name: 'no type', body: '{}' },
+    { name: 'a type that is not text', body: '{"__type":5}' },
+    { name: 'a body that is not JSON', body: '<html>' },
+  ])('asks again for the credentials after an error answer with $name', async ({ body }) => {
+    let asked = 0;
+    const statuses = [500];
+    const handler: RequestHandlerLike = {
+      handle: () =>
+        Promise.resolve({ response: { statusCode: statuses.shift() ?? 200, body: Buffer.from(body) } }),
+    };
+    const call = fastCall(
+      {
+        endpoint: 'http://127.0.0.1:9202',
+        credentials: () => {
+          asked++;
+          return Promise.resolve({ accessKeyId: 'AKID', secretAccessKey: 'secret' });
+        },
+      },
+      handler,
+    );
+    const final = new Set(['RejectedRecordsException']);
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toBe(false);
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toBe(true);
+    expect(asked).toBe(2);
+  });
+
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
     const { handler, seen } = answering([500]);
     const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
