@@ -494,5 +494,19 @@ describe('Http1Client', () => {
         other.destroy();
       }
     });
+
+    it('resumes the last TLS session on a new connection instead of a full handshake', async () => {
+      if (cert === undefined || key === undefined) {
+        console.warn('openssl is not available: skipping the TLS test');
+        return;
+      }
+      server = await listen(createHttpsServer({ cert, key }), OK);
+      client = new Http1Client({ maxSockets: 4, timeoutMs: 5000, tls: { ca: cert } });
+      const request = { ...post(server.port), protocol: 'https:', hostname: 'localhost' };
+      await client.handle(request);
+      await Promise.all([client.handle(request), client.handle(request)]);
+      const sockets = server.sockets as TLSSocket[];
+      expect(sockets.map((socket) => socket.isSessionReused())).toEqual([false, true]);
+    });
   });
 });
