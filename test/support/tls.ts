@@ -12,8 +12,11 @@ export interface CertificatePair {
   key: Buffer;
 }
 
-/** Makes a one-day self-signed pair; undefined when openssl is not available here. */
-export function selfSignedLocalhost(): CertificatePair | undefined {
+/**
+ * Makes a one-day self-signed pair. Throws when openssl cannot make one: the TLS tests fail
+ * rather than pass without checking anything (`.ci/run` installs openssl where it is missing).
+ */
+export function selfSignedLocalhost(): CertificatePair {
   const dir = mkdtempSync(join(tmpdir(), 'test-tls-'));
   try {
     execFileSync(
@@ -29,8 +32,8 @@ export function selfSignedLocalhost(): CertificatePair | undefined {
       { stdio: 'ignore' },
     );
     return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } catch {
-    return undefined;
+  } catch (error) {
+    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${String(error)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
