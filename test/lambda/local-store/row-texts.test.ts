@@ -93,6 +93,20 @@ describe('RowTexts', () => {
     expect(rows.rangeBytes(7, 7)).toBe(0);
   });
 
+  test('release answers whether it moved the released bound', () => {
+    const rows = new RowTexts(SEGMENT);
+    for (let i = 0; i < 6; i++) rows.add(`r${i}`);
+    expect([3, 3, 2, 4, 0, 6, 6].map((below) => rows.release(below))).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
   test('rows added after a release are readable', () => {
     const rows = new RowTexts(SEGMENT);
     for (let i = 0; i < 6; i++) rows.add(`r${i}`);
