@@ -123,6 +123,8 @@ describe('RowTexts', () => {
     [5000, 4990, 2 * 4 * 8192, SMALL_INDEX], // 10 rows kept: back to the smallest index
     [5000, 2000, 2 * 4 * 8192, 2 * 4 * 8192], // 3000 kept need 4096 entries: not a fourfold shrink
     [5000, 3000, 2 * 4 * 8192, 2 * 4 * 2048], // 2000 kept: 2048 entries
+    [5000, 2952, 2 * 4 * 8192, 2 * 4 * 2048], // exactly 2048 kept: 2048 entries, a fourfold shrink
+    [5000, 3976, 2 * 4 * 8192, SMALL_INDEX], // exactly 1024 kept: the smallest index
     [5000, 5000, 2 * 4 * 8192, SMALL_INDEX], // everything released
     [1000, 999, SMALL_INDEX, SMALL_INDEX], // already the smallest
   ])(
