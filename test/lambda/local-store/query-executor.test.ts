@@ -194,6 +194,26 @@ describe('results held for their NextTokens', () => {
     held.close();
   });
 
+  test.each([
+    { idleMs: 59_999, dropped: false },
+    { idleMs: 60_000, dropped: true },
+  ])('past the limit, a result idle for $idleMs ms is dropped: $dropped', async (row) => {
+    const { idleMs, dropped } = row;
+    const held = heldExecutor(1); // any unfinished result is over it
+    const a = await start(held, A);
+    nowMs += idleMs;
+    await start(held, B); // a new result over the limit drops the results idle a minute
+    const page = next(held, A, a.nextToken);
+    if (dropped) {
+      await expect(page).rejects.toThrow(
+        new StoreError('ValidationException', 'Invalid pagination token'),
+      );
+    } else {
+      expect((await page).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
+    }
+    held.close();
+  });
+
   test('a NextToken serves its page for an hour, then is refused', async () => {
     const held = heldExecutor(64 * 1024 * 1024);
     const a = await start(held, A);
