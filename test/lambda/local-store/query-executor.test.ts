@@ -214,6 +214,27 @@ describe('results held for their NextTokens', () => {
     held.close();
   });
 
+  test('a last page lets go of the rows before it, and of the rest after five uses', async () => {
+    const held = heldExecutor(64 * 1024 * 1024);
+    // Rows of 8029 bytes with their commas go in segments of 8, 16, 32, 64 and 128 KiB holding
+    // rows 0, 1-2, 3-6, 7-14 and 15-19 (row-texts.ts), with 8 KiB of index.
+    const query = "SELECT repeat('x', 8000) FROM range(20)";
+    const first = await held.query({ QueryString: query, MaxRows: 10 });
+    expect(held.heldBytes).toBe((8 + 16 + 32 + 64 + 128 + 8) * 1024);
+    const last = { QueryString: query, NextToken: first.NextToken };
+    for (let use = 1; use <= 5; use++) {
+      const page = await held.query(last);
+      expect([page.Rows.length, page.NextToken]).toEqual([10, undefined]);
+      // Rows 0-9 can no longer be asked for: the segments holding only them are let go.
+      expect(held.heldBytes).toBe((64 + 128 + 8) * 1024);
+    }
+    await expect(held.query(last)).rejects.toThrow(
+      new StoreError('ValidationException', 'Invalid pagination token'),
+    );
+    expect(held.heldBytes).toBe(0);
+    held.close();
+  });
+
   test('a NextToken serves its page for an hour, then is refused', async () => {
     const held = heldExecutor(64 * 1024 * 1024);
     const a = await start(held, A);
