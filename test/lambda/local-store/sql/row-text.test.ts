@@ -58,6 +58,12 @@ describe('renderTimestreamResult', () => {
         "CASE WHEN i = 5002 THEN 'tail' END AS tail, NULL::VARCHAR AS last " +
         'FROM range(5003) t(i) ORDER BY i',
     },
+    {
+      // Values in the first byte of validity bits only, the rest of each chunk NULL.
+      name: "a column whose only values are in its chunks' first rows",
+      query: '',
+      duckdb: "SELECT i, CASE WHEN i % 2048 = 0 THEN 'head' END AS head FROM range(2100) t(i) ORDER BY i",
+    },
   ])('renders $name as JSON.stringify of toTimestreamResult', async ({ query, duckdb }) => {
     const sql = duckdb ?? sqlOf(query);
     const rendered = await renderTimestreamResult(await fixture.connection.stream(sql));
