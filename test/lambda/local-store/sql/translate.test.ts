@@ -131,6 +131,25 @@ describe('translateQuery SELECT', () => {
       query: 'SELECT region FROM db.t LIMIT 10 OFFSET 5',
       sql: 'SELECT "region" FROM "db"."t" LIMIT 10 OFFSET 5',
     },
+    {
+      name: 'a block comment whose opening star is not its closing one',
+      query: 'SELECT /*/ 1 */ region FROM db.t',
+      sql: 'SELECT "region" FROM "db"."t"',
+    },
+    {
+      name: 'two-character comparisons, != written as <>',
+      query:
+        'SELECT region FROM db.t WHERE measure_value::double <= 1 ' +
+        "AND measure_value::bigint >= 0 AND host != 'a'",
+      sql:
+        'SELECT "region" FROM "db"."t" WHERE "measure_value::double" <= 1 ' +
+        `AND "measure_value::bigint" >= 0 AND "host" <> 'a'`,
+    },
+    {
+      name: 'a number written from its decimal point',
+      query: 'SELECT region FROM db.t WHERE measure_value::double > .5',
+      sql: 'SELECT "region" FROM "db"."t" WHERE "measure_value::double" > .5',
+    },
   ])('$name', ({ query, sql }) => {
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({ kind: 'select', sql });
   });
