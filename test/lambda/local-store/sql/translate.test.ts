@@ -9,7 +9,7 @@ function catalog(): FakeCatalog {
   const c = new FakeCatalog();
   c.addTable('db', 't', ['region', 'we"ird', 'host'], ['DOUBLE', 'BIGINT']);
   c.addTable('db', 'empty', [], []);
-  c.addTable('other', 'x', ['a'], ['VARCHAR']);
+  c.addTable('other', 'x', ['a', 'null', 'true'], ['VARCHAR']);
   c.addDatabase('nothing');
   return c;
 }
@@ -149,6 +149,11 @@ describe('translateQuery SELECT', () => {
       name: 'a number written from its decimal point',
       query: 'SELECT region FROM db.t WHERE measure_value::double > .5',
       sql: 'SELECT "region" FROM "db"."t" WHERE "measure_value::double" > .5',
+    },
+    {
+      name: 'quoted columns named like literals keep their names',
+      query: 'SELECT "null", "true" FROM other.x',
+      sql: 'SELECT "null", "true" FROM "other"."x"',
     },
   ])('$name', ({ query, sql }) => {
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({ kind: 'select', sql });
