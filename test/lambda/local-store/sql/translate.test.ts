@@ -155,6 +155,11 @@ describe('translateQuery SELECT', () => {
       query: 'SELECT "null", "true" FROM other.x',
       sql: 'SELECT "null", "true" FROM "other"."x"',
     },
+    {
+      name: 'several semicolons at the end',
+      query: 'SELECT region FROM db.t;;',
+      sql: 'SELECT "region" FROM "db"."t"',
+    },
   ])('$name', ({ query, sql }) => {
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({ kind: 'select', sql });
   });
@@ -302,6 +307,11 @@ describe('translateQuery SELECT', () => {
       name: 'an unclosed parenthesis',
       query: 'SELECT (1',
       message: 'The query syntax is invalid at line 1:10: unbalanced parentheses',
+    },
+    {
+      name: 'a closing parenthesis without its opening one',
+      query: 'SELECT region) FROM db.t',
+      message: 'The query syntax is invalid at line 1:25: unbalanced parentheses',
     },
     {
       name: 'a second WHERE',
