@@ -339,6 +339,17 @@ describe('translateQuery SELECT', () => {
       message: 'line 1:21: only a single table is supported in FROM by the embedded store',
     },
     {
+      name: 'a second name after the alias',
+      query: 'SELECT * FROM db.t x y',
+      message: 'line 1:22: only a single table is supported in FROM by the embedded store',
+    },
+    {
+      name: 'an interval of a fractional amount',
+      query: 'SELECT ago(1.5s)',
+      message:
+        "The query syntax is invalid at line 1:12: '1.5s' is not a valid number or interval literal",
+    },
+    {
       name: 'a negative LIMIT',
       query: 'SELECT * FROM db.t LIMIT -1',
       message: 'The query syntax is invalid at line 1:20: LIMIT needs a non-negative integer',
