@@ -51,6 +51,15 @@ describe('prepareSeries limits in UTF-8 bytes', () => {
       reason:
         'series up{a="日日日日"} has dimension names and values of 13 bytes in total, over the Timestream limit of 12',
     },
+    {
+      name: 'dimension names of 3 characters and 6 bytes counted in bytes towards the pair limit',
+      labels: [
+        { name: '__name__', value: 'up' },
+        { name: 'ééé', value: 'abcdefg' },
+      ],
+      reason:
+        'series up{ééé="abcdefg"} has dimension names and values of 13 bytes in total, over the Timestream limit of 12',
+    },
   ])('refuses $name', ({ labels, reason }) => {
     expect(prepareSeries(labels, limits)).toEqual({ problem: 'long_label', reason });
   });
