@@ -385,22 +385,22 @@ export function setEpochForTests(epoch: number): void {
 
 /** Starts a new epoch of the shared scratch, grown to the interner's tables (batching is synchronous). */
 function localIds(interner: LabelInterner): LocalIds {
+  // New tables, or a counter at the last epoch the stamps hold: every stamp starts over at 0.
+  let startOver = localScratch.epoch >= LAST_EPOCH;
   const names = interner.nameBytes.length;
   if (localScratch.nameStamp.length < names) {
     const size = Math.max(names, localScratch.nameStamp.length * 2, 256);
     localScratch.nameStamp = new Int32Array(size);
     localScratch.nameLocal = new Int32Array(size);
-    localScratch.pairStamp.fill(0);
-    localScratch.epoch = 0;
+    startOver = true;
   }
   if (localScratch.pairStamp.length < interner.pairCount) {
     const size = Math.max(interner.pairCount, localScratch.pairStamp.length * 2, 4096);
     localScratch.pairStamp = new Int32Array(size);
     localScratch.pairLocal = new Int32Array(size);
-    localScratch.nameStamp.fill(0);
-    localScratch.epoch = 0;
+    startOver = true;
   }
-  if (localScratch.epoch >= LAST_EPOCH) {
+  if (startOver) {
     localScratch.nameStamp.fill(0);
     localScratch.pairStamp.fill(0);
     localScratch.epoch = 0;
