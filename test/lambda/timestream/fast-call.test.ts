@@ -126,13 +126,14 @@ describe('FastCall', () => {
   );
 
   /** A handler answering from `statuses` in turn (then 200), recording each request. */
-  function answering(statuses: number[]) {
+  /** Answers each call with the next of `statuses` (then 200), every answer with `body`. */
+  function answering(statuses: number[], body = '{}') {
     const seen: HttpRequest[] = [];
     const handler: RequestHandlerLike = {
       handle: (request) => {
         seen.push(request);
         return Promise.resolve({
-          response: { statusCode: statuses.shift() ?? 200, body: Buffer.from('{}') },
+          response: { statusCode: statuses.shift() ?? 200, body: Buffer.from(body) },
         });
       },
     };
@@ -171,11 +172,7 @@ describe('FastCall', () => {
     { name: 'a body that is not JSON', body: '<html>' },
   ])('asks again for the credentials after an error answer with $name', async ({ body }) => {
     let asked = 0;
-    const statuses = [500];
-    const handler: RequestHandlerLike = {
-      handle: () =>
-        Promise.resolve({ response: { statusCode: statuses.shift() ?? 200, body: Buffer.from(body) } }),
-    };
+    const { handler } = answering([500], body);
     const call = fastCall(
       {
         endpoint: 'http://127.0.0.1:9202',
