@@ -121,6 +121,7 @@ test.each([
 });
 
 describe('results held for their NextTokens', () => {
+  const INVALID_TOKEN = new StoreError('ValidationException', 'Invalid pagination token');
   const HOUR_MS = 3_600_000;
   let nowMs = Date.UTC(2026, 0, 1);
   /**
@@ -165,8 +166,7 @@ describe('results held for their NextTokens', () => {
     // A minute after A's last page, B's 30 s: a new result drops A only.
     nowMs += 30_001;
     const c = await start(held, "SELECT 'c' || i FROM range(3) t(i)");
-    const refused = new StoreError('ValidationException', 'Invalid pagination token');
-    await expect(next(held, A, a2.nextToken!)).rejects.toThrow(refused);
+    await expect(next(held, A, a2.nextToken!)).rejects.toThrow(INVALID_TOKEN);
     expect(await next(held, B, b2.nextToken!)).toEqual({
       rows: [{ Data: [{ ScalarValue: 'b2' }] }],
       nextToken: undefined,
@@ -205,9 +205,7 @@ describe('results held for their NextTokens', () => {
     await start(held, B); // a new result over the limit drops the results idle a minute
     const page = next(held, A, a.nextToken);
     if (dropped) {
-      await expect(page).rejects.toThrow(
-        new StoreError('ValidationException', 'Invalid pagination token'),
-      );
+      await expect(page).rejects.toThrow(INVALID_TOKEN);
     } else {
       expect((await page).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
     }
@@ -228,9 +226,7 @@ describe('results held for their NextTokens', () => {
       // Rows 0-9 can no longer be asked for: the segments holding only them are let go.
       expect(held.heldBytes).toBe((64 + 128 + 8) * 1024);
     }
-    await expect(held.query(last)).rejects.toThrow(
-      new StoreError('ValidationException', 'Invalid pagination token'),
-    );
+    await expect(held.query(last)).rejects.toThrow(INVALID_TOKEN);
     expect(held.heldBytes).toBe(0);
     held.close();
   });
@@ -241,9 +237,7 @@ describe('results held for their NextTokens', () => {
     nowMs += HOUR_MS;
     expect((await next(held, A, a.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
     nowMs += 1;
-    await expect(next(held, A, a.nextToken)).rejects.toThrow(
-      new StoreError('ValidationException', 'Invalid pagination token'),
-    );
+    await expect(next(held, A, a.nextToken)).rejects.toThrow(INVALID_TOKEN);
     held.close();
   });
 
@@ -253,9 +247,7 @@ describe('results held for their NextTokens', () => {
     for (let use = 1; use <= 5; use++) {
       expect((await next(held, A, a.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'a1' }] }]);
     }
-    await expect(next(held, A, a.nextToken)).rejects.toThrow(
-      new StoreError('ValidationException', 'Invalid pagination token'),
-    );
+    await expect(next(held, A, a.nextToken)).rejects.toThrow(INVALID_TOKEN);
     held.close();
   });
 
@@ -290,9 +282,7 @@ describe('results held for their NextTokens', () => {
     expect((await next(held, query('a'), a)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
     const c = await finish('c'); // a third finished result: B, finished longest ago, goes
     expect(held.heldBytes).toBe(3 * SMALL_RESULT);
-    await expect(next(held, query('b'), b)).rejects.toThrow(
-      new StoreError('ValidationException', 'Invalid pagination token'),
-    );
+    await expect(next(held, query('b'), b)).rejects.toThrow(INVALID_TOKEN);
     expect((await next(held, query('a'), a)).rows).toEqual([{ Data: [{ ScalarValue: 'a2' }] }]);
     expect((await next(held, query('c'), c)).rows).toEqual([{ Data: [{ ScalarValue: 'c2' }] }]);
     expect((await next(held, query('d'), d.nextToken)).rows).toEqual([{ Data: [{ ScalarValue: 'd1' }] }]);
