@@ -179,7 +179,10 @@ export const STORE_ONLY: TargetKind = {
         `127.0.0.1:${port}`,
         '--log.level=warn',
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', process.env.BENCH_INGEST_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
+      },
     );
     const endpoint = `http://127.0.0.1:${port}`;
     const settings = {

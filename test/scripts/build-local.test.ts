@@ -65,7 +65,10 @@ describe("package.json's scripts", () => {
 
   test.each([
     ['prestart', 'tsx scripts/build-local.ts'],
-    ['start', 'node --max-semi-space-size=64 --no-parallel-scavenge dist/local/cli.js --local'],
+    [
+      'start',
+      'node --max-semi-space-size=64 --no-parallel-scavenge --no-allocation-site-pretenuring dist/local/cli.js --local',
+    ],
     ['preconnector', 'tsx scripts/build-local.ts'],
     ['connector', 'node --max-semi-space-size=64 dist/local/cli.js'],
   ])('%s runs `%s`', (name, command) => {
@@ -73,7 +76,11 @@ describe("package.json's scripts", () => {
   });
 
   test('startNodeFlags gives the start script node flags', () => {
-    expect(startNodeFlags(ROOT)).toEqual(['--max-semi-space-size=64', '--no-parallel-scavenge']);
+    expect(startNodeFlags(ROOT)).toEqual([
+      '--max-semi-space-size=64',
+      '--no-parallel-scavenge',
+      '--no-allocation-site-pretenuring',
+    ]);
   });
 
   test.each([
