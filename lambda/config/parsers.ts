@@ -175,6 +175,32 @@ export const text: Parser<string> = {
   format: (value) => value,
 };
 
+/** Characters of a Timestream database or table name (the API model's pattern `[a-zA-Z0-9_.-]+`). */
+const TIMESTREAM_NAME_CHARACTERS = /^[a-zA-Z0-9_.-]+$/;
+/** Length bounds of a database or table name (the API model; facts 3.3); ASCII, so bytes. */
+const TIMESTREAM_NAME_LENGTH = { min: 3, max: 256 } as const;
+
+/**
+ * Parses a Timestream database or table name. A name outside Timestream's rule cannot exist, so a
+ * connector started with one would answer every write with 404 and Prometheus would drop the
+ * samples: refused at start-up instead, naming the rule.
+ */
+export const timestreamName: Parser<string> = {
+  placeholder: '<name>',
+  accepted: `a Timestream name: ${TIMESTREAM_NAME_LENGTH.min} to ${TIMESTREAM_NAME_LENGTH.max} letters, digits, '_', '-' or '.'`,
+  parse(raw) {
+    if (raw === '') throw new InvalidValueError('empty', this.accepted);
+    if (!TIMESTREAM_NAME_CHARACTERS.test(raw))
+      throw new InvalidValueError('not made of the characters Timestream allows', this.accepted);
+    if (raw.length < TIMESTREAM_NAME_LENGTH.min)
+      throw new InvalidValueError(`shorter than ${TIMESTREAM_NAME_LENGTH.min} characters`, this.accepted);
+    if (raw.length > TIMESTREAM_NAME_LENGTH.max)
+      throw new InvalidValueError(`longer than ${TIMESTREAM_NAME_LENGTH.max} characters`, this.accepted);
+    return raw;
+  },
+  format: (value) => value,
+};
+
 /** Parses an absolute URL path such as `/metrics`. */
 export const urlPath: Parser<string> = {
   placeholder: '<path>',

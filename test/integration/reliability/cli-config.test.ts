@@ -17,9 +17,9 @@ describe('the CLI with a file it cannot read', () => {
       name: 'a TLS certificate',
       args: [
         '--default-database',
-        'd',
+        'mydb',
         '--default-table',
-        't',
+        'tbl',
         '--tls-certificate',
         '/nonexistent/cert.pem',
         '--tls-key',

@@ -5,7 +5,7 @@ import { buildProgram, parseCommandLine, renderSettingsTable } from '../../../la
 import { ConfigError } from '../../../lambda/config/load';
 import { SETTINGS } from '../../../lambda/config/settings';
 
-const REQUIRED = ['--default-database', 'db', '--default-table', 'tbl'];
+const REQUIRED = ['--default-database', 'mydb', '--default-table', 'tbl'];
 
 class Exited extends Error {
   constructor(readonly code: number) {
@@ -73,7 +73,7 @@ describe('parseCommandLine', () => {
     ]);
     expect(command).toBe('serve');
     expect([config.defaultDatabase, config.defaultTable, config.region, config.listen]).toEqual([
-      'db',
+      'mydb',
       'tbl',
       'eu-west-1',
       { host: '127.0.0.1', port: 9300 },
@@ -133,7 +133,7 @@ describe('parseCommandLine', () => {
 
   test('takes --name=value and --name value alike', () => {
     const { config } = parseCommandLine([
-      '--default-database=db',
+      '--default-database=mydb',
       '--default-table',
       'tbl',
       '--log.level=warn',
@@ -141,7 +141,7 @@ describe('parseCommandLine', () => {
       '1MiB',
     ]);
     expect([config.defaultDatabase, config.logLevel, config.limits.maxBodyBytes]).toEqual([
-      'db',
+      'mydb',
       'warn',
       1048576,
     ]);

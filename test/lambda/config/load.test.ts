@@ -2,8 +2,9 @@
 import { ConfigError, loadConfig, type LoadConfigInput } from '../../../lambda/config/load';
 import { LAMBDA_MAX_RESPONSE_BYTES } from '../../../lambda/config/settings';
 
-const REQUIRED_ENV = { default_database: 'db', default_table: 'tbl' };
-const REQUIRED_FLAGS = { 'default-database': 'db', 'default-table': 'tbl' };
+const REQUIRED_ENV = { default_database: 'mydb', default_table: 'tbl' };
+const REQUIRED_FLAGS = { 'default-database': 'mydb', 'default-table': 'tbl' };
+const TIMESTREAM_NAME = "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'";
 
 function problemsOf(input: LoadConfigInput): readonly string[] {
   try {
@@ -19,7 +20,7 @@ describe('loadConfig defaults', () => {
   test('fills every default on the server', () => {
     expect(loadConfig({ flags: REQUIRED_FLAGS, env: {}, mode: 'server' })).toEqual({
       mode: 'server',
-      defaultDatabase: 'db',
+      defaultDatabase: 'mydb',
       defaultTable: 'tbl',
       region: 'us-east-1',
       listen: { host: '', port: 9201 },
@@ -229,8 +230,8 @@ describe('loadConfig errors', () => {
   test('never echoes the credentials of a refused endpoint URL', () => {
     const problems = problemsOf({
       env: {
-        default_database: 'd',
-        default_table: 't',
+        default_database: 'mydb',
+        default_table: 'tbl',
         query_base_endpoint: 'http://AKIDEXAMPLE:wJalrXUtnFEMI@host name',
       },
       mode: 'lambda',
@@ -271,7 +272,7 @@ describe('loadConfig errors', () => {
   test('throws one ConfigError whose message lists the problems and exits 2', () => {
     let error: unknown;
     try {
-      loadConfig({ env: { default_table: 't', enable_sigv4_auth: 'yes' }, mode: 'lambda' });
+      loadConfig({ env: { default_table: 'tbl', enable_sigv4_auth: 'yes' }, mode: 'lambda' });
     } catch (e) {
       error = e;
     }
@@ -294,7 +295,7 @@ describe('loadConfig errors', () => {
     // The reference's multi-destination labels, which it removed itself in 1.0.0.
     {
       name: 'an unknown flag',
-      flags: { 'database-label': 'db' },
+      flags: { 'database-label': 'mydb' },
       problem: '--database-label: unknown option',
     },
     {
@@ -316,7 +317,17 @@ describe('loadConfig errors', () => {
     {
       name: 'an empty database flag',
       flags: { 'default-database': '' },
-      problem: '--default-database: invalid value ""; accepted: a non-empty string',
+      problem: `--default-database: invalid value ""; accepted: ${TIMESTREAM_NAME}`,
+    },
+    {
+      name: 'a database name Timestream cannot hold',
+      flags: { 'default-database': 'Prometheus Database' },
+      problem: `--default-database: invalid value "Prometheus Database"; accepted: ${TIMESTREAM_NAME}`,
+    },
+    {
+      name: "a table name below Timestream's length",
+      flags: { 'default-table': 'pm' },
+      problem: `--default-table: invalid value "pm" (shorter than 3 characters); accepted: ${TIMESTREAM_NAME}`,
     },
   ])('names $name', ({ flags, problem }) => {
     expect(problemsOf({ flags: { ...REQUIRED_FLAGS, ...flags }, env: {}, mode: 'server' })).toEqual([
@@ -329,7 +340,7 @@ describe('loadConfig reads every option into its own field', () => {
   test('server: every flag set to a value other than its default', () => {
     const config = loadConfig({
       flags: {
-        'default-database': 'db',
+        'default-database': 'mydb',
         'default-table': 'tbl',
         region: 'eu-west-1',
         'web.listen-address': '127.0.0.1:9300',
@@ -362,7 +373,7 @@ describe('loadConfig reads every option into its own field', () => {
     });
     expect(config).toEqual({
       mode: 'server',
-      defaultDatabase: 'db',
+      defaultDatabase: 'mydb',
       defaultTable: 'tbl',
       region: 'eu-west-1',
       listen: { host: '127.0.0.1', port: 9300 },

@@ -14,6 +14,7 @@ import {
   rate,
   text,
   telemetryPath,
+  timestreamName,
   urlPath,
   type Parser,
 } from '../../../lambda/config/parsers';
@@ -246,6 +247,23 @@ describe('strings', () => {
   test('text refuses the empty string', () => {
     expect(text.parse('PrometheusDatabase')).toBe('PrometheusDatabase');
     expect(refusal(text, '')).toEqual({ message: 'empty', accepted: 'a non-empty string' });
+  });
+  test.each(['PrometheusDatabase', 'abc', 'a.b-c_9', 'x'.repeat(256)])('timestreamName accepts %s', (raw) =>
+    expect(timestreamName.parse(raw)).toBe(raw),
+  );
+  test.each([
+    ['', 'empty'],
+    ['   ', 'not made of the characters Timestream allows'],
+    ['Prometheus Database', 'not made of the characters Timestream allows'],
+    ['metrics/db', 'not made of the characters Timestream allows'],
+    ['métriques', 'not made of the characters Timestream allows'],
+    ['db', 'shorter than 3 characters'],
+    ['x'.repeat(257), 'longer than 256 characters'],
+  ])('timestreamName refuses %j: %s', (raw, message) => {
+    expect(refusal(timestreamName, raw)).toEqual({
+      message,
+      accepted: "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'",
+    });
   });
   test.each(['/metrics', '/a/b'])('urlPath accepts %s', (raw) => expect(urlPath.parse(raw)).toBe(raw));
   test.each(['/metrics', '/writes', '/read/x', '/'])('telemetryPath accepts %s', (raw) =>

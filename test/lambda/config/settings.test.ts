@@ -63,12 +63,13 @@ const BYTES_1 = 'a byte count >= 1, optionally with a B, KiB, MiB or GiB suffix'
 const DURATION = 'milliseconds from 1 to 2147483647 (about 24.8 days), as 250, 250ms or 10s';
 const RATE = 'a decimal number from 0 to 1';
 const TEXT = 'a non-empty string';
+const TIMESTREAM_NAME = "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'";
 const LISTEN = ':port, host:port or [ipv6]:port with port 0..65535';
 const URL = 'an http:// or https:// URL';
 
 const ACCEPTED = [
-  { flag: 'default-database', scope: 'both', accepted: TEXT },
-  { flag: 'default-table', scope: 'both', accepted: TEXT },
+  { flag: 'default-database', scope: 'both', accepted: TIMESTREAM_NAME },
+  { flag: 'default-table', scope: 'both', accepted: TIMESTREAM_NAME },
   { flag: 'region', scope: 'both', accepted: TEXT },
   { flag: 'web.listen-address', scope: 'server', accepted: LISTEN },
   {
