@@ -182,8 +182,8 @@ const TIMESTREAM_NAME_LENGTH = { min: 3, max: 256 } as const;
 
 /**
  * Parses a Timestream database or table name. A name outside Timestream's rule cannot exist, so a
- * connector started with one would answer every write with 404 and Prometheus would drop the
- * samples: refused at start-up instead, naming the rule.
+ * connector started with one would have every write refused (404 or 400) and Prometheus would drop
+ * the samples: refused at start-up instead, naming the rule.
  */
 export const timestreamName: Parser<string> = {
   placeholder: '<name>',
