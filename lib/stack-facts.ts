@@ -2,6 +2,7 @@
 // The facts the CDK stack is built from: parameters, routes, IAM actions, environment and outputs.
 // template.yml spells the same facts by hand; test/deploy/parity.test.ts holds the two together.
 // Data only: no constructs, no I/O.
+import { TIMESTREAM_NAME_PATTERN } from '../lambda/config/parsers';
 import { SETTINGS, type Setting } from '../lambda/config/settings';
 
 /** Default CloudFormation stack name, shared by samconfig.toml, the CDK app and Launch Stack URLs. */
@@ -19,8 +20,7 @@ export interface ParameterFact {
   readonly maxValue?: number;
 }
 
-// Timestream database and table names: 3-256 characters (Timestream quotas page).
-const NAME_PATTERN = '^[a-zA-Z0-9_.-]{3,256}$';
+// Timestream database and table names: the pattern is the connector's own start-up rule.
 const NAME_CONSTRAINT = '3 to 256 characters from a-z A-Z 0-9 _ . -';
 const ENDPOINT_PATTERN = '^(https?://.+)?$';
 const ENDPOINT_CONSTRAINT = 'empty, or a URL starting with http:// or https://';
@@ -38,14 +38,14 @@ export const PARAMETERS = {
   DefaultDatabase: {
     type: 'String',
     default: 'PrometheusDatabase',
-    allowedPattern: NAME_PATTERN,
+    allowedPattern: TIMESTREAM_NAME_PATTERN,
     constraintDescription: NAME_CONSTRAINT,
     description: 'Timestream database the connector writes to and reads from.',
   },
   DefaultTable: {
     type: 'String',
     default: 'PrometheusMetricsTable',
-    allowedPattern: NAME_PATTERN,
+    allowedPattern: TIMESTREAM_NAME_PATTERN,
     constraintDescription: NAME_CONSTRAINT,
     description: 'Timestream table the connector writes to and reads from.',
   },

@@ -175,10 +175,13 @@ export const text: Parser<string> = {
   format: (value) => value,
 };
 
-/** Characters of a Timestream database or table name (the API model's pattern `[a-zA-Z0-9_.-]+`). */
-const TIMESTREAM_NAME_CHARACTERS = /^[a-zA-Z0-9_.-]+$/;
+/** A character of a Timestream database or table name (the API model's pattern `[a-zA-Z0-9_.-]+`). */
+const TIMESTREAM_NAME_CHARACTER = '[a-zA-Z0-9_.-]';
 /** Length bounds of a database or table name (the API model; facts 3.3); ASCII, so bytes. */
 const TIMESTREAM_NAME_LENGTH = { min: 3, max: 256 } as const;
+const TIMESTREAM_NAME_CHARACTERS = new RegExp(`^${TIMESTREAM_NAME_CHARACTER}+$`);
+/** The whole rule as one pattern, also the template's AllowedPattern for names (lib/stack-facts.ts). */
+export const TIMESTREAM_NAME_PATTERN = `^${TIMESTREAM_NAME_CHARACTER}{${TIMESTREAM_NAME_LENGTH.min},${TIMESTREAM_NAME_LENGTH.max}}$`;
 
 /**
  * Parses a Timestream database or table name. A name outside Timestream's rule cannot exist, so a
