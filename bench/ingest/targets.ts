@@ -72,7 +72,7 @@ export const CONNECTOR: TargetKind = {
       ],
       {
         cwd: REPO_ROOT,
-        stdio: ['ignore', process.env.BENCH_INGEST_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
+        stdio: ['ignore', childStdout(), 'inherit'],
       },
     );
     await waitReady(child, `http://127.0.0.1:${port}/healthz`);
@@ -181,7 +181,7 @@ export const STORE_ONLY: TargetKind = {
       ],
       {
         cwd: REPO_ROOT,
-        stdio: ['ignore', process.env.BENCH_INGEST_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
+        stdio: ['ignore', childStdout(), 'inherit'],
       },
     );
     const endpoint = `http://127.0.0.1:${port}`;
@@ -309,6 +309,11 @@ export const VICTORIA_METRICS: TargetKind = {
     };
   },
 };
+
+/** A started process' standard output: passed through with BENCH_INGEST_STDOUT=1 (V8's GC traces go there). */
+function childStdout(): 'inherit' | 'ignore' {
+  return process.env.BENCH_INGEST_STDOUT === '1' ? 'inherit' : 'ignore';
+}
 
 /** The bundle `npm start` runs, built once per bench process (see startCommand). */
 let built: Promise<string> | undefined;
