@@ -15,8 +15,11 @@ export interface RequestCredentials {
 /** The realm Prometheus sees in the challenge; the reference connector has none, so any works. */
 export const BASIC_AUTH_CHALLENGE = 'Basic realm="timestream"';
 
-/** Upper bound on the Authorization header we decode, so a huge header costs nothing. */
-const MAX_AUTHORIZATION_BYTES = 8192;
+/**
+ * Upper bound, in characters, on the Authorization header we decode, so a huge header costs
+ * nothing; one that is not ASCII fails the basic-auth pattern right after.
+ */
+const MAX_AUTHORIZATION_CHARS = 8192;
 
 const challenge = (reason: string) =>
   unauthorized(reason, { headers: { 'www-authenticate': BASIC_AUTH_CHALLENGE } });
@@ -38,7 +41,9 @@ export function credentialsFromHeaders(
       'missing basic auth credentials: set basic_auth (access key id and secret access key)',
     );
   }
-  if (header.length > MAX_AUTHORIZATION_BYTES) return throwChallenge('authorization header too long');
+  if (header.length > MAX_AUTHORIZATION_CHARS) return throwChallenge('authorization header too long');
+  // Base64 has no comma: one here is a repeated header, whose values both adapters join by commas.
+  if (header.includes(',')) return throwChallenge('authorization header given more than once');
   const match = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (match === null) return throwChallenge('authorization header is not HTTP basic auth');
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -53,6 +58,9 @@ export function credentialsFromHeaders(
     return throwChallenge('basic auth password is not a secret access key');
   }
   const token = headers['x-amz-security-token'];
+  if (token !== undefined && token.includes(',')) {
+    return throwChallenge('X-Amz-Security-Token header given more than once');
+  }
   if (token !== undefined && (token.length === 0 || /\s/.test(token))) {
     return throwChallenge('X-Amz-Security-Token header is malformed');
   }

@@ -44,11 +44,14 @@ export function toHttpRequest(event: ApiGatewayEvent, deadlineMs?: number): Http
   const headers: Record<string, string> = {};
   // A null where a header should be (hand-made test events; API Gateway sends none) is a header
   // that is absent, not an error answered 503.
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (Array.isArray(values) && values.length > 0) headers[name.toLowerCase()] = values.join(',');
-  }
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  }
+  // Payload 1.0's `headers` holds only the last of a repeated header; its every value, joined by
+  // commas, is what payload 2.0 and the standalone server (server.ts) see, so a repeated
+  // Authorization is refused alike wherever the connector runs.
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (Array.isArray(values) && values.length > 0) headers[name.toLowerCase()] = values.join(',');
   }
   const body = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');

@@ -154,8 +154,10 @@ async function serve(
   }
   const body = await readBody(req, options.maxBodyBytes);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
+  // Content-Type, and joins others with ", "; API Gateway passes every value joined by ",".
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.join(',');
   }
   const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
   // A client that closes the connection before its answer (Prometheus past its remote_timeout)

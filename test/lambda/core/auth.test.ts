@@ -110,6 +110,16 @@ describe('credentialsFromHeaders', () => {
       reason: 'too long',
     },
     {
+      name: 'two Authorization headers, joined by a comma as both adapters join them',
+      headers: { authorization: `${basic('AKID:s')},${basic('AKID2:t')}` },
+      reason: 'authorization header given more than once',
+    },
+    {
+      name: 'two X-Amz-Security-Token headers, joined by a comma',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok1,tok2' },
+      reason: 'X-Amz-Security-Token header given more than once',
+    },
+    {
       name: 'an oversized header',
       headers: { authorization: `Basic ${'A'.repeat(9000)}` },
       reason: 'too long',

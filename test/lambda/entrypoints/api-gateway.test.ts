@@ -260,14 +260,22 @@ describe('toHttpRequest', () => {
     expect(request.headers).toEqual({ 'x-forwarded-for': '192.0.2.1,198.51.100.2' });
   });
 
-  test('takes the headers value over multiValueHeaders for a name in both', () => {
+  test('takes every value of multiValueHeaders over the last one in headers for a name in both', () => {
     const request = toHttpRequest({
       httpMethod: 'POST',
       path: '/write',
-      headers: { 'Content-Type': 'application/x-protobuf' },
-      multiValueHeaders: { 'Content-Type': ['text/plain', 'application/x-protobuf'] },
+      headers: { 'Content-Type': 'application/x-protobuf', Authorization: 'Basic b', 'X-One': '1' },
+      multiValueHeaders: {
+        'Content-Type': ['text/plain', 'application/x-protobuf'],
+        Authorization: ['Basic a', 'Basic b'],
+        'X-One': ['1'],
+      },
     });
-    expect(request.headers).toEqual({ 'content-type': 'application/x-protobuf' });
+    expect(request.headers).toEqual({
+      'content-type': 'text/plain,application/x-protobuf',
+      authorization: 'Basic a,Basic b',
+      'x-one': '1',
+    });
   });
 
   test('reads a body that is not base64-encoded as UTF-8 text', () => {

@@ -100,6 +100,36 @@ describe('startServer', () => {
     }
   });
 
+  test('hands the handler every value of a repeated header, joined by commas as API Gateway joins them', async () => {
+    const seen: Record<string, string>[] = [];
+    const server = await startOn(async (request: HttpRequest) => {
+      seen.push(request.headers);
+      return { status: 204, headers: {}, body: '' };
+    });
+    try {
+      // Node's request.headers would keep only the first Authorization and Content-Type.
+      const answer = await rawRequest(
+        server.port,
+        'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic a\r\nAuthorization: Basic b\r\n' +
+          'Content-Type: application/x-protobuf\r\nContent-Type: text/plain\r\nX-Amz-Security-Token: t1\r\n' +
+          'X-Amz-Security-Token: t2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 204 No Content');
+      expect(seen).toEqual([
+        {
+          host: '127.0.0.1',
+          authorization: 'Basic a,Basic b',
+          'content-type': 'application/x-protobuf,text/plain',
+          'x-amz-security-token': 't1,t2',
+          'content-length': '0',
+          connection: 'close',
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
     const server = await startOn(async (request: HttpRequest) => {
@@ -139,12 +169,18 @@ describe('startServer answers', () => {
       port,
       `${requestLine} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`,
     );
-    const [head, body] = [answer.slice(0, answer.indexOf('\r\n\r\n')), answer.slice(answer.indexOf('\r\n\r\n') + 4)];
+    const [head, body] = [
+      answer.slice(0, answer.indexOf('\r\n\r\n')),
+      answer.slice(answer.indexOf('\r\n\r\n') + 4),
+    ];
     const lines = head.split('\r\n');
     const headers = Object.fromEntries(
       names.map((name) => [
         name,
-        lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim(),
+        lines
+          .find((l) => l.toLowerCase().startsWith(`${name}:`))
+          ?.slice(name.length + 1)
+          .trim(),
       ]),
     );
     return { status: lines[0], headers, body };
@@ -229,5 +265,4 @@ describe('startServer answers', () => {
       await server.close();
     }
   });
-
 });
