@@ -46,7 +46,8 @@ export class Http1ResponseParser {
   private state: State = 'head';
   private pending: Buffer | undefined;
   private statusCode = 0;
-  private headers: Record<string, string> = {};
+  /** Without a prototype, so that `constructor` or `__proto__` is a header like any other. */
+  private headers: Record<string, string> = Object.create(null) as Record<string, string>;
   private keepAlive = true;
   private remaining = 0;
   private readonly chunks: Buffer[] = [];
@@ -167,7 +168,8 @@ export class Http1ResponseParser {
       if (colon <= 0) throw new Http1ParseError('bad header line');
       const name = line.slice(0, colon).trim().toLowerCase();
       const value = line.slice(colon + 1).trim();
-      this.headers[name] = name in this.headers ? `${this.headers[name]}, ${value}` : value;
+      const earlier = this.headers[name];
+      this.headers[name] = earlier === undefined ? value : `${earlier}, ${value}`;
     }
     const connectionHeader = this.headers.connection?.toLowerCase();
     if (connectionHeader !== undefined && /\bclose\b/.test(connectionHeader)) connection = 'close';

@@ -97,6 +97,26 @@ const CASES: Case[] = [
     },
   },
   {
+    // Each its own key: on a plain object `constructor` was found on the prototype and joined to
+    // it, and `__proto__` set the prototype instead of a header.
+    name: 'headers named like members of Object.prototype',
+    wire:
+      'HTTP/1.1 200 OK\r\nconstructor: a\r\n__proto__: b\r\ntoString: c\r\nhasOwnProperty: d\r\n' +
+      'Constructor: e\r\nContent-Length: 0\r\n\r\n',
+    expected: {
+      statusCode: 200,
+      headers: {
+        constructor: 'a, e',
+        ['__proto__']: 'b',
+        tostring: 'c',
+        hasownproperty: 'd',
+        'content-length': '0',
+      },
+      body: '',
+      keepAlive: true,
+    },
+  },
+  {
     // Of the two tokens, close must win: the server will end this connection.
     name: 'Connection: close among other tokens',
     wire: 'HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 1\r\n\r\nx',
