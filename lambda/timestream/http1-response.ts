@@ -16,6 +16,11 @@ export const MAX_HEADER_BYTES = 64 * 1024;
  */
 export const MAX_PREALLOCATED_BODY_BYTES = 16 * 1024 * 1024;
 
+/** A field name (RFC 9110 5.1: a token of tchar). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SP = 0x20;
+const HTAB = 0x09;
+
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 
@@ -102,7 +107,7 @@ export class Http1ResponseParser {
             // RFC 9112 7.1.2: trailer-section = *( field-line CRLF ), then CRLF alone. A line of
             // white space, or one without a field name, is neither; the fields are discarded.
             if (line === '') this.state = 'done';
-            else if (line.indexOf(':') <= 0) throw new Http1ParseError('bad trailer line');
+            else if (fieldName(line) === undefined) throw new Http1ParseError('bad trailer line');
             break;
           }
           const size = line.split(';', 1)[0].trim();
@@ -164,10 +169,10 @@ export class Http1ResponseParser {
     let connection = status[1] === '0' ? 'close' : 'keep-alive';
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new Http1ParseError('bad header line');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
+      const fieldNameAsSent = fieldName(line);
+      if (fieldNameAsSent === undefined) throw new Http1ParseError(headerLineFault(line));
+      const name = fieldNameAsSent.toLowerCase();
+      const value = trimOws(line, fieldNameAsSent.length + 1);
       const earlier = this.headers[name];
       this.headers[name] = earlier === undefined ? value : `${earlier}, ${value}`;
     }
@@ -199,4 +204,40 @@ export class Http1ResponseParser {
       this.state = 'until-close';
     }
   }
+}
+
+/**
+ * The field name of a header or trailer line, or undefined when the line is no field line
+ * (RFC 9112 5: a token, then a colon straight after it). A name this parser trimmed, or a line it
+ * took for a field of its own, is read differently by parsers that do not, which is what response
+ * splitting relies on. RFC 9112 5.2 has a user agent unfold obs-fold instead; refusing it hands the
+ * call to the SDK's node:http, as for anything else this parser does not support.
+ */
+function fieldName(line: string): string | undefined {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return undefined;
+  const name = line.slice(0, colon);
+  return FIELD_NAME.test(name) ? name : undefined;
+}
+
+/** What is wrong with a header line fieldName refused, for the error. */
+function headerLineFault(line: string): string {
+  const first = line.charCodeAt(0);
+  // RFC 9112 5.2: obs-fold, a line continuing the previous field's value, is obsolete.
+  if (first === SP || first === HTAB) return 'obsolete line folding in headers';
+  const colon = line.indexOf(':');
+  if (colon <= 0) return 'bad header line';
+  const last = line.charCodeAt(colon - 1);
+  // RFC 9112 5.1: "No whitespace is allowed between the field name and colon."
+  if (last === SP || last === HTAB) return 'whitespace before a header colon';
+  return 'bad header name';
+}
+
+/** `line` from `from` on without the SP and HTAB around it (RFC 9110 5.5: OWS is not part of the value). */
+function trimOws(line: string, from: number): string {
+  let start = from;
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === SP || line.charCodeAt(start) === HTAB)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === SP || line.charCodeAt(end - 1) === HTAB)) end--;
+  return line.slice(start, end);
 }

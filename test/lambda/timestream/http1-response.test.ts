@@ -117,6 +117,16 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'values with spaces and tabs around them',
+    wire: 'HTTP/1.1 200 OK\r\nX-A:\t a b \t\r\nX-B:\r\nContent-Length:0\r\n\r\n',
+    expected: {
+      statusCode: 200,
+      headers: { 'x-a': 'a b', 'x-b': '', 'content-length': '0' },
+      body: '',
+      keepAlive: true,
+    },
+  },
+  {
     // Of the two tokens, close must win: the server will end this connection.
     name: 'Connection: close among other tokens',
     wire: 'HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 1\r\n\r\nx',
@@ -276,6 +286,53 @@ describe('Http1ResponseParser', () => {
       error: 'bad trailer line',
     },
     {
+      // Trimmed, it was Content-Length.
+      name: 'a space between a header name and its colon',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length : 1\r\n\r\nx',
+      error: 'whitespace before a header colon',
+    },
+    {
+      name: 'a tab between a header name and its colon',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length\t: 1\r\n\r\nx',
+      error: 'whitespace before a header colon',
+    },
+    {
+      // Taken for a field of its own, it framed the body.
+      name: 'a folded header line (obs-fold) that looks like a field',
+      wire: 'HTTP/1.1 200 OK\r\nX-A: a\r\n\tContent-Length: 1\r\n\r\nx',
+      error: 'obsolete line folding in headers',
+    },
+    {
+      name: 'a folded header line (obs-fold) continuing a value',
+      wire: 'HTTP/1.1 200 OK\r\nX-A: a\r\n  b: c\r\nContent-Length: 0\r\n\r\n',
+      error: 'obsolete line folding in headers',
+    },
+    {
+      name: 'a header name with a space inside',
+      wire: 'HTTP/1.1 200 OK\r\nX A: 1\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad header name',
+    },
+    {
+      name: 'a header name with a separator',
+      wire: 'HTTP/1.1 200 OK\r\nX-(A): 1\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad header name',
+    },
+    {
+      name: 'a header name with a byte outside ASCII',
+      wire: 'HTTP/1.1 200 OK\r\nX-é: 1\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad header name',
+    },
+    {
+      name: 'a trailer line with a space before its colon',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer : t\r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
+      name: 'a folded trailer line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: t\r\n y: z\r\n\r\n',
+      error: 'bad trailer line',
+    },
+    {
       name: 'bytes after the response',
       wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
       error: 'bytes after the response',
@@ -312,6 +369,16 @@ describe('Http1ResponseParser', () => {
     expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
     expect(parser.push(Buffer.from(`1;${'x'.repeat(MAX_HEADER_BYTES - 2)}`))).toBe(false);
     expect(() => parser.push(Buffer.from('x'))).toThrow(new Http1ParseError('chunk line too long'));
+  });
+
+  it('keeps bytes beyond ASCII at the edges of a value, trimming only spaces and tabs', () => {
+    const parser = new Http1ResponseParser();
+    const wire = Buffer.from(
+      'HTTP/1.1 200 OK\r\nX-A: \u00a0a\u00a0\t\r\nContent-Length: 0\r\n\r\n',
+      'latin1',
+    );
+    expect(parser.push(wire)).toBe(true);
+    expect(parser.response().headers).toEqual({ 'x-a': '\u00a0a\u00a0', 'content-length': '0' });
   });
 
   it('is incomplete when the connection ends inside a Content-Length body', () => {
