@@ -16,6 +16,16 @@ export const MAX_HEADER_BYTES = 64 * 1024;
  */
 export const MAX_PREALLOCATED_BODY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The largest body accepted in any framing; a Content-Length above it is refused before anything
+ * is allocated. Timestream never comes near it (a Query page is at most 1 MB, a WriteRecords or
+ * error answer a few KiB), so only a broken endpoint, or something between, reaches it; unbounded,
+ * a chunked or until-close body would grow until the process ran out of memory. 64 times the
+ * largest page leaves room for anything Timestream might add to an answer.
+ * NOTE: MAX_PREALLOCATED_BODY_BYTES stays at or below it, or its preallocation would be unreachable.
+ */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 /** A field name (RFC 9110 5.1: a token of tchar). */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SP = 0x20;
@@ -59,6 +69,8 @@ export class Http1ResponseParser {
   /** The body of a Content-Length response up to MAX_PREALLOCATED_BODY_BYTES, filled as it arrives. */
   private body: Buffer | undefined;
   private bodyFilled = 0;
+  /** Body bytes of a chunked (as declared) or until-close response so far, against MAX_BODY_BYTES. */
+  private bodyBytes = 0;
 
   /**
    * Consumes the next bytes read from the connection.
@@ -113,6 +125,9 @@ export class Http1ResponseParser {
           const size = line.split(';', 1)[0].trim();
           if (!/^[0-9a-fA-F]{1,8}$/.test(size)) throw new Http1ParseError('bad chunk size');
           this.remaining = parseInt(size, 16);
+          // Refused on the declared size, before its bytes arrive.
+          this.bodyBytes += this.remaining;
+          if (this.bodyBytes > MAX_BODY_BYTES) throw new Http1ParseError('response body too large');
           this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
           break;
         }
@@ -135,6 +150,8 @@ export class Http1ResponseParser {
           break;
         }
         case 'until-close':
+          this.bodyBytes += buf.length - at;
+          if (this.bodyBytes > MAX_BODY_BYTES) throw new Http1ParseError('response body too large');
           this.chunks.push(buf.subarray(at));
           at = buf.length;
           break;
@@ -196,6 +213,7 @@ export class Http1ResponseParser {
     } else if (contentLength !== undefined) {
       if (!/^\d{1,15}$/.test(contentLength)) throw new Http1ParseError('bad content-length');
       this.remaining = Number(contentLength);
+      if (this.remaining > MAX_BODY_BYTES) throw new Http1ParseError('response body too large');
       this.state = this.remaining === 0 ? 'done' : 'fixed';
       if (this.remaining > 0 && this.remaining <= MAX_PREALLOCATED_BODY_BYTES)
         this.body = Buffer.allocUnsafe(this.remaining);

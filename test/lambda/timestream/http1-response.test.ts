@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
+  MAX_BODY_BYTES,
   MAX_PREALLOCATED_BODY_BYTES,
   Http1ParseError,
   Http1ResponseParser,
@@ -333,6 +334,22 @@ describe('Http1ResponseParser', () => {
       error: 'bad trailer line',
     },
     {
+      name: 'a Content-Length over MAX_BODY_BYTES',
+      wire: `HTTP/1.1 200 OK\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`,
+      error: 'response body too large',
+    },
+    {
+      name: 'a Content-Length of 15 digits',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\n',
+      error: 'response body too large',
+    },
+    {
+      // Refused at the size line, before the chunk's bytes arrive.
+      name: 'chunks whose sizes add up to more than MAX_BODY_BYTES',
+      wire: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n${MAX_BODY_BYTES.toString(16)}\r\n`,
+      error: 'response body too large',
+    },
+    {
       name: 'bytes after the response',
       wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
       error: 'bytes after the response',
@@ -379,6 +396,52 @@ describe('Http1ResponseParser', () => {
     );
     expect(parser.push(wire)).toBe(true);
     expect(parser.response().headers).toEqual({ 'x-a': '\u00a0a\u00a0', 'content-length': '0' });
+  });
+
+  describe('at MAX_BODY_BYTES', () => {
+    let body: Buffer;
+    beforeAll(() => {
+      body = Buffer.alloc(MAX_BODY_BYTES, 0x61);
+    });
+
+    it('waits for a Content-Length body of MAX_BODY_BYTES', () => {
+      const parser = new Http1ResponseParser();
+      expect(parser.push(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${MAX_BODY_BYTES}\r\n\r\n`))).toBe(
+        false,
+      );
+    });
+
+    it('reads chunks of MAX_BODY_BYTES in all, and refuses a chunk size line taking them one byte past it', () => {
+      const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+      const parser = new Http1ResponseParser();
+      expect(parser.push(Buffer.from(`${head}1\r\na\r\n${(MAX_BODY_BYTES - 1).toString(16)}\r\n`))).toBe(
+        false,
+      );
+      expect(parser.push(body.subarray(1))).toBe(false);
+      expect(parser.push(Buffer.from('\r\n0\r\n\r\n'))).toBe(true);
+      expect(parser.response().body.equals(body)).toBe(true);
+
+      const over = new Http1ResponseParser();
+      expect(over.push(Buffer.from(`${head}1\r\na\r\n${(MAX_BODY_BYTES - 1).toString(16)}\r\n`))).toBe(false);
+      expect(over.push(body.subarray(1))).toBe(false);
+      expect(() => over.push(Buffer.from('\r\n1\r\n'))).toThrow(
+        new Http1ParseError('response body too large'),
+      );
+    });
+
+    it('reads a body that ends with the connection of MAX_BODY_BYTES, and refuses one byte more', () => {
+      const head = Buffer.from('HTTP/1.1 200 OK\r\n\r\n');
+      const parser = new Http1ResponseParser();
+      expect(parser.push(head)).toBe(false);
+      expect(parser.push(body)).toBe(false);
+      expect(parser.end()).toBe(true);
+      expect(parser.response().body.length).toBe(MAX_BODY_BYTES);
+
+      const over = new Http1ResponseParser();
+      expect(over.push(head)).toBe(false);
+      expect(over.push(body)).toBe(false);
+      expect(() => over.push(Buffer.from('a'))).toThrow(new Http1ParseError('response body too large'));
+    });
   });
 
   it('is incomplete when the connection ends inside a Content-Length body', () => {
