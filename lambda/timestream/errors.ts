@@ -74,6 +74,18 @@ export function fromAwsError(error: unknown, operation: string): ConnectorError 
   return new ConnectorError(kind, `Timestream ${operation} failed: ${name}: ${text}`, { cause: error });
 }
 
+/**
+ * The error for a Timestream answer the read path cannot use (`fault` says why), after the SDK's
+ * own attempt gave it too. Timestream's fault, not the caller's: retryable (503), as an
+ * unexpected double in a page is, never a 400 that would blame the query.
+ */
+export function malformedAnswer(operation: string, fault: string): ConnectorError {
+  return new ConnectorError(
+    ErrorKind.Retryable,
+    `Timestream ${operation} answered a malformed page: ${fault}`,
+  );
+}
+
 /** Collapses a message to one bounded line so it is safe to put into a response body. */
 export function oneLine(text: string, maxLength = 300): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ').trim();

@@ -75,8 +75,8 @@ export function scanQueryPage(bytes: Buffer): ScannedPage | undefined {
         return undefined;
       }
       if (key === 'ColumnInfo') {
-        if (!Array.isArray(value)) return undefined;
-        columnInfo = value as ColumnInfo[];
+        if (!isColumnInfoList(value)) return undefined;
+        columnInfo = value;
       } else if (key === 'NextToken') {
         if (typeof value !== 'string') return undefined;
         nextToken = value;
@@ -98,6 +98,21 @@ export function scanQueryPage(bytes: Buffer): ScannedPage | undefined {
     cellStart: rows.cellStart,
     cellEnd: rows.cellEnd,
   };
+}
+
+/**
+ * Whether `value` is a list of columns the read path can use: objects whose Name is absent or a
+ * string. JSON.parse and the SDK's deserialiser alike pass a column of `null`, a number or a Name
+ * of another type through, each a TypeError once the columns are read.
+ */
+export function isColumnInfoList(value: unknown): value is ColumnInfo[] {
+  if (!Array.isArray(value)) return false;
+  for (const column of value as unknown[]) {
+    if (typeof column !== 'object' || column === null) return false;
+    const name = (column as { Name?: unknown }).Name;
+    if (name !== undefined && typeof name !== 'string') return false;
+  }
+  return true;
 }
 
 interface ScannedRows {

@@ -11,7 +11,9 @@ import {
   type Row,
   type TimestreamQueryClient,
 } from '@aws-sdk/client-timestream-query';
+import { malformedAnswer } from './errors';
 import { FastCall, type RequestHandlerLike } from './fast-call';
+import { isColumnInfoList } from './page-scan';
 
 /** The awsJson1_0 target of Query (smithy model: Timestream_20181101). */
 const QUERY_TARGET = 'Timestream_20181101.Query';
@@ -76,12 +78,17 @@ export class QuerySender {
         parsed = undefined; // not JSON after all: let the SDK make sense of the call
       }
       // Anything else is left to the SDK too: a NextToken that is not a string would otherwise
-      // end the paging early, and a ColumnInfo or Rows that is not a list fail later as a TypeError.
-      if (isQueryPageShape(parsed)) return pageOf(parsed);
+      // end the paging early, and a ColumnInfo or Rows that is not a list (of objects) fail later
+      // as a TypeError.
+      if (pageFault(parsed) === undefined) return pageOf(parsed as Partial<QueryPage>);
     }
     const output = await this.client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
       abortSignal: signal,
     });
+    // The SDK's deserialiser lets through what the fast path refused (a null row or column), so
+    // its answer is held to the same shape.
+    const fault = pageFault(output);
+    if (fault !== undefined) throw malformedAnswer('Query', fault);
     return pageOf(output);
   }
 }
@@ -95,13 +102,28 @@ function pageOf(answer: Partial<QueryPage>): QueryPage {
   };
 }
 
-/** Whether a parsed Query answer has the members a page needs, each absent or of its type. */
-function isQueryPageShape(value: unknown): value is Partial<QueryPage> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const { ColumnInfo, Rows, NextToken } = value as Record<string, unknown>;
-  return (
-    (ColumnInfo === undefined || Array.isArray(ColumnInfo)) &&
-    (Rows === undefined || Array.isArray(Rows)) &&
-    (NextToken === undefined || typeof NextToken === 'string')
-  );
+/**
+ * Why a Query answer, parsed or deserialised by the SDK, is no page the read path can use, or
+ * undefined when it is one: ColumnInfo, Rows and NextToken each absent or of their type.
+ */
+export function pageFault(answer: unknown): string | undefined {
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return 'not an object';
+  const { ColumnInfo, Rows, NextToken } = answer as Record<string, unknown>;
+  if (ColumnInfo !== undefined && !isColumnInfoList(ColumnInfo)) return 'ColumnInfo is not a list of columns';
+  if (Rows !== undefined && !isRowList(Rows)) return 'Rows is not a list of rows';
+  if (NextToken !== undefined && typeof NextToken !== 'string') return 'NextToken is not a string';
+  return undefined;
+}
+
+/**
+ * Whether `value` is a list of objects (a row of null is a TypeError once read). One typeof a row:
+ * only pages the scanner declined, or the SDK's, come here.
+ */
+function isRowList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const row: unknown = value[i];
+    if (typeof row !== 'object' || row === null) return false;
+  }
+  return true;
 }

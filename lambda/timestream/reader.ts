@@ -10,11 +10,11 @@ import {
 import { ConnectorError, ErrorKind, notFound } from '../core/errors';
 import type { ColumnarSeries } from '../prompb/encode';
 import type { Query } from '../prompb/types';
-import { fromAwsError } from './errors';
+import { fromAwsError, malformedAnswer } from './errors';
 import { abortError } from './http1-client';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
-import type { QueryPage, QuerySender } from './query-sender';
+import { pageFault, type QueryPage, type QuerySender } from './query-sender';
 import { dimensionColumnsOf, SeriesAssembler } from './rows';
 import { buildSelect, quoteIdentifier } from './sql';
 
@@ -178,6 +178,8 @@ async function describeDimensions(
         throw tableNotFound(target, failure, error);
       throw failure;
     }
+    const fault = pageFault(output);
+    if (fault !== undefined) throw malformedAnswer('DESCRIBE', fault);
     const names = (output.ColumnInfo ?? []).map((c) => c.Name);
     const columnIndex = names.indexOf('Column');
     const kindIndex = names.findIndex((n) => n !== undefined && /attribute type|category/i.test(n));

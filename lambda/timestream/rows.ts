@@ -95,7 +95,8 @@ export class SeriesAssembler {
     if (plan === undefined) return;
     for (const row of page.Rows) {
       const data = row.Data;
-      if (data === undefined) continue;
+      // JSON.parse leaves a null Data that the SDK's deserialiser drops: no Data either way.
+      if (data === undefined || data === null) continue;
       const valueText = data[plan.value]?.ScalarValue;
       if (valueText === undefined || valueText === '' || data[plan.value]?.NullValue === true) continue;
       const timeText = data[plan.time]?.ScalarValue;

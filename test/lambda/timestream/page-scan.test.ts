@@ -180,6 +180,13 @@ describe('scanQueryPage', () => {
       text: `{"Rows":${ROWS},"ColumnInfo":${COLUMN_INFO},"Q\u0001":1}`,
     },
     { name: 'a ColumnInfo that is not an array', text: `{"Rows":${ROWS},"ColumnInfo":{}}` },
+    // The caller refuses these (query-sender.ts); scanned, each was a TypeError or a read paging on.
+    { name: 'a ColumnInfo holding null', text: `{"Rows":${ROWS},"ColumnInfo":[null]}` },
+    { name: 'a ColumnInfo holding a string', text: `{"Rows":${ROWS},"ColumnInfo":["job"]}` },
+    { name: 'a column whose Name is a number', text: `{"Rows":${ROWS},"ColumnInfo":[{"Name":5}]}` },
+    { name: 'Rows holding null', text: `{"Rows":[null],"ColumnInfo":${COLUMN_INFO}}` },
+    { name: 'Rows holding a number', text: `{"Rows":[1],"ColumnInfo":${COLUMN_INFO}}` },
+    { name: 'a row whose Data is null', text: `{"Rows":[{"Data":null}],"ColumnInfo":${COLUMN_INFO}}` },
   ])('leaves $name to JSON.parse', ({ text }) => {
     expect(scan(text)).toBeUndefined();
   });

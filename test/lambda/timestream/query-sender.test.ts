@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { TimestreamQueryClient, ValidationException } from '@aws-sdk/client-timestream-query';
 import type { HttpRequest } from '@smithy/core/protocols';
+import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { RequestHandlerLike } from '../../../lambda/timestream/fast-call';
 import { scanQueryPage } from '../../../lambda/timestream/page-scan';
 import { QuerySender } from '../../../lambda/timestream/query-sender';
@@ -108,6 +109,11 @@ describe('QuerySender', () => {
     ['a 200 whose ColumnInfo is not a list', [200, { ...PAGE, ColumnInfo: {} }]],
     ['a 200 whose Rows are not a list', [200, { ...PAGE, Rows: 'none' }]],
     ['a 200 that is a JSON list', [200, [PAGE]]],
+    ['a 200 whose ColumnInfo holds null', [200, { ...PAGE, ColumnInfo: [null] }]],
+    ['a 200 whose ColumnInfo holds a number', [200, { ...PAGE, ColumnInfo: [1] }]],
+    ['a 200 with a column whose Name is not a string', [200, { ...PAGE, ColumnInfo: [{ Name: 5 }] }]],
+    ['a 200 whose Rows hold null', [200, { ...PAGE, Rows: [null, ...PAGE.Rows] }]],
+    ['a 200 whose Rows hold a string', [200, { ...PAGE, Rows: ['row'] }]],
   ] as const)(
     'lets the SDK redo the call after %s, so its error or page is the SDK’s own',
     async (_name, first) => {
@@ -116,6 +122,56 @@ describe('QuerySender', () => {
         [400, { __type: 'com.amazonaws.timestream.v20181101#ValidationException', message: 'bad' }],
       ]);
       await expect(page(sender, 'SELECT nonsense', undefined)).rejects.toBeInstanceOf(ValidationException);
+      expect(seen).toHaveLength(2);
+    },
+  );
+
+  // Timestream's model does not allow any of these, and the SDK's deserialiser passes each through.
+  const MALFORMED = [
+    {
+      name: 'a column of null',
+      answer: { ...PAGE, ColumnInfo: [null] },
+      fault: 'ColumnInfo is not a list of columns',
+    },
+    {
+      name: 'a column whose Name is a number',
+      answer: { ...PAGE, ColumnInfo: [{ Name: 5 }] },
+      fault: 'ColumnInfo is not a list of columns',
+    },
+    { name: 'a row of null', answer: { ...PAGE, Rows: [null] }, fault: 'Rows is not a list of rows' },
+    { name: 'a row that is a number', answer: { ...PAGE, Rows: [7] }, fault: 'Rows is not a list of rows' },
+  ];
+
+  it.each(MALFORMED)(
+    'takes the SDK’s page when the fast attempt’s has $name, through the scanner as the reader calls it',
+    async ({ answer }) => {
+      const { sender, seen } = scripted([
+        [200, answer],
+        [200, PAGE],
+      ]);
+      const viaSdk = await sender.scannedPage('SELECT 1', undefined, undefined, scanQueryPage);
+      expect(viaSdk).toEqual({ ColumnInfo: PAGE.ColumnInfo, Rows: PAGE.Rows, NextToken: 'token-2' });
+      expect(seen).toHaveLength(2);
+    },
+  );
+
+  it.each(MALFORMED)(
+    'fails as retryable (503) naming the fault when the SDK’s answer has $name too',
+    async ({ answer, fault }) => {
+      const { sender, seen } = scripted([
+        [200, answer],
+        [200, answer],
+      ]);
+      const failure = await sender.scannedPage('SELECT 1', undefined, undefined, scanQueryPage).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ConnectorError);
+      expect(failure).toMatchObject({
+        kind: ErrorKind.Retryable,
+        status: 503,
+        message: `Timestream Query answered a malformed page: ${fault}`,
+      });
       expect(seen).toHaveLength(2);
     },
   );

@@ -241,6 +241,39 @@ describe('DimensionCatalog over time', () => {
   });
 });
 
+describe('DimensionCatalog given a DESCRIBE answer Timestream would not send', () => {
+  const columnInfo = ['Column', 'Type', 'Timestream attribute type'].map((Name) => ({ Name }));
+  const jobRow = { Data: [{ ScalarValue: 'job' }, { ScalarValue: 'varchar' }, { ScalarValue: 'DIMENSION' }] };
+  test.each([
+    {
+      name: 'a column of null',
+      answer: { ColumnInfo: [null, ...columnInfo], Rows: [jobRow] },
+      fault: 'ColumnInfo is not a list of columns',
+    },
+    {
+      name: 'a row of null',
+      answer: { ColumnInfo: columnInfo, Rows: [null, jobRow] },
+      fault: 'Rows is not a list of rows',
+    },
+  ])('fails as retryable (503) on $name, after that one call', async ({ answer, fault }) => {
+    const answers = [answer, { ColumnInfo: columnInfo, Rows: [jobRow] }];
+    let calls = 0;
+    const client = {
+      send: () => Promise.resolve(answers[calls++]),
+    } as unknown as TimestreamQueryClient;
+    const failure = await new DimensionCatalog().columns(client, TARGET, []).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ConnectorError);
+    expect(failure).toMatchObject({
+      kind: ErrorKind.Retryable,
+      message: `Timestream DESCRIBE answered a malformed page: ${fault}`,
+    });
+    expect(calls).toBe(1);
+  });
+});
+
 describe('DimensionCatalog after every read gave up on a DESCRIBE', () => {
   test('the next read sends a new DESCRIBE, which later reads share, and an answered one is not aborted', async () => {
     const { client, sent } = describingClient(new Set(['job']));

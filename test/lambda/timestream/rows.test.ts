@@ -331,6 +331,18 @@ describe('SeriesAssembler', () => {
     ]);
   });
 
+  test('skips a row whose Data is null, as the SDK reads it (without Data)', () => {
+    const columns = ['measure_name', 'measure_value::double', 'time'];
+    const full = page(columns, [{ measure_name: 'm', 'measure_value::double': '1.0', time: at(1) }]);
+    const withNull = {
+      ColumnInfo: full.ColumnInfo,
+      Rows: [{ Data: null }, ...full.Rows],
+    } as unknown as QueryPage;
+    const assembler = new SeriesAssembler();
+    assembler.addPage(withNull);
+    expect(finish(assembler)).toEqual(assemble(full));
+  });
+
   test('keeps apart consecutive rows that differ in every label', () => {
     const columns = ['job', 'measure_name', 'time', 'measure_value::double'];
     const rows = [
