@@ -78,7 +78,8 @@ export function scanQueryPage(bytes: Buffer): ScannedPage | undefined {
         if (!isColumnInfoList(value)) return undefined;
         columnInfo = value;
       } else if (key === 'NextToken') {
-        if (typeof value !== 'string') return undefined;
+        // An empty one is no token of Timestream's, and the read would page on with it.
+        if (typeof value !== 'string' || value === '') return undefined;
         nextToken = value;
       }
     }

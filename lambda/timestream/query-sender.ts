@@ -85,8 +85,8 @@ export class QuerySender {
     const output = await this.client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
       abortSignal: signal,
     });
-    // The SDK's deserialiser lets through what the fast path refused (a null row or column), so
-    // its answer is held to the same shape.
+    // The SDK's deserialiser lets through what the fast path refused (a null row or column, an
+    // empty NextToken), so its answer is held to the same shape.
     const fault = pageFault(output);
     if (fault !== undefined) throw malformedAnswer('Query', fault);
     return pageOf(output);
@@ -104,7 +104,10 @@ function pageOf(answer: Partial<QueryPage>): QueryPage {
 
 /**
  * Why a Query answer, parsed or deserialised by the SDK, is no page the read path can use, or
- * undefined when it is one: ColumnInfo, Rows and NextToken each absent or of their type.
+ * undefined when it is one: ColumnInfo, Rows and NextToken each absent or of their type. An empty
+ * NextToken is none of Timestream's (its model: 1 to 2048 characters): sent back to page on, it
+ * would be refused as invalid, a 400 blaming the query, or be answered again up to
+ * MAX_PAGES_PER_QUERY times by an endpoint that keeps sending it.
  */
 export function pageFault(answer: unknown): string | undefined {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return 'not an object';
@@ -112,6 +115,7 @@ export function pageFault(answer: unknown): string | undefined {
   if (ColumnInfo !== undefined && !isColumnInfoList(ColumnInfo)) return 'ColumnInfo is not a list of columns';
   if (Rows !== undefined && !isRowList(Rows)) return 'Rows is not a list of rows';
   if (NextToken !== undefined && typeof NextToken !== 'string') return 'NextToken is not a string';
+  if (NextToken === '') return 'NextToken is empty';
   return undefined;
 }
 

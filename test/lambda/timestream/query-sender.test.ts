@@ -5,6 +5,8 @@ import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { RequestHandlerLike } from '../../../lambda/timestream/fast-call';
 import { scanQueryPage } from '../../../lambda/timestream/page-scan';
 import { QuerySender } from '../../../lambda/timestream/query-sender';
+import { DimensionCatalog, readQuery } from '../../../lambda/timestream/reader';
+import { MatcherType } from '../../../lambda/prompb/types';
 
 const ENDPOINT = 'http://127.0.0.1:9202';
 const PAGE = {
@@ -114,6 +116,7 @@ describe('QuerySender', () => {
     ['a 200 with a column whose Name is not a string', [200, { ...PAGE, ColumnInfo: [{ Name: 5 }] }]],
     ['a 200 whose Rows hold null', [200, { ...PAGE, Rows: [null, ...PAGE.Rows] }]],
     ['a 200 whose Rows hold a string', [200, { ...PAGE, Rows: ['row'] }]],
+    ['a 200 whose NextToken is empty', [200, { ...PAGE, NextToken: '' }]],
   ] as const)(
     'lets the SDK redo the call after %s, so its error or page is the SDK’s own',
     async (_name, first) => {
@@ -140,6 +143,7 @@ describe('QuerySender', () => {
     },
     { name: 'a row of null', answer: { ...PAGE, Rows: [null] }, fault: 'Rows is not a list of rows' },
     { name: 'a row that is a number', answer: { ...PAGE, Rows: [7] }, fault: 'Rows is not a list of rows' },
+    { name: 'an empty NextToken', answer: { ...PAGE, NextToken: '' }, fault: 'NextToken is empty' },
   ];
 
   it.each(MALFORMED)(
@@ -175,4 +179,47 @@ describe('QuerySender', () => {
       expect(seen).toHaveLength(2);
     },
   );
+
+  it('fails a read whose page has an empty NextToken with 503 after the fast and the SDK attempt, instead of paging on', async () => {
+    const describe = {
+      QueryId: 'd',
+      ColumnInfo: ['Column', 'Type', 'Timestream attribute type'].map((Name) => ({ Name })),
+      Rows: [{ Data: ['env', 'varchar', 'DIMENSION'].map((ScalarValue) => ({ ScalarValue })) }],
+    };
+    const page = {
+      QueryId: 'q',
+      ColumnInfo: ['time', 'measure_name', 'measure_value::double', 'env'].map((Name) => ({ Name })),
+      Rows: [
+        {
+          Data: ['2026-01-01 00:00:00.000000000', 'm', '1.0', 'prod'].map((ScalarValue) => ({ ScalarValue })),
+        },
+      ],
+    };
+    const { sender, seen } = scripted([
+      [200, describe],
+      [200, { ...page, NextToken: '' }],
+      [200, { ...page, NextToken: '' }],
+      [200, page],
+    ]);
+    const query = {
+      startTimestampMs: 0,
+      endTimestampMs: Date.UTC(2027, 0, 1),
+      matchers: [{ type: MatcherType.EQ, name: 'env', value: 'prod' }],
+    };
+    const failure = await readQuery(
+      sender,
+      new DimensionCatalog(),
+      { database: 'db', table: 'tbl' },
+      query,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      kind: ErrorKind.Retryable,
+      status: 503,
+      message: 'Timestream Query answered a malformed page: NextToken is empty',
+    });
+    expect(seen).toHaveLength(3);
+  });
 });

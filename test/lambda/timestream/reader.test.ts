@@ -246,6 +246,12 @@ describe('DimensionCatalog given a DESCRIBE answer Timestream would not send', (
   const jobRow = { Data: [{ ScalarValue: 'job' }, { ScalarValue: 'varchar' }, { ScalarValue: 'DIMENSION' }] };
   test.each([
     {
+      // Paged on, it was sent back as the token of the next call (or looped MAX_PAGES_PER_QUERY times).
+      name: 'an empty NextToken',
+      answer: { ColumnInfo: columnInfo, Rows: [jobRow], NextToken: '' },
+      fault: 'NextToken is empty',
+    },
+    {
       name: 'a column of null',
       answer: { ColumnInfo: [null, ...columnInfo], Rows: [jobRow] },
       fault: 'ColumnInfo is not a list of columns',
