@@ -75,14 +75,15 @@ export function fromAwsError(error: unknown, operation: string): ConnectorError 
 }
 
 /**
- * The error for a Timestream answer the read path cannot use (`fault` says why), after the SDK's
- * own attempt gave it too. Timestream's fault, not the caller's: retryable (503), as an
- * unexpected double in a page is, never a 400 that would blame the query.
+ * The error for a Timestream answer the connector cannot use (`fault` says why; `answer` names it:
+ * a Query page, a WriteRecords RejectedRecordsException), after the SDK's own attempt gave it too.
+ * Timestream's fault, not the caller's: retryable (503), as an unexpected double in a page is,
+ * never a 400 that would blame the query or make Prometheus drop the samples.
  */
-export function malformedAnswer(operation: string, fault: string): ConnectorError {
+export function malformedAnswer(operation: string, fault: string, answer = 'page'): ConnectorError {
   return new ConnectorError(
     ErrorKind.Retryable,
-    `Timestream ${operation} answered a malformed page: ${fault}`,
+    `Timestream ${operation} answered a malformed ${answer}: ${fault}`,
   );
 }
 

@@ -68,6 +68,36 @@ function sdkError({ type, status, body }: FastRefusal): Error {
   });
 }
 
+/**
+ * Why the RejectedRecords of a RejectedRecordsException to a call of `recordCount` records cannot
+ * be mapped to its records, or undefined when they can. Timestream lists each rejected record once,
+ * by its index into the call's Records, and writes the others (reference/timestream-facts.md 3.2,
+ * 3.7); a list that is empty, holds something else, or names a record twice or one the call did
+ * not have leaves unknown which records were written. A Reason is text, or absent (null too).
+ * Neither JSON.parse nor the SDK's error deserialiser checks any of it: the SDK hands the error
+ * body's members over as they are.
+ */
+export function rejectionFault(rejected: unknown, recordCount: number): string | undefined {
+  if (rejected === undefined) return 'RejectedRecords is missing';
+  if (!Array.isArray(rejected)) return 'RejectedRecords is not a list';
+  if (rejected.length === 0) return 'RejectedRecords is empty';
+  const named = new Uint8Array(recordCount);
+  for (let i = 0; i < rejected.length; i++) {
+    const entry: unknown = rejected[i];
+    if (typeof entry !== 'object' || entry === null) return `RejectedRecords[${i}] is not an object`;
+    const { RecordIndex: index, Reason: reason } = entry as { RecordIndex?: unknown; Reason?: unknown };
+    if (typeof index !== 'number' || !Number.isInteger(index))
+      return `RejectedRecords[${i}].RecordIndex is not an integer`;
+    if (index < 0 || index >= recordCount)
+      return `RejectedRecords[${i}].RecordIndex ${index} is not one of the call’s ${recordCount} records`;
+    if (named[index] === 1) return `RejectedRecords[${i}].RecordIndex ${index} is repeated`;
+    named[index] = 1;
+    if (reason !== undefined && reason !== null && typeof reason !== 'string')
+      return `RejectedRecords[${i}].Reason is not text`;
+  }
+  return undefined;
+}
+
 /** Sends one WriteRecords call per batch for one SDK client (one credential identity). */
 export class WriteRecordsSender {
   private readonly fast: FastCall;

@@ -5,9 +5,9 @@
 import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { ConnectorError, ErrorKind } from '../core/errors';
 import { runBounded } from '../core/pool';
-import { fromAwsError, oneLine } from './errors';
+import { fromAwsError, malformedAnswer, oneLine } from './errors';
 import type { WriteBatch } from './records';
-import type { WriteRecordsSender } from './write-sender';
+import { rejectionFault, type WriteRecordsSender } from './write-sender';
 
 /** How many refusal reasons are kept for the response body and the log line. */
 export const MAX_REPORTED_REASONS = 5;
@@ -96,10 +96,18 @@ export async function writeBatches(
     } catch (error) {
       options.onCall?.(performance.now() - started, errorName(error));
       if (error instanceof RejectedRecordsException) {
-        const rejected = error.RejectedRecords ?? [];
-        const refused = Math.min(rejected.length, batch.sampleCount);
-        outcome.refused += refused;
-        outcome.written += batch.sampleCount - refused;
+        // Counted by entries, a list naming a record twice or one the call did not have would count
+        // written samples as refused (or the reverse), and the Samples-Written header with them.
+        // What such an answer wrote is unknown, so none of the call counts as written, and the
+        // request answers 503: Prometheus resends it, and identical re-writes are idempotent.
+        const fault = rejectionFault(error.RejectedRecords, batch.sampleCount);
+        if (fault !== undefined) {
+          keepFailure(malformedAnswer('WriteRecords', fault, 'RejectedRecordsException'));
+          return false;
+        }
+        const rejected = error.RejectedRecords!;
+        outcome.refused += rejected.length;
+        outcome.written += batch.sampleCount - rejected.length;
         for (const r of rejected) {
           if (outcome.reasons.length >= MAX_REPORTED_REASONS) break;
           outcome.reasons.push(describeRejected(batch, r.RecordIndex, r.Reason));

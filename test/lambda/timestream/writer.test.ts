@@ -177,9 +177,9 @@ describe('writeBatches against records refused one by one (RejectedRecordsExcept
     expect([outcome.written, outcome.refused]).toEqual([1, 1]);
   });
 
-  test('keeps 5 reasons of 7 refused records, a reason cut to 200 characters, and never counts more refused than sent', async () => {
+  test('keeps 5 reasons of 6 refused records and a reason cut to 200 characters', async () => {
     const long = 'x'.repeat(250);
-    const rejected = Array.from({ length: 7 }, (_, i) => ({ RecordIndex: i, Reason: long }));
+    const rejected = Array.from({ length: 6 }, (_, i) => ({ RecordIndex: i, Reason: long }));
     const outcome = await writeBatches(scripted([rejectedRecords(rejected)]), TARGET, batchesOf(6), {
       concurrency: 1,
     });
@@ -202,6 +202,86 @@ describe('writeBatches against records refused one by one (RejectedRecordsExcept
       refused: 1,
       reasons: [`sample up@${T0} rejected by Timestream: no.`],
       calls: 3,
+    });
+  });
+});
+
+describe('writeBatches against a RejectedRecordsException that cannot be mapped to records', () => {
+  // Timestream lists each rejected record once, by its index into the call's Records (facts 3.7);
+  // the other records of the call are written. A list that says anything else leaves unknown what
+  // was written, so the call is a retryable failure (503: Prometheus resends, re-writes are
+  // idempotent) instead of a guess; a call of the request already under way is counted as usual.
+  test.each([
+    { name: 'no RejectedRecords', rejected: undefined, fault: 'RejectedRecords is missing' },
+    { name: 'RejectedRecords of null', rejected: null, fault: 'RejectedRecords is not a list' },
+    { name: 'RejectedRecords of text', rejected: 'x', fault: 'RejectedRecords is not a list' },
+    {
+      name: 'RejectedRecords of one object',
+      rejected: { RecordIndex: 0 },
+      fault: 'RejectedRecords is not a list',
+    },
+    { name: 'an empty list', rejected: [], fault: 'RejectedRecords is empty' },
+    { name: 'an entry of null', rejected: [null], fault: 'RejectedRecords[0] is not an object' },
+    {
+      name: 'an entry that is a number',
+      rejected: [{ RecordIndex: 0 }, 5],
+      fault: 'RejectedRecords[1] is not an object',
+    },
+    {
+      name: 'no RecordIndex',
+      rejected: [{ Reason: 'no.' }],
+      fault: 'RejectedRecords[0].RecordIndex is not an integer',
+    },
+    {
+      name: 'a RecordIndex of text',
+      rejected: [{ RecordIndex: '1' }],
+      fault: 'RejectedRecords[0].RecordIndex is not an integer',
+    },
+    {
+      name: 'a fractional RecordIndex',
+      rejected: [{ RecordIndex: 1.5 }],
+      fault: 'RejectedRecords[0].RecordIndex is not an integer',
+    },
+    {
+      name: 'a negative RecordIndex',
+      rejected: [{ RecordIndex: -1 }],
+      fault: 'RejectedRecords[0].RecordIndex -1 is not one of the call’s 87 records',
+    },
+    {
+      name: 'a RecordIndex past the call’s records',
+      rejected: [{ RecordIndex: 3 }, { RecordIndex: 87 }],
+      fault: 'RejectedRecords[1].RecordIndex 87 is not one of the call’s 87 records',
+    },
+    {
+      name: 'a record rejected twice',
+      rejected: [{ RecordIndex: 2 }, { RecordIndex: 4 }, { RecordIndex: 2 }],
+      fault: 'RejectedRecords[2].RecordIndex 2 is repeated',
+    },
+    {
+      name: 'a Reason that is a number',
+      rejected: [{ RecordIndex: 0, Reason: 5 }],
+      fault: 'RejectedRecords[0].Reason is not text',
+    },
+    {
+      name: 'a Reason that is an object',
+      rejected: [{ RecordIndex: 0, Reason: { text: 'no.' } }],
+      fault: 'RejectedRecords[0].Reason is not text',
+    },
+  ])('answers 503 for $name, counting none of that call', async ({ rejected, fault }) => {
+    const sender = scripted([rejectedRecords(rejected as never), undefined]);
+    // Both calls in flight at once: a failure stops only calls not yet started.
+    const outcome = await writeBatches(sender, TARGET, batchesOf(150), { concurrency: 2 });
+    expect(sender.calls.map((c) => c.length)).toEqual([87, 63]);
+    expect(outcome).toEqual({
+      written: 63,
+      refused: 0,
+      reasons: [],
+      calls: 2,
+      failure: expect.objectContaining({
+        kind: 'retryable',
+        status: 503,
+        message: `Timestream WriteRecords answered a malformed RejectedRecordsException: ${fault}`,
+      }),
     });
   });
 });
