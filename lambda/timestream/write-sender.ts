@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sends WriteRecords calls: the first attempt of each call takes the fast path (our JSON body, our
 // SigV4, the client's HTTP handler; fast-call.ts); an error a second attempt would only repeat
-// becomes the SDK's exception at once, and any other answer but a 200 makes the SDK redo the call
+// becomes the SDK's exception at once, and any other answer but a 200 (a refusal whose
+// RejectedRecords cannot be mapped to the call's records among them) makes the SDK redo the call
 // with its own serialisation, retry strategy and error deserialisation.
 
 import {
@@ -98,6 +99,17 @@ export function rejectionFault(rejected: unknown, recordCount: number): string |
   return undefined;
 }
 
+/**
+ * Whether a refusal is a RejectedRecordsException whose RejectedRecords name no distinct records of
+ * the call. Such an answer is left to the SDK, as any other the fast path cannot read: the second
+ * call bills its records again, but a 503 would have Prometheus resend the whole request.
+ */
+function isUnmappedRefusal({ type, body }: FastRefusal, recordCount: number): boolean {
+  return (
+    type === 'RejectedRecordsException' && rejectionFault(body.RejectedRecords, recordCount) !== undefined
+  );
+}
+
 /** Sends one WriteRecords call per batch for one SDK client (one credential identity). */
 export class WriteRecordsSender {
   private readonly fast: FastCall;
@@ -126,7 +138,8 @@ export class WriteRecordsSender {
     const body = renderWriteRecordsBody(target, batch);
     const answer = await this.fast.attempt(WRITE_RECORDS_TARGET, body, signal, FINAL_ERROR_TYPES);
     if (answer === true) return;
-    if (answer !== false) throw sdkError(answer);
+    // writeBatches holds the SDK's reading of a refusal to the same check as this one.
+    if (answer !== false && !isUnmappedRefusal(answer, batch.sampleCount)) throw sdkError(answer);
     await this.client.send(
       new WriteRecordsCommand({
         DatabaseName: target.database,
