@@ -233,7 +233,21 @@ function refusalOf(status: number, bytes: Buffer): FastRefusal | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const type = (body as { __type?: unknown }).__type;
   if (typeof type !== 'string') return undefined;
-  return { type: type.slice(type.lastIndexOf('#') + 1), status, body: body as Record<string, unknown> };
+  return { type: errorNameOf(type), status, body: body as Record<string, unknown> };
+}
+
+/**
+ * The error name in a `__type`, read as the SDK reads it (@smithy/core sanitizeErrorCode): the
+ * first of a comma-separated list, without a `:` suffix (awsJson1_0 allows one), the part after
+ * the namespace's `#`. Read otherwise, a refusal the SDK would name RejectedRecordsException went
+ * to the SDK again, which wrote the call's other records a second time.
+ */
+function errorNameOf(type: string): string {
+  let name = type;
+  if (name.includes(',')) name = name.split(',')[0]!;
+  if (name.includes(':')) name = name.split(':')[0]!;
+  if (name.includes('#')) name = name.split('#')[1]!;
+  return name;
 }
 
 /** Lets a response body go without reading it, so the keep-alive socket is freed. */

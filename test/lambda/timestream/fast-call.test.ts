@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Readable } from 'node:stream';
-import type { HttpRequest } from '@smithy/core/protocols';
+import { loadJsonRpcErrorCode, type HttpRequest } from '@smithy/core/protocols';
 import {
   CREDENTIALS_REFRESH_MS,
   FastCall,
@@ -187,6 +187,27 @@ describe('FastCall', () => {
     expect(await call.attempt(TARGET, '{}', undefined, final)).toBe(false);
     expect(await call.attempt(TARGET, '{}', undefined, final)).toBe(true);
     expect(asked).toBe(2);
+  });
+
+  it.each([
+    {
+      name: 'a `:` suffix',
+      type: 'com.amazonaws.timestream.v20181101#RejectedRecordsException:http://internal.amazon.com/coral/x/',
+    },
+    { name: 'a list of types', type: 'RejectedRecordsException,ValidationException' },
+    { name: 'a second `#`', type: 'com.amazonaws.timestream#RejectedRecordsException#v2' },
+  ])('reads the error type of a __type with $name as the SDK does', async ({ type }) => {
+    const body = JSON.stringify({ __type: type, message: 'no.' });
+    const { handler, seen } = answering([419], body);
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    const final = new Set(['RejectedRecordsException']);
+    expect(loadJsonRpcErrorCode({ headers: {} } as never, { __type: type })).toBe('RejectedRecordsException');
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toEqual({
+      type: 'RejectedRecordsException',
+      status: 419,
+      body: JSON.parse(body),
+    });
+    expect(seen).toHaveLength(1);
   });
 
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
