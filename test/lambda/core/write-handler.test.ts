@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawnSync } from 'node:child_process';
+import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { DEADLINE_MARGIN_MS, deadlineSignal } from '../../../lambda/core/write-handler';
 import { snappyCompress } from '../../../lambda/codec/snappy';
 import { createConnector } from '../../../lambda/core/connector';
@@ -113,8 +114,19 @@ const HEADERS = {
 };
 const T = Date.UTC(2026, 0, 1);
 
-/** A sender whose calls answer in turn from `script`: undefined writes, an error name throws it. */
-function connector(script: (string | undefined)[], writeConcurrency = 1) {
+const rejectedRecords = (records: unknown[]) =>
+  new RejectedRecordsException({
+    message: 'One or more records have been rejected.',
+    Message: undefined,
+    RejectedRecords: records as never,
+    $metadata: { httpStatusCode: 419 },
+  });
+
+/**
+ * A sender whose calls answer in turn from `script`: undefined writes, an error is thrown, and so is
+ * an error of a name.
+ */
+function connector(script: Array<string | Error | undefined>, writeConcurrency = 1) {
   const figures: WriteRequestFigures[] = [];
   const calls: TimestreamCallFigures[] = [];
   let inFlight = 0;
@@ -123,13 +135,15 @@ function connector(script: (string | undefined)[], writeConcurrency = 1) {
   const sizes: number[] = [];
   const send = (_target: unknown, batch: { sampleCount: number }) => {
     sizes.push(batch.sampleCount);
-    const name = script[call++];
+    const answer = script[call++];
     mostInFlight = Math.max(mostInFlight, ++inFlight);
     return new Promise<void>((resolve, reject) =>
       setImmediate(() => {
         inFlight--;
-        if (name === undefined) resolve();
-        else reject(Object.assign(new Error('scripted refusal'), { name }));
+        if (answer === undefined) resolve();
+        else if (typeof answer === 'string')
+          reject(Object.assign(new Error('scripted refusal'), { name: answer }));
+        else reject(answer);
       }),
     );
   };
@@ -184,6 +198,22 @@ test.each([
     written: 63,
     rejected: 87,
   },
+  {
+    name: 'the second call’s RejectedRecords hold null',
+    script: [undefined, rejectedRecords([null])],
+    status: 503,
+    body: 'Timestream WriteRecords answered a malformed RejectedRecordsException: RejectedRecords[0] is not an object\n63 of 150 samples were written before the failure\n',
+    written: 63,
+    rejected: 0,
+  },
+  {
+    name: 'the second call’s RejectedRecords name one record twice',
+    script: [undefined, rejectedRecords([{ RecordIndex: 4 }, { RecordIndex: 4 }])],
+    status: 503,
+    body: 'Timestream WriteRecords answered a malformed RejectedRecordsException: RejectedRecords[1].RecordIndex 4 is repeated\n63 of 150 samples were written before the failure\n',
+    written: 63,
+    rejected: 0,
+  },
 ])('$name: answers $status and reports every call', async ({ script, status, body, written, rejected }) => {
   const { handler, figures, sizes, calls } = connector(script);
   const response = await handler({
@@ -202,7 +232,7 @@ test.each([
     script.map((name) => ({
       operation: 'WriteRecords',
       durationMs: expect.any(Number),
-      outcome: name ?? 'ok',
+      outcome: name === undefined ? 'ok' : typeof name === 'string' ? name : name.name,
     })),
   );
   expect(figures).toEqual([
