@@ -12,6 +12,7 @@ import {
   SCALAR_MEASURE_TYPES,
 } from '../schema';
 import { visibleColumns } from './columns';
+import { likeMatcher } from './like';
 import { linePosition, type Token } from './tokenizer';
 import type { TranslatedQuery } from './translate';
 
@@ -124,11 +125,7 @@ function likeClause(
   const pattern = tokens[at + 1];
   if (pattern?.kind !== 'string')
     throw syntaxAt(query, pattern?.offset ?? query.length, 'LIKE needs a string literal');
-  const source = Array.from(pattern.text, (c) =>
-    c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'),
-  ).join('');
-  const re = new RegExp(`^${source}$`, 's');
-  return [(name) => re.test(name), at + 2, pattern.text];
+  return [likeMatcher(pattern.text), at + 2, pattern.text];
 }
 
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;

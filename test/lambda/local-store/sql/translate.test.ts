@@ -455,6 +455,13 @@ describe('translateQuery metadata', () => {
       values: ['db', 'nothing', 'other'],
     },
     { name: 'SHOW DATABASES LIKE', query: "SHOW DATABASES LIKE 'o%'", column: 'Database', values: ['other'] },
+    {
+      // Read part by part (like.ts), not as a backtracking regex, and up to Timestream's longest query.
+      name: 'SHOW DATABASES LIKE with % and a literal part written 87 000 times',
+      query: `SHOW DATABASES LIKE '${'%o'.repeat(87_000)}%'`,
+      column: 'Database',
+      values: [],
+    },
     { name: 'SHOW TABLES FROM db', query: 'SHOW TABLES FROM db', column: 'Table', values: ['empty', 't'] },
     {
       name: 'SHOW TABLES IN with LIKE _',
