@@ -64,6 +64,13 @@ describe('renderTimestreamResult', () => {
       query: '',
       duckdb: "SELECT i, CASE WHEN i % 2048 = 0 THEN 'head' END AS head FROM range(2100) t(i) ORDER BY i",
     },
+    {
+      // Runs of NULL cells as long as the row, before and after a value: their texts take memory
+      // in proportion to the row (20 000 columns squared would be 7.6 GB), at any run length.
+      name: 'a row of 20 000 columns, nearly all NULL',
+      query: '',
+      duckdb: `SELECT ${Array.from({ length: 20_000 }, (_, k) => (k === 10_000 ? 'i' : 'NULL') + ` AS c${k}`).join(', ')} FROM range(1) t(i)`,
+    },
   ])('renders $name as JSON.stringify of toTimestreamResult', async ({ query, duckdb }) => {
     const sql = duckdb ?? sqlOf(query);
     const rendered = await renderTimestreamResult(await fixture.connection.stream(sql));
