@@ -31,6 +31,20 @@ export const TOKEN_MAX_USES = 5;
 export const MAX_PAGE_BYTES = 1_000_000;
 /** Bytes a response takes besides its rows and ColumnInfo: QueryId, QueryStatus, NextToken, keys. */
 const PAGE_FRAME_BYTES = 512;
+/** Fewest bytes a column's ColumnInfo takes in a page: `{"Name":"","Type":{"ScalarType":"DATE"}},`. */
+const MIN_COLUMN_INFO_BYTES = 40;
+/**
+ * Most columns a result can have: every page carries the ColumnInfo of all of them, which past
+ * this count alone is larger than MAX_PAGE_BYTES, so such a query can only fail (pageExceeded).
+ */
+export const MAX_RESULT_COLUMNS = Math.floor((MAX_PAGE_BYTES - PAGE_FRAME_BYTES - 2) / MIN_COLUMN_INFO_BYTES);
+/**
+ * The refusal of a query with a row (with the ColumnInfo every page carries) too large for a page.
+ * NOTE: Timestream's words (facts 4.1, the Query API reference); the exception type is
+ * UNCONFIRMED, so it is the ValidationException of every other refusal.
+ */
+export const pageExceeded = () =>
+  validation('Query aborted as max page response size has been exceeded by the output result row');
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
@@ -463,10 +477,8 @@ function newCursor(
   lastUsedMs: number,
 ): Cursor {
   const columnInfoJson = JSON.stringify(result.columnInfo);
-  // NOTE: Timestream's words for a row that cannot fit a page (facts 4.1, the Query API reference);
-  // the exception type is UNCONFIRMED, so it is the ValidationException of every other refusal.
   if (PAGE_FRAME_BYTES + Buffer.byteLength(columnInfoJson) + result.rows.longestBytes + 1 > MAX_PAGE_BYTES)
-    throw validation('Query aborted as max page response size has been exceeded by the output result row');
+    throw pageExceeded();
   return {
     queryId,
     queryString,
