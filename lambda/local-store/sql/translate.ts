@@ -15,6 +15,7 @@ import {
   type ExpressionScope,
 } from './expressions';
 import { resolveTable, syntaxAt, translateMetadata } from './metadata';
+import { checkNesting } from './nesting';
 import { linePosition, tokenize, type Token } from './tokenizer';
 
 /** A query ready for DuckDB, or a metadata answer computed from the catalog. */
@@ -46,6 +47,7 @@ const isWord = (tok: Token | undefined, w: string) => tok?.kind === 'ident' && t
  */
 export function translateQuery(queryString: string, catalog: Catalog, nowMs: number): TranslatedQuery {
   const tokens = tokenize(queryString);
+  checkNesting(queryString, tokens);
   while (tokens.length && tokens[tokens.length - 1]!.kind === 'op' && tokens[tokens.length - 1]!.text === ';')
     tokens.pop();
   const semicolon = tokens.find((t) => t.kind === 'op' && t.text === ';');

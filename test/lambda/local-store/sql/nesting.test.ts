@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+import { MAX_EXPRESSION_DEPTH, checkNesting } from '../../../../lambda/local-store/sql/nesting';
+import { tokenize } from '../../../../lambda/local-store/sql/tokenizer';
+import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { refusal } from '../store-refusal';
+import { FakeCatalog, NOW_MS } from './duck-fixture';
+
+const LONGEST_QUERY = 262_144;
+const tooDeep = (column: number) => ({
+  type: 'ValidationException',
+  message: `line 1:${column}: expressions nested more than 64 levels deep are not supported by the embedded store`,
+  status: 400,
+});
+const nest = (open: string, inner: string, close: string, depth: number) =>
+  open.repeat(depth) + inner + close.repeat(depth);
+/** The 1-based column of the `n`th (from 1) occurrence of `text` in `query`. */
+const columnOf = (query: string, text: string, n: number) => {
+  let at = -1;
+  for (let k = 0; k < n; k++) at = query.indexOf(text, at + 1);
+  return at + 1;
+};
+
+describe('checkNesting', () => {
+  test('allows 64 levels', () => {
+    expect(MAX_EXPRESSION_DEPTH).toBe(64);
+  });
+
+  test.each([
+    { name: 'a chain of 64 operators', query: `SELECT 1${' * 1'.repeat(64)}` },
+    { name: '64 parentheses', query: `SELECT ${nest('(', '1', ')', 64)}` },
+    { name: 'functions nested 64 deep', query: `SELECT ${nest('abs(', '1', ')', 64)}` },
+    { name: 'CASE nested 64 deep', query: `SELECT ${nest('CASE WHEN true THEN ', '1', ' END', 64)}` },
+    {
+      name: 'a group 32 deep in a chain of 32 operators',
+      query: `SELECT ${nest('(', '1', ')', 32)}${' + 1'.repeat(32)} FROM db.t`,
+    },
+    {
+      name: 'chains of 64 operators in two clauses',
+      query: `SELECT 1${' + 1'.repeat(64)} WHERE 1${' + 1'.repeat(63)} = 1`,
+    },
+    {
+      // DuckDB keeps AND and OR chains as one node, and lists are as deep as their deepest item.
+      name: 'AND, OR and IN lists as long as a query can be',
+      query: `SELECT 1 WHERE 1 = 1${' AND 1 = 1 OR 1 = 1'.repeat(8000)} AND 1 IN (${Array(25_000).fill('-1').join(', ')})`,
+    },
+    {
+      name: 'unbalanced parentheses, left to the clause parser',
+      query: `SELECT ${')'.repeat(200)}${'('.repeat(64)}`,
+    },
+    { name: 'END without CASE', query: `SELECT ${'end '.repeat(100)}` },
+  ])('allows $name', ({ query }) => {
+    expect(query.length).toBeLessThanOrEqual(LONGEST_QUERY);
+    expect(() => checkNesting(query, tokenize(query))).not.toThrow();
+  });
+
+  test.each([
+    { name: 'a chain of 65 operators', query: `SELECT 1${' * 1'.repeat(65)}`, at: ['*', 65] as const },
+    { name: '65 parentheses', query: `SELECT ${nest('(', '1', ')', 65)}`, at: ['(', 65] as const },
+    {
+      name: 'functions nested 65 deep',
+      query: `SELECT ${nest('abs(', '1', ')', 65)}`,
+      at: ['(', 65] as const,
+    },
+    {
+      name: 'CASE nested 65 deep',
+      query: `SELECT ${nest('CASE WHEN true THEN ', '1', ' END', 65)}`,
+      at: ['CASE', 65] as const,
+    },
+    {
+      // The group closes at depth 32 and the chain around it adds 33 more.
+      name: 'a group 32 deep in a chain of 33 operators',
+      query: `SELECT ${nest('(', '1', ')', 32)}${' + 1'.repeat(33)} FROM db.t`,
+      at: ['+', 33] as const,
+    },
+    {
+      name: 'a chain of 33 operators around a group 32 deep',
+      query: `SELECT 1${' + 1'.repeat(32)} + ${nest('(', '1', ')', 32)}`,
+      at: ['(', 32] as const,
+    },
+    {
+      name: 'unary minus written 65 times',
+      query: `SELECT ${'- '.repeat(65)}1`,
+      at: ['-', 65] as const,
+    },
+    // At the longest query string: each refused where the depth first passes 64, in one pass.
+    {
+      name: 'a multiplication chain as long as a query can be',
+      query: `SELECT 1${' * 1'.repeat((LONGEST_QUERY - 8) / 4)}`,
+      at: ['*', 65] as const,
+    },
+    {
+      name: 'parentheses as deep as a query can hold',
+      query: `SELECT ${nest('(', '1', ')', (LONGEST_QUERY - 8) / 2)}`,
+      at: ['(', 65] as const,
+    },
+    {
+      name: 'functions nested as deep as a query can hold',
+      query: `SELECT ${nest('abs(', '1', ')', (LONGEST_QUERY - 8) / 5)}`,
+      at: ['(', 65] as const,
+    },
+  ])('refuses $name', ({ query, at: [text, n] }) => {
+    expect(query.length).toBeLessThanOrEqual(LONGEST_QUERY);
+    expect(refusal(() => checkNesting(query, tokenize(query)))).toEqual(tooDeep(columnOf(query, text, n)));
+  });
+});
+
+describe('translateQuery on deeply nested expressions', () => {
+  const catalog = new FakeCatalog();
+
+  test('translates functions nested 64 deep', () => {
+    const query = `SELECT ${nest('abs(', '1', ')', 64)}`;
+    expect(translateQuery(query, catalog, NOW_MS)).toEqual({
+      kind: 'select',
+      sql: `SELECT ${nest('abs(', '1', ')', 64)} AS "_col0"`,
+    });
+  });
+
+  test('refuses functions nested as deep as a query can hold before translating them', () => {
+    // The translator recurses once per call: nested 52 000 deep it overflowed the stack.
+    const query = `SELECT ${nest('abs(', '1', ')', (LONGEST_QUERY - 8) / 5)}`;
+    expect(refusal(() => translateQuery(query, catalog, NOW_MS))).toEqual(tooDeep(columnOf(query, '(', 65)));
+  });
+});
