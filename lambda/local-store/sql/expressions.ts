@@ -4,6 +4,7 @@
 // functions (time, bin, ago, regexp_like with Java semantics) and refuses anything else.
 import { validation } from '../errors';
 import { quoteDuckIdentifier } from '../schema';
+import { bindOnce, joinWithin, MAX_TRANSLATED_SQL_CHARS, tooComplex } from './bounds';
 import { findColumn, type VisibleColumn } from './columns';
 import { translateJavaRegex } from './java-regex';
 import { syntaxAt } from './metadata';
@@ -125,16 +126,29 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
   real: 'DOUBLE',
 };
 
-/**
- * Longest SQL the store hands DuckDB for one query: 16 times Timestream's longest query string
- * (262 144 characters), far above what any query short of deeply nested repeated functions needs.
- */
-export const MAX_TRANSLATED_SQL_CHARS = 16 * 262_144;
+/** Functions whose translation uses an argument more than once (through bindOnce). */
+const REPEATING_FUNCTIONS = new Set([
+  'bin',
+  'sign',
+  'ceil',
+  'ceiling',
+  'floor',
+  'split_part',
+  'lpad',
+  'rpad',
+  'greatest',
+  'least',
+  'regexp_like',
+]);
 
-/** The refusal of a query whose translation would pass MAX_TRANSLATED_SQL_CHARS. */
-export const tooComplex = () =>
-  validation(
-    `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
+/** Whether tokens call a function whose translation repeats an argument (see bindOnce). */
+const callsRepeating = (tokens: readonly Token[]) =>
+  tokens.some(
+    (t, k) =>
+      t.kind === 'ident' &&
+      REPEATING_FUNCTIONS.has(t.text.toLowerCase()) &&
+      tokens[k + 1]?.kind === 'op' &&
+      tokens[k + 1]!.text === '(',
   );
 
 /** What a two-argument if() or replace() means for the third argument DuckDB's need. */
@@ -197,11 +211,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       !KEYWORDS.has(tok.text.toLowerCase())
     ) {
       const close = matchingParen(scope, tokens, k + 1);
-      const call = translateCall(scope, tok, tokens.slice(k + 2, close));
-      // NOTE: some translations repeat an argument (bin(), ceil(), greatest(), ...), so nesting
-      // them multiplies the SQL per level: checked per call, before the next level joins it.
-      if (call.length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
-      out.push(call);
+      out.push(translateCall(scope, tok, tokens.slice(k + 2, close)));
       k = close;
     } else if (
       tok.kind === 'ident' &&
@@ -240,7 +250,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       out.push(columnSql(scope, tok));
     }
   }
-  return out.join(' ');
+  return joinWithin(out, ' ');
 }
 
 function unsupported(scope: ExpressionScope, tok: Token, detail: string) {
@@ -297,7 +307,19 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
-  const args = () => rawArgs.map((a) => translateExpression(scope, a));
+  const args = () => {
+    // Counted as they come, so a call with thousands of large arguments stops at the bound.
+    let length = 0;
+    return rawArgs.map((a) => {
+      const sql = translateExpression(scope, a);
+      length += sql.length;
+      if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+      return sql;
+    });
+  };
+  /** Translated arguments for bindOnce. */
+  const bindable = (values: readonly string[]) =>
+    values.map((sql, k) => ({ sql, repeats: callsRepeating(rawArgs[k]!) }));
   /** Refuses a call without exactly `n` arguments. */
   const expectArgs = (n: number) => {
     if (rawArgs.length !== n)
@@ -322,7 +344,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         rawArgs[0]![0]!.kind === 'op'
       )
         return 'count(*)';
-      return `count(${args().join(', ')})`;
+      return `count(${joinWithin(args(), ', ')})`;
     case 'now':
       expectArgs(0);
       return nowSql(scope);
@@ -379,8 +401,8 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         throw unsupported(scope, nameTok, 'bin() needs an interval literal such as 1m');
       const nanos = intervalNanos(scope, width[0]!);
       if (nanos === 0n) throw unsupported(scope, width[0]!, 'a zero bin width is not allowed');
-      const epoch = `epoch_ns(CAST(${ts} AS TIMESTAMP_NS))`;
-      return tsFromNanos(`(${epoch} - ((${epoch} % ${nanos}) + ${nanos}) % ${nanos})`);
+      const epoch = { sql: `epoch_ns(CAST(${ts} AS TIMESTAMP_NS))`, repeats: callsRepeating(rawArgs[0]!) };
+      return bindOnce([epoch], ([e]) => tsFromNanos(`(${e} - ((${e} % ${nanos}) + ${nanos}) % ${nanos})`));
     }
     case 'regexp_like':
       return regexpLike(scope, nameTok, rawArgs);
@@ -393,15 +415,14 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // when the condition does not hold ([IF]); replace(x1, x2) removes every x2 ([STRING]).
       const given = args();
       if (given.length === 2) given.push(OMITTED_THIRD_ARGUMENT[name]);
-      return `${name}(${given.join(', ')})`;
+      return `${name}(${joinWithin(given, ', ')})`;
     }
     case 'truncate': // a double ([MATH]), where DuckDB's trunc() keeps an integer's type
       return `CAST(trunc(${arity(1)[0]}) AS DOUBLE)`;
     case 'sign': {
       // sign() has its argument's type ([MATH]: sign(-2.5) is -1.0, not DuckDB's TINYINT -1); sign
       // is NULL only for NULL, so coalesce() only lends it x's type.
-      const [x] = arity(1);
-      return `coalesce(sign(${x}), ${x})`;
+      return bindOnce(bindable(arity(1)), ([x]) => `coalesce(sign(${x}), ${x})`);
     }
     case 'ceil':
     case 'ceiling':
@@ -410,9 +431,12 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // take a double. An integral x is itself; otherwise x moves past trunc(x) away from zero when
       // it lies on that side (-0.5 rounds up to -0.0, as Java's Math.ceil). The function itself is
       // bound first, so a mistaken argument is still refused naming it.
-      const [x] = arity(1);
       const [side, step] = name === 'floor' ? ['<', '-'] : ['>', '+'];
-      return `(CASE WHEN ${name}(${x}) = (${x}) THEN (${x}) WHEN (${x}) ${side} 0 THEN trunc(${x}) ${step} 1 ELSE trunc(${x}) END)`;
+      return bindOnce(
+        bindable(arity(1)),
+        ([x]) =>
+          `(CASE WHEN ${name}(${x}) = (${x}) THEN (${x}) WHEN (${x}) ${side} 0 THEN trunc(${x}) ${step} 1 ELSE trunc(${x}) END)`,
+      );
     }
     case 'concat': {
       // The || operator ([TRINO-STRING]: "the same functionality as the SQL-standard concatenation
@@ -420,7 +444,10 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // ([STRING]) even when every value is a NULL literal.
       const values = args();
       if (values.length === 0) break;
-      return `CAST(${values.map((v) => `(${v})`).join(' || ')} AS VARCHAR)`;
+      return `CAST(${joinWithin(
+        values.map((v) => `(${v})`),
+        ' || ',
+      )} AS VARCHAR)`;
     }
     case 'split_part': {
       // The field `index` (from 1) of the string split on the delimiter, NULL when the index is
@@ -428,11 +455,12 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // A list index past the end is NULL. string_split() takes a NULL delimiter as none, so one
       // that is not a literal also nulls the index. Field indexes start with 1 ([TRINO-STRING]), where
       // a list index below 1 counts from the end (-1 the last field): refused in Trino's words.
-      const [text, delimiter, index] = arity(3);
       const literal = rawArgs[1]!.length === 1 && rawArgs[1]![0]!.kind === 'string';
-      const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
-      const checked = `CASE WHEN (${at}) <= 0 THEN error('Index must be greater than zero') ELSE (${at}) END`;
-      return `CAST(string_split(${text}, ${delimiter})[${checked}] AS VARCHAR)`;
+      return bindOnce(bindable(arity(3)), ([text, delimiter, index]) => {
+        const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
+        const checked = `CASE WHEN (${at}) <= 0 THEN error('Index must be greater than zero') ELSE (${at}) END`;
+        return `CAST(string_split(${text}, ${delimiter})[${checked}] AS VARCHAR)`;
+      });
     }
     case 'lpad':
     case 'rpad': {
@@ -447,7 +475,10 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
         );
       // NOTE: a size past one page is cut to one character more than a page: the row then fails
       // the query as Timestream's would (too large for a page), without building gigabytes first.
-      const bounded = `CASE WHEN (${size}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${size}) END`;
+      const bounded = bindOnce(
+        [{ sql: size!, repeats: callsRepeating(rawArgs[1]!) }],
+        ([n]) => `CASE WHEN (${n}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${n}) END`,
+      );
       return `${name}(${text}, CAST(CAST(${bounded} AS UINTEGER) AS INTEGER), ${pad})`;
     }
     case 'position': {
@@ -463,12 +494,17 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.
       const values = args();
       if (values.length === 0) break;
-      const anyNull = values.map((v) => `(${v}) IS NULL`).join(' OR ');
-      return `(CASE WHEN ${anyNull} THEN NULL ELSE ${name}(${values.join(', ')}) END)`;
+      return bindOnce(bindable(values), (refs) => {
+        const anyNull = joinWithin(
+          refs.map((v) => `(${v}) IS NULL`),
+          ' OR ',
+        );
+        return `(CASE WHEN ${anyNull} THEN NULL ELSE ${name}(${joinWithin(refs, ', ')}) END)`;
+      });
     }
   }
   if (SAME_FUNCTIONS.has(name) || name in RENAMED_FUNCTIONS) {
-    return `${RENAMED_FUNCTIONS[name] ?? name}(${args().join(', ')})`;
+    return `${RENAMED_FUNCTIONS[name] ?? name}(${joinWithin(args(), ', ')})`;
   }
   throw validation(`${linePosition(scope.query, nameTok.offset)}: Function '${nameTok.text}' not registered`);
 }
@@ -501,5 +537,9 @@ function regexpLike(scope: ExpressionScope, nameTok: Token, rawArgs: readonly To
   const { pattern, crlfPattern } = translateJavaRegex(patternTokens[0]!.text);
   const subject = translateExpression(scope, subjectTokens);
   if (crlfPattern === undefined) return `regexp_matches(${subject}, ${sqlLiteral(pattern)})`;
-  return `(CASE WHEN suffix(${subject}, chr(13) || chr(10)) THEN regexp_matches(${subject}, ${sqlLiteral(crlfPattern)}) ELSE regexp_matches(${subject}, ${sqlLiteral(pattern)}) END)`;
+  return bindOnce(
+    [{ sql: subject, repeats: callsRepeating(subjectTokens) }],
+    ([s]) =>
+      `(CASE WHEN suffix(${s}, chr(13) || chr(10)) THEN regexp_matches(${s}, ${sqlLiteral(crlfPattern)}) ELSE regexp_matches(${s}, ${sqlLiteral(pattern)}) END)`,
+  );
 }

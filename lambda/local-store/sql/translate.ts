@@ -7,13 +7,8 @@ import { validation } from '../errors';
 import { MAX_RESULT_COLUMNS, pageExceeded } from '../query-executor';
 import { physicalTableName, quoteDuckIdentifier, type Catalog } from '../schema';
 import { visibleColumns, type VisibleColumn } from './columns';
-import {
-  MAX_TRANSLATED_SQL_CHARS,
-  splitTopLevel,
-  tooComplex,
-  translateExpression,
-  type ExpressionScope,
-} from './expressions';
+import { joinWithin, MAX_TRANSLATED_SQL_CHARS, tooComplex } from './bounds';
+import { splitTopLevel, translateExpression, type ExpressionScope } from './expressions';
 import { resolveTable, syntaxAt, translateMetadata } from './metadata';
 import { checkNesting } from './nesting';
 import { linePosition, tokenize, type Token } from './tokenizer';
@@ -65,8 +60,6 @@ export function translateQuery(queryString: string, catalog: Catalog, nowMs: num
     );
   }
   const sql = translateSelect(queryString, tokens, catalog, BigInt(Math.trunc(nowMs)) * 1_000_000n);
-  // Function calls and `*` are checked as they are translated; this bounds whatever else grows.
-  if (sql.length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
   return { kind: 'select', sql };
 }
 
@@ -157,7 +150,7 @@ function translateSelect(query: string, tokens: readonly Token[], catalog: Catal
     }
     parts.push(`${clause.toUpperCase()} ${n!.text}`);
   }
-  return parts.join(' ');
+  return joinWithin(parts, ' ');
 }
 
 /**
@@ -177,7 +170,10 @@ function translateSelectList(
   if (body.length === 0) throw syntaxAt(scope.query, clause.at.offset, 'SELECT needs at least one column');
   const items: string[] = [];
   const aliases: string[] = [];
+  let length = 0;
   for (const item of splitTopLevel(body)) {
+    // Counted as they come, so a list of thousands of large items stops at the bound.
+    if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
     if (item.length === 0) throw syntaxAt(scope.query, clause.at.offset, 'empty select item');
     const star = item.length === 1 && item[0]!.kind === 'op' && item[0]!.text === '*';
     // `*` written over and over on a wide table, or a list of thousands of items: refused before
@@ -186,11 +182,14 @@ function translateSelectList(
     if (star) {
       if (scope.columns.length === 0)
         throw syntaxAt(scope.query, item[0]!.offset, 'SELECT * needs a FROM clause');
-      items.push(...scope.columns.map((c) => quoteDuckIdentifier(c.name)));
+      const columns = scope.columns.map((c) => quoteDuckIdentifier(c.name));
+      length += columns.reduce((n, c) => n + c.length, 0);
+      items.push(...columns);
       continue;
     }
     const [expression, alias] = splitAlias(item);
     const sql = translateExpression(scope, expression);
+    length += sql.length;
     if (alias) {
       aliases.push(alias);
       items.push(`${sql} AS ${quoteDuckIdentifier(alias)}`);
@@ -200,7 +199,7 @@ function translateSelectList(
       items.push(`${sql} AS ${quoteDuckIdentifier(`_col${items.length}`)}`);
     }
   }
-  return { sql: prefix + items.join(', '), aliases };
+  return { sql: prefix + joinWithin(items, ', '), aliases };
 }
 
 const isName = (tok: Token | undefined) => tok?.kind === 'ident' || tok?.kind === 'qident';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { StoreError } from '../../../../lambda/local-store/errors';
 import { MAX_RESULT_COLUMNS } from '../../../../lambda/local-store/query-executor';
-import { MAX_TRANSLATED_SQL_CHARS } from '../../../../lambda/local-store/sql/expressions';
+import { MAX_TRANSLATED_SQL_CHARS } from '../../../../lambda/local-store/sql/bounds';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
 import { refusal } from '../store-refusal';
 import { FakeCatalog, NOW_MS } from './duck-fixture';
@@ -559,15 +559,6 @@ describe('translateQuery on queries whose SQL would grow past its bound', () => 
     );
     return c;
   };
-
-  test.each([
-    { name: 'bin() nested 40 deep', query: `SELECT ${nest((s) => `bin(${s}, 1m)`, 40, 'now()')}` },
-    { name: 'ceil() nested 30 deep', query: `SELECT ${nest((s) => `ceil(${s})`, 30, '1.5')}` },
-    { name: 'greatest() nested 40 deep', query: `SELECT ${nest((s) => `greatest(${s}, 1)`, 40, '1')}` },
-    { name: 'sign() nested 40 deep', query: `SELECT ${nest((s) => `sign(${s})`, 40, '1')}` },
-  ])('refuses $name', ({ query }) => {
-    expect(refusal(() => translateQuery(query, wide(), NOW_MS))).toEqual(TOO_COMPLEX);
-  });
 
   test('translates a regex whose classes take the SQL just below the bound and refuses two classes more', () => {
     // README: SQL past 4 194 304 characters is refused, so a query just below it is translated.

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+import { bindOnce, joinWithin, MAX_TRANSLATED_SQL_CHARS } from '../../../../lambda/local-store/sql/bounds';
+import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { refusal } from '../store-refusal';
+import { createFixture, NOW_MS, scalars, type Fixture } from './duck-fixture';
+
+const TOO_COMPLEX = {
+  type: 'ValidationException',
+  message: `The query is too complex for the embedded store: its SQL would exceed ${MAX_TRANSLATED_SQL_CHARS} characters`,
+  status: 400,
+};
+
+describe('bindOnce', () => {
+  const twice = ([x, y]: string[]) => `f(${x}, ${x}, ${y})`;
+
+  test.each([
+    {
+      name: 'repeats values that repeat nothing themselves',
+      values: [
+        { sql: '"a"', repeats: false },
+        { sql: 'abs(1)', repeats: false },
+      ],
+      sql: 'f("a", "a", abs(1))',
+    },
+    {
+      name: 'binds one value that repeats parts of itself to a lambda parameter',
+      values: [{ sql: 'g(x, x)', repeats: true }],
+      sql: 'list_transform([g(x, x)], lambda ts_value: f(ts_value, ts_value, undefined))[1]',
+    },
+    {
+      name: 'binds several values as the fields of one struct when any repeats',
+      values: [
+        { sql: '"a"', repeats: false },
+        { sql: 'g(x, x)', repeats: true },
+      ],
+      sql:
+        'list_transform([struct_pack(a0 := "a", a1 := g(x, x))], lambda ts_value: ' +
+        "f(struct_extract(ts_value, 'a0'), struct_extract(ts_value, 'a0'), struct_extract(ts_value, 'a1')))[1]",
+    },
+  ])('$name', ({ values, sql }) => {
+    expect(bindOnce(values, twice)).toBe(sql);
+  });
+});
+
+describe('joinWithin', () => {
+  test('joins parts that fit the bound', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4 - 1);
+    expect(joinWithin([part, part, part, part], ',').length).toBe(MAX_TRANSLATED_SQL_CHARS - 1);
+  });
+
+  test('refuses parts that would pass the bound before joining them', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4);
+    expect(refusal(() => joinWithin([part, part, part, part, ''], ','))).toEqual(TOO_COMPLEX);
+  });
+});
+
+describe('functions that use an argument several times, nested to the depth limit', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    // A dimension `v` and a table `ts_value`: names a lambda parameter and its fields must not take.
+    await fixture.createTable('db', 'ts_value', ['v', 'a0'], ['DOUBLE']);
+    await fixture.insert('db', 'ts_value', [
+      { v: '1.5', measure_name: 'm', time: 90_061_001_000_000n, 'measure_value::double': 5 },
+    ]);
+  });
+  afterAll(() => fixture.close());
+
+  /** `open` written `depth` times around `inner`, each closed by `close`. */
+  const nest = (open: string, inner: string, close: string, depth: number) =>
+    open.repeat(depth) + inner + close.repeat(depth);
+
+  // Each query nests 64 levels deep: the calls, and a CAST or minus sign around the innermost value.
+  test.each([
+    {
+      name: 'ceil()',
+      nested: (d: number) => nest('ceil(', 'CAST(-0.5 AS double)', ')', d),
+      depth: 62,
+      value: '-0.0',
+    },
+    {
+      name: 'floor()',
+      nested: (d: number) => nest('floor(', 'CAST(v AS double)', ')', d),
+      depth: 63,
+      value: '1.0',
+    },
+    {
+      name: 'sign()',
+      nested: (d: number) => nest('sign(', 'CAST(-2.5 AS double)', ')', d),
+      depth: 62,
+      value: '-1.0',
+    },
+    {
+      name: 'greatest()',
+      nested: (d: number) => nest('greatest(', 'measure_value::double', ', 1)', d),
+      depth: 64,
+      value: '5.0',
+    },
+    {
+      name: 'least() with a NULL',
+      nested: (d: number) => nest('least(', 'NULL', ', 1)', d),
+      depth: 64,
+      value: null,
+    },
+    {
+      name: 'bin()',
+      nested: (d: number) => nest('bin(', 'time', ', 1m)', d),
+      depth: 64,
+      value: '1970-01-02 01:01:00.000000000',
+    },
+    {
+      name: 'split_part() in its index',
+      nested: (d: number) => nest("split_part('1,2', ',', CAST(", "'1'", ' AS bigint))', d),
+      depth: 32,
+      value: '1',
+    },
+    {
+      name: 'lpad() in its size',
+      nested: (d: number) => nest("lpad('a', length(", "'abc'", "), 'x')", d),
+      depth: 32,
+      value: 'xxa',
+    },
+    {
+      name: "regexp_like() with '$'",
+      nested: (d: number) => nest('regexp_like(CAST(', 'v', " AS varchar), '[e5]$')", d),
+      depth: 32,
+      value: 'true',
+    },
+    {
+      name: 'ceil() of an aggregate',
+      nested: (d: number) => nest('ceil(', 'avg(measure_value::double)', ')', d),
+      depth: 63,
+      value: '5.0',
+    },
+  ])(
+    'translates $name with as much SQL for each level, answering as DuckDB nested',
+    async ({ nested, depth, value }) => {
+      const sqlLength = (d: number) => {
+        const translated = translateQuery(`SELECT ${nested(d)} FROM db.ts_value`, fixture.catalog, NOW_MS);
+        return translated.kind === 'select' ? translated.sql.length : 0;
+      };
+      // Repeating an argument multiplied the SQL with each level; bound once, a level adds as much
+      // SQL at the top as in the middle.
+      expect(sqlLength(depth) - sqlLength(depth - 1)).toBe(
+        sqlLength(Math.floor(depth / 2)) - sqlLength(Math.floor(depth / 2) - 1),
+      );
+      expect(scalars((await fixture.query(`SELECT ${nested(depth)} FROM db.ts_value`)).rows)).toEqual([
+        [value],
+      ]);
+    },
+  );
+
+  test('GROUP BY matches a select item whose translation binds a value', async () => {
+    const bins = 'bin(bin(time, 1m), 1h)';
+    const result = await fixture.query(`SELECT ${bins} AS b, count(*) FROM db.ts_value GROUP BY ${bins}`);
+    expect(scalars(result.rows)).toEqual([['1970-01-02 01:00:00.000000000', '1']]);
+  });
+});
