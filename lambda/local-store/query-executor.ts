@@ -43,8 +43,9 @@ export const MAX_RESULT_COLUMNS = Math.floor((MAX_PAGE_BYTES - PAGE_FRAME_BYTES 
  * NOTE: Timestream's words (facts 4.1, the Query API reference); the exception type is
  * UNCONFIRMED, so it is the ValidationException of every other refusal.
  */
-export const pageExceeded = () =>
-  validation('Query aborted as max page response size has been exceeded by the output result row');
+export const pageExceeded = () => validation(PAGE_EXCEEDED_MESSAGE);
+export const PAGE_EXCEEDED_MESSAGE =
+  'Query aborted as max page response size has been exceeded by the output result row';
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */

@@ -2,6 +2,7 @@
 // Keeps the SQL the translator builds in proportion to the query: a value a translation needs
 // several times is bound once rather than repeated, and parts are counted before they are joined.
 import { validation } from '../errors';
+import { MAX_PAGE_BYTES, PAGE_EXCEEDED_MESSAGE } from '../query-executor';
 
 /**
  * Longest SQL the store hands DuckDB for one query: 16 times Timestream's longest query string
@@ -55,3 +56,48 @@ export function bindOnce(values: readonly Bindable[], body: (refs: string[]) => 
 // columns are others): DuckDB reads a column before a lambda parameter of the same name. Fields
 // are read with struct_extract, as `p.a0` could name a column of a table called p.
 const PARAMETER = 'ts_value';
+
+/**
+ * Fails the query, as a row too large for a page would, where a string would pass MAX_PAGE_BYTES,
+ * which no page can hold: refused before DuckDB builds it. NOTE: also where such a string is not
+ * part of the result (`length(...)` of it), as lpad() and rpad() cut to a page's size do.
+ */
+const tooLong = (bytes: string, value: string) =>
+  `CASE WHEN ${bytes} > ${MAX_PAGE_BYTES} THEN error('${PAGE_EXCEEDED_MESSAGE}') ELSE ${value} END`;
+const bytesOf = (value: string) => `strlen(CAST(${value} AS VARCHAR))`;
+const guarded = (values: readonly string[]) => values.map((sql) => ({ sql, repeats: true }));
+
+/**
+ * Concatenates values with `||`, refusing a result longer than a page: a balanced tree of pairs,
+ * each checked before it joins the next, so DuckDB stops at the first pair past the limit.
+ */
+// NOTE: lpad() results (each up to a page) written thousands of times built gigabytes before the
+// page limit saw the row (121 s and 0.8 GB for 100 of them, their folding quadratic).
+export function concatWithin(values: readonly string[]): string {
+  const length = values.reduce((n, value) => n + value.length + CONCAT_PAIR_CHARS, 0);
+  if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+  const pair = (from: number, to: number): string => {
+    if (to - from === 1) return values[from]!;
+    const mid = (from + to) >> 1;
+    return bindOnce(guarded([pair(from, mid), pair(mid, to)]), ([a, b]) =>
+      tooLong(`${bytesOf(a!)} + ${bytesOf(b!)}`, `${a} || ${b}`),
+    );
+  };
+  return pair(0, values.length);
+}
+/** SQL concatWithin adds for each pair, at most. */
+const CONCAT_PAIR_CHARS = 400;
+
+/**
+ * replace(text, search, replacement), refusing a result longer than a page before it is built:
+ * its length follows from how often `search` occurs, counted with a replace() that cannot grow.
+ */
+// NOTE: nested, replace() multiplies a string's size: 200 characters by 5000 by 5000 is 5 GB.
+export function replaceWithin(text: string, search: string, replacement: string): string {
+  return bindOnce(guarded([text, search, replacement]), ([s, f, t]) => {
+    const removed = `strlen(replace(CAST(${s} AS VARCHAR), ${f}, ''))`;
+    const occurrences = `(${bytesOf(s!)} - ${removed}) // greatest(${bytesOf(f!)}, 1)`;
+    const bytes = `${bytesOf(s!)} + ${occurrences} * (${bytesOf(t!)} - ${bytesOf(f!)})`;
+    return tooLong(bytes, `replace(${s}, ${f}, ${t})`);
+  });
+}

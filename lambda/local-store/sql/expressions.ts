@@ -4,7 +4,15 @@
 // functions (time, bin, ago, regexp_like with Java semantics) and refuses anything else.
 import { validation } from '../errors';
 import { quoteDuckIdentifier } from '../schema';
-import { bindOnce, joinWithin, MAX_TRANSLATED_SQL_CHARS, tooComplex } from './bounds';
+import {
+  bindOnce,
+  concatWithin,
+  joinWithin,
+  MAX_TRANSLATED_SQL_CHARS,
+  replaceWithin,
+  tooComplex,
+} from './bounds';
+import { concatChains, mayGrow } from './concat-chains';
 import { findColumn, type VisibleColumn } from './columns';
 import { translateJavaRegex } from './java-regex';
 import { syntaxAt } from './metadata';
@@ -19,6 +27,8 @@ export interface ExpressionScope {
   /** Select-list aliases usable here (ORDER BY only). */
   aliases: readonly string[];
   nowNs: bigint;
+  /** Characters the query's lpad() and rpad() calls can build, so far (see MAX_PADDED_CHARS). */
+  padding: { chars: number };
 }
 
 // Unquoted words passed through as SQL syntax rather than read as column names.
@@ -151,11 +161,30 @@ const callsRepeating = (tokens: readonly Token[]) =>
       tokens[k + 1]!.text === '(',
   );
 
+/**
+ * Whether replace() with this search and replacement can make a string longer: unless both are
+ * literals and the replacement is no longer than the search (UTF-8 bytes). No replacement is ''.
+ */
+function mayLengthen(search: readonly Token[], replacement: readonly Token[] | undefined): boolean {
+  if (replacement === undefined) return false;
+  const [f, t] = [search, replacement].map((tokens) => (tokens.length === 1 ? tokens[0] : undefined));
+  return (
+    f?.kind !== 'string' || t?.kind !== 'string' || Buffer.byteLength(t.text) > Buffer.byteLength(f.text)
+  );
+}
+
 /** What a two-argument if() or replace() means for the third argument DuckDB's need. */
 const OMITTED_THIRD_ARGUMENT = { if: 'NULL', replace: "''" } as const;
 
 /** One character more than a Query page holds (MAX_PAGE_BYTES, query-executor.ts): see lpad(). */
 const MAX_PAD_CHARS = 1_000_001;
+/**
+ * Characters all lpad() and rpad() calls of a query can build together: a size given as a number
+ * counts as itself (cut to MAX_PAD_CHARS), any other as MAX_PAD_CHARS. Each call can build a page
+ * from 22 characters of query, so 10 000 of them built 10 GB for one row before the page limit
+ * refused it; this allows 64 pages.
+ */
+export const MAX_PADDED_CHARS = 64 * MAX_PAD_CHARS;
 const NANOS_PER_MS = 1_000_000n;
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
 
@@ -194,10 +223,18 @@ export function splitTopLevel(tokens: readonly Token[], isSeparator = isComma): 
 /** Translates an expression's tokens into DuckDB SQL; throws ValidationException StoreErrors. */
 export function translateExpression(scope: ExpressionScope, tokens: readonly Token[]): string {
   const out: string[] = [];
+  const chains = tokens.some((t) => t.kind === 'op' && t.text === '||') ? concatChains(tokens) : undefined;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k]!;
     const next = tokens[k + 1];
-    if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
+    const chain = chains?.get(k);
+    if (chain) {
+      const operands = chain.operands.map(({ start, end }) =>
+        translateExpression(scope, tokens.slice(start, end)),
+      );
+      out.push(concatWithin(operands));
+      k = chain.end - 1;
+    } else if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
     else if (tok.kind === 'number') out.push(tok.text);
     else if (tok.kind === 'interval') out.push(intervalSql(scope, tok));
     else if (tok.kind === 'op') {
@@ -415,6 +452,8 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // when the condition does not hold ([IF]); replace(x1, x2) removes every x2 ([STRING]).
       const given = args();
       if (given.length === 2) given.push(OMITTED_THIRD_ARGUMENT[name]);
+      if (name === 'replace' && given.length === 3 && mayLengthen(rawArgs[1]!, rawArgs[2]))
+        return replaceWithin(given[0]!, given[1]!, given[2]!);
       return `${name}(${joinWithin(given, ', ')})`;
     }
     case 'truncate': // a double ([MATH]), where DuckDB's trunc() keeps an integer's type
@@ -444,6 +483,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // ([STRING]) even when every value is a NULL literal.
       const values = args();
       if (values.length === 0) break;
+      if (rawArgs.some((arg) => mayGrow(arg))) return `CAST(${concatWithin(values)} AS VARCHAR)`;
       return `CAST(${joinWithin(
         values.map((v) => `(${v})`),
         ' || ',
@@ -472,6 +512,17 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       if (padTokens.length === 1 && padTokens[0]!.kind === 'string' && padTokens[0]!.text === '')
         throw validation(
           `${linePosition(scope.query, nameTok.offset)}: ${name}() needs a non-empty padding string`,
+        );
+      const [sizeTok] = rawArgs[1]!.length === 1 ? rawArgs[1]! : [];
+      scope.padding.chars +=
+        sizeTok?.kind === 'number' && /^\d+$/.test(sizeTok.text)
+          ? Math.min(Number(sizeTok.text), MAX_PAD_CHARS)
+          : MAX_PAD_CHARS;
+      if (scope.padding.chars > MAX_PADDED_CHARS)
+        throw unsupported(
+          scope,
+          nameTok,
+          `lpad() and rpad() building more than ${MAX_PADDED_CHARS} characters in one query are not supported`,
         );
       // NOTE: a size past one page is cut to one character more than a page: the row then fails
       // the query as Timestream's would (too large for a page), without building gigabytes first.

@@ -130,7 +130,7 @@ function translateSelect(query: string, tokens: readonly Token[], catalog: Catal
     }
     from = ` FROM ${physicalTableName(table.database, table.table)}`;
   }
-  const scope: ExpressionScope = { query, columns, qualifiers, aliases: [], nowNs };
+  const scope: ExpressionScope = { query, columns, qualifiers, aliases: [], nowNs, padding: { chars: 0 } };
   const select = translateSelectList(scope, clauses.get('select')!);
   const parts = [`SELECT ${select.sql}${from}`];
   const where = clauses.get('where');

@@ -156,3 +156,79 @@ describe('functions that use an argument several times, nested to the depth limi
     expect(scalars(result.rows)).toEqual([['1970-01-02 01:00:00.000000000', '1']]);
   });
 });
+
+describe('strings longer than a page', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['region'], ['DOUBLE']);
+    await fixture.insert('db', 't', [
+      { region: 'us', measure_name: 'm', time: 1n, 'measure_value::double': 1 },
+    ]);
+  });
+  afterAll(() => fixture.close());
+
+  const PAGE_EXCEEDED = 'Query aborted as max page response size has been exceeded by the output result row';
+  const pad = (chars: number, with_ = 'a') => `lpad('', ${chars}, '${with_}')`;
+
+  test.each([
+    {
+      name: 'replace() growing a string',
+      query: `SELECT replace('abc', 'b', 'xyz'), replace(region, 'u', ${pad(3, 'x')}) FROM db.t`,
+      row: ['axyzc', 'xxxs'],
+    },
+    {
+      name: 'replace() of NULL',
+      query: `SELECT replace(NULL, 'a', 'bb'), replace('a', NULL, 'bb'), replace('aXa', 'a', NULL)`,
+      row: [null, null, null],
+    },
+    { name: 'replace() with an empty search', query: `SELECT replace('aaa', '', 'bb')`, row: ['aaa'] },
+    {
+      name: 'replace() building exactly a page',
+      query: `SELECT length(replace(${pad(1000)}, 'a', ${pad(1000, 'b')}))`,
+      row: ['1000000'],
+    },
+    {
+      name: '|| building exactly a page',
+      query: `SELECT length(${pad(500_000)} || ${pad(500_000, 'b')})`,
+      row: ['1000000'],
+    },
+    {
+      name: '|| and concat() with NULL',
+      query: `SELECT ${pad(2)} || NULL || 'x', concat(${pad(2)}, NULL), concat(1, ${pad(3, 'x')})`,
+      row: [null, null, '1xxx'],
+    },
+  ])('answers $name as before', async ({ query, row }) => {
+    expect(scalars((await fixture.query(query)).rows)).toEqual([row]);
+  });
+
+  test.each([
+    {
+      // 5 GB once built; refused from the sizes of its parts, as a row that size would be.
+      name: 'replace() nested, 200 characters by 5000 by 5000',
+      query: `SELECT replace(replace('${'a'.repeat(200)}', 'a', '${'b'.repeat(5000)}'), 'b', '${'c'.repeat(5000)}')`,
+    },
+    {
+      name: 'replace() one byte past a page',
+      query: `SELECT length(replace(${pad(1001)}, 'a', ${pad(1000, 'b')}))`,
+    },
+    {
+      name: 'replace() of two-byte characters past a page',
+      query: `SELECT length(replace('ééé', 'é', ${pad(400_000, 'ü')}))`,
+    },
+    { name: '|| one character past a page', query: `SELECT length(${pad(500_001)} || ${pad(500_000, 'b')})` },
+    {
+      name: 'concat() of four lpad() results',
+      query: `SELECT concat(${Array(4).fill(pad(400_000)).join(', ')})`,
+    },
+    {
+      name: '|| of lpad() results in nested parentheses',
+      query: `SELECT length((${pad(400_000)} || ${pad(400_000)}) || (${pad(400_000)} || ${pad(400_000)}))`,
+    },
+  ])('refuses $name as a row too large for a page', async ({ query }) => {
+    await expect(fixture.query(query)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: PAGE_EXCEEDED,
+    });
+  });
+});

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+import { concatChains } from '../../../../lambda/local-store/sql/concat-chains';
+import { tokenize } from '../../../../lambda/local-store/sql/tokenizer';
+
+/** Each chain found in `expression`, as the text of its operands' tokens. */
+function chainsOf(expression: string): string[][] {
+  const tokens = tokenize(expression);
+  return [...concatChains(tokens).values()].map((chain) =>
+    chain.operands.map(({ start, end }) =>
+      tokens
+        .slice(start, end)
+        .map((t) => t.text)
+        .join(' '),
+    ),
+  );
+}
+
+describe('concatChains', () => {
+  test.each([
+    { name: 'a chain of columns and literals, which cannot grow', expression: "a || '-' || b", chains: [] },
+    {
+      name: 'a chain with an lpad() operand',
+      expression: "lpad(a, 2, 'x') || b || c",
+      chains: [['lpad ( a , 2 , x )', 'b', 'c']],
+    },
+    {
+      name: 'operands bounded by comparisons and AND; the chain that cannot grow is left alone',
+      expression: "x = upper(b) || replace(a, 'x', 'yy') AND c || d",
+      chains: [['upper ( b )', 'replace ( a , x , yy )']],
+    },
+    {
+      name: 'arithmetic and a minus sign inside an operand',
+      expression: "- a * 2 || concat(b, c) < 'z'",
+      chains: [['- a * 2', 'concat ( b , c )']],
+    },
+    {
+      name: 'a chain in parentheses as an operand, and inside them',
+      expression: "(a || replace(b, 'x', 'yy')) || c",
+      chains: [
+        ['a', 'replace ( b , x , yy )'],
+        ['( a || replace ( b , x , yy ) )', 'c'],
+      ],
+    },
+    {
+      name: 'a CASE as an operand, with a chain in its THEN',
+      expression: "CASE WHEN c THEN concat(a, b) || 'x' ELSE 'y' END || 'z'",
+      chains: [
+        ['concat ( a , b )', 'x'],
+        ['CASE WHEN c THEN concat ( a , b ) || x ELSE y END', 'z'],
+      ],
+    },
+    {
+      name: 'a list of chains, one per item',
+      expression: "lpad(a, 2, 'x') || b, c, d || rpad(e, 2, 'y')",
+      chains: [
+        ['lpad ( a , 2 , x )', 'b'],
+        ['d', 'rpad ( e , 2 , y )'],
+      ],
+    },
+    { name: 'a || without an operand before it', expression: "|| lpad(a, 2, 'x')", chains: [] },
+  ])('$name', ({ expression, chains }) => {
+    expect(chainsOf(expression)).toEqual(chains);
+  });
+});

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+import { MAX_PADDED_CHARS } from '../../../../lambda/local-store/sql/expressions';
+import { translateQuery } from '../../../../lambda/local-store/sql/translate';
+import { refusal } from '../store-refusal';
+import { FakeCatalog, NOW_MS } from './duck-fixture';
+
+describe('lpad() and rpad() together in one query', () => {
+  const catalog = new FakeCatalog();
+  catalog.addTable('db', 't', ['region'], ['DOUBLE']);
+  const translates = (query: string) => translateQuery(query, catalog, NOW_MS).kind === 'select';
+  const tooMuch = (column: number) => ({
+    type: 'ValidationException',
+    message: `line 1:${column}: lpad() and rpad() building more than 64000064 characters in one query are not supported by the embedded store`,
+    status: 400,
+  });
+  const calls = (call: string, count: number) => `SELECT ${Array(count).fill(call).join(', ')} FROM db.t`;
+
+  test('build at most 64 pages', () => {
+    expect(MAX_PADDED_CHARS).toBe(64 * 1_000_001);
+  });
+
+  test.each([
+    { name: 'small sizes written 20 000 times', query: calls("lpad(region, 10, '0')", 20_000) },
+    { name: 'a page written 64 times', query: calls("rpad(region, 1000001, 'x')", 64) },
+    { name: 'sizes past a page, cut to one, written 64 times', query: calls("lpad('', 99999999, 'x')", 64) },
+    {
+      name: 'a size that is not a number written 64 times',
+      query: calls("lpad('', length(region), 'x')", 64),
+    },
+  ])('translates $name', ({ query }) => {
+    expect(translates(query)).toBe(true);
+  });
+
+  test.each([
+    { name: 'a page written 65 times', query: calls("rpad(region, 1000001, 'x')", 65), call: 65 },
+    { name: 'a size that is not a number written 65 times', query: calls("lpad('', -1, 'x')", 65), call: 65 },
+    {
+      // 10 000 pages, 10 GB for one row, once built.
+      name: 'a page written as often as the longest query holds',
+      query: calls("lpad('', 1000000, 'a')", 10_000),
+      call: 65,
+    },
+  ])('refuses $name at the call past the limit', ({ query, call }) => {
+    const at = [...query.matchAll(/[lr]pad\(/g)][call - 1]!.index;
+    expect(refusal(() => translateQuery(query, catalog, NOW_MS))).toEqual(tooMuch(at + 1));
+  });
+});
