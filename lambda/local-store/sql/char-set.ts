@@ -217,7 +217,13 @@ export const LINE_TERMINATORS = charSet([
   [0x2028, 0x2029],
 ]);
 
-const propertyCache = new Map<string, CharSet | undefined>();
+/**
+ * Scanned properties, by the JS property name that matched (`gc=Lu`, `sc=Latin`): a finite set,
+ * however many ways a pattern spells them (`IsLu`, `general_category=Lu`, `GC=Lu`, ...).
+ */
+// NOTE: keyed by the pattern's own spelling, every new spelling cost a 40 ms scan of all code
+// points and stayed cached for ever, unknown ones too.
+const propertyCache = new Map<string, CharSet>();
 
 /**
  * Resolves a Unicode property as Java names it (`L`, `Lu`, `IsL`, `gc=Lu`, `IsLatin`, `sc=Latin`,
@@ -225,13 +231,24 @@ const propertyCache = new Map<string, CharSet | undefined>();
  * Java's `In<Block>` and `java*` properties have no JS equivalent and are reported unknown.
  */
 export function unicodeProperty(name: string): CharSet | undefined {
-  if (propertyCache.has(name)) return propertyCache.get(name);
-  const set = computeProperty(name);
-  propertyCache.set(name, set);
-  return set;
+  for (const candidate of propertyCandidates(name)) {
+    const cached = propertyCache.get(candidate);
+    if (cached !== undefined) return cached;
+    let re: RegExp;
+    try {
+      re = new RegExp(`^\\p{${candidate}}$`, 'u');
+    } catch {
+      continue;
+    }
+    const set = scan(re);
+    propertyCache.set(candidate, set);
+    return set;
+  }
+  return undefined;
 }
 
-function computeProperty(name: string): CharSet | undefined {
+/** The JS property names a Java property name may mean, in the order Java resolves them. */
+function propertyCandidates(name: string): string[] {
   const candidates: string[] = [];
   const eq = /^(gc|general_category|sc|script|scx?)=(.+)$/i.exec(name);
   if (eq) {
@@ -243,16 +260,7 @@ function computeProperty(name: string): CharSet | undefined {
   } else if (!name.startsWith('In') && !name.startsWith('java')) {
     candidates.push(`gc=${name}`);
   }
-  for (const candidate of candidates) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^\\p{${candidate}}$`, 'u');
-    } catch {
-      continue;
-    }
-    return scan(re);
-  }
-  return undefined;
+  return candidates;
 }
 
 // Java spells binary properties case-insensitively with optional underscores (IsWhite_Space, IsWhiteSpace).

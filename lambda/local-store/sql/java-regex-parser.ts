@@ -21,6 +21,18 @@ import { oneCodePoint } from './java-lookaround';
 
 /** RE2's largest repetition count. */
 const MAX_REPEAT = 1000;
+/**
+ * Deepest nesting of groups and classes the store translates: the parser and the emitter recurse
+ * once per level, and 50 000 nested groups overflowed the stack (answered as a 500).
+ */
+export const MAX_REGEX_NESTING = 256;
+/**
+ * Code-point ranges the sets of one pattern may hold together. Folding, negating and joining sets
+ * costs time with their ranges (26 000 classes such as `(?iu)[^\p{L}k]` took 10 s before the SQL
+ * bound refused them), and their RE2 takes a character or more each (\p{L}: ~700 ranges, 10 600
+ * characters), so no pattern that fits the SQL bound (sql/bounds.ts) needs nearly this many.
+ */
+export const MAX_REGEX_RANGES = 262_144;
 
 export type Node =
   | { t: 'set'; set: CharSet }
@@ -72,6 +84,10 @@ export class Parser {
   private pos = 0;
   private flags: Flags = { i: false, d: false, m: false, s: false, u: false, x: false };
   private readonly groupNames = new Set<string>();
+  /** Groups and classes open at the current position. */
+  private depth = 0;
+  /** Ranges of the sets made so far (MAX_REGEX_RANGES). */
+  private ranges = 0;
   sawTerminatorDollar = false;
 
   constructor(private readonly source: string) {
@@ -86,6 +102,30 @@ export class Parser {
 
   private error(description: string): StoreError {
     return syntax(description, this.pos, this.source);
+  }
+
+  /** Counts a group or class opened at `at`; close() counts it closed. */
+  private open(at: number): void {
+    if (++this.depth > MAX_REGEX_NESTING)
+      throw syntax(
+        `Groups and classes nested more than ${MAX_REGEX_NESTING} deep are not supported by the embedded store`,
+        at,
+      );
+  }
+
+  private close(): void {
+    this.depth--;
+  }
+
+  /** Counts the ranges of a set made while parsing, and returns it. */
+  private made(set: CharSet): CharSet {
+    this.ranges += set.length;
+    if (this.ranges > MAX_REGEX_RANGES)
+      throw syntax(
+        `Character classes of more than ${MAX_REGEX_RANGES} code point ranges in one pattern are not supported by the embedded store`,
+        this.pos,
+      );
+    return set;
   }
 
   private peekRaw(offset = 0): number | undefined {
@@ -198,7 +238,7 @@ export class Parser {
           : this.flags.d
             ? negate(single(0x0a))
             : negate(LINE_TERMINATORS);
-        return { node: { t: 'set', set }, quantifiable: true };
+        return { node: { t: 'set', set: this.made(set) }, quantifiable: true };
       }
       case '^':
         if (this.flags.m) throw unsupported(`'^' in MULTILINE mode`, at);
@@ -227,7 +267,7 @@ export class Parser {
   }
 
   private literal(cp: number): Node {
-    return { t: 'set', set: this.foldChar(cp) };
+    return { t: 'set', set: this.made(this.foldChar(cp)) };
   }
 
   /** One character under the case flags (Java folds a character and a class range differently). */
@@ -243,6 +283,15 @@ export class Parser {
   }
 
   private group(at: number): { node: Node; quantifiable: boolean } | null {
+    this.open(at);
+    try {
+      return this.groupBody(at);
+    } finally {
+      this.close();
+    }
+  }
+
+  private groupBody(at: number): { node: Node; quantifiable: boolean } | null {
     const saved = { ...this.flags };
     if (this.peekRaw() === 0x3f /* ? */) {
       this.pos++;
@@ -345,7 +394,7 @@ export class Parser {
     if (ch === 'k' || (c !== undefined && c >= 0x31 && c <= 0x39)) throw unsupported('A backreference', at);
     const item = this.escape(false);
     return {
-      node: item.cp === undefined ? { t: 'set', set: item.set } : this.literal(item.cp),
+      node: item.cp === undefined ? { t: 'set', set: this.made(item.set) } : this.literal(item.cp),
       quantifiable: true,
     };
   }
@@ -459,6 +508,15 @@ export class Parser {
 
   /** Parses a class after `[` up to and including its `]`; negation covers the whole class (JDK 9+). */
   private charClass(): CharSet {
+    this.open(this.pos - 1);
+    try {
+      return this.made(this.classBody());
+    } finally {
+      this.close();
+    }
+  }
+
+  private classBody(): CharSet {
     const negated = this.peekRaw() === 0x5e;
     if (negated) this.pos++;
     let result = this.classUnion(true);
@@ -473,6 +531,9 @@ export class Parser {
 
   private classUnion(first: boolean): CharSet {
     const parts: CharSet[] = [];
+    const push = (...sets: CharSet[]) => {
+      for (const set of sets) parts.push(this.made(set));
+    };
     let empty = first;
     for (;;) {
       const c = this.peek();
@@ -482,12 +543,12 @@ export class Parser {
       empty = false;
       if (c === 0x5b) {
         this.pos++;
-        parts.push(this.charClass());
+        push(this.charClass());
         continue;
       }
       if (c === 0x5c && this.peekRaw(1) === 0x51) {
         this.pos += 2;
-        parts.push(...this.quoted().map((cp) => this.foldChar(cp)));
+        push(...this.quoted().map((cp) => this.foldChar(cp)));
         continue;
       }
       const lo = this.classAtom();
@@ -501,9 +562,9 @@ export class Parser {
         this.pos++;
         const hi = this.classAtom();
         if (hi.cp === undefined || hi.cp < lo.cp) throw this.error('Illegal character range');
-        parts.push(this.foldRange(lo.cp, hi.cp));
+        push(this.foldRange(lo.cp, hi.cp));
       } else {
-        parts.push(lo.cp === undefined ? lo.set : this.foldChar(lo.cp));
+        push(lo.cp === undefined ? lo.set : this.foldChar(lo.cp));
       }
     }
   }

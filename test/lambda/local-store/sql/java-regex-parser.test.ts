@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+import { unicodeProperty } from '../../../../lambda/local-store/sql/char-set';
+import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
+import { MAX_REGEX_NESTING, MAX_REGEX_RANGES } from '../../../../lambda/local-store/sql/java-regex-parser';
+import { refusal } from '../store-refusal';
+
+const LONGEST_QUERY = 262_144;
+const invalid = (description: string, index: number) => ({
+  type: 'ValidationException',
+  message: `Invalid regular expression: ${description} near index ${index}`,
+  status: 400,
+});
+const tooDeep = (index: number) =>
+  invalid('Groups and classes nested more than 256 deep are not supported by the embedded store', index);
+const tooManyRanges = (index: number) =>
+  invalid(
+    'Character classes of more than 262144 code point ranges in one pattern are not supported by the embedded store',
+    index,
+  );
+const nest = (open: string, inner: string, close: string, depth: number) =>
+  open.repeat(depth) + inner + close.repeat(depth);
+
+describe('Java regex patterns the parser bounds', () => {
+  test('nest at most 256 deep and hold at most 262 144 ranges', () => {
+    expect([MAX_REGEX_NESTING, MAX_REGEX_RANGES]).toEqual([256, 262_144]);
+  });
+
+  test.each([
+    {
+      name: 'groups nested 256 deep',
+      pattern: nest('(?:', 'a', ')', 256),
+      re2: `${nest('(?:', 'a', ')', 256)}`,
+    },
+    { name: 'classes nested 256 deep', pattern: `[a${nest('[', 'b', ']', 255)}]`, re2: '[a-b]' },
+  ])('translates $name', ({ pattern, re2 }) => {
+    expect(translateJavaRegex(pattern)).toEqual({ pattern: re2 });
+  });
+
+  test.each([
+    { name: 'groups nested 257 deep', pattern: nest('(', 'a', ')', 257), at: 256 },
+    { name: 'lookaheads nested 257 deep', pattern: nest('(?=', 'a', ')', 257), at: 256 * 3 },
+    { name: 'classes nested 257 deep', pattern: `[a${nest('[', 'b', ']', 256)}]`, at: 257 },
+    // The parser and emitter recurse once per level: this deep, the stack overflowed (a 500).
+    {
+      name: 'groups nested as deep as a query can hold',
+      pattern: nest('(', 'a', ')', LONGEST_QUERY / 2 - 100),
+      at: 256,
+    },
+    {
+      name: 'classes nested as deep as a query can hold',
+      pattern: `[a${nest('[', 'b', ']', LONGEST_QUERY / 2 - 100)}]`,
+      at: 257,
+    },
+  ])('refuses $name where the nesting passes the limit', ({ pattern, at }) => {
+    expect(refusal(() => translateJavaRegex(pattern))).toEqual(tooDeep(at));
+  });
+
+  test('refuses Unicode property classes past the range limit where they pass it', () => {
+    // How many ranges \p{L} is depends on the Unicode version of the JS engine.
+    const perClass = unicodeProperty('L')!.length;
+    const classes = Math.floor(MAX_REGEX_RANGES / perClass) + 1;
+    expect(refusal(() => translateJavaRegex('\\p{L}'.repeat(classes + 10)))).toEqual(
+      tooManyRanges(5 * classes),
+    );
+  });
+
+  test('refuses case-folded negated classes written as often as a query can hold', () => {
+    // Each is some 700 ranges to fold and negate: 26 000 of them took 10 s to refuse.
+    const pattern = '(?iu)[^\\p{L}k]'.repeat(Math.floor(LONGEST_QUERY / 14));
+    expect(refusal(() => translateJavaRegex(pattern))).toMatchObject({
+      type: 'ValidationException',
+      message: expect.stringMatching(
+        /^Invalid regular expression: Character classes of more than 262144 code point ranges in one pattern are not supported by the embedded store near index \d+$/,
+      ),
+    });
+  });
+});
