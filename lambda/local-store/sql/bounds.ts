@@ -11,6 +11,24 @@ import { MAX_PAGE_BYTES, PAGE_EXCEEDED_MESSAGE } from '../query-executor';
  */
 export const MAX_TRANSLATED_SQL_CHARS = 16 * 262_144;
 
+/**
+ * Values one query's SQL may bind to a DuckDB lambda parameter (bindOnce, concatWithin,
+ * replaceWithin): DuckDB takes ~0.5 ms to plan each, more when they nest (4 300 checked replace()
+ * calls took 2.2 s, 457 bin() nested 63 deep 17 s), so this bounds planning to about a second.
+ */
+export const MAX_BINDINGS = 1024;
+
+/** What one query's translation has used of its limits. */
+export interface Budget {
+  /** Values bound to a DuckDB lambda parameter (MAX_BINDINGS). */
+  bindings: number;
+  /** Characters its lpad() and rpad() calls can build (MAX_PADDED_CHARS, expressions.ts). */
+  paddedChars: number;
+}
+
+/** The budget of a query not yet translated. */
+export const newBudget = (): Budget => ({ bindings: 0, paddedChars: 0 });
+
 /** The refusal of a query whose translation would pass MAX_TRANSLATED_SQL_CHARS. */
 export const tooComplex = () =>
   validation(
@@ -43,8 +61,16 @@ export interface Bindable {
 // NOTE: repeating such a value multiplied the SQL per level of nesting: ceil() repeats its
 // argument six times, so ceil() nested 6 deep was 858 473 characters (4 s of DuckDB planning)
 // from 46, and bin() nested 14 deep 2.5 million (76 s).
-export function bindOnce(values: readonly Bindable[], body: (refs: string[]) => string): string {
+export function bindOnce(
+  budget: Budget,
+  values: readonly Bindable[],
+  body: (refs: string[]) => string,
+): string {
   if (!values.some(({ repeats }) => repeats)) return body(values.map(({ sql }) => sql));
+  if (++budget.bindings > MAX_BINDINGS)
+    throw validation(
+      `The query is too complex for the embedded store: it has more than ${MAX_BINDINGS} calls of replace(), concat() or || that can lengthen strings, or of bin(), ceil(), greatest() and the like nested in one another`,
+    );
   if (values.length === 1)
     return `list_transform([${values[0]!.sql}], lambda ${PARAMETER}: ${body([PARAMETER])})[1]`;
   const fields = values.map(({ sql }, k) => `a${k} := ${sql}`).join(', ');
@@ -73,13 +99,13 @@ const guarded = (values: readonly string[]) => values.map((sql) => ({ sql, repea
  */
 // NOTE: lpad() results (each up to a page) written thousands of times built gigabytes before the
 // page limit saw the row (121 s and 0.8 GB for 100 of them, their folding quadratic).
-export function concatWithin(values: readonly string[]): string {
+export function concatWithin(budget: Budget, values: readonly string[]): string {
   const length = values.reduce((n, value) => n + value.length + CONCAT_PAIR_CHARS, 0);
   if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
   const pair = (from: number, to: number): string => {
     if (to - from === 1) return values[from]!;
     const mid = (from + to) >> 1;
-    return bindOnce(guarded([pair(from, mid), pair(mid, to)]), ([a, b]) =>
+    return bindOnce(budget, guarded([pair(from, mid), pair(mid, to)]), ([a, b]) =>
       tooLong(`${bytesOf(a!)} + ${bytesOf(b!)}`, `${a} || ${b}`),
     );
   };
@@ -93,8 +119,8 @@ const CONCAT_PAIR_CHARS = 400;
  * its length follows from how often `search` occurs, counted with a replace() that cannot grow.
  */
 // NOTE: nested, replace() multiplies a string's size: 200 characters by 5000 by 5000 is 5 GB.
-export function replaceWithin(text: string, search: string, replacement: string): string {
-  return bindOnce(guarded([text, search, replacement]), ([s, f, t]) => {
+export function replaceWithin(budget: Budget, text: string, search: string, replacement: string): string {
+  return bindOnce(budget, guarded([text, search, replacement]), ([s, f, t]) => {
     const removed = `strlen(replace(CAST(${s} AS VARCHAR), ${f}, ''))`;
     const occurrences = `(${bytesOf(s!)} - ${removed}) // greatest(${bytesOf(f!)}, 1)`;
     const bytes = `${bytesOf(s!)} + ${occurrences} * (${bytesOf(t!)} - ${bytesOf(f!)})`;

@@ -11,6 +11,7 @@ import {
   MAX_TRANSLATED_SQL_CHARS,
   replaceWithin,
   tooComplex,
+  type Budget,
 } from './bounds';
 import { concatChains, mayGrow } from './concat-chains';
 import { findColumn, type VisibleColumn } from './columns';
@@ -27,8 +28,8 @@ export interface ExpressionScope {
   /** Select-list aliases usable here (ORDER BY only). */
   aliases: readonly string[];
   nowNs: bigint;
-  /** Characters the query's lpad() and rpad() calls can build, so far (see MAX_PADDED_CHARS). */
-  padding: { chars: number };
+  /** What the query's translation has used of its limits so far. */
+  budget: Budget;
 }
 
 // Unquoted words passed through as SQL syntax rather than read as column names.
@@ -232,7 +233,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       const operands = chain.operands.map(({ start, end }) =>
         translateExpression(scope, tokens.slice(start, end)),
       );
-      out.push(concatWithin(operands));
+      out.push(concatWithin(scope.budget, operands));
       k = chain.end - 1;
     } else if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
     else if (tok.kind === 'number') out.push(tok.text);
@@ -439,7 +440,9 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const nanos = intervalNanos(scope, width[0]!);
       if (nanos === 0n) throw unsupported(scope, width[0]!, 'a zero bin width is not allowed');
       const epoch = { sql: `epoch_ns(CAST(${ts} AS TIMESTAMP_NS))`, repeats: callsRepeating(rawArgs[0]!) };
-      return bindOnce([epoch], ([e]) => tsFromNanos(`(${e} - ((${e} % ${nanos}) + ${nanos}) % ${nanos})`));
+      return bindOnce(scope.budget, [epoch], ([e]) =>
+        tsFromNanos(`(${e} - ((${e} % ${nanos}) + ${nanos}) % ${nanos})`),
+      );
     }
     case 'regexp_like':
       return regexpLike(scope, nameTok, rawArgs);
@@ -453,7 +456,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const given = args();
       if (given.length === 2) given.push(OMITTED_THIRD_ARGUMENT[name]);
       if (name === 'replace' && given.length === 3 && mayLengthen(rawArgs[1]!, rawArgs[2]))
-        return replaceWithin(given[0]!, given[1]!, given[2]!);
+        return replaceWithin(scope.budget, given[0]!, given[1]!, given[2]!);
       return `${name}(${joinWithin(given, ', ')})`;
     }
     case 'truncate': // a double ([MATH]), where DuckDB's trunc() keeps an integer's type
@@ -461,7 +464,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'sign': {
       // sign() has its argument's type ([MATH]: sign(-2.5) is -1.0, not DuckDB's TINYINT -1); sign
       // is NULL only for NULL, so coalesce() only lends it x's type.
-      return bindOnce(bindable(arity(1)), ([x]) => `coalesce(sign(${x}), ${x})`);
+      return bindOnce(scope.budget, bindable(arity(1)), ([x]) => `coalesce(sign(${x}), ${x})`);
     }
     case 'ceil':
     case 'ceiling':
@@ -472,6 +475,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // bound first, so a mistaken argument is still refused naming it.
       const [side, step] = name === 'floor' ? ['<', '-'] : ['>', '+'];
       return bindOnce(
+        scope.budget,
         bindable(arity(1)),
         ([x]) =>
           `(CASE WHEN ${name}(${x}) = (${x}) THEN (${x}) WHEN (${x}) ${side} 0 THEN trunc(${x}) ${step} 1 ELSE trunc(${x}) END)`,
@@ -483,7 +487,8 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // ([STRING]) even when every value is a NULL literal.
       const values = args();
       if (values.length === 0) break;
-      if (rawArgs.some((arg) => mayGrow(arg))) return `CAST(${concatWithin(values)} AS VARCHAR)`;
+      if (rawArgs.some((arg) => mayGrow(arg)))
+        return `CAST(${concatWithin(scope.budget, values)} AS VARCHAR)`;
       return `CAST(${joinWithin(
         values.map((v) => `(${v})`),
         ' || ',
@@ -496,7 +501,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // that is not a literal also nulls the index. Field indexes start with 1 ([TRINO-STRING]), where
       // a list index below 1 counts from the end (-1 the last field): refused in Trino's words.
       const literal = rawArgs[1]!.length === 1 && rawArgs[1]![0]!.kind === 'string';
-      return bindOnce(bindable(arity(3)), ([text, delimiter, index]) => {
+      return bindOnce(scope.budget, bindable(arity(3)), ([text, delimiter, index]) => {
         const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
         const checked = `CASE WHEN (${at}) <= 0 THEN error('Index must be greater than zero') ELSE (${at}) END`;
         return `CAST(string_split(${text}, ${delimiter})[${checked}] AS VARCHAR)`;
@@ -514,11 +519,11 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
           `${linePosition(scope.query, nameTok.offset)}: ${name}() needs a non-empty padding string`,
         );
       const [sizeTok] = rawArgs[1]!.length === 1 ? rawArgs[1]! : [];
-      scope.padding.chars +=
+      scope.budget.paddedChars +=
         sizeTok?.kind === 'number' && /^\d+$/.test(sizeTok.text)
           ? Math.min(Number(sizeTok.text), MAX_PAD_CHARS)
           : MAX_PAD_CHARS;
-      if (scope.padding.chars > MAX_PADDED_CHARS)
+      if (scope.budget.paddedChars > MAX_PADDED_CHARS)
         throw unsupported(
           scope,
           nameTok,
@@ -527,6 +532,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // NOTE: a size past one page is cut to one character more than a page: the row then fails
       // the query as Timestream's would (too large for a page), without building gigabytes first.
       const bounded = bindOnce(
+        scope.budget,
         [{ sql: size!, repeats: callsRepeating(rawArgs[1]!) }],
         ([n]) => `CASE WHEN (${n}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${n}) END`,
       );
@@ -545,7 +551,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // NULL when any value is NULL ([GREATEST]), where DuckDB's skip NULLs.
       const values = args();
       if (values.length === 0) break;
-      return bindOnce(bindable(values), (refs) => {
+      return bindOnce(scope.budget, bindable(values), (refs) => {
         const anyNull = joinWithin(
           refs.map((v) => `(${v}) IS NULL`),
           ' OR ',
@@ -589,6 +595,7 @@ function regexpLike(scope: ExpressionScope, nameTok: Token, rawArgs: readonly To
   const subject = translateExpression(scope, subjectTokens);
   if (crlfPattern === undefined) return `regexp_matches(${subject}, ${sqlLiteral(pattern)})`;
   return bindOnce(
+    scope.budget,
     [{ sql: subject, repeats: callsRepeating(subjectTokens) }],
     ([s]) =>
       `(CASE WHEN suffix(${s}, chr(13) || chr(10)) THEN regexp_matches(${s}, ${sqlLiteral(crlfPattern)}) ELSE regexp_matches(${s}, ${sqlLiteral(pattern)}) END)`,

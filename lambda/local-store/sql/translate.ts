@@ -7,7 +7,7 @@ import { validation } from '../errors';
 import { MAX_RESULT_COLUMNS, pageExceeded } from '../query-executor';
 import { physicalTableName, quoteDuckIdentifier, type Catalog } from '../schema';
 import { visibleColumns, type VisibleColumn } from './columns';
-import { joinWithin, MAX_TRANSLATED_SQL_CHARS, tooComplex } from './bounds';
+import { joinWithin, MAX_TRANSLATED_SQL_CHARS, newBudget, tooComplex } from './bounds';
 import { splitTopLevel, translateExpression, type ExpressionScope } from './expressions';
 import { resolveTable, syntaxAt, translateMetadata } from './metadata';
 import { checkNesting } from './nesting';
@@ -130,7 +130,7 @@ function translateSelect(query: string, tokens: readonly Token[], catalog: Catal
     }
     from = ` FROM ${physicalTableName(table.database, table.table)}`;
   }
-  const scope: ExpressionScope = { query, columns, qualifiers, aliases: [], nowNs, padding: { chars: 0 } };
+  const scope: ExpressionScope = { query, columns, qualifiers, aliases: [], nowNs, budget: newBudget() };
   const select = translateSelectList(scope, clauses.get('select')!);
   const parts = [`SELECT ${select.sql}${from}`];
   const where = clauses.get('where');
