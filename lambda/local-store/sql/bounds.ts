@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Keeps the SQL the translator builds in proportion to the query: a value a translation needs
-// several times is bound once rather than repeated, and parts are counted before they are joined.
+// Keeps what a query makes the translator and DuckDB build in proportion to the query: a value a
+// translation needs several times is bound once rather than repeated, parts are counted before
+// they are joined, and strings that would pass a page are refused before DuckDB builds them.
 import { validation } from '../errors';
 import { MAX_PAGE_BYTES, PAGE_EXCEEDED_MESSAGE } from '../query-executor';
 
