@@ -3,7 +3,7 @@
 // strings they build (bounds.ts concatWithin). `||` binds looser than arithmetic and tighter than
 // comparisons, as in Trino and DuckDB, so an operand runs from one boundary (a comma, a
 // comparison, AND, WHEN, ...) to the next `||` at the same level of parentheses or CASE.
-import type { Token } from './tokenizer';
+import { callsAnyOf, type Token } from './tokenizer';
 
 /** A `||` chain: its operands, each a token range [start, end), and the range they cover. */
 export interface ConcatChain {
@@ -98,17 +98,6 @@ export function concatChains(tokens: readonly Token[]): Map<number, ConcatChain>
 
 /** Whether tokens [start, end) call a function that can grow a string, or hold a `||`. */
 export function mayGrow(tokens: readonly Token[], start = 0, end = tokens.length): boolean {
-  for (let k = start; k < end; k++) {
-    const tok = tokens[k]!;
-    if (tok.kind === 'op' && tok.text === '||') return true;
-    const next = tokens[k + 1];
-    if (
-      tok.kind === 'ident' &&
-      GROWING_FUNCTIONS.has(tok.text.toLowerCase()) &&
-      next?.kind === 'op' &&
-      next.text === '('
-    )
-      return true;
-  }
-  return false;
+  for (let k = start; k < end; k++) if (tokens[k]!.kind === 'op' && tokens[k]!.text === '||') return true;
+  return callsAnyOf(tokens, GROWING_FUNCTIONS, start, end);
 }

@@ -17,7 +17,7 @@ import { concatChains, mayGrow } from './concat-chains';
 import { findColumn, type VisibleColumn } from './columns';
 import { translateJavaRegex } from './java-regex';
 import { syntaxAt } from './metadata';
-import { INTERVAL_UNITS, linePosition, type Token } from './tokenizer';
+import { callsAnyOf, INTERVAL_UNITS, linePosition, type Token } from './tokenizer';
 
 /** What an expression may refer to. */
 export interface ExpressionScope {
@@ -153,14 +153,7 @@ const REPEATING_FUNCTIONS = new Set([
 ]);
 
 /** Whether tokens call a function whose translation repeats an argument (see bindOnce). */
-const callsRepeating = (tokens: readonly Token[]) =>
-  tokens.some(
-    (t, k) =>
-      t.kind === 'ident' &&
-      REPEATING_FUNCTIONS.has(t.text.toLowerCase()) &&
-      tokens[k + 1]?.kind === 'op' &&
-      tokens[k + 1]!.text === '(',
-  );
+const callsRepeating = (tokens: readonly Token[]) => callsAnyOf(tokens, REPEATING_FUNCTIONS);
 
 /**
  * Whether replace() with this search and replacement can make a string longer: unless both are

@@ -61,6 +61,22 @@ const OPERATORS = [
   ']',
 ];
 
+/** Whether tokens [start, end) call one of `names` (lower-case): the name, then `(`. */
+export function callsAnyOf(
+  tokens: readonly Token[],
+  names: ReadonlySet<string>,
+  start = 0,
+  end = tokens.length,
+): boolean {
+  for (let k = start; k < end; k++) {
+    const tok = tokens[k]!;
+    const next = tokens[k + 1];
+    if (tok.kind === 'ident' && next?.kind === 'op' && next.text === '(' && names.has(tok.text.toLowerCase()))
+      return true;
+  }
+  return false;
+}
+
 /** Formats a 0-based offset as Timestream does in messages: `line <n>:<col>`, both 1-based. */
 export function linePosition(query: string, offset: number): string {
   const before = query.slice(0, offset);
