@@ -543,7 +543,7 @@ export class Parser {
       empty = false;
       if (c === 0x5b) {
         this.pos++;
-        push(this.charClass());
+        parts.push(this.charClass()); // counted by charClass
         continue;
       }
       if (c === 0x5c && this.peekRaw(1) === 0x51) {
