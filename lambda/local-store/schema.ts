@@ -58,6 +58,8 @@ export const SERIES_COLUMN = 'ts_series';
 
 /** Integer id of a series, joining `$samples` rows to their `$series` row (never shown to SQL). */
 export const SERIES_ID_COLUMN = 'ts_id';
+/** The measure name of a series, in `$series` (and in the view, as Timestream names it). */
+export const MEASURE_NAME_COLUMN = 'measure_name';
 
 /** The DuckDB reference of a table's series table (narrow layout, see above). */
 export function seriesTableName(database: string, table: string): string {

@@ -22,6 +22,7 @@ import type { StoreCatalog } from './catalog';
 import type { RejectedRecord } from './errors';
 import { measureKey, type NormalizedRecord, type TypedValue } from './records';
 import {
+  MEASURE_NAME_COLUMN,
   MEASURE_VALUE_COLUMNS,
   SERIES_COLUMN,
   SERIES_ID_COLUMN,
@@ -40,6 +41,11 @@ import { NullMasks } from './null-masks';
 
 /** Dimensions per table (facts 3.3). */
 export const MAX_DIMENSIONS_PER_TABLE = 128;
+/**
+ * Unique measure names per table (facts 3.3; "Measure names per table" in Timestream's service
+ * limits). Prometheus' connector writes one measure name per metric name.
+ */
+export const MAX_MEASURE_NAMES_PER_TABLE = 8192;
 
 /** Outcome of one WriteRecords call. */
 export interface WriteOutcome {
@@ -123,6 +129,11 @@ export class TableWriter {
   private readonly series = new Map<string, SeriesSlot>();
   private nextSeriesId = 1;
   /**
+   * The measure names the table's series carry (every series has one), so that a new one past
+   * MAX_MEASURE_NAMES_PER_TABLE is refused; only a series new to the table can bring one.
+   */
+  private readonly measureNames = new Set<string>();
+  /**
    * Appenders kept open between groups, by table, for the sample tables (whose columns never
    * change). NOTE: measured alone (2000-row groups into a `$doubles`-shaped table on disk), making
    * and closing an appender per group cost ~0.2 ms of its ~1.6 ms.
@@ -156,6 +167,10 @@ export class TableWriter {
       });
       this.nextSeriesId = Math.max(this.nextSeriesId, Number(id) + 1);
     }
+    const names = await this.connection.runAndReadAll(
+      `SELECT DISTINCT ${MEASURE_NAME_COLUMN} FROM ${seriesTableName(database, table)}`,
+    );
+    for (const [name] of names.getRows()) this.measureNames.add(String(name));
   }
 
   /** Queues records; resolves after DuckDB committed them. */
@@ -242,6 +257,8 @@ export class TableWriter {
     const admittedCall: number[] = [];
     const admittedMagnetic: boolean[] = [];
     const newDimensions: string[] = [];
+    // Measure names first brought by this group's new series; the table's once it committed.
+    const newMeasureNames = new Set<string>();
     const known = new Set(
       [...this.entry.dimensions, ...RESERVED_PHYSICAL_COLUMNS].map((n) => n.toLowerCase()),
     );
@@ -274,6 +291,19 @@ export class TableWriter {
                 ? `The record would exceed the maximum of ${MAX_DIMENSIONS_PER_TABLE} dimensions per table.`
                 : undefined;
         }
+        const slot = why ? undefined : this.slotOf(record);
+        const measureName = record.measureName;
+        if (
+          !why &&
+          slot === undefined &&
+          !this.measureNames.has(measureName) &&
+          !newMeasureNames.has(measureName)
+        ) {
+          // UNCONFIRMED: the wording of Timestream's reason (its limits page gives only the number).
+          if (this.measureNames.size + newMeasureNames.size >= MAX_MEASURE_NAMES_PER_TABLE)
+            why = `The record would exceed the maximum of ${MAX_MEASURE_NAMES_PER_TABLE} unique measure names per table.`;
+          else newMeasureNames.add(measureName);
+        }
         if (why) {
           outcomes[call].rejected.push({ RecordIndex: record.index, Reason: why });
           continue;
@@ -284,7 +314,7 @@ export class TableWriter {
           newDimensions.push(name);
         }
         admitted.push(record);
-        admittedSlot.push(this.slotOf(record));
+        admittedSlot.push(slot);
         admittedCall.push(call);
         admittedMagnetic.push(time.magnetic);
       }
@@ -315,6 +345,7 @@ export class TableWriter {
         else outcomes[call].memoryStore += 1;
       }
       await this.persist(states.all.filter((s) => s.dirty));
+      for (const name of newMeasureNames) this.measureNames.add(name);
     } finally {
       states.release();
     }
