@@ -28,6 +28,13 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** A field name (RFC 9110 5.1: a token of tchar). */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * A CR, LF or NUL left in a line once the head is split at CRLF. RFC 9110 5.5 has a recipient
+ * reject such a field value (or replace them with SP); a bare LF also ends a line for some parsers
+ * and not for others (RFC 9112 2.2), so a line holding one could hide a header from this parser
+ * that node:http would read.
+ */
+const STRAY_LINE_BREAK = /[\r\n\0]/;
 const SP = 0x20;
 const HTAB = 0x09;
 
@@ -115,6 +122,8 @@ export class Http1ResponseParser {
           }
           const line = buf.toString('latin1', at, end);
           at = end + CRLF.length;
+          if (STRAY_LINE_BREAK.test(line))
+            throw new Http1ParseError('CR, LF or NUL inside a chunk or trailer line');
           if (this.state === 'trailers') {
             // RFC 9112 7.1.2: trailer-section = *( field-line CRLF ), then CRLF alone. A line of
             // white space, or one without a field name, is neither; the fields are discarded.
@@ -178,6 +187,8 @@ export class Http1ResponseParser {
 
   private readHead(head: string): void {
     const lines = head.split('\r\n');
+    for (const line of lines)
+      if (STRAY_LINE_BREAK.test(line)) throw new Http1ParseError('CR, LF or NUL inside a header line');
     const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]);
     if (status === null) throw new Http1ParseError('bad status line');
     this.statusCode = Number(status[2]);

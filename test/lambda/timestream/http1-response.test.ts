@@ -354,6 +354,43 @@ describe('Http1ResponseParser', () => {
       wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1',
       error: 'bytes after the response',
     },
+    {
+      // node:http may end the line at the LF and read a second header, which framed the body.
+      name: 'a bare LF inside a header line',
+      wire: 'HTTP/1.1 200 OK\r\nX-A: a\nContent-Length: 1\r\nContent-Length: 0\r\n\r\n',
+      error: 'CR, LF or NUL inside a header line',
+    },
+    {
+      name: 'a bare CR inside a header value',
+      wire: 'HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n',
+      error: 'CR, LF or NUL inside a header line',
+    },
+    {
+      name: 'a NUL inside a header value',
+      wire: 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n',
+      error: 'CR, LF or NUL inside a header line',
+    },
+    {
+      name: 'a bare LF in the status line',
+      wire: 'HTTP/1.1 200 OK\nContent-Length: 1\r\nContent-Length: 0\r\n\r\n',
+      error: 'CR, LF or NUL inside a header line',
+    },
+    {
+      name: 'a CR before the blank line that ends the headers',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\r\n\r\n',
+      error: 'CR, LF or NUL inside a header line',
+    },
+    {
+      // String.prototype.trim() took it for white space around the size.
+      name: 'a chunk size followed by a bare LF',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\n\r\nx\r\n0\r\n\r\n',
+      error: 'CR, LF or NUL inside a chunk or trailer line',
+    },
+    {
+      name: 'a bare LF inside a trailer line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\nb\r\n\r\n',
+      error: 'CR, LF or NUL inside a chunk or trailer line',
+    },
   ])('refuses $name', ({ wire, error }) => {
     const parser = new Http1ResponseParser();
     expect(() => parser.push(Buffer.from(wire))).toThrow(new Http1ParseError(error));
