@@ -37,6 +37,7 @@ const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const STRAY_LINE_BREAK = /[\r\n\0]/;
 const SP = 0x20;
 const HTAB = 0x09;
+const TRAILING_OWS = /[ \t]+$/;
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -131,7 +132,8 @@ export class Http1ResponseParser {
             else if (fieldName(line) === undefined) throw new Http1ParseError('bad trailer line');
             break;
           }
-          const size = line.split(';', 1)[0].trim();
+          // RFC 9112 7.1: chunk-size [ chunk-ext ], with only SP and HTAB (BWS) between them.
+          const size = line.split(';', 1)[0].replace(TRAILING_OWS, '');
           if (!/^[0-9a-fA-F]{1,8}$/.test(size)) throw new Http1ParseError('bad chunk size');
           this.remaining = parseInt(size, 16);
           // Refused on the declared size, before its bytes arrive.

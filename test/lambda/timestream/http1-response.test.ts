@@ -47,6 +47,12 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'chunk sizes followed by spaces and tabs (BWS) before an extension or the line end',
+    wire:
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + '2 \t;ext=1\r\nab\r\n1\t\r\nc\r\n0 \r\n\r\n',
+    expected: { statusCode: 200, headers: { 'transfer-encoding': 'chunked' }, body: 'abc', keepAlive: true },
+  },
+  {
     name: 'a body that ends with the connection',
     wire: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it',
     endsWithClose: true,
@@ -220,6 +226,18 @@ describe('Http1ResponseParser', () => {
     {
       name: 'a chunk size that is not hexadecimal',
       wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      error: 'bad chunk size',
+    },
+    {
+      // RFC 9112 7.1 allows no white space before the size.
+      name: 'a chunk size after a space',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 1\r\na\r\n0\r\n\r\n',
+      error: 'bad chunk size',
+    },
+    {
+      // String.prototype.trim() took it for white space.
+      name: 'a chunk size followed by a form feed',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\f\r\na\r\n0\r\n\r\n',
       error: 'bad chunk size',
     },
     {
