@@ -47,6 +47,24 @@ export function joinWithin(parts: readonly string[], separator: string): string 
   return parts.join(separator);
 }
 
+/**
+ * Joins values with an associative binary operator as a balanced tree of parenthesised pairs.
+ * NOTE: DuckDB's parser nests a flat chain one level per operator and answers a chain of ~1000
+ * with a syntax error (`concat()` of 999 values did); the tree is as deep as the logarithm of its
+ * length.
+ */
+export function balancedChain(values: readonly string[], operator: string): string {
+  let length = 0;
+  for (const value of values) length += value.length + operator.length + 4;
+  if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+  const pair = (from: number, to: number): string => {
+    if (to - from === 1) return values[from]!;
+    const mid = (from + to) >> 1;
+    return `(${pair(from, mid)} ${operator} ${pair(mid, to)})`;
+  };
+  return pair(0, values.length);
+}
+
 /** A translated value, and whether repeating its SQL would repeat a repetition (see bindOnce). */
 export interface Bindable {
   sql: string;

@@ -5,6 +5,7 @@
 import { validation } from '../errors';
 import { quoteDuckIdentifier } from '../schema';
 import {
+  balancedChain,
   bindOnce,
   concatWithin,
   joinWithin,
@@ -482,9 +483,9 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       if (values.length === 0) break;
       if (rawArgs.some((arg) => mayGrow(arg)))
         return `CAST(${concatWithin(scope.budget, values)} AS VARCHAR)`;
-      return `CAST(${joinWithin(
+      return `CAST(${balancedChain(
         values.map((v) => `(${v})`),
-        ' || ',
+        '||',
       )} AS VARCHAR)`;
     }
     case 'split_part': {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
+  balancedChain,
   bindOnce,
   joinWithin,
   MAX_BINDINGS,
@@ -103,6 +104,50 @@ describe('joinWithin', () => {
   test('refuses parts that would pass the bound before joining them', () => {
     const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4);
     expect(refusal(() => joinWithin([part, part, part, part, ''], ','))).toEqual(TOO_COMPLEX);
+  });
+});
+
+describe('balancedChain', () => {
+  test.each([
+    { values: ['a'], sql: 'a' },
+    { values: ['a', 'b'], sql: '(a || b)' },
+    { values: ['a', 'b', 'c'], sql: '(a || (b || c))' },
+    { values: ['a', 'b', 'c', 'd', 'e'], sql: '((a || b) || (c || (d || e)))' },
+  ])('joins $values as a balanced tree', ({ values, sql }) => {
+    expect(balancedChain(values, '||')).toBe(sql);
+  });
+
+  test('nests 100 000 values 17 parentheses deep', () => {
+    const sql = balancedChain(Array(100_000).fill('x'), '||');
+    let depth = 0;
+    let deepest = 0;
+    for (const char of sql) {
+      depth += char === '(' ? 1 : char === ')' ? -1 : 0;
+      deepest = Math.max(deepest, depth);
+    }
+    expect(deepest).toBe(17);
+  });
+
+  test('refuses values that would pass the bound before joining them', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4);
+    expect(refusal(() => balancedChain([part, part, part, part], '||'))).toEqual(TOO_COMPLEX);
+  });
+});
+
+describe('concat() of many values', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+  });
+  afterAll(() => fixture.close());
+
+  // NOTE: joined as one flat || chain, 999 values and more were DuckDB's "syntax invalid".
+  test.each([999, 5000])('answers concat() of %i values', async (count) => {
+    const values = Array.from({ length: count }, (_, i) => `'${i % 10}'`).join(', ');
+    const expected = Array.from({ length: count }, (_, i) => String(i % 10)).join('');
+    expect(scalars((await fixture.query(`SELECT concat(${values}), concat(${values}, NULL)`)).rows)).toEqual([
+      [expected, null],
+    ]);
   });
 });
 
