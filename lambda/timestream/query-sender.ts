@@ -113,21 +113,37 @@ export function pageFault(answer: unknown): string | undefined {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return 'not an object';
   const { ColumnInfo, Rows, NextToken } = answer as Record<string, unknown>;
   if (ColumnInfo !== undefined && !isColumnInfoList(ColumnInfo)) return 'ColumnInfo is not a list of columns';
-  if (Rows !== undefined && !isRowList(Rows)) return 'Rows is not a list of rows';
+  if (Rows !== undefined) {
+    const fault = rowListFault(Rows);
+    if (fault !== undefined) return fault;
+  }
   if (NextToken !== undefined && typeof NextToken !== 'string') return 'NextToken is not a string';
   if (NextToken === '') return 'NextToken is empty';
   return undefined;
 }
 
 /**
- * Whether `value` is a list of objects (a row of null is a TypeError once read). One typeof a row:
- * only pages the scanner declined, or the SDK's, come here.
+ * Why `value` is no list of rows the read path can take, or undefined: each row an object whose
+ * Data, when present, is a list of cells, and each cell's ScalarValue absent or a string (a null
+ * row is a TypeError once read, and a number or null in a label's cell ended up in the response as
+ * a label value that is no string). Only pages the scanner declined, or the SDK's, come here.
  */
-function isRowList(value: unknown): boolean {
-  if (!Array.isArray(value)) return false;
+function rowListFault(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'Rows is not a list of rows';
   for (let i = 0; i < value.length; i++) {
     const row: unknown = value[i];
-    if (typeof row !== 'object' || row === null) return false;
+    if (typeof row !== 'object' || row === null) return 'Rows is not a list of rows';
+    // A missing or null Data is a row with no cells (rows.ts skips it).
+    const data = (row as { Data?: unknown }).Data;
+    if (data === undefined || data === null) continue;
+    if (!Array.isArray(data)) return "a row's Data is not a list of cells";
+    for (let k = 0; k < data.length; k++) {
+      const cell: unknown = data[k];
+      if (cell === undefined || cell === null) continue;
+      if (typeof cell !== 'object') return "a row's Data is not a list of cells";
+      const scalar = (cell as { ScalarValue?: unknown }).ScalarValue;
+      if (scalar !== undefined && typeof scalar !== 'string') return "a cell's ScalarValue is not a string";
+    }
   }
-  return true;
+  return undefined;
 }

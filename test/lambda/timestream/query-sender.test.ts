@@ -143,10 +143,33 @@ describe('QuerySender', () => {
     },
     { name: 'a row of null', answer: { ...PAGE, Rows: [null] }, fault: 'Rows is not a list of rows' },
     { name: 'a row that is a number', answer: { ...PAGE, Rows: [7] }, fault: 'Rows is not a list of rows' },
+    {
+      // Read as a label's value, it went into the response as a number.
+      name: 'a cell whose ScalarValue is a number',
+      answer: { ...PAGE, Rows: [{ Data: [{ ScalarValue: 7 }, { ScalarValue: '1.5' }] }] },
+      fault: "a cell's ScalarValue is not a string",
+    },
+    {
+      name: 'a row whose Data is a string',
+      answer: { ...PAGE, Rows: [{ Data: 'a:9100' }] },
+      fault: "a row's Data is not a list of cells",
+    },
+    {
+      name: 'a cell that is a number',
+      answer: { ...PAGE, Rows: [{ Data: [7, { ScalarValue: '1.5' }] }] },
+      fault: "a row's Data is not a list of cells",
+    },
     { name: 'an empty NextToken', answer: { ...PAGE, NextToken: '' }, fault: 'NextToken is empty' },
   ];
 
-  it.each(MALFORMED)(
+  // Parsed, a label's null cell was a TypeError; the SDK's deserialiser drops it as absent.
+  const NULL_SCALAR = {
+    name: 'a cell whose ScalarValue is null',
+    answer: { ...PAGE, Rows: [{ Data: [{ ScalarValue: null }, { ScalarValue: '1.5' }] }] },
+    fault: "a cell's ScalarValue is not a string",
+  };
+
+  it.each([...MALFORMED, NULL_SCALAR])(
     'takes the SDK’s page when the fast attempt’s has $name, through the scanner as the reader calls it',
     async ({ answer }) => {
       const { sender, seen } = scripted([

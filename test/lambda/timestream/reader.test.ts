@@ -261,6 +261,12 @@ describe('DimensionCatalog given a DESCRIBE answer Timestream would not send', (
       answer: { ColumnInfo: columnInfo, Rows: [null, jobRow] },
       fault: 'Rows is not a list of rows',
     },
+    {
+      // Taken for a column name, it was a number among the table's dimension names.
+      name: 'a cell whose ScalarValue is a number',
+      answer: { ColumnInfo: columnInfo, Rows: [{ Data: [{ ScalarValue: 7 }, ...jobRow.Data.slice(1)] }] },
+      fault: "a cell's ScalarValue is not a string",
+    },
   ])('fails as retryable (503) on $name, after that one call', async ({ answer, fault }) => {
     const answers = [answer, { ColumnInfo: columnInfo, Rows: [jobRow] }];
     let calls = 0;
