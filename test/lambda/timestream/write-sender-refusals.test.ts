@@ -74,6 +74,12 @@ const MALFORMED = [
     fault: 'RejectedRecords[1].RecordIndex 0 is repeated',
   },
   {
+    // The call's last record: a mark kept for every record but the last would miss this one.
+    name: 'the last record rejected twice',
+    rejected: [{ RecordIndex: 1 }, { RecordIndex: 1 }],
+    fault: 'RejectedRecords[1].RecordIndex 1 is repeated',
+  },
+  {
     name: 'a Reason that is a number',
     rejected: [{ RecordIndex: 0, Reason: 5 }],
     fault: 'RejectedRecords[0].Reason is not text',

@@ -258,6 +258,11 @@ describe('writeBatches against a RejectedRecordsException that cannot be mapped 
       fault: 'RejectedRecords[2].RecordIndex 2 is repeated',
     },
     {
+      name: 'the last record rejected twice',
+      rejected: [{ RecordIndex: 86 }, { RecordIndex: 86 }],
+      fault: 'RejectedRecords[1].RecordIndex 86 is repeated',
+    },
+    {
       name: 'a Reason that is a number',
       rejected: [{ RecordIndex: 0, Reason: 5 }],
       fault: 'RejectedRecords[0].Reason is not text',
