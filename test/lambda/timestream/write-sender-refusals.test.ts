@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // WriteRecordsSender and writeBatches against RejectedRecordsException answers whose RejectedRecords
 // cannot be mapped to the call's records, read by the fast path and by the SDK. Timestream would not
-// send them (facts 3.7); they stand for a proxy or endpoint that answers something else.
+// send them (facts 3.7); they stand for a proxy or endpoint that answers something else. Beside them,
+// the edges of the answers that can be mapped, which the fast path takes as final.
 import {
   RejectedRecordsException,
   TimestreamWriteClient,
@@ -86,6 +87,32 @@ const MALFORMED = [
   },
 ];
 
+const REFUSED = 'sample up@1000 rejected by Timestream:';
+const MAPPED = [
+  {
+    // JSON has no undefined: a Reason of null is how an answer says it has none.
+    name: 'a Reason of null',
+    rejected: [{ RecordIndex: 0, Reason: null }],
+    written: 1,
+    reasons: [`${REFUSED} no reason given`],
+  },
+  {
+    name: 'no Reason',
+    rejected: [{ RecordIndex: 1 }],
+    written: 1,
+    reasons: [`${REFUSED} no reason given`],
+  },
+  {
+    name: 'every record once, the last one first',
+    rejected: [
+      { RecordIndex: 1, Reason: 'Duplicate.' },
+      { RecordIndex: 0, Reason: 'Old.' },
+    ],
+    written: 0,
+    reasons: [`${REFUSED} Duplicate.`, `${REFUSED} Old.`],
+  },
+];
+
 describe('WriteRecordsSender against RejectedRecords it cannot map to the call’s records', () => {
   it.each(MALFORMED)(
     'lets the SDK redo a call whose fast answer has $name, and answers the SDK’s refusal',
@@ -116,6 +143,26 @@ describe('WriteRecordsSender against RejectedRecords it cannot map to the call�
           message: `Timestream WriteRecords answered a malformed RejectedRecordsException: ${fault}`,
         }),
       });
+    },
+  );
+});
+
+describe('WriteRecordsSender against RejectedRecords that name distinct records of the call', () => {
+  it.each(MAPPED)('answers a fast answer with $name as final, without the SDK', async ({ rejected }) => {
+    const { sender, seen } = answering([rejected, GOOD]);
+    const thrown = await sender.send(TARGET, BATCH).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(RejectedRecordsException);
+    expect((thrown as RejectedRecordsException).RejectedRecords).toEqual(rejected);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each(MAPPED)(
+    'counts the records of an answer with $name as refused and the others as written',
+    async ({ rejected, written, reasons }) => {
+      const { sender, seen } = answering([rejected, GOOD]);
+      const outcome = await writeBatches(sender, TARGET, [BATCH], { concurrency: 1 });
+      expect(seen).toHaveLength(1);
+      expect(outcome).toEqual({ written, refused: rejected.length, reasons, calls: 1 });
     },
   );
 });
