@@ -289,6 +289,25 @@ describe('writeBatches against a RejectedRecordsException that cannot be mapped 
       }),
     });
   });
+
+  test('starts no further call after such an answer', async () => {
+    // Prometheus resends the whole request on the 503, so the calls not yet made would be wasted.
+    const sender = scripted([rejectedRecords([]), undefined]);
+    const outcome = await writeBatches(sender, TARGET, batchesOf(150), { concurrency: 1 });
+    expect(sender.calls.map((c) => c.length)).toEqual([87]);
+    expect(outcome).toEqual({
+      written: 0,
+      refused: 0,
+      reasons: [],
+      calls: 1,
+      failure: expect.objectContaining({
+        kind: 'retryable',
+        status: 503,
+        message:
+          'Timestream WriteRecords answered a malformed RejectedRecordsException: RejectedRecords is empty',
+      }),
+    });
+  });
 });
 
 describe('writeBatches after the narrowing-down budget is spent', () => {
