@@ -37,6 +37,24 @@ describe('credentialsFromHeaders', () => {
       headers: { authorization: ` ${basic(`AKID:${'s'.repeat(6133)}`)} ` },
       expected: { accessKeyId: 'AKID', secretAccessKey: 's'.repeat(6133) },
     },
+    {
+      // RFC 9110 11.4: one or more spaces between the scheme and the credentials.
+      name: 'several spaces between the scheme and the credentials',
+      headers: { authorization: `Basic   ${Buffer.from('AKID:s').toString('base64')}` },
+      expected: { accessKeyId: 'AKID', secretAccessKey: 's' },
+    },
+    {
+      // "AKID:~~~?" is QUtJRDp+fn4/ in base64: a client that encodes base64url sends - and _.
+      name: 'credentials in the base64url alphabet',
+      headers: { authorization: 'Basic QUtJRDp-fn4_' },
+      expected: { accessKeyId: 'AKID', secretAccessKey: '~~~?' },
+    },
+    {
+      // Prometheus sends the password's bytes as they are: UTF-8, not Latin-1.
+      name: 'a secret that is not ASCII, read as UTF-8',
+      headers: { authorization: basic('AKID:sécret€') },
+      expected: { accessKeyId: 'AKID', secretAccessKey: 'sécret€' },
+    },
   ])('accepts $name', ({ headers, expected }) => {
     expect(credentialsFromHeaders(headers, false)).toEqual(expected);
   });
@@ -136,6 +154,10 @@ describe('credentialsFromHeaders', () => {
     expect(error.status).toBe(401);
     expect(error.headers).toEqual({ 'www-authenticate': BASIC_AUTH_CHALLENGE });
     expect(error.message).toContain(reason);
+  });
+
+  test('challenges with the realm README.md and SECURITY.md document', () => {
+    expect(BASIC_AUTH_CHALLENGE).toBe('Basic realm="timestream"');
   });
 
   test('never puts the secret into the error message', () => {
