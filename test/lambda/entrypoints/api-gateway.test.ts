@@ -255,9 +255,37 @@ describe('toHttpRequest', () => {
     const request = toHttpRequest({
       httpMethod: 'POST',
       path: '/write',
-      multiValueHeaders: { 'X-Forwarded-For': ['192.0.2.1', '198.51.100.2'], 'X-Empty': [] },
+      multiValueHeaders: {
+        'X-Forwarded-For': ['192.0.2.1', '198.51.100.2'],
+        'Content-Type': ['application/x-protobuf'],
+        'X-Empty': [],
+      },
     });
-    expect(request.headers).toEqual({ 'x-forwarded-for': '192.0.2.1,198.51.100.2' });
+    expect(request.headers).toEqual({
+      'x-forwarded-for': '192.0.2.1,198.51.100.2',
+      'content-type': 'application/x-protobuf',
+    });
+  });
+
+  test('keeps the value in headers for a name whose list is null or empty', () => {
+    // Only hand-made events hold such a list; one that says nothing takes no header away.
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      headers: { 'X-A': 'a', 'X-B': 'b' },
+      multiValueHeaders: { 'X-A': null, 'X-B': [] },
+    });
+    expect(request.headers).toEqual({ 'x-a': 'a', 'x-b': 'b' });
+  });
+
+  test('keeps both values of a header repeated with the same value, for auth.ts to refuse', () => {
+    const request = toHttpRequest({
+      httpMethod: 'POST',
+      path: '/write',
+      headers: { Authorization: 'Basic a' },
+      multiValueHeaders: { Authorization: ['Basic a', 'Basic a'] },
+    });
+    expect(request.headers).toEqual({ authorization: 'Basic a,Basic a' });
   });
 
   test('takes every value of multiValueHeaders over the last one in headers for a name in both', () => {
