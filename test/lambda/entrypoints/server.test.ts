@@ -130,6 +130,35 @@ describe('startServer', () => {
     }
   });
 
+  test('hands the handler a header repeated with one value twice, and an empty header value', async () => {
+    const seen: Record<string, string>[] = [];
+    const server = await startOn(async (request: HttpRequest) => {
+      seen.push(request.headers);
+      return { status: 204, headers: {}, body: '' };
+    });
+    try {
+      // Merged, the two Authorization headers would pass as one; dropped, the empty token would pass
+      // as none. auth.ts answers both with 401, so both reach it as sent.
+      const answer = await rawRequest(
+        server.port,
+        'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic a\r\nAuthorization: Basic a\r\n' +
+          'X-Amz-Security-Token:\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 204 No Content');
+      expect(seen).toEqual([
+        {
+          host: '127.0.0.1',
+          authorization: 'Basic a,Basic a',
+          'x-amz-security-token': '',
+          'content-length': '0',
+          connection: 'close',
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
     const server = await startOn(async (request: HttpRequest) => {
