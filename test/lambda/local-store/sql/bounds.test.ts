@@ -2,6 +2,7 @@
 import {
   balancedChain,
   bindOnce,
+  concatWithin,
   joinWithin,
   MAX_BINDINGS,
   MAX_TRANSLATED_SQL_CHARS,
@@ -105,6 +106,17 @@ describe('joinWithin', () => {
     const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4);
     expect(refusal(() => joinWithin([part, part, part, part, ''], ','))).toEqual(TOO_COMPLEX);
   });
+
+  // Without a separator the count is exact: the bound itself is the longest join.
+  test('joins parts without a separator to exactly the bound', () => {
+    const half = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 2);
+    expect(joinWithin([half, half], '').length).toBe(MAX_TRANSLATED_SQL_CHARS);
+  });
+
+  test('refuses parts without a separator one character past the bound', () => {
+    const half = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 2);
+    expect(refusal(() => joinWithin([half, `${half}x`], ''))).toEqual(TOO_COMPLEX);
+  });
 });
 
 describe('balancedChain', () => {
@@ -131,6 +143,56 @@ describe('balancedChain', () => {
   test('refuses values that would pass the bound before joining them', () => {
     const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4);
     expect(refusal(() => balancedChain([part, part, part, part], '||'))).toEqual(TOO_COMPLEX);
+  });
+
+  // Each pair adds its operator, two spaces and two parentheses; the count allows that for every
+  // value, one pair more than the tree has.
+  test('joins values whose count, a pair for each, is exactly the bound', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4 - 6);
+    expect(balancedChain([part, part, part, part], '||').length).toBe(MAX_TRANSLATED_SQL_CHARS - 6);
+  });
+
+  test('refuses values within the bound whose pairs would take the chain past it', () => {
+    // 4 values of 4 characters less than a quarter: their 3 pairs would make 2 characters too many.
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 4 - 4);
+    expect(refusal(() => balancedChain([part, part, part, part], '||'))).toEqual(TOO_COMPLEX);
+  });
+});
+
+describe('concatWithin', () => {
+  const PAIR =
+    "list_transform([struct_pack(a0 := a, a1 := b)], lambda ts_value: CASE WHEN strlen(CAST(struct_extract(ts_value, 'a0') AS VARCHAR)) + " +
+    "strlen(CAST(struct_extract(ts_value, 'a1') AS VARCHAR)) > 1000000 THEN error('Query aborted as max page response size has been exceeded by the output result row') " +
+    "ELSE struct_extract(ts_value, 'a0') || struct_extract(ts_value, 'a1') END)[1]";
+
+  test('checks the bytes of a pair against a page before joining it, each value bound once', () => {
+    expect(concatWithin(newBudget(), ['a', 'b'])).toBe(PAIR);
+  });
+
+  test('builds values that fit the bound with 400 characters of checks for each', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 2 - 400);
+    expect(concatWithin(newBudget(), [part, part])).toBe(
+      PAIR.replace(' a, ', ` ${part}, `).replace(' b)', ` ${part})`),
+    );
+  });
+
+  test('refuses values within the bound whose checks would take the SQL past it', () => {
+    const part = 'x'.repeat(MAX_TRANSLATED_SQL_CHARS / 2 - 100);
+    expect(refusal(() => concatWithin(newBudget(), [part, part]))).toEqual(TOO_COMPLEX);
+  });
+
+  // NOTE: a chain of pairs as deep as the values are many would reach DuckDB's parser limit.
+  test('nests 1000 values 10 pairs deep, binding each pair once', () => {
+    const budget = newBudget();
+    const sql = concatWithin(budget, Array(1000).fill('x'));
+    let depth = 0;
+    let deepest = 0;
+    for (const char of sql) {
+      depth += char === '(' ? 1 : char === ')' ? -1 : 0;
+      deepest = Math.max(deepest, depth);
+    }
+    // list_transform( and struct_pack( for each of 10 levels, and strlen(CAST( in the innermost.
+    expect([deepest, budget.bindings]).toEqual([22, 999]);
   });
 });
 
