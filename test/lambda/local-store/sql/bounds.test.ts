@@ -353,6 +353,12 @@ describe('strings longer than a page', () => {
       row: ['1000000'],
     },
     {
+      // 500 occurrences of the two-character search, each 1998 characters longer once replaced.
+      name: 'replace() with a two-character search building exactly a page',
+      query: `SELECT length(replace(${pad(1000)}, 'aa', ${pad(2000, 'b')}))`,
+      row: ['1000000'],
+    },
+    {
       name: '|| and concat() with NULL',
       query: `SELECT ${pad(2)} || NULL || 'x', concat(${pad(2)}, NULL), concat(1, ${pad(3, 'x')})`,
       row: [null, null, '1xxx'],
@@ -374,6 +380,15 @@ describe('strings longer than a page', () => {
     {
       name: 'replace() of two-byte characters past a page',
       query: `SELECT length(replace('ééé', 'é', ${pad(400_000, 'ü')}))`,
+    },
+    {
+      // 600 000 characters, 1.2 MB: a page is measured in bytes.
+      name: 'replace() of two-byte characters past a page in bytes only',
+      query: `SELECT length(replace('éé', 'é', ${pad(300_000, 'ü')}))`,
+    },
+    {
+      name: '|| of two-byte characters past a page in bytes only',
+      query: `SELECT length(${pad(300_000, 'é')} || ${pad(300_000, 'é')})`,
     },
     { name: '|| one character past a page', query: `SELECT length(${pad(500_001)} || ${pad(500_000, 'b')})` },
     {
