@@ -48,6 +48,24 @@ describe('checkNesting', () => {
       query: `SELECT ${')'.repeat(200)}${'('.repeat(64)}`,
     },
     { name: 'END without CASE', query: `SELECT ${'end '.repeat(100)}` },
+    {
+      // Operators inside a call end with it: only the deepest argument counts.
+      name: 'a call with an operator in its argument, listed 100 times',
+      query: `SELECT ${Array(100).fill('abs(1 + 1)').join(', ')}`,
+    },
+    {
+      name: 'a chain of 5 operators after a comma that ends a group 60 deep',
+      query: `SELECT ${nest('(', '1', ')', 60)}, 1${' + 1'.repeat(5)}`,
+    },
+    {
+      name: 'a chain of 1 operator after a call whose first argument is 62 deep',
+      query: `SELECT greatest(${nest('(', '1', ')', 62)}, 1) + 1`,
+    },
+    {
+      // The CASE is left to the clause parser, and the parentheses close over it.
+      name: 'a CASE left open in parentheses, listed 65 times',
+      query: `SELECT ${Array(65).fill('(CASE WHEN true THEN 1)').join(', ')}`,
+    },
   ])('allows $name', ({ query }) => {
     expect(query.length).toBeLessThanOrEqual(LONGEST_QUERY);
     expect(() => checkNesting(query, tokenize(query))).not.toThrow();
@@ -97,6 +115,23 @@ describe('checkNesting', () => {
       name: 'functions nested as deep as a query can hold',
       query: `SELECT ${nest('abs(', '1', ')', (LONGEST_QUERY - 8) / 5)}`,
       at: ['(', 65] as const,
+    },
+    {
+      // The call is 63 deep, from the group that a comma ended in it.
+      name: 'a chain of 2 operators after a call whose first argument is 62 deep',
+      query: `SELECT greatest(${nest('(', '1', ')', 62)}, 1)${' + 1'.repeat(2)}`,
+      at: ['+', 2] as const,
+    },
+    {
+      // The closing parenthesis of abs() closes no call around it.
+      name: 'a chain of 5 operators after a call closed in calls nested 60 deep',
+      query: `SELECT ${nest('greatest(', `abs(1), 1${' + 1'.repeat(5)}`, ')', 60)}`,
+      at: ['+', 5] as const,
+    },
+    {
+      name: 'a chain of 5 operators after END without CASE in calls nested 60 deep',
+      query: `SELECT ${nest('greatest(', `1 END, 1${' + 1'.repeat(5)}`, ')', 60)}`,
+      at: ['+', 5] as const,
     },
   ])('refuses $name', ({ query, at: [text, n] }) => {
     expect(query.length).toBeLessThanOrEqual(LONGEST_QUERY);
