@@ -139,6 +139,54 @@ describe('checkNesting', () => {
   });
 });
 
+describe('checkNesting on each operator and separator', () => {
+  test.each([
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '||',
+    '=',
+    '<>',
+    '<',
+    '>',
+    '<=',
+    '>=',
+    'NOT',
+    'IS',
+    'LIKE',
+    'BETWEEN',
+    'IN',
+  ])('refuses a chain of 65 %s', (operator) => {
+    const query = `SELECT 1${` ${operator} 1`.repeat(65)}`;
+    expect(refusal(() => checkNesting(query, tokenize(query)))).toEqual(
+      tooDeep(columnOf(query, ` ${operator} `, 65) + 1),
+    );
+  });
+
+  // Each ends one chain and starts the next at the same level, as AND does.
+  test.each([
+    'AND',
+    'OR',
+    'WHEN',
+    'THEN',
+    'ELSE',
+    'SELECT',
+    'FROM',
+    'WHERE',
+    'GROUP',
+    'BY',
+    'HAVING',
+    'ORDER',
+    'LIMIT',
+    'OFFSET',
+  ])('allows chains of 40 operators on each side of %s', (separator) => {
+    const query = `SELECT 1${' + 1'.repeat(40)} ${separator} 1${' + 1'.repeat(40)}`;
+    expect(() => checkNesting(query, tokenize(query))).not.toThrow();
+  });
+});
+
 describe('translateQuery on deeply nested expressions', () => {
   const catalog = new FakeCatalog();
 
