@@ -58,6 +58,36 @@ describe('concatChains', () => {
       ],
     },
     { name: 'a || without an operand before it', expression: "|| lpad(a, 2, 'x')", chains: [] },
+    // Left as written, for DuckDB to report the syntax error.
+    { name: 'a || without an operand after it', expression: "lpad(a, 2, 'x') ||", chains: [] },
+    { name: '|| written twice between operands', expression: "a || || lpad(b, 2, 'x')", chains: [] },
+    {
+      name: 'a chain after a broken one in a list',
+      expression: "|| a, lpad(b, 2, 'x') || c",
+      chains: [['lpad ( b , 2 , x )', 'c']],
+    },
+    {
+      // One chain holds at most 64 operators (nesting.ts); chains of chains join many more columns.
+      name: 'a chain in parentheses as an operand, though none of its operands grows',
+      expression: '(a || b) || c',
+      chains: [['( a || b )', 'c']],
+    },
+    {
+      name: 'a CASE left open inside parentheses, ended with them',
+      expression: "(CASE WHEN c THEN lpad(a, 2, 'x') || b) || d",
+      chains: [
+        ['lpad ( a , 2 , x )', 'b'],
+        ['( CASE WHEN c THEN lpad ( a , 2 , x ) || b )', 'd'],
+      ],
+    },
+    {
+      name: 'END without a CASE, which ends no parentheses',
+      expression: "(a END || lpad(b, 2, 'x')) || c",
+      chains: [
+        ['a END', 'lpad ( b , 2 , x )'],
+        ['( a END || lpad ( b , 2 , x ) )', 'c'],
+      ],
+    },
   ])('$name', ({ expression, chains }) => {
     expect(chainsOf(expression)).toEqual(chains);
   });
