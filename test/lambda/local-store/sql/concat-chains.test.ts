@@ -91,4 +91,38 @@ describe('concatChains', () => {
   ])('$name', ({ expression, chains }) => {
     expect(chainsOf(expression)).toEqual(chains);
   });
+
+  // `||` binds tighter than each of these (Trino's and DuckDB's grammar), so each ends an operand.
+  test.each([
+    '=',
+    '<>',
+    '<',
+    '>',
+    '<=',
+    '>=',
+    ',',
+    'AND',
+    'OR',
+    'NOT',
+    'IS',
+    'LIKE',
+    'BETWEEN',
+    'IN',
+    'ESCAPE',
+    'WHEN',
+    'THEN',
+    'ELSE',
+    'DISTINCT',
+    'FROM',
+    'AS',
+    'ASC',
+    'DESC',
+    'NULLS',
+    'FIRST',
+    'LAST',
+    'ALL',
+    'EXISTS',
+  ])('ends an operand at %s', (boundary) => {
+    expect(chainsOf(`a || lpad(b, 2, 'x') ${boundary} c || d`)).toEqual([['a', 'lpad ( b , 2 , x )']]);
+  });
 });
