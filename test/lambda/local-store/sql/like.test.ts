@@ -22,6 +22,26 @@ describe('likeMatcher', () => {
       no: ['ab', 'aa'],
     },
     { name: 'runs of % and _', pattern: '%%_%%', yes: ['x', 'xyz'], no: [''] },
+    { name: 'a prefix and a suffix do not overlap', pattern: 'ab%ba', yes: ['abba', 'abxba'], no: ['aba'] },
+    {
+      name: 'a part anywhere, up to the last character',
+      pattern: '%b%',
+      yes: ['b', 'abc'],
+      no: ['', 'a', 'ac'],
+    },
+    { name: 'a part after the prefix, not in it', pattern: 'ab%b%', yes: ['abb', 'abxb'], no: ['ab', 'abx'] },
+    {
+      name: 'parts do not overlap each other',
+      pattern: '%aa%aa%',
+      yes: ['aaaa', 'aabaa'],
+      no: ['aaa', 'aaab'],
+    },
+    {
+      name: 'a character outside the BMP is one character, in the pattern and in the name',
+      pattern: '_😀%',
+      yes: ['x😀', '😀😀y'],
+      no: ['😀', 'xy😀'],
+    },
     { name: 'regex metacharacters are plain', pattern: '.*(x)', yes: ['.*(x)'], no: ['ab(x)'] },
     {
       // As a regex `^.*a.*a….*b$` this backtracks for hours on the 60 `a`s; matched part by part it
