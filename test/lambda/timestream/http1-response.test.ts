@@ -203,6 +203,33 @@ describe('Http1ResponseParser', () => {
   it.each([
     { name: 'a status line that is not HTTP/1.x', wire: 'HTTP/2 200\r\n\r\n', error: 'bad status line' },
     { name: 'garbage', wire: '<html>\r\n\r\n', error: 'bad status line' },
+    { name: 'HTTP/1.2', wire: 'HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n', error: 'bad status line' },
+    {
+      name: 'a version whose dot is another byte',
+      wire: 'HTTP/1x1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad status line',
+    },
+    {
+      name: 'a status line with a byte before HTTP/',
+      wire: 'XHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad status line',
+    },
+    {
+      // RFC 9112 4: only SP separates the status code from the reason.
+      name: 'a tab after the status code',
+      wire: 'HTTP/1.1 200\tOK\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad status line',
+    },
+    {
+      name: 'a status code of two digits',
+      wire: 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n',
+      error: 'bad status line',
+    },
+    {
+      name: 'the last informational status',
+      wire: 'HTTP/1.1 199 Misc\r\n\r\n',
+      error: 'informational responses are not supported',
+    },
     {
       name: 'an informational response',
       wire: 'HTTP/1.1 100 Continue\r\n\r\n',
