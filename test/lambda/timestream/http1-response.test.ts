@@ -173,6 +173,12 @@ const CASES: Case[] = [
       keepAlive: false,
     },
   },
+  {
+    // RFC 9112 7.1: chunk-size = 1*HEXDIG; eight digits are the most this parser reads.
+    name: 'chunk sizes of eight hexadecimal digits',
+    wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000002\r\nab\r\n00000000\r\n\r\n',
+    expected: { statusCode: 200, headers: { 'transfer-encoding': 'chunked' }, body: 'ab', keepAlive: true },
+  },
 ];
 
 /** Feeds `wire` in pieces of `size` bytes; returns the response once complete. */
@@ -268,6 +274,12 @@ describe('Http1ResponseParser', () => {
       error: 'bad chunk size',
     },
     {
+      // Read as 1, the leading zeros hide nothing; but no parser needs more than eight digits.
+      name: 'a chunk size of nine hexadecimal digits',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000000001\r\na\r\n0\r\n\r\n',
+      error: 'bad chunk size',
+    },
+    {
       name: 'a chunk longer than its size',
       wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n',
       error: 'chunk not ended by CRLF',
@@ -281,6 +293,17 @@ describe('Http1ResponseParser', () => {
     {
       name: 'a chunk ended by CR without LF',
       wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\rX0\r\n\r\n',
+      error: 'chunk not ended by CRLF',
+    },
+    {
+      name: 'a chunk followed by a byte and LF instead of CRLF',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naX\n0\r\n\r\n',
+      error: 'chunk not ended by CRLF',
+    },
+    {
+      // Refused once both bytes are in, without waiting for more.
+      name: 'a chunk ended by two bytes other than CRLF, as the last bytes read',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXY',
       error: 'chunk not ended by CRLF',
     },
     {
@@ -377,6 +400,18 @@ describe('Http1ResponseParser', () => {
       name: 'a folded trailer line',
       wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: t\r\n y: z\r\n\r\n',
       error: 'bad trailer line',
+    },
+    {
+      // Read as a number, 16 digits may already be past what a double holds exactly.
+      name: 'a Content-Length of 16 digits',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n',
+      error: 'bad content-length',
+    },
+    {
+      // Joined as "1, 1": RFC 9110 8.6 lets a recipient refuse a list of lengths, even equal ones.
+      name: 'two Content-Length headers',
+      wire: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx',
+      error: 'bad content-length',
     },
     {
       name: 'a Content-Length over MAX_BODY_BYTES',
