@@ -471,6 +471,21 @@ describe('Http1ResponseParser', () => {
       wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\nb\r\n\r\n',
       error: 'CR, LF or NUL inside a chunk or trailer line',
     },
+    {
+      name: 'a NUL inside a trailer line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\0b\r\n\r\n',
+      error: 'CR, LF or NUL inside a chunk or trailer line',
+    },
+    {
+      name: 'a bare CR inside a trailer line',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\rb\r\n\r\n',
+      error: 'CR, LF or NUL inside a chunk or trailer line',
+    },
+    {
+      name: 'a NUL inside a chunk extension',
+      wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a\0b\r\nx\r\n0\r\n\r\n',
+      error: 'CR, LF or NUL inside a chunk or trailer line',
+    },
   ])('refuses $name', ({ wire, error }) => {
     const parser = new Http1ResponseParser();
     expect(() => parser.push(Buffer.from(wire))).toThrow(new Http1ParseError(error));
