@@ -174,6 +174,28 @@ const CASES: Case[] = [
     },
   },
   {
+    // RFC 9110 5.6.2: tchar holds each of these symbols.
+    name: 'a header name of every symbol a token may hold',
+    wire: "HTTP/1.1 200 OK\r\n!#$%&'*+-.^_`|~Az09: v\r\nContent-Length: 0\r\n\r\n",
+    expected: {
+      statusCode: 200,
+      headers: { "!#$%&'*+-.^_`|~az09": 'v', 'content-length': '0' },
+      body: '',
+      keepAlive: true,
+    },
+  },
+  {
+    // Only the whole token close ends the connection, not a word that holds it.
+    name: 'a Connection token that holds close inside it',
+    wire: 'HTTP/1.1 200 OK\r\nConnection: enclosed\r\nContent-Length: 1\r\n\r\nx',
+    expected: {
+      statusCode: 200,
+      headers: { connection: 'enclosed', 'content-length': '1' },
+      body: 'x',
+      keepAlive: true,
+    },
+  },
+  {
     // RFC 9112 7.1: chunk-size = 1*HEXDIG; eight digits are the most this parser reads.
     name: 'chunk sizes of eight hexadecimal digits',
     wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000002\r\nab\r\n00000000\r\n\r\n',
