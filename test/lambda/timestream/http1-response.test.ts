@@ -605,6 +605,19 @@ describe('Http1ResponseParser', () => {
     expect(() => parser.response()).toThrow(new Http1ParseError('response incomplete'));
   });
 
+  it('returns a Content-Length body of MAX_PREALLOCATED_BODY_BYTES read along with its head as bytes of its own', () => {
+    const body = Buffer.alloc(MAX_PREALLOCATED_BODY_BYTES, 0x62);
+    const read = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${MAX_PREALLOCATED_BODY_BYTES}\r\n\r\n`),
+      body,
+    ]);
+    const parser = new Http1ResponseParser();
+    expect(parser.push(read)).toBe(true);
+    const received = parser.response().body;
+    read.fill(0); // the read's buffer is the socket's to reuse
+    expect(received.equals(body)).toBe(true);
+  });
+
   it.each([
     ['filled in place', MAX_PREALLOCATED_BODY_BYTES],
     ['collected in pieces', MAX_PREALLOCATED_BODY_BYTES + 1],
