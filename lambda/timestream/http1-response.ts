@@ -93,10 +93,13 @@ export class Http1ResponseParser {
         case 'head': {
           const end = buf.indexOf(HEADER_END, at);
           if (end < 0) {
-            if (buf.length - at > MAX_HEADER_BYTES) throw new Http1ParseError('response headers too large');
+            if (buf.length - at - delimiterStartAtEnd(buf, at, HEADER_END) > MAX_HEADER_BYTES)
+              throw new Http1ParseError('response headers too large');
             this.pending = buf.subarray(at);
             return false;
           }
+          // Checked here too: one read may bring a head of any length along with its end.
+          if (end - at > MAX_HEADER_BYTES) throw new Http1ParseError('response headers too large');
           this.readHead(buf.toString('latin1', at, end));
           at = end + HEADER_END.length;
           break;
@@ -116,10 +119,12 @@ export class Http1ResponseParser {
         case 'trailers': {
           const end = buf.indexOf(CRLF, at);
           if (end < 0) {
-            if (buf.length - at > MAX_HEADER_BYTES) throw new Http1ParseError('chunk line too long');
+            if (buf.length - at - delimiterStartAtEnd(buf, at, CRLF) > MAX_HEADER_BYTES)
+              throw new Http1ParseError('chunk line too long');
             this.pending = buf.subarray(at);
             return false;
           }
+          if (end - at > MAX_HEADER_BYTES) throw new Http1ParseError('chunk line too long');
           const line = buf.toString('latin1', at, end);
           at = end + CRLF.length;
           if (STRAY_LINE_BREAK.test(line))
@@ -248,6 +253,17 @@ function fieldName(line: string): string | undefined {
   if (colon <= 0) return undefined;
   const name = line.slice(0, colon);
   return FIELD_NAME.test(name) ? name : undefined;
+}
+
+/**
+ * How many of the last bytes of `buf` (from `from` on), which does not hold `delimiter`, may be its
+ * first bytes. They are not counted against MAX_HEADER_BYTES until the rest arrives, so that a head
+ * or line is refused by its own length, the same however its bytes are split into reads.
+ */
+function delimiterStartAtEnd(buf: Buffer, from: number, delimiter: Buffer): number {
+  for (let n = Math.min(delimiter.length - 1, buf.length - from); n > 0; n--)
+    if (buf.compare(delimiter, 0, n, buf.length - n) === 0) return n;
+  return 0;
 }
 
 /** What is wrong with a header line fieldName refused, for the error. */

@@ -527,6 +527,47 @@ describe('Http1ResponseParser', () => {
     expect(() => parser.push(Buffer.from('a'))).toThrow(new Http1ParseError('response headers too large'));
   });
 
+  // A head or line arriving whole with its end was not measured: it passed at any length.
+  it('refuses headers longer than MAX_HEADER_BYTES that arrive in one read with their end', () => {
+    const start = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Long: ';
+    const head = start + 'a'.repeat(MAX_HEADER_BYTES + 1 - start.length);
+    const parser = new Http1ResponseParser();
+    expect(() => parser.push(Buffer.from(`${head}\r\n\r\n`))).toThrow(
+      new Http1ParseError('response headers too large'),
+    );
+  });
+
+  it('refuses a chunk size line longer than MAX_HEADER_BYTES that arrives in one read with its end', () => {
+    const parser = new Http1ResponseParser();
+    expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
+    expect(() => parser.push(Buffer.from(`1;${'x'.repeat(MAX_HEADER_BYTES - 1)}\r\na\r\n0\r\n\r\n`))).toThrow(
+      new Http1ParseError('chunk line too long'),
+    );
+  });
+
+  // Split after the first one to three bytes of the end, the bytes waiting were past the limit.
+  it.each([0, 1, 2, 3])(
+    'reads headers and a chunk size line of MAX_HEADER_BYTES each, split %d bytes into their ends',
+    (into) => {
+      const start = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Long: ';
+      const head = `${start}${'a'.repeat(MAX_HEADER_BYTES - start.length)}\r\n\r\n`;
+      const sizeLine = `1;${'x'.repeat(MAX_HEADER_BYTES - 2)}\r\n`;
+      const reads = [
+        head.slice(0, MAX_HEADER_BYTES + into),
+        head.slice(MAX_HEADER_BYTES + into) + sizeLine.slice(0, MAX_HEADER_BYTES + Math.min(into, 1)),
+        sizeLine.slice(MAX_HEADER_BYTES + Math.min(into, 1)) + 'z\r\n0\r\n\r\n',
+      ];
+      const parser = new Http1ResponseParser();
+      expect(reads.map((r) => parser.push(Buffer.from(r)))).toEqual([false, false, true]);
+      const response = parser.response();
+      expect([response.statusCode, response.headers['x-long'].length, response.body.toString()]).toEqual([
+        200,
+        MAX_HEADER_BYTES - start.length,
+        'z',
+      ]);
+    },
+  );
+
   it('refuses a chunk size line longer than MAX_HEADER_BYTES before its end arrives', () => {
     const parser = new Http1ResponseParser();
     expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
