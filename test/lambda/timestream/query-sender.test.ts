@@ -4,7 +4,7 @@ import type { HttpRequest } from '@smithy/core/protocols';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { RequestHandlerLike } from '../../../lambda/timestream/fast-call';
 import { scanQueryPage } from '../../../lambda/timestream/page-scan';
-import { QuerySender } from '../../../lambda/timestream/query-sender';
+import { QuerySender, type QuerySenderOptions } from '../../../lambda/timestream/query-sender';
 import { DimensionCatalog, readQuery } from '../../../lambda/timestream/reader';
 import { MatcherType } from '../../../lambda/prompb/types';
 
@@ -23,12 +23,17 @@ const PAGE = {
   QueryStatus: { ProgressPercentage: 100, CumulativeBytesScanned: 10, CumulativeBytesMetered: 10000000 },
 };
 
-/** Answers from a script of [status, body] pairs (strings sent as they are) and records every request. */
-function scripted(answers: Array<[number, unknown]>) {
+/**
+ * Answers from a script of [status, body] pairs (strings sent as they are) and records every
+ * request, and the abort signal each was handed; `options` replaces the sender's.
+ */
+function scripted(answers: Array<[number, unknown]>, options: Partial<QuerySenderOptions> = {}) {
   const seen: HttpRequest[] = [];
+  const signals: Array<AbortSignal | undefined> = [];
   const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
-    handle: async (request) => {
+    handle: async (request, handlerOptions) => {
       seen.push(request);
+      signals.push(handlerOptions?.abortSignal);
       const [statusCode, body] = answers.shift() ?? [200, PAGE];
       return {
         response: {
@@ -49,7 +54,11 @@ function scripted(answers: Array<[number, unknown]>) {
     maxAttempts: 1,
     requestHandler: handler as never,
   });
-  return { sender: new QuerySender(client, { region: 'us-east-1', endpoint: ENDPOINT, handler }), seen };
+  return {
+    sender: new QuerySender(client, { region: 'us-east-1', endpoint: ENDPOINT, handler, ...options }),
+    seen,
+    signals,
+  };
 }
 
 function bodyText(request: HttpRequest): string {
@@ -202,6 +211,20 @@ describe('QuerySender', () => {
       expect(seen).toHaveLength(2);
     },
   );
+
+  it('lets the SDK redo the call with the NextToken and the abort signal of the page', async () => {
+    const { sender, seen, signals } = scripted([
+      [500, {}],
+      [200, PAGE],
+    ]);
+    const signal = new AbortController().signal;
+    await sender.scannedPage('SELECT 1', 'token-2', signal, () => undefined);
+    expect(seen.map((request) => JSON.parse(bodyText(request)) as unknown)).toEqual([
+      { QueryString: 'SELECT 1', NextToken: 'token-2' },
+      expect.objectContaining({ QueryString: 'SELECT 1', NextToken: 'token-2' }),
+    ]);
+    expect(signals).toEqual([signal, signal]);
+  });
 
   it('fails a read whose page has an empty NextToken with 503 after the fast and the SDK attempt, instead of paging on', async () => {
     const describe = {
