@@ -120,6 +120,8 @@ describe('QuerySender', () => {
     ['a 200 whose ColumnInfo is not a list', [200, { ...PAGE, ColumnInfo: {} }]],
     ['a 200 whose Rows are not a list', [200, { ...PAGE, Rows: 'none' }]],
     ['a 200 that is a JSON list', [200, [PAGE]]],
+    // Destructured, it was a TypeError instead of the SDK's answer.
+    ['a 200 that is JSON null', [200, 'null']],
     ['a 200 whose ColumnInfo holds null', [200, { ...PAGE, ColumnInfo: [null] }]],
     ['a 200 whose ColumnInfo holds a number', [200, { ...PAGE, ColumnInfo: [1] }]],
     ['a 200 with a column whose Name is not a string', [200, { ...PAGE, ColumnInfo: [{ Name: 5 }] }]],
@@ -150,6 +152,13 @@ describe('QuerySender', () => {
       answer: { ...PAGE, ColumnInfo: [{ Name: 5 }] },
       fault: 'ColumnInfo is not a list of columns',
     },
+    {
+      name: 'a second column whose Name is a number',
+      answer: { ...PAGE, ColumnInfo: [PAGE.ColumnInfo[0], { Name: 5 }] },
+      fault: 'ColumnInfo is not a list of columns',
+    },
+    // An object has no length, so a loop over it found no row to refuse.
+    { name: 'Rows that are an object', answer: { ...PAGE, Rows: {} }, fault: 'Rows is not a list of rows' },
     { name: 'a row of null', answer: { ...PAGE, Rows: [null] }, fault: 'Rows is not a list of rows' },
     { name: 'a row that is a number', answer: { ...PAGE, Rows: [7] }, fault: 'Rows is not a list of rows' },
     {
@@ -162,6 +171,22 @@ describe('QuerySender', () => {
       name: 'a row whose Data is a string',
       answer: { ...PAGE, Rows: [{ Data: 'a:9100' }] },
       fault: "a row's Data is not a list of cells",
+    },
+    {
+      name: 'a row whose Data is an object',
+      answer: { ...PAGE, Rows: [{ Data: {} }] },
+      fault: "a row's Data is not a list of cells",
+    },
+    {
+      name: 'a last cell whose ScalarValue is a number',
+      answer: { ...PAGE, Rows: [{ Data: [{ ScalarValue: 'a:9100' }, { ScalarValue: 1.5 }] }] },
+      fault: "a cell's ScalarValue is not a string",
+    },
+    {
+      // Rows without cells and null cells are skipped, not taken for the end of the checks.
+      name: 'a cell whose ScalarValue is a number after rows without Data and a null cell',
+      answer: { ...PAGE, Rows: [{}, { Data: null }, { Data: [null, { ScalarValue: 7 }] }] },
+      fault: "a cell's ScalarValue is not a string",
     },
     {
       name: 'a cell that is a number',
@@ -209,6 +234,44 @@ describe('QuerySender', () => {
         message: `Timestream Query answered a malformed page: ${fault}`,
       });
       expect(seen).toHaveLength(2);
+    },
+  );
+
+  // The model makes every member optional; the SDK's deserialiser drops a null Data.
+  it.each([
+    {
+      name: 'no ColumnInfo, Rows or NextToken',
+      answer: { QueryId: 'q' },
+      fast: { ColumnInfo: [], Rows: [] },
+      viaSdk: { ColumnInfo: [], Rows: [] },
+    },
+    {
+      name: 'a column without a Name, rows without Data or with Data null, and a null cell',
+      answer: {
+        ColumnInfo: [{ Type: { ScalarType: 'VARCHAR' } }],
+        Rows: [{}, { Data: null }, { Data: [null, { ScalarValue: 'x' }] }],
+      },
+      fast: {
+        ColumnInfo: [{ Type: { ScalarType: 'VARCHAR' } }],
+        Rows: [{}, { Data: null }, { Data: [null, { ScalarValue: 'x' }] }],
+      },
+      viaSdk: {
+        ColumnInfo: [{ Type: { ScalarType: 'VARCHAR' } }],
+        Rows: [{}, {}, { Data: [null, { ScalarValue: 'x' }] }],
+      },
+    },
+  ])(
+    'takes a page with $name as it is, from the fast attempt or the SDK',
+    async ({ answer, fast, viaSdk }) => {
+      const direct = scripted([[200, answer]]);
+      expect(await page(direct.sender, 'SELECT 1', undefined)).toEqual(fast);
+      expect(direct.seen).toHaveLength(1);
+      const redone = scripted([
+        [500, {}],
+        [200, answer],
+      ]);
+      expect(await page(redone.sender, 'SELECT 1', undefined)).toEqual(viaSdk);
+      expect(redone.seen).toHaveLength(2);
     },
   );
 
