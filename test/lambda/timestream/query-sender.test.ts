@@ -289,6 +289,65 @@ describe('QuerySender', () => {
     expect(signals).toEqual([signal, signal]);
   });
 
+  describe('without an explicit endpoint', () => {
+    const DESCRIBE_ENDPOINTS = 'Timestream_20181101.DescribeEndpoints';
+    const QUERY = 'Timestream_20181101.Query';
+    const t0 = Date.parse('2026-11-22T04:05:06Z');
+    const endpoints = (Address: string) => ({ Endpoints: [{ Address, CachePeriodInMinutes: 2 }] });
+    const targetsSeen = (seen: HttpRequest[]) => seen.map((r) => [r.hostname, r.headers['x-amz-target']]);
+
+    it('sends the fast attempt to the endpoint DescribeEndpoints names, for its CachePeriodInMinutes', async () => {
+      let now = t0;
+      const { sender, seen } = scripted(
+        [
+          [200, endpoints('query-cell1.example.com')],
+          [200, PAGE],
+          [200, PAGE],
+          [200, endpoints('query-cell2.example.com')],
+          [200, PAGE],
+        ],
+        { endpoint: undefined, nowMs: () => now },
+      );
+      for (const at of [t0, t0 + 119_999, t0 + 120_000]) {
+        now = at;
+        expect(await page(sender, 'SELECT 1', undefined)).toEqual({
+          ColumnInfo: PAGE.ColumnInfo,
+          Rows: PAGE.Rows,
+          NextToken: 'token-2',
+        });
+      }
+      expect(targetsSeen(seen)).toEqual([
+        ['127.0.0.1', DESCRIBE_ENDPOINTS],
+        ['query-cell1.example.com', QUERY],
+        ['query-cell1.example.com', QUERY],
+        ['127.0.0.1', DESCRIBE_ENDPOINTS],
+        ['query-cell2.example.com', QUERY],
+      ]);
+    });
+
+    it.each([
+      { name: 'no endpoint', answer: { Endpoints: [] } },
+      { name: 'an endpoint without an Address', answer: { Endpoints: [{ CachePeriodInMinutes: 2 }] } },
+    ])('lets the SDK do the call when DescribeEndpoints names $name', async ({ answer }) => {
+      const { sender, seen } = scripted(
+        [
+          [200, answer],
+          [200, PAGE],
+        ],
+        { endpoint: undefined },
+      );
+      expect(await page(sender, 'SELECT 1', undefined)).toEqual({
+        ColumnInfo: PAGE.ColumnInfo,
+        Rows: PAGE.Rows,
+        NextToken: 'token-2',
+      });
+      expect(targetsSeen(seen)).toEqual([
+        ['127.0.0.1', DESCRIBE_ENDPOINTS],
+        ['127.0.0.1', QUERY],
+      ]);
+    });
+  });
+
   it('fails a read whose page has an empty NextToken with 503 after the fast and the SDK attempt, instead of paging on', async () => {
     const describe = {
       QueryId: 'd',
