@@ -256,7 +256,9 @@ describe('FastCall', () => {
       Readable.from([Buffer.from([0x7b, 0x22, 0xc3]), Buffer.from([0xa9, 0x22, 0x3a, 0x31, 0x7d])]),
     ],
     ['text', '{"é":1}'],
+    ['a stream of text', Readable.from(['{"é"', ':1}'])],
     ['no body', undefined],
+    ['a null body', null],
   ] as const)('reads a body given as %s as bytes', async (_name, body) => {
     const handler: RequestHandlerLike = {
       handle: () => Promise.resolve({ response: { statusCode: 200, body } }),
@@ -266,6 +268,6 @@ describe('FastCall', () => {
       '{}',
       undefined,
     );
-    expect(bytes?.toString('utf8')).toBe(body === undefined ? '' : '{"é":1}');
+    expect(bytes?.toString('utf8')).toBe(body === undefined || body === null ? '' : '{"é":1}');
   });
 });
