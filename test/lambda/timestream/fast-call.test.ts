@@ -170,6 +170,8 @@ describe('FastCall', () => {
     { name: 'no type', body: '{}' },
     { name: 'a type that is not text', body: '{"__type":5}' },
     { name: 'a body that is not JSON', body: '<html>' },
+    // Read for its type, null was a TypeError that skipped asking again.
+    { name: 'a body of JSON null', body: 'null' },
   ])('asks again for the credentials after an error answer with $name', async ({ body }) => {
     let asked = 0;
     const { handler } = answering([500], body);
@@ -196,6 +198,15 @@ describe('FastCall', () => {
     },
     { name: 'a list of types', type: 'RejectedRecordsException,ValidationException' },
     { name: 'a second `#`', type: 'com.amazonaws.timestream#RejectedRecordsException#v2' },
+    // The SDK cuts the list and the suffix before it looks for a namespace.
+    {
+      name: 'a `:` suffix holding a `#`',
+      type: 'RejectedRecordsException:http://internal.amazon.com/coral/x/#Other',
+    },
+    {
+      name: 'a list whose second type has a namespace',
+      type: 'RejectedRecordsException,com.amazonaws.timestream.v20181101#ValidationException',
+    },
   ])('reads the error type of a __type with $name as the SDK does', async ({ type }) => {
     const body = JSON.stringify({ __type: type, message: 'no.' });
     const { handler, seen } = answering([419], body);
@@ -208,6 +219,31 @@ describe('FastCall', () => {
       body: JSON.parse(body),
     });
     expect(seen).toHaveLength(1);
+  });
+
+  it('keeps the discovered endpoint and the credentials after an error type the caller names final', async () => {
+    const body = JSON.stringify({ __type: 'RejectedRecordsException', message: 'no.' });
+    const { handler, seen } = answering([419], body);
+    const asked = { discover: 0, credentials: 0 };
+    const call = fastCall(
+      {
+        discover: () => {
+          asked.discover++;
+          return Promise.resolve({ address: 'cell1.example.com', cachePeriodInMinutes: 10 });
+        },
+        credentials: () => {
+          asked.credentials++;
+          return Promise.resolve({ accessKeyId: 'AKID', secretAccessKey: 'secret' });
+        },
+      },
+      handler,
+    );
+    const final = new Set(['RejectedRecordsException']);
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toMatchObject({
+      type: 'RejectedRecordsException',
+    });
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toBe(true);
+    expect([asked, seen.length]).toEqual([{ discover: 1, credentials: 1 }, 2]);
   });
 
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
