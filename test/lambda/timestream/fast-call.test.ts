@@ -246,6 +246,55 @@ describe('FastCall', () => {
     expect([asked, seen.length]).toEqual([{ discover: 1, credentials: 1 }, 2]);
   });
 
+  it.each([
+    { name: 'CachePeriodInMinutes', cachePeriodInMinutes: 2, ttlMs: 120_000 },
+    { name: 'a minute without a CachePeriodInMinutes', cachePeriodInMinutes: undefined, ttlMs: 60_000 },
+  ])(
+    'uses a discovered endpoint for $name from when DescribeEndpoints was asked',
+    async ({ cachePeriodInMinutes, ttlMs }) => {
+      const { handler } = recording();
+      let now = NOW;
+      let discoveries = 0;
+      const call = fastCall(
+        {
+          nowMs: () => now,
+          discover: () => {
+            discoveries++;
+            now += 5000; // the answer takes a while
+            return Promise.resolve({ address: 'cell1.example.com', cachePeriodInMinutes });
+          },
+        },
+        handler,
+      );
+      const seenDiscoveries: number[] = [];
+      for (const at of [NOW, NOW + ttlMs - 1, NOW + ttlMs]) {
+        now = at;
+        expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
+        seenDiscoveries.push(discoveries);
+      }
+      expect(seenDiscoveries).toEqual([1, 1, 2]);
+    },
+  );
+
+  it.each([
+    {
+      name: 'a discovered endpoint over HTTPS on its default port',
+      options: {
+        discover: () => Promise.resolve({ address: 'ingest-cell1.timestream.us-east-1.amazonaws.com' }),
+      },
+      expected: ['https:', 'ingest-cell1.timestream.us-east-1.amazonaws.com', undefined],
+    },
+    {
+      name: 'an explicit endpoint by its scheme and port',
+      options: { endpoint: 'http://127.0.0.1:9202' },
+      expected: ['http:', '127.0.0.1', 9202],
+    },
+  ])('sends to $name', async ({ options, expected }) => {
+    const { handler, seen } = recording();
+    expect(await fastCall(options, handler).attempt(TARGET, '{}', undefined)).toBe(true);
+    expect([seen[0].protocol, seen[0].hostname, seen[0].port]).toEqual(expected);
+  });
+
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
     const { handler, seen } = answering([500]);
     const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
