@@ -295,6 +295,19 @@ describe('FastCall', () => {
     expect([seen[0].protocol, seen[0].hostname, seen[0].port]).toEqual(expected);
   });
 
+  it('signs for its region and the timestream service at the time its clock gives', async () => {
+    const { handler, seen } = recording();
+    await fastCall({ endpoint: 'http://127.0.0.1:9202', region: 'eu-west-1' }, handler).attempt(
+      TARGET,
+      '{}',
+      undefined,
+    );
+    expect([seen[0].headers['x-amz-date'], seen[0].headers.authorization.split(', ')[0]]).toEqual([
+      '20261122T040506Z',
+      'AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/timestream/aws4_request',
+    ]);
+  });
+
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
     const { handler, seen } = answering([500]);
     const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
