@@ -308,6 +308,37 @@ describe('FastCall', () => {
     ]);
   });
 
+  it('lets the SDK do the call when the handler fails, handing it the call’s abort signal', async () => {
+    const handed: Array<AbortSignal | undefined> = [];
+    const handler: RequestHandlerLike = {
+      handle: (_request, options) => {
+        handed.push(options?.abortSignal);
+        return Promise.reject(new Error('socket hang up'));
+      },
+    };
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    const signal = new AbortController().signal;
+    expect([await call.attempt(TARGET, '{}', signal), await call.attemptBytes(TARGET, '{}', signal)]).toEqual(
+      [false, undefined],
+    );
+    expect(handed).toEqual([signal, signal]);
+  });
+
+  // Left to the SDK, an aborted call would be sent again instead of ending.
+  it('rejects with the handler’s error when the call’s signal was aborted', async () => {
+    const controller = new AbortController();
+    const aborted = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    const handler: RequestHandlerLike = {
+      handle: (_request, options) => {
+        controller.abort();
+        return Promise.reject(options?.abortSignal?.aborted === true ? aborted : new Error('no signal'));
+      },
+    };
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    await expect(call.attempt(TARGET, '{}', controller.signal)).rejects.toBe(aborted);
+    await expect(call.attemptBytes(TARGET, '{}', controller.signal)).rejects.toBe(aborted);
+  });
+
   it('keeps an explicit endpoint after an error answer: there is nothing to discover', async () => {
     const { handler, seen } = answering([500]);
     const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
