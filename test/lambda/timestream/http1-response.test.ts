@@ -576,6 +576,50 @@ describe('Http1ResponseParser', () => {
     );
   });
 
+  // Each trailer line passes the per-line bound; their number was unbounded.
+  it.each([
+    { pad: 0, outcome: 'read' },
+    { pad: 1, outcome: 'refused' },
+  ])(
+    'reads a trailer section of MAX_HEADER_BYTES in lines of 1 KiB, and refuses one byte more ($outcome)',
+    ({ pad }) => {
+      const line = `X-T: ${'t'.repeat(1024 - 7)}\r\n`;
+      const lines = line.repeat(MAX_HEADER_BYTES / 1024 - 1);
+      // With the blank line that ends it, the section (lines and CRLFs) is exactly MAX_HEADER_BYTES long.
+      const last = `X-U: ${'u'.repeat(1024 - 7 - 2 + pad)}\r\n`;
+      const wire = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${lines}${last}\r\n`;
+      const parser = new Http1ResponseParser();
+      if (pad === 0) {
+        expect(parser.push(Buffer.from(wire))).toBe(true);
+        expect(parser.response().body.toString()).toBe('a');
+      } else {
+        expect(() => parser.push(Buffer.from(wire))).toThrow(
+          new Http1ParseError('response trailers too large'),
+        );
+      }
+    },
+  );
+
+  it('refuses an endless trailer section as it arrives, line by line', () => {
+    const parser = new Http1ResponseParser();
+    expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n'))).toBe(
+      false,
+    );
+    const line = Buffer.from(`X-T: ${'t'.repeat(1017)}\r\n`);
+    let refused: unknown;
+    let lines = 0;
+    while (refused === undefined && lines < 1000) {
+      try {
+        parser.push(line);
+        lines++;
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toEqual(new Http1ParseError('response trailers too large'));
+    expect(lines).toBe(MAX_HEADER_BYTES / 1024);
+  });
+
   it('waits for a chunk size line of MAX_HEADER_BYTES before its end, and refuses one byte more', () => {
     const parser = new Http1ResponseParser();
     expect(parser.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toBe(false);
