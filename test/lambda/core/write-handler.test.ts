@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { DEADLINE_MARGIN_MS, deadlineSignal } from '../../../lambda/core/write-handler';
 import { snappyCompress } from '../../../lambda/codec/snappy';
@@ -287,4 +288,123 @@ test.each([1, 2])('sends at most write_concurrency (%i) calls at once', async (w
   const { handler, sizes, mostInFlight } = connector([undefined, undefined], writeConcurrency);
   const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body: BODY });
   expect([response.status, sizes, mostInFlight()]).toEqual([204, [63, 87], writeConcurrency]);
+});
+
+test('a 400 lists at most ten reasons in all when both the mapping and Timestream refuse samples', async () => {
+  // Each source keeps up to ten reasons of its own; together they must still stop at ten.
+  const { handler, figures } = connector([
+    rejectedRecords([{ RecordIndex: 0, Reason: 'refused by the store' }]),
+  ]);
+  const body = snappyCompress(
+    encodeWriteRequest({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
+        ...Array.from({ length: 12 }, (_, i) => ({
+          labels: [{ name: 'i', value: String(i) }],
+          samples: [{ value: i, timestamp: T }],
+        })),
+      ],
+    }),
+  );
+  const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
+  const lines = String(response.body).split('\n');
+  expect([response.status, lines.length, lines[0], lines[11]]).toEqual([
+    400,
+    12,
+    'wrote 0 of 13 samples; refused 12 samples of 12 invalid or over-limit series and 1 samples rejected by Timestream',
+    '',
+  ]);
+  expect(figures).toMatchObject([{ status: 400, received: 13, written: 0, rejected: 13, writeCalls: 1 }]);
+});
+
+test('a bug while mapping answers 503 and counts the decoded samples as received but none as rejected', async () => {
+  // Prometheus resends a 503, so its samples are not lost: the rejected count must not claim them.
+  const figures: WriteRequestFigures[] = [];
+  const logger = new CaptureLogger();
+  await jest.isolateModulesAsync(async () => {
+    jest.doMock('../../../lambda/timestream/records', () => ({
+      ...jest.requireActual('../../../lambda/timestream/records'),
+      toWriteBatches: () => {
+        throw new TypeError('mapping exploded');
+      },
+    }));
+    const isolated = await import('../../../lambda/core/connector');
+    const handler = isolated.createConnector({
+      options: connectorOptions(),
+      clients: { get: () => ({ writeRecords: { send: () => Promise.resolve() } }) } as unknown as ClientCache,
+      logger,
+      metrics: {
+        writeRequest: (f) => figures.push(f),
+        readRequest: () => undefined,
+        timestreamCall: () => undefined,
+      },
+    });
+    const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body: BODY });
+    expect([
+      response.status,
+      response.body,
+      response.headers['x-prometheus-remote-write-samples-written'],
+    ]).toEqual([503, 'internal error\n', '0']);
+  });
+  jest.dontMock('../../../lambda/timestream/records');
+  expect(figures).toMatchObject([{ status: 503, received: 150, written: 0, rejected: 0, writeCalls: 0 }]);
+  expect(logger.lines.find((l) => l.msg === 'write failed')?.fields.err).toMatchObject({
+    message: 'mapping exploded',
+  });
+});
+
+test('a write still in flight at the request deadline (less the margin) stops with 503 and nothing written', async () => {
+  const figures: WriteRequestFigures[] = [];
+  // Answers only when the call is aborted; a call that gets no signal would write at once.
+  const send = (_target: unknown, _batch: unknown, signal?: AbortSignal) =>
+    signal === undefined
+      ? Promise.resolve()
+      : new Promise<void>((_resolve, reject) =>
+          signal.addEventListener('abort', () =>
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+          ),
+        );
+  const handler = createConnector({
+    options: connectorOptions(),
+    clients: { get: () => ({ writeRecords: { send } }) } as unknown as ClientCache,
+    logger: new CaptureLogger(),
+    metrics: {
+      writeRequest: (f) => figures.push(f),
+      readRequest: () => undefined,
+      timestreamCall: () => undefined,
+    },
+  });
+  const response = await handler({
+    method: 'POST',
+    path: '/write',
+    headers: HEADERS,
+    body: BODY,
+    deadlineMs: Date.now() + DEADLINE_MARGIN_MS,
+  });
+  expect([response.status, response.headers['x-prometheus-remote-write-samples-written']]).toEqual([
+    503,
+    '0',
+  ]);
+  expect(figures).toMatchObject([{ status: 503, received: 150, written: 0, rejected: 0 }]);
+});
+
+test('a finished write leaves no listener on the shared shutdown signal', async () => {
+  // Every request in flight listens on the one shutdown signal: one left behind per request would
+  // grow without bound over the life of a server.
+  const shutdown = new AbortController();
+  const handler = createConnector({
+    options: connectorOptions(),
+    clients: { get: () => ({ writeRecords: { send: () => Promise.resolve() } }) } as unknown as ClientCache,
+    logger: new CaptureLogger(),
+    metrics: { writeRequest: () => undefined, readRequest: () => undefined, timestreamCall: () => undefined },
+    shutdownSignal: shutdown.signal,
+  });
+  const response = await handler({
+    method: 'POST',
+    path: '/write',
+    headers: HEADERS,
+    body: BODY,
+    signal: new AbortController().signal,
+  });
+  expect([response.status, getEventListeners(shutdown.signal, 'abort').length]).toEqual([204, 0]);
 });
