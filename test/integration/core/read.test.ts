@@ -404,6 +404,21 @@ describe('POST /read', () => {
     expect(response.status).toBe(400);
   });
 
+  test('when several queries fail, answers the failure of the first', async () => {
+    // The queries run at once: the answer must not depend on which of their failures is caught last.
+    const response = await h.read('server', {
+      queries: [query([re('job', '(a')]), query([re('job', 'b)')])],
+      acceptedResponseTypes: [],
+    });
+    expect([response.status, response.body.toString('utf8')]).toEqual([
+      400,
+      'invalid regex "(a": missing closing )\n',
+    ]);
+    // A refusal is the sender's to fix: a warning, not an error and not a plain info line.
+    const line = h.logger.lines.filter((l) => l.fields.route === '/read').at(-1);
+    expect([line?.level, line?.msg, line?.fields.status]).toEqual(['warn', 'read refused', 400]);
+  });
+
   const { SAMPLES, STREAMED_XOR_CHUNKS: CHUNKS } = ResponseType;
   // Prometheus offers STREAMED_XOR_CHUNKS first when it can take both; SAMPLES anywhere in the list is enough.
   test.each([
@@ -575,6 +590,16 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
         .filter((l) => l.startsWith('timestream_connector_read_duplicate_samples_total')),
     ).toEqual(['timestream_connector_read_duplicate_samples_total 5']);
   });
+
+  test('counts the samples dropped by every query of a read, not only those of the last to finish', async () => {
+    const mt3 = query([eq('__name__', 'mt3')]);
+    const response = await h.read('server', { queries: [mt3, mt3], acceptedResponseTypes: [] });
+    expect(decode(response).results.map((r) => r.timeseries.length)).toEqual([1, 1]);
+    const warning = h.logger.lines.filter((l) => l.msg === 'read dropped duplicate samples').at(-1);
+    expect([warning?.fields.queries, warning?.fields.samples, warning?.fields.duplicateSamples]).toEqual([
+      2, 2, 2,
+    ]);
+  });
 });
 
 describe('POST /read with a response limit', () => {
@@ -729,11 +754,20 @@ describe('POST /read with series and sample limits', () => {
       // Series and samples count as returned only when they were: a 413 returns none.
       const returned = (await h.metricsText())
         .split('\n')
-        .filter((l) => /^timestream_connector_read_(series|samples)_total /.test(l));
+        .filter((l) => /^timestream_connector_read_(queries|series|samples)_total /.test(l));
+      // The query is counted whatever the answer: it was asked and run.
       expect(returned).toEqual(
         status === 200
-          ? ['timestream_connector_read_series_total 15', 'timestream_connector_read_samples_total 30']
-          : ['timestream_connector_read_series_total 0', 'timestream_connector_read_samples_total 0'],
+          ? [
+              'timestream_connector_read_queries_total 1',
+              'timestream_connector_read_series_total 15',
+              'timestream_connector_read_samples_total 30',
+            ]
+          : [
+              'timestream_connector_read_queries_total 1',
+              'timestream_connector_read_series_total 0',
+              'timestream_connector_read_samples_total 0',
+            ],
       );
       expect(h.logger.lines.filter((l) => l.fields.route === '/read').at(-1)?.fields).toMatchObject(
         status === 200 ? { series: 15, samples: 30 } : { series: 0, samples: 0 },
