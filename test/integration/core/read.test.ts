@@ -9,7 +9,7 @@ import {
   WriteRecordsCommand,
   type _Record,
 } from '@aws-sdk/client-timestream-write';
-import { decodeReadResponse } from '../../../lambda/prompb/codec';
+import { decodeReadResponse, encodeReadRequest } from '../../../lambda/prompb/codec';
 import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { bytes, lenField, strField, varintField } from '../../fixtures/protowire';
 import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
@@ -902,6 +902,49 @@ describe('POST /read and the table columns it knows of', () => {
     } finally {
       admin.destroy();
       await h.close();
+    }
+  });
+});
+
+describe('a read whose client goes away before the answer', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('stops its Timestream calls: 503 at once instead of 200 after the store answers', async () => {
+    // Each call takes 4 s; the client gives up after 300 ms, as Prometheus does past its
+    // remote_timeout, and the read must not go on querying for nobody.
+    h.store.setFaults({ latencyMs: 4000 });
+    try {
+      const client = new AbortController();
+      const sent = fetch(`${h.server.url}/read`, {
+        method: 'POST',
+        body: snappyCompress(
+          encodeReadRequest({ queries: [query([eq('__name__', 'rt')])], acceptedResponseTypes: [] }),
+        ),
+        headers: {
+          authorization: BASIC_AUTH,
+          'content-encoding': 'snappy',
+          'content-type': 'application/x-protobuf',
+        },
+        signal: client.signal,
+      });
+      setTimeout(() => client.abort(), 300);
+      await expect(sent).rejects.toThrow();
+      let counted: string[] = [];
+      while (counted.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        counted = (await h.metricsText())
+          .split('\n')
+          .filter((l) => l.startsWith('timestream_connector_read_requests_total{'));
+      }
+      expect(counted).toEqual(['timestream_connector_read_requests_total{status="503"} 1']);
+    } finally {
+      h.store.setFaults({});
     }
   });
 });
