@@ -99,6 +99,15 @@ test.each([
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     ),
   },
+  {
+    // AWS refuses a session token sent with a long-term key rather than ignoring it.
+    name: 'a session token sent with a key that has none',
+    request: signed(undefined, { 'x-amz-security-token': 'token-1' }),
+    error: new StoreError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    ),
+  },
 ])('refuses $name in strict mode', ({ request, error }) => {
   expect(refusal(() => authenticate(request, [KEY]))).toEqual(outcome(error));
 });
@@ -286,4 +295,25 @@ test.each([63, 65])('refuses a %i-digit signature as not a SigV4 Authorization',
 test("percent-encodes the reserved characters !'()* of query names and values", () => {
   const request = { method: 'POST', url: "/?b=!'()*&a=%21", headers: {}, body };
   expect(canonicalRequest(request, '').split('\n')[2]).toBe('a=%21&b=%21%27%28%29%2A');
+});
+
+test.each<{ name: string; url: string; headers: SignedRequest['headers']; line: number; expected: string }>([
+  { name: 'a + in the query as a space', url: '/?a=b+c', headers: {}, line: 2, expected: 'a=b%20c' },
+  { name: 'an empty path as /', url: '?a=b', headers: {}, line: 1, expected: '/' },
+  {
+    name: 'a repeated header as its values joined with commas',
+    url: '/',
+    headers: { 'x-amz-meta': ['1', '2'] },
+    line: 3,
+    expected: 'x-amz-meta:1,2',
+  },
+])('canonicalizes $name', ({ url, headers, line, expected }) => {
+  const request = { method: 'POST', url, headers, body };
+  expect(canonicalRequest(request, 'x-amz-meta').split('\n')[line]).toBe(expected);
+});
+
+test('accepts an Authorization header with surrounding whitespace', () => {
+  const request = independentlySigned();
+  request.headers.authorization = ` ${authorizationOf(request)} `;
+  expect(authenticate(request, [KEY])).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
 });
