@@ -36,6 +36,18 @@ describe('readTableSettings', () => {
       new StoreError('ValidationException', 'EnableMagneticStoreWrites must be specified.'),
     );
   });
+
+  test.each(['true', 1, null])('refuses EnableMagneticStoreWrites %p as not a boolean', (value) => {
+    expect(
+      refusal(() =>
+        readTableSettings({ MagneticStoreWriteProperties: { EnableMagneticStoreWrites: value } }),
+      ),
+    ).toEqual({
+      type: 'ValidationException',
+      message: 'EnableMagneticStoreWrites must be specified.',
+      status: 400,
+    });
+  });
 });
 
 const invalid = (message: string) => ({ type: 'ValidationException', message, status: 400 });
