@@ -370,6 +370,19 @@ describe('raw protocol edges', () => {
         message: 'Missing Authentication Token',
       },
     },
+    {
+      // Content-Length must count the bytes of a message that echoes non-ASCII input.
+      name: 'a message with non-ASCII text',
+      target: 'CreateDatabase',
+      body: '{"DatabaseName":"dé"}',
+      headers: undefined,
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#ValidationException',
+        message:
+          "1 validation error detected: Value 'dé' at 'databaseName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between 3 and 256 bytes",
+      },
+    },
   ])('answers $name with the JSON 1.0 error shape', async ({ target, body, headers, status, answer }) => {
     const response = await post(target, body, headers);
     expect(response.status).toBe(status);
@@ -437,6 +450,31 @@ describe('raw protocol edges', () => {
       },
     },
     {
+      name: 'POST to a path other than /',
+      init: {
+        method: 'POST',
+        headers: { Authorization: WELL_FORMED_AUTH, 'X-Amz-Target': 'Timestream_20181101.ListDatabases' },
+        body: '{}',
+      },
+      path: '/other',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'Only POST / is served (got POST /other).',
+      },
+    },
+    {
+      // Only paths under /_local/ are the test endpoints.
+      name: 'GET /_local without the trailing slash',
+      init: { method: 'GET' },
+      path: '/_local',
+      status: 400,
+      answer: {
+        __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
+        message: 'Only POST / is served (got GET /_local).',
+      },
+    },
+    {
       name: 'no X-Amz-Target',
       init: { method: 'POST', headers: { Authorization: WELL_FORMED_AUTH }, body: '{}' },
       path: '/',
@@ -499,6 +537,25 @@ describe('raw protocol edges', () => {
       Array.isArray(((await response.json()) as { Databases: unknown }).Databases),
     ]).toEqual([200, true]);
     expect((await fetch(`${store.endpoint}/_local/metering`)).status).toBe(200);
+  });
+
+  test('routes POST / by its path alone, whatever query string follows', async () => {
+    const response = await fetch(`${store.endpoint}/?x=1`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'Timestream_20181101.DescribeDatabase',
+        Authorization: WELL_FORMED_AUTH,
+      },
+      body: '{}',
+    });
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      {
+        __type: 'com.amazonaws.timestream.v20181101#ValidationException',
+        message: 'DatabaseName must be specified.',
+      },
+    ]);
   });
 
   test('answers 413 for a body over 10 MiB and keeps serving', async () => {
