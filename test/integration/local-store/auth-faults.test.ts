@@ -183,6 +183,40 @@ describe('fault injection', () => {
     }
   });
 
+  test('resets every data-plane call at reset rate 1, after the write as well as before it', async () => {
+    // Seed 7 draws both kinds of reset within eight calls; neither may answer.
+    store.setFaults({ resetRate: 1, seed: 7 });
+    try {
+      const messages: string[] = [];
+      for (let i = 0; i < 8; i += 1) messages.push((await errorOf(writeOnce)).message);
+      expect(messages).toEqual(Array(8).fill('AWS SDK error wrapper for TimeoutError: socket hang up'));
+    } finally {
+      store.setFaults({});
+    }
+  });
+
+  test('sends the whole answer of a slow body', async () => {
+    const log: Record<string, unknown>[] = [];
+    const slow = await startTestStore({ log: (line) => log.push(line) });
+    try {
+      await slow.ensureTable(DB, TABLE);
+      slow.setFaults({ slowBodyRate: 1, slowBodyMs: 0 });
+      const answer = await clientsFor(slow).write.send(
+        new WriteRecordsCommand({
+          DatabaseName: DB,
+          TableName: TABLE,
+          Records: [doubleRecord('s', '1', NOW_MS)],
+        }),
+      );
+      expect(answer.RecordsIngested).toEqual({ Total: 1, MemoryStore: 1, MagneticStore: 0 });
+      expect(
+        log.filter((line) => line.operation === 'WriteRecords').map((line) => [line.status, line.error]),
+      ).toEqual([[200, 'InjectedSlowBody']]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('draws the same fault sequence for the same seed, set over HTTP', async () => {
     const outcomes = async () => {
       const set = await fetch(`${store.endpoint}/_local/faults`, {
