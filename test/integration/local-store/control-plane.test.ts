@@ -431,6 +431,8 @@ describe('raw protocol edges', () => {
     { bytes: 10 * 1024 * 1024 + 1, chunked: false, status: 413, answer: TOO_LARGE },
     { bytes: 10 * 1024 * 1024, chunked: true, status: 400, answer: NOT_JSON },
     { bytes: 10 * 1024 * 1024 + 1, chunked: true, status: 413, answer: TOO_LARGE },
+    // Pieces still arriving after the 413 must not answer again.
+    { bytes: 11 * 1024 * 1024, chunked: true, status: 413, answer: TOO_LARGE },
   ])(
     'reads a body of $bytes bytes (chunked: $chunked) up to 10 MiB',
     async ({ bytes, chunked, status, answer }) => {
@@ -517,6 +519,13 @@ describe('raw protocol edges', () => {
         __type: 'com.amazonaws.timestream.v20181101#UnknownOperationException',
         message: 'No local endpoint POST /_local/metering.',
       },
+    },
+    {
+      name: 'empty fault settings',
+      init: { method: 'POST', body: '' },
+      path: '/_local/faults',
+      status: 400,
+      answer: NOT_JSON,
     },
     {
       name: 'malformed fault settings',
