@@ -2,10 +2,12 @@
 import { DEFAULT_TABLE_SETTINGS } from '../../../lambda/local-store/catalog';
 import {
   checkCreateName,
+  databaseShape,
   pageList,
   readTableSettings,
   requireName,
   requireObject,
+  tableShape,
 } from '../../../lambda/local-store/control-plane';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { refusal } from './store-refusal';
@@ -151,9 +153,14 @@ describe('pageList', () => {
     ]);
   });
 
-  test('answers an empty last page for a token past every name', () => {
-    expect(list({ NextToken: Buffer.from('h').toString('base64url') })).toEqual({ page: [] });
-  });
+  test.each([undefined, 2, 20])(
+    'answers an empty last page for a token past every name (MaxResults %p)',
+    (maxResults) => {
+      expect(list({ MaxResults: maxResults, NextToken: Buffer.from('h').toString('base64url') })).toEqual({
+        page: [],
+      });
+    },
+  );
 
   test.each([0, 21, 1.5, '2'])('refuses MaxResults %p', (maxResults) => {
     expect(refusal(() => list({ MaxResults: maxResults }))).toEqual(
@@ -165,5 +172,31 @@ describe('pageList', () => {
 
   test('refuses a NextToken that is not a string', () => {
     expect(refusal(() => list({ NextToken: 1 }))).toEqual(invalid('Invalid NextToken.'));
+  });
+});
+
+describe('shapes', () => {
+  // The fixed test clock of the integration tests makes both times equal there.
+  test('answers a database LastUpdatedTime apart from its CreationTime, in seconds', () => {
+    const shape = databaseShape(
+      { database: 'db', creationTimeMs: 1000, lastUpdatedTimeMs: 2500 },
+      0,
+      'us-east-1',
+    );
+    expect([shape.CreationTime, shape.LastUpdatedTime]).toEqual([1, 2.5]);
+  });
+
+  test('answers a table LastUpdatedTime apart from its CreationTime, in seconds', () => {
+    const table = {
+      database: 'db',
+      table: 't',
+      dimensions: [],
+      measureTypes: [],
+      ...DEFAULT_TABLE_SETTINGS,
+      creationTimeMs: 1000,
+      lastUpdatedTimeMs: 2500,
+    };
+    const shape = tableShape(table as Parameters<typeof tableShape>[0], 'us-east-1');
+    expect([shape.CreationTime, shape.LastUpdatedTime]).toEqual([1, 2.5]);
   });
 });
