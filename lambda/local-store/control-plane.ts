@@ -126,7 +126,9 @@ export function pageList<T>(
   nameOf: (item: T) => string,
   body: Record<string, unknown>,
 ): { page: T[]; nextToken?: string } {
-  const { MaxResults: maxResults, NextToken: nextToken } = body;
+  // A JSON null is an absent member, as readTableSettings reads it (it was refused as a bad value).
+  const maxResults = body.MaxResults ?? undefined;
+  const nextToken = body.NextToken ?? undefined;
   if (
     maxResults !== undefined &&
     (!Number.isInteger(maxResults) || (maxResults as number) < 1 || (maxResults as number) > LIST_MAX_RESULTS)

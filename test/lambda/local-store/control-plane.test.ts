@@ -170,6 +170,10 @@ describe('pageList', () => {
     );
   });
 
+  test('reads a null MaxResults and NextToken as absent, as the store reads null elsewhere', () => {
+    expect(list({ MaxResults: null, NextToken: null })).toEqual({ page: names });
+  });
+
   test('refuses a NextToken that is not a string', () => {
     expect(refusal(() => list({ NextToken: 1 }))).toEqual(invalid('Invalid NextToken.'));
   });
