@@ -100,7 +100,12 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
   const query = rawQuery
     .split('&')
     .filter((pair) => pair.length > 0)
-    .map((pair) => pair.split('=', 2).map((part) => uriEncode(percentDecode(part.replace(/\+/g, ' ')))))
+    // Split at the first = only: split('=', 2) dropped the rest of a value holding one.
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const parts = at < 0 ? [pair] : [pair.slice(0, at), pair.slice(at + 1)];
+      return parts.map((part) => uriEncode(percentDecode(part.replace(/\+/g, ' '))));
+    })
     .sort(([a, av = ''], [b, bv = '']) => (a === b ? compare(av, bv) : compare(a, b)))
     .map(([name, value = '']) => `${name}=${value}`)
     .join('&');

@@ -300,6 +300,7 @@ test("percent-encodes the reserved characters !'()* of query names and values", 
 test.each<{ name: string; url: string; headers: SignedRequest['headers']; line: number; expected: string }>([
   { name: 'a + in the query as a space', url: '/?a=b+c', headers: {}, line: 2, expected: 'a=b%20c' },
   { name: 'an empty path as /', url: '?a=b', headers: {}, line: 1, expected: '/' },
+  { name: 'a query value holding =', url: '/?a=b=c', headers: {}, line: 2, expected: 'a=b%3Dc' },
   {
     name: 'a repeated header as its values joined with commas',
     url: '/',
