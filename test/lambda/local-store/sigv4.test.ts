@@ -318,3 +318,20 @@ test('accepts an Authorization header with surrounding whitespace', () => {
   request.headers.authorization = ` ${authorizationOf(request)} `;
   expect(authenticate(request, [KEY])).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
 });
+
+test.each([
+  {
+    name: 'an upper-case signed header name',
+    from: 'SignedHeaders=content-type',
+    to: 'SignedHeaders=Content-Type',
+  },
+  { name: 'a seven-digit scope date', from: '/20260101/', to: '/2026010/' },
+])('refuses $name as not a SigV4 Authorization', ({ from, to }) => {
+  const request = independentlySigned();
+  request.headers.authorization = authorizationOf(request).replace(from, to);
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual({
+    type: 'InvalidSignatureException',
+    status: 403,
+    message: `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${authorizationOf(request).split(',')[0]}`,
+  });
+});
