@@ -191,6 +191,7 @@ export class StoreEngine {
 
   /** Commits the queued writes, then closes every connection and the database. */
   async close(): Promise<void> {
+    this.faults.stopWaits(new StoreError('InternalServerException', 'The embedded store is closing.'));
     for (const pending of this.writers.values()) {
       const writer = await pending.catch(() => undefined);
       // exclusive() alone waits for the group under way only: the writes queued behind it would

@@ -90,6 +90,8 @@ export class FaultInjector {
   private settings: ResolvedFaults = { ...OFF };
   private random = mulberry32(OFF.seed);
   private injectedCount = 0;
+  /** The injected latencies under way, each with what ends it early (stopWaits). */
+  private readonly waits = new Set<(error: Error) => void>();
 
   constructor(initial?: FaultSettings) {
     if (initial) this.set(initial);
@@ -140,7 +142,7 @@ export class FaultInjector {
     const { latencyMs, spikeRate, spikeMs, throttleRate, internalErrorRate } = this.settings;
     let waitMs = latencyMs;
     if (this.draw(spikeRate)) waitMs += spikeMs;
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (waitMs > 0) await this.wait(waitMs);
     if (this.draw(throttleRate)) {
       throw new StoreError('ThrottlingException', `Rate exceeded (injected fault on ${operation}).`);
     }
@@ -150,6 +152,29 @@ export class FaultInjector {
         `Internal server error (injected fault on ${operation}).`,
       );
     }
+  }
+
+  /**
+   * Ends every injected latency under way with `error`, so that no call waiting in one runs after
+   * the store closed (its timer would otherwise run the call on a closed database seconds later).
+   */
+  stopWaits(error: Error): void {
+    for (const stop of [...this.waits]) stop(error);
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(stop);
+        resolve();
+      }, ms);
+      const stop = (error: Error) => {
+        clearTimeout(timer);
+        this.waits.delete(stop);
+        reject(error);
+      };
+      this.waits.add(stop);
+    });
   }
 
   /** Tells whether record rejections are on, so callers skip building keys when they are not. */

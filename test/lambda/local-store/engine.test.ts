@@ -803,3 +803,17 @@ test('close() commits the writes queued behind the group under way before it clo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('close() with a call waiting in an injected latency', () => {
+  // NOTE: before, the latency's timer outlived close() and ran the call on the closed database
+  // seconds later (after a test suite's teardown, a failed require of the SQL dialect).
+  test('ends the wait with InternalServerException and runs nothing after it', async () => {
+    const store = await StoreEngine.open({ dataDir: ':memory:', nowMs: () => NOW });
+    store.faults.set({ latencyMs: 60_000 });
+    const waiting = store.handle('Query', { QueryString: 'SELECT 1' });
+    await store.close();
+    await expect(waiting).rejects.toEqual(
+      new StoreError('InternalServerException', 'The embedded store is closing.'),
+    );
+  });
+});

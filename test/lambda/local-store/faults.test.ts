@@ -235,3 +235,23 @@ describe('rejections', () => {
     expect(new FaultInjector({ rejectRate: rate }).rejections(keys)).toEqual(expected);
   });
 });
+
+describe('stopWaits', () => {
+  test('ends the injected latencies under way with its error, and later calls wait again', async () => {
+    const faults = new FaultInjector({ latencyMs: 60_000 });
+    const waiting = [faults.apply('Query'), faults.apply('WriteRecords')];
+    const closing = new StoreError('InternalServerException', 'The embedded store is closing.');
+    faults.stopWaits(closing);
+    for (const call of waiting) await expect(call).rejects.toBe(closing);
+    // A call after it waits its latency again (here ended too, as the next close would).
+    const later = faults.apply('Query');
+    faults.stopWaits(closing);
+    await expect(later).rejects.toBe(closing);
+  });
+
+  test('leaves a latency that already ran out alone', async () => {
+    const faults = new FaultInjector({ latencyMs: 1 });
+    await expect(faults.apply('Query')).resolves.toBeUndefined();
+    expect(() => faults.stopWaits(new Error('unused'))).not.toThrow();
+  });
+});
