@@ -194,3 +194,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 export type { HttpResponse };
+
+/**
+ * Posts `body` (snappy remote-write or remote-read) to the standalone server's `path` and gives up
+ * after `giveUpMs`, as Prometheus does past its remote_timeout; resolves once the server has counted
+ * the abandoned request, with the lines of `counter` (e.g. `timestream_connector_read_requests_total`).
+ */
+export async function postAndGiveUp(
+  h: Harness,
+  path: string,
+  body: Uint8Array,
+  counter: string,
+  giveUpMs = 300,
+): Promise<string[]> {
+  const client = new AbortController();
+  const sent = fetch(`${h.server.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: {
+      authorization: BASIC_AUTH,
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+    },
+    signal: client.signal,
+  });
+  setTimeout(() => client.abort(), giveUpMs);
+  await expect(sent).rejects.toThrow();
+  let counted: string[] = [];
+  while (counted.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    counted = (await h.metricsText()).split('\n').filter((l) => l.startsWith(`${counter}{`));
+  }
+  return counted;
+}
