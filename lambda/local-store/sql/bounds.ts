@@ -41,9 +41,7 @@ export const tooComplex = () =>
  * MAX_TRANSLATED_SQL_CHARS (a join copies every part). @throws StoreError
  */
 export function joinWithin(parts: readonly string[], separator: string): string {
-  let length = 0;
-  for (const part of parts) length += part.length + separator.length;
-  if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+  withinBound(parts, separator.length);
   return parts.join(separator);
 }
 
@@ -54,13 +52,23 @@ export function joinWithin(parts: readonly string[], separator: string): string 
  * length.
  */
 export function balancedChain(values: readonly string[], operator: string): string {
+  withinBound(values, operator.length + 4);
+  return pairTree(values, (a, b) => `(${a} ${operator} ${b})`);
+}
+
+/** Refuses `values` whose SQL, with `perValue` characters added for each, would pass the bound. */
+function withinBound(values: readonly string[], perValue: number): void {
   let length = 0;
-  for (const value of values) length += value.length + operator.length + 4;
+  for (const value of values) length += value.length + perValue;
   if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
+}
+
+/** Folds `values` (at least one) into a balanced tree of pairs made by `join`, left half first. */
+function pairTree(values: readonly string[], join: (left: string, right: string) => string): string {
   const pair = (from: number, to: number): string => {
     if (to - from === 1) return values[from]!;
     const mid = (from + to) >> 1;
-    return `(${pair(from, mid)} ${operator} ${pair(mid, to)})`;
+    return join(pair(from, mid), pair(mid, to));
   };
   return pair(0, values.length);
 }
@@ -119,16 +127,12 @@ const guarded = (values: readonly string[]) => values.map((sql) => ({ sql, repea
 // NOTE: lpad() results (each up to a page) written thousands of times built gigabytes before the
 // page limit saw the row (121 s and 0.8 GB for 100 of them, their folding quadratic).
 export function concatWithin(budget: Budget, values: readonly string[]): string {
-  const length = values.reduce((n, value) => n + value.length + CONCAT_PAIR_CHARS, 0);
-  if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
-  const pair = (from: number, to: number): string => {
-    if (to - from === 1) return values[from]!;
-    const mid = (from + to) >> 1;
-    return bindOnce(budget, guarded([pair(from, mid), pair(mid, to)]), ([a, b]) =>
+  withinBound(values, CONCAT_PAIR_CHARS);
+  return pairTree(values, (left, right) =>
+    bindOnce(budget, guarded([left, right]), ([a, b]) =>
       tooLong(`${bytesOf(a!)} + ${bytesOf(b!)}`, `${a} || ${b}`),
-    );
-  };
-  return pair(0, values.length);
+    ),
+  );
 }
 /** SQL concatWithin adds for each pair, at most. */
 const CONCAT_PAIR_CHARS = 400;
