@@ -9,6 +9,7 @@ import {
   MEASURE_VALUE_COLUMNS,
   MEASURE_VALUE_DUCK_TYPES,
   doublesTableName,
+  MEASURE_NAME_COLUMN,
   SERIES_COLUMN,
   SERIES_ID_COLUMN,
   VERSION_COLUMN,
@@ -41,7 +42,7 @@ export async function createLayout(
   ).join(', ');
   await connection.run(
     `CREATE TABLE ${seriesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
-      `${SERIES_COLUMN} VARCHAR NOT NULL, measure_name VARCHAR NOT NULL${dimensionColumns})`,
+      `${SERIES_COLUMN} VARCHAR NOT NULL, ${MEASURE_NAME_COLUMN} VARCHAR NOT NULL${dimensionColumns})`,
   );
   await connection.run(
     `CREATE TABLE ${samplesTableName(database, table)} (${SERIES_ID_COLUMN} INTEGER NOT NULL, ` +
@@ -137,7 +138,9 @@ export async function migrateWideTable(
   await connection.run(`ALTER TABLE ${wide} RENAME TO ${quoteDuckIdentifier(moved)}`);
   const old = physicalTableName(database, moved);
   await createLayout(connection, database, table, dimensions);
-  const seriesColumns = [SERIES_COLUMN, 'measure_name', ...dimensions].map(quoteDuckIdentifier).join(', ');
+  const seriesColumns = [SERIES_COLUMN, MEASURE_NAME_COLUMN, ...dimensions]
+    .map(quoteDuckIdentifier)
+    .join(', ');
   // A series' dimensions and measure name are what its key hashes, so rows of one key agree on them.
   await connection.run(
     `INSERT INTO ${seriesTableName(database, table)} (${SERIES_ID_COLUMN}, ${seriesColumns}) ` +
@@ -162,7 +165,7 @@ export async function migrateWideTable(
 function viewSql(database: string, table: string, dimensions: readonly string[]): string {
   const columns = [
     ...dimensions.map((d) => `s.${quoteDuckIdentifier(d)}`),
-    's.measure_name',
+    `s.${MEASURE_NAME_COLUMN}`,
     'p.time',
     ...MEASURE_COLUMNS.map((c) => `p.${c}`),
     `p.${VERSION_COLUMN}`,

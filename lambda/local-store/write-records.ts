@@ -157,20 +157,18 @@ export class TableWriter {
   async load(): Promise<void> {
     const { database, table } = this.entry;
     const reader = await this.connection.runAndReadAll(
-      `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(max(p.time)) FROM ${seriesTableName(database, table)} s ` +
+      `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(max(p.time)), s.${MEASURE_NAME_COLUMN} ` +
+        `FROM ${seriesTableName(database, table)} s ` +
         `LEFT JOIN ${samplesRelation(database, table)} p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN} GROUP BY ALL`,
     );
-    for (const [key, id, maxNs] of reader.getRows()) {
+    for (const [key, id, maxNs, measureName] of reader.getRows()) {
       this.series.set(String(key), {
         id: Number(id),
         maxNs: maxNs === null ? undefined : BigInt(maxNs as bigint),
       });
       this.nextSeriesId = Math.max(this.nextSeriesId, Number(id) + 1);
+      this.measureNames.add(String(measureName));
     }
-    const names = await this.connection.runAndReadAll(
-      `SELECT DISTINCT ${MEASURE_NAME_COLUMN} FROM ${seriesTableName(database, table)}`,
-    );
-    for (const [name] of names.getRows()) this.measureNames.add(String(name));
   }
 
   /** Queues records; resolves after DuckDB committed them. */
