@@ -113,10 +113,8 @@ export function pageFault(answer: unknown): string | undefined {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return 'not an object';
   const { ColumnInfo, Rows, NextToken } = answer as Record<string, unknown>;
   if (ColumnInfo !== undefined && !isColumnInfoList(ColumnInfo)) return 'ColumnInfo is not a list of columns';
-  if (Rows !== undefined) {
-    const fault = rowListFault(Rows);
-    if (fault !== undefined) return fault;
-  }
+  const rowFault = Rows === undefined ? undefined : rowListFault(Rows);
+  if (rowFault !== undefined) return rowFault;
   if (NextToken !== undefined && typeof NextToken !== 'string') return 'NextToken is not a string';
   if (NextToken === '') return 'NextToken is empty';
   return undefined;
@@ -125,8 +123,8 @@ export function pageFault(answer: unknown): string | undefined {
 /**
  * Why `value` is no list of rows the read path can take, or undefined: each row an object whose
  * Data, when present, is a list of cells, and each cell's ScalarValue absent or a string (a null
- * row is a TypeError once read, and a number or null in a label's cell ended up in the response as
- * a label value that is no string). Only pages the scanner declined, or the SDK's, come here.
+ * row or a null label cell is a TypeError once read, and a number in a label's cell ended up in the
+ * response as a label value that is no string). Only pages the scanner declined, or the SDK's, come here.
  */
 function rowListFault(value: unknown): string | undefined {
   if (!Array.isArray(value)) return 'Rows is not a list of rows';
