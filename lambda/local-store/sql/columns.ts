@@ -27,12 +27,18 @@ export function visibleColumns(table: CatalogTable): VisibleColumn[] {
 }
 
 /**
- * Finds a visible column by name: exact first, then case-insensitively (Timestream folds
- * unquoted identifiers); `undefined` when the table has no such column.
+ * Finds a visible column by name: exact first, then, for an unquoted identifier, case-insensitively
+ * (Timestream folds unquoted identifiers); `undefined` when the table has no such column. A quoted
+ * identifier names its column exactly, as Timestream compares names case-sensitively: `"JOB"` is
+ * not the column `job` (the store refuses a dimension `JOB` next to `job`, so it has no such column).
  */
-export function findColumn(columns: readonly VisibleColumn[], name: string): VisibleColumn | undefined {
+export function findColumn(
+  columns: readonly VisibleColumn[],
+  name: string,
+  quoted = false,
+): VisibleColumn | undefined {
   const exact = columns.find((c) => c.name === name);
-  if (exact) return exact;
+  if (exact || quoted) return exact;
   const folded = columns.filter((c) => c.name.toLowerCase() === name.toLowerCase());
   return folded.length === 1 ? folded[0] : undefined;
 }

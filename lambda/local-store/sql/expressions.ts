@@ -293,7 +293,7 @@ const isNameInScope = (scope: ExpressionScope, name: string) =>
   findColumn(scope.columns, name) !== undefined || scope.aliases.includes(name);
 
 function columnSql(scope: ExpressionScope, tok: Token): string {
-  const column = findColumn(scope.columns, tok.text);
+  const column = findColumn(scope.columns, tok.text, tok.kind === 'qident');
   if (column) return quoteDuckIdentifier(column.name);
   if (scope.aliases.includes(tok.text)) return quoteDuckIdentifier(tok.text);
   throw columnDoesNotExist(scope.query, tok.offset, tok.text);

@@ -882,6 +882,31 @@ describe('POST /read and the table columns it knows of', () => {
     }
   });
 
+  test('a label that differs only in letter case from a column (`JOB` next to `job`, `Time`) is absent, also in queries that join a DESCRIBE', async () => {
+    // The queries after the first join its DESCRIBE, so they name the columns it lacks.
+    const h = await startHarness({ connector: { readConcurrency: 8 } });
+    try {
+      expect((await write(h, 'cased', { job: 'x' })).status).toBe(204);
+      const ask = (matcher: LabelMatcher) => query([eq('__name__', 'cased'), matcher]);
+      const response = await h.read('server', {
+        queries: [
+          ask(eq('job', 'x')),
+          ask(eq('JOB', 'x')),
+          ask(neq('JOB', '')),
+          ask(eq('JOB', '')),
+          ask(eq('Time', 'x')),
+          ask(neq('MEASURE_NAME', '')),
+          ask(re('Job', '.+')),
+        ],
+        acceptedResponseTypes: [],
+      });
+      const job = [['__name__=cased', 'job=x']];
+      expect(names(response)).toEqual([job, [], [], job, [], [], []]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a column gone since it was cached (the table made again) answers empty, not 400', async () => {
     const h = await startHarness();
     const admin = new TimestreamWriteClient({

@@ -177,6 +177,16 @@ describe('translateQuery SELECT', () => {
       message: "line 3:8: Column 'nope' does not exist",
     },
     {
+      name: 'a quoted name that differs only in letter case from a column (quoted names are exact)',
+      query: 'SELECT * FROM db.t WHERE "REGION" = \'x\'',
+      message: "line 1:26: Column 'REGION' does not exist",
+    },
+    {
+      name: 'a quoted name that differs only in letter case from a built-in column',
+      query: 'SELECT * FROM db.t WHERE "Time" IS NOT NULL',
+      message: "line 1:26: Column 'Time' does not exist",
+    },
+    {
       name: 'hidden ts_series column',
       query: 'SELECT ts_series FROM db.t',
       message: "line 1:8: Column 'ts_series' does not exist",
