@@ -68,7 +68,12 @@ export interface KnownColumns {
 /** Caches the dimension columns of tables, per table, across requests. */
 export class DimensionCatalog {
   private readonly entries = new Map<string, CachedColumns>();
-  /** The DESCRIBE under way per table, which the queries that need it at the same time share. */
+  /**
+   * The DESCRIBE under way per table and query client, which the queries that need it at the same
+   * time share. Per client, that is per credential identity (ClientCache): a DESCRIBE signed with
+   * credentials Timestream refuses must fail only the requests that sent them, not a request with
+   * valid ones that would otherwise join it (401/403 are the caller's own, SPEC section 3).
+   */
   private readonly reading = new Map<string, SharedRead>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -96,7 +101,8 @@ export class DimensionCatalog {
     // NOTE: shared, so a read of N queries makes one DESCRIBE, not N. It runs under a signal of its
     // own, aborted only once every query waiting for it has given up: one request's client going
     // away (or its deadline) must not fail the other requests that joined its DESCRIBE.
-    let shared = this.reading.get(key);
+    const readKey = `${key}\0${clientId(client)}`;
+    let shared = this.reading.get(readKey);
     // One every earlier waiter gave up on is failing: not joined.
     if (shared?.controller.signal.aborted) shared = undefined;
     const joined = shared !== undefined;
@@ -108,12 +114,12 @@ export class DimensionCatalog {
           return found;
         })
         .finally(() => {
-          if (this.reading.get(key)?.controller === controller) this.reading.delete(key);
+          if (this.reading.get(readKey)?.controller === controller) this.reading.delete(readKey);
         });
       shared = { columns, controller, waiting: 0 };
-      this.reading.set(key, shared);
+      this.reading.set(readKey, shared);
     }
-    const columns = await waitFor(this.reading, key, signal);
+    const columns = await waitFor(this.reading, readKey, signal);
     // A DESCRIBE that started before this query may have read the table before a column the query
     // wants was written (by a write acknowledged before the query began): the query names such
     // columns anyway, and only Timestream's unknown-column error makes them absent.
@@ -124,6 +130,19 @@ export class DimensionCatalog {
   forget(target: ReadTarget): void {
     this.entries.delete(`${target.database}\0${target.table}`);
   }
+}
+
+/** A number per query client, to tell the credential identities DESCRIBEs are signed with apart. */
+const clientIds = new WeakMap<object, number>();
+let nextClientId = 0;
+
+function clientId(client: object): number {
+  let id = clientIds.get(client);
+  if (id === undefined) {
+    id = nextClientId++;
+    clientIds.set(client, id);
+  }
+  return id;
 }
 
 /** The shared DESCRIBE's columns, or a DESCRIBE abort error once `signal` aborts (the DESCRIBE goes on for the others). */

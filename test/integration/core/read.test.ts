@@ -907,6 +907,40 @@ describe('POST /read and the table columns it knows of', () => {
     }
   });
 
+  test.each([
+    { refused: 'AKIDUNKNOWN:whatever', status: 401 },
+    { refused: 'AKIDDENIED:denied', status: 403 },
+  ])(
+    'credentials Timestream refuses ($status) fail their own read only, not a valid one that needs the columns at the same time',
+    async ({ refused, status }) => {
+      const h = await startHarness({
+        store: {
+          credentials: [
+            { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+            { accessKeyId: 'AKIDDENIED', secretAccessKey: 'denied', deny: true },
+          ],
+        },
+      });
+      const request = {
+        queries: [query([eq('__name__', 'signed'), eq('job', 'a')])],
+        acceptedResponseTypes: [],
+      };
+      try {
+        expect((await write(h, 'signed', { job: 'a' })).status).toBe(204);
+        // Sent together, the refused one first: its DESCRIBE is under way when the valid read
+        // needs the columns too.
+        const [bad, good] = await Promise.all([
+          h.read('lambda', request, { authorization: `Basic ${Buffer.from(refused).toString('base64')}` }),
+          h.read('lambda', request),
+        ]);
+        expect([bad.status, good.status]).toEqual([status, 200]);
+        expect(names(good)).toEqual([[['__name__=signed', 'job=a']]]);
+      } finally {
+        await h.close();
+      }
+    },
+  );
+
   test('a column gone since it was cached (the table made again) answers empty, not 400', async () => {
     const h = await startHarness();
     const admin = new TimestreamWriteClient({
