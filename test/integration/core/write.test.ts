@@ -291,6 +291,43 @@ describe('POST /write', () => {
       expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('0');
     });
 
+    test('a second sample at a millisecond its series has: the same value is written again (204), another is refused and the first kept (400)', async () => {
+      const t = Date.now() - HOUR;
+      const name = `again_${edge}`;
+      // 600 series spread over several WriteRecords calls, then a second sample of every 37th.
+      const sample = (i: number, value: number): TimeSeries => ({
+        labels: labels({ __name__: name, i: String(i), job: `j${i % 7}` }),
+        samples: [{ value, timestamp: t }],
+      });
+      const first = Array.from({ length: 600 }, (_, i) => sample(i, i));
+      const every37th = first.filter((_, i) => i % 37 === 0);
+      const same = await h.write(edge, {
+        timeseries: [
+          ...first,
+          ...every37th.map((ts) => sample(Number(ts.labels[1].value), ts.samples[0].value)),
+        ],
+      });
+      expect([same.status, same.headers['x-prometheus-remote-write-samples-written']]).toEqual([204, '617']);
+      const other = await h.write(edge, {
+        timeseries: [
+          sample(1, -1),
+          ...every37th.flatMap((ts) => {
+            const i = Number(ts.labels[1].value);
+            return [sample(i, i), sample(i, i + 0.5)];
+          }),
+        ],
+      });
+      expect([other.status, other.headers['x-prometheus-remote-write-samples-written']]).toEqual([400, '17']);
+      expect(other.body.toString().split('\n')[0]).toBe(
+        'wrote 17 of 35 samples; refused 0 samples of 0 invalid or over-limit series and 18 samples rejected by Timestream',
+      );
+      const stored = await h.sql(
+        `SELECT i, "measure_value::double" AS v FROM "${DATABASE}"."${TABLE}" WHERE measure_name = '${name}'`,
+      );
+      expect(stored).toHaveLength(600);
+      expect(stored.filter((row) => Number(row.v) !== Number(row.i))).toEqual([]);
+    });
+
     test('a request with only metadata (no series) is acknowledged with 204', async () => {
       const response = await h.write(edge, { timeseries: [] });
       expect(response.status).toBe(204);
