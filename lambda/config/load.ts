@@ -14,7 +14,7 @@ export interface LocalConfig {
   readonly dataDir: string;
   /** @default 127.0.0.1:9202 */
   readonly listen: ListenAddress;
-  /** Most rows per Query page when the client sends no MaxRows; undefined: no row cap (1 MB pages). */
+  /** Most rows per Query page when the client sends no smaller MaxRows; undefined: no row cap (1 MB pages). */
   readonly pageSize: number | undefined;
   /** File of `access-key-id:secret` lines; when set, SigV4 signatures are verified. */
   readonly credentialsFile: string | undefined;

@@ -371,7 +371,7 @@ export const SETTINGS = [
     flag: 'local.page-size',
     default: undefined,
     parser: positiveInt,
-    help: 'Most rows per Query result page when the client sends no MaxRows (to exercise paging); pages also end before 1 MB, as Timestream pages do.',
+    help: 'Most rows per Query result page when the client sends no smaller MaxRows (to exercise paging); pages also end before 1 MB, as Timestream pages do.',
     scope: 'local',
   }),
   setting({
@@ -388,7 +388,7 @@ export const SETTINGS = [
     flag: 'local.fault-latency',
     default: 0,
     parser: nonNegativeInt,
-    help: 'Milliseconds of latency the store adds to every call (fault injection).',
+    help: 'Milliseconds of latency the store adds to every WriteRecords and Query call (fault injection).',
     scope: 'local',
   }),
   setting({
@@ -396,7 +396,7 @@ export const SETTINGS = [
     flag: 'local.fault-throttle-rate',
     default: 0,
     parser: rate,
-    help: 'Share of calls the store answers with ThrottlingException (fault injection).',
+    help: 'Share of WriteRecords and Query calls the store answers with ThrottlingException (fault injection).',
     scope: 'local',
   }),
   setting({
@@ -404,7 +404,7 @@ export const SETTINGS = [
     flag: 'local.fault-internal-error-rate',
     default: 0,
     parser: rate,
-    help: 'Share of calls the store answers with InternalServerException (fault injection).',
+    help: 'Share of WriteRecords and Query calls the store answers with InternalServerException (fault injection).',
     scope: 'local',
   }),
   setting({

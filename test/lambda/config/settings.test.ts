@@ -124,3 +124,22 @@ describe('SETTINGS scopes and accepted values', () => {
     expect([s?.scope, s?.parser.accepted]).toEqual([scope, accepted]);
   });
 });
+
+// The embedded store injects faults into its data-plane calls only (DATA_PLANE_OPERATIONS in
+// lambda/local-store/engine.ts): CreateTable, DescribeEndpoints and the like are never slowed or
+// refused, and a page size caps a client's larger MaxRows too (query-executor.ts), so the help
+// (and the README table rendered from it) must say so.
+describe('SETTINGS help of the embedded store options', () => {
+  test.each(['local.fault-latency', 'local.fault-throttle-rate', 'local.fault-internal-error-rate'])(
+    '--%s names the calls it applies to',
+    (flag) => {
+      const help = settings.find((s) => s.flag === flag)?.help;
+      expect(help).toContain('WriteRecords and Query call');
+      expect(help).not.toMatch(/\bevery call\b|^Share of calls\b/);
+    },
+  );
+
+  test('--local.page-size also caps a larger MaxRows', () => {
+    expect(settings.find((s) => s.flag === 'local.page-size')?.help).toContain('no smaller MaxRows');
+  });
+});
