@@ -219,6 +219,8 @@ describe('readReadBody / writeReadBody', () => {
       },
     },
     { name: 'no headers (Prometheus decodes snappy regardless)', headers: {} },
+    // README: a missing or identity Content-Encoding is read as snappy too; only others get 415.
+    { name: 'identity encoding (read as snappy, as with none)', headers: { 'content-encoding': 'identity' } },
   ])('decodes a ReadRequest with $name', ({ headers }) => {
     expect(readReadBody(readBody, headers as Headers, DEFAULT_DECODE_LIMITS)).toEqual(readRequest);
   });
