@@ -41,7 +41,8 @@ const USAGE =
   'usage: npm run publish-template -- --bucket <name> [--region <region>] [--prefix <key prefix>] [--public] [--dry-run]';
 
 /**
- * Parses the command line; the region falls back to AWS_REGION, AWS_DEFAULT_REGION, us-east-1.
+ * Parses the command line; the region falls back to AWS_REGION, AWS_DEFAULT_REGION (each when
+ * set and not empty), us-east-1.
  *
  * @throws Error with the usage line when `--bucket` is missing or an option is unknown.
  */
@@ -68,7 +69,8 @@ export function parsePublishArgs(argv: readonly string[], env: PublishDeps['env'
   if (!values.bucket) throw new Error(`--bucket is required\n${USAGE}`);
   return {
     bucket: values.bucket,
-    region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    // An empty variable counts as unset, as the connector reads its own environment.
+    region: values.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'),
     prefix: values.prefix,
     dryRun: values['dry-run'],
     makePublic: values.public,

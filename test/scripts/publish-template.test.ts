@@ -30,6 +30,19 @@ describe('parsePublishArgs', () => {
       region: 'ap-south-1',
     },
     { name: 'us-east-1 last', argv: ['--bucket', 'b'], env: {}, region: 'us-east-1' },
+    {
+      // An empty variable is unset, as the connector reads its own (README "Configuration").
+      name: 'empty variables skipped',
+      argv: ['--bucket', 'b'],
+      env: { AWS_REGION: '', AWS_DEFAULT_REGION: 'ap-south-1' },
+      region: 'ap-south-1',
+    },
+    {
+      name: 'all empty: us-east-1',
+      argv: ['--bucket', 'b'],
+      env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+      region: 'us-east-1',
+    },
   ])('resolves the region: $name', ({ argv, env, region }) => {
     expect(parsePublishArgs(argv, env).region).toBe(region);
   });
