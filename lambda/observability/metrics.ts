@@ -41,7 +41,7 @@ export interface ReadRequestFigures {
 }
 
 /** Timestream operations the connector calls. */
-export type TimestreamOperation = 'WriteRecords' | 'Query' | 'DescribeTable' | 'Query(DESCRIBE)';
+export type TimestreamOperation = 'WriteRecords' | 'Query' | 'Query(DESCRIBE)';
 
 /** One Timestream API call (after SDK retries). */
 export interface TimestreamCallFigures {
