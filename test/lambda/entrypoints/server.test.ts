@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
 import { CaptureLogger } from '../../support/capture-logger';
@@ -293,5 +293,171 @@ describe('startServer answers', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
+  interface Arrival {
+    /** Whether the request's signal was aborted when it reached the handler. */
+    aborted: boolean;
+    answer: (response: HttpResponse) => void;
+  }
+  const NO_CONTENT: HttpResponse = { status: 204, headers: {}, body: '' };
+  const ABORTED: HttpResponse = { status: 503, headers: { 'retry-after': '1' }, body: 'aborted\n' };
+
+  /**
+   * A server whose handler holds each request until the test answers it; `arrival(path)` resolves
+   * once a request for `path` reached the handler. With `answerAborted`, a held request answers
+   * ABORTED a moment after the shutdown controller aborts, as the connector's aborted calls fail.
+   */
+  async function holding(shutdownGraceMs: number, answerAborted = false) {
+    const shutdownController = new AbortController();
+    const arrivals = new Map<string, { promise: Promise<Arrival>; resolve: (a: Arrival) => void }>();
+    const arrivalOf = (path: string) => {
+      let entry = arrivals.get(path);
+      if (entry === undefined) {
+        let resolve!: (a: Arrival) => void;
+        const promise = new Promise<Arrival>((r) => (resolve = r));
+        entry = { promise, resolve };
+        arrivals.set(path, entry);
+      }
+      return entry;
+    };
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: (request) =>
+        new Promise<HttpResponse>((answer) => {
+          if (answerAborted)
+            shutdownController.signal.addEventListener('abort', () => setTimeout(() => answer(ABORTED), 50));
+          arrivalOf(request.path).resolve({ aborted: request.signal?.aborted === true, answer });
+        }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+      shutdownController,
+      shutdownGraceMs,
+    });
+    return {
+      server,
+      shutdown: shutdownController.signal,
+      arrival: (path: string) => arrivalOf(path).promise,
+    };
+  }
+
+  /** Every connection a test opened: one a broken shutdown left open must not keep jest waiting. */
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+
+  /** A raw connection: what it sends, and everything the server answers on it until it closes it. */
+  function open(port: number) {
+    const socket = connect(port, '127.0.0.1');
+    sockets.push(socket);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const closed = new Promise<string>((resolve) =>
+      socket.once('close', () => resolve(Buffer.concat(chunks).toString('latin1'))),
+    );
+    return {
+      send: async (text: string) => {
+        await connected;
+        await new Promise<void>((resolve, reject) =>
+          socket.write(text, (error) => (error ? reject(error) : resolve())),
+        );
+      },
+      /** Status line and Connection header of each answer the server sent before closing. */
+      answers: async () =>
+        [
+          ...(await closed).matchAll(/^(HTTP\/1\.1 [^\r]*)\r\n(?:[^\r]*\r\n)*?connection: ([^\r]*)\r\n/gim),
+        ].map((m) => [m[1], m[2]]),
+    };
+  }
+  /** A kept-alive request up to its last header; END completes it. */
+  const upToLastHeader = (path: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n`;
+  const END = '\r\n';
+  /** After the poll phase: every connection's bytes already sent have been read and parsed. */
+  const pollPhaseDone = () => new Promise((resolve) => setImmediate(resolve));
+
+  test('lets every request in flight finish with its own answer, each closing its connection, and resolves after the last', async () => {
+    const { server, shutdown, arrival } = await holding(60_000);
+    const [first, second] = [open(server.port), open(server.port)];
+    await first.send(upToLastHeader('/first') + END);
+    await second.send(upToLastHeader('/second') + END);
+    const held = await Promise.all([arrival('/first'), arrival('/second')]);
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    held[0].answer(NO_CONTENT);
+    expect(await first.answers()).toEqual([['HTTP/1.1 204 No Content', 'close']]);
+    await pollPhaseDone();
+    // One request is still in flight: its connection stays open for its answer.
+    expect(closed).toBe(false);
+    held[1].answer({ status: 400, headers: {}, body: 'bad\n' });
+    expect(await second.answers()).toEqual([['HTTP/1.1 400 Bad Request', 'close']]);
+    await closing;
+    // Drained within the grace period: nothing was aborted.
+    expect(shutdown.aborted).toBe(false);
+  });
+
+  test('called again while draining, resolves with the first once the request in flight is answered', async () => {
+    const { server, shutdown, arrival } = await holding(60_000);
+    const client = open(server.port);
+    await client.send(upToLastHeader('/held') + END);
+    const held = await arrival('/held');
+    const closings = [server.close(), server.close()];
+    held.answer(NO_CONTENT);
+    await Promise.all(closings);
+    expect(await client.answers()).toEqual([['HTTP/1.1 204 No Content', 'close']]);
+    expect(shutdown.aborted).toBe(false);
+  });
+
+  test('a request completed on a kept-alive connection after it began is handled aborted and answered with connection: close', async () => {
+    const { server, arrival } = await holding(60_000);
+    const late = open(server.port);
+    await late.send(upToLastHeader('/late'));
+    const client = open(server.port);
+    await client.send(upToLastHeader('/held') + END);
+    const held = await arrival('/held');
+    await pollPhaseDone();
+    const closing = server.close();
+    await late.send(END);
+    const lateArrival = await arrival('/late');
+    // Its Timestream calls would see the aborted signal: the connector answers 503 at once.
+    expect(lateArrival.aborted).toBe(true);
+    lateArrival.answer(ABORTED);
+    held.answer(NO_CONTENT);
+    expect(await late.answers()).toEqual([['HTTP/1.1 503 Service Unavailable', 'close']]);
+    expect(await client.answers()).toEqual([['HTTP/1.1 204 No Content', 'close']]);
+    await closing;
+  });
+
+  test('closes a connection still sending its request when the drain ends, unanswered, and resolves', async () => {
+    const { server, arrival } = await holding(60_000);
+    const stalled = open(server.port);
+    await stalled.send(upToLastHeader('/stalled'));
+    const client = open(server.port);
+    await client.send(upToLastHeader('/held') + END);
+    const held = await arrival('/held');
+    await pollPhaseDone();
+    const closing = server.close();
+    held.answer(NO_CONTENT);
+    expect(await client.answers()).toEqual([['HTTP/1.1 204 No Content', 'close']]);
+    expect(await stalled.answers()).toEqual([]);
+    await closing;
+  });
+
+  test('once the grace period runs out, aborts the shutdown signal and waits for the answers it brings', async () => {
+    const { server, shutdown, arrival } = await holding(0, true);
+    const client = open(server.port);
+    await client.send(upToLastHeader('/held') + END);
+    await arrival('/held');
+    const closing = server.close();
+    expect(await client.answers()).toEqual([['HTTP/1.1 503 Service Unavailable', 'close']]);
+    await closing;
+    expect(shutdown.aborted).toBe(true);
   });
 });
