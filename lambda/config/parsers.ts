@@ -175,6 +175,29 @@ export const text: Parser<string> = {
   format: (value) => value,
 };
 
+/**
+ * The AWS SDK's rule for a region (`isValidHostLabel` in @smithy/core): it becomes a label of the
+ * endpoint's host name and of the signature's scope.
+ */
+const AWS_REGION_PATTERN = /^(?!-)(?!.*-$)[a-zA-Z0-9-]{1,63}$/;
+
+/**
+ * Parses an AWS region name such as `us-east-1`. The SDK refuses any other value on every call
+ * ("Region not accepted"), which the connector answers 503, so Prometheus would resend forever:
+ * refused at start-up instead.
+ */
+export const awsRegion: Parser<string> = {
+  placeholder: '<region>',
+  accepted:
+    "an AWS region name such as us-east-1: 1 to 63 letters, digits or '-', not starting or ending with '-'",
+  parse(raw) {
+    if (raw === '') throw new InvalidValueError('empty', this.accepted);
+    if (!AWS_REGION_PATTERN.test(raw)) throw new InvalidValueError('not a region name', this.accepted);
+    return raw;
+  },
+  format: (value) => value,
+};
+
 /** A character of a Timestream database or table name (the API model's pattern `[a-zA-Z0-9_.-]+`). */
 const TIMESTREAM_NAME_CHARACTER = '[a-zA-Z0-9_.-]';
 /** Length bounds of a database or table name (the API model; facts 3.3); ASCII, so bytes. */

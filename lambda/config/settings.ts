@@ -3,6 +3,7 @@
 // The CLI, loadConfig, the README table and the deployment templates all derive from it.
 
 import {
+  awsRegion,
   bool,
   bytes,
   bytesOrUnlimited,
@@ -113,7 +114,7 @@ export const SETTINGS = [
     env: 'region',
     envFallback: ['AWS_REGION'],
     default: 'us-east-1',
-    parser: text,
+    parser: awsRegion,
     help: 'AWS region of the Timestream database.',
     scope: 'both',
   }),

@@ -150,6 +150,28 @@ describe('loadConfig precedence', () => {
     expect(loadConfig({ env: { ...REQUIRED_ENV, ...env }, mode: 'lambda' }).region).toBe(expected);
   });
 
+  const REGION_ACCEPTED =
+    "an AWS region name such as us-east-1: 1 to 63 letters, digits or '-', not starting or ending with '-'";
+  test.each([
+    {
+      name: 'a flag with a space',
+      input: { flags: { ...REQUIRED_FLAGS, region: 'us east 1' }, env: {}, mode: 'server' as const },
+      problem: `--region: invalid value "us east 1"; accepted: ${REGION_ACCEPTED}`,
+    },
+    {
+      name: 'a Lambda variable with a trailing space',
+      input: { env: { ...REQUIRED_ENV, region: 'eu-west-1 ' }, mode: 'lambda' as const },
+      problem: `environment variable region: invalid value "eu-west-1 "; accepted: ${REGION_ACCEPTED}`,
+    },
+    {
+      name: 'the AWS_REGION fallback',
+      input: { env: { ...REQUIRED_ENV, AWS_REGION: 'us-east-1/' }, mode: 'lambda' as const },
+      problem: `environment variable AWS_REGION: invalid value "us-east-1/"; accepted: ${REGION_ACCEPTED}`,
+    },
+  ])('region the SDK would refuse on every call is a startup error: $name', ({ input, problem }) => {
+    expect(problemsOf(input)).toEqual([problem]);
+  });
+
   test('reads every snake_case variable on Lambda', () => {
     const config = loadConfig({
       env: {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
+  awsRegion,
   bool,
   bytes,
   bytesOrUnlimited,
@@ -263,6 +264,28 @@ describe('strings', () => {
     expect(refusal(timestreamName, raw)).toEqual({
       message,
       accepted: "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'",
+    });
+  });
+  test.each(['us-east-1', 'eu-central-1', 'us-gov-west-1', 'cn-north-1', 'local'])(
+    'awsRegion accepts %s',
+    (raw) => expect(awsRegion.parse(raw)).toBe(raw),
+  );
+  test.each([
+    ['', 'empty'],
+    ['us east 1', 'not a region name'],
+    ['eu-west-1 ', 'not a region name'],
+    ['us-east-1/', 'not a region name'],
+    ['https://timestream.us-east-1.amazonaws.com', 'not a region name'],
+    ['us.east.1', 'not a region name'],
+    ['-us-east-1', 'not a region name'],
+    ['us-east-1-', 'not a region name'],
+    ['*', 'not a region name'],
+    ['x'.repeat(64), 'not a region name'],
+  ])('awsRegion refuses %j, which the SDK refuses on every call', (raw, message) => {
+    expect(refusal(awsRegion, raw)).toEqual({
+      message,
+      accepted:
+        "an AWS region name such as us-east-1: 1 to 63 letters, digits or '-', not starting or ending with '-'",
     });
   });
   test.each(['/metrics', '/a/b'])('urlPath accepts %s', (raw) => expect(urlPath.parse(raw)).toBe(raw));

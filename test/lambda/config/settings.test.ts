@@ -66,11 +66,13 @@ const TEXT = 'a non-empty string';
 const TIMESTREAM_NAME = "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'";
 const LISTEN = ':port, host:port or [ipv6]:port with port 0..65535';
 const URL = 'an http:// or https:// URL';
+const REGION =
+  "an AWS region name such as us-east-1: 1 to 63 letters, digits or '-', not starting or ending with '-'";
 
 const ACCEPTED = [
   { flag: 'default-database', scope: 'both', accepted: TIMESTREAM_NAME },
   { flag: 'default-table', scope: 'both', accepted: TIMESTREAM_NAME },
-  { flag: 'region', scope: 'both', accepted: TEXT },
+  { flag: 'region', scope: 'both', accepted: REGION },
   { flag: 'web.listen-address', scope: 'server', accepted: LISTEN },
   {
     flag: 'web.telemetry-path',
