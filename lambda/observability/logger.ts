@@ -74,7 +74,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: () => `,"time":"${new Date(nowMs()).toISOString()}"`,
       formatters: {
         level: (label) => ({ level: label }),
-        log: (fields) => redact(fields, 0) as Record<string, unknown>,
+        log: (fields) => withoutLineKeys(redact(fields, 0) as Record<string, unknown>),
       },
     },
     target,
@@ -89,8 +89,25 @@ function wrap(instance: pino.Logger): Logger {
     warn: (fields, msg) => instance.warn(fields, msg),
     error: (fields, msg) => instance.error(fields, msg),
     // NOTE: pino skips formatters for child bindings, so they are redacted here.
-    child: (bindings) => wrap(instance.child(redact(bindings, 0) as Record<string, unknown>)),
+    child: (bindings) =>
+      wrap(instance.child(withoutLineKeys(redact(bindings, 0) as Record<string, unknown>))),
   };
+}
+
+/** Keys every line has of its own; pino writes a field of the same name beside them, not instead. */
+const LINE_KEYS: readonly string[] = ['time', 'level', 'msg'];
+
+/**
+ * Moves fields named like a line's own keys to `field.<name>`: written as they are, a JSON line
+ * would hold the key twice, and a logfmt line (read back from that JSON) would show the field's
+ * value as the line's level, time or message.
+ */
+function withoutLineKeys(fields: Record<string, unknown>): Record<string, unknown> {
+  if (fields instanceof Error || !LINE_KEYS.some((key) => Object.hasOwn(fields, key))) return fields;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields))
+    out[LINE_KEYS.includes(key) ? `field.${key}` : key] = value;
+  return out;
 }
 
 /** Copies plain objects and arrays with secret fields replaced; other values are returned as they are. */

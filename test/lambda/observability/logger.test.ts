@@ -106,17 +106,22 @@ describe('redaction', () => {
     ]);
   });
 
-  test.each(['Cookie', 'PASSWORD', 'SessionToken', 'secretaccesskey'])('hides %s in any letter case', (key) => {
-    const { logger, lines } = capture();
-    logger.info({ [key]: SECRET }, 'r');
-    expect(lines[0]).toBe(`{"level":"info","time":"${EPOCH}","${key}":"[REDACTED]","msg":"r"}\n`);
-  });
+  test.each(['Cookie', 'PASSWORD', 'SessionToken', 'secretaccesskey'])(
+    'hides %s in any letter case',
+    (key) => {
+      const { logger, lines } = capture();
+      logger.info({ [key]: SECRET }, 'r');
+      expect(lines[0]).toBe(`{"level":"info","time":"${EPOCH}","${key}":"[REDACTED]","msg":"r"}\n`);
+    },
+  );
 
   test('hides secrets in objects without a prototype (Node header maps)', () => {
     const { logger, lines } = capture();
     const headers = Object.assign(Object.create(null) as Record<string, string>, { authorization: SECRET });
     logger.info({ headers }, 'r');
-    expect(lines[0]).toBe(`{"level":"info","time":"${EPOCH}","headers":{"authorization":"[REDACTED]"},"msg":"r"}\n`);
+    expect(lines[0]).toBe(
+      `{"level":"info","time":"${EPOCH}","headers":{"authorization":"[REDACTED]"},"msg":"r"}\n`,
+    );
   });
 
   test('replaces values nested deeper than 12 levels by a marker, secrets never printed', () => {
@@ -181,6 +186,29 @@ test.each([
   const { logger, lines } = capture({ format: 'logfmt' });
   logger.info({ v: text }, 'm');
   expect(lines).toEqual([`time=${EPOCH} level=info msg=m v=${escaped}\n`]);
+});
+
+describe("fields named like a line's own keys", () => {
+  // The embedded store's request lines carry a `msg` of their own (bin/cli.ts logs them at debug).
+  const storeLine = { msg: 'local-store request', operation: 'WriteRecords', status: 200 };
+
+  test('are written under field.<name> in JSON, so each key appears once', () => {
+    const { logger, lines } = capture({ level: 'debug' });
+    logger.debug(storeLine, 'local store');
+    logger.child({ level: 'x' }).info({ time: 'y' }, 'm');
+    expect(lines).toEqual([
+      `{"level":"debug","time":"${EPOCH}","field.msg":"local-store request","operation":"WriteRecords","status":200,"msg":"local store"}\n`,
+      `{"level":"info","time":"${EPOCH}","field.level":"x","field.time":"y","msg":"m"}\n`,
+    ]);
+  });
+
+  test("never replace the line's level, time or message in logfmt", () => {
+    const { logger, lines } = capture({ format: 'logfmt', level: 'debug' });
+    logger.debug({ ...storeLine, level: 'x', time: 'y' }, 'local store');
+    expect(lines).toEqual([
+      `time=${EPOCH} level=debug msg="local store" field.msg="local-store request" operation=WriteRecords status=200 field.level=x field.time=y\n`,
+    ]);
+  });
 });
 
 test('silentLogger writes nothing and returns itself as child', () => {
