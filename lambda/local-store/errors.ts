@@ -26,7 +26,8 @@ export type StoreErrorType = keyof typeof STORE_ERROR_STATUS;
 export interface RejectedRecord {
   RecordIndex: number;
   Reason: string;
-  ExistingVersion?: number;
+  /** A bigint when past Number.MAX_SAFE_INTEGER (written as its digits on the wire). */
+  ExistingVersion?: number | bigint;
 }
 
 /** An error the store answers with `{"__type": ..., "message": ...}` and the type's status. */

@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { StoreError, validation } from './errors';
 import type { ScalarMeasureType } from './schema';
-import { ScannedRecords, type ScannedRecord } from './write-scan';
+import { LONG_VERSION_MARK, ScannedRecords, type ScannedRecord } from './write-scan';
 
 /** Records per WriteRecords call (reference/timestream-facts.md 3.3). */
 export const MAX_RECORDS_PER_WRITE = 100;
@@ -634,12 +634,23 @@ export function parseTime(raw: unknown, unit: unknown): bigint {
   return timeNs;
 }
 
+/** Largest Version: the model's type is a 64-bit signed integer (`long`). */
+const MAX_VERSION = 2n ** 63n - 1n;
+
 function parseVersion(raw: unknown): bigint {
   if (raw === undefined || raw === null) return 1n;
-  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) {
-    throw validation('Record version must be a positive integer (1 or greater).');
-  }
-  return BigInt(raw);
+  // A Version of 16 digits or more arrives as text, to be exact (write-scan.ts exactLongVersions).
+  const long = typeof raw === 'string' && raw.startsWith(LONG_VERSION_MARK);
+  const version = long
+    ? BigInt(raw.slice(LONG_VERSION_MARK.length))
+    : // A number past 2^53 - 1 may have been rounded already: refused.
+      typeof raw === 'number' && Number.isSafeInteger(raw)
+      ? BigInt(raw)
+      : 0n;
+  if (version < 1n) throw validation('Record version must be a positive integer (1 or greater).');
+  if (version > MAX_VERSION)
+    throw validation(`Record version must be at most ${MAX_VERSION} (a 64-bit integer).`);
+  return version;
 }
 
 /** Hashes a series identity: dimensions sorted by name (UTF-8 binary order) plus the measure name. */

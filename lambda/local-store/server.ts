@@ -11,7 +11,7 @@ import { StoreError } from './errors';
 import { SLOW_BODY_PIECES } from './faults';
 import { RenderedQueryPage } from './query-executor';
 import { authenticate, type StoreCredential } from './sigv4';
-import { scanWriteRecords } from './write-scan';
+import { exactLongVersions, scanWriteRecords } from './write-scan';
 
 /** Largest request body accepted (a full WriteRecords call is far below). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -87,7 +87,9 @@ async function serve(
     request =
       body.length === 0
         ? {}
-        : ((operation === 'WriteRecords' ? scanWriteRecords(text) : undefined) ?? JSON.parse(text));
+        : operation === 'WriteRecords'
+          ? (scanWriteRecords(text) ?? JSON.parse(exactLongVersions(text)))
+          : JSON.parse(text);
   } catch {
     throw new StoreError('SerializationException', 'The request body is not valid JSON.');
   }
@@ -207,11 +209,32 @@ function sendError(res: ServerResponse, error: StoreError, requestId: string): v
     error.status,
     { __type: `${ERROR_TYPE_PREFIX}${error.type}`, message: error.message, ...error.members },
     requestId,
+    stringifyExact,
   );
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const payload = body instanceof RenderedQueryPage ? body.bytes : JSON.stringify(body);
+/** Marks a bigint while JSON.stringify runs, to be written as its digits (an ExistingVersion past 2^53). */
+const BIGINT_MARK = '\u0000bigint:';
+
+/** JSON.stringify that writes a bigint as the JSON number it is (a JS number would round it). */
+function stringifyExact(body: unknown): string {
+  let marked = false;
+  const text = JSON.stringify(body, (_key, value: unknown) => {
+    if (typeof value !== 'bigint') return value;
+    marked = true;
+    return `${BIGINT_MARK}${value}`;
+  });
+  return marked ? text.replace(/"\\u0000bigint:(-?[0-9]+)"/g, '$1') : text;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  stringify: (body: unknown) => string = JSON.stringify,
+): void {
+  const payload = body instanceof RenderedQueryPage ? body.bytes : stringify(body);
   res.writeHead(status, {
     'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': Buffer.byteLength(payload),

@@ -725,9 +725,13 @@ function resolveConflict(
   }
   return {
     Reason: `The record version ${record.version} is lower than the existing version ${state.version}. A higher version is required to update the measure value.`,
-    ExistingVersion: Number(state.version),
+    // A bigint past 2^53 - 1, which a number would round; the server writes it as its digits.
+    ExistingVersion: state.version <= MAX_SAFE_VERSION ? Number(state.version) : state.version,
   };
 }
+
+/** Largest version a JS number holds exactly. */
+const MAX_SAFE_VERSION = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Drops what a failed group left in `appender` and closes it; the group's own error is the one reported. */
 function discard(appender: DuckDBAppender): void {

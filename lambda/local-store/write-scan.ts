@@ -89,7 +89,8 @@ export function scanWriteRecords(text: string): Record<string, unknown> | undefi
       valueEnd = skipValue(text, valueStart);
       if (valueEnd < 0) return undefined;
       try {
-        request[key] = JSON.parse(text.slice(valueStart, valueEnd));
+        const value = text.slice(valueStart, valueEnd);
+        request[key] = JSON.parse(key === 'CommonAttributes' ? exactLongVersions(value) : value);
       } catch {
         return undefined;
       }
@@ -230,6 +231,58 @@ function skipValue(text: string, at: number): number {
     if (depth === 0 && (c === QUOTE || c === CLOSE_BRACE || c === CLOSE_BRACKET)) return i;
   }
   return -1;
+}
+
+/**
+ * What `exactLongVersions` puts in front of the digits of a Version it keeps as text; parseVersion
+ * (records.ts) reads such a string as that integer. No client sends a NUL in a Version.
+ */
+export const LONG_VERSION_MARK = '\u0000long:';
+
+/** A Version member whose integer JSON.parse may round (16 digits or more). */
+const LONG_VERSION = /"Version"\s*:\s*-?[0-9]{16}/;
+
+/**
+ * Returns the text of a WriteRecords request with every `"Version": <integer>` of 16 digits or
+ * more turned into the string LONG_VERSION_MARK + digits, so JSON.parse keeps it exact: Version is
+ * a 64-bit integer (a time in nanoseconds is a common one), which a JS number holds exactly only
+ * up to 2^53 - 1. Strings are skipped whole, so text inside a value is never changed.
+ */
+export function exactLongVersions(text: string): string {
+  if (!LONG_VERSION.test(text)) return text;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text.charCodeAt(i) !== QUOTE) {
+      i++;
+      continue;
+    }
+    const start = i;
+    i++;
+    while (i < text.length && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+    i++;
+    if (text.slice(start, i) !== '"Version"') continue;
+    let at = skipWhitespace(text, i);
+    if (text.charCodeAt(at) !== COLON) continue;
+    at = skipWhitespace(text, at + 1);
+    let end = text.charCodeAt(at) === 0x2d ? at + 1 : at;
+    const firstDigit = end;
+    while (isDigit(text.charCodeAt(end))) end++;
+    const next = text.charCodeAt(end);
+    // A fraction or an exponent is no integer: JSON.parse reads it, and parseVersion refuses it.
+    if (end - firstDigit < 16 || next === 0x2e || next === 0x45 || next === 0x65) continue;
+    out += text.slice(copied, at) + JSON.stringify(LONG_VERSION_MARK + text.slice(at, end));
+    copied = end;
+    i = end;
+  }
+  return out + text.slice(copied);
+}
+
+function skipWhitespace(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && /[ \t\n\r]/.test(text[i])) i++;
+  return i;
 }
 
 function isDigit(c: number): boolean {

@@ -466,6 +466,42 @@ describe('the JSON 1.0 answer on the wire (facts 3.2, 3.7-3.9)', () => {
     expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(await response.json()).toEqual(answer);
   });
+
+  test('keeps a Version past 2^53 exact (a 64-bit integer, as the AWS CLI sends it) and answers ExistingVersion so', async () => {
+    // JSON text by hand: a JS number cannot hold these versions, so JSON.stringify cannot write them.
+    const postText = (value: string, version: string) =>
+      fetch(`${store.endpoint}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'Timestream_20181101.WriteRecords',
+          Authorization: WELL_FORMED_AUTH,
+        },
+        body: `{"DatabaseName": "${DB}", "TableName": "${TABLE}", "Records": [{"Dimensions": [{"Name": "host", "Value": "wire-long-version"}], "MeasureName": "cpu", "MeasureValue": "${value}", "Time": "${NOW_MS - 60}", "Version": ${version}}]}`,
+      });
+    expect((await postText('1', '9007199254740993')).status).toBe(200);
+    // One below the stored version, though both are the same JS number.
+    const lower = await postText('2', '9007199254740992');
+    expect([lower.status, await lower.text()]).toEqual([
+      419,
+      `{"__type":"${ERROR_TYPE}RejectedRecordsException","message":"One or more records have been rejected. See RejectedRecords for details.","RejectedRecords":[{"RecordIndex":0,"Reason":"The record version 9007199254740992 is lower than the existing version 9007199254740993. A higher version is required to update the measure value.","ExistingVersion":9007199254740993}]}`,
+    ]);
+    expect((await postText('2', '9223372036854775807')).status).toBe(200);
+    const tooLarge = await postText('3', '9223372036854775808');
+    expect([tooLarge.status, await tooLarge.json()]).toEqual([
+      400,
+      {
+        __type: `${ERROR_TYPE}ValidationException`,
+        message: 'Record version must be at most 9223372036854775807 (a 64-bit integer).',
+      },
+    ]);
+    const rows = await query.send(
+      new QueryCommand({
+        QueryString: `SELECT measure_value::double FROM "${DB}"."${TABLE}" WHERE host = 'wire-long-version'`,
+      }),
+    );
+    expect(rows.Rows).toEqual([{ Data: [{ ScalarValue: '2.0' }] }]);
+  });
 });
 
 describe('CommonAttributes', () => {

@@ -9,6 +9,8 @@ import {
   type WireRecord,
 } from '../../../lambda/local-store/records';
 import {
+  exactLongVersions,
+  LONG_VERSION_MARK,
   MAX_SCANNED_RECORDS,
   ScannedRecord,
   ScannedRecords,
@@ -360,5 +362,55 @@ describe('scanWriteRecords', () => {
       { numRuns: 3000, seed: 7 },
     );
     expect(scannedCount).toBeGreaterThan(300); // the property held on bodies the scan took
+  });
+});
+
+describe('exactLongVersions', () => {
+  test.each([
+    {
+      name: 'a Version of 16 or more digits, compact or spaced, in a record or CommonAttributes',
+      text: '{"CommonAttributes":{"Version": 9007199254740993},"Records":[{"Version":1234567890123456}]}',
+      versions: [`${LONG_VERSION_MARK}9007199254740993`, `${LONG_VERSION_MARK}1234567890123456`],
+    },
+    {
+      name: 'a negative one (refused later, as any Version below 1)',
+      text: '{"Records":[{"Version":-1234567890123456}]}',
+      versions: [`${LONG_VERSION_MARK}-1234567890123456`],
+    },
+    {
+      name: 'nothing shorter, nor a fraction or an exponent',
+      text: '{"Records":[{"Version":123456789012345},{"Version":1234567890123456.5},{"Version":12345678901234567e3}]}',
+      versions: [123456789012345, 1234567890123456.5, 12345678901234567e3],
+    },
+  ])('keeps as text $name', ({ text, versions }) => {
+    const parsed = JSON.parse(exactLongVersions(text)) as {
+      CommonAttributes?: { Version: unknown };
+      Records: { Version: unknown }[];
+    };
+    const found = [parsed.CommonAttributes?.Version, ...parsed.Records.map((r) => r.Version)];
+    expect(found.filter((v) => v !== undefined)).toEqual(versions);
+  });
+
+  test('keeps a long Version of CommonAttributes exact in a compact body the scan reads', () => {
+    const text =
+      '{"DatabaseName":"db","TableName":"tb","CommonAttributes":{"Version":9007199254740993},' +
+      '"Records":[{"Dimensions":[{"Name":"host","Value":"a"}],"MeasureName":"m","MeasureValue":"1","Time":"1"}]}';
+    const request = scanWriteRecords(text);
+    expect([request?.Records instanceof ScannedRecords, request?.CommonAttributes]).toEqual([
+      true,
+      { Version: `${LONG_VERSION_MARK}9007199254740993` },
+    ]);
+  });
+
+  test('never changes text inside a string', () => {
+    const value = '"Version":12345678901234567 \\"Version":12345678901234567 {"Version": 12345678901234567}';
+    const dimensions = JSON.stringify([{ Name: 'Version', Value: value }]);
+    const text = `{"Records":[{"Dimensions":${dimensions},"Version":12345678901234567}]}`;
+    const parsed = JSON.parse(exactLongVersions(text)) as {
+      Records: { Dimensions: { Name: string; Value: string }[]; Version: unknown }[];
+    };
+    expect(parsed.Records).toEqual([
+      { Dimensions: [{ Name: 'Version', Value: value }], Version: `${LONG_VERSION_MARK}12345678901234567` },
+    ]);
   });
 });
