@@ -136,6 +136,23 @@ export const durationMs: Parser<number> = {
   format: (value) => `${value}ms`,
 };
 
+/** Parses whole milliseconds from 0 to MAX_TIMER_MS: a longer wait would pass after 1 ms. */
+export const waitMs: Parser<number> = {
+  placeholder: '<ms>',
+  accepted: `an integer number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24.8 days)`,
+  parse(raw) {
+    if (!/^[0-9]+$/.test(raw)) throw new InvalidValueError('not an integer', this.accepted);
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value > MAX_TIMER_MS)
+      throw new InvalidValueError(
+        `more than ${MAX_TIMER_MS} ms, the longest timeout Node.js keeps`,
+        this.accepted,
+      );
+    return value;
+  },
+  format: (value) => String(value),
+};
+
 /** Parses a probability, a decimal number from 0 to 1 inclusive. */
 export const rate: Parser<number> = {
   placeholder: '<rate>',

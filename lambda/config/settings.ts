@@ -17,6 +17,7 @@ import {
   text,
   timestreamName,
   telemetryPath,
+  waitMs,
   type ListenAddress,
   type Parser,
 } from './parsers';
@@ -388,6 +389,8 @@ export const SETTINGS = [
     key: 'localFaultLatencyMs',
     flag: 'local.fault-latency',
     default: 0,
+    parser: waitMs,
+    help: 'Milliseconds of latency the store adds to every call (fault injection).',
     parser: nonNegativeInt,
     help: 'Milliseconds of latency the store adds to every WriteRecords and Query call (fault injection).',
     scope: 'local',

@@ -62,6 +62,11 @@ const RATE_KEYS = [
   'slowBodyRate',
 ] as const;
 const DURATION_KEYS = ['latencyMs', 'spikeMs', 'slowBodyMs'] as const;
+/**
+ * Longest wait Node.js timers keep (2^31 - 1 ms, about 24.8 days; MAX_TIMER_MS in config/parsers.ts):
+ * a longer one passes after 1 ms.
+ */
+const MAX_WAIT_MS = 2_147_483_647;
 
 /** Returns a mulberry32 PRNG: deterministic floats in [0, 1) for a 32-bit seed. */
 export function mulberry32(seed: number): () => number {
@@ -108,7 +113,7 @@ export class FaultInjector {
     );
     const next = { ...OFF, ...given } as ResolvedFaults;
     const rateOk = (r: number) => typeof r === 'number' && r >= 0 && r <= 1;
-    const durationOk = (d: number) => typeof d === 'number' && Number.isFinite(d) && d >= 0;
+    const durationOk = (d: number) => typeof d === 'number' && d >= 0 && d <= MAX_WAIT_MS;
     if (
       !DURATION_KEYS.every((key) => durationOk(next[key])) ||
       !RATE_KEYS.every((key) => rateOk(next[key])) ||
@@ -116,7 +121,7 @@ export class FaultInjector {
     ) {
       throw new StoreError(
         'ValidationException',
-        `Faults need ${DURATION_KEYS.join(', ')} >= 0, ${RATE_KEYS.join(', ')} in [0, 1] and an integer seed.`,
+        `Faults need ${DURATION_KEYS.join(', ')} from 0 to ${MAX_WAIT_MS} ms, ${RATE_KEYS.join(', ')} in [0, 1] and an integer seed.`,
       );
     }
     this.settings = next;
@@ -142,7 +147,8 @@ export class FaultInjector {
     const { latencyMs, spikeRate, spikeMs, throttleRate, internalErrorRate } = this.settings;
     let waitMs = latencyMs;
     if (this.draw(spikeRate)) waitMs += spikeMs;
-    if (waitMs > 0) await this.wait(waitMs);
+    // A latency and a spike may add up past what a timer keeps: the longest wait it keeps instead.
+    if (waitMs > 0) await this.wait(Math.min(waitMs, MAX_WAIT_MS));
     if (this.draw(throttleRate)) {
       throw new StoreError('ThrottlingException', `Rate exceeded (injected fault on ${operation}).`);
     }

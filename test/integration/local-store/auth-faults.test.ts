@@ -274,7 +274,7 @@ describe('fault injection', () => {
       {
         __type: 'com.amazonaws.timestream.v20181101#ValidationException',
         message:
-          'Faults need latencyMs, spikeMs, slowBodyMs >= 0, spikeRate, throttleRate, internalErrorRate, ' +
+          'Faults need latencyMs, spikeMs, slowBodyMs from 0 to 2147483647 ms, spikeRate, throttleRate, internalErrorRate, ' +
           'rejectRate, resetRate, slowBodyRate in [0, 1] and an integer seed.',
       },
     ]);

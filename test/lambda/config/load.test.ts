@@ -172,6 +172,14 @@ describe('loadConfig precedence', () => {
     expect(problemsOf(input)).toEqual([problem]);
   });
 
+  test('refuses a fault latency a Node.js timer would run after 1 ms', () => {
+    expect(
+      problemsOf({ flags: { local: 'true', 'local.fault-latency': '2147483648' }, env: {}, mode: 'server' }),
+    ).toEqual([
+      '--local.fault-latency: invalid value "2147483648" (more than 2147483647 ms, the longest timeout Node.js keeps); accepted: an integer number of milliseconds from 0 to 2147483647 (about 24.8 days)',
+    ]);
+  });
+
   test('reads every snake_case variable on Lambda', () => {
     const config = loadConfig({
       env: {

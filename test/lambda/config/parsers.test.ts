@@ -17,6 +17,7 @@ import {
   telemetryPath,
   timestreamName,
   urlPath,
+  waitMs,
   type Parser,
 } from '../../../lambda/config/parsers';
 
@@ -319,5 +320,23 @@ describe('strings', () => {
     { raw: 'not a url', message: 'not a URL' },
   ])('httpUrl refuses $raw', ({ raw, message }) => {
     expect(refusal(httpUrl, raw)).toEqual({ message, accepted: 'an http:// or https:// URL' });
+  });
+});
+
+describe('waitMs', () => {
+  const ACCEPTED = 'an integer number of milliseconds from 0 to 2147483647 (about 24.8 days)';
+  test.each([
+    ['0', 0],
+    ['250', 250],
+    ['2147483647', 2147483647],
+  ])('accepts %s', (raw, expected) => expect(waitMs.parse(raw)).toBe(expected));
+  test.each([
+    ['2147483648', 'more than 2147483647 ms, the longest timeout Node.js keeps'],
+    ['99999999999999999999', 'more than 2147483647 ms, the longest timeout Node.js keeps'],
+    ['250ms', 'not an integer'],
+    ['-1', 'not an integer'],
+    ['', 'not an integer'],
+  ])('refuses %j: %s', (raw, message) => {
+    expect(refusal(waitMs, raw)).toEqual({ message, accepted: ACCEPTED });
   });
 });

@@ -110,7 +110,11 @@ const ACCEPTED = [
   { flag: 'local.listen-address', scope: 'local', accepted: LISTEN },
   { flag: 'local.page-size', scope: 'local', accepted: INT_1 },
   { flag: 'local.credentials', scope: 'local', accepted: TEXT },
-  { flag: 'local.fault-latency', scope: 'local', accepted: INT_0 },
+  {
+    flag: 'local.fault-latency',
+    scope: 'local',
+    accepted: 'an integer number of milliseconds from 0 to 2147483647 (about 24.8 days)',
+  },
   { flag: 'local.fault-throttle-rate', scope: 'local', accepted: RATE },
   { flag: 'local.fault-internal-error-rate', scope: 'local', accepted: RATE },
   { flag: 'local.fault-seed', scope: 'local', accepted: INT_0 },

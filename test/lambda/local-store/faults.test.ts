@@ -89,6 +89,10 @@ test.each([
   { name: 'a rate above 1', settings: { internalErrorRate: 1.5 } },
   { name: 'a fractional seed', settings: { seed: 1.5 } },
   { name: 'an infinite latency', settings: { latencyMs: Infinity } },
+  // A Node.js timer runs a longer wait after 1 ms.
+  { name: 'a latency past 2^31 - 1 ms', settings: { latencyMs: 2 ** 31 } },
+  { name: 'a spike past 2^31 - 1 ms', settings: { spikeMs: 2 ** 31 } },
+  { name: 'a slow body past 2^31 - 1 ms', settings: { slowBodyMs: 2 ** 31 } },
   { name: 'a negative rate', settings: { rejectRate: -0.1 } },
   { name: 'a rate given as text', settings: { throttleRate: '0.5' as never } },
   { name: 'a duration given as text', settings: { spikeMs: '5' as never } },
@@ -96,7 +100,7 @@ test.each([
   expect(() => new FaultInjector().set(settings)).toThrow(
     new StoreError(
       'ValidationException',
-      'Faults need latencyMs, spikeMs, slowBodyMs >= 0, spikeRate, throttleRate, internalErrorRate, ' +
+      'Faults need latencyMs, spikeMs, slowBodyMs from 0 to 2147483647 ms, spikeRate, throttleRate, internalErrorRate, ' +
         'rejectRate, resetRate, slowBodyRate in [0, 1] and an integer seed.',
     ),
   );
