@@ -43,7 +43,9 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
         options.log?.({
           msg: 'local-store request',
           operation: operationOf(req),
-          path: req.url,
+          // Without the query string: the store routes by the path alone, and a presigned URL's
+          // query holds its X-Amz-Security-Token and X-Amz-Credential, which are never logged.
+          path: (req.url ?? '/').split('?')[0],
           status: res.statusCode,
           error: errorType,
           durationMs: Date.now() - startMs,

@@ -567,6 +567,28 @@ describe('raw protocol edges', () => {
     ]);
   });
 
+  test('logs the path of a request without its query string, which may hold a session token', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await startTestStore({ log: (line) => lines.push(line) });
+    try {
+      const query = 'X-Amz-Credential=AKIDQUERY%2F20260101&X-Amz-Security-Token=QuerySessionToken0123';
+      for (const path of ['/', '/_local/metering']) {
+        await fetch(`${logged.endpoint}${path}?${query}`, {
+          method: path === '/' ? 'POST' : 'GET',
+          headers: { 'X-Amz-Target': 'Timestream_20181101.ListDatabases' },
+          body: path === '/' ? '{}' : undefined,
+        });
+      }
+      expect(lines.map((line) => [line.path, line.status])).toEqual([
+        ['/', 403],
+        ['/_local/metering', 200],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('QuerySessionToken0123');
+    } finally {
+      await logged.close();
+    }
+  });
+
   test('answers 413 for a body over 10 MiB and keeps serving', async () => {
     const response = await post('ListDatabases', 'x'.repeat(10 * 1024 * 1024 + 1));
     expect(response.status).toBe(413);
