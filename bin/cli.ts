@@ -136,21 +136,29 @@ function readOptionFile(option: string, path: string): Buffer {
   }
 }
 
-/** Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). */
+/**
+ * Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). A file
+ * without a pair is refused: the store would verify nothing and accept any signature.
+ */
 function readCredentialsFile(path: string): { accessKeyId: string; secretAccessKey: string }[] {
-  return readOptionFile('--local.credentials', path)
+  const pairs = readOptionFile('--local.credentials', path)
     .toString('utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const colon = line.indexOf(':');
-      if (colon <= 0)
+      if (colon <= 0 || colon === line.length - 1)
         throw new ConfigError([
           `--local.credentials: ${path}: every line must be access-key-id:secret-access-key`,
         ]);
       return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
     });
+  if (pairs.length === 0)
+    throw new ConfigError([
+      `--local.credentials: ${path} holds no access-key-id:secret-access-key line, so no signature could be checked`,
+    ]);
+  return pairs;
 }
 
 function onSignals(shutdown: () => Promise<void>): void {

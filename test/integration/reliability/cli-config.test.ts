@@ -2,6 +2,8 @@
 // Startup refusals of the real CLI (`tsx bin/cli.ts`) for files its options name: exit status 2 and
 // one line naming the option, as for any bad value, never a stack trace.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -53,5 +55,50 @@ describe('the CLI with a file it cannot read', () => {
       },
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr });
+  });
+});
+
+describe('the CLI with an embedded store credentials file it cannot use', () => {
+  // The files are written by each case; the message names the file after the option.
+  const dir = mkdtempSync(join(tmpdir(), 'cli-credentials-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    {
+      name: 'no pair, only a comment and blank lines (the store would accept any signature)',
+      file: 'empty.txt',
+      text: '# keys for the embedded store\n\n',
+      after: ' holds no access-key-id:secret-access-key line, so no signature could be checked',
+    },
+    {
+      name: 'a key id without a secret',
+      file: 'no-secret.txt',
+      text: 'AKIDLOCAL:\n',
+      after: ': every line must be access-key-id:secret-access-key',
+    },
+  ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
+    const path = join(dir, file);
+    writeFileSync(path, text);
+    const run = promisify(execFile)(
+      TSX,
+      [
+        join(ROOT, 'bin', 'cli.ts'),
+        'local-store',
+        '--local.listen-address',
+        '127.0.0.1:0',
+        '--local.data-dir',
+        join(dir, 'data'),
+        '--local.credentials',
+        path,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr: `invalid configuration:\n  --local.credentials: ${path}${after}\n`,
+    });
   });
 });
