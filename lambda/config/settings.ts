@@ -390,8 +390,6 @@ export const SETTINGS = [
     flag: 'local.fault-latency',
     default: 0,
     parser: waitMs,
-    help: 'Milliseconds of latency the store adds to every call (fault injection).',
-    parser: nonNegativeInt,
     help: 'Milliseconds of latency the store adds to every WriteRecords and Query call (fault injection).',
     scope: 'local',
   }),
