@@ -267,10 +267,16 @@ describe('strings', () => {
       accepted: "a Timestream name: 3 to 256 letters, digits, '_', '-' or '.'",
     });
   });
-  test.each(['us-east-1', 'eu-central-1', 'us-gov-west-1', 'cn-north-1', 'local'])(
-    'awsRegion accepts %s',
-    (raw) => expect(awsRegion.parse(raw)).toBe(raw),
-  );
+  test.each([
+    'us-east-1',
+    'eu-central-1',
+    'us-gov-west-1',
+    'cn-north-1',
+    'local',
+    // The SDK's own bounds: letters of either case, 63 characters at most.
+    'US-East-1',
+    'x'.repeat(63),
+  ])('awsRegion accepts %s', (raw) => expect(awsRegion.parse(raw)).toBe(raw));
   test.each([
     ['', 'empty'],
     ['us east 1', 'not a region name'],
