@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Startup refusals of the real CLI (`tsx bin/cli.ts`) for files its options name: exit status 2 and
 // one line naming the option, as for any bad value, never a stack trace.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -52,6 +54,8 @@ describe('the CLI with a file it cannot read', () => {
       {
         cwd: ROOT,
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
+        timeout: 20_000,
       },
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr });
@@ -94,11 +98,76 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
       {
         cwd: ROOT,
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
+        timeout: 20_000,
       },
     );
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr: `invalid configuration:\n  --local.credentials: ${path}${after}\n`,
     });
+  });
+});
+
+describe('the CLI with an embedded store credentials file of pairs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-credentials-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the store accepts a request signed with any pair of the file and refuses other keys', async () => {
+    const path = join(dir, 'keys.txt');
+    // Comments and blank lines between the pairs; a secret may hold a ':' and be 1 character long.
+    writeFileSync(path, '# keys\nAKIDFIRST:first:secret\n\n  AKIDSECOND:s  \n# end\n');
+    const child = spawn(
+      TSX,
+      [
+        join(ROOT, 'bin', 'cli.ts'),
+        'local-store',
+        '--local.listen-address',
+        '127.0.0.1:0',
+        '--local.data-dir',
+        join(dir, 'data'),
+        '--local.credentials',
+        path,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = once(child, 'exit');
+    try {
+      let output = '';
+      const endpoint = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const listening = /listening on (http:\/\/\S+)/.exec(output);
+          if (listening) resolve(listening[1]);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`the CLI exited ${code}: ${output}`)));
+      });
+      const listWith = (accessKeyId: string, secretAccessKey: string) =>
+        new TimestreamWriteClient({
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId, secretAccessKey },
+          maxAttempts: 1,
+        })
+          .send(new ListDatabasesCommand({}))
+          .then(
+            () => 'accepted',
+            (error: Error) => error.name,
+          );
+      expect([
+        await listWith('AKIDFIRST', 'first:secret'),
+        await listWith('AKIDSECOND', 's'),
+        await listWith('AKIDFIRST', 'first'),
+        await listWith('AKIDOTHER', 'first:secret'),
+      ]).toEqual(['accepted', 'accepted', 'InvalidSignatureException', 'UnrecognizedClientException']);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
