@@ -264,6 +264,30 @@ describe('fault injection', () => {
     store.setFaults({});
   });
 
+  test('accepts durations up to 2^31 - 1 ms over HTTP, the longest --local.fault-latency takes', async () => {
+    const longest = { latencyMs: 2147483647, spikeMs: 2147483647, slowBodyMs: 2147483647 };
+    const response = await fetch(`${store.endpoint}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify(longest),
+    });
+    expect([response.status, await response.json()]).toEqual([
+      200,
+      {
+        latencyMs: 2147483647,
+        spikeRate: 0,
+        spikeMs: 2147483647,
+        throttleRate: 0,
+        internalErrorRate: 0,
+        rejectRate: 0,
+        resetRate: 0,
+        slowBodyRate: 0,
+        slowBodyMs: 2147483647,
+        seed: 1,
+      },
+    ]);
+    store.setFaults({});
+  });
+
   test('refuses out-of-range fault settings over HTTP', async () => {
     const response = await fetch(`${store.endpoint}/_local/faults`, {
       method: 'POST',

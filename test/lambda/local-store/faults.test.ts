@@ -106,6 +106,11 @@ test.each([
   );
 });
 
+test('accepts every duration up to 2^31 - 1 ms, the longest a Node.js timer keeps', () => {
+  const longest = { latencyMs: 2 ** 31 - 1, spikeMs: 2 ** 31 - 1, slowBodyMs: 2 ** 31 - 1 };
+  expect(new FaultInjector(longest).get()).toEqual({ ...OFF, ...longest });
+});
+
 test.each([
   { name: 'off by default', settings: {}, expected: false },
   { name: 'a zero reject rate', settings: { rejectRate: 0 }, expected: false },
@@ -119,6 +124,12 @@ test.each([
   { name: 'the latency alone', settings: { latencyMs: 100, spikeMs: 50 }, waitMs: 100 },
   { name: 'the latency and a spike', settings: { latencyMs: 100, spikeRate: 1, spikeMs: 50 }, waitMs: 150 },
   { name: 'a spike alone', settings: { spikeRate: 1, spikeMs: 50 }, waitMs: 50 },
+  // Each the longest a Node.js timer keeps; their sum, which a timer would run after 1 ms, is cut to it.
+  {
+    name: 'a latency and a spike of 2^31 - 1 ms each',
+    settings: { latencyMs: 2 ** 31 - 1, spikeRate: 1, spikeMs: 2 ** 31 - 1 },
+    waitMs: 2 ** 31 - 1,
+  },
 ])('waits $name: $waitMs ms before answering', async ({ settings, waitMs }) => {
   jest.useFakeTimers();
   try {
