@@ -292,6 +292,17 @@ describe('normalizeRecords', () => {
       records: [{ ...base, Version: '2' }],
       message: 'Record version must be a positive integer (1 or greater).',
     },
+    // Only the text exactLongVersions makes of a long Version reads as one, no other string.
+    {
+      name: 'a Version as a string of 17 digits',
+      records: [{ ...base, Version: '12345678901234567' }],
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
+    {
+      name: 'a Version as a string that is no number',
+      records: [{ ...base, Version: 'version-2' }],
+      message: 'Record version must be a positive integer (1 or greater).',
+    },
     {
       name: 'a Version past 2^53',
       records: [{ ...base, Version: 2 ** 53 }],

@@ -378,6 +378,16 @@ describe('exactLongVersions', () => {
       versions: [`${LONG_VERSION_MARK}-1234567890123456`],
     },
     {
+      name: 'after JSON whitespace other than spaces (tab, line feed, carriage return)',
+      text: '{"Records":[{"Version"\t:\n12345678901234567},{"Version":\r\n\t12345678901234568}]}',
+      versions: [`${LONG_VERSION_MARK}12345678901234567`, `${LONG_VERSION_MARK}12345678901234568`],
+    },
+    {
+      name: 'after a string holding one escaped quote',
+      text: '{"Records":[{"Dimensions":[{"Name":"size","Value":"5\\""}],"Version":12345678901234567}]}',
+      versions: [`${LONG_VERSION_MARK}12345678901234567`],
+    },
+    {
       name: 'nothing shorter, nor a fraction or an exponent',
       text: '{"Records":[{"Version":123456789012345},{"Version":1234567890123456.5},{"Version":12345678901234567e3}]}',
       versions: [123456789012345, 1234567890123456.5, 12345678901234567e3],
