@@ -272,6 +272,8 @@ export function exactLongVersions(text: string): string {
     const next = text.charCodeAt(end);
     // A fraction or an exponent is no integer: JSON.parse reads it, and parseVersion refuses it.
     if (end - firstDigit < 16 || next === 0x2e || next === 0x45 || next === 0x65) continue;
+    // Nor is a leading zero JSON: left for JSON.parse to refuse, as it refuses a shorter one.
+    if (text.charCodeAt(firstDigit) === 0x30) continue;
     out += text.slice(copied, at) + JSON.stringify(LONG_VERSION_MARK + text.slice(at, end));
     copied = end;
     i = end;

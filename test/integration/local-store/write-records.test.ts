@@ -502,6 +502,26 @@ describe('the JSON 1.0 answer on the wire (facts 3.2, 3.7-3.9)', () => {
     );
     expect(rows.Rows).toEqual([{ Data: [{ ScalarValue: '2.0' }] }]);
   });
+
+  // JSON has no leading zero: such a body is not JSON, however many digits the Version has.
+  test.each(['05', '0000000000000005', '-0000000000000005', '00000000000000000000'])(
+    'refuses a Version written %s as no JSON (SerializationException)',
+    async (version) => {
+      const response = await fetch(`${store.endpoint}/`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'Timestream_20181101.WriteRecords',
+          Authorization: WELL_FORMED_AUTH,
+        },
+        body: `{"DatabaseName": "${DB}", "TableName": "${TABLE}", "Records": [{"Dimensions": [{"Name": "host", "Value": "wire-zero-version"}], "MeasureName": "cpu", "MeasureValue": "1", "Time": "${NOW_MS - 70}", "Version": ${version}}]}`,
+      });
+      expect([response.status, await response.json()]).toEqual([
+        400,
+        { __type: `${ERROR_TYPE}SerializationException`, message: 'The request body is not valid JSON.' },
+      ]);
+    },
+  );
 });
 
 describe('CommonAttributes', () => {
