@@ -93,6 +93,40 @@ describe('DimensionCatalog with reads at the same time', () => {
   });
 });
 
+describe('DimensionCatalog with reads of two tables at once through one client', () => {
+  test('each table gets a DESCRIBE and columns of its own', async () => {
+    const tables: Record<string, string[]> = {
+      'DESCRIBE "db"."a"': ['job'],
+      'DESCRIBE "db"."b"': ['instance'],
+    };
+    const described: string[] = [];
+    const client = {
+      send: async (command: QueryCommand) => {
+        const sql = command.input.QueryString ?? '';
+        described.push(sql);
+        return {
+          ColumnInfo: ['Column', 'Type', 'Timestream attribute type'].map((Name) => ({ Name })),
+          Rows: tables[sql].map((c) => ({
+            Data: [{ ScalarValue: c }, { ScalarValue: 'varchar' }, { ScalarValue: 'DIMENSION' }],
+          })),
+        };
+      },
+    } as unknown as TimestreamQueryClient;
+    const catalog = new DimensionCatalog();
+    const read = await Promise.all([
+      catalog.columns(client, { database: 'db', table: 'a' }, []),
+      catalog.columns(client, { database: 'db', table: 'b' }, []),
+    ]);
+    expect([described, read]).toEqual([
+      ['DESCRIBE "db"."a"', 'DESCRIBE "db"."b"'],
+      [
+        { columns: new Set(['job']), unconfirmed: [] },
+        { columns: new Set(['instance']), unconfirmed: [] },
+      ],
+    ]);
+  });
+});
+
 describe('DimensionCatalog around a DESCRIBE that every read gave up on', () => {
   /**
    * Starts a read that gives up at once, and another read from inside the abort of its DESCRIBE:
