@@ -389,8 +389,8 @@ describe('exactLongVersions', () => {
     },
     {
       name: 'nothing shorter, nor a fraction or an exponent',
-      text: '{"Records":[{"Version":123456789012345},{"Version":1234567890123456.5},{"Version":12345678901234567e3}]}',
-      versions: [123456789012345, 1234567890123456.5, 12345678901234567e3],
+      text: '{"Records":[{"Version":123456789012345},{"Version":1234567890123456.5},{"Version":12345678901234567e3},{"Version":12345678901234567E3}]}',
+      versions: [123456789012345, 1234567890123456.5, 12345678901234567e3, 12345678901234567e3],
     },
   ])('keeps as text $name', ({ text, versions }) => {
     const parsed = JSON.parse(exactLongVersions(text)) as {
