@@ -44,7 +44,8 @@ const USAGE =
  * Parses the command line; the region falls back to AWS_REGION, AWS_DEFAULT_REGION (each when
  * set and not empty), us-east-1.
  *
- * @throws Error with the usage line when `--bucket` is missing or an option is unknown.
+ * @throws Error with the usage line when `--bucket` is missing, `--region` is empty or an option
+ *   is unknown.
  */
 export function parsePublishArgs(argv: readonly string[], env: PublishDeps['env']): PublishOptions {
   let values;
@@ -67,6 +68,8 @@ export function parsePublishArgs(argv: readonly string[], env: PublishDeps['env'
     throw new Error(`${(err as Error).message}\n${USAGE}`);
   }
   if (!values.bucket) throw new Error(`--bucket is required\n${USAGE}`);
+  // An explicit empty region would build `s3..amazonaws.com` URLs; refused like an empty bucket.
+  if (values.region === '') throw new Error(`--region is empty\n${USAGE}`);
   return {
     bucket: values.bucket,
     // An empty variable counts as unset, as the connector reads its own environment.

@@ -92,6 +92,7 @@ describe('parsePublishArgs', () => {
   test.each([
     { name: 'no bucket', argv: ['--dry-run'], message: '--bucket is required' },
     { name: 'an empty bucket', argv: ['--bucket', ''], message: '--bucket is required' },
+    { name: 'an empty region', argv: ['--bucket', 'b', '--region', ''], message: '--region is empty' },
     { name: 'unknown option', argv: ['--bucket', 'b', '--colour'], message: "Unknown option '--colour'" },
   ])('refuses $name with the usage line', ({ argv, message }) => {
     expect(() => parsePublishArgs(argv, {})).toThrow(message);
