@@ -3,7 +3,14 @@
 // All bad options are collected and thrown together as one ConfigError; nothing falls back silently.
 
 import { InvalidValueError, type ListenAddress } from './parsers';
-import { flagNames, SETTINGS, type AnySetting, type Setting, type SettingValues } from './settings';
+import {
+  flagNames,
+  LAMBDA_MAX_RESPONSE_BYTES,
+  SETTINGS,
+  type AnySetting,
+  type Setting,
+  type SettingValues,
+} from './settings';
 
 /** How the process runs: the standalone server (and local mode) or the Lambda function. */
 export type Mode = 'server' | 'lambda';
@@ -260,6 +267,7 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
   if ((v.tlsCertificate === undefined) !== (v.tlsKey === undefined)) {
     ctx.problems.push('--tls-certificate and --tls-key: give both or neither');
   }
+  checkLambdaResponseCap(v.maxResponseBytes, ctx);
   const tls =
     v.tlsCertificate !== undefined && v.tlsKey !== undefined
       ? { certificateFile: v.tlsCertificate, keyFile: v.tlsKey }
@@ -307,6 +315,22 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
         }
       : undefined,
   };
+}
+
+/**
+ * On Lambda a read response over LAMBDA_MAX_RESPONSE_BYTES cannot be returned at all (Lambda's
+ * 6 MB cap, the body base64-encoded): the function would fail and API Gateway answer 500 instead
+ * of the 413 asking for a narrower range, so 0 (unlimited) and larger values are refused there.
+ */
+function checkLambdaResponseCap(maxResponseBytes: number | undefined, ctx: Context): void {
+  if (ctx.mode !== 'lambda' || maxResponseBytes === undefined) return;
+  if (maxResponseBytes > 0 && maxResponseBytes <= LAMBDA_MAX_RESPONSE_BYTES) return;
+  const given = findRaw(SETTINGS.find((s) => s.key === 'maxResponseBytes') as AnySetting, ctx);
+  if (given === undefined) return;
+  ctx.problems.push(
+    `${given.source}: invalid value ${JSON.stringify(given.raw)}; accepted on Lambda: 1 to ` +
+      `${LAMBDA_MAX_RESPONSE_BYTES} (4MiB; Lambda returns at most 6 MB, the body base64-encoded), never 0 (unlimited)`,
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -61,6 +61,27 @@ describe('loadConfig defaults', () => {
     expect(Math.ceil(LAMBDA_MAX_RESPONSE_BYTES / 3) * 4).toBe(5592408);
   });
 
+  test.each(['0', '4194305', '8MiB'])(
+    'refuses max_response_bytes=%s on Lambda, where a larger response cannot be returned as a 413',
+    (raw) => {
+      expect(problemsOf({ env: { ...REQUIRED_ENV, max_response_bytes: raw }, mode: 'lambda' })).toEqual([
+        `environment variable max_response_bytes: invalid value "${raw}"; accepted on Lambda: 1 to 4194304 ` +
+          '(4MiB; Lambda returns at most 6 MB, the body base64-encoded), never 0 (unlimited)',
+      ]);
+    },
+  );
+
+  test('accepts max_response_bytes up to 4MiB on Lambda and 0 (unlimited) on the server', () => {
+    expect(
+      loadConfig({ env: { ...REQUIRED_ENV, max_response_bytes: '4MiB' }, mode: 'lambda' }).limits
+        .maxResponseBytes,
+    ).toBe(4194304);
+    expect(
+      loadConfig({ env: { ...REQUIRED_ENV, max_response_bytes: '0' }, mode: 'server' }).limits
+        .maxResponseBytes,
+    ).toBe(0);
+  });
+
   test('names the local database and table in local mode', () => {
     const config = loadConfig({ flags: { local: true }, env: {}, mode: 'server' });
     expect([config.defaultDatabase, config.defaultTable]).toEqual([
@@ -198,7 +219,7 @@ describe('loadConfig precedence', () => {
         write_timeout: '2s',
         read_timeout: '1500',
         max_body_bytes: '1MiB',
-        max_response_bytes: '0',
+        max_response_bytes: '2MiB',
       },
       mode: 'lambda',
     });
@@ -216,7 +237,7 @@ describe('loadConfig precedence', () => {
       readConcurrency: 3,
       writeTimeoutMs: 2000,
       readTimeoutMs: 1500,
-      limits: { maxBodyBytes: 1048576, maxResponseBytes: 0 },
+      limits: { maxBodyBytes: 1048576, maxResponseBytes: 2097152 },
     });
   });
 
