@@ -51,6 +51,14 @@ const READ_HINTS: MessageSpec = {
 const READ_RESPONSE: MessageSpec = { 1: { name: 'results', wireType: WireType.Bytes } };
 const QUERY_RESULT: MessageSpec = { 1: { name: 'timeseries', wireType: WireType.Bytes } };
 
+/**
+ * Entries of accepted_response_types per ReadRequest; Prometheus sends at most two. Bounded so a
+ * few MiB of packed zeros can't grow an array of tens of millions of numbers.
+ */
+export const MAX_RESPONSE_TYPES = 1000;
+/** Label names in one query's hints.grouping (a `by`/`without` clause), bounded for the same reason. */
+export const MAX_GROUPING_LABELS = 1000;
+
 const field = (tag: number) => Math.floor(tag / 8);
 const wire = (tag: number) => tag & 7;
 
@@ -97,11 +105,13 @@ export function decodeReadRequest(bytes: Uint8Array, limits: DecodeLimits): Read
         throw withContext(error, `query ${queries.length}`);
       }
     } else if (field(tag) === 2 && wire(tag) === WireType.Varint) {
-      acceptedResponseTypes.push(responseType(r, end));
+      acceptedResponseTypes.push(responseType(r, end, acceptedResponseTypes.length));
     } else if (field(tag) === 2 && wire(tag) === WireType.Bytes) {
       const length = r.readLength(end);
       const packedEnd = r.pos + length;
-      while (r.pos < packedEnd) acceptedResponseTypes.push(responseType(r, packedEnd));
+      while (r.pos < packedEnd) {
+        acceptedResponseTypes.push(responseType(r, packedEnd, acceptedResponseTypes.length));
+      }
     } else if (field(tag) === 2) {
       throw malformed(
         `field 2 (accepted_response_types) has wire type ${wire(tag)}, expected 0 (varint) or 2 (packed)`,
@@ -113,7 +123,14 @@ export function decodeReadRequest(bytes: Uint8Array, limits: DecodeLimits): Read
   return { queries, acceptedResponseTypes };
 }
 
-function responseType(r: ProtoReader, end: number): ResponseType {
+function responseType(r: ProtoReader, end: number, count: number): ResponseType {
+  if (count >= MAX_RESPONSE_TYPES) {
+    throw limitExceeded(
+      `more than ${MAX_RESPONSE_TYPES} accepted_response_types`,
+      MAX_RESPONSE_TYPES,
+      'maxResponseTypes',
+    );
+  }
   return int64(r, end, 'accepted_response_types') as ResponseType;
 }
 
@@ -198,8 +215,13 @@ function decodeHints(r: ProtoReader, end: number, maxLabelBytes: number): ReadHi
     else if (tag === 0x12) hints.func = r.readString(end, maxLabelBytes, 'func', 'maxLabelBytes');
     else if (tag === 0x18) hints.startMs = int64(r, end, 'start_ms', true);
     else if (tag === 0x20) hints.endMs = int64(r, end, 'end_ms', true);
-    else if (tag === 0x2a) hints.grouping.push(r.readString(end, maxLabelBytes, 'grouping', 'maxLabelBytes'));
-    else if (tag === 0x30) hints.by = r.readUnsigned(end) !== 0;
+    else if (tag === 0x2a) {
+      if (hints.grouping.length >= MAX_GROUPING_LABELS) {
+        const max = MAX_GROUPING_LABELS;
+        throw limitExceeded(`more than ${max} grouping labels`, max, 'maxGroupingLabels');
+      }
+      hints.grouping.push(r.readString(end, maxLabelBytes, 'grouping', 'maxLabelBytes'));
+    } else if (tag === 0x30) hints.by = r.readUnsigned(end) !== 0;
     else if (tag === 0x38) hints.rangeMs = int64(r, end, 'range_ms', true);
     else r.skipField(tag, end, READ_HINTS);
   }

@@ -57,6 +57,8 @@ const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   maxLabelBytes: 'a fixed limit',
   maxQueries: 'a fixed limit',
   maxMatchersPerQuery: 'a fixed limit',
+  maxResponseTypes: 'a fixed limit',
+  maxGroupingLabels: 'a fixed limit',
 };
 
 /** How the decode limit `limitName` (a DecodeLimits key) is set, for messages that name it. */

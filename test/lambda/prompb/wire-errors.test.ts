@@ -409,4 +409,29 @@ describe('decodeReadRequest', () => {
     const error = caught(() => decodeReadRequest(body(6), limits));
     expect([error.status, error.message]).toEqual([413, message]);
   });
+
+  // A few MiB of packed zeros once decoded into an array of tens of millions of response types
+  // (gigabytes of heap from a 3 MB body); hints.grouping the same with empty strings.
+  test.each([
+    {
+      name: 'accepted_response_types (packed)',
+      body: (n: number) => lenField(2, new Uint8Array(n)),
+      message: 'more than 1000 accepted_response_types exceeds the limit of 1000 (a fixed limit)',
+    },
+    {
+      name: 'accepted_response_types (unpacked)',
+      body: (n: number) => bytes(...Array.from({ length: n }, () => varintField(2, 0))),
+      message: 'more than 1000 accepted_response_types exceeds the limit of 1000 (a fixed limit)',
+    },
+    {
+      name: 'hints.grouping',
+      body: (n: number) => query(lenField(4, ...Array.from({ length: n }, () => strField(5, 'a')))),
+      message:
+        'cannot decode query 0: cannot decode hints: more than 1000 grouping labels exceeds the limit of 1000 (a fixed limit)',
+    },
+  ])('accepts 1000 $name, refuses 1001 with 413', ({ body, message }) => {
+    expect(() => decodeReadRequest(body(1000), DEFAULT_DECODE_LIMITS)).not.toThrow();
+    const error = caught(() => decodeReadRequest(body(1001), DEFAULT_DECODE_LIMITS));
+    expect([error.status, error.message]).toEqual([413, message]);
+  });
 });
