@@ -5,6 +5,14 @@
 
 import type { Label } from './types';
 
+/**
+ * Entries kept per hash in each cache. The hash is unseeded murmur3 mixing, whose collisions an
+ * attacker can make at will (two 4-byte blocks flipped in the right bits collide whatever came
+ * before), so an unbounded chain made a request of colliding labels quadratic: 16 384 of them
+ * (2 MB) took seconds. Past the bound a label or set is simply not cached.
+ */
+export const MAX_ENTRIES_PER_HASH = 8;
+
 /** A decoded label and the byte range it was decoded from. */
 interface LabelEntry {
   readonly start: number;
@@ -13,12 +21,16 @@ interface LabelEntry {
   /** Small integer naming the distinct label within the request. */
   readonly id: number;
   readonly next: LabelEntry | undefined;
+  /** Entries in the chain from this one on (this one included). */
+  readonly depth: number;
 }
 
 interface LabelSetEntry {
   readonly ids: readonly number[];
   readonly labels: Label[];
   readonly next: LabelSetEntry | undefined;
+  /** Entries in the chain from this one on (this one included). */
+  readonly depth: number;
 }
 
 /** Returns a 32-bit hash of bytes [start, end) (murmur3-style mixing, 4 bytes per step). */
@@ -72,10 +84,15 @@ export class LabelCache {
     return undefined;
   }
 
-  /** Caches `label`, decoded from [start, end), and returns its entry. */
+  /**
+   * Caches `label`, decoded from [start, end), and returns its entry; past MAX_ENTRIES_PER_HASH
+   * entries with its hash the entry (with an id of its own) is returned without being cached.
+   */
   add(hash: number, start: number, end: number, label: Label): LabelEntry {
-    const entry = { start, end, label, id: this.nextId++, next: this.entries.get(hash) };
-    this.entries.set(hash, entry);
+    const next = this.entries.get(hash);
+    const depth = (next?.depth ?? 0) + 1;
+    const entry = { start, end, label, id: this.nextId++, next, depth };
+    if (depth <= MAX_ENTRIES_PER_HASH) this.entries.set(hash, entry);
     return entry;
   }
 }
@@ -97,7 +114,10 @@ export class LabelSetCache {
       if (e.ids.length === count && sameIds(e.ids, ids, count)) return e.labels;
     }
     const copy = labels.slice(0, count);
-    this.entries.set(hash, { ids: ids.slice(0, count), labels: copy, next: first });
+    const depth = (first?.depth ?? 0) + 1;
+    if (depth <= MAX_ENTRIES_PER_HASH) {
+      this.entries.set(hash, { ids: ids.slice(0, count), labels: copy, next: first, depth });
+    }
     return copy;
   }
 }

@@ -1,8 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
-import { LabelCache, LabelSetCache, hashBytes } from '../../../lambda/prompb/byte-cache';
+import {
+  LabelCache,
+  LabelSetCache,
+  MAX_ENTRIES_PER_HASH,
+  hashBytes,
+} from '../../../lambda/prompb/byte-cache';
 import type { Label } from '../../../lambda/prompb/types';
 
 const label = (name: string, value: string): Label => ({ name, value });
+
+/** The raw 32-bit block whose murmur3 mixing (k * c1, rotl 15, * c2) is `mixed`. */
+function unmix(mixed: number): number {
+  const m = 2n ** 32n;
+  const inverse = (a: bigint) => {
+    let [t, nt, r, nr] = [0n, 1n, m, a];
+    while (nr !== 0n) {
+      const q = r / nr;
+      [t, nt, r, nr] = [nt, t - q * nt, nr, r - q * nr];
+    }
+    return ((t % m) + m) % m;
+  };
+  const k = Number((BigInt(mixed >>> 0) * inverse(0x1b873593n)) % m);
+  const rotated = ((k >>> 15) | (k << 17)) >>> 0;
+  return Number((BigInt(rotated) * inverse(0xcc9e2d51n)) % m);
+}
+
+/**
+ * 2^pairs blocks sequences of one hash whatever the state before them: in each pair, the first
+ * block's mixed value flipped in bit 18 flips bit 31 of the state (rotl 13, then * 5 keeps it),
+ * which the second block's mixed value flipped in bit 31 cancels.
+ */
+function collidingBlocks(pairs: number): number[][] {
+  return Array.from({ length: 2 ** pairs }, (_, variant) =>
+    Array.from({ length: pairs }, (_, i) => {
+      const flip = (variant >> i) & 1;
+      return [unmix((0x12345678 + i) ^ (flip << 18)), unmix((0x0badf00d + i) ^ (flip ? 0x80000000 : 0))];
+    }).flat(),
+  );
+}
 
 describe('LabelCache', () => {
   // Three Label messages' worth of bytes: 'job=api' twice and 'job=apx' (same length), 'job=ap'.
@@ -32,6 +67,22 @@ describe('LabelCache', () => {
     expect(cache.get(collision, other[0], other[1])).toBe(entry);
     expect(cache.get(collision, ...API_AGAIN)).toBe(api); // the older entry stays reachable
     expect([api.id, entry.id]).toEqual([0, 1]);
+  });
+
+  test('caches at most MAX_ENTRIES_PER_HASH labels of one hash; the next gets an id and is not cached', () => {
+    const sequences = collidingBlocks(4).slice(0, MAX_ENTRIES_PER_HASH + 1);
+    const bytes = new Uint8Array(new Uint32Array(sequences.flat()).buffer); // little-endian
+    const ranges = sequences.map((_, i) => [i * 32, i * 32 + 32] as const);
+    const hashes = new Set(ranges.map(([start, end]) => hashBytes(bytes, start, end)));
+    expect(hashes.size).toBe(1);
+    const [hash] = hashes;
+    const cache = new LabelCache(bytes);
+    const entries = ranges.map(([start, end], i) => cache.add(hash, start, end, label('l', String(i))));
+    expect(entries.map((e) => e.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ranges.map(([start, end]) => cache.get(hash, start, end))).toEqual([
+      ...entries.slice(0, MAX_ENTRIES_PER_HASH),
+      undefined,
+    ]);
   });
 });
 
@@ -77,5 +128,18 @@ describe('LabelSetCache', () => {
     const longer = cache.intern([0, 1719409525], [a, b], 2);
     expect(cache.intern([0], [a], 1)).toEqual([a]);
     expect(cache.intern([0, 1719409525], [a, b], 2)).toBe(longer);
+  });
+
+  test('caches at most MAX_ENTRIES_PER_HASH sets of one hash; the next is copied, not cached', () => {
+    const sets = collidingBlocks(4).slice(0, MAX_ENTRIES_PER_HASH + 1);
+    const cache = new LabelSetCache();
+    const labels = [a, b, c, a, b, c, a, b];
+    const interned = sets.map((ids) => cache.intern(ids, labels, ids.length));
+    const again = sets.map((ids) => cache.intern(ids, labels, ids.length));
+    expect(again.map((set, i) => set === interned[i])).toEqual([
+      ...Array<boolean>(MAX_ENTRIES_PER_HASH).fill(true),
+      false,
+    ]);
+    expect(again[MAX_ENTRIES_PER_HASH]).toEqual(labels);
   });
 });
