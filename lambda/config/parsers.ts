@@ -45,13 +45,26 @@ export const bool: Parser<boolean> = {
   format: (value) => String(value),
 };
 
-function integerAtLeast(min: number, accepted: string, placeholder = '<int>'): Parser<number> {
+/** An upper bound of an integer parser, and what a value past it is told. */
+interface IntegerCap {
+  max: number;
+  reason: string;
+}
+
+function integerAtLeast(
+  min: number,
+  accepted: string,
+  placeholder = '<int>',
+  cap?: IntegerCap,
+): Parser<number> {
   return {
     placeholder,
     accepted,
     parse(raw) {
       if (!/^[0-9]+$/.test(raw)) throw new InvalidValueError('not an integer', accepted);
       const value = Number(raw);
+      // Also catches integers past 2^53, as cap.max is a safe integer.
+      if (cap !== undefined && !(value <= cap.max)) throw new InvalidValueError(cap.reason, accepted);
       if (!Number.isSafeInteger(value)) throw new InvalidValueError('too large', accepted);
       if (value < min) throw new InvalidValueError(`less than ${min}`, accepted);
       return value;
@@ -117,6 +130,8 @@ export const bytesOrUnlimited = byteSize(
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+const TIMER_TOO_LONG = `more than ${MAX_TIMER_MS} ms, the longest timeout Node.js keeps`;
+
 /** Parses a duration in milliseconds: `250`, `250ms` or `10s`; from 1 ms to MAX_TIMER_MS. */
 export const durationMs: Parser<number> = {
   placeholder: '<ms>',
@@ -126,10 +141,7 @@ export const durationMs: Parser<number> = {
     if (match === null) throw new InvalidValueError('not a duration', this.accepted);
     const value = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
     if (!Number.isSafeInteger(value) || value > MAX_TIMER_MS)
-      throw new InvalidValueError(
-        `more than ${MAX_TIMER_MS} ms, the longest timeout Node.js keeps`,
-        this.accepted,
-      );
+      throw new InvalidValueError(TIMER_TOO_LONG, this.accepted);
     if (value < 1) throw new InvalidValueError('less than 1 ms', this.accepted);
     return value;
   },
@@ -137,21 +149,12 @@ export const durationMs: Parser<number> = {
 };
 
 /** Parses whole milliseconds from 0 to MAX_TIMER_MS: a longer wait would pass after 1 ms. */
-export const waitMs: Parser<number> = {
-  placeholder: '<ms>',
-  accepted: `an integer number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24.8 days)`,
-  parse(raw) {
-    if (!/^[0-9]+$/.test(raw)) throw new InvalidValueError('not an integer', this.accepted);
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value > MAX_TIMER_MS)
-      throw new InvalidValueError(
-        `more than ${MAX_TIMER_MS} ms, the longest timeout Node.js keeps`,
-        this.accepted,
-      );
-    return value;
-  },
-  format: (value) => String(value),
-};
+export const waitMs = integerAtLeast(
+  0,
+  `an integer number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24.8 days)`,
+  '<ms>',
+  { max: MAX_TIMER_MS, reason: TIMER_TOO_LONG },
+);
 
 /** Parses a probability, a decimal number from 0 to 1 inclusive. */
 export const rate: Parser<number> = {

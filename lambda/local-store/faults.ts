@@ -3,6 +3,7 @@
 // internal errors, partial record rejections, connection resets and slow response bodies, each with
 // a configured probability. Off by default; changed at runtime through the store API.
 
+import { MAX_TIMER_MS } from '../config/parsers';
 import { StoreError } from './errors';
 
 /** Fault knobs; rates are probabilities in [0, 1], durations milliseconds. */
@@ -62,11 +63,6 @@ const RATE_KEYS = [
   'slowBodyRate',
 ] as const;
 const DURATION_KEYS = ['latencyMs', 'spikeMs', 'slowBodyMs'] as const;
-/**
- * Longest wait Node.js timers keep (2^31 - 1 ms, about 24.8 days; MAX_TIMER_MS in config/parsers.ts):
- * a longer one passes after 1 ms.
- */
-const MAX_WAIT_MS = 2_147_483_647;
 
 /** Returns a mulberry32 PRNG: deterministic floats in [0, 1) for a 32-bit seed. */
 export function mulberry32(seed: number): () => number {
@@ -113,7 +109,7 @@ export class FaultInjector {
     );
     const next = { ...OFF, ...given } as ResolvedFaults;
     const rateOk = (r: number) => typeof r === 'number' && r >= 0 && r <= 1;
-    const durationOk = (d: number) => typeof d === 'number' && d >= 0 && d <= MAX_WAIT_MS;
+    const durationOk = (d: number) => typeof d === 'number' && d >= 0 && d <= MAX_TIMER_MS;
     if (
       !DURATION_KEYS.every((key) => durationOk(next[key])) ||
       !RATE_KEYS.every((key) => rateOk(next[key])) ||
@@ -121,7 +117,7 @@ export class FaultInjector {
     ) {
       throw new StoreError(
         'ValidationException',
-        `Faults need ${DURATION_KEYS.join(', ')} from 0 to ${MAX_WAIT_MS} ms, ${RATE_KEYS.join(', ')} in [0, 1] and an integer seed.`,
+        `Faults need ${DURATION_KEYS.join(', ')} from 0 to ${MAX_TIMER_MS} ms, ${RATE_KEYS.join(', ')} in [0, 1] and an integer seed.`,
       );
     }
     this.settings = next;
@@ -148,7 +144,7 @@ export class FaultInjector {
     let waitMs = latencyMs;
     if (this.draw(spikeRate)) waitMs += spikeMs;
     // A latency and a spike may add up past what a timer keeps: the longest wait it keeps instead.
-    if (waitMs > 0) await this.wait(Math.min(waitMs, MAX_WAIT_MS));
+    if (waitMs > 0) await this.wait(Math.min(waitMs, MAX_TIMER_MS));
     if (this.draw(throttleRate)) {
       throw new StoreError('ThrottlingException', `Rate exceeded (injected fault on ${operation}).`);
     }
