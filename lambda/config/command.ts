@@ -45,7 +45,8 @@ export function parseCommandLine(
     chosen.command = 'local-store';
   });
   try {
-    program.parse(withExplicitBooleans(argv), { from: 'user' });
+    const commandNames = new Set(program.commands.map((c) => c.name()));
+    program.parse(withExplicitBooleans(argv, commandNames), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) throw new ConfigError([e.message.replace(/^error: /, '')]);
     throw e;
@@ -161,9 +162,11 @@ export function describeDefault(s: Setting, markdown = false): string {
  * reference connector's kingpin flags take it) into `--enable-logging=false`, and rewrites a bare
  * boolean flag (`--fail-on-long-label`) to `--fail-on-long-label=true`, so a following argument
  * that is not a boolean (`local-store`) is never taken as its value. Throws a ConfigError for a
- * value-taking option followed by an option instead of its value.
+ * value-taking option followed by an option instead of its value, and for a boolean flag followed
+ * by a word that is neither a boolean nor a command (`--enable-logging yes`), which commander would
+ * refuse only as "too many arguments", without naming the flag.
  */
-function withExplicitBooleans(argv: readonly string[]): string[] {
+function withExplicitBooleans(argv: readonly string[], commandNames: ReadonlySet<string>): string[] {
   const placeholders = new Map<string, string>(
     (SETTINGS as readonly Setting[]).flatMap((s) =>
       flagNames(s).map((flag) => [`--${flag}`, s.parser.placeholder]),
@@ -186,8 +189,18 @@ function withExplicitBooleans(argv: readonly string[]): string[] {
           `option '${arg} ${placeholder}' argument missing: the next argument is the option '${next}' (write ${arg}=VALUE for a value that starts with '-')`,
         ]);
       out.push(arg);
-    } else if (i + 1 < argv.length && (end === -1 || i + 1 < end) && isBoolSpelling(argv[i + 1])) {
-      out.push(`${arg}=${argv[++i]}`);
+    } else if (i + 1 < argv.length && (end === -1 || i + 1 < end) && !argv[i + 1].startsWith('-')) {
+      const next = argv[i + 1];
+      if (isBoolSpelling(next)) {
+        out.push(`${arg}=${next}`);
+        i++;
+      } else if (commandNames.has(next)) {
+        out.push(`${arg}=true`);
+      } else {
+        throw new ConfigError([
+          `${arg}: invalid value ${JSON.stringify(next)}; accepted: ${bool.accepted} (a bare ${arg} means true)`,
+        ]);
+      }
     } else {
       out.push(`${arg}=true`);
     }

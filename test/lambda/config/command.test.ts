@@ -106,7 +106,24 @@ describe('parseCommandLine', () => {
   test('still reads a bare boolean before a non-boolean argument as true', () => {
     const { command, config } = parseCommandLine(['--local', 'local-store']);
     expect([command, config.local !== undefined]).toEqual(['local-store', true]);
-    expect(configErrorOf([...REQUIRED, '--fail-on-long-label', 'yes']).problems).toEqual([
+  });
+
+  test.each([
+    {
+      name: 'a serving flag',
+      argv: [...REQUIRED, '--fail-on-long-label', 'yes'],
+      flag: '--fail-on-long-label',
+    },
+    { name: 'after local-store', argv: ['local-store', '--enable-logging', 'yes'], flag: '--enable-logging' },
+    { name: '--local before a stray word', argv: ['--local', 'extra'], flag: '--local' },
+  ])('names the boolean flag a word after it is refused for: $name', ({ argv, flag }) => {
+    expect(configErrorOf(argv).problems).toEqual([
+      `${flag}: invalid value "${argv.at(-1)}"; accepted: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False (a bare ${flag} means true)`,
+    ]);
+  });
+
+  test("takes a word after -- as an operand, not as a boolean flag's value", () => {
+    expect(configErrorOf([...REQUIRED, '--fail-on-long-label', '--', 'yes']).problems).toEqual([
       'too many arguments. Expected 0 arguments but got 1.',
     ]);
   });
