@@ -337,7 +337,10 @@ function decodeSample(r: ProtoReader, end: number): Sample {
     if (tag === TAG_FIELD_1_FIXED64) value = r.readDouble(end);
     else if (tag === TAG_FIELD_2_VARINT) {
       try {
-        timestamp = r.readInt64(end);
+        // NOTE: clamped, not refused: a time past ±(2^53-1) ms is one Timestream cannot store, so
+        // records.ts refuses that sample alone (invalid_timestamp) and writes the rest of the
+        // request, as for any other such time; refusing it here failed the whole request.
+        timestamp = r.readInt64(end, true);
       } catch (error) {
         throw withContext(error, 'timestamp');
       }

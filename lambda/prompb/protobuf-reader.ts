@@ -120,7 +120,7 @@ export class ProtoReader {
   /**
    * Reads an int64 varint (two's complement) exactly; values outside ±(2^53-1) are refused, or with
    * `clamp` brought to the nearest of them (for bounds such as a read's time range, where Prometheus
-   * sends math.MinInt64-like values for "since ever").
+   * sends math.MinInt64-like values for "since ever", and for sample times, refused per sample).
    */
   readInt64(end: number, clamp = false): number {
     const buf = this.buf;

@@ -144,7 +144,7 @@ export function toWriteBatches(
           ignored.invalid_timestamp++;
           if (rejections.length < MAX_REJECTION_REASONS)
             rejections.push(
-              `series ${describeSeries(labels)} has a sample at ${t} ms, outside the times Timestream can store ` +
+              `series ${describeSeries(labels)} has a sample at ${describeTime(t)}, outside the times Timestream can store ` +
                 `(0 to ${MAX_TIMESTAMP_MS} ms: 1970-01-01 to 2262-04-11 UTC)`,
             );
         }
@@ -175,6 +175,13 @@ class SeriesEntry implements SeriesToWrite {
     readonly series: InternedSeries,
     readonly samples: readonly Sample[],
   ) {}
+}
+
+/** A refused sample's time for its reason: the decoder brings int64 times past ±(2^53-1) to those. */
+function describeTime(timestampMs: number): string {
+  if (timestampMs >= Number.MAX_SAFE_INTEGER) return `${Number.MAX_SAFE_INTEGER} ms or later`;
+  if (timestampMs <= -Number.MAX_SAFE_INTEGER) return `${-Number.MAX_SAFE_INTEGER} ms or earlier`;
+  return `${timestampMs} ms`;
 }
 
 function isWritableSample(sample: Sample): boolean {
