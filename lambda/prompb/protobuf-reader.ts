@@ -26,6 +26,10 @@ const MAX_VARINT_BYTES = 10;
 /** Largest valid field number (2^29 - 1). */
 const MAX_FIELD_NUMBER = 0x1fffffff;
 const TWO_POW_32 = 4294967296;
+/** Most groups open at once inside an unknown field (protobuf's C++ parser allows 100 levels). */
+const MAX_GROUP_DEPTH = 100;
+/** The fields of a group are all unknown. */
+const NO_FIELDS: MessageSpec = Object.freeze({});
 
 /** Name and wire type of a declared field, for "wrong wire type" errors. */
 export interface FieldSpec {
@@ -152,17 +156,16 @@ export class ProtoReader {
     return value;
   }
 
-  /** Reads a tag; refuses field number 0, groups and the undefined wire types 6 and 7. */
+  /**
+   * Reads a tag; refuses field number 0, an end-group outside a group and the undefined wire types
+   * 6 and 7. A start-group tag is returned: skipField skips the group of an undeclared field.
+   */
   readTag(end: number): number {
     const tag = this.readUnsigned(end);
     const wireType = tag & 7;
     const field = Math.floor(tag / 8);
     if (field === 0 || field > MAX_FIELD_NUMBER) throw malformed(`invalid field number ${field}`);
-    if (wireType === WireType.StartGroup || wireType === WireType.EndGroup) {
-      throw malformed(
-        `field ${field} uses groups (wire type ${wireType}), which proto3 messages never contain`,
-      );
-    }
+    if (wireType === WireType.EndGroup) throw malformed(`field ${field} ends a group that was never started`);
     if (wireType > WireType.Fixed32) throw malformed(`field ${field} has invalid wire type ${wireType}`);
     return tag;
   }
@@ -214,8 +217,39 @@ export class ProtoReader {
         const length = this.readLength(end);
         this.pos += length;
         return;
+      case WireType.StartGroup:
+        this.skipGroup(field, end);
+        return;
       default:
         this.skipBytes(4, end);
+    }
+  }
+
+  /**
+   * Skips the fields of a group (proto2's wire types 3 and 4) up to its end-group tag. NOTE: no
+   * field of ours is a group, but an unknown one is still valid wire format, which Go's decoders
+   * (gogoproto in Prometheus, protobuf-go) skip, so refusing it refused bodies Prometheus accepts.
+   * Nested groups are tracked in a list, not by recursion, and at most MAX_GROUP_DEPTH deep.
+   */
+  private skipGroup(field: number, end: number): void {
+    const open = [field];
+    while (open.length > 0) {
+      if (this.pos >= end) throw malformed(`group of field ${open[open.length - 1]} is not closed`);
+      const tag = this.readUnsigned(end);
+      const wireType = tag & 7;
+      const inner = Math.floor(tag / 8);
+      if (inner === 0 || inner > MAX_FIELD_NUMBER) throw malformed(`invalid field number ${inner}`);
+      if (wireType === WireType.EndGroup) {
+        const started = open.pop();
+        if (inner !== started)
+          throw malformed(`group of field ${started} is closed by an end-group of field ${inner}`);
+      } else if (wireType === WireType.StartGroup) {
+        if (open.length >= MAX_GROUP_DEPTH)
+          throw malformed(`groups nested more than ${MAX_GROUP_DEPTH} deep`);
+        open.push(inner);
+      } else if (wireType > WireType.Fixed32) {
+        throw malformed(`field ${inner} has invalid wire type ${wireType}`);
+      } else this.skipField(tag, end, NO_FIELDS);
     }
   }
 

@@ -246,7 +246,7 @@ describe('readReadBody / writeReadBody', () => {
       headers: {},
       status: 400,
       message:
-        'cannot decode ReadRequest: field 1 uses groups (wire type 3), which proto3 messages never contain',
+        'cannot decode ReadRequest: field 1 (queries) has wire type 3 (start-group), expected 2 (length-delimited)',
     },
     {
       name: 'too many queries',

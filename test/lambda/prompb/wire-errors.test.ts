@@ -24,15 +24,45 @@ describe('decodeWriteRequest wire-format errors', () => {
   test.each([
     { name: 'truncated tag varint', body: bytes(0x8a), message: 'truncated varint' },
     { name: 'field number 0', body: bytes(0x02, 0x00), message: 'invalid field number 0' },
+    { name: 'group never closed', body: bytes(tag(5, 3)), message: 'group of field 5 is not closed' },
     {
-      name: 'start-group wire type',
-      body: bytes(tag(5, 3)),
-      message: 'field 5 uses groups (wire type 3), which proto3 messages never contain',
+      name: 'end-group outside a group',
+      body: bytes(tag(1, 4)),
+      message: 'field 1 ends a group that was never started',
     },
     {
-      name: 'end-group wire type',
-      body: bytes(tag(1, 4)),
-      message: 'field 1 uses groups (wire type 4), which proto3 messages never contain',
+      name: 'group closed by another field',
+      body: bytes(tag(5, 3), tag(6, 4)),
+      message: 'group of field 5 is closed by an end-group of field 6',
+    },
+    {
+      name: 'nested group never closed',
+      body: bytes(tag(5, 3), tag(6, 3), tag(6, 4)),
+      message: 'group of field 5 is not closed',
+    },
+    {
+      // The end-group that follows in the buffer belongs to the next message, not to the sample.
+      name: 'group in a sample closed after the sample',
+      body: series(up, lenField(2, tag(9, 3)), tag(9, 4)),
+      message: 'cannot decode timeseries 0: cannot decode sample 0: group of field 9 is not closed',
+    },
+    {
+      name: 'groups nested 101 deep',
+      body: bytes(
+        ...Array.from({ length: 101 }, () => tag(5, 3)),
+        ...Array.from({ length: 101 }, () => tag(5, 4)),
+      ),
+      message: 'groups nested more than 100 deep',
+    },
+    {
+      name: 'a field of ours as a group',
+      body: bytes(tag(1, 3), tag(1, 4)),
+      message: 'field 1 (timeseries) has wire type 3 (start-group), expected 2 (length-delimited)',
+    },
+    {
+      name: 'wire type 7 inside a group',
+      body: bytes(tag(5, 3), tag(6, 7)),
+      message: 'field 6 has invalid wire type 7',
     },
     { name: 'wire type 6', body: bytes(tag(9, 6)), message: 'field 9 has invalid wire type 6' },
     { name: 'wire type 7', body: bytes(tag(9, 7)), message: 'field 9 has invalid wire type 7' },
@@ -202,6 +232,37 @@ describe('decodeWriteRequest wire-format errors', () => {
     });
   });
 
+  // Go's decoders (gogoproto in Prometheus 2.42, protobuf-go) skip an unknown group like any other
+  // unknown field, so Prometheus accepts such a body.
+  test.each([
+    {
+      name: 'in WriteRequest',
+      body: bytes(tag(7, 3), varintField(1, 5), tag(7, 4), series(up, sampleField(1, 2))),
+    },
+    { name: 'in TimeSeries', body: series(up, tag(9, 3), lenField(1, [1, 2]), tag(9, 4), sampleField(1, 2)) },
+    {
+      name: 'in Label',
+      body: series(lenField(1, tag(5, 3), tag(5, 4), label('__name__', 'up')), sampleField(1, 2)),
+    },
+    { name: 'in Sample', body: series(up, lenField(2, tag(9, 3), fixed32Field(1), tag(9, 4), sample(1, 2))) },
+    {
+      name: 'nested 100 deep, holding every wire type',
+      body: bytes(
+        ...Array.from({ length: 100 }, (_, i) => tag(5 + i, 3)),
+        varintField(1, 2n ** 63n),
+        doubleField(2, 1),
+        lenField(3, tag(1, 3)), // bytes, not a group: skipped unread
+        fixed32Field(4),
+        ...Array.from({ length: 100 }, (_, i) => tag(104 - i, 4)),
+        series(up, sampleField(1, 2)),
+      ),
+    },
+  ])('skips an unknown group $name', ({ body }) => {
+    expect(decodeWriteRequest(body, DEFAULT_DECODE_LIMITS)).toEqual({
+      timeseries: [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 2 }] }],
+    });
+  });
+
   test('decodes an empty message to no series (metadata-only requests)', () => {
     expect(decodeWriteRequest(new Uint8Array(0), DEFAULT_DECODE_LIMITS)).toEqual({ timeseries: [] });
     expect(decodeWriteRequest(lenField(3, strField(2, 'up')), DEFAULT_DECODE_LIMITS)).toEqual({
@@ -307,6 +368,18 @@ describe('decodeReadRequest', () => {
     expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS)).toEqual({
       queries: [{ startTimestampMs: 1, endTimestampMs: 2, matchers: [] }],
       acceptedResponseTypes: [1, 0, 7, 0],
+    });
+  });
+
+  test('skips unknown groups in ReadRequest, Query and LabelMatcher', () => {
+    const group = bytes(tag(9, 3), varintField(1, 1), tag(9, 4));
+    const body = bytes(
+      group,
+      query(group, lenField(3, group, varintField(1, 2), strField(2, 'a'), strField(3, 'b'))),
+    );
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS)).toEqual({
+      queries: [{ startTimestampMs: 1, endTimestampMs: 2, matchers: [{ type: 2, name: 'a', value: 'b' }] }],
+      acceptedResponseTypes: [],
     });
   });
 
