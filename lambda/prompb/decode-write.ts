@@ -286,7 +286,8 @@ export class SeriesDecoder {
       } else r.skipField(tag, end, LABEL);
     }
     // NOTE: flagged, not refused: a malformed label refuses its series only (validate-series.ts),
-    // as Prometheus' own receiver skips such a series and keeps the rest of the request.
+    // and the rest of the request is written, as later Prometheus receivers do (2.42 stores the
+    // bytes as they are, which Timestream, taking only UTF-8, cannot).
     const label: Label =
       malformedName || malformedValue ? { name, value, malformedUtf8: true } : { name, value };
     // Labels behind the section cache end up in arrays shared across requests: make them immutable.
