@@ -30,8 +30,17 @@ export const STORE_FILE_NAME = 'store.duckdb';
 /**
  * DuckDB settings of every store instance. `integer_division`: Timestream's `/` truncates between
  * integers (`5/2` is 2, `-5/2` is -2), where DuckDB's divides as doubles unless told otherwise.
+ * The rest keep a query that slips past the translator from reaching anything but the store's own
+ * file: no file, URL or other database read or written (`FROM 'x.csv'`, COPY, ATTACH), no
+ * extension installed or loaded (a query naming an https URL fetched httpfs), no setting changed.
  */
-export const DUCKDB_SETTINGS: Readonly<Record<string, string>> = { integer_division: 'true' };
+export const DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
+  integer_division: 'true',
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  lock_configuration: 'true',
+};
 /**
  * Default rows per Query page when the caller sends no MaxRows: no row cap, as Timestream, whose
  * pages then fill up to ~1 MB (facts 4.2; query-executor.ts MAX_PAGE_BYTES ends them).

@@ -233,7 +233,8 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
     else if (tok.kind === 'number') out.push(tok.text);
     else if (tok.kind === 'interval') out.push(intervalSql(scope, tok));
     else if (tok.kind === 'op') {
-      if (tok.text === '(' && isWord(next, 'select'))
+      // DuckDB also reads `(FROM x)` as a subquery, and `x` may be a file name or URL it scans.
+      if (tok.text === '(' && (isWord(next, 'select') || isWord(next, 'from')))
         throw unsupported(scope, next!, 'subqueries are not supported');
       out.push(tok.text);
     } else if (

@@ -749,6 +749,36 @@ describe('how the store opens DuckDB', () => {
   });
 });
 
+describe('SQL the translator never emits, handed to DuckDB as it is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-outside-'));
+  const csv = join(dir, 'outside.csv');
+  const written = join(dir, 'written.csv');
+  writeFileSync(csv, 'secret\nvalue\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    { name: 'a scan of a file named as a table', sql: `SELECT * FROM '${csv}'` },
+    { name: 'a file read by a table function', sql: `SELECT * FROM read_text('${csv}')` },
+    { name: 'a subquery scanning a file', sql: `SELECT (FROM '${csv}')` },
+    {
+      name: 'a URL, which installs an extension to fetch it',
+      sql: "SELECT * FROM 'https://example.com/x.csv'",
+    },
+    { name: 'COPY to a file', sql: `COPY (SELECT 42) TO '${written}'` },
+    { name: 'ATTACH of another database', sql: `ATTACH '${join(dir, 'other.duckdb')}' AS other` },
+    { name: 'INSTALL', sql: 'INSTALL httpfs' },
+    { name: 'LOAD', sql: 'LOAD httpfs' },
+    { name: 'SET', sql: "SET memory_limit = '1MB'" },
+    { name: 'a setting turned back on', sql: 'SET enable_external_access = true' },
+  ])('is refused by DuckDB itself: $name', async ({ sql }) => {
+    await expect(engine.handle('Query', { QueryString: sql })).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: expect.stringMatching(/^mapped: (Permission|Invalid Input) Error: /),
+    });
+    expect(existsSync(written)).toBe(false);
+  });
+});
+
 test('ensureTable creates a missing table with the settings given, the others at their defaults, and leaves an existing one as it is', async () => {
   const settingsOf = async (table: string) =>
     (

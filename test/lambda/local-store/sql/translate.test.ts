@@ -273,6 +273,17 @@ describe('translateQuery SELECT', () => {
       message: 'line 1:37: subqueries are not supported by the embedded store',
     },
     {
+      // DuckDB reads `(FROM 'x.csv')` as a subquery scanning that file.
+      name: 'a subquery written FROM first, reading a file',
+      query: "SELECT (FROM '/etc/hosts.csv')",
+      message: 'line 1:9: subqueries are not supported by the embedded store',
+    },
+    {
+      name: 'a subquery written FROM first in IN, nested in parentheses',
+      query: "SELECT * FROM db.t WHERE region IN ((FROM 'https://example.com/x.csv'))",
+      message: 'line 1:38: subqueries are not supported by the embedded store',
+    },
+    {
       // facts 5: `1 day` (with a space) is not an interval literal
       name: 'ago() of a number and a unit apart',
       query: 'SELECT * FROM db.t WHERE time > ago(1 day)',
