@@ -236,13 +236,16 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       // DuckDB also reads `(FROM x)` as a subquery, and `x` may be a file name or URL it scans.
       if (tok.text === '(' && (isWord(next, 'select') || isWord(next, 'from')))
         throw unsupported(scope, next!, 'subqueries are not supported');
+      // A qualified column takes its `.` with it; any other is DuckDB's `value.function()`.
+      if (tok.text === '.') throw syntaxAt(scope.query, tok.offset, "unexpected '.'");
       out.push(tok.text);
     } else if (
-      tok.kind === 'ident' &&
+      (tok.kind === 'qident' || (tok.kind === 'ident' && !KEYWORDS.has(tok.text.toLowerCase()))) &&
       next?.kind === 'op' &&
-      next.text === '(' &&
-      !KEYWORDS.has(tok.text.toLowerCase())
+      next.text === '('
     ) {
+      // A quoted name is a function name too (Trino's): passed on as a column, DuckDB would call
+      // whatever function a dimension is named after (`"sleep_ms"(1e9)`).
       const close = matchingParen(scope, tokens, k + 1);
       out.push(translateCall(scope, tok, tokens.slice(k + 2, close)));
       k = close;
@@ -277,6 +280,11 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       if (!scope.qualifiers.includes(tok.text) || (column?.kind !== 'ident' && column?.kind !== 'qident')) {
         throw columnDoesNotExist(scope.query, tok.offset, tok.text);
       }
+      const after = tokens[k + 3];
+      if (after?.kind === 'op' && after.text === '(')
+        throw validation(
+          `${linePosition(scope.query, tok.offset)}: Function '${tok.text}.${column.text}' not registered`,
+        );
       out.push(columnSql(scope, column));
       k += 2;
     } else {

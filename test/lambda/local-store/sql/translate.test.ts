@@ -10,7 +10,8 @@ function catalog(): FakeCatalog {
   const c = new FakeCatalog();
   c.addTable('db', 't', ['region', 'we"ird', 'host'], ['DOUBLE', 'BIGINT']);
   c.addTable('db', 'empty', [], []);
-  c.addTable('other', 'x', ['a', 'null', 'true'], ['VARCHAR']);
+  // Dimensions named after DuckDB functions: a name is not a way to call one.
+  c.addTable('other', 'x', ['a', 'null', 'true', 'sleep_ms', 'current_setting'], ['VARCHAR']);
   c.addDatabase('nothing');
   return c;
 }
@@ -157,6 +158,11 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT "null", "true" FROM "other"."x"',
     },
     {
+      name: 'a quoted function name (Trino reads it as the name)',
+      query: 'SELECT "lower"(\'A\')',
+      sql: 'SELECT lower(\'A\') AS "_col0"',
+    },
+    {
       name: 'several semicolons at the end',
       query: 'SELECT region FROM db.t;;',
       sql: 'SELECT "region" FROM "db"."t"',
@@ -180,6 +186,21 @@ describe('translateQuery SELECT', () => {
       name: 'a quoted name that differs only in letter case from a column (quoted names are exact)',
       query: 'SELECT * FROM db.t WHERE "REGION" = \'x\'',
       message: "line 1:26: Column 'REGION' does not exist",
+    },
+    {
+      name: 'a quoted name that is a column and a DuckDB function, called',
+      query: 'SELECT "sleep_ms"(2147483647) FROM other.x',
+      message: "line 1:8: Function 'sleep_ms' not registered",
+    },
+    {
+      name: 'a qualified column that is a DuckDB function, called',
+      query: 'SELECT x."current_setting"(\'threads\') FROM other.x',
+      message: "line 1:8: Function 'x.current_setting' not registered",
+    },
+    {
+      name: "a column called as DuckDB's method on a value",
+      query: 'SELECT \'abc\' . "sleep_ms"(1) FROM other.x',
+      message: "The query syntax is invalid at line 1:14: unexpected '.'",
     },
     {
       name: 'a quoted name that differs only in letter case from a built-in column',
