@@ -238,6 +238,10 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
         throw unsupported(scope, next!, 'subqueries are not supported');
       // A qualified column takes its `.` with it; any other is DuckDB's `value.function()`.
       if (tok.text === '.') throw syntaxAt(scope.query, tok.offset, "unexpected '.'");
+      // A `*` that multiplies nothing is DuckDB's star (`(*)`, `* REPLACE (...)`), which lists the
+      // physical table's hidden columns too; the select list expands a `*` of its own.
+      if (tok.text === '*' && !endsOperand(tokens[k - 1]))
+        throw syntaxAt(scope.query, tok.offset, "unexpected '*'");
       out.push(tok.text);
     } else if (
       (tok.kind === 'qident' || (tok.kind === 'ident' && !KEYWORDS.has(tok.text.toLowerCase()))) &&
@@ -292,6 +296,15 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
     }
   }
   return joinWithin(out, ' ');
+}
+
+/** Whether `tok` can end an operand, so that a `*` after it multiplies. */
+function endsOperand(tok: Token | undefined): boolean {
+  if (tok === undefined) return false;
+  if (tok.kind === 'op') return tok.text === ')' || tok.text === ']';
+  if (tok.kind !== 'ident') return true;
+  const word = tok.text.toLowerCase();
+  return !KEYWORDS.has(word) || ['null', 'true', 'false', 'end'].includes(word);
 }
 
 function unsupported(scope: ExpressionScope, tok: Token, detail: string) {

@@ -158,6 +158,11 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT "null", "true" FROM "other"."x"',
     },
     {
+      name: 'multiplications after a group, a CASE, NULL and a column',
+      query: 'SELECT (1) * 2, CASE WHEN true THEN 2 END * 3, NULL * 2, "host" * 2 FROM db.t',
+      sql: 'SELECT ( 1 ) * 2 AS "_col0", CASE WHEN TRUE THEN 2 END * 3 AS "_col1", NULL * 2 AS "_col2", "host" * 2 AS "_col3" FROM "db"."t"',
+    },
+    {
       name: 'a quoted function name (Trino reads it as the name)',
       query: 'SELECT "lower"(\'A\')',
       sql: 'SELECT lower(\'A\') AS "_col0"',
@@ -196,6 +201,22 @@ describe('translateQuery SELECT', () => {
       name: 'a qualified column that is a DuckDB function, called',
       query: 'SELECT x."current_setting"(\'threads\') FROM other.x',
       message: "line 1:8: Function 'x.current_setting' not registered",
+    },
+    {
+      // DuckDB's star lists the physical table's hidden ts_ columns too.
+      name: 'a star in parentheses',
+      query: 'SELECT (*) FROM db.t',
+      message: "The query syntax is invalid at line 1:9: unexpected '*'",
+    },
+    {
+      name: "a star with DuckDB's REPLACE",
+      query: 'SELECT * REPLACE (lower(region) AS region) FROM db.t',
+      message: "The query syntax is invalid at line 1:8: unexpected '*'",
+    },
+    {
+      name: 'a star after an operator',
+      query: 'SELECT 2 * * FROM db.t',
+      message: "The query syntax is invalid at line 1:12: unexpected '*'",
     },
     {
       name: "a column called as DuckDB's method on a value",
