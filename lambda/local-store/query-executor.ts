@@ -31,6 +31,16 @@ export const TOKEN_MAX_USES = 5;
 export const MAX_PAGE_BYTES = 1_000_000;
 /** Bytes a response takes besides its rows and ColumnInfo: QueryId, QueryStatus, NextToken, keys. */
 const PAGE_FRAME_BYTES = 512;
+/**
+ * Bytes of rendered rows one result may take. The store holds a result whole until its last page
+ * is answered, so past this a query is refused while its rows are rendered (Timestream allows 5 GB,
+ * facts 3.3): a short query over a few thousand rows (`lpad(host, 900000, 'x')`) otherwise held
+ * gigabytes, and ran the store out of memory.
+ */
+export const MAX_RESULT_BYTES = 512 * 1024 * 1024;
+/** The refusal of a query whose result passes `limit` bytes (MAX_RESULT_BYTES). */
+export const resultTooLarge = (limit: number) =>
+  validation(`Query aborted as its result exceeds the ${limit} bytes the embedded store holds for one query`);
 /** Fewest bytes a column's ColumnInfo takes in a page: `{"Name":"","Type":{"ScalarType":"DATE"}},`. */
 const MIN_COLUMN_INFO_BYTES = 40;
 /**
@@ -51,6 +61,23 @@ const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
 const POOL_SIZE = 4;
 
+/**
+ * Where rendering a result stops with a refusal: as soon as a row is too large for a page of its
+ * own (pageExceeded) or the rows together pass `resultBytes` (resultTooLarge), rather than once
+ * every row is rendered.
+ */
+export interface RenderLimits {
+  /** Bytes a page holds for the ColumnInfo and one row. */
+  pageBytes: number;
+  resultBytes: number;
+}
+
+/** The limits the executor renders results within. */
+export const RENDER_LIMITS: RenderLimits = {
+  pageBytes: MAX_PAGE_BYTES - PAGE_FRAME_BYTES - 1,
+  resultBytes: MAX_RESULT_BYTES,
+};
+
 /** A converted result: ColumnInfo and each row's `{"Data":[...]}` JSON text. */
 export interface RenderedRows {
   columnInfo: ColumnInfo[];
@@ -70,7 +97,7 @@ export interface SqlDialect {
    * toTimestreamResult with each row as its JSON text, fetching the rows itself (the executor then
    * streams the result); when absent, the executor materializes the result and stringifies.
    */
-  renderTimestreamResult?(result: DuckDBResult): Promise<RenderedRows>;
+  renderTimestreamResult?(result: DuckDBResult, limits?: RenderLimits): Promise<RenderedRows>;
   mapDuckDbError(error: unknown, queryString: string): StoreError;
 }
 
@@ -501,7 +528,8 @@ async function render(sql: SqlDialect, connection: DuckDBConnection, text: strin
   // NOTE: streamed, not materialized, where the dialect renders: DuckDB hands a materialized
   // result's chunks over ~10 times slower than it streams them (300 000 rows of 55 columns, 1.8 s
   // against 0.2 s), and a streamed result is never held whole in DuckDB's memory.
-  if (sql.renderTimestreamResult) return sql.renderTimestreamResult(await connection.stream(text));
+  if (sql.renderTimestreamResult)
+    return sql.renderTimestreamResult(await connection.stream(text), RENDER_LIMITS);
   const { columnInfo, rows } = sql.toTimestreamResult(await connection.run(text));
   return { columnInfo, rows: RowTexts.from(rows.map((row) => JSON.stringify(row))) };
 }

@@ -15,7 +15,7 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from '@duckdb/node-api';
-import type { RenderedRows } from '../query-executor';
+import { pageExceeded, resultTooLarge, type RenderedRows, type RenderLimits } from '../query-executor';
 import { validityMaskBytes } from '../null-masks';
 import { RowTexts } from '../row-texts';
 import { formatJavaDouble } from './java-double';
@@ -35,13 +35,21 @@ const ROW_HEAD = Buffer.from('{"Data":[');
 const ROW_TAIL = Buffer.from(']}');
 /** Distinct VARCHAR cells remembered per column: dimension values repeat on every row of a series. */
 const MAX_CACHED_STRINGS = 65_536;
+/**
+ * Longest VARCHAR cell remembered: a stored value's (Timestream's 2 KB). A longer one is built by
+ * the query (lpad(), replace(), ||), and remembering it held it twice more besides its row.
+ */
+const MAX_CACHED_STRING_CHARS = 2048;
 
 /**
  * Renders every row of `result` (see the file comment); equal to toTimestreamResult, as JSON. The
  * rows are fetched chunk by chunk and rendered as they come, so a streamed result
  * (`connection.stream`) is never held whole by DuckDB, and other work runs between chunks.
  */
-export async function renderTimestreamResult(result: DuckDBResult): Promise<RenderedRows> {
+export async function renderTimestreamResult(
+  result: DuckDBResult,
+  limits?: RenderLimits,
+): Promise<RenderedRows> {
   const types = result.columnTypes();
   // Only an INTERVAL column's values tell its ColumnInfo (resultColumnInfo): such a result is
   // fetched whole first.
@@ -49,6 +57,8 @@ export async function renderTimestreamResult(result: DuckDBResult): Promise<Rend
   const { columnInfo, yearToMonth } = resultColumnInfo(result, whole ?? []);
   const renderer = new ChunkRenderer(
     types.map((type, k) => cellRenderer(type, yearToMonth[k]!, k > 0 ? ',' : '')),
+    limits === undefined ? Infinity : limits.pageBytes - Buffer.byteLength(JSON.stringify(columnInfo)),
+    limits?.resultBytes ?? Infinity,
   );
   if (whole !== undefined) {
     for (const chunk of whole) renderer.render(chunk);
@@ -79,7 +89,13 @@ class ChunkRenderer {
   private readonly masks: (Uint8Array | null)[];
   private readonly pieces: Cell[];
 
-  constructor(private readonly renderers: readonly CellRenderer[]) {
+  constructor(
+    private readonly renderers: readonly CellRenderer[],
+    /** Bytes a row may take (see RenderLimits). */
+    private readonly maxRowBytes: number,
+    /** Bytes the rows may take together. */
+    private readonly maxResultBytes: number,
+  ) {
     this.columns = renderers.length;
     this.nullRuns = nullRunTexts(this.columns);
     this.vectors = new Array<DuckDBVector | undefined>(this.columns);
@@ -144,6 +160,8 @@ class ChunkRenderer {
       target.set(ROW_TAIL, at);
       at += ROW_TAIL.length;
       rows.commitRow(at - start);
+      if (at - start > this.maxRowBytes) throw pageExceeded();
+      if (rows.totalBytes > this.maxResultBytes) throw resultTooLarge(this.maxResultBytes);
     }
   }
 }
@@ -177,7 +195,7 @@ function varcharRenderer(comma: string): CellRenderer {
     let cell = cache.get(text);
     if (cell === undefined) {
       cell = Buffer.from(`${comma}{"ScalarValue":${JSON.stringify(text)}}`);
-      if (cache.size < MAX_CACHED_STRINGS) cache.set(text, cell);
+      if (cache.size < MAX_CACHED_STRINGS && text.length <= MAX_CACHED_STRING_CHARS) cache.set(text, cell);
     }
     return cell;
   };

@@ -6,7 +6,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { StoreError } from '../../../lambda/local-store/errors';
 import {
   MAX_PAGE_BYTES,
+  MAX_RESULT_BYTES,
   QueryExecutor,
+  type RenderLimits,
   type QueryRequest,
   type SqlDialect,
 } from '../../../lambda/local-store/query-executor';
@@ -330,4 +332,18 @@ test("a StoreError the dialect throws while rendering rows is the query's answer
     mapDuckDbError: () => new StoreError('ValidationException', 'mapped'),
   });
   await expect(query({ QueryString: 'SELECT 1' })).rejects.toBe(refusal);
+});
+
+test('renders rows within a page for one row and MAX_RESULT_BYTES for all of them', async () => {
+  const given: (RenderLimits | undefined)[] = [];
+  const query = queryWith({
+    renderTimestreamResult: (_result, limits) => {
+      given.push(limits);
+      return Promise.reject(new StoreError('ValidationException', 'seen'));
+    },
+  });
+  await expect(query({ QueryString: 'SELECT 1' })).rejects.toMatchObject({ message: 'seen' });
+  // A page's frame (QueryId, QueryStatus, NextToken) takes 512 bytes, the row's comma 1.
+  expect(given).toEqual([{ pageBytes: MAX_PAGE_BYTES - 513, resultBytes: MAX_RESULT_BYTES }]);
+  expect(MAX_RESULT_BYTES).toBe(512 * 1024 * 1024);
 });

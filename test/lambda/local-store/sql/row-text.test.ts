@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { DuckDBResult } from '@duckdb/node-api';
+import { PAGE_EXCEEDED_MESSAGE } from '../../../../lambda/local-store/query-executor';
 import { renderTimestreamResult } from '../../../../lambda/local-store/sql/row-text';
 import { toTimestreamResult } from '../../../../lambda/local-store/sql/results';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
@@ -78,5 +80,50 @@ describe('renderTimestreamResult', () => {
     expect(rendered.columnInfo).toEqual(converted.columnInfo);
     const texts = Array.from({ length: rendered.rows.length }, (_, i) => rendered.rows.rangeText(i, i + 1));
     expect(texts).toEqual(converted.rows.map((row) => JSON.stringify(row)));
+  });
+});
+
+describe('renderTimestreamResult within limits', () => {
+  /** `result` with its fetchChunk calls counted in `fetched.chunks`. */
+  const counting = (result: DuckDBResult, fetched: { chunks: number }): DuckDBResult => {
+    const counted = Object.create(result) as DuckDBResult;
+    counted.fetchChunk = () => {
+      fetched.chunks += 1;
+      return result.fetchChunk();
+    };
+    return counted;
+  };
+  // ColumnInfo `[{"Name":"_col0","Type":{"ScalarType":"VARCHAR"}}]` takes 51 bytes of a page.
+  test.each([
+    {
+      name: 'a row too large for a page',
+      sql: "SELECT CASE WHEN i = 0 THEN repeat('x', 2000) ELSE 'a' END AS _col0 FROM range(10000) t(i) ORDER BY i",
+      limits: { pageBytes: 1051, resultBytes: Infinity },
+      message: PAGE_EXCEEDED_MESSAGE,
+    },
+    {
+      name: 'rows past the bytes of a result',
+      sql: "SELECT repeat('x', 100) AS _col0 FROM range(10000)",
+      limits: { pageBytes: 1_000_000, resultBytes: 50_000 },
+      message: 'Query aborted as its result exceeds the 50000 bytes the embedded store holds for one query',
+    },
+  ])('stops at the first chunk holding $name', async ({ sql, limits, message }) => {
+    const fetched = { chunks: 0 };
+    const result = counting(await fixture.connection.stream(sql), fetched);
+    await expect(renderTimestreamResult(result, limits)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message,
+    });
+    expect(fetched.chunks).toBe(1);
+  });
+
+  test('renders a result that fits them whole, its longest row at the page', async () => {
+    const sql = "SELECT repeat('x', 1000 - i) AS _col0 FROM range(3000) t(i) ORDER BY i";
+    const rendered = await renderTimestreamResult(await fixture.connection.stream(sql), {
+      pageBytes: 51 + '{"Data":[{"ScalarValue":""}]}'.length + 1000,
+      resultBytes: 3000 * 1030,
+    });
+    expect(rendered.rows.length).toBe(3000);
+    expect(rendered.rows.longestBytes).toBe('{"Data":[{"ScalarValue":""}]}'.length + 1000);
   });
 });
