@@ -205,6 +205,9 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 };
 const typeName = (duck: string) => TYPE_NAMES[duck.replace(/\(.*$/, '')] ?? duck.toLowerCase();
 
+/** Timestream names of functions DuckDB's messages name otherwise, by the Timestream name. */
+const SPELLED_AS: Readonly<Record<string, string>> = { ...RENAMED_FUNCTIONS, extract: 'date_part' };
+
 /**
  * DuckDB's wordings of mistakes a query can make (a cast, argument types, a comparison, a missing
  * GROUP BY) with the plain refusal each becomes, in Timestream's type names. The query's position
@@ -233,10 +236,12 @@ const REWORDINGS: readonly {
       /^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*)\)['"]/,
     reword: ([, name, types], query) => {
       const argTypes = types!.split(', ').filter(Boolean).map(typeName);
-      if (!/^\w+$/.test(name!)) return `Operator '${name}' cannot be applied to ${argTypes.join(' and ')}`;
+      // `/` is DuckDB's `//` under integer_division (engine.ts), which the query never spells.
+      if (!/^\w+$/.test(name!))
+        return `Operator '${name === '//' ? '/' : name}' cannot be applied to ${argTypes.join(' and ')}`;
       // The name the query spells: DuckDB names a renamed function (approx_distinct) by its own name.
       const lower = query.toLowerCase();
-      const spelled = [name!, ...Object.keys(RENAMED_FUNCTIONS).filter((k) => RENAMED_FUNCTIONS[k] === name)]
+      const spelled = [name!, ...Object.keys(SPELLED_AS).filter((k) => SPELLED_AS[k] === name)]
         .map((n) => ({ n, at: lower.indexOf(`${n.toLowerCase()}(`) }))
         .find(({ at }) => at >= 0);
       const where = spelled ? `${linePosition(query, spelled.at)}: ` : '';
@@ -253,6 +258,15 @@ const REWORDINGS: readonly {
     reword: ([, column], query) => {
       const name = column!.replaceAll('""', '"');
       return `${linePosition(query, offsetOf(query, name))}: Column '${name}' must appear in the GROUP BY clause or be used in an aggregate function`;
+    },
+  },
+  {
+    // A `||` (or another operator) with no operand after it: DuckDB reads it as a postfix operator
+    // and looks for a function named after it, which the query never spells.
+    pattern: /^(?:Scalar )?Function with name (\S+)__(?:postfix|prefix) does not exist/,
+    reword: ([, operator], query) => {
+      const at = query.lastIndexOf(operator!);
+      return `The query syntax is invalid at ${linePosition(query, at < 0 ? 0 : at)}`;
     },
   },
   {

@@ -249,6 +249,31 @@ describe('mapDuckDbError', () => {
       message: "Operator '-' cannot be applied to timestamp and integer",
     },
     {
+      // integer_division makes DuckDB's `/` its `//`.
+      name: 'a division given operands of the wrong types, as the query spells it',
+      error: new Error(
+        "Binder Error: No function matches the given name and argument types '//(BOOLEAN, DATE)'. You might need to add explicit type casts.\n\tCandidate functions:\n\t//(TINYINT, TINYINT) -> TINYINT",
+      ),
+      query: "SELECT true / DATE '2020-01-01'",
+      message: "Operator '/' cannot be applied to boolean and date",
+    },
+    {
+      name: 'extract() given the wrong type, by its name rather than date_part',
+      error: new Error(
+        "Binder Error: No function matches the given name and argument types 'date_part(STRING_LITERAL, VARCHAR)'. You might need to add explicit type casts.",
+      ),
+      query: 'SELECT extract(day FROM region) FROM db.t',
+      message: "line 1:8: Function 'extract' cannot take arguments of type (varchar, varchar)",
+    },
+    {
+      name: 'a || with nothing after it as a syntax error, not a function',
+      error: new Error(
+        'Catalog Error: Scalar Function with name ||__postfix does not exist!\nDid you mean "!__postfix"?',
+      ),
+      query: "SELECT 'a' || 'b' ||",
+      message: 'The query syntax is invalid at line 1:19',
+    },
+    {
       name: 'a comparison of a string with a number',
       error: new Error(
         'Binder Error: Cannot compare values of type VARCHAR and type INTEGER_LITERAL - an explicit cast is required',
