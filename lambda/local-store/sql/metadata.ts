@@ -12,6 +12,7 @@ import {
   SCALAR_MEASURE_TYPES,
 } from '../schema';
 import { visibleColumns } from './columns';
+import { sqlLiteral } from './expressions';
 import { likeMatcher } from './like';
 import { linePosition, type Token } from './tokenizer';
 import type { TranslatedQuery } from './translate';
@@ -128,23 +129,22 @@ function likeClause(
   return [likeMatcher(pattern.text), at + 2, pattern.text];
 }
 
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /** One row per measure name: its value type and the dimensions seen with it (facts 4.5). */
 function showMeasuresSql(table: CatalogTable, likePattern: string | undefined): string {
   const types = SCALAR_MEASURE_TYPES.filter((t) => table.measureTypes.includes(t));
   const typeCases = types.map(
     (t) =>
-      `WHEN count(${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])}) > 0 THEN ${literal(t.toLowerCase())}`,
+      `WHEN count(${quoteDuckIdentifier(MEASURE_VALUE_COLUMNS[t])}) > 0 THEN ${sqlLiteral(t.toLowerCase())}`,
   );
   const dataType = typeCases.length ? `CASE ${typeCases.join(' ')} ELSE 'unknown' END` : `'unknown'`;
   const dims = table.dimensions.map(
     (d) =>
-      `CASE WHEN count(${quoteDuckIdentifier(d)}) > 0 THEN {'dimension_name': ${literal(d)}, 'data_type': 'varchar'} END`,
+      `CASE WHEN count(${quoteDuckIdentifier(d)}) > 0 THEN {'dimension_name': ${sqlLiteral(d)}, 'data_type': 'varchar'} END`,
   );
   const dimensions = dims.length
     ? `list_filter([${dims.join(', ')}], x -> x IS NOT NULL)`
     : `CAST([] AS STRUCT(dimension_name VARCHAR, data_type VARCHAR)[])`;
-  const where = likePattern === undefined ? '' : ` WHERE "measure_name" LIKE ${literal(likePattern)}`;
+  // sqlLiteral: a NUL in the pattern would end DuckDB's SQL text there.
+  const where = likePattern === undefined ? '' : ` WHERE "measure_name" LIKE ${sqlLiteral(likePattern)}`;
   return `SELECT "measure_name", ${dataType} AS "data_type", ${dimensions} AS "dimensions" FROM ${physicalTableName(table.database, table.table)}${where} GROUP BY "measure_name" ORDER BY "measure_name"`;
 }

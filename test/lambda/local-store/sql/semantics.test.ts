@@ -504,3 +504,33 @@ describe('translated SQL on DuckDB', () => {
     ]);
   });
 });
+
+describe('SHOW MEASURES LIKE on DuckDB', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+    await fixture.createTable('db', 't', ['region'], ['DOUBLE']);
+    await fixture.insert(
+      'db',
+      't',
+      ['up', 'nul\u0000l', "O'Brien"].map((name) => ({
+        region: 'eu',
+        measure_name: name,
+        time: 1000n * MS,
+        'measure_value::double': 1,
+      })),
+    );
+  });
+  afterAll(() => fixture.close());
+
+  test.each([
+    { name: 'a prefix', pattern: 'u%', names: ['up'] },
+    // DuckDB's SQL text ends at a NUL: the pattern's NUL is spelled chr(0).
+    { name: 'a NUL', pattern: '%\u0000%', names: ['nul\u0000l'] },
+    { name: 'a NUL and a quote after it', pattern: "nul\u0000l' OR '' = '", names: [] },
+    { name: 'a quote', pattern: "O'%", names: ["O'Brien"] },
+  ])('matches the names of the pattern with $name', async ({ pattern, names }) => {
+    const result = await fixture.query(`SHOW MEASURES FROM db.t LIKE '${pattern.replaceAll("'", "''")}'`);
+    expect(scalars(result.rows).map((row) => row[0])).toEqual(names);
+  });
+});
