@@ -216,7 +216,10 @@ function isColumnReference(tokens: readonly Token[]): boolean {
   return tokens.length === 3 && isName(tokens[0]) && tokens[1]!.text === '.' && isName(tokens[2]);
 }
 
-/** Splits `expr AS alias` or `expr alias` (an alias follows a value, never an operator). */
+/**
+ * Splits `expr AS alias` or `expr alias` (an alias follows a value, never an operator: the FROM of
+ * `IS DISTINCT FROM` is one).
+ */
 function splitAlias(item: readonly Token[]): [Token[], string | undefined] {
   const last = item[item.length - 1]!;
   const before = item[item.length - 2];
@@ -229,7 +232,9 @@ function splitAlias(item: readonly Token[]): [Token[], string | undefined] {
     const valueBefore =
       before!.kind !== 'op'
         ? before!.kind !== 'ident' ||
-          !/^(and|or|not|is|between|in|like|as|when|then|else|case|distinct|interval)$/i.test(before!.text)
+          !/^(and|or|not|is|between|in|like|as|when|then|else|case|distinct|interval|from)$/i.test(
+            before!.text,
+          )
         : before!.text === ')';
     if (valueBefore && !(before!.kind === 'op' && before!.text === '.'))
       return [item.slice(0, -1), last.text];

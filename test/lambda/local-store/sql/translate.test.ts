@@ -158,6 +158,11 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT "null", "true" FROM "other"."x"',
     },
     {
+      name: 'IS DISTINCT FROM a column, which is not an alias',
+      query: 'SELECT region IS DISTINCT FROM host, region IS NOT DISTINCT FROM host h FROM db.t',
+      sql: 'SELECT "region" IS DISTINCT FROM "host" AS "_col0", "region" IS NOT DISTINCT FROM "host" AS "h" FROM "db"."t"',
+    },
+    {
       name: 'multiplications after a group, a CASE, NULL and a column',
       query: 'SELECT (1) * 2, CASE WHEN true THEN 2 END * 3, NULL * 2, "host" * 2 FROM db.t',
       sql: 'SELECT ( 1 ) * 2 AS "_col0", CASE WHEN TRUE THEN 2 END * 3 AS "_col1", NULL * 2 AS "_col2", "host" * 2 AS "_col3" FROM "db"."t"',
