@@ -74,11 +74,7 @@ const SAME_FUNCTIONS = new Set([
   'max',
   'abs',
   'round',
-  'sqrt',
   'exp',
-  'ln',
-  'log10',
-  'log2',
   'power',
   'pow',
   'mod',
@@ -141,6 +137,10 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
 /** Functions whose translation uses an argument more than once (through bindOnce). */
 const REPEATING_FUNCTIONS = new Set([
   'bin',
+  'sqrt',
+  'ln',
+  'log10',
+  'log2',
   'sign',
   'ceil',
   'ceiling',
@@ -181,6 +181,7 @@ const MAX_PAD_CHARS = 1_000_001;
  */
 export const MAX_PADDED_CHARS = 64 * MAX_PAD_CHARS;
 const NANOS_PER_MS = 1_000_000n;
+const ZERO = 'CAST(0 AS DOUBLE)';
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
 
 export const columnDoesNotExist = (query: string, offset: number, name: string) =>
@@ -481,6 +482,21 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // sign() has its argument's type ([MATH]: sign(-2.5) is -1.0, not DuckDB's TINYINT -1); sign
       // is NULL only for NULL, so coalesce() only lends it x's type.
       return bindOnce(scope.budget, bindable(arity(1)), ([x]) => `coalesce(sign(${x}), ${x})`);
+    }
+    case 'sqrt':
+    case 'ln':
+    case 'log10':
+    case 'log2': {
+      // Java's Math functions, as Trino's ([MATH]): NaN below zero and -Infinity for the logarithm
+      // of zero, where DuckDB's fail the whole query. The first branch binds the function, so a
+      // mistaken argument is refused naming it rather than the comparison; a zero of type DOUBLE
+      // casts a string as the function itself does.
+      return bindOnce(
+        scope.budget,
+        bindable(arity(1)),
+        ([x]) =>
+          `(CASE WHEN (${x}) IS NULL THEN ${name}(${x}) WHEN (${x}) < ${ZERO} THEN CAST('NaN' AS DOUBLE) ${name === 'sqrt' ? '' : `WHEN (${x}) = ${ZERO} THEN CAST('-Infinity' AS DOUBLE) `}ELSE ${name}(${x}) END)`,
+      );
     }
     case 'ceil':
     case 'ceiling':

@@ -278,6 +278,12 @@ describe('translated SQL on DuckDB', () => {
       row: ['example 1', null, 'example 3 true', 'example 4 false'],
     },
     {
+      name: 'sqrt() and the logarithms are NaN below zero, the logarithms -Infinity at zero, as Java Math (mathematical-functions)',
+      query: 'SELECT sqrt(-4), sqrt(4), ln(0), ln(-1), log10(-0.0), log2(-1), log10(100), log2(NULL)',
+      types: ['DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE'],
+      row: ['NaN', '2.0', '-Infinity', 'NaN', '-Infinity', 'NaN', '2.0', null],
+    },
+    {
       name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
       query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
