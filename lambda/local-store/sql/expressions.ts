@@ -82,8 +82,6 @@ const SAME_FUNCTIONS = new Set([
   'upper',
   'length',
   'concat',
-  'substr',
-  'substring',
   'trim',
   'ltrim',
   'rtrim',
@@ -137,6 +135,8 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
 /** Functions whose translation uses an argument more than once (through bindOnce). */
 const REPEATING_FUNCTIONS = new Set([
   'bin',
+  'substr',
+  'substring',
   'sqrt',
   'ln',
   'log10',
@@ -182,6 +182,7 @@ const MAX_PAD_CHARS = 1_000_001;
 export const MAX_PADDED_CHARS = 64 * MAX_PAD_CHARS;
 const NANOS_PER_MS = 1_000_000n;
 const ZERO = 'CAST(0 AS DOUBLE)';
+const BIGINT_ZERO = 'CAST(0 AS BIGINT)';
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
 
 export const columnDoesNotExist = (query: string, offset: number, name: string) =>
@@ -482,6 +483,22 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // sign() has its argument's type ([MATH]: sign(-2.5) is -1.0, not DuckDB's TINYINT -1); sign
       // is NULL only for NULL, so coalesce() only lends it x's type.
       return bindOnce(scope.budget, bindable(arity(1)), ([x]) => `coalesce(sign(${x}), ${x})`);
+    }
+    case 'substr':
+    case 'substring': {
+      // Trino's ([TRINO-STRING]): empty from position 0, for a length below 1, and from a negative
+      // position before the string's start, where DuckDB's counts 0 as 1, takes a negative length
+      // backwards and clamps the position. The empty string is substr(x, 1, 0 * ...), NULL when
+      // any argument is, as the function is. The first branch binds the function, so a mistaken
+      // argument is refused naming it.
+      if (rawArgs.length !== 2 && rawArgs.length !== 3)
+        throw unsupported(scope, nameTok, `${name}() takes 2 or 3 arguments`);
+      return bindOnce(scope.budget, bindable(args()), ([text, start, length]) => {
+        const call = `substr(${joinWithin([text!, start!, ...(length === undefined ? [] : [length])], ', ')})`;
+        const empty = `(${start}) = ${BIGINT_ZERO}${length === undefined ? '' : ` OR (${length}) <= ${BIGINT_ZERO}`}`;
+        const none = `substr(${text}, 1, 0 * (${start})${length === undefined ? '' : ` * (${length})`})`;
+        return `(CASE WHEN (${text}) IS NULL THEN ${call} WHEN ${empty} OR (${start}) < -length(${text}) THEN ${none} ELSE ${call} END)`;
+      });
     }
     case 'sqrt':
     case 'ln':

@@ -284,6 +284,13 @@ describe('translated SQL on DuckDB', () => {
       row: ['NaN', '2.0', '-Infinity', 'NaN', '-Infinity', 'NaN', '2.0', null],
     },
     {
+      name: 'substr() is empty from position 0, for a length below 1 and from before the start (Trino string)',
+      query:
+        "SELECT substr('hello', 0), substr('hello', 0, 2), substr('hello', 2, -1), substr('hello', -6), substr('hello', -10, 7), substring('hello', -3, 2), substr('héllo', 2, 3), substr('hello', 0, NULL), substr(NULL, 0)",
+      types: Array(9).fill('VARCHAR'),
+      row: ['', '', '', '', '', 'll', 'éll', null, null],
+    },
+    {
       name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
       query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
