@@ -135,6 +135,8 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
 /** Functions whose translation uses an argument more than once (through bindOnce). */
 const REPEATING_FUNCTIONS = new Set([
   'bin',
+  'cast',
+  'try_cast',
   'substr',
   'substring',
   'sqrt',
@@ -629,8 +631,19 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
       `${name}(x AS <type>) needs one of the types ${Object.keys(CAST_TYPES).join(', ')}`,
     );
   }
-  const value = translateExpression(scope, argTokens.slice(0, -2));
-  return `${name.toUpperCase()}(${value} AS ${CAST_TYPES[type.text.toLowerCase()]})`;
+  const valueTokens = argTokens.slice(0, -2);
+  const value = translateExpression(scope, valueTokens);
+  const target = CAST_TYPES[type.text.toLowerCase()]!;
+  const cast = (sql: string) => `${name.toUpperCase()}(${sql} AS ${target})`;
+  if (target !== 'BIGINT' && target !== 'INTEGER') return cast(value);
+  // Trino rounds a double half away from zero (2.5 to 3, -2.5 to -3), where DuckDB's cast rounds
+  // half to even (to 2 and -2); round() is Trino's rounding. The TRY_CAST binds for any type.
+  return bindOnce(
+    scope.budget,
+    [{ sql: value, repeats: callsRepeating(valueTokens) }],
+    ([x]) =>
+      `(CASE WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') THEN ${cast(`round(TRY_CAST(${x} AS DOUBLE))`)} ELSE ${cast(x!)} END)`,
+  );
 }
 
 /** Java-semantics REGEXP_LIKE as RE2 (see java-regex.ts); the pattern must be a literal. */
