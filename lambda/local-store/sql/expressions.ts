@@ -269,7 +269,11 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       (isWord(tok, 'timestamp') || isWord(tok, 'date')) &&
       next?.kind === 'string'
     ) {
-      out.push(`CAST(${sqlLiteral(next.text)} AS ${isWord(tok, 'date') ? 'DATE' : 'TIMESTAMP_NS'})`);
+      out.push(
+        isWord(tok, 'date')
+          ? `CAST(${sqlLiteral(next.text)} AS DATE)`
+          : timestampLiteral(scope, tok, next.text),
+      );
       k++;
     } else if (
       tok.kind === 'ident' &&
@@ -334,6 +338,50 @@ export function sqlLiteral(value: string): string {
 }
 
 const nowSql = (scope: ExpressionScope) => tsFromNanos(`${scope.nowNs}`);
+
+/** Trino's timestamp literal without a time zone: `YYYY-MM-DD[ HH:MM[:SS[.fraction]]]`. */
+const TIMESTAMP_LITERAL =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?$/;
+/** The same with anything after it (a time zone, more digits): left to DuckDB's cast. */
+const TIMESTAMP_LITERAL_START = /^\d{4}-\d{1,2}-\d{1,2}(?: |$)/;
+/**
+ * The timestamps DuckDB's TIMESTAMP_NS holds, in nanoseconds: 2^63 - 1 is its infinity, and it
+ * converts through dates from 1677-09-22 on.
+ */
+const MIN_NANOS = -9_223_286_400_000_000_000n;
+const MAX_NANOS = 2n ** 63n - 2n;
+
+/**
+ * A TIMESTAMP literal as its nanoseconds, checked on the calendar: DuckDB's cast to TIMESTAMP_NS
+ * took `'infinity'` and `'epoch'`, and refused `'2026-13-01'` as a string it "could not convert to
+ * INT64" (answered as a cast to bigint).
+ */
+function timestampLiteral(scope: ExpressionScope, tok: Token, text: string): string {
+  const match = TIMESTAMP_LITERAL.exec(text);
+  if (!match) {
+    if (TIMESTAMP_LITERAL_START.test(text)) return `CAST(${sqlLiteral(text)} AS TIMESTAMP_NS)`;
+    throw validation(`${linePosition(scope.query, tok.offset)}: '${text}' is not a valid timestamp literal`);
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((f) => Number(f ?? 0)) as number[];
+  const date = new Date(0);
+  date.setUTCFullYear(year!, month! - 1, day!);
+  date.setUTCHours(hour!, minute!, second!);
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month! - 1 ||
+    date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  )
+    throw validation(`${linePosition(scope.query, tok.offset)}: '${text}' is not a valid timestamp literal`);
+  const nanos = BigInt(date.getTime()) * NANOS_PER_MS + BigInt((match[7] ?? '').padEnd(9, '0'));
+  if (nanos > MAX_NANOS || nanos < MIN_NANOS)
+    throw validation(
+      `${linePosition(scope.query, tok.offset)}: timestamp '${text}' is outside the timestamps the embedded store holds (1677-09-22 00:00:00 to 2262-04-11 23:47:16.854775806)`,
+    );
+  return tsFromNanos(`${nanos}`);
+}
 
 function intervalNanos(scope: ExpressionScope, tok: Token): bigint {
   const unit = INTERVAL_UNITS[tok.unit!]!;

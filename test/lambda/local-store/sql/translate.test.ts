@@ -168,6 +168,17 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT ( 1 ) * 2 AS "_col0", CASE WHEN TRUE THEN 2 END * 3 AS "_col1", NULL * 2 AS "_col2", "host" * 2 AS "_col3" FROM "db"."t"',
     },
     {
+      name: 'TIMESTAMP literals as their nanoseconds, a date alone and one-digit fields',
+      query:
+        "SELECT TIMESTAMP '2024-02-29 23:59:59.5', TIMESTAMP '1970-01-01', TIMESTAMP '1969-12-31 23:59:59.999999999', TIMESTAMP '2026-1-2 3:04'",
+      sql: 'SELECT make_timestamp_ns(1709251199500000000) AS "_col0", make_timestamp_ns(0) AS "_col1", make_timestamp_ns(-1) AS "_col2", make_timestamp_ns(1767323040000000000) AS "_col3"',
+    },
+    {
+      name: 'a TIMESTAMP literal with a time zone left to DuckDB',
+      query: "SELECT TIMESTAMP '2026-01-01 00:00:00 UTC'",
+      sql: `SELECT CAST('2026-01-01 00:00:00 UTC' AS TIMESTAMP_NS) AS "_col0"`,
+    },
+    {
       name: 'a quoted function name (Trino reads it as the name)',
       query: 'SELECT "lower"(\'A\')',
       sql: 'SELECT lower(\'A\') AS "_col0"',
@@ -206,6 +217,29 @@ describe('translateQuery SELECT', () => {
       name: 'a qualified column that is a DuckDB function, called',
       query: 'SELECT x."current_setting"(\'threads\') FROM other.x',
       message: "line 1:8: Function 'x.current_setting' not registered",
+    },
+    {
+      // DuckDB's cast took it, as its infinity, answered as 2262-04-11 23:47:16.854775807.
+      name: "a TIMESTAMP literal DuckDB's cast reads as infinity",
+      query: "SELECT TIMESTAMP 'infinity'",
+      message: "line 1:8: 'infinity' is not a valid timestamp literal",
+    },
+    {
+      // DuckDB's cast refused it as a string it could not convert to INT64 ("to bigint").
+      name: 'a TIMESTAMP literal of a month that does not exist',
+      query: "SELECT * FROM db.t WHERE time > TIMESTAMP '2026-13-01'",
+      message: "line 1:33: '2026-13-01' is not a valid timestamp literal",
+    },
+    {
+      name: 'a TIMESTAMP literal of a day that does not exist',
+      query: "SELECT TIMESTAMP '2025-02-29 00:00:00'",
+      message: "line 1:8: '2025-02-29 00:00:00' is not a valid timestamp literal",
+    },
+    {
+      name: 'a TIMESTAMP literal past the timestamps the store holds',
+      query: "SELECT TIMESTAMP '2262-04-11 23:47:16.854775807'",
+      message:
+        "line 1:8: timestamp '2262-04-11 23:47:16.854775807' is outside the timestamps the embedded store holds (1677-09-22 00:00:00 to 2262-04-11 23:47:16.854775806)",
     },
     {
       // DuckDB's star lists the physical table's hidden ts_ columns too.
