@@ -266,13 +266,14 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       out.push(`CAST(${nowSql(scope)} AS DATE)`);
     } else if (
       tok.kind === 'ident' &&
-      (isWord(tok, 'timestamp') || isWord(tok, 'date')) &&
+      (isWord(tok, 'timestamp') || isWord(tok, 'date') || isWord(tok, 'time')) &&
       next?.kind === 'string'
     ) {
+      // `time '01:00:00'` is a TIME literal, never the column: no value is followed by a string.
       out.push(
-        isWord(tok, 'date')
-          ? `CAST(${sqlLiteral(next.text)} AS DATE)`
-          : timestampLiteral(scope, tok, next.text),
+        isWord(tok, 'timestamp')
+          ? timestampLiteral(scope, tok, next.text)
+          : `CAST(${sqlLiteral(next.text)} AS ${isWord(tok, 'date') ? 'DATE' : 'TIME'})`,
       );
       k++;
     } else if (
