@@ -175,7 +175,17 @@ function translateSelectList(
     // Counted as they come, so a list of thousands of large items stops at the bound.
     if (length > MAX_TRANSLATED_SQL_CHARS) throw tooComplex();
     if (item.length === 0) throw syntaxAt(scope.query, clause.at.offset, 'empty select item');
-    const star = item.length === 1 && item[0]!.kind === 'op' && item[0]!.text === '*';
+    const last = item[item.length - 1]!;
+    // `*`, or `t.*` with the table's name or alias (Trino's qualified star).
+    const star =
+      last.kind === 'op' &&
+      last.text === '*' &&
+      (item.length === 1 ||
+        (item.length === 3 &&
+          isName(item[0]) &&
+          scope.qualifiers.includes(item[0]!.text) &&
+          item[1]!.kind === 'op' &&
+          item[1]!.text === '.'));
     // `*` written over and over on a wide table, or a list of thousands of items: refused before
     // DuckDB plans it and the executor renders it, which only end in the same refusal.
     if (items.length + (star ? scope.columns.length : 1) > MAX_RESULT_COLUMNS) throw pageExceeded();

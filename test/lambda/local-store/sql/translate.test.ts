@@ -174,6 +174,11 @@ describe('translateQuery SELECT', () => {
       sql: 'SELECT make_timestamp_ns(1709251199500000000) AS "_col0", make_timestamp_ns(0) AS "_col1", make_timestamp_ns(-1) AS "_col2", make_timestamp_ns(1767323040000000000) AS "_col3"',
     },
     {
+      name: "a star qualified with the table's name or its alias",
+      query: 'SELECT t.*, x.*, "t".* FROM db.t AS x',
+      sql: `SELECT ${STAR}, ${STAR}, ${STAR} FROM "db"."t"`,
+    },
+    {
       name: 'a TIME literal, also where the table has the column time',
       query: "SELECT TIME '01:00:00', time FROM db.t WHERE CAST(time AS time) > time '12:00:00'",
       sql: `SELECT CAST('01:00:00' AS TIME) AS "_col0", "time" FROM "db"."t" WHERE CAST("time" AS TIME) > CAST('12:00:00' AS TIME)`,
