@@ -553,6 +553,12 @@ export function checkDimensionName(name: string): void {
       `Dimension name ${name} is not allowed: it may not be a reserved name (measure_name, measure_value, time), start with ts_, measure_name or measure_value, or contain ':'.`,
     );
   }
+  // NOTE: a store limit, not a documented Timestream rule: DuckDB's SQL text ends at a NUL, so the
+  // column could not be added, and the call failed with a 500 that SDKs retry.
+  if (name.includes('\u0000'))
+    throw validation(
+      `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold a NUL character in a dimension name.`,
+    );
 }
 
 function findLimitViolation(

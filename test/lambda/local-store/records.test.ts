@@ -384,6 +384,15 @@ describe('normalizeRecords', () => {
     ]);
   });
 
+  test('refuses a dimension name with a NUL, which its DuckDB column could not be named', () => {
+    expect(
+      thrown(() => normalizeRecords([{ ...base, Dimensions: [{ Name: 'a\u0000b', Value: 'v' }] }], {})),
+    ).toEqual([
+      'ValidationException',
+      'Dimension name "a\\u0000b" is not allowed: the embedded local store cannot hold a NUL character in a dimension name.',
+    ]);
+  });
+
   test('accepts a record whose only dimensions come from CommonAttributes', () => {
     const [record] = normalizeRecords([{ ...base, Dimensions: undefined }], {
       Dimensions: [{ Name: 'job', Value: 'j' }],
