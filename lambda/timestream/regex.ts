@@ -220,8 +220,10 @@ function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
     const body = flat + nested.map((b) => `[^${b}]`).join('');
     if (body === '') out = node.negated ? '[\\s\\S]' : '[^\\s\\S]';
     // Java versions disagree on whether a leading ^ also negates nested classes, so a negated
-    // class with nested parts is written as "not this class, then any one code point".
-    else if (node.negated && nested.length > 0) out = `(?![${body}])[\\s\\S]`;
+    // class with nested parts is written as the intersection of its complements, which is still
+    // one atom (a quantifier after "not this class, then any code point" took only the latter).
+    else if (node.negated && nested.length > 0)
+      out = `[${[...nested.map((b) => `[${b}]`), ...(flat === '' ? [] : [`[^${flat}]`])].join('&&')}]`;
     else out = `[${node.negated ? '^' : ''}${body}]`;
   }
   return spend(out);

@@ -176,6 +176,10 @@ export function javaToJs(java: string): RegExp {
     } else if (c === ']' && depth > 0) {
       depth--;
       out += c;
+    } else if (depth > 0 && c === '&' && java[i + 1] === '&') {
+      out += '&&'; // intersection (a literal & is emitted escaped)
+      i += 2;
+      continue;
     } else if (depth > 0 && c !== '-' && /[!-/:-@[-`{-~]/.test(c)) {
       out += hex(c); // the v flag wants class punctuation escaped; u accepts the same
     } else {
