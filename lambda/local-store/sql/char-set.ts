@@ -263,6 +263,74 @@ function propertyCandidates(name: string): string[] {
   return candidates;
 }
 
+/**
+ * `\p{Is<name>}` for Java's binary properties and the POSIX names, which Java reads there as
+ * Unicode properties (JDK 9+ CharPredicates.forUnicodeProperty, the UNICODE_CHARACTER_CLASS
+ * definitions): `\p{IsAlpha}` is Alphabetic, `\p{IsDigit}` is Nd and `\p{IsPunct}` is P, while
+ * `\p{Alpha}` stays ASCII. `undefined` for other names (categories, scripts, ASCII).
+ */
+export function javaIsProperty(name: string): CharSet | undefined {
+  const p = (jsName: string) => unicodeProperty(jsName)!;
+  switch (name.toUpperCase()) {
+    case 'ALPHABETIC':
+    case 'ALPHA':
+      return p('IsAlphabetic');
+    case 'ASSIGNED':
+      return negate(p('Cn'));
+    case 'CONTROL':
+    case 'CNTRL':
+      return p('Cc');
+    case 'HEXDIGIT':
+    case 'HEX_DIGIT':
+    case 'XDIGIT':
+      // Character.digit(ch, 16): every decimal digit, not only Unicode's Hex_Digit.
+      return union(p('Nd'), p('IsHex_Digit'));
+    case 'IDEOGRAPHIC':
+      return p('IsIdeographic');
+    case 'JOINCONTROL':
+    case 'JOIN_CONTROL':
+      return p('IsJoin_Control');
+    case 'LETTER':
+      return p('L');
+    case 'LOWERCASE':
+    case 'LOWER':
+      return p('IsLowercase');
+    case 'NONCHARACTERCODEPOINT':
+    case 'NONCHARACTER_CODE_POINT':
+      return p('IsNoncharacter_Code_Point');
+    case 'TITLECASE':
+      return p('Lt');
+    case 'PUNCTUATION':
+    case 'PUNCT':
+      return p('P');
+    case 'UPPERCASE':
+    case 'UPPER':
+      return p('IsUppercase');
+    case 'WHITESPACE':
+    case 'WHITE_SPACE':
+    case 'SPACE':
+      return p('IsWhite_Space');
+    case 'WORD':
+      return union(p('IsAlphabetic'), p('Mn'), p('Me'), p('Mc'), p('Nd'), p('Pc'), p('IsJoin_Control'));
+    case 'DIGIT':
+      return p('Nd');
+    case 'ALNUM':
+      return union(p('IsAlphabetic'), p('Nd'));
+    case 'BLANK':
+      return union(p('Zs'), single(0x09));
+    case 'GRAPH':
+      return graph();
+    case 'PRINT':
+      return intersect(union(graph(), p('Zs'), single(0x09)), negate(p('Cc')));
+    default:
+      return undefined;
+  }
+}
+
+/** Java's Unicode `graph`: neither a separator, control, surrogate nor unassigned. */
+const graph = (): CharSet =>
+  negate(union(...['Zs', 'Zl', 'Zp', 'Cc', 'Cs', 'Cn'].map((gc) => unicodeProperty(gc)!)));
+
 // Java spells binary properties case-insensitively with optional underscores (IsWhite_Space, IsWhiteSpace).
 const BINARY_PROPERTIES = [
   'Alphabetic',
