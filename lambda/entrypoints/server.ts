@@ -10,6 +10,8 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { errorResponse, safeText } from '../core/connector';
+import { methodNotAllowed } from '../core/errors';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
@@ -146,10 +148,18 @@ async function serve(
     send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
     return;
   }
-  // HEAD as GET: Node sends the headers and leaves the body out.
-  if (path === options.telemetryPath && (req.method === 'GET' || req.method === 'HEAD')) {
-    const page = await options.metrics();
-    send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
+  if (path === options.telemetryPath) {
+    // HEAD as GET: Node sends the headers and leaves the body out.
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const page = await options.metrics();
+      send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
+      return;
+    }
+    // The path is served, so another method is a 405 naming the methods it takes (RFC 9110
+    // 15.5.6), not the core's 404 "no route", which would send an operator looking for a typo.
+    const reason = `${options.telemetryPath} accepts GET and HEAD only`;
+    options.logger.warn({ method: safeText(req.method ?? '', 20), status: 405, reason }, 'request refused');
+    send(res, errorResponse(methodNotAllowed(reason, { headers: { allow: 'GET, HEAD' } })));
     return;
   }
   const body = await readBody(req, options.maxBodyBytes);
