@@ -53,7 +53,7 @@ export function authenticate(
   if (!match) {
     throw new StoreError(
       'InvalidSignatureException',
-      `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${header.split(',')[0]}`,
+      `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${quotedScope(header)}`,
     );
   }
   const [, accessKeyId, date, region, signedHeaders, signature] = match;
@@ -87,6 +87,18 @@ export function authenticate(
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex')))
     throw new StoreError('InvalidSignatureException', SIGNATURE_MISMATCH);
   return { accessKeyId, deny: credential.deny === true };
+}
+
+/**
+ * What an error may quote of a malformed Authorization: the credential scope of a SigV4 one (an
+ * access key id and a scope, no secret), else the scheme alone. The rest of another scheme's
+ * header is its secret (`Basic` carries the password in base64), never to be sent back.
+ */
+function quotedScope(header: string): string {
+  const trimmed = header.trim();
+  if (trimmed.startsWith('AWS4-HMAC-SHA256 ')) return trimmed.split(',')[0];
+  const scheme = /^[A-Za-z0-9-]{1,40}(?=\s)/.exec(trimmed);
+  return scheme === null ? 'no scheme' : `scheme ${scheme[0]}`;
 }
 
 /** Builds the SigV4 canonical request (method, path, query, signed headers, payload hash). */

@@ -292,6 +292,34 @@ test.each([63, 65])('refuses a %i-digit signature as not a SigV4 Authorization',
   });
 });
 
+test.each([
+  {
+    authorization: `Basic ${Buffer.from('AKIDUNIT:unit-secret').toString('base64')}`,
+    quoted: 'scheme Basic',
+  },
+  { authorization: 'Bearer token-1', quoted: 'scheme Bearer' },
+  { authorization: Buffer.from('AKIDUNIT:unit-secret').toString('base64'), quoted: 'no scheme' },
+  {
+    authorization: '  AWS4-HMAC-SHA256 Credential=A/x, Signature=0',
+    quoted: 'AWS4-HMAC-SHA256 Credential=A/x',
+  },
+])(
+  'quotes $quoted of the Authorization $authorization, never its credentials',
+  ({ authorization, quoted }) => {
+    const request = { method: 'POST', url: '/', headers: { authorization }, body };
+    const expected = {
+      type: 'InvalidSignatureException',
+      status: 403,
+      message: `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${quoted}`,
+    };
+    // Refused alike whether signatures are verified or only their shape is checked.
+    expect([
+      refusal(() => authenticate(request, [KEY])),
+      refusal(() => authenticate(request, undefined)),
+    ]).toEqual([expected, expected]);
+  },
+);
+
 test("percent-encodes the reserved characters !'()* of query names and values", () => {
   const request = { method: 'POST', url: "/?b=!'()*&a=%21", headers: {}, body };
   expect(canonicalRequest(request, '').split('\n')[2]).toBe('a=%21&b=%21%27%28%29%2A');
