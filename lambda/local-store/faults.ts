@@ -103,9 +103,11 @@ export class FaultInjector {
    * @throws StoreError ValidationException on out-of-range values
    */
   set(settings: FaultSettings): void {
-    // Fields given as undefined (e.g. unset CLI options) fall back to off, like absent ones.
+    // Fields given as undefined (e.g. unset CLI options) fall back to off, like absent ones. Own
+    // keys only: `in` also knew `__proto__`, `constructor` and `toString` from Object.prototype, so a
+    // POST /_local/faults body naming them kept them among the settings.
     const given = Object.fromEntries(
-      Object.entries(settings ?? {}).filter(([key, value]) => value !== undefined && key in OFF),
+      Object.entries(settings ?? {}).filter(([key, value]) => value !== undefined && Object.hasOwn(OFF, key)),
     );
     const next = { ...OFF, ...given } as ResolvedFaults;
     const rateOk = (r: number) => typeof r === 'number' && r >= 0 && r <= 1;

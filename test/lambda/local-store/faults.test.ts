@@ -29,12 +29,16 @@ test('mulberry32 yields the same sequence for the same seed and another for anot
   expect(take(7).every((x) => x >= 0 && x < 1)).toBe(true);
 });
 
-test('drops fields it does not know', () => {
-  expect(new FaultInjector({ throttleRate: 0.25, bogus: 1 } as never).get()).toEqual({
-    ...OFF,
-    throttleRate: 0.25,
-  });
-});
+// Parsed as POST /_local/faults parses its body, where `__proto__` is a field like any other.
+test.each(['bogus', '__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+  'drops the field %s it does not know',
+  (name) => {
+    const settings = JSON.parse(`{"throttleRate": 0.25, "${name}": {"latencyMs": 5}}`) as never;
+    expect(Object.entries(new FaultInjector(settings).get())).toEqual(
+      Object.entries({ ...OFF, throttleRate: 0.25 }),
+    );
+  },
+);
 
 test('treats undefined fields as absent', () => {
   expect(new FaultInjector({ latencyMs: undefined, throttleRate: 0.25, seed: undefined }).get()).toEqual({
