@@ -14,6 +14,9 @@ function rawRequest(port: number, text: string): Promise<string> {
   });
 }
 
+/** A whole request without a body, kept alive. */
+const POST_EMPTY = 'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n';
+
 /** A server on a free port with a 1 KiB body limit, `handler` behind it and `m 1` at /metrics. */
 function startOn(
   handler: (request: HttpRequest) => Promise<HttpResponse>,
@@ -154,6 +157,43 @@ describe('startServer', () => {
           connection: 'close',
         },
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test.each([
+    {
+      name: 'a malformed request line after a whole request',
+      bytes: `${POST_EMPTY}GARBAGE\r\n\r\n`,
+      statuses: ['HTTP/1.1 204 No Content', 'HTTP/1.1 400 Bad Request'],
+      handled: 1,
+    },
+    {
+      name: 'headers over 16 KiB after a whole request',
+      bytes: `${POST_EMPTY}GET /healthz HTTP/1.1\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`,
+      statuses: ['HTTP/1.1 204 No Content', 'HTTP/1.1 431 Request Header Fields Too Large'],
+      handled: 1,
+    },
+    {
+      // The request is the malformed one: refused at once, its handler never called.
+      name: 'a bad chunk size in the body of the request',
+      bytes: 'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      statuses: ['HTTP/1.1 400 Bad Request'],
+      handled: 0,
+    },
+  ])('answers $name in order, the requests before it first', async ({ bytes, statuses, handled }) => {
+    const signals: AbortSignal[] = [];
+    const server = await startOn(async (request: HttpRequest) => {
+      // Answered a turn later, while the bytes after the request are parsed.
+      await new Promise((resolve) => setImmediate(resolve));
+      signals.push(request.signal as AbortSignal);
+      return { status: 204, headers: {}, body: '' };
+    });
+    try {
+      const answer = await rawRequest(server.port, bytes);
+      expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
+      expect(signals.map((signal) => signal.aborted)).toEqual(new Array(handled).fill(false));
     } finally {
       await server.close();
     }
