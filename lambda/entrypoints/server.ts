@@ -293,6 +293,9 @@ function declaredTooLarge(req: IncomingMessage, maxBytes: number): boolean {
 
 function send(res: ServerResponse, response: HttpResponse): void {
   const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.byteLength) });
+  // A 204 has no body to measure and must not carry a Content-Length (RFC 9110 8.6), which Go's
+  // net/http, and so the reference connector, leaves out too.
+  const length = response.status === 204 ? {} : { 'content-length': String(body.byteLength) };
+  res.writeHead(response.status, { ...response.headers, ...length });
   res.end(body);
 }

@@ -318,6 +318,26 @@ describe('startServer answers', () => {
     },
   );
 
+  test.each([
+    { status: 204, body: '', framing: { 'content-length': undefined, 'transfer-encoding': undefined } },
+    { status: 400, body: 'bad\n', framing: { 'content-length': '4', 'transfer-encoding': undefined } },
+    { status: 503, body: '', framing: { 'content-length': '0', 'transfer-encoding': undefined } },
+  ])(
+    'frames a $status answer of the handler by its length, a 204 without one',
+    async ({ status, body, framing }) => {
+      const server = await startOn(async () => ({ status, headers: {}, body }));
+      try {
+        const answer = await ask(server.port, 'POST /write', 'Content-Length: 0\r\n', [
+          'content-length',
+          'transfer-encoding',
+        ]);
+        expect([answer.headers, answer.body]).toEqual([framing, body]);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
   test("aborts the handler's signal when the client closes before its answer", async () => {
     let aborted: Promise<boolean> | undefined;
     let arrived!: () => void;
