@@ -32,6 +32,12 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)
       .catch((error: unknown) => {
+        // A client that closed its connection before its whole body arrived left no one to answer,
+        // and is no failure of the store: its line says so, not InternalServerException with 500.
+        if (req.readableAborted) {
+          res.destroy();
+          return 'ClientClosedRequest';
+        }
         const storeError =
           error instanceof StoreError
             ? error
@@ -46,7 +52,8 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
           // Without the query string: the store routes by the path alone, and a presigned URL's
           // query holds its X-Amz-Security-Token and X-Amz-Credential, which are never logged.
           path: (req.url ?? '/').split('?')[0],
-          status: res.statusCode,
+          // Only an answer sent has a status (a reset or a client gone has none).
+          status: res.headersSent ? res.statusCode : undefined,
           error: errorType,
           durationMs: Date.now() - startMs,
           requestId,

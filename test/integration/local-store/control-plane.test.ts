@@ -16,6 +16,7 @@ import {
   paginateListDatabases,
 } from '@aws-sdk/client-timestream-write';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { LocalStore } from '../../../lambda/local-store';
 import { clientsFor, errorOf, NOW_MS, startTestStore, WELL_FORMED_AUTH } from './support';
 
@@ -586,6 +587,24 @@ describe('raw protocol edges', () => {
       expect(JSON.stringify(lines)).not.toContain('QuerySessionToken0123');
     } finally {
       await logged.close();
+    }
+  });
+
+  test('logs a client that leaves before its whole body as gone, without a status, not as a 500', async () => {
+    let logged!: (line: Record<string, unknown>) => void;
+    const line = new Promise<Record<string, unknown>>((resolve) => (logged = resolve));
+    const leaving = await startTestStore({ log: (entry) => logged(entry) });
+    try {
+      const socket = connect(leaving.port, '127.0.0.1', () =>
+        socket.end(
+          'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Timestream_20181101.ListDatabases\r\n' +
+            'Content-Length: 100\r\n\r\n{"half":',
+          () => socket.destroy(),
+        ),
+      );
+      expect(await line).toMatchObject({ path: '/', status: undefined, error: 'ClientClosedRequest' });
+    } finally {
+      await leaving.close();
     }
   });
 
