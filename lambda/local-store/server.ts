@@ -27,7 +27,7 @@ export interface StoreServerOptions {
 
 /** Creates (does not start) the HTTP server of an engine. */
 export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const requestId = randomUUID();
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)
@@ -60,6 +60,19 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
         });
       });
   });
+  // Left to itself, Node answers `Expect: 100-continue` with 100 before the request is handled,
+  // inviting a body the limit then refuses: one declared too large gets its 413 instead, and the
+  // connection closes after it, as the body it declared will not follow (RFC 9110 10.1.1).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (declaredTooLarge(req)) res.setHeader('connection', 'close');
+    else res.writeContinue();
+    server.emit('request', req, res);
+  });
+  return server;
+}
+
+function declaredTooLarge(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
 }
 
 async function serve(
@@ -176,7 +189,6 @@ function operationOf(req: IncomingMessage): string | undefined {
 /** Reads the body; answers 413 and returns undefined past MAX_BODY_BYTES. */
 function readBody(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
     const tooLarge = () => {
       sendJson(
         res,
@@ -190,7 +202,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, requestId: string):
       req.resume();
       resolve(undefined);
     };
-    if (declared > MAX_BODY_BYTES) return tooLarge();
+    if (declaredTooLarge(req)) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;

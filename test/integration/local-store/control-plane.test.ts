@@ -608,6 +608,36 @@ describe('raw protocol edges', () => {
     }
   });
 
+  test.each([
+    {
+      name: 'a body declared over 10 MiB with 413 alone, and closes',
+      length: 10 * 1024 * 1024 + 1,
+      body: '',
+      statuses: ['HTTP/1.1 413 Payload Too Large'],
+    },
+    {
+      name: 'a body within the limit with 100 Continue, then its answer',
+      length: 2,
+      body: '{}',
+      statuses: ['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK'],
+    },
+  ])('answers Expect: 100-continue for $name', async ({ length, body, statuses }) => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(store.port, '127.0.0.1', () =>
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Timestream_20181101.DescribeEndpoints\r\n` +
+            `Authorization: ${WELL_FORMED_AUTH}\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n` +
+            `Connection: close\r\n\r\n${body}`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
+  });
+
   test('answers 413 for a body over 10 MiB and keeps serving', async () => {
     const response = await post('ListDatabases', 'x'.repeat(10 * 1024 * 1024 + 1));
     expect(response.status).toBe(413);
