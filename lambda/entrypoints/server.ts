@@ -4,15 +4,15 @@
 
 import {
   createServer as createHttpServer,
-  STATUS_CODES,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
+import { refuseClientErrorsInOrder } from './client-errors';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
@@ -41,25 +41,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What one connection has under way: requests not yet answered, and a refusal waiting for them. */
-interface ConnectionState {
-  open: Set<IncomingMessage>;
-  refusal?: () => void;
-}
-
-function connectionState(connections: WeakMap<Socket, ConnectionState>, socket: Socket): ConnectionState {
-  let state = connections.get(socket);
-  if (state === undefined) connections.set(socket, (state = { open: new Set() }));
-  return state;
-}
-
-/** Node's own answers to what its parser refuses; anything else is a 400. */
-const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
-  HPE_HEADER_OVERFLOW: 431,
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-};
-
 /** Default grace period: Prometheus' remote_timeout is 30 s, so in-flight writes usually finish well before. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
@@ -70,17 +51,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let stopping = false;
   /** Answers not yet sent, so a shutdown can have them close their keep-alive connections. */
   const unanswered = new Set<ServerResponse>();
-  const connections = new WeakMap<Socket, ConnectionState>();
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
+    : createHttpServer();
+  const track = refuseClientErrorsInOrder(server);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     unanswered.add(res);
     res.once('finish', () => unanswered.delete(res));
-    const connection = connectionState(connections, req.socket);
-    connection.open.add(req);
-    res.once('close', () => {
-      connection.open.delete(req);
-      if (connection.open.size === 0) connection.refusal?.();
-    });
+    track(req, res);
     // Prometheus keeps its connections open: once shutting down, every answer closes its
     // connection, and a request that still arrives on one is answered 503 at once (its
     // Timestream calls see an aborted signal), so Prometheus resends it elsewhere or later.
@@ -107,32 +86,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (inFlight === 0) drained?.();
       });
   };
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-    : createHttpServer(onRequest);
+  server.on('request', onRequest);
   // Left to itself, Node answers `Expect: 100-continue` with 100 before any handler runs, inviting
   // a body the limit then refuses: one declared too large gets its 413 instead (RFC 9110 10.1.1).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (!declaredTooLarge(req, options.maxBodyBytes)) res.writeContinue();
     onRequest(req, res);
-  });
-  // Node answers bytes it cannot parse (a malformed request pipelined behind a good one) with its
-  // 400 and destroys the connection at once: the good request's own answer was never sent, the 400
-  // read as its answer, and a write still running was aborted. The refusal waits for the answers
-  // of the requests before it instead, so each request gets its own answer, in order.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const connection = connectionState(connections, socket);
-    if (connection.refusal !== undefined) return; // the parser reports each later byte again
-    connection.refusal = () => {
-      if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-      const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
-      const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
-      socket.write(answer, () => socket.destroy());
-    };
-    // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is
-    // refused at once, as Node does, since no answer of its own is coming.
-    const open = [...connection.open];
-    if (open.length === 0 || open.some((req) => !req.complete)) connection.refusal();
   });
   // Prometheus keeps connections open; a timeout longer than its idle reuse avoids reset races.
   server.keepAliveTimeout = 65_000;

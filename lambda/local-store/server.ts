@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
 import { StoreError } from './errors';
@@ -27,7 +28,10 @@ export interface StoreServerOptions {
 
 /** Creates (does not start) the HTTP server of an engine. */
 export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): Server {
-  const server = createServer((req, res) => {
+  const server = createServer();
+  const track = refuseClientErrorsInOrder(server);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    track(req, res);
     const requestId = randomUUID();
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)

@@ -638,6 +638,23 @@ describe('raw protocol edges', () => {
     expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
   });
 
+  test('answers a malformed request pipelined behind a good one after the good one, in order', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(store.port, '127.0.0.1', () =>
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Timestream_20181101.DescribeEndpoints\r\n` +
+            `Authorization: ${WELL_FORMED_AUTH}\r\nContent-Length: 2\r\n\r\n{}GARBAGE\r\n\r\n`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+    });
+    // The second status line follows the first answer's body directly.
+    expect(answer.match(/HTTP\/1\.1 [^\r]+/g)).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
+  });
+
   test('answers 413 for a body over 10 MiB and keeps serving', async () => {
     const response = await post('ListDatabases', 'x'.repeat(10 * 1024 * 1024 + 1));
     expect(response.status).toBe(413);

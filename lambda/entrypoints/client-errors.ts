@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Refusals of bytes Node's HTTP parser cannot read, sent in order: after the answers of the
+// requests before them on the same connection, never in their place.
+
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What one connection has under way: requests not yet answered, and a refusal waiting for them. */
+interface ConnectionState {
+  open: Set<IncomingMessage>;
+  refusal?: () => void;
+}
+
+/** Node's own answers to what its parser refuses; anything else is a 400. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Node answers bytes it cannot parse (a malformed request pipelined behind a good one) with its 400
+ * and destroys the connection at once: the good request's own answer was never sent, the 400 was
+ * read as its answer, and the work still running for it saw its client gone. With this, `server`
+ * sends the refusal once the requests before it are answered, so each request gets its own answer,
+ * in order. Returns what the server's request listener calls with every request it handles.
+ */
+export function refuseClientErrorsInOrder(
+  server: Server,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const connections = new WeakMap<Socket, ConnectionState>();
+  const stateOf = (socket: Socket) => {
+    let state = connections.get(socket);
+    if (state === undefined) connections.set(socket, (state = { open: new Set() }));
+    return state;
+  };
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const connection = stateOf(socket);
+    if (connection.refusal !== undefined) return; // the parser reports each later byte again
+    connection.refusal = () => {
+      if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+      const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+      const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+      socket.write(answer, () => socket.destroy());
+    };
+    // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is
+    // refused at once, as Node does, since no answer of its own is coming.
+    const open = [...connection.open];
+    if (open.length === 0 || open.some((req) => !req.complete)) connection.refusal();
+  });
+  return (req, res) => {
+    const connection = stateOf(req.socket);
+    connection.open.add(req);
+    res.once('close', () => {
+      connection.open.delete(req);
+      if (connection.open.size === 0) connection.refusal?.();
+    });
+  };
+}
