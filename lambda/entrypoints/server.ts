@@ -12,6 +12,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
+import { BodyBuffer } from './body-buffer';
 import { refuseClientErrorsInOrder } from './client-errors';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
@@ -218,24 +219,23 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 
     return Promise.resolve('too-large');
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const declared = req.headers['content-length'];
+    const body = new BodyBuffer(maxBytes, declared === undefined ? undefined : Number(declared));
     let done = false;
     req.on('data', (chunk: Buffer) => {
       if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
+      if (body.length + chunk.length > maxBytes) {
         done = true;
         req.resume();
         resolve('too-large');
         return;
       }
-      chunks.push(chunk);
+      body.append(chunk);
     });
     req.on('end', () => {
       if (done) return;
       done = true;
-      const all = Buffer.concat(chunks, size);
+      const all = body.bytes();
       resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
     });
     req.on('error', (error) => {
