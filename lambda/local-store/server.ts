@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BodyBuffer } from '../entrypoints/body-buffer';
 import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
@@ -207,21 +208,20 @@ function readBody(req: IncomingMessage, res: ServerResponse, requestId: string):
       resolve(undefined);
     };
     if (declaredTooLarge(req)) return tooLarge();
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const declared = req.headers['content-length'];
+    const body = new BodyBuffer(MAX_BODY_BYTES, declared === undefined ? undefined : Number(declared));
     let done = false;
     req.on('data', (chunk: Buffer) => {
       if (done) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (body.length + chunk.length > MAX_BODY_BYTES) {
         done = true;
         tooLarge();
       } else {
-        chunks.push(chunk);
+        body.append(chunk);
       }
     });
     req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
+      if (!done) resolve(body.bytes());
     });
     req.on('error', reject);
   });
