@@ -381,14 +381,7 @@ export class Parser {
     if (ch === 'Q') {
       this.pos++;
       const items = this.quoted().map((cp) => this.literal(cp));
-      if (items.length === 0) {
-        // Java removes \Q...\E from the text before parsing, so a quantifier after an empty one
-        // takes the atom before it (a\Q\E{0} is a{0}, a*\Q\E+ is possessive). Refused, not guessed.
-        const next = this.peek();
-        if (next === 0x2a || next === 0x2b || next === 0x3f || next === 0x7b)
-          throw unsupported('A quantifier after an empty \\Q\\E', at);
-        return null;
-      }
+      if (items.length === 0) return null;
       // Only the last quoted character takes a following quantifier, as in Java.
       const last = this.quantifier(items.pop()!);
       return { node: { t: 'seq', items: [...items, last] }, quantifiable: false };
@@ -529,24 +522,25 @@ export class Parser {
   private classBody(): CharSet {
     const negated = this.peekRaw() === 0x5e;
     if (negated) this.pos++;
-    const first = this.classUnion(true);
-    let result = first.set;
+    this.peek();
+    const start = this.pos;
+    let result = this.classUnion(true);
     while (this.peek() === 0x26 && this.peekRaw(1) === 0x26) {
       // Java gives an empty && operand no one meaning: [a&&] is a, [a[b]&&] is b, [[b]a&&]
       // throws a NullPointerException, [&&] is a syntax error. Refused rather than guessed.
       const at = this.pos;
       this.pos += 2;
-      const right = this.classUnion(false);
-      if (first.empty || right.empty) throw unsupported('An empty operand of && in a class', at);
-      result = intersect(result, right.set);
+      const next = this.peek();
+      if (at === start || next === 0x5d || (next === 0x26 && this.peekRaw(1) === 0x26))
+        throw unsupported('An empty operand of && in a class', at);
+      result = intersect(result, this.classUnion(false));
     }
     if (this.peek() !== 0x5d) throw this.error('Unclosed character class');
     this.pos++;
     return negated ? negate(result) : result;
   }
 
-  /** Parses the operands up to `]` or `&&`; `empty` when there was none. */
-  private classUnion(first: boolean): { set: CharSet; empty: boolean } {
+  private classUnion(first: boolean): CharSet {
     const parts: CharSet[] = [];
     const push = (...sets: CharSet[]) => {
       for (const set of sets) parts.push(this.made(set));
@@ -555,20 +549,17 @@ export class Parser {
     for (;;) {
       const c = this.peek();
       if (c === undefined) throw this.error('Unclosed character class');
-      if ((c === 0x5d && !empty) || (c === 0x26 && this.peekRaw(1) === 0x26))
-        return { set: union(...parts), empty: parts.length === 0 };
-      if (c === 0x5c && this.peekRaw(1) === 0x51) {
-        this.pos += 2;
-        const quoted = this.quoted();
-        // Java removes \Q...\E before parsing, so after an empty one a `]` may still come first.
-        if (quoted.length > 0) empty = false;
-        push(...quoted.map((cp) => this.foldChar(cp)));
-        continue;
-      }
+      if (c === 0x5d && !empty) return union(...parts);
+      if (c === 0x26 && this.peekRaw(1) === 0x26) return union(...parts);
       empty = false;
       if (c === 0x5b) {
         this.pos++;
         parts.push(this.charClass()); // counted by charClass
+        continue;
+      }
+      if (c === 0x5c && this.peekRaw(1) === 0x51) {
+        this.pos += 2;
+        push(...this.quoted().map((cp) => this.foldChar(cp)));
         continue;
       }
       const lo = this.classAtom();
