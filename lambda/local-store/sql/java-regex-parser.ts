@@ -522,17 +522,9 @@ export class Parser {
   private classBody(): CharSet {
     const negated = this.peekRaw() === 0x5e;
     if (negated) this.pos++;
-    this.peek();
-    const start = this.pos;
     let result = this.classUnion(true);
     while (this.peek() === 0x26 && this.peekRaw(1) === 0x26) {
-      // Java gives an empty && operand no one meaning: [a&&] is a, [a[b]&&] is b, [[b]a&&]
-      // throws a NullPointerException, [&&] is a syntax error. Refused rather than guessed.
-      const at = this.pos;
       this.pos += 2;
-      const next = this.peek();
-      if (at === start || next === 0x5d || (next === 0x26 && this.peekRaw(1) === 0x26))
-        throw unsupported('An empty operand of && in a class', at);
       result = intersect(result, this.classUnion(false));
     }
     if (this.peek() !== 0x5d) throw this.error('Unclosed character class');

@@ -11,8 +11,8 @@
 // the connector emits; java-lookaround.ts).
 // Refused with a message naming the construct (RE2 cannot express them): other lookaround, atomic groups,
 // possessive quantifiers, backreferences, `\G`, `\X`, `(?U)`, `^`/`$` under MULTILINE, `$` not at
-// the end of the pattern, `\R` not at the end, repetition counts above 1000, an empty `&&` operand.
-// Gaps: `(?iu)` uses simple per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics).
+// the end of the pattern, `\R` not at the end, repetition counts above 1000. Gaps: `(?iu)` uses simple
+// per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics).
 import { LINE_TERMINATORS, charSet, re2Char, toRe2Class } from './char-set';
 import { isZeroWidth, re2Assertion } from './java-lookaround';
 import { Parser, syntax, type Node } from './java-regex-parser';

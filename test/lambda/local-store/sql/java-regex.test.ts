@@ -192,11 +192,6 @@ const REFUSED: [pattern: string, construct: string][] = [
   ['\\p{javaLowerCase}', 'java.lang.Character class'],
   ['\\p{InGreek}', 'Unicode block'],
   ['\\R{2}', "'\\R' is only supported at the end of the pattern"],
-  // Java (JDK 17) reads [a&&] as a, [&&a] as a and [a[b]&&] as b; the store read all as empty.
-  ['[a&&]', 'An empty operand of && in a class'],
-  ['[&&a]', 'An empty operand of && in a class'],
-  ['[a[b]&&]', 'An empty operand of && in a class'],
-  ['[a&&&&b]', 'An empty operand of && in a class'],
 ];
 
 describe('regexp_like (Java semantics on DuckDB)', () => {
