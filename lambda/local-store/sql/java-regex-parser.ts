@@ -11,7 +11,6 @@ import {
   foldUnicodeChar,
   foldUnicodeRange,
   intersect,
-  javaIsProperty,
   negate,
   single,
   union,
@@ -73,7 +72,7 @@ function caseInsensitiveProperty(name: string): CharSet | undefined {
   const bare = name.replace(/^(Is|gc=|general_category=)/i, '');
   if (['Ll', 'Lu', 'Lt'].includes(bare))
     return union(unicodeProperty('Ll')!, unicodeProperty('Lu')!, unicodeProperty('Lt')!);
-  if (/^(lower|upper)(case)?$|^titlecase$/i.test(bare) && /^Is/.test(name)) {
+  if (/^(lowercase|uppercase|titlecase)$/i.test(bare) && /^Is/.test(name)) {
     return union(unicodeProperty('IsLowercase')!, unicodeProperty('IsUppercase')!, unicodeProperty('Lt')!);
   }
   return undefined;
@@ -492,15 +491,13 @@ export class Parser {
       if (c === undefined) throw syntax('Illegal character family', at, this.source);
       name = String.fromCodePoint(c);
     }
-    const posix = POSIX_CLASSES[name];
+    const posix = POSIX_CLASSES[name] ?? POSIX_CLASSES[name.startsWith('Is') ? name.slice(2) : ''];
     if (posix)
       return this.flags.i && (posix === POSIX_CLASSES.Lower || posix === POSIX_CLASSES.Upper)
         ? POSIX_CLASSES.Alpha!
         : posix;
     const cased = this.flags.i ? caseInsensitiveProperty(name) : undefined;
     if (cased) return cased;
-    const is = name.startsWith('Is') ? javaIsProperty(name.slice(2)) : undefined;
-    if (is) return is;
     if (name.startsWith('java')) throw unsupported(`The java.lang.Character class \\p{${name}}`, at);
     if (name.startsWith('In') || /^(blk|block)=/i.test(name))
       throw unsupported(`The Unicode block \\p{${name}}`, at);

@@ -156,25 +156,6 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['\\s', '\u000b', true],
   ['\\v', '\u0085', true],
   ['\\p{Print}', ' ', true],
-  // \p{Is<name>} with a POSIX or binary property name is a Unicode property (JDK 17), unlike the
-  // ASCII \p{<name>}; found comparing the store's sets with java.util.regex code point by code point.
-  ['\\p{IsAlpha}', '\u00e9', true],
-  ['\\p{IsDigit}', '\u0663', true],
-  ['\\p{IsPunct}', '$', false],
-  ['\\p{IsHexDigit}', '\u0663', true],
-  ['\\p{IsXDigit}', '\u0663', true],
-  ['\\p{IsSpace}', '\u00a0', true],
-  ['\\p{IsUpper}', '\u00c9', true],
-  ['(?i)\\p{IsLower}', 'A', true],
-  ['\\p{IsTitlecase}', '\u01c5', true],
-  ['\\p{IsWord}', '\u0301', true],
-  ['\\p{IsCntrl}', '\u0085', true],
-  ['\\p{IsGraph}', '\u00e9', true],
-  ['\\p{IsPrint}', '\u00a0', true],
-  ['\\p{IsBlank}', '\u3000', true],
-  ['\\p{IsAlnum}', '\u0663', true],
-  ['\\p{IsASCII}', '\u00e9', false],
-  ['\\p{IsAssigned}', '\u0378', false],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
