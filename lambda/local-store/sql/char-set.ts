@@ -218,81 +218,248 @@ export const LINE_TERMINATORS = charSet([
 ]);
 
 /**
- * Scanned properties, by the JS property name that matched (`gc=Lu`, `sc=Latin`): a finite set,
- * however many ways a pattern spells them (`IsLu`, `general_category=Lu`, `GC=Lu`, ...).
+ * Scanned JS properties, by JS name (`gc=Lu`, `sc=Latin`, `Alphabetic`): a finite set, however
+ * many ways a pattern spells them.
  */
 // NOTE: keyed by the pattern's own spelling, every new spelling cost a 40 ms scan of all code
 // points and stayed cached for ever, unknown ones too.
 const propertyCache = new Map<string, CharSet>();
 
-/**
- * Resolves a Unicode property as Java names it (`L`, `Lu`, `IsL`, `gc=Lu`, `IsLatin`, `sc=Latin`,
- * `script=Latin`, `IsAlphabetic`), using the JS engine's Unicode tables; `undefined` if unknown.
- * Java's `In<Block>` and `java*` properties have no JS equivalent and are reported unknown.
- */
-export function unicodeProperty(name: string): CharSet | undefined {
-  for (const candidate of propertyCandidates(name)) {
-    const cached = propertyCache.get(candidate);
-    if (cached !== undefined) return cached;
-    let re: RegExp;
-    try {
-      re = new RegExp(`^\\p{${candidate}}$`, 'u');
-    } catch {
-      continue;
-    }
-    const set = scan(re);
-    propertyCache.set(candidate, set);
-    return set;
+/** The code points of a JS Unicode property (`gc=Lu`, `Alphabetic`), or undefined if JS lacks it. */
+export function jsProperty(name: string): CharSet | undefined {
+  const cached = propertyCache.get(name);
+  if (cached !== undefined) return cached;
+  let re: RegExp;
+  try {
+    re = new RegExp(`^\\p{${name}}$`, 'u');
+  } catch {
+    return undefined;
   }
+  const set = scan(re);
+  propertyCache.set(name, set);
+  return set;
+}
+
+const js = (name: string): CharSet => jsProperty(name)!;
+const gc = (...categories: string[]): CharSet =>
+  categories.length === 1 ? js(`gc=${categories[0]}`) : union(...categories.map((c) => js(`gc=${c}`)));
+const ALL: CharSet = [[0, MAX_CODE_POINT]];
+const CASED = (): CharSet => union(js('Lowercase'), js('Uppercase'), gc('Lt'));
+const HEX_DIGIT = (): CharSet =>
+  union(
+    gc('Nd'),
+    charSet([r('0', '9'), r('A', 'F'), r('a', 'f'), [0xff10, 0xff19], [0xff21, 0xff26], [0xff41, 0xff46]]),
+  );
+const WHITE_SPACE = (): CharSet =>
+  union(
+    gc('Zs', 'Zl', 'Zp'),
+    charSet([
+      [0x09, 0x0d],
+      [0x85, 0x85],
+    ]),
+  );
+const UNICODE_BLANK = (): CharSet => union(gc('Zs'), single(0x09));
+const UNICODE_GRAPH = (): CharSet => negate(gc('Zs', 'Zl', 'Zp', 'Cc', 'Cs', 'Cn'));
+
+type Property = (caseInsensitive: boolean) => CharSet;
+
+/**
+ * Java's Unicode binary properties and Unicode POSIX classes by upper-case name, for `\p{IsName}`
+ * (CharPredicates.forUnicodeProperty, JDK 25): `\p{IsDigit}` is every decimal digit and
+ * `\p{IsPunct}` all of gc=P, while `\p{Digit}` and `\p{Punct}` are ASCII.
+ */
+const UNICODE_PROPERTIES: Readonly<Record<string, Property>> = {
+  ALPHABETIC: () => js('Alphabetic'),
+  ASSIGNED: () => js('Assigned'),
+  CONTROL: () => gc('Cc'),
+  EMOJI: () => js('Emoji'),
+  EMOJI_PRESENTATION: () => js('Emoji_Presentation'),
+  EMOJI_MODIFIER: () => js('Emoji_Modifier'),
+  EMOJI_MODIFIER_BASE: () => js('Emoji_Modifier_Base'),
+  EMOJI_COMPONENT: () => js('Emoji_Component'),
+  EXTENDED_PICTOGRAPHIC: () => js('Extended_Pictographic'),
+  HEXDIGIT: HEX_DIGIT,
+  HEX_DIGIT: HEX_DIGIT,
+  IDEOGRAPHIC: () => js('Ideographic'),
+  JOINCONTROL: () => [[0x200c, 0x200d]],
+  JOIN_CONTROL: () => [[0x200c, 0x200d]],
+  LETTER: () => gc('L'),
+  LOWERCASE: (i) => (i ? CASED() : js('Lowercase')),
+  NONCHARACTERCODEPOINT: () => js('Noncharacter_Code_Point'),
+  NONCHARACTER_CODE_POINT: () => js('Noncharacter_Code_Point'),
+  TITLECASE: (i) => (i ? CASED() : gc('Lt')),
+  PUNCTUATION: () => gc('P'),
+  UPPERCASE: (i) => (i ? CASED() : js('Uppercase')),
+  WHITESPACE: WHITE_SPACE,
+  WHITE_SPACE: WHITE_SPACE,
+  WORD: () => union(js('Alphabetic'), gc('Mn', 'Me', 'Mc', 'Nd', 'Pc'), [[0x200c, 0x200d]]),
+  ALPHA: () => js('Alphabetic'),
+  LOWER: (i) => (i ? CASED() : js('Lowercase')),
+  UPPER: (i) => (i ? CASED() : js('Uppercase')),
+  SPACE: WHITE_SPACE,
+  PUNCT: () => gc('P'),
+  XDIGIT: HEX_DIGIT,
+  ALNUM: () => union(js('Alphabetic'), gc('Nd')),
+  CNTRL: () => gc('Cc'),
+  DIGIT: () => gc('Nd'),
+  BLANK: UNICODE_BLANK,
+  GRAPH: UNICODE_GRAPH,
+  PRINT: () => intersect(union(UNICODE_GRAPH(), UNICODE_BLANK()), negate(gc('Cc'))),
+};
+
+/** Java's general categories under their exact names, read case-insensitively for Lu, Ll and Lt. */
+const CATEGORY_NAMES = [
+  'Cn',
+  'Lu',
+  'Ll',
+  'Lt',
+  'Lm',
+  'Lo',
+  'Mn',
+  'Me',
+  'Mc',
+  'Nd',
+  'Nl',
+  'No',
+  'Zs',
+  'Zl',
+  'Zp',
+  'Cc',
+  'Cf',
+  'Co',
+  'Cs',
+  'Pd',
+  'Ps',
+  'Pe',
+  'Pc',
+  'Po',
+  'Sm',
+  'Sc',
+  'Sk',
+  'So',
+  'Pi',
+  'Pf',
+  'L',
+  'M',
+  'N',
+  'Z',
+  'C',
+  'P',
+  'S',
+  'LC',
+];
+
+/** What a Java property name means, resolved as Pattern.family() does. */
+export type JavaProperty =
+  | { kind: 'set'; set: CharSet }
+  /** Java knows it but the store cannot evaluate it (Unicode blocks, java.lang.Character methods). */
+  | { kind: 'unsupported'; construct: string }
+  /** Java's PatternSyntaxException description. */
+  | { kind: 'unknown'; description: string };
+
+const found = (set: CharSet): JavaProperty => ({ kind: 'set', set });
+
+/**
+ * Java's case-sensitive property names (CharPredicates.forProperty): general categories, `LD`,
+ * `L1`, `all` and the ASCII POSIX classes; `java*` names are refused.
+ */
+function forProperty(name: string, caseInsensitive: boolean): JavaProperty | undefined {
+  if (caseInsensitive && ['Lu', 'Ll', 'Lt'].includes(name)) return found(gc('Lu', 'Ll', 'Lt'));
+  if (CATEGORY_NAMES.includes(name)) return found(gc(name));
+  if (name === 'LD') return found(union(gc('L'), gc('Nd')));
+  if (name === 'L1') return found([[0, 0xff]]);
+  if (name === 'all') return found(ALL);
+  if (caseInsensitive && (name === 'Lower' || name === 'Upper')) return found(POSIX_CLASSES.Alpha!);
+  if (Object.hasOwn(POSIX_CLASSES, name)) return found(POSIX_CLASSES[name]!);
+  // Java's list of java.lang.Character methods; none has a JS equivalent.
+  if (JAVA_METHOD_PROPERTIES.includes(name))
+    return { kind: 'unsupported', construct: `The java.lang.Character class \\p{${name}}` };
   return undefined;
 }
 
-/** The JS property names a Java property name may mean, in the order Java resolves them. */
-function propertyCandidates(name: string): string[] {
-  const candidates: string[] = [];
-  const eq = /^(gc|general_category|sc|script|scx?)=(.+)$/i.exec(name);
-  if (eq) {
-    const key = eq[1]!.toLowerCase().startsWith('g') ? 'gc' : 'sc';
-    candidates.push(`${key}=${eq[2]}`);
-  } else if (name.startsWith('Is')) {
-    const rest = name.slice(2);
-    candidates.push(`gc=${rest}`, `sc=${rest}`, binaryPropertyName(rest));
-  } else if (!name.startsWith('In') && !name.startsWith('java')) {
-    candidates.push(`gc=${name}`);
-  }
-  return candidates;
+const JAVA_METHOD_PROPERTIES = [
+  'javaLowerCase',
+  'javaUpperCase',
+  'javaAlphabetic',
+  'javaIdeographic',
+  'javaTitleCase',
+  'javaDigit',
+  'javaDefined',
+  'javaLetter',
+  'javaLetterOrDigit',
+  'javaJavaIdentifierStart',
+  'javaJavaIdentifierPart',
+  'javaUnicodeIdentifierStart',
+  'javaUnicodeIdentifierPart',
+  'javaIdentifierIgnorable',
+  'javaSpaceChar',
+  'javaWhitespace',
+  'javaISOControl',
+  'javaMirrored',
+];
+
+/** Script names whose JS spelling is not the upper-case name in title case. */
+const JS_SCRIPT_SPELLINGS: Readonly<Record<string, string>> = { SIGNWRITING: 'SignWriting' };
+/** Script aliases JS knows and Java does not. */
+const NOT_JAVA_SCRIPTS = new Set(['QAAI', 'QAAC']);
+
+/** Java's Character.UnicodeScript.forName (upper-cased names and 4-letter codes), via JS's `sc=`. */
+function forUnicodeScript(name: string): JavaProperty | undefined {
+  const upper = name.toUpperCase();
+  if (NOT_JAVA_SCRIPTS.has(upper) || !/^[A-Z]+(_[A-Z]+)*$/.test(upper)) return undefined;
+  const spelled =
+    JS_SCRIPT_SPELLINGS[upper] ??
+    upper
+      .split('_')
+      .map((w) => w[0] + w.slice(1).toLowerCase())
+      .join('_');
+  const set = jsProperty(`sc=${spelled}`);
+  return set === undefined ? undefined : found(set);
 }
 
-// Java spells binary properties case-insensitively with optional underscores (IsWhite_Space, IsWhiteSpace).
-const BINARY_PROPERTIES = [
-  'Alphabetic',
-  'Ideographic',
-  'Letter',
-  'Lowercase',
-  'Uppercase',
-  'Titlecase',
-  'Punctuation',
-  'Control',
-  'White_Space',
-  'Digit',
-  'Hex_Digit',
-  'Join_Control',
-  'Noncharacter_Code_Point',
-  'Assigned',
-  'Emoji',
-];
-function binaryPropertyName(name: string): string {
-  const key = name.replaceAll('_', '').toLowerCase();
-  const map: Record<string, string> = {
-    letter: 'L',
-    punctuation: 'P',
-    control: 'Cc',
-    digit: 'Nd',
-    assigned: 'Assigned',
-  };
-  const found = BINARY_PROPERTIES.find((p) => p.replaceAll('_', '').toLowerCase() === key);
-  if (!found) return name;
-  return map[key] ? `gc=${map[key]}` : found;
+const block = (name: string): JavaProperty => ({
+  kind: 'unsupported',
+  construct: `The Unicode block \\p{${name}}`,
+});
+
+/**
+ * Resolves what `\p{name}` means to Java (Pattern.family, JDK 25) with the JS engine's Unicode
+ * tables: `name=value` for sc, script, gc, general_category (value case-sensitive) and blocks;
+ * `In` for blocks; `Is` for binary properties and Unicode POSIX classes (any case), then
+ * categories, then scripts (any case); otherwise categories and ASCII POSIX classes.
+ */
+export function javaProperty(name: string, caseInsensitive: boolean): JavaProperty {
+  const eq = name.indexOf('=');
+  if (eq >= 0) {
+    const key = name.slice(0, eq).toLowerCase();
+    const value = name.slice(eq + 1);
+    const resolved =
+      key === 'sc' || key === 'script'
+        ? forUnicodeScript(value)
+        : key === 'gc' || key === 'general_category'
+          ? forProperty(value, caseInsensitive)
+          : key === 'blk' || key === 'block'
+            ? block(name)
+            : undefined;
+    return (
+      resolved ?? {
+        kind: 'unknown',
+        description: `Unknown Unicode property {name=<${key}>, value=<${value}>}`,
+      }
+    );
+  }
+  let resolved: JavaProperty | undefined;
+  if (name.startsWith('In')) resolved = block(name);
+  else if (name.startsWith('Is')) {
+    const short = name.slice(2);
+    const unicode = Object.hasOwn(UNICODE_PROPERTIES, short.toUpperCase())
+      ? UNICODE_PROPERTIES[short.toUpperCase()]
+      : undefined;
+    resolved = unicode
+      ? found(unicode(caseInsensitive))
+      : (forProperty(short, caseInsensitive) ?? forUnicodeScript(short));
+  } else resolved = forProperty(name, caseInsensitive);
+  return resolved ?? { kind: 'unknown', description: `Unknown character property name {${name}}` };
 }
 
 function scan(re: RegExp): CharSet {

@@ -6,15 +6,14 @@ import { validation, type StoreError } from '../errors';
 import {
   ESCAPE_CLASSES,
   LINE_TERMINATORS,
-  POSIX_CLASSES,
   foldAsciiCase,
   foldUnicodeChar,
   foldUnicodeRange,
   intersect,
+  javaProperty,
   negate,
   single,
   union,
-  unicodeProperty,
   type CharSet,
 } from './char-set';
 import { oneCodePoint } from './java-lookaround';
@@ -63,20 +62,6 @@ export function syntax(description: string, index: number, pattern?: string): St
 
 const unsupported = (construct: string, index: number) =>
   syntax(`${construct} is a Java regex feature the embedded store cannot evaluate`, index);
-
-/**
- * Java matches the case properties case-insensitively under `(?i)` (`(?i)\p{Lu}` matches `b`): any
- * of them then means "a cased letter" (JDK CharPredicates); `undefined` for other properties.
- */
-function caseInsensitiveProperty(name: string): CharSet | undefined {
-  const bare = name.replace(/^(Is|gc=|general_category=)/i, '');
-  if (['Ll', 'Lu', 'Lt'].includes(bare))
-    return union(unicodeProperty('Ll')!, unicodeProperty('Lu')!, unicodeProperty('Lt')!);
-  if (/^(lowercase|uppercase|titlecase)$/i.test(bare) && /^Is/.test(name)) {
-    return union(unicodeProperty('IsLowercase')!, unicodeProperty('IsUppercase')!, unicodeProperty('Lt')!);
-  }
-  return undefined;
-}
 
 /** Parses one pattern; `sawTerminatorDollar` tells whether a `$` needs the CRLF variant. */
 export class Parser {
@@ -491,19 +476,10 @@ export class Parser {
       if (c === undefined) throw syntax('Illegal character family', at, this.source);
       name = String.fromCodePoint(c);
     }
-    const posix = POSIX_CLASSES[name] ?? POSIX_CLASSES[name.startsWith('Is') ? name.slice(2) : ''];
-    if (posix)
-      return this.flags.i && (posix === POSIX_CLASSES.Lower || posix === POSIX_CLASSES.Upper)
-        ? POSIX_CLASSES.Alpha!
-        : posix;
-    const cased = this.flags.i ? caseInsensitiveProperty(name) : undefined;
-    if (cased) return cased;
-    if (name.startsWith('java')) throw unsupported(`The java.lang.Character class \\p{${name}}`, at);
-    if (name.startsWith('In') || /^(blk|block)=/i.test(name))
-      throw unsupported(`The Unicode block \\p{${name}}`, at);
-    const set = unicodeProperty(name);
-    if (!set) throw syntax(`Unknown character property name {${name}}`, at, this.source);
-    return set;
+    const property = javaProperty(name, this.flags.i);
+    if (property.kind === 'unsupported') throw unsupported(property.construct, at);
+    if (property.kind === 'unknown') throw syntax(property.description, at, this.source);
+    return property.set;
   }
 
   /** Parses a class after `[` up to and including its `]`; negation covers the whole class (JDK 9+). */
