@@ -345,7 +345,10 @@ export class Parser {
       if (ch === ':') return true;
       if (ch === '-') on = false;
       else if (ch === 'U') throw unsupported('UNICODE_CHARACTER_CLASS (?U)', this.pos - 1);
-      else if ('idmsux'.includes(ch) && ch !== '') this.flags[ch as keyof Flags] = on;
+      else if (ch === 'c') {
+        // Java then matches classes and properties by canonical equivalence (NFCCharProperty).
+        if (on) throw unsupported('CANON_EQ (?c)', this.pos - 1);
+      } else if ('idmsux'.includes(ch) && ch !== '') this.flags[ch as keyof Flags] = on;
       else throw syntax('Unknown inline modifier', this.pos - 1, this.source);
     }
   }
@@ -354,6 +357,13 @@ export class Parser {
     const c = this.peekRaw();
     const ch = c === undefined ? '' : String.fromCodePoint(c);
     const assertions: Record<string, string> = { b: '\\b', B: '\\B', A: '\\A', z: '\\z' };
+    if (
+      ch === 'b' &&
+      this.cps[this.pos + 1] === 0x7b &&
+      this.cps[this.pos + 2] === 0x67 &&
+      this.cps[this.pos + 3] === 0x7d
+    )
+      throw unsupported('\\b{g} (grapheme cluster boundary)', at);
     if (ch in assertions) {
       this.pos++;
       return { node: { t: 'assert', re2: assertions[ch]! }, quantifiable: true };

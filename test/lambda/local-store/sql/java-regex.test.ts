@@ -174,6 +174,7 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['\\s', '\u000b', true],
   ['\\v', '\u0085', true],
   ['\\p{Print}', ' ', true],
+  ['(?-c)a', 'a', true],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
@@ -191,6 +192,8 @@ const REFUSED: [pattern: string, construct: string][] = [
   ['\\p{javaLowerCase}', 'java.lang.Character class'],
   ['\\p{InGreek}', 'Unicode block'],
   ['\\R{2}', "'\\R' is only supported at the end of the pattern"],
+  ['(?c)[\u00e9]', 'CANON_EQ (?c)'],
+  ['a\\b{g}', '\\b{g} (grapheme cluster boundary)'],
 ];
 
 describe('regexp_like (Java semantics on DuckDB)', () => {
