@@ -63,6 +63,53 @@ export function syntax(description: string, index: number, pattern?: string): St
 const unsupported = (construct: string, index: number) =>
   syntax(`${construct} is a Java regex feature the embedded store cannot evaluate`, index);
 
+const BACKSLASH = 0x5c;
+const isAsciiLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/**
+ * Rewrites `\Q...\E` quotes into escaped characters before parsing, as Java does
+ * (Pattern.RemoveQEQuoting): a quote is not an atom, so what follows applies to the text around
+ * it (`a\Q\E*` is `a*`, `[\Qa\E-c]` the range `a-c`), and quoted letters, digits and non-ASCII
+ * characters stay bare. Code points of the pattern are kept, so indices are Java's.
+ */
+export function removeQuoting(cps: readonly number[]): number[] {
+  let i = 0;
+  while (i < cps.length - 1 && !(cps[i] === BACKSLASH && cps[i + 1] === 0x51))
+    i += cps[i] === BACKSLASH ? 2 : 1;
+  if (i >= cps.length - 1) return [...cps];
+  const out = cps.slice(0, i);
+  i += 2;
+  let inQuote = true;
+  let beginQuote = true;
+  while (i < cps.length) {
+    const c = cps[i++]!;
+    if (c > 0x7f || isAsciiLetter(c)) out.push(c);
+    else if (c >= 0x30 && c <= 0x39) {
+      // Written `\x3N`, as Java does, so a quote's first digit never continues an escape before it.
+      if (beginQuote) out.push(BACKSLASH, 0x78, 0x33);
+      out.push(c);
+    } else if (c !== BACKSLASH) {
+      if (inQuote) out.push(BACKSLASH);
+      out.push(c);
+    } else if (inQuote) {
+      if (cps[i] === 0x45) {
+        i++;
+        inQuote = false;
+      } else out.push(BACKSLASH, BACKSLASH);
+    } else if (cps[i] === 0x51) {
+      i++;
+      inQuote = true;
+      beginQuote = true;
+      continue;
+    } else {
+      out.push(c);
+      if (i < cps.length) out.push(cps[i++]!);
+    }
+    beginQuote = false;
+  }
+  return out;
+}
+
 /** Parses one pattern; `sawTerminatorDollar` tells whether a `$` needs the CRLF variant. */
 export class Parser {
   private readonly cps: number[];
@@ -76,7 +123,7 @@ export class Parser {
   sawTerminatorDollar = false;
 
   constructor(private readonly source: string) {
-    this.cps = Array.from(source, (c) => c.codePointAt(0)!);
+    this.cps = removeQuoting(Array.from(source, (c) => c.codePointAt(0)!));
   }
 
   parse(): Node {
@@ -372,14 +419,6 @@ export class Parser {
       this.pos++;
       return { node: this.dollar(at), quantifiable: true };
     }
-    if (ch === 'Q') {
-      this.pos++;
-      const items = this.quoted().map((cp) => this.literal(cp));
-      if (items.length === 0) return null;
-      // Only the last quoted character takes a following quantifier, as in Java.
-      const last = this.quantifier(items.pop()!);
-      return { node: { t: 'seq', items: [...items, last] }, quantifiable: false };
-    }
     if (ch === 'R') {
       this.pos++;
       return { node: { t: 'linebreak', at }, quantifiable: true };
@@ -387,28 +426,15 @@ export class Parser {
     if (ch === 'G') throw unsupported('\\G', at);
     if (ch === 'X') throw unsupported('\\X (grapheme cluster)', at);
     if (ch === 'k' || (c !== undefined && c >= 0x31 && c <= 0x39)) throw unsupported('A backreference', at);
-    const item = this.escape(false);
+    const item = this.escape();
     return {
       node: item.cp === undefined ? { t: 'set', set: this.made(item.set) } : this.literal(item.cp),
       quantifiable: true,
     };
   }
 
-  /** Reads `\Q...\E` content (the `\Q` already consumed). */
-  private quoted(): number[] {
-    const out: number[] = [];
-    while (this.pos < this.cps.length) {
-      if (this.cps[this.pos] === 0x5c && this.cps[this.pos + 1] === 0x45) {
-        this.pos += 2;
-        return out;
-      }
-      out.push(this.cps[this.pos++]!);
-    }
-    return out;
-  }
-
   /** Parses an escape after `\` that denotes a character or a class (shared by classes and atoms). */
-  private escape(inClass: boolean): { cp?: number; set: CharSet } {
+  private escape(): { cp?: number; set: CharSet } {
     const at = this.pos - 1;
     const c = this.cps[this.pos++];
     if (c === undefined) throw syntax('Unexpected internal error', at, this.source);
@@ -440,8 +466,6 @@ export class Parser {
       if (x === undefined) throw syntax('Illegal control escape sequence', at, this.source);
       return one(x ^ 64);
     }
-    if (inClass && ch === 'Q')
-      throw syntax('\\Q inside a class is handled by the class parser', at, this.source);
     if (/[a-zA-Z0-9]/.test(ch)) throw syntax('Illegal/unsupported escape sequence', at, this.source);
     return one(c);
   }
@@ -532,11 +556,6 @@ export class Parser {
         parts.push(this.charClass()); // counted by charClass
         continue;
       }
-      if (c === 0x5c && this.peekRaw(1) === 0x51) {
-        this.pos += 2;
-        push(...this.quoted().map((cp) => this.foldChar(cp)));
-        continue;
-      }
       const lo = this.classAtom();
       if (
         lo.cp !== undefined &&
@@ -558,6 +577,6 @@ export class Parser {
   private classAtom(): { cp?: number; set: CharSet } {
     const c = this.cps[this.pos++]!;
     if (c !== 0x5c) return { cp: c, set: single(c) };
-    return this.escape(true);
+    return this.escape();
   }
 }

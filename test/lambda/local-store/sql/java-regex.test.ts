@@ -153,6 +153,15 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['\\p{IsLowercase}', '\u00aa', true],
   ['(?i)\\p{IsLower}', '\u00c9', true],
   ['\\p{all}', '\n', true],
+  // \Q..\E is rewritten into escapes before parsing (RemoveQEQuoting), so it is no atom.
+  ['a\\Q\\E*', 'b', true],
+  ['a\\Q\\E{2}', 'a', false],
+  ['a*\\Q\\E?b', 'aab', true],
+  ['[\\Qa\\E-c]', 'b', true],
+  ['[\\Q0\\E-9]', '5', true],
+  ['(?x)\\Q a\\E', ' a', true],
+  ['\\Qa\\\\E', 'a\\', true],
+  ['a+\\Q\\E*', 'a', 'error'],
   // Edges of the parser: COMMENTS whitespace, flags turned off, \B, \Q with a quantifier, escapes.
   ['(?x)a\rb', 'ab', true],
   ['(?i)a(?-i)b', 'AB', false],
