@@ -41,9 +41,23 @@ export function translateJavaRegex(javaPattern: string): Re2Translation {
   const parser = new Parser(javaPattern);
   const ast = parser.parse();
   const whole: Place = { tail: true, crlf: false, first: true, last: true };
-  const pattern = emit(ast, whole);
-  const crlfPattern = parser.sawTerminatorDollar ? emit(ast, { ...whole, crlf: true }) : undefined;
+  const pattern = fromCharacterBoundaries(emit(ast, whole));
+  const crlfPattern = parser.sawTerminatorDollar
+    ? fromCharacterBoundaries(emit(ast, { ...whole, crlf: true }))
+    : undefined;
   return crlfPattern === undefined || crlfPattern === pattern ? { pattern } : { pattern, crlfPattern };
+}
+
+/**
+ * NOTE: an unanchored RE2 search (DuckDB's regexp_matches) also tries the positions between the
+ * bytes of a UTF-8 character, where `\\B` holds (both neighbours are non-word bytes): `\\B` matched
+ * "aéa", where Java finds no position. A lazy prefix of whole characters starts the match at
+ * character boundaries only; a pattern led by a bare `\\A` (only a leading `^` of the whole
+ * pattern emits one, see anchor()) already starts there. No other assertion holds inside a
+ * character, and re2Char() escapes a literal backslash, so `\\B` in the RE2 text is the assertion.
+ */
+function fromCharacterBoundaries(re2: string): string {
+  return re2.includes('\\B') && !re2.startsWith('\\A') ? `\\A(?s:.)*?(?:${re2})` : re2;
 }
 
 /** Where a node is emitted. */

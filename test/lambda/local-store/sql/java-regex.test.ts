@@ -162,6 +162,11 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['(?x)\\Q a\\E', ' a', true],
   ['\\Qa\\\\E', 'a\\', true],
   ['a+\\Q\\E*', 'a', 'error'],
+  // \B where no character boundary has one (RE2 also tried the bytes inside `é` and U+2029).
+  ['\\B', 'a\u00e9a', false],
+  ['x*\\B', 'a\u00e9a', false],
+  ['\\B', 'S\u2029_', false],
+  ['(?:(?<=[0-9A-Za-z_])(?=[0-9A-Za-z_])|(?<![0-9A-Za-z_])(?![0-9A-Za-z_]))', 'a\u00e9a', false],
   // Edges of the parser: COMMENTS whitespace, flags turned off, \B, \Q with a quantifier, escapes.
   ['(?x)a\rb', 'ab', true],
   ['(?i)a(?-i)b', 'AB', false],
