@@ -110,6 +110,9 @@ export function removeQuoting(cps: readonly number[]): number[] {
   return out;
 }
 
+/** Latin-1 characters whose case mappings leave it, kept out of Java's class bit set under `(?iu)`. */
+const OUT_OF_BITS = [0xff, 0xb5, 0x49, 0x69, 0x53, 0x73, 0x4b, 0x6b, 0xc5, 0xe5];
+
 /** Parses one pattern; `sawTerminatorDollar` tells whether a `$` needs the CRLF variant. */
 export class Parser {
   private readonly cps: number[];
@@ -520,58 +523,113 @@ export class Parser {
   private charClass(): CharSet {
     this.open(this.pos - 1);
     try {
-      return this.made(this.classBody());
+      return this.made(this.classBody(true));
     } finally {
       this.close();
     }
   }
 
-  private classBody(): CharSet {
-    const negated = this.peekRaw() === 0x5e;
+  /**
+   * Parses a class body as Java's Pattern.clazz does, up to its `]`, which it takes when `consume`
+   * (an `&&` operand leaves it to the class around it). Java's quirks are kept: an empty operand of
+   * `&&` stands for the item before it (`[&&a]` and `[a&&]` are `[a]`, `[a[b]&&]` is `[b]`), and
+   * the characters Java keeps in its bit set (below U+0100) join the class where it ends, also
+   * inside an intersection made before them (`[a&&[b]&c]` is `[a&c]`).
+   */
+  private classBody(consume: boolean): CharSet {
+    const negated = consume && this.peekRaw() === 0x5e;
     if (negated) this.pos++;
-    let result = this.classUnion(true);
-    while (this.peek() === 0x26 && this.peekRaw(1) === 0x26) {
-      this.pos += 2;
-      result = intersect(result, this.classUnion(false));
-    }
-    if (this.peek() !== 0x5d) throw this.error('Unclosed character class');
-    this.pos++;
-    return negated ? negate(result) : result;
-  }
-
-  private classUnion(first: boolean): CharSet {
-    const parts: CharSet[] = [];
-    const push = (...sets: CharSet[]) => {
-      for (const set of sets) parts.push(this.made(set));
-    };
-    let empty = first;
+    // The class so far is a ∪ (BITS ∩ b), BITS being the bit set as it is when the class ends;
+    // each part list is joined when needed (joining at every item would be quadratic).
+    let a: CharSet[] | undefined;
+    let b: CharSet = [];
+    let curr: CharSet | 'bits' | undefined;
+    const bits: CharSet[] = [];
+    let hasBits = false;
+    const all = negate([]);
     for (;;) {
       const c = this.peek();
       if (c === undefined) throw this.error('Unclosed character class');
-      if (c === 0x5d && !empty) return union(...parts);
-      if (c === 0x26 && this.peekRaw(1) === 0x26) return union(...parts);
-      empty = false;
       if (c === 0x5b) {
         this.pos++;
-        parts.push(this.charClass()); // counted by charClass
+        curr = this.charClass(); // counted by charClass
+        (a ??= []).push(curr);
         continue;
       }
-      const lo = this.classAtom();
-      if (
-        lo.cp !== undefined &&
-        this.peek() === 0x2d &&
-        this.peekRaw(1) !== 0x5d &&
-        this.peekRaw(1) !== 0x5b &&
-        this.peekRaw(1) !== undefined
-      ) {
-        this.pos++;
-        const hi = this.classAtom();
-        if (hi.cp === undefined || hi.cp < lo.cp) throw this.error('Illegal character range');
-        push(this.foldRange(lo.cp, hi.cp));
+      if (c === 0x26 && this.peekRaw(1) === 0x26) {
+        this.pos += 2;
+        let right: CharSet[] | undefined;
+        for (let d = this.peek(); d !== 0x5d && d !== 0x26; d = this.peek()) {
+          if (d === 0x5b) this.pos++;
+          (right ??= []).push(d === 0x5b ? this.charClass() : this.operand());
+        }
+        if (hasBits) {
+          if (a === undefined) curr = 'bits';
+          a ??= [];
+          b = all;
+          hasBits = false;
+        }
+        if (right !== undefined) curr = union(...right);
+        if (a === undefined) {
+          if (right === undefined) throw this.error('Bad class syntax');
+          a = [curr as CharSet];
+        } else {
+          if (curr === undefined) throw this.error('Bad intersection syntax');
+          const joined = union(...a);
+          if (curr === 'bits') [a, b] = [[], union(joined, b)];
+          else [a, b] = [[intersect(joined, curr)], intersect(b, curr)];
+        }
+        continue;
+      }
+      if (c === 0x5d && (a !== undefined || hasBits)) {
+        if (consume) this.pos++;
+        const bitSet = union(...bits);
+        const result = a === undefined ? bitSet : union(...a, intersect(bitSet, hasBits ? all : b));
+        return negated ? negate(result) : result;
+      }
+      const item = this.classItem();
+      if (item.bits) {
+        bits.push(item.set);
+        hasBits = true;
+        curr = undefined;
       } else {
-        push(lo.cp === undefined ? lo.set : this.foldChar(lo.cp));
+        curr = item.set;
+        (a ??= []).push(curr);
       }
     }
+  }
+
+  /** Parses an `&&` operand; a chained `&&` recurses (as in Java), so each counts as nesting. */
+  private operand(): CharSet {
+    this.open(this.pos);
+    try {
+      return this.made(this.classBody(false));
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
+   * Parses one class item: a character, a range or an escaped class (Java's Pattern.range), with
+   * whether Java keeps it in the class's bit set (a character below U+0100, but not those whose
+   * case mappings leave that range under `(?iu)`: Pattern.bitsOrSingle).
+   */
+  private classItem(): { set: CharSet; bits: boolean } {
+    const lo = this.classAtom();
+    if (lo.cp === undefined) return { set: this.made(lo.set), bits: false };
+    if (
+      this.peek() === 0x2d &&
+      this.peekRaw(1) !== 0x5d &&
+      this.peekRaw(1) !== 0x5b &&
+      this.peekRaw(1) !== undefined
+    ) {
+      this.pos++;
+      const hi = this.classAtom();
+      if (hi.cp === undefined || hi.cp < lo.cp) throw this.error('Illegal character range');
+      return { set: this.made(this.foldRange(lo.cp, hi.cp)), bits: false };
+    }
+    const single = lo.cp < 0x100 && !(this.flags.i && this.flags.u && OUT_OF_BITS.includes(lo.cp));
+    return { set: this.made(this.foldChar(lo.cp)), bits: single };
   }
 
   private classAtom(): { cp?: number; set: CharSet } {

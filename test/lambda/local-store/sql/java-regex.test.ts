@@ -167,6 +167,17 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['x*\\B', 'a\u00e9a', false],
   ['\\B', 'S\u2029_', false],
   ['(?:(?<=[0-9A-Za-z_])(?=[0-9A-Za-z_])|(?<![0-9A-Za-z_])(?![0-9A-Za-z_]))', 'a\u00e9a', false],
+  // `&&` as Pattern.clazz reads it: an empty operand stands for the item before it, and characters
+  // below U+0100 join where the class ends, also inside an intersection made before them.
+  ['[&&a]', 'a', true],
+  ['[a&&]', 'a', true],
+  ['[&&]', 'a', 'error'],
+  ['[a[b]&&]', 'a', false],
+  ['[[b]a&&]', 'a', 'error'],
+  ['[a&&[b]&c]', '&', true],
+  ['[a&&&b]', 'b', true],
+  ['[a&&&&b]', 'a', false],
+  ['(?iu)[k&&]', '\u212a', true],
   // Edges of the parser: COMMENTS whitespace, flags turned off, \B, \Q with a quantifier, escapes.
   ['(?x)a\rb', 'ab', true],
   ['(?i)a(?-i)b', 'AB', false],
