@@ -22,6 +22,8 @@ export function charSet(ranges: readonly (readonly [number, number])[]): CharSet
 
 export const single = (cp: number): CharSet => [[cp, cp]];
 export const union = (...sets: CharSet[]): CharSet => charSet(sets.flat());
+/** The union of a list of sets; spreading a long list into union() overflows the stack. */
+export const unionAll = (sets: readonly CharSet[]): CharSet => charSet(sets.flat());
 
 /** Complements a set within [0, MAX_CODE_POINT]. */
 export function negate(set: CharSet): CharSet {

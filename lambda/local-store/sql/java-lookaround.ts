@@ -4,7 +4,7 @@
 // so it is evaluated on every kind of neighbour and kept when an RE2 assertion agrees everywhere.
 // That covers what the connector emits for RE2's `(?m)^`, `(?m)$`, `\b` and `\B` (lambda/timestream/
 // regex.ts). A lookahead right before a class is folded into the class by the parser instead.
-import { ESCAPE_CLASSES, MAX_CODE_POINT, single, toRe2Class, union, type CharSet } from './char-set';
+import { ESCAPE_CLASSES, MAX_CODE_POINT, single, toRe2Class, unionAll, type CharSet } from './char-set';
 import type { Node } from './java-regex-parser';
 
 /** Stands for "no code point": the start of the subject before, its end after. */
@@ -138,5 +138,5 @@ export function oneCodePoint(node: Node): CharSet | undefined {
   if (node.t === 'seq' && node.items.length === 1) return oneCodePoint(node.items[0]!);
   if (node.t !== 'alt') return undefined;
   const sets = node.branches.map(oneCodePoint);
-  return sets.every((s) => s !== undefined) ? union(...sets) : undefined;
+  return sets.every((s) => s !== undefined) ? unionAll(sets as CharSet[]) : undefined;
 }

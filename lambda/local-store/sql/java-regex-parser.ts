@@ -14,6 +14,7 @@ import {
   negate,
   single,
   union,
+  unionAll,
   type CharSet,
 } from './char-set';
 import { oneCodePoint } from './java-lookaround';
@@ -506,7 +507,10 @@ export class Parser {
     if (this.cps[this.pos] === 0x7b) {
       const end = this.cps.indexOf(0x7d, this.pos);
       if (end < 0) throw syntax('Unclosed character family', at, this.source);
-      name = String.fromCodePoint(...this.cps.slice(this.pos + 1, end));
+      name = this.cps
+        .slice(this.pos + 1, end)
+        .map((cp) => String.fromCodePoint(cp))
+        .join('');
       this.pos = end + 1;
     } else {
       const c = this.cps[this.pos++];
@@ -569,13 +573,13 @@ export class Parser {
           b = all;
           hasBits = false;
         }
-        if (right !== undefined) curr = union(...right);
+        if (right !== undefined) curr = unionAll(right);
         if (a === undefined) {
           if (right === undefined) throw this.error('Bad class syntax');
           a = [curr as CharSet];
         } else {
           if (curr === undefined) throw this.error('Bad intersection syntax');
-          const joined = union(...a);
+          const joined = unionAll(a);
           if (curr === 'bits') [a, b] = [[], union(joined, b)];
           else [a, b] = [[intersect(joined, curr)], intersect(b, curr)];
         }
@@ -583,8 +587,8 @@ export class Parser {
       }
       if (c === 0x5d && (a !== undefined || hasBits)) {
         if (consume) this.pos++;
-        const bitSet = union(...bits);
-        const result = a === undefined ? bitSet : union(...a, intersect(bitSet, hasBits ? all : b));
+        const bitSet = unionAll(bits);
+        const result = a === undefined ? bitSet : unionAll([...a, intersect(bitSet, hasBits ? all : b)]);
         return negated ? negate(result) : result;
       }
       const item = this.classItem();

@@ -64,6 +64,30 @@ describe('Java regex patterns the parser bounds', () => {
     );
   });
 
+  // Each was an internal error (500, `Maximum call stack size exceeded`): the items were spread
+  // into one call's arguments.
+  test.each([
+    { name: 'a class of characters', pattern: `[${'ab'.repeat(LONGEST_QUERY / 2 - 10)}]`, re2: '[a-b]' },
+    { name: 'a class of literal &', pattern: `[${'a&'.repeat(LONGEST_QUERY / 2 - 10)}]`, re2: '[\\x{26}a]' },
+    {
+      name: 'a class of characters above U+00FF',
+      pattern: `[${'ĀĂ'.repeat(LONGEST_QUERY / 2 - 10)}]`,
+      re2: '[\\x{100}\\x{102}]',
+    },
+  ])('translates $name as long as a query can hold', ({ pattern, re2 }) => {
+    expect(translateJavaRegex(pattern)).toEqual({ pattern: re2 });
+  });
+
+  test('refuses a property name as long as a query can hold as unknown', () => {
+    const pattern = `\\p{${'a'.repeat(LONGEST_QUERY - 10)}}`;
+    expect(refusal(() => translateJavaRegex(pattern))).toMatchObject({
+      type: 'ValidationException',
+      message: expect.stringMatching(
+        /^Invalid regular expression: Unknown character property name \{a+\} near index 0/,
+      ),
+    });
+  });
+
   test('refuses case-folded negated classes written as often as a query can hold', () => {
     // Each is some 700 ranges to fold and negate: 26 000 of them took 10 s to refuse.
     const pattern = '(?iu)[^\\p{L}k]'.repeat(Math.floor(LONGEST_QUERY / 14));
