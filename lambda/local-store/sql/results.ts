@@ -278,6 +278,18 @@ const REWORDINGS: readonly {
     pattern: /^extract specifier "((?:[^"]|"")*)" not recognized/,
     reword: ([, unit]) => `'${unit}' is not a recognized date or time unit`,
   },
+  // RE2's limits on a regexp_like pattern Java evaluates (java-regex.ts refuses a count above 1000
+  // alone): reading "invalid repetition size" the user took the pattern for wrong.
+  {
+    pattern: /^invalid repetition size: (\{[^}]*\})/,
+    reword: ([, count]) =>
+      `Invalid regular expression: Repetition counts multiplying to more than 1000 (nested ${count}) are not supported by the embedded store`,
+  },
+  {
+    pattern: /^pattern too large - compile failed/,
+    reword: () =>
+      'Invalid regular expression: The pattern is too large for the embedded store to evaluate (RE2 cannot compile it)',
+  },
 ];
 
 /**

@@ -255,6 +255,27 @@ describe('regexp_like (Java semantics on DuckDB)', () => {
     },
   );
 
+  // Java evaluates these; RE2 (DuckDB) refused them as "invalid repetition size: {501}" and
+  // "pattern too large - compile failed", read as a mistake in the pattern.
+  test.each([
+    {
+      pattern: '(?:a{2}){501}',
+      message:
+        'Repetition counts multiplying to more than 1000 (nested {501}) are not supported by the embedded store',
+    },
+    {
+      pattern: '(?:\\p{L}{100}){10}',
+      message: 'The pattern is too large for the embedded store to evaluate (RE2 cannot compile it)',
+    },
+  ])('refuses $pattern, past RE2 limits, as not supported', async ({ pattern, message }) => {
+    await expect(
+      fixture.query(`SELECT regexp_like(l, ${sqlString(pattern)}) FROM db.t`),
+    ).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: `Invalid regular expression: ${message}`,
+    });
+  });
+
   test('answers the RE2-only named group syntax with the Java error text', async () => {
     await expect(fixture.query(`SELECT regexp_like(l, '(?P<n>x)') FROM db.t`)).rejects.toMatchObject({
       type: 'ValidationException',
