@@ -130,12 +130,14 @@ function cased(): readonly CaseRow[] {
 /**
  * Java UNICODE_CASE for one character, as a literal or a class member (Pattern.single, SliceU): it
  * matches every character whose upper-then-lower mapping equals its own, so `k` also matches the
- * Kelvin sign and `s` the long s, whose mappings land on them; an uncased character only itself.
+ * Kelvin sign and `s` the long s, whose mappings land on them. Alone or in a class, a character
+ * whose upper case is its own lower case (`ß`) matches only itself; within a run of literal
+ * characters (`inSlice`, Java's SliceU) it too matches the characters mapped onto it (`ẞ`).
  */
-export function foldUnicodeChar(cp: number): CharSet {
+export function foldUnicodeChar(cp: number, inSlice = false): CharSet {
   const upper = upperOf(cp);
   const key = lowerOf(upper);
-  if (upper === key) return single(cp);
+  if (upper === key && !inSlice) return single(cp);
   const out: [number, number][] = [
     [cp, cp],
     [key, key],

@@ -35,7 +35,11 @@ export const MAX_REGEX_NESTING = 256;
 export const MAX_REGEX_RANGES = 262_144;
 
 export type Node =
-  | { t: 'set'; set: CharSet }
+  /**
+   * `literal`: a character written as such, which Java joins with its neighbours into a slice;
+   * `slice`: what it matches there when that differs (foldUnicodeChar).
+   */
+  | { t: 'set'; set: CharSet; literal?: true; slice?: CharSet }
   | { t: 'seq'; items: Node[] }
   | { t: 'alt'; branches: Node[] }
   | { t: 'group'; body: Node }
@@ -202,11 +206,25 @@ export class Parser {
 
   private sequence(): Node {
     const items: Node[] = [];
+    // Java reads a run of unquantified literal characters as one slice, matched by other rules
+    // than each character alone under (?iu) (foldUnicodeChar); a group, even `(?i)`, ends a run.
+    let run = 0;
+    const endRun = () => {
+      if (run >= 2)
+        for (let k = items.length - run; k < items.length; k++) {
+          const item = items[k]!;
+          if (item.t === 'set' && item.slice) items[k] = { t: 'set', set: item.slice };
+        }
+      run = 0;
+    };
     for (;;) {
       const c = this.peek();
       if (c === undefined || c === 0x7c /* | */ || c === 0x29 /* ) */) break;
       const atom = this.atom();
-      if (atom === null) continue; // a flag group or an empty \Q\E
+      if (atom === null) {
+        endRun(); // a flag group
+        continue;
+      }
       let item = atom.quantifiable ? this.quantifier(atom.node) : this.noQuantifier(atom.node);
       // NOTE: a lookahead right before a one-code-point class tests the code point that class
       // consumes (both read it with codePointAt), so `(?![X])[\s\S]` is exactly `[^X]`.
@@ -215,8 +233,11 @@ export class Parser {
         item = { t: 'set', set: intersect(item.set, look.negated ? negate(look.set) : look.set) };
         look = items[items.length - 1];
       }
+      if (item.t === 'set' && item.literal) run++;
+      else endRun();
       items.push(item);
     }
+    endRun();
     // NOTE: `(?i)` lasts until its enclosing group ends (group() restores flags at `)`), across `|`.
     return items.length === 1 ? items[0]! : { t: 'seq', items };
   }
@@ -303,7 +324,12 @@ export class Parser {
   }
 
   private literal(cp: number): Node {
-    return { t: 'set', set: this.made(this.foldChar(cp)) };
+    const set = this.made(this.foldChar(cp));
+    if (!(this.flags.i && this.flags.u)) return { t: 'set', set, literal: true };
+    const slice = foldUnicodeChar(cp, true);
+    return slice.length === set.length
+      ? { t: 'set', set, literal: true }
+      : { t: 'set', set, literal: true, slice: this.made(slice) };
   }
 
   /** One character under the case flags (Java folds a character and a class range differently). */

@@ -178,6 +178,13 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['[a&&&b]', 'b', true],
   ['[a&&&&b]', 'a', false],
   ['(?iu)[k&&]', '\u212a', true],
+  // Java matches a run of literal characters as one slice: under (?iu) `ß` there also matches `ẞ`
+  // (alone, quantified or after a group it does not).
+  ['(?iu)a\u00df', 'a\u1e9e', true],
+  ['(?iu)\u00dfa', '\u1e9ea', true],
+  ['(?iu)^a\u00df*$', 'a\u1e9e', false],
+  ['(?iu)a(?iu)\u00df', 'a\u1e9e', false],
+  ['(?iu)\\x61\\u00df', 'A\u1e9e', true],
   // Edges of the parser: COMMENTS whitespace, flags turned off, \B, \Q with a quantifier, escapes.
   ['(?x)a\rb', 'ab', true],
   ['(?i)a(?-i)b', 'AB', false],
