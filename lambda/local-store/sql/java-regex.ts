@@ -12,7 +12,9 @@
 // Refused with a message naming the construct (RE2 cannot express them): other lookaround, atomic groups,
 // possessive quantifiers, backreferences, `\G`, `\X`, `\b{g}`, `(?U)`, `(?c)`, `^`/`$` under MULTILINE, `$` not at
 // the end of the pattern, `\R` not at the end, repetition counts above 1000. Gaps: `(?iu)` uses simple
-// per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics).
+// per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics); Java's find() steps by UTF-16
+// unit, so it also starts inside a surrogate pair, where `\B` holds and `.` or `\uDE00` match the low
+// surrogate alone (`\B.` finds one in "a😀"), while the store starts only between code points.
 import { LINE_TERMINATORS, charSet, re2Char, toRe2Class } from './char-set';
 import { isZeroWidth, re2Assertion } from './java-lookaround';
 import { Parser, syntax, type Node } from './java-regex-parser';
