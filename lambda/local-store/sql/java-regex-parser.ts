@@ -421,8 +421,10 @@ export class Parser {
       if (ch === ')') return false;
       if (ch === ':') return true;
       if (ch === '-') on = false;
-      else if (ch === 'U') throw unsupported('UNICODE_CHARACTER_CLASS (?U)', this.pos - 1);
-      else if (ch === 'c') {
+      else if (ch === 'U') {
+        if (on) throw unsupported('UNICODE_CHARACTER_CLASS (?U)', this.pos - 1);
+        this.flags.u = false; // Java's `-U` also turns UNICODE_CASE off
+      } else if (ch === 'c') {
         // Java then matches classes and properties by canonical equivalence (NFCCharProperty).
         if (on) throw unsupported('CANON_EQ (?c)', this.pos - 1);
       } else if ('idmsux'.includes(ch) && ch !== '') this.flags[ch as keyof Flags] = on;

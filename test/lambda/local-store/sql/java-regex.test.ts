@@ -207,6 +207,9 @@ const JAVA_CASES: [pattern: string, subject: string, java: boolean | 'error'][] 
   ['\\v', '\u0085', true],
   ['\\p{Print}', ' ', true],
   ['(?-c)a', 'a', true],
+  ['(?-U)a', 'a', true],
+  ['(?iu-U)\u00e9', '\u00c9', false],
+  ['(?iu)(?-U)k', '\u212a', false],
 ];
 
 // Java accepts these; RE2 cannot express them, so the store refuses them naming the construct.
