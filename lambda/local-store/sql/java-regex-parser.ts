@@ -472,6 +472,9 @@ export class Parser {
     if (c === undefined) throw syntax('Unexpected internal error', at, this.source);
     const ch = String.fromCodePoint(c);
     const one = (cp: number) => ({ cp, set: single(cp) });
+    // Java resolves `\N{name}` with Character.codePointOf; JS has no table of character names.
+    if (ch === 'N' && this.cps[this.pos] === 0x7b && this.cps.indexOf(0x7d, this.pos) >= 0)
+      throw unsupported('\\N{...} (a character by its Unicode name)', at);
     const simple: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, a: 7, e: 27 };
     if (ch in simple) return one(simple[ch]!);
     const lower = ch.toLowerCase();

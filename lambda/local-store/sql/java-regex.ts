@@ -10,7 +10,7 @@
 // one-character lookarounds that mean `^`/`$` of a `\n` line, `\b` or `\B` or precede a class (what
 // the connector emits; java-lookaround.ts).
 // Refused with a message naming the construct (RE2 cannot express them): other lookaround, atomic groups,
-// possessive quantifiers, backreferences, `\G`, `\X`, `\b{g}`, `(?U)`, `(?c)`, `^`/`$` under MULTILINE, `$` not at
+// possessive quantifiers, backreferences, `\G`, `\X`, `\b{g}`, `\N{..}`, `(?U)`, `(?c)`, `^`/`$` under MULTILINE, `$` not at
 // the end of the pattern, `\R` not at the end, repetition counts above 1000. Gaps: `(?iu)` uses simple
 // per-code-point case mapping; `\b` is ASCII (JDK 19+ semantics); Java's find() steps by UTF-16
 // unit, so it also starts inside a surrogate pair, where `\B` holds and `.` or `\uDE00` match the low

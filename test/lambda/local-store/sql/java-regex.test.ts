@@ -229,6 +229,7 @@ const REFUSED: [pattern: string, construct: string][] = [
   ['\\R{2}', "'\\R' is only supported at the end of the pattern"],
   ['(?c)[\u00e9]', 'CANON_EQ (?c)'],
   ['a\\b{g}', '\\b{g} (grapheme cluster boundary)'],
+  ['[\\N{LATIN SMALL LETTER A}-c]', '\\N{...} (a character by its Unicode name)'],
 ];
 
 describe('regexp_like (Java semantics on DuckDB)', () => {
