@@ -250,10 +250,17 @@ export const timestreamName: Parser<string> = {
 /** Parses an absolute URL path such as `/metrics`. */
 export const urlPath: Parser<string> = {
   placeholder: '<path>',
-  accepted: 'a path starting with /',
+  accepted: 'a path starting with /, without whitespace, ?, # or %',
   parse(raw) {
     if (!raw.startsWith('/') || /[\s?#]/.test(raw))
       throw new InvalidValueError('not a URL path', this.accepted);
+    // Requests are routed by their decoded path (server.ts requestPath), so a path holding an
+    // escape could never be requested: `/my%20metrics` is asked for as `/my metrics`.
+    if (raw.includes('%'))
+      throw new InvalidValueError(
+        'percent-escapes are decoded before routing, so this path is never reached',
+        this.accepted,
+      );
     return raw;
   },
   format: (value) => value,
@@ -265,7 +272,7 @@ const SERVER_ROUTES: readonly string[] = ['/write', '/read', '/healthz'];
 /** Parses the metrics path: a URL path that is not one of the server's routes (with or without a final `/`). */
 export const telemetryPath: Parser<string> = {
   placeholder: urlPath.placeholder,
-  accepted: 'a path starting with /, other than /write, /read and /healthz',
+  accepted: 'a path starting with /, without whitespace, ?, # or %, other than /write, /read and /healthz',
   parse(raw) {
     const path = urlPath.parse(raw);
     const route = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;

@@ -307,11 +307,20 @@ describe('strings', () => {
     const error = refusal(telemetryPath, raw);
     expect([error.message, error.accepted]).toEqual([
       `${route} is one of the server's own routes`,
-      'a path starting with /, other than /write, /read and /healthz',
+      'a path starting with /, without whitespace, ?, # or %, other than /write, /read and /healthz',
     ]);
   });
   test.each(['metrics', '/m?x=1', '/m#top', '/a b', '/a\tb', ''])('urlPath refuses %j', (raw) => {
-    expect(refusal(urlPath, raw).accepted).toBe('a path starting with /');
+    expect(refusal(urlPath, raw)).toMatchObject({
+      message: 'not a URL path',
+      accepted: 'a path starting with /, without whitespace, ?, # or %',
+    });
+  });
+  test.each(['/my%20metrics', '/%6detrics', '/m%'])('urlPath refuses %j, which no request reaches', (raw) => {
+    expect(refusal(urlPath, raw)).toMatchObject({
+      message: 'percent-escapes are decoded before routing, so this path is never reached',
+      accepted: 'a path starting with /, without whitespace, ?, # or %',
+    });
   });
   test.each(['http://localhost:9202', 'https://query-cell1.timestream.us-east-1.amazonaws.com'])(
     'httpUrl accepts %s',

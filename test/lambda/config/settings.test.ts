@@ -77,7 +77,7 @@ const ACCEPTED = [
   {
     flag: 'web.telemetry-path',
     scope: 'server',
-    accepted: 'a path starting with /, other than /write, /read and /healthz',
+    accepted: 'a path starting with /, without whitespace, ?, # or %, other than /write, /read and /healthz',
   },
   { flag: 'tls-certificate', scope: 'server', accepted: TEXT },
   { flag: 'tls-key', scope: 'server', accepted: TEXT },
