@@ -54,6 +54,9 @@ const OFF: ResolvedFaults = {
   seed: 1,
 };
 
+/** The fields a fault settings object may hold, as `POST /_local/faults` checks its body. */
+export const FAULT_FIELDS: readonly string[] = Object.keys(OFF);
+
 const RATE_KEYS = [
   'spikeRate',
   'throttleRate',

@@ -10,7 +10,7 @@ import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
 import { StoreError } from './errors';
-import { SLOW_BODY_PIECES } from './faults';
+import { FAULT_FIELDS, SLOW_BODY_PIECES } from './faults';
 import { RenderedQueryPage } from './query-executor';
 import { authenticate, type StoreCredential } from './sigv4';
 import { exactLongVersions, scanWriteRecords } from './write-scan';
@@ -177,6 +177,15 @@ function serveLocal(
     } catch {
       throw new StoreError('SerializationException', 'The request body is not valid JSON.');
     }
+    // A typo (`throttlerate`) or a body that is no object would otherwise turn every fault off.
+    if (settings === null || typeof settings !== 'object' || Array.isArray(settings))
+      throw new StoreError('ValidationException', 'The faults body must be a JSON object of fault settings.');
+    const unknown = Object.keys(settings).filter((key) => !FAULT_FIELDS.includes(key));
+    if (unknown.length > 0)
+      throw new StoreError(
+        'ValidationException',
+        `Unknown fault settings: ${unknown.map((key) => JSON.stringify(key)).join(', ')}; known: ${FAULT_FIELDS.join(', ')}.`,
+      );
     engine.faults.set(settings as never);
     sendJson(res, 200, engine.faults.get(), requestId);
   } else {

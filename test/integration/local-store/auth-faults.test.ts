@@ -288,6 +288,36 @@ describe('fault injection', () => {
     store.setFaults({});
   });
 
+  test.each([
+    { name: 'an array', body: '[]', message: 'The faults body must be a JSON object of fault settings.' },
+    { name: 'null', body: 'null', message: 'The faults body must be a JSON object of fault settings.' },
+    { name: 'a string', body: '"x"', message: 'The faults body must be a JSON object of fault settings.' },
+    {
+      name: 'a misspelt field',
+      body: '{"throttlerate":0.5}',
+      message:
+        'Unknown fault settings: "throttlerate"; known: latencyMs, spikeRate, spikeMs, throttleRate, ' +
+        'internalErrorRate, rejectRate, resetRate, slowBodyRate, slowBodyMs, seed.',
+    },
+    {
+      name: 'a __proto__ field',
+      body: '{"throttleRate":0.5,"__proto__":{"seed":3}}',
+      message:
+        'Unknown fault settings: "__proto__"; known: latencyMs, spikeRate, spikeMs, throttleRate, ' +
+        'internalErrorRate, rejectRate, resetRate, slowBodyRate, slowBodyMs, seed.',
+    },
+  ])('refuses $name as fault settings over HTTP and keeps the settings it had', async ({ body, message }) => {
+    store.setFaults({ throttleRate: 0.25, seed: 9 });
+    const response = await fetch(`${store.endpoint}/_local/faults`, { method: 'POST', body });
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      { __type: 'com.amazonaws.timestream.v20181101#ValidationException', message },
+    ]);
+    const current = (await (await fetch(`${store.endpoint}/_local/faults`)).json()) as Record<string, number>;
+    expect([current.throttleRate, current.seed]).toEqual([0.25, 9]);
+    store.setFaults({});
+  });
+
   test('refuses out-of-range fault settings over HTTP', async () => {
     const response = await fetch(`${store.endpoint}/_local/faults`, {
       method: 'POST',
