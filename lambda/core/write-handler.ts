@@ -6,7 +6,13 @@
 import { setMaxListeners } from 'node:events';
 import { readWriteBody } from '../codec/remote';
 import type { WriteRequest } from '../prompb/types';
-import { refusedByMapping, skippedByPolicy, toWriteBatches, type MappingResult } from '../timestream/records';
+import {
+  refusedByMapping,
+  skippedByPolicy,
+  toWriteBatches,
+  type IgnoreReason,
+  type MappingResult,
+} from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
 import { credentialsFromHeaders } from './auth';
 import { caughtFailure, checkRequest, errorResponse, safeText, type ConnectorContext } from './connector';
@@ -14,6 +20,15 @@ import { badRequest, ConnectorError } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 
 export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written';
+
+const NOTHING_IGNORED: Readonly<Record<IgnoreReason, number>> = {
+  stale: 0,
+  non_finite: 0,
+  native_histogram: 0,
+  invalid_series: 0,
+  long_label: 0,
+  invalid_timestamp: 0,
+};
 
 /** Answers one remote-write request; never throws. */
 export async function handleWrite(request: HttpRequest, context: ConnectorContext): Promise<HttpResponse> {
@@ -65,9 +80,14 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   response.headers[SAMPLES_WRITTEN_HEADER] = String(written);
 
   const durationMs = performance.now() - started;
-  const ignored = mapping?.ignored ?? {};
   const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
-  const rejected = rejectedSamples(response.status, received, written, mapping, outcome, writeRequest);
+  // NOTE: Prometheus resends a 5xx whole, and the answer that ends it counts what it skipped or
+  // refused; counted on every attempt as well, each 503 would add them again (README "Metrics").
+  const resent = response.status >= 500;
+  const ignored = mapping === undefined ? {} : resent ? NOTHING_IGNORED : mapping.ignored;
+  const rejected = resent
+    ? 0
+    : rejectedSamples(response.status, received, written, mapping, outcome, writeRequest);
   const ignoredExemplars = writeRequest?.exemplars ?? 0;
   metrics.writeRequest({
     status: response.status,

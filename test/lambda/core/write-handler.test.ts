@@ -7,6 +7,7 @@ import { snappyCompress } from '../../../lambda/codec/snappy';
 import { createConnector } from '../../../lambda/core/connector';
 import type { TimestreamCallFigures, WriteRequestFigures } from '../../../lambda/observability/metrics';
 import { encodeWriteRequest } from '../../../lambda/prompb/codec';
+import { staleNaN } from '../../../lambda/prompb/stale';
 import type { ClientCache } from '../../../lambda/timestream/clients';
 import { CaptureLogger } from '../../support/capture-logger';
 import { connectorOptions } from '../../support/connector-options';
@@ -408,3 +409,82 @@ test('a finished write leaves no listener on the shared shutdown signal', async 
   });
   expect([response.status, getEventListeners(shutdown.signal, 'abort').length]).toEqual([204, 0]);
 });
+
+/** BODY plus a staleness marker, a nameless series and a sample at a time Timestream cannot store. */
+const BODY_WITH_SKIPPED = snappyCompress(
+  encodeWriteRequest({
+    timeseries: [
+      ...Array.from({ length: 150 }, (_, i) => ({
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'i', value: String(i) },
+        ],
+        samples: [{ value: i, timestamp: T }],
+      })),
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'i', value: 'stale' },
+        ],
+        samples: [{ value: staleNaN(), timestamp: T }],
+      },
+      { labels: [{ name: 'i', value: 'nameless' }], samples: [{ value: 1, timestamp: T }] },
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'i', value: 'early' },
+        ],
+        samples: [{ value: 1, timestamp: -1 }],
+      },
+    ],
+  }),
+);
+
+test.each([
+  {
+    name: 'every call writes',
+    script: [undefined, undefined],
+    status: 400,
+    ignored: { stale: 1, invalid_series: 1, invalid_timestamp: 1 },
+    rejected: 2,
+  },
+  {
+    name: 'the first call has a record rejected',
+    script: [rejectedRecords([{ RecordIndex: 0, Reason: 'refused by the store' }]), undefined],
+    status: 400,
+    ignored: { stale: 1, invalid_series: 1, invalid_timestamp: 1 },
+    rejected: 3,
+  },
+  {
+    name: 'the second call is throttled',
+    script: [undefined, 'ThrottlingException'],
+    status: 503,
+    ignored: {},
+    rejected: 0,
+  },
+  {
+    name: 'the first call has a record rejected and the second is throttled',
+    script: [rejectedRecords([{ RecordIndex: 0, Reason: 'refused by the store' }]), 'ThrottlingException'],
+    status: 503,
+    ignored: {},
+    rejected: 0,
+  },
+])(
+  '$name: skipped and refused samples are counted by the answer that ends the request, never by a 503 Prometheus resends',
+  async ({ script, status, ignored, rejected }) => {
+    const { handler, figures } = connector(script);
+    const response = await handler({
+      method: 'POST',
+      path: '/write',
+      headers: HEADERS,
+      body: BODY_WITH_SKIPPED,
+    });
+    expect(response.status).toBe(status);
+    const [figure] = figures;
+    expect([
+      figure.received,
+      Object.fromEntries(Object.entries(figure.ignored).filter(([, n]) => n > 0)),
+      figure.rejected,
+    ]).toEqual([153, ignored, rejected]);
+  },
+);
