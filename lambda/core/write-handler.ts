@@ -140,8 +140,14 @@ function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
   const badTimes = mapping.ignored.invalid_timestamp;
   if (refusedSeriesSamples > 0 || badTimes > 0 || outcome.refused > 0) {
     const reasons = [...mapping.rejections, ...outcome.reasons].slice(0, 10);
+    // The skipped are named too, so the counts of the first line add up to the samples received.
+    const skipped = skippedByPolicy(mapping.ignored);
     const summary =
-      `wrote ${outcome.written} of ${mapping.received} samples; refused ${refusedSeriesSamples} samples of ` +
+      `wrote ${outcome.written} of ${mapping.received} samples` +
+      (skipped > 0
+        ? `, skipped ${skipped} (staleness markers, NaN or infinite values, native histogram samples)`
+        : '') +
+      `; refused ${refusedSeriesSamples} samples of ` +
       `${mapping.rejectedSeries} invalid or over-limit series` +
       (badTimes > 0 ? `, ${badTimes} samples at times Timestream cannot store` : '') +
       ` and ${outcome.refused} samples rejected by Timestream`;

@@ -190,7 +190,7 @@ describe('POST /write', () => {
       expect(response.headers['x-prometheus-remote-write-samples-written']).toBe('2');
       const body = response.body.toString('utf8');
       expect(body.split('\n')[0]).toBe(
-        'wrote 2 of 11 samples; refused 5 samples of 5 invalid or over-limit series and 0 samples rejected by Timestream',
+        'wrote 2 of 11 samples, skipped 4 (staleness markers, NaN or infinite values, native histogram samples); refused 5 samples of 5 invalid or over-limit series and 0 samples rejected by Timestream',
       );
 
       const rows = await h.sql(
