@@ -190,7 +190,7 @@ export const SETTINGS = [
     former: { flag: 'max-retries', env: 'max_retries' },
     default: 3,
     parser: nonNegativeInt,
-    help: 'SDK retries of a failed Timestream Query call before answering 503.',
+    help: "SDK retries of a failed Timestream Query call before answering 503; with the connector's own first attempt before the SDK's, a call makes at most this many + 2 attempts.",
     scope: 'both',
   }),
   setting({
@@ -199,7 +199,7 @@ export const SETTINGS = [
     env: 'max_write_retries',
     default: 10,
     parser: nonNegativeInt,
-    help: 'SDK retries of a failed WriteRecords call before answering 503.',
+    help: "SDK retries of a failed WriteRecords call before answering 503; with the connector's own first attempt before the SDK's, a call makes at most this many + 2 attempts.",
     scope: 'both',
   }),
   setting({

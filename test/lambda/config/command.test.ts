@@ -360,7 +360,7 @@ describe('help text', () => {
 
   test('lists the former --max-retries only in the help of --max-read-retries', () => {
     expect(help).toContain(
-      '--max-read-retries <int> SDK retries of a failed Timestream Query call before answering 503. [env: max_read_retries] Also taken under its former name --max-retries [env: max_retries]. (default: 3)',
+      "--max-read-retries <int> SDK retries of a failed Timestream Query call before answering 503; with the connector's own first attempt before the SDK's, a call makes at most this many + 2 attempts. [env: max_read_retries] Also taken under its former name --max-retries [env: max_retries]. (default: 3)",
     );
     expect(help).not.toContain('--max-retries <int>');
   });
