@@ -3,9 +3,9 @@
 // sample filtering and counting, then batching with CommonAttributes (batches.ts). Pure: the
 // caller sends the batches and turns the counts into the HTTP answer.
 
-import type { Sample, TimeSeries } from '../prompb/types';
+import type { Label, Sample, TimeSeries } from '../prompb/types';
 import { isStaleNaN } from '../prompb/stale';
-import { badRequest } from '../core/errors';
+import { badRequest, type ConnectorError } from '../core/errors';
 import { buildBatches, type SeriesToWrite, type WriteBatch } from './batches';
 import {
   TIMESTREAM_RECORD_LIMITS,
@@ -128,6 +128,14 @@ export function toWriteBatches(
     if (isRejection(prepared)) {
       if (prepared.problem === 'long_label' && options.failOnLongLabel)
         throw badRequest(`${prepared.reason} (fail_on_long_label)`);
+      // The flag fails the request for any NaN or ±Inf, also one in a series refused anyway;
+      // otherwise the request's other series were written.
+      if (options.failOnInvalidSampleValue) {
+        const invalid = samples.find(
+          (sample) => sample.value - sample.value !== 0 && !isStaleNaN(sample.value),
+        );
+        if (invalid !== undefined) throw invalidSampleValue(labels, invalid);
+      }
       ignored[prepared.problem] += samples.length;
       if (rejections.length < MAX_REJECTION_REASONS) rejections.push(prepared.reason);
       rejectedSeries++;
@@ -149,11 +157,8 @@ export function toWriteBatches(
             );
         }
       } else if (isStaleNaN(v)) ignored.stale++;
-      else if (options.failOnInvalidSampleValue) {
-        throw badRequest(
-          `series ${describeSeries(labels)} has sample value ${v} at ${samples[i].timestamp} ms, which Timestream cannot store (fail_on_invalid_sample_value)`,
-        );
-      } else ignored.non_finite++;
+      else if (options.failOnInvalidSampleValue) throw invalidSampleValue(labels, samples[i]);
+      else ignored.non_finite++;
     }
     if (writable === 0) continue;
     toWrite.push(
@@ -175,6 +180,13 @@ class SeriesEntry implements SeriesToWrite {
     readonly series: InternedSeries,
     readonly samples: readonly Sample[],
   ) {}
+}
+
+/** The refusal of a request with a NaN or ±Inf sample under `failOnInvalidSampleValue`. */
+function invalidSampleValue(labels: readonly Label[], sample: Sample): ConnectorError {
+  return badRequest(
+    `series ${describeSeries(labels)} has sample value ${sample.value} at ${sample.timestamp} ms, which Timestream cannot store (fail_on_invalid_sample_value)`,
+  );
 }
 
 /** A refused sample's time for its reason: the decoder brings int64 times past ±(2^53-1) to those. */

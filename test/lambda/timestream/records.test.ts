@@ -428,6 +428,14 @@ describe('toWriteBatches sample values', () => {
     });
     expect(result.ignored.stale).toBe(1);
   });
+
+  test('does not fail the request for a staleness marker in a series refused anyway', () => {
+    const result = toWriteBatches([series({ job: 'a' }, [staleNaN])], {
+      failOnLongLabel: false,
+      failOnInvalidSampleValue: true,
+    });
+    expect([result.ignored.invalid_series, result.rejectedSeries]).toEqual([1, 1]);
+  });
 });
 
 describe('toWriteBatches sample times', () => {
@@ -543,6 +551,20 @@ describe('toWriteBatches failure policies', () => {
       options: { failOnLongLabel: false, failOnInvalidSampleValue: true },
       message:
         'series up{job="a"} has sample value NaN at 1700000001000 ms, which Timestream cannot store (fail_on_invalid_sample_value)',
+    },
+    {
+      name: 'NaN in a series refused for a long label, with fail_on_invalid_sample_value only',
+      input: [series({ __name__: 'up' }, [1]), series({ __name__: 'upup1' }, [2, NaN])],
+      options: { failOnLongLabel: false, failOnInvalidSampleValue: true, limits: SMALL },
+      message:
+        'series upup1{} has sample value NaN at 1700000001000 ms, which Timestream cannot store (fail_on_invalid_sample_value)',
+    },
+    {
+      name: '+Inf in a series refused for having no name, with fail_on_invalid_sample_value',
+      input: [series({ __name__: 'up' }, [1]), series({ job: 'a' }, [Infinity])],
+      options: { failOnLongLabel: true, failOnInvalidSampleValue: true },
+      message:
+        'series {job="a"} has sample value Infinity at 1700000000000 ms, which Timestream cannot store (fail_on_invalid_sample_value)',
     },
     {
       name: '-Inf with fail_on_invalid_sample_value',
