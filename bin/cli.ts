@@ -110,6 +110,7 @@ async function openStore(config: Config, logger: Logger): Promise<ThreadLocalSto
       port: local.listen.port,
       region: config.region,
       pageSize: local.pageSize,
+      queryTimeoutMs: local.queryTimeoutMs,
       credentials:
         local.credentialsFile === undefined ? undefined : readCredentialsFile(local.credentialsFile),
       faults: {

@@ -23,6 +23,8 @@ export interface LocalConfig {
   readonly listen: ListenAddress;
   /** Most rows per Query page when the client sends no smaller MaxRows; undefined: no row cap (1 MB pages). */
   readonly pageSize: number | undefined;
+  /** @default 60 000 (Timestream's Query timeout) */
+  readonly queryTimeoutMs: number;
   /** File of `access-key-id:secret` lines; when set, SigV4 signatures are verified. */
   readonly credentialsFile: string | undefined;
   /** @default 0 */
@@ -307,6 +309,7 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
           dataDir: v.localDataDir,
           listen: v.localListenAddress,
           pageSize: v.localPageSize,
+          queryTimeoutMs: v.localQueryTimeoutMs,
           credentialsFile: v.localCredentials,
           faultLatencyMs: v.localFaultLatencyMs,
           faultThrottleRate: v.localFaultThrottleRate,

@@ -377,6 +377,14 @@ export const SETTINGS = [
     scope: 'local',
   }),
   setting({
+    key: 'localQueryTimeoutMs',
+    flag: 'local.query-timeout',
+    default: 60_000,
+    parser: durationMs,
+    help: "Longest a Query may run in the embedded store; past it the query is stopped and refused with QueryExecutionException (Timestream's Query times out after 60 s).",
+    scope: 'local',
+  }),
+  setting({
     key: 'localCredentials',
     unsetMeans: 'none (any well-formed signature is accepted)',
     flag: 'local.credentials',

@@ -65,6 +65,8 @@ export interface EngineOptions {
   nowMs?: () => number;
   /** Query dialect; defaults to the real translator in sql/. */
   sql?: SqlDialect;
+  /** Milliseconds a query may run (tests set a small one). @default QUERY_TIMEOUT_MS */
+  queryTimeoutMs?: number;
 }
 
 type Handler = (body: Record<string, unknown>, rendered: boolean) => Promise<unknown>;
@@ -140,6 +142,7 @@ export class StoreEngine {
         pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
         nowMs: options.nowMs ?? Date.now,
         sql: options.sql,
+        queryTimeoutMs: options.queryTimeoutMs,
       });
       return new StoreEngine(instance, connection, catalog, executor, options);
     } catch (error) {

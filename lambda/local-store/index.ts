@@ -39,6 +39,8 @@ export interface LocalStoreOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Clock in epoch milliseconds (tests). @default Date.now */
   nowMs?: () => number;
+  /** Milliseconds a query may run (tests set a small one). @default QUERY_TIMEOUT_MS */
+  queryTimeoutMs?: number;
 }
 
 /** A running store. */
@@ -66,6 +68,7 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     pageSize: options.pageSize,
     faults: options.faults,
     nowMs: options.nowMs,
+    queryTimeoutMs: options.queryTimeoutMs,
   });
   const host = options.host ?? '127.0.0.1';
   const server = createStoreServer(engine, { credentials: options.credentials, log: options.log });

@@ -56,6 +56,23 @@ export const MAX_RESULT_COLUMNS = Math.floor((MAX_PAGE_BYTES - PAGE_FRAME_BYTES 
 export const pageExceeded = () => validation(PAGE_EXCEEDED_MESSAGE);
 export const PAGE_EXCEEDED_MESSAGE =
   'Query aborted as max page response size has been exceeded by the output result row';
+/**
+ * Longest a query may run before it is refused: Timestream's Query "will time out after 60
+ * seconds" (facts 4.1, the Query API reference). Without it a cross join or a scan of a large
+ * table held a pooled connection and a core for as long as DuckDB took, however long that was.
+ */
+export const QUERY_TIMEOUT_MS = 60_000;
+/**
+ * The refusal of a query that ran past `limitMs` (QUERY_TIMEOUT_MS).
+ * NOTE: the error Timestream answers then is not documented (facts 4.1 gives the 60 s only). The
+ * store answers QueryExecutionException, the model's error for a query that failed while it ran
+ * (facts 4.6), with its own words; like every 400 it is not retried by the SDKs.
+ */
+export const queryTimedOut = (limitMs: number) =>
+  new StoreError(
+    'QueryExecutionException',
+    `Query aborted as it ran longer than the ${limitMs / 1000} seconds a query may take`,
+  );
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
@@ -182,6 +199,8 @@ export interface QueryExecutorOptions {
    * MAX_FINISHED_RESULT_BYTES).
    */
   maxFinishedBytes?: number;
+  /** Milliseconds a query may run before it is interrupted and refused (default QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -435,16 +454,30 @@ export class QueryExecutor {
       );
     }
     const connection = await this.acquire();
+    const limitMs = this.options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+    let timedOut = false;
+    // Each query runs on a pooled connection of its own, so interrupting it stops this query only:
+    // the others and the writers (connections of their own) go on. An interrupt that comes after
+    // the last chunk was fetched leaves nothing behind (DuckDB clears it as the next query starts).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, limitMs);
     let converted: RenderedRows;
     try {
       converted = await render(sql, connection, translated.sql);
+      // NOTE: a streamed result interrupted between chunks ends as if it had no more rows, rather
+      // than failing: what was rendered may be only part of the result.
+      if (timedOut) throw queryTimedOut(limitMs);
     } catch (error) {
+      if (timedOut) throw queryTimedOut(limitMs);
       if (error instanceof StoreError) throw error;
       // The catalog may have changed while DuckDB ran (a table dropped meanwhile): a query sent now
       // is refused as Timestream refuses it ("Table '…' does not exist", which clients know),
       // not with DuckDB's words about the store's own tables.
       throw refusalNow(sql, queryString, this.options) ?? sql.mapDuckDbError(error, queryString);
     } finally {
+      clearTimeout(timer);
       this.release(connection);
     }
     // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW

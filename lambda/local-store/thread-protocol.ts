@@ -15,6 +15,7 @@ export interface ThreadStoreOptions {
   pageSize?: number;
   credentials?: StoreCredential[];
   faults?: FaultSettings;
+  queryTimeoutMs?: number;
   /** Forward one log line per request to the main thread (costs a message per request). */
   forwardLogs?: boolean;
 }

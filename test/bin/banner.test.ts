@@ -6,6 +6,7 @@ const local = (credentialsFile: string | undefined): LocalConfig => ({
   dataDir: './data',
   listen: { host: '127.0.0.1', port: 9202 },
   pageSize: undefined,
+  queryTimeoutMs: 60_000,
   credentialsFile,
   faultLatencyMs: 0,
   faultThrottleRate: 0,

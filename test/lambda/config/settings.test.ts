@@ -109,6 +109,7 @@ const ACCEPTED = [
   { flag: 'local.data-dir', scope: 'local', accepted: TEXT },
   { flag: 'local.listen-address', scope: 'local', accepted: LISTEN },
   { flag: 'local.page-size', scope: 'local', accepted: INT_1 },
+  { flag: 'local.query-timeout', scope: 'local', accepted: DURATION },
   { flag: 'local.credentials', scope: 'local', accepted: TEXT },
   {
     flag: 'local.fault-latency',

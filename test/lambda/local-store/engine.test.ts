@@ -602,6 +602,38 @@ test('maps DuckDB failures through the dialect', async () => {
   });
 });
 
+test('a query past its time limit is refused while writes to the same store go on', async () => {
+  const limited = await StoreEngine.open({
+    dataDir: ':memory:',
+    nowMs: () => NOW,
+    sql: stubDialect,
+    queryTimeoutMs: 200,
+  });
+  try {
+    await limited.ensureTable('enginedb', 'metrics');
+    const slow = limited.handle('Query', {
+      QueryString: 'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3',
+    });
+    const written = await limited.handle('WriteRecords', {
+      DatabaseName: 'enginedb',
+      TableName: 'metrics',
+      Records: [record('a', '1', NOW - 1000)],
+    });
+    expect(written).toMatchObject({ RecordsIngested: { Total: 1 } });
+    const refusal = await slow.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(StoreError);
+    expect(refusal).toMatchObject({ type: 'QueryExecutionException', status: 400 });
+    await expect(
+      limited.handle('Query', { QueryString: 'SELECT count(*) FROM "enginedb"."metrics"' }),
+    ).resolves.toMatchObject({ Rows: [{ Data: [{ ScalarValue: '1' }] }] });
+  } finally {
+    await limited.close();
+  }
+});
+
 test.each([
   {
     name: 'an unknown operation',

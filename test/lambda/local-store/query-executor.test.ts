@@ -7,11 +7,14 @@ import { StoreError } from '../../../lambda/local-store/errors';
 import {
   MAX_PAGE_BYTES,
   MAX_RESULT_BYTES,
+  QUERY_TIMEOUT_MS,
   QueryExecutor,
+  queryTimedOut,
   type RenderLimits,
   type QueryRequest,
   type SqlDialect,
 } from '../../../lambda/local-store/query-executor';
+import { SQL_DIALECT } from '../../../lambda/local-store/sql-dialect';
 import { passThroughDialect } from './pass-through-dialect';
 import type { Catalog } from '../../../lambda/local-store/schema';
 
@@ -346,4 +349,55 @@ test('renders rows within a page for one row and MAX_RESULT_BYTES for all of the
   // A page's frame (QueryId, QueryStatus, NextToken) takes 512 bytes, the row's comma 1.
   expect(given).toEqual([{ pageBytes: MAX_PAGE_BYTES - 513, resultBytes: MAX_RESULT_BYTES }]);
   expect(MAX_RESULT_BYTES).toBe(512 * 1024 * 1024);
+});
+
+describe('a query running past its time limit', () => {
+  // Ten billion rows: far slower than the limit however fast the machine, yet small to set up.
+  const CROSS_JOIN =
+    'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3';
+  const LIMIT_MS = 200;
+
+  test.each([
+    { name: 'materialized', sql: passThroughDialect, query: CROSS_JOIN },
+    {
+      name: 'streamed and rendered',
+      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
+      query: `SELECT a.range FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3`,
+    },
+  ])('is refused as $name, and the store answers the next query', async ({ sql, query }) => {
+    const limited = new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => Date.UTC(2026, 0, 1),
+      sql,
+      queryTimeoutMs: LIMIT_MS,
+    });
+    try {
+      const slow = limited.query({ QueryString: query });
+      // Another query meanwhile has a connection of its own, which the interrupt leaves alone.
+      const meanwhile = limited.query({ QueryString: 'SELECT 7' });
+      const refusal = await slow.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refusal).toBeInstanceOf(StoreError);
+      expect(refusal).toMatchObject({
+        type: 'QueryExecutionException',
+        status: 400,
+        message: 'Query aborted as it ran longer than the 0.2 seconds a query may take',
+      });
+      expect((await meanwhile).Rows).toHaveLength(1);
+      expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
+    } finally {
+      limited.close();
+    }
+  });
+
+  test("the limit is Timestream's 60 seconds unless told otherwise", () => {
+    expect(QUERY_TIMEOUT_MS).toBe(60_000);
+    expect(queryTimedOut(QUERY_TIMEOUT_MS).message).toBe(
+      'Query aborted as it ran longer than the 60 seconds a query may take',
+    );
+  });
 });
