@@ -234,7 +234,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       out.push(concatWithin(scope.budget, operands));
       k = chain.end - 1;
     } else if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
-    else if (tok.kind === 'number') out.push(tok.text);
+    else if (tok.kind === 'number') out.push(integerWithinBigint(scope, tokens, k));
     else if (tok.kind === 'interval') out.push(intervalSql(scope, tok));
     else if (tok.kind === 'op') {
       // DuckDB also reads `(FROM x)` as a subquery, and `x` may be a file name or URL it scans.
@@ -308,6 +308,25 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
 }
 
 /** Whether `tok` can end an operand, so that a `*` after it multiplies. */
+/** Largest integer literal Trino reads: a BIGINT's; `-` and one more is the least BIGINT. */
+const MAX_INTEGER_LITERAL = 9_223_372_036_854_775_807n;
+
+/**
+ * The number `tokens[k]`, refused as Trino refuses an integer literal past BIGINT ("Invalid numeric
+ * literal", its parser's words). DuckDB read it as a HUGEINT, which the store answered as a
+ * BIGINT column holding a value no client can parse as one.
+ */
+function integerWithinBigint(scope: ExpressionScope, tokens: readonly Token[], k: number): string {
+  const tok = tokens[k]!;
+  if (tok.text.length < 19 || !/^\d+$/.test(tok.text)) return tok.text;
+  const value = BigInt(tok.text);
+  if (value <= MAX_INTEGER_LITERAL) return tok.text;
+  const minus = tokens[k - 1];
+  const negated = minus?.kind === 'op' && minus.text === '-' && !endsOperand(tokens[k - 2]);
+  if (negated && value === MAX_INTEGER_LITERAL + 1n) return tok.text;
+  throw validation(`${linePosition(scope.query, tok.offset)}: Invalid numeric literal: ${tok.text}`);
+}
+
 function endsOperand(tok: Token | undefined): boolean {
   if (tok === undefined) return false;
   if (tok.kind === 'op') return tok.text === ')' || tok.text === ']';

@@ -171,9 +171,26 @@ function scalarText(value: DuckDBValue, typeId: DuckDBTypeId, yearToMonth: boole
           (v.micros as bigint)) *
           1000n,
       );
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.UBIGINT:
+      return bigintText(value as bigint);
     default:
       return String(value); // integers (number or bigint) print as plain decimals; VARCHAR as is
   }
+}
+
+const BIGINT_RANGE = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+/**
+ * A wider integer DuckDB computed (its sum() of integers is a HUGEINT) as the BIGINT its column is
+ * answered as; one past BIGINT's range is refused as Trino refuses a sum() that overflows a
+ * BIGINT, rather than answered as a BIGINT no client can read.
+ */
+function bigintText(value: bigint): string {
+  if (value < BIGINT_RANGE.min || value > BIGINT_RANGE.max)
+    throw validation(`bigint overflow: the result ${value} is out of the range of BIGINT`);
+  return String(value);
 }
 
 /** The prefixes @duckdb/node-bindings put on DuckDB's errors, naming the call that failed. */

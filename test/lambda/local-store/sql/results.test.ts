@@ -156,6 +156,61 @@ describe('toTimestreamResult on DuckDB values', () => {
       [null, 'm', '1970-01-01 00:00:00.000000000', '1.0E-9', '-9223372036854775808', null, 'false'],
     ]);
   });
+
+  // Trino reads an integer literal past BIGINT as an error of its parser and a sum() past it as a
+  // bigint addition overflow; DuckDB made both a HUGEINT, answered as a BIGINT out of its range.
+  test.each([
+    {
+      name: 'an integer literal past BIGINT',
+      query: 'SELECT 123456789012345678901234567890',
+      message: 'line 1:8: Invalid numeric literal: 123456789012345678901234567890',
+    },
+    {
+      name: 'the largest BIGINT plus one',
+      query: 'SELECT 1 + 9223372036854775808',
+      message: 'line 1:12: Invalid numeric literal: 9223372036854775808',
+    },
+    {
+      name: 'a sum() past BIGINT',
+      query: 'SELECT sum(CAST(9223372036854775807 AS BIGINT)) FROM db.t',
+      message: 'bigint overflow: the result 18446744073709551614 is out of the range of BIGINT',
+    },
+    {
+      name: 'a sum() below BIGINT',
+      query: 'SELECT sum("measure_value::bigint") - 9223372036854775807 FROM db.t WHERE d IS NULL',
+      message: 'bigint overflow: the result -18446744073709551615 is out of the range of BIGINT',
+    },
+  ])('refuses $name', async ({ query, message }) => {
+    const refusal = await fixture.query(query).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(StoreError);
+    expect(refusal).toMatchObject({ type: 'ValidationException', message });
+  });
+
+  test.each([
+    {
+      name: 'the least BIGINT as a literal',
+      query: 'SELECT -9223372036854775808',
+      text: '-9223372036854775808',
+    },
+    {
+      name: 'the largest BIGINT as a literal',
+      query: 'SELECT 9223372036854775807',
+      text: '9223372036854775807',
+    },
+    {
+      name: 'a sum() that fits BIGINT',
+      query: 'SELECT sum("measure_value::bigint") FROM db.t',
+      text: String(9007199254740993n - 9223372036854775808n),
+    },
+  ])('answers $name as BIGINT', async ({ query, text }) => {
+    expect(await fixture.query(query)).toEqual({
+      columnInfo: [{ Name: '_col0', Type: { ScalarType: 'BIGINT' } }],
+      rows: [{ Data: [{ ScalarValue: text }] }],
+    });
+  });
 });
 
 describe('mapDuckDbError', () => {

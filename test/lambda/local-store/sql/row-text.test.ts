@@ -83,6 +83,18 @@ describe('renderTimestreamResult', () => {
   });
 });
 
+test.each([
+  { name: 'above', value: '9223372036854775808' },
+  { name: 'below', value: '-9223372036854775809' },
+])('refuses a 128-bit integer $name the range of the BIGINT it is answered as', async ({ value }) => {
+  // sum() of integers is a HUGEINT in DuckDB; rendered, its column is a BIGINT.
+  const result = await fixture.connection.stream(`SELECT CAST('${value}' AS HUGEINT) AS h`);
+  await expect(renderTimestreamResult(result)).rejects.toMatchObject({
+    type: 'ValidationException',
+    message: `bigint overflow: the result ${value} is out of the range of BIGINT`,
+  });
+});
+
 describe('renderTimestreamResult within limits', () => {
   /** `result` with its fetchChunk calls counted in `fetched.chunks`. */
   const counting = (result: DuckDBResult, fetched: { chunks: number }): DuckDBResult => {
