@@ -183,6 +183,9 @@ const MAX_PAD_CHARS = 1_000_001;
  */
 export const MAX_PADDED_CHARS = 64 * MAX_PAD_CHARS;
 const NANOS_PER_MS = 1_000_000n;
+/** Largest lpad()/rpad() size Trino takes (a Java int's), and its refusal of any other. */
+const MAX_TARGET_LENGTH = 2_147_483_647;
+const TARGET_LENGTH_RANGE = `Target length must be in the range [0..${MAX_TARGET_LENGTH}]`;
 const ZERO = 'CAST(0 AS DOUBLE)';
 const BIGINT_ZERO = 'CAST(0 AS BIGINT)';
 const tsFromNanos = (nanosSql: string) => `make_timestamp_ns(${nanosSql})`;
@@ -247,6 +250,21 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       if (tok.text === '*' && !endsOperand(tokens[k - 1]))
         throw syntaxAt(scope.query, tok.offset, "unexpected '*'");
       out.push(tok.text);
+    } else if (
+      (isWord(tok, 'over') || (isWord(tok, 'filter') && next?.kind === 'op' && next.text === '(')) &&
+      tokens[k - 1]?.kind === 'op' &&
+      tokens[k - 1]!.text === ')'
+    ) {
+      // Timestream takes both (window functions, an aggregate's FILTER clause); read as a call,
+      // they were refused as "Function 'OVER' not registered", a function the query never calls.
+      // (`OVER w` names a window; a `filter` without `(` is an alias.)
+      throw unsupported(
+        scope,
+        tok,
+        isWord(tok, 'over')
+          ? 'window functions (OVER) are not supported'
+          : 'FILTER clauses are not supported',
+      );
     } else if (
       (tok.kind === 'qident' || (tok.kind === 'ident' && !KEYWORDS.has(tok.text.toLowerCase()))) &&
       next?.kind === 'op' &&
@@ -407,8 +425,17 @@ function intervalNanos(scope: ExpressionScope, tok: Token): bigint {
   const unit = INTERVAL_UNITS[tok.unit!]!;
   if (unit.nanos === undefined)
     throw unsupported(scope, tok, `year-to-month interval '${tok.text}' is not supported here`);
-  return tok.amount! * unit.nanos;
+  const nanos = tok.amount! * unit.nanos;
+  // Past this DuckDB's nanosecond arithmetic (ago(), bin(), make_timestamp_ns) fails in its own
+  // words, naming functions the query never calls.
+  if (nanos > MAX_INTERVAL_NANOS)
+    throw validation(
+      `${linePosition(scope.query, tok.offset)}: interval '${tok.text}' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)`,
+    );
+  return nanos;
 }
+
+const MAX_INTERVAL_NANOS = 2n ** 63n - 1n;
 
 function intervalSql(scope: ExpressionScope, tok: Token): string {
   const unit = INTERVAL_UNITS[tok.unit!]!;
@@ -629,8 +656,8 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     case 'lpad':
     case 'rpad': {
       // Pads x1 to `size` characters with x2, or truncates it to them ([STRING]), as DuckDB's do.
-      // DuckDB takes the size as an INTEGER; the cast through UINTEGER refuses a negative size
-      // ("size must not be negative"), where DuckDB would answer ''.
+      // DuckDB takes the size as an INTEGER and answers '' for a negative one, which Trino refuses
+      // in the words below (its StringFunctions.pad).
       const [text, size, pad] = arity(3);
       const padTokens = rawArgs[2]!;
       if (padTokens.length === 1 && padTokens[0]!.kind === 'string' && padTokens[0]!.text === '')
@@ -653,9 +680,11 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const bounded = bindOnce(
         scope.budget,
         [{ sql: size!, repeats: callsRepeating(rawArgs[1]!) }],
-        ([n]) => `CASE WHEN (${n}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${n}) END`,
+        ([n]) =>
+          `CASE WHEN (${n}) < 0 OR (${n}) > ${MAX_TARGET_LENGTH} THEN error('${TARGET_LENGTH_RANGE}') ` +
+          `WHEN (${n}) > ${MAX_PAD_CHARS} THEN ${MAX_PAD_CHARS} ELSE (${n}) END`,
       );
-      return `${name}(${text}, CAST(CAST(${bounded} AS UINTEGER) AS INTEGER), ${pad})`;
+      return `${name}(${text}, CAST(${bounded} AS INTEGER), ${pad})`;
     }
     case 'position': {
       // position(substring IN string) is strpos(string, substring) ([TRINO-STRING]).
@@ -682,8 +711,28 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
   if (SAME_FUNCTIONS.has(name) || name in RENAMED_FUNCTIONS) {
     return `${RENAMED_FUNCTIONS[name] ?? name}(${joinWithin(args(), ', ')})`;
   }
+  if (WINDOW_FUNCTIONS.has(name))
+    throw unsupported(scope, nameTok, `window functions (${name}()) are not supported`);
   throw validation(`${linePosition(scope.query, nameTok.offset)}: Function '${nameTok.text}' not registered`);
 }
+
+/**
+ * Trino's functions that only run over a window, which Timestream has: "not registered" would say
+ * Timestream lacks them.
+ */
+const WINDOW_FUNCTIONS: ReadonlySet<string> = new Set([
+  'row_number',
+  'rank',
+  'dense_rank',
+  'percent_rank',
+  'cume_dist',
+  'ntile',
+  'lag',
+  'lead',
+  'first_value',
+  'last_value',
+  'nth_value',
+]);
 
 function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens: readonly Token[]): string {
   const type = argTokens[argTokens.length - 1];

@@ -266,8 +266,10 @@ const REWORDINGS: readonly {
     },
   },
   {
-    // `region > 5` ("compare values of type A and type B") and BETWEEN ("mix values of type A and B").
-    pattern: /^Cannot (?:compare|mix) values of type (\w+) and (?:type )?(\w+)/,
+    // `region > 5` ("compare values of type A and type B") and BETWEEN, CASE, COALESCE ("mix values
+    // of type A and B"), where a type may have parameters the query never wrote (DECIMAL(6,3)).
+    pattern:
+      /^Cannot (?:compare|mix) values of type (\w+(?:\([\d, ]*\))?) and (?:type )?(\w+(?:\([\d, ]*\))?)/,
     reword: ([, left, right]) => `Cannot compare ${typeName(left!)} with ${typeName(right!)}`,
   },
   {
@@ -290,6 +292,12 @@ const REWORDINGS: readonly {
     pattern: /^(?:Scalar |Aggregate |Table )?Function with name (\S+) does not exist/,
     reword: ([, name], query) =>
       `${linePosition(query, offsetOf(query, name!))}: Function '${name}' not registered`,
+  },
+  {
+    // Trino's words for the same overflow (BigintOperators, IntegerOperators): `bigint addition
+    // overflow: 9223372036854775807 + 1`, where DuckDB names its INT64.
+    pattern: /^Overflow in (addition|subtraction|multiplication) of (INT64|INT32) \((.*)\)!?$/,
+    reword: ([, operation, type, operands]) => `${typeName(type!)} ${operation} overflow: ${operands}`,
   },
   {
     pattern: /^extract specifier "((?:[^"]|"")*)" not recognized/,

@@ -388,6 +388,21 @@ describe('mapDuckDbError', () => {
       query: 'SELECT * FROM db.t WHERE time BETWEEN 1 AND 2',
       message: 'Cannot compare timestamp with integer',
     },
+    ...[
+      { op: 'addition', type: 'INT64', operands: '9223372036854775807 + 1', message: 'bigint addition' },
+      {
+        op: 'subtraction',
+        type: 'INT64',
+        operands: '-9223372036854775807 - 2',
+        message: 'bigint subtraction',
+      },
+      { op: 'multiplication', type: 'INT32', operands: '2147483647 * 2', message: 'integer multiplication' },
+    ].map(({ op, type, operands, message }) => ({
+      name: `an overflow in ${op} of ${type} in Trino's words`,
+      error: new Error(`Out of Range Error: Overflow in ${op} of ${type} (${operands})!`),
+      query: `SELECT ${operands}`,
+      message: `${message} overflow: ${operands}`,
+    })),
     {
       name: 'a string that is not a boolean, in the Timestream type name',
       error: new Error("Conversion Error: Could not convert string 'eu' to BOOL"),

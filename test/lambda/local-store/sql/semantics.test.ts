@@ -412,10 +412,48 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT ceiling(region) FROM db.t',
       message: "line 1:8: Function 'ceiling' cannot take arguments of type (varchar)",
     },
+    // Trino's StringFunctions.pad words, where DuckDB named its own uint32.
     {
       name: 'lpad() to a negative size (string-functions: size must not be negative)',
       query: "SELECT lpad('abc', -1, 'x')",
-      message: 'Value -1 is out of range for uint32',
+      message: 'Target length must be in the range [0..2147483647]',
+    },
+    {
+      name: "rpad() to a size past Trino's (a Java int)",
+      query: "SELECT rpad('abc', 2147483648, 'x')",
+      message: 'Target length must be in the range [0..2147483647]',
+    },
+    {
+      name: "ago() of an interval past DuckDB's nanoseconds, naming it rather than make_timestamp_ns",
+      query: 'SELECT ago(99999999999999d)',
+      message:
+        "line 1:12: interval '99999999999999d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
+    },
+    {
+      name: 'an interval one day past the range',
+      query: 'SELECT to_milliseconds(106752d)',
+      message:
+        "line 1:24: interval '106752d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
+    },
+    {
+      name: 'a window function, as not supported rather than a function OVER',
+      query: 'SELECT count(*) OVER (PARTITION BY region) FROM db.t',
+      message: 'line 1:17: window functions (OVER) are not supported by the embedded store',
+    },
+    {
+      name: 'an aggregate FILTER clause, as not supported rather than a function FILTER',
+      query: 'SELECT count(*) filter (WHERE region IS NULL) FROM db.t',
+      message: 'line 1:17: FILTER clauses are not supported by the embedded store',
+    },
+    {
+      name: 'a window-only function, as not supported rather than not registered',
+      query: 'SELECT row_number() OVER (ORDER BY time) FROM db.t',
+      message: 'line 1:8: window functions (row_number()) are not supported by the embedded store',
+    },
+    {
+      name: "COALESCE of a decimal and a timestamp, without DuckDB's DECIMAL(6,3)",
+      query: 'SELECT coalesce(123.456, now())',
+      message: 'Cannot compare double with timestamp',
     },
     ...['0', '-1', 'CAST(-3 AS bigint)'].map((index) => ({
       name: `split_part() at the index ${index} (Trino: field indexes start with 1)`,
