@@ -67,7 +67,17 @@ export function buildSelect(input: SelectInput): string | null {
   const from = Math.max(startMs, MIN_QUERY_TIME_MS);
   const to = Math.min(endMs, MAX_QUERY_TIME_MS);
   if (never || from > to) return null;
-  const where = [`time BETWEEN from_milliseconds(${from}) AND from_milliseconds(${to})`, ...conditions];
+  // Rows another tool wrote with sub-millisecond times read back truncated to their millisecond,
+  // so the range runs to the last nanosecond of `to`: ending it at `to` itself would leave out
+  // samples the read reports at `to`, and answer another of its duplicates there than a longer
+  // range. No time lies past the last queryable millisecond, whose last nanosecond is no value
+  // from_nanoseconds takes everywhere (int64's largest), so a range reaching it has no end bound.
+  const where = [
+    to < MAX_QUERY_TIME_MS
+      ? `time BETWEEN from_milliseconds(${from}) AND from_nanoseconds(${BigInt(to) * 1_000_000n + 999_999n})`
+      : `time >= from_milliseconds(${from})`,
+    ...conditions,
+  ];
   return `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
 }
 

@@ -601,6 +601,29 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
       2, 2, 2,
     ]);
   });
+
+  // Both mt3 records read back at T0 + 1, so every range holding that millisecond answers the same
+  // sample, the one ending on it too (the records sit 0.1 and 0.9 ms into it).
+  test.each([
+    { name: 'a range ending on the millisecond', start: T0, end: T0 + 1 },
+    { name: 'the millisecond alone', start: T0 + 1, end: T0 + 1 },
+    { name: 'a range starting on the millisecond', start: T0 + 1, end: T0 + 2 },
+    { name: 'a range around it', start: T0, end: T0 + 2 },
+  ])('answers the samples of a sub-millisecond series for $name', async ({ start, end }) => {
+    const response = decode(
+      await h.read('server', {
+        queries: [query([eq('__name__', 'mt3')], start, end)],
+        acceptedResponseTypes: [],
+      }),
+    );
+    expect(response.results).toEqual([
+      {
+        timeseries: [
+          { labels: sorted({ __name__: 'mt3', _job: 'b' }), samples: [{ value: 4, timestamp: T0 + 1 }] },
+        ],
+      },
+    ]);
+  });
 });
 
 describe('POST /read with a response limit', () => {

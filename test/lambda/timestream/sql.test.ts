@@ -3,7 +3,8 @@ import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../../../lambda/prompb/types';
 import { buildSelect, quoteIdentifier, quoteLiteral } from '../../../lambda/timestream/sql';
 
-const PREFIX = 'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(1) AND from_milliseconds(2)';
+const PREFIX =
+  'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(1) AND from_nanoseconds(2999999)';
 const COLUMNS = new Set(['job', '_time', '__private', 'we"ird']);
 
 function select(matchers: LabelMatcher[], range: Partial<Query> = {}): string | null {
@@ -352,36 +353,62 @@ describe('buildSelect on columns another tool wrote', () => {
 });
 
 describe('buildSelect time range', () => {
+  // The end runs to the last nanosecond of its millisecond: rows with sub-millisecond times
+  // read back truncated to their millisecond, so all of them belong to the range.
+  const WHERE = 'SELECT * FROM "db"."tbl" WHERE';
   test.each([
     {
       name: 'millisecond bounds, inclusive',
       start: 1_700_000_000_123,
       end: 1_700_000_000_999,
-      range: [1_700_000_000_123, 1_700_000_000_999],
+      sql: `${WHERE} time BETWEEN from_milliseconds(1700000000123) AND from_nanoseconds(1700000000999999999)`,
     },
-    { name: 'single millisecond', start: 5, end: 5, range: [5, 5] },
-    { name: 'negative start clamped to the epoch', start: -1000, end: 10, range: [0, 10] },
     {
-      name: 'huge end clamped to the last queryable time',
+      name: 'single millisecond',
+      start: 5,
+      end: 5,
+      sql: `${WHERE} time BETWEEN from_milliseconds(5) AND from_nanoseconds(5999999)`,
+    },
+    {
+      name: 'end at the epoch',
+      start: 0,
+      end: 0,
+      sql: `${WHERE} time BETWEEN from_milliseconds(0) AND from_nanoseconds(999999)`,
+    },
+    {
+      name: 'negative start clamped to the epoch',
+      start: -1000,
+      end: 10,
+      sql: `${WHERE} time BETWEEN from_milliseconds(0) AND from_nanoseconds(10999999)`,
+    },
+    {
+      name: 'end before the last queryable millisecond',
+      start: 0,
+      end: 9_223_372_036_853,
+      sql: `${WHERE} time BETWEEN from_milliseconds(0) AND from_nanoseconds(9223372036853999999)`,
+    },
+    {
+      name: 'end on the last queryable millisecond: no end bound',
+      start: 7,
+      end: 9_223_372_036_854,
+      sql: `${WHERE} time >= from_milliseconds(7)`,
+    },
+    {
+      name: 'huge end clamped to the last queryable time: no end bound',
       start: 0,
       end: 9_223_309_901_257_974,
-      range: [0, 9_223_372_036_854],
+      sql: `${WHERE} time >= from_milliseconds(0)`,
     },
-    { name: 'start after end', start: 10, end: 9, range: null },
-    { name: 'range entirely before the epoch', start: -10, end: -1, range: null },
-  ])('$name', ({ start, end, range }) => {
-    const sql = select([], { startTimestampMs: start, endTimestampMs: end });
-    expect(sql).toBe(
-      range === null
-        ? null
-        : `SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(${range[0]}) AND from_milliseconds(${range[1]})`,
-    );
+    { name: 'start after end', start: 10, end: 9, sql: null },
+    { name: 'range entirely before the epoch', start: -10, end: -1, sql: null },
+  ])('$name', ({ start, end, sql }) => {
+    expect(select([], { startTimestampMs: start, endTimestampMs: end })).toBe(sql);
   });
 
   test('ignores read hints: the query range decides', () => {
     const hints = { stepMs: 0, func: '', startMs: 500, endMs: 600, grouping: [], by: false, rangeMs: 0 };
     expect(select([], { startTimestampMs: 100, endTimestampMs: 900, hints })).toBe(
-      'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(100) AND from_milliseconds(900)',
+      'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(100) AND from_nanoseconds(900999999)',
     );
   });
 
@@ -408,7 +435,7 @@ describe('buildSelect time range', () => {
   test('quotes database and table', () => {
     const query: Query = { startTimestampMs: 1, endTimestampMs: 2, matchers: [] };
     expect(buildSelect({ database: 'my"db', table: "t'x", query, dimensionColumns: new Set() })).toBe(
-      `SELECT * FROM "my""db"."t'x" WHERE time BETWEEN from_milliseconds(1) AND from_milliseconds(2)`,
+      `SELECT * FROM "my""db"."t'x" WHERE time BETWEEN from_milliseconds(1) AND from_nanoseconds(2999999)`,
     );
   });
 });
