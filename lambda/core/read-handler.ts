@@ -33,7 +33,16 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     const accepted = readRequest.acceptedResponseTypes;
     // Empty means SAMPLES (older senders); streamed chunks are a later feature, so SAMPLES must be offered.
     if (accepted.length > 0 && !accepted.includes(ResponseType.SAMPLES)) {
-      throw badRequest('only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not');
+      // The refusal names what the request accepts: a type this connector does not know (a
+      // newer one) is no STREAMED_XOR_CHUNKS, and saying so would send the reader astray.
+      const unknown = [...new Set(accepted.filter((t) => t !== ResponseType.STREAMED_XOR_CHUNKS))];
+      throw badRequest(
+        unknown.length === 0
+          ? 'only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not'
+          : `only the SAMPLES remote-read response type is supported; the request accepts ` +
+              `${accepted.includes(ResponseType.STREAMED_XOR_CHUNKS) ? 'STREAMED_XOR_CHUNKS and ' : ''}` +
+              `response types this connector does not know (${unknown.join(', ')})`,
+      );
     }
     queries = readRequest.queries.length;
     const sender = context.clients.get(credentials).queryPages;

@@ -422,14 +422,28 @@ describe('POST /read', () => {
 
   const { SAMPLES, STREAMED_XOR_CHUNKS: CHUNKS } = ResponseType;
   // Prometheus offers STREAMED_XOR_CHUNKS first when it can take both; SAMPLES anywhere in the list is enough.
+  const CHUNKS_ONLY = 'only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not\n';
   test.each([
-    { accepted: [] as ResponseType[], status: 200 },
-    { accepted: [SAMPLES], status: 200 },
-    { accepted: [SAMPLES, CHUNKS], status: 200 },
-    { accepted: [CHUNKS, SAMPLES], status: 200 },
-    { accepted: [CHUNKS], status: 400 },
-    { accepted: [CHUNKS, CHUNKS], status: 400 },
-  ])('accepted response types $accepted: $status', async ({ accepted, status }) => {
+    { accepted: [] as ResponseType[], status: 200, message: '' },
+    { accepted: [SAMPLES], status: 200, message: '' },
+    { accepted: [SAMPLES, CHUNKS], status: 200, message: '' },
+    { accepted: [CHUNKS, SAMPLES], status: 200, message: '' },
+    { accepted: [2 as ResponseType, SAMPLES], status: 200, message: '' },
+    { accepted: [CHUNKS], status: 400, message: CHUNKS_ONLY },
+    { accepted: [CHUNKS, CHUNKS], status: 400, message: CHUNKS_ONLY },
+    {
+      accepted: [2 as ResponseType],
+      status: 400,
+      message:
+        'only the SAMPLES remote-read response type is supported; the request accepts response types this connector does not know (2)\n',
+    },
+    {
+      accepted: [CHUNKS, 7, -1, 7] as ResponseType[],
+      status: 400,
+      message:
+        'only the SAMPLES remote-read response type is supported; the request accepts STREAMED_XOR_CHUNKS and response types this connector does not know (7, -1)\n',
+    },
+  ])('accepted response types $accepted: $status', async ({ accepted, status, message }) => {
     const response = await h.read('lambda', {
       queries: [query([eq('__name__', 'rt')])],
       acceptedResponseTypes: accepted,
@@ -439,7 +453,7 @@ describe('POST /read', () => {
       expect([response.status, response.headers['content-type'], response.body.toString('utf8')]).toEqual([
         400,
         'text/plain; charset=utf-8',
-        'only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not\n',
+        message,
       ]);
   });
 
