@@ -7,10 +7,10 @@ import { setMaxListeners } from 'node:events';
 import { readWriteBody } from '../codec/remote';
 import type { WriteRequest } from '../prompb/types';
 import {
+  NOTHING_IGNORED,
   refusedByMapping,
   skippedByPolicy,
   toWriteBatches,
-  type IgnoreReason,
   type MappingResult,
 } from '../timestream/records';
 import { writeBatches, type WriteOutcome } from '../timestream/writer';
@@ -20,15 +20,6 @@ import { badRequest, ConnectorError } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 
 export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written';
-
-const NOTHING_IGNORED: Readonly<Record<IgnoreReason, number>> = {
-  stale: 0,
-  non_finite: 0,
-  native_histogram: 0,
-  invalid_series: 0,
-  long_label: 0,
-  invalid_timestamp: 0,
-};
 
 /** Answers one remote-write request; never throws. */
 export async function handleWrite(request: HttpRequest, context: ConnectorContext): Promise<HttpResponse> {

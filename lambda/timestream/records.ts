@@ -44,6 +44,16 @@ export interface MappingOptions {
 export type IgnoreReason =
   'stale' | 'non_finite' | 'native_histogram' | 'invalid_series' | 'long_label' | 'invalid_timestamp';
 
+/** Every reason at zero: a request's counts before its mapping, and what a resent (5xx) one reports. */
+export const NOTHING_IGNORED: Readonly<Record<IgnoreReason, number>> = Object.freeze({
+  stale: 0,
+  non_finite: 0,
+  native_histogram: 0,
+  invalid_series: 0,
+  long_label: 0,
+  invalid_timestamp: 0,
+});
+
 /**
  * Latest sample time Timestream accepts, in ms: 2262-04-11 23:47:16.854 UTC, the last millisecond
  * of int64 nanoseconds (reference/timestream-facts.md 3.3). Times before the epoch are refused too.
@@ -104,14 +114,7 @@ export function toWriteBatches(
   nativeHistograms = 0,
 ): MappingResult {
   const limits = options.limits ?? TIMESTREAM_RECORD_LIMITS;
-  const ignored: Record<IgnoreReason, number> = {
-    stale: 0,
-    non_finite: 0,
-    native_histogram: nativeHistograms,
-    invalid_series: 0,
-    long_label: 0,
-    invalid_timestamp: 0,
-  };
+  const ignored: Record<IgnoreReason, number> = { ...NOTHING_IGNORED, native_histogram: nativeHistograms };
   const rejections: string[] = [];
   let rejectedSeries = 0;
   let received = nativeHistograms;
