@@ -161,11 +161,18 @@ export class ProtoReader {
    * 6 and 7. A start-group tag is returned: skipField skips the group of an undeclared field.
    */
   readTag(end: number): number {
+    const tag = this.readAnyTag(end);
+    if ((tag & 7) === WireType.EndGroup)
+      throw malformed(`field ${Math.floor(tag / 8)} ends a group that was never started`);
+    return tag;
+  }
+
+  /** Reads a tag, an end-group one included; refuses field number 0 and wire types 6 and 7. */
+  private readAnyTag(end: number): number {
     const tag = this.readUnsigned(end);
     const wireType = tag & 7;
     const field = Math.floor(tag / 8);
     if (field === 0 || field > MAX_FIELD_NUMBER) throw malformed(`invalid field number ${field}`);
-    if (wireType === WireType.EndGroup) throw malformed(`field ${field} ends a group that was never started`);
     if (wireType > WireType.Fixed32) throw malformed(`field ${field} has invalid wire type ${wireType}`);
     return tag;
   }
@@ -235,10 +242,9 @@ export class ProtoReader {
     const open = [field];
     while (open.length > 0) {
       if (this.pos >= end) throw malformed(`group of field ${open[open.length - 1]} is not closed`);
-      const tag = this.readUnsigned(end);
+      const tag = this.readAnyTag(end);
       const wireType = tag & 7;
       const inner = Math.floor(tag / 8);
-      if (inner === 0 || inner > MAX_FIELD_NUMBER) throw malformed(`invalid field number ${inner}`);
       if (wireType === WireType.EndGroup) {
         const started = open.pop();
         if (inner !== started)
@@ -247,8 +253,6 @@ export class ProtoReader {
         if (open.length >= MAX_GROUP_DEPTH)
           throw malformed(`groups nested more than ${MAX_GROUP_DEPTH} deep`);
         open.push(inner);
-      } else if (wireType > WireType.Fixed32) {
-        throw malformed(`field ${inner} has invalid wire type ${wireType}`);
       } else this.skipField(tag, end, NO_FIELDS);
     }
   }
