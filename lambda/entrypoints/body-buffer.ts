@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// A request body collected into one buffer as it arrives, whatever the number of its chunks.
+// A request body collected into one buffer as it arrives, whatever the number of its chunks, and
+// read within a byte limit (the connector's server and the embedded store's share it).
+
+import type { IncomingMessage } from 'node:http';
 
 /** The first allocation: one socket read's worth, or less for a smaller declared body. */
 const FIRST_BYTES = 64 * 1024;
@@ -45,4 +48,45 @@ export class BodyBuffer {
   bytes(): Buffer {
     return this.buffer.subarray(0, this.size);
   }
+}
+
+/** Whether the request's Content-Length already declares more than `maxBytes`. */
+export function declaresMoreThan(req: IncomingMessage, maxBytes: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > maxBytes;
+}
+
+/**
+ * Reads the request's body into one buffer, or answers 'too-large' as soon as its declared or
+ * received length passes `maxBytes`, draining the rest so the connection stays usable.
+ */
+export function readBodyWithin(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {
+  if (declaresMoreThan(req, maxBytes)) {
+    req.resume();
+    return Promise.resolve('too-large');
+  }
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    const body = new BodyBuffer(maxBytes, declared === undefined ? undefined : Number(declared));
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (body.length + chunk.length > maxBytes) {
+        done = true;
+        req.resume();
+        resolve('too-large');
+        return;
+      }
+      body.append(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(body.bytes());
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+      done = true;
+    });
+  });
 }

@@ -12,7 +12,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
-import { BodyBuffer } from './body-buffer';
+import { declaresMoreThan, readBodyWithin } from './body-buffer';
 import { refuseClientErrorsInOrder } from './client-errors';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Left to itself, Node answers `Expect: 100-continue` with 100 before any handler runs, inviting
   // a body the limit then refuses: one declared too large gets its 413 instead (RFC 9110 10.1.1).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaredTooLarge(req, options.maxBodyBytes)) res.writeContinue();
+    if (!declaresMoreThan(req, options.maxBodyBytes)) res.writeContinue();
     onRequest(req, res);
   });
   // Prometheus keeps connections open; a timeout longer than its idle reuse avoids reset races.
@@ -213,41 +213,10 @@ export function requestPath(target: string | undefined): string {
 }
 
 /** Reads the whole body, or stops at the limit (Content-Length is checked before reading). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 'too-large'> {
-  if (declaredTooLarge(req, maxBytes)) {
-    req.resume();
-    return Promise.resolve('too-large');
-  }
-  return new Promise((resolve, reject) => {
-    const declared = req.headers['content-length'];
-    const body = new BodyBuffer(maxBytes, declared === undefined ? undefined : Number(declared));
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      if (body.length + chunk.length > maxBytes) {
-        done = true;
-        req.resume();
-        resolve('too-large');
-        return;
-      }
-      body.append(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      const all = body.bytes();
-      resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-    });
-    req.on('error', (error) => {
-      if (!done) reject(error);
-      done = true;
-    });
-  });
-}
-
-function declaredTooLarge(req: IncomingMessage, maxBytes: number): boolean {
-  const declared = Number(req.headers['content-length']);
-  return Number.isFinite(declared) && declared > maxBytes;
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 'too-large'> {
+  const body = await readBodyWithin(req, maxBytes);
+  // A plain Uint8Array, as HttpRequest.body is on every edge (the Lambda's included).
+  return body === 'too-large' ? body : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {

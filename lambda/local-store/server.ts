@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { BodyBuffer } from '../entrypoints/body-buffer';
+import { declaresMoreThan, readBodyWithin } from '../entrypoints/body-buffer';
 import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
 import { DATA_PLANE_OPERATIONS } from './engine';
@@ -69,15 +69,11 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
   // inviting a body the limit then refuses: one declared too large gets its 413 instead, and the
   // connection closes after it, as the body it declared will not follow (RFC 9110 10.1.1).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (declaredTooLarge(req)) res.setHeader('connection', 'close');
+    if (declaresMoreThan(req, MAX_BODY_BYTES)) res.setHeader('connection', 'close');
     else res.writeContinue();
     server.emit('request', req, res);
   });
   return server;
-}
-
-function declaredTooLarge(req: IncomingMessage): boolean {
-  return Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
 }
 
 async function serve(
@@ -201,39 +197,23 @@ function operationOf(req: IncomingMessage): string | undefined {
 }
 
 /** Reads the body; answers 413 and returns undefined past MAX_BODY_BYTES. */
-function readBody(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => {
-      sendJson(
-        res,
-        413,
-        {
-          __type: `${ERROR_TYPE_PREFIX}RequestEntityTooLargeException`,
-          message: `Request body exceeds ${MAX_BODY_BYTES} bytes.`,
-        },
-        requestId,
-      );
-      req.resume();
-      resolve(undefined);
-    };
-    if (declaredTooLarge(req)) return tooLarge();
-    const declared = req.headers['content-length'];
-    const body = new BodyBuffer(MAX_BODY_BYTES, declared === undefined ? undefined : Number(declared));
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      if (body.length + chunk.length > MAX_BODY_BYTES) {
-        done = true;
-        tooLarge();
-      } else {
-        body.append(chunk);
-      }
-    });
-    req.on('end', () => {
-      if (!done) resolve(body.bytes());
-    });
-    req.on('error', reject);
-  });
+async function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<Buffer | undefined> {
+  const body = await readBodyWithin(req, MAX_BODY_BYTES);
+  if (body !== 'too-large') return body;
+  sendJson(
+    res,
+    413,
+    {
+      __type: `${ERROR_TYPE_PREFIX}RequestEntityTooLargeException`,
+      message: `Request body exceeds ${MAX_BODY_BYTES} bytes.`,
+    },
+    requestId,
+  );
+  return undefined;
 }
 
 function sendError(res: ServerResponse, error: StoreError, requestId: string): void {
