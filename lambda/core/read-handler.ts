@@ -47,6 +47,25 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     queries = readRequest.queries.length;
     const sender = context.clients.get(credentials).queryPages;
     const results: ColumnarSeries[][] = new Array(queries);
+    // The same options bound a write request and a read response (README "Configuration"). They are
+    // checked as pages arrive: a query over years of data would otherwise be held whole, however
+    // far past them, before the 413. Series are final once seen; samples still hold the
+    // same-millisecond duplicates assembly drops, so they are counted as read.
+    const { maxSeries, maxSamples } = options.decodeLimits;
+    let readSeries = 0;
+    let readSamples = 0;
+    const onPage = (pageSamples: number, pageSeries: number): void => {
+      readSeries += pageSeries;
+      readSamples += pageSamples;
+      if (readSeries <= maxSeries && readSamples <= maxSamples) return;
+      const [what, limit, limitName] =
+        readSeries > maxSeries
+          ? [`${readSeries} series`, maxSeries, 'maxSeries']
+          : [`${readSamples} samples`, maxSamples, 'maxSamples'];
+      throw tooLarge(
+        `read response of at least ${what} exceeds the limit of ${limit} (${limitSetting(limitName)}); query a narrower time range or fewer series`,
+      );
+    };
     let failure: unknown;
     const deadline = deadlineSignal(request.deadlineMs, context.shutdownSignal, request.signal);
     try {
@@ -64,6 +83,7 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
                 metrics.timestreamCall({ operation, durationMs, outcome });
               },
               onDuplicateSamples: (count) => (duplicateSamples += count),
+              onPage,
             },
           );
           results[index] = timeseries;
@@ -84,17 +104,6 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     for (const result of results) {
       found += result.length;
       for (const ts of result) foundSamples += ts.timestamps.length;
-    }
-    // The same options bound a write request and a read response (README "Configuration").
-    const { maxSeries, maxSamples } = options.decodeLimits;
-    if (found > maxSeries || foundSamples > maxSamples) {
-      const [what, limit, limitName] =
-        found > maxSeries
-          ? [`${found} series`, maxSeries, 'maxSeries']
-          : [`${foundSamples} samples`, maxSamples, 'maxSamples'];
-      throw tooLarge(
-        `read response of ${what} exceeds the limit of ${limit} (${limitSetting(limitName)}); query a narrower time range or fewer series`,
-      );
     }
     const body = writeColumnarReadBody(results);
     if (options.maxResponseBytes > 0 && body.length > options.maxResponseBytes) {

@@ -221,6 +221,11 @@ export interface ReadOptions {
    * same millisecond (SeriesAssembler); called once per answered query, only when some were.
    */
   onDuplicateSamples?: (count: number) => void;
+  /**
+   * Told, after each page is added, how many samples (same-millisecond duplicates included) and new
+   * series it brought; throwing stops the read, so a limit ends it before every page is held.
+   */
+  onPage?: (samples: number, series: number) => void;
 }
 
 /**
@@ -355,6 +360,8 @@ async function readPages(
       );
       if (absent.some((c) => columns.includes(c))) throw new ColumnsChangedError(new Set(columns));
     }
+    const samplesBefore = assembler.sampleCount;
+    const seriesBefore = assembler.seriesCount;
     if ('cellStart' in output) {
       assembler.addScannedPage(output);
       nextToken = output.nextToken;
@@ -362,6 +369,7 @@ async function readPages(
       assembler.addPage(output);
       nextToken = output.NextToken;
     }
+    options.onPage?.(assembler.sampleCount - samplesBefore, assembler.seriesCount - seriesBefore);
     if (nextToken === undefined) {
       const series = assembler.finishColumns();
       if (assembler.duplicateSamples > 0) options.onDuplicateSamples?.(assembler.duplicateSamples);

@@ -89,6 +89,16 @@ export class SeriesAssembler {
     return this.duplicates;
   }
 
+  /** Samples added so far, same-millisecond duplicates included (finishColumns drops those). */
+  get sampleCount(): number {
+    return this.count;
+  }
+
+  /** Series added so far; finishColumns returns each of them. */
+  get seriesCount(): number {
+    return this.entries.length;
+  }
+
   /** Adds the rows of one page; linear in its rows. Throws retryable on a malformed time or double. */
   addPage(page: QueryPage): void {
     const plan = planColumns(page.ColumnInfo);

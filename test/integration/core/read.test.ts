@@ -768,12 +768,12 @@ describe('POST /read with series and sample limits', () => {
     {
       limits: { maxSeries: 14, maxSamples: 30 },
       status: 413,
-      body: 'read response of 15 series exceeds the limit of 14 (--max-series-per-request, max_series_per_request); query a narrower time range or fewer series\n',
+      body: 'read response of at least 15 series exceeds the limit of 14 (--max-series-per-request, max_series_per_request); query a narrower time range or fewer series\n',
     },
     {
       limits: { maxSeries: 15, maxSamples: 29 },
       status: 413,
-      body: 'read response of 30 samples exceeds the limit of 29 (--max-samples-per-request, max_samples_per_request); query a narrower time range or fewer series\n',
+      body: 'read response of at least 30 samples exceeds the limit of 29 (--max-samples-per-request, max_samples_per_request); query a narrower time range or fewer series\n',
     },
   ])('$limits: $status', async ({ limits, status, body }) => {
     const h = await startHarness({ connector: { decodeLimits: { ...DEFAULT_DECODE_LIMITS, ...limits } } });
@@ -810,6 +810,44 @@ describe('POST /read with series and sample limits', () => {
       expect(h.logger.lines.filter((l) => l.fields.route === '/read').at(-1)?.fields).toMatchObject(
         status === 200 ? { series: 15, samples: 30 } : { series: 0, samples: 0 },
       );
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('POST /read past a limit', () => {
+  test('stops reading at the page that passes it, not after every page', async () => {
+    // 30 rows in pages of 4: without the check as pages arrive, all 8 pages were read and held first.
+    const h = await startHarness({
+      store: { pageSize: 4 },
+      connector: { decodeLimits: { ...DEFAULT_DECODE_LIMITS, maxSamples: 9 } },
+    });
+    try {
+      // Written 4 series (8 samples) at a time, as the same limit bounds each write request.
+      for (let at = 0; at < 15; at += 4) {
+        expect((await h.write('server', { timeseries: buildSeries().slice(at, at + 4) })).status).toBe(204);
+      }
+      // The table's columns are read once here, so the next read's calls are its pages alone.
+      const warm = await h.read('server', {
+        queries: [query([eq('__name__', 'rt')], T0 - 10_000, T0 - 5_000)],
+        acceptedResponseTypes: [],
+      });
+      expect(decode(warm).results[0].timeseries).toEqual([]);
+      const response = await h.read('server', {
+        queries: [query([eq('__name__', 'rt')])],
+        acceptedResponseTypes: [],
+      });
+      expect([response.status, response.body.toString('utf8')]).toEqual([
+        413,
+        'read response of at least 12 samples exceeds the limit of 9 (--max-samples-per-request, max_samples_per_request); query a narrower time range or fewer series\n',
+      ]);
+      expect(h.logger.lines.filter((l) => l.fields.route === '/read').at(-1)?.fields).toMatchObject({
+        status: 413,
+        calls: 3,
+        series: 0,
+        samples: 0,
+      });
     } finally {
       await h.close();
     }
