@@ -250,6 +250,8 @@ export async function readQuery(
   // from a column another tool wrote (labelNamesOf), so it is worth a fresh DESCRIBE either way.
   const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
   let tryUnconfirmed = true;
+  /** Unconfirmed columns Timestream named as unknown: absent, while the others are still tried. */
+  const refused = new Set<string>();
   let rebuilt = false;
   /** The table's columns as a result listed them, when it had a column the query took to be absent. */
   let resultColumns: ReadonlySet<string> | undefined;
@@ -260,8 +262,9 @@ export async function readQuery(
         ? { columns: resultColumns, unconfirmed: [] }
         : await catalog.columns(sender.client, target, wanted, options.signal, options.observe);
     resultColumns = undefined;
-    const trying = tryUnconfirmed && known.unconfirmed.length > 0;
-    const dimensionColumns = trying ? new Set([...known.columns, ...known.unconfirmed]) : known.columns;
+    const tried = tryUnconfirmed ? known.unconfirmed.filter((c) => !refused.has(c)) : [];
+    const trying = tried.length > 0;
+    const dimensionColumns = trying ? new Set([...known.columns, ...tried]) : known.columns;
     const sql = buildSelect({ database: target.database, table: target.table, query, dimensionColumns });
     if (sql === null) return [];
     try {
@@ -282,9 +285,13 @@ export async function readQuery(
         catalog.forget(target);
         throw tableNotFound(target, fromAwsError(error.cause, 'Query'), error.cause);
       }
-      // The columns not re-read for are absent after all: the query as the cache has the table.
+      // Only the column Timestream named is absent: another unconfirmed one may be new (`{new="x",
+      // nope=""}` must find the series with `new`), so it is tried again, once per column at most.
+      // When the refusal names none of them, they are all taken as absent: the query as the cache
+      // has the table.
       if (trying) {
-        tryUnconfirmed = false;
+        if (error.column !== undefined && tried.includes(error.column)) refused.add(error.column);
+        else tryUnconfirmed = false;
         continue;
       }
       catalog.forget(target);
@@ -311,6 +318,8 @@ class MissingObjectError extends Error {
   constructor(
     readonly missing: 'column' | 'table',
     override readonly cause: unknown,
+    /** The column Timestream named, for an unknown column. */
+    readonly column?: string,
   ) {
     super(`${missing} does not exist`);
   }
@@ -321,12 +330,14 @@ class MissingObjectError extends Error {
  * column, database (a real example) or table (the embedded store's wording; Timestream's is
  * unconfirmed).
  */
-function missingObject(error: unknown): 'column' | 'table' | undefined {
+function missingObject(error: unknown): MissingObjectError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { name, message } = error as { name?: unknown; message?: unknown };
   if (name !== 'ValidationException' || typeof message !== 'string') return undefined;
-  if (/Column '.*' does not exist/.test(message)) return 'column';
-  if (/Table '.*' does not exist|Requested database '.*' not found/.test(message)) return 'table';
+  const column = /Column '(.*)' does not exist/s.exec(message);
+  if (column !== null) return new MissingObjectError('column', error, column[1]);
+  if (/Table '.*' does not exist|Requested database '.*' not found/.test(message))
+    return new MissingObjectError('table', error);
   return undefined;
 }
 
@@ -351,7 +362,7 @@ async function readPages(
     } catch (error) {
       options.observe?.('Query', performance.now() - started, errorName(error));
       const missing = page === 0 ? missingObject(error) : undefined;
-      if (missing !== undefined) throw new MissingObjectError(missing, error);
+      if (missing !== undefined) throw missing;
       throw fromAwsError(error, 'Query');
     }
     if (page === 0 && absent.length > 0) {

@@ -957,6 +957,34 @@ describe('POST /read and the table columns it knows of', () => {
     }
   });
 
+  test('of two labels the columns read a moment ago lack, the one written since is found while the other stays absent', async () => {
+    const h = await startHarness();
+    const ask = (...matchers: LabelMatcher[]) => query([eq('__name__', 'pair'), ...matchers]);
+    try {
+      expect((await write(h, 'pair', { k: 'a' })).status).toBe(204);
+      // Reads the columns: no `tag` yet.
+      expect(names(await h.read('server', { queries: [ask()], acceptedResponseTypes: [] }))).toEqual([
+        [['__name__=pair', 'k=a']],
+      ]);
+      // Within the second in which a missing column is not read again; `nope` is on no series.
+      expect((await write(h, 'pair', { k: 'b', tag: 'v' })).status).toBe(204);
+      const response = await h.read('server', {
+        queries: [
+          ask(eq('tag', 'v'), eq('nope', '')),
+          ask(neq('tag', ''), neq('nope', 'v')),
+          ask(nre('tag', ''), nre('nope', '.+')),
+          ask(eq('nope', ''), eq('tag', '')),
+          ask(eq('tag', 'v'), neq('nope', '')),
+        ],
+        acceptedResponseTypes: [],
+      });
+      const tagged = [['__name__=pair', 'k=b', 'tag=v']];
+      expect(names(response)).toEqual([tagged, tagged, tagged, [['__name__=pair', 'k=a']], []]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a label that differs only in letter case from a column (`JOB` next to `job`, `Time`) is absent, also in queries that join a DESCRIBE', async () => {
     // The queries after the first join its DESCRIBE, so they name the columns it lacks.
     const h = await startHarness({ connector: { readConcurrency: 8 } });
