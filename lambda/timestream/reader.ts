@@ -287,13 +287,18 @@ export async function readQuery(
       }
       // Only the column Timestream named is absent: another unconfirmed one may be new (`{new="x",
       // nope=""}` must find the series with `new`), so it is tried again, once per column at most.
-      // When the refusal names none of them, they are all taken as absent: the query as the cache
+      // When the refusal names no column, they are all taken as absent: the query as the cache
       // has the table.
-      if (trying) {
-        if (error.column !== undefined && tried.includes(error.column)) refused.add(error.column);
-        else tryUnconfirmed = false;
+      if (trying && error.column !== undefined && tried.includes(error.column)) {
+        refused.add(error.column);
         continue;
       }
+      if (trying && error.column === undefined) {
+        tryUnconfirmed = false;
+        continue;
+      }
+      // A cached column is gone (the table was made again, maybe with the unconfirmed columns):
+      // the columns are read again, as when no column was unconfirmed.
       catalog.forget(target);
       if (rebuilt) return [];
       rebuilt = true;

@@ -1067,6 +1067,44 @@ describe('POST /read and the table columns it knows of', () => {
       await h.close();
     }
   });
+
+  test('a table made again with other columns a moment after they were cached finds the labels of the new one', async () => {
+    const h = await startHarness();
+    const admin = new TimestreamWriteClient({
+      region: 'us-east-1',
+      endpoint: h.store.endpoint,
+      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
+    });
+    try {
+      expect((await write(h, 'remade', { env: 'prod' })).status).toBe(204);
+      expect(
+        names(await h.read('server', { queries: [query([eq('env', 'prod')])], acceptedResponseTypes: [] })),
+      ).toEqual([[['__name__=remade', 'env=prod']]]);
+      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await admin.send(
+        new CreateTableCommand({
+          DatabaseName: DATABASE,
+          TableName: TABLE,
+          RetentionProperties: {
+            MemoryStoreRetentionPeriodInHours: 8766,
+            MagneticStoreRetentionPeriodInDays: 73000,
+          },
+        }),
+      );
+      expect((await write(h, 'remade', { zone: 'a' })).status).toBe(204);
+      // Within the second in which the missing `zone` is not read again: the query names both
+      // `env` (cached, now gone) and `zone`.
+      const response = await h.read('server', {
+        queries: [query([eq('env', ''), eq('zone', 'a')]), query([neq('env', 'prod'), neq('zone', '')])],
+        acceptedResponseTypes: [],
+      });
+      const zoned = [['__name__=remade', 'zone=a']];
+      expect(names(response)).toEqual([zoned, zoned]);
+    } finally {
+      admin.destroy();
+      await h.close();
+    }
+  });
 });
 
 describe('a read whose client goes away before the answer', () => {
