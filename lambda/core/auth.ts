@@ -61,7 +61,10 @@ export function credentialsFromHeaders(
   if (token !== undefined && token.includes(',')) {
     return throwChallenge('X-Amz-Security-Token header given more than once');
   }
-  if (token !== undefined && (token.length === 0 || /\s/.test(token))) {
+  // Only visible ASCII: a session token is base64, and a control character or one past U+00FF
+  // (which a Lambda event can carry) cannot go into the signed request's header, whose sending
+  // then fails as a 503 that Prometheus would retry forever.
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     return throwChallenge('X-Amz-Security-Token header is malformed');
   }
   return token === undefined

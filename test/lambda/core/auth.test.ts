@@ -113,6 +113,21 @@ describe('credentialsFromHeaders', () => {
       reason: 'X-Amz-Security-Token header is malformed',
     },
     {
+      name: 'a session token with a control character',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok\u0001en' },
+      reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
+      name: 'a session token with a character past U+00FF',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok\u0100en' },
+      reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
+      name: 'a session token that is not ASCII',
+      headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok\u00ffen' },
+      reason: 'X-Amz-Security-Token header is malformed',
+    },
+    {
       name: 'text before the scheme',
       headers: { authorization: `x${basic('AKID:s')}` },
       reason: 'not HTTP basic auth',
