@@ -110,12 +110,16 @@ function withoutLineKeys(fields: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-/** Copies plain objects and arrays with secret fields replaced; other values are returned as they are. */
+/**
+ * Copies objects and arrays with secret fields replaced. Class instances are copied too: JSON
+ * writes them field by field, and one such as an SDK HttpRequest holds a `headers` map with the
+ * Authorization and X-Amz-Security-Token. Only values JSON writes otherwise (`toJSON`: a Date, a
+ * Buffer; the bytes of a typed array) are returned as they are.
+ */
 function redact(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
   const isArray = Array.isArray(value);
-  const proto = Object.getPrototypeOf(value);
-  if (!isArray && proto !== Object.prototype && proto !== null && !(value instanceof Error)) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || ArrayBuffer.isView(value)) return value;
   if (depth >= MAX_REDACTION_DEPTH) return '[TOO DEEP]';
   if (isArray) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -124,6 +128,7 @@ function redact(value: unknown, depth: number): unknown {
   }
   if (value instanceof Error) {
     // NOTE: message and stack are not enumerable; keep them so pino's err serializer still has them.
+    const proto = Object.getPrototypeOf(value) as object;
     return Object.assign(Object.create(proto) as Error, out, { message: value.message, stack: value.stack });
   }
   return out;

@@ -150,6 +150,39 @@ describe('redaction', () => {
     expect((JSON.parse(lines[0]) as { err: Record<string, string> }).err.sessionToken).toBe('[REDACTED]');
   });
 
+  test.each<LogFormat>(['json', 'logfmt'])(
+    'hides secrets inside class instances, such as an SDK request or an error response (%s)',
+    (format) => {
+      class SignedRequest {
+        constructor(readonly headers: Record<string, string>) {}
+      }
+      const { logger, lines } = capture({ format });
+      const request = new SignedRequest({ authorization: SECRET, 'x-amz-security-token': SECRET, host: 'h' });
+      logger.info({ request }, 'r');
+      logger.error({ err: Object.assign(new Error('denied'), { $response: request }) }, 'e');
+      logger.child({ request }).info({}, 'c');
+      const text = lines.join('');
+      expect(text).not.toContain(SECRET);
+      expect(text.split('[REDACTED]').length - 1).toBe(6);
+      if (format === 'json')
+        expect(lines[0]).toBe(
+          `{"level":"info","time":"${EPOCH}","request":{"headers":{"authorization":"[REDACTED]","x-amz-security-token":"[REDACTED]","host":"h"}},"msg":"r"}\n`,
+        );
+      else
+        expect(lines[0]).toBe(
+          `time=${EPOCH} level=info msg=r request.headers.authorization=[REDACTED] request.headers.x-amz-security-token=[REDACTED] request.headers.host=h\n`,
+        );
+    },
+  );
+
+  test('writes dates and buffers as JSON does', () => {
+    const { logger, lines } = capture();
+    logger.info({ at: new Date(0), bytes: Buffer.from('ab') }, 'r');
+    expect(lines[0]).toBe(
+      `{"level":"info","time":"${EPOCH}","at":"1970-01-01T00:00:00.000Z","bytes":{"type":"Buffer","data":[97,98]},"msg":"r"}\n`,
+    );
+  });
+
   test("does not modify the caller's object", () => {
     const { logger } = capture();
     const fields = { headers: { authorization: SECRET } };
