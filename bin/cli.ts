@@ -145,13 +145,14 @@ function readCredentialsFile(path: string): { accessKeyId: string; secretAccessK
   const pairs = readOptionFile('--local.credentials', path)
     .toString('utf8')
     .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'))
+    .map(({ line, number }) => {
       const colon = line.indexOf(':');
+      // The line's number, never its text: the text may hold a secret key.
       if (colon <= 0 || colon === line.length - 1)
         throw new ConfigError([
-          `--local.credentials: ${path}: every line must be access-key-id:secret-access-key`,
+          `--local.credentials: ${path}: every line must be access-key-id:secret-access-key (line ${number} is not)`,
         ]);
       return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
     });

@@ -78,7 +78,13 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
       name: 'a key id without a secret',
       file: 'no-secret.txt',
       text: 'AKIDLOCAL:\n',
-      after: ': every line must be access-key-id:secret-access-key',
+      after: ': every line must be access-key-id:secret-access-key (line 1 is not)',
+    },
+    {
+      name: 'a secret without its key id, after a pair, a comment and a blank line (named by number, never quoted)',
+      file: 'no-key-id.txt',
+      text: 'AKIDLOCAL:first\n# keys\n\n:TopSecretKeyWithoutItsKeyId\n',
+      after: ': every line must be access-key-id:secret-access-key (line 4 is not)',
     },
   ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
     const path = join(dir, file);
