@@ -276,7 +276,11 @@ export class QueryExecutor {
   }
 
   private async answer(request: QueryRequest): Promise<PageSlice> {
-    const { QueryString: queryString, NextToken: nextToken, MaxRows: maxRows } = request;
+    const { QueryString: queryString } = request;
+    // A JSON null is an absent member, as the store reads null elsewhere (a client that writes
+    // every member of its request, set or not, asks for a first page with no row cap).
+    const nextToken = request.NextToken ?? undefined;
+    const maxRows = request.MaxRows ?? undefined;
     if (
       typeof queryString !== 'string' ||
       queryString.length < 1 ||

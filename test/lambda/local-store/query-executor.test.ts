@@ -103,6 +103,16 @@ test.each([
   }
 });
 
+test('reads a null NextToken, MaxRows or ClientToken as absent: the first page, no row cap', async () => {
+  const answer = await executor.query({
+    QueryString: 'SELECT 1 FROM range(3)',
+    NextToken: null,
+    MaxRows: null,
+    ClientToken: null,
+  });
+  expect([answer.Rows.length, answer.NextToken]).toEqual([3, undefined]);
+});
+
 test.each([
   // reference/timestream-facts.md 4.1: a row that with the response's metadata exceeds 1 MB fails
   // the query. A page is counted as 512 bytes of frame, its ColumnInfo (46 bytes here) and each row
