@@ -20,6 +20,10 @@ import type { Catalog } from './schema';
 export const MAX_QUERY_STRING_CHARS = 262_144;
 /** Largest MaxRows (model: 1..1000). */
 export const MAX_ROWS_LIMIT = 1000;
+/** ClientToken length in characters (model ClientRequestToken: 32..128). */
+export const CLIENT_TOKEN_CHARS = { min: 32, max: 128 } as const;
+/** NextToken length in characters (model PaginationToken: 1..2048). */
+export const NEXT_TOKEN_CHARS = { min: 1, max: 2048 } as const;
 /** A NextToken expires after an hour... */
 export const TOKEN_TTL_MS = 3_600_000;
 /** ...or after five uses (facts 4.1). */
@@ -296,6 +300,14 @@ export class QueryExecutor {
         `1 validation error detected: Value '${String(maxRows)}' at 'maxRows' failed to satisfy constraint: Member must have value between 1 and ${MAX_ROWS_LIMIT}`,
       );
     }
+    const clientToken = request.ClientToken ?? undefined;
+    if (clientToken !== undefined) {
+      if (typeof clientToken !== 'string')
+        throw new StoreError('SerializationException', "Expected a string at 'ClientToken'");
+      // The model marks ClientToken sensitive: its refusal does not repeat it.
+      checkLength(clientToken, 'clientToken', CLIENT_TOKEN_CHARS, false);
+    }
+    if (typeof nextToken === 'string') checkLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS, true);
     const pageSize = Math.min(
       (maxRows as number | undefined) ?? this.options.pageSize,
       this.options.pageSize,
@@ -516,6 +528,29 @@ export class QueryExecutor {
       if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.forgetToken(token);
     }
   }
+}
+
+/**
+ * Refuses `value` outside the model's length bounds of `member`, in the words of the service's
+ * validation (`1 validation error detected: …`), quoting the value unless it is sensitive.
+ * @throws StoreError ValidationException
+ */
+function checkLength(
+  value: string,
+  member: string,
+  bounds: { min: number; max: number },
+  quoted: boolean,
+): void {
+  const constraint =
+    value.length < bounds.min
+      ? `greater than or equal to ${bounds.min}`
+      : value.length > bounds.max
+        ? `less than or equal to ${bounds.max}`
+        : undefined;
+  if (constraint === undefined) return;
+  throw validation(
+    `1 validation error detected: Value ${quoted ? `'${value}' ` : ''}at '${member}' failed to satisfy constraint: Member must have length ${constraint}`,
+  );
 }
 
 /** The StoreError translating `queryString` against the catalog as it is now fails with, if any. */

@@ -114,6 +114,51 @@ test('reads a null NextToken, MaxRows or ClientToken as absent: the first page, 
 });
 
 test.each([
+  // reference/timestream-facts.md 4.1: ClientToken 32 to 128 characters, NextToken 1 to 2048; the
+  // model marks ClientToken sensitive, so its refusal does not repeat it.
+  { name: 'a ClientToken of 32 characters', input: { ClientToken: 'c'.repeat(32) }, refusal: undefined },
+  { name: 'a ClientToken of 128 characters', input: { ClientToken: 'c'.repeat(128) }, refusal: undefined },
+  {
+    name: 'a ClientToken of 31 characters',
+    input: { ClientToken: 'c'.repeat(31) },
+    refusal:
+      "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member must have length greater than or equal to 32",
+  },
+  {
+    name: 'a ClientToken of 129 characters',
+    input: { ClientToken: 'c'.repeat(129) },
+    refusal:
+      "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member must have length less than or equal to 128",
+  },
+  {
+    name: 'an empty NextToken',
+    input: { NextToken: '' },
+    refusal:
+      "1 validation error detected: Value '' at 'nextToken' failed to satisfy constraint: Member must have length greater than or equal to 1",
+  },
+  {
+    name: 'a NextToken of 2049 characters',
+    input: { NextToken: 'n'.repeat(2049) },
+    refusal: `1 validation error detected: Value '${'n'.repeat(2049)}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+  },
+  {
+    name: 'an unknown NextToken of 2048 characters',
+    input: { NextToken: 'n'.repeat(2048) },
+    refusal: 'Invalid pagination token',
+  },
+])('$name is refused or answered as the model bounds it', async ({ input, refusal }) => {
+  const answer = executor.query({ QueryString: 'SELECT 1', ...input });
+  if (refusal === undefined) expect((await answer).Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+  else await expect(answer).rejects.toThrow(new StoreError('ValidationException', refusal));
+});
+
+test('refuses a ClientToken that is not a string as a malformed request', async () => {
+  await expect(executor.query({ QueryString: 'SELECT 1', ClientToken: 12345 })).rejects.toThrow(
+    new StoreError('SerializationException', "Expected a string at 'ClientToken'"),
+  );
+});
+
+test.each([
   // reference/timestream-facts.md 4.1: a row that with the response's metadata exceeds 1 MB fails
   // the query. A page is counted as 512 bytes of frame, its ColumnInfo (46 bytes here) and each row
   // with its comma: `{"Data":[{"ScalarValue":"…"}]},` is 30 bytes besides the text.
