@@ -315,7 +315,12 @@ export class QueryExecutor {
     this.pruneTokens();
     if (nextToken !== undefined) return this.continue(nextToken, queryString, pageSize);
     const cursor = await this.execute(queryString);
-    return this.page(cursor, 0, pageSize);
+    if (maxRows === undefined) return this.page(cursor, 0, pageSize);
+    // A first call with MaxRows gets the result only when it has fewer rows than MaxRows and fits
+    // one page; otherwise only a NextToken, the rows following on the calls that send it (model
+    // MaxRows doc; awslabs/amazon-timestream-tools#56). Clients that stop at an empty page fail
+    // here as they would on Timestream.
+    return this.page(cursor, 0, Math.min(pageSize, (maxRows as number) - 1), true);
   }
 
   /** Bytes of rendered rows and their index held for results with live NextTokens. */
@@ -381,7 +386,11 @@ export class QueryExecutor {
     }
   }
 
-  private page(cursor: Cursor, offset: number, pageSize: number): PageSlice {
+  /**
+   * The page of `cursor` from `offset`: up to `pageSize` rows within MAX_PAGE_BYTES, with a token
+   * for the rest; with `wholeOrNone`, no rows at all unless the page holds every row left.
+   */
+  private page(cursor: Cursor, offset: number, pageSize: number, wholeOrNone = false): PageSlice {
     const last = Math.min(offset + pageSize, cursor.rows.length);
     let end = offset;
     let bytes = PAGE_FRAME_BYTES + Buffer.byteLength(cursor.columnInfoJson);
@@ -389,6 +398,7 @@ export class QueryExecutor {
       bytes += cursor.rows.byteLength(end) + 1;
       if (bytes > MAX_PAGE_BYTES && end > offset) break;
     }
+    if (wholeOrNone && end < cursor.rows.length) end = offset;
     const slice: PageSlice = { cursor, offset, end };
     if (end < cursor.rows.length) {
       cursor.newestSeq += 1;

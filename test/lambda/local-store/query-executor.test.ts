@@ -65,10 +65,27 @@ test('fills pages with as many rows as fit in 1 MB', async () => {
 test('ends pages at MaxRows or the configured count first when those come first', async () => {
   expect(
     (await pages({ QueryString: "SELECT repeat('x', 99990) FROM range(10)", MaxRows: 4 })).map((p) => p.rows),
-  ).toEqual([4, 4, 2]);
+  ).toEqual([0, 4, 4, 2]);
   expect((await pages({ QueryString: 'SELECT 1 FROM range(2500)' })).map((p) => p.rows)).toEqual([
     1000, 1000, 500,
   ]);
+});
+
+test.each([
+  // The model's MaxRows doc: the first call with MaxRows answers the result only when it has fewer
+  // rows than MaxRows and is under 1 MB, otherwise only a NextToken (amazon-timestream-tools#56).
+  { name: '3 rows with MaxRows 4', query: 'SELECT 1 FROM range(3)', maxRows: 4, pages: [3] },
+  { name: '3 rows with MaxRows 3', query: 'SELECT 1 FROM range(3)', maxRows: 3, pages: [0, 3] },
+  { name: '3 rows with MaxRows 2', query: 'SELECT 1 FROM range(3)', maxRows: 2, pages: [0, 2, 1] },
+  { name: 'no rows with MaxRows 1', query: 'SELECT 1 WHERE false', maxRows: 1, pages: [0] },
+  {
+    name: 'rows past 1 MB with MaxRows 1000',
+    query: "SELECT repeat('x', 99990) FROM range(25)",
+    maxRows: 1000,
+    pages: [0, 9, 9, 7],
+  },
+])('a first call with MaxRows pages $name as $pages rows', async ({ query, maxRows, pages: expected }) => {
+  expect((await pages({ QueryString: query, MaxRows: maxRows })).map((p) => p.rows)).toEqual(expected);
 });
 
 test.each([
@@ -90,7 +107,7 @@ test.each([
   { maxRows: 1001, refused: true },
   { maxRows: 2.5, refused: true },
 ])('MaxRows $maxRows is refused: $refused', async ({ maxRows, refused }) => {
-  const answer = executor.query({ QueryString: 'SELECT 1', MaxRows: maxRows });
+  const answer = executor.query({ QueryString: 'SELECT 1 WHERE false', MaxRows: maxRows });
   if (refused) {
     await expect(answer).rejects.toThrow(
       new StoreError(
@@ -99,7 +116,7 @@ test.each([
       ),
     );
   } else {
-    expect((await answer).Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+    expect((await answer).Rows).toEqual([]);
   }
 });
 
@@ -188,11 +205,11 @@ describe('results held for their NextTokens', () => {
    * An executor that holds at most `maxHeldBytes` of results, and `maxFinishedBytes` of results
    * whose last page was answered, on the test's clock.
    */
-  function heldExecutor(maxHeldBytes: number, maxFinishedBytes?: number): QueryExecutor {
+  function heldExecutor(maxHeldBytes: number, maxFinishedBytes?: number, pageSize = 1): QueryExecutor {
     return new QueryExecutor({
       instance,
       catalog: {} as Catalog,
-      pageSize: 1000,
+      pageSize,
       nowMs: () => nowMs,
       sql: passThroughDialect,
       maxHeldBytes,
@@ -203,11 +220,11 @@ describe('results held for their NextTokens', () => {
   const SMALL_RESULT = 16 * 1024;
   /** The first page of a 3-row query, one row per page: its rows and its NextToken. */
   async function start(held: QueryExecutor, queryString: string) {
-    const page = await held.query({ QueryString: queryString, MaxRows: 1 });
+    const page = await held.query({ QueryString: queryString });
     return { rows: page.Rows, nextToken: page.NextToken! };
   }
   async function next(held: QueryExecutor, queryString: string, nextToken: string) {
-    const page = await held.query({ QueryString: queryString, MaxRows: 1, NextToken: nextToken });
+    const page = await held.query({ QueryString: queryString, NextToken: nextToken });
     return { rows: page.Rows, nextToken: page.NextToken };
   }
   const A = "SELECT 'a' || i FROM range(3) t(i)";
@@ -273,11 +290,11 @@ describe('results held for their NextTokens', () => {
   });
 
   test('a last page lets go of the rows before it, and of the rest after five uses', async () => {
-    const held = heldExecutor(64 * 1024 * 1024);
+    const held = heldExecutor(64 * 1024 * 1024, undefined, 10);
     // Rows of 8029 bytes with their commas go in segments of 8, 16, 32, 64 and 128 KiB holding
     // rows 0, 1-2, 3-6, 7-14 and 15-19 (row-texts.ts), with 8 KiB of index.
     const query = "SELECT repeat('x', 8000) FROM range(20)";
-    const first = await held.query({ QueryString: query, MaxRows: 10 });
+    const first = await held.query({ QueryString: query });
     expect(held.heldBytes).toBe((8 + 16 + 32 + 64 + 128 + 8) * 1024);
     const last = { QueryString: query, NextToken: first.NextToken };
     for (let use = 1; use <= 5; use++) {
