@@ -24,6 +24,8 @@ export const MAX_ROWS_LIMIT = 1000;
 export const CLIENT_TOKEN_CHARS = { min: 32, max: 128 } as const;
 /** NextToken length in characters (model PaginationToken: 1..2048). */
 export const NEXT_TOKEN_CHARS = { min: 1, max: 2048 } as const;
+/** QueryInsights Modes (model QueryInsightsMode). */
+export const QUERY_INSIGHTS_MODES = ['ENABLED_WITH_RATE_CONTROL', 'DISABLED'] as const;
 /** A NextToken expires after an hour... */
 export const TOKEN_TTL_MS = 3_600_000;
 /** ...or after five uses (facts 4.1). */
@@ -128,6 +130,7 @@ export interface QueryRequest {
   NextToken?: unknown;
   MaxRows?: unknown;
   ClientToken?: unknown;
+  QueryInsights?: unknown;
 }
 
 /** The Query response shape of the SDK model. */
@@ -308,6 +311,7 @@ export class QueryExecutor {
       checkLength(clientToken, 'clientToken', CLIENT_TOKEN_CHARS, false);
     }
     if (typeof nextToken === 'string') checkLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS, true);
+    checkQueryInsights(request.QueryInsights ?? undefined);
     const pageSize = Math.min(
       (maxRows as number | undefined) ?? this.options.pageSize,
       this.options.pageSize,
@@ -561,6 +565,26 @@ function checkLength(
   throw validation(
     `1 validation error detected: Value ${quoted ? `'${value}' ` : ''}at '${member}' failed to satisfy constraint: Member must have length ${constraint}`,
   );
+}
+
+/**
+ * Refuses a QueryInsights the model does not allow: its Mode is required and one of
+ * QUERY_INSIGHTS_MODES. The store answers no QueryInsightsResponse whatever the Mode (README).
+ * @throws StoreError ValidationException, SerializationException
+ */
+function checkQueryInsights(insights: unknown): void {
+  if (insights === undefined) return;
+  if (typeof insights !== 'object' || Array.isArray(insights))
+    throw new StoreError('SerializationException', "Expected an object at 'QueryInsights'");
+  const mode = (insights as { Mode?: unknown }).Mode ?? null;
+  if (mode === null)
+    throw validation(
+      "1 validation error detected: Value null at 'queryInsights.mode' failed to satisfy constraint: Member must not be null",
+    );
+  if (!QUERY_INSIGHTS_MODES.includes(mode as never))
+    throw validation(
+      `1 validation error detected: Value '${String(mode)}' at 'queryInsights.mode' failed to satisfy constraint: Member must satisfy enum value set: [${QUERY_INSIGHTS_MODES.join(', ')}]`,
+    );
 }
 
 /** The StoreError translating `queryString` against the catalog as it is now fails with, if any. */

@@ -169,6 +169,33 @@ test.each([
   else await expect(answer).rejects.toThrow(new StoreError('ValidationException', refusal));
 });
 
+test.each([
+  // botocore 1.43's model: QueryInsights {Mode (required): ENABLED_WITH_RATE_CONTROL | DISABLED}.
+  { name: 'Mode DISABLED', insights: { Mode: 'DISABLED' }, refusal: undefined },
+  {
+    name: 'Mode ENABLED_WITH_RATE_CONTROL',
+    insights: { Mode: 'ENABLED_WITH_RATE_CONTROL' },
+    refusal: undefined,
+  },
+  { name: 'a null QueryInsights', insights: null, refusal: undefined },
+  {
+    name: 'no Mode',
+    insights: {},
+    refusal:
+      "1 validation error detected: Value null at 'queryInsights.mode' failed to satisfy constraint: Member must not be null",
+  },
+  {
+    name: 'Mode ENABLED',
+    insights: { Mode: 'ENABLED' },
+    refusal:
+      "1 validation error detected: Value 'ENABLED' at 'queryInsights.mode' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED_WITH_RATE_CONTROL, DISABLED]",
+  },
+])('QueryInsights with $name is answered or refused as the model allows', async ({ insights, refusal }) => {
+  const answer = executor.query({ QueryString: 'SELECT 1', QueryInsights: insights });
+  if (refusal === undefined) expect((await answer).Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
+  else await expect(answer).rejects.toThrow(new StoreError('ValidationException', refusal));
+});
+
 test('refuses a ClientToken that is not a string as a malformed request', async () => {
   await expect(executor.query({ QueryString: 'SELECT 1', ClientToken: 12345 })).rejects.toThrow(
     new StoreError('SerializationException', "Expected a string at 'ClientToken'"),
