@@ -69,7 +69,7 @@ export interface EngineOptions {
   queryTimeoutMs?: number;
 }
 
-type Handler = (body: Record<string, unknown>, rendered: boolean) => Promise<unknown>;
+type Handler = (body: Record<string, unknown>, rendered: boolean, principal?: string) => Promise<unknown>;
 
 /** A Timestream-compatible engine over DuckDB. */
 export class StoreEngine {
@@ -97,7 +97,8 @@ export class StoreEngine {
     this.faults = new FaultInjector(options.faults);
     this.handlers = {
       WriteRecords: (b) => this.writeRecords(b),
-      Query: (b, rendered) => (rendered ? this.executor.queryRendered(b) : this.executor.query(b)),
+      Query: (b, rendered, principal) =>
+        rendered ? this.executor.queryRendered(b, principal) : this.executor.query(b, principal),
       DescribeEndpoints: async () => ({
         Endpoints: [{ Address: this.endpointAddress, CachePeriodInMinutes: ENDPOINT_CACHE_MINUTES }],
       }),
@@ -157,10 +158,11 @@ export class StoreEngine {
 
   /**
    * Answers one operation with the JSON body the model defines; with `rendered`, a Query is
-   * answered as a RenderedQueryPage (its JSON text, as the HTTP server sends it).
+   * answered as a RenderedQueryPage (its JSON text, as the HTTP server sends it). `principal`
+   * (the access key id the call was signed with) is who may page on a Query's NextTokens.
    * @throws StoreError (UnknownOperationException for operations the store does not serve)
    */
-  async handle(operation: string, body: unknown, rendered = false): Promise<unknown> {
+  async handle(operation: string, body: unknown, rendered = false, principal?: string): Promise<unknown> {
     const handler = Object.hasOwn(this.handlers, operation) ? this.handlers[operation] : undefined;
     if (!handler)
       throw new StoreError(
@@ -170,7 +172,7 @@ export class StoreEngine {
     const request = requireObject(body);
     if (DATA_PLANE_OPERATIONS.has(operation)) await this.faults.apply(operation);
     try {
-      return await handler(request, rendered);
+      return await handler(request, rendered, principal);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(

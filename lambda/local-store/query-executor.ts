@@ -153,6 +153,8 @@ export class RenderedQueryPage {
 interface Cursor {
   queryId: string;
   queryString: string;
+  /** Who ran the query (the access key id of its signature); only they may page on (facts 4.1). */
+  principal?: string;
   columnInfo: ColumnInfo[];
   /** `JSON.stringify(columnInfo)`, rendered once for every page. */
   columnInfoJson: string;
@@ -251,9 +253,9 @@ export class QueryExecutor {
     this.sql = options.sql;
   }
 
-  /** Answers one Query call. @throws StoreError */
-  async query(request: QueryRequest): Promise<QueryResponseBody> {
-    const { cursor, offset, end, nextToken } = await this.answer(request);
+  /** Answers one Query call of `principal` (an access key id). @throws StoreError */
+  async query(request: QueryRequest, principal?: string): Promise<QueryResponseBody> {
+    const { cursor, offset, end, nextToken } = await this.answer(request, principal);
     const body: QueryResponseBody = {
       QueryId: cursor.queryId,
       Rows: JSON.parse(`[${cursor.rows.rangeText(offset, end)}]`) as Row[],
@@ -268,8 +270,8 @@ export class QueryExecutor {
    * Answers one Query call with the response query() gives as UTF-8 JSON, byte for byte what
    * `JSON.stringify` would make of it (the HTTP server sends these bytes). @throws StoreError
    */
-  async queryRendered(request: QueryRequest): Promise<RenderedQueryPage> {
-    const { cursor, offset, end, nextToken } = await this.answer(request);
+  async queryRendered(request: QueryRequest, principal?: string): Promise<RenderedQueryPage> {
+    const { cursor, offset, end, nextToken } = await this.answer(request, principal);
     const head = `{"QueryId":${JSON.stringify(cursor.queryId)},"Rows":[`;
     const tail =
       `],"ColumnInfo":${cursor.columnInfoJson},"QueryStatus":${JSON.stringify(queryStatus(cursor))}` +
@@ -282,7 +284,7 @@ export class QueryExecutor {
     return new RenderedQueryPage(bytes, nextToken);
   }
 
-  private async answer(request: QueryRequest): Promise<PageSlice> {
+  private async answer(request: QueryRequest, principal: string | undefined): Promise<PageSlice> {
     const { QueryString: queryString } = request;
     // A JSON null is an absent member, as the store reads null elsewhere (a client that writes
     // every member of its request, set or not, asks for a first page with no row cap).
@@ -317,8 +319,9 @@ export class QueryExecutor {
       this.options.pageSize,
     );
     this.pruneTokens();
-    if (nextToken !== undefined) return this.continue(nextToken, queryString, pageSize);
+    if (nextToken !== undefined) return this.continue(nextToken, queryString, principal, pageSize);
     const cursor = await this.execute(queryString);
+    cursor.principal = principal;
     if (maxRows === undefined) return this.page(cursor, 0, pageSize);
     // A first call with MaxRows gets the result only when it has fewer rows than MaxRows and fits
     // one page; otherwise only a NextToken, the rows following on the calls that send it (model
@@ -341,12 +344,18 @@ export class QueryExecutor {
     this.heldTotal = 0;
   }
 
-  private continue(token: unknown, queryString: string, pageSize: number): PageSlice {
+  private continue(
+    token: unknown,
+    queryString: string,
+    principal: string | undefined,
+    pageSize: number,
+  ): PageSlice {
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
       !state ||
       state.cursor.queryString !== queryString ||
+      state.cursor.principal !== principal ||
       state.seq < state.cursor.usedSeq ||
       state.uses >= TOKEN_MAX_USES ||
       nowMs - state.createdMs > TOKEN_TTL_MS

@@ -120,7 +120,7 @@ async function serve(
   const fault = DATA_PLANE_OPERATIONS.has(operation) ? engine.faults.transport() : undefined;
   if (fault === 'reset-before') return resetConnection(req);
   // Query pages come pre-rendered: their rows are JSON text already (query-executor.ts).
-  const result = await engine.handle(operation, request, true);
+  const result = await engine.handle(operation, request, true, caller.accessKeyId);
   if (fault === 'reset-after') return resetConnection(req);
   if (fault === 'slow-body') return sendSlowJson(res, result, requestId, engine.faults.slowBodyMs);
   sendJson(res, 200, result, requestId);

@@ -209,6 +209,24 @@ test('pages on the NextToken whatever ClientToken each call carries, as the SDKs
   ]);
 });
 
+test('refuses a NextToken sent by another principal (access key) than the one that ran the query', async () => {
+  // The Query reference: a result reader whose IAM principal is not the query initiator's gets
+  // `Invalid pagination token`; the store knows principals by their access key ids.
+  const queryString = `SELECT * FROM ${DB}.${TABLE}`;
+  const first = await query.send(new QueryCommand({ QueryString: queryString }));
+  const other = clientsFor(store, { accessKeyId: 'AKIDOTHERREADER', secretAccessKey: 'other' }).query;
+  const refused = await errorOf(() =>
+    other.send(new QueryCommand({ QueryString: queryString, NextToken: first.NextToken })),
+  );
+  expect([refused.name, refused.message, refused.$metadata]).toEqual([
+    'ValidationException',
+    'Invalid pagination token',
+    expect.objectContaining({ httpStatusCode: 400 }),
+  ]);
+  const own = await query.send(new QueryCommand({ QueryString: queryString, NextToken: first.NextToken }));
+  expect(own.Rows).toHaveLength(PAGE_SIZE);
+});
+
 test('answers a query sent with QueryInsights disabled as without it', async () => {
   const result = await query.send(
     new QueryCommand({
