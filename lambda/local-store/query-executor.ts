@@ -290,13 +290,14 @@ export class QueryExecutor {
     // every member of its request, set or not, asks for a first page with no row cap).
     const nextToken = request.NextToken ?? undefined;
     const maxRows = request.MaxRows ?? undefined;
-    if (
-      typeof queryString !== 'string' ||
-      queryString.length < 1 ||
-      queryString.length > MAX_QUERY_STRING_CHARS
-    ) {
-      throw validation(`QueryString must be 1 to ${MAX_QUERY_STRING_CHARS} characters long.`);
-    }
+    if (queryString === undefined || queryString === null)
+      throw validation(
+        "1 validation error detected: Value null at 'queryString' failed to satisfy constraint: Member must not be null",
+      );
+    if (typeof queryString !== 'string')
+      throw new StoreError('SerializationException', "Expected a string at 'QueryString'");
+    // The model marks QueryString sensitive: its refusal does not repeat it.
+    checkLength(queryString, 'queryString', { min: 1, max: MAX_QUERY_STRING_CHARS }, false);
     if (
       maxRows !== undefined &&
       (!Number.isInteger(maxRows) || (maxRows as number) < 1 || (maxRows as number) > MAX_ROWS_LIMIT)

@@ -196,6 +196,42 @@ test.each([
   else await expect(answer).rejects.toThrow(new StoreError('ValidationException', refusal));
 });
 
+test.each([
+  // reference/timestream-facts.md 4.1: QueryString is required, 1 to 262144 characters, sensitive.
+  {
+    name: 'no QueryString',
+    request: {},
+    refusal:
+      "1 validation error detected: Value null at 'queryString' failed to satisfy constraint: Member must not be null",
+  },
+  {
+    name: 'a null QueryString',
+    request: { QueryString: null },
+    refusal:
+      "1 validation error detected: Value null at 'queryString' failed to satisfy constraint: Member must not be null",
+  },
+  {
+    name: 'an empty QueryString',
+    request: { QueryString: '' },
+    refusal:
+      "1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length greater than or equal to 1",
+  },
+  {
+    name: 'a QueryString of 262145 characters',
+    request: { QueryString: 'SELECT 1 --'.padEnd(262_145, 'x') },
+    refusal:
+      "1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length less than or equal to 262144",
+  },
+])('refuses $name in the words of the service', async ({ request, refusal }) => {
+  await expect(executor.query(request)).rejects.toThrow(new StoreError('ValidationException', refusal));
+});
+
+test('refuses a QueryString that is not a string as a malformed request', async () => {
+  await expect(executor.query({ QueryString: 1 })).rejects.toThrow(
+    new StoreError('SerializationException', "Expected a string at 'QueryString'"),
+  );
+});
+
 test('refuses a ClientToken that is not a string as a malformed request', async () => {
   await expect(executor.query({ QueryString: 'SELECT 1', ClientToken: 12345 })).rejects.toThrow(
     new StoreError('SerializationException', "Expected a string at 'ClientToken'"),
