@@ -109,7 +109,7 @@ export interface RenderedRows {
 
 /** What translateQuery answers (mirrors sql/translate.ts). */
 export type TranslatedQuery =
-  | { kind: 'select'; sql: string; metadata?: true }
+  | { kind: 'select'; sql: string; metadata?: true; scansNothing?: true }
   | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] };
 
 /** The SQL dialect functions the executor needs; the real ones live in sql/. */
@@ -524,8 +524,11 @@ export class QueryExecutor {
     // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0).
     if (translated.metadata) return newCursor(queryId, queryString, converted, 0, 0, this.options.nowMs());
     // Scanned bytes are not observable in DuckDB; the result size stands in for them: the UTF-8
-    // bytes of the rows as one JSON array (brackets and commas included).
-    const bytesScanned = Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;
+    // bytes of the rows as one JSON array (brackets and commas included). A SELECT without FROM
+    // scans nothing, yet is metered its 10 MB (facts 4.2; grafana's select-consts.json fixture).
+    const bytesScanned = translated.scansNothing
+      ? 0
+      : Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;
     const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
     return newCursor(queryId, queryString, converted, bytesScanned, bytesMetered, this.options.nowMs());
   }

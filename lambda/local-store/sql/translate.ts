@@ -15,8 +15,10 @@ import { linePosition, tokenize, type Token } from './tokenizer';
 
 /** A query ready for DuckDB, or a metadata answer computed from the catalog. */
 export type TranslatedQuery =
-  // `metadata`: a SHOW statement that reads the data, scanning and metering nothing (facts 4.2)
-  | { kind: 'select'; sql: string /* DuckDB SQL, ready to run */; metadata?: true }
+  // `metadata`: a SHOW statement that reads the data, scanning and metering nothing (facts 4.2);
+  // `scansNothing`: a SELECT without FROM, which scans nothing yet is metered (grafana's
+  // select-consts.json fixture: 0 bytes scanned, 10 000 000 metered)
+  | { kind: 'select'; sql: string /* DuckDB SQL, ready to run */; metadata?: true; scansNothing?: true }
   | { kind: 'static'; columnInfo: ColumnInfo[]; rows: Row[] }; // DESCRIBE/SHOW answered from the catalog
 
 const CLAUSES = ['select', 'from', 'where', 'group', 'having', 'order', 'limit', 'offset'] as const;
@@ -59,8 +61,13 @@ export function translateQuery(queryString: string, catalog: Catalog, nowMs: num
       `${linePosition(queryString, first.offset)}: only SELECT, DESCRIBE and SHOW statements are supported by the embedded store`,
     );
   }
-  const sql = translateSelect(queryString, tokens, catalog, BigInt(Math.trunc(nowMs)) * 1_000_000n);
-  return { kind: 'select', sql };
+  const { sql, readsTable } = translateSelect(
+    queryString,
+    tokens,
+    catalog,
+    BigInt(Math.trunc(nowMs)) * 1_000_000n,
+  );
+  return readsTable ? { kind: 'select', sql } : { kind: 'select', sql, scansNothing: true };
 }
 
 function splitClauses(query: string, tokens: readonly Token[]): Map<Clause, { at: Token; body: Token[] }> {
@@ -105,7 +112,12 @@ function splitClauses(query: string, tokens: readonly Token[]): Map<Clause, { at
   return clauses;
 }
 
-function translateSelect(query: string, tokens: readonly Token[], catalog: Catalog, nowNs: bigint): string {
+function translateSelect(
+  query: string,
+  tokens: readonly Token[],
+  catalog: Catalog,
+  nowNs: bigint,
+): { sql: string; readsTable: boolean } {
   const clauses = splitClauses(query, tokens);
   let columns: VisibleColumn[] = [];
   const qualifiers: string[] = [];
@@ -150,7 +162,7 @@ function translateSelect(query: string, tokens: readonly Token[], catalog: Catal
     }
     parts.push(`${clause.toUpperCase()} ${n!.text}`);
   }
-  return joinWithin(parts, ' ');
+  return { sql: joinWithin(parts, ' '), readsTable: fromClause !== undefined };
 }
 
 /**
