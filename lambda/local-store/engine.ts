@@ -320,7 +320,8 @@ export class StoreEngine {
   }
 
   private listTables(body: Record<string, unknown>): unknown {
-    const database = body.DatabaseName;
+    // A JSON null is an absent member, as pageList reads MaxResults and NextToken: every database's tables.
+    const database = body.DatabaseName ?? undefined;
     const tables =
       database === undefined
         ? this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d.database))

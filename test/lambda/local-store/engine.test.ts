@@ -667,6 +667,13 @@ test.each([
   await expect(engine.handle(operation, body)).rejects.toMatchObject({ type, message });
 });
 
+test('ListTables reads a null DatabaseName as absent, as it reads a null MaxResults (it answered that DatabaseName must be specified)', async () => {
+  const all = (await engine.handle('ListTables', {})) as { Tables: { TableName: string }[] };
+  const listed = (await engine.handle('ListTables', { DatabaseName: null })) as typeof all;
+  expect(listed.Tables.map((t) => t.TableName)).toEqual(all.Tables.map((t) => t.TableName));
+  expect(listed.Tables.map((t) => t.TableName)).toContain('metrics');
+});
+
 describe('a data directory that cannot be opened', () => {
   let dir: string;
   beforeEach(() => {
