@@ -403,7 +403,8 @@ function normalizeRecord(
   if (
     type === 'MULTI' ||
     type === 'TIMESTAMP' ||
-    (record.MeasureValues ?? common.MeasureValues) !== undefined
+    // A JSON null is an absent member (as for Version or TimeUnit), on either side.
+    (record.MeasureValues ?? common.MeasureValues ?? undefined) !== undefined
   ) {
     throw validation(
       'The embedded local store does not support multi-measure records (MeasureValueType MULTI or TIMESTAMP, MeasureValues) yet.',
@@ -500,7 +501,8 @@ function mergeDimensions(common: unknown, own: unknown, index: number): { name: 
   const merged: { name: string; value: string }[] = [];
   const seen = new Set<string>();
   for (const list of [common, own]) {
-    if (list === undefined) continue;
+    // A JSON null is an absent list, as other null members are read.
+    if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) throw new StoreError('SerializationException', 'Dimensions must be a list');
     for (const dimension of list) {
       const {
@@ -511,7 +513,7 @@ function mergeDimensions(common: unknown, own: unknown, index: number): { name: 
       if (typeof name !== 'string' || name.length === 0 || typeof value !== 'string') {
         throw validation(`Dimension name and value must be non-null strings for record at index ${index}.`);
       }
-      if (valueType !== undefined && valueType !== 'VARCHAR') {
+      if (valueType !== undefined && valueType !== null && valueType !== 'VARCHAR') {
         throw validation(`Invalid DimensionValueType ${String(valueType)} for dimension ${name}.`);
       }
       if (seen.has(name)) {

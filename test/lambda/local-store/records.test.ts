@@ -479,6 +479,30 @@ describe('normalizeRecords', () => {
     expect(normalizeRecords([{ ...base, Version: null }], { Version: null })[0].version).toBe(1n);
   });
 
+  test('reads a null Dimensions, DimensionValueType or MeasureValues as absent, as it reads a null Version', () => {
+    const records = normalizeRecords(
+      [
+        { ...base, Dimensions: null },
+        {
+          ...base,
+          Dimensions: [{ Name: 'core', Value: '0', DimensionValueType: null }],
+          MeasureValues: null,
+        },
+      ],
+      { Dimensions: [{ Name: 'host', Value: 'a' }], MeasureValues: null },
+    );
+    expect(records.map((r) => r.dimensions)).toEqual([
+      [{ name: 'host', value: 'a' }],
+      [
+        { name: 'host', value: 'a' },
+        { name: 'core', value: '0' },
+      ],
+    ]);
+    expect(normalizeRecords([base], { Dimensions: null })[0].dimensions).toEqual([
+      { name: 'host', value: 'a' },
+    ]);
+  });
+
   test('accepts exactly 100 records in a call (facts 3.1, 3.3)', () => {
     const records = Array.from({ length: 100 }, (_, i) => ({ ...base, Time: String(1000 + i) }));
     expect(normalizeRecords(records, undefined).map((r) => r.index)).toEqual(records.map((_, i) => i));
