@@ -44,7 +44,7 @@ export function requireName(value: unknown, member: string): string {
 
 /**
  * Reads RetentionProperties and MagneticStoreWriteProperties over `base` (defaults on create, the
- * current settings on update). @throws StoreError ValidationException
+ * current settings on update), and checks Schema (checkSchema). @throws StoreError ValidationException
  */
 export function readTableSettings(
   body: Record<string, unknown>,
@@ -71,7 +71,59 @@ export function readTableSettings(
       throw validation('EnableMagneticStoreWrites must be specified.');
     settings.enableMagneticStoreWrites = magnetic.EnableMagneticStoreWrites;
   }
+  checkSchema(body.Schema);
   return settings;
+}
+
+const PARTITION_KEY_TYPES = ['DIMENSION', 'MEASURE'];
+const ENFORCEMENT_LEVELS = ['REQUIRED', 'OPTIONAL'];
+
+/**
+ * Checks a CreateTable/UpdateTable `Schema` against the model, and refuses a dimension partition
+ * key: every table of the store is partitioned by measure name (Timestream's default, what
+ * tableShape describes), so such a key, and the records its `EnforcementInRecord: REQUIRED`
+ * refuses, would be acknowledged but neither kept nor enforced. A JSON null is an absent member.
+ * @throws StoreError ValidationException
+ */
+function checkSchema(value: unknown): void {
+  const schema = value ?? undefined;
+  if (schema === undefined) return;
+  if (typeof schema !== 'object' || Array.isArray(schema)) throw validation('Schema must be an object.');
+  const keys = (schema as Record<string, unknown>).CompositePartitionKey ?? undefined;
+  if (keys === undefined) return;
+  if (!Array.isArray(keys)) throw validation('CompositePartitionKey must be a list.');
+  if (keys.length === 0) {
+    throw validation(
+      "1 validation error detected: Value '[]' at 'schema.compositePartitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+  }
+  // The service's own words (github.com/aws/aws-cli/issues/9025).
+  if (keys.length > 1) {
+    throw validation(
+      `You have specified too many partition keys to be used in your composite partition key. Only 1 partition keys can be specified.`,
+    );
+  }
+  const key = (keys[0] ?? {}) as Record<string, unknown>;
+  const enumError = (member: string, value: unknown, allowed: string[]) =>
+    validation(
+      `1 validation error detected: Value '${String(value)}' at 'schema.compositePartitionKey.1.member.${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+    );
+  if (typeof key.Type !== 'string' || !PARTITION_KEY_TYPES.includes(key.Type))
+    throw enumError('type', key.Type, PARTITION_KEY_TYPES);
+  const enforcement = key.EnforcementInRecord ?? undefined;
+  if (
+    enforcement !== undefined &&
+    (typeof enforcement !== 'string' || !ENFORCEMENT_LEVELS.includes(enforcement))
+  )
+    throw enumError('enforcementInRecord', enforcement, ENFORCEMENT_LEVELS);
+  const name = key.Name ?? undefined;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+    throw validation('Partition key Name must be a string of at least 1 character.');
+  if (key.Type === 'DIMENSION') {
+    throw validation(
+      'The embedded local store does not support dimension partition keys (Schema.CompositePartitionKey with Type DIMENSION): its tables are partitioned by measure name.',
+    );
+  }
 }
 
 function boundedInteger(value: unknown, member: string, bounds: { min: number; max: number }): number {

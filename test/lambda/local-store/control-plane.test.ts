@@ -54,6 +54,55 @@ describe('readTableSettings', () => {
 
 const invalid = (message: string) => ({ type: 'ValidationException', message, status: 400 });
 
+describe('readTableSettings Schema', () => {
+  test.each([
+    { name: 'no Schema', body: {} },
+    { name: 'a null Schema', body: { Schema: null } },
+    { name: 'a Schema without keys', body: { Schema: {} } },
+    { name: 'the measure name key', body: { Schema: { CompositePartitionKey: [{ Type: 'MEASURE' }] } } },
+  ])('accepts $name: tables are partitioned by measure name', ({ body }) => {
+    expect(readTableSettings(body)).toEqual(DEFAULT_TABLE_SETTINGS);
+  });
+
+  test.each([
+    {
+      name: 'a dimension key, which it would neither keep nor enforce',
+      keys: [{ Type: 'DIMENSION', Name: 'host', EnforcementInRecord: 'REQUIRED' }],
+      message:
+        'The embedded local store does not support dimension partition keys (Schema.CompositePartitionKey with Type DIMENSION): its tables are partitioned by measure name.',
+    },
+    {
+      name: 'no key',
+      keys: [],
+      message:
+        "1 validation error detected: Value '[]' at 'schema.compositePartitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      name: 'two keys',
+      keys: [{ Type: 'MEASURE' }, { Type: 'MEASURE' }],
+      message:
+        'You have specified too many partition keys to be used in your composite partition key. Only 1 partition keys can be specified.',
+    },
+    {
+      name: 'a key type outside the model',
+      keys: [{ Type: 'BAD' }],
+      message:
+        "1 validation error detected: Value 'BAD' at 'schema.compositePartitionKey.1.member.type' failed to satisfy constraint: Member must satisfy enum value set: [DIMENSION, MEASURE]",
+    },
+    {
+      name: 'an enforcement outside the model',
+      keys: [{ Type: 'MEASURE', EnforcementInRecord: 'ALWAYS' }],
+      message:
+        "1 validation error detected: Value 'ALWAYS' at 'schema.compositePartitionKey.1.member.enforcementInRecord' failed to satisfy constraint: Member must satisfy enum value set: [REQUIRED, OPTIONAL]",
+    },
+    { name: 'keys that are no list', keys: 'x', message: 'CompositePartitionKey must be a list.' },
+  ])('refuses $name, on create and on update', ({ keys, message }) => {
+    const body = { Schema: { CompositePartitionKey: keys } };
+    expect(refusal(() => readTableSettings(body))).toEqual(invalid(message));
+    expect(refusal(() => readTableSettings(body, DEFAULT_TABLE_SETTINGS))).toEqual(invalid(message));
+  });
+});
+
 describe('readTableSettings bounds', () => {
   test.each([
     { memory: 1, magnetic: 1 },
