@@ -36,6 +36,51 @@ export function checkCreateName(value: unknown, member: 'DatabaseName' | 'TableN
   return name;
 }
 
+/** Most tags on a database or table (model `TagList`). */
+export const MAX_TAGS = 200;
+
+/**
+ * Checks CreateDatabase's `KmsKeyId` (1..2048 characters) against the model: the store accepts it
+ * but keeps no key (README "What it is not"), which is no reason to acknowledge a call Timestream
+ * refuses. A JSON null is an absent member. @throws StoreError ValidationException
+ */
+export function checkKmsKeyId(value: unknown): void {
+  if ((value ?? undefined) !== undefined) checkLength(value, 'kmsKeyId', 1, 2048);
+}
+
+/**
+ * Checks CreateDatabase's or CreateTable's `Tags` against the model (at most 200, each a `Key` of
+ * 1..128 and a `Value` of 0..256 characters), for the reason in checkKmsKeyId: the store keeps no
+ * tags. A JSON null is an absent member. @throws StoreError ValidationException
+ */
+export function checkTags(value: unknown): void {
+  const tags = value ?? undefined;
+  if (tags === undefined) return;
+  if (!Array.isArray(tags)) throw validation('Tags must be a list.');
+  if (tags.length > MAX_TAGS) {
+    throw validation(
+      `1 validation error detected: Value with length ${tags.length} at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`,
+    );
+  }
+  tags.forEach((tag: unknown, index) => {
+    const { Key: key, Value: tagValue } = (tag ?? {}) as Record<string, unknown>;
+    checkLength(key, `tags.${index + 1}.member.key`, 1, 128);
+    checkLength(tagValue, `tags.${index + 1}.member.value`, 0, 256);
+  });
+}
+
+/** Refuses a required string member outside min..max characters, in the service's words. */
+function checkLength(value: unknown, path: string, min: number, max: number): void {
+  const failed = (constraint: string) =>
+    validation(
+      `1 validation error detected: Value ${typeof value === 'string' ? `'${value}'` : String(value ?? null)} at '${path}' failed to satisfy constraint: ${constraint}`,
+    );
+  if (value === undefined || value === null) throw failed('Member must not be null');
+  if (typeof value !== 'string') throw failed('Member must be a string');
+  if (value.length < min) throw failed(`Member must have length greater than or equal to ${min}`);
+  if (value.length > max) throw failed(`Member must have length less than or equal to ${max}`);
+}
+
 /** Validates a required name member of any operation. @throws StoreError ValidationException */
 export function requireName(value: unknown, member: string): string {
   if (typeof value !== 'string' || value.length === 0) throw validation(`${member} must be specified.`);

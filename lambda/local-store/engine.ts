@@ -9,6 +9,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
 import {
   checkCreateName,
+  checkKmsKeyId,
+  checkTags,
   databaseShape,
   pageList,
   readTableSettings,
@@ -281,6 +283,8 @@ export class StoreEngine {
 
   private async createDatabase(body: Record<string, unknown>): Promise<unknown> {
     const name = checkCreateName(body.DatabaseName, 'DatabaseName');
+    checkKmsKeyId(body.KmsKeyId);
+    checkTags(body.Tags);
     const entry = await this.catalog.createDatabase(name, this.nowMs());
     return { Database: databaseShape(entry, 0, this.region) };
   }
@@ -304,6 +308,7 @@ export class StoreEngine {
   private async createTable(body: Record<string, unknown>): Promise<unknown> {
     const database = requireName(body.DatabaseName, 'DatabaseName');
     const table = checkCreateName(body.TableName, 'TableName');
+    checkTags(body.Tags);
     const entry = await this.catalog.createTable(database, table, readTableSettings(body), this.nowMs());
     return { Table: tableShape(entry, this.region) };
   }

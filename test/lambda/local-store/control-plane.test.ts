@@ -2,6 +2,8 @@
 import { DEFAULT_TABLE_SETTINGS } from '../../../lambda/local-store/catalog';
 import {
   checkCreateName,
+  checkKmsKeyId,
+  checkTags,
   databaseShape,
   pageList,
   readTableSettings,
@@ -100,6 +102,90 @@ describe('readTableSettings Schema', () => {
     const body = { Schema: { CompositePartitionKey: keys } };
     expect(refusal(() => readTableSettings(body))).toEqual(invalid(message));
     expect(refusal(() => readTableSettings(body, DEFAULT_TABLE_SETTINGS))).toEqual(invalid(message));
+  });
+});
+
+describe('members the store does not keep', () => {
+  const tags = (count: number) => Array.from({ length: count }, (_, i) => ({ Key: `k${i}`, Value: '' }));
+
+  test.each([
+    { name: 'no KmsKeyId', kmsKeyId: undefined },
+    { name: 'a null KmsKeyId', kmsKeyId: null },
+    { name: 'a KmsKeyId of 1 character', kmsKeyId: 'k' },
+    { name: 'a KmsKeyId of 2048 characters', kmsKeyId: 'k'.repeat(2048) },
+  ])('accepts $name', ({ kmsKeyId }) => {
+    expect(() => checkKmsKeyId(kmsKeyId)).not.toThrow();
+  });
+
+  test.each([
+    {
+      kmsKeyId: '',
+      message:
+        "1 validation error detected: Value '' at 'kmsKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      kmsKeyId: 5,
+      message:
+        "1 validation error detected: Value 5 at 'kmsKeyId' failed to satisfy constraint: Member must be a string",
+    },
+  ])('refuses the KmsKeyId $kmsKeyId', ({ kmsKeyId, message }) => {
+    expect(refusal(() => checkKmsKeyId(kmsKeyId))).toEqual(invalid(message));
+  });
+
+  test('refuses a KmsKeyId of 2049 characters', () => {
+    expect(refusal(() => checkKmsKeyId('k'.repeat(2049))).message).toMatch(
+      /at 'kmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 2048$/,
+    );
+  });
+
+  test.each([
+    { name: 'no Tags', value: undefined },
+    { name: 'null Tags', value: null },
+    { name: 'no tag', value: [] },
+    { name: '200 tags', value: tags(200) },
+    {
+      name: 'a Key of 128 and a Value of 256 characters',
+      value: [{ Key: 'k'.repeat(128), Value: 'v'.repeat(256) }],
+    },
+  ])('accepts $name', ({ value }) => {
+    expect(() => checkTags(value)).not.toThrow();
+  });
+
+  test.each([
+    {
+      name: '201 tags',
+      value: tags(201),
+      message:
+        "1 validation error detected: Value with length 201 at 'tags' failed to satisfy constraint: Member must have length less than or equal to 200",
+    },
+    {
+      name: 'an empty Key',
+      value: [
+        { Key: 'a', Value: 'b' },
+        { Key: '', Value: 'b' },
+      ],
+      message:
+        "1 validation error detected: Value '' at 'tags.2.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      name: 'a Key of 129 characters',
+      value: [{ Key: 'k'.repeat(129), Value: 'v' }],
+      message: `1 validation error detected: Value '${'k'.repeat(129)}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`,
+    },
+    {
+      name: 'a Value of 257 characters',
+      value: [{ Key: 'k', Value: 'v'.repeat(257) }],
+      message: `1 validation error detected: Value '${'v'.repeat(257)}' at 'tags.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    },
+    {
+      name: 'a tag without a Value',
+      value: [{ Key: 'k' }],
+      message:
+        "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+    },
+    { name: 'Tags that are no list', value: { Key: 'k', Value: 'v' }, message: 'Tags must be a list.' },
+  ])('refuses $name', ({ value, message }) => {
+    expect(refusal(() => checkTags(value))).toEqual(invalid(message));
   });
 });
 

@@ -667,6 +667,48 @@ test.each([
   await expect(engine.handle(operation, body)).rejects.toMatchObject({ type, message });
 });
 
+test.each([
+  {
+    operation: 'CreateDatabase',
+    body: { DatabaseName: 'kmsdb', KmsKeyId: '' },
+    message:
+      "1 validation error detected: Value '' at 'kmsKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1",
+  },
+  {
+    operation: 'CreateDatabase',
+    body: { DatabaseName: 'tagdb', Tags: [{ Key: '', Value: 'v' }] },
+    message:
+      "1 validation error detected: Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1",
+  },
+  {
+    operation: 'CreateTable',
+    body: { DatabaseName: 'enginedb', TableName: 'tagged', Tags: [{ Key: 'k' }] },
+    message:
+      "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+  },
+])(
+  '$operation refuses a KmsKeyId or Tags outside the model, and creates nothing',
+  async ({ operation, body, message }) => {
+    await expect(engine.handle(operation, body)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message,
+    });
+    expect(engine.catalog.getDatabase(body.DatabaseName)?.database ?? 'none').toBe(
+      operation === 'CreateDatabase' ? 'none' : 'enginedb',
+    );
+    expect(engine.catalog.getTable('enginedb', 'tagged')).toBeUndefined();
+  },
+);
+
+test('CreateDatabase and CreateTable accept Tags and a KmsKeyId within the model (kept by no one)', async () => {
+  const tags = [{ Key: 'team', Value: '' }];
+  await engine.handle('CreateDatabase', { DatabaseName: 'keptdb', KmsKeyId: 'alias/mine', Tags: tags });
+  await engine.handle('CreateTable', { DatabaseName: 'keptdb', TableName: 'kept', Tags: tags });
+  expect(engine.catalog.getTable('keptdb', 'kept')?.table).toBe('kept');
+  await engine.handle('DeleteTable', { DatabaseName: 'keptdb', TableName: 'kept' });
+  await engine.handle('DeleteDatabase', { DatabaseName: 'keptdb' });
+});
+
 test('ListTables reads a null DatabaseName as absent, as it reads a null MaxResults (it answered that DatabaseName must be specified)', async () => {
   const all = (await engine.handle('ListTables', {})) as { Tables: { TableName: string }[] };
   const listed = (await engine.handle('ListTables', { DatabaseName: null })) as typeof all;
