@@ -69,6 +69,50 @@ export function checkTags(value: unknown): void {
   });
 }
 
+/** S3Configuration's patterns as the model writes them (`S3BucketName`, `S3ObjectKeyPrefix`). */
+const S3_BUCKET_NAME = '[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]';
+const S3_OBJECT_KEY_PREFIX = "[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+";
+const S3_ENCRYPTION_OPTIONS = ['SSE_S3', 'SSE_KMS'];
+
+/**
+ * Checks `MagneticStoreRejectedDataLocation` against the model, for the reason in checkKmsKeyId:
+ * the store writes no error reports to S3 (README "What it is not"). A JSON null is an absent
+ * member. @throws StoreError ValidationException
+ */
+function checkRejectedDataLocation(value: unknown): void {
+  const location = value ?? undefined;
+  if (location === undefined) return;
+  const path = 'magneticStoreWriteProperties.magneticStoreRejectedDataLocation';
+  if (typeof location !== 'object' || Array.isArray(location))
+    throw validation('MagneticStoreRejectedDataLocation must be an object.');
+  const s3 = (location as Record<string, unknown>).S3Configuration ?? undefined;
+  if (s3 === undefined) return;
+  if (typeof s3 !== 'object' || Array.isArray(s3)) throw validation('S3Configuration must be an object.');
+  const { BucketName, ObjectKeyPrefix, EncryptionOption, KmsKeyId } = s3 as Record<string, unknown>;
+  const optional = (member: unknown, name: string, min: number, max: number, pattern?: string) => {
+    if ((member ?? undefined) === undefined) return;
+    checkLength(member, `${path}.s3Configuration.${name}`, min, max);
+    // Matched whole, as the name patterns are (CREATE_NAME_PATTERN).
+    if (pattern !== undefined && !new RegExp(`^(?:${pattern})$`).test(member as string)) {
+      throw validation(
+        `1 validation error detected: Value '${String(member)}' at '${path}.s3Configuration.${name}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern}`,
+      );
+    }
+  };
+  optional(BucketName, 'bucketName', 3, 63, S3_BUCKET_NAME);
+  optional(ObjectKeyPrefix, 'objectKeyPrefix', 1, 928, S3_OBJECT_KEY_PREFIX);
+  optional(KmsKeyId, 'kmsKeyId', 1, 2048);
+  const encryption = EncryptionOption ?? undefined;
+  if (
+    encryption !== undefined &&
+    (typeof encryption !== 'string' || !S3_ENCRYPTION_OPTIONS.includes(encryption))
+  ) {
+    throw validation(
+      `1 validation error detected: Value '${String(encryption)}' at '${path}.s3Configuration.encryptionOption' failed to satisfy constraint: Member must satisfy enum value set: [${S3_ENCRYPTION_OPTIONS.join(', ')}]`,
+    );
+  }
+}
+
 /** Refuses a required string member outside min..max characters, in the service's words. */
 function checkLength(value: unknown, path: string, min: number, max: number): void {
   const failed = (constraint: string) =>
@@ -115,6 +159,7 @@ export function readTableSettings(
     if (typeof magnetic.EnableMagneticStoreWrites !== 'boolean')
       throw validation('EnableMagneticStoreWrites must be specified.');
     settings.enableMagneticStoreWrites = magnetic.EnableMagneticStoreWrites;
+    checkRejectedDataLocation(magnetic.MagneticStoreRejectedDataLocation);
   }
   checkSchema(body.Schema);
   return settings;

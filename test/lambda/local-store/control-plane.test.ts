@@ -56,6 +56,72 @@ describe('readTableSettings', () => {
 
 const invalid = (message: string) => ({ type: 'ValidationException', message, status: 400 });
 
+describe('readTableSettings MagneticStoreRejectedDataLocation', () => {
+  const settings = (location: unknown) => ({
+    MagneticStoreWriteProperties: {
+      EnableMagneticStoreWrites: true,
+      MagneticStoreRejectedDataLocation: location,
+    },
+  });
+  const path = 'magneticStoreWriteProperties.magneticStoreRejectedDataLocation.s3Configuration';
+
+  test.each([
+    { name: 'a null location', location: null },
+    { name: 'a location without S3Configuration', location: {} },
+    {
+      name: 'a whole S3Configuration at its bounds',
+      location: {
+        S3Configuration: {
+          BucketName: 'a.b',
+          ObjectKeyPrefix: 'e'.repeat(928),
+          EncryptionOption: 'SSE_KMS',
+          KmsKeyId: 'k'.repeat(2048),
+        },
+      },
+    },
+    { name: 'a 63-character bucket', location: { S3Configuration: { BucketName: 'b'.repeat(63) } } },
+  ])('accepts $name (the store writes no error reports)', ({ location }) => {
+    expect(readTableSettings(settings(location)).enableMagneticStoreWrites).toBe(true);
+  });
+
+  test.each([
+    {
+      name: 'a bucket of 2 characters',
+      s3: { BucketName: 'ab' },
+      message: `1 validation error detected: Value 'ab' at '${path}.bucketName' failed to satisfy constraint: Member must have length greater than or equal to 3`,
+    },
+    {
+      name: 'a bucket with upper-case letters',
+      s3: { BucketName: 'Errors' },
+      message: `1 validation error detected: Value 'Errors' at '${path}.bucketName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]`,
+    },
+    {
+      name: 'a prefix starting with /',
+      s3: { ObjectKeyPrefix: '/errors' },
+      message: `1 validation error detected: Value '/errors' at '${path}.objectKeyPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+`,
+    },
+    {
+      name: 'an unknown encryption',
+      s3: { EncryptionOption: 'AES' },
+      message: `1 validation error detected: Value 'AES' at '${path}.encryptionOption' failed to satisfy constraint: Member must satisfy enum value set: [SSE_S3, SSE_KMS]`,
+    },
+    {
+      name: 'an empty KmsKeyId',
+      s3: { KmsKeyId: '' },
+      message: `1 validation error detected: Value '' at '${path}.kmsKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+    },
+    { name: 'an S3Configuration that is no object', s3: 'x', message: 'S3Configuration must be an object.' },
+  ])('refuses $name, as Timestream does', ({ s3, message }) => {
+    expect(refusal(() => readTableSettings(settings({ S3Configuration: s3 })))).toEqual(invalid(message));
+  });
+
+  test('refuses a location that is no object', () => {
+    expect(refusal(() => readTableSettings(settings('s3://errors')))).toEqual(
+      invalid('MagneticStoreRejectedDataLocation must be an object.'),
+    );
+  });
+});
+
 describe('readTableSettings Schema', () => {
   test.each([
     { name: 'no Schema', body: {} },
