@@ -306,7 +306,8 @@ export class StoreEngine {
   }
 
   private async createTable(body: Record<string, unknown>): Promise<unknown> {
-    const database = requireName(body.DatabaseName, 'DatabaseName');
+    // The model gives CreateTable's DatabaseName the create rules too (ResourceCreateAPIName).
+    const database = checkCreateName(body.DatabaseName, 'DatabaseName');
     const table = checkCreateName(body.TableName, 'TableName');
     checkTags(body.Tags);
     const entry = await this.catalog.createTable(database, table, readTableSettings(body), this.nowMs());

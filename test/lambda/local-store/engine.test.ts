@@ -700,6 +700,18 @@ test.each([
   },
 );
 
+test.each(['a b', 'ab', 'x'.repeat(257)])(
+  'CreateTable refuses the DatabaseName %p by the create rules of the model, not as a missing database',
+  async (name) => {
+    await expect(
+      engine.handle('CreateTable', { DatabaseName: name, TableName: 'tbl' }),
+    ).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: `1 validation error detected: Value '${name}' at 'databaseName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between 3 and 256 bytes`,
+    });
+  },
+);
+
 test('CreateDatabase and CreateTable accept Tags and a KmsKeyId within the model (kept by no one)', async () => {
   const tags = [{ Key: 'team', Value: '' }];
   await engine.handle('CreateDatabase', { DatabaseName: 'keptdb', KmsKeyId: 'alias/mine', Tags: tags });
