@@ -10,6 +10,8 @@ import type { CatalogDatabase, CatalogTable } from './schema';
 export const CREATE_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
 export const MIN_NAME_BYTES = 3;
 export const MAX_NAME_BYTES = 256;
+/** Length in characters of a name given to other operations (API reference `ResourceName`). */
+export const RESOURCE_NAME_LENGTH = { min: 3, max: 256 } as const;
 /** Memory store retention bounds in hours (facts 3.3). */
 export const MEMORY_RETENTION_HOURS = { min: 1, max: 8766 } as const;
 /** Magnetic store retention bounds in days (facts 3.3). */
@@ -123,6 +125,25 @@ function checkLength(value: unknown, path: string, min: number, max: number): vo
   if (typeof value !== 'string') throw failed('Member must be a string');
   if (value.length < min) throw failed(`Member must have length greater than or equal to ${min}`);
   if (value.length > max) throw failed(`Member must have length less than or equal to ${max}`);
+}
+
+/**
+ * Validates the database or table name of an operation on an existing one (model `ResourceName`):
+ * a name outside the API reference's 3..256 characters, which the SDK model leaves out, is refused
+ * as the service refuses it, not answered as a missing resource.
+ * @throws StoreError ValidationException
+ */
+export function requireResourceName(value: unknown, member: 'DatabaseName' | 'TableName'): string {
+  const name = requireName(value, member);
+  if (name.length < RESOURCE_NAME_LENGTH.min || name.length > RESOURCE_NAME_LENGTH.max) {
+    throw validation(
+      `1 validation error detected: Value '${name}' at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: ` +
+        (name.length < RESOURCE_NAME_LENGTH.min
+          ? `Member must have length greater than or equal to ${RESOURCE_NAME_LENGTH.min}`
+          : `Member must have length less than or equal to ${RESOURCE_NAME_LENGTH.max}`),
+    );
+  }
+  return name;
 }
 
 /** Validates a required name member of any operation. @throws StoreError ValidationException */

@@ -14,7 +14,7 @@ import {
   databaseShape,
   pageList,
   readTableSettings,
-  requireName,
+  requireResourceName,
   requireObject,
   tableShape,
 } from './control-plane';
@@ -106,12 +106,15 @@ export class StoreEngine {
       }),
       CreateDatabase: (b) => this.control(() => this.createDatabase(b)),
       DescribeDatabase: async (b) => ({
-        Database: this.describeDatabase(requireName(b.DatabaseName, 'DatabaseName')),
+        Database: this.describeDatabase(requireResourceName(b.DatabaseName, 'DatabaseName')),
       }),
       ListDatabases: async (b) => this.listDatabases(b),
       DeleteDatabase: (b) =>
         this.control(
-          async () => (await this.catalog.deleteDatabase(requireName(b.DatabaseName, 'DatabaseName')), {}),
+          async () => (
+            await this.catalog.deleteDatabase(requireResourceName(b.DatabaseName, 'DatabaseName')),
+            {}
+          ),
         ),
       CreateTable: (b) => this.control(() => this.createTable(b)),
       DescribeTable: async (b) => ({ Table: tableShape(this.requireTable(b), this.region) }),
@@ -331,7 +334,7 @@ export class StoreEngine {
     const tables =
       database === undefined
         ? this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d.database))
-        : (this.catalog.requireDatabase(requireName(database, 'DatabaseName')),
+        : (this.catalog.requireDatabase(requireResourceName(database, 'DatabaseName')),
           this.catalog.listTables(database as string));
     const { page, nextToken } = pageList(tables, (t) => `${t.database}\u0000${t.table}`, body);
     return {
@@ -361,8 +364,8 @@ export class StoreEngine {
 
   private requireTable(body: Record<string, unknown>) {
     return this.catalog.requireTable(
-      requireName(body.DatabaseName, 'DatabaseName'),
-      requireName(body.TableName, 'TableName'),
+      requireResourceName(body.DatabaseName, 'DatabaseName'),
+      requireResourceName(body.TableName, 'TableName'),
     );
   }
 

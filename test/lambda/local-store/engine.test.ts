@@ -712,6 +712,50 @@ test.each(['a b', 'ab', 'x'.repeat(257)])(
   },
 );
 
+describe('a name outside the 3..256 characters of the API reference (ResourceName)', () => {
+  const short =
+    "1 validation error detected: Value 'ab' at 'databaseName' failed to satisfy constraint: Member must have length greater than or equal to 3";
+  const long = `1 validation error detected: Value '${'t'.repeat(257)}' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 256`;
+  test.each([
+    { operation: 'DescribeDatabase', body: { DatabaseName: 'ab' }, message: short },
+    { operation: 'DeleteDatabase', body: { DatabaseName: 'ab' }, message: short },
+    { operation: 'ListTables', body: { DatabaseName: 'ab' }, message: short },
+    { operation: 'DescribeTable', body: { DatabaseName: 'ab', TableName: 'metrics' }, message: short },
+    {
+      operation: 'UpdateTable',
+      body: { DatabaseName: 'enginedb', TableName: 't'.repeat(257) },
+      message: long,
+    },
+    {
+      operation: 'DeleteTable',
+      body: { DatabaseName: 'enginedb', TableName: 't'.repeat(257) },
+      message: long,
+    },
+    {
+      operation: 'WriteRecords',
+      body: { DatabaseName: 'enginedb', TableName: 't'.repeat(257), Records: [record('a', '1', NOW)] },
+      message: long,
+    },
+  ])(
+    'is refused by $operation as Timestream refuses it, not answered as missing',
+    async ({ operation, body, message }) => {
+      await expect(engine.handle(operation, body)).rejects.toMatchObject({
+        type: 'ValidationException',
+        message,
+      });
+    },
+  );
+
+  test('names at the bounds are looked up', async () => {
+    await expect(engine.handle('DescribeDatabase', { DatabaseName: 'abc' })).rejects.toMatchObject({
+      type: 'ResourceNotFoundException',
+    });
+    await expect(
+      engine.handle('DescribeTable', { DatabaseName: 'enginedb', TableName: 't'.repeat(256) }),
+    ).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+  });
+});
+
 test('CreateDatabase and CreateTable accept Tags and a KmsKeyId within the model (kept by no one)', async () => {
   const tags = [{ Key: 'team', Value: '' }];
   await engine.handle('CreateDatabase', { DatabaseName: 'keptdb', KmsKeyId: 'alias/mine', Tags: tags });
