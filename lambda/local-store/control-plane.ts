@@ -219,7 +219,9 @@ function checkSchema(value: unknown): void {
     validation(
       `1 validation error detected: Value '${String(value)}' at 'schema.compositePartitionKey.1.member.${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
     );
-  if (typeof key.Type !== 'string' || !PARTITION_KEY_TYPES.includes(key.Type))
+  // Type is required: a key without one is refused as the model's other required members are.
+  checkLength(key.Type, 'schema.compositePartitionKey.1.member.type', 1, Number.POSITIVE_INFINITY);
+  if (!PARTITION_KEY_TYPES.includes(key.Type as string))
     throw enumError('type', key.Type, PARTITION_KEY_TYPES);
   const enforcement = key.EnforcementInRecord ?? undefined;
   if (

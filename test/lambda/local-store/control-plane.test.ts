@@ -163,6 +163,12 @@ describe('readTableSettings Schema', () => {
       message:
         "1 validation error detected: Value 'ALWAYS' at 'schema.compositePartitionKey.1.member.enforcementInRecord' failed to satisfy constraint: Member must satisfy enum value set: [REQUIRED, OPTIONAL]",
     },
+    {
+      name: 'a key without a Type',
+      keys: [{ Name: 'host' }],
+      message:
+        "1 validation error detected: Value null at 'schema.compositePartitionKey.1.member.type' failed to satisfy constraint: Member must not be null",
+    },
     { name: 'keys that are no list', keys: 'x', message: 'CompositePartitionKey must be a list.' },
   ])('refuses $name, on create and on update', ({ keys, message }) => {
     const body = { Schema: { CompositePartitionKey: keys } };
