@@ -91,7 +91,9 @@ async function serve(
     throw new StoreError('UnknownOperationException', `Only POST / is served (got ${req.method} ${path}).`);
   }
   const caller = authenticate(
-    { method: req.method, url: req.url ?? '/', headers: req.headers, body },
+    // Node joins a repeated header with `, ` (or keeps only the first of some, Content-Type among
+    // them); SigV4 signs each value, joined with `,`.
+    { method: req.method, url: req.url ?? '/', headers: req.headersDistinct, body },
     options.credentials,
   );
   const operation = operationOf(req);

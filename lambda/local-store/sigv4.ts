@@ -18,7 +18,7 @@ export interface SignedRequest {
   method: string;
   /** Path with query string, as received (e.g. `/` or `/?a=b`). */
   url: string;
-  /** Lower-case header names; repeated headers joined with `,`. */
+  /** Lower-case header names; a repeated header as the list of its values, in order. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: Buffer;
 }
@@ -122,8 +122,14 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
     .map(([name, value = '']) => `${name}=${value}`)
     .join('&');
   const names = signedHeaders.split(';');
+  // Each value of a repeated header is trimmed on its own, then joined with a bare `,`, as the
+  // SigV4 test suite's get-header-key-duplicate and botocore do.
   const headers = names
-    .map((name) => `${name}:${(headerValue(request.headers, name) ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .map((name) => {
+      const value = request.headers[name] ?? '';
+      const values = Array.isArray(value) ? value : [value];
+      return `${name}:${values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`;
+    })
     .join('');
   const payloadHash = headerValue(request.headers, 'x-amz-content-sha256') ?? sha256Hex(request.body);
   return [request.method.toUpperCase(), path, query, headers, signedHeaders, payloadHash].join('\n');

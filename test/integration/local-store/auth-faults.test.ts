@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strict SigV4 credentials and seeded fault injection, through the real SDK over HTTP.
 
+import { request } from 'node:http';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { ListDatabasesCommand, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalStore } from '../../../lambda/local-store';
 import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore, TEST_CREDENTIALS } from './support';
 
@@ -123,6 +125,59 @@ describe('strict credentials', () => {
       ),
     );
     expect(error.name).toBe('InvalidSignatureException');
+  });
+  /**
+   * POSTs ListDatabases with `header` sent once per value, signed by the SDK's signer over the
+   * values joined with `,` (what SigV4 signs for a repeated header).
+   */
+  const listWithRepeated = async (header: string, values: string[]) => {
+    const { host } = new URL(store.endpoint);
+    const body = '{}';
+    const signed = await new SignatureV4({
+      credentials: TEST_CREDENTIALS,
+      region: 'us-east-1',
+      service: 'timestream',
+      sha256: clientsFor(store).write.config.sha256,
+    }).sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: host,
+      path: '/',
+      query: {},
+      headers: {
+        host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'Timestream_20181101.ListDatabases',
+        [header]: values.join(','),
+      },
+      body,
+    });
+    return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = request(`${store.endpoint}/`, {
+        method: 'POST',
+        headers: { ...signed.headers, [header]: values },
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
+
+  test.each([
+    { header: 'x-amz-meta-tag', values: ['one', 'two'] },
+    // Node keeps only the first Content-Type in req.headers.
+    { header: 'content-type', values: ['application/x-amz-json-1.0', 'application/x-amz-json-1.0'] },
+  ])('accepts a signed header $header sent once per value', async ({ header, values }) => {
+    expect(await listWithRepeated(header, values)).toEqual({
+      status: 200,
+      body: expect.objectContaining({ Databases: [expect.objectContaining({ DatabaseName: DB })] }),
+    });
   });
 });
 

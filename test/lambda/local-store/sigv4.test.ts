@@ -336,6 +336,14 @@ test.each<{ name: string; url: string; headers: SignedRequest['headers']; line: 
     line: 3,
     expected: 'x-amz-meta:1,2',
   },
+  {
+    // The SigV4 test suite's get-header-key-duplicate, with spaces botocore trims from each value.
+    name: 'each value of a repeated header trimmed on its own',
+    url: '/',
+    headers: { 'x-amz-meta': [' value2 ', 'value2', 'value1   a  b'] },
+    line: 3,
+    expected: 'x-amz-meta:value2,value2,value1 a b',
+  },
 ])('canonicalizes $name', ({ url, headers, line, expected }) => {
   const request = { method: 'POST', url, headers, body };
   expect(canonicalRequest(request, 'x-amz-meta').split('\n')[line]).toBe(expected);
