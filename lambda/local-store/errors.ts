@@ -17,6 +17,8 @@ export const STORE_ERROR_STATUS = {
   // Not a Timestream model error, but what the SigV4 layer answers (as AWS front ends do).
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
+  // 400 as Timestream's Common Errors page gives IncompleteSignature.
+  IncompleteSignatureException: 400,
   MissingAuthenticationTokenException: 403,
   UnknownOperationException: 400,
   SerializationException: 400,

@@ -36,15 +36,20 @@ const INVALID_TOKEN = 'The security token included in the request is invalid.';
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
+/** How far a request's time may be from the store's clock: AWS refuses a signature past it. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 /**
  * Authenticates a request. Without `credentials` any well-formed SigV4 Authorization passes; with
- * them the access key must be known and the signature must verify. The request time is not checked
- * against the clock (real AWS refuses signatures older than 15 minutes).
- * @throws StoreError MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException
+ * them the request time must be within 5 minutes of `nowMs`, the access key must be known and the
+ * signature must verify.
+ * @param nowMs the wall clock, not the engine's `nowMs` (which tests fix): SDKs sign with the real time
+ * @throws StoreError MissingAuthenticationTokenException, IncompleteSignatureException, UnrecognizedClientException, InvalidSignatureException
  */
 export function authenticate(
   request: SignedRequest,
   credentials: readonly StoreCredential[] | undefined,
+  nowMs = Date.now(),
 ): Caller {
   const header = headerValue(request.headers, 'authorization');
   if (header === undefined)
@@ -58,6 +63,9 @@ export function authenticate(
   }
   const [, accessKeyId, date, region, signedHeaders, signature] = match;
   if (!credentials || credentials.length === 0) return { accessKeyId, deny: false };
+  const amzDate = headerValue(request.headers, 'x-amz-date');
+  // Checked before the key, as AWS does: a captured request must not be replayable for ever.
+  checkRequestTime(amzDate, nowMs);
   const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!credential) throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
   // A session token must be the key's own; one sent with a long-term key is refused too, as AWS does.
@@ -73,7 +81,6 @@ export function authenticate(
     // The signature covers the declared hash only; the body must match it too (as S3 checks).
     throw new StoreError('InvalidSignatureException', SIGNATURE_MISMATCH);
   }
-  const amzDate = headerValue(request.headers, 'x-amz-date') ?? '';
   const scope = `${date}/${region}/timestream/aws4_request`;
   const stringToSign = [
     'AWS4-HMAC-SHA256',
@@ -88,6 +95,40 @@ export function authenticate(
     throw new StoreError('InvalidSignatureException', SIGNATURE_MISMATCH);
   return { accessKeyId, deny: credential.deny === true };
 }
+
+/**
+ * Refuses a request without an ISO 8601 basic `X-Amz-Date` or one more than 5 minutes from `nowMs`,
+ * in AWS's words (as recorded by dynalite and quoted in SDK issues).
+ */
+function checkRequestTime(amzDate: string | undefined, nowMs: number): void {
+  if (amzDate === undefined)
+    throw new StoreError(
+      'IncompleteSignatureException',
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
+  const parts = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  const [year, month, day, hour, minute, second] = (parts ?? []).slice(1).map(Number);
+  const requestMs = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls over out-of-range fields (month 13, second 60): only a real time round-trips.
+  if (parts === null || basicFormat(requestMs) !== amzDate)
+    throw new StoreError(
+      'IncompleteSignatureException',
+      `Date must be in ISO-8601 'basic format'. Got '${amzDate.slice(0, 64)}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
+  if (requestMs < nowMs - MAX_CLOCK_SKEW_MS)
+    throw new StoreError(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is now earlier than ${basicFormat(nowMs - MAX_CLOCK_SKEW_MS)} (${basicFormat(nowMs)} - 5 min.)`,
+    );
+  if (requestMs > nowMs + MAX_CLOCK_SKEW_MS)
+    throw new StoreError(
+      'InvalidSignatureException',
+      `Signature not yet current: ${amzDate} is still later than ${basicFormat(nowMs + MAX_CLOCK_SKEW_MS)} (${basicFormat(nowMs)} + 5 min.)`,
+    );
+}
+
+/** A time as SigV4 writes it: `20260101T000000Z`. */
+const basicFormat = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
 
 /**
  * What an error may quote of a malformed Authorization: the credential scope of a SigV4 one (an

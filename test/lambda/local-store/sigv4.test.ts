@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createHash, createHmac } from 'node:crypto';
 import { StoreError } from '../../../lambda/local-store/errors';
-import { authenticate, canonicalRequest, type SignedRequest } from '../../../lambda/local-store/sigv4';
+import {
+  authenticate as authenticateAt,
+  canonicalRequest,
+  type SignedRequest,
+  type StoreCredential,
+} from '../../../lambda/local-store/sigv4';
 import { refusal } from './store-refusal';
+
+/** The store's clock when the requests below, signed at 2026-01-01T00:00:00Z, arrive. */
+const SIGNED_AT = Date.UTC(2026, 0, 1);
+const authenticate = (
+  request: SignedRequest,
+  credentials: readonly StoreCredential[] | undefined,
+  nowMs = SIGNED_AT,
+) => authenticateAt(request, credentials, nowMs);
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
 const body = Buffer.from('{"QueryString":"SELECT 1"}');
@@ -193,20 +206,20 @@ function independentlySigned({
   return { method: 'POST', url: '/', headers, body };
 }
 
-test.each<{ name: string; signing: Signing }>([
+test.each<{ name: string; signing: Signing; nowMs?: number }>([
   { name: 'in another region', signing: { region: 'eu-west-1' } },
-  { name: 'on another day', signing: { day: '20261231' } },
+  { name: 'on another day', signing: { day: '20261231' }, nowMs: Date.UTC(2026, 11, 31) },
   {
     name: 'with an UNSIGNED-PAYLOAD content hash',
     signing: { extra: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
   },
   { name: 'with the body hash declared', signing: { extra: { 'x-amz-content-sha256': bodyHash } } },
   { name: 'with a session token', signing: { extra: { 'x-amz-security-token': 'token-1' } } },
-])('accepts a request signed $name in strict mode', ({ signing }) => {
+])('accepts a request signed $name in strict mode', ({ signing, nowMs }) => {
   const credentials = [
     { ...KEY, ...(signing.extra?.['x-amz-security-token'] ? { sessionToken: 'token-1' } : {}) },
   ];
-  expect(authenticate(independentlySigned(signing), credentials)).toEqual({
+  expect(authenticate(independentlySigned(signing), credentials, nowMs)).toEqual({
     accessKeyId: 'AKIDUNIT',
     deny: false,
   });
@@ -370,4 +383,65 @@ test.each([
     status: 403,
     message: `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${authorizationOf(request).split(',')[0]}`,
   });
+});
+
+const expired = (message: string) => ({ type: 'InvalidSignatureException', status: 403, message });
+const incomplete = (message: string) => ({ type: 'IncompleteSignatureException', status: 400, message });
+
+test.each([
+  { name: '5 minutes late', nowMs: SIGNED_AT + 300_000 },
+  { name: '5 minutes early', nowMs: SIGNED_AT - 300_000 },
+])('accepts a request arriving $name in strict mode', ({ nowMs }) => {
+  expect(authenticate(independentlySigned(), [KEY], nowMs)).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
+});
+
+test.each([
+  {
+    name: 'more than 5 minutes after it was signed',
+    nowMs: SIGNED_AT + 300_001,
+    error: expired(
+      'Signature expired: 20260101T000000Z is now earlier than 20260101T000000Z (20260101T000500Z - 5 min.)',
+    ),
+  },
+  {
+    name: 'a day after it was signed',
+    nowMs: SIGNED_AT + 86_400_000,
+    error: expired(
+      'Signature expired: 20260101T000000Z is now earlier than 20260101T235500Z (20260102T000000Z - 5 min.)',
+    ),
+  },
+  {
+    name: 'more than 5 minutes before it was signed',
+    nowMs: SIGNED_AT - 301_000,
+    error: expired(
+      'Signature not yet current: 20260101T000000Z is still later than 20251231T235959Z (20251231T235459Z + 5 min.)',
+    ),
+  },
+])('refuses a request arriving $name in strict mode', ({ nowMs, error }) => {
+  expect(refusal(() => authenticate(independentlySigned(), [KEY], nowMs))).toEqual(error);
+});
+
+test.each([
+  {
+    name: 'without X-Amz-Date',
+    amzDate: undefined,
+    message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+  },
+  {
+    name: 'with an X-Amz-Date in another format',
+    amzDate: '2026-01-01T00:00:00Z',
+    message:
+      "Date must be in ISO-8601 'basic format'. Got '2026-01-01T00:00:00Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+  },
+  {
+    name: 'with an X-Amz-Date that is no time',
+    amzDate: '20261301T000000Z',
+    message:
+      "Date must be in ISO-8601 'basic format'. Got '20261301T000000Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+  },
+])('refuses a request signed $name in strict mode', ({ amzDate, message }) => {
+  // Signed over the date as sent, so that only the date itself can be refused.
+  const request = independentlySigned({ amzDate: amzDate ?? '' });
+  if (amzDate === undefined) delete request.headers['x-amz-date'];
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual(incomplete(message));
 });
