@@ -66,6 +66,12 @@ export function authenticate(
   const amzDate = headerValue(request.headers, 'x-amz-date');
   // Checked before the key, as AWS does: a captured request must not be replayable for ever.
   checkRequestTime(amzDate, nowMs);
+  // The signing key is derived from the scope's day: it must be the request's own (AWS's words).
+  if (date !== amzDate?.slice(0, 8))
+    throw new StoreError(
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate?.slice(0, 8)}', from '${amzDate}'.`,
+    );
   const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!credential) throw new StoreError('UnrecognizedClientException', INVALID_TOKEN);
   // A session token must be the key's own; one sent with a long-term key is refused too, as AWS does.

@@ -236,10 +236,6 @@ const authorizationOf = (request: SignedRequest) => String(request.headers.autho
 
 test.each<{ name: string; alter: (request: SignedRequest & { headers: Record<string, string> }) => void }>([
   {
-    name: 'the scope date',
-    alter: (r) => (r.headers.authorization = authorizationOf(r).replace('/20260101/', '/20260102/')),
-  },
-  {
     name: 'the scope region',
     alter: (r) => (r.headers.authorization = authorizationOf(r).replace('/us-east-1/', '/us-west-2/')),
   },
@@ -444,4 +440,26 @@ test.each([
   const request = independentlySigned({ amzDate: amzDate ?? '' });
   if (amzDate === undefined) delete request.headers['x-amz-date'];
   expect(refusal(() => authenticate(request, [KEY]))).toEqual(incomplete(message));
+});
+
+test.each([
+  {
+    name: 'signed with that day',
+    request: () => independentlySigned({ day: '20251231', amzDate: '20260101T000000Z' }),
+  },
+  {
+    name: 'changed to it after signing',
+    request: () => {
+      const request = independentlySigned();
+      request.headers.authorization = authorizationOf(request).replace('/20260101/', '/20251231/');
+      return request;
+    },
+  },
+])('refuses a request whose scope day is not its X-Amz-Date day, $name', ({ request }) => {
+  expect(refusal(() => authenticate(request(), [KEY]))).toEqual({
+    type: 'InvalidSignatureException',
+    status: 403,
+    message:
+      "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20251231' != '20260101', from '20260101T000000Z'.",
+  });
 });
