@@ -66,6 +66,12 @@ export function authenticate(
   const amzDate = headerValue(request.headers, 'x-amz-date');
   // Checked before the key, as AWS does: a captured request must not be replayable for ever.
   checkRequestTime(amzDate, nowMs);
+  // Unsigned, the request could be sent on to another endpoint and still verify (AWS refuses it too).
+  if (!signedHeaders.split(';').includes('host'))
+    throw new StoreError(
+      'InvalidSignatureException',
+      "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+    );
   // The signing key is derived from the scope's day: it must be the request's own (AWS's words).
   if (date !== amzDate?.slice(0, 8))
     throw new StoreError(

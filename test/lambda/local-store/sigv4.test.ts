@@ -161,6 +161,8 @@ interface Signing {
   day?: string;
   amzDate?: string;
   extra?: Record<string, string>;
+  /** Headers sent but left out of the signature. */
+  unsigned?: string[];
 }
 
 /**
@@ -173,6 +175,7 @@ function independentlySigned({
   day = '20260101',
   amzDate = `${day}T000000Z`,
   extra = {},
+  unsigned = [],
 }: Signing = {}): SignedRequest & { headers: Record<string, string> } {
   const headers: Record<string, string> = {
     host: '127.0.0.1:9202',
@@ -181,7 +184,9 @@ function independentlySigned({
     'x-amz-target': 'Timestream_20181101.Query',
     ...extra,
   };
-  const names = Object.keys(headers).sort();
+  const names = Object.keys(headers)
+    .filter((name) => !unsigned.includes(name))
+    .sort();
   const signedHeaders = names.join(';');
   const canonical = [
     'POST',
@@ -461,5 +466,14 @@ test.each([
     status: 403,
     message:
       "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20251231' != '20260101', from '20260101T000000Z'.",
+  });
+});
+
+test('refuses a request that does not sign its Host header, in AWS words', () => {
+  const request = independentlySigned({ unsigned: ['host'] });
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual({
+    type: 'InvalidSignatureException',
+    status: 403,
+    message: "'Host' must be a 'SignedHeader' in the AWS Authorization.",
   });
 });
