@@ -63,7 +63,8 @@ export function authenticate(
   }
   const [, accessKeyId, date, region, signedHeaders, signature] = match;
   if (!credentials || credentials.length === 0) return { accessKeyId, deny: false };
-  const amzDate = headerValue(request.headers, 'x-amz-date');
+  // AWS takes the time from Date when there is no X-Amz-Date (in the same ISO 8601 basic format).
+  const amzDate = headerValue(request.headers, 'x-amz-date') ?? headerValue(request.headers, 'date');
   // Checked before the key, as AWS does: a captured request must not be replayable for ever.
   checkRequestTime(amzDate, nowMs);
   // Unsigned, the request could be sent on to another endpoint and still verify (AWS refuses it too).

@@ -163,6 +163,8 @@ interface Signing {
   extra?: Record<string, string>;
   /** Headers sent but left out of the signature. */
   unsigned?: string[];
+  /** The header that carries the request time. */
+  dateHeader?: 'x-amz-date' | 'date';
 }
 
 /**
@@ -176,11 +178,12 @@ function independentlySigned({
   amzDate = `${day}T000000Z`,
   extra = {},
   unsigned = [],
+  dateHeader = 'x-amz-date',
 }: Signing = {}): SignedRequest & { headers: Record<string, string> } {
   const headers: Record<string, string> = {
     host: '127.0.0.1:9202',
     'content-type': 'application/x-amz-json-1.0',
-    'x-amz-date': amzDate,
+    [dateHeader]: amzDate,
     'x-amz-target': 'Timestream_20181101.Query',
     ...extra,
   };
@@ -475,5 +478,26 @@ test('refuses a request that does not sign its Host header, in AWS words', () =>
     type: 'InvalidSignatureException',
     status: 403,
     message: "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+  });
+});
+
+test('accepts a request that carries its time in Date instead of X-Amz-Date', () => {
+  const request = independentlySigned({ dateHeader: 'date' });
+  expect(request.headers['x-amz-date']).toBeUndefined();
+  expect(authenticate(request, [KEY])).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
+});
+
+test('takes the time from X-Amz-Date when Date is sent too', () => {
+  const request = independentlySigned({ extra: { date: 'Thu, 01 Jan 2026 00:00:00 GMT' } });
+  expect(authenticate(request, [KEY])).toEqual({ accessKeyId: 'AKIDUNIT', deny: false });
+});
+
+test('refuses a Date header that is not in ISO 8601 basic format when there is no X-Amz-Date', () => {
+  const request = independentlySigned({ dateHeader: 'date', amzDate: 'Thu, 01 Jan 2026 00:00:00 GMT' });
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual({
+    type: 'IncompleteSignatureException',
+    status: 400,
+    message:
+      "Date must be in ISO-8601 'basic format'. Got 'Thu, 01 Jan 2026 00:00:00 GMT'. See http://en.wikipedia.org/wiki/ISO_8601",
   });
 });
