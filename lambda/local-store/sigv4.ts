@@ -55,12 +55,7 @@ export function authenticate(
   if (header === undefined)
     throw new StoreError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const match = AUTH_PATTERN.exec(header.trim());
-  if (!match) {
-    throw new StoreError(
-      'InvalidSignatureException',
-      `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${quotedScope(header)}`,
-    );
-  }
+  if (!match) throw malformed(header);
   const [, accessKeyId, date, region, signedHeaders, signature] = match;
   if (!credentials || credentials.length === 0) return { accessKeyId, deny: false };
   // AWS takes the time from Date when there is no X-Amz-Date (in the same ISO 8601 basic format).
@@ -142,6 +137,46 @@ function checkRequestTime(amzDate: string | undefined, nowMs: number): void {
 
 /** A time as SigV4 writes it: `20260101T000000Z`. */
 const basicFormat = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+/**
+ * The refusal of an Authorization the pattern does not take: in AWS's words where they are known
+ * (a missing parameter, a credential of the wrong shape, service or terminator), else naming its
+ * credential scope.
+ */
+function malformed(header: string): StoreError {
+  const trimmed = header.trim();
+  if (/^AWS4-HMAC-SHA256(?:\s|$)/.test(trimmed)) {
+    // Split as AWS reads the parameters: at commas and spaces (the header's size is bounded by Node).
+    const params = trimmed.slice('AWS4-HMAC-SHA256 '.length).split(/[,\s]+/);
+    const valueOf = (name: string) =>
+      params.find((param) => param.startsWith(`${name}=`))?.slice(name.length + 1);
+    const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((name) => !valueOf(name));
+    if (missing.length > 0)
+      return new StoreError(
+        'IncompleteSignatureException',
+        missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '),
+      );
+    const credential = valueOf('Credential') ?? '';
+    const parts = credential.split('/');
+    if (parts.length !== 5)
+      return new StoreError(
+        'IncompleteSignatureException',
+        `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+      );
+    const [, , , service, terminator] = parts;
+    const scopeErrors = [
+      ...(service === 'timestream' ? [] : ["Credential should be scoped to correct service: 'timestream'."]),
+      ...(terminator === 'aws4_request'
+        ? []
+        : [`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`]),
+    ];
+    if (scopeErrors.length > 0) return new StoreError('InvalidSignatureException', scopeErrors.join(' '));
+  }
+  return new StoreError(
+    'InvalidSignatureException',
+    `Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: ${quotedScope(header)}`,
+  );
+}
 
 /**
  * What an error may quote of a malformed Authorization: the credential scope of a SigV4 one (an

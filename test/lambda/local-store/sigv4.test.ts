@@ -93,7 +93,7 @@ test.each([
     },
     error: new StoreError(
       'InvalidSignatureException',
-      'Authorization header is not a valid AWS4-HMAC-SHA256 signature for service timestream: AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/s3/aws4_request',
+      "Credential should be scoped to correct service: 'timestream'.",
     ),
   },
   {
@@ -317,8 +317,9 @@ test.each([
   { authorization: 'Bearer token-1', quoted: 'scheme Bearer' },
   { authorization: Buffer.from('AKIDUNIT:unit-secret').toString('base64'), quoted: 'no scheme' },
   {
-    authorization: '  AWS4-HMAC-SHA256 Credential=A/x, Signature=0',
-    quoted: 'AWS4-HMAC-SHA256 Credential=A/x',
+    authorization:
+      '  AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/timestream/aws4_request, SignedHeaders=host, Signature=0',
+    quoted: 'AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/timestream/aws4_request',
   },
 ])(
   'quotes $quoted of the Authorization $authorization, never its credentials',
@@ -500,4 +501,53 @@ test('refuses a Date header that is not in ISO 8601 basic format when there is n
     message:
       "Date must be in ISO-8601 'basic format'. Got 'Thu, 01 Jan 2026 00:00:00 GMT'. See http://en.wikipedia.org/wiki/ISO_8601",
   });
+});
+
+test.each([
+  {
+    name: 'without SignedHeaders',
+    from: /, SignedHeaders=[^,]+/,
+    to: '',
+    type: 'IncompleteSignatureException',
+    status: 400,
+    message: "Authorization header requires 'SignedHeaders' parameter.",
+  },
+  {
+    name: 'with nothing but its algorithm',
+    from: / Credential=.*$/,
+    to: ' ',
+    type: 'IncompleteSignatureException',
+    status: 400,
+    message:
+      "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
+  },
+  {
+    name: 'with a credential of four elements',
+    from: '/us-east-1/',
+    to: '/',
+    type: 'IncompleteSignatureException',
+    status: 400,
+    message:
+      "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'AKIDUNIT/20260101/timestream/aws4_request'",
+  },
+  {
+    name: 'scoped to another service and terminator',
+    from: '/timestream/aws4_request',
+    to: '/Timestream/aws4_req',
+    type: 'InvalidSignatureException',
+    status: 403,
+    message:
+      "Credential should be scoped to correct service: 'timestream'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_req'.",
+  },
+])('refuses an Authorization $name in AWS words', ({ from, to, type, status, message }) => {
+  const request = independentlySigned();
+  request.headers.authorization = authorizationOf(request).replace(from, to);
+  // Refused alike whether signatures are verified or only their shape is checked.
+  expect([
+    refusal(() => authenticate(request, [KEY])),
+    refusal(() => authenticate(request, undefined)),
+  ]).toEqual([
+    { type, status, message },
+    { type, status, message },
+  ]);
 });
