@@ -215,7 +215,7 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
   // SigV4 test suite's get-header-key-duplicate and botocore do.
   const headers = names
     .map((name) => {
-      const value = request.headers[name] ?? '';
+      const value = ownHeader(request.headers, name) ?? '';
       const values = Array.isArray(value) ? value : [value];
       return `${name}:${values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`;
     })
@@ -225,8 +225,16 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: string):
 }
 
 function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
-  const value = headers[name];
+  const value = ownHeader(headers, name);
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * The header itself, never an inherited property: SignedHeaders may name `constructor`, which a
+ * plain object (Node's req.headers) answers with a function, and `.trim()` of that was a 500.
+ */
+function ownHeader(headers: SignedRequest['headers'], name: string): string | string[] | undefined {
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
 }
 
 /**

@@ -551,3 +551,12 @@ test.each([
     { type, status, message },
   ]);
 });
+
+test('refuses a signed header named constructor as a signature mismatch, not a TypeError (a 500)', () => {
+  const request = independentlySigned();
+  request.headers.authorization = authorizationOf(request).replace(
+    'SignedHeaders=',
+    'SignedHeaders=constructor;',
+  );
+  expect(refusal(() => authenticate(request, [KEY]))).toEqual(outcome(SIGNATURE_MISMATCH));
+});
