@@ -61,7 +61,8 @@ function attributeBytes(record: WireRecord, type: string, dimensions: number): n
   let bytes = dimensions;
   bytes += utf8Length(record.MeasureName);
   if (typeof record.MeasureValue === 'string') bytes += VALUE_BYTES[type] ?? utf8Length(record.MeasureValue);
-  if (record.Time !== undefined) bytes += TIME_BYTES;
+  // A JSON null is an absent member (records.ts): the record then takes the common Time, billed once.
+  if ((record.Time ?? undefined) !== undefined) bytes += TIME_BYTES;
   return bytes;
 }
 

@@ -56,6 +56,15 @@ describe('meterWriteRequest', () => {
       common: { MeasureName: 'm', MeasureValue: 'false', MeasureValueType: 'BOOLEAN' },
       expected: { records: 2, bytes: 1 + 1 + 2 * 8, writeUnits: 1 },
     },
+    {
+      name: 'a null Time as absent: the common Time once',
+      records: [
+        { MeasureValue: '1', Time: null },
+        { MeasureValue: '2', Time: null },
+      ],
+      common: { MeasureName: 'm', Time: '1' },
+      expected: { records: 2, bytes: 1 + 8 + 2 * 8, writeUnits: 1 },
+    },
   ])('bills $name', ({ records, common, expected }) => {
     expect(meterWriteRequest(records, common)).toEqual(expected);
   });
