@@ -154,6 +154,12 @@ function readCredentialsFile(path: string): { accessKeyId: string; secretAccessK
         throw new ConfigError([
           `--local.credentials: ${path}: every line must be access-key-id:secret-access-key (line ${number} is not)`,
         ]);
+      // Keys never hold whitespace, and a pair written `AKID : secret` would never match any
+      // signature, failing every request with an error that does not point here.
+      if (/\s/.test(line))
+        throw new ConfigError([
+          `--local.credentials: ${path}: an access key id or secret access key holds whitespace (line ${number})`,
+        ]);
       return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
     });
   if (pairs.length === 0)

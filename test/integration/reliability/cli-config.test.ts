@@ -86,6 +86,12 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
       text: 'AKIDLOCAL:first\n# keys\n\n:TopSecretKeyWithoutItsKeyId\n',
       after: ': every line must be access-key-id:secret-access-key (line 4 is not)',
     },
+    {
+      name: 'spaces around the colon (the pair would match no signature)',
+      file: 'spaced.txt',
+      text: '\uFEFFAKIDLOCAL:first\nAKIDOTHER : second\n',
+      after: ': an access key id or secret access key holds whitespace (line 2)',
+    },
   ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
     const path = join(dir, file);
     writeFileSync(path, text);
