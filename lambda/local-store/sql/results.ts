@@ -196,6 +196,13 @@ function bigintText(value: bigint): string {
 /** The prefixes @duckdb/node-bindings put on DuckDB's errors, naming the call that failed. */
 const BINDING_STEP = /^Failed to (?:extract statements|prepare extracted statement|prepare|query): /;
 
+/**
+ * DuckDB's error classes for a failure of the store itself rather than of the query: a file it
+ * cannot read or write (a corrupt block, a lost data directory), or a database DuckDB invalidated
+ * after a fatal error (a checkpoint that found the disk full).
+ */
+const STORE_FAILURE = /^(?:IO|FATAL|INTERNAL) Error: /;
+
 const HIDDEN = new RegExp(`\\b(${VERSION_COLUMN}|${SERIES_COLUMN})\\b`);
 
 /** Timestream's names of the DuckDB types a refusal may name (a literal's type as its column's). */
@@ -321,7 +328,8 @@ const REWORDINGS: readonly {
  * Maps an error thrown while DuckDB ran a translated query to the ValidationException Timestream
  * would answer: unknown column → `line 1:<col>: Column '<name>' does not exist`, parser errors →
  * `The query syntax is invalid at line 1:<n>`, the mistakes of REWORDINGS in plain words, anything
- * else a cleaned first line of the message.
+ * else a cleaned first line of the message. A failure of the store's own storage (STORE_FAILURE)
+ * is an InternalServerException instead.
  */
 export function mapDuckDbError(error: unknown, queryString: string): StoreError {
   if (error instanceof StoreError) return error;
@@ -330,6 +338,13 @@ export function mapDuckDbError(error: unknown, queryString: string): StoreError 
   // The bindings put the step that failed in front of DuckDB's own text (`SELECT 1 +` fails in
   // "Failed to extract statements: Parser Error: ..."); the step means nothing to the user.
   const message = (typeof text === 'string' ? text : String(error)).replace(BINDING_STEP, '');
+  // NOTE: a 400 tells the caller its query is wrong and not to send it again (the SDKs and the
+  // connector do not retry it); the store's own failure is the retryable InternalServerException.
+  if (STORE_FAILURE.test(message))
+    return new StoreError(
+      'InternalServerException',
+      `Internal error in the embedded store: ${message.split('\n')[0]!.replace(STORE_FAILURE, '')}`,
+    );
   const column = /Referenced column "((?:[^"]|"")*)" not found/.exec(message);
   if (column) {
     const name = column[1]!.replaceAll('""', '"');

@@ -465,6 +465,37 @@ describe('mapDuckDbError', () => {
     expect([mapped.type, mapped.status, mapped.message]).toEqual(['ValidationException', 400, message]);
   });
 
+  test.each([
+    {
+      name: 'a corrupt block of the data file',
+      error: new Error(
+        'IO Error: Corrupt database file: computed checksum 4857421273326164574 does not match stored checksum 10949949846876379753 in block at location 13119488',
+      ),
+      message:
+        'Internal error in the embedded store: Corrupt database file: computed checksum 4857421273326164574 does not match stored checksum 10949949846876379753 in block at location 13119488',
+    },
+    {
+      name: 'a database DuckDB invalidated after a checkpoint found the disk full',
+      error: new Error(
+        'Failed to query: FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.\nOriginal error: "Failed to create checkpoint because of error: Could not write file "/d/store.duckdb": No space left on device"',
+      ),
+      message:
+        'Internal error in the embedded store: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.',
+    },
+    {
+      name: "an internal error of DuckDB's",
+      error: new Error('INTERNAL Error: Attempted to access index 3 within vector of size 3'),
+      message: 'Internal error in the embedded store: Attempted to access index 3 within vector of size 3',
+    },
+  ])(
+    "answers $name with the retryable InternalServerException, not the query's 400",
+    ({ error, message }) => {
+      const mapped = mapDuckDbError(error, 'SELECT count(*) FROM db.t');
+      expect(mapped).toBeInstanceOf(StoreError);
+      expect([mapped.type, mapped.status, mapped.message]).toEqual(['InternalServerException', 500, message]);
+    },
+  );
+
   test('passes a StoreError through unchanged', () => {
     const original = new StoreError('ThrottlingException', 'slow down');
     expect(mapDuckDbError(original, 'SELECT 1')).toBe(original);
