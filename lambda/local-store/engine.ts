@@ -3,7 +3,7 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
@@ -73,6 +73,14 @@ export interface EngineOptions {
 
 type Handler = (body: Record<string, unknown>, rendered: boolean, principal?: string) => Promise<unknown>;
 
+/** One open of the DuckDB file: replaced as a whole when the store opens it again. */
+interface OpenDatabase {
+  instance: DuckDBInstance;
+  controlConnection: DuckDBConnection;
+  catalog: StoreCatalog;
+  executor: QueryExecutor;
+}
+
 /** A Timestream-compatible engine over DuckDB. */
 export class StoreEngine {
   /** `host:port` DescribeEndpoints answers; set by the server once it listens. */
@@ -86,13 +94,14 @@ export class StoreEngine {
   private controlChain: Promise<unknown> = Promise.resolve();
   private readonly region: string;
   private readonly nowMs: () => number;
+  /** Set while the store checks whether DuckDB still answers and, if not, opens the file again. */
+  private recovering: Promise<void> | undefined;
+  /** Why the last attempt to open the file again failed; the store has no database meanwhile. */
+  private unopened: Error | undefined;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly controlConnection: DuckDBConnection,
-    readonly catalog: StoreCatalog,
-    private readonly executor: QueryExecutor,
-    options: EngineOptions,
+    private db: OpenDatabase,
+    private readonly options: EngineOptions,
   ) {
     this.region = options.region ?? 'us-east-1';
     this.nowMs = options.nowMs ?? Date.now;
@@ -126,39 +135,25 @@ export class StoreEngine {
 
   /** Opens (or creates) the store and loads its catalog; a failed open leaves DuckDB closed. */
   static async open(options: EngineOptions): Promise<StoreEngine> {
-    let instance: DuckDBInstance;
-    if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
-    else {
-      try {
-        mkdirSync(options.dataDir, { recursive: true });
-        instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME), DUCKDB_SETTINGS);
-      } catch (error) {
-        const { message } = (error ?? {}) as { message?: unknown };
-        const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];
-        throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
-      }
-    }
-    let connection: DuckDBConnection | undefined;
+    const db = await openDatabase(options);
     try {
-      connection = await instance.connect();
-      const catalog = await StoreCatalog.load(connection);
-      const executor = new QueryExecutor({
-        instance,
-        catalog,
-        pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
-        nowMs: options.nowMs ?? Date.now,
-        sql: options.sql,
-        queryTimeoutMs: options.queryTimeoutMs,
-      });
-      return new StoreEngine(instance, connection, catalog, executor, options);
+      return new StoreEngine(db, options);
     } catch (error) {
-      // NOTE: DuckDB lets one process at a time open the file read-write: an open that failed
-      // (an upgrade of an earlier version's table, out-of-range faults) must not leave it locked
-      // by an instance nobody can close.
-      connection?.closeSync();
-      instance.closeSync();
+      // Out-of-range fault settings: the file must not stay locked (see openDatabase).
+      db.executor.close();
+      db.controlConnection.closeSync();
+      db.instance.closeSync();
       throw error;
     }
+  }
+
+  /** The catalog of the database as it is open now. */
+  get catalog(): StoreCatalog {
+    return this.db.catalog;
+  }
+
+  private get executor(): QueryExecutor {
+    return this.db.executor;
   }
 
   /**
@@ -176,15 +171,80 @@ export class StoreEngine {
       );
     const request = requireObject(body);
     if (DATA_PLANE_OPERATIONS.has(operation)) await this.faults.apply(operation);
+    if (this.recovering !== undefined) await this.recovering;
+    if (this.unopened !== undefined) await this.recover();
+    if (this.unopened !== undefined) throw internalError(this.unopened);
     try {
       return await handler(request, rendered, principal);
     } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError(
-        'InternalServerException',
-        `Internal error in the embedded store: ${(error as Error).message}`,
-      );
+      const failure = error instanceof StoreError ? error : internalError(error as Error);
+      if (failure.type === 'InternalServerException') await this.recover();
+      throw failure;
     }
+  }
+
+  /**
+   * After a failure of the store's own, opens the DuckDB file again if DuckDB no longer answers.
+   * NOTE: DuckDB invalidates a database after a fatal error, such as a checkpoint that found the
+   * disk full, and then refuses every statement until the file is opened again: without this the
+   * store answered 500 to every call, long after space was freed, until the process restarted.
+   * What was committed stays in the file and its WAL, and is read back by the new open.
+   */
+  private recover(): Promise<void> {
+    if (this.options.dataDir === ':memory:') return Promise.resolve();
+    this.recovering ??= this.reopenIfInvalid().finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  private async reopenIfInvalid(): Promise<void> {
+    try {
+      if (this.unopened === undefined && (await this.responds())) return;
+      if (this.unopened === undefined) await this.closeDatabase();
+      const file = join(this.options.dataDir, STORE_FILE_NAME);
+      // Opening a file that is gone would start an empty store in its place.
+      if (!existsSync(file)) throw new Error(`the store file ${file} is gone`);
+      this.db = await openDatabase(this.options);
+      this.unopened = undefined;
+    } catch (error) {
+      this.unopened = error as Error;
+    }
+  }
+
+  /** Tells whether DuckDB still runs a statement (an invalidated database refuses every one). */
+  private async responds(): Promise<boolean> {
+    try {
+      const probe = await this.db.instance.connect();
+      try {
+        await probe.run('SELECT 1');
+      } finally {
+        probe.closeSync();
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Waits for the writes and control-plane calls under way (on an invalidated database they fail
+   * at once), then closes every connection and the database; the writers start afresh.
+   */
+  private async closeDatabase(): Promise<void> {
+    for (const pending of this.writers.values()) {
+      const writer = await pending.catch(() => undefined);
+      await writer?.settled();
+    }
+    await this.controlChain.catch(() => undefined);
+    const { instance, controlConnection, executor } = this.db;
+    executor.close();
+    for (const connection of this.writerConnections.splice(0)) connection.closeSync();
+    this.writers.clear();
+    // The series' slot memos hold the old writers.
+    this.seriesCache.clear();
+    controlConnection.closeSync();
+    instance.closeSync();
   }
 
   /** Creates the database and table if they are missing (settings only apply to a new table). */
@@ -219,10 +279,13 @@ export class StoreEngine {
       await writer?.exclusive(async () => undefined);
     }
     await this.controlChain.catch(() => undefined);
+    await this.recovering;
+    // A store that could not open its file again has nothing open to close.
+    if (this.unopened !== undefined) return;
     this.executor.close();
     for (const connection of this.writerConnections) connection.closeSync();
-    this.controlConnection.closeSync();
-    this.instance.closeSync();
+    this.db.controlConnection.closeSync();
+    this.db.instance.closeSync();
   }
 
   private async writeRecords(body: Record<string, unknown>): Promise<unknown> {
@@ -267,7 +330,7 @@ export class StoreEngine {
     let writer = this.writers.get(key);
     if (!writer) {
       writer = (async () => {
-        const connection = await this.instance.connect();
+        const connection = await this.db.instance.connect();
         this.writerConnections.push(connection);
         const created = new TableWriter(
           connection,
@@ -375,4 +438,45 @@ export class StoreEngine {
     this.controlChain = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Opens (or creates) the DuckDB file and loads its catalog; a failed open leaves DuckDB closed. */
+async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
+  let instance: DuckDBInstance;
+  if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
+  else {
+    try {
+      mkdirSync(options.dataDir, { recursive: true });
+      instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME), DUCKDB_SETTINGS);
+    } catch (error) {
+      const { message } = (error ?? {}) as { message?: unknown };
+      const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];
+      throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
+    }
+  }
+  let connection: DuckDBConnection | undefined;
+  try {
+    connection = await instance.connect();
+    const catalog = await StoreCatalog.load(connection);
+    const executor = new QueryExecutor({
+      instance,
+      catalog,
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      nowMs: options.nowMs ?? Date.now,
+      sql: options.sql,
+      queryTimeoutMs: options.queryTimeoutMs,
+    });
+    return { instance, controlConnection: connection, catalog, executor };
+  } catch (error) {
+    // NOTE: DuckDB lets one process at a time open the file read-write: an open that failed
+    // (an upgrade of an earlier version's table, out-of-range faults) must not leave it locked
+    // by an instance nobody can close.
+    connection?.closeSync();
+    instance.closeSync();
+    throw error;
+  }
+}
+
+function internalError(error: Error): StoreError {
+  return new StoreError('InternalServerException', `Internal error in the embedded store: ${error.message}`);
 }

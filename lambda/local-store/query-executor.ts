@@ -247,6 +247,8 @@ export class QueryExecutor {
    */
   private readonly finished = new Set<Cursor>();
   private readonly idle: DuckDBConnection[] = [];
+  /** Set by close(): a query still running then gives its connection back to be closed. */
+  private closed = false;
   private sql: SqlDialect | undefined;
 
   constructor(private readonly options: QueryExecutorOptions) {
@@ -338,6 +340,7 @@ export class QueryExecutor {
 
   /** Closes pooled connections. */
   close(): void {
+    this.closed = true;
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.tokens.clear();
     this.held.clear();
@@ -545,7 +548,7 @@ export class QueryExecutor {
   }
 
   private release(connection: DuckDBConnection): void {
-    if (this.idle.length < POOL_SIZE) this.idle.push(connection);
+    if (!this.closed && this.idle.length < POOL_SIZE) this.idle.push(connection);
     else connection.closeSync();
   }
 

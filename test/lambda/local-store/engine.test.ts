@@ -400,10 +400,10 @@ test('a write that waited for a DROP that failed is written once the DROP is ove
 });
 
 describe('a table dropped while queries run', () => {
-  type ControlInternals = { controlConnection: DuckDBConnection };
+  type ControlInternals = { db: { controlConnection: DuckDBConnection } };
   test('leaves the catalog before its DROP commits, and stays in it when the COMMIT fails', async () => {
     await engine.ensureTable('enginedb', 'vanishing');
-    const connection = (engine as unknown as ControlInternals).controlConnection;
+    const connection = (engine as unknown as ControlInternals).db.controlConnection;
     const run = connection.run.bind(connection);
     const listedAtCommit: boolean[] = [];
     let failCommit = true;
@@ -884,6 +884,73 @@ describe('how the store opens DuckDB', () => {
     }
     expect(existsSync(':memory:')).toBe(false);
   });
+});
+
+describe('a database DuckDB invalidated by a fatal error (a checkpoint that found the disk full)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const writeHost = (store: StoreEngine, host: string, value: string) =>
+    store.handle('WriteRecords', {
+      DatabaseName: 'faildb',
+      TableName: 'metrics',
+      Records: [record(host, value, NOW - 1000)],
+    });
+  const query = (store: StoreEngine) =>
+    store.handle('Query', {
+      QueryString: 'SELECT host, measure_value::double FROM faildb.metrics ORDER BY host',
+    });
+  const rowsOf = (answer: unknown) =>
+    (answer as { Rows: { Data: { ScalarValue?: string }[] }[] }).Rows.map((row) =>
+      row.Data.map((datum) => datum.ScalarValue),
+    );
+
+  test.each([
+    { name: 'a write', first: (store: StoreEngine) => writeHost(store, 'b', '2') },
+    { name: 'a query', first: query },
+  ])(
+    'is opened again: $name that finds it is refused with InternalServerException, and the calls after it work on everything written',
+    async ({ first }) => {
+      const dir = mkdtempSync(join(tmpdir(), 'engine-invalidated-'));
+      dirs.push(dir);
+      const create = DuckDBInstance.create.bind(DuckDBInstance);
+      let fragile: DuckDBInstance | undefined;
+      // The first open's checkpoints fail with a fatal error, as one that finds the disk full does.
+      const opens = jest
+        .spyOn(DuckDBInstance, 'create')
+        .mockImplementationOnce(
+          async (path, settings) =>
+            (fragile = await create(path, { ...settings, debug_checkpoint_abort: 'before_header' })),
+        );
+      const store = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+      try {
+        await store.ensureTable('faildb', 'metrics');
+        await writeHost(store, 'a', '1');
+        const connection = await fragile!.connect();
+        await expect(connection.run('CHECKPOINT')).rejects.toThrow(
+          'Checkpoint aborted before header write because of PRAGMA checkpoint_abort flag',
+        );
+        connection.closeSync();
+
+        await expect(first(store)).rejects.toMatchObject({
+          type: 'InternalServerException',
+          message: expect.stringContaining(
+            'database has been invalidated because of a previous fatal error',
+          ) as string,
+        });
+        expect(opens).toHaveBeenCalledTimes(2);
+        expect(await writeHost(store, 'b', '2')).toEqual({
+          RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 },
+        });
+        expect(rowsOf(await query(store))).toEqual([
+          ['a', '1.0'],
+          ['b', '2.0'],
+        ]);
+      } finally {
+        opens.mockRestore();
+        await store.close();
+      }
+    },
+  );
 });
 
 describe('SQL the translator never emits, handed to DuckDB as it is', () => {
