@@ -94,6 +94,8 @@ export class StoreEngine {
   private controlChain: Promise<unknown> = Promise.resolve();
   private readonly region: string;
   private readonly nowMs: () => number;
+  /** Path of the DuckDB file; undefined for `:memory:`. */
+  private readonly storeFile: string | undefined;
   /** Set while the store checks whether DuckDB still answers and, if not, opens the file again. */
   private recovering: Promise<void> | undefined;
   /** Why the last attempt to open the file again failed; the store has no database meanwhile. */
@@ -105,6 +107,7 @@ export class StoreEngine {
   ) {
     this.region = options.region ?? 'us-east-1';
     this.nowMs = options.nowMs ?? Date.now;
+    this.storeFile = options.dataDir === ':memory:' ? undefined : join(options.dataDir, STORE_FILE_NAME);
     this.faults = new FaultInjector(options.faults);
     this.handlers = {
       WriteRecords: (b) => this.writeRecords(b),
@@ -173,7 +176,8 @@ export class StoreEngine {
     if (DATA_PLANE_OPERATIONS.has(operation)) await this.faults.apply(operation);
     if (this.recovering !== undefined) await this.recovering;
     if (this.unopened !== undefined) await this.recover();
-    if (this.unopened !== undefined) throw internalError(this.unopened);
+    if (this.unopened !== undefined)
+      throw this.unopened instanceof StoreError ? this.unopened : internalError(this.unopened);
     try {
       return await handler(request, rendered, principal);
     } catch (error) {
@@ -204,7 +208,7 @@ export class StoreEngine {
       if (this.unopened === undefined) await this.closeDatabase();
       const file = join(this.options.dataDir, STORE_FILE_NAME);
       // Opening a file that is gone would start an empty store in its place.
-      if (!existsSync(file)) throw new Error(`the store file ${file} is gone`);
+      if (!existsSync(file)) throw storeFileGone(file);
       this.db = await openDatabase(this.options);
       this.unopened = undefined;
     } catch (error) {
@@ -304,6 +308,10 @@ export class StoreEngine {
       : [];
     const kept = injected.length === 0 ? records : records.filter((r) => !injected.includes(r.index));
     const outcome = await writer.write(kept);
+    // NOTE: DuckDB goes on committing into a file deleted with its directory (the open handle keeps
+    // it), and everything in it is gone at the next start: such a write must not be acknowledged.
+    // Checked after the commit, so one that raced the deletion is refused too.
+    if (this.storeFile !== undefined && !existsSync(this.storeFile)) throw storeFileGone(this.storeFile);
     for (const index of injected)
       outcome.rejected.push({ RecordIndex: index, Reason: INJECTED_REJECTION_REASON });
     if (outcome.rejected.length > 0) {
@@ -475,6 +483,14 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     instance.closeSync();
     throw error;
   }
+}
+
+/** The refusal of a call while the store's DuckDB file is gone (its data directory deleted or moved). */
+function storeFileGone(file: string): StoreError {
+  return new StoreError(
+    'InternalServerException',
+    `The embedded store's file ${file} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
+  );
 }
 
 function internalError(error: Error): StoreError {

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
@@ -951,6 +951,31 @@ describe('a database DuckDB invalidated by a fatal error (a checkpoint that foun
       }
     },
   );
+});
+
+test('a write to a store whose data directory was deleted is refused with InternalServerException, not acknowledged', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'engine-deleted-')), 'data');
+  const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+  const writeHost = (host: string) =>
+    store.handle('WriteRecords', {
+      DatabaseName: 'gonedb',
+      TableName: 'metrics',
+      Records: [record(host, '1', NOW - 1000)],
+    });
+  try {
+    await store.ensureTable('gonedb', 'metrics');
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    rmSync(dirname(dataDir), { recursive: true, force: true });
+
+    await expect(writeHost('b')).rejects.toMatchObject({
+      type: 'InternalServerException',
+      message: `The embedded store's file ${join(dataDir, STORE_FILE_NAME)} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
+    });
+    expect(existsSync(dataDir)).toBe(false);
+  } finally {
+    await store.close();
+    rmSync(dirname(dataDir), { recursive: true, force: true });
+  }
 });
 
 describe('SQL the translator never emits, handed to DuckDB as it is', () => {
