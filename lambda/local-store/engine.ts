@@ -3,7 +3,7 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
@@ -453,12 +453,22 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
   let instance: DuckDBInstance;
   if (options.dataDir === ':memory:') instance = await DuckDBInstance.create(':memory:', DUCKDB_SETTINGS);
   else {
+    const file = join(options.dataDir, STORE_FILE_NAME);
+    let creating = false;
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      instance = await DuckDBInstance.create(join(options.dataDir, STORE_FILE_NAME), DUCKDB_SETTINGS);
+      creating = !existsSync(file);
+      instance = await DuckDBInstance.create(file, DUCKDB_SETTINGS);
     } catch (error) {
       const { message } = (error ?? {}) as { message?: unknown };
       const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];
+      // A file this open began and could not finish (a full disk) holds nothing, yet every later
+      // open refused it ("Could not read enough bytes") until it was deleted by hand. One another
+      // process created meanwhile (it holds the lock) is that process's.
+      if (creating && !reason.includes('Could not set lock')) {
+        rmSync(file, { force: true });
+        rmSync(`${file}.wal`, { force: true });
+      }
       throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
     }
   }

@@ -787,6 +787,32 @@ describe('a data directory that cannot be opened', () => {
     );
   });
 
+  test('that is new and cannot be created for lack of space leaves no partial file, so it opens once there is space', async () => {
+    const dataDir = join(dir, 'full-disk');
+    const file = join(dataDir, STORE_FILE_NAME);
+    const full = `IO Error: Could not write file "${file}": No space left on device`;
+    // DuckDB wrote the first blocks of the new file before the disk was full.
+    const opens = jest.spyOn(DuckDBInstance, 'create').mockImplementationOnce(async () => {
+      writeFileSync(file, Buffer.alloc(8192, 1));
+      throw new Error(full);
+    });
+    try {
+      await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
+        `${DATA_DIR_FAILURE}${dataDir} (${full})`,
+      );
+    } finally {
+      opens.mockRestore();
+    }
+    expect(existsSync(file)).toBe(false);
+    const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+    try {
+      await store.ensureTable('fulldb', 'metrics');
+      expect(store.catalog.getTable('fulldb', 'metrics')).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   /** What another process gets opening the store file read-write: 'opened' or its error's first line. */
   async function openInAnotherProcess(file: string): Promise<string> {
     const script =
