@@ -16,7 +16,7 @@ import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { CONNECTOR_VERSION } from '../lambda/version';
 import { localBanner, storeHint } from './banner';
-import { checkTlsPair, dataDirFailure, listenFailure } from './startup-errors';
+import { checkTlsPair, dataDirFailure, defaultTableFailure, listenFailure } from './startup-errors';
 
 /** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
 const LOCAL_TABLE_SETTINGS = {
@@ -48,7 +48,17 @@ async function main(): Promise<void> {
   let store: ThreadLocalStore | undefined;
   if (config.local !== undefined) {
     store = await openStore(config, logger);
-    await store.ensureTable(config.defaultDatabase, config.defaultTable, LOCAL_TABLE_SETTINGS);
+    try {
+      await store.ensureTable(config.defaultDatabase, config.defaultTable, LOCAL_TABLE_SETTINGS);
+    } catch (error) {
+      await store.close();
+      throw defaultTableFailure(
+        (config.local as LocalConfig).dataDir,
+        config.defaultDatabase,
+        config.defaultTable,
+        error,
+      );
+    }
   }
   const metrics = createPromMetrics();
   const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint));

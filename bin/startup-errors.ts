@@ -32,6 +32,23 @@ export function dataDirFailure(error: unknown): unknown {
   return new ConfigError([`--local.data-dir: cannot open ${error.message.slice(DATA_DIR_FAILURE.length)}`]);
 }
 
+/**
+ * The ConfigError of a store that opened but could not create the default table in it (a full
+ * disk, a database of the name in another letter case): the store's error alone, printed with a
+ * stack trace, named neither the directory nor the options that chose the table.
+ */
+export function defaultTableFailure(
+  dataDir: string,
+  database: string,
+  table: string,
+  error: unknown,
+): ConfigError {
+  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return new ConfigError([
+    `--local.data-dir: cannot create the table ${database}.${table} (--default-database, --default-table) in ${dataDir} (${reason})`,
+  ]);
+}
+
 /** Throws a ConfigError naming the option whose file is not a usable PEM certificate or key. */
 export function checkTlsPair(cert: Buffer, key: Buffer): void {
   const attempt = (options: { cert?: Buffer; key?: Buffer }, problem: string) => {

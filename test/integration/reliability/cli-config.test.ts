@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { StoreEngine } from '../../../lambda/local-store/engine';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -59,6 +60,49 @@ describe('the CLI with a file it cannot read', () => {
       },
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr });
+  });
+});
+
+describe('the CLI in local mode with a store where the default table cannot be created', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-table-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('exits 2 naming --local.data-dir, the table and the reason, and leaves the store closed', async () => {
+    const dataDir = join(dir, 'data');
+    // A database of the default database's name in other letter cases, which the store refuses to
+    // keep beside it (as a full disk fails the CREATE, but without needing one).
+    const seeded = await StoreEngine.open({ dataDir });
+    await seeded.ensureTable('prometheusdatabase', 'other');
+    await seeded.close();
+    const run = promisify(execFile)(
+      TSX,
+      [
+        join(ROOT, 'bin', 'cli.ts'),
+        '--local',
+        '--web.listen-address',
+        '127.0.0.1:0',
+        '--local.listen-address',
+        '127.0.0.1:0',
+        '--local.data-dir',
+        dataDir,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
+        timeout: 20_000,
+      },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr:
+        'invalid configuration:\n' +
+        `  --local.data-dir: cannot create the table PrometheusDatabase.PrometheusMetricsTable (--default-database, --default-table) in ${dataDir} ` +
+        '(The database name PrometheusDatabase differs only in letter case from the database prometheusdatabase; the embedded store cannot keep both.)\n',
+    });
+    // Closed: this process can open the file again.
+    const reopened = await StoreEngine.open({ dataDir });
+    await reopened.close();
   });
 });
 
