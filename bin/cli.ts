@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
     logger,
     shutdownController,
+    health: store === undefined ? undefined : () => store.health(),
   }).catch((error: unknown) => {
     throw listenFailure('web.listen-address', config.listen, error);
   });

@@ -32,6 +32,8 @@ export interface ServerOptions {
   shutdownController?: AbortController;
   /** How long a shutdown waits for in-flight requests before aborting them. */
   shutdownGraceMs?: number;
+  /** Why the process cannot serve until it is restarted (the embedded store's), or undefined. */
+  health?: () => Promise<string | undefined>;
 }
 
 export interface RunningServer {
@@ -150,7 +152,14 @@ async function serve(
 ): Promise<void> {
   const path = requestPath(req.url);
   if (path === '/healthz') {
-    send(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' });
+    // A 503 tells a supervisor (systemd, Kubernetes' liveness probe) that only a restart helps.
+    const problem = await options.health?.();
+    send(
+      res,
+      problem === undefined
+        ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' }
+        : { status: 503, headers: { 'content-type': 'text/plain' }, body: `unhealthy: ${problem}\n` },
+    );
     return;
   }
   if (path === options.telemetryPath) {

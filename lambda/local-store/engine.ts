@@ -267,6 +267,16 @@ export class StoreEngine {
     });
   }
 
+  /**
+   * Why the store cannot serve until it is restarted (its file is gone, or could not be opened
+   * again), or undefined. A full disk is not such a reason: the store recovers once space is freed.
+   */
+  health(): string | undefined {
+    if (this.storeFile !== undefined && !existsSync(this.storeFile))
+      return storeFileGone(this.storeFile).message;
+    return this.unopened?.message;
+  }
+
   /** Returns the running metering totals. */
   metering(): MeteringTotals {
     return this.meter.snapshot();

@@ -54,6 +54,8 @@ export interface LocalStore {
   ensureTable(database: string, table: string, settings?: Partial<TableSettings>): Promise<void>;
   /** Returns the running write-metering totals. */
   metering(): MeteringTotals;
+  /** Why the store cannot serve until it is restarted, or undefined (StoreEngine.health). */
+  health(): string | undefined;
   /** Replaces the fault settings (absent fields = off) and reseeds. */
   setFaults(faults: FaultSettings): void;
   /** Stops HTTP, waits for queued writes and closes DuckDB cleanly. */
@@ -91,6 +93,7 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     engine,
     ensureTable: (database, table, settings) => engine.ensureTable(database, table, settings),
     metering: () => engine.metering(),
+    health: () => engine.health(),
     setFaults: (faults) => engine.faults.set(faults),
     close: () =>
       (closing ??= (async () => {

@@ -31,6 +31,8 @@ export interface ThreadLocalStore {
   port: number;
   ensureTable(database: string, table: string, settings?: Partial<TableSettings>): Promise<void>;
   metering(): Promise<MeteringTotals>;
+  /** Why the store cannot serve until it is restarted (also a thread that died), or undefined. */
+  health(): Promise<string | undefined>;
   setFaults(faults: FaultSettings): Promise<void>;
   /** Stops HTTP, waits for queued writes, closes DuckDB and ends the thread. */
   close(): Promise<void>;
@@ -127,6 +129,8 @@ export async function startLocalStoreThread(
       await call({ op: 'ensureTable', database, table, settings });
     },
     metering: async () => (await call({ op: 'metering' })) as MeteringTotals,
+    health: async () =>
+      (await call({ op: 'health' }).catch((error: Error) => error.message)) as string | undefined,
     setFaults: async (faults) => {
       await call({ op: 'setFaults', faults });
     },

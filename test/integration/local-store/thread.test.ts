@@ -2,7 +2,7 @@
 // The store running in a worker thread (what the CLI starts): same HTTP API, handle calls across
 // threads, errors mapped back to StoreError, and a clean close that keeps the data.
 
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
@@ -135,8 +135,24 @@ test('rejects calls with why and resolves close() at once when its thread has al
   const died = 'embedded store thread exited with code 1';
   expect(fatal).toEqual([new Error(died)]);
   const call = await settledWithin(store.metering(), 1000);
+  // The connector's /healthz answers 503 with it.
+  const health = await store.health();
   const close = await settledWithin(store.close(), 1000);
-  expect({ call, close }).toEqual({ call: died, close: 'resolved' });
+  expect({ call, health, close }).toEqual({ call: died, health: died, close: 'resolved' });
+}, 60_000);
+
+test("answers health() across the thread: nothing while it serves, why once its data directory's file is gone", async () => {
+  const dataDir = join(tempDataDir(), 'data');
+  const store = await startLocalStoreThread({ dataDir, port: 0 });
+  try {
+    expect(await store.health()).toBeUndefined();
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(await store.health()).toBe(
+      `The embedded store's file ${join(dataDir, 'store.duckdb')} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
+    );
+  } finally {
+    await store.close();
+  }
 }, 60_000);
 
 test('reports a thread that dies of an uncaught error once, with that error, not again for its exit', async () => {

@@ -326,6 +326,35 @@ describe('startServer answers', () => {
     }
   });
 
+  test('GET /healthz with 503 and the reason while the embedded store needs a restart, else 200 ok', async () => {
+    let problem: string | undefined = 'the store file /data/store.duckdb is gone';
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async () => ({ status: 204, headers: {}, body: '' }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger: new CaptureLogger(),
+      health: async () => problem,
+    });
+    try {
+      expect(await ask(server.port, 'GET /healthz')).toEqual({
+        status: 'HTTP/1.1 503 Service Unavailable',
+        headers: { 'content-type': 'text/plain' },
+        body: 'unhealthy: the store file /data/store.duckdb is gone\n',
+      });
+      problem = undefined;
+      expect(await ask(server.port, 'GET /healthz')).toEqual({
+        status: 'HTTP/1.1 200 OK',
+        headers: { 'content-type': 'text/plain' },
+        body: 'ok\n',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
   test.each(['POST', 'PUT', 'DELETE', 'OPTIONS'])(
     '%s /metrics with 405 naming GET and HEAD, without calling the handler',
     async (method) => {

@@ -991,6 +991,7 @@ test('a write to a store whose data directory was deleted is refused with Intern
   try {
     await store.ensureTable('gonedb', 'metrics');
     expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    expect(store.health()).toBeUndefined();
     rmSync(dirname(dataDir), { recursive: true, force: true });
 
     await expect(writeHost('b')).rejects.toMatchObject({
@@ -998,6 +999,10 @@ test('a write to a store whose data directory was deleted is refused with Intern
       message: `The embedded store's file ${join(dataDir, STORE_FILE_NAME)} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
     });
     expect(existsSync(dataDir)).toBe(false);
+    // What the connector's /healthz answers with 503, so a supervisor restarts the process.
+    expect(store.health()).toBe(
+      `The embedded store's file ${join(dataDir, STORE_FILE_NAME)} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
+    );
   } finally {
     await store.close();
     rmSync(dirname(dataDir), { recursive: true, force: true });
