@@ -16,6 +16,7 @@ import {
 } from './bounds';
 import { concatChains, mayGrow } from './concat-chains';
 import { findColumn, type VisibleColumn } from './columns';
+import { javaDoubleTextSql } from './java-double';
 import { translateJavaRegex } from './java-regex';
 import { syntaxAt } from './metadata';
 import { callsAnyOf, INTERVAL_UNITS, linePosition, type Token } from './tokenizer';
@@ -752,6 +753,16 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
   const value = translateExpression(scope, valueTokens);
   const target = CAST_TYPES[type.text.toLowerCase()]!;
   const cast = (sql: string) => `${name.toUpperCase()}(${sql} AS ${target})`;
+  if (target === 'VARCHAR') {
+    // Trino's text of a double is Java's (String.valueOf: `1.0E21`, `NaN`), not DuckDB's (`1e+21`,
+    // `nan`). The TRY_CAST binds for any type.
+    return bindOnce(
+      scope.budget,
+      [{ sql: value, repeats: true }],
+      ([x]) =>
+        `(CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ELSE ${cast(x!)} END)`,
+    );
+  }
   if (target !== 'BIGINT' && target !== 'INTEGER') return cast(value);
   // Trino rounds a double half away from zero (2.5 to 3, -2.5 to -3), where DuckDB's cast rounds
   // half to even (to 2 and -2); round() is Trino's rounding. The TRY_CAST binds for any type.

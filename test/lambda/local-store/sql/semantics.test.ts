@@ -299,6 +299,36 @@ describe('translated SQL on DuckDB', () => {
       row: ['3', '-3', '1', '-1', '5', '2', '7', null],
     },
     {
+      // Trino's DoubleOperators cast a double to varchar with String.valueOf, Java's Double.toString.
+      name: 'a double cast to varchar is Java text, in Java notation at both ends and for every extreme (Trino conversion)',
+      query:
+        'SELECT CAST(1e21 AS varchar), CAST(1e-7 AS varchar), CAST(9007199254740994e0 AS varchar), CAST(1e7 AS varchar), ' +
+        'CAST(0.001e0 AS varchar), CAST(0.0001e0 AS varchar), CAST(-123.456e0 AS varchar), CAST(5e-324 AS varchar), ' +
+        'CAST(1.7976931348623157e308 AS varchar), CAST(0e0 AS varchar), CAST(-0e0 AS varchar), TRY_CAST(sqrt(-1) AS varchar), ' +
+        "CAST(-ln(0) AS varchar), CAST(ln(0) AS varchar), CAST(CAST(NULL AS double) AS varchar), CAST(measure_value::double AS varchar), CAST(7 AS varchar), CAST(0.5 AS varchar) FROM db.t WHERE measure_name = 'down'",
+      types: Array(18).fill('VARCHAR'),
+      row: [
+        '1.0E21',
+        '1.0E-7',
+        '9.007199254740994E15',
+        '1.0E7',
+        '0.001',
+        '1.0E-4',
+        '-123.456',
+        '4.9E-324',
+        '1.7976931348623157E308',
+        '0.0',
+        '-0.0',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        null,
+        '5.0',
+        '7',
+        '0.5',
+      ],
+    },
+    {
       name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
       query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
