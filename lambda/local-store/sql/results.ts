@@ -307,6 +307,13 @@ const REWORDINGS: readonly {
     reword: ([, operation, type, operands]) => `${typeName(type!)} ${operation} overflow: ${operands}`,
   },
   {
+    // make_timestamp_ns (from_nanoseconds, from_milliseconds, bin()) of ±(2^63 - 1), the values
+    // DuckDB's TIMESTAMP_NS keeps for ±infinity, though its message says microseconds.
+    pattern: /^Timestamp microseconds out of range: (-?\d+)/,
+    reword: ([, nanos]) =>
+      `Timestamp ${nanos} nanoseconds since the epoch is outside the timestamps the embedded store holds (DuckDB keeps ±9223372036854775807 for ±infinity)`,
+  },
+  {
     pattern: /^extract specifier "((?:[^"]|"")*)" not recognized/,
     reword: ([, unit]) => `'${unit}' is not a recognized date or time unit`,
   },

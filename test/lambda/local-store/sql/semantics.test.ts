@@ -460,6 +460,18 @@ describe('translated SQL on DuckDB', () => {
         "line 1:12: interval '99999999999999d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
     },
     {
+      name: "from_nanoseconds() of the largest int64, DuckDB's infinity, named in nanoseconds",
+      query: 'SELECT from_nanoseconds(9223372036854775807)',
+      message:
+        'Timestamp 9223372036854775807 nanoseconds since the epoch is outside the timestamps the embedded store holds (DuckDB keeps ±9223372036854775807 for ±infinity)',
+    },
+    {
+      name: "from_nanoseconds() of the negated largest int64, DuckDB's -infinity",
+      query: 'SELECT from_nanoseconds(-9223372036854775807)',
+      message:
+        'Timestamp -9223372036854775807 nanoseconds since the epoch is outside the timestamps the embedded store holds (DuckDB keeps ±9223372036854775807 for ±infinity)',
+    },
+    {
       name: 'an interval one day past the range',
       query: 'SELECT to_milliseconds(106752d)',
       message:
