@@ -230,7 +230,11 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 const typeName = (duck: string) => TYPE_NAMES[duck.replace(/\(.*$/, '')] ?? duck.toLowerCase();
 
 /** Timestream names of functions DuckDB's messages name otherwise, by the Timestream name. */
-const SPELLED_AS: Readonly<Record<string, string>> = { ...RENAMED_FUNCTIONS, extract: 'date_part' };
+const SPELLED_AS: Readonly<Record<string, string>> = {
+  ...RENAMED_FUNCTIONS,
+  extract: 'date_part',
+  regexp_like: 'regexp_matches', // expressions.ts regexpLike
+};
 
 /**
  * DuckDB's wordings of mistakes a query can make (a cast, argument types, a comparison, a missing

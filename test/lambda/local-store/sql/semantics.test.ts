@@ -442,6 +442,11 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT ceiling(region) FROM db.t',
       message: "line 1:8: Function 'ceiling' cannot take arguments of type (varchar)",
     },
+    {
+      name: 'regexp_like() of a double, naming the function as spelled, not DuckDB regexp_matches',
+      query: "SELECT measure_value::double FROM db.t WHERE regexp_like(measure_value::double, 'E')",
+      message: "line 1:46: Function 'regexp_like' cannot take arguments of type (double, varchar)",
+    },
     // Trino's StringFunctions.pad words, where DuckDB named its own uint32.
     {
       name: 'lpad() to a negative size (string-functions: size must not be negative)',
