@@ -427,7 +427,10 @@ export class StoreEngine {
   private async deleteTable(body: Record<string, unknown>): Promise<unknown> {
     const entry = this.requireTable(body);
     const key = `${entry.database}\u0000${entry.table}`;
-    const writer = await this.writers.get(key)?.catch(() => undefined);
+    // Made when the table has none yet: a write that arrives during the DROP then queues on it and
+    // fails as the table is gone, where it made a writer of its own whose ALTERs and appends raced
+    // the DROP (500s, to the write or to the DeleteTable).
+    const writer = await this.writer(entry.database, entry.table).catch(() => undefined);
     const drop = () => this.catalog.deleteTable(entry.database, entry.table);
     // Writes that reached the writer meanwhile find the table gone, as later ones do.
     await (writer

@@ -367,6 +367,52 @@ describe('a table dropped while writes arrive', () => {
       ]),
     ).resolves.toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
   });
+
+  test('a write to a table never written before that arrives during its DROP fails with ResourceNotFoundException', async () => {
+    await engine.ensureTable('enginedb', 'unwritten');
+    const catalog = engine.catalog;
+    const drop = catalog.deleteTable.bind(catalog);
+    const write = TableWriter.prototype.write;
+    let arrived!: () => void;
+    const arrivedNow = new Promise<void>((resolve) => (arrived = resolve));
+    const writing = jest.spyOn(TableWriter.prototype, 'write').mockImplementation(function (
+      this: TableWriter,
+      records,
+    ) {
+      const queued = write.call(this, records);
+      arrived();
+      return queued;
+    });
+    let during: Promise<unknown> | undefined;
+    // The table has no writer yet: the write is sent once the drop is under way, which goes on
+    // once the write reached a writer (with a new dimension, whose ALTER raced the DROP).
+    const deleting = jest.spyOn(catalog, 'deleteTable').mockImplementation(async (database, table) => {
+      during = writeTo('unwritten', [
+        {
+          ...record('b', '2', NOW - 5),
+          Dimensions: [
+            { Name: 'host', Value: 'b' },
+            { Name: 'zone', Value: 'z' },
+          ],
+        },
+      ]).catch((error: unknown) => error);
+      await arrivedNow;
+      await drop(database, table);
+    });
+    try {
+      await expect(
+        engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'unwritten' }),
+      ).resolves.toEqual({});
+      expect(await during).toMatchObject({
+        name: 'ResourceNotFoundException',
+        message: 'The table unwritten does not exist in database enginedb.',
+      });
+    } finally {
+      deleting.mockRestore();
+      writing.mockRestore();
+    }
+    expect(engine.catalog.getTable('enginedb', 'unwritten')).toBeUndefined();
+  });
 });
 
 test("a dropped table's writer refuses a write that still reaches it with ResourceNotFoundException", async () => {
