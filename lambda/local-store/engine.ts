@@ -440,6 +440,13 @@ export class StoreEngine {
         })
       : drop());
     this.writers.delete(key);
+    if (writer) {
+      // Nothing runs on a retired writer's connection: closed now, not kept open until the store
+      // closes (one more for every table ever dropped).
+      const at = this.writerConnections.indexOf(writer.connection);
+      if (at >= 0) this.writerConnections.splice(at, 1);
+      writer.connection.closeSync();
+    }
     // The series' slot memos hold the dropped writer, and through it its map of every series:
     // starting the cache over lets them go (a table is dropped rarely; the cache refills).
     this.seriesCache.clear();

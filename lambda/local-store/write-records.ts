@@ -147,7 +147,8 @@ export class TableWriter {
   private retired: Error | undefined;
 
   constructor(
-    private readonly connection: DuckDBConnection,
+    /** The writer's own connection: its owner closes it once the table is dropped. */
+    readonly connection: DuckDBConnection,
     private readonly catalog: StoreCatalog,
     private readonly entry: CatalogTable,
     private readonly nowMs: () => number,

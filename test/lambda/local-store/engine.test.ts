@@ -426,6 +426,20 @@ test("a dropped table's writer refuses a write that still reaches it with Resour
   });
 });
 
+test("DeleteTable closes the dropped table's connection rather than keeping it until the store closes", async () => {
+  const connections = (engine as unknown as { writerConnections: DuckDBConnection[] }).writerConnections;
+  await engine.ensureTable('enginedb', 'closing');
+  const before = connections.length;
+  await writeTo('closing', [record('a', '1', NOW - 10)]);
+  const writer = await writerOf<TableWriter>('closing');
+  expect(connections).toHaveLength(before + 1);
+  const closed = jest.spyOn(writer.connection, 'closeSync');
+  await engine.handle('DeleteTable', { DatabaseName: 'enginedb', TableName: 'closing' });
+  expect(closed).toHaveBeenCalledTimes(1);
+  expect(connections).toHaveLength(before);
+  expect(connections).not.toContain(writer.connection);
+});
+
 test('a write that waited for a DROP that failed is written once the DROP is over', async () => {
   await engine.ensureTable('enginedb', 'undropped');
   await writeTo('undropped', [record('a', '1', NOW - 10)]);
