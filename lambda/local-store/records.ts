@@ -616,9 +616,14 @@ export function parseMeasureValue(raw: unknown, type: ScalarMeasureType, index: 
       return new Measure(type, lower === 'true') as TypedValue;
     }
     case 'VARCHAR':
-      return new Measure(type, raw) as TypedValue;
+      // DuckDB keeps text as UTF-8, where a lone surrogate becomes U+FFFD: the value takes that
+      // form here too, else an identical re-write differed from the stored value and was refused.
+      return new Measure(type, LONE_SURROGATE.test(raw) ? Buffer.from(raw).toString() : raw) as TypedValue;
   }
 }
+
+/** A UTF-16 surrogate without its pair (text no UTF-8 encoder keeps as it is). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // NOTE: a module function rather than a closure in parseMeasureValue, which runs once per record.
 function invalidValue(raw: string, type: ScalarMeasureType, index: number): StoreError {

@@ -49,6 +49,19 @@ describe('idempotency and versions', () => {
     expect(again.RecordsIngested?.Total).toBe(1);
   });
 
+  test('accepts an identical re-write of a VARCHAR with a lone surrogate, stored as U+FFFD', async () => {
+    // A value cut to a length in UTF-16 units can end in half a surrogate pair.
+    const record = doubleRecord('lone', 'cut \ud83d', NOW_MS - 4000, { MeasureValueType: 'VARCHAR' });
+    expect((await send([record])).RecordsIngested?.Total).toBe(1);
+    expect((await send([record])).RecordsIngested?.Total).toBe(1);
+    const answer = await query.send(
+      new QueryCommand({
+        QueryString: `SELECT measure_value::varchar FROM "${DB}"."${TABLE}" WHERE host = 'lone'`,
+      }),
+    );
+    expect(answer.Rows).toEqual([{ Data: [{ ScalarValue: 'cut \ufffd' }] }]);
+  });
+
   test('upserts with a higher Version and rejects lower or equal versions with different values', async () => {
     const time = NOW_MS - 3000;
     await send([doubleRecord('ver', '1', time)]);

@@ -640,6 +640,13 @@ describe('parseMeasureValue', () => {
       expected: { type: 'VARCHAR', value: 'x'.repeat(2048) },
       key: 'x'.repeat(2048),
     },
+    {
+      name: 'a varchar with lone surrogates as DuckDB stores it, a pair kept',
+      raw: 'a\ud800b\udc00c\ud83d\ude00',
+      type: 'VARCHAR' as const,
+      expected: { type: 'VARCHAR', value: 'a\ufffdb\ufffdc\ud83d\ude00' },
+      key: 'a\ufffdb\ufffdc\ud83d\ude00',
+    },
   ])('parses $name', ({ raw, type, expected, key }) => {
     const parsed = parseMeasureValue(raw, type, 0);
     expect(parsed).toEqual(expected);
