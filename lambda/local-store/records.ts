@@ -561,6 +561,12 @@ export function checkDimensionName(name: string): void {
     throw validation(
       `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold a NUL character in a dimension name.`,
     );
+  // So is half a surrogate pair: DuckDB keeps names as UTF-8, where it becomes U+FFFD, so two such
+  // names made one column, and the second's ALTER failed with a 500 (after a restart, the first's).
+  if (LONE_SURROGATE.test(name))
+    throw validation(
+      `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold an unpaired UTF-16 surrogate in a dimension name.`,
+    );
 }
 
 function findLimitViolation(

@@ -408,6 +408,18 @@ describe('whole-call validation failures', () => {
     expect([error.name, error.message]).toEqual(['ValidationException', message]);
   });
 
+  test('refuses dimension names with half a surrogate pair, which DuckDB would make one column', async () => {
+    for (const name of ['lone\ud800', 'lone\udc00']) {
+      const record = doubleRecord('x', '1', NOW_MS - 98, { Dimensions: [{ Name: name, Value: 'v' }] });
+      const error = await errorOf(() => send([record]));
+      expect([error.name, error.message, error.$metadata]).toEqual([
+        'ValidationException',
+        `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold an unpaired UTF-16 surrogate in a dimension name.`,
+        expect.objectContaining({ httpStatusCode: 400 }),
+      ]);
+    }
+  });
+
   test('answers ResourceNotFoundException for a missing table', async () => {
     const error = await errorOf(() => send([doubleRecord('x', '1', NOW_MS)], { TableName: 'nosuchtable' }));
     expect([error.name, error.message, error.$metadata]).toEqual([

@@ -393,6 +393,24 @@ describe('normalizeRecords', () => {
     ]);
   });
 
+  test.each([
+    ['a high surrogate at its end', 'a\ud800'],
+    ['a low surrogate at its start', '\udc00b'],
+    ['a pair in the wrong order', 'a\ude00\ud83d'],
+  ])('refuses a dimension name with %s, which its DuckDB column would not keep', (_, name) => {
+    expect(
+      thrown(() => normalizeRecords([{ ...base, Dimensions: [{ Name: name, Value: 'v' }] }], {})),
+    ).toEqual([
+      'ValidationException',
+      `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold an unpaired UTF-16 surrogate in a dimension name.`,
+    ]);
+  });
+
+  test('accepts a dimension name with a whole surrogate pair', () => {
+    const [record] = normalizeRecords([{ ...base, Dimensions: [{ Name: 'a\ud83d\ude00', Value: 'v' }] }], {});
+    expect(record.dimensions).toEqual([{ name: 'a\ud83d\ude00', value: 'v' }]);
+  });
+
   test('accepts a record whose only dimensions come from CommonAttributes', () => {
     const [record] = normalizeRecords([{ ...base, Dimensions: undefined }], {
       Dimensions: [{ Name: 'job', Value: 'j' }],
