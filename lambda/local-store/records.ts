@@ -563,7 +563,7 @@ export function checkDimensionName(name: string): void {
     );
   // So is half a surrogate pair: DuckDB keeps names as UTF-8, where it becomes U+FFFD, so two such
   // names made one column, and the second's ALTER failed with a 500 (after a restart, the first's).
-  if (LONE_SURROGATE.test(name))
+  if (!name.isWellFormed())
     throw validation(
       `Dimension name ${JSON.stringify(name)} is not allowed: the embedded local store cannot hold an unpaired UTF-16 surrogate in a dimension name.`,
     );
@@ -624,12 +624,9 @@ export function parseMeasureValue(raw: unknown, type: ScalarMeasureType, index: 
     case 'VARCHAR':
       // DuckDB keeps text as UTF-8, where a lone surrogate becomes U+FFFD: the value takes that
       // form here too, else an identical re-write differed from the stored value and was refused.
-      return new Measure(type, LONE_SURROGATE.test(raw) ? Buffer.from(raw).toString() : raw) as TypedValue;
+      return new Measure(type, raw.isWellFormed() ? raw : raw.toWellFormed()) as TypedValue;
   }
 }
-
-/** A UTF-16 surrogate without its pair (text no UTF-8 encoder keeps as it is). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // NOTE: a module function rather than a closure in parseMeasureValue, which runs once per record.
 function invalidValue(raw: string, type: ScalarMeasureType, index: number): StoreError {
