@@ -3,6 +3,7 @@
 // tables), exactly as the SDK models them. The catalog does the work; this module speaks the wire.
 
 import { StoreError, validation } from './errors';
+import { checkModelLength, memberPath, modelViolation } from './model-checks';
 import { DEFAULT_TABLE_SETTINGS, type TableSettings } from './catalog';
 import type { CatalogDatabase, CatalogTable } from './schema';
 
@@ -30,9 +31,10 @@ export function checkCreateName(value: unknown, member: 'DatabaseName' | 'TableN
   const name = requireName(value, member);
   const bytes = Buffer.byteLength(name);
   if (!CREATE_NAME_PATTERN.test(name) || bytes < MIN_NAME_BYTES || bytes > MAX_NAME_BYTES) {
-    throw validation(
-      `1 validation error detected: Value '${name}' at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: ` +
-        `Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between ${MIN_NAME_BYTES} and ${MAX_NAME_BYTES} bytes`,
+    throw modelViolation(
+      `'${name}'`,
+      memberPath(member),
+      `Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have a length between ${MIN_NAME_BYTES} and ${MAX_NAME_BYTES} bytes`,
     );
   }
   return name;
@@ -47,7 +49,7 @@ export const MAX_TAGS = 200;
  * refuses. A JSON null is an absent member. @throws StoreError ValidationException
  */
 export function checkKmsKeyId(value: unknown): void {
-  if ((value ?? undefined) !== undefined) checkLength(value, 'kmsKeyId', 1, 2048);
+  if ((value ?? undefined) !== undefined) checkModelLength(value, 'kmsKeyId', { min: 1, max: 2048 });
 }
 
 /**
@@ -60,14 +62,16 @@ export function checkTags(value: unknown): void {
   if (tags === undefined) return;
   if (!Array.isArray(tags)) throw validation('Tags must be a list.');
   if (tags.length > MAX_TAGS) {
-    throw validation(
-      `1 validation error detected: Value with length ${tags.length} at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`,
+    throw modelViolation(
+      `with length ${tags.length}`,
+      'tags',
+      `Member must have length less than or equal to ${MAX_TAGS}`,
     );
   }
   tags.forEach((tag: unknown, index) => {
     const { Key: key, Value: tagValue } = (tag ?? {}) as Record<string, unknown>;
-    checkLength(key, `tags.${index + 1}.member.key`, 1, 128);
-    checkLength(tagValue, `tags.${index + 1}.member.value`, 0, 256);
+    checkModelLength(key, `tags.${index + 1}.member.key`, { min: 1, max: 128 });
+    checkModelLength(tagValue, `tags.${index + 1}.member.value`, { min: 0, max: 256 });
   });
 }
 
@@ -93,11 +97,13 @@ function checkRejectedDataLocation(value: unknown): void {
   const { BucketName, ObjectKeyPrefix, EncryptionOption, KmsKeyId } = s3 as Record<string, unknown>;
   const optional = (member: unknown, name: string, min: number, max: number, pattern?: string) => {
     if ((member ?? undefined) === undefined) return;
-    checkLength(member, `${path}.s3Configuration.${name}`, min, max);
+    checkModelLength(member, `${path}.s3Configuration.${name}`, { min, max });
     // Matched whole, as the name patterns are (CREATE_NAME_PATTERN).
     if (pattern !== undefined && !new RegExp(`^(?:${pattern})$`).test(member as string)) {
-      throw validation(
-        `1 validation error detected: Value '${String(member)}' at '${path}.s3Configuration.${name}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern}`,
+      throw modelViolation(
+        `'${String(member)}'`,
+        `${path}.s3Configuration.${name}`,
+        `Member must satisfy regular expression pattern: ${pattern}`,
       );
     }
   };
@@ -109,22 +115,12 @@ function checkRejectedDataLocation(value: unknown): void {
     encryption !== undefined &&
     (typeof encryption !== 'string' || !S3_ENCRYPTION_OPTIONS.includes(encryption))
   ) {
-    throw validation(
-      `1 validation error detected: Value '${String(encryption)}' at '${path}.s3Configuration.encryptionOption' failed to satisfy constraint: Member must satisfy enum value set: [${S3_ENCRYPTION_OPTIONS.join(', ')}]`,
+    throw modelViolation(
+      `'${String(encryption)}'`,
+      `${path}.s3Configuration.encryptionOption`,
+      `Member must satisfy enum value set: [${S3_ENCRYPTION_OPTIONS.join(', ')}]`,
     );
   }
-}
-
-/** Refuses a required string member outside min..max characters, in the service's words. */
-function checkLength(value: unknown, path: string, min: number, max: number): void {
-  const failed = (constraint: string) =>
-    validation(
-      `1 validation error detected: Value ${typeof value === 'string' ? `'${value}'` : String(value ?? null)} at '${path}' failed to satisfy constraint: ${constraint}`,
-    );
-  if (value === undefined || value === null) throw failed('Member must not be null');
-  if (typeof value !== 'string') throw failed('Member must be a string');
-  if (value.length < min) throw failed(`Member must have length greater than or equal to ${min}`);
-  if (value.length > max) throw failed(`Member must have length less than or equal to ${max}`);
 }
 
 /**
@@ -135,14 +131,7 @@ function checkLength(value: unknown, path: string, min: number, max: number): vo
  */
 export function requireResourceName(value: unknown, member: 'DatabaseName' | 'TableName'): string {
   const name = requireName(value, member);
-  if (name.length < RESOURCE_NAME_LENGTH.min || name.length > RESOURCE_NAME_LENGTH.max) {
-    throw validation(
-      `1 validation error detected: Value '${name}' at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: ` +
-        (name.length < RESOURCE_NAME_LENGTH.min
-          ? `Member must have length greater than or equal to ${RESOURCE_NAME_LENGTH.min}`
-          : `Member must have length less than or equal to ${RESOURCE_NAME_LENGTH.max}`),
-    );
-  }
+  checkModelLength(name, memberPath(member), RESOURCE_NAME_LENGTH);
   return name;
 }
 
@@ -204,8 +193,10 @@ function checkSchema(value: unknown): void {
   if (keys === undefined) return;
   if (!Array.isArray(keys)) throw validation('CompositePartitionKey must be a list.');
   if (keys.length === 0) {
-    throw validation(
-      "1 validation error detected: Value '[]' at 'schema.compositePartitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    throw modelViolation(
+      "'[]'",
+      'schema.compositePartitionKey',
+      'Member must have length greater than or equal to 1',
     );
   }
   // The service's own words (github.com/aws/aws-cli/issues/9025).
@@ -216,11 +207,16 @@ function checkSchema(value: unknown): void {
   }
   const key = (keys[0] ?? {}) as Record<string, unknown>;
   const enumError = (member: string, value: unknown, allowed: string[]) =>
-    validation(
-      `1 validation error detected: Value '${String(value)}' at 'schema.compositePartitionKey.1.member.${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+    modelViolation(
+      `'${String(value)}'`,
+      `schema.compositePartitionKey.1.member.${member}`,
+      `Member must satisfy enum value set: [${allowed.join(', ')}]`,
     );
   // Type is required: a key without one is refused as the model's other required members are.
-  checkLength(key.Type, 'schema.compositePartitionKey.1.member.type', 1, Number.POSITIVE_INFINITY);
+  checkModelLength(key.Type, 'schema.compositePartitionKey.1.member.type', {
+    min: 1,
+    max: Number.POSITIVE_INFINITY,
+  });
   if (!PARTITION_KEY_TYPES.includes(key.Type as string))
     throw enumError('type', key.Type, PARTITION_KEY_TYPES);
   const enforcement = key.EnforcementInRecord ?? undefined;
@@ -298,8 +294,10 @@ export function pageList<T>(
     maxResults !== undefined &&
     (!Number.isInteger(maxResults) || (maxResults as number) < 1 || (maxResults as number) > LIST_MAX_RESULTS)
   ) {
-    throw validation(
-      `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${LIST_MAX_RESULTS}`,
+    throw modelViolation(
+      `'${String(maxResults)}'`,
+      'maxResults',
+      `Member must have value between 1 and ${LIST_MAX_RESULTS}`,
     );
   }
   let start = 0;

@@ -13,6 +13,7 @@ import type {
 } from '@duckdb/node-api';
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { StoreError, validation } from './errors';
+import { checkModelLength, modelViolation } from './model-checks';
 import { RowTexts } from './row-texts';
 import type { Catalog } from './schema';
 
@@ -292,20 +293,18 @@ export class QueryExecutor {
     // every member of its request, set or not, asks for a first page with no row cap).
     const nextToken = request.NextToken ?? undefined;
     const maxRows = request.MaxRows ?? undefined;
-    if (queryString === undefined || queryString === null)
-      throw validation(
-        "1 validation error detected: Value null at 'queryString' failed to satisfy constraint: Member must not be null",
-      );
-    if (typeof queryString !== 'string')
+    if (queryString != null && typeof queryString !== 'string')
       throw new StoreError('SerializationException', "Expected a string at 'QueryString'");
     // The model marks QueryString sensitive: its refusal does not repeat it.
-    checkLength(queryString, 'queryString', { min: 1, max: MAX_QUERY_STRING_CHARS }, false);
+    checkModelLength(queryString, 'queryString', { min: 1, max: MAX_QUERY_STRING_CHARS }, true);
     if (
       maxRows !== undefined &&
       (!Number.isInteger(maxRows) || (maxRows as number) < 1 || (maxRows as number) > MAX_ROWS_LIMIT)
     ) {
-      throw validation(
-        `1 validation error detected: Value '${String(maxRows)}' at 'maxRows' failed to satisfy constraint: Member must have value between 1 and ${MAX_ROWS_LIMIT}`,
+      throw modelViolation(
+        `'${String(maxRows)}'`,
+        'maxRows',
+        `Member must have value between 1 and ${MAX_ROWS_LIMIT}`,
       );
     }
     const clientToken = request.ClientToken ?? undefined;
@@ -313,9 +312,9 @@ export class QueryExecutor {
       if (typeof clientToken !== 'string')
         throw new StoreError('SerializationException', "Expected a string at 'ClientToken'");
       // The model marks ClientToken sensitive: its refusal does not repeat it.
-      checkLength(clientToken, 'clientToken', CLIENT_TOKEN_CHARS, false);
+      checkModelLength(clientToken, 'clientToken', CLIENT_TOKEN_CHARS, true);
     }
-    if (typeof nextToken === 'string') checkLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS, true);
+    if (typeof nextToken === 'string') checkModelLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS);
     checkQueryInsights(request.QueryInsights ?? undefined);
     const pageSize = Math.min(
       (maxRows as number | undefined) ?? this.options.pageSize,
@@ -561,29 +560,6 @@ export class QueryExecutor {
 }
 
 /**
- * Refuses `value` outside the model's length bounds of `member`, in the words of the service's
- * validation (`1 validation error detected: …`), quoting the value unless it is sensitive.
- * @throws StoreError ValidationException
- */
-function checkLength(
-  value: string,
-  member: string,
-  bounds: { min: number; max: number },
-  quoted: boolean,
-): void {
-  const constraint =
-    value.length < bounds.min
-      ? `greater than or equal to ${bounds.min}`
-      : value.length > bounds.max
-        ? `less than or equal to ${bounds.max}`
-        : undefined;
-  if (constraint === undefined) return;
-  throw validation(
-    `1 validation error detected: Value ${quoted ? `'${value}' ` : ''}at '${member}' failed to satisfy constraint: Member must have length ${constraint}`,
-  );
-}
-
-/**
  * Refuses a QueryInsights the model does not allow: its Mode is required and one of
  * QUERY_INSIGHTS_MODES. The store answers no QueryInsightsResponse whatever the Mode (README).
  * @throws StoreError ValidationException, SerializationException
@@ -593,13 +569,12 @@ function checkQueryInsights(insights: unknown): void {
   if (typeof insights !== 'object' || Array.isArray(insights))
     throw new StoreError('SerializationException', "Expected an object at 'QueryInsights'");
   const mode = (insights as { Mode?: unknown }).Mode ?? null;
-  if (mode === null)
-    throw validation(
-      "1 validation error detected: Value null at 'queryInsights.mode' failed to satisfy constraint: Member must not be null",
-    );
+  if (mode === null) throw modelViolation('null', 'queryInsights.mode', 'Member must not be null');
   if (!QUERY_INSIGHTS_MODES.includes(mode as never))
-    throw validation(
-      `1 validation error detected: Value '${String(mode)}' at 'queryInsights.mode' failed to satisfy constraint: Member must satisfy enum value set: [${QUERY_INSIGHTS_MODES.join(', ')}]`,
+    throw modelViolation(
+      `'${String(mode)}'`,
+      'queryInsights.mode',
+      `Member must satisfy enum value set: [${QUERY_INSIGHTS_MODES.join(', ')}]`,
     );
 }
 

@@ -5,6 +5,7 @@
 
 import { hash } from 'node:crypto';
 import { StoreError, validation } from './errors';
+import { modelViolation } from './model-checks';
 import type { ScalarMeasureType } from './schema';
 import { LONG_VERSION_MARK, ScannedRecords, type ScannedRecord } from './write-scan';
 
@@ -144,9 +145,10 @@ function checkRecordCount(count: number): void {
 }
 
 function recordCountError(count: number): StoreError {
-  return validation(
-    `1 validation error detected: Value with length ${count} at 'records' failed to satisfy constraint: ` +
-      `Member must have length ${count < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+  return modelViolation(
+    `with length ${count}`,
+    'records',
+    `Member must have length ${count < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
   );
 }
 
@@ -530,8 +532,10 @@ function mergeDimensions(common: unknown, own: unknown, index: number): { name: 
     }
   }
   if (merged.length > MAX_DIMENSIONS_PER_RECORD) {
-    throw validation(
-      `1 validation error detected: Value at 'records.${index + 1}.member.dimensions' failed to satisfy constraint: Member must have length less than or equal to ${MAX_DIMENSIONS_PER_RECORD}`,
+    throw modelViolation(
+      undefined,
+      `records.${index + 1}.member.dimensions`,
+      `Member must have length less than or equal to ${MAX_DIMENSIONS_PER_RECORD}`,
     );
   }
   return merged;
