@@ -5,18 +5,25 @@
 
 import { ConnectorError, ErrorKind } from '../core/errors';
 
+// Beside the models' errors, the refusals AWS's Common Errors list (Timestream developer guide):
+// they mostly come with a 400, on which an unknown name is retried (503), so a refusal named only
+// there would be resent by Prometheus forever.
 const UNAUTHORIZED_NAMES = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'IncompleteSignatureException',
+  'IncompleteSignature',
   'MissingAuthenticationTokenException',
   'InvalidClientTokenId',
   'ExpiredTokenException',
   'ExpiredToken',
 ]);
 
+const FORBIDDEN_NAMES = new Set(['AccessDeniedException', 'NotAuthorized']);
+
 const BAD_REQUEST_NAMES = new Set([
   'ValidationException',
+  'ValidationError',
   'QueryExecutionException',
   'RejectedRecordsException',
   'ServiceQuotaExceededException',
@@ -52,7 +59,7 @@ export function classifyAwsError(error: unknown): ErrorKind {
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   if (RETRYABLE_NAMES.has(name) || e.$retryable !== undefined) return ErrorKind.Retryable;
-  if (name === 'AccessDeniedException') return ErrorKind.Forbidden;
+  if (FORBIDDEN_NAMES.has(name)) return ErrorKind.Forbidden;
   if (UNAUTHORIZED_NAMES.has(name)) return ErrorKind.Unauthorized;
   if (name === 'ResourceNotFoundException') return ErrorKind.NotFound;
   if (BAD_REQUEST_NAMES.has(name)) return ErrorKind.BadRequest;

@@ -52,6 +52,15 @@ describe('classifyAwsError', () => {
       kind: 'retryable',
     },
     { name: 'a non-object', error: 'boom', kind: 'retryable' },
+    // AWS's Common Errors, with the 400 the Timestream developer guide gives them.
+    { name: 'NotAuthorized', error: sdkError('NotAuthorized', 400), kind: 'forbidden' },
+    { name: 'IncompleteSignature', error: sdkError('IncompleteSignature', 400), kind: 'unauthorized' },
+    { name: 'ValidationError', error: sdkError('ValidationError', 400), kind: 'bad_request' },
+    {
+      name: 'RequestExpired (the SDK corrects its clock)',
+      error: sdkError('RequestExpired', 400),
+      kind: 'retryable',
+    },
   ])('maps $name to $kind', ({ error, kind }) => {
     expect(classifyAwsError(error)).toBe(kind);
   });
