@@ -26,7 +26,7 @@ export interface RequestHandlerLike {
   handle(
     request: HttpRequest,
     options?: { abortSignal?: AbortSignal },
-  ): Promise<{ response: { statusCode: number; body?: unknown } }>;
+  ): Promise<{ response: { statusCode: number; headers?: Record<string, string>; body?: unknown } }>;
 }
 
 /** An endpoint Timestream's DescribeEndpoints named, and for how many minutes to use it. */
@@ -174,7 +174,7 @@ export class FastCall {
       const { response } = await this.options.handler.handle(request, { abortSignal: signal });
       if (response.statusCode !== 200) {
         if (final.size > 0) {
-          const refusal = refusalOf(response.statusCode, await collectBytes(response.body));
+          const refusal = refusalOf(response.statusCode, response.headers, await collectBytes(response.body));
           if (refusal !== undefined && final.has(refusal.type)) return refusal;
         } else discard(response.body);
         // A stale discovered endpoint or rotated credentials answer with an error: ask again next
@@ -223,21 +223,44 @@ function parseEndpoint(url: string, expiresMs: number): Endpoint {
 const NO_TYPES: ReadonlySet<string> = new Set();
 
 /** The error type and body of an awsJson1_0 error answer, or undefined when it is not one. */
-function refusalOf(status: number, bytes: Buffer): FastRefusal | undefined {
+function refusalOf(
+  status: number,
+  headers: Readonly<Record<string, string>> | undefined,
+  bytes: Buffer,
+): FastRefusal | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(bytes.toString('utf8'));
+    // The SDK reads an empty body as an empty object (parseJsonBody), whose type the header gives.
+    body = bytes.length === 0 ? {} : JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
-  const type = (body as { __type?: unknown }).__type;
-  if (typeof type !== 'string') return undefined;
+  const type = errorTypeOf(body as Record<string, unknown>, headers ?? {});
+  if (type === undefined) return undefined;
   return { type: errorNameOf(type), status, body: body as Record<string, unknown> };
 }
 
 /**
- * The error name in a `__type`, read as the SDK reads it (@smithy/core sanitizeErrorCode): the
+ * The error type of an awsJson1_0 error answer where the SDK looks for it (@smithy/core
+ * loadJsonRpcErrorCode): the body's `__type`, else its `code` (a key in any letter case), else the
+ * `x-amzn-ErrorType` header. Read from `__type` alone, a refusal named only by the header went to
+ * the SDK again, which named it all the same, after writing the call's other records a second time.
+ */
+function errorTypeOf(
+  body: Record<string, unknown>,
+  headers: Readonly<Record<string, string>>,
+): string | undefined {
+  if (body.__type !== undefined) return typeof body.__type === 'string' ? body.__type : undefined;
+  const code = Object.keys(body).find((key) => key.toLowerCase() === 'code');
+  if (code !== undefined && body[code] !== undefined)
+    return typeof body[code] === 'string' ? body[code] : undefined;
+  const header = Object.keys(headers).find((name) => name.toLowerCase() === 'x-amzn-errortype');
+  return header === undefined ? undefined : headers[header];
+}
+
+/**
+ * The error name in an error type, read as the SDK reads it (@smithy/core sanitizeErrorCode): the
  * first of a comma-separated list, without a `:` suffix (awsJson1_0 allows one), the part after
  * the namespace's `#`. Read otherwise, a refusal the SDK would name RejectedRecordsException went
  * to the SDK again, which wrote the call's other records a second time.

@@ -127,13 +127,13 @@ describe('FastCall', () => {
 
   /** A handler answering from `statuses` in turn (then 200), recording each request. */
   /** Answers each call with the next of `statuses` (then 200), every answer with `body`. */
-  function answering(statuses: number[], body = '{}') {
+  function answering(statuses: number[], body = '{}', headers: Record<string, string> = {}) {
     const seen: HttpRequest[] = [];
     const handler: RequestHandlerLike = {
       handle: (request) => {
         seen.push(request);
         return Promise.resolve({
-          response: { statusCode: statuses.shift() ?? 200, body: Buffer.from(body) },
+          response: { statusCode: statuses.shift() ?? 200, headers, body: Buffer.from(body) },
         });
       },
     };
@@ -219,6 +219,48 @@ describe('FastCall', () => {
       body: JSON.parse(body),
     });
     expect(seen).toHaveLength(1);
+  });
+
+  it.each<{ name: string; headers: Record<string, string>; body?: Record<string, unknown> }>([
+    {
+      name: 'the x-amzn-ErrorType header',
+      headers: { 'x-amzn-errortype': 'RejectedRecordsException:http://internal.amazon.com/coral/x/' },
+      body: { message: 'no.' },
+    },
+    { name: 'the header, with an empty body', headers: { 'x-amzn-errortype': 'RejectedRecordsException' } },
+    { name: 'a code member', headers: {}, body: { code: 'RejectedRecordsException', message: 'no.' } },
+    {
+      name: 'a Code member',
+      headers: {},
+      body: { Code: 'com.amazonaws.timestream#RejectedRecordsException' },
+    },
+    // The SDK takes the body's members before the header.
+    {
+      name: 'a code member over the header',
+      headers: { 'x-amzn-errortype': 'ThrottlingException' },
+      body: { code: 'RejectedRecordsException' },
+    },
+  ])('reads the error type from $name as the SDK does, without a second call', async ({ headers, body }) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const { handler, seen } = answering([419], text, headers);
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    const final = new Set(['RejectedRecordsException']);
+    expect(loadJsonRpcErrorCode({ headers } as never, body ?? {})).toBe('RejectedRecordsException');
+    expect(await call.attempt(TARGET, '{}', undefined, final)).toEqual({
+      type: 'RejectedRecordsException',
+      status: 419,
+      body: body ?? {},
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    { name: 'a __type that is not text over the header', body: '{"__type":5}' },
+    { name: 'a code that is not text over the header', body: '{"code":null}' },
+  ])('takes no error type from $name, as the SDK names no such refusal', async ({ body }) => {
+    const { handler } = answering([419], body, { 'x-amzn-errortype': 'RejectedRecordsException' });
+    const call = fastCall({ endpoint: 'http://127.0.0.1:9202' }, handler);
+    expect(await call.attempt(TARGET, '{}', undefined, new Set(['RejectedRecordsException']))).toBe(false);
   });
 
   it('keeps the discovered endpoint and the credentials after an error type the caller names final', async () => {
