@@ -47,6 +47,13 @@ export interface FastCallOptions {
   discover: () => Promise<DiscoveredEndpoint>;
   /** Clock for endpoint expiry and signing (tests). @default Date.now */
   nowMs?: () => number;
+  /**
+   * How far the SDK client found the clock off Timestream's (its `systemClockOffset`, which it
+   * learns from the Date of Timestream's answers): added to the signing time, as the SDK adds it.
+   * A signature more than 5 minutes off is refused, so on a host with a skewed clock every fast
+   * attempt would fail and the SDK redo the call. @default no offset
+   */
+  clockOffsetMs?: () => number;
 }
 
 interface Endpoint {
@@ -159,7 +166,7 @@ export class FastCall {
         'x-amz-target': target,
       },
       body,
-      date: new Date(this.nowMs()),
+      date: new Date(this.nowMs() + (this.options.clockOffsetMs?.() ?? 0)),
     });
     const request = new HttpRequest({
       protocol: endpoint.protocol,

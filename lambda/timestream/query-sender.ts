@@ -45,6 +45,7 @@ export class QuerySender {
     this.fast = new FastCall({
       ...options,
       credentials: () => client.config.credentials(),
+      clockOffsetMs: () => client.config.systemClockOffset,
       discover: async () => {
         const first = (await client.send(new DescribeEndpointsCommand({}))).Endpoints?.[0];
         if (first?.Address === undefined) throw new Error('DescribeEndpoints returned no endpoint');

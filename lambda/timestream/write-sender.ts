@@ -122,6 +122,7 @@ export class WriteRecordsSender {
     this.fast = new FastCall({
       ...options,
       credentials: () => client.config.credentials(),
+      clockOffsetMs: () => client.config.systemClockOffset,
       discover: async () => {
         const first = (await client.send(new DescribeEndpointsCommand({}))).Endpoints?.[0];
         if (first?.Address === undefined) throw new Error('DescribeEndpoints returned no endpoint');

@@ -88,6 +88,15 @@ describe('QuerySender', () => {
     expect(JSON.parse(bodyText(seen[0]))).toEqual({ QueryString: 'SELECT 1' });
   });
 
+  it('signs its fast attempt at the time the SDK client corrected its clock to', async () => {
+    const now = Date.parse('2026-11-22T04:05:06Z');
+    const { sender, seen } = scripted([[200, PAGE]], { nowMs: () => now });
+    // As the SDK sets it once Timestream's Date showed this host's clock ten minutes behind.
+    sender.client.config.systemClockOffset = 600_000;
+    await page(sender, 'SELECT 1', undefined);
+    expect(seen.map((r) => r.headers['x-amz-date'])).toEqual(['20261122T041506Z']);
+  });
+
   it('offers the page to the scanner as its bytes, and parses it when the scanner declines', async () => {
     const { sender } = scripted([
       [200, PAGE],

@@ -382,6 +382,50 @@ describe('WriteRecordsSender', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('signs its fast attempt at the time the SDK corrected its clock to, not the host’s skewed clock', async () => {
+    // Timestream ten minutes ahead of this host: it refuses a signature more than 5 minutes off its
+    // own time, and every answer carries its time in Date, from which the SDK learns the offset.
+    const SKEW_MS = 600_000;
+    const seen: string[] = [];
+    const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
+      handle: async (request) => {
+        const amzDate = String(request.headers['x-amz-date']);
+        seen.push(amzDate);
+        const signedMs = Date.parse(
+          amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+        );
+        const serverMs = Date.now() + SKEW_MS;
+        const expired = Math.abs(serverMs - signedMs) > 300_000;
+        return {
+          response: {
+            statusCode: expired ? 403 : 200,
+            reason: '',
+            headers: { 'content-type': 'application/x-amz-json-1.0', date: new Date(serverMs).toUTCString() },
+            body: Buffer.from(
+              expired
+                ? '{"__type":"InvalidSignatureException","message":"Signature expired"}'
+                : '{"RecordsIngested":{"Total":2}}',
+            ),
+          },
+        } as never;
+      },
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+    const sender = new WriteRecordsSender(sdkClient(handler, 'http://127.0.0.1:9202'), {
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9202',
+      handler,
+    });
+    // The first call finds out (the SDK, allowed no retry here, answers the refusal it corrects on).
+    await expect(sender.send(TARGET, batch)).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    expect(seen).toHaveLength(2);
+    expect(Math.abs(sender.client.config.systemClockOffset - SKEW_MS)).toBeLessThan(60_000);
+    // From then on, the fast attempt is signed in Timestream's time and accepted at once.
+    await sender.send(TARGET, batch);
+    expect(seen).toHaveLength(3);
+  });
+
   it('hands the caller’s signal to the SDK when it redoes the call', async () => {
     const controller = new AbortController();
     const signals: Array<AbortSignal | undefined> = [];
