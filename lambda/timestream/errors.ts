@@ -53,9 +53,25 @@ interface SdkErrorShape {
   code?: string;
 }
 
+/**
+ * The DescribeEndpoints error behind the SDK's failure to discover an endpoint, or undefined.
+ * Without an explicit endpoint every call first discovers one, and the SDK's middleware
+ * (@aws-sdk/middleware-endpoint-discovery) throws a plain Error ("The operation to discover
+ * endpoint failed") keeping DescribeEndpoints' own error as `reason`. Read as the plain Error, a
+ * key Timestream does not know or a policy without timestream:DescribeEndpoints was a 503 that
+ * Prometheus resent forever.
+ */
+function discoveryReason(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, reason, $metadata } = error as SdkErrorShape & { reason?: unknown };
+  if (name !== 'Error' || $metadata !== undefined) return undefined;
+  return typeof reason === 'object' && reason !== null && 'name' in reason ? reason : undefined;
+}
+
 /** Returns the ErrorKind a Timestream SDK error maps to. */
 export function classifyAwsError(error: unknown): ErrorKind {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const cause = discoveryReason(error) ?? error;
+  const e = (typeof cause === 'object' && cause !== null ? cause : {}) as SdkErrorShape;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   if (RETRYABLE_NAMES.has(name) || e.$retryable !== undefined) return ErrorKind.Retryable;
@@ -75,10 +91,15 @@ export function classifyAwsError(error: unknown): ErrorKind {
 export function fromAwsError(error: unknown, operation: string): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const kind = classifyAwsError(error);
-  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const reason = discoveryReason(error);
+  const cause = reason ?? error;
+  const e = (typeof cause === 'object' && cause !== null ? cause : {}) as SdkErrorShape;
   const name = e.name ?? 'Error';
-  const text = oneLine(e.message ?? String(error));
-  return new ConnectorError(kind, `Timestream ${operation} failed: ${name}: ${text}`, { cause: error });
+  const text = oneLine(e.message ?? String(cause));
+  const step = reason === undefined ? '' : 'DescribeEndpoints: ';
+  return new ConnectorError(kind, `Timestream ${operation} failed: ${step}${name}: ${text}`, {
+    cause: error,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { classifyAwsError, fromAwsError } from '../../../lambda/timestream/errors';
 
 const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
@@ -72,5 +73,53 @@ describe('classifyAwsError', () => {
     );
     expect(error.status).toBe(400);
     expect(error.message).toBe('Timestream Query failed: ValidationException: line 1:5: bad thing');
+  });
+
+  describe('when the SDK could not discover an endpoint', () => {
+    /** What WriteRecords rejects with when DescribeEndpoints is answered `status` with `type`. */
+    async function discoveryError(type: string, status: number): Promise<unknown> {
+      const answered: string[] = [];
+      const client = new TimestreamWriteClient({
+        region: 'us-east-1', // no endpoint: the SDK discovers one, as on AWS by default
+        credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+        requestHandler: {
+          handle: async (request: { headers: Record<string, string> }) => {
+            answered.push(request.headers['x-amz-target']);
+            return {
+              response: {
+                statusCode: status,
+                headers: { 'content-type': 'application/x-amz-json-1.0' },
+                body: Buffer.from(JSON.stringify({ __type: type, message: `${type} said no` })),
+              },
+            };
+          },
+          updateHttpClientConfig: () => undefined,
+          httpHandlerConfigs: () => ({}),
+        } as never,
+      });
+      const error = await client
+        .send(new WriteRecordsCommand({ DatabaseName: 'db', TableName: 't', Records: [] }))
+        .catch((e: unknown) => e);
+      client.destroy();
+      expect(answered).toEqual(['Timestream_20181101.DescribeEndpoints']);
+      return error;
+    }
+
+    it.each([
+      { type: 'UnrecognizedClientException', status: 400, answer: 401 },
+      { type: 'AccessDeniedException', status: 400, answer: 403 },
+      { type: 'ThrottlingException', status: 400, answer: 503 },
+      { type: 'InternalServerException', status: 500, answer: 503 },
+    ])(
+      'answers DescribeEndpoints’ $type ($status) with $answer, naming it',
+      async ({ type, status, answer }) => {
+        const failure = fromAwsError(await discoveryError(type, status), 'WriteRecords');
+        expect([failure.status, failure.message]).toEqual([
+          answer,
+          `Timestream WriteRecords failed: DescribeEndpoints: ${type}: ${type} said no`,
+        ]);
+      },
+    );
   });
 });
