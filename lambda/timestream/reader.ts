@@ -193,7 +193,12 @@ async function describeDimensions(
       observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
       const failure = fromAwsError(error, 'DESCRIBE');
       // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
-      if (failure.kind === ErrorKind.BadRequest || failure.kind === ErrorKind.NotFound)
+      // Other refusals (a QueryExecutionException, a quota) are what they say: named a missing
+      // table, they sent the operator looking for a table that is there.
+      if (
+        failure.kind === ErrorKind.NotFound ||
+        (failure.kind === ErrorKind.BadRequest && VALIDATION_NAMES.has(errorName(error)))
+      )
         throw tableNotFound(target, failure, error);
       throw failure;
     }
@@ -394,6 +399,9 @@ async function readPages(
   }
   throw new ConnectorError(ErrorKind.Retryable, `query returned more than ${MAX_PAGES_PER_QUERY} pages`);
 }
+
+/** Timestream's names for a request refused as invalid (the model's, and AWS's Common Errors'). */
+const VALIDATION_NAMES: ReadonlySet<string> = new Set(['ValidationException', 'ValidationError']);
 
 function errorName(error: unknown): string {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : 'Error';

@@ -475,6 +475,19 @@ describe('readQuery when Timestream refuses what a query names', () => {
     expect(queries).toEqual([]);
   });
 
+  test.each([
+    awsError('QueryExecutionException', 'Query aborted as max execution time exceeded'),
+    awsError('ServiceQuotaExceededException', 'You have exceeded the maximum number of queries'),
+  ])('DESCRIBE answered $name: that refusal (400), not a missing table', async (describeError) => {
+    const { sender: s, queries } = sender({ describeError });
+    const failure = await failureOf(readQuery(s, new DimensionCatalog(), TARGET, QUERY));
+    expect(failure).toEqual({
+      kind: ErrorKind.BadRequest,
+      message: `Timestream DESCRIBE failed: ${describeError.name}: ${describeError.message}`,
+    });
+    expect(queries).toEqual([]);
+  });
+
   test('a query refused for its table: 404, and the next query reads the columns again', async () => {
     const refusal = awsError('ValidationException', "Table 'tbl' does not exist");
     const { sender: s, describes, queries } = sender({ pages: [() => Promise.reject(refusal)] });
