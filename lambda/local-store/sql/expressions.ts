@@ -735,6 +735,12 @@ const WINDOW_FUNCTIONS: ReadonlySet<string> = new Set([
   'nth_value',
 ]);
 
+/**
+ * DuckDB's timestamp types as typeof() names them; their text is `YYYY-MM-DD hh:mm:ss[.fraction]`
+ * with a four-digit year, as TIMESTAMP_NS holds no other (1677 to 2262).
+ */
+const TIMESTAMP_TYPE_NAMES = "'TIMESTAMP_NS', 'TIMESTAMP', 'TIMESTAMP_MS', 'TIMESTAMP_S'";
+
 function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens: readonly Token[]): string {
   const type = argTokens[argTokens.length - 1];
   if (
@@ -755,13 +761,19 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
   const cast = (sql: string) => `${name.toUpperCase()}(${sql} AS ${target})`;
   if (target === 'VARCHAR') {
     // Trino's text of a double is Java's (String.valueOf: `1.0E21`, `NaN`), not DuckDB's (`1e+21`,
-    // `nan`). The TRY_CAST binds for any type.
-    return bindOnce(
-      scope.budget,
-      [{ sql: value, repeats: true }],
-      ([x]) =>
-        `(CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ELSE ${cast(x!)} END)`,
-    );
+    // `nan`). The TRY_CAST binds for any type. A timestamp or time has as many fraction digits as
+    // its type's precision (Trino's TimestampToVarchar), nine for Timestream's nanosecond types
+    // (facts 4.3), where DuckDB's text drops trailing zeros (`1970-01-01 00:00:00`).
+    return bindOnce(scope.budget, [{ sql: value, repeats: true }], ([x]) => {
+      const text = cast(x!);
+      const nanoFraction = (whole: number) =>
+        `left(${text}, ${whole}) || '.' || rpad(substr(${text}, ${whole + 2}), 9, '0')`;
+      return (
+        `(CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ` +
+        `WHEN typeof(${x}) IN (${TIMESTAMP_TYPE_NAMES}) THEN ${nanoFraction(19)} ` +
+        `WHEN typeof(${x}) IN ('TIME', 'TIME_NS') THEN ${nanoFraction(8)} ELSE ${text} END)`
+      );
+    });
   }
   if (target !== 'BIGINT' && target !== 'INTEGER') return cast(value);
   // Trino rounds a double half away from zero (2.5 to 3, -2.5 to -3), where DuckDB's cast rounds

@@ -329,6 +329,27 @@ describe('translated SQL on DuckDB', () => {
       ],
     },
     {
+      // Trino's TimestampToVarchar writes as many fraction digits as the type's precision, and
+      // Timestream's timestamp and time hold nanoseconds (supported-data-types).
+      name: 'a timestamp or time cast to varchar has nine fraction digits, as its cell (Trino conversion)',
+      query:
+        "SELECT CAST(from_milliseconds(0) AS varchar), CAST(time AS varchar), TRY_CAST(from_milliseconds(1) AS varchar), CAST(from_nanoseconds(-1) AS varchar), CAST(bin(time, 1s) AS varchar), CAST(date_trunc('hour', time) AS varchar), CAST(timestamp '2262-04-11 23:47:16.854775806' AS varchar), CAST(time '01:02:03' AS varchar), CAST(time '01:02:03.5' AS varchar), CAST(CAST(NULL AS timestamp) AS varchar), CAST(date '2020-08-08' AS varchar) FROM db.t WHERE measure_name = 'down'",
+      types: Array(11).fill('VARCHAR'),
+      row: [
+        '1970-01-01 00:00:00.000000000',
+        '1970-01-01 00:00:00.999999999',
+        '1970-01-01 00:00:00.001000000',
+        '1969-12-31 23:59:59.999999999',
+        '1970-01-01 00:00:00.000000000',
+        '1970-01-01 00:00:00.000000000',
+        '2262-04-11 23:47:16.854775806',
+        '01:02:03.000000000',
+        '01:02:03.500000000',
+        null,
+        '2020-08-08',
+      ],
+    },
+    {
       name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
       query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
