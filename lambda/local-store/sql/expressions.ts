@@ -19,6 +19,7 @@ import { findColumn, type VisibleColumn } from './columns';
 import { javaDoubleTextSql } from './java-double';
 import { translateJavaRegex } from './java-regex';
 import { syntaxAt } from './metadata';
+import { intervalTextSql } from './scalar-text';
 import { callsAnyOf, INTERVAL_UNITS, linePosition, type Token } from './tokenizer';
 
 /** What an expression may refer to. */
@@ -771,7 +772,8 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
       return (
         `(CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ` +
         `WHEN typeof(${x}) IN (${TIMESTAMP_TYPE_NAMES}) THEN ${nanoFraction(19)} ` +
-        `WHEN typeof(${x}) IN ('TIME', 'TIME_NS') THEN ${nanoFraction(8)} ELSE ${text} END)`
+        `WHEN typeof(${x}) IN ('TIME', 'TIME_NS') THEN ${nanoFraction(8)} ` +
+        `WHEN typeof(${x}) = 'INTERVAL' THEN ${intervalTextSql(x!)} ELSE ${text} END)`
       );
     });
   }

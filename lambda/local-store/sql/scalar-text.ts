@@ -77,3 +77,31 @@ export function formatYearToMonth(months: number): string {
   const m = Math.abs(months);
   return `${sign}${Math.floor(m / 12)}-${m % 12}`;
 }
+
+const MICROS_PER_DAY = 86_400_000_000;
+
+/**
+ * DuckDB SQL giving the text formatYearToMonth or formatDayToSecond gives for the INTERVAL `value`,
+ * the one its cell has: `Y-M` when it has a month part (Trino's IntervalYearMonth text), else
+ * `D hh:mm:ss.nnnnnnnnn`. `value` is repeated, so it must be short SQL such as a lambda-bound name;
+ * it may be of any type (TRY_CAST binds for every one). DuckDB's own cast writes `1 year` and
+ * `24:00:00`.
+ */
+export function intervalTextSql(value: string): string {
+  const interval = `TRY_CAST(${value} AS INTERVAL)`;
+  const months = `(datepart('year', ${interval}) * 12 + datepart('month', ${interval}))`;
+  const sign = (n: string) => `CASE WHEN ${n} < 0 THEN '-' ELSE '' END`;
+  const text = (n: string) => `CAST(${n} AS VARCHAR)`;
+  const two = (n: string) => `lpad(${text(n)}, 2, '0')`;
+  const yearToMonth = `${sign(months)} || ${text(`abs(${months}) // 12`)} || '-' || ${text(`abs(${months}) % 12`)}`;
+  // ts_micros: the interval in microseconds, its days counted as 24 hours (DuckDB keeps them apart).
+  const micros =
+    `datepart('day', ${interval}) * ${MICROS_PER_DAY} + datepart('hour', ${interval}) * 3600000000 + ` +
+    `datepart('minute', ${interval}) * 60000000 + datepart('microseconds', ${interval})`;
+  const m = 'abs(ts_micros)';
+  const dayToSecond =
+    `list_transform([${micros}], lambda ts_micros: ${sign('ts_micros')} || ${text(`${m} // ${MICROS_PER_DAY}`)} || ' ' || ` +
+    `${two(`${m} // 3600000000 % 24`)} || ':' || ${two(`${m} // 60000000 % 60`)} || ':' || ` +
+    `${two(`${m} // 1000000 % 60`)} || '.' || lpad(${text(`${m} % 1000000`)}, 6, '0') || '000')[1]`;
+  return `CASE WHEN ${months} <> 0 THEN ${yearToMonth} ELSE ${dayToSecond} END`;
+}

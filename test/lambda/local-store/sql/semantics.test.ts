@@ -350,6 +350,24 @@ describe('translated SQL on DuckDB', () => {
       ],
     },
     {
+      // Trino's IntervalYearMonth.formatMonths writes `Y-M`; DuckDB's cast wrote `1 year`, `24:00:00`.
+      name: 'an interval cast to varchar is its cell text, Y-M or D hh:mm:ss.nnnnnnnnn, negative ones too',
+      query:
+        "SELECT CAST(1y AS varchar), CAST(-1y AS varchar), CAST(0y - 14month AS varchar), CAST(1d AS varchar), CAST(1h - 2d AS varchar), CAST(25h + 1us AS varchar), TRY_CAST(from_milliseconds(2000) - from_milliseconds(500) AS varchar), CAST(0s - 1us AS varchar), 1h - 2d FROM db.t WHERE measure_name = 'down'",
+      types: [...Array(8).fill('VARCHAR'), 'INTERVAL_DAY_TO_SECOND'],
+      row: [
+        '1-0',
+        '-1-0',
+        '-1-2',
+        '1 00:00:00.000000000',
+        '-1 23:00:00.000000000',
+        '1 01:00:00.000001000',
+        '0 00:00:01.500000000',
+        '-0 00:00:00.000001000',
+        '-1 23:00:00.000000000',
+      ],
+    },
+    {
       name: 'replace(x1, x2) removes every x2 from x1 (string-functions)',
       query: `SELECT replace('abcb', 'b'), replace('abcb', 'b', 'x'), replace(region, 'u') FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR'],
