@@ -10,6 +10,8 @@ export interface ConcatChain {
   start: number;
   end: number;
   operands: { start: number; end: number }[];
+  /** Whether it may build a long string (see concatChains). */
+  grows: boolean;
 }
 
 const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=', ',']);
@@ -52,17 +54,17 @@ interface Level {
 /**
  * Returns the `||` chains of `tokens` that may build a long string, by the index of their first
  * token: those with an operand calling lpad(), rpad(), replace() or concat() or holding another
- * `||`. Chains inside a call's parentheses are found too, though the translator reads those with
- * the call's arguments.
+ * `||`; with `all`, every chain. Chains inside a call's parentheses are found too, though the
+ * translator reads those with the call's arguments.
  */
-export function concatChains(tokens: readonly Token[]): Map<number, ConcatChain> {
+export function concatChains(tokens: readonly Token[], all = false): Map<number, ConcatChain> {
   const chains = new Map<number, ConcatChain>();
   const levels: Level[] = [{ closer: '', chain: [], broken: false }];
   const endOperand = (level: Level, end: number) => {
     if (level.chain.length > 0 && level.operand !== undefined && !level.broken) {
       const operands = [...level.chain, { start: level.operand, end }];
-      if (operands.some((o) => mayGrow(tokens, o.start, o.end)))
-        chains.set(operands[0]!.start, { start: operands[0]!.start, end, operands });
+      const grows = operands.some((o) => mayGrow(tokens, o.start, o.end));
+      if (grows || all) chains.set(operands[0]!.start, { start: operands[0]!.start, end, operands, grows });
     }
     level.operand = undefined;
     level.chain = [];

@@ -227,16 +227,20 @@ export function splitTopLevel(tokens: readonly Token[], isSeparator = isComma): 
 /** Translates an expression's tokens into DuckDB SQL; throws ValidationException StoreErrors. */
 export function translateExpression(scope: ExpressionScope, tokens: readonly Token[]): string {
   const out: string[] = [];
-  const chains = tokens.some((t) => t.kind === 'op' && t.text === '||') ? concatChains(tokens) : undefined;
+  const chains = tokens.some((t) => t.kind === 'op' && t.text === '||')
+    ? concatChains(tokens, true)
+    : undefined;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k]!;
     const next = tokens[k + 1];
     const chain = chains?.get(k);
     if (chain) {
       const operands = chain.operands.map(({ start, end }) =>
-        translateExpression(scope, tokens.slice(start, end)),
+        concatOperand(translateExpression(scope, tokens.slice(start, end))),
       );
-      out.push(concatWithin(scope.budget, operands));
+      // A varchar even when every operand is a NULL literal, which DuckDB folds into an INTEGER NULL.
+      const joined = chain.grows ? concatWithin(scope.budget, operands) : joinWithin(operands, ' || ');
+      out.push(`CAST(${joined} AS VARCHAR)`);
       k = chain.end - 1;
     } else if (tok.kind === 'string') out.push(sqlLiteral(tok.text));
     else if (tok.kind === 'number') out.push(integerWithinBigint(scope, tokens, k));
@@ -326,6 +330,15 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
   }
   return joinWithin(out, ' ');
 }
+
+/**
+ * An operand of `||` or concat(), which join strings only ([STRING-OPERATORS]; Trino's concat()
+ * takes varchar, not a number or a timestamp), where DuckDB's cast any value to its text. encode()
+ * binds a varchar (or a NULL) only, so DuckDB refuses any other before it runs the query, in words
+ * mapDuckDbError rewords (results.ts); decode() gives the same string back, and a NULL literal
+ * becomes a varchar, as in Trino.
+ */
+const concatOperand = (sql: string) => `decode(encode(${sql}))`;
 
 /** Whether `tok` can end an operand, so that a `*` after it multiplies. */
 /** Largest integer literal Trino reads: a BIGINT's; `-` and one more is the least BIGINT. */
@@ -456,9 +469,10 @@ function intervalSql(scope: ExpressionScope, tok: Token): string {
 // The Timestream developer guide's pages behind translateCall's rewrites, each at
 // https://docs.aws.amazon.com/timestream/latest/developerguide/<page>.html: [IF]
 // conditional-expressions.IF, [STRING] string-functions, [MATH] mathematical-functions, [GREATEST]
-// comparison-functions.greatest and comparison-functions.least; and [TRINO-STRING], Trino's
-// https://trino.io/docs/current/functions/string.html, where Timestream's page lists a function
-// without saying more (the guide's reference includes Trino's documentation).
+// comparison-functions.greatest and comparison-functions.least, [STRING-OPERATORS]
+// string-operators; and [TRINO-STRING], Trino's https://trino.io/docs/current/functions/string.html,
+// where Timestream's page lists a function without saying more (the guide's reference includes
+// Trino's documentation).
 function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readonly Token[]): string {
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
@@ -633,7 +647,7 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // The || operator ([TRINO-STRING]: "the same functionality as the SQL-standard concatenation
       // operator"), so NULL when any value is NULL, where DuckDB's concat() skips NULLs. A varchar
       // ([STRING]) even when every value is a NULL literal.
-      const values = args();
+      const values = args().map(concatOperand);
       if (values.length === 0) break;
       if (rawArgs.some((arg) => mayGrow(arg)))
         return `CAST(${concatWithin(scope.budget, values)} AS VARCHAR)`;

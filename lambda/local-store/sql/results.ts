@@ -260,6 +260,16 @@ const REWORDINGS: readonly {
     reword: ([, value, type]) => `Value ${value} is out of range for ${typeName(type!)}`,
   },
   {
+    // The encode() that only lets a varchar through to `||` and concat() (expressions.ts
+    // concatOperand), which the query never spells.
+    pattern: /^No function matches the given name and argument types 'encode\((.+)\)'/,
+    reword: ([, type], query) => {
+      const at = [query.indexOf('||'), query.toLowerCase().search(/\bconcat\s*\(/)].filter((n) => n >= 0);
+      const where = at.length > 0 ? `${linePosition(query, Math.min(...at))}: ` : '';
+      return `${where}Function 'concat' cannot take arguments of type ${typeName(type!)}: || and concat() join varchar values only`;
+    },
+  },
+  {
     pattern:
       /^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*)\)['"]/,
     reword: ([, name, types], query) => {

@@ -360,7 +360,7 @@ describe('strings longer than a page', () => {
     },
     {
       name: '|| and concat() with NULL',
-      query: `SELECT ${pad(2)} || NULL || 'x', concat(${pad(2)}, NULL), concat(1, ${pad(3, 'x')})`,
+      query: `SELECT ${pad(2)} || NULL || 'x', concat(${pad(2)}, NULL), concat('1', ${pad(3, 'x')})`,
       row: [null, null, '1xxx'],
     },
   ])('answers $name as before', async ({ query, row }) => {

@@ -126,3 +126,13 @@ describe('concatChains', () => {
     expect(chainsOf(`a || lpad(b, 2, 'x') ${boundary} c || d`)).toEqual([['a', 'lpad ( b , 2 , x )']]);
   });
 });
+
+test('concatChains with all finds every chain, saying which may grow', () => {
+  const tokens = tokenize("a || 'x' = b || lpad(c, 2, 'y')");
+  expect(
+    [...concatChains(tokens, true).values()].map(({ start, end, grows }) => ({ start, end, grows })),
+  ).toEqual([
+    { start: 0, end: 3, grows: false },
+    { start: 4, end: 14, grows: true },
+  ]);
+});

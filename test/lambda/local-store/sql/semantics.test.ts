@@ -380,6 +380,12 @@ describe('translated SQL on DuckDB', () => {
       row: [null, 'abc', 'us-down', null, null],
     },
     {
+      name: '|| joins varchar values and NULLs into a varchar, NULL when any value is NULL (string-operators)',
+      query: `SELECT NULL || 'a', NULL || NULL, region || '-' || measure_name, 'a' || CAST(1 AS varchar) || CAST(true AS varchar) FROM db.t WHERE measure_name = 'down'`,
+      types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
+      row: [null, null, 'us-down', 'a1true'],
+    },
+    {
       name: 'split_part() is the field from 1, NULL past the last field (string-functions; Trino)',
       query: `SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 4), split_part('a,,c', ',', 2), split_part(region, 's', 2), split_part(region, 's', 3), split_part('a,b', CAST(NULL AS varchar), 1), split_part(CAST(NULL AS varchar), ',', 1) FROM db.t WHERE measure_name = 'down'`,
       types: ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
@@ -486,6 +492,24 @@ describe('translated SQL on DuckDB', () => {
       query: "SELECT measure_value::double FROM db.t WHERE regexp_like(measure_value::double, 'E')",
       message: "line 1:46: Function 'regexp_like' cannot take arguments of type (double, varchar)",
     },
+    // Timestream's || concatenates strings (string-operators), Trino's concat() takes varchar only;
+    // DuckDB's cast anything to its text ('a1', '1970-01-01 00:00:00a').
+    ...[
+      { query: "SELECT 'a' || 1", type: 'integer', at: '1:12' },
+      { query: "SELECT region || '-' || measure_value::double FROM db.t", type: 'double', at: '1:15' },
+      { query: "SELECT time || 'a' FROM db.t WHERE measure_name = 'none'", type: 'timestamp', at: '1:13' },
+      {
+        query: "SELECT concat(region, true) FROM db.t WHERE measure_name = 'none'",
+        type: 'boolean',
+        at: '1:8',
+      },
+      { query: "SELECT lpad('a', 2, 'b') || 1d", type: 'interval', at: '1:26' },
+      { query: "SELECT measure_name FROM db.t WHERE region = 'eu' || 1.5e0", type: 'double', at: '1:51' },
+    ].map(({ query, type, at }) => ({
+      name: `${type} joined by ${query.includes('concat') ? 'concat()' : '||'}, even over no rows: ${query}`,
+      query,
+      message: `line ${at}: Function 'concat' cannot take arguments of type ${type}: || and concat() join varchar values only`,
+    })),
     // Trino's StringFunctions.pad words, where DuckDB named its own uint32.
     {
       name: 'lpad() to a negative size (string-functions: size must not be negative)',

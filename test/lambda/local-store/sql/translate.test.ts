@@ -119,7 +119,7 @@ describe('translateQuery SELECT', () => {
     {
       name: 'concat() as ||, each value once',
       query: `SELECT concat(region, '-', host) FROM db.t`,
-      sql: `SELECT CAST((("region") || (('-') || ("host"))) AS VARCHAR) AS "_col0" FROM "db"."t"`,
+      sql: `SELECT CAST(((decode(encode("region"))) || ((decode(encode('-'))) || (decode(encode("host"))))) AS VARCHAR) AS "_col0" FROM "db"."t"`,
     },
     {
       name: 'split_part() as a list index checked to start at 1, repeating a delimiter that is not a literal',
