@@ -251,6 +251,9 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
         throw unsupported(scope, next!, 'subqueries are not supported');
       // A qualified column takes its `.` with it; any other is DuckDB's `value.function()`.
       if (tok.text === '.') throw syntaxAt(scope.query, tok.offset, "unexpected '.'");
+      // Only an array is subscripted in Trino, and the store has none: DuckDB's `region[1]` was the
+      // first character of a varchar.
+      if (tok.text === '[') throw unsupported(scope, tok, 'arrays and subscripts ([...]) are not supported');
       // A `*` that multiplies nothing is DuckDB's star (`(*)`, `* REPLACE (...)`), which lists the
       // physical table's hidden columns too; the select list expands a `*` of its own.
       if (tok.text === '*' && !endsOperand(tokens[k - 1]))
@@ -306,6 +309,9 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
         (DATETIME_FIELDS.has(tok.text.toLowerCase()) && !isNameInScope(scope, tok.text)))
     ) {
       out.push(tok.text.toUpperCase());
+    } else if (isWord(tok, 'array') && next?.kind === 'op' && next.text === '[') {
+      // Timestream's array constructor (supported-data-types), not a column named ARRAY.
+      throw unsupported(scope, tok, 'arrays (ARRAY[...]) are not supported');
     } else if (isWord(tokens[k - 1], 'as')) {
       out.push(quoteDuckIdentifier(tok.text)); // an alias being defined
     } else if (tokens[k - 1]?.kind === 'number' || tokens[k - 1]?.kind === 'string') {
@@ -729,6 +735,13 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
   }
   if (WINDOW_FUNCTIONS.has(name))
     throw unsupported(scope, nameTok, `window functions (${name}()) are not supported`);
+  // Timestream's row and array values (supported-data-types), which the store cannot build.
+  if (name === 'row' || name === 'array_agg')
+    throw unsupported(
+      scope,
+      nameTok,
+      `${name === 'row' ? 'rows (ROW(...))' : 'arrays (array_agg())'} are not supported`,
+    );
   throw validation(`${linePosition(scope.query, nameTok.offset)}: Function '${nameTok.text}' not registered`);
 }
 

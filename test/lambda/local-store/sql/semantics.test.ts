@@ -510,6 +510,28 @@ describe('translated SQL on DuckDB', () => {
       query,
       message: `line ${at}: Function 'concat' cannot take arguments of type ${type}: || and concat() join varchar values only`,
     })),
+    // Timestream has arrays and rows (supported-data-types), which the store cannot build: not an
+    // unknown column ARRAY or an unregistered row(), and no character of a varchar by subscript.
+    {
+      name: 'an ARRAY constructor as unsupported, not as a column named ARRAY',
+      query: 'SELECT ARRAY[1.5, 2.0]',
+      message: 'line 1:8: arrays (ARRAY[...]) are not supported by the embedded store',
+    },
+    {
+      name: 'a ROW constructor as unsupported, not as an unregistered function',
+      query: "SELECT CAST(ROW(1, 'a') AS varchar)",
+      message: 'line 1:13: rows (ROW(...)) are not supported by the embedded store',
+    },
+    {
+      name: 'array_agg() as unsupported',
+      query: 'SELECT array_agg(region) FROM db.t',
+      message: 'line 1:8: arrays (array_agg()) are not supported by the embedded store',
+    },
+    {
+      name: 'a subscript of a varchar, which only an array takes',
+      query: 'SELECT region[1] FROM db.t',
+      message: 'line 1:14: arrays and subscripts ([...]) are not supported by the embedded store',
+    },
     // Trino's StringFunctions.pad words, where DuckDB named its own uint32.
     {
       name: 'lpad() to a negative size (string-functions: size must not be negative)',
