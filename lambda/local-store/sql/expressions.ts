@@ -789,7 +789,8 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
   const cast = (sql: string) => `${name.toUpperCase()}(${sql} AS ${target})`;
   if (target === 'VARCHAR') {
     // Trino's text of a double is Java's (String.valueOf: `1.0E21`, `NaN`), not DuckDB's (`1e+21`,
-    // `nan`). The TRY_CAST binds for any type. A timestamp or time has as many fraction digits as
+    // `nan`). The TRY_CAST binds for any type. A DECIMAL (DuckDB's `1.50`) is a DOUBLE column
+    // (results.ts; Timestream has no decimal type), so its text is a double's too. A timestamp or time has as many fraction digits as
     // its type's precision (Trino's TimestampToVarchar), nine for Timestream's nanosecond types
     // (facts 4.3), where DuckDB's text drops trailing zeros (`1970-01-01 00:00:00`).
     return bindOnce(scope.budget, [{ sql: value, repeats: true }], ([x]) => {
@@ -797,7 +798,8 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
       const nanoFraction = (whole: number) =>
         `left(${text}, ${whole}) || '.' || rpad(substr(${text}, ${whole + 2}), 9, '0')`;
       return (
-        `(CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ` +
+        `(CASE WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') OR typeof(${x}) LIKE 'DECIMAL%' ` +
+        `THEN ${javaDoubleTextSql(`TRY_CAST(${x} AS DOUBLE)`)} ` +
         `WHEN typeof(${x}) IN (${TIMESTAMP_TYPE_NAMES}) THEN ${nanoFraction(19)} ` +
         `WHEN typeof(${x}) IN ('TIME', 'TIME_NS') THEN ${nanoFraction(8)} ` +
         `WHEN typeof(${x}) = 'INTERVAL' THEN ${intervalTextSql(x!)} ELSE ${text} END)`

@@ -329,6 +329,15 @@ describe('translated SQL on DuckDB', () => {
       ],
     },
     {
+      // DuckDB reads 1.50 as a DECIMAL, which the store answers as a DOUBLE (no decimal type in
+      // Timestream): its cast has the text of its cell, not DuckDB's decimal text 1.50.
+      name: 'a number with a decimal point cast to varchar is the text of its DOUBLE cell',
+      query:
+        'SELECT CAST(1.50 AS varchar), 1.50, CAST(12345678.5 AS varchar), 12345678.5, CAST(0.0001 AS varchar), CAST(-2.0 AS varchar)',
+      types: ['VARCHAR', 'DOUBLE', 'VARCHAR', 'DOUBLE', 'VARCHAR', 'VARCHAR'],
+      row: ['1.5', '1.5', '1.23456785E7', '1.23456785E7', '1.0E-4', '-2.0'],
+    },
+    {
       // Trino's TimestampToVarchar writes as many fraction digits as the type's precision, and
       // Timestream's timestamp and time hold nanoseconds (supported-data-types).
       name: 'a timestamp or time cast to varchar has nine fraction digits, as its cell (Trino conversion)',
