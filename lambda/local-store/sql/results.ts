@@ -234,6 +234,14 @@ const SPELLED_AS: Readonly<Record<string, string>> = {
   ...RENAMED_FUNCTIONS,
   extract: 'date_part',
   regexp_like: 'regexp_matches', // expressions.ts regexpLike
+  split_part: 'string_split', // expressions.ts translateCall
+};
+
+/** The query's spelling of DuckDB's names of its operators. */
+const OPERATORS_SPELLED: Readonly<Record<string, string>> = {
+  '//': '/',
+  '~~': 'LIKE',
+  '!~~': 'NOT LIKE',
 };
 
 /**
@@ -274,9 +282,10 @@ const REWORDINGS: readonly {
       /^(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*)\)['"]/,
     reword: ([, name, types], query) => {
       const argTypes = types!.split(', ').filter(Boolean).map(typeName);
-      // `/` is DuckDB's `//` under integer_division (engine.ts), which the query never spells.
+      // `/` is DuckDB's `//` under integer_division (engine.ts), and LIKE its `~~`, which the
+      // query never spells.
       if (!/^\w+$/.test(name!))
-        return `Operator '${name === '//' ? '/' : name}' cannot be applied to ${argTypes.join(' and ')}`;
+        return `Operator '${OPERATORS_SPELLED[name!] ?? name}' cannot be applied to ${argTypes.join(' and ')}`;
       // The name the query spells: DuckDB names a renamed function (approx_distinct) by its own name.
       const lower = query.toLowerCase();
       const spelled = [name!, ...Object.keys(SPELLED_AS).filter((k) => SPELLED_AS[k] === name)]

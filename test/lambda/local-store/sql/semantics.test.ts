@@ -541,6 +541,22 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT region[1] FROM db.t',
       message: 'line 1:14: arrays and subscripts ([...]) are not supported by the embedded store',
     },
+    // DuckDB names LIKE `~~` and split_part() its string_split(), which the query never spells.
+    {
+      name: 'LIKE of a double, naming LIKE',
+      query: "SELECT region FROM db.t WHERE measure_value::double LIKE '1%'",
+      message: "Operator 'LIKE' cannot be applied to double and varchar",
+    },
+    {
+      name: 'NOT LIKE of an integer, naming NOT LIKE',
+      query: "SELECT 1 NOT LIKE '1'",
+      message: "Operator 'NOT LIKE' cannot be applied to integer and varchar",
+    },
+    {
+      name: 'split_part() of a double, naming split_part',
+      query: "SELECT split_part(1.5e0, '.', 1)",
+      message: "line 1:8: Function 'split_part' cannot take arguments of type (double, varchar)",
+    },
     // Trino's StringFunctions.pad words, where DuckDB named its own uint32.
     {
       name: 'lpad() to a negative size (string-functions: size must not be negative)',
