@@ -314,7 +314,12 @@ export class QueryExecutor {
       // The model marks ClientToken sensitive: its refusal does not repeat it.
       checkModelLength(clientToken, 'clientToken', CLIENT_TOKEN_CHARS, true);
     }
-    if (typeof nextToken === 'string') checkModelLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS);
+    if (nextToken !== undefined) {
+      // A token of another JSON type is a malformed request, as for ClientToken, not a stale token.
+      if (typeof nextToken !== 'string')
+        throw new StoreError('SerializationException', "Expected a string at 'NextToken'");
+      checkModelLength(nextToken, 'nextToken', NEXT_TOKEN_CHARS);
+    }
     checkQueryInsights(request.QueryInsights ?? undefined);
     const pageSize = Math.min(
       (maxRows as number | undefined) ?? this.options.pageSize,

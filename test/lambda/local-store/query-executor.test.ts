@@ -226,16 +226,17 @@ test.each([
   await expect(executor.query(request)).rejects.toThrow(new StoreError('ValidationException', refusal));
 });
 
-test('refuses a QueryString that is not a string as a malformed request', async () => {
-  await expect(executor.query({ QueryString: 1 })).rejects.toThrow(
-    new StoreError('SerializationException', "Expected a string at 'QueryString'"),
+test.each([
+  { member: 'QueryString', request: { QueryString: 1 } },
+  { member: 'ClientToken', request: { QueryString: 'SELECT 1', ClientToken: 12345 } },
+  { member: 'NextToken', request: { QueryString: 'SELECT 1', NextToken: 12345 } },
+  { member: 'NextToken', request: { QueryString: 'SELECT 1', NextToken: { token: 'x' } } },
+])('refuses a $member that is not a string as a malformed request', async ({ member, request }) => {
+  const refusal = await executor.query(request).then(
+    () => undefined,
+    (error: StoreError) => [error.type, error.message],
   );
-});
-
-test('refuses a ClientToken that is not a string as a malformed request', async () => {
-  await expect(executor.query({ QueryString: 'SELECT 1', ClientToken: 12345 })).rejects.toThrow(
-    new StoreError('SerializationException', "Expected a string at 'ClientToken'"),
-  );
+  expect(refusal).toEqual(['SerializationException', `Expected a string at '${member}'`]);
 });
 
 test.each([
