@@ -68,6 +68,15 @@ function discoveryReason(error: unknown): unknown {
   return typeof reason === 'object' && reason !== null && 'name' in reason ? reason : undefined;
 }
 
+/**
+ * The name of a Timestream SDK error, for metrics and checks by name: for a failed endpoint
+ * discovery, DescribeEndpoints' own (discoveryReason), not the plain `Error` the SDK throws.
+ */
+export function awsErrorName(error: unknown): string {
+  const cause = discoveryReason(error) ?? error;
+  return typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : 'Error';
+}
+
 /** Returns the ErrorKind a Timestream SDK error maps to. */
 export function classifyAwsError(error: unknown): ErrorKind {
   const cause = discoveryReason(error) ?? error;

@@ -10,7 +10,7 @@ import {
 import { ConnectorError, ErrorKind, notFound } from '../core/errors';
 import type { ColumnarSeries } from '../prompb/encode';
 import type { Query } from '../prompb/types';
-import { fromAwsError, malformedAnswer } from './errors';
+import { awsErrorName, fromAwsError, malformedAnswer } from './errors';
 import { abortError } from './http1-client';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
@@ -190,14 +190,14 @@ async function describeDimensions(
       });
       observe?.('Query(DESCRIBE)', performance.now() - started, 'ok');
     } catch (error) {
-      observe?.('Query(DESCRIBE)', performance.now() - started, errorName(error));
+      observe?.('Query(DESCRIBE)', performance.now() - started, awsErrorName(error));
       const failure = fromAwsError(error, 'DESCRIBE');
       // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
       // Other refusals (a QueryExecutionException, a quota) are what they say: named a missing
       // table, they sent the operator looking for a table that is there.
       if (
         failure.kind === ErrorKind.NotFound ||
-        (failure.kind === ErrorKind.BadRequest && VALIDATION_NAMES.has(errorName(error)))
+        (failure.kind === ErrorKind.BadRequest && VALIDATION_NAMES.has(awsErrorName(error)))
       )
         throw tableNotFound(target, failure, error);
       throw failure;
@@ -370,7 +370,7 @@ async function readPages(
       output = await sender.scannedPage(sql, nextToken, options.signal, scanQueryPage);
       options.observe?.('Query', performance.now() - started, 'ok');
     } catch (error) {
-      options.observe?.('Query', performance.now() - started, errorName(error));
+      options.observe?.('Query', performance.now() - started, awsErrorName(error));
       const missing = page === 0 ? missingObject(error) : undefined;
       if (missing !== undefined) throw missing;
       throw fromAwsError(error, 'Query');
@@ -402,7 +402,3 @@ async function readPages(
 
 /** Timestream's names for a request refused as invalid (the model's, and AWS's Common Errors'). */
 const VALIDATION_NAMES: ReadonlySet<string> = new Set(['ValidationException', 'ValidationError']);
-
-function errorName(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : 'Error';
-}

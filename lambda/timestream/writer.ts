@@ -5,7 +5,7 @@
 import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { ConnectorError, ErrorKind } from '../core/errors';
 import { runBounded } from '../core/pool';
-import { fromAwsError, malformedAnswer, oneLine } from './errors';
+import { awsErrorName, fromAwsError, malformedAnswer, oneLine } from './errors';
 import type { WriteBatch } from './records';
 import { rejectionFault, type WriteRecordsSender } from './write-sender';
 
@@ -94,7 +94,7 @@ export async function writeBatches(
       options.onCall?.(performance.now() - started, 'ok');
       return true;
     } catch (error) {
-      options.onCall?.(performance.now() - started, errorName(error));
+      options.onCall?.(performance.now() - started, awsErrorName(error));
       if (error instanceof RejectedRecordsException) {
         // Counted by entries, a list naming a record twice or one the call did not have would count
         // written samples as refused (or the reverse), and the Samples-Written header with them.
@@ -155,8 +155,4 @@ function describeRejected(
   const name = record?.MeasureName ?? batch.commonAttributes.MeasureName ?? '?';
   const time = record?.Time ?? batch.commonAttributes.Time ?? '?';
   return `sample ${name}@${time} rejected by Timestream: ${oneLine(reason ?? 'no reason given', 200)}`;
-}
-
-function errorName(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : 'Error';
 }

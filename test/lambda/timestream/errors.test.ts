@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { classifyAwsError, fromAwsError } from '../../../lambda/timestream/errors';
+import { awsErrorName, classifyAwsError, fromAwsError } from '../../../lambda/timestream/errors';
 
 const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, ...extra });
@@ -121,5 +121,10 @@ describe('classifyAwsError', () => {
         ]);
       },
     );
+
+    it('names the failure by DescribeEndpoints’ error, as the calls counter labels its outcome', async () => {
+      const error = await discoveryError('UnrecognizedClientException', 400);
+      expect([(error as Error).name, awsErrorName(error)]).toEqual(['Error', 'UnrecognizedClientException']);
+    });
   });
 });
