@@ -50,6 +50,8 @@ export const DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
 export const DEFAULT_PAGE_SIZE = Number.POSITIVE_INFINITY;
 /** How long clients may cache the DescribeEndpoints answer (the real service's value). */
 const ENDPOINT_CACHE_MINUTES = 1440;
+/** Least time between two tries to open the DuckDB file again while it cannot be (reopenIfInvalid). */
+export const REOPEN_MIN_INTERVAL_MS = 1000;
 
 /** Operations served by the engine and whether faults apply to them. */
 export const DATA_PLANE_OPERATIONS: ReadonlySet<string> = new Set(['WriteRecords', 'Query']);
@@ -100,6 +102,8 @@ export class StoreEngine {
   private recovering: Promise<void> | undefined;
   /** Why the last attempt to open the file again failed; the store has no database meanwhile. */
   private unopened: Error | undefined;
+  /** When the file was last tried again (the engine's clock). */
+  private lastReopenMs = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private db: OpenDatabase,
@@ -205,10 +209,14 @@ export class StoreEngine {
   private async reopenIfInvalid(): Promise<void> {
     try {
       if (this.unopened === undefined && (await this.responds())) return;
+      // NOTE: while the file cannot be opened, every call would try again, one after another, and
+      // a try may replay the whole WAL: at most one a second; the calls between get its failure.
+      if (this.unopened !== undefined && this.nowMs() - this.lastReopenMs < REOPEN_MIN_INTERVAL_MS) return;
       if (this.unopened === undefined) await this.closeDatabase();
       const file = join(this.options.dataDir, STORE_FILE_NAME);
       // Opening a file that is gone would start an empty store in its place.
       if (!existsSync(file)) throw storeFileGone(file);
+      this.lastReopenMs = this.nowMs();
       this.db = await openDatabase(this.options);
       this.unopened = undefined;
     } catch (error) {

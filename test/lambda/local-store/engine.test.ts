@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
+import { REOPEN_MIN_INTERVAL_MS, StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 import { DATA_DIR_FAILURE, StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
@@ -1037,6 +1037,51 @@ describe('a database DuckDB invalidated by a fatal error (a checkpoint that foun
       }
     },
   );
+});
+
+test('a file that cannot be opened again is tried at most once a second, the calls between refused with its failure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-unopened-'));
+  const create = DuckDBInstance.create.bind(DuckDBInstance);
+  let fragile: DuckDBInstance | undefined;
+  const opens = jest
+    .spyOn(DuckDBInstance, 'create')
+    .mockImplementationOnce(
+      async (path, settings) =>
+        (fragile = await create(path, { ...settings, debug_checkpoint_abort: 'before_header' })),
+    )
+    .mockRejectedValueOnce(new Error('IO Error: Could not read enough bytes from file'));
+  let now = NOW;
+  const store = await StoreEngine.open({ dataDir: dir, nowMs: () => now });
+  const write = (host: string) =>
+    store.handle('WriteRecords', {
+      DatabaseName: 'retrydb',
+      TableName: 'metrics',
+      Records: [record(host, '1', NOW - 1000)],
+    });
+  try {
+    await store.ensureTable('retrydb', 'metrics');
+    const connection = await fragile!.connect();
+    await expect(connection.run('CHECKPOINT')).rejects.toThrow('checkpoint_abort');
+    connection.closeSync();
+    // The call that finds DuckDB invalidated fails, and so does the try to open the file again.
+    await expect(write('a')).rejects.toMatchObject({ type: 'InternalServerException' });
+    expect(opens).toHaveBeenCalledTimes(2);
+    const unopened = {
+      type: 'InternalServerException',
+      message: `Internal error in the embedded store: cannot open data directory ${dir} (IO Error: Could not read enough bytes from file)`,
+    };
+    now += REOPEN_MIN_INTERVAL_MS - 1;
+    await expect(write('b')).rejects.toMatchObject(unopened);
+    await expect(write('c')).rejects.toMatchObject(unopened);
+    expect(opens).toHaveBeenCalledTimes(2);
+    now += 1;
+    expect(await write('d')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    expect(opens).toHaveBeenCalledTimes(3);
+  } finally {
+    opens.mockRestore();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a write to a store whose data directory was deleted is refused with InternalServerException, not acknowledged', async () => {
