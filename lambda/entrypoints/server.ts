@@ -67,6 +67,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // connection, and a request that still arrives on one is answered 503 at once (its
     // Timestream calls see an aborted signal), so Prometheus resends it elsewhere or later.
     if (stopping) res.setHeader('connection', 'close');
+    // An answer is done once its last byte went to the kernel ('close' follows 'finish'), not when
+    // the handler returned: a large one is still queued in Node then, and the drain's
+    // closeAllConnections would cut it short. One queued behind an answer that closed the
+    // connection (a pipelined request) never closes: the connection's end is its end.
+    const sent = new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('close', done);
+        req.socket.off('close', done);
+        resolve();
+      };
+      res.once('close', done);
+      req.socket.once('close', done);
+    });
     serve(req, res, options, stopping)
       .catch((error: unknown) => {
         // A client that closes its connection before the whole body arrived is no server failure:
@@ -84,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error\n' });
         else res.destroy();
       })
+      .then(() => sent)
       .finally(() => {
         inFlight--;
         if (inFlight === 0) drained?.();

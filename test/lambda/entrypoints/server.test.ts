@@ -520,6 +520,8 @@ describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
           socket.write(text, (error) => (error ? reject(error) : resolve())),
         );
       },
+      /** Everything the server sent before closing the connection. */
+      received: () => closed,
       /** Status line and Connection header of each answer the server sent before closing. */
       answers: async () =>
         [
@@ -552,6 +554,22 @@ describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
     await closing;
     // Drained within the grace period: nothing was aborted.
     expect(shutdown.aborted).toBe(false);
+  });
+
+  test('sends the whole of a large answer that the socket had not yet taken when its handler returned', async () => {
+    const { server, arrival } = await holding(60_000);
+    // Far more than loopback's socket buffers take at once: most of it is still queued in Node.
+    const bodyBytes = 32 * 1024 * 1024;
+    const client = open(server.port);
+    await client.send(upToLastHeader('/read') + END);
+    const held = await arrival('/read');
+    const closing = server.close();
+    held.answer({ status: 200, headers: {}, body: new Uint8Array(bodyBytes).fill(7) });
+    const received = await client.received();
+    await closing;
+    const headEnd = received.indexOf('\r\n\r\n') + 4;
+    expect(received.slice(0, received.indexOf('\r\n'))).toBe('HTTP/1.1 200 OK');
+    expect(received.length - headEnd).toBe(bodyBytes);
   });
 
   test('called again while draining, resolves with the first once the request in flight is answered', async () => {
