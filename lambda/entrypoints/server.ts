@@ -9,7 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
@@ -132,8 +132,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing ??= (async () => {
       stopping = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Stops accepting, but not with server.close(): that also closes the idle kept-alive
+      // connections at once, resetting a request a client is sending on one at that moment. Kept
+      // open while requests drain, such a request is answered 503 with connection: close.
+      const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       if (inFlight > 0) {
         const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
         const allDone = new Promise<void>((resolve) => (drained = resolve));

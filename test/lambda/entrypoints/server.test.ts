@@ -604,6 +604,31 @@ describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
     await closing;
   });
 
+  test('answers a request on a connection idle when the shutdown began 503 with connection: close while others drain', async () => {
+    const { server, arrival } = await holding(60_000);
+    const idle = open(server.port);
+    await idle.send(upToLastHeader('/before') + END);
+    (await arrival('/before')).answer(NO_CONTENT);
+    const client = open(server.port);
+    await client.send(upToLastHeader('/held') + END);
+    const held = await arrival('/held');
+    // The first answer has been read and parsed: the connection is idle, kept alive.
+    await pollPhaseDone();
+    const closing = server.close();
+    // A client reusing it at that moment: before, the shutdown had closed it, resetting this request.
+    await idle.send(upToLastHeader('/after') + END);
+    const after = await Promise.race([arrival('/after'), idle.received().then(() => undefined)]);
+    expect(after?.aborted).toBe(true);
+    after?.answer(ABORTED);
+    held.answer(NO_CONTENT);
+    expect(await idle.answers()).toEqual([
+      ['HTTP/1.1 204 No Content', 'keep-alive'],
+      ['HTTP/1.1 503 Service Unavailable', 'close'],
+    ]);
+    expect(await client.answers()).toEqual([['HTTP/1.1 204 No Content', 'close']]);
+    await closing;
+  });
+
   test('closes a connection still sending its request when the drain ends, unanswered, and resolves', async () => {
     const { server, arrival } = await holding(60_000);
     const stalled = open(server.port);
