@@ -73,6 +73,30 @@ function timeChild(script: string, env: NodeJS.ProcessEnv): Promise<{ ms: number
   });
 }
 
+/**
+ * The child's environment: the deployed function's (template.yml) where it matters to a cold start,
+ * with both endpoints at the stand-in. NOTE: logging stays on, as deployed: the first request then
+ * writes the start-up and request lines, as it does on Lambda.
+ */
+export function coldStartEnv(endpoint: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_REGION: 'us-east-1',
+    region: 'us-east-1',
+    default_database: 'PrometheusDatabase',
+    default_table: 'PrometheusMetricsTable',
+    write_base_endpoint: endpoint,
+    query_base_endpoint: endpoint,
+    enable_logging: 'true',
+    log_format: 'json',
+    // NOTE: keeps the SDK from probing shared config files and the instance metadata service.
+    AWS_SDK_LOAD_CONFIG: '0',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...lambdaRuntimeEnv(),
+  };
+}
+
 export const run: Figure = async ({ quick }): Promise<FigureResult> => {
   const runs = quick ? 3 : 9;
   const dir = await mkdtemp(join(tmpdir(), 'bench-cold-start-'));
@@ -111,21 +135,7 @@ export const run: Figure = async ({ quick }): Promise<FigureResult> => {
       `const { handler } = require(${JSON.stringify(timed.bundlePath)});` +
       `handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 30000 })` +
       `.then((r) => process.stdout.write('${MARKER}' + r.statusCode + '\\n'));`;
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_REGION: 'us-east-1',
-      region: 'us-east-1',
-      default_database: 'PrometheusDatabase',
-      default_table: 'PrometheusMetricsTable',
-      write_base_endpoint: stub.endpoint,
-      query_base_endpoint: stub.endpoint,
-      enable_logging: 'false',
-      // NOTE: keeps the SDK from probing shared config files and the instance metadata service.
-      AWS_SDK_LOAD_CONFIG: '0',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...lambdaRuntimeEnv(),
-    };
+    const env = coldStartEnv(stub.endpoint);
     const coldStart: number[] = [];
     const bareNode: number[] = [];
     for (let r = 0; r < runs; r++) {
