@@ -9,6 +9,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import type { HttpRequest } from '@smithy/core/protocols';
 import { DEFAULT_DECODE_LIMITS, readWriteBody } from '../../lambda/codec/remote';
 import { createConnector } from '../../lambda/core/connector';
+import type { TimeSeries } from '../../lambda/prompb/types';
 import { createLogger } from '../../lambda/observability/logger';
 import { createEmfMetrics } from '../../lambda/observability/metrics';
 import type { ClientCache } from '../../lambda/timestream/clients';
@@ -50,6 +51,21 @@ function instantHandler(): RequestHandlerLike & {
   };
 }
 
+/** Decode passes over the bodies before the one whose series the parts map (warmDecoded). */
+const DECODE_PASSES_BEFORE = 1;
+
+/**
+ * The bodies' series as a warm handler decodes them, from the process-wide label section cache.
+ * NOTE: the cache admits a section the second time it sees it, and only series it returns carry
+ * the memo that spares mapping its lookup of each series; series of a body's first decode lack it,
+ * and mapping them cost ~0.12 µs/sample more than mapping cached ones (1.46 against 1.34, tsx).
+ */
+export function warmDecoded(bodies: readonly Uint8Array[]): TimeSeries[][] {
+  for (let pass = 0; pass < DECODE_PASSES_BEFORE; pass++)
+    for (const body of bodies) readWriteBody(body, HEADERS, DEFAULT_DECODE_LIMITS);
+  return bodies.map((b) => readWriteBody(b, HEADERS, DEFAULT_DECODE_LIMITS).timeseries);
+}
+
 /** CPU µs per sample of each timed run, per part, and what the payload was. */
 export interface WriteCpuRuns {
   decode: number[];
@@ -82,7 +98,7 @@ export async function measureWriteCpu(quick: boolean): Promise<WriteCpuRuns> {
   const sender = new WriteRecordsSender(client, { region: 'us-east-1', endpoint: ENDPOINT, handler });
   const concurrency = settingDefault('writeConcurrency') as number;
   // Mapping and sending work on what the decoder produced (shared label arrays and Label objects).
-  const decoded = bodies.map((b) => readWriteBody(b, HEADERS, DEFAULT_DECODE_LIMITS).timeseries);
+  const decoded = warmDecoded(bodies);
   const batches: WriteBatch[][] = decoded.map((r) => toWriteBatches(r, MAPPING).batches);
   const calls = batches.reduce((n, b) => n + b.length, 0) / batches.length;
   const handle = createConnector({
