@@ -5,7 +5,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
 import { declaresMoreThan, readBodyWithin } from '../entrypoints/body-buffer';
 import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
@@ -35,9 +34,8 @@ export const SHUTDOWN_GRACE_MS = 20_000;
 export interface StoreServer {
   server: Server;
   /**
-   * Stops accepting; answers the requests already taken and those sent on kept-alive connections
-   * meanwhile, each closing its connection (the injected latencies under way end at once); then, or
-   * after SHUTDOWN_GRACE_MS, closes the connections left. Leaves the engine open.
+   * Stops accepting and closes idle connections; answers the requests already taken (each closing
+   * its connection) and, after SHUTDOWN_GRACE_MS, closes the connections left. Leaves the engine open.
    */
   close(): Promise<void>;
 }
@@ -108,10 +106,8 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
   const close = async () => {
     stopping = true;
     for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
-    // Stops accepting, but not with server.close(): that also closes the idle kept-alive
-    // connections at once, resetting a request a client is sending on one at that moment. Kept
-    // open while requests drain, such a request is served, and its answer closes the connection.
-    const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
     // An injected latency would hold the shutdown for as long as it was set: those calls answer
     // InternalServerException at once, as the engine's close has them do.
     engine.faults.stopWaits(new StoreError('InternalServerException', 'The embedded store is closing.'));
