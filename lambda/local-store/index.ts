@@ -58,10 +58,7 @@ export interface LocalStore {
   health(): string | undefined;
   /** Replaces the fault settings (absent fields = off) and reseeds. */
   setFaults(faults: FaultSettings): void;
-  /**
-   * Stops accepting, answers the requests already taken (their connections cut after 20 s), waits
-   * for queued writes and closes DuckDB cleanly.
-   */
+  /** Stops HTTP, waits for queued writes and closes DuckDB cleanly. */
   close(): Promise<void>;
 }
 
@@ -76,7 +73,7 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     queryTimeoutMs: options.queryTimeoutMs,
   });
   const host = options.host ?? '127.0.0.1';
-  const { server, close } = createStoreServer(engine, { credentials: options.credentials, log: options.log });
+  const server = createStoreServer(engine, { credentials: options.credentials, log: options.log });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -100,7 +97,10 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     setFaults: (faults) => engine.faults.set(faults),
     close: () =>
       (closing ??= (async () => {
-        await close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
         await engine.close();
       })()),
   };

@@ -27,42 +27,12 @@ export interface StoreServerOptions {
   log?: (line: Record<string, unknown>) => void;
 }
 
-/** How long a closing store lets the requests it took be answered before it cuts their connections. */
-export const SHUTDOWN_GRACE_MS = 20_000;
-
-/** The HTTP server of an engine, and its shutdown. */
-export interface StoreServer {
-  server: Server;
-  /**
-   * Stops accepting and closes idle connections; answers the requests already taken (each closing
-   * its connection) and, after SHUTDOWN_GRACE_MS, closes the connections left. Leaves the engine open.
-   */
-  close(): Promise<void>;
-}
-
 /** Creates (does not start) the HTTP server of an engine. */
-export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): StoreServer {
+export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): Server {
   const server = createServer();
   const track = refuseClientErrorsInOrder(server);
-  let stopping = false;
-  /** Answers not yet handed to the kernel (nor given up by their client). */
-  const unanswered = new Set<ServerResponse>();
-  let drained: (() => void) | undefined;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     track(req, res);
-    unanswered.add(res);
-    // Sent once its last byte went to the kernel ('close' follows 'finish'); one queued behind an
-    // answer that closed the connection (a pipelined request) ends with the connection.
-    const done = () => {
-      res.off('close', done);
-      req.socket.off('close', done);
-      unanswered.delete(res);
-      if (unanswered.size === 0) drained?.();
-    };
-    res.once('close', done);
-    req.socket.once('close', done);
-    // Once closing, every answer closes its connection, so no client sends another request on it.
-    if (stopping) res.setHeader('connection', 'close');
     const requestId = randomUUID();
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)
@@ -103,26 +73,7 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
     else res.writeContinue();
     server.emit('request', req, res);
   });
-  const close = async () => {
-    stopping = true;
-    for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
-    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // An injected latency would hold the shutdown for as long as it was set: those calls answer
-    // InternalServerException at once, as the engine's close has them do.
-    engine.faults.stopWaits(new StoreError('InternalServerException', 'The embedded store is closing.'));
-    if (unanswered.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (drained = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS))),
-      ]);
-      clearTimeout(timer);
-    }
-    server.closeAllConnections();
-    await stopped;
-  };
-  return { server, close };
+  return server;
 }
 
 async function serve(

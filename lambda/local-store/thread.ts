@@ -34,7 +34,7 @@ export interface ThreadLocalStore {
   /** Why the store cannot serve until it is restarted (also a thread that died), or undefined. */
   health(): Promise<string | undefined>;
   setFaults(faults: FaultSettings): Promise<void>;
-  /** Stops HTTP once the requests it took are answered, waits for queued writes, closes DuckDB and ends the thread. */
+  /** Stops HTTP, waits for queued writes, closes DuckDB and ends the thread. */
   close(): Promise<void>;
 }
 

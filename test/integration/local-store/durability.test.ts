@@ -3,21 +3,12 @@
 // restart, and everything acknowledged survives kill -9.
 
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { DescribeTableCommand, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import type { LocalStore } from '../../../lambda/local-store';
-import {
-  clientsFor,
-  doubleRecord,
-  errorOf,
-  NOW_MS,
-  startTestStore,
-  tempDataDir,
-  WELL_FORMED_AUTH,
-} from './support';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore, tempDataDir } from './support';
 
 const DB = 'durabledb';
 const TABLE = 'metrics';
@@ -129,95 +120,3 @@ test('keeps every acknowledged write when the store process is killed with SIGKI
   );
   expect(count.Rows).toEqual([{ Data: [{ ScalarValue: '500' }] }]);
 }, 30_000);
-
-describe('close() with requests in flight', () => {
-  /** A WriteRecords call over a kept-alive connection, signed as the store accepts without keys. */
-  function writeOverHttp(store: LocalStore, agent: Agent, value: string) {
-    const body = JSON.stringify({
-      DatabaseName: DB,
-      TableName: TABLE,
-      Records: [doubleRecord('closing', value, NOW_MS - 3000)],
-    });
-    let headersArrived!: () => void;
-    const headers = new Promise<void>((resolve) => (headersArrived = resolve));
-    const answer = new Promise<{ status: number; connection?: string; body: unknown }>((resolve, reject) => {
-      const req = request(`${store.endpoint}/`, {
-        method: 'POST',
-        agent,
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.0',
-          'X-Amz-Target': 'Timestream_20181101.WriteRecords',
-          Authorization: WELL_FORMED_AUTH,
-        },
-      });
-      req.on('response', (res) => {
-        headersArrived();
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            connection: res.headers.connection,
-            body: JSON.parse(Buffer.concat(chunks).toString()),
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    return { headers, answer };
-  }
-
-  test('sends the whole answer of a write whose body was still on its way', async () => {
-    const store = await open(tempDataDir());
-    const agent = new Agent({ keepAlive: true });
-    try {
-      await store.ensureTable(DB, TABLE);
-      // Its answer goes out in pieces: the call is still being answered when close() begins.
-      store.setFaults({ slowBodyRate: 1, slowBodyMs: 50 });
-      const write = writeOverHttp(store, agent, '1');
-      await write.headers;
-      const closing = store.close();
-      expect(await write.answer).toEqual({
-        status: 200,
-        connection: 'keep-alive',
-        body: { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } },
-      });
-      await closing;
-    } finally {
-      agent.destroy();
-    }
-  });
-
-  test('answers a write held in an injected latency InternalServerException, closing its connection', async () => {
-    const store = await open(tempDataDir());
-    const agent = new Agent({ keepAlive: true });
-    try {
-      await store.ensureTable(DB, TABLE);
-      store.setFaults({ latencyMs: 60_000 });
-      let waiting!: () => void;
-      const inLatency = new Promise<void>((resolve) => (waiting = resolve));
-      const apply = store.engine.faults.apply.bind(store.engine.faults);
-      jest.spyOn(store.engine.faults, 'apply').mockImplementation((operation) => {
-        const applied = apply(operation);
-        waiting();
-        return applied;
-      });
-      const write = writeOverHttp(store, agent, '2');
-      await inLatency;
-      const closing = store.close();
-      expect(await write.answer).toEqual({
-        status: 500,
-        connection: 'close',
-        body: {
-          __type: 'com.amazonaws.timestream.v20181101#InternalServerException',
-          message: 'The embedded store is closing.',
-        },
-      });
-      await closing;
-    } finally {
-      agent.destroy();
-    }
-  });
-});
