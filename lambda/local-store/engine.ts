@@ -199,7 +199,7 @@ export class StoreEngine {
    * What was committed stays in the file and its WAL, and is read back by the new open.
    */
   private recover(): Promise<void> {
-    if (this.options.dataDir === ':memory:') return Promise.resolve();
+    if (this.storeFile === undefined) return Promise.resolve();
     this.recovering ??= this.reopenIfInvalid().finally(() => {
       this.recovering = undefined;
     });
@@ -213,9 +213,9 @@ export class StoreEngine {
       // a try may replay the whole WAL: at most one a second; the calls between get its failure.
       if (this.unopened !== undefined && this.nowMs() - this.lastReopenMs < REOPEN_MIN_INTERVAL_MS) return;
       if (this.unopened === undefined) await this.closeDatabase();
-      const file = join(this.options.dataDir, STORE_FILE_NAME);
       // Opening a file that is gone would start an empty store in its place.
-      if (!existsSync(file)) throw storeFileGone(file);
+      const gone = this.fileGone();
+      if (gone !== undefined) throw gone;
       this.lastReopenMs = this.nowMs();
       this.db = await openDatabase(this.options);
       this.unopened = undefined;
@@ -280,9 +280,16 @@ export class StoreEngine {
    * again), or undefined. A full disk is not such a reason: the store recovers once space is freed.
    */
   health(): string | undefined {
-    if (this.storeFile !== undefined && !existsSync(this.storeFile))
-      return storeFileGone(this.storeFile).message;
+    const gone = this.fileGone();
+    if (gone !== undefined) return gone.message;
     return this.unopened?.message;
+  }
+
+  /** The refusal of a call while the DuckDB file is gone (its data directory deleted or moved). */
+  private fileGone(): StoreError | undefined {
+    return this.storeFile !== undefined && !existsSync(this.storeFile)
+      ? storeFileGone(this.storeFile)
+      : undefined;
   }
 
   /** Returns the running metering totals. */
@@ -329,7 +336,8 @@ export class StoreEngine {
     // NOTE: DuckDB goes on committing into a file deleted with its directory (the open handle keeps
     // it), and everything in it is gone at the next start: such a write must not be acknowledged.
     // Checked after the commit, so one that raced the deletion is refused too.
-    if (this.storeFile !== undefined && !existsSync(this.storeFile)) throw storeFileGone(this.storeFile);
+    const gone = this.fileGone();
+    if (gone !== undefined) throw gone;
     for (const index of injected)
       outcome.rejected.push({ RecordIndex: index, Reason: INJECTED_REJECTION_REASON });
     if (outcome.rejected.length > 0) {
