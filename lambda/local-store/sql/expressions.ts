@@ -790,9 +790,10 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
   if (target === 'VARCHAR') {
     // Trino's text of a double is Java's (String.valueOf: `1.0E21`, `NaN`), not DuckDB's (`1e+21`,
     // `nan`). The TRY_CAST binds for any type. A DECIMAL (DuckDB's `1.50`) is a DOUBLE column
-    // (results.ts; Timestream has no decimal type), so its text is a double's too. A timestamp or time has as many fraction digits as
-    // its type's precision (Trino's TimestampToVarchar), nine for Timestream's nanosecond types
-    // (facts 4.3), where DuckDB's text drops trailing zeros (`1970-01-01 00:00:00`).
+    // (results.ts; Timestream has no decimal type), so its text is a double's too. A timestamp or
+    // time has as many fraction digits as its type's precision (Trino's TimestampToVarchar), nine
+    // for Timestream's nanosecond types (facts 4.3), where DuckDB's text drops trailing zeros
+    // (`1970-01-01 00:00:00`).
     return bindOnce(scope.budget, [{ sql: value, repeats: true }], ([x]) => {
       const text = cast(x!);
       const nanoFraction = (whole: number) =>
