@@ -73,7 +73,10 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     queryTimeoutMs: options.queryTimeoutMs,
   });
   const host = options.host ?? '127.0.0.1';
-  const server = createStoreServer(engine, { credentials: options.credentials, log: options.log });
+  const { server, close: closeServer } = createStoreServer(engine, {
+    credentials: options.credentials,
+    log: options.log,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -97,10 +100,7 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     setFaults: (faults) => engine.faults.set(faults),
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await closeServer();
         await engine.close();
       })()),
   };

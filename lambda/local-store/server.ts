@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import { declaresMoreThan, readBodyWithin } from '../entrypoints/body-buffer';
 import { refuseClientErrorsInOrder } from '../entrypoints/client-errors';
 import type { StoreEngine } from './engine';
@@ -21,18 +22,48 @@ const TARGET_PREFIX = 'Timestream_20181101.';
 const ERROR_TYPE_PREFIX = 'com.amazonaws.timestream.v20181101#';
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 
+/** How long a shutdown waits for the answers to requests already received before cutting them. */
+export const STORE_SHUTDOWN_GRACE_MS = 10_000;
+/** How often a shutdown looks for connections whose last answer has gone out. */
+const DRAIN_POLL_MS = 10;
+
 /** Options of the HTTP layer. */
 export interface StoreServerOptions {
   credentials?: readonly StoreCredential[];
   log?: (line: Record<string, unknown>) => void;
 }
 
+/** The store's HTTP server (not started) and its shutdown. */
+export interface StoreServer {
+  server: Server;
+  /**
+   * Stops accepting and answers every request already received, each answer closing its
+   * connection; after `graceMs` the connections still open are cut. Resolves once all are closed.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** A socket's answer under way, if any: Node's own field, set from a request's head to its answer's last byte. */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
 /** Creates (does not start) the HTTP server of an engine. */
-export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): Server {
+export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): StoreServer {
   const server = createServer();
   const track = refuseClientErrorsInOrder(server);
+  // Connections, not requests, are tracked for the shutdown: a connection carries thousands of
+  // WriteRecords calls, and per-answer tracking (a set and a 'close' listener per answer) cost a
+  // fifth of figure 4's store rate (bench/NOTES.md, 2026-12-06 23:47 UTC).
+  const sockets = new Set<HttpSocket>();
+  server.on('connection', (socket: HttpSocket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let stopping = false;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     track(req, res);
+    // A request that reaches a stopping store (on a connection kept open) is still answered,
+    // and its answer closes the connection, so the client sends no more on it.
+    if (stopping) res.setHeader('connection', 'close');
     const requestId = randomUUID();
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)
@@ -73,7 +104,28 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
     else res.writeContinue();
     server.emit('request', req, res);
   });
-  return server;
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = STORE_SHUTDOWN_GRACE_MS) =>
+    (closing ??= new Promise<void>((resolve) => {
+      stopping = true;
+      // Not server.close(): that also destroys every connection it deems idle, including one whose
+      // answer is ended but still queued in Node, which then arrives cut short.
+      NetServer.prototype.close.call(server, () => resolve());
+      const deadline = Date.now() + graceMs;
+      const poll = setInterval(() => {
+        if (Date.now() >= deadline) {
+          clearInterval(poll);
+          server.closeAllConnections();
+          return;
+        }
+        // A connection with no answer under way is between requests (its last answer's bytes are
+        // all with the kernel): closing it loses nothing. One whose answer is still being written
+        // is left until the answer's last byte is out.
+        for (const socket of sockets) if (socket._httpMessage == null) socket.destroy();
+        if (sockets.size === 0) clearInterval(poll);
+      }, DRAIN_POLL_MS);
+    }));
+  return { server, close };
 }
 
 async function serve(
