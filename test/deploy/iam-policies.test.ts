@@ -113,4 +113,13 @@ describe.each(Object.entries(policies))('DEVELOPER_README.md %s policy', (_name,
     expect(actions.filter((a) => !(a in IAM_ACTIONS))).toEqual([]);
     expect(actions.length).toBeGreaterThan(1);
   });
+
+  test('grants each action that supports only * on *, and each that needs a resource type on ARNs', () => {
+    const misplaced = grants(statements).filter(
+      ({ action, resources }) =>
+        (IAM_ACTIONS[action] === 'star' && resources.some((r) => r !== '*')) ||
+        (IAM_ACTIONS[action] === 'typed' && resources.includes('*')),
+    );
+    expect(misplaced).toEqual([]);
+  });
 });
