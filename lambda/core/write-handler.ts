@@ -79,6 +79,9 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   const rejected = resent
     ? 0
     : rejectedSamples(response.status, received, written, mapping, outcome, writeRequest);
+  // What a 5xx leaves unwritten is in no other counter, so without this an operator could not
+  // tell from the counters how many samples were answered 503 (README "Metrics").
+  const retried = resent ? received - written : 0;
   const ignoredExemplars = writeRequest?.exemplars ?? 0;
   metrics.writeRequest({
     status: response.status,
@@ -87,6 +90,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     written,
     ignored,
     rejected,
+    retried,
     ignoredExemplars,
     writeCalls: outcome?.calls ?? 0,
   });
@@ -98,6 +102,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     written,
     ignored,
     refused: rejected,
+    retried,
     calls: outcome?.calls ?? 0,
     // Only when there were any: most senders never send exemplars.
     ...(ignoredExemplars > 0 ? { ignoredExemplars } : {}),

@@ -94,6 +94,7 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
         WrittenSamples: o.written,
         IgnoredSamples: ignoredTotal,
         RejectedSamples: o.rejected,
+        RetriedSamples: o.retried,
         TimestreamCalls: o.writeCalls,
         // Only when there were any, as the per-reason counts below: each metric name CloudWatch
         // sees becomes a billed custom metric, and most senders never send exemplars.

@@ -51,6 +51,10 @@ export function createPromMetrics(
     METRIC_NAMES.rejectedSamples,
     'Samples refused: invalid series, times Timestream cannot store, Timestream refusals, fail_on_* policies.',
   );
+  const retried = counter(
+    METRIC_NAMES.retriedSamples,
+    'Samples of remote-write requests answered 503 that Timestream had not accepted; the sender resends the request.',
+  );
   const ignoredExemplars = counter(
     METRIC_NAMES.ignoredExemplars,
     'Exemplars received in remote-write requests; Timestream has no place for them, so none is written.',
@@ -91,6 +95,7 @@ export function createPromMetrics(
       written.inc(o.written);
       for (const [reason, count] of Object.entries(o.ignored)) if (count > 0) ignored.inc({ reason }, count);
       rejected.inc(o.rejected);
+      retried.inc(o.retried);
       ignoredExemplars.inc(o.ignoredExemplars);
       writeRequests.inc({ status: String(o.status) });
       writeDuration.observe(o.durationMs / 1000);

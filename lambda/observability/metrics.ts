@@ -18,6 +18,11 @@ export interface WriteRequestFigures {
   ignored: Record<string, number>;
   /** Samples refused: invalid series, times Timestream cannot store, Timestream refusals, fail_on_* policies. */
   rejected: number;
+  /**
+   * Samples of a request answered 5xx that Timestream had not accepted: received less written, as
+   * nothing else is counted for such a request (Prometheus resends it whole). 0 for other answers.
+   */
+  retried: number;
   /** Exemplars in the decoded request, none of which is written (Timestream has no place for them). */
   ignoredExemplars: number;
   /** WriteRecords calls made. */
@@ -71,6 +76,7 @@ export const METRIC_NAMES = {
   writtenSamples: 'timestream_connector_written_samples_total',
   ignoredSamples: 'timestream_connector_ignored_samples_total',
   rejectedSamples: 'timestream_connector_rejected_samples_total',
+  retriedSamples: 'timestream_connector_retried_samples_total',
   ignoredExemplars: 'timestream_connector_ignored_exemplars_total',
   writeRequests: 'timestream_connector_write_requests_total',
   writeDuration: 'timestream_connector_write_duration_seconds',

@@ -817,3 +817,69 @@ describe('a write whose calls Timestream refuses in part', () => {
     expect(after.records - before.records).toBe(300);
   });
 });
+
+describe('a write answered 503 and resent', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('counts what the 503 left unwritten as retried, and what it skipped or refused once, on the resend', async () => {
+    const t = Date.now() - HOUR;
+    for (const edge of EDGES) {
+      const request = {
+        timeseries: [
+          ...[1, 2, 3, 4].map((i) => ({
+            labels: labels({ __name__: 'resent', edge, i: String(i) }),
+            samples: [{ value: i, timestamp: t }],
+          })),
+          {
+            labels: labels({ __name__: 'resent', edge, i: 'stale' }),
+            samples: [{ value: staleNaN(), timestamp: t }],
+          },
+          { labels: labels({ edge, i: 'nameless' }), samples: [{ value: 1, timestamp: t }] },
+        ],
+      };
+      h.store.setFaults({ throttleRate: 1 });
+      let first;
+      try {
+        first = await h.write(edge, request);
+      } finally {
+        h.store.setFaults({});
+      }
+      const resent = await h.write(edge, request);
+      expect(
+        [first, resent].map((r) => [r.status, r.headers['x-prometheus-remote-write-samples-written']]),
+      ).toEqual([
+        [503, '0'],
+        [400, '4'],
+      ]);
+    }
+    const lines = (await h.metricsText())
+      .split('\n')
+      .filter((l) =>
+        /^timestream_connector_(received|written|ignored|rejected|retried)_samples_total[{ ]/.test(l),
+      );
+    // received 24 = written 8 + stale 2 + rejected 2 (the nameless series) + retried 12 (the 503s).
+    expect(lines).toEqual([
+      'timestream_connector_received_samples_total 24',
+      'timestream_connector_written_samples_total 8',
+      'timestream_connector_ignored_samples_total{reason="stale"} 2',
+      'timestream_connector_ignored_samples_total{reason="invalid_series"} 2',
+      'timestream_connector_rejected_samples_total 2',
+      'timestream_connector_retried_samples_total 12',
+    ]);
+    const counts = h.logger.lines
+      .filter((l) => l.fields.route === '/write')
+      .map((l) => [l.msg, l.fields.received, l.fields.written, l.fields.refused, l.fields.retried]);
+    expect(counts).toEqual([
+      ['write failed', 6, 0, 0, 6],
+      ['write refused', 6, 4, 1, 0],
+      ['write failed', 6, 0, 0, 6],
+      ['write refused', 6, 4, 1, 0],
+    ]);
+  });
+});

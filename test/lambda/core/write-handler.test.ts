@@ -183,6 +183,7 @@ test.each([
     body: '',
     written: 150,
     rejected: 0,
+    retried: 0,
   },
   {
     name: 'the second call is throttled',
@@ -191,6 +192,7 @@ test.each([
     body: 'Timestream WriteRecords failed: ThrottlingException: scripted refusal\n63 of 150 samples were written before the failure\n',
     written: 63,
     rejected: 0,
+    retried: 87,
   },
   {
     name: 'the second call finds no table',
@@ -199,6 +201,7 @@ test.each([
     body: 'Timestream WriteRecords failed: ResourceNotFoundException: scripted refusal\n63 of 150 samples were written before the failure\n',
     written: 63,
     rejected: 87,
+    retried: 0,
   },
   {
     name: 'the second call’s RejectedRecords hold null',
@@ -207,6 +210,7 @@ test.each([
     body: 'Timestream WriteRecords answered a malformed RejectedRecordsException: RejectedRecords[0] is not an object\n63 of 150 samples were written before the failure\n',
     written: 63,
     rejected: 0,
+    retried: 87,
   },
   {
     name: 'the second call’s RejectedRecords name one record twice',
@@ -215,48 +219,53 @@ test.each([
     body: 'Timestream WriteRecords answered a malformed RejectedRecordsException: RejectedRecords[1].RecordIndex 4 is repeated\n63 of 150 samples were written before the failure\n',
     written: 63,
     rejected: 0,
+    retried: 87,
   },
-])('$name: answers $status and reports every call', async ({ script, status, body, written, rejected }) => {
-  const { handler, figures, sizes, calls } = connector(script);
-  const response = await handler({
-    method: 'POST',
-    path: '/write',
-    headers: HEADERS,
-    body: BODY,
-  });
-  expect([
-    response.status,
-    response.body,
-    response.headers['x-prometheus-remote-write-samples-written'],
-  ]).toEqual([status, body, String(written)]);
-  expect(sizes).toEqual([63, 87]);
-  expect(calls).toEqual(
-    script.map((name) => ({
-      operation: 'WriteRecords',
-      durationMs: expect.any(Number),
-      outcome: name === undefined ? 'ok' : typeof name === 'string' ? name : name.name,
-    })),
-  );
-  expect(figures).toEqual([
-    {
-      status,
-      durationMs: expect.any(Number),
-      received: 150,
-      written,
-      ignored: {
-        stale: 0,
-        non_finite: 0,
-        native_histogram: 0,
-        invalid_series: 0,
-        long_label: 0,
-        invalid_timestamp: 0,
+])(
+  '$name: answers $status and reports every call',
+  async ({ script, status, body, written, rejected, retried }) => {
+    const { handler, figures, sizes, calls } = connector(script);
+    const response = await handler({
+      method: 'POST',
+      path: '/write',
+      headers: HEADERS,
+      body: BODY,
+    });
+    expect([
+      response.status,
+      response.body,
+      response.headers['x-prometheus-remote-write-samples-written'],
+    ]).toEqual([status, body, String(written)]);
+    expect(sizes).toEqual([63, 87]);
+    expect(calls).toEqual(
+      script.map((name) => ({
+        operation: 'WriteRecords',
+        durationMs: expect.any(Number),
+        outcome: name === undefined ? 'ok' : typeof name === 'string' ? name : name.name,
+      })),
+    );
+    expect(figures).toEqual([
+      {
+        status,
+        durationMs: expect.any(Number),
+        received: 150,
+        written,
+        ignored: {
+          stale: 0,
+          non_finite: 0,
+          native_histogram: 0,
+          invalid_series: 0,
+          long_label: 0,
+          invalid_timestamp: 0,
+        },
+        rejected,
+        retried,
+        ignoredExemplars: 0,
+        writeCalls: 2,
       },
-      rejected,
-      ignoredExemplars: 0,
-      writeCalls: 2,
-    },
-  ]);
-});
+    ]);
+  },
+);
 
 test('a 400 lists at most ten reasons, whatever the number of refused series', async () => {
   const { handler, figures, sizes } = connector([undefined]);
@@ -348,7 +357,9 @@ test('a bug while mapping answers 503 and counts the decoded samples as received
     ]).toEqual([503, 'internal error\n', '0']);
   });
   jest.dontMock('../../../lambda/timestream/records');
-  expect(figures).toMatchObject([{ status: 503, received: 150, written: 0, rejected: 0, writeCalls: 0 }]);
+  expect(figures).toMatchObject([
+    { status: 503, received: 150, written: 0, rejected: 0, retried: 150, writeCalls: 0 },
+  ]);
   expect(logger.lines.find((l) => l.msg === 'write failed')?.fields.err).toMatchObject({
     message: 'mapping exploded',
   });
@@ -386,7 +397,7 @@ test('a write still in flight at the request deadline (less the margin) stops wi
     503,
     '0',
   ]);
-  expect(figures).toMatchObject([{ status: 503, received: 150, written: 0, rejected: 0 }]);
+  expect(figures).toMatchObject([{ status: 503, received: 150, written: 0, rejected: 0, retried: 150 }]);
 });
 
 test('a finished write leaves no listener on the shared shutdown signal', async () => {
@@ -447,6 +458,8 @@ test.each([
     status: 400,
     ignored: { stale: 1, invalid_series: 1, invalid_timestamp: 1 },
     rejected: 2,
+    written: 150,
+    retried: 0,
   },
   {
     name: 'the first call has a record rejected',
@@ -454,6 +467,8 @@ test.each([
     status: 400,
     ignored: { stale: 1, invalid_series: 1, invalid_timestamp: 1 },
     rejected: 3,
+    written: 149,
+    retried: 0,
   },
   {
     name: 'the second call is throttled',
@@ -461,6 +476,8 @@ test.each([
     status: 503,
     ignored: {},
     rejected: 0,
+    written: 63,
+    retried: 90,
   },
   {
     name: 'the first call has a record rejected and the second is throttled',
@@ -468,10 +485,12 @@ test.each([
     status: 503,
     ignored: {},
     rejected: 0,
+    written: 62,
+    retried: 91,
   },
 ])(
   '$name: skipped and refused samples are counted by the answer that ends the request, never by a 503 Prometheus resends',
-  async ({ script, status, ignored, rejected }) => {
+  async ({ script, status, ignored, rejected, written, retried }) => {
     const { handler, figures } = connector(script);
     const response = await handler({
       method: 'POST',
@@ -485,6 +504,10 @@ test.each([
       figure.received,
       Object.fromEntries(Object.entries(figure.ignored).filter(([, n]) => n > 0)),
       figure.rejected,
-    ]).toEqual([153, ignored, rejected]);
+      figure.written,
+      figure.retried,
+    ]).toEqual([153, ignored, rejected, written, retried]);
+    // Every sample is in exactly one of written, skipped by policy, rejected and retried.
+    expect(figure.written + (figure.ignored.stale ?? 0) + figure.rejected + figure.retried).toBe(153);
   },
 );

@@ -42,6 +42,7 @@ describe('createEmfMetrics', () => {
       written: 6,
       ignored: { non_finite: 1, stale: 0 },
       rejected: 3,
+      retried: 0,
       ignoredExemplars: 5,
       writeCalls: 2,
     });
@@ -64,6 +65,7 @@ describe('createEmfMetrics', () => {
                 { Name: 'WrittenSamples', Unit: 'Count' },
                 { Name: 'IgnoredSamples', Unit: 'Count' },
                 { Name: 'RejectedSamples', Unit: 'Count' },
+                { Name: 'RetriedSamples', Unit: 'Count' },
                 { Name: 'TimestreamCalls', Unit: 'Count' },
                 { Name: 'IgnoredExemplars', Unit: 'Count' },
               ],
@@ -79,6 +81,7 @@ describe('createEmfMetrics', () => {
         WrittenSamples: 6,
         IgnoredSamples: 1,
         RejectedSamples: 3,
+        RetriedSamples: 0,
         TimestreamCalls: 2,
         IgnoredExemplars: 5,
       },
@@ -109,6 +112,7 @@ describe('createEmfMetrics', () => {
       written: 2,
       ignored: { stale: 0 },
       rejected: 0,
+      retried: 0,
       ignoredExemplars: 0,
       writeCalls: 1,
     });
@@ -124,7 +128,35 @@ describe('createEmfMetrics', () => {
       'WrittenSamples',
       'IgnoredSamples',
       'RejectedSamples',
+      'RetriedSamples',
       'TimestreamCalls',
+    ]);
+  });
+
+  test('counts the samples a 503 left unwritten as RetriedSamples, and nothing as ignored or rejected', () => {
+    const { metrics, documents } = capture();
+    metrics.writeRequest({
+      status: 503,
+      durationMs: 7,
+      received: 153,
+      written: 63,
+      ignored: { stale: 0, invalid_series: 0 },
+      rejected: 0,
+      retried: 90,
+      ignoredExemplars: 0,
+      writeCalls: 2,
+    });
+    metrics.flush();
+    expect(documents()).toMatchObject([
+      {
+        Route: 'write',
+        ServerErrors: 1,
+        ReceivedSamples: 153,
+        WrittenSamples: 63,
+        IgnoredSamples: 0,
+        RejectedSamples: 0,
+        RetriedSamples: 90,
+      },
     ]);
   });
 

@@ -11,6 +11,7 @@ function withFigures() {
     written: 7,
     ignored: { non_finite: 2, stale: 1 },
     rejected: 0,
+    retried: 0,
     ignoredExemplars: 4,
     writeCalls: 1,
   });
@@ -21,6 +22,7 @@ function withFigures() {
     written: 3,
     ignored: { stale: 0 },
     rejected: 2,
+    retried: 0,
     ignoredExemplars: 0,
     writeCalls: 1,
   });
@@ -85,6 +87,32 @@ describe('createPromMetrics', () => {
     expect(sampleLines(text).filter((line) => line.split(/[{ ]/)[0] === name)).toEqual(lines);
   });
 
+  test('counts the samples a 503 left unwritten as retried, the rest of its samples as written', async () => {
+    const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
+    metrics.writeRequest({
+      status: 503,
+      durationMs: 30,
+      received: 8,
+      written: 2,
+      ignored: {},
+      rejected: 0,
+      retried: 6,
+      ignoredExemplars: 0,
+      writeCalls: 2,
+    });
+    const text = await metrics.metrics();
+    expect(
+      sampleLines(text).filter((line) =>
+        /^timestream_connector_(received|written|rejected|retried)_samples_total /.test(line),
+      ),
+    ).toEqual([
+      'timestream_connector_received_samples_total 8',
+      'timestream_connector_written_samples_total 2',
+      'timestream_connector_rejected_samples_total 0',
+      'timestream_connector_retried_samples_total 6',
+    ]);
+  });
+
   test('adds no ignored series for a reason counted zero', async () => {
     const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
     metrics.writeRequest({
@@ -94,6 +122,7 @@ describe('createPromMetrics', () => {
       written: 1,
       ignored: { stale: 0, too_long: 0 },
       rejected: 0,
+      retried: 0,
       ignoredExemplars: 0,
       writeCalls: 1,
     });
@@ -143,6 +172,7 @@ describe('createPromMetrics', () => {
       '# TYPE timestream_connector_written_samples_total counter',
       '# TYPE timestream_connector_ignored_samples_total counter',
       '# TYPE timestream_connector_rejected_samples_total counter',
+      '# TYPE timestream_connector_retried_samples_total counter',
       '# TYPE timestream_connector_ignored_exemplars_total counter',
       '# TYPE timestream_connector_write_requests_total counter',
       '# TYPE timestream_connector_write_duration_seconds histogram',
