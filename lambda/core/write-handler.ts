@@ -82,7 +82,8 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   // What a 5xx leaves unwritten is in no other counter, so without this an operator could not
   // tell from the counters how many samples were answered 503 (README "Metrics").
   const retried = resent ? received - written : 0;
-  const ignoredExemplars = writeRequest?.exemplars ?? 0;
+  // Ignored like the skipped samples, so counted once likewise: by the answer that ends the request.
+  const ignoredExemplars = resent ? 0 : (writeRequest?.exemplars ?? 0);
   metrics.writeRequest({
     status: response.status,
     durationMs,

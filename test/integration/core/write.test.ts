@@ -567,6 +567,49 @@ describe('POST /write with native histograms and exemplars', () => {
     }
   });
 
+  test('counts exemplars once, by the answer that ends the request, not by a 503 Prometheus resends', async () => {
+    const own = await startHarness();
+    try {
+      const t = Date.now() - HOUR;
+      for (const edge of EDGES) {
+        const body = oracleEncode(oracle.WriteRequest, {
+          timeseries: [
+            { labels: labels({ __name__: 'latency_seconds', edge }), histograms: [histogram(t)] },
+            {
+              labels: labels({ __name__: 'requests_total', edge }),
+              samples: [{ value: 7, timestamp: t }],
+              exemplars: [{ labels: [{ name: 'trace_id', value: 'e2f1' }], value: 0.25, timestamp: t }],
+            },
+          ],
+        });
+        own.store.setFaults({ throttleRate: 1 });
+        let first;
+        try {
+          first = await writeEncoded(own, edge, body);
+        } finally {
+          own.store.setFaults({});
+        }
+        const resent = await writeEncoded(own, edge, body);
+        expect([first.status, resent.status]).toEqual([503, 204]);
+      }
+      const text = (await own.metricsText()).split('\n');
+      expect(text).toContain('timestream_connector_ignored_exemplars_total 2');
+      expect(text).toContain('timestream_connector_ignored_samples_total{reason="native_histogram"} 2');
+      expect(
+        own.logger.lines
+          .filter((l) => l.fields.route === '/write')
+          .map((l) => [l.fields.status, l.fields.ignoredExemplars]),
+      ).toEqual([
+        [503, undefined],
+        [204, 1],
+        [503, undefined],
+        [204, 1],
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('counts them on /metrics: received = written + ignored + rejected, and the exemplars apart', async () => {
     expect(await sampleCounters(h)).toEqual([
       'timestream_connector_received_samples_total 12',

@@ -7,6 +7,7 @@ import { snappyCompress } from '../../../lambda/codec/snappy';
 import { createConnector } from '../../../lambda/core/connector';
 import type { TimestreamCallFigures, WriteRequestFigures } from '../../../lambda/observability/metrics';
 import { encodeWriteRequest } from '../../../lambda/prompb/codec';
+import { oracle, oracleEncode } from '../../fixtures/prompb-oracle';
 import { staleNaN } from '../../../lambda/prompb/stale';
 import type { ClientCache } from '../../../lambda/timestream/clients';
 import { CaptureLogger } from '../../support/capture-logger';
@@ -419,6 +420,29 @@ test('a finished write leaves no listener on the shared shutdown signal', async 
     signal: new AbortController().signal,
   });
   expect([response.status, getEventListeners(shutdown.signal, 'abort').length]).toEqual([204, 0]);
+});
+
+test('counts exemplars by the answer that ends the request, not by a 503 Prometheus resends', async () => {
+  const { handler, figures } = connector(['ThrottlingException', undefined]);
+  const body = snappyCompress(
+    oracleEncode(oracle.WriteRequest, {
+      timeseries: [
+        {
+          labels: [{ name: '__name__', value: 'm' }],
+          samples: [{ value: 1, timestamp: T }],
+          exemplars: [{ labels: [{ name: 'trace_id', value: 'a1' }], value: 0.5, timestamp: T }],
+        },
+      ],
+    }),
+  );
+  const statuses = [];
+  for (let attempt = 0; attempt < 2; attempt++)
+    statuses.push((await handler({ method: 'POST', path: '/write', headers: HEADERS, body })).status);
+  expect(statuses).toEqual([503, 204]);
+  expect(figures.map((f) => [f.status, f.ignoredExemplars])).toEqual([
+    [503, 0],
+    [204, 1],
+  ]);
 });
 
 /** BODY plus a staleness marker, a nameless series and a sample at a time Timestream cannot store. */
