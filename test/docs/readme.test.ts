@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// README.md must hold the settings table exactly as the settings module renders it, so the
-// documented flags, environment variables and defaults cannot drift from the code.
+// README.md must hold what the code defines: the settings table exactly as the settings module
+// renders it, and every option and member of the embedded store's API, so the docs cannot drift.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,23 @@ import { SETTINGS, type Setting } from '../../lambda/config/settings';
 import { TIMESTREAM_RECORD_LIMITS } from '../../lambda/timestream/validate-series';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const localStoreSource = readFileSync(
+  join(__dirname, '..', '..', 'lambda', 'local-store', 'index.ts'),
+  'utf8',
+);
+
+/** The member names of an exported interface of lambda/local-store/index.ts, read from its source. */
+function interfaceMembers(name: string): string[] {
+  const body =
+    new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(localStoreSource)?.[1] ?? '';
+  return [...body.matchAll(/^ {2}(\w+)\??[:(]/gm)].map((m) => m[1]);
+}
+
+/** The README text from `heading` up to the next heading. */
+function section(heading: string): string {
+  const start = readme.indexOf(heading);
+  return start < 0 ? '' : readme.slice(start, readme.indexOf('\n#', start + heading.length));
+}
 
 describe('README.md', () => {
   test('contains the rendered settings table verbatim', () => {
@@ -28,5 +45,16 @@ describe('README.md', () => {
       TIMESTREAM_RECORD_LIMITS.maxDimensions + 2,
       maxLabels?.default,
     ]);
+  });
+
+  test('names every option of startLocalStore and every member of the store it returns', () => {
+    const options = interfaceMembers('LocalStoreOptions');
+    const members = interfaceMembers('LocalStore');
+    expect(options).toContain('dataDir');
+    expect(members).toContain('close');
+    const table = section('### Options (`startLocalStore`');
+    expect(options.filter((o) => !table.includes(`\`${o}\``))).toEqual([]);
+    const returned = /The returned object has [^]*?(?:\n\n|$)/.exec(table)?.[0] ?? '';
+    expect(members.filter((m) => !new RegExp(`\`${m}[\`(]`).test(returned))).toEqual([]);
   });
 });
