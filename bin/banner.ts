@@ -3,6 +3,7 @@
 // configuration to paste and an AWS CLI command to look at the data.
 
 import type { Config } from '../lambda/config/load';
+import { LOCAL_TABLE_SETTINGS } from './local-table';
 
 /** The parts of the configuration the texts name. */
 export type BannerConfig = Pick<Config, 'region' | 'defaultDatabase' | 'defaultTable' | 'local'>;
@@ -18,15 +19,21 @@ export function cliHint(storeEndpoint: string, config: BannerConfig): string {
 
 /**
  * What `local-store` prints: only `--local` creates the default table, so a fresh data directory
- * needs it created before the query in cliHint answers anything but "not found".
+ * needs it created before the query in cliHint answers anything but "not found". The table gets
+ * `--local`'s settings: CreateTable's defaults (a 6 h memory store, magnetic writes off) would
+ * refuse the older samples a Prometheus replays after an outage.
  */
 export function storeHint(storeEndpoint: string, config: BannerConfig): string {
   const [which, keys] = cliKeys(config);
   const write = `  ${keys} aws timestream-write --region ${config.region} --endpoint-url ${storeEndpoint}`;
+  const { memoryStoreRetentionHours, magneticStoreRetentionDays, enableMagneticStoreWrites } =
+    LOCAL_TABLE_SETTINGS;
   return [
     `Create the default table if it does not exist yet (${which}):`,
     `${write} create-database --database-name ${config.defaultDatabase}`,
-    `${write} create-table --database-name ${config.defaultDatabase} --table-name ${config.defaultTable}`,
+    `${write} create-table --database-name ${config.defaultDatabase} --table-name ${config.defaultTable} \\`,
+    `    --retention-properties MemoryStoreRetentionPeriodInHours=${memoryStoreRetentionHours},MagneticStoreRetentionPeriodInDays=${magneticStoreRetentionDays} \\`,
+    `    --magnetic-store-write-properties EnableMagneticStoreWrites=${enableMagneticStoreWrites}`,
     cliHint(storeEndpoint, config),
   ].join('\n');
 }

@@ -16,14 +16,8 @@ import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { CONNECTOR_VERSION } from '../lambda/version';
 import { localBanner, storeHint } from './banner';
+import { LOCAL_TABLE_SETTINGS } from './local-table';
 import { checkTlsPair, dataDirFailure, defaultTableFailure, listenFailure } from './startup-errors';
-
-/** Settings that accept late data: Prometheus WAL replays and backfills land in the magnetic store. */
-const LOCAL_TABLE_SETTINGS = {
-  memoryStoreRetentionHours: 8766,
-  magneticStoreRetentionDays: 73000,
-  enableMagneticStoreWrites: true,
-};
 
 async function main(): Promise<void> {
   const { command, config } = parseCommandLine(process.argv.slice(2), process.env);

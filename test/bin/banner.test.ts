@@ -74,12 +74,14 @@ describe('localBanner', () => {
 });
 
 describe('storeHint (local-store, which creates no table)', () => {
-  test('creates the default table before querying it', () => {
+  test('creates the default table, with the settings --local gives it, before querying it', () => {
     expect(storeHint('http://127.0.0.1:9202', config(undefined))).toBe(
       [
         'Create the default table if it does not exist yet (any key pair works):',
         '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-write --region us-east-1 --endpoint-url http://127.0.0.1:9202 create-database --database-name PrometheusDatabase',
-        '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-write --region us-east-1 --endpoint-url http://127.0.0.1:9202 create-table --database-name PrometheusDatabase --table-name PrometheusMetricsTable',
+        '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-write --region us-east-1 --endpoint-url http://127.0.0.1:9202 create-table --database-name PrometheusDatabase --table-name PrometheusMetricsTable \\',
+        '    --retention-properties MemoryStoreRetentionPeriodInHours=8766,MagneticStoreRetentionPeriodInDays=73000 \\',
+        '    --magnetic-store-write-properties EnableMagneticStoreWrites=true',
         'Look at the data with the AWS CLI (any key pair works):',
         '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws timestream-query query --region us-east-1 \\',
         `    --endpoint-url http://127.0.0.1:9202 --query-string 'SELECT count() FROM "PrometheusDatabase"."PrometheusMetricsTable"'`,
