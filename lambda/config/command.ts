@@ -100,7 +100,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
   program
     .command('local-store')
     .description(
-      `Run only the embedded Timestream-compatible store (${LOCAL_STORE_OPTIONS.replace('it uses', 'uses')}; others are refused).`,
+      `Run only the embedded Timestream-compatible store (${LOCAL_STORE_OPTIONS.replace('it uses', 'uses')}, and --local, which it implies; others are refused).`,
     )
     .allowExcessArguments(false)
     .configureHelp({

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderSettingsTable } from '../../lambda/config/command';
+import { parseCommandLine, renderSettingsTable } from '../../lambda/config/command';
 import { SETTINGS, type Setting } from '../../lambda/config/settings';
 import { TIMESTREAM_RECORD_LIMITS } from '../../lambda/timestream/validate-series';
 
@@ -56,5 +56,28 @@ describe('README.md', () => {
     expect(options.filter((o) => !table.includes(`\`${o}\``))).toEqual([]);
     const returned = /The returned object has [^]*?(?:\n\n|$)/.exec(table)?.[0] ?? '';
     expect(members.filter((m) => !new RegExp(`\`${m}[\`(]`).test(returned))).toEqual([]);
+  });
+
+  test('names every option the local-store command takes where it describes the command', () => {
+    const text =
+      /local-store`\s+runs only the embedded Timestream-compatible store, with[^]*?\(exit status 2\)/.exec(
+        readme,
+      )?.[0] ?? '';
+    const prefixes = [...text.matchAll(/`--([\w-]+)\.\*`/g)].map((m) => `${m[1]}.`);
+    const named = (flag: string) =>
+      text.includes(`\`--${flag}\``) || prefixes.some((p) => flag.startsWith(p));
+    // The command refuses an option it does not use before any value is checked, naming it.
+    const taken = (flag: string) => {
+      try {
+        parseCommandLine(['local-store', `--${flag}=1`]);
+      } catch (error) {
+        return !String(error).includes(`--${flag}: does not apply to the local-store command`);
+      }
+      return true;
+    };
+    const flags = (SETTINGS as readonly Setting[]).map((s) => s.flag);
+    expect(flags.filter(taken)).toContain('local.data-dir');
+    expect(flags.filter((flag) => taken(flag) && !named(flag))).toEqual([]);
+    expect(flags.filter((flag) => !taken(flag) && named(flag))).toEqual([]);
   });
 });
