@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// README.md must hold what the code defines: the settings table exactly as the settings module
-// renders it, and every option and member of the embedded store's API, so the docs cannot drift.
+// README.md and DEVELOPER_README.md must hold what the code defines: the settings table exactly as
+// the settings module renders it, the embedded store's API, the log levels, so the docs cannot drift.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine, renderSettingsTable } from '../../lambda/config/command';
 import { SETTINGS, type Setting } from '../../lambda/config/settings';
 import { TIMESTREAM_RECORD_LIMITS } from '../../lambda/timestream/validate-series';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const guide = readFileSync(join(__dirname, '..', '..', 'DEVELOPER_README.md'), 'utf8');
 const localStoreSource = readFileSync(
   join(__dirname, '..', '..', 'lambda', 'local-store', 'index.ts'),
   'utf8',
@@ -79,5 +80,14 @@ describe('README.md', () => {
     expect(flags.filter(taken)).toContain('local.data-dir');
     expect(flags.filter((flag) => taken(flag) && !named(flag))).toEqual([]);
     expect(flags.filter((flag) => !taken(flag) && named(flag))).toEqual([]);
+  });
+
+  test('DEVELOPER_README promises more log lines at LogLevel=debug only if the function logs at debug', () => {
+    const lambdaDir = join(__dirname, '..', '..', 'lambda');
+    // The embedded store is local mode only, and the logger merely defines the level.
+    const debugCallers = readdirSync(lambdaDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.startsWith('local-store') && !f.endsWith('logger.ts'))
+      .filter((f) => /\.debug\(/.test(readFileSync(join(lambdaDir, f), 'utf8')));
+    expect(/`LogLevel=debug` for more/.test(guide)).toBe(debugCallers.length > 0);
   });
 });
