@@ -251,6 +251,9 @@ function splitAlias(item: readonly Token[]): [Token[], string | undefined] {
     !(last.kind === 'ident' && /^(and|or|not|is|null|end|true|false)$/i.test(last.text))
   ) {
     if (isWord(before, 'as')) return [item.slice(0, -2), last.text];
+    // The field of `INTERVAL '1' DAY` ends the literal: read as an alias, it left `INTERVAL '1'`,
+    // which DuckDB takes as one second.
+    if (before!.kind === 'string' && isWord(item[item.length - 3], 'interval')) return [[...item], undefined];
     const valueBefore =
       before!.kind !== 'op'
         ? before!.kind !== 'ident' ||

@@ -204,6 +204,12 @@ describe('translateQuery SELECT', () => {
       query: 'SELECT region FROM db.t;;',
       sql: 'SELECT "region" FROM "db"."t"',
     },
+    {
+      // The field ends the literal, it is no alias: read as one, `INTERVAL '1'` was one second.
+      name: "a select item ending with INTERVAL '1' DAY (Timestream date-time operators)",
+      query: "SELECT INTERVAL '1' DAY, time + interval '2' hour, INTERVAL '4' YEAR AS y FROM db.t",
+      sql: `SELECT INTERVAL '1' DAY AS "_col0", "time" + INTERVAL '2' HOUR AS "_col1", INTERVAL '4' YEAR AS "y" FROM "db"."t"`,
+    },
   ])('$name', ({ query, sql, scansNothing }) => {
     // A SELECT without FROM scans nothing (query-executor.ts reports 0 bytes scanned for it).
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({
