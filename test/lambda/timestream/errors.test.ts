@@ -47,6 +47,15 @@ describe('classifyAwsError', () => {
       error: sdkError('RejectedRecordsException', 419),
       kind: 'bad_request',
     },
+    // The rest of the models' client faults (reference/timestream-facts.md 3.8): none is named by
+    // the status rules below, where a 402 or a 409 would be retried (503) forever.
+    {
+      name: 'ServiceQuotaExceededException',
+      error: sdkError('ServiceQuotaExceededException', 402),
+      kind: 'bad_request',
+    },
+    { name: 'ConflictException', error: sdkError('ConflictException', 409), kind: 'bad_request' },
+    { name: 'QueryExecutionException', error: sdkError('QueryExecutionException', 400), kind: 'bad_request' },
     {
       name: 'a retryable-flagged error of any name',
       error: sdkError('Whatever', 400, { $retryable: {} }),
