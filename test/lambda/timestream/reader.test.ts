@@ -525,6 +525,23 @@ describe('readQuery when Timestream refuses what a query names', () => {
     expect([describes(), queries.length]).toEqual([1, sent]);
   });
 
+  test('an empty page with a NextToken is not the end: the next page is read (facts 4.2)', async () => {
+    const { sender: s, queries } = sender({
+      pages: [
+        () => Promise.resolve({ ...resultPage('page-2'), Rows: [] }),
+        () => Promise.resolve(resultPage()),
+      ],
+    });
+    const series = await readQuery(s, new DimensionCatalog(), TARGET, QUERY);
+    expect(series.map((one) => one.labels)).toEqual([
+      [
+        { name: '__name__', value: 'm' },
+        { name: 'env', value: 'prod' },
+      ],
+    ]);
+    expect(queries).toHaveLength(2);
+  });
+
   test('stops building the query again after MAX_COLUMN_REBUILDS, however many labels keep appearing', async () => {
     // Each query's result lists one more of the labels the query took to be absent.
     const withLabels = (count: number) => () =>
