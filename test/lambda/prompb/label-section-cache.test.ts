@@ -349,14 +349,14 @@ describe('LabelSectionCache', () => {
   });
 
   test('bounds the approximate bytes of a generation', () => {
-    const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
+    const cache = new LabelSectionCache({ maxBytes: 2000, doorkeeper: false });
     const keys = Array.from({ length: 10 }, (_, i) => keyBytes(`${i}`.repeat(100)));
     keys.forEach((k, i) => cache.add(i, k, 0, k.length, entry(`${i}`)));
-    // Each entry costs its 102 key bytes + 192 overhead + 16 per label = 310.
+    // Each entry costs its 102 key bytes + 480 overhead + 56 per label = 638.
     expect(cache.size).toBe(3);
     // Exactly three entries' bytes: full by bytes (not entries), so the next request starts a
-    // new generation, which admits again; one byte less and the 16 bytes per label keep out the third.
-    const [exact, tight] = [3 * 310, 3 * 310 - 1].map((maxBytes) => {
+    // new generation, which admits again; one byte less and the 56 bytes per label keep out the third.
+    const [exact, tight] = [3 * 638, 3 * 638 - 1].map((maxBytes) => {
       const c = new LabelSectionCache({ maxBytes, doorkeeper: false });
       keys.forEach((k, i) => c.add(i, k, 0, k.length, entry(`${i}`)));
       return c;
@@ -367,11 +367,26 @@ describe('LabelSectionCache', () => {
     expect(exact.size).toBe(4);
   });
 
+  test("counts what an entry keeps alive, so a 128 MB function's generation holds ~11 k typical series", () => {
+    // A typical 12-label series: ~320 key bytes. Through the write path such an entry keeps ~1 400
+    // bytes alive (its labels, and the prepared series its memo holds). Counted as its key, 192
+    // and 16 per label (704 bytes), a 16 MiB generation took 23 831 of them, ~33 MiB of heap.
+    const cache = new LabelSectionCache({ maxBytes: 16 * 1024 * 1024, doorkeeper: false });
+    const labels = Object.freeze(Array.from({ length: 12 }, (_, i) => ({ name: `n${i}`, value: 'v' })));
+    for (let i = 0; i < 30_000; i++) {
+      const key = Buffer.alloc(320, 0x61);
+      key.writeUInt32LE(i, 0);
+      cache.add(i, key, 0, key.length, labels);
+    }
+    // 16 MiB / (320 + 480 + 12 x 56 = 1 472 bytes).
+    expect(cache.size).toBe(11_397);
+  });
+
   test('starts a new generation once a section did not fit, though its bytes stay under the bound', () => {
-    // Three sections fill 1000 bytes to 3 x 310 = 930; a fourth would pass the bound. The
+    // Three sections fill 2000 bytes to 3 x 638 = 1914; a fourth would pass the bound. The
     // generation used to be replaced only at the bound itself, which entries seldom fill exactly:
     // from then on no new series was cached for the life of the process.
-    const cache = new LabelSectionCache({ maxBytes: 1000, doorkeeper: false });
+    const cache = new LabelSectionCache({ maxBytes: 2000, doorkeeper: false });
     const keys = ['a', 'b', 'c', 'd'].map((c) => keyBytes(c.repeat(100)));
     const add = (i: number) => cache.add(i, keys[i], 0, keys[i].length, entry(`${i}`));
     [0, 1, 2].forEach(add);
