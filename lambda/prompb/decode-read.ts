@@ -71,6 +71,15 @@ function int64(r: ProtoReader, end: number, name: string, clamp = false): number
   }
 }
 
+/** Reads an int32 or enum field, naming it in the error. */
+function int32(r: ProtoReader, end: number, name: string): number {
+  try {
+    return r.readInt32(end);
+  } catch (error) {
+    throw withContext(error, name);
+  }
+}
+
 /*
  * message ReadRequest {
  *   repeated Query queries = 1;
@@ -131,7 +140,7 @@ function responseType(r: ProtoReader, end: number, count: number): ResponseType 
       'maxResponseTypes',
     );
   }
-  return int64(r, end, 'accepted_response_types') as ResponseType;
+  return int32(r, end, 'accepted_response_types') as ResponseType;
 }
 
 /*
@@ -192,7 +201,7 @@ function decodeMatcher(r: ProtoReader, end: number, maxLabelBytes: number): Labe
   let value = '';
   while (r.pos < end) {
     const tag = r.readTag(end);
-    if (tag === 0x08) type = int64(r, end, 'type');
+    if (tag === 0x08) type = int32(r, end, 'type');
     else if (tag === 0x12) name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
     else if (tag === 0x1a) value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
     else r.skipField(tag, end, LABEL_MATCHER);

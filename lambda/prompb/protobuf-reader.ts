@@ -122,6 +122,29 @@ export class ProtoReader {
   }
 
   /**
+   * Reads an int32 or enum varint. A wider value keeps its low 32 bits, as protobuf specifies for
+   * a 64-bit number parsed as int32 (https://protobuf.dev/programming-guides/proto3/#updating) and
+   * as Prometheus' Go decoder and protobufjs read it.
+   */
+  readInt32(end: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let low = 0;
+    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+      if (pos >= end) throw malformed('truncated varint');
+      const byte = buf[pos++];
+      // Shifts are mod 32 on int32s: bits 32 and up of the fifth byte drop out, as they should.
+      if (i < 5) low |= (byte & 0x7f) << (7 * i);
+      if (byte < 0x80) {
+        if (i === MAX_VARINT_BYTES - 1 && byte > 1) throw malformed('varint overflows 64 bits');
+        this.pos = pos;
+        return low | 0;
+      }
+    }
+    throw malformed('varint longer than 10 bytes');
+  }
+
+  /**
    * Reads an int64 varint (two's complement) exactly; values outside ±(2^53-1) are refused, or with
    * `clamp` brought to the nearest of them (for bounds such as a read's time range, where Prometheus
    * sends math.MinInt64-like values for "since ever", and for sample times, refused per sample).

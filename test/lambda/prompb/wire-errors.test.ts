@@ -371,6 +371,26 @@ describe('decodeReadRequest', () => {
     });
   });
 
+  // protobufjs (the oracle) and Prometheus' Go decoder both read an enum as int32, so a wider
+  // varint keeps its low 32 bits; reading it as int64 refused or misnamed these.
+  test.each([
+    { name: 'a response type of 2^32', body: varintField(2, 2n ** 32n), types: [0] },
+    { name: 'a packed response type of 2^63 + 1', body: lenField(2, varint(2n ** 63n + 1n)), types: [1] },
+    { name: 'a response type of -1 (ten bytes)', body: varintField(2, -1), types: [-1] },
+  ])('reads $name as int32, as protobuf does', ({ body, types }) => {
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).acceptedResponseTypes).toEqual(types);
+  });
+
+  test.each([
+    { name: '2^32 + 2', type: 2n ** 32n + 2n, expected: 2 },
+    { name: '2^60 + 3', type: 2n ** 60n + 3n, expected: 3 },
+  ])('reads a matcher type of $name as int32, as protobuf does', ({ type, expected }) => {
+    const body = lenField(1, lenField(3, varintField(1, type), strField(2, 'a'), strField(3, 'b')));
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).queries[0].matchers).toEqual([
+      { type: expected, name: 'a', value: 'b' },
+    ]);
+  });
+
   test('skips unknown groups in ReadRequest, Query and LabelMatcher', () => {
     const group = bytes(tag(9, 3), varintField(1, 1), tag(9, 4));
     const body = bytes(
