@@ -174,7 +174,7 @@ function decodeQuery(r: ProtoReader, end: number, limits: DecodeLimits): Query {
     } else if (tag === 0x22) {
       try {
         const length = r.readLength(end);
-        hints = decodeHints(r, r.pos + length, limits.maxLabelBytes);
+        hints = decodeHints(r, r.pos + length, limits.maxLabelBytes, hints);
       } catch (error) {
         throw withContext(error, 'hints');
       }
@@ -216,8 +216,18 @@ function decodeMatcher(r: ProtoReader, end: number, maxLabelBytes: number): Labe
  *   repeated string grouping = 5;  bool by = 6;  int64 range_ms = 7;
  * }
  */
-function decodeHints(r: ProtoReader, end: number, maxLabelBytes: number): ReadHints {
-  const hints: ReadHints = { stepMs: 0, func: '', startMs: 0, endMs: 0, grouping: [], by: false, rangeMs: 0 };
+function decodeHints(r: ProtoReader, end: number, maxLabelBytes: number, earlier?: ReadHints): ReadHints {
+  // A message field sent twice is merged, not replaced (protobuf's encoding guide, "Last One
+  // Wins"), as Prometheus' Go decoder and protobufjs do: `earlier` is the field's earlier part.
+  const hints: ReadHints = earlier ?? {
+    stepMs: 0,
+    func: '',
+    startMs: 0,
+    endMs: 0,
+    grouping: [],
+    by: false,
+    rangeMs: 0,
+  };
   while (r.pos < end) {
     const tag = r.readTag(end);
     if (tag === 0x08) hints.stepMs = int64(r, end, 'step_ms', true);

@@ -481,6 +481,19 @@ describe('decodeReadRequest and decodeReadResponse edge cases', () => {
     expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).queries[0]?.hints?.by).toBe(true);
   });
 
+  test('merges hints sent twice, as protobuf merges a message field (and protobufjs does)', () => {
+    // step_ms 1 and grouping "a", then func "x" and grouping "b".
+    const body = bytes(
+      query(
+        lenField(4, varintField(1, 1), lenField(5, [0x61])),
+        lenField(4, lenField(2, [0x78]), lenField(5, [0x62])),
+      ),
+    );
+    const hints = { stepMs: 1, func: 'x', startMs: 0, endMs: 0, grouping: ['a', 'b'], by: false, rangeMs: 0 };
+    expect(decodeReadRequest(body, DEFAULT_DECODE_LIMITS).queries[0]?.hints).toEqual(hints);
+    expect(oracleView(oracle.ReadRequest, body)).toMatchObject({ queries: [{ hints }] });
+  });
+
   test('refuses a packed accepted_response_types whose varint runs past its length', () => {
     // Packed length 1 holding 0x80 (a varint cut off), then a byte 0x01 the varint must not take.
     const body = bytes([0x12, 0x01, 0x80, 0x01]);
