@@ -668,8 +668,10 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       // A list index past the end is NULL. string_split() takes a NULL delimiter as none, so one
       // that is not a literal also nulls the index. Field indexes start with 1 ([TRINO-STRING]), where
       // a list index below 1 counts from the end (-1 the last field): refused in Trino's words.
+      // The count is checked first: with fewer arguments rawArgs[1] is absent.
+      const bound = bindable(arity(3));
       const literal = rawArgs[1]!.length === 1 && rawArgs[1]![0]!.kind === 'string';
-      return bindOnce(scope.budget, bindable(arity(3)), ([text, delimiter, index]) => {
+      return bindOnce(scope.budget, bound, ([text, delimiter, index]) => {
         const at = literal ? index : `if((${delimiter}) IS NULL, NULL, ${index})`;
         const checked = `CASE WHEN (${at}) <= 0 THEN error('Index must be greater than zero') ELSE (${at}) END`;
         return `CAST(string_split(${text}, ${delimiter})[${checked}] AS VARCHAR)`;

@@ -45,3 +45,21 @@ describe('lpad() and rpad() together in one query', () => {
     expect(refusal(() => translateQuery(query, catalog, NOW_MS))).toEqual(tooMuch(at + 1));
   });
 });
+
+describe('split_part()', () => {
+  const catalog = new FakeCatalog();
+  catalog.addTable('db', 't', ['region'], ['DOUBLE']);
+
+  // Found by fuzzing the Query path: these failed as a 500 (InternalServerException).
+  test.each([
+    { query: 'SELECT split_part()', count: 0 },
+    { query: "SELECT split_part('a')", count: 1 },
+    { query: 'SELECT split_part(region) FROM db.t', count: 1 },
+  ])('refuses $query with too few arguments as a ValidationException (400)', ({ query, count }) => {
+    expect(refusal(() => translateQuery(query, catalog, NOW_MS))).toEqual({
+      type: 'ValidationException',
+      message: `line 1:8: split_part() takes 3 argument(s); it is called with ${count} by the embedded store`,
+      status: 400,
+    });
+  });
+});
