@@ -556,14 +556,23 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
       const [arg] = rawArgs;
       if (arg?.length === 1 && arg[0]!.kind === 'interval')
         return `CAST(${intervalNanos(scope, arg[0]!) / NANOS_PER_MS} AS BIGINT)`;
-      return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) // ${NANOS_PER_MS})`;
+      return bindOnce(scope.budget, bindable(arity(1)), ([x]) =>
+        intervalOrTimestampSql(
+          name,
+          x!,
+          'epoch_ms',
+          `(epoch_ns(CAST(${x} AS TIMESTAMP_NS)) // ${NANOS_PER_MS})`,
+        ),
+      );
     }
     case 'to_nanoseconds': {
       // As to_milliseconds: Timestream takes an interval day to second too ([DT]: `to_nanoseconds(1s)`).
       const [arg] = rawArgs;
       if (arg?.length === 1 && arg[0]!.kind === 'interval')
         return `CAST(${intervalNanos(scope, arg[0]!)} AS BIGINT)`;
-      return `epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS))`;
+      return bindOnce(scope.budget, bindable(arity(1)), ([x]) =>
+        intervalOrTimestampSql(name, x!, 'epoch_ns', `epoch_ns(CAST(${x} AS TIMESTAMP_NS))`),
+      );
     }
     case 'to_unixtime':
       return `(epoch_ns(CAST(${arity(1)[0]} AS TIMESTAMP_NS)) / 1e9)`;
@@ -817,6 +826,24 @@ function castSql(scope: ExpressionScope, nameTok: Token, name: string, argTokens
     [{ sql: value, repeats: callsRepeating(valueTokens) }],
     ([x]) =>
       `(CASE WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') THEN ${cast(`round(TRY_CAST(${x} AS DOUBLE))`)} ELSE ${cast(x!)} END)`,
+  );
+}
+
+/**
+ * to_milliseconds(x) or to_nanoseconds(x) of an interval day to second as well as of a timestamp
+ * ([DT]: `to_milliseconds(INTERVAL '2' DAY + INTERVAL '3' HOUR)` is 183600000), where `timestamp`
+ * is the call's SQL for a timestamp: no column holds an interval, but an expression does (`now() -
+ * time`, `INTERVAL '1' DAY`), and DuckDB's cast of one to a timestamp fails. typeof() is known when
+ * DuckDB binds, so only the branch of x's type runs; the TRY_CAST binds for any type. An interval
+ * with a month part is Trino's interval year to month, which these functions do not take.
+ */
+function intervalOrTimestampSql(name: string, x: string, epoch: string, timestamp: string): string {
+  const interval = `TRY_CAST(${x} AS INTERVAL)`;
+  return (
+    `(CASE WHEN typeof(${x}) <> 'INTERVAL' THEN ${timestamp} ` +
+    `WHEN datepart('year', ${interval}) <> 0 OR datepart('month', ${interval}) <> 0 ` +
+    `THEN error('${name}() takes an interval day to second, not an interval year to month') ` +
+    `ELSE ${epoch}(${interval}) END)`
   );
 }
 

@@ -143,6 +143,27 @@ describe('translated SQL on DuckDB', () => {
   });
 
   test.each([
+    // The [DT] page's examples: to_milliseconds(interval day to second) and to_nanoseconds(...).
+    {
+      query:
+        "SELECT to_milliseconds(INTERVAL '2' DAY + INTERVAL '3' HOUR), to_milliseconds(INTERVAL '1' DAY)",
+      expected: ['183600000', '86400000'],
+    },
+    {
+      query: "SELECT to_nanoseconds(INTERVAL '2' DAY + INTERVAL '3' HOUR), to_nanoseconds(1d + 1ms)",
+      expected: ['183600000000000', '86400001000000'],
+    },
+    {
+      query: 'SELECT to_milliseconds(from_milliseconds(1500) - from_milliseconds(0)), to_milliseconds(-1d)',
+      expected: ['1500', '-86400000'],
+    },
+  ])('an interval expression is a BIGINT of its length: $query', async ({ query, expected }) => {
+    const result = await fixture.query(query);
+    expect(result.columnInfo.map((c) => c.Type?.ScalarType)).toEqual(['BIGINT', 'BIGINT']);
+    expect(scalars(result.rows)).toEqual([expected]);
+  });
+
+  test.each([
     // reference/timestream-facts.md 5: every interval literal unit, short and long
     ...[
       ['ns', 1n],
@@ -591,6 +612,11 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT to_milliseconds(106752d)',
       message:
         "line 1:24: interval '106752d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
+    },
+    {
+      name: 'to_milliseconds() of an interval year to month, which Trino does not take',
+      query: "SELECT to_milliseconds(INTERVAL '1' YEAR)",
+      message: 'to_milliseconds() takes an interval day to second, not an interval year to month',
     },
     {
       name: 'a window function, as not supported rather than a function OVER',
