@@ -283,7 +283,11 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       // whatever function a dimension is named after (`"sleep_ms"(1e9)`).
       const close = matchingParen(scope, tokens, k + 1);
       out.push(translateCall(scope, tok, tokens.slice(k + 2, close)));
-      k = close;
+      const castsToDate =
+        (isWord(tok, 'cast') || isWord(tok, 'try_cast')) &&
+        isWord(tokens[close - 1], 'date') &&
+        isWord(tokens[close - 2], 'as');
+      k = castsToDate ? plusIntervalsToDate(scope, tokens, k, close, out) : close;
     } else if (
       tok.kind === 'ident' &&
       (tok.text.toLowerCase() === 'current_timestamp' || tok.text.toLowerCase() === 'localtimestamp')
@@ -291,6 +295,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
       out.push(nowSql(scope));
     } else if (tok.kind === 'ident' && tok.text.toLowerCase() === 'current_date') {
       out.push(`CAST(${nowSql(scope)} AS DATE)`);
+      k = plusIntervalsToDate(scope, tokens, k, k, out);
     } else if (
       tok.kind === 'ident' &&
       (isWord(tok, 'timestamp') || isWord(tok, 'date') || isWord(tok, 'time')) &&
@@ -303,6 +308,7 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
           : `CAST(${sqlLiteral(next.text)} AS ${isWord(tok, 'date') ? 'DATE' : 'TIME'})`,
       );
       k++;
+      if (isWord(tok, 'date')) k = plusIntervalsToDate(scope, tokens, k - 1, k, out);
     } else if (
       tok.kind === 'ident' &&
       (KEYWORDS.has(tok.text.toLowerCase()) ||
@@ -335,6 +341,59 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
     }
   }
   return joinWithin(out, ' ');
+}
+
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/**
+ * Reads the `+ interval` and `- interval` operands (`2d`, `1y`, `INTERVAL '2' DAY`) after the DATE
+ * operand `tokens[start..end]`, whose SQL is out's last, and makes their sum a DATE, as Trino's
+ * (Timestream's date-time-operators page: `date '2022-05-21' + 2d` is the date 2022-05-23), where
+ * DuckDB's is a TIMESTAMP. An interval with hours, minutes or seconds fails in Trino's words. Only
+ * operands the operator takes whole (no `*` or `/` after them), and a date no operator before binds
+ * tighter; returns the index of the last token read.
+ */
+function plusIntervalsToDate(
+  scope: ExpressionScope,
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  out: string[],
+): number {
+  const before = tokens[start - 1];
+  if (before?.kind === 'op' && ARITHMETIC.has(before.text)) return end;
+  let k = end;
+  while (k < tokens.length) {
+    const op = tokens[k + 1];
+    if (op?.kind !== 'op' || (op.text !== '+' && op.text !== '-')) return k;
+    const first = tokens[k + 2];
+    let last: number;
+    let interval: string;
+    if (first?.kind === 'interval') {
+      last = k + 2;
+      interval = intervalSql(scope, first);
+    } else if (
+      isWord(first, 'interval') &&
+      tokens[k + 3]?.kind === 'string' &&
+      DATETIME_FIELDS.has(tokens[k + 4]?.kind === 'ident' ? tokens[k + 4]!.text.toLowerCase() : '') &&
+      !isNameInScope(scope, tokens[k + 4]!.text)
+    ) {
+      last = k + 4;
+      interval = `INTERVAL ${sqlLiteral(tokens[k + 3]!.text)} ${tokens[k + 4]!.text.toUpperCase()}`;
+    } else return k;
+    const after = tokens[last + 1];
+    if (after?.kind === 'op' && ARITHMETIC.has(after.text) && after.text !== '+' && after.text !== '-')
+      return k;
+    const subDay =
+      op.text === '+'
+        ? 'Cannot add hour, minutes or seconds to a date'
+        : 'Cannot subtract hour, minutes or seconds from a date';
+    const whole = `CASE WHEN epoch_us(${interval}) % ${MICROS_PER_DAY} <> 0 THEN error('${subDay}') ELSE ${interval} END`;
+    out.push(`CAST(${out.pop()} ${op.text} (${whole}) AS DATE)`);
+    k = last;
+  }
+  return k;
 }
 
 /**

@@ -224,6 +224,25 @@ describe('translated SQL on DuckDB', () => {
 
   test.each([
     {
+      // Timestream's date-time operators page: each is the date 2022-05-23.
+      name: "a date plus an interval is a date: date '2022-05-21' + 2d, + 2day, + interval '2' day",
+      query: `SELECT date '2022-05-21' + 2d, date '2022-05-21' + 2day, date '2022-05-21' + interval '2' day`,
+      types: ['DATE', 'DATE', 'DATE'],
+      row: ['2022-05-23', '2022-05-23', '2022-05-23'],
+    },
+    {
+      name: 'a date minus an interval is a date, also of a year-to-month interval and of whole days in hours',
+      query: `SELECT date '2022-05-21' - 2d, date '2022-05-21' - interval '2' day, date '2022-05-21' + 1y - 1month, date '2022-05-21' + 48h`,
+      types: ['DATE', 'DATE', 'DATE', 'DATE'],
+      row: ['2022-05-19', '2022-05-19', '2023-04-21', '2022-05-23'],
+    },
+    {
+      name: 'current_date and a cast to date, plus or minus an interval, are dates',
+      query: `SELECT current_date - 1d, CAST(from_milliseconds(${NOW_MS}) AS date) + interval '1' day`,
+      types: ['DATE', 'DATE'],
+      row: ['2023-11-13', '2023-11-15'],
+    },
+    {
       name: 'renamed aggregates: approx_distinct, arbitrary (skips NULL), every',
       query: `SELECT approx_distinct(region), arbitrary(region), every(region = 'eu') FROM db.t WHERE measure_name = 'up' AND time >= from_milliseconds(2000)`,
       types: ['BIGINT', 'VARCHAR', 'BOOLEAN'],
@@ -612,6 +631,16 @@ describe('translated SQL on DuckDB', () => {
       query: 'SELECT to_milliseconds(106752d)',
       message:
         "line 1:24: interval '106752d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
+    },
+    {
+      name: "hours added to a date, in Trino's words",
+      query: "SELECT date '2022-05-21' + 1h",
+      message: 'Cannot add hour, minutes or seconds to a date',
+    },
+    {
+      name: "seconds subtracted from a date, in Trino's words",
+      query: "SELECT date '2022-05-21' - interval '90' second",
+      message: 'Cannot subtract hour, minutes or seconds from a date',
     },
     {
       name: 'to_milliseconds() of an interval year to month, which Trino does not take',

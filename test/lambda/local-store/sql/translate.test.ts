@@ -210,6 +210,12 @@ describe('translateQuery SELECT', () => {
       query: "SELECT INTERVAL '1' DAY, time + interval '2' hour, INTERVAL '4' YEAR AS y FROM db.t",
       sql: `SELECT INTERVAL '1' DAY AS "_col0", "time" + INTERVAL '2' HOUR AS "_col1", INTERVAL '4' YEAR AS "y" FROM "db"."t"`,
     },
+    {
+      // Trino's date - interval is a DATE, DuckDB's a TIMESTAMP; hours, minutes or seconds fail.
+      name: 'a date minus an interval (Timestream date-time operators)',
+      query: "SELECT time FROM db.t WHERE time > date '2022-05-21' - 1d",
+      sql: `SELECT "time" FROM "db"."t" WHERE "time" > CAST(CAST('2022-05-21' AS DATE) - (CASE WHEN epoch_us(to_microseconds(CAST(86400000000 AS BIGINT))) % 86400000000 <> 0 THEN error('Cannot subtract hour, minutes or seconds from a date') ELSE to_microseconds(CAST(86400000000 AS BIGINT)) END) AS DATE)`,
+    },
   ])('$name', ({ query, sql, scansNothing }) => {
     // A SELECT without FROM scans nothing (query-executor.ts reports 0 bytes scanned for it).
     expect(translateQuery(query, catalog(), NOW_MS)).toEqual({
