@@ -315,6 +315,19 @@ export function translateExpression(scope: ExpressionScope, tokens: readonly Tok
         (DATETIME_FIELDS.has(tok.text.toLowerCase()) && !isNameInScope(scope, tok.text)))
     ) {
       out.push(tok.text.toUpperCase());
+    } else if (
+      isWord(tok, 'to') &&
+      tokens[k - 2]?.kind === 'string' &&
+      isWord(tokens[k - 3], 'interval') &&
+      DATETIME_FIELDS.has(tokens[k - 1]!.text.toLowerCase())
+    ) {
+      // Trino's `INTERVAL '1-2' YEAR TO MONTH`, which DuckDB lacks and Timestream's guide does not
+      // list: read as a column, it was refused as "Column 'TO' does not exist".
+      throw unsupported(
+        scope,
+        tokens[k - 3]!,
+        "interval literals with a TO field (INTERVAL '1-2' YEAR TO MONTH) are not supported",
+      );
     } else if (isWord(tok, 'array') && next?.kind === 'op' && next.text === '[') {
       // Timestream's array constructor (supported-data-types), not a column named ARRAY.
       throw unsupported(scope, tok, 'arrays (ARRAY[...]) are not supported');

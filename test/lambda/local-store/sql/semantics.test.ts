@@ -632,6 +632,14 @@ describe('translated SQL on DuckDB', () => {
       message:
         "line 1:24: interval '106752d' is out of range: intervals of days to seconds hold less than 2^63 nanoseconds (about 106 751 days)",
     },
+    ...[
+      { query: "SELECT INTERVAL '1-2' YEAR TO MONTH", at: '1:8' },
+      { query: "SELECT time FROM db.t WHERE time > now() - INTERVAL '1 02:03:04' DAY TO SECOND", at: '1:44' },
+    ].map(({ query, at }) => ({
+      name: `an interval literal with a TO field, as not supported rather than a column TO: ${query}`,
+      query,
+      message: `line ${at}: interval literals with a TO field (INTERVAL '1-2' YEAR TO MONTH) are not supported by the embedded store`,
+    })),
     {
       name: "hours added to a date, in Trino's words",
       query: "SELECT date '2022-05-21' + 1h",
