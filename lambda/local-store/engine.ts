@@ -3,7 +3,7 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
@@ -493,8 +493,19 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     let creating = false;
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      creating = !existsSync(file);
-      instance = await DuckDBInstance.create(file, DUCKDB_SETTINGS);
+      // NOTE: a store killed (kill -9) in its first start, after DuckDB created the file and before
+      // it wrote the file's header, leaves it empty: it holds nothing, yet every later start was
+      // refused ("not a valid DuckDB database file") until it was deleted by hand.
+      const empty = existsSync(file) && statSync(file).size === 0;
+      creating = empty || !existsSync(file);
+      instance = await DuckDBInstance.create(file, DUCKDB_SETTINGS).catch((error: unknown) => {
+        // An empty file another process is creating right now is locked by it, and is its own.
+        if (!empty || String((error as Error | undefined)?.message).includes('Could not set lock'))
+          throw error;
+        rmSync(file, { force: true });
+        rmSync(`${file}.wal`, { force: true });
+        return DuckDBInstance.create(file, DUCKDB_SETTINGS);
+      });
     } catch (error) {
       const { message } = (error ?? {}) as { message?: unknown };
       const reason = (typeof message === 'string' ? message : String(error)).split('\n')[0];

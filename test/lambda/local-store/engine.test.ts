@@ -3,7 +3,7 @@
 // query executor's paging with a stub SQL dialect.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -871,6 +871,34 @@ describe('a data directory that cannot be opened', () => {
     } finally {
       await store.close();
     }
+  });
+
+  test('left with an empty store file by a store killed in its first start opens as a new store', async () => {
+    // DuckDB creates the file, then writes its header: a kill -9 in between leaves it empty.
+    const file = join(dir, STORE_FILE_NAME);
+    writeFileSync(file, '');
+    const store = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+    try {
+      expect(await store.handle('ListDatabases', {})).toEqual({ Databases: [] });
+      await store.ensureTable('killeddb', 'metrics');
+    } finally {
+      await store.close();
+    }
+    const reopened = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+    try {
+      expect(reopened.catalog.getTable('killeddb', 'metrics')).toBeDefined();
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("whose store file is not empty and not DuckDB's is refused, and the file kept", async () => {
+    const file = join(dir, STORE_FILE_NAME);
+    writeFileSync(file, 'not a database');
+    await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+      `${DATA_DIR_FAILURE}${dir} (IO Error: The file "${file}" exists, but it is not a valid DuckDB database file!)`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('not a database');
   });
 
   /** What another process gets opening the store file read-write: 'opened' or its error's first line. */
