@@ -555,6 +555,12 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
   const name = nameTok.text.toLowerCase();
   const rawArgs = argTokens.length === 0 ? [] : splitTopLevel(argTokens);
   const args = () => {
+    // Trino's limit (its ExpressionAnalyzer; coalesce() is not a function call there). DuckDB plans
+    // a call of many thousands of arguments in time growing with their square.
+    if (rawArgs.length > MAX_CALL_ARGUMENTS && name !== 'coalesce')
+      throw validation(
+        `${linePosition(scope.query, nameTok.offset)}: Too many arguments for function call ${name}()`,
+      );
     // Counted as they come, so a call with thousands of large arguments stops at the bound.
     let length = 0;
     return rawArgs.map((a) => {
@@ -827,6 +833,9 @@ function translateCall(scope: ExpressionScope, nameTok: Token, argTokens: readon
     );
   throw validation(`${linePosition(scope.query, nameTok.offset)}: Function '${nameTok.text}' not registered`);
 }
+
+/** Most arguments of one function call, as in Trino. */
+const MAX_CALL_ARGUMENTS = 127;
 
 /**
  * Trino's functions that only run over a window, which Timestream has: "not registered" would say

@@ -203,8 +203,9 @@ describe('concat() of many values', () => {
   });
   afterAll(() => fixture.close());
 
-  // NOTE: joined as one flat || chain, 999 values and more were DuckDB's "syntax invalid".
-  test.each([999, 5000])('answers concat() of %i values', async (count) => {
+  // NOTE: joined as one flat || chain, 999 values and more were DuckDB's "syntax invalid"; past
+  // 127 values (Trino's limit, expressions.test.ts) the call is refused before DuckDB sees it.
+  test.each([126])('answers concat() of %i values, and of them and a NULL', async (count) => {
     const values = Array.from({ length: count }, (_, i) => `'${i % 10}'`).join(', ');
     const expected = Array.from({ length: count }, (_, i) => String(i % 10)).join('');
     expect(scalars((await fixture.query(`SELECT concat(${values}), concat(${values}, NULL)`)).rows)).toEqual([

@@ -63,3 +63,33 @@ describe('split_part()', () => {
     });
   });
 });
+
+describe('arguments of one function call', () => {
+  const catalog = new FakeCatalog();
+  catalog.addTable('db', 't', ['region'], ['DOUBLE']);
+  const call = (name: string, count: number) =>
+    `SELECT ${name}(${Array(count).fill("'a'").join(', ')}) FROM db.t`;
+
+  test.each(['concat', 'greatest', 'least', 'coalesce'])('%s() takes 127 arguments', (name) => {
+    expect(translateQuery(call(name, 127), catalog, NOW_MS).kind).toBe('select');
+  });
+
+  // Trino refuses a call past 127 arguments; DuckDB took 15 s to plan a concat() of 40 000.
+  test.each(['concat', 'greatest', 'least'])('%s() of 128 arguments is refused as Trino does', (name) => {
+    expect(refusal(() => translateQuery(call(name, 128), catalog, NOW_MS))).toEqual({
+      type: 'ValidationException',
+      message: `line 1:8: Too many arguments for function call ${name}()`,
+      status: 400,
+    });
+  });
+
+  test('a concat() as long as the longest query holds is refused before DuckDB plans it', () => {
+    expect(refusal(() => translateQuery(call('CONCAT', 65_000), catalog, NOW_MS)).message).toBe(
+      'line 1:8: Too many arguments for function call concat()',
+    );
+  });
+
+  test('coalesce() is not a function call in Trino, so it takes more', () => {
+    expect(translateQuery(call('coalesce', 1000), catalog, NOW_MS).kind).toBe('select');
+  });
+});
