@@ -43,7 +43,8 @@ export type Node =
   | { t: 'seq'; items: Node[] }
   | { t: 'alt'; branches: Node[] }
   | { t: 'group'; body: Node }
-  | { t: 'repeat'; body: Node; min: number; max: number; lazy: boolean }
+  /** `at`: the index of its quantifier. */
+  | { t: 'repeat'; body: Node; min: number; max: number; lazy: boolean; at: number }
   | { t: 'assert'; re2: string }
   /** A lookaround of one code point in `set` (java-lookaround.ts gives it an RE2 meaning). */
   | { t: 'look'; ahead: boolean; negated: boolean; set: CharSet; at: number }
@@ -57,6 +58,67 @@ interface Flags {
   s: boolean;
   u: boolean;
   x: boolean;
+}
+
+/**
+ * Most optional copies of one character that adjacent repetitions of it may add up to. RE2 joins
+ * them into one (`a?a?` is `a{0,2}`, `(?:a{0,1000})a{0,1000}` is `a{0,2000}`), past its own
+ * limit of 1000, and compiles such a repetition in time growing with the square of its length:
+ * ten `a{0,1000}` (130 characters) took DuckDB 0.6 s to compile, a hundred 32 s.
+ */
+export const MAX_JOINED_OPTIONAL = 1000;
+
+/** The character set a repetition repeats, through groups RE2 drops (a group emits `(?:...)`). */
+function repeatedSet(node: Node): CharSet | undefined {
+  let body = node;
+  for (let k = 0; k <= MAX_REGEX_NESTING && body.t !== 'set'; k++) {
+    if (body.t === 'group') body = body.body;
+    else if (body.t === 'seq' && body.items.length === 1) body = body.items[0]!;
+    else return undefined;
+  }
+  return body.t === 'set' ? body.set : undefined;
+}
+
+const sameSet = (a: CharSet, b: CharSet) =>
+  a.length === b.length && a.every(([lo, hi], k) => lo === b[k]![0] && hi === b[k]![1]);
+
+/**
+ * Refuses a pattern whose adjacent repetitions of one character set, joined as RE2 joins them
+ * (through groups, which its parser flattens into the sequence around them), add up to more than
+ * MAX_JOINED_OPTIONAL optional copies. Recurses once per group, as deep as MAX_REGEX_NESTING.
+ */
+export function checkJoinedRepetitions(root: Node): void {
+  let run: { set: CharSet; optional: number } | undefined;
+  const visit = (node: Node): void => {
+    if (node.t === 'seq') {
+      for (const item of node.items) visit(item);
+      return;
+    }
+    if (node.t === 'group') {
+      visit(node.body);
+      return;
+    }
+    const set = node.t === 'set' ? node.set : node.t === 'repeat' ? repeatedSet(node.body) : undefined;
+    if (set === undefined) {
+      run = undefined;
+      if (node.t === 'alt' || node.t === 'repeat')
+        for (const branch of node.t === 'alt' ? node.branches : [node.body]) {
+          visit(branch);
+          run = undefined;
+        }
+      return;
+    }
+    // A plain character joins the run without adding an optional copy (`a?aa?` is `a{1,3}`).
+    const optional = node.t === 'repeat' && node.max !== Infinity ? node.max - node.min : 0;
+    if (run === undefined || !sameSet(run.set, set)) run = { set, optional: 0 };
+    run.optional += optional;
+    if (node.t === 'repeat' && run.optional > MAX_JOINED_OPTIONAL)
+      throw syntax(
+        `Adjacent repetitions of one character adding up to more than ${MAX_JOINED_OPTIONAL} optional copies are not supported by the embedded store`,
+        node.at,
+      );
+  };
+  visit(root);
 }
 
 /** Builds the ValidationException for a pattern problem, Java-style (`... near index N`). */
@@ -276,7 +338,7 @@ export class Parser {
     } else if (this.peek() === 0x2b) {
       throw unsupported('A possessive quantifier', this.pos);
     }
-    return this.noQuantifier({ t: 'repeat', body, min, max, lazy });
+    return this.noQuantifier({ t: 'repeat', body, min, max, lazy, at: start });
   }
 
   private atom(): { node: Node; quantifiable: boolean } | null {

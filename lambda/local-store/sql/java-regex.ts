@@ -17,7 +17,7 @@
 // surrogate alone (`\B.` finds one in "a😀"), while the store starts only between code points.
 import { LINE_TERMINATORS, charSet, re2Char, toRe2Class } from './char-set';
 import { isZeroWidth, re2Assertion } from './java-lookaround';
-import { Parser, syntax, type Node } from './java-regex-parser';
+import { Parser, checkJoinedRepetitions, syntax, type Node } from './java-regex-parser';
 
 const LINE_BREAKS = toRe2Class(
   charSet([
@@ -42,6 +42,7 @@ export interface Re2Translation {
 export function translateJavaRegex(javaPattern: string): Re2Translation {
   const parser = new Parser(javaPattern);
   const ast = parser.parse();
+  checkJoinedRepetitions(ast);
   const whole: Place = { tail: true, crlf: false, first: true, last: true };
   const pattern = fromCharacterBoundaries(emit(ast, whole));
   const crlfPattern = parser.sawTerminatorDollar

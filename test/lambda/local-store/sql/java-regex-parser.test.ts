@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import { jsProperty } from '../../../../lambda/local-store/sql/char-set';
 import { translateJavaRegex } from '../../../../lambda/local-store/sql/java-regex';
-import { MAX_REGEX_NESTING, MAX_REGEX_RANGES } from '../../../../lambda/local-store/sql/java-regex-parser';
+import {
+  MAX_JOINED_OPTIONAL,
+  MAX_REGEX_NESTING,
+  MAX_REGEX_RANGES,
+} from '../../../../lambda/local-store/sql/java-regex-parser';
 import { refusal } from '../store-refusal';
 
 const LONGEST_QUERY = 262_144;
@@ -97,5 +101,49 @@ describe('Java regex patterns the parser bounds', () => {
         /^Invalid regular expression: Character classes of more than 262144 code point ranges in one pattern are not supported by the embedded store near index \d+$/,
       ),
     });
+  });
+});
+
+describe('adjacent repetitions of one character, which RE2 joins into one', () => {
+  const tooMany = (index: number) =>
+    invalid(
+      'Adjacent repetitions of one character adding up to more than 1000 optional copies are not supported by the embedded store',
+      index,
+    );
+
+  test('add up to at most 1000 optional copies', () => {
+    expect(MAX_JOINED_OPTIONAL).toBe(1000);
+  });
+
+  test.each([
+    { name: 'one a{0,1000}', pattern: 'a{0,1000}', re2: '(?:a){0,1000}' },
+    { name: 'a{0,500} twice', pattern: 'a{0,500}a{0,500}', re2: '(?:a){0,500}(?:a){0,500}' },
+    {
+      name: 'a{1000} a hundred times (no optional copy)',
+      pattern: 'a{1000}'.repeat(100),
+      re2: '(?:a){1000}'.repeat(100),
+    },
+    { name: 'a* a thousand times', pattern: 'a*'.repeat(1000), re2: '(?:a){0,}'.repeat(1000) },
+    {
+      name: 'a? and b? alternating, 2000 of them',
+      pattern: 'a?b?'.repeat(1000),
+      re2: '(?:a){0,1}(?:b){0,1}'.repeat(1000),
+    },
+    { name: '(?:ab)? 2000 times', pattern: '(?:ab)?'.repeat(2000), re2: '(?:(?:ab)){0,1}'.repeat(2000) },
+  ])('translates $name', ({ pattern, re2 }) => {
+    expect(translateJavaRegex(pattern)).toEqual({ pattern: re2 });
+  });
+
+  // Joined by RE2 into a{0,100000}, this 930-character pattern took DuckDB 32 s to compile.
+  test.each([
+    { name: 'a{0,1000} a hundred times', pattern: 'a{0,1000}'.repeat(100), at: 10 },
+    { name: 'a{0,1000} twice through a group', pattern: '(?:a{0,1000})a{0,1000}', at: 14 },
+    { name: 'a{0,500} twice around a plain a', pattern: 'a{0,500}aa{0,501}', at: 10 },
+    { name: 'a? 1001 times', pattern: 'a?'.repeat(1001), at: 2001 },
+    { name: '[ab]? 1001 times', pattern: '[ab]?'.repeat(1001), at: 5004 },
+    { name: '(a?) 1001 times', pattern: '(a?)'.repeat(1001), at: 4002 },
+    { name: 'a? as many times as a query holds', pattern: 'a?'.repeat(LONGEST_QUERY / 2 - 100), at: 2001 },
+  ])('refuses $name where the copies pass the limit', ({ pattern, at }) => {
+    expect(refusal(() => translateJavaRegex(pattern))).toEqual(tooMany(at));
   });
 });
