@@ -25,10 +25,12 @@ export interface Budget {
   bindings: number;
   /** Characters its lpad() and rpad() calls can build (MAX_PADDED_CHARS, expressions.ts). */
   paddedChars: number;
+  /** Copies RE2 makes of its regexp_like patterns' repeated parts (MAX_REGEX_COPIES, expressions.ts). */
+  regexCopies: number;
 }
 
 /** The budget of a query not yet translated. */
-export const newBudget = (): Budget => ({ bindings: 0, paddedChars: 0 });
+export const newBudget = (): Budget => ({ bindings: 0, paddedChars: 0, regexCopies: 0 });
 
 /** The refusal of a query whose translation would pass MAX_TRANSLATED_SQL_CHARS. */
 export const tooComplex = () =>

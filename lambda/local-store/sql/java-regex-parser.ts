@@ -121,6 +121,39 @@ export function checkJoinedRepetitions(root: Node): void {
   visit(root);
 }
 
+/**
+ * The copies RE2 makes of repeated parts beyond the one written (`a{1000}` is 999, `(?:ab){3}` 4):
+ * RE2 expands a counted repetition into its copies, and compiling each costs time. Recurses once
+ * per group, as deep as MAX_REGEX_NESTING.
+ */
+export function repetitionCopies(root: Node): number {
+  const sizes = (node: Node): { written: number; expanded: number } => {
+    switch (node.t) {
+      case 'seq':
+      case 'alt': {
+        let [written, expanded] = [0, 0];
+        for (const item of node.t === 'seq' ? node.items : node.branches) {
+          const size = sizes(item);
+          written += size.written;
+          expanded += size.expanded;
+        }
+        return { written, expanded };
+      }
+      case 'group':
+        return sizes(node.body);
+      case 'repeat': {
+        const body = sizes(node.body);
+        const count = node.max === Infinity ? Math.max(node.min, 1) : node.max;
+        return { written: body.written, expanded: body.expanded * Math.max(count, 1) };
+      }
+      default:
+        return { written: 1, expanded: 1 };
+    }
+  };
+  const { written, expanded } = sizes(root);
+  return expanded - written;
+}
+
 /** Builds the ValidationException for a pattern problem, Java-style (`... near index N`). */
 export function syntax(description: string, index: number, pattern?: string): StoreError {
   const where = pattern === undefined ? ` near index ${index}` : ` near index ${index}: ${pattern}`;

@@ -17,7 +17,7 @@
 // surrogate alone (`\B.` finds one in "a😀"), while the store starts only between code points.
 import { LINE_TERMINATORS, charSet, re2Char, toRe2Class } from './char-set';
 import { isZeroWidth, re2Assertion } from './java-lookaround';
-import { Parser, checkJoinedRepetitions, syntax, type Node } from './java-regex-parser';
+import { Parser, checkJoinedRepetitions, repetitionCopies, syntax, type Node } from './java-regex-parser';
 
 const LINE_BREAKS = toRe2Class(
   charSet([
@@ -38,8 +38,9 @@ export interface Re2Translation {
 /**
  * Translates a Java regex into RE2 with the same partial-match meaning.
  * Throws a ValidationException StoreError naming the problem for invalid or untranslatable patterns.
+ * Adds the copies RE2 makes of its repeated parts to `used` (MAX_REGEX_COPIES, expressions.ts).
  */
-export function translateJavaRegex(javaPattern: string): Re2Translation {
+export function translateJavaRegex(javaPattern: string, used?: { regexCopies: number }): Re2Translation {
   const parser = new Parser(javaPattern);
   const ast = parser.parse();
   checkJoinedRepetitions(ast);
@@ -48,6 +49,8 @@ export function translateJavaRegex(javaPattern: string): Re2Translation {
   const crlfPattern = parser.sawTerminatorDollar
     ? fromCharacterBoundaries(emit(ast, { ...whole, crlf: true }))
     : undefined;
+  // Each RE2 pattern DuckDB compiles counts: the CRLF variant is a second one.
+  if (used) used.regexCopies += repetitionCopies(ast) * (crlfPattern === undefined ? 1 : 2);
   return crlfPattern === undefined || crlfPattern === pattern ? { pattern } : { pattern, crlfPattern };
 }
 

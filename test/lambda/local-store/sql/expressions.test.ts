@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { MAX_PADDED_CHARS } from '../../../../lambda/local-store/sql/expressions';
+import { MAX_PADDED_CHARS, MAX_REGEX_COPIES } from '../../../../lambda/local-store/sql/expressions';
 import { translateQuery } from '../../../../lambda/local-store/sql/translate';
 import { refusal } from '../store-refusal';
 import { FakeCatalog, NOW_MS } from './duck-fixture';
@@ -91,5 +91,44 @@ describe('arguments of one function call', () => {
 
   test('coalesce() is not a function call in Trino, so it takes more', () => {
     expect(translateQuery(call('coalesce', 1000), catalog, NOW_MS).kind).toBe('select');
+  });
+});
+
+describe('copies RE2 makes of the regexp_like patterns of one query', () => {
+  const catalog = new FakeCatalog();
+  catalog.addTable('db', 't', ['region'], ['DOUBLE']);
+  const calls = (pattern: string, count: number) =>
+    `SELECT 1 FROM db.t WHERE ${Array(count).fill(`regexp_like(region, '${pattern}')`).join(' OR ')}`;
+  const columnOfCall = (query: string, call: number) => {
+    let at = -1;
+    for (let k = 0; k < call; k++) at = query.indexOf('regexp_like', at + 1);
+    return at + 1;
+  };
+
+  test('are at most 200 000', () => {
+    expect(MAX_REGEX_COPIES).toBe(200_000);
+  });
+
+  test.each([
+    { name: 'a{1000} in 200 calls (199 800 copies)', query: calls('a{1000}', 200) },
+    { name: 'a{1000} 200 times in one pattern', query: calls('a{1000}'.repeat(200), 1) },
+    { name: 'a* and a? in 5000 calls (no copy)', query: calls('a*b?', 5000) },
+  ])('translates $name', ({ query }) => {
+    expect(translateQuery(query, catalog, NOW_MS).kind).toBe('select');
+  });
+
+  // 2000 calls of a{1000} (62 000 characters of query) took DuckDB 2.9 s to compile.
+  test.each([
+    { name: 'a{1000} in 201 calls', query: calls('a{1000}', 201), call: 201 },
+    { name: 'a{1000} in as many calls as the longest query holds', query: calls('a{1000}', 8000), call: 201 },
+    { name: 'a{1000} 201 times in one pattern', query: calls('a{1000}'.repeat(201), 1), call: 1 },
+    // 100 000 copies, compiled twice: once for subjects ending with CRLF.
+    { name: 'a{1000}$ 100 times in one pattern', query: calls(`${'a{1000}'.repeat(100)}x$`, 2), call: 2 },
+  ])('refuses $name at the call past the limit', ({ query, call }) => {
+    expect(refusal(() => translateQuery(query, catalog, NOW_MS))).toEqual({
+      type: 'ValidationException',
+      message: `line 1:${columnOfCall(query, call)}: regexp_like() patterns repeating more than 200000 copies of their parts in one query are not supported by the embedded store`,
+      status: 400,
+    });
   });
 });
