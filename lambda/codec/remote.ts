@@ -25,6 +25,8 @@ export interface DecodeLimits {
   maxQueries: number;
   /** Matchers per Query. */
   maxMatchersPerQuery: number;
+  /** Encoded bytes of all matchers of a ReadRequest together (names, values and framing). */
+  maxMatcherBytes: number;
 }
 
 /** 64 MiB: the largest batch Prometheus builds (max_samples_per_send 2000) is a few MiB. */
@@ -44,6 +46,12 @@ export const MAX_LABEL_BYTES = 64 * 1024;
 export const MAX_QUERIES = 1000;
 /** Matchers per query. */
 export const MAX_MATCHERS_PER_QUERY = 1000;
+/**
+ * Bytes of all matchers of one read request. Without it a 64 MiB request of regex matchers (a
+ * few hundred KiB compressed) kept the connector's thread translating them to Java for minutes
+ * (~0.5–12 µs a byte, the most for case-folded classes); Prometheus' own requests hold a few KiB.
+ */
+export const MAX_MATCHER_BYTES = 1024 * 1024;
 
 /** The limits used unless configuration says otherwise. */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
@@ -54,6 +62,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   maxLabelBytes: MAX_LABEL_BYTES,
   maxQueries: MAX_QUERIES,
   maxMatchersPerQuery: MAX_MATCHERS_PER_QUERY,
+  maxMatcherBytes: MAX_MATCHER_BYTES,
 });
 
 const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';

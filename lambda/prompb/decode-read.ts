@@ -101,6 +101,7 @@ export function decodeReadRequest(bytes: Uint8Array, limits: DecodeLimits): Read
   const end = bytes.length;
   const queries: Query[] = [];
   const acceptedResponseTypes: ResponseType[] = [];
+  const matcherBytes = { left: limits.maxMatcherBytes };
   while (r.pos < end) {
     const tag = r.readTag(end);
     if (field(tag) === 1 && wire(tag) === WireType.Bytes) {
@@ -109,7 +110,7 @@ export function decodeReadRequest(bytes: Uint8Array, limits: DecodeLimits): Read
       }
       try {
         const length = r.readLength(end);
-        queries.push(decodeQuery(r, r.pos + length, limits));
+        queries.push(decodeQuery(r, r.pos + length, limits, matcherBytes));
       } catch (error) {
         throw withContext(error, `query ${queries.length}`);
       }
@@ -151,7 +152,12 @@ function responseType(r: ProtoReader, end: number, count: number): ResponseType 
  *   ReadHints hints                = 4;
  * }
  */
-function decodeQuery(r: ProtoReader, end: number, limits: DecodeLimits): Query {
+function decodeQuery(
+  r: ProtoReader,
+  end: number,
+  limits: DecodeLimits,
+  matcherBytes: { left: number },
+): Query {
   let startTimestampMs = 0;
   let endTimestampMs = 0;
   const matchers: LabelMatcher[] = [];
@@ -167,7 +173,14 @@ function decodeQuery(r: ProtoReader, end: number, limits: DecodeLimits): Query {
       }
       try {
         const length = r.readLength(end);
-        matchers.push(decodeMatcher(r, r.pos + length, limits.maxLabelBytes));
+        const matcher = decodeMatcher(r, r.pos + length, limits.maxLabelBytes);
+        // What the matchers cost later (each regex is translated to Java) grows with their bytes.
+        matcherBytes.left -= length;
+        if (matcherBytes.left < 0) {
+          const max = limits.maxMatcherBytes;
+          throw limitExceeded(`matchers totalling more than ${max} bytes`, max, 'maxMatcherBytes');
+        }
+        matchers.push(matcher);
       } catch (error) {
         throw withContext(error, `matcher ${matchers.length}`);
       }
@@ -256,6 +269,7 @@ const UNLIMITED: DecodeLimits = {
   maxLabelBytes: Infinity,
   maxQueries: Infinity,
   maxMatchersPerQuery: Infinity,
+  maxMatcherBytes: Infinity,
 };
 
 /*

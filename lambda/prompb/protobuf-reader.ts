@@ -61,6 +61,7 @@ const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   maxLabelBytes: 'a fixed limit',
   maxQueries: 'a fixed limit',
   maxMatchersPerQuery: 'a fixed limit',
+  maxMatcherBytes: 'a fixed limit',
   maxResponseTypes: 'a fixed limit',
   maxGroupingLabels: 'a fixed limit',
 };

@@ -287,5 +287,6 @@ test('DEFAULT_DECODE_LIMITS holds the documented values', () => {
     maxLabelBytes: 65_536,
     maxQueries: 1000,
     maxMatchersPerQuery: 1000,
+    maxMatcherBytes: 1_048_576,
   });
 });

@@ -482,6 +482,18 @@ describe('decodeReadRequest', () => {
       message: 'cannot decode query 1: more than 5 matchers exceeds the limit of 5 (a fixed limit)',
     },
     {
+      // Counted over all queries: one matcher in the first, the rest in the second (8 bytes each).
+      name: 'maxMatcherBytes',
+      body: (n: number) =>
+        bytes(
+          query(matcher(2, 'a', 'b')),
+          query(...Array.from({ length: n - 1 }, () => matcher(2, 'a', 'b'))),
+        ),
+      limits: { ...DEFAULT_DECODE_LIMITS, maxMatcherBytes: 40 },
+      message:
+        'cannot decode query 1: cannot decode matcher 4: matchers totalling more than 40 bytes exceeds the limit of 40 (a fixed limit)',
+    },
+    {
       name: 'maxLabelBytes on a matcher value',
       body: (n: number) => query(matcher(2, 'a', '.'.repeat(n))),
       limits: { ...DEFAULT_DECODE_LIMITS, maxLabelBytes: 5 },
