@@ -143,8 +143,8 @@ export function repetitionCopies(root: Node): number {
         return sizes(node.body);
       case 'repeat': {
         const body = sizes(node.body);
-        const count = node.max === Infinity ? Math.max(node.min, 1) : node.max;
-        return { written: body.written, expanded: body.expanded * Math.max(count, 1) };
+        const count = Math.max(node.max === Infinity ? node.min : node.max, 1);
+        return { written: body.written, expanded: body.expanded * count };
       }
       default:
         return { written: 1, expanded: 1 };
