@@ -6,7 +6,7 @@ import type { Config } from '../lambda/config/load';
 import { LOCAL_TABLE_SETTINGS } from './local-table';
 
 /** The parts of the configuration the texts name. */
-export type BannerConfig = Pick<Config, 'region' | 'defaultDatabase' | 'defaultTable' | 'local'>;
+export type BannerConfig = Pick<Config, 'region' | 'defaultDatabase' | 'defaultTable' | 'local' | 'tls'>;
 
 export function cliHint(storeEndpoint: string, config: BannerConfig): string {
   const [which, keys] = cliKeys(config);
@@ -57,21 +57,31 @@ export function localBanner(connectorUrl: string, storeEndpoint: string, config:
           '<an access key id from that file>',
           '<its secret access key>',
         ];
+  // Prometheus refuses a certificate it cannot verify, and the one given to --tls-certificate is
+  // often self-signed. Go trusts a server certificate found among its roots, so the file itself
+  // serves as ca_file whether it is self-signed or issued by a CA.
+  const certificateFile = config.tls?.certificateFile;
+  const tlsNote =
+    certificateFile === undefined
+      ? ''
+      : `; tls_config trusts the certificate itself, which must name the URL's host`;
+  const tlsConfig =
+    certificateFile === undefined ? '' : `\n    tls_config:\n      ca_file: ${certificateFile}`;
   return `
 timestream-prometheus-connector is ready on ${connectorUrl} (embedded store at ${storeEndpoint}, data in ${config.local?.dataDir}).
 
-Add this to prometheus.yml (basic auth carries an access key id and secret; ${note}):
+Add this to prometheus.yml (basic auth carries an access key id and secret; ${note}${tlsNote}):
 
 remote_write:
   - url: ${connectorUrl}/write
     basic_auth:
       username: ${username}
-      password: ${password}
+      password: ${password}${tlsConfig}
 remote_read:
   - url: ${connectorUrl}/read
     basic_auth:
       username: ${username}
-      password: ${password}
+      password: ${password}${tlsConfig}
     read_recent: true
 
 ${cliHint(storeEndpoint, config)}

@@ -13,28 +13,37 @@ const local = (credentialsFile: string | undefined): LocalConfig => ({
   faultInternalErrorRate: 0,
   faultSeed: 1,
 });
-const config = (credentialsFile: string | undefined): BannerConfig => ({
+const config = (credentialsFile: string | undefined, certificateFile?: string): BannerConfig => ({
   region: 'us-east-1',
   defaultDatabase: 'PrometheusDatabase',
   defaultTable: 'PrometheusMetricsTable',
   local: local(credentialsFile),
+  tls: certificateFile === undefined ? undefined : { certificateFile, keyFile: '/etc/tls/key.pem' },
 });
 
-const banner = (who: string, username: string, password: string, keys: string, which: string) => `
-timestream-prometheus-connector is ready on http://127.0.0.1:9201 (embedded store at http://127.0.0.1:9202, data in ./data).
+const banner = (
+  who: string,
+  username: string,
+  password: string,
+  keys: string,
+  which: string,
+  scheme = 'http',
+  tls = '',
+) => `
+timestream-prometheus-connector is ready on ${scheme}://127.0.0.1:9201 (embedded store at http://127.0.0.1:9202, data in ./data).
 
 Add this to prometheus.yml (basic auth carries an access key id and secret; ${who}):
 
 remote_write:
-  - url: http://127.0.0.1:9201/write
+  - url: ${scheme}://127.0.0.1:9201/write
     basic_auth:
       username: ${username}
-      password: ${password}
+      password: ${password}${tls}
 remote_read:
-  - url: http://127.0.0.1:9201/read
+  - url: ${scheme}://127.0.0.1:9201/read
     basic_auth:
       username: ${username}
-      password: ${password}
+      password: ${password}${tls}
     read_recent: true
 
 Look at the data with the AWS CLI (${which}):
@@ -66,10 +75,29 @@ describe('localBanner', () => {
         'use a pair from /etc/store/keys.txt',
       ),
     },
-  ])('$name', ({ credentialsFile, expected }) => {
-    expect(localBanner('http://127.0.0.1:9201', 'http://127.0.0.1:9202', config(credentialsFile))).toBe(
-      expected,
-    );
+    {
+      name: 'a connector speaking HTTPS: Prometheus trusts the certificate file itself',
+      credentialsFile: undefined,
+      certificateFile: '/etc/tls/cert.pem',
+      expected: banner(
+        "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
+        'local',
+        'local',
+        'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+        'any key pair works',
+        'https',
+        '\n    tls_config:\n      ca_file: /etc/tls/cert.pem',
+      ),
+    },
+  ])('$name', ({ credentialsFile, certificateFile, expected }) => {
+    const scheme = certificateFile === undefined ? 'http' : 'https';
+    expect(
+      localBanner(
+        `${scheme}://127.0.0.1:9201`,
+        'http://127.0.0.1:9202',
+        config(credentialsFile, certificateFile),
+      ),
+    ).toBe(expected);
   });
 });
 
