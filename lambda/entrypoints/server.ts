@@ -167,6 +167,18 @@ async function serve(
   stopping: boolean,
 ): Promise<void> {
   const path = requestPath(req.url);
+  if (
+    (path === '/healthz' || path === options.telemetryPath) &&
+    req.method !== 'GET' &&
+    req.method !== 'HEAD'
+  ) {
+    // The path is served, so another method is a 405 naming the methods it takes (RFC 9110
+    // 15.5.6), not the core's 404 "no route", which would send an operator looking for a typo.
+    const reason = `${path} accepts GET and HEAD only`;
+    options.logger.warn({ method: safeText(req.method ?? '', 20), status: 405, reason }, 'request refused');
+    send(res, errorResponse(methodNotAllowed(reason, { headers: { allow: 'GET, HEAD' } })));
+    return;
+  }
   if (path === '/healthz') {
     // A 503 tells a supervisor (systemd, Kubernetes' liveness probe) that only a restart helps.
     const problem = await options.health?.();
@@ -180,16 +192,8 @@ async function serve(
   }
   if (path === options.telemetryPath) {
     // HEAD as GET: Node sends the headers and leaves the body out.
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const page = await options.metrics();
-      send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
-      return;
-    }
-    // The path is served, so another method is a 405 naming the methods it takes (RFC 9110
-    // 15.5.6), not the core's 404 "no route", which would send an operator looking for a typo.
-    const reason = `${options.telemetryPath} accepts GET and HEAD only`;
-    options.logger.warn({ method: safeText(req.method ?? '', 20), status: 405, reason }, 'request refused');
-    send(res, errorResponse(methodNotAllowed(reason, { headers: { allow: 'GET, HEAD' } })));
+    const page = await options.metrics();
+    send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
     return;
   }
   const body = await readBody(req, options.maxBodyBytes);

@@ -292,7 +292,7 @@ describe('startServer answers', () => {
 
   test.each([
     { target: 'GET /healthz', status: 'HTTP/1.1 200 OK', type: 'text/plain', body: 'ok\n' },
-    { target: 'POST /healthz', status: 'HTTP/1.1 200 OK', type: 'text/plain', body: 'ok\n' },
+    { target: 'HEAD /healthz', status: 'HTTP/1.1 200 OK', type: 'text/plain', body: '' },
     {
       target: 'GET /metrics',
       status: 'HTTP/1.1 200 OK',
@@ -355,32 +355,33 @@ describe('startServer answers', () => {
     }
   });
 
-  test.each(['POST', 'PUT', 'DELETE', 'OPTIONS'])(
-    '%s /metrics with 405 naming GET and HEAD, without calling the handler',
-    async (method) => {
-      const logger = new CaptureLogger();
-      let handled = 0;
-      const server = await startOn(async () => {
-        handled++;
-        return { status: 204, headers: {}, body: '' };
-      }, logger);
-      try {
-        expect(
-          await ask(server.port, `${method} /metrics`, 'Content-Length: 0\r\n', ['allow', 'content-type']),
-        ).toEqual({
-          status: 'HTTP/1.1 405 Method Not Allowed',
-          headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
-          body: '/metrics accepts GET and HEAD only\n',
-        });
-        expect(handled).toBe(0);
-        expect(logger.lines.map((l) => [l.level, l.msg, l.fields.status])).toEqual([
-          ['warn', 'request refused', 405],
-        ]);
-      } finally {
-        await server.close();
-      }
-    },
-  );
+  test.each(
+    ['/metrics', '/healthz'].flatMap((path) =>
+      ['POST', 'PUT', 'DELETE', 'OPTIONS'].map((method) => [method, path]),
+    ),
+  )('%s %s with 405 naming GET and HEAD, without calling the handler', async (method, path) => {
+    const logger = new CaptureLogger();
+    let handled = 0;
+    const server = await startOn(async () => {
+      handled++;
+      return { status: 204, headers: {}, body: '' };
+    }, logger);
+    try {
+      expect(
+        await ask(server.port, `${method} ${path}`, 'Content-Length: 0\r\n', ['allow', 'content-type']),
+      ).toEqual({
+        status: 'HTTP/1.1 405 Method Not Allowed',
+        headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+        body: `${path} accepts GET and HEAD only\n`,
+      });
+      expect(handled).toBe(0);
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields.status])).toEqual([
+        ['warn', 'request refused', 405],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 
   test.each([
     { status: 204, body: '', framing: { 'content-length': undefined, 'transfer-encoding': undefined } },
