@@ -51,6 +51,10 @@ export function parseCommandLine(
     if (e instanceof CommanderError) throw new ConfigError([e.message.replace(/^error: /, '')]);
     throw e;
   }
+  // Checked after parsing, so that `--help` and `--version` still answer, as they do with kingpin.
+  const repeated = repeatedOptions(argv);
+  if (repeated.length > 0)
+    throw new ConfigError(repeated.map((flag) => `${flag}: given more than once; give it once`));
   const flags: Record<string, string | boolean | undefined> = {};
   const values = program.opts();
   for (const option of program.options) {
@@ -206,6 +210,25 @@ function withExplicitBooleans(argv: readonly string[], commandNames: ReadonlySet
     }
   }
   return out;
+}
+
+/**
+ * The options given more than once (`--region a --region b`, `--log.level=debug --log.level warn`),
+ * each named once. kingpin, whose flags the reference connector has, refuses them ("flag 'region'
+ * cannot be repeated"): taking the last value would silently drop the other one.
+ */
+function repeatedOptions(argv: readonly string[]): string[] {
+  const known = new Set((SETTINGS as readonly Setting[]).flatMap((s) => flagNames(s).map((f) => `--${f}`)));
+  const end = argv.indexOf('--');
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const arg of end === -1 ? argv : argv.slice(0, end)) {
+    const name = arg.split('=', 1)[0];
+    if (!known.has(name)) continue;
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return [...repeated];
 }
 
 function isBoolSpelling(raw: string): boolean {

@@ -53,14 +53,39 @@ describe('parseCommandLine', () => {
   });
   afterEach(() => exit.mockRestore());
 
-  // kingpin v2 (the reference's parser) sets a flag once per occurrence, in order, so the last wins.
+  // kingpin v2.4 (the reference's parser) refuses a flag given twice: "flag 'region' cannot be repeated".
   test.each([
-    { argv: ['--region', 'eu-west-1', '--region', 'us-east-2'], pick: 'region', expected: 'us-east-2' },
-    { argv: ['--log.level=debug', '--log.level', 'warn'], pick: 'logLevel', expected: 'warn' },
-    { argv: ['--enable-logging=false', '--enable-logging'], pick: 'enableLogging', expected: true },
-    { argv: ['--enable-logging', '--enable-logging=false'], pick: 'enableLogging', expected: false },
-  ] as const)('an option given twice takes its last value: $argv', ({ argv, pick, expected }) => {
-    expect(parseCommandLine([...REQUIRED, ...argv]).config[pick]).toBe(expected);
+    { argv: ['--region', 'eu-west-1', '--region', 'us-east-2'], problems: ['--region'] },
+    { argv: ['--log.level=debug', '--log.level', 'warn'], problems: ['--log.level'] },
+    { argv: ['--enable-logging=false', '--enable-logging'], problems: ['--enable-logging'] },
+    { argv: ['--enable-logging', 'false', '--enable-logging', 'false'], problems: ['--enable-logging'] },
+    { argv: ['--max-retries=3', '--max-retries', '3'], problems: ['--max-retries'] },
+    {
+      argv: [
+        '--region',
+        'eu-west-1',
+        '--log.level=warn',
+        '--region=eu-west-1',
+        '--log.level=warn',
+        '--region=a',
+      ],
+      problems: ['--region', '--log.level'],
+    },
+    { argv: ['--default-database', 'other'], problems: ['--default-database'] },
+  ])('an option given twice is refused: $argv', ({ argv, problems }) => {
+    expect(configErrorOf([...REQUIRED, ...argv]).problems).toEqual(
+      problems.map((flag) => `${flag}: given more than once; give it once`),
+    );
+  });
+
+  test('an option given once, and once more after --, is not repeated', () => {
+    expect(configErrorOf([...REQUIRED, '--region', 'eu-west-1', '--', '--region']).problems).toEqual([
+      'too many arguments. Expected 0 arguments but got 1.',
+    ]);
+  });
+
+  test('--help answers though an option is given twice', () => {
+    expect(runHelp([...REQUIRED, '--region', 'a', '--region', 'b', '--help']).code).toBe(0);
   });
 
   test('serves with the reference flags', () => {
