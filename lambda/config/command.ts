@@ -2,6 +2,7 @@
 // The command line, built with commander from SETTINGS: `timestream-prometheus-connector [options]` serves,
 // `local-store` runs only the embedded store. Also renders the README's settings table from the same source.
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type RawFlags } from './load';
 import { bool } from './parsers';
@@ -27,6 +28,7 @@ export interface CommandLineIo {
 /**
  * Parses the user arguments (`process.argv.slice(2)`) and builds the Config.
  *
+ * An `@FILE` argument stands for the lines of FILE (withArgsFiles), as with the reference's flags.
  * `env` supplies environment variables (flags win over them). `--help` and `--version` print to
  * stdout and exit 0 through commander. Unknown options and bad values throw one ConfigError (exit
  * code 2) for the caller to print; nothing is written to stderr here.
@@ -36,6 +38,7 @@ export function parseCommandLine(
   env: Readonly<Record<string, string | undefined>> = {},
   io: CommandLineIo = {},
 ): ParsedCommandLine {
+  const args = withArgsFiles(argv);
   const chosen: { command: ParsedCommandLine['command'] } = { command: 'serve' };
   const program = buildProgram(io);
   program.action(() => {
@@ -46,13 +49,13 @@ export function parseCommandLine(
   });
   try {
     const commandNames = new Set(program.commands.map((c) => c.name()));
-    program.parse(withExplicitBooleans(argv, commandNames), { from: 'user' });
+    program.parse(withExplicitBooleans(args, commandNames), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) throw new ConfigError([e.message.replace(/^error: /, '')]);
     throw e;
   }
   // Checked after parsing, so that `--help` and `--version` still answer, as they do with kingpin.
-  const repeated = repeatedOptions(argv);
+  const repeated = repeatedOptions(args);
   if (repeated.length > 0)
     throw new ConfigError(repeated.map((flag) => `${flag}: given more than once; give it once`));
   const flags: Record<string, string | boolean | undefined> = {};
@@ -210,6 +213,61 @@ function withExplicitBooleans(argv: readonly string[], commandNames: ReadonlySet
     }
   }
   return out;
+}
+
+/** Largest arguments file `@FILE` reads; a command line's worth of options is a few KiB. */
+const MAX_ARGS_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Replaces each `@FILE` argument before `--` with the lines of FILE, one argument per line, as the
+ * reference connector's kingpin flags do (`bootstrap @/etc/connector.args`): lines starting with
+ * `#` are comments, and a line holds its argument as is (`--region=eu-west-1`, or `--region` and
+ * `eu-west-1` on two lines). An `@` in the file is taken literally, so a file can never include
+ * itself; an empty line is skipped.
+ */
+function withArgsFiles(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('@') || (end !== -1 && i > end)) {
+      out.push(arg);
+      continue;
+    }
+    out.push(...argsFileLines(arg.slice(1)));
+  }
+  return out;
+}
+
+function argsFileLines(path: string): string[] {
+  let text: string;
+  try {
+    text = readBounded(path, MAX_ARGS_FILE_BYTES).toString('utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError([`@${path}: cannot read the arguments file (${reason})`]);
+  }
+  return text
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** Reads a file of at most `maxBytes`, without trusting its size (`@/dev/zero` has none and no end). */
+function readBounded(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) return buffer.subarray(0, length);
+      length += read;
+      if (length > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

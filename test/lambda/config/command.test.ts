@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram, parseCommandLine, renderSettingsTable } from '../../../lambda/config/command';
 import { ConfigError } from '../../../lambda/config/load';
@@ -82,6 +83,70 @@ describe('parseCommandLine', () => {
     expect(configErrorOf([...REQUIRED, '--region', 'eu-west-1', '--', '--region']).problems).toEqual([
       'too many arguments. Expected 0 arguments but got 1.',
     ]);
+  });
+
+  describe('@FILE arguments (one argument per line, as kingpin, the reference parser, reads them)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'args-file-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+
+    test('stand for the lines of the file, comments and empty lines left out', () => {
+      const path = file(
+        'connector.args',
+        '# the Timestream table\n--default-database\nmydb\n\n--default-table=tbl\r\n--enable-logging\nfalse\n',
+      );
+      const { command, config } = parseCommandLine([`@${path}`, '--region', 'eu-west-1']);
+      expect(command).toBe('serve');
+      expect([config.defaultDatabase, config.defaultTable, config.enableLogging, config.region]).toEqual([
+        'mydb',
+        'tbl',
+        false,
+        'eu-west-1',
+      ]);
+    });
+
+    test('serve the local-store command too', () => {
+      const path = file('store.args', '--local.listen-address=127.0.0.1:9999\n');
+      const { command, config } = parseCommandLine(['local-store', `@${path}`]);
+      expect([command, config.local?.listen]).toEqual(['local-store', { host: '127.0.0.1', port: 9999 }]);
+    });
+
+    test('an option in the file given again on the command line is refused', () => {
+      const path = file('region.args', '--region=eu-west-1\n');
+      expect(configErrorOf([...REQUIRED, `@${path}`, '--region=us-east-2']).problems).toEqual([
+        '--region: given more than once; give it once',
+      ]);
+    });
+
+    test('a file that cannot be read is refused, naming it', () => {
+      const path = join(dir, 'missing.args');
+      expect(configErrorOf([...REQUIRED, `@${path}`]).problems).toEqual([
+        `@${path}: cannot read the arguments file (ENOENT)`,
+      ]);
+    });
+
+    test('a file over 1 MiB is refused unread', () => {
+      const path = file('large.args', `--region=eu-west-1\n${'#'.repeat(1024 * 1024)}\n`);
+      expect(configErrorOf([...REQUIRED, `@${path}`]).problems).toEqual([
+        `@${path}: cannot read the arguments file (larger than 1048576 bytes)`,
+      ]);
+    });
+
+    test('an @ inside a file, or after --, is an argument as it is', () => {
+      const path = file('nested.args', `@${join(dir, 'connector.args')}\n`);
+      expect(configErrorOf([...REQUIRED, `@${path}`]).problems).toEqual([
+        'too many arguments. Expected 0 arguments but got 1.',
+      ]);
+      expect(configErrorOf([...REQUIRED, '--', `@${path}`]).problems).toEqual([
+        'too many arguments. Expected 0 arguments but got 1.',
+      ]);
+    });
   });
 
   test('--help answers though an option is given twice', () => {
