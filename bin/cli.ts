@@ -11,7 +11,7 @@ import { createConnector } from '../lambda/core/connector';
 import { clientSettingsFrom, connectorOptionsFrom } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
 import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-store';
-import { createLogger, type Logger } from '../lambda/observability/logger';
+import { createLogger, standardError, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { CONNECTOR_VERSION } from '../lambda/version';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     level: config.logLevel,
     format: config.logFormat,
     enabled: config.enableLogging,
+    destination: standardError(),
   });
   if (command === 'local-store') {
     const store = await openStore(config, logger);

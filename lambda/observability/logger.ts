@@ -35,6 +35,15 @@ export interface LoggerOptions {
   nowMs?: () => number;
 }
 
+/**
+ * Standard error, written synchronously: where the standalone server and the embedded store log,
+ * as the reference connector does (Prometheus' promlog writes to standard error), so standard
+ * output is left to what the CLI prints for people (local mode's banner).
+ */
+export function standardError(): LogDestination {
+  return pino.destination({ dest: 2, sync: true });
+}
+
 /** Field names whose values are replaced by REDACTED wherever they occur (compared case-insensitively). */
 export const REDACTED_FIELDS: readonly string[] = [
   'authorization',

@@ -49,24 +49,25 @@ test.each(['SIGTERM', 'SIGINT'] as const)(
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       child.once('close', (code, killedBy) => resolve([code, killedBy])),
     );
-    let out = '';
-    let err = '';
+    let logs = '';
+    let printed = '';
     let more = () => {};
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    // Log lines go to standard error (as the reference connector's do); the banner to standard output.
+    child.stderr.on('data', (chunk: Buffer) => {
+      logs += chunk.toString();
       more();
     });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     /** The first JSON log line whose msg is `msg`, once it is whole. */
     const logged = async (msg: string): Promise<Record<string, unknown>> => {
       for (;;) {
-        const found = out
+        const found = logs
           .split('\n')
           .slice(0, -1)
           .find((line) => line.includes(`"msg":"${msg}"`));
         if (found !== undefined) return JSON.parse(found) as Record<string, unknown>;
         const [code] = await Promise.race([exited, new Promise<[]>((resolve) => (more = () => resolve([])))]);
-        if (code !== undefined) throw new Error(`exited ${code} before "${msg}": ${out}${err}`);
+        if (code !== undefined) throw new Error(`exited ${code} before "${msg}": ${logs}${printed}`);
       }
     };
     try {
@@ -106,7 +107,7 @@ test.each(['SIGTERM', 'SIGINT'] as const)(
       );
       expect(received).toMatch(/\r\nx-prometheus-remote-write-samples-written: 10\r\n/i);
       expect(await exited).toEqual([0, null]);
-      expect(out.split('\n').filter((line) => line.includes(`"msg":"${SHUTDOWN}"`))).toHaveLength(1);
+      expect(logs.split('\n').filter((line) => line.includes(`"msg":"${SHUTDOWN}"`))).toHaveLength(1);
     } finally {
       child.kill('SIGKILL');
       await exited;

@@ -13,8 +13,14 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 // Each case starts a tsx process (~1-2 s).
 jest.setTimeout(30_000);
 
-/** Starts the CLI with `args` and resolves with the first JSON log line whose msg is `msg`. */
-async function firstLine(args: string[], msg: string): Promise<Record<string, unknown>> {
+/**
+ * Starts the CLI with `args` and resolves with the first JSON log line whose msg is `msg`, and the
+ * stream it was written to.
+ */
+async function firstLine(
+  args: string[],
+  msg: string,
+): Promise<{ line: Record<string, unknown>; stream: 'stdout' | 'stderr' }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cli-startup-log-'));
   const child = spawn(
     TSX,
@@ -22,16 +28,18 @@ async function firstLine(args: string[], msg: string): Promise<Record<string, un
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   try {
-    return await new Promise<Record<string, unknown>>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const found = out.split('\n').find((line) => line.includes(`"msg":"${msg}"`));
-        if (found !== undefined) resolve(JSON.parse(found) as Record<string, unknown>);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before the line: ${out}${err}`)));
+    return await new Promise((resolve, reject) => {
+      const out = { stdout: '', stderr: '' };
+      for (const stream of ['stdout', 'stderr'] as const) {
+        child[stream].on('data', (chunk: Buffer) => {
+          out[stream] += chunk.toString();
+          const found = out[stream].split('\n').find((line) => line.includes(`"msg":"${msg}"`));
+          if (found !== undefined) resolve({ line: JSON.parse(found) as Record<string, unknown>, stream });
+        });
+      }
+      child.once('exit', (code) =>
+        reject(new Error(`exited ${code} before the line: ${out.stdout}${out.stderr}`)),
+      );
     });
   } finally {
     child.kill('SIGTERM');
@@ -41,19 +49,22 @@ async function firstLine(args: string[], msg: string): Promise<Record<string, un
 }
 
 test('local-store: the store-ready line carries the version and the endpoint', async () => {
-  const line = await firstLine(
+  const { line, stream } = await firstLine(
     ['local-store', '--log.format', 'json'],
     'embedded Timestream-compatible store ready',
   );
+  // Standard error, as the reference connector logs (promlog); standard output has the banner.
+  expect(stream).toBe('stderr');
   expect(line).toMatchObject({ level: 'info', version });
   expect(line.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
 test('--local: the listening line carries the version, the database and the table', async () => {
-  const line = await firstLine(
+  const { line, stream } = await firstLine(
     ['--local', '--web.listen-address', '127.0.0.1:0', '--log.format', 'json'],
     'connector listening',
   );
+  expect(stream).toBe('stderr');
   expect(line).toMatchObject({
     level: 'info',
     version,
