@@ -90,7 +90,8 @@ const HELP_LAYOUT = { showGlobalOptions: true, helpWidth: 110 };
 export function buildProgram(io: CommandLineIo = {}): Command {
   const program = new Command(PROGRAM_NAME)
     .description(
-      'Prometheus remote-storage connector for Amazon Timestream: serves POST /write and POST /read.',
+      'Prometheus remote-storage connector for Amazon Timestream: serves POST /write and POST /read.\n' +
+        'An argument @FILE stands for the lines of FILE, one argument per line (# lines skipped).',
     )
     .helpOption('-h, --help', 'Show this help and exit.')
     .version(`${PROGRAM_NAME} ${CONNECTOR_VERSION}`, '--version', 'Show the version and exit.')

@@ -394,6 +394,9 @@ describe('parseCommandLine', () => {
     const { out, code } = runHelp(['--help']);
     expect(code).toBe(0);
     expect(out.startsWith('Usage: timestream-prometheus-connector [options] [command]\n')).toBe(true);
+    expect(out).toContain(
+      '\nAn argument @FILE stands for the lines of FILE, one argument per line (# lines skipped).\n',
+    );
   });
 
   test("prints package.json's version to stdout and exits 0", () => {
