@@ -14,6 +14,9 @@ export const EMF_NAMESPACE = 'TimestreamPrometheusConnector';
  */
 const MAX_VALUES_PER_METRIC = 100;
 
+/** Longest CloudWatch dimension value (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html). */
+const MAX_DIMENSION_VALUE_LENGTH = 1024;
+
 type Unit = 'Count' | 'Milliseconds';
 
 interface MetricSeries {
@@ -122,7 +125,7 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
       });
     },
     timestreamCall(o) {
-      const dims = { Operation: o.operation, Outcome: o.outcome };
+      const dims = { Operation: o.operation, Outcome: dimensionValue(o.outcome) };
       const sets = [['Operation'], ['Operation', 'Outcome']];
       add(dims, sets, 'Calls', 'Count', 'sum', 1);
       add(dims, sets, 'CallDuration', 'Milliseconds', 'values', o.durationMs);
@@ -136,6 +139,18 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): EmfMetrics {
       entries.clear();
     },
   };
+}
+
+/**
+ * `value` if CloudWatch takes it as a dimension value (1 to 1024 printable ASCII characters, not all
+ * spaces), else `Error`. An outcome is an error's name, which an endpoint other than Timestream's
+ * may send empty (`__type` "ns#") or in any characters, and CloudWatch extracts no metric from a
+ * document holding a dimension value it cannot take.
+ */
+function dimensionValue(value: string): string {
+  return value.length <= MAX_DIMENSION_VALUE_LENGTH && /^[ -~]+$/.test(value) && /[!-~]/.test(value)
+    ? value
+    : 'Error';
 }
 
 /** Renders one entry as EMF documents; more than one only when a metric has over 100 values. */

@@ -272,6 +272,23 @@ describe('createEmfMetrics', () => {
     ]);
   });
 
+  // CloudWatch dimension values: 1 to 1024 ASCII characters, no control characters, not only
+  // whitespace (API_Dimension); an endpoint other than Timestream's may name its errors otherwise.
+  test.each([
+    { name: 'empty (`__type` ns#)', outcome: '', written: 'Error' },
+    { name: 'only spaces', outcome: '   ', written: 'Error' },
+    { name: 'a control character', outcome: 'Weird\nName', written: 'Error' },
+    { name: 'non-ASCII', outcome: 'ÜberError', written: 'Error' },
+    { name: 'over 1024 characters', outcome: 'E'.repeat(1025), written: 'Error' },
+    { name: '1024 printable characters', outcome: 'E'.repeat(1024), written: 'E'.repeat(1024) },
+    { name: 'a space inside', outcome: 'Throttling Exception', written: 'Throttling Exception' },
+  ])('writes an outcome as Error unless CloudWatch takes it as a dimension value: $name', (c) => {
+    const { metrics, documents } = capture();
+    metrics.timestreamCall({ operation: 'Query', durationMs: 3, outcome: c.outcome });
+    metrics.flush();
+    expect(documents().map((d) => [d.Operation, d.Outcome, d.Calls])).toEqual([['Query', c.written, 1]]);
+  });
+
   test('splits more than 100 values of one metric over several documents', () => {
     const { metrics, documents } = capture();
     for (let i = 0; i < 150; i++)
