@@ -74,7 +74,10 @@ function discoveryReason(error: unknown): unknown {
  */
 export function awsErrorName(error: unknown): string {
   const cause = discoveryReason(error) ?? error;
-  return typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : 'Error';
+  const name = typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : '';
+  // The SDK names an answer of `__type` "ns#" (from an endpoint other than Timestream's) ''; as
+  // an outcome label, Prometheus would store that as no outcome at all.
+  return name === '' ? 'Error' : name;
 }
 
 /** Returns the ErrorKind a Timestream SDK error maps to. */

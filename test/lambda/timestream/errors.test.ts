@@ -137,3 +137,37 @@ describe('classifyAwsError', () => {
     });
   });
 });
+
+describe('awsErrorName', () => {
+  test('names an SDK error whose __type names no error Error, never an empty outcome label', async () => {
+    const client = new TimestreamWriteClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async () => ({
+          response: {
+            statusCode: 400,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Buffer.from(
+              JSON.stringify({ __type: 'com.amazonaws.timestream.v20181101#', message: 'x' }),
+            ),
+          },
+        }),
+        updateHttpClientConfig: () => undefined,
+        httpHandlerConfigs: () => ({}),
+      } as never,
+    });
+    const error = await client
+      .send(new WriteRecordsCommand({ DatabaseName: 'db', TableName: 't', Records: [] }))
+      .catch((e: unknown) => e);
+    client.destroy();
+    expect([(error as Error).name, awsErrorName(error)]).toEqual(['', 'Error']);
+  });
+
+  test('keeps a name the error has, and names one without any Error', () => {
+    expect(awsErrorName(sdkError('ThrottlingException', 400))).toBe('ThrottlingException');
+    expect(awsErrorName('a string')).toBe('Error');
+  });
+});
