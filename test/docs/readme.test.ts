@@ -90,4 +90,16 @@ describe('README.md', () => {
       .filter((f) => /\.debug\(/.test(readFileSync(join(lambdaDir, f), 'utf8')));
     expect(/`LogLevel=debug` for more/.test(guide)).toBe(debugCallers.length > 0);
   });
+
+  test('DEVELOPER_README names every line LogLevel=warn keeps besides refused and failed requests', () => {
+    const coreDir = join(__dirname, '..', '..', 'lambda', 'core');
+    // The function's request lines are the core's; a `… refused` line answers 4xx.
+    const others = readdirSync(coreDir)
+      .flatMap((f) => [...readFileSync(join(coreDir, f), 'utf8').matchAll(/\.warn\([^;]*?'([^']+)'\);/g)])
+      .map((m) => m[1])
+      .filter((msg) => !msg.endsWith(' refused'));
+    expect(others).toEqual(['read dropped duplicate samples']);
+    const sentence = /`LogLevel=warn` keeps[^]*?:\n/.exec(guide)?.[0] ?? '';
+    expect(others.filter((msg) => !sentence.includes(`\`${msg}\``))).toEqual([]);
+  });
 });
