@@ -153,9 +153,21 @@ function toLogfmtDestination(destination: LogDestination): pino.DestinationStrea
       const ordered: Record<string, unknown> = {};
       for (const key of LOGFMT_LEADING_KEYS) if (key in record) ordered[key] = record[key];
       flatten(record, '', ordered);
-      destination.write(`${escapeControls(logfmt.stringify(ordered))}\n`);
+      const pairs = Object.entries(ordered).map(([key, value]) => logfmtPair(key, value));
+      destination.write(`${escapeControls(pairs.join(' '))}\n`);
     },
   };
+}
+
+/**
+ * One `key=value` as logfmt.stringify writes it, but a value holding a control character quoted
+ * too (logfmt.stringify quotes for spaces, `=`, `"` and `\` only): unquoted, the escape
+ * escapeControls writes there (`a\nb`) is read back by logfmt decoders (go-logfmt, Loki) as a
+ * backslash and an `n`, where in quotes it is the newline it stands for.
+ */
+function logfmtPair(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !CONTROL_CHARACTER.test(value)) return logfmt.stringify({ [key]: value });
+  return `${key}="${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** Flattens nested objects into dotted keys (`err.message=…`); arrays become JSON text. */
@@ -172,6 +184,7 @@ function flatten(record: Record<string, unknown>, prefix: string, out: Record<st
 }
 
 const CONTROL_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Escapes control characters (logfmt.stringify leaves them), so one entry stays one line. */
 function escapeControls(line: string): string {

@@ -206,8 +206,23 @@ describe('createLogger logfmt', () => {
     const { logger, lines } = capture({ format: 'logfmt' });
     logger.warn({ detail: 'line1\nline2 "q"', tab: 'a\tb' }, 'multi\nline');
     expect(lines).toEqual([
-      `time=${EPOCH} level=warn msg=multi\\nline detail="line1\\nline2 \\"q\\"" tab=a\\tb\n`,
+      `time=${EPOCH} level=warn msg="multi\\nline" detail="line1\\nline2 \\"q\\"" tab="a\\tb"\n`,
     ]);
+  });
+
+  // A quoted logfmt value is unescaped as a JSON string is (go-logfmt, and Loki's parser built on
+  // it); an unquoted one is taken as written, so `a\nb` would read back as a backslash and an n.
+  test.each([
+    { name: 'a newline', value: 'multi\nline' },
+    { name: 'a tab beside a quote and a backslash', value: 'a\t"b\\' },
+    { name: 'a newline beside a space', value: 'x y\nz' },
+    { name: 'U+0001', value: 'a\u0001b' },
+    { name: 'DEL', value: 'a\u007f' },
+  ])('quotes a value holding $name, so a logfmt decoder reads it back as it was', ({ value }) => {
+    const { logger, lines } = capture({ format: 'logfmt' });
+    logger.info({ v: value }, 'm');
+    const quoted = /^time=\S+ level=info msg=m v=("(?:[^"\\]|\\.)*")\n$/.exec(lines[0])?.[1];
+    expect(quoted === undefined ? undefined : JSON.parse(quoted)).toBe(value);
   });
 });
 
@@ -218,7 +233,7 @@ test.each([
 ])('logfmt escapes control character $name as \\u plus four hex digits', ({ text, escaped }) => {
   const { logger, lines } = capture({ format: 'logfmt' });
   logger.info({ v: text }, 'm');
-  expect(lines).toEqual([`time=${EPOCH} level=info msg=m v=${escaped}\n`]);
+  expect(lines).toEqual([`time=${EPOCH} level=info msg=m v="${escaped}"\n`]);
 });
 
 describe("fields named like a line's own keys", () => {
