@@ -2,7 +2,7 @@
 // HTTP bodies to remote-write / remote-read messages and back: content-type and content-encoding
 // checks, snappy, and the decode limits. What the handlers do with the messages is theirs.
 
-import { badRequest, unsupportedMediaType } from '../core/errors';
+import { badRequest, ConnectorError, ErrorKind, unsupportedMediaType } from '../core/errors';
 import { decodeReadRequest, decodeWriteRequest, encodeReadResponse } from '../prompb/codec';
 import { encodeColumnarReadResponse, type ColumnarSeries } from '../prompb/encode';
 import { withContext } from '../prompb/protobuf-reader';
@@ -127,7 +127,7 @@ function isSnappy(header: string | undefined): boolean {
  * Decodes a remote-write 1.0 request body: checks Content-Type and Content-Encoding (lower-case
  * header names), snappy-decodes within `limits.maxDecodedBytes` and decodes the WriteRequest.
  * Throws `unsupported_media_type` (415) for remote-write 2.0 or a non-snappy encoding,
- * `payload_too_large` (413) for a limit, `bad_request` (400) for an empty, unencoded or corrupt body.
+ * `payload_too_large` (413) for a limit, `bad_request` (400) for an empty or corrupt body.
  */
 export function readWriteBody(
   body: Uint8Array,
@@ -135,11 +135,20 @@ export function readWriteBody(
   limits: DecodeLimits,
 ): WriteRequest {
   checkWriteContentType(headers['content-type']);
-  const snappy = isSnappy(headers['content-encoding']);
+  const declared = isSnappy(headers['content-encoding']);
   if (body.length === 0) throw badRequest('empty body; expected a snappy-compressed WriteRequest');
-  if (!snappy)
-    throw badRequest('missing Content-Encoding: snappy; remote-write bodies are snappy-compressed');
-  const decoded = snappyUncompress(body, limits.maxDecodedBytes);
+  // A body without Content-Encoding is read as snappy, as Prometheus' own receiver and the
+  // reference connector read it: refusing it (400, never resent) would lose a sender's samples
+  // when it compresses but leaves the header out.
+  let decoded: Uint8Array;
+  try {
+    decoded = snappyUncompress(body, limits.maxDecodedBytes);
+  } catch (error) {
+    if (declared || !(error instanceof ConnectorError) || error.kind !== ErrorKind.BadRequest) throw error;
+    throw badRequest(
+      `${error.message}; no Content-Encoding: snappy was sent, and remote-write bodies are snappy-compressed`,
+    );
+  }
   try {
     return decodeWriteRequest(decoded, limits);
   } catch (error) {

@@ -49,6 +49,10 @@ describe('readWriteBody', () => {
         'content-type': 'Application/X-Protobuf ; Proto="prometheus.WriteRequest"',
       },
     },
+    // Read as snappy anyway, as Prometheus' own receiver and the reference connector read it.
+    { name: 'no Content-Encoding', headers: { 'content-type': 'application/x-protobuf' } },
+    { name: 'no headers at all', headers: {} },
+    { name: 'identity encoding', headers: { 'content-encoding': 'identity' } },
   ])('decodes a remote-write 1.0 body with $name', ({ headers }) => {
     expect(readWriteBody(body, headers as Headers, DEFAULT_DECODE_LIMITS)).toEqual(request);
   });
@@ -109,16 +113,18 @@ describe('readWriteBody', () => {
       message: 'empty body; expected a snappy-compressed WriteRequest',
     },
     {
-      name: 'no Content-Encoding',
-      body,
+      name: 'an uncompressed WriteRequest without Content-Encoding',
+      body: encodeWriteRequest(request),
       headers: {},
-      message: 'missing Content-Encoding: snappy; remote-write bodies are snappy-compressed',
+      message:
+        'cannot decode snappy block: copy offset 3594 is outside the 0 bytes decoded so far (at byte 4); no Content-Encoding: snappy was sent, and remote-write bodies are snappy-compressed',
     },
     {
-      name: 'identity encoding',
-      body,
+      name: 'an uncompressed WriteRequest with identity encoding',
+      body: encodeWriteRequest(request),
       headers: { 'content-encoding': 'identity' },
-      message: 'missing Content-Encoding: snappy; remote-write bodies are snappy-compressed',
+      message:
+        'cannot decode snappy block: copy offset 3594 is outside the 0 bytes decoded so far (at byte 4); no Content-Encoding: snappy was sent, and remote-write bodies are snappy-compressed',
     },
     {
       name: 'a truncated body',
