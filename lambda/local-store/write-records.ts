@@ -120,6 +120,12 @@ const DOUBLE_COLUMN_TYPES: readonly DuckDBType[] = [
 /** `$series` columns before the dimensions: ts_id, ts_series, measure_name. */
 const SERIES_FIXED_COLUMNS = 3;
 
+/**
+ * A column name as DuckDB compares it: it folds ASCII letters only, so `ü` and `Ü` (or `k` and the
+ * Kelvin sign) are two columns it keeps apart, as Timestream does; a full Unicode fold refused them.
+ */
+const duckDbFolded = (name: string): string => name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
 /** Serialises and group-commits the writes of one table. */
 export class TableWriter {
   /**
@@ -258,9 +264,7 @@ export class TableWriter {
     const newDimensions: string[] = [];
     // Measure names first brought by this group's new series; the table's once it committed.
     const newMeasureNames = new Set<string>();
-    const known = new Set(
-      [...this.entry.dimensions, ...RESERVED_PHYSICAL_COLUMNS].map((n) => n.toLowerCase()),
-    );
+    const known = new Set([...this.entry.dimensions, ...RESERVED_PHYSICAL_COLUMNS].map(duckDbFolded));
     const exact = new Set(this.entry.dimensions);
     calls.forEach((records, call) => {
       for (const record of records) {
@@ -275,9 +279,9 @@ export class TableWriter {
           fresh = [];
           for (const { name } of list) {
             if (exact.has(name)) continue;
-            const lower = name.toLowerCase();
+            const lower = duckDbFolded(name);
             // Two new names of one record that differ only in case clash with each other too.
-            if (clash === undefined && (known.has(lower) || fresh.some((f) => f.toLowerCase() === lower)))
+            if (clash === undefined && (known.has(lower) || fresh.some((f) => duckDbFolded(f) === lower)))
               clash = name;
             fresh.push(name);
           }
@@ -309,7 +313,7 @@ export class TableWriter {
         }
         for (const name of fresh ?? []) {
           exact.add(name);
-          known.add(name.toLowerCase());
+          known.add(duckDbFolded(name));
           newDimensions.push(name);
         }
         admitted.push(record);

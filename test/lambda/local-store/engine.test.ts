@@ -308,6 +308,24 @@ describe('dimension names that differ only in letter case', () => {
       expect(answer.Rows).toEqual([{ Data: [{ ScalarValue: '1' }] }]);
     },
   );
+  test('non-ASCII letters in another case (ü and Ü, k and the Kelvin sign K) name columns of their own', async () => {
+    await engine.ensureTable('enginedb', 'unicode_cased');
+    const withDimension = (name: string, value: string) => ({
+      ...record('a', value, NOW - 5),
+      MeasureName: `m_${value}`,
+      Dimensions: [{ Name: name, Value: value }],
+    });
+    await writeTo('unicode_cased', [withDimension('ü', '1'), withDimension('k', '3')]);
+    await expect(
+      writeTo('unicode_cased', [withDimension('Ü', '2'), withDimension('\u212a', '4')]),
+    ).resolves.toEqual({ RecordsIngested: { Total: 2, MemoryStore: 2, MagneticStore: 0 } });
+    const answer = (await engine.handle('Query', {
+      QueryString: `SELECT concat_ws(',', ${['ü', 'Ü', 'k', '\u212a'].map((c) => `coalesce("${c}", '-')`).join(', ')}) FROM "enginedb"."unicode_cased" ORDER BY measure_name`,
+    })) as { Rows: unknown[] };
+    expect(answer.Rows).toEqual(
+      ['1,-,-,-', '-,2,-,-', '-,-,3,-', '-,-,-,4'].map((v) => ({ Data: [{ ScalarValue: v }] })),
+    );
+  });
 });
 
 describe('a table dropped while writes arrive', () => {
