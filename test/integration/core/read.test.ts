@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import { decodeReadResponse, encodeReadRequest } from '../../../lambda/prompb/codec';
 import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
+import { DIMENSION_REFRESH_MIN_INTERVAL_MS } from '../../../lambda/timestream/reader';
 import { bytes, lenField, strField, varintField } from '../../fixtures/protowire';
 import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
 import {
@@ -636,6 +637,127 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
           { labels: sorted({ __name__: 'mt3', _job: 'b' }), samples: [{ value: 4, timestamp: T0 + 1 }] },
         ],
       },
+    ]);
+  });
+});
+
+describe('POST /read of history the Go reference connector wrote (README "Migrating")', () => {
+  let h: Harness;
+  // The reference's record shape: one record per sample, every label but __name__ a VARCHAR
+  // dimension under its own name, the value as Go's strconv.FormatFloat(v, 'f', 6, 64).
+  const REFERENCE_VALUES: [text: string, value: number][] = [
+    ['-0.000000', -0],
+    ['0.000000', 0],
+    ['0.666667', 0.666667],
+    ['-123456.123457', -123456.123457],
+    ['1000000000000000000000.000000', 1e21],
+    ['9223372036854775808.000000', 2 ** 63],
+    [`${BigInt(Number.MAX_VALUE)}.000000`, Number.MAX_VALUE],
+  ];
+  const reference = (dimensions: Record<string, string>, value: string, time: number): _Record => ({
+    MeasureName: 'ref_up',
+    Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+    MeasureValue: value,
+    MeasureValueType: 'DOUBLE',
+    Time: String(time),
+    TimeUnit: 'MILLISECONDS',
+  });
+  const readRefUp = async (matchers: LabelMatcher[] = []) =>
+    decode(
+      await h.read('server', {
+        queries: [query([eq('__name__', 'ref_up'), ...matchers], T0, T0 + 100)],
+        acceptedResponseTypes: [],
+      }),
+    ).results[0]!.timeseries;
+  beforeAll(async () => {
+    h = await startHarness();
+    const writer = new TimestreamWriteClient({
+      endpoint: h.store.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    });
+    try {
+      await writer.send(
+        new WriteRecordsCommand({
+          DatabaseName: DATABASE,
+          TableName: TABLE,
+          Records: [
+            ...REFERENCE_VALUES.map(([text], i) =>
+              reference({ job: 'node', city: 'Zürich 🙂' }, text, T0 + i),
+            ),
+            reference({ _tenant: 'a' }, '1.500000', T0),
+            reference({ _time: 'b', __y: 'c' }, '3.000000', T0),
+          ],
+        }),
+      );
+    } finally {
+      writer.destroy();
+    }
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('reads every value back as the float64 of the rounded text, bit for bit, at its millisecond', async () => {
+    expect(await readRefUp([eq('job', 'node')])).toEqual([
+      {
+        labels: sorted({ __name__: 'ref_up', city: 'Zürich 🙂', job: 'node' }),
+        samples: REFERENCE_VALUES.map(([, value], i) => ({ value, timestamp: T0 + i })),
+      },
+    ]);
+  });
+
+  test('labels whose columns are what the connector writes for other labels read back as those', async () => {
+    expect(await readRefUp([eq('time', 'b')])).toEqual([
+      { labels: sorted({ __name__: 'ref_up', _y: 'c', time: 'b' }), samples: [{ value: 3, timestamp: T0 }] },
+    ]);
+  });
+
+  test('a resent sample is refused where the rounding changed its value and accepted where it did not', async () => {
+    const resend = (value: number, timestamp: number) =>
+      h.write('server', {
+        timeseries: [
+          {
+            labels: sorted({ __name__: 'ref_up', city: 'Zürich 🙂', job: 'node' }),
+            samples: [{ value, timestamp }],
+          },
+        ],
+      });
+    expect((await resend(1e21, T0 + 4)).status).toBe(204);
+    const refused = await resend(2 / 3, T0 + 2);
+    expect(refused.status).toBe(400);
+    expect(refused.body.toString()).toMatch(/^wrote 0 of 1 samples;.* 1 samples rejected by Timestream/);
+    expect((await readRefUp([eq('job', 'node')]))[0]!.samples[2]).toEqual({
+      value: 0.666667,
+      timestamp: T0 + 2,
+    });
+  });
+
+  test('a label starting with _ reads back as it was until the connector writes that label, then as __x', async () => {
+    const history = {
+      labels: sorted({ __name__: 'ref_up', _tenant: 'a' }),
+      samples: [{ value: 1.5, timestamp: T0 }],
+    };
+    expect(await readRefUp([eq('_tenant', 'a')])).toEqual([history]);
+    const own = {
+      labels: sorted({ __name__: 'ref_up', _tenant: 'a' }),
+      samples: [{ value: 2, timestamp: T0 + 1 }],
+    };
+    expect((await h.write('server', { timeseries: [own] })).status).toBe(204);
+    expect(
+      await h.sql(
+        `SELECT "_tenant", "__tenant" FROM "${DATABASE}"."${TABLE}" WHERE measure_name = 'ref_up' AND job IS NULL AND "_time" IS NULL ORDER BY time`,
+      ),
+    ).toEqual([
+      { _tenant: 'a', __tenant: null },
+      { _tenant: null, __tenant: 'a' },
+    ]);
+    // The columns are read again at most once a second (DIMENSION_REFRESH_MIN_INTERVAL_MS); within
+    // that second a matcher on `__tenant` still finds no column holding it.
+    await new Promise((resolve) => setTimeout(resolve, DIMENSION_REFRESH_MIN_INTERVAL_MS + 100));
+    expect(await readRefUp([re('_tenant', '.+')])).toEqual([own]);
+    expect(await readRefUp([re('__tenant', '.+')])).toEqual([
+      { labels: sorted({ __name__: 'ref_up', __tenant: 'a' }), samples: history.samples },
     ]);
   });
 });

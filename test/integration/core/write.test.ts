@@ -448,6 +448,35 @@ describe('POST /write', () => {
     });
   });
 
+  // README "Migrating from the Go reference connector, and back": the reference reads a table with
+  // SELECT * over a FROM_UNIXTIME range and takes every non-NULL column but time, measure_name and
+  // measure_value::double as a label under the column's own name.
+  test('the reference connector reads back mapped labels under their dimension names, values at full precision', async () => {
+    const t0 = Math.floor((Date.now() - HOUR) / 1000) * 1000;
+    const timeseries: TimeSeries[] = [
+      {
+        labels: labels({ __name__: 'rollback', _x: 'a', time: 't', job: 'j' }),
+        samples: [{ value: 2 / 3, timestamp: t0 }],
+      },
+      { labels: labels({ __name__: 'rollback' }), samples: [{ value: 1e-9, timestamp: t0 + 1 }] },
+    ];
+    expect((await h.write('server', { timeseries })).status).toBe(204);
+    const rows = await h.sql(
+      `SELECT * FROM "${DATABASE}"."${TABLE}" WHERE "measure_name" = 'rollback' AND time BETWEEN FROM_UNIXTIME(${t0 / 1000}) AND FROM_UNIXTIME(${t0 / 1000 + 1}) ORDER BY time`,
+    );
+    const nonNull = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)));
+    expect(nonNull.map(({ ['measure_value::double']: _, time: __, ...rest }) => rest)).toEqual([
+      { measure_name: 'rollback', __x: 'a', _time: 't', job: 'j' },
+      { measure_name: 'rollback', _no_labels: 'true' },
+    ]);
+    // Go's time.Parse layout "2006-01-02 15:04:05.000000000" and strconv.ParseFloat read these.
+    expect(nonNull.map((row) => row.time)).toEqual([
+      new Date(t0).toISOString().replace('T', ' ').replace('Z', '000000'),
+      new Date(t0 + 1).toISOString().replace('T', ' ').replace('Z', '000000'),
+    ]);
+    expect(nonNull.map((row) => Number(row['measure_value::double']))).toEqual([2 / 3, 1e-9]);
+  });
+
   test('the server counts received and ignored samples by reason on /metrics', async () => {
     const text = await h.metricsText();
     expect(text).toMatch(/timestream_connector_received_samples_total \d+/);
