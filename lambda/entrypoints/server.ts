@@ -85,8 +85,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // A client that closes its connection before the whole body arrived is no server failure:
         // nothing was handled or counted, and no one is left to answer.
         if (req.readableAborted) {
+          // The path is the client's, percent-decoded: escaped and cut as the 404's line has it.
           options.logger.warn(
-            { path: requestPath(req.url), err: String(error) },
+            { path: safeText(requestPath(req.url), 200), err: String(error) },
             'client closed the connection before sending the whole request',
           );
           res.destroy();

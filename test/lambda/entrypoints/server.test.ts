@@ -76,6 +76,28 @@ describe('startServer', () => {
     }
   });
 
+  test('logs the path of a client that leaves halfway escaped and cut, as a refused path is', async () => {
+    const logger = new CaptureLogger();
+    const server = await startOn(async () => ({ status: 204, headers: {}, body: '' }), logger);
+    try {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          // A terminal control sequence (8-bit CSI), a forged line and 300 characters, percent-escaped.
+          const path = `/%C2%9B2J%0Alevel=error%1B[31m${'a'.repeat(300)}`;
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nhalf`);
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(logger.lines.map((l) => l.fields.path)).toEqual([
+        `/\\x9b2J\\x0alevel=error\\x1b[31m${'a'.repeat(200 - 30)}…`,
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('answers a body declared over the limit with 413 instead of 100 Continue', async () => {
     const bodies: number[] = [];
     const server = await startOn(async (request: HttpRequest) => {
