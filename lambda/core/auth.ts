@@ -42,8 +42,11 @@ export function credentialsFromHeaders(
     );
   }
   if (header.length > MAX_AUTHORIZATION_CHARS) return throwChallenge('authorization header too long');
-  // Base64 has no comma: one here is a repeated header, whose values both adapters join by commas.
-  if (header.includes(',')) return throwChallenge('authorization header given more than once');
+  // Base64 has no comma: one in a basic header is a repeated header, whose values both adapters join
+  // by commas. Another scheme's header has commas of its own (SigV4's, which Prometheus' sigv4
+  // option sends), and is refused as not basic auth.
+  if (header.includes(',') && /^\s*basic\s/i.test(header))
+    return throwChallenge('authorization header given more than once');
   const match = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (match === null) return throwChallenge('authorization header is not HTTP basic auth');
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');

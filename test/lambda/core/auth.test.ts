@@ -148,6 +148,15 @@ describe('credentialsFromHeaders', () => {
       reason: 'authorization header given more than once',
     },
     {
+      name: "a SigV4 Authorization (Prometheus' sigv4 option), whose parameters are split by commas",
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/timestream/aws4_request, ' +
+          'SignedHeaders=host;x-amz-date, Signature=abcdef',
+      },
+      reason: 'authorization header is not HTTP basic auth',
+    },
+    {
       name: 'two X-Amz-Security-Token headers, joined by a comma',
       headers: { authorization: basic('AKID:s'), 'x-amz-security-token': 'tok1,tok2' },
       reason: 'X-Amz-Security-Token header given more than once',
