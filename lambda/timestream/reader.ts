@@ -30,6 +30,15 @@ export const DIMENSION_REFRESH_MIN_INTERVAL_MS = 1_000;
  * a column was added between reading the columns and the query (a label written meanwhile).
  */
 export const MAX_COLUMN_REBUILDS = 2;
+/**
+ * Unconfirmed columns a query leaves out one at a time as Timestream refuses them; at the next
+ * refusal the columns are read again instead, which lists every label written before the query.
+ * Sent again once per refused column, a query naming many labels the table lacks (`l!="x"` matches
+ * an absent label, so the query stays live) made a Query call, and translated every matcher, per
+ * label: 650 queries of 60 such regex matchers, 165 KB of request, made 26 577 Query calls and
+ * kept the connector's thread busy for 337 s.
+ */
+export const MAX_UNCONFIRMED_REFUSALS = 2;
 /** Upper bound on result pages per query, so a runaway NextToken loop cannot spin forever. */
 export const MAX_PAGES_PER_QUERY = 100_000;
 
@@ -291,11 +300,16 @@ export async function readQuery(
         throw tableNotFound(target, fromAwsError(error.cause, 'Query'), error.cause);
       }
       // Only the column Timestream named is absent: another unconfirmed one may be new (`{new="x",
-      // nope=""}` must find the series with `new`), so it is tried again, once per column at most.
+      // nope=""}` must find the series with `new`), so it is tried again, once per column at most;
+      // past MAX_UNCONFIRMED_REFUSALS the columns are read again rather than tried one by one.
       // When the refusal names no column, they are all taken as absent: the query as the cache
       // has the table.
       if (trying && error.column !== undefined && tried.includes(error.column)) {
         refused.add(error.column);
+        if (refused.size > MAX_UNCONFIRMED_REFUSALS) {
+          catalog.forget(target);
+          tryUnconfirmed = false;
+        }
         continue;
       }
       if (trying && error.column === undefined) {

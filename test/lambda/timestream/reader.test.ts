@@ -3,7 +3,12 @@
 import type { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import type { QuerySender } from '../../../lambda/timestream/query-sender';
-import { DimensionCatalog, MAX_COLUMN_REBUILDS, readQuery } from '../../../lambda/timestream/reader';
+import {
+  DimensionCatalog,
+  MAX_COLUMN_REBUILDS,
+  MAX_UNCONFIRMED_REFUSALS,
+  readQuery,
+} from '../../../lambda/timestream/reader';
 import { MatcherType } from '../../../lambda/prompb/types';
 
 const TARGET = { database: 'db', table: 'tbl' };
@@ -540,6 +545,31 @@ describe('readQuery when Timestream refuses what a query names', () => {
       ],
     ]);
     expect(queries).toHaveLength(2);
+  });
+
+  test('leaves out refused unconfirmed columns one by one up to MAX_UNCONFIRMED_REFUSALS, then reads the columns again', async () => {
+    // Ten labels the table lacks, each matching its absent label, so the query stays live as each
+    // is refused; a catalog whose clock never moves keeps them unconfirmed until it is read again.
+    const labels = Array.from({ length: 10 }, (_, k) => `l${k}`);
+    const refuseFirstUnknown = (sql: string) => {
+      const unknown = labels.find((label) => sql.includes(`"${label}"`));
+      return unknown === undefined
+        ? Promise.resolve(resultPage())
+        : Promise.reject(awsError('ValidationException', `Column '${unknown}' does not exist`));
+    };
+    const { sender: s, describes, queries } = sender({ pages: Array(20).fill(refuseFirstUnknown) });
+    const catalog = new DimensionCatalog(() => 0);
+    expect(await readQuery(s, catalog, TARGET, QUERY)).toHaveLength(1);
+    const query = {
+      ...QUERY,
+      matchers: [...QUERY.matchers, ...labels.map((name) => ({ type: MatcherType.NEQ, name, value: 'x' }))],
+    };
+    expect(await readQuery(s, catalog, TARGET, query)).toHaveLength(1);
+    // The first read's query; this one's refused for l0, l1 and l2; then, the columns read again,
+    // one without them.
+    expect([describes(), queries.length]).toEqual([2, 2 + MAX_UNCONFIRMED_REFUSALS + 1]);
+    expect(queries[queries.length - 1]).not.toContain('"l');
+    expect(MAX_UNCONFIRMED_REFUSALS).toBe(2);
   });
 
   test('stops building the query again after MAX_COLUMN_REBUILDS, however many labels keep appearing', async () => {
