@@ -5,7 +5,7 @@
 import { badRequest } from '../core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../prompb/types';
 import { dimensionNamesOf } from './label-names';
-import { translateRe2 } from './regex';
+import { type Re2Translation, translateRe2 } from './regex';
 
 /** Earliest time Timestream can hold; earlier range starts are clamped to it. */
 export const MIN_QUERY_TIME_MS = 0;
@@ -44,6 +44,12 @@ interface Condition {
     | { kind: 'in'; values: string[]; negated: boolean }
     | { kind: 'regex'; java: string; negated: boolean };
 }
+
+/**
+ * Each regex matcher's translation: a query is built again when Timestream refuses a column it
+ * names (reader.ts), and translating every regex again each time multiplied their cost.
+ */
+const translations = new WeakMap<LabelMatcher, { re2: string; translation: Re2Translation }>();
 
 /**
  * Builds the SELECT for one query, or returns null when its matchers can never match (answer
@@ -103,9 +109,15 @@ function matcherCondition(
       condition = equalTo([matcher.value]);
       break;
     case MatcherType.RE:
-    case MatcherType.NRE:
-      condition = regexMatch(matcher.value);
+    case MatcherType.NRE: {
+      let known = translations.get(matcher);
+      if (known?.re2 !== matcher.value) {
+        known = { re2: matcher.value, translation: translateRe2(matcher.value) };
+        translations.set(matcher, known);
+      }
+      condition = regexMatch(known.translation);
       break;
+    }
     default:
       throw badRequest(
         `unknown matcher type ${String(matcher.type)} for label ${JSON.stringify(matcher.name)}`,
@@ -126,8 +138,7 @@ function equalTo(values: readonly string[]): Condition {
   };
 }
 
-function regexMatch(re2: string): Condition {
-  const t = translateRe2(re2);
+function regexMatch(t: Re2Translation): Condition {
   if (t.literals !== undefined) return equalTo(t.literals);
   return {
     matchesAbsent: t.matchesEmpty,

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../../../lambda/prompb/types';
+import { translateRe2 } from '../../../lambda/timestream/regex';
 import { buildSelect, quoteIdentifier, quoteLiteral } from '../../../lambda/timestream/sql';
+
+// Counts translations; every call still goes to the real translator.
+jest.mock('../../../lambda/timestream/regex', () => {
+  const actual = jest.requireActual<typeof import('../../../lambda/timestream/regex')>(
+    '../../../lambda/timestream/regex',
+  );
+  return { ...actual, translateRe2: jest.fn(actual.translateRe2) };
+});
 
 const PREFIX =
   'SELECT * FROM "db"."tbl" WHERE time BETWEEN from_milliseconds(1) AND from_nanoseconds(2999999)';
@@ -437,5 +446,25 @@ describe('buildSelect time range', () => {
     expect(buildSelect({ database: 'my"db', table: "t'x", query, dimensionColumns: new Set() })).toBe(
       `SELECT * FROM "my""db"."t'x" WHERE time BETWEEN from_milliseconds(1) AND from_nanoseconds(2999999)`,
     );
+  });
+});
+
+describe('buildSelect of a query built again', () => {
+  test('translates each regex matcher once, however often the query is built', () => {
+    // reader.ts builds a query again for each column Timestream refuses.
+    const translate = jest.mocked(translateRe2);
+    const matchers = [
+      { type: MatcherType.NRE, name: 'job', value: '(?i)\\P{Lu}' },
+      { type: MatcherType.RE, name: 'job', value: 'a.*' },
+    ];
+    translate.mockClear();
+    const first = select(matchers);
+    expect(select(matchers)).toBe(first);
+    expect(select(matchers)).toBe(first);
+    expect(translate.mock.calls).toEqual([['(?i)\\P{Lu}'], ['a.*']]);
+    // A matcher whose value changed is translated again.
+    matchers[1]!.value = 'b.*';
+    expect(select(matchers)).toBe(first!.replace("'^(?:a[^\\n]*)\\z'", "'^(?:b[^\\n]*)\\z'"));
+    expect(translate.mock.calls).toHaveLength(3);
   });
 });
