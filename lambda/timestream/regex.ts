@@ -105,14 +105,20 @@ const SPECIAL_OUTSIDE = '\\^$.|?*+()[]{}';
 // Inside a Java class `[` nests, `&&` intersects, `^` negates and `-` ranges: all escaped.
 const SPECIAL_INSIDE = '\\[]^-&';
 
+/** Control, format, unassigned, private-use and separator characters: spelled as escapes. */
+const INVISIBLE = /[\p{C}\p{Z}]/u;
+
 /** Spells one code point for Java, escaping metacharacters and anything invisible. */
 function javaChar(cp: number, inClass: boolean): string {
-  const named = NAMED_ESCAPES[cp];
-  if (named !== undefined) return named;
+  if (cp < 0x80) {
+    const named = NAMED_ESCAPES[cp];
+    if (named !== undefined) return named;
+    if (cp < 0x20 || cp === 0x7f) return hexEscape(cp);
+    const c = String.fromCharCode(cp);
+    return (inClass ? SPECIAL_INSIDE : SPECIAL_OUTSIDE).includes(c) ? `\\${c}` : c;
+  }
   const c = String.fromCodePoint(cp);
-  if (cp < 0x20 || cp === 0x7f) return hexEscape(cp);
-  if (cp < 0x80) return (inClass ? SPECIAL_INSIDE : SPECIAL_OUTSIDE).includes(c) ? `\\${c}` : c;
-  return /[\p{C}\p{Z}]/u.test(c) ? hexEscape(cp) : c;
+  return INVISIBLE.test(c) ? hexEscape(cp) : c;
 }
 
 const hexEscape = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
@@ -194,18 +200,44 @@ function emitRepeat(node: Extract<RegexNode, { kind: 'repeat' }>): string {
 }
 
 function rangesBody(ranges: readonly Range[]): string {
-  let out = '';
+  // Joined once, not appended piece by piece: a class of hundreds of ranges is kept (spelledClasses)
+  // and a rope of that many pieces would make every collection walk them.
+  const parts: string[] = [];
   for (const [lo, hi] of ranges) {
-    out += javaChar(lo, true);
-    if (hi > lo + 1) out += '-';
-    if (hi > lo) out += javaChar(hi, true);
+    parts.push(javaChar(lo, true));
+    if (hi > lo + 1) parts.push('-');
+    if (hi > lo) parts.push(javaChar(hi, true));
   }
-  return out;
+  return parts.join('');
 }
 
 const propRef = (name: string, negated: boolean) => `\\${negated ? 'P' : 'p'}{${name}}`;
 
+/**
+ * Classes already spelled out, by their parse: a `(?i)` class or property costs tens to hundreds
+ * of microseconds to fold and spell (`(?i)\p{Lu}` lists some 600 ranges), and the same classes
+ * come back in every matcher of a dashboard's reads. Bounded by the text it keeps.
+ */
+const spelledClasses = new Map<string, string>();
+let spelledChars = 0;
+const SPELLED_CLASSES_MAX_CHARS = 4 * 1024 * 1024;
+
 function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
+  const key = JSON.stringify(node);
+  let out = spelledClasses.get(key);
+  if (out === undefined) {
+    out = spellClass(node);
+    if (spelledChars + out.length + key.length > SPELLED_CLASSES_MAX_CHARS) {
+      spelledClasses.clear();
+      spelledChars = 0;
+    }
+    spelledClasses.set(key, out);
+    spelledChars += out.length + key.length;
+  }
+  return spend(out);
+}
+
+function spellClass(node: Extract<RegexNode, { kind: 'class' }>): string {
   // RE2 folds every part of a class before it negates the part or the whole.
   const ranges: Range[] = node.fold ? foldRanges(node.ranges) : [...node.ranges];
   const props: string[] = [];
@@ -226,7 +258,7 @@ function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
       out = `[${[...nested.map((b) => `[${b}]`), ...(flat === '' ? [] : [`[^${flat}]`])].join('&&')}]`;
     else out = `[${node.negated ? '^' : ''}${body}]`;
   }
-  return spend(out);
+  return out;
 }
 
 function addItem(item: ClassSet, folded: boolean, ranges: Range[], props: string[], nested: string[]): void {
@@ -235,7 +267,12 @@ function addItem(item: ClassSet, folded: boolean, ranges: Range[], props: string
     ranges.push(...(item.negated ? negateRanges(set) : set));
     return;
   }
-  const partners = folded ? normalizeRanges(item.props.flatMap(foldPartners)) : [];
+  // One property's partners are canonical already (and shared): only a union needs sorting.
+  const partners = !folded
+    ? []
+    : item.props.length === 1
+      ? foldPartners(item.props[0]!)
+      : normalizeRanges(item.props.flatMap(foldPartners));
   if (!item.negated) {
     props.push(...item.props.map((p) => propRef(p, false)));
     ranges.push(...partners);
