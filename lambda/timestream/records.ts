@@ -103,7 +103,7 @@ export function refusedByMapping(ignored: Readonly<Record<IgnoreReason, number>>
  * and no time outside [0, MAX_TIMESTAMP_MS] ever does. `nativeHistograms`, the native histogram
  * samples the request carried (WriteRequest.nativeHistograms), are counted as received and ignored:
  * Timestream has no type for them. A series without float samples (one that carried only native
- * histograms) writes nothing, so its labels are not validated and it refuses nothing.
+ * histograms) or with only staleness markers writes nothing, so it refuses nothing for its labels.
  *
  * @throws ConnectorError kind `bad_request` when `failOnLongLabel` and a series exceeds a limit, or
  *   when `failOnInvalidSampleValue` and a sample is NaN or ±Inf (staleness markers never fail).
@@ -129,6 +129,12 @@ export function toWriteBatches(
     received += samples.length;
     const prepared = lookupSeries(labels, limits, scope, undefined, memo);
     if (isRejection(prepared)) {
+      // Prometheus ends a series that left its target with a staleness marker, also one whose
+      // samples were refused: it writes nothing, so its labels refuse nothing (as histograms).
+      if (samples.every(isStaleSample)) {
+        ignored.stale += samples.length;
+        continue;
+      }
       if (prepared.problem === 'long_label' && options.failOnLongLabel)
         throw badRequest(`${prepared.reason} (fail_on_long_label)`);
       // The flag fails the request for any NaN or ±Inf, also one in a series refused anyway;
@@ -197,6 +203,10 @@ function describeTime(timestampMs: number): string {
   if (timestampMs >= Number.MAX_SAFE_INTEGER) return `${Number.MAX_SAFE_INTEGER} ms or later`;
   if (timestampMs <= -Number.MAX_SAFE_INTEGER) return `${-Number.MAX_SAFE_INTEGER} ms or earlier`;
   return `${timestampMs} ms`;
+}
+
+function isStaleSample(sample: Sample): boolean {
+  return isStaleNaN(sample.value);
 }
 
 function isWritableSample(sample: Sample): boolean {

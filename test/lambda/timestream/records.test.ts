@@ -434,7 +434,39 @@ describe('toWriteBatches sample values', () => {
       failOnLongLabel: false,
       failOnInvalidSampleValue: true,
     });
-    expect([result.ignored.invalid_series, result.rejectedSeries]).toEqual([1, 1]);
+    expect([result.ignored.stale, result.ignored.invalid_series, result.rejectedSeries]).toEqual([1, 0, 0]);
+    expect(result.rejections).toStrictEqual([]);
+  });
+
+  // Prometheus sends the staleness marker of a series whose target is gone, also of one whose
+  // samples were refused (here a metric name over 256 bytes): a skip, never a refusal.
+  test.each([
+    { policy: 'lenient', failOnLongLabel: false },
+    { policy: '--fail-on-long-label', failOnLongLabel: true },
+  ])('skips the staleness markers of an over-limit series without refusing it ($policy)', (policy) => {
+    const result = toWriteBatches(
+      [
+        series({ __name__: `long_${'x'.repeat(260)}` }, [staleNaN, staleNaN]),
+        series({ __name__: 'up' }, [1]),
+      ],
+      { failOnLongLabel: policy.failOnLongLabel, failOnInvalidSampleValue: true },
+    );
+    expect(result.received).toBe(3);
+    expect(result.ignored).toStrictEqual({
+      stale: 2,
+      non_finite: 0,
+      native_histogram: 0,
+      invalid_series: 0,
+      long_label: 0,
+      invalid_timestamp: 0,
+    });
+    expect([result.rejectedSeries, result.rejections]).toStrictEqual([0, []]);
+    expect(result.batches.flatMap((b) => b.records.map((r) => r.MeasureValue))).toStrictEqual(['1']);
+  });
+
+  test('still refuses an over-limit series that carries a value beside its staleness marker', () => {
+    const result = toWriteBatches([series({ __name__: `long_${'x'.repeat(260)}` }, [1, staleNaN])], LENIENT);
+    expect([result.ignored.long_label, result.ignored.stale, result.rejectedSeries]).toEqual([2, 0, 1]);
   });
 });
 
