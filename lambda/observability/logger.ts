@@ -184,12 +184,14 @@ function flatten(record: Record<string, unknown>, prefix: string, out: Record<st
 }
 
 const CONTROL_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// C0, DEL and C1 controls (NEL, U+0085, ends a line for some readers), and the Unicode line and
+// paragraph separators, which editors and log viewers may break a line at.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Escapes control characters (logfmt.stringify leaves them), so one entry stays one line. */
 function escapeControls(line: string): string {
   return line.replace(
-    /[\u0000-\u001f\u007f]/g,
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }

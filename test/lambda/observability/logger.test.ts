@@ -218,6 +218,8 @@ describe('createLogger logfmt', () => {
     { name: 'a newline beside a space', value: 'x y\nz' },
     { name: 'U+0001', value: 'a\u0001b' },
     { name: 'DEL', value: 'a\u007f' },
+    { name: 'NEL (U+0085)', value: 'a\u0085b' },
+    { name: 'U+2028', value: 'a\u2028b' },
   ])('quotes a value holding $name, so a logfmt decoder reads it back as it was', ({ value }) => {
     const { logger, lines } = capture({ format: 'logfmt' });
     logger.info({ v: value }, 'm');
@@ -230,6 +232,10 @@ test.each([
   { name: 'U+0001', text: 'a\u0001b', escaped: 'a\\u0001b' },
   { name: 'U+001B', text: 'a\u001bb', escaped: 'a\\u001bb' },
   { name: 'DEL', text: 'a\u007fb', escaped: 'a\\u007fb' },
+  { name: 'NEL (U+0085)', text: 'a\u0085b', escaped: 'a\\u0085b' },
+  { name: 'U+009F', text: 'a\u009fb', escaped: 'a\\u009fb' },
+  { name: 'U+2028', text: 'a\u2028b', escaped: 'a\\u2028b' },
+  { name: 'U+2029', text: 'a\u2029b', escaped: 'a\\u2029b' },
 ])('logfmt escapes control character $name as \\u plus four hex digits', ({ text, escaped }) => {
   const { logger, lines } = capture({ format: 'logfmt' });
   logger.info({ v: text }, 'm');
