@@ -76,7 +76,8 @@ export function parseCommandLine(
   return { command: chosen.command, config: loadConfig({ flags: flags as RawFlags, env, mode: 'server' }) };
 }
 
-const LOCAL_STORE_OPTIONS = 'it uses the --local.*, --log.*, --enable-logging and --region options';
+const LOCAL_STORE_OPTIONS =
+  'it takes --local and the --local.*, --log.*, --enable-logging and --region options';
 
 function appliesToLocalStore(flag: string): boolean {
   const own = flag === 'local' || flag === 'enable-logging' || flag === 'region';

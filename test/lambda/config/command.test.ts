@@ -323,7 +323,7 @@ describe('parseCommandLine', () => {
     expect([...(error as ConfigError).problems].sort()).toEqual(
       flags.map(
         (f) =>
-          `--${f}: does not apply to the local-store command (it uses the --local.*, --log.*, --enable-logging and --region options)`,
+          `--${f}: does not apply to the local-store command (it takes --local and the --local.*, --log.*, --enable-logging and --region options)`,
       ),
     );
   });
