@@ -2,6 +2,7 @@
 // What `npm start` prints once the connector and its embedded store listen: the Prometheus
 // configuration to paste and an AWS CLI command to look at the data.
 
+import { resolve } from 'node:path';
 import type { Config } from '../lambda/config/load';
 import { LOCAL_TABLE_SETTINGS } from './local-table';
 
@@ -59,8 +60,9 @@ export function localBanner(connectorUrl: string, storeEndpoint: string, config:
         ];
   // Prometheus refuses a certificate it cannot verify, and the one given to --tls-certificate is
   // often self-signed. Go trusts a server certificate found among its roots, so the file itself
-  // serves as ca_file whether it is self-signed or issued by a CA.
-  const certificateFile = config.tls?.certificateFile;
+  // serves as ca_file whether it is self-signed or issued by a CA. Absolute: Prometheus reads a
+  // relative ca_file from its configuration file's directory, not from where the connector runs.
+  const certificateFile = config.tls === undefined ? undefined : resolve(config.tls.certificateFile);
   const tlsNote =
     certificateFile === undefined
       ? ''

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { join } from 'node:path';
 import { localBanner, storeHint, type BannerConfig } from '../../bin/banner';
 import type { LocalConfig } from '../../lambda/config/load';
 
@@ -87,6 +88,20 @@ describe('localBanner', () => {
         'any key pair works',
         'https',
         '\n    tls_config:\n      ca_file: /etc/tls/cert.pem',
+      ),
+    },
+    {
+      name: 'a relative certificate path: named absolute (Prometheus reads a relative ca_file from its config directory)',
+      credentialsFile: undefined,
+      certificateFile: 'tls/cert.pem',
+      expected: banner(
+        "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
+        'local',
+        'local',
+        'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+        'any key pair works',
+        'https',
+        `\n    tls_config:\n      ca_file: ${join(process.cwd(), 'tls', 'cert.pem')}`,
       ),
     },
   ])('$name', ({ credentialsFile, certificateFile, expected }) => {
