@@ -227,12 +227,17 @@ function emitClass(node: Extract<RegexNode, { kind: 'class' }>): string {
   let out = spelledClasses.get(key);
   if (out === undefined) {
     out = spellClass(node);
-    if (spelledChars + out.length + key.length > SPELLED_CLASSES_MAX_CHARS) {
-      spelledClasses.clear();
-      spelledChars = 0;
+    const chars = out.length + key.length;
+    // A class as large as a whole pattern's budget is not kept: it may never fit in a query, and
+    // one past SPELLED_CLASSES_MAX_CHARS would be held, alone and whole, until another came.
+    if (chars <= MAX_JAVA_CLASS_CHARS) {
+      if (spelledChars + chars > SPELLED_CLASSES_MAX_CHARS) {
+        spelledClasses.clear();
+        spelledChars = 0;
+      }
+      spelledClasses.set(key, out);
+      spelledChars += chars;
     }
-    spelledClasses.set(key, out);
-    spelledChars += out.length + key.length;
   }
   return spend(out);
 }

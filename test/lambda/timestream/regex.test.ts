@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import {
@@ -316,6 +318,20 @@ describe('re2ToJavaRegex', () => {
     { name: 'one character past the limit', re2: `${'\\b'.repeat(3692)}${'^'.repeat(13)}` },
   ])('refuses $name that would not fit in a Timestream query', ({ re2 }) => {
     expect(badRequestMessage(re2)).toBe(tooLarge(re2));
+  });
+
+  test('keeps nothing of a class too large to translate', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // 300 000 code points, every other one from U+20000: each a range of its own, over the budget.
+    const points = Array.from({ length: 300_000 }, (_, i) => String.fromCodePoint(0x20000 + 2 * i));
+    const re2 = `[${points.join('')}]`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    expect(badRequestMessage(re2)).toBe(tooLarge(re2));
+    gc();
+    // Kept, the refused class's spelling and its key held some 9 MB until another class came.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(2 * 1024 * 1024);
   });
 
   test.each([
