@@ -76,8 +76,8 @@ export function parseCommandLine(
   return { command: chosen.command, config: loadConfig({ flags: flags as RawFlags, env, mode: 'server' }) };
 }
 
-const LOCAL_STORE_OPTIONS =
-  'it takes --local and the --local.*, --log.*, --enable-logging and --region options';
+const LOCAL_STORE_OWN_OPTIONS = 'the --local.*, --log.*, --enable-logging and --region options';
+const LOCAL_STORE_OPTIONS = `it takes --local and ${LOCAL_STORE_OWN_OPTIONS}`;
 
 function appliesToLocalStore(flag: string): boolean {
   const own = flag === 'local' || flag === 'enable-logging' || flag === 'region';
@@ -109,7 +109,7 @@ export function buildProgram(io: CommandLineIo = {}): Command {
   program
     .command('local-store')
     .description(
-      `Run only the embedded Timestream-compatible store (${LOCAL_STORE_OPTIONS.replace('it uses', 'uses')}, and --local, which it implies; others are refused).`,
+      `Run only the embedded Timestream-compatible store (uses ${LOCAL_STORE_OWN_OPTIONS}, and --local, which it implies; others are refused).`,
     )
     .allowExcessArguments(false)
     .configureHelp({

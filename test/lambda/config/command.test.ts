@@ -414,6 +414,13 @@ describe('parseCommandLine', () => {
     expect(out.startsWith('Usage: timestream-prometheus-connector local-store [options]\n')).toBe(true);
   });
 
+  test('names the options local-store takes once each in its description', () => {
+    const { out } = runHelp(['local-store', '--help']);
+    expect(out.split('\n\n')[1]!.replace(/\s+/g, ' ')).toBe(
+      'Run only the embedded Timestream-compatible store (uses the --local.*, --log.*, --enable-logging and --region options, and --local, which it implies; others are refused).',
+    );
+  });
+
   test('lists only the options local-store uses among the global ones', () => {
     const { out } = runHelp(['local-store', '--help']);
     const globals = out.slice(out.indexOf('Global Options:'));
