@@ -73,7 +73,12 @@ export interface EngineOptions {
   queryTimeoutMs?: number;
 }
 
-type Handler = (body: Record<string, unknown>, rendered: boolean, principal?: string) => Promise<unknown>;
+type Handler = (
+  body: Record<string, unknown>,
+  rendered: boolean,
+  principal?: string,
+  signal?: AbortSignal,
+) => Promise<unknown>;
 
 /** One open of the DuckDB file: replaced as a whole when the store opens it again. */
 interface OpenDatabase {
@@ -115,8 +120,10 @@ export class StoreEngine {
     this.faults = new FaultInjector(options.faults);
     this.handlers = {
       WriteRecords: (b) => this.writeRecords(b),
-      Query: (b, rendered, principal) =>
-        rendered ? this.executor.queryRendered(b, principal) : this.executor.query(b, principal),
+      Query: (b, rendered, principal, signal) =>
+        rendered
+          ? this.executor.queryRendered(b, principal, signal)
+          : this.executor.query(b, principal, signal),
       DescribeEndpoints: async () => ({
         Endpoints: [{ Address: this.endpointAddress, CachePeriodInMinutes: ENDPOINT_CACHE_MINUTES }],
       }),
@@ -166,10 +173,17 @@ export class StoreEngine {
   /**
    * Answers one operation with the JSON body the model defines; with `rendered`, a Query is
    * answered as a RenderedQueryPage (its JSON text, as the HTTP server sends it). `principal`
-   * (the access key id the call was signed with) is who may page on a Query's NextTokens.
+   * (the access key id the call was signed with) is who may page on a Query's NextTokens;
+   * `signal` stops a Query whose caller is gone.
    * @throws StoreError (UnknownOperationException for operations the store does not serve)
    */
-  async handle(operation: string, body: unknown, rendered = false, principal?: string): Promise<unknown> {
+  async handle(
+    operation: string,
+    body: unknown,
+    rendered = false,
+    principal?: string,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const handler = Object.hasOwn(this.handlers, operation) ? this.handlers[operation] : undefined;
     if (!handler)
       throw new StoreError(
@@ -183,7 +197,7 @@ export class StoreEngine {
     if (this.unopened !== undefined)
       throw this.unopened instanceof StoreError ? this.unopened : internalError(this.unopened);
     try {
-      return await handler(request, rendered, principal);
+      return await handler(request, rendered, principal, signal);
     } catch (error) {
       const failure = error instanceof StoreError ? error : internalError(error as Error);
       if (failure.type === 'InternalServerException') await this.recover();

@@ -80,6 +80,13 @@ export const queryTimedOut = (limitMs: number) =>
     'QueryExecutionException',
     `Query aborted as it ran longer than the ${limitMs / 1000} seconds a query may take`,
   );
+/**
+ * The refusal of a query whose caller went away before its answer (the signal given to query()).
+ * Nobody reads it: it ends the query's own call, and the HTTP server logs the request as
+ * ClientClosedRequest.
+ */
+export const callerGone = () =>
+  new StoreError('QueryExecutionException', 'Query aborted as its caller closed the connection');
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
@@ -256,9 +263,12 @@ export class QueryExecutor {
     this.sql = options.sql;
   }
 
-  /** Answers one Query call of `principal` (an access key id). @throws StoreError */
-  async query(request: QueryRequest, principal?: string): Promise<QueryResponseBody> {
-    const { cursor, offset, end, nextToken } = await this.answer(request, principal);
+  /**
+   * Answers one Query call of `principal` (an access key id); `signal` aborts it when its caller
+   * is gone. @throws StoreError
+   */
+  async query(request: QueryRequest, principal?: string, signal?: AbortSignal): Promise<QueryResponseBody> {
+    const { cursor, offset, end, nextToken } = await this.answer(request, principal, signal);
     const body: QueryResponseBody = {
       QueryId: cursor.queryId,
       Rows: JSON.parse(`[${cursor.rows.rangeText(offset, end)}]`) as Row[],
@@ -273,8 +283,12 @@ export class QueryExecutor {
    * Answers one Query call with the response query() gives as UTF-8 JSON, byte for byte what
    * `JSON.stringify` would make of it (the HTTP server sends these bytes). @throws StoreError
    */
-  async queryRendered(request: QueryRequest, principal?: string): Promise<RenderedQueryPage> {
-    const { cursor, offset, end, nextToken } = await this.answer(request, principal);
+  async queryRendered(
+    request: QueryRequest,
+    principal?: string,
+    signal?: AbortSignal,
+  ): Promise<RenderedQueryPage> {
+    const { cursor, offset, end, nextToken } = await this.answer(request, principal, signal);
     const head = `{"QueryId":${JSON.stringify(cursor.queryId)},"Rows":[`;
     const tail =
       `],"ColumnInfo":${cursor.columnInfoJson},"QueryStatus":${JSON.stringify(queryStatus(cursor))}` +
@@ -287,7 +301,11 @@ export class QueryExecutor {
     return new RenderedQueryPage(bytes, nextToken);
   }
 
-  private async answer(request: QueryRequest, principal: string | undefined): Promise<PageSlice> {
+  private async answer(
+    request: QueryRequest,
+    principal: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<PageSlice> {
     const { QueryString: queryString } = request;
     // A JSON null is an absent member, as the store reads null elsewhere (a client that writes
     // every member of its request, set or not, asks for a first page with no row cap).
@@ -327,7 +345,7 @@ export class QueryExecutor {
     );
     this.pruneTokens();
     if (nextToken !== undefined) return this.continue(nextToken, queryString, principal, pageSize);
-    const cursor = await this.execute(queryString);
+    const cursor = await this.execute(queryString, signal);
     cursor.principal = principal;
     if (maxRows === undefined) return this.page(cursor, 0, pageSize);
     // A first call with MaxRows gets the result only when it has fewer rows than MaxRows and fits
@@ -484,7 +502,7 @@ export class QueryExecutor {
     }
   }
 
-  private async execute(queryString: string): Promise<Cursor> {
+  private async execute(queryString: string, signal?: AbortSignal): Promise<Cursor> {
     const sql = this.dialect();
     const translated = sql.translateQuery(queryString, this.options.catalog, this.options.nowMs());
     const queryId = newQueryId();
@@ -510,14 +528,26 @@ export class QueryExecutor {
       timedOut = true;
       connection.interrupt();
     }, limitMs);
+    // A caller that hung up (a client's timeout, before its retry) no longer wants the rows: left
+    // running, each abandoned query went on rendering up to MAX_RESULT_BYTES beside the retries
+    // that replaced it, and a few large remote reads took the process to gigabytes.
+    let abandoned = signal?.aborted === true;
+    const abandon = () => {
+      abandoned = true;
+      connection.interrupt();
+    };
+    signal?.addEventListener('abort', abandon, { once: true });
     let converted: RenderedRows;
     try {
+      if (abandoned) throw callerGone();
       converted = await render(sql, connection, translated.sql);
       // NOTE: a streamed result interrupted between chunks ends as if it had no more rows, rather
       // than failing: what was rendered may be only part of the result.
       if (timedOut) throw queryTimedOut(limitMs);
+      if (abandoned) throw callerGone();
     } catch (error) {
       if (timedOut) throw queryTimedOut(limitMs);
+      if (abandoned) throw callerGone();
       if (error instanceof StoreError) throw error;
       // The catalog may have changed while DuckDB ran (a table dropped meanwhile): a query sent now
       // is refused as Timestream refuses it ("Table '…' does not exist", which clients know),
@@ -525,6 +555,7 @@ export class QueryExecutor {
       throw refusalNow(sql, queryString, this.options) ?? sql.mapDuckDbError(error, queryString);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abandon);
       this.release(connection);
     }
     // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW

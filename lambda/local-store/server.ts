@@ -68,9 +68,10 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
     const startMs = Date.now();
     serve(engine, options, req, res, requestId)
       .catch((error: unknown) => {
-        // A client that closed its connection before its whole body arrived left no one to answer,
-        // and is no failure of the store: its line says so, not InternalServerException with 500.
-        if (req.readableAborted) {
+        // A client that closed its connection before its whole body arrived, or before the answer
+        // of a Query stopped for it, left no one to answer, and is no failure of the store: its
+        // line says so, not InternalServerException with 500.
+        if (req.readableAborted || res.destroyed) {
           res.destroy();
           return 'ClientClosedRequest';
         }
@@ -173,8 +174,18 @@ async function serve(
   // Injected transport faults (faults.ts): a reset loses the response, not necessarily the write.
   const fault = DATA_PLANE_OPERATIONS.has(operation) ? engine.faults.transport() : undefined;
   if (fault === 'reset-before') return resetConnection(req);
+  // A Query whose caller hangs up before its answer is stopped (query-executor.ts, callerGone).
+  // Only Queries are watched: a listener per answer costs the WriteRecords hot path (see above).
+  let signal: AbortSignal | undefined;
+  if (operation === 'Query') {
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    signal = gone.signal;
+  }
   // Query pages come pre-rendered: their rows are JSON text already (query-executor.ts).
-  const result = await engine.handle(operation, request, true, caller.accessKeyId);
+  const result = await engine.handle(operation, request, true, caller.accessKeyId, signal);
   if (fault === 'reset-after') return resetConnection(req);
   if (fault === 'slow-body') return sendSlowJson(res, result, requestId, engine.faults.slowBodyMs);
   sendJson(res, 200, result, requestId);

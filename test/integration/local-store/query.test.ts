@@ -4,8 +4,13 @@
 
 import { QueryCommand, paginateQuery, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LocalStore } from '../../../lambda/local-store';
-import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore } from './support';
+import { StoreEngine } from '../../../lambda/local-store/engine';
+import { createStoreServer } from '../../../lambda/local-store/server';
+import { passThroughDialect } from '../../lambda/local-store/pass-through-dialect';
+import { clientsFor, doubleRecord, errorOf, NOW_MS, startTestStore, WELL_FORMED_AUTH } from './support';
 
 const DB = 'querydb';
 const TABLE = 'metrics';
@@ -243,3 +248,46 @@ test('answers a query sent with QueryInsights disabled as without it', async () 
   );
   expect(result.Rows).toEqual([{ Data: [{ ScalarValue: String(ROWS) }] }]);
 });
+
+test('stops a query whose caller hangs up, rather than running it to its time limit', async () => {
+  const lines: Record<string, unknown>[] = [];
+  // A limit far past the hang-up: what ends the query must be the caller leaving, not the clock.
+  // The pass-through dialect lets DuckDB's own SQL through: ten billion rows, far slower than the
+  // test however fast the machine.
+  const engine = await StoreEngine.open({
+    dataDir: ':memory:',
+    nowMs: () => NOW_MS,
+    sql: passThroughDialect,
+    queryTimeoutMs: 20_000,
+  });
+  const { server, close } = createStoreServer(engine, { log: (line) => lines.push(line) });
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const sent = request(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'Timestream_20181101.Query',
+        'x-amz-date': '20260101T000000Z',
+        authorization: WELL_FORMED_AUTH,
+      },
+    });
+    sent.on('error', () => undefined);
+    sent.end(
+      JSON.stringify({
+        QueryString:
+          'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3',
+      }),
+    );
+    setTimeout(() => sent.destroy(), 200);
+    const deadline = Date.now() + 5000;
+    while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toEqual([
+      expect.objectContaining({ operation: 'Query', error: 'ClientClosedRequest', status: undefined }),
+    ]);
+  } finally {
+    await close(0);
+    await engine.close();
+  }
+}, 30_000);

@@ -537,3 +537,56 @@ describe('a query running past its time limit', () => {
     );
   });
 });
+
+describe('a query whose caller goes away', () => {
+  // As above: far slower than the test however fast the machine.
+  const CROSS_JOIN =
+    'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3';
+
+  test.each([
+    { name: 'materialized', sql: passThroughDialect, query: CROSS_JOIN },
+    {
+      name: 'streamed and rendered',
+      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
+      query: `SELECT a.range FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3`,
+    },
+  ])('is stopped at once as $name, not left running to its time limit', async ({ sql, query }) => {
+    // A limit far past the abort: what stops the query must be the caller leaving, not the clock.
+    const limited = new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => Date.UTC(2026, 0, 1),
+      sql,
+      queryTimeoutMs: 3000,
+    });
+    try {
+      const gone = new AbortController();
+      const started = performance.now();
+      const slow = limited.queryRendered({ QueryString: query }, undefined, gone.signal);
+      setTimeout(() => gone.abort(), 100);
+      const refusal = await slow.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refusal).toBeInstanceOf(StoreError);
+      expect(refusal).toMatchObject({
+        type: 'QueryExecutionException',
+        message: 'Query aborted as its caller closed the connection',
+      });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
+    } finally {
+      limited.close();
+    }
+  });
+
+  test('one gone before it starts is not run', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    await expect(executor.query({ QueryString: CROSS_JOIN }, undefined, gone.signal)).rejects.toMatchObject({
+      type: 'QueryExecutionException',
+      message: 'Query aborted as its caller closed the connection',
+    });
+  });
+});
