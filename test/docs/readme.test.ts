@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine, renderSettingsTable } from '../../lambda/config/command';
 import { SETTINGS, type Setting } from '../../lambda/config/settings';
+import { MAX_RESULT_BYTES, resultTooLarge } from '../../lambda/local-store/query-executor';
 import { TIMESTREAM_RECORD_LIMITS } from '../../lambda/timestream/validate-series';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -35,6 +36,12 @@ describe('README.md', () => {
 
   test.each(['npm ci && npm start', 'npm ci && npm test'])('shows `%s` in the quick start', (command) => {
     expect(readme.slice(0, readme.indexOf('## Prometheus configuration'))).toContain(command);
+  });
+
+  test("quotes the refusal of a local-mode read whose result passes the store's limit", () => {
+    // What the connector answers (its prefix and the store's words), whitespace as README wraps it.
+    const refusal = `Timestream Query failed: ValidationException: ${resultTooLarge(MAX_RESULT_BYTES).message}`;
+    expect(section('### What it is not').replace(/\s+/g, ' ')).toContain(`\`400\` \`${refusal}\``);
   });
 
   test('gives the label counts the write path refuses as long_label, between the two limits', () => {
