@@ -117,8 +117,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // An empty host (`:9201`) listens on every interface, as Go's net/http does.
-    server.listen(options.port, options.host === '' ? undefined : options.host, () => {
+    // An empty host (`:9201`) listens on every interface, as Go's net/http does; so does
+    // `0.0.0.0:9201`, which Go's net.Listen("tcp") opens as a dual-stack socket, not IPv4 only.
+    const everyInterface = options.host === '' || options.host === '0.0.0.0';
+    server.listen(options.port, everyInterface ? undefined : options.host, () => {
       server.off('error', reject);
       resolve();
     });

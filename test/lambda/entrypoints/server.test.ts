@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
 import { CaptureLogger } from '../../support/capture-logger';
@@ -282,6 +283,46 @@ describe('startServer', () => {
         ['HTTP/1.1 200 OK', true, true],
       );
       expect(seen).toEqual(['/write']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('startServer listen address', () => {
+  /** Whether this machine has the IPv6 loopback, which the dual-stack checks connect to. */
+  const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((address) => address.address === '::1'),
+  );
+
+  test('0.0.0.0 listens on IPv6 too, as Go\'s net.Listen("tcp", "0.0.0.0:9201") does', async () => {
+    if (!hasIpv6Loopback) {
+      console.log('skipped: this machine has no IPv6 loopback (::1)');
+      return;
+    }
+    const server = await startServer({
+      host: '0.0.0.0',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async () => ({ status: 204, headers: {}, body: '' }),
+      metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+      logger: new CaptureLogger(),
+    });
+    try {
+      const answers = await Promise.all(
+        ['127.0.0.1', '[::1]'].map(async (host) => {
+          const response = await fetch(`http://${host}:${server.port}/metrics`);
+          return [host, response.status, await response.text()];
+        }),
+      );
+      expect([server.url, answers]).toEqual([
+        `http://127.0.0.1:${server.port}`,
+        [
+          ['127.0.0.1', 200, 'm 1\n'],
+          ['[::1]', 200, 'm 1\n'],
+        ],
+      ]);
     } finally {
       await server.close();
     }
