@@ -87,7 +87,10 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  const hostPart = host.includes(':') ? `[${host}]` : host;
+  // 0.0.0.0 and :: name no host a client can connect to; the SDK clients, the printed AWS CLI
+  // commands and DescribeEndpoints get the loopback address, as the connector's own URL does.
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const hostPart = reachable.includes(':') ? `[${reachable}]` : reachable;
   engine.endpointAddress = `${hostPart}:${port}`;
   let closing: Promise<void> | undefined;
   return {

@@ -321,6 +321,22 @@ test('answers DescribeEndpoints with the host:port of the server', async () => {
   expect(answer.Endpoints).toEqual([{ Address: `127.0.0.1:${store.port}`, CachePeriodInMinutes: 1440 }]);
 });
 
+test.each(['0.0.0.0', '::'])(
+  'listening on %s, names 127.0.0.1 as its endpoint and in DescribeEndpoints, an address a client can use',
+  async (host) => {
+    const anywhere = await startTestStore({ host });
+    try {
+      const answer = await clientsFor(anywhere).write.send(new DescribeEndpointsCommand({}));
+      expect([anywhere.endpoint, answer.Endpoints]).toEqual([
+        `http://127.0.0.1:${anywhere.port}`,
+        [{ Address: `127.0.0.1:${anywhere.port}`, CachePeriodInMinutes: 1440 }],
+      ]);
+    } finally {
+      await anywhere.close();
+    }
+  },
+);
+
 describe('raw protocol edges', () => {
   const post = (
     target: string,
