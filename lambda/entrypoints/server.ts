@@ -9,7 +9,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import dns from 'node:dns';
+import { isIP, Server as NetServer, type AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
@@ -46,6 +47,20 @@ export interface RunningServer {
 
 /** Default grace period: Prometheus' remote_timeout is 30 s, so in-flight writes usually finish well before. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
+/**
+ * The address Go's net.Listen takes for a host name: its first IPv4 address, else its first one.
+ * Node would listen on the resolver's first answer, which for `localhost` is often `::1` alone.
+ */
+function listenAddressOf(host: string): Promise<string> {
+  if (isIP(host) !== 0) return Promise.resolve(host);
+  return new Promise((resolve, reject) => {
+    dns.lookup(host, { all: true }, (error, addresses) => {
+      if (error) reject(error);
+      else resolve((addresses.find((address) => address.family === 4) ?? addresses[0]).address);
+    });
+  });
+}
 
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -115,12 +130,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
+  // An empty host (`:9201`) listens on every interface, as Go's net/http does; so does
+  // `0.0.0.0:9201`, which Go's net.Listen("tcp") opens as a dual-stack socket, not IPv4 only.
+  const everyInterface = options.host === '' || options.host === '0.0.0.0';
+  const address = everyInterface ? undefined : await listenAddressOf(options.host);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // An empty host (`:9201`) listens on every interface, as Go's net/http does; so does
-    // `0.0.0.0:9201`, which Go's net.Listen("tcp") opens as a dual-stack socket, not IPv4 only.
-    const everyInterface = options.host === '' || options.host === '0.0.0.0';
-    server.listen(options.port, everyInterface ? undefined : options.host, () => {
+    server.listen(options.port, address, () => {
       server.off('error', reject);
       resolve();
     });

@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
@@ -325,6 +326,50 @@ describe('startServer listen address', () => {
       ]);
     } finally {
       await server.close();
+    }
+  });
+
+  test("a host name listens on its first IPv4 address, as Go's net.Listen does, not on ::1 listed first", async () => {
+    // Resolvers list localhost's ::1 before 127.0.0.1 where /etc/hosts names both; this one does so
+    // for a name of its own, so the test needs neither that line nor IPv6.
+    const realLookup = dns.lookup;
+    const lookup = jest.spyOn(dns, 'lookup').mockImplementation(((
+      host: string,
+      ...rest: [unknown, ...unknown[]]
+    ) => {
+      if (host !== 'dual.test') return Reflect.apply(realLookup, dns, [host, ...rest]);
+      const [options, callback] = rest.length === 1 ? [{}, rest[0]] : rest;
+      const answer = callback as (error: null, ...answer: unknown[]) => void;
+      if ((options as { all?: boolean }).all === true) {
+        answer(null, [
+          { address: '::1', family: 6 },
+          { address: '127.0.0.1', family: 4 },
+        ]);
+      } else answer(null, '::1', 6);
+    }) as unknown as typeof dns.lookup);
+    try {
+      const server = await startServer({
+        host: 'dual.test',
+        port: 0,
+        telemetryPath: '/metrics',
+        maxBodyBytes: 1024,
+        handler: async () => ({ status: 204, headers: {}, body: '' }),
+        metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+        logger: new CaptureLogger(),
+      });
+      try {
+        expect([
+          server.url,
+          await rawRequest(
+            server.port,
+            'GET /metrics HTTP/1.1\r\nHost: dual.test\r\nConnection: close\r\n\r\n',
+          ).then((a) => a.split('\r\n')[0]),
+        ]).toEqual([`http://dual.test:${server.port}`, 'HTTP/1.1 200 OK']);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      lookup.mockRestore();
     }
   });
 });
