@@ -10,7 +10,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import dns from 'node:dns';
-import { isIP, Server as NetServer, type AddressInfo } from 'node:net';
+import { isIP, isIPv6, Server as NetServer, type AddressInfo } from 'node:net';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
@@ -143,7 +143,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const reachable = host === '' || host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  // URL parsing spells :: one way however it was given (`0::0`, `0:0:0:0:0:0:0:0`).
+  const unspecified =
+    host === '' ||
+    host === '0.0.0.0' ||
+    (isIPv6(options.host) && new URL(`http://${host}`).hostname === '[::]');
+  const reachable = unspecified ? '127.0.0.1' : host;
   const url = `${options.tls ? 'https' : 'http'}://${reachable}:${port}`;
 
   let closing: Promise<void> | undefined;

@@ -2,7 +2,7 @@
 // Public entry of the embedded Timestream-compatible store: opens the DuckDB-backed engine and
 // serves it over HTTP for the AWS SDKs and CLI. See /tmp/readme-fragments/local-store.md.
 
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import type { TableSettings } from './catalog';
 import { StoreEngine } from './engine';
 import type { FaultSettings } from './faults';
@@ -87,9 +87,11 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  // 0.0.0.0 and :: name no host a client can connect to; the SDK clients, the printed AWS CLI
-  // commands and DescribeEndpoints get the loopback address, as the connector's own URL does.
-  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // 0.0.0.0 and :: (however spelled: `0::0`) name no host a client can connect to; the SDK
+  // clients, the printed AWS CLI commands and DescribeEndpoints get the loopback address, as the
+  // connector's own URL does.
+  const unspecified = host === '0.0.0.0' || (isIPv6(host) && new URL(`http://[${host}]`).hostname === '[::]');
+  const reachable = unspecified ? '127.0.0.1' : host;
   const hostPart = reachable.includes(':') ? `[${reachable}]` : reachable;
   engine.endpointAddress = `${hostPart}:${port}`;
   let closing: Promise<void> | undefined;

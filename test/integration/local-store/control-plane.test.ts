@@ -321,7 +321,7 @@ test('answers DescribeEndpoints with the host:port of the server', async () => {
   expect(answer.Endpoints).toEqual([{ Address: `127.0.0.1:${store.port}`, CachePeriodInMinutes: 1440 }]);
 });
 
-test.each(['0.0.0.0', '::'])(
+test.each(['0.0.0.0', '::', '0:0::0'])(
   'listening on %s, names 127.0.0.1 as its endpoint and in DescribeEndpoints, an address a client can use',
   async (host) => {
     const anywhere = await startTestStore({ host });

@@ -329,6 +329,26 @@ describe('startServer listen address', () => {
     }
   });
 
+  test.each(['::', '0::0', '0:0:0:0:0:0:0:0'])(
+    'listening on %s, names 127.0.0.1 in its URL, an address a client can use',
+    async (host) => {
+      const server = await startServer({
+        host,
+        port: 0,
+        telemetryPath: '/metrics',
+        maxBodyBytes: 1024,
+        handler: async () => ({ status: 204, headers: {}, body: '' }),
+        metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+        logger: new CaptureLogger(),
+      });
+      try {
+        expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
   test("a host name listens on its first IPv4 address, as Go's net.Listen does, not on ::1 listed first", async () => {
     // Resolvers list localhost's ::1 before 127.0.0.1 where /etc/hosts names both; this one does so
     // for a name of its own, so the test needs neither that line nor IPv6.
