@@ -297,10 +297,9 @@ describe('startServer listen address', () => {
   );
 
   test('0.0.0.0 listens on IPv6 too, as Go\'s net.Listen("tcp", "0.0.0.0:9201") does', async () => {
-    if (!hasIpv6Loopback) {
-      console.log('skipped: this machine has no IPv6 loopback (::1)');
-      return;
-    }
+    // Without ::1 only the IPv4 half can be checked here; CI machines with IPv6 check both.
+    if (!hasIpv6Loopback) console.log('this machine has no IPv6 loopback (::1): checking IPv4 only');
+    const hosts = hasIpv6Loopback ? ['127.0.0.1', '[::1]'] : ['127.0.0.1'];
     const server = await startServer({
       host: '0.0.0.0',
       port: 0,
@@ -312,24 +311,22 @@ describe('startServer listen address', () => {
     });
     try {
       const answers = await Promise.all(
-        ['127.0.0.1', '[::1]'].map(async (host) => {
+        hosts.map(async (host) => {
           const response = await fetch(`http://${host}:${server.port}/metrics`);
           return [host, response.status, await response.text()];
         }),
       );
       expect([server.url, answers]).toEqual([
         `http://127.0.0.1:${server.port}`,
-        [
-          ['127.0.0.1', 200, 'm 1\n'],
-          ['[::1]', 200, 'm 1\n'],
-        ],
+        hosts.map((host) => [host, 200, 'm 1\n']),
       ]);
     } finally {
       await server.close();
     }
   });
 
-  test.each(['::', '0::0', '0:0:0:0:0:0:0:0'])(
+  // Listening on :: needs IPv6 in the kernel: without it only the checks above run.
+  test.each(hasIpv6Loopback ? ['::', '0::0', '0:0:0:0:0:0:0:0'] : ['0.0.0.0'])(
     'listening on %s, names 127.0.0.1 in its URL, an address a client can use',
     async (host) => {
       const server = await startServer({
