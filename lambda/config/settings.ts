@@ -303,7 +303,7 @@ export const SETTINGS = [
     env: 'max_decoded_bytes',
     default: 64 * MiB,
     parser: bytes,
-    help: "Largest decompressed body, checked against snappy's declared length before decompressing; larger gets 413.",
+    help: "Largest decompressed body, checked against snappy's declared length before decompressing; larger gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.",
     scope: 'both',
   }),
   setting({
@@ -312,7 +312,7 @@ export const SETTINGS = [
     env: 'max_series_per_request',
     default: 100_000,
     parser: positiveInt,
-    help: 'Most series in one write request or one read response; more gets 413.',
+    help: 'Most series in one write request or one read response; more gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.',
     scope: 'both',
   }),
   setting({
@@ -321,7 +321,7 @@ export const SETTINGS = [
     env: 'max_samples_per_request',
     default: 1_000_000,
     parser: positiveInt,
-    help: 'Most samples in one write request or one read response; more gets 413.',
+    help: 'Most samples in one write request or one read response; more gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.',
     scope: 'both',
   }),
   setting({

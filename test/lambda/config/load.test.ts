@@ -61,6 +61,42 @@ describe('loadConfig defaults', () => {
     expect(Math.ceil(LAMBDA_MAX_RESPONSE_BYTES / 3) * 4).toBe(5592408);
   });
 
+  // The whole defaults accept a write that peaked at 1.1-1.2 GB and killed a 512 MB function.
+  test.each([
+    { memory: '128', decoded: 2097152, series: 3125, samples: 31250 },
+    { memory: '512', decoded: 8388608, series: 12500, samples: 125000 },
+    { memory: '1024', decoded: 16777216, series: 25000, samples: 250000 },
+    { memory: '4096', decoded: 67108864, series: 100000, samples: 1000000 },
+    { memory: '10240', decoded: 67108864, series: 100000, samples: 1000000 },
+  ])('scales the request limits to a $memory MB Lambda function', ({ memory, decoded, series, samples }) => {
+    const env = { ...REQUIRED_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory };
+    expect(loadConfig({ env, mode: 'lambda' }).limits).toEqual({
+      maxBodyBytes: 33554432,
+      maxDecodedBytes: decoded,
+      maxSeriesPerRequest: series,
+      maxSamplesPerRequest: samples,
+      maxLabelsPerSeries: 512,
+      maxResponseBytes: 4194304,
+    });
+  });
+
+  test('keeps request limits given on Lambda, and the whole defaults on a server', () => {
+    const memory = { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512' };
+    const given = { max_decoded_bytes: '64MiB', max_series_per_request: '7', max_samples_per_request: '9' };
+    expect(
+      loadConfig({ env: { ...REQUIRED_ENV, ...memory, ...given }, mode: 'lambda' }).limits,
+    ).toMatchObject({
+      maxDecodedBytes: 67108864,
+      maxSeriesPerRequest: 7,
+      maxSamplesPerRequest: 9,
+    });
+    expect(loadConfig({ flags: REQUIRED_FLAGS, env: memory, mode: 'server' }).limits).toMatchObject({
+      maxDecodedBytes: 67108864,
+      maxSeriesPerRequest: 100000,
+      maxSamplesPerRequest: 1000000,
+    });
+  });
+
   test.each(['0', '4194305', '8MiB'])(
     'refuses max_response_bytes=%s on Lambda, where a larger response cannot be returned as a 413',
     (raw) => {
