@@ -110,6 +110,8 @@ export class ClientCache {
       maxAttempts: this.settings.maxWriteRetries + 1,
       requestHandler: this.writeHandler,
     });
+    forgetInvalidEndpoints(query);
+    forgetInvalidEndpoints(write);
     return {
       write,
       writeRecords: new WriteRecordsSender(write, {
@@ -121,6 +123,31 @@ export class ClientCache {
       queryPages: new QuerySender(query, { region, endpoint: queryEndpoint, handler: this.queryFast }),
     };
   }
+}
+
+/**
+ * Drops the client's discovered endpoints when one answers InvalidEndpointException (HTTP 421), so
+ * its next call discovers again, as botocore does. The SDK's endpoint-discovery middleware never
+ * evicts one: a retired cell had every SDK call of the identity fail (a 503, or every read failing
+ * on its DESCRIBE) until the cache period DescribeEndpoints gave (1440 minutes) ran out.
+ */
+function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteClient): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const { name, $metadata } = (error ?? {}) as {
+          name?: unknown;
+          $metadata?: { httpStatusCode?: number };
+        };
+        if (name === 'InvalidEndpointException' || $metadata?.httpStatusCode === 421)
+          client.config.endpointCache.clear();
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'forgetInvalidEndpoints' },
+  );
 }
 
 function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHandler {

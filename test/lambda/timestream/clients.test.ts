@@ -2,9 +2,16 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
+import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../../../lambda/core/auth';
-import { ClientCache, MAX_CACHED_IDENTITIES, type ClientSettings } from '../../../lambda/timestream/clients';
+import {
+  ClientCache,
+  MAX_CACHED_IDENTITIES,
+  type ClientSettings,
+  type TimestreamClients,
+} from '../../../lambda/timestream/clients';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import { writeBatches } from '../../../lambda/timestream/writer';
@@ -324,4 +331,83 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
       }
     });
   });
+});
+
+// Without explicit endpoints the SDK clients discover cell endpoints. The stand-in below answers
+// on the client's own handler, so no name has to resolve: DescribeEndpoints names `cell1` first and
+// `cell2` after, and `cell1` has stopped serving, as a retired Timestream cell answers.
+describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
+  const HOST = 'timestream.eu-west-1.amazonaws.com';
+
+  function cells(hosts: string[]) {
+    let described = 0;
+    return {
+      handle: async (request: { hostname: string; headers: Record<string, string> }) => {
+        hosts.push(request.hostname);
+        const target = request.headers['x-amz-target'];
+        const json = (statusCode: number, body: unknown) => ({
+          response: {
+            statusCode,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Buffer.from(JSON.stringify(body)),
+          },
+        });
+        if (target === 'Timestream_20181101.DescribeEndpoints') {
+          const cell = ++described === 1 ? 'cell1' : 'cell2';
+          const kind = request.hostname.split('.')[0];
+          return json(200, {
+            Endpoints: [{ Address: `${kind}-${cell}.${HOST}`, CachePeriodInMinutes: 1440 }],
+          });
+        }
+        if (request.hostname.includes('-cell1.'))
+          return json(421, {
+            __type: 'com.amazonaws.timestream.v20181101#InvalidEndpointException',
+            message: 'The endpoint is not valid.',
+          });
+        if (target === 'Timestream_20181101.Query')
+          return json(200, { QueryId: 'q', ColumnInfo: [], Rows: [] });
+        return json(200, { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+      },
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+  }
+
+  test.each([
+    {
+      direction: 'write' as const,
+      kind: 'ingest',
+      send: (c: TimestreamClients) =>
+        c.write.send(
+          new WriteRecordsCommand({
+            DatabaseName: TARGET.database,
+            TableName: TARGET.table,
+            Records: [{ MeasureName: 'up', MeasureValue: '1', Time: '1' }],
+          }),
+        ),
+    },
+    {
+      direction: 'query' as const,
+      kind: 'query',
+      send: (c: TimestreamClients) => c.query.send(new QueryCommand({ QueryString: 'SELECT 1' })),
+    },
+  ])(
+    'the $direction client discovers again after the discovered endpoint answers InvalidEndpointException',
+    async ({ direction, kind, send }) => {
+      cache.destroy();
+      cache = new ClientCache({ ...SETTINGS, writeEndpoint: undefined, queryEndpoint: undefined });
+      const clients = cache.get(KEY);
+      const hosts: string[] = [];
+      (clients[direction].config as { requestHandler: unknown }).requestHandler = cells(hosts);
+
+      await expect(send(clients)).rejects.toMatchObject({ name: 'InvalidEndpointException' });
+      await expect(send(clients)).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+      expect(hosts).toEqual([
+        `${kind}.${HOST}`,
+        `${kind}-cell1.${HOST}`,
+        `${kind}.${HOST}`,
+        `${kind}-cell2.${HOST}`,
+      ]);
+    },
+  );
 });
