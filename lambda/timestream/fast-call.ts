@@ -13,6 +13,8 @@ import { signPost, type SigningCredentials } from './sigv4-signer';
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** The SigV4 signing name of Timestream (both the write and query APIs). */
 const SIGNING_SERVICE = 'timestream';
+/** The HTTP status of Timestream's InvalidEndpointException: the discovered endpoint is stale. */
+const INVALID_ENDPOINT_STATUS = 421;
 /** How long a discovered endpoint is used when DescribeEndpoints gives no cache period. */
 const DEFAULT_ENDPOINT_TTL_MS = 60_000;
 /**
@@ -184,9 +186,12 @@ export class FastCall {
           const refusal = refusalOf(response.statusCode, response.headers, await collectBytes(response.body));
           if (refusal !== undefined && final.has(refusal.type)) return refusal;
         } else discard(response.body);
-        // A stale discovered endpoint or rotated credentials answer with an error: ask again next
-        // time (the SDK's providers answer from their own caches when nothing changed).
-        if (this.options.endpoint === undefined) this.endpoint = undefined;
+        // Rotated credentials answer with an error: ask again next time (the SDK's provider answers
+        // from its cache when nothing changed). The endpoint only when Timestream says it is stale
+        // (InvalidEndpointException, 421): DescribeEndpoints has no such cache, so forgetting it on
+        // every throttled call sent one more DescribeEndpoints call after each.
+        if (this.options.endpoint === undefined && response.statusCode === INVALID_ENDPOINT_STATUS)
+          this.endpoint = undefined;
         this.credentials = undefined;
         return undefined;
       }

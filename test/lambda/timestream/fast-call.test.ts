@@ -140,8 +140,8 @@ describe('FastCall', () => {
     return { handler, seen };
   }
 
-  it('asks again for a discovered endpoint and the credentials after an error answer', async () => {
-    const { handler, seen } = answering([500]);
+  it('asks again for a discovered endpoint and the credentials after an InvalidEndpointException (421)', async () => {
+    const { handler, seen } = answering([421]);
     const asked = { discover: 0, credentials: 0 };
     const call = fastCall(
       {
@@ -163,6 +163,30 @@ describe('FastCall', () => {
       ['cell1.example.com', 'AWS4-HMAC-SHA256 Credential=AKID1'],
       ['cell2.example.com', 'AWS4-HMAC-SHA256 Credential=AKID2'],
     ]);
+  });
+
+  // A throttled or failed call says nothing about the endpoint; DescribeEndpoints, which the SDK
+  // sends each time it is asked, would otherwise be called again after every such answer.
+  it('keeps a discovered endpoint after a throttled or failed answer, asking only for the credentials again', async () => {
+    const { handler, seen } = answering([429, 500, 503]);
+    const asked = { discover: 0, credentials: 0 };
+    const call = fastCall(
+      {
+        discover: () => {
+          asked.discover++;
+          return Promise.resolve({ address: `cell${asked.discover}.example.com`, cachePeriodInMinutes: 10 });
+        },
+        credentials: () => {
+          asked.credentials++;
+          return Promise.resolve({ accessKeyId: 'AKID', secretAccessKey: 'secret' });
+        },
+      },
+      handler,
+    );
+    for (const expected of [false, false, false, true])
+      expect(await call.attempt(TARGET, '{}', undefined)).toBe(expected);
+    expect(asked).toEqual({ discover: 1, credentials: 4 });
+    expect(seen.map((r) => r.headers.host)).toEqual(Array(4).fill('cell1.example.com'));
   });
 
   it.each([
