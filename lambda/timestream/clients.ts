@@ -10,6 +10,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
+import { isStaleEndpoint } from './errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
@@ -126,10 +127,11 @@ export class ClientCache {
 }
 
 /**
- * Drops the client's discovered endpoints when one answers InvalidEndpointException (HTTP 421), so
- * its next call discovers again, as botocore does. The SDK's endpoint-discovery middleware never
- * evicts one: a retired cell had every SDK call of the identity fail (a 503, or every read failing
- * on its DESCRIBE) until the cache period DescribeEndpoints gave (1440 minutes) ran out.
+ * Drops the client's discovered endpoints when one is stale (isStaleEndpoint: an
+ * InvalidEndpointException, a name that no longer resolves), so its next call discovers again, as
+ * botocore does on a 421. The SDK's endpoint-discovery middleware never evicts one: a retired cell
+ * had every SDK call of the identity fail (a 503, or every read failing on its DESCRIBE) until the
+ * cache period DescribeEndpoints gave (1440 minutes) ran out.
  */
 function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteClient): void {
   client.middlewareStack.add(
@@ -137,12 +139,7 @@ function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteC
       try {
         return await next(args);
       } catch (error) {
-        const { name, $metadata } = (error ?? {}) as {
-          name?: unknown;
-          $metadata?: { httpStatusCode?: number };
-        };
-        if (name === 'InvalidEndpointException' || $metadata?.httpStatusCode === 421)
-          client.config.endpointCache.clear();
+        if (isStaleEndpoint(error)) client.config.endpointCache.clear();
         throw error;
       }
     },

@@ -80,6 +80,23 @@ export function awsErrorName(error: unknown): string {
   return name === '' ? 'Error' : name;
 }
 
+/**
+ * Whether a discovered endpoint is no longer one to use: Timestream says so
+ * (InvalidEndpointException, HTTP 421), or its name no longer resolves or nothing listens there,
+ * as when a cell is retired. Kept until its cache period (1440 minutes) ends, such an endpoint
+ * failed every call that went to it.
+ */
+export function isStaleEndpoint(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, $metadata } = error as SdkErrorShape;
+  return (
+    name === 'InvalidEndpointException' ||
+    $metadata?.httpStatusCode === 421 ||
+    code === 'ENOTFOUND' ||
+    code === 'ECONNREFUSED'
+  );
+}
+
 /** Returns the ErrorKind a Timestream SDK error maps to. */
 export function classifyAwsError(error: unknown): ErrorKind {
   const cause = discoveryReason(error) ?? error;

@@ -8,6 +8,7 @@
 // would only repeat (a refused record, a missing table), which come back as a FastRefusal.
 
 import { HttpRequest } from '@smithy/core/protocols';
+import { isStaleEndpoint } from './errors';
 import { signPost, type SigningCredentials } from './sigv4-signer';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -198,6 +199,9 @@ export class FastCall {
       return await read(response.body);
     } catch (error) {
       if (signal?.aborted) throw error;
+      // A cell that no longer resolves or listens is stale too; the SDK forgets it the same way
+      // (clients.ts), so both ask DescribeEndpoints again.
+      if (this.options.endpoint === undefined && isStaleEndpoint(error)) this.endpoint = undefined;
       return undefined;
     }
   }

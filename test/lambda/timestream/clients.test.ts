@@ -339,7 +339,7 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
 describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
   const HOST = 'timestream.eu-west-1.amazonaws.com';
 
-  function cells(hosts: string[]) {
+  function cells(hosts: string[], unreachable?: string) {
     let described = 0;
     return {
       handle: async (request: { hostname: string; headers: Record<string, string> }) => {
@@ -359,6 +359,10 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
             Endpoints: [{ Address: `${kind}-${cell}.${HOST}`, CachePeriodInMinutes: 1440 }],
           });
         }
+        if (request.hostname.includes('-cell1.') && unreachable !== undefined)
+          throw Object.assign(new Error(`getaddrinfo ${unreachable} ${request.hostname}`), {
+            code: unreachable,
+          });
         if (request.hostname.includes('-cell1.'))
           return json(421, {
             __type: 'com.amazonaws.timestream.v20181101#InvalidEndpointException',
@@ -408,6 +412,27 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
         `${kind}.${HOST}`,
         `${kind}-cell2.${HOST}`,
       ]);
+    },
+  );
+
+  test.each(['ENOTFOUND', 'ECONNREFUSED'])(
+    'the query client discovers again after the discovered endpoint cannot be reached (%s)',
+    async (code) => {
+      cache.destroy();
+      cache = new ClientCache({
+        ...SETTINGS,
+        writeEndpoint: undefined,
+        queryEndpoint: undefined,
+        maxReadRetries: 0,
+      });
+      const clients = cache.get(KEY);
+      const hosts: string[] = [];
+      (clients.query.config as { requestHandler: unknown }).requestHandler = cells(hosts, code);
+      const query = () => clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' }));
+
+      await expect(query()).rejects.toMatchObject({ code });
+      await expect(query()).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+      expect(hosts).toEqual([`query.${HOST}`, `query-cell1.${HOST}`, `query.${HOST}`, `query-cell2.${HOST}`]);
     },
   );
 });

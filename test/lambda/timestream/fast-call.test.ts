@@ -165,6 +165,32 @@ describe('FastCall', () => {
     ]);
   });
 
+  it.each(['ENOTFOUND', 'ECONNREFUSED'])(
+    'asks again for a discovered endpoint that cannot be reached (%s)',
+    async (code) => {
+      const seen: string[] = [];
+      const handler: RequestHandlerLike = {
+        handle: (request) => {
+          seen.push(request.hostname);
+          if (request.hostname === 'cell1.example.com')
+            return Promise.reject(Object.assign(new Error(`connect ${code} cell1.example.com`), { code }));
+          return Promise.resolve({ response: { statusCode: 200, body: Buffer.from('{}') } });
+        },
+      };
+      let discoveries = 0;
+      const call = fastCall(
+        {
+          discover: () =>
+            Promise.resolve({ address: `cell${++discoveries}.example.com`, cachePeriodInMinutes: 1440 }),
+        },
+        handler,
+      );
+      expect(await call.attempt(TARGET, '{}', undefined)).toBe(false);
+      expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
+      expect([discoveries, seen]).toEqual([2, ['cell1.example.com', 'cell2.example.com']]);
+    },
+  );
+
   // A throttled or failed call says nothing about the endpoint; DescribeEndpoints, which the SDK
   // sends each time it is asked, would otherwise be called again after every such answer.
   it('keeps a discovered endpoint after a throttled or failed answer, asking only for the credentials again', async () => {
