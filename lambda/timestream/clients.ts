@@ -111,8 +111,9 @@ export class ClientCache {
       maxAttempts: this.settings.maxWriteRetries + 1,
       requestHandler: this.writeHandler,
     });
-    forgetInvalidEndpoints(query);
-    forgetInvalidEndpoints(write);
+    // An explicit endpoint is no discovered one: nothing to forget or discover again.
+    if (queryEndpoint === undefined) forgetInvalidEndpoints(query);
+    if (writeEndpoint === undefined) forgetInvalidEndpoints(write);
     return {
       write,
       writeRecords: new WriteRecordsSender(write, {
@@ -139,8 +140,14 @@ function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteC
       try {
         return await next(args);
       } catch (error) {
-        if (isStaleEndpoint(error)) client.config.endpointCache.clear();
-        throw error;
+        if (!isStaleEndpoint(error)) throw error;
+        client.config.endpointCache.clear();
+        // Timestream refused the call without doing it: redone once, on the endpoint discovered
+        // again, as botocore does, so a read is not failed (Prometheus does not resend reads). An
+        // unreachable endpoint has already had the SDK's retries.
+        const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (name !== 'InvalidEndpointException' && $metadata?.httpStatusCode !== 421) throw error;
+        return await next(args);
       }
     },
     { step: 'initialize', name: 'forgetInvalidEndpoints' },

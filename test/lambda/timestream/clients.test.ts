@@ -396,7 +396,7 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
       send: (c: TimestreamClients) => c.query.send(new QueryCommand({ QueryString: 'SELECT 1' })),
     },
   ])(
-    'the $direction client discovers again after the discovered endpoint answers InvalidEndpointException',
+    'the $direction client discovers again and redoes the call once the discovered endpoint answers InvalidEndpointException',
     async ({ direction, kind, send }) => {
       cache.destroy();
       cache = new ClientCache({ ...SETTINGS, writeEndpoint: undefined, queryEndpoint: undefined });
@@ -404,7 +404,6 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
       const hosts: string[] = [];
       (clients[direction].config as { requestHandler: unknown }).requestHandler = cells(hosts);
 
-      await expect(send(clients)).rejects.toMatchObject({ name: 'InvalidEndpointException' });
       await expect(send(clients)).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
       expect(hosts).toEqual([
         `${kind}.${HOST}`,
@@ -414,6 +413,24 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
       ]);
     },
   );
+
+  test('the redo is done once: a call whose endpoints all answer InvalidEndpointException fails with it', async () => {
+    cache.destroy();
+    cache = new ClientCache({ ...SETTINGS, writeEndpoint: undefined, queryEndpoint: undefined });
+    const clients = cache.get(KEY);
+    const hosts: string[] = [];
+    const stale = cells(hosts);
+    (clients.query.config as { requestHandler: unknown }).requestHandler = {
+      ...stale,
+      handle: (request: { hostname: string; headers: Record<string, string> }) =>
+        stale.handle({ ...request, hostname: request.hostname.replace('-cell2.', '-cell1.') }),
+    };
+
+    await expect(clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' }))).rejects.toMatchObject({
+      name: 'InvalidEndpointException',
+    });
+    expect(hosts).toEqual([`query.${HOST}`, `query-cell1.${HOST}`, `query.${HOST}`, `query-cell1.${HOST}`]);
+  });
 
   test.each(['ENOTFOUND', 'ECONNREFUSED'])(
     'the query client discovers again after the discovered endpoint cannot be reached (%s)',
