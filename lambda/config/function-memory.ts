@@ -28,7 +28,7 @@ export function cacheMemoryBytes(
  * Function memory (MB) from which the default request limits apply whole on Lambda. The largest
  * write they accept (100 000 series of 11 labels, 10 samples each, 61 MB decoded) peaked at
  * 1.1-1.2 GB RSS and 700 MB of heap, and killed a 512 MB function; a function's warm caches take
- * up to a third of its memory besides. Below this size the defaults shrink in proportion.
+ * up to about half of its memory besides. Below this size the defaults shrink in proportion.
  */
 export const FULL_REQUEST_LIMITS_MEMORY_MB = 4096;
 
