@@ -23,9 +23,10 @@ const POST_EMPTY = 'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0
 function startOn(
   handler: (request: HttpRequest) => Promise<HttpResponse>,
   logger: CaptureLogger = new CaptureLogger(),
+  host = '127.0.0.1',
 ) {
   return startServer({
-    host: '127.0.0.1',
+    host,
     port: 0,
     telemetryPath: '/metrics',
     maxBodyBytes: 1024,
@@ -291,6 +292,7 @@ describe('startServer', () => {
 });
 
 describe('startServer listen address', () => {
+  const NO_CONTENT = async (): Promise<HttpResponse> => ({ status: 204, headers: {}, body: '' });
   /** Whether this machine has the IPv6 loopback, which the dual-stack checks connect to. */
   const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
     (addresses ?? []).some((address) => address.address === '::1'),
@@ -300,15 +302,7 @@ describe('startServer listen address', () => {
     // Without ::1 only the IPv4 half can be checked here; CI machines with IPv6 check both.
     if (!hasIpv6Loopback) console.log('this machine has no IPv6 loopback (::1): checking IPv4 only');
     const hosts = hasIpv6Loopback ? ['127.0.0.1', '[::1]'] : ['127.0.0.1'];
-    const server = await startServer({
-      host: '0.0.0.0',
-      port: 0,
-      telemetryPath: '/metrics',
-      maxBodyBytes: 1024,
-      handler: async () => ({ status: 204, headers: {}, body: '' }),
-      metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
-      logger: new CaptureLogger(),
-    });
+    const server = await startOn(NO_CONTENT, new CaptureLogger(), '0.0.0.0');
     try {
       const answers = await Promise.all(
         hosts.map(async (host) => {
@@ -329,15 +323,7 @@ describe('startServer listen address', () => {
   test.each(hasIpv6Loopback ? ['::', '0::0', '0:0:0:0:0:0:0:0'] : ['0.0.0.0'])(
     'listening on %s, names 127.0.0.1 in its URL, an address a client can use',
     async (host) => {
-      const server = await startServer({
-        host,
-        port: 0,
-        telemetryPath: '/metrics',
-        maxBodyBytes: 1024,
-        handler: async () => ({ status: 204, headers: {}, body: '' }),
-        metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
-        logger: new CaptureLogger(),
-      });
+      const server = await startOn(NO_CONTENT, new CaptureLogger(), host);
       try {
         expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
       } finally {
@@ -365,15 +351,7 @@ describe('startServer listen address', () => {
       } else answer(null, '::1', 6);
     }) as unknown as typeof dns.lookup);
     try {
-      const server = await startServer({
-        host: 'dual.test',
-        port: 0,
-        telemetryPath: '/metrics',
-        maxBodyBytes: 1024,
-        handler: async () => ({ status: 204, headers: {}, body: '' }),
-        metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
-        logger: new CaptureLogger(),
-      });
+      const server = await startOn(NO_CONTENT, new CaptureLogger(), 'dual.test');
       try {
         expect([
           server.url,
