@@ -2,10 +2,24 @@
 // Typed parsers for option values given as text (flags and environment variables). Each parser knows
 // the values it accepts, so a bad value can be reported naming them; naming the option is load.ts's job.
 
+import { isIPv6 } from 'node:net';
+
 /** Host and port a server binds to; `host` is `''` for "all interfaces" (`:9201`). */
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+}
+
+/**
+ * The host a client can put in a URL to reach a server listening on `host`: an unspecified address
+ * (`''`, `0.0.0.0`, `::` however spelled, `0::0`) names no host to connect to, so it is the
+ * loopback address; an IPv6 address is bracketed.
+ */
+export function urlHostFor(host: string): string {
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  const unspecified =
+    host === '' || host === '0.0.0.0' || (isIPv6(host) && new URL(`http://${bracketed}`).hostname === '[::]');
+  return unspecified ? '127.0.0.1' : bracketed;
 }
 
 /** Turns one raw option value into a typed value, or throws InvalidValueError. */

@@ -10,7 +10,8 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import dns from 'node:dns';
-import { isIP, isIPv6, Server as NetServer, type AddressInfo } from 'node:net';
+import { isIP, Server as NetServer, type AddressInfo } from 'node:net';
+import { urlHostFor } from '../config/parsers';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
@@ -142,14 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  // URL parsing spells :: one way however it was given (`0::0`, `0:0:0:0:0:0:0:0`).
-  const unspecified =
-    host === '' ||
-    host === '0.0.0.0' ||
-    (isIPv6(options.host) && new URL(`http://${host}`).hostname === '[::]');
-  const reachable = unspecified ? '127.0.0.1' : host;
-  const url = `${options.tls ? 'https' : 'http'}://${reachable}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHostFor(options.host)}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {

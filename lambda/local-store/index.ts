@@ -2,7 +2,8 @@
 // Public entry of the embedded Timestream-compatible store: opens the DuckDB-backed engine and
 // serves it over HTTP for the AWS SDKs and CLI. See /tmp/readme-fragments/local-store.md.
 
-import { isIPv6, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { urlHostFor } from '../config/parsers';
 import type { TableSettings } from './catalog';
 import { StoreEngine } from './engine';
 import type { FaultSettings } from './faults';
@@ -87,16 +88,13 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  // 0.0.0.0 and :: (however spelled: `0::0`) name no host a client can connect to; the SDK
-  // clients, the printed AWS CLI commands and DescribeEndpoints get the loopback address, as the
-  // connector's own URL does.
-  const unspecified = host === '0.0.0.0' || (isIPv6(host) && new URL(`http://[${host}]`).hostname === '[::]');
-  const reachable = unspecified ? '127.0.0.1' : host;
-  const hostPart = reachable.includes(':') ? `[${reachable}]` : reachable;
-  engine.endpointAddress = `${hostPart}:${port}`;
+  // The SDK clients, the printed AWS CLI commands and DescribeEndpoints get an address a client
+  // can connect to, as the connector's own URL does.
+  const address = `${urlHostFor(host)}:${port}`;
+  engine.endpointAddress = address;
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${hostPart}:${port}`,
+    endpoint: `http://${address}`,
     port,
     engine,
     ensureTable: (database, table, settings) => engine.ensureTable(database, table, settings),
