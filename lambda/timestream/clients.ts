@@ -10,7 +10,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
-import { isStaleEndpoint } from './errors';
+import { isInvalidEndpoint, isStaleEndpoint } from './errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
@@ -145,8 +145,7 @@ function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteC
         // Timestream refused the call without doing it: redone once, on the endpoint discovered
         // again, as botocore does, so a read is not failed (Prometheus does not resend reads). An
         // unreachable endpoint has already had the SDK's retries.
-        const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (name !== 'InvalidEndpointException' && $metadata?.httpStatusCode !== 421) throw error;
+        if (!isInvalidEndpoint(error)) throw error;
         return await next(args);
       }
     },

@@ -88,13 +88,18 @@ export function awsErrorName(error: unknown): string {
  */
 export function isStaleEndpoint(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $metadata } = error as SdkErrorShape;
-  return (
-    name === 'InvalidEndpointException' ||
-    $metadata?.httpStatusCode === 421 ||
-    code === 'ENOTFOUND' ||
-    code === 'ECONNREFUSED'
-  );
+  const { code } = error as SdkErrorShape;
+  return isInvalidEndpoint(error) || code === 'ENOTFOUND' || code === 'ECONNREFUSED';
+}
+
+/** The HTTP status of Timestream's InvalidEndpointException: the discovered endpoint is retired. */
+export const INVALID_ENDPOINT_STATUS = 421;
+
+/** Whether Timestream refused a call for going to a retired endpoint, without doing it. */
+export function isInvalidEndpoint(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as SdkErrorShape;
+  return name === 'InvalidEndpointException' || $metadata?.httpStatusCode === INVALID_ENDPOINT_STATUS;
 }
 
 /** Returns the ErrorKind a Timestream SDK error maps to. */

@@ -8,14 +8,12 @@
 // would only repeat (a refused record, a missing table), which come back as a FastRefusal.
 
 import { HttpRequest } from '@smithy/core/protocols';
-import { isStaleEndpoint } from './errors';
+import { INVALID_ENDPOINT_STATUS, isStaleEndpoint } from './errors';
 import { signPost, type SigningCredentials } from './sigv4-signer';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** The SigV4 signing name of Timestream (both the write and query APIs). */
 const SIGNING_SERVICE = 'timestream';
-/** The HTTP status of Timestream's InvalidEndpointException: the discovered endpoint is stale. */
-const INVALID_ENDPOINT_STATUS = 421;
 /** How long a discovered endpoint is used when DescribeEndpoints gives no cache period. */
 const DEFAULT_ENDPOINT_TTL_MS = 60_000;
 /**
