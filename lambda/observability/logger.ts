@@ -186,12 +186,14 @@ function flatten(record: Record<string, unknown>, prefix: string, out: Record<st
 const CONTROL_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 // C0, DEL and C1 controls (NEL, U+0085, ends a line for some readers), and the Unicode line and
 // paragraph separators, which editors and log viewers may break a line at.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** The same class without the global flag, whose lastIndex would make test() stateful. */
+const CONTROL_CHARACTER = new RegExp(CONTROL_CHARACTERS.source);
 
 /** Escapes control characters (logfmt.stringify leaves them), so one entry stays one line. */
 function escapeControls(line: string): string {
   return line.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    CONTROL_CHARACTERS,
     (c) => CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
