@@ -263,20 +263,11 @@ function defaultFor(s: AnySetting, ctx: Context): unknown {
   const modeDefaults = (s as Setting).modeDefaults ?? {};
   if (ctx.local && modeDefaults.local !== undefined) return modeDefaults.local;
   if (ctx.mode === 'lambda' && modeDefaults.lambda !== undefined) return modeDefaults.lambda;
-  // A request within the whole defaults needs more than 1 GB: on a smaller function it would be
-  // an out-of-memory kill, which API Gateway answers 502 and Prometheus resends forever.
-  if (ctx.mode === 'lambda' && MEMORY_SCALED_LIMITS.has(s.key)) {
+  if (ctx.mode === 'lambda' && (s as Setting).scalesWithLambdaMemory === true) {
     return lambdaRequestLimit(s.default as number, lambdaFunctionMemoryMb(ctx.env));
   }
   return s.default;
 }
-
-/** The per-request limits whose Lambda default shrinks with the function's memory. */
-const MEMORY_SCALED_LIMITS: ReadonlySet<string> = new Set([
-  'maxDecodedBytes',
-  'maxSeriesPerRequest',
-  'maxSamplesPerRequest',
-]);
 
 function buildConfig(v: SettingValues, ctx: Context): Config {
   if ((v.tlsCertificate === undefined) !== (v.tlsKey === undefined)) {

@@ -21,6 +21,7 @@ import {
   type ListenAddress,
   type Parser,
 } from './parsers';
+import { FULL_REQUEST_LIMITS_MEMORY_MB } from './function-memory';
 
 /**
  * Where an option applies: `both` = standalone server and Lambda (flag and env), `server` = flag only,
@@ -48,6 +49,12 @@ export interface Setting<K extends string = string, T = unknown, D extends T | u
   readonly default: D;
   /** Defaults that replace `default` on Lambda or in local mode (local wins over lambda). */
   readonly modeDefaults?: { readonly lambda?: T; readonly local?: T };
+  /**
+   * A per-request limit whose Lambda default shrinks with the function's memory (lambdaRequestLimit):
+   * a request within the whole default needs more than 1 GB, an out-of-memory kill on a smaller
+   * function, which API Gateway answers 502 and Prometheus resends forever.
+   */
+  readonly scalesWithLambdaMemory?: boolean;
   /** Set for options that have no usable default outside local mode. */
   readonly required?: boolean;
   /** What an unset optional option means, for help and docs (e.g. "SDK default"). */
@@ -67,6 +74,9 @@ function setting<K extends string, P extends Parser<unknown>, D extends ParsedBy
 }
 
 const MiB = 1024 * 1024;
+
+/** What the help of a setting that scalesWithLambdaMemory adds. */
+const SCALED_ON_LAMBDA = ` On Lambda a function under ${FULL_REQUEST_LIMITS_MEMORY_MB} MB gets memory/${FULL_REQUEST_LIMITS_MEMORY_MB} of this default.`;
 
 /** Local-mode database and table names, as the templates create them. */
 export const LOCAL_DEFAULT_DATABASE = 'PrometheusDatabase';
@@ -303,7 +313,10 @@ export const SETTINGS = [
     env: 'max_decoded_bytes',
     default: 64 * MiB,
     parser: bytes,
-    help: "Largest decompressed body, checked against snappy's declared length before decompressing; larger gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.",
+    help:
+      "Largest decompressed body, checked against snappy's declared length before decompressing; larger gets 413." +
+      SCALED_ON_LAMBDA,
+    scalesWithLambdaMemory: true,
     scope: 'both',
   }),
   setting({
@@ -312,7 +325,8 @@ export const SETTINGS = [
     env: 'max_series_per_request',
     default: 100_000,
     parser: positiveInt,
-    help: 'Most series in one write request or one read response; more gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.',
+    help: 'Most series in one write request or one read response; more gets 413.' + SCALED_ON_LAMBDA,
+    scalesWithLambdaMemory: true,
     scope: 'both',
   }),
   setting({
@@ -321,7 +335,8 @@ export const SETTINGS = [
     env: 'max_samples_per_request',
     default: 1_000_000,
     parser: positiveInt,
-    help: 'Most samples in one write request or one read response; more gets 413. On Lambda a function under 4096 MB gets memory/4096 of this default.',
+    help: 'Most samples in one write request or one read response; more gets 413.' + SCALED_ON_LAMBDA,
+    scalesWithLambdaMemory: true,
     scope: 'both',
   }),
   setting({
