@@ -52,6 +52,18 @@ Look at the data with the AWS CLI (${which}):
     --endpoint-url http://127.0.0.1:9202 --query-string 'SELECT count() FROM "PrometheusDatabase"."PrometheusMetricsTable"'
 `;
 
+/** The banner of a connector speaking HTTPS, its entries trusting `caFile`. */
+const httpsBanner = (caFile: string) =>
+  banner(
+    "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
+    'local',
+    'local',
+    'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+    'any key pair works',
+    'https',
+    `\n    tls_config:\n      ca_file: ${caFile}`,
+  );
+
 describe('localBanner', () => {
   test.each([
     {
@@ -80,29 +92,13 @@ describe('localBanner', () => {
       name: 'a connector speaking HTTPS: Prometheus trusts the certificate file itself',
       credentialsFile: undefined,
       certificateFile: '/etc/tls/cert.pem',
-      expected: banner(
-        "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
-        'local',
-        'local',
-        'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
-        'any key pair works',
-        'https',
-        '\n    tls_config:\n      ca_file: /etc/tls/cert.pem',
-      ),
+      expected: httpsBanner('/etc/tls/cert.pem'),
     },
     {
       name: 'a relative certificate path: named absolute (Prometheus reads a relative ca_file from its config directory)',
       credentialsFile: undefined,
       certificateFile: 'tls/cert.pem',
-      expected: banner(
-        "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
-        'local',
-        'local',
-        'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
-        'any key pair works',
-        'https',
-        `\n    tls_config:\n      ca_file: ${join(process.cwd(), 'tls', 'cert.pem')}`,
-      ),
+      expected: httpsBanner(join(process.cwd(), 'tls', 'cert.pem')),
     },
   ])('$name', ({ credentialsFile, certificateFile, expected }) => {
     const scheme = certificateFile === undefined ? 'http' : 'https';
