@@ -12,6 +12,7 @@ import {
   malformed,
   withContext,
 } from './protobuf-reader';
+import { replacedMalformedUtf8 } from './strings';
 import {
   type LabelMatcher,
   MatcherType,
@@ -212,15 +213,29 @@ function decodeMatcher(r: ProtoReader, end: number, maxLabelBytes: number): Labe
   let type = 0;
   let name = '';
   let value = '';
+  let malformedName = false;
+  let malformedValue = false;
   while (r.pos < end) {
     const tag = r.readTag(end);
     if (tag === 0x08) type = int32(r, end, 'type');
-    else if (tag === 0x12) name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
-    else if (tag === 0x1a) value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
-    else r.skipField(tag, end, LABEL_MATCHER);
+    else if (tag === 0x12) {
+      name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
+      malformedName = replacedMalformedUtf8(name, r.buf, r.stringStart, r.pos);
+    } else if (tag === 0x1a) {
+      value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
+      malformedValue = replacedMalformedUtf8(value, r.buf, r.stringStart, r.pos);
+    } else r.skipField(tag, end, LABEL_MATCHER);
   }
   if (!MATCHER_TYPES.has(type)) throw malformed(`unknown matcher type ${type}`);
-  return { type: type as MatcherType, name, value };
+  // Prometheus compares bytes (a PromQL string may hold `\xff`): the U+FFFD read in place of
+  // bytes that are not UTF-8 must not match a label that really holds U+FFFD.
+  return {
+    type: type as MatcherType,
+    name,
+    value,
+    ...(malformedName ? { malformedName: true as const } : {}),
+    ...(malformedValue ? { malformedValue: true as const } : {}),
+  };
 }
 
 /*

@@ -62,6 +62,13 @@ export interface LabelMatcher {
   type: MatcherType;
   name: string;
   value: string;
+  /**
+   * Set (to true) by the read decoder on a matcher whose name bytes are not UTF-8: `name` holds
+   * U+FFFD in their place, which a stored label name may really hold.
+   */
+  readonly malformedName?: true;
+  /** Likewise for the value bytes. */
+  readonly malformedValue?: true;
 }
 
 export interface ReadHints {

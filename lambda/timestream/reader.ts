@@ -262,7 +262,9 @@ export async function readQuery(
 ): Promise<ColumnarSeries[]> {
   // A label's own column missing from the cache may just be new; it would also take the label
   // from a column another tool wrote (labelNamesOf), so it is worth a fresh DESCRIBE either way.
-  const wanted = query.matchers.filter((m) => m.name !== '__name__').map((m) => toDimensionName(m.name));
+  const wanted = query.matchers
+    .filter((m) => m.name !== '__name__' && m.malformedName !== true)
+    .map((m) => toDimensionName(m.name));
   let tryUnconfirmed = true;
   /** Unconfirmed columns Timestream named as unknown: absent, while the others are still tried. */
   const refused = new Set<string>();

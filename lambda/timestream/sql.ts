@@ -6,6 +6,7 @@ import { badRequest } from '../core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../prompb/types';
 import { dimensionNamesOf } from './label-names';
 import { type Re2Translation, translateRe2 } from './regex';
+import { quotePattern } from './regex-scan';
 
 /** Earliest time Timestream can hold; earlier range starts are clamped to it. */
 export const MIN_QUERY_TIME_MS = 0;
@@ -101,15 +102,22 @@ function matcherCondition(
   columnsByLabel: ReadonlyMap<string, string>,
 ): string | boolean {
   const isName = matcher.name === '__name__';
-  const columnName = isName ? 'measure_name' : columnsByLabel.get(matcher.name);
+  // Stored label names and values are UTF-8 (writes refuse others), so a matcher's name that is
+  // not names no stored label, and its value that is not equals none, as Prometheus compares bytes.
+  const columnName =
+    matcher.malformedName === true ? undefined : isName ? 'measure_name' : columnsByLabel.get(matcher.name);
   let condition: Condition;
   switch (matcher.type) {
     case MatcherType.EQ:
     case MatcherType.NEQ:
-      condition = equalTo([matcher.value]);
+      condition = matcher.malformedValue === true ? NO_VALUE : equalTo([matcher.value]);
       break;
     case MatcherType.RE:
     case MatcherType.NRE: {
+      // Go's regexp refuses such a pattern, so Prometheus does too.
+      if (matcher.malformedValue === true) {
+        throw badRequest(`invalid regex ${quotePattern(matcher.value)}: invalid UTF-8`);
+      }
       let known = translations.get(matcher);
       if (known?.re2 !== matcher.value) {
         known = { re2: matcher.value, translation: translateRe2(matcher.value) };
@@ -128,6 +136,9 @@ function matcherCondition(
   // measure_name is never NULL, so only the present-value side matters for __name__.
   return render(quoteIdentifier(columnName), isName ? undefined : condition.matchesAbsent, condition.present);
 }
+
+/** Matches neither an absent label nor any stored value. */
+const NO_VALUE: Condition = { matchesAbsent: false, present: false };
 
 /** Stored dimensions are never "", so "" among `values` stands for the absent label. */
 function equalTo(values: readonly string[]): Condition {

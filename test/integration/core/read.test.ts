@@ -879,6 +879,91 @@ describe('POST /read of label values holding NUL', () => {
   });
 });
 
+describe('POST /read of matchers whose bytes are not UTF-8 (a PromQL `\\xff` escape)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    const write = await h.write('server', {
+      timeseries: [
+        // U+FFFD is what 0xff decodes to; Prometheus compares bytes, so no such matcher finds it.
+        {
+          labels: sorted({ __name__: 'bad', id: 'fffd', v: '\uFFFD' }),
+          samples: [{ value: 1, timestamp: T0 }],
+        },
+        { labels: sorted({ __name__: 'bad', id: 'plain', v: 'x' }), samples: [{ value: 2, timestamp: T0 }] },
+        { labels: sorted({ __name__: 'bad', id: 'nov' }), samples: [{ value: 3, timestamp: T0 }] },
+        {
+          labels: sorted({ __name__: 'bad', id: 'fffdName', ['v\uFFFD']: 'x' }),
+          samples: [{ value: 4, timestamp: T0 }],
+        },
+      ],
+    });
+    expect(write.status).toBe(204);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const read = (type: MatcherType, name: Uint8Array | string, value: Uint8Array | string) => {
+    const raw = (field: number, text: Uint8Array | string) =>
+      typeof text === 'string' ? strField(field, text) : lenField(field, text);
+    const body = bytes(
+      lenField(
+        1,
+        varintField(1, T0),
+        varintField(2, T0),
+        lenField(3, strField(2, '__name__'), strField(3, 'bad')),
+        lenField(3, varintField(1, type), raw(2, name), raw(3, value)),
+      ),
+    );
+    return h.send('server', '/read', snappyCompress(body), {
+      authorization: BASIC_AUTH,
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+    });
+  };
+  const FF = Uint8Array.of(0xff);
+  const V_FF = Uint8Array.of(0x76, 0xff);
+
+  test.each([
+    { name: 'v="\\xff" matches nothing', type: MatcherType.EQ, label: 'v', value: FF, expected: [] },
+    {
+      name: 'v!="\\xff" matches every series',
+      type: MatcherType.NEQ,
+      label: 'v',
+      value: FF,
+      expected: ['fffd', 'fffdName', 'nov', 'plain'],
+    },
+    {
+      name: 'a name that is not UTF-8 is an absent label: ="x"',
+      type: MatcherType.EQ,
+      label: V_FF,
+      value: 'x',
+      expected: [],
+    },
+    {
+      name: 'a name that is not UTF-8 is an absent label: =""',
+      type: MatcherType.EQ,
+      label: V_FF,
+      value: '',
+      expected: ['fffd', 'fffdName', 'nov', 'plain'],
+    },
+  ])('$name, as in Prometheus', async ({ type, label, value, expected }) => {
+    expect(ids(decode(await read(type, label, value)).results[0])).toEqual(expected);
+  });
+
+  test.each([
+    { op: '=~', type: MatcherType.RE },
+    { op: '!~', type: MatcherType.NRE },
+  ])('answers 400 to a regex that is not UTF-8 (v$op"a\\xff"), as RE2 refuses it', async ({ type }) => {
+    const response = await read(type, 'v', Uint8Array.of(0x61, 0xff));
+    expect([response.status, response.body.toString('utf8')]).toEqual([
+      400,
+      'invalid regex "a\uFFFD": invalid UTF-8\n',
+    ]);
+  });
+});
+
 describe('POST /read with series and sample limits', () => {
   // buildSeries() writes 15 series of 2 samples each; a query for all of them reads 15 and 30.
   test.each([
