@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Finds the native snappy binary (napi-rs, Linux glibc) for the Lambda's architecture so the
 // package script can ship it next to the bundle: from node_modules when that architecture's
-// package is installed, else from a local cache, else from the npm registry (`npm pack`), checked
-// against the integrity package-lock.json records. It never runs the binary.
+// package is installed, else from the package tarball in a local cache, else from the npm
+// registry (`npm pack`); a tarball is checked against the integrity package-lock.json records
+// each time it is used. It never runs the binary.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -62,18 +63,28 @@ export async function resolveSnappyBinary(
     return { packageName, version, source: 'node_modules', data: await readFile(join(installed, fileName)) };
   }
 
-  const cached = join(rootDir, CACHE_DIR, `${fileName.replace(/\.node$/, '')}-${version}.node`);
-  const fromCache = await readFile(cached).catch(() => undefined);
+  const spec = `${packageName}@${version}`;
+  const unpack = (tarball: Buffer): Buffer => {
+    if (integrity !== undefined) checkIntegrity(tarball, integrity, spec);
+    const data = extractTarEntry(gunzipSync(tarball), `package/${fileName}`);
+    if (data === undefined) throw new Error(`${spec} holds no ${fileName}`);
+    return data;
+  };
+  // The tarball is cached, not the binary, and checked again on every use: a file cut short (an
+  // interrupted or concurrent run) is fetched again instead of shipped, as a truncated binary
+  // crashes the function (SIGBUS in dlopen) where a missing one falls back to pure JS.
+  const cached = join(rootDir, CACHE_DIR, `${fileName.replace(/\.node$/, '')}-${version}.tgz`);
+  const fromCache = await readFile(cached)
+    .then(unpack)
+    .catch(() => undefined);
   if (fromCache) return { packageName, version, source: 'cache', data: fromCache };
 
   const tempDir = await mkdtemp(join(tmpdir(), 'snappy-binary-'));
   try {
-    const tarball = await readFile(await fetchTarball(`${packageName}@${version}`, tempDir));
-    if (integrity !== undefined) checkIntegrity(tarball, integrity, `${packageName}@${version}`);
-    const data = extractTarEntry(gunzipSync(tarball), `package/${fileName}`);
-    if (data === undefined) throw new Error(`${packageName}@${version} holds no ${fileName}`);
+    const tarball = await readFile(await fetchTarball(spec, tempDir));
+    const data = unpack(tarball);
     await mkdir(join(rootDir, CACHE_DIR), { recursive: true });
-    await writeFile(cached, data);
+    await writeFile(cached, tarball);
     return { packageName, version, source: 'registry', data };
   } finally {
     await rm(tempDir, { recursive: true, force: true });

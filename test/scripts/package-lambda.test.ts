@@ -2,11 +2,12 @@
 // The packager on small fixture projects: layout of the output, deterministic zips, the guard
 // that keeps the local store and DuckDB out of the Lambda bundle, and the native snappy binary.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { packageLambda, parseArchitecture, zipFiles } from '../../scripts/package-lambda';
+import { CACHE_DIR } from '../../scripts/snappy-binary';
 import { tarball } from '../support/tarball';
 
 /** Lists the entries of a zip (name, modification time fields, content) from its central directory. */
@@ -170,6 +171,25 @@ describe('packageLambda with the native snappy loader', () => {
 
     const second = await packageLambda({ rootDir: root, fetchTarball });
     expect([specs.length, second.nativeSnappy?.source]).toEqual([1, 'cache']);
+  });
+
+  test('fetches again, instead of shipping, a cached binary cut short', async () => {
+    const root = nativeFixture();
+    const { specs, fetchTarball } = fetcher(tarball(ARM64_FILE, BINARY));
+    await packageLambda({ rootDir: root, fetchTarball });
+    // An interrupted or concurrent run leaves a partial file; shipped, it crashes the function.
+    const cacheDir = join(root, CACHE_DIR);
+    for (const name of readdirSync(cacheDir)) {
+      const path = join(cacheDir, name);
+      writeFileSync(path, readFileSync(path).subarray(0, statSync(path).size >> 1));
+    }
+    const second = await packageLambda({ rootDir: root, fetchTarball });
+    expect([specs.length, second.nativeSnappy?.source, second.nativeSnappy?.bytes]).toEqual([
+      2,
+      'registry',
+      BINARY.length,
+    ]);
+    expect(readFileSync(join(root, 'dist/lambda/snappy.node')).equals(BINARY)).toBe(true);
   });
 
   test('takes an installed binary of the locked version for x86_64 without fetching', async () => {
