@@ -5,6 +5,7 @@
 // `local-store` runs only the embedded store.
 
 import { readFileSync } from 'node:fs';
+import { SNAPPY, SNAPPY_FALLBACK_MESSAGE, SNAPPY_FALLBACK_REASONS } from '../lambda/codec/snappy';
 import { parseCommandLine } from '../lambda/config/command';
 import { ConfigError, type Config, type LocalConfig } from '../lambda/config/load';
 import { createConnector } from '../lambda/core/connector';
@@ -94,9 +95,13 @@ async function main(): Promise<void> {
       table: config.defaultTable,
       local: store !== undefined,
       version: CONNECTOR_VERSION,
+      snappy: SNAPPY.name,
     },
     'connector listening',
   );
+  if (SNAPPY.name === 'js') {
+    logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
+  }
   if (store !== undefined) process.stdout.write(localBanner(server.url, store.endpoint, config));
   onSignals(async () => {
     logger.info({}, 'shutting down: finishing in-flight requests');

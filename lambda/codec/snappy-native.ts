@@ -33,10 +33,12 @@ const DEFAULT_BINDING_LOADERS: readonly BindingLoader[] = [
 
 /**
  * Returns the first binding that loads and has the functions used, or undefined when none does
- * (no binary for this platform or architecture, or a binary for another one). Never throws.
+ * (no binary for this platform or architecture, or a binary for another one). Never throws; why
+ * each loader before the one that loaded failed is appended to `failures`.
  */
 export function loadNativeSnappy(
   loaders: readonly BindingLoader[] = DEFAULT_BINDING_LOADERS,
+  failures: string[] = [],
 ): NativeSnappyBinding | undefined {
   for (const load of loaders) {
     try {
@@ -44,8 +46,10 @@ export function loadNativeSnappy(
       if (typeof binding?.uncompressSync === 'function' && typeof binding.compressSync === 'function') {
         return binding as NativeSnappyBinding;
       }
-    } catch {
+      failures.push('not a snappy binding (no uncompressSync and compressSync)');
+    } catch (error) {
       // Absent or built for another platform: try the next, then fall back to JS.
+      failures.push((error instanceof Error ? error.message : String(error)).split('\n')[0]);
     }
   }
   return undefined;

@@ -111,9 +111,22 @@ export function nativeSnappy(binding: NativeSnappyBinding): SnappyImplementation
   });
 }
 
+const nativeLoadFailures: string[] = [];
+
 /** The implementation chosen once per process: native when a binding loads, else JS. */
 export const SNAPPY: SnappyImplementation = ((binding) =>
-  binding === undefined ? JS_SNAPPY : nativeSnappy(binding))(loadNativeSnappy());
+  binding === undefined ? JS_SNAPPY : nativeSnappy(binding))(loadNativeSnappy(undefined, nativeLoadFailures));
+
+/** What the entry points log once at start-up when SNAPPY is JS, with SNAPPY_FALLBACK_REASONS. */
+export const SNAPPY_FALLBACK_MESSAGE =
+  'native snappy did not load: decoding snappy in pure JavaScript, which costs more CPU per request';
+
+/**
+ * Why no native binding loaded, one reason per place tried (empty when SNAPPY is native), for the
+ * start-up log: otherwise a zip whose binary is missing or for another architecture decodes in
+ * pure JS, costing CPU, with no sign of it.
+ */
+export const SNAPPY_FALLBACK_REASONS: readonly string[] = SNAPPY.name === 'js' ? nativeLoadFailures : [];
 
 /**
  * Decodes one snappy block. The declared length is checked against `maxDecodedBytes` before any

@@ -3,6 +3,7 @@
 // metrics and SDK clients live at module scope: a bad setting fails the cold start once, and a
 // warm container reuses clients and keep-alive sockets across invocations.
 
+import { SNAPPY, SNAPPY_FALLBACK_MESSAGE, SNAPPY_FALLBACK_REASONS } from '../codec/snappy';
 import { loadConfig } from '../config/load';
 import { createConnector } from '../core/connector';
 import { createLogger } from '../observability/logger';
@@ -29,9 +30,13 @@ function build(): LambdaHandler {
       region: config.region,
       sigv4: config.enableSigv4Auth,
       version: CONNECTOR_VERSION,
+      snappy: SNAPPY.name,
     },
     'connector ready',
   );
+  if (SNAPPY.name === 'js') {
+    logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
+  }
   return createLambdaHandler(connector, () => metrics.flush(), {
     maxBodyBytes: config.limits.maxBodyBytes,
   });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
+import { SNAPPY_FALLBACK_MESSAGE, snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
 import { startLocalStore, type LocalStore } from '../../../lambda/local-store/index';
 import { decodeReadResponse, encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
 import { MatcherType, ResponseType, type ReadResponse, type TimeSeries } from '../../../lambda/prompb/types';
@@ -141,6 +141,14 @@ function runBundle(
   });
 }
 
+/** The JSON log lines of `output` whose message is `msg`. */
+function logLines(output: string, msg: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes(`"msg":${JSON.stringify(msg)}`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe('packaged Lambda bundle', () => {
   let dir: string;
   let store: LocalStore;
@@ -238,14 +246,24 @@ describe('packaged Lambda bundle', () => {
       /^(arm64|native snappy for arm64 not included)/,
     );
     const body = snappyCompress(encodeWriteRequest({ timeseries: [SERIES] }));
-    const { results, natives } = await runBundle(
+    const { results, natives, output } = await runBundle(
       packaged.bundlePath,
       store.endpoint,
       [httpApiEvent('/write', body, {})],
       dir,
+      'info',
     );
     expect(results.map((r) => r.statusCode)).toEqual([204]);
-    if (process.arch !== 'arm64') expect(natives).toEqual([]);
+    if (process.arch === 'arm64') return;
+    expect(natives).toEqual([]);
+    // Said once at the cold start, with why: the shipped binary is for another architecture (or
+    // absent offline), and the `snappy` package is not in the zip.
+    expect(logLines(output, 'connector ready')).toEqual([expect.objectContaining({ snappy: 'js' })]);
+    const fallback = logLines(output, SNAPPY_FALLBACK_MESSAGE);
+    expect(fallback).toEqual([expect.objectContaining({ level: 'warn', reasons: expect.any(Array) })]);
+    const [bundled, installed] = fallback[0].reasons as string[];
+    expect(bundled).toContain(join(dir, 'lambda', 'snappy.node'));
+    expect(installed).toBe("Cannot find module 'snappy'");
   }, 60_000);
 
   test("decodes with the native snappy binary it ships when packaged for this machine's architecture", async () => {
@@ -260,13 +278,16 @@ describe('packaged Lambda bundle', () => {
     expect(host.warnings).toEqual([]);
     expect(host.zipBytes).toBeLessThanOrEqual(MAX_ZIP_BYTES);
     const body = snappyCompress(encodeWriteRequest({ timeseries: [SERIES] }));
-    const { results, natives } = await runBundle(
+    const { results, natives, output } = await runBundle(
       host.bundlePath,
       store.endpoint,
       [httpApiEvent('/write', body, {})],
       dir,
+      'info',
     );
     expect(results.map((r) => r.statusCode)).toEqual([204]);
     expect(natives).toEqual([join(hostDir, 'lambda', 'snappy.node')]);
+    expect(logLines(output, 'connector ready')).toEqual([expect.objectContaining({ snappy: 'native' })]);
+    expect(logLines(output, SNAPPY_FALLBACK_MESSAGE)).toEqual([]);
   }, 60_000);
 });

@@ -71,6 +71,7 @@ test('--local: the listening line carries the version, the database and the tabl
     database: 'PrometheusDatabase',
     table: 'PrometheusMetricsTable',
     local: true,
+    snappy: 'native',
   });
   expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });

@@ -4,6 +4,7 @@ import { ConnectorError } from '../../../lambda/core/errors';
 import {
   JS_SNAPPY,
   SNAPPY,
+  SNAPPY_FALLBACK_REASONS,
   type SnappyImplementation,
   nativeSnappy,
   snappyCompress as compressWith,
@@ -377,4 +378,27 @@ describe('loadNativeSnappy', () => {
   ])('returns $name', ({ loaders, found }) => {
     expect(loadNativeSnappy(loaders)).toBe(found ? usable : undefined);
   });
+
+  test('says why each loader before the one that loaded failed, on one line each', () => {
+    const failures: string[] = [];
+    const loaders = [
+      () => {
+        throw new Error('/var/task/snappy.node: invalid ELF header\nRequire stack:\n- /var/task/index.js');
+      },
+      () => ({ uncompressSync: 1 }),
+      () => usable,
+      () => {
+        throw new Error('never tried');
+      },
+    ];
+    expect(loadNativeSnappy(loaders, failures)).toBe(usable);
+    expect(failures).toEqual([
+      '/var/task/snappy.node: invalid ELF header',
+      'not a snappy binding (no uncompressSync and compressSync)',
+    ]);
+  });
+});
+
+test('gives no fallback reasons when the native binding loaded', () => {
+  expect([SNAPPY.name, SNAPPY_FALLBACK_REASONS]).toEqual(['native', []]);
 });
