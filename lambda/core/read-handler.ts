@@ -30,6 +30,9 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     checkRequest(request, '/read');
     const credentials = credentialsFromHeaders(request.headers, options.sigv4Auth);
     const readRequest = readReadBody(request.body, request.headers, options.decodeLimits);
+    // Counted before the response type is checked: a request refused for it still asked its queries
+    // (vmctl's --remote-read-use-stream sends such requests), as one refused for a regex does.
+    queries = readRequest.queries.length;
     const accepted = readRequest.acceptedResponseTypes;
     // Empty means SAMPLES (older senders); streamed chunks are a later feature, so SAMPLES must be offered.
     if (accepted.length > 0 && !accepted.includes(ResponseType.SAMPLES)) {
@@ -44,7 +47,6 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
               `response types this connector does not know (${unknown.join(', ')})`,
       );
     }
-    queries = readRequest.queries.length;
     const sender = context.clients.get(credentials).queryPages;
     const results: ColumnarSeries[][] = new Array(queries);
     // The same options bound a write request and a read response (README "Configuration"). They are

@@ -475,12 +475,29 @@ describe('POST /read', () => {
     expect(calls).toBe((await callCount()) - before);
   });
 
-  test('answers 400 when only streamed chunks are accepted', async () => {
+  test('answers 400 when only streamed chunks are accepted, counting the queries it asked', async () => {
+    const queriesTotal = async () =>
+      Number(
+        (await h.metricsText())
+          .split('\n')
+          .find((l) => l.startsWith('timestream_connector_read_queries_total '))
+          ?.split(' ')[1],
+      );
+    const before = await queriesTotal();
+    // As vmctl remote-read --remote-read-use-stream=true asks: streamed chunks only.
     const response = await h.read('server', {
-      queries: [query([eq('__name__', 'rt')])],
+      queries: [query([eq('__name__', 'rt')]), query([eq('job', 'prom')])],
       acceptedResponseTypes: [1],
     });
     expect(response.status).toBe(400);
+    const line = h.logger.lines.filter((l) => l.fields.route === '/read').at(-1);
+    expect([line?.msg, line?.fields.status, line?.fields.queries, line?.fields.calls]).toEqual([
+      'read refused',
+      400,
+      2,
+      0,
+    ]);
+    expect((await queriesTotal()) - before).toBe(2);
   });
 });
 
