@@ -21,6 +21,12 @@ const DEFAULT_ENDPOINT_TTL_MS = 60_000;
  * refreshes them (@smithy/core memoizeIdentityProvider: 5 minutes).
  */
 export const CREDENTIALS_REFRESH_MS = 300_000;
+/**
+ * How long credentials the provider gave inside the refresh window are used before it is asked
+ * again. Such a provider answers every ask with a fetch (the SDK's memoised chain refreshes on each
+ * call in the window): an instance metadata request or a `credential_process` run per call.
+ */
+export const CREDENTIALS_RETRY_MS = 10_000;
 
 /** The part of an HTTP request handler the fast path uses (Http1Client; NodeHttpHandler fits too). */
 export interface RequestHandlerLike {
@@ -79,6 +85,8 @@ export class FastCall {
   /** The DescribeEndpoints call under way, shared by the calls that wait for it. */
   private discovering: Promise<Endpoint> | undefined;
   private credentials: (SigningCredentials & { expiration?: Date }) | undefined;
+  /** When the provider gave `credentials`. */
+  private credentialsAskedMs = -Infinity;
   private readonly nowMs: () => number;
 
   constructor(private readonly options: FastCallOptions) {
@@ -149,10 +157,11 @@ export class FastCall {
         this.endpoint !== undefined && this.endpoint.expiresMs > now
           ? this.endpoint
           : await this.resolveEndpoint();
-      credentials =
-        this.credentials !== undefined && fresh(this.credentials, now)
-          ? this.credentials
-          : (this.credentials = await this.options.credentials());
+      if (this.credentials === undefined || !usable(this.credentials, now, this.credentialsAskedMs)) {
+        this.credentials = await this.options.credentials();
+        this.credentialsAskedMs = now;
+      }
+      credentials = this.credentials;
     } catch {
       return undefined; // the SDK reports discovery and credential failures its own way
     }
@@ -220,9 +229,13 @@ export class FastCall {
   }
 }
 
-function fresh(credentials: { expiration?: Date }, nowMs: number): boolean {
+/** Whether to sign with credentials the provider gave at `askedMs` instead of asking it again. */
+function usable(credentials: { expiration?: Date }, nowMs: number, askedMs: number): boolean {
+  if (credentials.expiration === undefined) return true;
+  const leftMs = credentials.expiration.getTime() - nowMs;
   return (
-    credentials.expiration === undefined || credentials.expiration.getTime() - nowMs > CREDENTIALS_REFRESH_MS
+    leftMs > CREDENTIALS_REFRESH_MS ||
+    (leftMs > CREDENTIALS_RETRY_MS && nowMs - askedMs < CREDENTIALS_RETRY_MS)
   );
 }
 

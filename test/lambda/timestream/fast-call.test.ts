@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { loadJsonRpcErrorCode, type HttpRequest } from '@smithy/core/protocols';
 import {
   CREDENTIALS_REFRESH_MS,
+  CREDENTIALS_RETRY_MS,
   FastCall,
   type FastCallOptions,
   type RequestHandlerLike,
@@ -52,7 +53,9 @@ describe('FastCall', () => {
       expiresInMs: CREDENTIALS_REFRESH_MS + 1,
       asked: 1,
     },
-    { name: 'credentials inside the refresh window', expiresInMs: CREDENTIALS_REFRESH_MS, asked: 3 },
+    // The SDK's memoised provider fetches on every ask inside the window (IMDS, credential_process).
+    { name: 'credentials inside the refresh window', expiresInMs: CREDENTIALS_REFRESH_MS, asked: 1 },
+    { name: 'credentials about to expire', expiresInMs: CREDENTIALS_RETRY_MS, asked: 3 },
   ])('asks the provider for $name $asked time(s) over three calls', async ({ expiresInMs, asked }) => {
     const { handler } = recording();
     let calls = 0;
@@ -72,6 +75,40 @@ describe('FastCall', () => {
     );
     for (let i = 0; i < 3; i++) expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
     expect(calls).toBe(asked);
+  });
+
+  it('asks again for credentials inside the refresh window once they are CREDENTIALS_RETRY_MS old', async () => {
+    const { handler, seen } = recording();
+    let now = NOW;
+    let asked = 0;
+    const call = fastCall(
+      {
+        endpoint: 'http://127.0.0.1:9202',
+        nowMs: () => now,
+        credentials: () => {
+          asked++;
+          // A provider that keeps giving the same pair until its new one is ready.
+          return Promise.resolve({
+            accessKeyId: asked < 3 ? 'AKIDOLD' : 'AKIDNEW',
+            secretAccessKey: 'secret',
+            expiration: new Date(NOW + CREDENTIALS_REFRESH_MS - 1),
+          });
+        },
+      },
+      handler,
+    );
+    for (const step of [0, CREDENTIALS_RETRY_MS - 1, 1, CREDENTIALS_RETRY_MS - 1, 1]) {
+      now += step;
+      expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
+    }
+    expect(asked).toBe(3);
+    expect(seen.map((r) => /Credential=(\w+)\//.exec(r.headers.authorization)?.[1])).toEqual([
+      'AKIDOLD',
+      'AKIDOLD',
+      'AKIDOLD',
+      'AKIDOLD',
+      'AKIDNEW',
+    ]);
   });
 
   it('discovers the endpoint once for a wave of concurrent calls', async () => {
