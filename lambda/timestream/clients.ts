@@ -10,7 +10,9 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
-import { isInvalidEndpoint, isStaleEndpoint } from './errors';
+import { ErrorKind } from '../core/errors';
+import { classifyAwsError, isInvalidEndpoint, isStaleEndpoint } from './errors';
+import { CREDENTIALS_RETRY_MS } from './fast-call';
 import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
@@ -114,6 +116,10 @@ export class ClientCache {
     // An explicit endpoint is no discovered one: nothing to forget or discover again.
     if (queryEndpoint === undefined) forgetInvalidEndpoints(query);
     if (writeEndpoint === undefined) forgetInvalidEndpoints(write);
+    if (credentials === undefined) {
+      refreshRefusedCredentials(query);
+      refreshRefusedCredentials(write);
+    }
     return {
       write,
       writeRecords: new WriteRecordsSender(write, {
@@ -150,6 +156,44 @@ function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteC
       }
     },
     { step: 'initialize', name: 'forgetInvalidEndpoints' },
+  );
+}
+
+/**
+ * Asks the default chain for new credentials when Timestream refuses the connector's own (SigV4
+ * mode) as unknown, expired or badly signed, and redoes the call once with them. The SDK's
+ * memoised provider asks again only 5 minutes before the expiration it was given, so a pair
+ * revoked or expired before that (a host clock behind AWS's) was refused with 401 until then, and
+ * Prometheus dropped the samples. Refused again, the call is retryable (503): the fault is the
+ * server's, as when its credentials cannot be loaded, and the chain may have new ones by the time
+ * Prometheus resends. At most one refresh per CREDENTIALS_RETRY_MS, shared by the calls refused
+ * meanwhile, so refused keys never cost a metadata request or a credential_process run per call.
+ */
+function refreshRefusedCredentials(client: TimestreamQueryClient | TimestreamWriteClient): void {
+  let refreshedMs = -Infinity;
+  let refreshing: Promise<unknown> = Promise.resolve();
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (classifyAwsError(error) !== ErrorKind.Unauthorized) throw error;
+        if (Date.now() - refreshedMs >= CREDENTIALS_RETRY_MS) {
+          refreshedMs = Date.now();
+          // A failed refresh leaves the old credentials; the redo then says what Timestream thinks.
+          refreshing = client.config.credentials({ forceRefresh: true }).catch(() => undefined);
+        }
+        await refreshing;
+        try {
+          return await next(args);
+        } catch (again) {
+          if (classifyAwsError(again) === ErrorKind.Unauthorized)
+            Object.assign(again as object, { $retryable: { throttling: false } });
+          throw again;
+        }
+      }
+    },
+    { step: 'initialize', name: 'refreshRefusedCredentials' },
   );
 }
 

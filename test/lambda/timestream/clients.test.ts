@@ -453,3 +453,152 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
     },
   );
 });
+
+// SigV4 mode: the clients of the default chain (no request credentials) get the connector's own
+// credentials from the SDK's real provider chain, here from a stand-in EC2 instance metadata
+// service (IMDSv2) whose role credentials the test rotates, with a stand-in Timestream that
+// accepts only the pairs the test names.
+describe('ClientCache: the connector’s own credentials (default chain) refused by Timestream', () => {
+  const CHAIN_ENV = [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_EC2_METADATA_DISABLED',
+    'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+  ];
+  const saved = Object.fromEntries(CHAIN_ENV.map((name) => [name, process.env[name]]));
+  let imds: TestServer;
+  let writeServer: TestServer;
+  /** The pair the metadata service hands out, and the pairs the stand-in Timestream accepts. */
+  let served = 'ASIAFIRST';
+  let accepted = new Set<string>();
+
+  beforeEach(async () => {
+    for (const name of CHAIN_ENV) delete process.env[name];
+    // No shared files: the chain must reach the instance metadata service.
+    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
+    served = 'ASIAFIRST';
+    accepted = new Set(['ASIAFIRST']);
+    imds = await listen(createServer(), (req, res) => {
+      if (req.method === 'PUT' && req.url === '/latest/api/token') return void res.end('imds-token');
+      if (req.url === '/latest/meta-data/iam/security-credentials/') return void res.end('the-role');
+      res.end(
+        JSON.stringify({
+          Code: 'Success',
+          Type: 'AWS-HMAC',
+          AccessKeyId: served,
+          SecretAccessKey: 'secret',
+          Token: `token-of-${served}`,
+          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      );
+    });
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `http://127.0.0.1:${imds.port}`;
+    writeServer = await listen(createServer(), (_req, res, seen) => {
+      const key = /Credential=(\w+)\//.exec(String(seen.headers.authorization))?.[1] ?? '';
+      if (!accepted.has(key))
+        return answer(res, 403, {
+          __type: 'com.amazonaws.timestream.v20181101#UnrecognizedClientException',
+          message: 'The security token included in the request is invalid.',
+        });
+      answer(res, 200, { RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    });
+    cache.destroy();
+    cache = new ClientCache({ ...SETTINGS, writeEndpoint: `http://127.0.0.1:${writeServer.port}` });
+  });
+
+  afterEach(async () => {
+    cache.destroy();
+    await imds.close();
+    await writeServer.close();
+    for (const name of CHAIN_ENV)
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+  });
+
+  const credentialFetches = () =>
+    imds.seen.filter((s) => s.url === '/latest/meta-data/iam/security-credentials/the-role').length;
+  const keys = () =>
+    writeServer.seen.map((s) => [
+      /Credential=(\w+)\//.exec(String(s.headers.authorization))?.[1],
+      bySdk(s) ? 'sdk' : 'fast',
+    ]);
+
+  test('a pair revoked before it expires is replaced by the chain’s new one and the call redone', async () => {
+    const { writeRecords } = cache.get(undefined);
+    await writeRecords.send(TARGET, BATCH!);
+    served = 'ASIASECOND';
+    accepted = new Set(['ASIASECOND']);
+
+    const outcome = await writeBatches(writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+    await writeRecords.send(TARGET, BATCH!);
+
+    expect(outcome).toEqual({ written: 1, refused: 0, reasons: [], calls: 1 });
+    expect(keys()).toEqual([
+      ['ASIAFIRST', 'fast'],
+      ['ASIAFIRST', 'fast'],
+      ['ASIAFIRST', 'sdk'],
+      ['ASIASECOND', 'sdk'],
+      ['ASIASECOND', 'fast'],
+    ]);
+    expect(credentialFetches()).toBe(2);
+  });
+
+  test('a pair refused again after the refresh answers 503 (Prometheus resends), not 401 (it drops)', async () => {
+    const { writeRecords } = cache.get(undefined);
+    accepted = new Set();
+
+    const first = await writeBatches(writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+    const second = await writeBatches(writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+
+    for (const outcome of [first, second]) {
+      expect(outcome).toMatchObject({ written: 0, failure: { kind: 'retryable', status: 503 } });
+      expect(outcome.failure?.message).toBe(
+        'Timestream WriteRecords failed: UnrecognizedClientException: The security token included in the request is invalid.',
+      );
+    }
+    // One refresh for both requests: refused keys cost no metadata request per call.
+    expect(credentialFetches()).toBe(2);
+  });
+
+  test('without explicit endpoints, DescribeEndpoints refusing the pair also answers 503', async () => {
+    cache.destroy();
+    cache = new ClientCache({ ...SETTINGS, writeEndpoint: undefined, maxWriteRetries: 0 });
+    const clients = cache.get(undefined);
+    const targets: string[] = [];
+    (clients.write.config as { requestHandler: unknown }).requestHandler = {
+      handle: (request: { headers: Record<string, string> }) => {
+        targets.push(request.headers['x-amz-target']);
+        return Promise.resolve({
+          response: {
+            statusCode: 403,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Buffer.from(
+              JSON.stringify({
+                __type: 'com.amazonaws.timestream.v20181101#UnrecognizedClientException',
+                message: 'The security token included in the request is invalid.',
+              }),
+            ),
+          },
+        });
+      },
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+
+    const outcome = await writeBatches(clients.writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+
+    expect(outcome).toMatchObject({ written: 0, failure: { kind: 'retryable', status: 503 } });
+    expect(outcome.failure?.message).toBe(
+      'Timestream WriteRecords failed: DescribeEndpoints: UnrecognizedClientException: The security token included in the request is invalid.',
+    );
+    expect(new Set(targets)).toEqual(new Set(['Timestream_20181101.DescribeEndpoints']));
+    expect(credentialFetches()).toBe(2);
+  });
+});
