@@ -11,7 +11,7 @@ import { ConfigError, type Config, type LocalConfig } from '../lambda/config/loa
 import { createConnector } from '../lambda/core/connector';
 import { clientSettingsFrom, connectorOptionsFrom } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
-import { startLocalStoreThread, type ThreadLocalStore } from '../lambda/local-store';
+import { startLocalStoreThread, type StoreCredential, type ThreadLocalStore } from '../lambda/local-store';
 import { createLogger, standardError, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
@@ -149,29 +149,37 @@ function readOptionFile(option: string, path: string): Buffer {
 }
 
 /**
- * Reads `access-key-id:secret-access-key` lines (blank lines and `#` comments ignored). A file
- * without a pair is refused: the store would verify nothing and accept any signature.
+ * Reads `access-key-id:secret-access-key` lines, a temporary pair's followed by a space and its
+ * session token (blank lines and `#` comments ignored). A file without a pair is refused: the
+ * store would verify nothing and accept any signature.
  */
-function readCredentialsFile(path: string): { accessKeyId: string; secretAccessKey: string }[] {
+function readCredentialsFile(path: string): StoreCredential[] {
   const pairs = readOptionFile('--local.credentials', path)
     .toString('utf8')
     .split('\n')
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'))
     .map(({ line, number }) => {
-      const colon = line.indexOf(':');
-      // The line's number, never its text: the text may hold a secret key.
-      if (colon <= 0 || colon === line.length - 1)
-        throw new ConfigError([
-          `--local.credentials: ${path}: every line must be access-key-id:secret-access-key (line ${number} is not)`,
-        ]);
-      // Keys never hold whitespace, and a pair written `AKID : secret` would never match any
-      // signature, failing every request with an error that does not point here.
-      if (/\s/.test(line))
+      // Keys and tokens never hold whitespace: the one space a line may hold sets its token off.
+      // A pair written `AKID : secret` would never match any signature, failing every request with
+      // an error that does not point here.
+      const fields = line.split(/\s+/);
+      if (fields.length > 2)
         throw new ConfigError([
           `--local.credentials: ${path}: an access key id or secret access key holds whitespace (line ${number})`,
         ]);
-      return { accessKeyId: line.slice(0, colon), secretAccessKey: line.slice(colon + 1) };
+      const [pair, sessionToken] = fields;
+      const colon = pair.indexOf(':');
+      // The line's number, never its text: the text may hold a secret key.
+      if (colon <= 0 || colon === pair.length - 1)
+        throw new ConfigError([
+          `--local.credentials: ${path}: every line must be access-key-id:secret-access-key (line ${number} is not)`,
+        ]);
+      return {
+        accessKeyId: pair.slice(0, colon),
+        secretAccessKey: pair.slice(colon + 1),
+        ...(sessionToken === undefined ? {} : { sessionToken }),
+      };
     });
   if (pairs.length === 0)
     throw new ConfigError([

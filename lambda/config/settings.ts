@@ -405,7 +405,7 @@ export const SETTINGS = [
     flag: 'local.credentials',
     default: undefined,
     parser: text,
-    help: 'File of access-key-id:secret-access-key lines; when set, the store verifies SigV4 signatures against them and refuses a request signed more than 5 minutes from its clock, as AWS does.',
+    help: "File of access-key-id:secret-access-key lines (a temporary pair's followed by a space and its session token); when set, the store verifies SigV4 signatures against them and refuses a request signed more than 5 minutes from its clock, as AWS does.",
     scope: 'local',
   }),
   setting({

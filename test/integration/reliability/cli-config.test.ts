@@ -169,10 +169,14 @@ describe('the CLI with an embedded store credentials file of pairs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-credentials-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('the store accepts a request signed with any pair of the file and refuses other keys', async () => {
+  test('the store accepts a request signed with any pair of the file, a temporary one with its session token, and refuses other keys', async () => {
     const path = join(dir, 'keys.txt');
-    // Comments and blank lines between the pairs; a secret may hold a ':' and be 1 character long.
-    writeFileSync(path, '# keys\nAKIDFIRST:first:secret\n\n  AKIDSECOND:s  \n# end\n');
+    // Comments and blank lines between the pairs; a secret may hold a ':' and be 1 character long;
+    // a temporary pair's session token follows its secret after a space.
+    writeFileSync(
+      path,
+      '# keys\nAKIDFIRST:first:secret\n\n  AKIDSECOND:s  \nASIATEMP:temp/secret\tFwoGZXIvYXdz+token/0==\n# end\n',
+    );
     const child = spawn(
       TSX,
       [
@@ -203,11 +207,11 @@ describe('the CLI with an embedded store credentials file of pairs', () => {
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.once('exit', (code) => reject(new Error(`the CLI exited ${code}: ${output}`)));
       });
-      const listWith = (accessKeyId: string, secretAccessKey: string) =>
+      const listWith = (accessKeyId: string, secretAccessKey: string, sessionToken?: string) =>
         new TimestreamWriteClient({
           endpoint,
           region: 'us-east-1',
-          credentials: { accessKeyId, secretAccessKey },
+          credentials: { accessKeyId, secretAccessKey, sessionToken },
           maxAttempts: 1,
         })
           .send(new ListDatabasesCommand({}))
@@ -220,7 +224,20 @@ describe('the CLI with an embedded store credentials file of pairs', () => {
         await listWith('AKIDSECOND', 's'),
         await listWith('AKIDFIRST', 'first'),
         await listWith('AKIDOTHER', 'first:secret'),
-      ]).toEqual(['accepted', 'accepted', 'InvalidSignatureException', 'UnrecognizedClientException']);
+        await listWith('ASIATEMP', 'temp/secret', 'FwoGZXIvYXdz+token/0=='),
+        await listWith('ASIATEMP', 'temp/secret'),
+        await listWith('ASIATEMP', 'temp/secret', 'FwoGZXIvYXdz+other/0=='),
+        await listWith('AKIDSECOND', 's', 'FwoGZXIvYXdz+token/0=='),
+      ]).toEqual([
+        'accepted',
+        'accepted',
+        'InvalidSignatureException',
+        'UnrecognizedClientException',
+        'accepted',
+        'UnrecognizedClientException',
+        'UnrecognizedClientException',
+        'UnrecognizedClientException',
+      ]);
     } finally {
       child.kill('SIGTERM');
       await exited;
