@@ -104,6 +104,12 @@ const FIRST_VALUE_COLUMN = 2;
 const VERSION_COLUMN_INDEX = FIRST_VALUE_COLUMN + VALUE_COLUMN_ORDER.length;
 /** Rows per appended DataChunk (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;
+/**
+ * Rows a DuckDB appender gathers before it flushes them by itself (`BaseAppender::FLUSH_COUNT`,
+ * STANDARD_VECTOR_SIZE * 100, duckdb/main/appender.hpp; measured with @duckdb/node-api: rows become
+ * visible to other connections at 204 800, before any flush is asked for).
+ */
+export const APPENDER_FLUSH_ROWS = CHUNK_ROWS * 100;
 /** Types of the `$samples` columns, in physical order. */
 const SAMPLE_COLUMN_TYPES: readonly DuckDBType[] = [
   DuckDBIntegerType.instance,
@@ -443,7 +449,11 @@ export class TableWriter {
     if (
       updates.length === 0 &&
       fresh.length === 0 &&
-      (split.doubles.length === 0 || split.others.length === 0)
+      (split.doubles.length === 0 || split.others.length === 0) &&
+      // Past APPENDER_FLUSH_ROWS the appender commits rows by itself outside a transaction, so a
+      // failure later in the group left them stored, unacknowledged and newer than their series'
+      // maxNs: the resend of the call was then stored a second time.
+      inserts.length <= APPENDER_FLUSH_ROWS
     ) {
       // NOTE: outside a transaction the appender's flush is itself one atomic commit. Measured
       // (figure 4, store alone): wrapping it in BEGIN/COMMIT run on DuckDB's thread pool costs

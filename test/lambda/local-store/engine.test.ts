@@ -12,7 +12,7 @@ import { REOPEN_MIN_INTERVAL_MS, StoreEngine, STORE_FILE_NAME } from '../../../l
 import { DATA_DIR_FAILURE, StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
-import { TableWriter } from '../../../lambda/local-store/write-records';
+import { APPENDER_FLUSH_ROWS, TableWriter } from '../../../lambda/local-store/write-records';
 import type { SeriesCache } from '../../../lambda/local-store/records';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { cellsAsText } from './pass-through-dialect';
@@ -572,6 +572,36 @@ describe("the sample tables' appenders", () => {
     expect(await storedTimes('failing')).toEqual([NOW - 100_000, NOW - 99_000, NOW - 98_000]);
     expect(internals.appenders.get('failing$doubles')).not.toBe(kept);
   });
+
+  test("stores none of a failed group's rows that the appender flushed by itself, so its resend is stored once", async () => {
+    await engine.ensureTable('enginedb', 'autoflush');
+    await writeTo('autoflush', [record('bulk', '0', NOW - 500_000)]);
+    await writeTo('autoflush', [record('bulk', '1', NOW - 499_000)]); // the appender is kept after this one
+    const internals = await internalsOf('autoflush');
+    const kept = internals.appenders.get('autoflush$doubles')!;
+    // One call more than the appender gathers before flushing by itself; the group's own flush at
+    // the end then fails (a full disk, say).
+    const calls = APPENDER_FLUSH_ROWS / 100 + 1;
+    const flush = jest.spyOn(kept, 'flushSync').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    try {
+      const outcome = await Promise.allSettled([bigGroup('autoflush', calls, NOW - 10_000)]);
+      expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { name: 'InternalServerException' } });
+    } finally {
+      flush.mockRestore();
+    }
+    const counts = async () =>
+      (
+        (await engine.handle('Query', {
+          QueryString: 'SELECT count(*), count(DISTINCT time) FROM enginedb.autoflush',
+        })) as { Rows: { Data: { ScalarValue: string }[] }[] }
+      ).Rows.map((r) => r.Data.map((d) => Number(d.ScalarValue)));
+    expect(await counts()).toEqual([[2, 2]]);
+    // Prometheus resends the calls answered with the error.
+    await bigGroup('autoflush', calls, NOW - 10_000);
+    expect(await counts()).toEqual([[2 + calls * 100, 2 + calls * 100]]);
+  }, 120_000);
 
   test('closes the kept appenders when the table is dropped; a table of the same name writes afresh', async () => {
     await engine.ensureTable('enginedb', 'dropping');
