@@ -260,6 +260,9 @@ export async function readQuery(
   query: Query,
   options: ReadOptions = {},
 ): Promise<ColumnarSeries[]> {
+  // No PromQL selector sends no matcher, and Prometheus' own storage answers such a query with no
+  // series; here it would read the whole table over the range (Timestream bills the bytes scanned).
+  if (query.matchers.length === 0) return [];
   // A label's own column missing from the cache may just be new; it would also take the label
   // from a column another tool wrote (labelNamesOf), so it is worth a fresh DESCRIBE either way.
   const wanted = query.matchers

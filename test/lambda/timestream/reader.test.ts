@@ -382,6 +382,13 @@ describe('readQuery against a fake Timestream', () => {
     expect(queries).toHaveLength(2);
   });
 
+  test('a query with no matchers selects no series and sends nothing, as in Prometheus', async () => {
+    const { sender, describes, queries } = fakeSender(() => Promise.reject(new Error('not to be sent')));
+    expect(await readQuery(sender, new DimensionCatalog(), TARGET, { ...QUERY, matchers: [] })).toEqual([]);
+    expect(describes()).toBe(0);
+    expect(queries).toEqual([]);
+  });
+
   test('tells onDuplicateSamples nothing when no sample was left out', async () => {
     const { sender } = fakeSender(() =>
       Promise.resolve({
