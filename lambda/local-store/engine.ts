@@ -527,8 +527,13 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
       // open refused it ("Could not read enough bytes") until it was deleted by hand. One another
       // process created meanwhile (it holds the lock) is that process's.
       if (creating && !reason.includes('Could not set lock')) {
-        rmSync(file, { force: true });
-        rmSync(`${file}.wal`, { force: true });
+        try {
+          rmSync(file, { force: true });
+          rmSync(`${file}.wal`, { force: true });
+        } catch {
+          // NOTE: a file that cannot even be looked at (a directory without search permission, a
+          // path past PATH_MAX) was not created either; that error would hide the reason below.
+        }
       }
       throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${reason})`);
     }

@@ -3,7 +3,7 @@
 // query executor's paging with a stub SQL dialect.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -894,6 +894,34 @@ describe('a data directory that cannot be opened', () => {
       `${DATA_DIR_FAILURE}${file} (EEXIST: file already exists, mkdir '${file}')`,
     );
   });
+
+  test("whose store file's path is too long to look at is a failure naming the directory and DuckDB's reason", async () => {
+    // The directory itself fits PATH_MAX (4096 bytes with its NUL), `/store.duckdb` after it does not.
+    let dataDir = join(dir, 'long');
+    while (dataDir.length < 4090 - 201) dataDir = join(dataDir, 'd'.repeat(200));
+    dataDir = join(dataDir, 'd'.repeat(4090 - dataDir.length - 1));
+    expect(dataDir).toHaveLength(4090);
+    const file = join(dataDir, STORE_FILE_NAME);
+    await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
+      `${DATA_DIR_FAILURE}${dataDir} (IO Error: Cannot open file "${file}": File name too long)`,
+    );
+  });
+
+  // Root searches every directory: only another user can see the refusal.
+  (process.getuid?.() === 0 ? test.skip : test)(
+    "without search permission is a failure naming the directory and DuckDB's reason",
+    async () => {
+      const dataDir = join(dir, 'no-search');
+      mkdirSync(dataDir, { mode: 0o600 });
+      try {
+        await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
+          `${DATA_DIR_FAILURE}${dataDir} (IO Error: Cannot open file "${join(dataDir, STORE_FILE_NAME)}": Permission denied)`,
+        );
+      } finally {
+        chmodSync(dataDir, 0o700);
+      }
+    },
+  );
 
   test('that is new and cannot be created for lack of space leaves no partial file, so it opens once there is space', async () => {
     const dataDir = join(dir, 'full-disk');
