@@ -68,7 +68,7 @@ export function localBanner(connectorUrl: string, storeEndpoint: string, config:
       ? ''
       : `; tls_config trusts the certificate itself, which must name the URL's host`;
   const tlsConfig =
-    certificateFile === undefined ? '' : `\n    tls_config:\n      ca_file: ${certificateFile}`;
+    certificateFile === undefined ? '' : `\n    tls_config:\n      ca_file: ${yamlString(certificateFile)}`;
   return `
 timestream-prometheus-connector is ready on ${connectorUrl} (embedded store at ${storeEndpoint}, data in ${config.local?.dataDir}).
 
@@ -88,4 +88,16 @@ remote_read:
 
 ${cliHint(storeEndpoint, config)}
 `;
+}
+
+/**
+ * Writes `text` as a YAML double-quoted scalar. A plain one would end at ` #`, break at `: ` or a
+ * newline, and a double-quoted one folds a raw line break or refuses a control character: JSON's
+ * escapes cover C0 controls, quotes and backslashes, and YAML's `\u` those left.
+ */
+function yamlString(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -52,7 +52,7 @@ Look at the data with the AWS CLI (${which}):
     --endpoint-url http://127.0.0.1:9202 --query-string 'SELECT count() FROM "PrometheusDatabase"."PrometheusMetricsTable"'
 `;
 
-/** The banner of a connector speaking HTTPS, its entries trusting `caFile`. */
+/** The banner of a connector speaking HTTPS, its entries trusting `caFile` (as YAML). */
 const httpsBanner = (caFile: string) =>
   banner(
     "the embedded store accepts any pair; tls_config trusts the certificate itself, which must name the URL's host",
@@ -92,13 +92,19 @@ describe('localBanner', () => {
       name: 'a connector speaking HTTPS: Prometheus trusts the certificate file itself',
       credentialsFile: undefined,
       certificateFile: '/etc/tls/cert.pem',
-      expected: httpsBanner('/etc/tls/cert.pem'),
+      expected: httpsBanner('"/etc/tls/cert.pem"'),
     },
     {
       name: 'a relative certificate path: named absolute (Prometheus reads a relative ca_file from its config directory)',
       credentialsFile: undefined,
       certificateFile: 'tls/cert.pem',
-      expected: httpsBanner(join(process.cwd(), 'tls', 'cert.pem')),
+      expected: httpsBanner(`"${join(process.cwd(), 'tls', 'cert.pem')}"`),
+    },
+    {
+      name: 'a certificate path YAML would cut at " #", refuse at ": " or a line break, or fold at U+2028: escaped in double quotes',
+      credentialsFile: undefined,
+      certificateFile: '/etc/tls/my certs #1/a: b\n\u2028\u0085.pem',
+      expected: httpsBanner('"/etc/tls/my certs #1/a: b\\n\\u2028\\u0085.pem"'),
     },
   ])('$name', ({ credentialsFile, certificateFile, expected }) => {
     const scheme = certificateFile === undefined ? 'http' : 'https';
