@@ -60,9 +60,14 @@ export async function startLocalStoreThread(
   const entry = join(__dirname, `${THREAD_WORKER_NAME}${extname(__filename)}`);
   const fromSources = extname(__filename) === '.ts';
   // Running from TypeScript sources (tsx, jest): the worker registers tsx's CommonJS hook first,
-  // since loader flags of the main thread do not reach worker threads.
+  // since loader flags of the main thread do not reach worker threads. Evaluated code resolves
+  // packages from the working directory, so tsx is looked up from the entry, as a CLI started
+  // from another directory (`tsx /repo/bin/cli.ts`) finds it.
+  const entryRequire = `require('node:module').createRequire(${JSON.stringify(entry)})`;
   const worker = new Worker(
-    fromSources ? `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});` : entry,
+    fromSources
+      ? `const load = ${entryRequire}; load('tsx/cjs/api').register(); load(${JSON.stringify(entry)});`
+      : entry,
     {
       eval: fromSources,
       workerData: { ...options, forwardLogs: handle.log !== undefined } satisfies ThreadStoreOptions,

@@ -2,7 +2,7 @@
 // The store running in a worker thread (what the CLI starts): same HTTP API, handle calls across
 // threads, errors mapped back to StoreError, and a clean close that keeps the data.
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
@@ -10,6 +10,7 @@ import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { startLocalStore, startLocalStoreThread, type LocalStore } from '../../../lambda/local-store';
 import { THREAD_START_TIMEOUT_MS } from '../../../lambda/local-store/thread';
 import { StoreError } from '../../../lambda/local-store/errors';
+import { STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 import { clientsFor, doubleRecord, errorOf, tempDataDir } from './support';
 
 const DB = 'threaddb';
@@ -88,6 +89,24 @@ test('rejects with the store error when the data directory cannot be created', a
   const file = join(tempDataDir(), 'a-file');
   writeFileSync(file, '');
   await expect(startLocalStoreThread({ dataDir: join(file, 'store'), port: 0 })).rejects.toThrow(/ENOTDIR/);
+}, 60_000);
+
+test('starts from the TypeScript sources in any working directory, a relative data directory under it', async () => {
+  const dir = tempDataDir();
+  const cwd = process.cwd();
+  // The directory of a `tsx /repo/bin/cli.ts --local` started elsewhere: no node_modules above it.
+  process.chdir(dir);
+  try {
+    const store = await startLocalStoreThread({ dataDir: 'data', port: 0 });
+    try {
+      await store.ensureTable(DB, TABLE);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    process.chdir(cwd);
+  }
+  expect(existsSync(join(dir, 'data', STORE_FILE_NAME))).toBe(true);
 }, 60_000);
 
 test('keeps serving past its start timeout once it is ready', async () => {
