@@ -4,7 +4,7 @@
 // engine can be called in-process; server.ts puts it on the wire.
 
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
 import {
@@ -506,7 +506,7 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     const file = join(options.dataDir, STORE_FILE_NAME);
     let creating = false;
     try {
-      mkdirSync(options.dataDir, { recursive: true });
+      makeDirectory(options.dataDir);
       // NOTE: a store killed (kill -9) in its first start, after DuckDB created the file and before
       // it wrote the file's header, leaves it empty: it holds nothing, yet every later start was
       // refused ("not a valid DuckDB database file") until it was deleted by hand.
@@ -557,6 +557,28 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     // by an instance nobody can close.
     connection?.closeSync();
     instance.closeSync();
+    throw error;
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents. Node's recursive mkdir reports ENOENT whatever stopped it
+ * (EROFS on a read-only mount): making the first missing directory alone throws the real reason.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let missing = dir;
+    for (let parent = dirname(missing); parent !== missing && !existsSync(parent); parent = dirname(parent))
+      missing = parent;
+    try {
+      mkdirSync(missing);
+    } catch (reason) {
+      // A dangling symbolic link exists but leads nowhere: ENOENT says that better than EEXIST.
+      if ((reason as NodeJS.ErrnoException).code !== 'EEXIST') throw reason;
+    }
     throw error;
   }
 }

@@ -3,7 +3,16 @@
 // query executor's paging with a stub SQL dialect.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +25,10 @@ import { APPENDER_FLUSH_ROWS, TableWriter } from '../../../lambda/local-store/wr
 import type { SeriesCache } from '../../../lambda/local-store/records';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { cellsAsText } from './pass-through-dialect';
+
+// The module engine.ts reads mkdirSync from at each call (a namespace import would be a copy).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeFs = require('node:fs') as typeof import('node:fs');
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (host: string, value: string, timeMs: number) => ({
@@ -892,6 +905,36 @@ describe('a data directory that cannot be opened', () => {
     writeFileSync(file, '');
     await expect(StoreEngine.open({ dataDir: file })).rejects.toThrow(
       `${DATA_DIR_FAILURE}${file} (EEXIST: file already exists, mkdir '${file}')`,
+    );
+  });
+
+  test('on a read-only file system is a failure naming the directory and EROFS, not ENOENT', async () => {
+    const dataDir = join(dir, 'read-only', 'data');
+    const roMount = join(dir, 'read-only');
+    const erofs = `EROFS: read-only file system, mkdir '${roMount}'`;
+    // What Node (20 and 22) does under a read-only mount: its recursive mkdir stats the directory
+    // it could not make, finds nothing there and reports ENOENT; mkdir itself says EROFS.
+    const mkdir = jest.spyOn(nodeFs, 'mkdirSync').mockImplementation((path, options) => {
+      const recursive = typeof options === 'object' && options?.recursive === true;
+      throw Object.assign(
+        new Error(recursive ? `ENOENT: no such file or directory, mkdir '${String(path)}'` : erofs),
+        { code: recursive ? 'ENOENT' : 'EROFS' },
+      );
+    });
+    try {
+      await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
+        `${DATA_DIR_FAILURE}${dataDir} (${erofs})`,
+      );
+    } finally {
+      mkdir.mockRestore();
+    }
+  });
+
+  test('that is a dangling symbolic link is a failure naming the directory and ENOENT', async () => {
+    const link = join(dir, 'link');
+    symlinkSync(join(dir, 'nowhere'), link);
+    await expect(StoreEngine.open({ dataDir: link, nowMs: () => NOW })).rejects.toThrow(
+      `${DATA_DIR_FAILURE}${link} (ENOENT: no such file or directory, mkdir '${link}')`,
     );
   });
 
