@@ -3,7 +3,7 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
@@ -507,6 +507,10 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     let creating = false;
     try {
       makeDirectory(options.dataDir);
+      // NOTE: DuckDB writes its WAL beside the file at the first commit. In a directory the store may
+      // not write to (another user's, a root run's) it opened a writable file, then refused every
+      // write with InternalServerException while /healthz answered ok.
+      accessSync(options.dataDir, constants.W_OK);
       // NOTE: a store killed (kill -9) in its first start, after DuckDB created the file and before
       // it wrote the file's header, leaves it empty: it holds nothing, yet every later start was
       // refused ("not a valid DuckDB database file") until it was deleted by hand.

@@ -966,6 +966,26 @@ describe('a data directory that cannot be opened', () => {
     },
   );
 
+  // Root writes into every directory: only another user can see the refusal.
+  (process.getuid?.() === 0 ? test.skip : test)(
+    'that the store may not write to is a failure naming it, though the store file in it is writable',
+    async () => {
+      // A directory left by another user (or a root run) with a store file anyone may write: DuckDB
+      // opened the file, then could not create its WAL beside it at the first write.
+      const first = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+      await first.ensureTable('ownerdb', 'metrics');
+      await first.close();
+      chmodSync(dir, 0o500);
+      try {
+        await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+          `${DATA_DIR_FAILURE}${dir} (EACCES: permission denied, access '${dir}')`,
+        );
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    },
+  );
+
   test('that is new and cannot be created for lack of space leaves no partial file, so it opens once there is space', async () => {
     const dataDir = join(dir, 'full-disk');
     const file = join(dataDir, STORE_FILE_NAME);
