@@ -31,6 +31,8 @@ import { cellsAsText } from './pass-through-dialect';
 const nodeFs = require('node:fs') as typeof import('node:fs');
 
 const NOW = Date.UTC(2026, 0, 1);
+/** Root passes every permission check, so the refusals another user meets are simulated for it. */
+const AS_ROOT = process.getuid?.() === 0;
 const record = (host: string, value: string, timeMs: number) => ({
   Dimensions: [{ Name: 'host', Value: host }],
   MeasureName: 'cpu',
@@ -951,40 +953,47 @@ describe('a data directory that cannot be opened', () => {
   });
 
   // Root searches every directory: only another user can see the refusal.
-  (process.getuid?.() === 0 ? test.skip : test)(
-    "without search permission is a failure naming the directory and DuckDB's reason",
-    async () => {
-      const dataDir = join(dir, 'no-search');
-      mkdirSync(dataDir, { mode: 0o600 });
-      try {
-        await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
-          `${DATA_DIR_FAILURE}${dataDir} (IO Error: Cannot open file "${join(dataDir, STORE_FILE_NAME)}": Permission denied)`,
-        );
-      } finally {
-        chmodSync(dataDir, 0o700);
-      }
-    },
-  );
+  test("without search permission is a failure naming the directory and DuckDB's reason", async () => {
+    const dataDir = join(dir, 'no-search');
+    mkdirSync(dataDir, { mode: 0o600 });
+    const refusal = `IO Error: Cannot open file "${join(dataDir, STORE_FILE_NAME)}": Permission denied`;
+    // Root may open anything: there DuckDB's refusal to another user is given as it words it.
+    const opens = AS_ROOT
+      ? jest.spyOn(DuckDBInstance, 'create').mockRejectedValueOnce(new Error(refusal))
+      : undefined;
+    try {
+      await expect(StoreEngine.open({ dataDir, nowMs: () => NOW })).rejects.toThrow(
+        `${DATA_DIR_FAILURE}${dataDir} (${refusal})`,
+      );
+    } finally {
+      opens?.mockRestore();
+      chmodSync(dataDir, 0o700);
+    }
+  });
 
-  // Root writes into every directory: only another user can see the refusal.
-  (process.getuid?.() === 0 ? test.skip : test)(
-    'that the store may not write to is a failure naming it, though the store file in it is writable',
-    async () => {
-      // A directory left by another user (or a root run) with a store file anyone may write: DuckDB
-      // opened the file, then could not create its WAL beside it at the first write.
-      const first = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
-      await first.ensureTable('ownerdb', 'metrics');
-      await first.close();
-      chmodSync(dir, 0o500);
-      try {
-        await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
-          `${DATA_DIR_FAILURE}${dir} (EACCES: permission denied, access '${dir}')`,
-        );
-      } finally {
-        chmodSync(dir, 0o700);
-      }
-    },
-  );
+  test('that the store may not write to is a failure naming it, though the store file in it is writable', async () => {
+    // A directory left by another user (or a root run) with a store file anyone may write: DuckDB
+    // opened the file, then could not create its WAL beside it at the first write.
+    const first = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+    await first.ensureTable('ownerdb', 'metrics');
+    await first.close();
+    chmodSync(dir, 0o500);
+    const refusal = `EACCES: permission denied, access '${dir}'`;
+    // Root may write anywhere: there Node's refusal to another user is given as it words it.
+    const access = AS_ROOT
+      ? jest.spyOn(nodeFs, 'accessSync').mockImplementationOnce(() => {
+          throw Object.assign(new Error(refusal), { code: 'EACCES' });
+        })
+      : undefined;
+    try {
+      await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+        `${DATA_DIR_FAILURE}${dir} (${refusal})`,
+      );
+    } finally {
+      access?.mockRestore();
+      chmodSync(dir, 0o700);
+    }
+  });
 
   test('that is new and cannot be created for lack of space leaves no partial file, so it opens once there is space', async () => {
     const dataDir = join(dir, 'full-disk');
