@@ -178,8 +178,10 @@ function refreshRefusedCredentials(client: TimestreamQueryClient | TimestreamWri
         return await next(args);
       } catch (error) {
         if (classifyAwsError(error) !== ErrorKind.Unauthorized) throw error;
-        if (Date.now() - refreshedMs >= CREDENTIALS_RETRY_MS) {
-          refreshedMs = Date.now();
+        // A monotonic clock: the wall clock set back (NTP on a host ahead of AWS's) held off every
+        // refresh, and answered 503, until it passed the last refresh's time again.
+        if (performance.now() - refreshedMs >= CREDENTIALS_RETRY_MS) {
+          refreshedMs = performance.now();
           // A failed refresh leaves the old credentials; the redo then says what Timestream thinks.
           refreshing = client.config.credentials({ forceRefresh: true }).catch(() => undefined);
         }

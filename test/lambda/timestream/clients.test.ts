@@ -12,6 +12,7 @@ import {
   type ClientSettings,
   type TimestreamClients,
 } from '../../../lambda/timestream/clients';
+import { CREDENTIALS_RETRY_MS } from '../../../lambda/timestream/fast-call';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import { writeBatches } from '../../../lambda/timestream/writer';
@@ -565,6 +566,28 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
     }
     // One refresh for both requests: refused keys cost no metadata request per call.
     expect(credentialFetches()).toBe(2);
+  });
+
+  test('a wall clock set back after a refresh holds off the next one no longer than CREDENTIALS_RETRY_MS', async () => {
+    const { writeRecords } = cache.get(undefined);
+    accepted = new Set();
+    const first = await writeBatches(writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+    expect(first).toMatchObject({ written: 0, failure: { kind: 'retryable', status: 503 } });
+    served = 'ASIASECOND';
+    accepted = new Set(['ASIASECOND']);
+    // NTP steps the wall clock back an hour (a host clock ahead of AWS's) while more than the
+    // window passes: the chain's new pair must be fetched, not 503s answered for an hour.
+    const wallMs = Date.now.bind(Date);
+    const monotonicMs = performance.now.bind(performance);
+    jest.spyOn(Date, 'now').mockImplementation(() => wallMs() - 3_600_000);
+    jest.spyOn(performance, 'now').mockImplementation(() => monotonicMs() + CREDENTIALS_RETRY_MS);
+    try {
+      const second = await writeBatches(writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+      expect(second).toEqual({ written: 1, refused: 0, reasons: [], calls: 1 });
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(credentialFetches()).toBe(3);
   });
 
   test('without explicit endpoints, DescribeEndpoints refusing the pair also answers 503', async () => {
