@@ -965,6 +965,28 @@ describe('POST /read of matchers whose bytes are not UTF-8 (a PromQL `\\xff` esc
       value: '',
       expected: ['fffd', 'fffdName', 'nov', 'plain'],
     },
+    // U+FFFD sent as its own UTF-8 bytes is no replacement: such a matcher finds the label holding it.
+    {
+      name: 'v="\uFFFD" sent as UTF-8 matches the value U+FFFD',
+      type: MatcherType.EQ,
+      label: 'v',
+      value: '\uFFFD',
+      expected: ['fffd'],
+    },
+    {
+      name: 'a name holding U+FFFD sent as UTF-8 names the label so named',
+      type: MatcherType.EQ,
+      label: 'v\uFFFD',
+      value: 'x',
+      expected: ['fffdName'],
+    },
+    {
+      name: 'v=~"\uFFFD" sent as UTF-8 is run',
+      type: MatcherType.RE,
+      label: 'v',
+      value: '\uFFFD',
+      expected: ['fffd'],
+    },
   ])('$name, as in Prometheus', async ({ type, label, value, expected }) => {
     expect(ids(decode(await read(type, label, value)).results[0])).toEqual(expected);
   });
