@@ -12,6 +12,8 @@ import {
   type ClientSettings,
   type TimestreamClients,
 } from '../../../lambda/timestream/clients';
+import { ErrorKind } from '../../../lambda/core/errors';
+import { classifyAwsError } from '../../../lambda/timestream/errors';
 import { CREDENTIALS_RETRY_MS } from '../../../lambda/timestream/fast-call';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
@@ -478,6 +480,8 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
   /** The pair the metadata service hands out, and the pairs the stand-in Timestream accepts. */
   let served = 'ASIAFIRST';
   let accepted = new Set<string>();
+  /** Pairs the stand-in Timestream knows but does not allow (AccessDeniedException). */
+  let denied = new Set<string>();
 
   beforeEach(async () => {
     for (const name of CHAIN_ENV) delete process.env[name];
@@ -486,6 +490,7 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
     process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
     served = 'ASIAFIRST';
     accepted = new Set(['ASIAFIRST']);
+    denied = new Set();
     imds = await listen(createServer(), (req, res) => {
       if (req.method === 'PUT' && req.url === '/latest/api/token') return void res.end('imds-token');
       if (req.url === '/latest/meta-data/iam/security-credentials/') return void res.end('the-role');
@@ -503,6 +508,11 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `http://127.0.0.1:${imds.port}`;
     writeServer = await listen(createServer(), (_req, res, seen) => {
       const key = /Credential=(\w+)\//.exec(String(seen.headers.authorization))?.[1] ?? '';
+      if (denied.has(key))
+        return answer(res, 400, {
+          __type: 'com.amazonaws.timestream.v20181101#AccessDeniedException',
+          message: 'User is not authorized to perform: timestream:WriteRecords',
+        });
       if (!accepted.has(key))
         return answer(res, 403, {
           __type: 'com.amazonaws.timestream.v20181101#UnrecognizedClientException',
@@ -588,6 +598,34 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
       jest.restoreAllMocks();
     }
     expect(credentialFetches()).toBe(3);
+  });
+
+  // Through the SDK, as a read's Query is (a write's fast path answers AccessDenied itself).
+  const sdkWrite = (clients: TimestreamClients) =>
+    clients.write
+      .send(
+        new WriteRecordsCommand({
+          DatabaseName: TARGET.database,
+          TableName: TARGET.table,
+          CommonAttributes: BATCH!.commonAttributes,
+          Records: BATCH!.records,
+        }),
+      )
+      .then(
+        () => 'written',
+        (error: unknown) => [classifyAwsError(error), (error as { name: string }).name],
+      );
+
+  test('a pair Timestream does not allow stays 403 (AccessDeniedException), with no refresh or redo', async () => {
+    denied = new Set(['ASIAFIRST']);
+    expect(await sdkWrite(cache.get(undefined))).toEqual([ErrorKind.Forbidden, 'AccessDeniedException']);
+    expect([writeServer.seen.length, credentialFetches()]).toEqual([1, 1]);
+  });
+
+  test('a basic-auth pair Timestream refuses stays 401: only the connector’s own are refreshed', async () => {
+    accepted = new Set();
+    expect(await sdkWrite(cache.get(KEY))).toEqual([ErrorKind.Unauthorized, 'UnrecognizedClientException']);
+    expect([writeServer.seen.length, credentialFetches()]).toEqual([1, 0]);
   });
 
   test('without explicit endpoints, DescribeEndpoints refusing the pair also answers 503', async () => {
