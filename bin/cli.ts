@@ -169,6 +169,11 @@ function readCredentialsFile(path: string): StoreCredential[] {
           `--local.credentials: ${path}: an access key id or secret access key holds whitespace (line ${number})`,
         ]);
       const [pair, sessionToken] = fields;
+      // Read as a token, `AKID:secret # note` would make the pair refuse every request without it.
+      if (sessionToken?.startsWith('#'))
+        throw new ConfigError([
+          `--local.credentials: ${path}: a comment must be a line of its own; no session token starts with # (line ${number})`,
+        ]);
       const colon = pair.indexOf(':');
       // The line's number, never its text: the text may hold a secret key.
       if (colon <= 0 || colon === pair.length - 1)

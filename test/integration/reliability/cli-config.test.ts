@@ -136,6 +136,12 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
       text: '\uFEFFAKIDLOCAL:first\nAKIDOTHER : second\n',
       after: ': an access key id or secret access key holds whitespace (line 2)',
     },
+    {
+      name: "a comment after a pair (it would be taken for the pair's session token)",
+      file: 'trailing-comment.txt',
+      text: 'AKIDLOCAL:first\nAKIDOTHER:second #ci\n',
+      after: ': a comment must be a line of its own; no session token starts with # (line 2)',
+    },
   ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
     const path = join(dir, file);
     writeFileSync(path, text);
