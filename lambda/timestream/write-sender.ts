@@ -123,6 +123,7 @@ export class WriteRecordsSender {
       ...options,
       credentials: () => client.config.credentials(),
       clockOffsetMs: () => client.config.systemClockOffset,
+      setClockOffsetMs: (offsetMs) => (client.config.systemClockOffset = offsetMs),
       discover: async () => {
         const first = (await client.send(new DescribeEndpointsCommand({}))).Endpoints?.[0];
         if (first?.Address === undefined) throw new Error('DescribeEndpoints returned no endpoint');

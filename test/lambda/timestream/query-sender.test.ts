@@ -24,22 +24,25 @@ const PAGE = {
 };
 
 /**
- * Answers from a script of [status, body] pairs (strings sent as they are) and records every
+ * Answers from a script of [status, body, headers?] (strings sent as they are) and records every
  * request, and the abort signal each was handed; `options` replaces the sender's.
  */
-function scripted(answers: Array<[number, unknown]>, options: Partial<QuerySenderOptions> = {}) {
+function scripted(
+  answers: Array<[number, unknown, Record<string, string>?]>,
+  options: Partial<QuerySenderOptions> = {},
+) {
   const seen: HttpRequest[] = [];
   const signals: Array<AbortSignal | undefined> = [];
   const handler: RequestHandlerLike & { updateHttpClientConfig(): void; httpHandlerConfigs(): object } = {
     handle: async (request, handlerOptions) => {
       seen.push(request);
       signals.push(handlerOptions?.abortSignal);
-      const [statusCode, body] = answers.shift() ?? [200, PAGE];
+      const [statusCode, body, headers] = answers.shift() ?? [200, PAGE];
       return {
         response: {
           statusCode,
           reason: '',
-          headers: { 'content-type': 'application/x-amz-json-1.0' },
+          headers: { 'content-type': 'application/x-amz-json-1.0', ...headers },
           body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
         },
       } as never;
@@ -95,6 +98,32 @@ describe('QuerySender', () => {
     sender.client.config.systemClockOffset = 600_000;
     await page(sender, 'SELECT 1', undefined);
     expect(seen.map((r) => r.headers['x-amz-date'])).toEqual(['20261122T041506Z']);
+  });
+
+  it('takes Timestream’s clock from the Date of a refused fast attempt before the SDK redoes the call', async () => {
+    const now = Date.parse('2026-11-22T04:05:06Z');
+    const expired = {
+      __type: 'com.amazonaws.timestream.v20181101#InvalidSignatureException',
+      message:
+        'Signature expired: 20261122T040506Z is now earlier than 20261122T041006Z (20261122T041506Z - 5 min.)',
+    };
+    const { sender, seen } = scripted([[403, expired, { Date: 'Sun, 22 Nov 2026 04:15:06 GMT' }]], {
+      nowMs: () => now,
+    });
+    expect(await page(sender, 'SELECT 1', undefined)).toEqual({
+      ColumnInfo: PAGE.ColumnInfo,
+      Rows: PAGE.Rows,
+      NextToken: 'token-2',
+    });
+    // The SDK signs its redo at its own Date.now() plus the offset learnt from the refusal.
+    expect(sender.client.config.systemClockOffset).toBe(600_000);
+    const redoneMs = Date.parse(
+      String(seen[1].headers['x-amz-date']).replace(
+        /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/,
+        '$1-$2-$3T$4:$5:$6Z',
+      ),
+    );
+    expect(Math.abs(redoneMs - (Date.now() + 600_000))).toBeLessThan(60_000);
   });
 
   it('offers the page to the scanner as its bytes, and parses it when the scanner declines', async () => {
