@@ -40,7 +40,9 @@ export function refuseClientErrorsInOrder(
     connection.refusal = () => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
       const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
-      const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+      // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
+      // an AWS SDK reads its clock offset from the Date of an error answer.
+      const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
       socket.write(answer, () => socket.destroy());
     };
     // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is

@@ -253,6 +253,8 @@ describe('startServer', () => {
     try {
       const answer = await rawRequest(server.port, bytes);
       expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
+      // The refusal carries a Date as every other answer does (RFC 9110 6.6.1).
+      expect(answer.match(/^date: .+ GMT$/gim)).toHaveLength(statuses.length);
       expect(signals.map((signal) => signal.aborted)).toEqual(new Array(handled).fill(false));
     } finally {
       await server.close();
