@@ -21,6 +21,8 @@ const DEFAULT_ENDPOINT_TTL_MS = 60_000;
  * refreshes them (@smithy/core memoizeIdentityProvider: 5 minutes).
  */
 export const CREDENTIALS_REFRESH_MS = 300_000;
+/** How far a signature's time may be from Timestream's before it is refused (SigV4: 5 minutes). */
+const MAX_CLOCK_SKEW_MS = 300_000;
 /**
  * How long credentials the provider gave inside the refresh window are used before it is asked
  * again. Such a provider answers every ask with a fetch (the SDK's memoised chain refreshes on each
@@ -209,8 +211,11 @@ export class FastCall {
         if (this.options.endpoint === undefined && response.statusCode === INVALID_ENDPOINT_STATUS)
           this.endpoint = undefined;
         this.credentials = undefined;
-        const serverMs = Date.parse(headerOf(response.headers ?? {}, 'date') ?? '');
-        if (!Number.isNaN(serverMs)) this.options.setClockOffsetMs?.(serverMs - this.nowMs());
+        const offsetMs = Date.parse(headerOf(response.headers ?? {}, 'date') ?? '') - this.nowMs();
+        // As the SDK's signer: only a clock off by the skew Timestream refuses is corrected (a
+        // Date has whole seconds, so taking every one would move the offset by up to a second).
+        if (Math.abs(offsetMs - (this.options.clockOffsetMs?.() ?? 0)) >= MAX_CLOCK_SKEW_MS)
+          this.options.setClockOffsetMs?.(offsetMs);
         return undefined;
       }
       return await read(response.body);

@@ -126,6 +126,19 @@ describe('QuerySender', () => {
     expect(Math.abs(redoneMs - (Date.now() + 600_000))).toBeLessThan(60_000);
   });
 
+  it('keeps its clock when a refused fast attempt is dated within the skew Timestream allows, as the SDK does', async () => {
+    const now = Date.parse('2026-11-22T04:05:06Z');
+    const throttled = {
+      __type: 'com.amazonaws.timestream.v20181101#ThrottlingException',
+      message: 'slow down',
+    };
+    const { sender } = scripted([[400, throttled, { Date: 'Sun, 22 Nov 2026 04:10:05 GMT' }]], {
+      nowMs: () => now,
+    });
+    await page(sender, 'SELECT 1', undefined);
+    expect(sender.client.config.systemClockOffset).toBe(0);
+  });
+
   it('offers the page to the scanner as its bytes, and parses it when the scanner declines', async () => {
     const { sender } = scripted([
       [200, PAGE],
