@@ -12,7 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
 import { ErrorKind } from '../core/errors';
 import { classifyAwsError, isInvalidEndpoint, isStaleEndpoint } from './errors';
-import { CREDENTIALS_RETRY_MS } from './fast-call';
+import { CREDENTIALS_RETRY_MS, type RequestHandlerLike } from './fast-call';
 import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
@@ -45,12 +45,21 @@ export interface TimestreamClients {
   queryPages: QuerySender;
 }
 
-/** How many distinct credential identities keep their clients; least recently used go first. */
+/**
+ * How many distinct credential identities Timestream accepted keep their clients; least recently
+ * used go first. As many more that Timestream has not accepted yet (new, or refused) are kept apart.
+ */
 export const MAX_CACHED_IDENTITIES = 64;
 
 /** Builds and caches SDK clients per credential identity (undefined = the default chain). */
 export class ClientCache {
+  /** Identities Timestream accepted a call from. */
   private readonly cache = new Map<string, TimestreamClients>();
+  /**
+   * Identities not accepted yet. NOTE: apart, so a spray of wrong credentials (each a new
+   * identity) turns over only these, not the warm clients of the identities that work.
+   */
+  private readonly untried = new Map<string, TimestreamClients>();
   private readonly writeHandler: NodeHttpHandler;
   private readonly queryHandler: NodeHttpHandler;
   /** The fast first attempts' own keep-alive sockets (http1-client.ts), per direction. */
@@ -69,36 +78,39 @@ export class ClientCache {
   /** Returns the clients for these credentials, creating them on first use. */
   get(credentials: RequestCredentials | undefined): TimestreamClients {
     const key = identityKey(credentials);
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(key) ?? this.untried.get(key);
     if (hit !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
+      touch(this.cache.has(key) ? this.cache : this.untried, key, hit);
       return hit;
     }
-    const clients = this.create(credentials);
-    this.cache.set(key, clients);
-    if (this.cache.size > MAX_CACHED_IDENTITIES) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.delete(oldest);
-    }
+    let accepted = false;
+    const clients = this.create(credentials, () => {
+      if (accepted) return;
+      accepted = true;
+      this.untried.delete(key);
+      if (!this.cache.has(key)) touch(this.cache, key, clients);
+    });
+    touch(this.untried, key, clients);
     return clients;
   }
 
   /** Number of identities currently cached (for tests and metrics). */
   get size(): number {
-    return this.cache.size;
+    return this.cache.size + this.untried.size;
   }
 
   /** Closes keep-alive sockets; call on shutdown. */
   destroy(): void {
     this.cache.clear();
+    this.untried.clear();
     this.writeHandler.destroy();
     this.queryHandler.destroy();
     this.writeFast.destroy();
     this.queryFast.destroy();
   }
 
-  private create(credentials: RequestCredentials | undefined): TimestreamClients {
+  /** `accepted` is called after each call Timestream answered with success. */
+  private create(credentials: RequestCredentials | undefined, accepted: () => void): TimestreamClients {
     const { region, writeEndpoint, queryEndpoint } = this.settings;
     const common = credentials === undefined ? { region } : { region, credentials };
     const query = new TimestreamQueryClient({
@@ -120,17 +132,49 @@ export class ClientCache {
       refreshRefusedCredentials(query);
       refreshRefusedCredentials(write);
     }
+    for (const client of [query, write]) {
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const output = await next(args);
+          accepted();
+          return output;
+        },
+        { step: 'initialize', name: 'acceptIdentity' },
+      );
+    }
     return {
       write,
       writeRecords: new WriteRecordsSender(write, {
         region,
         endpoint: writeEndpoint,
-        handler: this.writeFast,
+        handler: onSuccess(this.writeFast, accepted),
       }),
       query,
-      queryPages: new QuerySender(query, { region, endpoint: queryEndpoint, handler: this.queryFast }),
+      queryPages: new QuerySender(query, {
+        region,
+        endpoint: queryEndpoint,
+        handler: onSuccess(this.queryFast, accepted),
+      }),
     };
   }
+}
+
+/** Puts `key` last in `map` (most recently used), dropping the least recently used past the limit. */
+function touch(map: Map<string, TimestreamClients>, key: string, clients: TimestreamClients): void {
+  map.delete(key);
+  map.set(key, clients);
+  if (map.size > MAX_CACHED_IDENTITIES) map.delete(map.keys().next().value as string);
+}
+
+/** The shared fast-path handler, telling `accepted` of each 200 answer (per identity). */
+function onSuccess(handler: Http1Client, accepted: () => void): RequestHandlerLike {
+  return {
+    handle: (request, options) =>
+      handler.handle(request, options).then((answer) => {
+        if (answer.response.statusCode === 200) accepted();
+        return answer;
+      }),
+  };
 }
 
 /**

@@ -282,6 +282,57 @@ describe('ClientCache: the fast paths it builds, against a stand-in Timestream',
     expect([openSockets(writeServer), openSockets(queryServer)]).toEqual([0, 0]);
   });
 
+  describe('identities Timestream refuses', () => {
+    const good = (n: number): RequestCredentials => ({ accessKeyId: `GOOD${n}`, secretAccessKey: 's' });
+    const wrong = (n: number): RequestCredentials => ({ accessKeyId: `WRONG${n}`, secretAccessKey: 's' });
+    /** Timestream's answer to a call signed with `WRONG…` keys; calls with others go to `accepted`. */
+    const refusingWrong =
+      (accepted: Answer): Answer =>
+      (req, res, seen) => {
+        if (!String(seen.headers.authorization).includes('Credential=WRONG')) return accepted(req, res, seen);
+        answer(res, 403, {
+          __type: 'com.amazonaws.timestream.v20181101#InvalidSignatureException',
+          message: 'The request signature we calculated does not match the signature you provided.',
+        });
+      };
+
+    test.each([
+      { path: 'fast', refuseFast: false },
+      { path: 'SDK', refuseFast: true },
+    ])(
+      'do not evict the clients of identities Timestream accepted (on the $path path)',
+      async ({ refuseFast }) => {
+        await standIns(refusingWrong(timestream(refuseFast)), refusingWrong(timestream(refuseFast)));
+        const warm: TimestreamClients[] = [];
+        for (let n = 0; n < MAX_CACHED_IDENTITIES; n++) {
+          warm.push(cache.get(good(n)));
+          await warm[n]!.writeRecords.send(TARGET, BATCH!);
+        }
+        // Twice as many wrong identities as the cache keeps, as a spray of guessed keys sends them.
+        for (let n = 0; n < 2 * MAX_CACHED_IDENTITIES; n++) {
+          await expect(cache.get(wrong(n)).writeRecords.send(TARGET, BATCH!)).rejects.toMatchObject({
+            name: 'InvalidSignatureException',
+          });
+        }
+        const rebuilt = warm.filter((clients, n) => cache.get(good(n)) !== clients).length;
+        expect(rebuilt).toBe(0);
+        expect(cache.size).toBe(2 * MAX_CACHED_IDENTITIES);
+      },
+    );
+
+    test('an identity once accepted joins the accepted ones, dropping their least recently used', async () => {
+      await standIns(refusingWrong(timestream(false)), refusingWrong(timestream(false)));
+      const warm: TimestreamClients[] = [];
+      for (let n = 0; n <= MAX_CACHED_IDENTITIES; n++) {
+        warm.push(cache.get(good(n)));
+        await warm[n]!.queryPages.scannedPage('SELECT 1', undefined, undefined, () => undefined);
+      }
+      const rebuilt = warm.filter((clients, n) => cache.get(good(n)) !== clients).length;
+      expect(rebuilt).toBe(1); // good(0), the least recently used
+      expect(cache.size).toBe(MAX_CACHED_IDENTITIES + 1); // good(0) again, not accepted yet
+    });
+  });
+
   describe('with fake timers', () => {
     afterEach(() => jest.useRealTimers());
 
