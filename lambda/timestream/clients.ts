@@ -6,8 +6,15 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import {
+  DescribeEndpointsCommand as DescribeQueryEndpoints,
+  type Endpoint,
+  TimestreamQueryClient,
+} from '@aws-sdk/client-timestream-query';
+import {
+  DescribeEndpointsCommand as DescribeWriteEndpoints,
+  TimestreamWriteClient,
+} from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
 import { ErrorKind } from '../core/errors';
@@ -126,8 +133,14 @@ export class ClientCache {
       requestHandler: this.writeHandler,
     });
     // An explicit endpoint is no discovered one: nothing to forget or discover again.
-    if (queryEndpoint === undefined) forgetInvalidEndpoints(query);
-    if (writeEndpoint === undefined) forgetInvalidEndpoints(write);
+    if (queryEndpoint === undefined) {
+      forgetInvalidEndpoints(query);
+      discoverFirst(query, () => query.send(new DescribeQueryEndpoints({})));
+    }
+    if (writeEndpoint === undefined) {
+      forgetInvalidEndpoints(write);
+      discoverFirst(write, () => write.send(new DescribeWriteEndpoints({})));
+    }
     if (credentials === undefined) {
       refreshRefusedCredentials(query);
       refreshRefusedCredentials(write);
@@ -240,6 +253,52 @@ function refreshRefusedCredentials(client: TimestreamQueryClient | TimestreamWri
       }
     },
     { step: 'initialize', name: 'refreshRefusedCredentials' },
+  );
+}
+
+type EndpointCache = TimestreamQueryClient['config']['endpointCache'];
+
+/**
+ * Discovers the client's endpoints before the SDK's endpoint-discovery middleware looks for them,
+ * one DescribeEndpoints call for all the calls that find none, so that middleware always finds
+ * some and never queues a call. NOTE: its queue of calls waiting for a discovery is shared by
+ * every client in the process and keyed by access key id alone: a refused DescribeEndpoints of one
+ * identity (a wrong secret with a working key id) failed the waiting calls of the identity whose
+ * keys work, and one client's discovery sent another's waiting calls on before it had endpoints.
+ */
+function discoverFirst(
+  client: TimestreamQueryClient | TimestreamWriteClient,
+  describe: () => Promise<{ Endpoints?: Endpoint[] }>,
+): void {
+  let discovering: Promise<void> | undefined;
+  const discover = async (key: string) => {
+    try {
+      // Stored as the SDK's middleware stores them: the model types every member as optional.
+      const endpoints = (await describe()).Endpoints ?? [];
+      client.config.endpointCache.set(key, endpoints as Parameters<EndpointCache['set']>[1]);
+    } catch (error) {
+      // As the SDK's middleware throws it (errors.ts: discoveryReason).
+      throw Object.assign(
+        new Error(
+          'The operation to discover endpoint failed. Please retry, or provide a custom endpoint and disable endpoint discovery to proceed.',
+        ),
+        { reason: error },
+      );
+    }
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'DescribeEndpointsCommand') {
+        // The SDK middleware's cache key for an operation without identifiers (all of Timestream's).
+        const key = JSON.stringify({ accessKeyId: (await client.config.credentials()).accessKeyId });
+        if (!client.config.endpointCache.getEndpoint(key)) {
+          discovering ??= discover(key).finally(() => (discovering = undefined));
+          await discovering;
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'discoverFirst' },
   );
 }
 

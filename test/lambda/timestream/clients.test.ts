@@ -486,6 +486,51 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
     expect(hosts).toEqual([`query.${HOST}`, `query-cell1.${HOST}`, `query.${HOST}`, `query-cell1.${HOST}`]);
   });
 
+  test('another identity with the same access key id whose discovery is refused fails none of the calls waiting for this one’s', async () => {
+    cache.destroy();
+    cache = new ClientCache({ ...SETTINGS, writeEndpoint: undefined, queryEndpoint: undefined });
+    const good = cache.get(KEY);
+    const wrong = cache.get({ ...KEY, secretAccessKey: 'wrong' });
+    const json = (statusCode: number, body: unknown) => ({
+      response: {
+        statusCode,
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: Buffer.from(JSON.stringify(body)),
+      },
+    });
+    const standIn = (handle: (target: string) => Promise<ReturnType<typeof json>>) => ({
+      handle: (request: { headers: Record<string, string> }) => handle(request.headers['x-amz-target']!),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    });
+    // The good key's DescribeEndpoints answers after the wrong secret's is refused.
+    let described = 0;
+    (good.query.config as { requestHandler: unknown }).requestHandler = standIn(async (target) => {
+      if (target !== 'Timestream_20181101.DescribeEndpoints')
+        return json(200, { QueryId: 'q', ColumnInfo: [], Rows: [] });
+      described++;
+      await delay(100);
+      return json(200, { Endpoints: [{ Address: `query-cell2.${HOST}`, CachePeriodInMinutes: 1440 }] });
+    });
+    (wrong.query.config as { requestHandler: unknown }).requestHandler = standIn(async () => {
+      await delay(10);
+      return json(403, {
+        __type: 'com.amazonaws.timestream.v20181101#InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided.',
+      });
+    });
+    const query = (clients: TimestreamClients) =>
+      clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' })).then(
+        () => 'ok',
+        (error: Error & { reason?: Error }) => error.reason?.name ?? error.name,
+      );
+
+    // The good key's second call waits for the discovery its first call started.
+    const answers = await Promise.all([query(good), query(good), query(wrong)]);
+    expect(answers).toEqual(['ok', 'ok', 'InvalidSignatureException']);
+    expect(described).toBe(1);
+  });
+
   test.each(['ENOTFOUND', 'ECONNREFUSED'])(
     'the query client discovers again after the discovered endpoint cannot be reached (%s)',
     async (code) => {
