@@ -49,6 +49,11 @@ type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 /** Creates (does not start) the HTTP server of an engine. */
 export function createStoreServer(engine: StoreEngine, options: StoreServerOptions): StoreServer {
   const server = createServer();
+  // Node closes a connection idle for about 6 s, about when the connector reuses it after
+  // Prometheus' 5 s batch deadline: the call then met a reset and was sent again. The connector's
+  // own server keeps idle connections as long.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const track = refuseClientErrorsInOrder(server);
   // Connections, not requests, are tracked for the shutdown: a connection carries thousands of
   // WriteRecords calls, and per-answer tracking (a set and a 'close' listener per answer) cost a
