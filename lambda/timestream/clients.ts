@@ -303,7 +303,14 @@ function discoverFirst(
 }
 
 function makeHandler(maxSockets: number, requestTimeoutMs: number): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: TCP_KEEPALIVE_DELAY_MS };
+  // maxFreeSockets: node:http keeps only 256 idle sockets by default (maxSockets is 4 × the
+  // concurrency, 400 by default) and closes the rest, so each wider burst of retries reconnected.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets,
+    maxFreeSockets: maxSockets,
+    keepAliveMsecs: TCP_KEEPALIVE_DELAY_MS,
+  };
   return new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),

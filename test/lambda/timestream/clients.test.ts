@@ -145,11 +145,55 @@ describe('ClientCache: the SDK clients it builds', () => {
         expect(agent).toMatchObject({
           keepAlive: true,
           maxSockets: 4,
+          maxFreeSockets: 4,
           keepAliveMsecs: TCP_KEEPALIVE_DELAY_MS,
         });
       }
     },
   );
+});
+
+// NOTE: node:http's Agent keeps at most 256 idle sockets by default (maxFreeSockets) and closes the
+// rest, so a burst of SDK retries wider than that reconnected, leaving sockets in TIME_WAIT.
+test('the SDK handler keeps every socket of a burst as wide as maxSockets alive for the next one', async () => {
+  const width = 300;
+  const held: (() => void)[] = [];
+  const server = await listen(createServer(), (_req, res) => {
+    held.push(() => answer(res, 200, {}));
+    if (held.length === width) for (const release of held.splice(0)) release();
+  });
+  const wide = new ClientCache({ ...SETTINGS, maxSockets: width });
+  try {
+    const handler = wide.get(KEY).write.config.requestHandler as NodeHttpHandler;
+    const request = {
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/',
+    };
+    const burst = () =>
+      Promise.all(
+        Array.from({ length: width }, () =>
+          handler
+            .handle({ ...request, headers: {}, query: {}, body: '{}' } as Parameters<
+              NodeHttpHandler['handle']
+            >[0])
+            .then(
+              ({ response }) =>
+                new Promise((done) => (response.body as NodeJS.ReadableStream).resume().on('end', done)),
+            ),
+        ),
+      );
+    expect(await within(20_000, burst())).not.toBe('hung');
+    await delay(100);
+    expect(openSockets(server)).toBe(width);
+    expect(await within(20_000, burst())).not.toBe('hung');
+    expect(server.connections).toBe(width);
+  } finally {
+    wide.destroy();
+    await server.close();
+  }
 });
 
 // The stand-in Timestream below is a real node:http server on 127.0.0.1: the fast paths keep
