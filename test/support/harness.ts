@@ -3,6 +3,7 @@
 // clients pointed at it, and both edges (node:http server and Lambda adapter) in front of it.
 
 import { paginateQuery, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { Registry } from 'prom-client';
 import { snappyCompress } from '../../lambda/codec/snappy';
 import { createConnector, type ConnectorOptions } from '../../lambda/core/connector';
@@ -61,6 +62,8 @@ export interface Harness {
   read(edge: Edge, request: ReadRequest, headers?: Record<string, string>): Promise<EdgeResponse>;
   /** Runs SQL on the store through the real query SDK, every page, rows as name → scalar (null for NullValue). */
   sql(query: string): Promise<Record<string, string | null>[]>;
+  /** The real write SDK pointed at the store, for records other tools write and table changes. */
+  writeClient: TimestreamWriteClient;
   close(): Promise<void>;
 }
 
@@ -109,11 +112,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
   });
   const lambda = createLambdaHandler(handle);
-  const queryClient = new TimestreamQueryClient({
+  const storeClientConfig = {
     region: 'us-east-1',
     endpoint: store.endpoint,
     credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-  });
+  };
+  const queryClient = new TimestreamQueryClient(storeClientConfig);
+  const writeClient = new TimestreamWriteClient(storeClientConfig);
 
   const send = async (
     edge: Edge,
@@ -184,10 +189,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
       return rows;
     },
+    writeClient,
     close: async () => {
       await server.close();
       clients.destroy();
       queryClient.destroy();
+      writeClient.destroy();
       await store.close();
     },
   };

@@ -5,7 +5,6 @@
 import {
   CreateTableCommand,
   DeleteTableCommand,
-  TimestreamWriteClient,
   WriteRecordsCommand,
   type _Record,
 } from '@aws-sdk/client-timestream-write';
@@ -525,29 +524,20 @@ describe('POST /read of rows another tool wrote with WriteRecords', () => {
       samples: [{ value: 5, timestamp: T0 + 1 }],
     };
     expect((await h.write('server', { timeseries: [own] })).status).toBe(204);
-    const writer = new TimestreamWriteClient({
-      endpoint: h.store.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    });
-    try {
-      await writer.send(
-        new WriteRecordsCommand({
-          DatabaseName: DATABASE,
-          TableName: TABLE,
-          Records: [
-            record('mt2', { _job: 'a' }, '2000.5', T0 + 1),
-            record('mt2', { _job: 'a' }, '7', T0 + 2),
-            record('mt2', { _job: 'a', _z: '1' }, '9', T0 + 1),
-            // Two records of one series in one millisecond, which Prometheus cannot tell apart.
-            record('mt3', { _job: 'b' }, '4', (T0 + 1) * 1000 + 100, 'MICROSECONDS'),
-            record('mt3', { _job: 'b' }, '3', (T0 + 1) * 1000 + 900, 'MICROSECONDS'),
-          ],
-        }),
-      );
-    } finally {
-      writer.destroy();
-    }
+    await h.writeClient.send(
+      new WriteRecordsCommand({
+        DatabaseName: DATABASE,
+        TableName: TABLE,
+        Records: [
+          record('mt2', { _job: 'a' }, '2000.5', T0 + 1),
+          record('mt2', { _job: 'a' }, '7', T0 + 2),
+          record('mt2', { _job: 'a', _z: '1' }, '9', T0 + 1),
+          // Two records of one series in one millisecond, which Prometheus cannot tell apart.
+          record('mt3', { _job: 'b' }, '4', (T0 + 1) * 1000 + 100, 'MICROSECONDS'),
+          record('mt3', { _job: 'b' }, '3', (T0 + 1) * 1000 + 900, 'MICROSECONDS'),
+        ],
+      }),
+    );
   });
   afterAll(async () => {
     await h.close();
@@ -688,28 +678,17 @@ describe('POST /read of history the Go reference connector wrote (README "Migrat
     ).results[0]!.timeseries;
   beforeAll(async () => {
     h = await startHarness();
-    const writer = new TimestreamWriteClient({
-      endpoint: h.store.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    });
-    try {
-      await writer.send(
-        new WriteRecordsCommand({
-          DatabaseName: DATABASE,
-          TableName: TABLE,
-          Records: [
-            ...REFERENCE_VALUES.map(([text], i) =>
-              reference({ job: 'node', city: 'Zürich 🙂' }, text, T0 + i),
-            ),
-            reference({ _tenant: 'a' }, '1.500000', T0),
-            reference({ _time: 'b', __y: 'c' }, '3.000000', T0),
-          ],
-        }),
-      );
-    } finally {
-      writer.destroy();
-    }
+    await h.writeClient.send(
+      new WriteRecordsCommand({
+        DatabaseName: DATABASE,
+        TableName: TABLE,
+        Records: [
+          ...REFERENCE_VALUES.map(([text], i) => reference({ job: 'node', city: 'Zürich 🙂' }, text, T0 + i)),
+          reference({ _tenant: 'a' }, '1.500000', T0),
+          reference({ _time: 'b', __y: 'c' }, '3.000000', T0),
+        ],
+      }),
+    );
   });
   afterAll(async () => {
     await h.close();
@@ -825,11 +804,6 @@ describe('POST /read with a response limit', () => {
 describe('POST /read after the table is deleted', () => {
   test('answers 404 naming it, also while its columns are still cached', async () => {
     const h = await startHarness();
-    const admin = new TimestreamWriteClient({
-      region: 'us-east-1',
-      endpoint: h.store.endpoint,
-      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
-    });
     try {
       const written = await h.write('server', {
         timeseries: [
@@ -843,7 +817,7 @@ describe('POST /read after the table is deleted', () => {
           acceptedResponseTypes: [],
         });
       expect(decode(await ask()).results[0].timeseries).toHaveLength(1);
-      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await h.writeClient.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
       for (const response of [await ask(), await ask()]) {
         expect(response.status).toBe(404);
         expect(response.body.toString('utf8')).toMatch(
@@ -851,7 +825,6 @@ describe('POST /read after the table is deleted', () => {
         );
       }
     } finally {
-      admin.destroy();
       await h.close();
     }
   });
@@ -1292,11 +1265,6 @@ describe('POST /read and the table columns it knows of', () => {
 
   test('a column gone since it was cached (the table made again) answers empty, not 400', async () => {
     const h = await startHarness();
-    const admin = new TimestreamWriteClient({
-      region: 'us-east-1',
-      endpoint: h.store.endpoint,
-      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
-    });
     try {
       expect((await write(h, 'gone', { env: 'prod' })).status).toBe(204);
       const ask = () =>
@@ -1305,29 +1273,23 @@ describe('POST /read and the table columns it knows of', () => {
           acceptedResponseTypes: [],
         });
       expect(names(await ask())).toEqual([[['__name__=gone', 'env=prod']], [['__name__=gone', 'env=prod']]]);
-      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
-      await admin.send(new CreateTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await h.writeClient.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await h.writeClient.send(new CreateTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
       expect(names(await ask())).toEqual([[], []]);
     } finally {
-      admin.destroy();
       await h.close();
     }
   });
 
   test('a table made again with other columns a moment after they were cached finds the labels of the new one', async () => {
     const h = await startHarness();
-    const admin = new TimestreamWriteClient({
-      region: 'us-east-1',
-      endpoint: h.store.endpoint,
-      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
-    });
     try {
       expect((await write(h, 'remade', { env: 'prod' })).status).toBe(204);
       expect(
         names(await h.read('server', { queries: [query([eq('env', 'prod')])], acceptedResponseTypes: [] })),
       ).toEqual([[['__name__=remade', 'env=prod']]]);
-      await admin.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
-      await admin.send(
+      await h.writeClient.send(new DeleteTableCommand({ DatabaseName: DATABASE, TableName: TABLE }));
+      await h.writeClient.send(
         new CreateTableCommand({
           DatabaseName: DATABASE,
           TableName: TABLE,
@@ -1347,7 +1309,6 @@ describe('POST /read and the table columns it knows of', () => {
       const zoned = [['__name__=remade', 'zone=a']];
       expect(names(response)).toEqual([zoned, zoned]);
     } finally {
-      admin.destroy();
       await h.close();
     }
   });
