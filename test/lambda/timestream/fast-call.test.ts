@@ -35,6 +35,25 @@ function fastCall(overrides: Partial<FastCallOptions>, handler: RequestHandlerLi
   });
 }
 
+/**
+ * Providers that count their calls: discovery answers `cell<n>.example.com` and credentials
+ * `AKID<n>`, n counting from 1.
+ */
+function countingProviders() {
+  const asked = { discover: 0, credentials: 0 };
+  const options = {
+    discover: () => {
+      asked.discover++;
+      return Promise.resolve({ address: `cell${asked.discover}.example.com`, cachePeriodInMinutes: 10 });
+    },
+    credentials: () => {
+      asked.credentials++;
+      return Promise.resolve({ accessKeyId: `AKID${asked.credentials}`, secretAccessKey: 'secret' });
+    },
+  };
+  return { asked, options };
+}
+
 describe('FastCall', () => {
   it('hands the request to the handler synchronously once endpoint and credentials are known', async () => {
     const { handler, seen } = recording();
@@ -179,20 +198,8 @@ describe('FastCall', () => {
 
   it('asks again for a discovered endpoint and the credentials after an InvalidEndpointException (421)', async () => {
     const { handler, seen } = answering([421]);
-    const asked = { discover: 0, credentials: 0 };
-    const call = fastCall(
-      {
-        discover: () => {
-          asked.discover++;
-          return Promise.resolve({ address: `cell${asked.discover}.example.com`, cachePeriodInMinutes: 10 });
-        },
-        credentials: () => {
-          asked.credentials++;
-          return Promise.resolve({ accessKeyId: `AKID${asked.credentials}`, secretAccessKey: 'secret' });
-        },
-      },
-      handler,
-    );
+    const { asked, options } = countingProviders();
+    const call = fastCall(options, handler);
     expect(await call.attempt(TARGET, '{}', undefined)).toBe(false);
     expect(await call.attempt(TARGET, '{}', undefined)).toBe(true);
     expect(asked).toEqual({ discover: 2, credentials: 2 });
@@ -232,20 +239,8 @@ describe('FastCall', () => {
   // sends each time it is asked, would otherwise be called again after every such answer.
   it('keeps a discovered endpoint after a throttled or failed answer, asking only for the credentials again', async () => {
     const { handler, seen } = answering([429, 500, 503]);
-    const asked = { discover: 0, credentials: 0 };
-    const call = fastCall(
-      {
-        discover: () => {
-          asked.discover++;
-          return Promise.resolve({ address: `cell${asked.discover}.example.com`, cachePeriodInMinutes: 10 });
-        },
-        credentials: () => {
-          asked.credentials++;
-          return Promise.resolve({ accessKeyId: 'AKID', secretAccessKey: 'secret' });
-        },
-      },
-      handler,
-    );
+    const { asked, options } = countingProviders();
+    const call = fastCall(options, handler);
     for (const expected of [false, false, false, true])
       expect(await call.attempt(TARGET, '{}', undefined)).toBe(expected);
     expect(asked).toEqual({ discover: 1, credentials: 4 });
