@@ -487,48 +487,53 @@ test('renders rows within a page for one row and MAX_RESULT_BYTES for all of the
   expect(MAX_RESULT_BYTES).toBe(512 * 1024 * 1024);
 });
 
+// Ten billion rows: far slower than any limit or test however fast the machine, yet small to set up;
+// as one count (materialized) and as rows the store renders page by page (streamed).
+const CROSS_JOIN = 'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3';
+const SLOW_QUERIES = [
+  { name: 'materialized', sql: passThroughDialect, query: CROSS_JOIN },
+  {
+    name: 'streamed and rendered',
+    sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
+    query: `SELECT a.range FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3`,
+  },
+];
+
 describe('a query running past its time limit', () => {
-  // Ten billion rows: far slower than the limit however fast the machine, yet small to set up.
-  const CROSS_JOIN =
-    'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3';
   const LIMIT_MS = 200;
 
-  test.each([
-    { name: 'materialized', sql: passThroughDialect, query: CROSS_JOIN },
-    {
-      name: 'streamed and rendered',
-      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
-      query: `SELECT a.range FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3`,
-    },
-  ])('is refused as $name, and the store answers the next query', async ({ sql, query }) => {
-    const limited = new QueryExecutor({
-      instance,
-      catalog: {} as Catalog,
-      pageSize: 1000,
-      nowMs: () => Date.UTC(2026, 0, 1),
-      sql,
-      queryTimeoutMs: LIMIT_MS,
-    });
-    try {
-      const slow = limited.query({ QueryString: query });
-      // Another query meanwhile has a connection of its own, which the interrupt leaves alone.
-      const meanwhile = limited.query({ QueryString: 'SELECT 7' });
-      const refusal = await slow.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(refusal).toBeInstanceOf(StoreError);
-      expect(refusal).toMatchObject({
-        type: 'QueryExecutionException',
-        status: 400,
-        message: 'Query aborted as it ran longer than the 0.2 seconds a query may take',
+  test.each(SLOW_QUERIES)(
+    'is refused as $name, and the store answers the next query',
+    async ({ sql, query }) => {
+      const limited = new QueryExecutor({
+        instance,
+        catalog: {} as Catalog,
+        pageSize: 1000,
+        nowMs: () => Date.UTC(2026, 0, 1),
+        sql,
+        queryTimeoutMs: LIMIT_MS,
       });
-      expect((await meanwhile).Rows).toHaveLength(1);
-      expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
-    } finally {
-      limited.close();
-    }
-  });
+      try {
+        const slow = limited.query({ QueryString: query });
+        // Another query meanwhile has a connection of its own, which the interrupt leaves alone.
+        const meanwhile = limited.query({ QueryString: 'SELECT 7' });
+        const refusal = await slow.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refusal).toBeInstanceOf(StoreError);
+        expect(refusal).toMatchObject({
+          type: 'QueryExecutionException',
+          status: 400,
+          message: 'Query aborted as it ran longer than the 0.2 seconds a query may take',
+        });
+        expect((await meanwhile).Rows).toHaveLength(1);
+        expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
+      } finally {
+        limited.close();
+      }
+    },
+  );
 
   test("the limit is Timestream's 60 seconds unless told otherwise", () => {
     expect(QUERY_TIMEOUT_MS).toBe(60_000);
@@ -539,47 +544,39 @@ describe('a query running past its time limit', () => {
 });
 
 describe('a query whose caller goes away', () => {
-  // As above: far slower than the test however fast the machine.
-  const CROSS_JOIN =
-    'SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3';
-
-  test.each([
-    { name: 'materialized', sql: passThroughDialect, query: CROSS_JOIN },
-    {
-      name: 'streamed and rendered',
-      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
-      query: `SELECT a.range FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3`,
-    },
-  ])('is stopped at once as $name, not left running to its time limit', async ({ sql, query }) => {
-    // A limit far past the abort: what stops the query must be the caller leaving, not the clock.
-    const limited = new QueryExecutor({
-      instance,
-      catalog: {} as Catalog,
-      pageSize: 1000,
-      nowMs: () => Date.UTC(2026, 0, 1),
-      sql,
-      queryTimeoutMs: 3000,
-    });
-    try {
-      const gone = new AbortController();
-      const started = performance.now();
-      const slow = limited.queryRendered({ QueryString: query }, undefined, gone.signal);
-      setTimeout(() => gone.abort(), 100);
-      const refusal = await slow.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(refusal).toBeInstanceOf(StoreError);
-      expect(refusal).toMatchObject({
-        type: 'QueryExecutionException',
-        message: 'Query aborted as its caller closed the connection',
+  test.each(SLOW_QUERIES)(
+    'is stopped at once as $name, not left running to its time limit',
+    async ({ sql, query }) => {
+      // A limit far past the abort: what stops the query must be the caller leaving, not the clock.
+      const limited = new QueryExecutor({
+        instance,
+        catalog: {} as Catalog,
+        pageSize: 1000,
+        nowMs: () => Date.UTC(2026, 0, 1),
+        sql,
+        queryTimeoutMs: 3000,
       });
-      expect(performance.now() - started).toBeLessThan(2000);
-      expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
-    } finally {
-      limited.close();
-    }
-  });
+      try {
+        const gone = new AbortController();
+        const started = performance.now();
+        const slow = limited.queryRendered({ QueryString: query }, undefined, gone.signal);
+        setTimeout(() => gone.abort(), 100);
+        const refusal = await slow.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refusal).toBeInstanceOf(StoreError);
+        expect(refusal).toMatchObject({
+          type: 'QueryExecutionException',
+          message: 'Query aborted as its caller closed the connection',
+        });
+        expect(performance.now() - started).toBeLessThan(2000);
+        expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toHaveLength(1);
+      } finally {
+        limited.close();
+      }
+    },
+  );
 
   test('one gone before it starts is not run', async () => {
     const gone = new AbortController();
