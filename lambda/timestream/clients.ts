@@ -133,14 +133,10 @@ export class ClientCache {
       requestHandler: this.writeHandler,
     });
     // An explicit endpoint is no discovered one: nothing to forget or discover again.
-    if (queryEndpoint === undefined) {
-      forgetInvalidEndpoints(query);
-      discoverFirst(query, () => query.send(new DescribeQueryEndpoints({})));
-    }
-    if (writeEndpoint === undefined) {
-      forgetInvalidEndpoints(write);
-      discoverFirst(write, () => write.send(new DescribeWriteEndpoints({})));
-    }
+    if (queryEndpoint === undefined)
+      discoverEndpoints(query, () => query.send(new DescribeQueryEndpoints({})));
+    if (writeEndpoint === undefined)
+      discoverEndpoints(write, () => write.send(new DescribeWriteEndpoints({})));
     if (credentials === undefined) {
       refreshRefusedCredentials(query);
       refreshRefusedCredentials(write);
@@ -191,32 +187,6 @@ function onSuccess(handler: Http1Client, accepted: () => void): RequestHandlerLi
 }
 
 /**
- * Drops the client's discovered endpoints when one is stale (isStaleEndpoint: an
- * InvalidEndpointException, a name that no longer resolves), so its next call discovers again, as
- * botocore does on a 421. The SDK's endpoint-discovery middleware never evicts one: a retired cell
- * had every SDK call of the identity fail (a 503, or every read failing on its DESCRIBE) until the
- * cache period DescribeEndpoints gave (1440 minutes) ran out.
- */
-function forgetInvalidEndpoints(client: TimestreamQueryClient | TimestreamWriteClient): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (!isStaleEndpoint(error)) throw error;
-        client.config.endpointCache.clear();
-        // Timestream refused the call without doing it: redone once, on the endpoint discovered
-        // again, as botocore does, so a read is not failed (Prometheus does not resend reads). An
-        // unreachable endpoint has already had the SDK's retries.
-        if (!isInvalidEndpoint(error)) throw error;
-        return await next(args);
-      }
-    },
-    { step: 'initialize', name: 'forgetInvalidEndpoints' },
-  );
-}
-
-/**
  * Asks the default chain for new credentials when Timestream refuses the connector's own (SigV4
  * mode) as unknown, expired or badly signed, and redoes the call once with them. The SDK's
  * memoised provider asks again only 5 minutes before the expiration it was given, so a pair
@@ -259,14 +229,19 @@ function refreshRefusedCredentials(client: TimestreamQueryClient | TimestreamWri
 type EndpointCache = TimestreamQueryClient['config']['endpointCache'];
 
 /**
- * Discovers the client's endpoints before the SDK's endpoint-discovery middleware looks for them,
- * one DescribeEndpoints call for all the calls that find none, so that middleware always finds
- * some and never queues a call. NOTE: its queue of calls waiting for a discovery is shared by
- * every client in the process and keyed by access key id alone: a refused DescribeEndpoints of one
- * identity (a wrong secret with a working key id) failed the waiting calls of the identity whose
- * keys work, and one client's discovery sent another's waiting calls on before it had endpoints.
+ * Keeps the client's discovered endpoints itself, in the cache the SDK's endpoint-discovery
+ * middleware reads, so that middleware always finds some and never discovers or queues a call.
+ * - Discovers when the cache has none: one DescribeEndpoints call for all the calls that find none.
+ *   NOTE: the SDK's queue of calls waiting for a discovery is shared by every client in the
+ *   process and keyed by access key id alone: a refused DescribeEndpoints of one identity (a wrong
+ *   secret with a working key id) failed the waiting calls of the identity whose keys work.
+ * - Drops them when one is stale (isStaleEndpoint: an InvalidEndpointException, a name that no
+ *   longer resolves), as botocore does on a 421; the SDK never evicts one, so a retired cell had
+ *   every call fail until the cache period DescribeEndpoints gave (1440 minutes) ran out. A call
+ *   Timestream refused without doing it is redone once on the endpoint discovered again, so a read
+ *   is not failed (Prometheus does not resend reads); an unreachable one has had the SDK's retries.
  */
-function discoverFirst(
+function discoverEndpoints(
   client: TimestreamQueryClient | TimestreamWriteClient,
   describe: () => Promise<{ Endpoints?: Endpoint[] }>,
 ): void {
@@ -286,19 +261,28 @@ function discoverFirst(
       );
     }
   };
+  const ensureEndpoints = async () => {
+    // The SDK middleware's cache key for an operation without identifiers (all of Timestream's).
+    const key = JSON.stringify({ accessKeyId: (await client.config.credentials()).accessKeyId });
+    if (client.config.endpointCache.getEndpoint(key)) return;
+    discovering ??= discover(key).finally(() => (discovering = undefined));
+    await discovering;
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName !== 'DescribeEndpointsCommand') {
-        // The SDK middleware's cache key for an operation without identifiers (all of Timestream's).
-        const key = JSON.stringify({ accessKeyId: (await client.config.credentials()).accessKeyId });
-        if (!client.config.endpointCache.getEndpoint(key)) {
-          discovering ??= discover(key).finally(() => (discovering = undefined));
-          await discovering;
-        }
+      if (context.commandName === 'DescribeEndpointsCommand') return next(args);
+      await ensureEndpoints();
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!isStaleEndpoint(error)) throw error;
+        client.config.endpointCache.clear();
+        if (!isInvalidEndpoint(error)) throw error;
+        await ensureEndpoints();
+        return await next(args);
       }
-      return next(args);
     },
-    { step: 'initialize', name: 'discoverFirst' },
+    { step: 'initialize', name: 'discoverEndpoints' },
   );
 }
 
