@@ -5,11 +5,15 @@
 // `local-store` runs only the embedded store.
 
 import { readFileSync } from 'node:fs';
-import { SNAPPY, SNAPPY_FALLBACK_MESSAGE, SNAPPY_FALLBACK_REASONS } from '../lambda/codec/snappy';
+import { SNAPPY } from '../lambda/codec/snappy';
 import { parseCommandLine } from '../lambda/config/command';
 import { ConfigError, type Config, type LocalConfig } from '../lambda/config/load';
 import { createConnector } from '../lambda/core/connector';
-import { clientSettingsFrom, connectorOptionsFrom } from '../lambda/entrypoints/runtime';
+import {
+  clientSettingsFrom,
+  connectorOptionsFrom,
+  warnOnSnappyFallback,
+} from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
 import { startLocalStoreThread, type StoreCredential, type ThreadLocalStore } from '../lambda/local-store';
 import { createLogger, standardError, type Logger } from '../lambda/observability/logger';
@@ -99,9 +103,7 @@ async function main(): Promise<void> {
     },
     'connector listening',
   );
-  if (SNAPPY.name === 'js') {
-    logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
-  }
+  warnOnSnappyFallback(logger);
   if (store !== undefined) process.stdout.write(localBanner(server.url, store.endpoint, config));
   onSignals(async () => {
     logger.info({}, 'shutting down: finishing in-flight requests');

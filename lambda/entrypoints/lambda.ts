@@ -3,7 +3,7 @@
 // metrics and SDK clients live at module scope: a bad setting fails the cold start once, and a
 // warm container reuses clients and keep-alive sockets across invocations.
 
-import { SNAPPY, SNAPPY_FALLBACK_MESSAGE, SNAPPY_FALLBACK_REASONS } from '../codec/snappy';
+import { SNAPPY } from '../codec/snappy';
 import { loadConfig } from '../config/load';
 import { createConnector } from '../core/connector';
 import { createLogger } from '../observability/logger';
@@ -11,7 +11,7 @@ import { createEmfMetrics } from '../observability/metrics';
 import { ClientCache } from '../timestream/clients';
 import { CONNECTOR_VERSION } from '../version';
 import { createLambdaHandler, type LambdaHandler } from './lambda-adapter';
-import { clientSettingsFrom, connectorOptionsFrom } from './runtime';
+import { clientSettingsFrom, connectorOptionsFrom, warnOnSnappyFallback } from './runtime';
 
 function build(): LambdaHandler {
   const config = loadConfig({ env: process.env, mode: 'lambda' });
@@ -34,9 +34,7 @@ function build(): LambdaHandler {
     },
     'connector ready',
   );
-  if (SNAPPY.name === 'js') {
-    logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
-  }
+  warnOnSnappyFallback(logger);
   return createLambdaHandler(connector, () => metrics.flush(), {
     maxBodyBytes: config.limits.maxBodyBytes,
   });

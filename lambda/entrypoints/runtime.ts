@@ -3,8 +3,10 @@
 // connector the same way.
 
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../codec/remote';
+import { SNAPPY, SNAPPY_FALLBACK_MESSAGE, SNAPPY_FALLBACK_REASONS } from '../codec/snappy';
 import type { Config } from '../config/load';
 import type { ConnectorOptions } from '../core/connector';
+import type { Logger } from '../observability/logger';
 import type { ClientSettings } from '../timestream/clients';
 
 /** Request-handler options from the configuration. */
@@ -42,4 +44,12 @@ export function clientSettingsFrom(config: Config, endpoint?: string): ClientSet
     // Every concurrent call of a few simultaneous requests gets its own keep-alive socket.
     maxSockets: Math.max(config.writeConcurrency, config.readConcurrency) * 4,
   };
+}
+
+/**
+ * Logs, once at start-up, why snappy is decoded in pure JavaScript when no native binary loaded (a
+ * zip for another architecture): otherwise only the extra CPU per request would show it.
+ */
+export function warnOnSnappyFallback(logger: Logger): void {
+  if (SNAPPY.name === 'js') logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
 }
