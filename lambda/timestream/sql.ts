@@ -12,6 +12,11 @@ import { quotePattern } from './regex-scan';
 export const MIN_QUERY_TIME_MS = 0;
 /** Latest time Timestream queries accept (2262-04-11 23:47:16.854, int64 ns); later ends are clamped. */
 export const MAX_QUERY_TIME_MS = 9_223_372_036_854;
+/**
+ * Longest QueryString Timestream takes (Query model: 1..262144 characters, counted as the store
+ * counts them, in UTF-16 units). https://docs.aws.amazon.com/timestream/latest/developerguide/ts-limits.html
+ */
+export const MAX_QUERY_STRING_CHARS = 262_144;
 
 /** Returns `name` as a double-quoted SQL identifier, `"` doubled. */
 export function quoteIdentifier(name: string): string {
@@ -85,7 +90,16 @@ export function buildSelect(input: SelectInput): string | null {
       : `time >= from_milliseconds(${from})`,
     ...conditions,
   ];
-  return `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
+  const sql = `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
+  // Timestream refuses a longer one in its model's words (`Value at 'queryString' …`), which name
+  // neither the matchers nor what to change: several Grafana multi-value variables in one selector
+  // get there, each of them short enough alone.
+  if (sql.length > MAX_QUERY_STRING_CHARS) {
+    throw badRequest(
+      `query too long for Timestream: its matchers make SQL of ${sql.length} characters, over Timestream's limit of ${MAX_QUERY_STRING_CHARS}; select fewer or shorter label values`,
+    );
+  }
+  return sql;
 }
 
 function timeBound(ms: number, which: string): number {

@@ -420,6 +420,35 @@ describe('POST /read', () => {
     expect([line?.level, line?.msg, line?.fields.status]).toEqual(['warn', 'read refused', 400]);
   });
 
+  test("answers 400 naming Timestream's QueryString limit, without sending SQL Timestream would refuse", async () => {
+    // Four Grafana multi-value variables, each within the 64 KiB a matcher value may take.
+    const variable = (label: string) =>
+      re(label, `(${Array.from({ length: 5500 }, (_, i) => `h${i}:9100`).join('|')})`);
+    const queryCalls = async () =>
+      (await h.metricsText())
+        .split('\n')
+        .filter((l) => l.startsWith('timestream_connector_timestream_calls_total{operation="Query"'))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const before = await queryCalls();
+    const response = await h.read('server', {
+      queries: [
+        query([
+          eq('__name__', 'rt'),
+          variable('id'),
+          variable('job'),
+          variable('time'),
+          variable('measure_name'),
+        ]),
+      ],
+      acceptedResponseTypes: [],
+    });
+    expect([response.status, response.body.toString('utf8')]).toEqual([
+      400,
+      "query too long for Timestream: its matchers make SQL of 303806 characters, over Timestream's limit of 262144; select fewer or shorter label values\n",
+    ]);
+    expect(await queryCalls()).toBe(before);
+  });
+
   const { SAMPLES, STREAMED_XOR_CHUNKS: CHUNKS } = ResponseType;
   // Prometheus offers STREAMED_XOR_CHUNKS first when it can take both; SAMPLES anywhere in the list is enough.
   const CHUNKS_ONLY = 'only the SAMPLES remote-read response type is supported; STREAMED_XOR_CHUNKS is not\n';

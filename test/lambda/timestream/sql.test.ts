@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
+import { DEFAULT_DECODE_LIMITS } from '../../../lambda/codec/remote';
 import { ConnectorError, ErrorKind } from '../../../lambda/core/errors';
 import { type LabelMatcher, MatcherType, type Query } from '../../../lambda/prompb/types';
 import { translateRe2 } from '../../../lambda/timestream/regex';
-import { buildSelect, quoteIdentifier, quoteLiteral } from '../../../lambda/timestream/sql';
+import {
+  MAX_QUERY_STRING_CHARS,
+  buildSelect,
+  quoteIdentifier,
+  quoteLiteral,
+} from '../../../lambda/timestream/sql';
 
 // Counts translations; every call still goes to the real translator.
 jest.mock('../../../lambda/timestream/regex', () => {
@@ -446,6 +452,72 @@ describe('buildSelect time range', () => {
     expect(buildSelect({ database: 'my"db', table: "t'x", query, dimensionColumns: new Set() })).toBe(
       `SELECT * FROM "my""db"."t'x" WHERE time BETWEEN from_milliseconds(1) AND from_nanoseconds(2999999)`,
     );
+  });
+});
+
+describe("buildSelect past Timestream's QueryString limit", () => {
+  // ` AND "job" = 'x'` after PREFIX: the characters a value of length n adds are n + this.
+  const EQ_JOB = ` AND "job" = ''`.length;
+  const eq = (name: string, value: string): LabelMatcher => ({ type: MatcherType.EQ, name, value });
+  /**
+   * A Grafana multi-value variable of `host:port` instances joined (prometheusSpecialRegexEscape
+   * leaves such values as they are): 4000 values stay under the decoder's 64 KiB per matcher value,
+   * and a literal alternation is sent as `IN ('v', …)`, three characters longer a value.
+   */
+  const instances = (group: number) =>
+    `(${Array.from({ length: 4000 }, (_, i) => `node${group}-${i}:9100`).join('|')})`;
+  const tooLong = (chars: number) =>
+    `query too long for Timestream: its matchers make SQL of ${chars} characters, over Timestream's limit of 262144; select fewer or shorter label values`;
+  test.each([
+    {
+      name: 'a value that makes the SQL exactly as long as the limit',
+      matchers: [eq('job', 'v'.repeat(MAX_QUERY_STRING_CHARS - PREFIX.length - EQ_JOB))],
+      refused: undefined,
+    },
+    {
+      name: 'one character more',
+      matchers: [eq('job', 'v'.repeat(MAX_QUERY_STRING_CHARS - PREFIX.length - EQ_JOB + 1))],
+      refused: tooLong(262_145),
+    },
+    {
+      name: 'quotes counted doubled, as they are sent',
+      // PREFIX.length + EQ_JOB is even, so half the room rounded up is one character too many.
+      matchers: [eq('job', "'".repeat(Math.ceil((MAX_QUERY_STRING_CHARS - PREFIX.length - EQ_JOB) / 2)))],
+      refused: tooLong(262_145),
+    },
+    {
+      name: 'four multi-value variables of 4000 values, each sent alone',
+      matchers: [
+        eq('__name__', 'up'),
+        { type: MatcherType.RE, name: 'job', value: instances(1) },
+        { type: MatcherType.RE, name: 'time', value: instances(2) },
+        { type: MatcherType.NRE, name: '_private', value: instances(3) },
+        { type: MatcherType.RE, name: 'we"ird', value: instances(4) },
+      ],
+      refused: tooLong(299_777),
+    },
+  ])('$name', ({ matchers, refused }) => {
+    if (refused === undefined) {
+      expect(select(matchers)?.length).toBe(MAX_QUERY_STRING_CHARS);
+      return;
+    }
+    let caught: unknown;
+    try {
+      select(matchers);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConnectorError);
+    expect([(caught as ConnectorError).kind, (caught as ConnectorError).message]).toEqual([
+      ErrorKind.BadRequest,
+      refused,
+    ]);
+  });
+
+  test('each such variable alone is sent', () => {
+    const value = instances(1);
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(DEFAULT_DECODE_LIMITS.maxLabelBytes);
+    expect(select([{ type: MatcherType.RE, name: 'job', value }])?.length).toBe(74_998);
   });
 });
 
