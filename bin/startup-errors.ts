@@ -49,16 +49,32 @@ export function defaultTableFailure(
   ]);
 }
 
+/**
+ * OpenSSL's refusals of a well-formed certificate whose key or signature is below its security
+ * level. Node.js 24 runs at level 2 (OpenSSL 3.5's default), where Node.js 20 and 22 run at 1: a
+ * certificate with a 1024-bit RSA key that they serve is refused there.
+ */
+const TOO_WEAK = new Set(['ERR_SSL_EE_KEY_TOO_SMALL', 'ERR_SSL_CA_KEY_TOO_SMALL', 'ERR_SSL_CA_MD_TOO_WEAK']);
+
 /** Throws a ConfigError naming the option whose file is not a usable PEM certificate or key. */
 export function checkTlsPair(cert: Buffer, key: Buffer): void {
-  const attempt = (options: { cert?: Buffer; key?: Buffer }, problem: string) => {
+  const attempt = (options: { cert?: Buffer; key?: Buffer }, problem: string, weakProblem = problem) => {
     try {
       createSecureContext(options);
     } catch (error) {
-      throw new ConfigError([`${problem} (${(error as Error).message})`]);
+      const { code, message } = error as NodeJS.ErrnoException;
+      // Told "not a PEM certificate", an operator would look at the file's format, not its key.
+      throw new ConfigError([
+        `${code !== undefined && TOO_WEAK.has(code) ? weakProblem : problem} (${message})`,
+      ]);
     }
   };
-  attempt({ cert }, '--tls-certificate: not a PEM certificate');
+  attempt(
+    { cert },
+    '--tls-certificate: not a PEM certificate',
+    `--tls-certificate: too weak for the security level of this Node.js's OpenSSL ${process.versions.openssl}: ` +
+      'use an RSA key of 2048 bits or more, or an EC key, with SHA-256 signatures or stronger',
+  );
   attempt({ key }, '--tls-key: not a PEM private key');
   attempt({ cert, key }, '--tls-certificate and --tls-key: the key does not belong to the certificate');
 }

@@ -90,4 +90,14 @@ describe('checkTlsPair', () => {
     expect(mismatch).toMatch(/^--tls-certificate and --tls-key: the key does not belong to the certificate/);
     expect(() => checkTlsPair(cert, key)).not.toThrow();
   });
+
+  test('names a certificate whose key is too small for OpenSSL as such, not as a file that is not PEM', () => {
+    // Refused by every Node.js; a 1024-bit key, the common case, is refused from Node.js 24 on.
+    const weak = selfSignedLocalhost('rsa:512');
+    expect(problemsOf(() => checkTlsPair(weak.cert, weak.key))).toEqual([
+      `--tls-certificate: too weak for the security level of this Node.js's OpenSSL ${process.versions.openssl}: ` +
+        'use an RSA key of 2048 bits or more, or an EC key, with SHA-256 signatures or stronger ' +
+        '(error:0A00018F:SSL routines::ee key too small)',
+    ]);
+  });
 });

@@ -13,15 +13,16 @@ export interface CertificatePair {
 }
 
 /**
- * Makes a one-day self-signed pair. Throws when openssl cannot make one: the TLS tests fail
- * rather than pass without checking anything (`.ci/run` installs openssl where it is missing).
+ * Makes a one-day self-signed pair with a key of `newKey` (openssl's `-newkey`). Throws when
+ * openssl cannot make one: the TLS tests fail rather than pass without checking anything
+ * (`.ci/run` installs openssl where it is missing).
  */
-export function selfSignedLocalhost(): CertificatePair {
+export function selfSignedLocalhost(newKey = 'rsa:2048'): CertificatePair {
   const dir = mkdtempSync(join(tmpdir(), 'test-tls-'));
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
+      ['req', '-x509', '-newkey', newKey, '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
         '-addext',
         'subjectAltName=DNS:localhost',
         '-keyout',
