@@ -15,6 +15,7 @@ import {
   warnOnSnappyFallback,
 } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
+import { WriteQueue } from '../lambda/entrypoints/write-queue';
 import { startLocalStoreThread, type StoreCredential, type ThreadLocalStore } from '../lambda/local-store';
 import { createLogger, standardError, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  const metrics = createPromMetrics();
+  const writeQueue = new WriteQueue(config.maxConcurrentWrites, config.writeQueueTimeoutMs);
+  const metrics = createPromMetrics(undefined, { writeQueue });
   const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint));
   const shutdownController = new AbortController();
   const connector = createConnector({
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     logger,
     shutdownController,
     health: store === undefined ? undefined : () => store.health(),
+    writeQueue,
   }).catch((error: unknown) => {
     throw listenFailure('web.listen-address', config.listen, error);
   });

@@ -91,6 +91,10 @@ export interface Config {
   readonly writeBaseEndpoint: string | undefined;
   /** @default 100 */
   readonly writeConcurrency: number;
+  /** Remote writes handled at once by the server; 0 = no limit. @default 64 */
+  readonly maxConcurrentWrites: number;
+  /** How long a remote write may wait for its turn before it is answered 503. @default 10000 */
+  readonly writeQueueTimeoutMs: number;
   /** @default 8 */
   readonly readConcurrency: number;
   /** @default 10000 */
@@ -297,6 +301,8 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
     queryBaseEndpoint: v.queryBaseEndpoint,
     writeBaseEndpoint: v.writeBaseEndpoint,
     writeConcurrency: v.writeConcurrency,
+    maxConcurrentWrites: v.webMaxConcurrentWrites,
+    writeQueueTimeoutMs: v.webWriteQueueTimeoutMs,
     readConcurrency: v.readConcurrency,
     writeTimeoutMs: v.writeTimeoutMs,
     readTimeoutMs: v.readTimeoutMs,

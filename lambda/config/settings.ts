@@ -272,6 +272,26 @@ export const SETTINGS = [
     scope: 'both',
   }),
   setting({
+    key: 'webMaxConcurrentWrites',
+    flag: 'web.max-concurrent-writes',
+    // Enough for every socket of a client (maxSockets, entrypoints/runtime.ts) to be busy with
+    // small requests, while a burst of 2000-sample requests stays near 2 MB each, ~130 MB in all.
+    default: 64,
+    parser: nonNegativeInt,
+    help: 'Remote-write requests handled at once; later ones wait their turn in arrival order. 0 = no limit.',
+    scope: 'server',
+  }),
+  setting({
+    key: 'webWriteQueueTimeoutMs',
+    flag: 'web.write-queue-timeout',
+    // Well inside Prometheus' 30 s remote_timeout, so a request that waited its longest still has
+    // time to be written before its sender gives up on it.
+    default: 10_000,
+    parser: durationMs,
+    help: 'Longest a remote-write request waits for its turn (--web.max-concurrent-writes); then it is answered 503 with Retry-After.',
+    scope: 'server',
+  }),
+  setting({
     key: 'readConcurrency',
     flag: 'read-concurrency',
     env: 'read_concurrency',

@@ -13,6 +13,7 @@ import {
   isConnectorError,
   methodNotAllowed,
   notFound,
+  retryable,
   RETRY_AFTER_SECONDS,
   tooLarge,
 } from './errors';
@@ -78,13 +79,15 @@ export function createConnector(deps: ConnectorDeps): RequestHandler {
 }
 
 /**
- * Refuses what no route accepts before its body is decoded: a method other than POST (405) and a
- * body an edge did not read because it was over the limit (413).
+ * Refuses what no route accepts before its body is decoded: a method other than POST (405), a
+ * request an edge will not serve (503), and a body an edge did not read because it was over the
+ * limit (413).
  * @throws ConnectorError
  */
 export function checkRequest(request: HttpRequest, route: '/write' | '/read'): void {
   if (request.method.toUpperCase() !== 'POST')
     throw methodNotAllowed(`${route} accepts POST only`, { headers: { allow: 'POST' } });
+  if (request.unserved !== undefined) throw retryable(request.unserved);
   const oversize = request.oversizeBody;
   if (oversize !== undefined)
     throw tooLarge(`request body exceeds the limit of ${oversize.limitBytes} bytes (${oversize.option})`);

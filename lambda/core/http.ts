@@ -16,6 +16,11 @@ export interface HttpRequest {
    */
   oversizeBody?: { limitBytes: number; option: string };
   /**
+   * Set by an edge that will not serve the request (`body` is then empty): why, e.g. too many
+   * writes in progress, or a shutdown. The handler answers 503 with it, and counts the request.
+   */
+  unserved?: string;
+  /**
    * Aborted when the client is gone before its answer (the connection closed): the request's
    * Timestream calls stop instead of retrying for nobody. Prometheus resends a write it gave up on.
    */

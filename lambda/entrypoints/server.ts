@@ -16,6 +16,7 @@ import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
 import { refuseClientErrorsInOrder } from './client-errors';
+import type { WriteQueue } from './write-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
@@ -36,6 +37,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Why the process cannot serve until it is restarted (the embedded store's), or undefined. */
   health?: () => Promise<string | undefined>;
+  /** Bounds the remote writes handled at once; without it every write is handled on arrival. */
+  writeQueue?: WriteQueue;
 }
 
 export interface RunningServer {
@@ -96,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.once('close', done);
       req.socket.once('close', done);
     });
-    serve(req, res, options, stopping)
+    serve(req, res, options, () => stopping)
       .catch((error: unknown) => {
         // A client that closes its connection before the whole body arrived is no server failure:
         // nothing was handled or counted, and no one is left to answer.
@@ -149,6 +152,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       stopping = true;
+      // Waiting writes get no turn now: answered 503 at once, they are resent elsewhere or later.
+      options.writeQueue?.stop();
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       // Stops accepting, but not with server.close(): that also closes the idle kept-alive
       // connections at once, resetting a request a client is sending on one at that moment. Kept
@@ -182,7 +187,7 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   options: ServerOptions,
-  stopping: boolean,
+  stopping: () => boolean,
 ): Promise<void> {
   const path = requestPath(req.url);
   if (
@@ -214,7 +219,40 @@ async function serve(
     send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
     return;
   }
-  const body = await readBody(req, options.maxBodyBytes);
+  // A client that closes the connection before its answer (Prometheus past its remote_timeout)
+  // no longer waits for it: stop waiting for its turn, and stop its Timestream calls and retries.
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  // The turn is taken before the body is read: a waiting request holds no decoded samples, only
+  // its connection, whose unread bytes stay with the kernel and the sender.
+  const queue = isWrite(req.method, path) ? options.writeQueue : undefined;
+  const admission = (await queue?.enter(gone.signal)) ?? 'admitted';
+  if (admission === 'gone') {
+    options.logger.warn(
+      { path: safeText(path, 200), waitedForTurn: true },
+      'client closed the connection before its write had its turn',
+    );
+    res.destroy();
+    return;
+  }
+  try {
+    await handle(req, res, path, options, stopping(), gone, admission);
+  } finally {
+    if (admission === 'admitted') queue?.leave();
+  }
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  options: ServerOptions,
+  stopping: boolean,
+  gone: AbortController,
+  admission: 'admitted' | 'timed-out' | 'stopping',
+): Promise<void> {
   const headers: Record<string, string> = {};
   // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
   // Content-Type, and joins others with ", "; API Gateway passes every value joined by ",".
@@ -222,12 +260,19 @@ async function serve(
     if (values !== undefined) headers[name] = values.join(',');
   }
   const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
-  // A client that closes the connection before its answer (Prometheus past its remote_timeout)
-  // no longer waits for it: stop the request's Timestream calls and their retries.
-  const gone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
+  if (admission !== 'admitted') {
+    // Answered unread (Node discards the body after the answer and keeps the connection): the
+    // handler counts the 503 like any other, and Prometheus resends the request after Retry-After.
+    const queue = options.writeQueue as WriteQueue;
+    request.unserved =
+      admission === 'stopping'
+        ? 'the connector is shutting down'
+        : `${queue.limit} remote writes were in progress (--web.max-concurrent-writes) and this one ` +
+          `waited ${queue.maxWaitMs} ms for its turn (--web.write-queue-timeout); resend it later`;
+    send(res, await options.handler(request));
+    return;
+  }
+  const body = await readBody(req, options.maxBodyBytes);
   if (stopping) gone.abort();
   request.signal = gone.signal;
   if (body === 'too-large') {
@@ -240,6 +285,11 @@ async function serve(
   }
   request.body = body;
   send(res, await options.handler(request));
+}
+
+/** A request the write route will handle: the ones whose number the write queue bounds. */
+function isWrite(method: string | undefined, path: string): boolean {
+  return method === 'POST' && (path === '/write' || path === '/write/');
 }
 
 /**

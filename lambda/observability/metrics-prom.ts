@@ -2,7 +2,7 @@
 // ConnectorMetrics as Prometheus metrics (prom-client) for the standalone server's telemetry path.
 // Keeps the reference connector's metric names and adds what an operator needs (SPEC section 8).
 
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC_NAMES, type ConnectorMetrics } from './metrics';
 
 /** Histogram buckets in seconds: Go's prometheus.DefBuckets, as the reference connector uses. */
@@ -11,6 +11,8 @@ const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 export interface PromMetricsOptions {
   /** Also register prom-client's process and Node.js metrics. @default true */
   defaultMetrics?: boolean;
+  /** The server's write queue, read at each scrape for the in-flight and waiting gauges. */
+  writeQueue?: { readonly inFlight: number; readonly waiting: number };
 }
 
 /** ConnectorMetrics plus what the telemetry endpoint serves. */
@@ -85,6 +87,26 @@ export function createPromMetrics(
     'Duration of Timestream API calls, SDK retries included.',
     ['operation'],
   );
+
+  const queue = options.writeQueue;
+  if (queue !== undefined) {
+    new Gauge({
+      name: METRIC_NAMES.writesInFlight,
+      help: 'Remote-write requests being handled now (at most --web.max-concurrent-writes).',
+      registers,
+      collect() {
+        this.set(queue.inFlight);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.writesWaiting,
+      help: 'Remote-write requests waiting for their turn (--web.max-concurrent-writes).',
+      registers,
+      collect() {
+        this.set(queue.waiting);
+      },
+    });
+  }
 
   return {
     registry,

@@ -80,6 +80,8 @@ export const METRIC_NAMES = {
   ignoredExemplars: 'timestream_connector_ignored_exemplars_total',
   writeRequests: 'timestream_connector_write_requests_total',
   writeDuration: 'timestream_connector_write_duration_seconds',
+  writesInFlight: 'timestream_connector_write_requests_in_flight',
+  writesWaiting: 'timestream_connector_write_requests_waiting',
   readRequests: 'timestream_connector_read_requests_total',
   readDuration: 'timestream_connector_read_duration_seconds',
   readQueries: 'timestream_connector_read_queries_total',

@@ -92,6 +92,8 @@ const ACCEPTED = [
   { flag: 'query-base-endpoint', scope: 'both', accepted: URL },
   { flag: 'write-base-endpoint', scope: 'both', accepted: URL },
   { flag: 'write-concurrency', scope: 'both', accepted: INT_1 },
+  { flag: 'web.max-concurrent-writes', scope: 'server', accepted: INT_0 },
+  { flag: 'web.write-queue-timeout', scope: 'server', accepted: DURATION },
   { flag: 'read-concurrency', scope: 'both', accepted: INT_1 },
   { flag: 'write-timeout', scope: 'both', accepted: DURATION },
   { flag: 'read-timeout', scope: 'both', accepted: DURATION },

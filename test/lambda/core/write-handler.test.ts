@@ -535,3 +535,28 @@ test.each([
     expect(figure.written + (figure.ignored.stale ?? 0) + figure.rejected + figure.retried).toBe(153);
   },
 );
+
+test('a write an edge will not serve (too many in progress) answers 503 with its reason, counted, without a Timestream call', async () => {
+  const { handler, figures, sizes } = connector([]);
+  const response = await handler({
+    method: 'POST',
+    path: '/write',
+    headers: HEADERS,
+    body: new Uint8Array(0),
+    unserved: 'too many writes in progress',
+  });
+  expect(response).toEqual({
+    status: 503,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'retry-after': '1',
+      'x-prometheus-remote-write-samples-written': '0',
+    },
+    body: 'too many writes in progress\n',
+  });
+  expect(sizes).toEqual([]);
+  expect(figures.map((f) => [f.status, f.received, f.written, f.retried, f.writeCalls])).toEqual([
+    [503, 0, 0, 0, 0],
+  ]);
+});

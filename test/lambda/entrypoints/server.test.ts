@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
+import { WriteQueue } from '../../../lambda/entrypoints/write-queue';
 import { CaptureLogger } from '../../support/capture-logger';
 
 /** Sends raw bytes and resolves with everything the server answers before it closes. */
@@ -759,5 +760,200 @@ describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
     expect(await client.answers()).toEqual([['HTTP/1.1 503 Service Unavailable', 'close']]);
     await closing;
     expect(shutdown.aborted).toBe(true);
+  });
+});
+
+describe('startServer write queue (--web.max-concurrent-writes)', () => {
+  const NO_CONTENT: HttpResponse = { status: 204, headers: {}, body: '' };
+
+  /**
+   * A server with `queue` whose handler holds each write until the test releases it and answers a
+   * read, and an unserved write (the answer the connector gives, shortened), at once. `seen` lists
+   * what reached the handler: each write's body as text, `read`, or `unserved: <reason>`.
+   */
+  async function queued(queue: WriteQueue, logger = new CaptureLogger()) {
+    const seen: string[] = [];
+    const held: (() => void)[] = [];
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      telemetryPath: '/metrics',
+      maxBodyBytes: 1024,
+      handler: async (request) => {
+        if (request.path === '/read') {
+          seen.push('read');
+          return NO_CONTENT;
+        }
+        if (request.unserved !== undefined) {
+          seen.push(`unserved: ${request.unserved} (${request.body.byteLength} bytes)`);
+          return { status: 503, headers: { 'retry-after': '1' }, body: `${request.unserved}\n` };
+        }
+        seen.push(Buffer.from(request.body).toString());
+        await new Promise<void>((resolve) => held.push(resolve));
+        return NO_CONTENT;
+      },
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      logger,
+      writeQueue: queue,
+    });
+    return { server, seen, release: () => held.shift()?.() };
+  }
+
+  const post = (path: string, body: string, close = false) =>
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\n` +
+    `${close ? 'Connection: close\r\n' : ''}\r\n${body}`;
+
+  /** A kept-alive connection: sends requests and reads each answer's status line and body. */
+  function connection(port: number) {
+    const socket = connect(port, '127.0.0.1');
+    let buffered = '';
+    const waiting: (() => void)[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      waiting.splice(0).forEach((wake) => wake());
+    });
+    socket.on('close', () => waiting.splice(0).forEach((wake) => wake()));
+    return {
+      socket,
+      send: (text: string) => socket.write(text),
+      /** The next answer: its status line and body (Content-Length framed). */
+      async answer(): Promise<[string, string]> {
+        for (;;) {
+          const end = buffered.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            const head = buffered.slice(0, end);
+            const length = Number(/content-length: *([0-9]+)/i.exec(head)?.[1] ?? 0);
+            if (buffered.length >= end + 4 + length) {
+              const body = buffered.slice(end + 4, end + 4 + length);
+              buffered = buffered.slice(end + 4 + length);
+              return [head.split('\r\n')[0], body];
+            }
+          }
+          if (socket.destroyed) throw new Error(`connection closed; received ${JSON.stringify(buffered)}`);
+          await new Promise<void>((wake) => waiting.push(wake));
+        }
+      },
+    };
+  }
+
+  /** Polls until `condition` holds (each turn of the event loop lets the server read what arrived). */
+  async function until(condition: () => boolean) {
+    for (let turn = 0; !condition(); turn++) {
+      if (turn > 2000) throw new Error('condition never held');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  const opened: ReturnType<typeof connection>[] = [];
+  const open = (port: number) => {
+    const c = connection(port);
+    opened.push(c);
+    return c;
+  };
+  afterEach(() => {
+    for (const c of opened.splice(0)) c.socket.destroy();
+  });
+
+  test('handles writes up to its limit at once, the rest in arrival order as turns free; reads never wait', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const { server, seen, release } = await queued(queue);
+    try {
+      const [a, b, c, r] = [open(server.port), open(server.port), open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      b.send(post('/write', 'b'));
+      await until(() => queue.waiting === 1);
+      c.send(post('/write/', 'c'));
+      await until(() => queue.waiting === 2);
+      r.send(post('/read', ''));
+      expect(await r.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['a', 'read']);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      await until(() => seen.length === 3);
+      expect([queue.inFlight, queue.waiting]).toEqual([1, 1]);
+      release();
+      await until(() => seen.length === 4);
+      release();
+      expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(await c.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['a', 'read', 'b', 'c']);
+      expect([queue.inFlight, queue.waiting]).toEqual([0, 0]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('answers a write that waited past the timeout unread through the handler, and keeps its connection for the next', async () => {
+    const queue = new WriteQueue(1, 50);
+    const { server, seen, release } = await queued(queue);
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      b.send(post('/write', 'bbbb'));
+      const reason =
+        '1 remote writes were in progress (--web.max-concurrent-writes) and this one waited 50 ms for its ' +
+        'turn (--web.write-queue-timeout); resend it later';
+      expect(await b.answer()).toEqual(['HTTP/1.1 503 Service Unavailable', `${reason}\n`]);
+      expect(seen).toEqual(['a', `unserved: ${reason} (0 bytes)`]);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      // The unread body was discarded, not taken for the start of the next request.
+      b.send(post('/write', 'cc'));
+      await until(() => seen.length === 3);
+      release();
+      expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen[2]).toBe('cc');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('drops a waiting write whose client closed its connection, logged, never handled', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const logger = new CaptureLogger();
+    const { server, seen, release } = await queued(queue, logger);
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      b.send(post('/write', 'b'));
+      await until(() => queue.waiting === 1);
+      b.socket.destroy();
+      await until(() => queue.waiting === 0);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['a']);
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields])).toEqual([
+        [
+          'warn',
+          'client closed the connection before its write had its turn',
+          { path: '/write', waitedForTurn: true },
+        ],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a shutdown answers the waiting writes 503 at once, closing their connections, and lets the one in flight finish', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const { server, seen, release } = await queued(queue);
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/write', 'a'));
+    await until(() => seen.length === 1);
+    b.send(post('/write', 'b'));
+    await until(() => queue.waiting === 1);
+    const closed = server.close();
+    expect(await b.answer()).toEqual([
+      'HTTP/1.1 503 Service Unavailable',
+      'the connector is shutting down\n',
+    ]);
+    await until(() => b.socket.destroyed || b.socket.readableEnded);
+    release();
+    expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await closed;
+    expect(seen).toEqual(['a', 'unserved: the connector is shutting down (0 bytes)']);
   });
 });

@@ -187,6 +187,31 @@ describe('createPromMetrics', () => {
     ]);
   });
 
+  test("adds the write queue's gauges, read at each scrape, when given the queue", async () => {
+    const queue = { inFlight: 3, waiting: 7 };
+    const metrics = createPromMetrics(new Registry(), { defaultMetrics: false, writeQueue: queue });
+    const gauges = async () =>
+      (await metrics.metrics())
+        .split('\n')
+        .filter(
+          (line) => line.includes('_write_requests_in_flight') || line.includes('_write_requests_waiting'),
+        )
+        .filter((line) => !line.startsWith('# HELP'));
+    expect(await gauges()).toEqual([
+      '# TYPE timestream_connector_write_requests_in_flight gauge',
+      'timestream_connector_write_requests_in_flight 3',
+      '# TYPE timestream_connector_write_requests_waiting gauge',
+      'timestream_connector_write_requests_waiting 7',
+    ]);
+    Object.assign(queue, { inFlight: 64, waiting: 0 });
+    expect(await gauges()).toEqual([
+      '# TYPE timestream_connector_write_requests_in_flight gauge',
+      'timestream_connector_write_requests_in_flight 64',
+      '# TYPE timestream_connector_write_requests_waiting gauge',
+      'timestream_connector_write_requests_waiting 0',
+    ]);
+  });
+
   test('includes process metrics by default and serves the text format', async () => {
     const metrics = createPromMetrics(new Registry());
     expect(metrics.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');

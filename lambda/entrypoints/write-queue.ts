@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// The standalone server's bound on remote writes handled at once. Without it, every request that
+// arrives is decoded and sent at once: with hundreds of senders (Prometheus shards up to 200 per
+// server) memory grows with them, all requests share the throughput and finish together, and past
+// Prometheus' remote_timeout every one of them times out and is resent, so none gets through. Here
+// the excess waits in arrival order, unread, and one that waits too long is answered 503 early.
+
+/** How a request's wait for its turn ended. */
+export type Admission = 'admitted' | 'timed-out' | 'gone' | 'stopping';
+
+interface Waiter {
+  settled: boolean;
+  settle(admission: Admission): void;
+}
+
+/** Remote writes in flight at most `limit` at once (0: no limit); the rest wait in arrival order. */
+export class WriteQueue {
+  private running = 0;
+  /** Waiters in arrival order, settled ones included until passed; `head` is the next to look at. */
+  private waiters: Waiter[] = [];
+  private head = 0;
+  private pending = 0;
+
+  /**
+   * @param limit remote writes handled at once; 0 means no limit
+   * @param maxWaitMs how long a request may wait for its turn before it is answered 503
+   */
+  constructor(
+    readonly limit: number,
+    readonly maxWaitMs: number,
+  ) {}
+
+  /** Requests being handled now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Requests waiting for their turn. */
+  get waiting(): number {
+    return this.pending;
+  }
+
+  /**
+   * Waits for a turn. After `admitted` the caller must call `leave()` once it is done; any other
+   * outcome holds no turn. `gone` ends the wait early: the client closed its connection.
+   */
+  enter(gone?: AbortSignal): Promise<Admission> {
+    if (this.limit === 0 || (this.running < this.limit && this.pending === 0)) {
+      this.running++;
+      return Promise.resolve('admitted');
+    }
+    if (gone?.aborted) return Promise.resolve('gone');
+    return new Promise<Admission>((resolve) => {
+      const onGone = () => waiter.settle('gone');
+      const timer = setTimeout(() => waiter.settle('timed-out'), this.maxWaitMs);
+      const waiter: Waiter = {
+        settled: false,
+        settle: (admission) => {
+          // Once: the first of its turn, its time-out, its client going and a shutdown wins.
+          if (waiter.settled) return;
+          waiter.settled = true;
+          this.pending--;
+          clearTimeout(timer);
+          gone?.removeEventListener('abort', onGone);
+          if (admission === 'admitted') this.running++;
+          // One that timed out or whose client went stays in the array until passed: with no turn
+          // given back for a while (stuck calls) they would pile up, so they are swept now and then.
+          else this.compact();
+          resolve(admission);
+        },
+      };
+      this.waiters.push(waiter);
+      this.pending++;
+      gone?.addEventListener('abort', onGone, { once: true });
+    });
+  }
+
+  /** Gives back the turn of an admitted request, and admits the longest-waiting one. */
+  leave(): void {
+    this.running--;
+    // Ends: while any waiter is unsettled, one lies at or after head.
+    while (this.running < this.limit && this.pending > 0) this.waiters[this.head++].settle('admitted');
+    this.compact();
+  }
+
+  /** Answers every waiting request `stopping` (a shutdown): none of them will get a turn. */
+  stop(): void {
+    // A copy: settling sweeps the array.
+    for (const waiter of this.waiters.slice(this.head)) waiter.settle('stopping');
+  }
+
+  /** Drops settled entries once they are most of the array (amortised: each sweep halves it). */
+  private compact(): void {
+    if (this.pending === 0) {
+      this.waiters = [];
+      this.head = 0;
+    } else if (this.waiters.length > 1024 && this.waiters.length > 2 * this.pending) {
+      this.waiters = this.waiters.filter((waiter, i) => i >= this.head && !waiter.settled);
+      this.head = 0;
+    }
+  }
+}
