@@ -18,6 +18,25 @@ import {
 // `$` is outside Timestream's name pattern, so no Timestream database can collide with it.
 const CATALOG_SCHEMA = '"ts$catalog"';
 
+/**
+ * The on-disk layout this version writes, kept in `ts$catalog.layout` and raised with every change
+ * an earlier version would misread. Versions before the marker wrote none (0): they are upgraded.
+ * A later layout is refused: read as this one, its tables would be misread or written in two
+ * layouts at once, as an earlier version writes an upgraded directory.
+ */
+export const STORE_LAYOUT_VERSION = 1;
+
+/** The refusal of a data directory written in a later layout than STORE_LAYOUT_VERSION. */
+export class LaterLayoutError extends Error {
+  constructor(readonly version: number) {
+    super(
+      `its store.duckdb has layout version ${version}, written by a later version of the embedded store; ` +
+        `this version reads layout ${STORE_LAYOUT_VERSION} and earlier: run the later version, ` +
+        `or move the directory aside to start an empty one`,
+    );
+  }
+}
+
 /** Table settings as CreateTable/UpdateTable carry them. */
 export interface TableSettings {
   memoryStoreRetentionHours: number;
@@ -68,8 +87,13 @@ export class StoreCatalog implements Catalog {
 
   private constructor(private readonly connection: DuckDBConnection) {}
 
-  /** Creates the catalog tables if missing and loads the catalog. */
+  /**
+   * Creates the catalog tables if missing, loads the catalog and upgrades an earlier layout.
+   * @throws LaterLayoutError for a file written in a later layout, before anything is written to it
+   */
   static async load(connection: DuckDBConnection): Promise<StoreCatalog> {
+    const layout = await readLayoutVersion(connection);
+    if (layout > STORE_LAYOUT_VERSION) throw new LaterLayoutError(layout);
     await connection.run(`
       CREATE SCHEMA IF NOT EXISTS ${CATALOG_SCHEMA};
       CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.databases (name VARCHAR PRIMARY KEY, creation_ms BIGINT, updated_ms BIGINT);
@@ -118,6 +142,15 @@ export class StoreCatalog implements Catalog {
       if (entry) entry.measureTypes = sortTypes([...entry.measureTypes, type as ScalarMeasureType]);
     }
     await catalog.upgradeTables();
+    if (layout < STORE_LAYOUT_VERSION) {
+      await catalog.transaction(async () => {
+        await connection.run(
+          `CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.layout (version INTEGER NOT NULL)`,
+        );
+        await connection.run(`DELETE FROM ${CATALOG_SCHEMA}.layout`);
+        await connection.run(`INSERT INTO ${CATALOG_SCHEMA}.layout VALUES (${STORE_LAYOUT_VERSION})`);
+      });
+    }
     return catalog;
   }
 
@@ -355,6 +388,17 @@ export class StoreCatalog implements Catalog {
       throw error;
     }
   }
+}
+
+/** The layout version `ts$catalog.layout` holds; 0 for a new file or one of a version before it. */
+async function readLayoutVersion(connection: DuckDBConnection): Promise<number> {
+  const marked = await connection.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() ` +
+      `AND schema_name = 'ts$catalog' AND table_name = 'layout'`,
+  );
+  if (Number(marked.getRows()[0][0]) === 0) return 0;
+  const version = await connection.runAndReadAll(`SELECT max(version) FROM ${CATALOG_SCHEMA}.layout`);
+  return Number(version.getRows()[0][0] ?? 0);
 }
 
 /** The error for a table that does not exist (in a database that does). */

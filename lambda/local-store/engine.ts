@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { StoreCatalog, tableNotFound, type TableSettings } from './catalog';
+import { LaterLayoutError, StoreCatalog, tableNotFound, type TableSettings } from './catalog';
 import {
   checkCreateName,
   checkKmsKeyId,
@@ -561,6 +561,9 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     // by an instance nobody can close.
     connection?.closeSync();
     instance.closeSync();
+    // The CLI names --local.data-dir for an error in these words, in one line without a stack.
+    if (error instanceof LaterLayoutError)
+      throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${error.message})`);
     throw error;
   }
 }

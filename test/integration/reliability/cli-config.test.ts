@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { StoreEngine } from '../../../lambda/local-store/engine';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { STORE_LAYOUT_VERSION } from '../../../lambda/local-store/catalog';
+import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -103,6 +105,50 @@ describe('the CLI in local mode with a store where the default table cannot be c
     // Closed: this process can open the file again.
     const reopened = await StoreEngine.open({ dataDir });
     await reopened.close();
+  });
+});
+
+describe('the CLI in local mode with a data directory written by a later version', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-layout-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('exits 2 naming --local.data-dir, the layout and what to do', async () => {
+    const dataDir = join(dir, 'data');
+    const seeded = await StoreEngine.open({ dataDir });
+    await seeded.close();
+    const later = STORE_LAYOUT_VERSION + 1;
+    const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
+    const connection = await instance.connect();
+    await connection.run(`UPDATE "ts$catalog".layout SET version = ${later}`);
+    connection.closeSync();
+    instance.closeSync();
+    const run = promisify(execFile)(
+      TSX,
+      [
+        join(ROOT, 'bin', 'cli.ts'),
+        '--local',
+        '--web.listen-address',
+        '127.0.0.1:0',
+        '--local.listen-address',
+        '127.0.0.1:0',
+        '--local.data-dir',
+        dataDir,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
+        timeout: 20_000,
+      },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr:
+        'invalid configuration:\n' +
+        `  --local.data-dir: cannot open ${dataDir} (its store.duckdb has layout version ${later}, written by a later ` +
+        `version of the embedded store; this version reads layout ${STORE_LAYOUT_VERSION} and earlier: run the later ` +
+        'version, or move the directory aside to start an empty one)\n',
+    });
   });
 });
 

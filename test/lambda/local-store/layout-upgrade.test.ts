@@ -2,7 +2,10 @@
 // The upgrades of data directories written by earlier versions of the store, on open: the former
 // wide layout (one row per record, a column per dimension) and narrow tables from before `$doubles`.
 
-import { StoreEngine } from '../../../lambda/local-store/engine';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STORE_LAYOUT_VERSION } from '../../../lambda/local-store/catalog';
+import { StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 import { StoreError } from '../../../lambda/local-store/errors';
 import { seriesKey } from '../../../lambda/local-store/records';
 import {
@@ -327,4 +330,45 @@ test('adds $doubles on open to every narrow table written before it existed, als
       ]),
     ).toEqual([1n, 4n]);
   }
+});
+
+describe('the layout version marker', () => {
+  const marker = (dir: string) => duck(dir, (run) => run(`SELECT version FROM "ts$catalog".layout`));
+
+  test('marks a new data directory, and one of a version before the marker once upgraded, with its layout', async () => {
+    const dir = dataDir();
+    await withEngine(dir, (engine) => engine.ensureTable(DB, TABLE));
+    expect(await marker(dir)).toEqual([[STORE_LAYOUT_VERSION]]);
+    await duck(dir, (run) => run(`DROP TABLE "ts$catalog".layout`));
+    await withEngine(dir, (engine) => write(engine, [record({ host: 'a' }, '1', NOW)]));
+    expect(await marker(dir)).toEqual([[STORE_LAYOUT_VERSION]]);
+  });
+
+  test('refuses a data directory of a later layout in one line naming it, and leaves its file as it was', async () => {
+    const dir = dataDir();
+    await withEngine(dir, async (engine) => {
+      await engine.ensureTable(DB, TABLE);
+      await write(engine, [record({ host: 'a' }, '1', NOW)]);
+    });
+    // What a later version would write: another layout, marked with a higher version.
+    await duck(dir, async (run) => {
+      await run(`UPDATE "ts$catalog".layout SET version = ${STORE_LAYOUT_VERSION + 1}`);
+      await run(`DROP VIEW "${DB}"."${TABLE}"`);
+      await run(`ALTER TABLE "${DB}"."${TABLE}$doubles" RENAME TO "${TABLE}$later"`);
+    });
+    const file = join(dir, STORE_FILE_NAME);
+    const before = readFileSync(file);
+    await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+      new Error(
+        `cannot open data directory ${dir} (its store.duckdb has layout version ${STORE_LAYOUT_VERSION + 1}, ` +
+          `written by a later version of the embedded store; this version reads layout ${STORE_LAYOUT_VERSION} ` +
+          'and earlier: run the later version, ' +
+          'or move the directory aside to start an empty one)',
+      ),
+    );
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(existsSync(`${file}.wal`)).toBe(false);
+    // Closed after the refusal: the file can be opened again.
+    expect(await marker(dir)).toEqual([[STORE_LAYOUT_VERSION + 1]]);
+  });
 });
