@@ -5,7 +5,14 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from './errors';
-import { addDimensions, createLayout, dropLayout, ensureDoublesTable, migrateWideTable } from './layout';
+import {
+  addDimensions,
+  createLayout,
+  dropLayout,
+  ensureDoublesTable,
+  migrateWideTable,
+  rekeyNulSeries,
+} from './layout';
 import {
   quoteDuckIdentifier,
   type Catalog,
@@ -22,9 +29,10 @@ const CATALOG_SCHEMA = '"ts$catalog"';
  * The on-disk layout this version writes, kept in `ts$catalog.layout` and raised with every change
  * an earlier version would misread. Versions before the marker wrote none (0): they are upgraded.
  * A later layout is refused: read as this one, its tables would be misread or written in two
- * layouts at once, as an earlier version writes an upgraded directory.
+ * layouts at once, as an earlier version writes an upgraded directory. 2: the `ts_series` of a
+ * series with a NUL in a dimension value or measure name is the escaped form's hash.
  */
-export const STORE_LAYOUT_VERSION = 1;
+export const STORE_LAYOUT_VERSION = 2;
 
 /** The refusal of a data directory written in a later layout than STORE_LAYOUT_VERSION. */
 export class LaterLayoutError extends Error {
@@ -141,7 +149,7 @@ export class StoreCatalog implements Catalog {
       const entry = catalog.mutable(String(db), String(table));
       if (entry) entry.measureTypes = sortTypes([...entry.measureTypes, type as ScalarMeasureType]);
     }
-    await catalog.upgradeTables();
+    await catalog.upgradeTables(layout);
     if (layout < STORE_LAYOUT_VERSION) {
       await catalog.transaction(async () => {
         await connection.run(
@@ -360,15 +368,17 @@ export class StoreCatalog implements Catalog {
 
   /**
    * Brings tables written by earlier versions to the current layout, each atomically: the wide
-   * layout moves into the narrow one, and a narrow table without `$doubles` gets it (layout.ts).
+   * layout moves into the narrow one, a narrow table without `$doubles` gets it, and before
+   * layout 2 the series holding a NUL get their current key (layout.ts).
    */
-  private async upgradeTables(): Promise<void> {
+  private async upgradeTables(layout: number): Promise<void> {
     for (const tables of this.tables.values()) {
       for (const entry of tables.values()) {
         await this.transaction(async () => {
           const { database, table, dimensions } = entry;
           await migrateWideTable(this.connection, database, table, dimensions);
           await ensureDoublesTable(this.connection, database, table, dimensions);
+          if (layout < 2) await rekeyNulSeries(this.connection, database, table, dimensions);
         });
       }
     }

@@ -2,9 +2,11 @@
 // The DDL of the narrow physical layout behind a Timestream table (schema.ts): the `$series`,
 // `$samples` and `$doubles` tables and the view SQL reads, extended when a dimension appears, and
 // the upgrades of tables written by earlier versions: the one-time migration of the former wide
-// layout (one row per record, a column per dimension), and `$doubles` added where it is missing.
+// layout (one row per record, a column per dimension), `$doubles` added where it is missing, and
+// the keys of series with a NUL made what seriesKey computes now.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { seriesKey } from './records';
 import {
   MEASURE_VALUE_COLUMNS,
   MEASURE_VALUE_DUCK_TYPES,
@@ -159,6 +161,39 @@ export async function migrateWideTable(
   );
   await connection.run(`DROP TABLE ${old}`);
   return true;
+}
+
+/**
+ * Gives each series holding a NUL in a dimension value or its measure name the `ts_series` that
+ * seriesKey computes now: versions before layout 2 hashed such series unescaped, so the writer
+ * took a record of one for a new series, stored an identical re-write twice and accepted another
+ * value at a time already written. A key another row already holds is left alone: that row is the
+ * one later writes found.
+ */
+export async function rekeyNulSeries(
+  connection: DuckDBConnection,
+  database: string,
+  table: string,
+  dimensions: readonly string[],
+): Promise<void> {
+  const series = seriesTableName(database, table);
+  const columns = [MEASURE_NAME_COLUMN, ...dimensions].map(quoteDuckIdentifier);
+  const reader = await connection.runAndReadAll(
+    `SELECT ${SERIES_ID_COLUMN}, ${SERIES_COLUMN}, ${columns.join(', ')} FROM ${series} ` +
+      `WHERE ${columns.map((c) => `contains(${c}, chr(0))`).join(' OR ')}`,
+  );
+  for (const [id, key, measureName, ...values] of reader.getRows()) {
+    const named = dimensions.flatMap((name, i) =>
+      values[i] === null ? [] : [{ name, value: String(values[i]) }],
+    );
+    const current = seriesKey(named, String(measureName));
+    if (current === key) continue;
+    await connection.run(
+      `UPDATE ${series} SET ${SERIES_COLUMN} = $1 WHERE ${SERIES_ID_COLUMN} = $2 ` +
+        `AND NOT EXISTS (SELECT 1 FROM ${series} WHERE ${SERIES_COLUMN} = $1)`,
+      [current, Number(id)],
+    );
+  }
 }
 
 /** The view SQL reads: one row per record, with the wide layout's columns. */

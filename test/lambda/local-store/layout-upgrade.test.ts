@@ -2,6 +2,7 @@
 // The upgrades of data directories written by earlier versions of the store, on open: the former
 // wide layout (one row per record, a column per dimension) and narrow tables from before `$doubles`.
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORE_LAYOUT_VERSION } from '../../../lambda/local-store/catalog';
@@ -370,5 +371,86 @@ describe('the layout version marker', () => {
     expect(existsSync(`${file}.wal`)).toBe(false);
     // Closed after the refusal: the file can be opened again.
     expect(await marker(dir)).toEqual([[STORE_LAYOUT_VERSION + 1]]);
+  });
+});
+
+test.each([
+  { name: 'unmarked', mark: `DROP TABLE "ts$catalog".layout` },
+  { name: 'marked layout 1', mark: `UPDATE "ts$catalog".layout SET version = 1` },
+])(
+  'gives a series with a NUL in a dimension value, written before layout 2 ($name), its current key, so its samples are found again',
+  async ({ mark }) => {
+    const dir = dataDir();
+    const nul = { host: 'x\u0000y' };
+    await withEngine(dir, async (engine) => {
+      await engine.ensureTable(DB, TABLE);
+      await write(engine, [record(nul, '1', NOW - 2000), record({ host: 'plain' }, '2', NOW - 2000)]);
+    });
+    // What a version before layout 2 stored: the hash of the unescaped text.
+    const oldKey = createHash('sha256')
+      .update('host\u0000x\u0000y\u0000\u0001cpu')
+      .digest('hex')
+      .slice(0, 32);
+    await duck(dir, async (run) => {
+      await run(`UPDATE "${DB}"."${TABLE}$series" SET ts_series = '${oldKey}' WHERE contains(host, chr(0))`);
+      await run(mark);
+    });
+    await withEngine(dir, async (engine) => {
+      // Identical re-write: accepted, nothing added; another value at that time: refused.
+      await write(engine, [record(nul, '1', NOW - 2000)]);
+      const refused = await refusal(engine, [record(nul, '3', NOW - 2000)]);
+      expect((refused as StoreError).members).toEqual({
+        RejectedRecords: [
+          {
+            RecordIndex: 0,
+            Reason:
+              'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.',
+          },
+        ],
+      });
+      expect(
+        await rows(engine, `SELECT host, measure_value::double FROM "${DB}"."${TABLE}" ORDER BY host`),
+      ).toEqual([
+        ['plain', '2.0'],
+        ['x\u0000y', '1.0'],
+      ]);
+    });
+    expect(
+      await duck(dir, (run) => run(`SELECT ts_series FROM "${DB}"."${TABLE}$series" ORDER BY host`)),
+    ).toEqual([
+      [seriesKey([{ name: 'host', value: 'plain' }], 'cpu')],
+      [seriesKey([{ name: 'host', value: 'x\u0000y' }], 'cpu')],
+    ]);
+    expect(await duck(dir, (run) => run(`SELECT version FROM "ts$catalog".layout`))).toEqual([[2]]);
+  },
+);
+
+test('gives a series with a NUL in its measure name, written before layout 2, its current key', async () => {
+  const dir = dataDir();
+  const nul = { ...record({ host: 'm' }, '1', NOW - 2000), MeasureName: 'c\u0000pu' };
+  await withEngine(dir, async (engine) => {
+    await engine.ensureTable(DB, TABLE);
+    await write(engine, [nul]);
+  });
+  const oldKey = createHash('sha256').update('host\u0000m\u0000\u0001c\u0000pu').digest('hex').slice(0, 32);
+  await duck(dir, async (run) => {
+    await run(`UPDATE "${DB}"."${TABLE}$series" SET ts_series = '${oldKey}'`);
+    await run(`DROP TABLE "ts$catalog".layout`);
+  });
+  await withEngine(dir, async (engine) => {
+    await write(engine, [nul]);
+    const refused = await refusal(engine, [{ ...nul, MeasureValue: '2' }]);
+    expect((refused as StoreError).members).toEqual({
+      RejectedRecords: [
+        {
+          RecordIndex: 0,
+          Reason:
+            'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.',
+        },
+      ],
+    });
+    expect(
+      await rows(engine, `SELECT host, measure_name, measure_value::double FROM "${DB}"."${TABLE}"`),
+    ).toEqual([['m', 'c\u0000pu', '1.0']]);
   });
 });
