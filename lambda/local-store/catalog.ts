@@ -45,6 +45,19 @@ export class LaterLayoutError extends Error {
   }
 }
 
+/** A table of an earlier layout whose upgrade failed; its transaction left it as it was. */
+export class LayoutUpgradeError extends Error {
+  constructor(database: string, table: string, cause: unknown) {
+    // DuckDB's errors are not instances of this realm's Error under jest's VM contexts.
+    const { message } = (cause ?? {}) as { message?: unknown };
+    const reason = (typeof message === 'string' ? message : String(cause)).split('\n')[0];
+    super(
+      `the upgrade of table ${database}.${table}, written by an earlier version of the embedded store, ` +
+        `failed and was undone: ${reason}; move the directory aside to start an empty one`,
+    );
+  }
+}
+
 /** Table settings as CreateTable/UpdateTable carry them. */
 export interface TableSettings {
   memoryStoreRetentionHours: number;
@@ -98,6 +111,7 @@ export class StoreCatalog implements Catalog {
   /**
    * Creates the catalog tables if missing, loads the catalog and upgrades an earlier layout.
    * @throws LaterLayoutError for a file written in a later layout, before anything is written to it
+   * @throws LayoutUpgradeError when a table's upgrade fails (that table's is undone)
    */
   static async load(connection: DuckDBConnection): Promise<StoreCatalog> {
     const layout = await readLayoutVersion(connection);
@@ -374,11 +388,13 @@ export class StoreCatalog implements Catalog {
   private async upgradeTables(layout: number): Promise<void> {
     for (const tables of this.tables.values()) {
       for (const entry of tables.values()) {
+        const { database, table, dimensions } = entry;
         await this.transaction(async () => {
-          const { database, table, dimensions } = entry;
           await migrateWideTable(this.connection, database, table, dimensions);
           await ensureDoublesTable(this.connection, database, table, dimensions);
           if (layout < 2) await rekeyNulSeries(this.connection, database, table, dimensions);
+        }).catch((error: unknown) => {
+          throw new LayoutUpgradeError(database, table, error);
         });
       }
     }

@@ -6,7 +6,13 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { LaterLayoutError, StoreCatalog, tableNotFound, type TableSettings } from './catalog';
+import {
+  LaterLayoutError,
+  LayoutUpgradeError,
+  StoreCatalog,
+  tableNotFound,
+  type TableSettings,
+} from './catalog';
 import {
   checkCreateName,
   checkKmsKeyId,
@@ -562,7 +568,7 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     connection?.closeSync();
     instance.closeSync();
     // The CLI names --local.data-dir for an error in these words, in one line without a stack.
-    if (error instanceof LaterLayoutError)
+    if (error instanceof LaterLayoutError || error instanceof LayoutUpgradeError)
       throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${error.message})`);
     throw error;
   }

@@ -152,6 +152,63 @@ describe('the CLI in local mode with a data directory written by a later version
   });
 });
 
+describe('the CLI in local mode with a data directory whose upgrade fails', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-upgrade-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('exits 2 naming --local.data-dir, the table and the reason, without a stack trace', async () => {
+    const dataDir = join(dir, 'data');
+    const seeded = await StoreEngine.open({ dataDir });
+    await seeded.ensureTable('olddb', 'metrics');
+    await seeded.close();
+    // A wide table (the layout before $series/$samples) without the dimension its catalog lists,
+    // marked as a directory of no layout version: its migration fails.
+    const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
+    const connection = await instance.connect();
+    for (const statement of [
+      'DROP VIEW olddb.metrics',
+      'DROP TABLE "olddb"."metrics$samples"',
+      'DROP TABLE "olddb"."metrics$series"',
+      'DROP TABLE "olddb"."metrics$doubles"',
+      'CREATE TABLE olddb.metrics (measure_name VARCHAR NOT NULL, time TIMESTAMP_NS NOT NULL, ' +
+        '"measure_value::double" DOUBLE, "measure_value::bigint" BIGINT, "measure_value::varchar" VARCHAR, ' +
+        '"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL)',
+      `INSERT INTO "ts$catalog".dimensions VALUES ('olddb', 'metrics', 0, 'zone')`,
+      'DROP TABLE "ts$catalog".layout',
+    ])
+      await connection.run(statement);
+    connection.closeSync();
+    instance.closeSync();
+    const run = promisify(execFile)(
+      TSX,
+      [
+        join(ROOT, 'bin', 'cli.ts'),
+        '--local',
+        '--web.listen-address',
+        '127.0.0.1:0',
+        '--local.listen-address',
+        '127.0.0.1:0',
+        '--local.data-dir',
+        dataDir,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
+        timeout: 20_000,
+      },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr:
+        'invalid configuration:\n' +
+        `  --local.data-dir: cannot open ${dataDir} (the upgrade of table olddb.metrics, written by an earlier ` +
+        'version of the embedded store, failed and was undone: Binder Error: Referenced column "zone" not found ' +
+        'in FROM clause!; move the directory aside to start an empty one)\n',
+    });
+  });
+});
+
 describe('the CLI with an embedded store credentials file it cannot use', () => {
   // The files are written by each case; the message names the file after the option.
   const dir = mkdtempSync(join(tmpdir(), 'cli-credentials-'));
