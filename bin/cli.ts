@@ -12,6 +12,7 @@ import { createConnector } from '../lambda/core/connector';
 import {
   clientSettingsFrom,
   connectorOptionsFrom,
+  logProcessWarnings,
   warnOnSnappyFallback,
 } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     enabled: config.enableLogging,
     destination: standardError(),
   });
+  logProcessWarnings(logger);
   if (command === 'local-store') {
     const store = await openStore(config, logger);
     logger.info(

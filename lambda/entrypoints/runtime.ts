@@ -53,3 +53,19 @@ export function clientSettingsFrom(config: Config, endpoint?: string): ClientSet
 export function warnOnSnappyFallback(logger: Logger): void {
   if (SNAPPY.name === 'js') logger.warn({ reasons: SNAPPY_FALLBACK_REASONS }, SNAPPY_FALLBACK_MESSAGE);
 }
+
+/**
+ * Sends Node's process warnings (deprecations, the AWS SDK's NodeVersionSupportWarning on an older
+ * Node.js) through the logger as one `warn` line each. Printed by Node they are several plain lines
+ * among the logfmt or JSON lines on standard error, which a log shipper takes apart as garbage.
+ * With warnings turned off (`--no-warnings`, NODE_NO_WARNINGS=1) Node installs no printer, and
+ * none is logged either.
+ */
+export function logProcessWarnings(logger: Logger, proc: NodeJS.EventEmitter = process): void {
+  if (proc.listenerCount('warning') === 0) return;
+  proc.removeAllListeners('warning');
+  proc.on('warning', (warning: Error & { code?: unknown }) => {
+    const code = typeof warning.code === 'string' ? { code: warning.code } : {};
+    logger.warn({ warning: warning.name, ...code }, warning.message.replace(/\s+/g, ' ').trim());
+  });
+}
