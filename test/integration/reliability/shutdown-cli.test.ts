@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Graceful shutdown of the real CLI (`tsx bin/cli.ts --local`): SIGTERM while writes are held in
-// flight by store latency. Every accepted write gets a status (204 here: the 20 s grace outlasts
-// the latency), the process exits 0, and after a restart on the same data directory every sample
-// a 204 acknowledged is there, exactly once, with its exact value.
+// Graceful shutdown of the real CLI (`node --import tsx bin/cli.ts --local`): SIGTERM while writes
+// are held in flight by store latency. Every accepted write gets a status (204 here: the 20 s grace
+// outlasts the latency), the process exits 0, and after a restart on the same data directory every
+// sample a 204 acknowledged is there, exactly once, with its exact value.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,9 @@ import { reportCounts } from '../../reliability/support';
 import { BASIC_AUTH } from '../../support/harness';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+// Node with tsx's loader, not the tsx command: tsx passes a signal on to its child and kills it
+// (SIGKILL) unless the child says within 30 ms that it got it, which a loaded machine can miss.
+const WITH_TSX = ['--import', 'tsx'];
 const IN_FLIGHT = 8;
 const STORE_LATENCY_MS = 1500;
 const WRITTEN = 'x-prometheus-remote-write-samples-written';
@@ -40,8 +42,9 @@ interface Cli {
 async function startCli(dataDir: string, extra: string[]): Promise<Cli> {
   const [port, storePort] = [await freePort(), await freePort()];
   const child = spawn(
-    TSX,
+    process.execPath,
     [
+      ...WITH_TSX,
       'bin/cli.ts',
       '--local',
       '--local.data-dir',
