@@ -14,6 +14,9 @@ const TABLE = 'metrics';
 const LONGEST_QUERY = 262_144;
 const PAGE_EXCEEDED = 'Query aborted as max page response size has been exceeded by the output result row';
 
+// Each query costs by design: `*` written 6 000 times takes 1-3 s alone, longer beside other suites.
+jest.setTimeout(30_000);
+
 let store: LocalStore;
 let query: ReturnType<typeof clientsFor>['query'];
 
