@@ -19,8 +19,10 @@ export interface DecodeLimits {
   maxLabelsPerSeries: number;
   /** Samples per WriteRequest, over all series. */
   maxSamples: number;
-  /** UTF-8 bytes of one label name or value (also matcher names/values and hint strings). */
+  /** UTF-8 bytes of one label name or value (also matcher names and hint strings). */
   maxLabelBytes: number;
+  /** UTF-8 bytes of one matcher value. */
+  maxMatcherValueBytes: number;
   /** Queries per ReadRequest. */
   maxQueries: number;
   /** Matchers per Query. */
@@ -40,8 +42,19 @@ export const MAX_SERIES = 1_000_000;
 export const MAX_LABELS_PER_SERIES = 1000;
 /** Samples per request, all series together. */
 export const MAX_SAMPLES = 1_000_000;
-/** 64 KiB per label name or value; Timestream's own limits are far lower and enforced later. */
+/**
+ * 64 KiB per label name or value, matcher name or hint string; Timestream's own limits on labels
+ * are far lower and enforced later.
+ */
 export const MAX_LABEL_BYTES = 64 * 1024;
+/**
+ * 256 KiB per matcher value. Not MAX_LABEL_BYTES: a Grafana multi-value variable of thousands of
+ * values is one alternation longer than any label value (5000 `host:port` values: ~110 KB), and
+ * whether its SQL fits Timestream's 262 144-character QueryString is checked on the SQL itself
+ * (timestream/sql.ts). What a regex spells out in Java is held to as much (timestream/regex.ts),
+ * so a longer value costs no more to translate than four of 64 KiB.
+ */
+export const MAX_MATCHER_VALUE_BYTES = 256 * 1024;
 /** Queries per remote-read request; Prometheus sends one. */
 export const MAX_QUERIES = 1000;
 /** Matchers per query. */
@@ -60,6 +73,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   maxLabelsPerSeries: MAX_LABELS_PER_SERIES,
   maxSamples: MAX_SAMPLES,
   maxLabelBytes: MAX_LABEL_BYTES,
+  maxMatcherValueBytes: MAX_MATCHER_VALUE_BYTES,
   maxQueries: MAX_QUERIES,
   maxMatchersPerQuery: MAX_MATCHERS_PER_QUERY,
   maxMatcherBytes: MAX_MATCHER_BYTES,

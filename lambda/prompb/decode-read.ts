@@ -174,7 +174,7 @@ function decodeQuery(
       }
       try {
         const length = r.readLength(end);
-        const matcher = decodeMatcher(r, r.pos + length, limits.maxLabelBytes);
+        const matcher = decodeMatcher(r, r.pos + length, limits);
         // What the matchers cost later (each regex is translated to Java) grows with their bytes.
         matcherBytes.left -= length;
         if (matcherBytes.left < 0) {
@@ -209,7 +209,7 @@ const MATCHER_TYPES: ReadonlySet<number> = new Set(Object.values(MatcherType));
  *   string value = 3;
  * }
  */
-function decodeMatcher(r: ProtoReader, end: number, maxLabelBytes: number): LabelMatcher {
+function decodeMatcher(r: ProtoReader, end: number, limits: DecodeLimits): LabelMatcher {
   let type = 0;
   let name = '';
   let value = '';
@@ -219,10 +219,10 @@ function decodeMatcher(r: ProtoReader, end: number, maxLabelBytes: number): Labe
     const tag = r.readTag(end);
     if (tag === 0x08) type = int32(r, end, 'type');
     else if (tag === 0x12) {
-      name = r.readString(end, maxLabelBytes, 'name', 'maxLabelBytes');
+      name = r.readString(end, limits.maxLabelBytes, 'name', 'maxLabelBytes');
       malformedName = replacedMalformedUtf8(name, r.buf, r.stringStart, r.pos);
     } else if (tag === 0x1a) {
-      value = r.readString(end, maxLabelBytes, 'value', 'maxLabelBytes');
+      value = r.readString(end, limits.maxMatcherValueBytes, 'value', 'maxMatcherValueBytes');
       malformedValue = replacedMalformedUtf8(value, r.buf, r.stringStart, r.pos);
     } else r.skipField(tag, end, LABEL_MATCHER);
   }
@@ -282,6 +282,7 @@ const UNLIMITED: DecodeLimits = {
   maxLabelsPerSeries: Infinity,
   maxSamples: Infinity,
   maxLabelBytes: Infinity,
+  maxMatcherValueBytes: Infinity,
   maxQueries: Infinity,
   maxMatchersPerQuery: Infinity,
   maxMatcherBytes: Infinity,

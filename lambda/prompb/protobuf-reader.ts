@@ -59,6 +59,7 @@ const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   maxSamples: '--max-samples-per-request, max_samples_per_request',
   maxLabelsPerSeries: '--max-labels-per-series, max_labels_per_series',
   maxLabelBytes: 'a fixed limit',
+  maxMatcherValueBytes: 'a fixed limit',
   maxQueries: 'a fixed limit',
   maxMatchersPerQuery: 'a fixed limit',
   maxMatcherBytes: 'a fixed limit',

@@ -202,7 +202,13 @@ const READ_CASES: Case[] = [
     name: 'a 1 MiB matcher value',
     body: snappyCompress(queryWithMatchers([matcherBytes('__name__', ONE_MIB)])),
     status: 413,
-    message: /exceeds the limit of 65536 \(a fixed limit\)$/,
+    message: /value of 1048576 bytes exceeds the limit of 262144 \(a fixed limit\)$/,
+  },
+  {
+    name: 'a 1 MiB matcher name',
+    body: snappyCompress(queryWithMatchers([matcherBytes(ONE_MIB, 'v')])),
+    status: 413,
+    message: /name of 1048576 bytes exceeds the limit of 65536 \(a fixed limit\)$/,
   },
 ];
 

@@ -421,7 +421,7 @@ describe('POST /read', () => {
   });
 
   test("answers 400 naming Timestream's QueryString limit, without sending SQL Timestream would refuse", async () => {
-    // Four Grafana multi-value variables, each within the 64 KiB a matcher value may take.
+    // Four Grafana multi-value variables, each short enough alone (a matcher value may take 256 KiB).
     const variable = (label: string) =>
       re(label, `(${Array.from({ length: 5500 }, (_, i) => `h${i}:9100`).join('|')})`);
     const queryCalls = async () =>
@@ -527,6 +527,50 @@ describe('POST /read', () => {
     ]);
     expect((await queriesTotal()) - before).toBe(2);
   });
+});
+
+describe('POST /read of a Grafana multi-value variable of 5000 host:port values', () => {
+  let h: Harness;
+  // Grafana joins the values of `$instance` into one alternation, dots escaped: ~110 KB here.
+  const hosts = Array.from(
+    { length: 5000 },
+    (_, i) => `192.168.${Math.floor(i / 250)}.${(i % 250) + 1}:9100`,
+  );
+  const variable = `(${hosts.map((host) => host.replaceAll('.', '\\.')).join('|')})`;
+  // In labels.Compare order, as the answer lists them.
+  const selected = [hosts[0], hosts[2500], hosts[4999]];
+  beforeAll(async () => {
+    h = await startHarness();
+    // Decoys: a host past the list, a longer port (the match is anchored), a dot taken as any character.
+    const decoys = ['192.168.20.1:9100', '192.168.0.1:91000', '192x168.0.1:9100'];
+    const timeseries = [...selected, ...decoys].map((instance, i) => ({
+      labels: sorted({ __name__: 'up', instance }),
+      samples: [{ value: i, timestamp: T0 }],
+    }));
+    expect((await h.write('server', { timeseries })).status).toBe(204);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test.each(['server', 'lambda'] as const)(
+    'answers exactly the series whose instance it lists, through the %s edge',
+    async (edge) => {
+      expect(Buffer.byteLength(variable)).toBeGreaterThan(DEFAULT_DECODE_LIMITS.maxLabelBytes);
+      const response = decode(
+        await h.read(edge, {
+          queries: [query([eq('__name__', 'up'), re('instance', variable)])],
+          acceptedResponseTypes: [],
+        }),
+      );
+      expect(response.results.map((r) => r.timeseries)).toEqual([
+        selected.map((instance, i) => ({
+          labels: sorted({ __name__: 'up', instance }),
+          samples: [{ value: i, timestamp: T0 }],
+        })),
+      ]);
+    },
+  );
 });
 
 describe('POST /read of rows another tool wrote with WriteRecords', () => {

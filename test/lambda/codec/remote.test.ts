@@ -291,6 +291,7 @@ test('DEFAULT_DECODE_LIMITS holds the documented values', () => {
     maxLabelsPerSeries: 1000,
     maxSamples: 1_000_000,
     maxLabelBytes: 65_536,
+    maxMatcherValueBytes: 262_144,
     maxQueries: 1000,
     maxMatchersPerQuery: 1000,
     maxMatcherBytes: 1_048_576,

@@ -494,9 +494,9 @@ describe('decodeReadRequest', () => {
         'cannot decode query 1: cannot decode matcher 4: matchers totalling more than 40 bytes exceeds the limit of 40 (a fixed limit)',
     },
     {
-      name: 'maxLabelBytes on a matcher value',
+      name: 'maxMatcherValueBytes on a matcher value',
       body: (n: number) => query(matcher(2, 'a', '.'.repeat(n))),
-      limits: { ...DEFAULT_DECODE_LIMITS, maxLabelBytes: 5 },
+      limits: { ...DEFAULT_DECODE_LIMITS, maxMatcherValueBytes: 5 },
       message:
         'cannot decode query 0: cannot decode matcher 0: value of 6 bytes exceeds the limit of 5 (a fixed limit)',
     },
@@ -504,6 +504,43 @@ describe('decodeReadRequest', () => {
     expect(() => decodeReadRequest(body(4), limits)).not.toThrow();
     expect(() => decodeReadRequest(body(5), limits)).not.toThrow();
     const error = caught(() => decodeReadRequest(body(6), limits));
+    expect([error.status, error.message]).toEqual([413, message]);
+  });
+
+  // A Grafana multi-value variable of ~5000 `host:port` values is one alternation of ~110 KB: its
+  // value may pass a label's 64 KiB, and whether its SQL fits Timestream is decided on the SQL.
+  test.each([
+    {
+      name: 'a matcher value',
+      body: (n: number) => query(matcher(2, 'instance', 'x'.repeat(n))),
+      limit: 262_144,
+      message:
+        'cannot decode query 0: cannot decode matcher 0: value of 262145 bytes exceeds the limit of 262144 (a fixed limit)',
+    },
+    {
+      name: 'a matcher value of two-byte characters',
+      body: (n: number) => query(matcher(2, 'instance', 'é'.repeat(n / 2) + 'x'.repeat(n % 2))),
+      limit: 262_144,
+      message:
+        'cannot decode query 0: cannot decode matcher 0: value of 262145 bytes exceeds the limit of 262144 (a fixed limit)',
+    },
+    {
+      name: 'a matcher name',
+      body: (n: number) => query(matcher(2, 'x'.repeat(n), 'v')),
+      limit: 65_536,
+      message:
+        'cannot decode query 0: cannot decode matcher 0: name of 65537 bytes exceeds the limit of 65536 (a fixed limit)',
+    },
+    {
+      name: 'a hints grouping label',
+      body: (n: number) => query(lenField(4, strField(5, 'x'.repeat(n)))),
+      limit: 65_536,
+      message:
+        'cannot decode query 0: cannot decode hints: grouping of 65537 bytes exceeds the limit of 65536 (a fixed limit)',
+    },
+  ])('accepts $name of $limit bytes by default, refuses one more with 413', ({ body, limit, message }) => {
+    expect(() => decodeReadRequest(body(limit), DEFAULT_DECODE_LIMITS)).not.toThrow();
+    const error = caught(() => decodeReadRequest(body(limit + 1), DEFAULT_DECODE_LIMITS));
     expect([error.status, error.message]).toEqual([413, message]);
   });
 

@@ -461,8 +461,8 @@ describe("buildSelect past Timestream's QueryString limit", () => {
   const eq = (name: string, value: string): LabelMatcher => ({ type: MatcherType.EQ, name, value });
   /**
    * A Grafana multi-value variable of `host:port` instances joined (prometheusSpecialRegexEscape
-   * leaves such values as they are): 4000 values stay under the decoder's 64 KiB per matcher value,
-   * and a literal alternation is sent as `IN ('v', …)`, three characters longer a value.
+   * leaves such values as they are): 4000 values stay under the decoder's 256 KiB per matcher
+   * value, and a literal alternation is sent as `IN ('v', …)`, three characters longer a value.
    */
   const instances = (group: number) =>
     `(${Array.from({ length: 4000 }, (_, i) => `node${group}-${i}:9100`).join('|')})`;
@@ -516,7 +516,7 @@ describe("buildSelect past Timestream's QueryString limit", () => {
 
   test('each such variable alone is sent', () => {
     const value = instances(1);
-    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(DEFAULT_DECODE_LIMITS.maxLabelBytes);
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(DEFAULT_DECODE_LIMITS.maxMatcherValueBytes);
     expect(select([{ type: MatcherType.RE, name: 'job', value }])?.length).toBe(74_998);
   });
 });
