@@ -96,22 +96,49 @@ export function literalAlternatives(node: RegexNode): string[] | undefined {
     case 'group':
       return literalAlternatives(node.sub);
     case 'alt': {
-      const out: string[] = [];
+      const out = new Set<string>();
+      let chars = 0;
       for (const sub of node.subs) {
         const strings = literalAlternatives(sub);
         if (strings === undefined) return undefined;
-        out.push(...strings);
+        for (const s of strings) {
+          // Counted before the set hashes (and so flattens) the string, repeats too: the work stays
+          // bounded however often an alternation's branches expand to the same strings.
+          chars += s.length;
+          if (chars > MAX_LITERAL_CHARS) return undefined;
+          out.add(s);
+        }
       }
-      return [...new Set(out)];
+      return [...out];
     }
     case 'concat': {
+      // Each string of `acc` repeats the text after it, so a run of single strings (a literal's
+      // characters) is joined before it is appended to every one: appended character by
+      // character, `(a|b|c|d)(e|f|g|h)(i|j|k|l)` then 64 KiB of literals built 64 strings of
+      // 64 KiB in 4 million steps, seconds of CPU for SQL Timestream would refuse.
       let acc = [''];
+      let run: string[] = [];
+      const appendRun = () => {
+        if (run.length === 0) return;
+        const tail = run.join('');
+        acc = acc.map((prefix) => prefix + tail);
+        run = [];
+      };
       for (const sub of node.subs) {
         const strings = literalAlternatives(sub);
-        if (strings === undefined || acc.length * strings.length > MAX_LITERAL_ALTERNATIVES) return undefined;
+        if (strings === undefined) return undefined;
+        if (strings.length === 1) {
+          run.push(strings[0]!);
+          continue;
+        }
+        if (acc.length * strings.length > MAX_LITERAL_ALTERNATIVES) return undefined;
+        appendRun();
         acc = acc.flatMap((prefix) => strings.map((s) => prefix + s));
       }
-      return [...new Set(acc)];
+      appendRun();
+      let chars = 0;
+      for (const s of acc) chars += s.length;
+      return chars > MAX_LITERAL_CHARS ? undefined : [...new Set(acc)];
     }
     default:
       return undefined;
@@ -120,3 +147,9 @@ export function literalAlternatives(node: RegexNode): string[] | undefined {
 
 /** Cap on the literal strings an alternation may expand to before it is sent as a regex instead. */
 export const MAX_LITERAL_ALTERNATIVES = 64;
+/**
+ * Cap on the characters of the literal strings together before the pattern is sent as a regex
+ * instead: Timestream's whole QueryString (timestream/sql.ts), which an `IN (…)` list of more
+ * could never fit in, though the regex may.
+ */
+export const MAX_LITERAL_CHARS = 262_144;

@@ -423,6 +423,27 @@ describe('translateRe2 facts', () => {
   });
 });
 
+describe('translateRe2 literals past what a query can hold', () => {
+  // 64 strings, each the product's three characters and the suffix: 64 * (3 + 4093) = 262 144.
+  const PRODUCT = '(a|b|c|d)(e|f|g|h)(i|j|k|l)';
+  test.each([
+    { name: 'a product of 262 144 characters', re2: `${PRODUCT}${'x'.repeat(4093)}`, count: 64 },
+    { name: 'one character more', re2: `${PRODUCT}${'x'.repeat(4094)}`, count: undefined },
+    {
+      name: 'an alternation of 262 144 characters',
+      re2: `${'y'.repeat(131_072)}|${'z'.repeat(131_072)}`,
+      count: 2,
+    },
+    { name: 'one character more', re2: `${'y'.repeat(131_072)}|${'z'.repeat(131_073)}`, count: undefined },
+    // The product of 64 KiB of literals was 64 strings of 64 KiB: ~4 s of CPU for a 400.
+    { name: 'a product then 64 KiB of literals', re2: `${PRODUCT}${'x'.repeat(65_509)}`, count: undefined },
+  ])('$name: sent as IN (…) only when it fits ($count strings)', ({ re2, count }) => {
+    const t = translateRe2(re2);
+    expect(t.literals?.length).toBe(count);
+    expect(t.literals?.reduce((sum, l) => sum + l.length, 0)).toBe(count === undefined ? undefined : 262_144);
+  });
+});
+
 describe('the Java translation means what the anchored RE2 pattern means', () => {
   const strings = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 6 }).map((chars) => chars.join(''));
 
