@@ -20,6 +20,7 @@ export class WriteQueue {
   private waiters: Waiter[] = [];
   private head = 0;
   private pending = 0;
+  private stopped = false;
 
   /**
    * @param limit remote writes handled at once; 0 means no limit
@@ -50,6 +51,9 @@ export class WriteQueue {
       return Promise.resolve('admitted');
     }
     if (gone?.aborted) return Promise.resolve('gone');
+    // A write arriving on a kept-alive connection during a shutdown would wait for a turn only to
+    // be refused, holding the shutdown up to maxWaitMs: it is answered as the waiters were.
+    if (this.stopped) return Promise.resolve('stopping');
     return new Promise<Admission>((resolve) => {
       const onGone = () => waiter.settle('gone');
       const timer = setTimeout(() => waiter.settle('timed-out'), this.maxWaitMs);
@@ -83,8 +87,9 @@ export class WriteQueue {
     this.compact();
   }
 
-  /** Answers every waiting request `stopping` (a shutdown): none of them will get a turn. */
+  /** Answers every waiting request, and every later one that would wait, `stopping` (a shutdown). */
   stop(): void {
+    this.stopped = true;
     // A copy: settling sweeps the array.
     for (const waiter of this.waiters.slice(this.head)) waiter.settle('stopping');
   }

@@ -956,4 +956,25 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
     await closed;
     expect(seen).toEqual(['a', 'unserved: the connector is shutting down (0 bytes)']);
   });
+
+  test('a write that arrives on a kept-alive connection during a shutdown, all turns taken, is answered 503 at once', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const { server, seen, release } = await queued(queue);
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/write', 'a'));
+    await until(() => seen.length === 1);
+    // Opens b's connection and keeps it alive.
+    b.send(post('/read', ''));
+    expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    const closed = server.close();
+    b.send(post('/write', 'b'));
+    expect(await b.answer()).toEqual([
+      'HTTP/1.1 503 Service Unavailable',
+      'the connector is shutting down\n',
+    ]);
+    release();
+    expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await closed;
+    expect(seen).toEqual(['a', 'read', 'unserved: the connector is shutting down (0 bytes)']);
+  });
 });

@@ -84,6 +84,18 @@ describe('WriteQueue', () => {
     expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
   });
 
+  test('after stop, a request that would wait is answered stopping at once; one with a free turn is admitted', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const { ended } = enterMany(queue, 1);
+    queue.stop();
+    const late = enterMany(queue, 1);
+    await Promise.resolve();
+    expect([...ended, ...late.ended]).toEqual(['0:admitted', '0:stopping']);
+    expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
+    queue.leave();
+    await expect(queue.enter()).resolves.toBe('admitted');
+  });
+
   test('limit 0 admits every request at once', async () => {
     const queue = new WriteQueue(0, 1);
     const { ended } = enterMany(queue, 1000);
