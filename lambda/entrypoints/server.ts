@@ -90,16 +90,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // the handler returned: a large one is still queued in Node then, and the drain's
     // closeAllConnections would cut it short. One queued behind an answer that closed the
     // connection (a pipelined request) never closes: the connection's end is its end.
+    // A client that closes the connection before its answer (Prometheus past its remote_timeout)
+    // no longer waits for it: `gone` stops its wait for a turn, its Timestream calls and retries.
+    // Taken from the same two closes: a pipelined request's answer has no socket to see go.
+    const gone = new AbortController();
     const sent = new Promise<void>((resolve) => {
       const done = () => {
         res.off('close', done);
         req.socket.off('close', done);
+        if (!res.writableFinished) gone.abort();
         resolve();
       };
       res.once('close', done);
       req.socket.once('close', done);
     });
-    serve(req, res, options, () => stopping)
+    serve(req, res, options, () => stopping, gone)
       .catch((error: unknown) => {
         // A client that closes its connection before the whole body arrived is no server failure:
         // nothing was handled or counted, and no one is left to answer.
@@ -188,6 +193,7 @@ async function serve(
   res: ServerResponse,
   options: ServerOptions,
   stopping: () => boolean,
+  gone: AbortController,
 ): Promise<void> {
   const path = requestPath(req.url);
   if (
@@ -219,12 +225,6 @@ async function serve(
     send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
     return;
   }
-  // A client that closes the connection before its answer (Prometheus past its remote_timeout)
-  // no longer waits for it: stop waiting for its turn, and stop its Timestream calls and retries.
-  const gone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
   // The turn is taken before the body is read: a waiting request holds no decoded samples, only
   // its connection, whose unread bytes stay with the kernel and the sender.
   const queue = isWrite(req.method, path) ? options.writeQueue : undefined;

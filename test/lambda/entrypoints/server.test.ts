@@ -937,6 +937,29 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
     }
   });
 
+  test('drops waiting writes pipelined on one connection when their client closes it, the later one too', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const logger = new CaptureLogger();
+    const { server, seen, release } = await queued(queue, logger);
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      // b2's answer is queued behind b1's, so it has no socket of its own to see closing.
+      b.send(post('/write', 'b1') + post('/write', 'b2'));
+      await until(() => queue.waiting === 2);
+      b.socket.destroy();
+      await until(() => queue.waiting === 0);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['a']);
+      const line = ['warn', 'client closed the connection before its write had its turn'];
+      expect(logger.lines.map((l) => [l.level, l.msg])).toEqual([line, line]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a shutdown answers the waiting writes 503 at once, closing their connections, and lets the one in flight finish', async () => {
     const queue = new WriteQueue(1, 60_000);
     const { server, seen, release } = await queued(queue);
