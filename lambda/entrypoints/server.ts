@@ -226,8 +226,13 @@ async function serve(
     return;
   }
   // The turn is taken before the body is read: a waiting request holds no decoded samples, only
-  // its connection, whose unread bytes stay with the kernel and the sender.
-  const queue = isWrite(req.method, path) ? options.writeQueue : undefined;
+  // its connection, whose unread bytes stay with the kernel and the sender. One whose body is
+  // declared over the limit takes none: its 413 reads nothing, and one that waited its longest
+  // would be answered a 503, which Prometheus resends, instead of the 413 it drops.
+  const queue =
+    isWrite(req.method, path) && !declaresMoreThan(req, options.maxBodyBytes)
+      ? options.writeQueue
+      : undefined;
   const admission = (await queue?.enter(gone.signal)) ?? 'admitted';
   if (admission === 'gone') {
     options.logger.warn(

@@ -784,6 +784,11 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
           seen.push('read');
           return NO_CONTENT;
         }
+        if (request.oversizeBody !== undefined) {
+          const { limitBytes, option } = request.oversizeBody;
+          seen.push(`over ${limitBytes} bytes (${option})`);
+          return { status: 413, headers: {}, body: '' };
+        }
         if (request.unserved !== undefined) {
           seen.push(`unserved: ${request.unserved} (${request.body.byteLength} bytes)`);
           return { status: 503, headers: { 'retry-after': '1' }, body: `${request.unserved}\n` };
@@ -905,6 +910,25 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
       release();
       expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
       expect(seen[2]).toBe('cc');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('answers a write whose body is declared over the limit 413 at once, without waiting for a turn', async () => {
+    const queue = new WriteQueue(1, 60_000);
+    const { server, seen, release } = await queued(queue);
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      b.send(`POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1025\r\n\r\n`);
+      await until(() => seen.length === 2);
+      expect(queue.waiting).toBe(0);
+      expect(seen[1]).toBe('over 1024 bytes (--max-body-bytes)');
+      expect(await b.answer()).toEqual(['HTTP/1.1 413 Payload Too Large', '']);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
     } finally {
       await server.close();
     }
