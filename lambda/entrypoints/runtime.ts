@@ -61,11 +61,35 @@ export function warnOnSnappyFallback(logger: Logger): void {
  * With warnings turned off (`--no-warnings`, NODE_NO_WARNINGS=1) Node installs no printer, and
  * none is logged either.
  */
-export function logProcessWarnings(logger: Logger, proc: NodeJS.EventEmitter = process): void {
+export function logProcessWarnings(
+  logger: Logger,
+  proc: NodeJS.EventEmitter = process,
+  disabled: ReadonlySet<string> = disabledWarnings(process.execArgv, process.env.NODE_OPTIONS),
+): void {
   if (proc.listenerCount('warning') === 0) return;
   proc.removeAllListeners('warning');
   proc.on('warning', (warning: Error & { code?: unknown }) => {
+    if (disabled.has(warning.name) || (typeof warning.code === 'string' && disabled.has(warning.code)))
+      return;
     const code = typeof warning.code === 'string' ? { code: warning.code } : {};
     logger.warn({ warning: warning.name, ...code }, warning.message.replace(/\s+/g, ' ').trim());
   });
+}
+
+/**
+ * The warning types and codes `--disable-warning` (Node.js 20.11+, on the command line or in
+ * NODE_OPTIONS) turns off. Node's printer filters them, not process.emitWarning, so the logger that
+ * replaces the printer must leave them out too.
+ */
+export function disabledWarnings(execArgv: readonly string[], nodeOptions = ''): Set<string> {
+  const disabled = new Set<string>();
+  const args = [...execArgv, ...nodeOptions.split(/\s+/)];
+  for (let i = 0; i < args.length; i++) {
+    const flag = /^--disable-warning(?:=(.*))?$/.exec(args[i]);
+    if (flag === null) continue;
+    // `--disable-warning=X` or `--disable-warning X`; NODE_OPTIONS may quote the value.
+    const value = (flag[1] ?? args[++i] ?? '').replace(/^"(.*)"$/, '$1');
+    if (value !== '') disabled.add(value);
+  }
+  return disabled;
 }

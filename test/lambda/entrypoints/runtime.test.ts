@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { logProcessWarnings } from '../../../lambda/entrypoints/runtime';
+import { disabledWarnings, logProcessWarnings } from '../../../lambda/entrypoints/runtime';
 import { CaptureLogger } from '../../support/capture-logger';
 
 describe('logProcessWarnings', () => {
@@ -41,5 +41,36 @@ describe('logProcessWarnings', () => {
     logProcessWarnings(logger, proc);
     proc.emit('warning', new Error('quiet'));
     expect([proc.listenerCount('warning'), logger.lines]).toEqual([0, []]);
+  });
+
+  test("leaves out the warnings --disable-warning turns off, by type or code, as Node's printer does", () => {
+    const proc = new EventEmitter();
+    proc.on('warning', () => undefined);
+    const logger = new CaptureLogger();
+    logProcessWarnings(logger, proc, new Set(['DeprecationWarning', 'C1']));
+    proc.emit(
+      'warning',
+      Object.assign(new Error('deprecated'), { name: 'DeprecationWarning', code: 'DEP0040' }),
+    );
+    proc.emit('warning', Object.assign(new Error('by code'), { name: 'Warning', code: 'C1' }));
+    proc.emit('warning', Object.assign(new Error('kept'), { name: 'Warning', code: 'C2' }));
+    expect(logger.lines.map((l) => [l.level, l.msg, l.fields])).toEqual([
+      ['warn', 'kept', { warning: 'Warning', code: 'C2' }],
+    ]);
+  });
+});
+
+describe('disabledWarnings', () => {
+  test('reads --disable-warning from the command line and NODE_OPTIONS, with = or a space, quoted or not', () => {
+    expect([
+      ...disabledWarnings(
+        ['--disable-warning=DEP0040', '--max-old-space-size=512', '--disable-warning', 'ExperimentalWarning'],
+        ' --disable-warning="DeprecationWarning"  --disable-warning C1 --enable-source-maps',
+      ),
+    ]).toEqual(['DEP0040', 'ExperimentalWarning', 'DeprecationWarning', 'C1']);
+    expect([
+      ...disabledWarnings(['--no-warnings'], undefined),
+      ...disabledWarnings([], '--disable-warning'),
+    ]).toEqual([]);
   });
 });
