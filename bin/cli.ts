@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   }
   const writeQueue = new WriteQueue(config.maxConcurrentWrites, config.writeQueueTimeoutMs);
   const metrics = createPromMetrics(undefined, { writeQueue });
-  const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint));
+  const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint), logger);
   const shutdownController = new AbortController();
   const connector = createConnector({
     options: connectorOptionsFrom(config),

@@ -21,7 +21,7 @@ function build(): LambdaHandler {
     enabled: config.enableLogging,
   });
   const metrics = createEmfMetrics();
-  const clients = new ClientCache(clientSettingsFrom(config));
+  const clients = new ClientCache(clientSettingsFrom(config), logger);
   const connector = createConnector({ options: connectorOptionsFrom(config), clients, logger, metrics });
   logger.info(
     {

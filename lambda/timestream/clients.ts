@@ -18,9 +18,11 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RequestCredentials } from '../core/auth';
 import { ErrorKind } from '../core/errors';
+import type { Logger } from '../observability/logger';
 import { classifyAwsError, isInvalidEndpoint, isStaleEndpoint } from './errors';
 import { CREDENTIALS_RETRY_MS, type RequestHandlerLike } from './fast-call';
 import { DEFAULT_CONNECT_TIMEOUT_MS, Http1Client, TCP_KEEPALIVE_DELAY_MS } from './http1-client';
+import { ownCredentials } from './own-credentials';
 import { QuerySender } from './query-sender';
 import { WriteRecordsSender } from './write-sender';
 
@@ -72,8 +74,14 @@ export class ClientCache {
   /** The fast first attempts' own keep-alive sockets (http1-client.ts), per direction. */
   private readonly writeFast: Http1Client;
   private readonly queryFast: Http1Client;
+  /** The connector's own credentials (the default chain), built on first use. */
+  private ownCredentials: ReturnType<typeof ownCredentials> | undefined;
 
-  constructor(private readonly settings: ClientSettings) {
+  /** `logger` gets the reasons the default chain gives when the connector's own credentials fail. */
+  constructor(
+    private readonly settings: ClientSettings,
+    private readonly logger?: Logger,
+  ) {
     // One handler per direction, shared by every cached client: sockets are reused across
     // identities (SigV4 signs each request, the socket carries no identity).
     this.writeHandler = makeHandler(settings.maxSockets, settings.writeTimeoutMs);
@@ -119,7 +127,12 @@ export class ClientCache {
   /** `accepted` is called after each call Timestream answered with success. */
   private create(credentials: RequestCredentials | undefined, accepted: () => void): TimestreamClients {
     const { region, writeEndpoint, queryEndpoint } = this.settings;
-    const common = credentials === undefined ? { region } : { region, credentials };
+    // NOTE: one chain for both clients (each SDK client built its own), so a burst of writes and
+    // reads asks the instance metadata service or the container endpoint once, not once per client.
+    const common = {
+      region,
+      credentials: credentials ?? (this.ownCredentials ??= ownCredentials({ logger: this.logger })),
+    };
     const query = new TimestreamQueryClient({
       ...common,
       ...(queryEndpoint === undefined ? {} : { endpoint: queryEndpoint }),

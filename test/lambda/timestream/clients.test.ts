@@ -15,9 +15,11 @@ import {
 import { ErrorKind } from '../../../lambda/core/errors';
 import { classifyAwsError } from '../../../lambda/timestream/errors';
 import { CREDENTIALS_RETRY_MS } from '../../../lambda/timestream/fast-call';
+import { CREDENTIALS_FAILURE_HOLD_MS } from '../../../lambda/timestream/own-credentials';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_DELAY_MS } from '../../../lambda/timestream/http1-client';
 import { toWriteBatches } from '../../../lambda/timestream/records';
 import { writeBatches } from '../../../lambda/timestream/writer';
+import { CaptureLogger } from '../../support/capture-logger';
 import { listen, within, type Answer, type Seen, type TestServer } from '../../support/recording-server';
 
 // Nothing listens on these ports: the tests that send requests point the cache at stand-ins below.
@@ -597,6 +599,19 @@ describe('ClientCache: endpoint discovery (no explicit endpoints)', () => {
   );
 });
 
+/**
+ * What the default chain's providers say when none gives credentials (the instance metadata
+ * provider, its last link, does not say why: a role without credentials here).
+ */
+const REASONS = [
+  'Unable to find environment variable credentials.',
+  'Skipping SSO provider in default chain (inputs do not include SSO fields).',
+  'Could not resolve credentials using profile: [default] in configuration/credentials file(s).',
+  'Profile default could not be found in shared credentials file.',
+  'Web identity configuration not specified',
+  'Could not load credentials from any providers',
+];
+
 // SigV4 mode: the clients of the default chain (no request credentials) get the connector's own
 // credentials from the SDK's real provider chain, here from a stand-in EC2 instance metadata
 // service (IMDSv2) whose role credentials the test rotates, with a stand-in Timestream that
@@ -622,6 +637,8 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
   let accepted = new Set<string>();
   /** Pairs the stand-in Timestream knows but does not allow (AccessDeniedException). */
   let denied = new Set<string>();
+  /** The metadata service has no credentials for the role (404), as when the role was detached. */
+  let roleMissing = false;
 
   beforeEach(async () => {
     for (const name of CHAIN_ENV) delete process.env[name];
@@ -631,9 +648,11 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
     served = 'ASIAFIRST';
     accepted = new Set(['ASIAFIRST']);
     denied = new Set();
+    roleMissing = false;
     imds = await listen(createServer(), (req, res) => {
       if (req.method === 'PUT' && req.url === '/latest/api/token') return void res.end('imds-token');
       if (req.url === '/latest/meta-data/iam/security-credentials/') return void res.end('the-role');
+      if (roleMissing) return void ((res.statusCode = 404), res.end('Not Found'));
       res.end(
         JSON.stringify({
           Code: 'Success',
@@ -738,6 +757,63 @@ describe('ClientCache: the connector’s own credentials (default chain) refused
       jest.restoreAllMocks();
     }
     expect(credentialFetches()).toBe(3);
+  });
+
+  test('credentials the chain cannot load: 503s, one ask and one error line naming its reasons per burst', async () => {
+    roleMissing = true;
+    const logger = new CaptureLogger();
+    cache.destroy();
+    cache = new ClientCache({ ...SETTINGS, writeEndpoint: `http://127.0.0.1:${writeServer.port}` }, logger);
+    const clients = cache.get(undefined);
+
+    const [writes, read] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          writeBatches(clients.writeRecords, TARGET, [BATCH!], { concurrency: 1 }),
+        ),
+      ),
+      clients.query.send(new QueryCommand({ QueryString: 'SELECT 1' })).then(
+        () => 'ok',
+        (error: unknown) => [classifyAwsError(error), (error as Error).message],
+      ),
+    ]);
+
+    for (const outcome of writes) {
+      expect(outcome).toMatchObject({ written: 0, failure: { kind: 'retryable', status: 503 } });
+      expect(outcome.failure?.message).toBe(
+        'Timestream WriteRecords failed: CredentialsProviderError: Could not load credentials from any providers',
+      );
+    }
+    expect(read).toEqual([ErrorKind.Retryable, 'Could not load credentials from any providers']);
+    // One ask of the chain for the write and the query client and every call of the burst.
+    expect(credentialFetches()).toBe(1);
+    expect(writeServer.seen).toHaveLength(0);
+    expect(logger.lines).toEqual([
+      {
+        level: 'error',
+        msg: "the connector's own AWS credentials could not be loaded (default credential provider chain)",
+        fields: { reasons: REASONS },
+      },
+    ]);
+
+    // The role's credentials are back: the first call after the hold uses them.
+    roleMissing = false;
+    const monotonicMs = performance.now.bind(performance);
+    jest.spyOn(performance, 'now').mockImplementation(() => monotonicMs() + CREDENTIALS_FAILURE_HOLD_MS);
+    try {
+      const later = await writeBatches(clients.writeRecords, TARGET, [BATCH!], { concurrency: 1 });
+      expect(later).toEqual({ written: 1, refused: 0, reasons: [], calls: 1 });
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(credentialFetches()).toBe(2);
+    expect(logger.lines.map((l) => [l.level, l.msg])).toEqual([
+      [
+        'error',
+        "the connector's own AWS credentials could not be loaded (default credential provider chain)",
+      ],
+      ['info', "the connector's own AWS credentials loaded again"],
+    ]);
   });
 
   // Through the SDK, as a read's Query is (a write's fast path answers AccessDenied itself).
