@@ -59,20 +59,34 @@ export function warnOnSnappyFallback(logger: Logger): void {
  * Node.js) through the logger as one `warn` line each. Printed by Node they are several plain lines
  * among the logfmt or JSON lines on standard error, which a log shipper takes apart as garbage.
  * With warnings turned off (`--no-warnings`, NODE_NO_WARNINGS=1) Node installs no printer, and
- * none is logged either.
+ * none is logged either; with `--redirect-warnings=<file>` Node's printer is kept, since it writes
+ * them to that file, not among the log lines.
  */
 export function logProcessWarnings(
   logger: Logger,
-  proc: NodeJS.EventEmitter = process,
+  proc: NodeJS.EventEmitter & { traceProcessWarnings?: boolean; traceDeprecation?: boolean } = process,
   disabled: ReadonlySet<string> = disabledWarnings(process.execArgv, process.env.NODE_OPTIONS),
+  redirected: boolean = nodeOptionValues(process.execArgv, process.env.NODE_OPTIONS, '--redirect-warnings')
+    .length > 0,
 ): void {
-  if (proc.listenerCount('warning') === 0) return;
+  if (proc.listenerCount('warning') === 0 || redirected) return;
   proc.removeAllListeners('warning');
-  proc.on('warning', (warning: Error & { code?: unknown }) => {
+  proc.on('warning', (warning: Error & { code?: unknown; detail?: unknown }) => {
+    if (!(warning instanceof Error)) return;
     if (disabled.has(warning.name) || (typeof warning.code === 'string' && disabled.has(warning.code)))
       return;
     const code = typeof warning.code === 'string' ? { code: warning.code } : {};
-    logger.warn({ warning: warning.name, ...code }, warning.message.replace(/\s+/g, ' ').trim());
+    // As Node's printer: a warning's detail is part of it, and --trace-warnings (--trace-deprecation
+    // for deprecations) asks for where it was emitted.
+    const detail = typeof warning.detail === 'string' ? { detail: warning.detail } : {};
+    const trace =
+      proc.traceProcessWarnings === true ||
+      (warning.name === 'DeprecationWarning' && proc.traceDeprecation === true);
+    const stack = trace && warning.stack !== undefined ? { stack: warning.stack } : {};
+    logger.warn(
+      { warning: warning.name, ...code, ...detail, ...stack },
+      warning.message.replace(/\s+/g, ' ').trim(),
+    );
   });
 }
 
@@ -82,14 +96,21 @@ export function logProcessWarnings(
  * replaces the printer must leave them out too.
  */
 export function disabledWarnings(execArgv: readonly string[], nodeOptions = ''): Set<string> {
-  const disabled = new Set<string>();
+  return new Set(nodeOptionValues(execArgv, nodeOptions, '--disable-warning'));
+}
+
+/** The values a Node.js option is given on the command line and in NODE_OPTIONS. */
+export function nodeOptionValues(execArgv: readonly string[], nodeOptions = '', option: string): string[] {
+  const values: string[] = [];
   const args = [...execArgv, ...nodeOptions.split(/\s+/)];
   for (let i = 0; i < args.length; i++) {
-    const flag = /^--disable-warning(?:=(.*))?$/.exec(args[i]);
-    if (flag === null) continue;
-    // `--disable-warning=X` or `--disable-warning X`; NODE_OPTIONS may quote the value.
-    const value = (flag[1] ?? args[++i] ?? '').replace(/^"(.*)"$/, '$1');
-    if (value !== '') disabled.add(value);
+    if (args[i] !== option && !args[i].startsWith(`${option}=`)) continue;
+    // `--option=X` or `--option X`; NODE_OPTIONS may quote the value.
+    const value = (args[i] === option ? (args[++i] ?? '') : args[i].slice(option.length + 1)).replace(
+      /^"(.*)"$/,
+      '$1',
+    );
+    if (value !== '') values.push(value);
   }
-  return disabled;
+  return values;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { disabledWarnings, logProcessWarnings } from '../../../lambda/entrypoints/runtime';
+import { disabledWarnings, logProcessWarnings, nodeOptionValues } from '../../../lambda/entrypoints/runtime';
 import { CaptureLogger } from '../../support/capture-logger';
 
 describe('logProcessWarnings', () => {
@@ -58,6 +58,35 @@ describe('logProcessWarnings', () => {
       ['warn', 'kept', { warning: 'Warning', code: 'C2' }],
     ]);
   });
+
+  test("leaves Node's printer in place with --redirect-warnings, which writes the warnings to its file", () => {
+    const proc = new EventEmitter();
+    const printed: string[] = [];
+    proc.on('warning', (warning: Error) => printed.push(warning.message));
+    const logger = new CaptureLogger();
+    logProcessWarnings(logger, proc, new Set(), true);
+    proc.emit('warning', new Error('to the file'));
+    expect([printed, logger.lines]).toEqual([['to the file'], []]);
+  });
+
+  test("logs a warning's detail, and its stack with --trace-warnings or --trace-deprecation, as Node prints them", () => {
+    const proc = Object.assign(new EventEmitter(), { traceProcessWarnings: false, traceDeprecation: true });
+    proc.on('warning', () => undefined);
+    const logger = new CaptureLogger();
+    logProcessWarnings(logger, proc, new Set(), false);
+    const detailed = Object.assign(new Error('with detail'), { name: 'Warning', detail: 'what to do' });
+    const deprecation = Object.assign(new Error('old'), { name: 'DeprecationWarning', stack: 'at here' });
+    proc.emit('warning', detailed);
+    proc.emit('warning', deprecation);
+    proc.traceProcessWarnings = true;
+    proc.emit('warning', Object.assign(new Error('traced'), { stack: 'at there' }));
+    proc.emit('warning', 'not an Error');
+    expect(logger.lines.map((l) => [l.msg, l.fields])).toEqual([
+      ['with detail', { warning: 'Warning', detail: 'what to do' }],
+      ['old', { warning: 'DeprecationWarning', stack: 'at here' }],
+      ['traced', { warning: 'Error', stack: 'at there' }],
+    ]);
+  });
 });
 
 describe('disabledWarnings', () => {
@@ -72,5 +101,13 @@ describe('disabledWarnings', () => {
       ...disabledWarnings(['--no-warnings'], undefined),
       ...disabledWarnings([], '--disable-warning'),
     ]).toEqual([]);
+  });
+
+  test('reads --redirect-warnings from the command line and NODE_OPTIONS', () => {
+    expect([
+      nodeOptionValues(['--redirect-warnings=/var/log/w.log'], undefined, '--redirect-warnings'),
+      nodeOptionValues([], '--max-old-space-size=512 --redirect-warnings "/w"', '--redirect-warnings'),
+      nodeOptionValues(['--redirect-warningsX=1'], '', '--redirect-warnings'),
+    ]).toEqual([['/var/log/w.log'], ['/w'], []]);
   });
 });
