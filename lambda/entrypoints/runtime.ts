@@ -102,15 +102,42 @@ export function disabledWarnings(execArgv: readonly string[], nodeOptions = ''):
 /** The values a Node.js option is given on the command line and in NODE_OPTIONS. */
 export function nodeOptionValues(execArgv: readonly string[], nodeOptions = '', option: string): string[] {
   const values: string[] = [];
-  const args = [...execArgv, ...nodeOptions.split(/\s+/)];
+  const args = [...execArgv, ...splitNodeOptions(nodeOptions)];
   for (let i = 0; i < args.length; i++) {
     if (args[i] !== option && !args[i].startsWith(`${option}=`)) continue;
-    // `--option=X` or `--option X`; NODE_OPTIONS may quote the value.
-    const value = (args[i] === option ? (args[++i] ?? '') : args[i].slice(option.length + 1)).replace(
-      /^"(.*)"$/,
-      '$1',
-    );
+    // `--option=X` or `--option X`.
+    const value = args[i] === option ? (args[++i] ?? '') : args[i].slice(option.length + 1);
     if (value !== '') values.push(value);
   }
   return values;
+}
+
+/**
+ * NODE_OPTIONS cut into arguments as Node.js cuts it (node_options.cc, ParseNodeOptionsEnvVar): at
+ * spaces (not tabs) outside double quotes, which are dropped wherever they are in an argument, `\`
+ * taking the next character as it is inside them. Split at any white space and unquoted only when
+ * a value was quoted whole, `"--disable-warning=DEP0040"` was missed and a tab taken for a space.
+ */
+export function splitNodeOptions(text: string): string[] {
+  const args: string[] = [];
+  let quoted = false;
+  let starts = true;
+  for (let i = 0; i < text.length; i++) {
+    let c = text[i];
+    if (c === '\\' && quoted) {
+      // A lone `\` at the end: Node.js refuses NODE_OPTIONS and does not start.
+      if (i + 1 === text.length) break;
+      c = text[++i];
+    } else if (c === ' ' && !quoted) {
+      starts = true;
+      continue;
+    } else if (c === '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (starts) args.push(c);
+    else args[args.length - 1] += c;
+    starts = false;
+  }
+  return args;
 }

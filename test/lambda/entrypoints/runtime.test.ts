@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { disabledWarnings, logProcessWarnings, nodeOptionValues } from '../../../lambda/entrypoints/runtime';
+import {
+  disabledWarnings,
+  logProcessWarnings,
+  nodeOptionValues,
+  splitNodeOptions,
+} from '../../../lambda/entrypoints/runtime';
 import { CaptureLogger } from '../../support/capture-logger';
 
 describe('logProcessWarnings', () => {
@@ -109,5 +114,20 @@ describe('disabledWarnings', () => {
       nodeOptionValues([], '--max-old-space-size=512 --redirect-warnings "/w"', '--redirect-warnings'),
       nodeOptionValues(['--redirect-warningsX=1'], '', '--redirect-warnings'),
     ]).toEqual([['/var/log/w.log'], ['/w'], []]);
+  });
+
+  test('cuts NODE_OPTIONS as Node.js does: at spaces outside double quotes, the quotes dropped wherever they are', () => {
+    expect([
+      ...disabledWarnings(
+        [],
+        '"--disable-warning=DEP0005" --disable-warning=DEP"0040" "--disable-warning" C1',
+      ),
+      ...disabledWarnings([], '--disable-warning=C2\t--disable-warning=C3'),
+    ]).toEqual(['DEP0005', 'DEP0040', 'C1', 'C2\t--disable-warning=C3']);
+    expect(splitNodeOptions(' --a="x y" "" --b="q\\"r\\\\" --c="open')).toEqual([
+      '--a=x y',
+      '--b=q"r\\',
+      '--c=open',
+    ]);
   });
 });
