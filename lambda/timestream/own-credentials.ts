@@ -53,8 +53,12 @@ export function ownCredentials(options: OwnCredentialsOptions = {}): ChainProvid
     if (reasons[reasons.length - 1] !== reason) reasons.push(reason);
   };
   const ignore = () => undefined;
+  // NOTE: given a logger, the chain warns through it instead of on the console (AWS_PROFILE beside
+  // keys in the environment, both container credential URIs set): ignored, they were lost.
+  const warn = (...parts: unknown[]) =>
+    options.logger?.warn({}, oneLine(parts.map(String).join(' ').replace(/\s+/g, ' '), 1000));
   const chain = (options.chain ?? defaultProvider)({
-    logger: { debug: collect, info: ignore, warn: ignore, error: ignore },
+    logger: { debug: collect, info: ignore, warn, error: ignore },
   });
   let failed: { error: unknown; atMs: number } | undefined;
   let logged = { text: '', atMs: -Infinity };

@@ -125,4 +125,36 @@ describe('ownCredentials', () => {
       'Could not load credentials from any providers',
     ]);
   });
+
+  test('the chain’s warnings are logged: AWS_PROFILE beside keys in the environment, which the SDK prints', async () => {
+    const names = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE'];
+    const names2 = ['AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED'];
+    const saved = Object.fromEntries([...names, ...names2].map((name) => [name, process.env[name]]));
+    Object.assign(process.env, {
+      AWS_PROFILE: 'missing',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'env-secret',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      const logger = new CaptureLogger();
+      await expect(ownCredentials({ logger })()).rejects.toThrow();
+      const warned = logger.lines.filter((l) => l.level === 'warn');
+      expect(warned.map((l) => l.msg)).toEqual([
+        '@aws-sdk/credential-provider-node - defaultProvider::fromEnv WARNING: Multiple credential ' +
+          'sources detected: Both AWS_PROFILE and the pair AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY ' +
+          'static credentials are set. This SDK will proceed with the AWS_PROFILE value. However, a ' +
+          'future version may change this behavior to prefer the ENV static credentials. Please ensure ' +
+          'that your environment only sets either the AWS_PROFILE or the ' +
+          'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair.',
+      ]);
+      expect(JSON.stringify(logger.lines)).not.toContain('env-secret');
+    } finally {
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+  });
 });
