@@ -65,36 +65,46 @@ export function buildSelect(input: SelectInput): string | null {
   const { query } = input;
   const startMs = timeBound(query.startTimestampMs, 'start');
   const endMs = timeBound(query.endTimestampMs, 'end');
-  const conditions: string[] = [];
-  let never = false;
   // The same label-to-column rule the rows are read back with, so a matcher on a label a read
   // returns (even one from a column another tool wrote, such as `_job`) finds its column.
   const columnsByLabel = dimensionNamesOf(input.dimensionColumns);
-  for (const matcher of query.matchers) {
-    // Every matcher is evaluated, so an invalid regex is a 400 even when another one is false.
-    const condition = matcherCondition(matcher, columnsByLabel);
-    if (condition === false) never = true;
-    else if (condition !== true) conditions.push(condition);
-  }
   const from = Math.max(startMs, MIN_QUERY_TIME_MS);
   const to = Math.min(endMs, MAX_QUERY_TIME_MS);
-  if (never || from > to) return null;
-  // Rows another tool wrote with sub-millisecond times read back truncated to their millisecond,
-  // so the range runs to the last nanosecond of `to`: ending it at `to` itself would leave out
-  // samples the read reports at `to`, and answer another of its duplicates there than a longer
-  // range. No time lies past the last queryable millisecond, whose last nanosecond is no value
-  // from_nanoseconds takes everywhere (int64's largest), so a range reaching it has no end bound.
-  const where = [
-    to < MAX_QUERY_TIME_MS
-      ? `time BETWEEN from_milliseconds(${from}) AND from_nanoseconds(${BigInt(to) * 1_000_000n + 999_999n})`
-      : `time >= from_milliseconds(${from})`,
-    ...conditions,
-  ];
-  const sql = `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
+  const build = (literals: boolean): string | null => {
+    const conditions: string[] = [];
+    let never = false;
+    for (const matcher of query.matchers) {
+      // Every matcher is evaluated, so an invalid regex is a 400 even when another one is false.
+      const condition = matcherCondition(matcher, columnsByLabel, literals);
+      if (condition === false) never = true;
+      else if (condition !== true) conditions.push(condition);
+    }
+    if (never || from > to) return null;
+    // Rows another tool wrote with sub-millisecond times read back truncated to their millisecond,
+    // so the range runs to the last nanosecond of `to`: ending it at `to` itself would leave out
+    // samples the read reports at `to`, and answer another of its duplicates there than a longer
+    // range. No time lies past the last queryable millisecond, whose last nanosecond is no value
+    // from_nanoseconds takes everywhere (int64's largest), so a range reaching it has no end bound.
+    const where = [
+      to < MAX_QUERY_TIME_MS
+        ? `time BETWEEN from_milliseconds(${from}) AND from_nanoseconds(${BigInt(to) * 1_000_000n + 999_999n})`
+        : `time >= from_milliseconds(${from})`,
+      ...conditions,
+    ];
+    return `SELECT * FROM ${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)} WHERE ${where.join(' AND ')}`;
+  };
+  let sql = build(true);
+  // NOTE: `IN (…)` spells each string of a regex of literals out quoted, 3 characters more than in
+  // the regex: a Grafana multi-value variable of 20 000 short values passes the limit that way and
+  // fits as its regex.
+  if (sql !== null && sql.length > MAX_QUERY_STRING_CHARS) {
+    const asRegexes = build(false);
+    if (asRegexes !== null && asRegexes.length < sql.length) sql = asRegexes;
+  }
   // Timestream refuses a longer one in its model's words (`Value at 'queryString' …`), which name
   // neither the matchers nor what to change: several Grafana multi-value variables in one selector
   // get there, each of them short enough alone.
-  if (sql.length > MAX_QUERY_STRING_CHARS) {
+  if (sql !== null && sql.length > MAX_QUERY_STRING_CHARS) {
     throw badRequest(
       `query too long for Timestream: its matchers make SQL of ${sql.length} characters, over Timestream's limit of ${MAX_QUERY_STRING_CHARS}; select fewer or shorter label values`,
     );
@@ -109,11 +119,13 @@ function timeBound(ms: number, which: string): number {
 
 /**
  * Translates one matcher into SQL, or true (constrains nothing) / false (never matches). A label
- * whose column the table lacks is absent on every row, so its matcher is decided here.
+ * whose column the table lacks is absent on every row, so its matcher is decided here. `literals`:
+ * whether a regex of literals becomes `=` / `IN (…)` rather than REGEXP_LIKE.
  */
 function matcherCondition(
   matcher: LabelMatcher,
   columnsByLabel: ReadonlyMap<string, string>,
+  literals: boolean,
 ): string | boolean {
   const isName = matcher.name === '__name__';
   // Stored label names and values are UTF-8 (writes refuse others), so a matcher's name that is
@@ -137,7 +149,7 @@ function matcherCondition(
         known = { re2: matcher.value, translation: translateRe2(matcher.value) };
         translations.set(matcher, known);
       }
-      condition = regexMatch(known.translation);
+      condition = regexMatch(known.translation, literals);
       break;
     }
     default:
@@ -163,8 +175,8 @@ function equalTo(values: readonly string[]): Condition {
   };
 }
 
-function regexMatch(t: Re2Translation): Condition {
-  if (t.literals !== undefined) return equalTo(t.literals);
+function regexMatch(t: Re2Translation, literals: boolean): Condition {
+  if (literals && t.literals !== undefined) return equalTo(t.literals);
   return {
     matchesAbsent: t.matchesEmpty,
     present: t.matchesAll ? true : { kind: 'regex', java: t.javaRegex, negated: false },

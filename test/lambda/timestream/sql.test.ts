@@ -466,6 +466,13 @@ describe("buildSelect past Timestream's QueryString limit", () => {
    */
   const instances = (group: number) =>
     `(${Array.from({ length: 4000 }, (_, i) => `node${group}-${i}:9100`).join('|')})`;
+  const FOUR: LabelMatcher[] = [
+    eq('__name__', 'up'),
+    { type: MatcherType.RE, name: 'job', value: instances(1) },
+    { type: MatcherType.RE, name: 'time', value: instances(2) },
+    { type: MatcherType.NRE, name: '_private', value: instances(3) },
+    { type: MatcherType.RE, name: 'we"ird', value: instances(4) },
+  ];
   const tooLong = (chars: number) =>
     `query too long for Timestream: its matchers make SQL of ${chars} characters, over Timestream's limit of 262144; select fewer or shorter label values`;
   test.each([
@@ -486,15 +493,9 @@ describe("buildSelect past Timestream's QueryString limit", () => {
       refused: tooLong(262_145),
     },
     {
-      name: 'four multi-value variables of 4000 values, each sent alone',
-      matchers: [
-        eq('__name__', 'up'),
-        { type: MatcherType.RE, name: 'job', value: instances(1) },
-        { type: MatcherType.RE, name: 'time', value: instances(2) },
-        { type: MatcherType.NRE, name: '_private', value: instances(3) },
-        { type: MatcherType.RE, name: 'we"ird', value: instances(4) },
-      ],
-      refused: tooLong(299_777),
+      name: 'five multi-value variables of 4000 values, each sent alone, too long even as regexes',
+      matchers: [...FOUR, { type: MatcherType.RE, name: 'job', value: instances(5) }],
+      refused: tooLong(314_796),
     },
   ])('$name', ({ matchers, refused }) => {
     if (refused === undefined) {
@@ -520,6 +521,22 @@ describe("buildSelect past Timestream's QueryString limit", () => {
     const value = `(a|b|c|d)(e|f|g|h)(i|j|k|l)${suffix}`;
     expect(select([{ type: MatcherType.RE, name: 'job', value }])).toBe(
       `${PREFIX} AND regexp_like("job", '^(?:(?:a|b|c|d)(?:e|f|g|h)(?:i|j|k|l)${suffix})\\z')`,
+    );
+  });
+
+  test('literal alternations too long as IN (…) lists are sent as the regexes they are, which fit', () => {
+    // As IN lists the four variables make 299 777 characters.
+    const sql = select(FOUR);
+    expect([sql?.length, sql?.match(/regexp_like\(/g)?.length, sql?.includes(' IN (')]).toEqual([
+      251_869,
+      4,
+      false,
+    ]);
+    // 20 000 values of 11 characters: 239 999 in the regex, ~300 000 as an IN list.
+    const value = Array.from({ length: 20_000 }, (_, i) => `h${String(i).padStart(5, '0')}:9100`).join('|');
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(DEFAULT_DECODE_LIMITS.maxMatcherValueBytes);
+    expect(select([{ type: MatcherType.RE, name: 'job', value }])).toBe(
+      `${PREFIX} AND regexp_like("job", '^(?:${value})\\z')`,
     );
   });
 
