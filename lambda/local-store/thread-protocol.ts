@@ -33,4 +33,14 @@ export type ThreadMessage =
   | { kind: 'ready'; endpoint: string; port: number }
   | { kind: 'failed'; message: string }
   | { kind: 'reply'; id: number; value?: unknown; error?: { type?: string; message: string } }
-  | { kind: 'log'; line: Record<string, unknown> };
+  | { kind: 'log'; line: Record<string, unknown> }
+  | { kind: 'warning'; warning: ThreadWarning };
+
+/** A process warning raised on the worker thread, for the main thread's handler. */
+export interface ThreadWarning {
+  name: string;
+  message: string;
+  code?: string;
+  detail?: string;
+  stack?: string;
+}

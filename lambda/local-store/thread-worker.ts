@@ -11,6 +11,19 @@ const port = parentPort!;
 const options = workerData as ThreadStoreOptions;
 const post = (message: ThreadMessage) => port.postMessage(message);
 
+// NOTE: this thread has Node's warning printer of its own, which printed the store's warnings as
+// plain lines among the log lines; the main thread's handler (logProcessWarnings) takes them as
+// it takes its own. No printer: warnings are off (--no-warnings), and none is sent either.
+if (process.listenerCount('warning') > 0) {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: unknown; detail?: unknown }) => {
+    const { name, message, stack } = warning;
+    const code = typeof warning.code === 'string' ? warning.code : undefined;
+    const detail = typeof warning.detail === 'string' ? warning.detail : undefined;
+    post({ kind: 'warning', warning: { name, message, code, detail, stack } });
+  });
+}
+
 startLocalStore({
   ...options,
   log: options.forwardLogs ? (line) => post({ kind: 'log', line }) : undefined,

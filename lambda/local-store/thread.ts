@@ -97,6 +97,10 @@ export async function startLocalStoreThread(
         reject(new Error(message.message));
       } else if (message.kind === 'log') {
         handle.log?.(message.line);
+      } else if (message.kind === 'warning') {
+        // Emitted, not printed: this thread's handler filters, redirects or logs it as its own.
+        const { message: text, ...fields } = message.warning;
+        process.emit('warning', Object.assign(new Error(text), fields));
       } else {
         const call = pending.get(message.id);
         pending.delete(message.id);

@@ -2,9 +2,9 @@
 // The real CLI's start-up log line (`tsx bin/cli.ts`, JSON logs): it names the version that is
 // running, as `--version` prints it, so a log alone tells an operator which release wrote it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -20,12 +20,13 @@ jest.setTimeout(30_000);
 async function firstLine(
   args: string[],
   msg: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ line: Record<string, unknown>; stream: 'stdout' | 'stderr' }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cli-startup-log-'));
   const child = spawn(
     TSX,
     ['bin/cli.ts', ...args, '--local.data-dir', dataDir, '--local.listen-address', '127.0.0.1:0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   try {
     return await new Promise((resolve, reject) => {
@@ -74,4 +75,33 @@ test('--local: the listening line carries the version, the database and the tabl
     snappy: 'native',
   });
   expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+test('local-store: a process warning raised on the store thread is a warn log line, as one of the main thread', async () => {
+  const preload = join(mkdtempSync(join(tmpdir(), 'cli-startup-log-')), 'warn-on-store-thread.cjs');
+  // Only on the store's thread (its workerData names the data directory), once it is up.
+  writeFileSync(
+    preload,
+    "if (require('node:worker_threads').workerData?.dataDir !== undefined)\n" +
+      "  setTimeout(() => process.emitWarning('raised on the store thread', { code: 'H1', detail: 'its detail' }), 500);\n",
+  );
+  try {
+    const { line, stream } = await firstLine(
+      ['local-store', '--log.format', 'json'],
+      'raised on the store thread',
+      {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`,
+      },
+    );
+    expect([stream, line.level, line.warning, line.code, line.detail]).toEqual([
+      'stderr',
+      'warn',
+      'Warning',
+      'H1',
+      'its detail',
+    ]);
+  } finally {
+    rmSync(dirname(preload), { recursive: true, force: true });
+  }
 });
