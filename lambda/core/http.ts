@@ -21,6 +21,11 @@ export interface HttpRequest {
    */
   unserved?: string;
   /**
+   * How long the request waited at the edge for its turn (the server's write queue) before the
+   * handler got it: part of the time to answer it, which its duration reports.
+   */
+  waitedMs?: number;
+  /**
    * Aborted when the client is gone before its answer (the connection closed): the request's
    * Timestream calls stop instead of retrying for nobody. Prometheus resends a write it gave up on.
    */

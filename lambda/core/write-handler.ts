@@ -70,7 +70,9 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   const written = outcome?.written ?? 0;
   response.headers[SAMPLES_WRITTEN_HEADER] = String(written);
 
-  const durationMs = performance.now() - started;
+  // The wait for a turn at the edge is part of the time the sender waited for this answer.
+  const durationMs = performance.now() - started + (request.waitedMs ?? 0);
+  const waitedMs = Math.round((request.waitedMs ?? 0) * 10) / 10;
   const received = mapping?.received ?? (writeRequest === undefined ? 0 : countSamples(writeRequest));
   // NOTE: Prometheus resends a 5xx whole, and the answer that ends it counts what it skipped or
   // refused; counted on every attempt as well, each 503 would add them again (README "Metrics").
@@ -105,6 +107,8 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     refused: rejected,
     retried,
     calls: outcome?.calls ?? 0,
+    // Only when it waited: with the queue not full a request is admitted at once.
+    ...(waitedMs > 0 ? { waitedMs } : {}),
     // Only when there were any: most senders never send exemplars.
     ...(ignoredExemplars > 0 ? { ignoredExemplars } : {}),
   };

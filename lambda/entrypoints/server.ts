@@ -233,7 +233,9 @@ async function serve(
     isWrite(req.method, path) && !declaresMoreThan(req, options.maxBodyBytes)
       ? options.writeQueue
       : undefined;
+  const waitStarted = performance.now();
   const admission = (await queue?.enter(gone.signal)) ?? 'admitted';
+  const waitedMs = queue === undefined ? undefined : performance.now() - waitStarted;
   if (admission === 'gone') {
     options.logger.warn(
       { path: safeText(path, 200), waitedForTurn: true },
@@ -243,7 +245,7 @@ async function serve(
     return;
   }
   try {
-    await handle(req, res, path, options, stopping(), gone, admission);
+    await handle(req, res, path, options, stopping(), gone, admission, waitedMs);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
@@ -257,6 +259,7 @@ async function handle(
   stopping: boolean,
   gone: AbortController,
   admission: 'admitted' | 'timed-out' | 'stopping',
+  waitedMs: number | undefined,
 ): Promise<void> {
   const headers: Record<string, string> = {};
   // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
@@ -265,9 +268,11 @@ async function handle(
     if (values !== undefined) headers[name] = values.join(',');
   }
   const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
+  if (waitedMs !== undefined) request.waitedMs = waitedMs;
   if (admission !== 'admitted') {
     // Answered unread (Node discards the body after the answer and keeps the connection): the
-    // handler counts the 503 like any other, and Prometheus resends the request after Retry-After.
+    // handler counts the 503 like any other, and Prometheus resends the request (2.42 after its own
+    // backoff: it reads Retry-After only on a 429).
     const queue = options.writeQueue as WriteQueue;
     request.unserved =
       admission === 'stopping'

@@ -66,7 +66,10 @@ export function createPromMetrics(
     'Remote-write requests, by HTTP status answered.',
     ['status'],
   );
-  const writeDuration = histogram(METRIC_NAMES.writeDuration, 'Time to answer a remote-write request.');
+  const writeDuration = histogram(
+    METRIC_NAMES.writeDuration,
+    'Time to answer a remote-write request, its wait for a turn (--web.max-concurrent-writes) included.',
+  );
   const readRequests = counter(METRIC_NAMES.readRequests, 'Remote-read requests, by HTTP status answered.', [
     'status',
   ]);
@@ -92,7 +95,7 @@ export function createPromMetrics(
   if (queue !== undefined) {
     new Gauge({
       name: METRIC_NAMES.writesInFlight,
-      help: 'Remote-write requests being handled now (at most --web.max-concurrent-writes).',
+      help: 'Remote-write requests being handled now (at most --web.max-concurrent-writes, unless 0).',
       registers,
       collect() {
         this.set(queue.inFlight);

@@ -560,3 +560,27 @@ test('a write an edge will not serve (too many in progress) answers 503 with its
     [503, 0, 0, 0, 0],
   ]);
 });
+
+test("a write's wait for a turn at the edge is part of its duration, and its log line gives it", async () => {
+  const figures: WriteRequestFigures[] = [];
+  const logger = new CaptureLogger();
+  const timed = createConnector({
+    options: connectorOptions({}),
+    clients: { get: () => ({ writeRecords: { send: async () => undefined } }) } as unknown as ClientCache,
+    logger,
+    metrics: {
+      writeRequest: (f) => figures.push(f),
+      readRequest: () => undefined,
+      timestreamCall: () => undefined,
+    },
+  });
+  const base = { method: 'POST', path: '/write', headers: HEADERS, body: new Uint8Array(0) };
+  await timed({ ...base, unserved: 'busy', waitedMs: 10_000.04 });
+  await timed({ ...base, unserved: 'busy', waitedMs: 0.01 });
+  expect(figures[0].durationMs).toBeGreaterThanOrEqual(10_000.04);
+  expect(figures[1].durationMs).toBeLessThan(10_000);
+  expect(logger.lines.map((l) => [l.msg, l.fields.status, l.fields.waitedMs])).toEqual([
+    ['write failed', 503, 10_000],
+    ['write failed', 503, undefined],
+  ]);
+});

@@ -773,6 +773,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
    */
   async function queued(queue: WriteQueue, logger = new CaptureLogger()) {
     const seen: string[] = [];
+    /** Each write's waitedMs as the handler got it, in the order they reached it. */
+    const waits: (number | undefined)[] = [];
     const held: (() => void)[] = [];
     const server = await startServer({
       host: '127.0.0.1',
@@ -784,6 +786,7 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
           seen.push('read');
           return NO_CONTENT;
         }
+        waits.push(request.waitedMs);
         if (request.oversizeBody !== undefined) {
           const { limitBytes, option } = request.oversizeBody;
           seen.push(`over ${limitBytes} bytes (${option})`);
@@ -801,7 +804,7 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
       logger,
       writeQueue: queue,
     });
-    return { server, seen, release: () => held.shift()?.() };
+    return { server, seen, waits, release: () => held.shift()?.() };
   }
 
   const post = (path: string, body: string, close = false) =>
@@ -891,7 +894,7 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
 
   test('answers a write that waited past the timeout unread through the handler, and keeps its connection for the next', async () => {
     const queue = new WriteQueue(1, 50);
-    const { server, seen, release } = await queued(queue);
+    const { server, seen, waits, release } = await queued(queue);
     try {
       const [a, b] = [open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -902,6 +905,9 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
         'turn (--web.write-queue-timeout); resend it later';
       expect(await b.answer()).toEqual(['HTTP/1.1 503 Service Unavailable', `${reason}\n`]);
       expect(seen).toEqual(['a', `unserved: ${reason} (0 bytes)`]);
+      // Its wait is handed on, to be counted in its duration; the first had its turn at once.
+      expect(waits[0]).toBeLessThan(40);
+      expect(waits[1]).toBeGreaterThanOrEqual(40);
       release();
       expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
       // The unread body was discarded, not taken for the start of the next request.
