@@ -18,6 +18,35 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 // Each case starts a tsx process (~1-2 s).
 jest.setTimeout(30_000);
 
+/** Local mode on `dataDir`, both servers on ports the system picks. */
+const localOn = (dataDir: string) => [
+  '--local',
+  '--web.listen-address',
+  '127.0.0.1:0',
+  '--local.listen-address',
+  '127.0.0.1:0',
+  '--local.data-dir',
+  dataDir,
+];
+
+/** Runs `statements` on the store file of `dataDir` directly, as an older or later version left it. */
+async function runOnStoreFile(dataDir: string, statements: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
+  const connection = await instance.connect();
+  for (const statement of statements) await connection.run(statement);
+  connection.closeSync();
+  instance.closeSync();
+}
+
+/** Runs the CLI with `args`, to be refused: one that starts instead is killed, failing the test. */
+function refusedStart(args: string[]) {
+  return promisify(execFile)(TSX, [join(ROOT, 'bin', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    timeout: 20_000,
+  });
+}
+
 describe('the CLI with a file it cannot read', () => {
   test.each([
     {
@@ -51,16 +80,7 @@ describe('the CLI with a file it cannot read', () => {
       stderr: `invalid configuration:\n  --local.data-dir: cannot open ${__filename} (EEXIST: file already exists, mkdir '${__filename}')\n`,
     },
   ])('exits 2 naming the option: $name', async ({ args, stderr }) => {
-    const run = promisify(execFile)(
-      TSX,
-      [join(ROOT, 'bin', 'cli.ts'), '--web.listen-address', '127.0.0.1:0', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
-        timeout: 20_000,
-      },
-    );
+    const run = refusedStart(['--web.listen-address', '127.0.0.1:0', ...args]);
     await expect(run).rejects.toMatchObject({ code: 2, stderr });
   });
 });
@@ -76,25 +96,7 @@ describe('the CLI in local mode with a store where the default table cannot be c
     const seeded = await StoreEngine.open({ dataDir });
     await seeded.ensureTable('prometheusdatabase', 'other');
     await seeded.close();
-    const run = promisify(execFile)(
-      TSX,
-      [
-        join(ROOT, 'bin', 'cli.ts'),
-        '--local',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--local.listen-address',
-        '127.0.0.1:0',
-        '--local.data-dir',
-        dataDir,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
-        timeout: 20_000,
-      },
-    );
+    const run = refusedStart(localOn(dataDir));
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr:
@@ -117,30 +119,8 @@ describe('the CLI in local mode with a data directory written by a later version
     const seeded = await StoreEngine.open({ dataDir });
     await seeded.close();
     const later = STORE_LAYOUT_VERSION + 1;
-    const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
-    const connection = await instance.connect();
-    await connection.run(`UPDATE "ts$catalog".layout SET version = ${later}`);
-    connection.closeSync();
-    instance.closeSync();
-    const run = promisify(execFile)(
-      TSX,
-      [
-        join(ROOT, 'bin', 'cli.ts'),
-        '--local',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--local.listen-address',
-        '127.0.0.1:0',
-        '--local.data-dir',
-        dataDir,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
-        timeout: 20_000,
-      },
-    );
+    await runOnStoreFile(dataDir, [`UPDATE "ts$catalog".layout SET version = ${later}`]);
+    const run = refusedStart(localOn(dataDir));
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr:
@@ -163,9 +143,7 @@ describe('the CLI in local mode with a data directory whose upgrade fails', () =
     await seeded.close();
     // A wide table (the layout before $series/$samples) without the dimension its catalog lists,
     // marked as a directory of no layout version: its migration fails.
-    const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
-    const connection = await instance.connect();
-    for (const statement of [
+    await runOnStoreFile(dataDir, [
       'DROP VIEW olddb.metrics',
       'DROP TABLE "olddb"."metrics$samples"',
       'DROP TABLE "olddb"."metrics$series"',
@@ -175,29 +153,8 @@ describe('the CLI in local mode with a data directory whose upgrade fails', () =
         '"measure_value::boolean" BOOLEAN, ts_version BIGINT NOT NULL, ts_series VARCHAR NOT NULL)',
       `INSERT INTO "ts$catalog".dimensions VALUES ('olddb', 'metrics', 0, 'zone')`,
       'DROP TABLE "ts$catalog".layout',
-    ])
-      await connection.run(statement);
-    connection.closeSync();
-    instance.closeSync();
-    const run = promisify(execFile)(
-      TSX,
-      [
-        join(ROOT, 'bin', 'cli.ts'),
-        '--local',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--local.listen-address',
-        '127.0.0.1:0',
-        '--local.data-dir',
-        dataDir,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
-        timeout: 20_000,
-      },
-    );
+    ]);
+    const run = refusedStart(localOn(dataDir));
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr:
@@ -248,25 +205,15 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
   ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
     const path = join(dir, file);
     writeFileSync(path, text);
-    const run = promisify(execFile)(
-      TSX,
-      [
-        join(ROOT, 'bin', 'cli.ts'),
-        'local-store',
-        '--local.listen-address',
-        '127.0.0.1:0',
-        '--local.data-dir',
-        join(dir, 'data'),
-        '--local.credentials',
-        path,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        // A CLI that starts instead of refusing is killed, failing the test instead of hanging it.
-        timeout: 20_000,
-      },
-    );
+    const run = refusedStart([
+      'local-store',
+      '--local.listen-address',
+      '127.0.0.1:0',
+      '--local.data-dir',
+      join(dir, 'data'),
+      '--local.credentials',
+      path,
+    ]);
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr: `invalid configuration:\n  --local.credentials: ${path}${after}\n`,
