@@ -17,6 +17,9 @@ const post = (message: ThreadMessage) => port.postMessage(message);
 if (process.listenerCount('warning') > 0) {
   process.removeAllListeners('warning');
   process.on('warning', (warning: Error & { code?: unknown; detail?: unknown }) => {
+    // As Node's printer: `process.emit('warning', x)` with something not an Error is no warning;
+    // taken apart, a string or a number was logged as an empty line (and null ended the thread).
+    if (!(warning instanceof Error)) return;
     const { name, message, stack } = warning;
     const code = typeof warning.code === 'string' ? warning.code : undefined;
     const detail = typeof warning.detail === 'string' ? warning.detail : undefined;

@@ -14,14 +14,14 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 jest.setTimeout(30_000);
 
 /**
- * Starts the CLI with `args` and resolves with the first JSON log line whose msg is `msg`, and the
- * stream it was written to.
+ * Starts the CLI with `args` and resolves with the first JSON log line whose msg is `msg`, the
+ * stream it was written to, and that stream's lines up to it.
  */
 async function firstLine(
   args: string[],
   msg: string,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ line: Record<string, unknown>; stream: 'stdout' | 'stderr' }> {
+): Promise<{ line: Record<string, unknown>; stream: 'stdout' | 'stderr'; before: string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cli-startup-log-'));
   const child = spawn(
     TSX,
@@ -34,8 +34,14 @@ async function firstLine(
       for (const stream of ['stdout', 'stderr'] as const) {
         child[stream].on('data', (chunk: Buffer) => {
           out[stream] += chunk.toString();
-          const found = out[stream].split('\n').find((line) => line.includes(`"msg":"${msg}"`));
-          if (found !== undefined) resolve({ line: JSON.parse(found) as Record<string, unknown>, stream });
+          const lines = out[stream].split('\n');
+          const at = lines.findIndex((line) => line.includes(`"msg":"${msg}"`));
+          if (at >= 0)
+            resolve({
+              line: JSON.parse(lines[at]) as Record<string, unknown>,
+              stream,
+              before: lines.slice(0, at),
+            });
         });
       }
       child.once('exit', (code) =>
@@ -77,31 +83,51 @@ test('--local: the listening line carries the version, the database and the tabl
   expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
-test('local-store: a process warning raised on the store thread is a warn log line, as one of the main thread', async () => {
-  const preload = join(mkdtempSync(join(tmpdir(), 'cli-startup-log-')), 'warn-on-store-thread.cjs');
-  // Only on the store's thread (its workerData names the data directory), once it is up.
+/**
+ * Starts `local-store` (JSON logs) with `code` run on the store's thread only (its workerData names
+ * the data directory) 500 ms after it starts, and resolves as firstLine does for `msg`.
+ */
+async function withCodeOnStoreThread(code: string, msg: string): ReturnType<typeof firstLine> {
+  const preload = join(mkdtempSync(join(tmpdir(), 'cli-startup-log-')), 'on-store-thread.cjs');
   writeFileSync(
     preload,
-    "if (require('node:worker_threads').workerData?.dataDir !== undefined)\n" +
-      "  setTimeout(() => process.emitWarning('raised on the store thread', { code: 'H1', detail: 'its detail' }), 500);\n",
+    `if (require('node:worker_threads').workerData?.dataDir !== undefined)\n` +
+      `  setTimeout(() => { ${code} }, 500);\n`,
   );
   try {
-    const { line, stream } = await firstLine(
-      ['local-store', '--log.format', 'json'],
-      'raised on the store thread',
-      {
-        ...process.env,
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`,
-      },
-    );
-    expect([stream, line.level, line.warning, line.code, line.detail]).toEqual([
-      'stderr',
-      'warn',
-      'Warning',
-      'H1',
-      'its detail',
-    ]);
+    return await firstLine(['local-store', '--log.format', 'json'], msg, {
+      ...process.env,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`,
+    });
   } finally {
     rmSync(dirname(preload), { recursive: true, force: true });
   }
+}
+
+test('local-store: a process warning raised on the store thread is a warn log line, as one of the main thread', async () => {
+  const { line, stream } = await withCodeOnStoreThread(
+    "process.emitWarning('raised on the store thread', { code: 'H1', detail: 'its detail' });",
+    'raised on the store thread',
+  );
+  expect([stream, line.level, line.warning, line.code, line.detail]).toEqual([
+    'stderr',
+    'warn',
+    'Warning',
+    'H1',
+    'its detail',
+  ]);
+});
+
+test('local-store: what the store thread emits as a warning that is not an Error is no warning, as for Node.js', async () => {
+  const { line, before } = await withCodeOnStoreThread(
+    "process.emit('warning', 'plain text'); process.emit('warning', 42);" +
+      " process.emitWarning('after two that are not Errors');",
+    'after two that are not Errors',
+  );
+  // Not an empty warn line for each, as the thread handed them on.
+  expect([line.level, line.warning, before.filter((l) => l.includes('"level":"warn"'))]).toEqual([
+    'warn',
+    'Warning',
+    [],
+  ]);
 });
