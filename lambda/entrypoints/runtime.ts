@@ -104,9 +104,13 @@ export function nodeOptionValues(execArgv: readonly string[], nodeOptions = '', 
   const values: string[] = [];
   const args = [...execArgv, ...splitNodeOptions(nodeOptions)];
   for (let i = 0; i < args.length; i++) {
-    if (args[i] !== option && !args[i].startsWith(`${option}=`)) continue;
+    const equals = args[i].indexOf('=');
+    // Node.js reads `_` as `-` in an option's name (node_options-inl.h), so `--disable_warning=X`
+    // turns a warning off and `--redirect_warnings=<file>` redirects them as the dashed forms do.
+    const name = (equals < 0 ? args[i] : args[i].slice(0, equals)).replaceAll('_', '-');
+    if (name !== option) continue;
     // `--option=X` or `--option X`.
-    const value = args[i] === option ? (args[++i] ?? '') : args[i].slice(option.length + 1);
+    const value = equals < 0 ? (args[++i] ?? '') : args[i].slice(equals + 1);
     if (value !== '') values.push(value);
   }
   return values;

@@ -116,6 +116,13 @@ describe('disabledWarnings', () => {
     ]).toEqual([['/var/log/w.log'], ['/w'], []]);
   });
 
+  test('reads an option whose name is spelt with `_` for `-`, as Node.js reads it', () => {
+    expect([
+      ...disabledWarnings(['--disable_warning=DEP0040'], '--disable_warning C1 --disable-warning=X_Y'),
+      ...nodeOptionValues([], '--redirect_warnings=/w_1', '--redirect-warnings'),
+    ]).toEqual(['DEP0040', 'C1', 'X_Y', '/w_1']);
+  });
+
   test('cuts NODE_OPTIONS as Node.js does: at spaces outside double quotes, the quotes dropped wherever they are', () => {
     expect([
       ...disabledWarnings(
