@@ -237,8 +237,10 @@ async function serve(
   const admission = (await queue?.enter(gone.signal)) ?? 'admitted';
   const waitedMs = queue === undefined ? undefined : performance.now() - waitStarted;
   if (admission === 'gone') {
+    // Its only log line, so it gives the wait as the handler's line gives an answered write's.
+    const waited = Math.round((waitedMs ?? 0) * 10) / 10;
     options.logger.warn(
-      { path: safeText(path, 200), waitedForTurn: true },
+      { path: safeText(path, 200), waitedForTurn: true, waitedMs: waited },
       'client closed the connection before its write had its turn',
     );
     res.destroy();

@@ -950,6 +950,7 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
       await until(() => seen.length === 1);
       b.send(post('/write', 'b'));
       await until(() => queue.waiting === 1);
+      await new Promise((resolve) => setTimeout(resolve, 60));
       b.socket.destroy();
       await until(() => queue.waiting === 0);
       release();
@@ -959,9 +960,11 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
         [
           'warn',
           'client closed the connection before its write had its turn',
-          { path: '/write', waitedForTurn: true },
+          { path: '/write', waitedForTurn: true, waitedMs: expect.any(Number) as number },
         ],
       ]);
+      // How long it waited before its client went, as a handled write's line gives it.
+      expect(logger.lines[0].fields.waitedMs).toBeGreaterThanOrEqual(50);
     } finally {
       await server.close();
     }
