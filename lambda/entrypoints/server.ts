@@ -234,8 +234,13 @@ async function serve(
       ? options.writeQueue
       : undefined;
   const waitStarted = performance.now();
-  const admission = (await queue?.enter(gone.signal)) ?? 'admitted';
-  const waitedMs = queue === undefined ? undefined : performance.now() - waitStarted;
+  const waitingBefore = queue?.waiting ?? 0;
+  const entering = queue?.enter(gone.signal);
+  // NOTE: only a write the queue kept waiting waited for a turn; one admitted at once resumes after
+  // its await, which on a busy event loop can take milliseconds, logged as a wait it never had.
+  const queued = queue !== undefined && queue.waiting > waitingBefore;
+  const admission = (await entering) ?? 'admitted';
+  const waitedMs = queued ? performance.now() - waitStarted : undefined;
   if (admission === 'gone') {
     // Its only log line, so it gives the wait as the handler's line gives an answered write's.
     const waited = Math.round((waitedMs ?? 0) * 10) / 10;

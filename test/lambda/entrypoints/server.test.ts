@@ -906,7 +906,7 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
       expect(await b.answer()).toEqual(['HTTP/1.1 503 Service Unavailable', `${reason}\n`]);
       expect(seen).toEqual(['a', `unserved: ${reason} (0 bytes)`]);
       // Its wait is handed on, to be counted in its duration; the first had its turn at once.
-      expect(waits[0]).toBeLessThan(40);
+      expect(waits[0]).toBeUndefined();
       expect(waits[1]).toBeGreaterThanOrEqual(40);
       release();
       expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
