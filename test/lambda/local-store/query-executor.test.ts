@@ -2,7 +2,7 @@
 // The query executor's page sizes: rows up to the configured count or MaxRows, and no page larger
 // than Timestream's ~1 MB (facts 4.2).
 
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { StoreError } from '../../../lambda/local-store/errors';
 import {
   MAX_PAGE_BYTES,
@@ -577,6 +577,47 @@ describe('a query whose caller goes away', () => {
       }
     },
   );
+
+  test('one gone while DuckDB starts it renders no more than a few chunks', async () => {
+    // stream() resolves only once the sort is done; an interrupt given meanwhile was lost, and
+    // every row of the result was still rendered for a caller long gone.
+    const streamed = new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => Date.UTC(2026, 0, 1),
+      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
+    });
+    const gone = new AbortController();
+    const stream = DuckDBConnection.prototype.stream;
+    const startThenLeave = jest.spyOn(DuckDBConnection.prototype, 'stream').mockImplementation(function (
+      this: DuckDBConnection,
+      ...args: Parameters<typeof stream>
+    ) {
+      const pending = stream.apply(this, args);
+      gone.abort();
+      return pending;
+    });
+    const fetches = jest.spyOn(DuckDBResult.prototype, 'fetchChunk');
+    try {
+      await expect(
+        streamed.queryRendered(
+          { QueryString: 'SELECT range FROM range(1000000) ORDER BY range DESC' },
+          undefined,
+          gone.signal,
+        ),
+      ).rejects.toMatchObject({
+        type: 'QueryExecutionException',
+        message: 'Query aborted as its caller closed the connection',
+      });
+      // The whole result is 489 chunks of 2048 rows; DuckDB hands over what it already buffered.
+      expect(fetches.mock.calls.length).toBeLessThan(50);
+    } finally {
+      startThenLeave.mockRestore();
+      fetches.mockRestore();
+      streamed.close();
+    }
+  });
 
   test('one gone before it starts is not run', async () => {
     const gone = new AbortController();
