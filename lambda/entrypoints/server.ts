@@ -16,7 +16,7 @@ import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
 import { refuseClientErrorsInOrder } from './client-errors';
-import type { WriteQueue } from './write-queue';
+import type { Admission, WriteQueue } from './write-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
@@ -233,14 +233,14 @@ async function serve(
     isWrite(req.method, path) && !declaresMoreThan(req, options.maxBodyBytes)
       ? options.writeQueue
       : undefined;
-  const waitStarted = performance.now();
-  const waitingBefore = queue?.waiting ?? 0;
-  const entering = queue?.enter(gone.signal);
-  // NOTE: only a write the queue kept waiting waited for a turn; one admitted at once resumes after
-  // its await, which on a busy event loop can take milliseconds, logged as a wait it never had.
-  const queued = queue !== undefined && queue.waiting > waitingBefore;
-  const admission = (await entering) ?? 'admitted';
-  const waitedMs = queued ? performance.now() - waitStarted : undefined;
+  let admission: Admission = 'admitted';
+  // Only a write the queue kept waiting has a wait: one admitted at once has none to log.
+  let waitedMs: number | undefined;
+  if (queue !== undefined && !queue.tryEnter()) {
+    const waitStarted = performance.now();
+    admission = await queue.wait(gone.signal);
+    waitedMs = performance.now() - waitStarted;
+  }
   if (admission === 'gone') {
     // Its only log line, so it gives the wait as the handler's line gives an answered write's.
     const waited = Math.round((waitedMs ?? 0) * 10) / 10;

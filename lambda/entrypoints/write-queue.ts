@@ -42,14 +42,21 @@ export class WriteQueue {
   }
 
   /**
-   * Waits for a turn. After `admitted` the caller must call `leave()` once it is done; any other
-   * outcome holds no turn. `gone` ends the wait early: the client closed its connection.
+   * Takes a turn if one is free and nobody waits for it, at once (no await on the common path).
+   * After `true` the caller must call `leave()` once it is done; after `false`, `wait()`.
    */
-  enter(gone?: AbortSignal): Promise<Admission> {
-    if (this.limit === 0 || (this.running < this.limit && this.pending === 0)) {
-      this.running++;
-      return Promise.resolve('admitted');
-    }
+  tryEnter(): boolean {
+    if (this.limit !== 0 && (this.running >= this.limit || this.pending > 0)) return false;
+    this.running++;
+    return true;
+  }
+
+  /**
+   * Waits in arrival order for a turn, after tryEnter() found none. After `admitted` the caller must
+   * call `leave()` once it is done; any other outcome holds no turn. `gone` ends the wait early: the
+   * client closed its connection.
+   */
+  wait(gone?: AbortSignal): Promise<Admission> {
     if (gone?.aborted) return Promise.resolve('gone');
     // A write arriving on a kept-alive connection during a shutdown would wait for a turn only to
     // be refused, holding the shutdown up to maxWaitMs: it is answered as the waiters were.

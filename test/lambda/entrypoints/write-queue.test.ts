@@ -1,10 +1,14 @@
 import { WriteQueue, type Admission } from '../../../lambda/entrypoints/write-queue';
 
+/** A turn at once if one is free, else a wait in arrival order: as the server takes one. */
+const enter = (queue: WriteQueue, gone?: AbortSignal): Promise<Admission> =>
+  queue.tryEnter() ? Promise.resolve('admitted') : queue.wait(gone);
+
 /** Enters `count` requests and records how each wait ended, in the order they ended. */
 function enterMany(queue: WriteQueue, count: number, signals: AbortSignal[] = []) {
   const ended: string[] = [];
   const waits = Array.from({ length: count }, (_, i) =>
-    queue.enter(signals[i]).then((admission: Admission) => {
+    enter(queue, signals[i]).then((admission: Admission) => {
       ended.push(`${i}:${admission}`);
       return admission;
     }),
@@ -35,7 +39,7 @@ describe('WriteQueue', () => {
     const queue = new WriteQueue(1, 60_000);
     const { ended } = enterMany(queue, 2);
     queue.leave(); // admits 1 before anyone new arrives
-    const late = queue.enter();
+    const late = enter(queue);
     await Promise.resolve();
     expect(ended).toEqual(['0:admitted', '1:admitted']);
     expect(queue.waiting).toBe(1);
@@ -55,7 +59,7 @@ describe('WriteQueue', () => {
     await Promise.resolve();
     expect(ended).toEqual(['0:admitted', '1:timed-out']);
     expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
-    const next = queue.enter();
+    const next = enter(queue);
     queue.leave();
     await expect(next).resolves.toBe('admitted');
     expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
@@ -69,7 +73,7 @@ describe('WriteQueue', () => {
     await Promise.resolve();
     expect(ended).toEqual(['0:admitted', '1:gone']);
     expect(queue.waiting).toBe(1);
-    await expect(queue.enter(gone.signal)).resolves.toBe('gone');
+    await expect(enter(queue, gone.signal)).resolves.toBe('gone');
     queue.leave();
     await Promise.resolve();
     expect(ended).toEqual(['0:admitted', '1:gone', '2:admitted']);
@@ -93,7 +97,7 @@ describe('WriteQueue', () => {
     expect([...ended, ...late.ended]).toEqual(['0:admitted', '0:stopping']);
     expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
     queue.leave();
-    await expect(queue.enter()).resolves.toBe('admitted');
+    await expect(enter(queue)).resolves.toBe('admitted');
   });
 
   test('limit 0 admits every request at once', async () => {
@@ -108,10 +112,10 @@ describe('WriteQueue', () => {
   test('keeps about twice its waiters in memory, not every request that timed out, while no turn is given back', async () => {
     jest.useFakeTimers();
     const queue = new WriteQueue(1, 10);
-    await queue.enter();
+    await enter(queue);
     // A batch every 5 ms that times out after 10: 100-200 waiting, never none, 5000 in all.
     for (let round = 0; round < 50; round++) {
-      for (let i = 0; i < 100; i++) void queue.enter();
+      for (let i = 0; i < 100; i++) void enter(queue);
       jest.advanceTimersByTime(5);
     }
     await Promise.resolve();
