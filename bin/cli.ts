@@ -16,7 +16,7 @@ import {
   warnOnSnappyFallback,
 } from '../lambda/entrypoints/runtime';
 import { startServer } from '../lambda/entrypoints/server';
-import { WriteQueue } from '../lambda/entrypoints/write-queue';
+import { RequestQueue } from '../lambda/entrypoints/request-queue';
 import { startLocalStoreThread, type StoreCredential, type ThreadLocalStore } from '../lambda/local-store';
 import { createLogger, standardError, type Logger } from '../lambda/observability/logger';
 import { createPromMetrics } from '../lambda/observability/metrics';
@@ -63,8 +63,11 @@ async function main(): Promise<void> {
       );
     }
   }
-  const writeQueue = new WriteQueue(config.maxConcurrentWrites, config.writeQueueTimeoutMs);
-  const metrics = createPromMetrics(undefined, { writeQueue });
+  const writeQueue = new RequestQueue(config.maxConcurrentWrites, config.writeQueueTimeoutMs);
+  // A read waits for its turn until its client gives up on it, as Prometheus' own remote-read
+  // server does: unlike a write, a read answered 503 is not resent, so the query would fail.
+  const readQueue = new RequestQueue(config.maxConcurrentReads);
+  const metrics = createPromMetrics(undefined, { writeQueue, readQueue });
   const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint), logger);
   const shutdownController = new AbortController();
   const connector = createConnector({
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     shutdownController,
     health: store === undefined ? undefined : () => store.health(),
     writeQueue,
+    readQueue,
   }).catch((error: unknown) => {
     throw listenFailure('web.listen-address', config.listen, error);
   });

@@ -95,6 +95,8 @@ export interface Config {
   readonly maxConcurrentWrites: number;
   /** How long a remote write may wait for its turn before it is answered 503. @default 10000 */
   readonly writeQueueTimeoutMs: number;
+  /** Remote reads handled at once by the server; 0 = no limit. @default 10 */
+  readonly maxConcurrentReads: number;
   /** @default 8 */
   readonly readConcurrency: number;
   /** @default 10000 */
@@ -303,6 +305,7 @@ function buildConfig(v: SettingValues, ctx: Context): Config {
     writeConcurrency: v.writeConcurrency,
     maxConcurrentWrites: v.webMaxConcurrentWrites,
     writeQueueTimeoutMs: v.webWriteQueueTimeoutMs,
+    maxConcurrentReads: v.webMaxConcurrentReads,
     readConcurrency: v.readConcurrency,
     writeTimeoutMs: v.writeTimeoutMs,
     readTimeoutMs: v.readTimeoutMs,

@@ -293,6 +293,16 @@ export const SETTINGS = [
     scope: 'server',
   }),
   setting({
+    key: 'webMaxConcurrentReads',
+    flag: 'web.max-concurrent-reads',
+    // Prometheus' own remote-read server's bound (--storage.remote.read-concurrent-limit). Wide reads
+    // are bound by the store's CPU, so more at once only finish later together, holding memory.
+    default: 10,
+    parser: nonNegativeInt,
+    help: 'Remote-read requests handled at once; later ones wait their turn in arrival order until their client gives up. 0 = no limit.',
+    scope: 'server',
+  }),
+  setting({
     key: 'readConcurrency',
     flag: 'read-concurrency',
     env: 'read_concurrency',

@@ -21,7 +21,7 @@ export interface HttpRequest {
    */
   unserved?: string;
   /**
-   * How long the request waited at the edge for its turn (the server's write queue) before the
+   * How long the request waited at the edge for its turn (the server's write or read queue) before the
    * handler got it: part of the time to answer it, which its duration reports.
    */
   waitedMs?: number;

@@ -126,7 +126,9 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     unexpected = caught.unexpected;
     response = errorResponse(caught.failure);
   }
-  const durationMs = performance.now() - started;
+  // The wait for a turn at the edge is part of the time the reader waited for this answer.
+  const durationMs = performance.now() - started + (request.waitedMs ?? 0);
+  const waitedMs = Math.round((request.waitedMs ?? 0) * 10) / 10;
   metrics.readRequest({
     status: response.status,
     durationMs,
@@ -144,6 +146,8 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     series,
     samples,
     calls,
+    // Only when it waited: with the queue not full a request is admitted at once.
+    ...(waitedMs > 0 ? { waitedMs } : {}),
   };
   const reason = typeof response.body === 'string' ? response.body.split('\n')[0] : '';
   if (response.status >= 500) logger.error({ ...fields, reason, ...unexpected }, 'read failed');

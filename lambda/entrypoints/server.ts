@@ -16,7 +16,7 @@ import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
 import { refuseClientErrorsInOrder } from './client-errors';
-import type { Admission, WriteQueue } from './write-queue';
+import type { Admission, RequestQueue } from './request-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
 
@@ -38,7 +38,9 @@ export interface ServerOptions {
   /** Why the process cannot serve until it is restarted (the embedded store's), or undefined. */
   health?: () => Promise<string | undefined>;
   /** Bounds the remote writes handled at once; without it every write is handled on arrival. */
-  writeQueue?: WriteQueue;
+  writeQueue?: RequestQueue;
+  /** Bounds the remote reads handled at once; without it every read is handled on arrival. */
+  readQueue?: RequestQueue;
 }
 
 export interface RunningServer {
@@ -157,8 +159,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       stopping = true;
-      // Waiting writes get no turn now: answered 503 at once, they are resent elsewhere or later.
+      // Waiting requests get no turn now: answered 503 at once, writes are resent elsewhere or later.
       options.writeQueue?.stop();
+      options.readQueue?.stop();
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       // Stops accepting, but not with server.close(): that also closes the idle kept-alive
       // connections at once, resetting a request a client is sending on one at that moment. Kept
@@ -225,16 +228,19 @@ async function serve(
     send(res, { status: 200, headers: { 'content-type': page.contentType }, body: page.body });
     return;
   }
-  // The turn is taken before the body is read: a waiting request holds no decoded samples, only
-  // its connection, whose unread bytes stay with the kernel and the sender. One whose body is
-  // declared over the limit takes none: its 413 reads nothing, and one that waited its longest
-  // would be answered a 503, which Prometheus resends, instead of the 413 it drops.
+  // The turn is taken before the body is read: a waiting request holds no decoded samples or
+  // results, only its connection, whose unread bytes stay with the kernel and the sender. One whose
+  // body is declared over the limit takes none: its 413 reads nothing, and a write that waited its
+  // longest would be answered a 503, which Prometheus resends, instead of the 413 it drops.
+  const route = queuedRoute(req.method, path);
   const queue =
-    isWrite(req.method, path) && !declaresMoreThan(req, options.maxBodyBytes)
-      ? options.writeQueue
-      : undefined;
+    route === undefined || declaresMoreThan(req, options.maxBodyBytes)
+      ? undefined
+      : route === 'write'
+        ? options.writeQueue
+        : options.readQueue;
   let admission: Admission = 'admitted';
-  // Only a write the queue kept waiting has a wait: one admitted at once has none to log.
+  // Only a request the queue kept waiting has a wait: one admitted at once has none to log.
   let waitedMs: number | undefined;
   if (queue !== undefined && !queue.tryEnter()) {
     const waitStarted = performance.now();
@@ -246,13 +252,13 @@ async function serve(
     const waited = Math.round((waitedMs ?? 0) * 10) / 10;
     options.logger.warn(
       { path: safeText(path, 200), waitedForTurn: true, waitedMs: waited },
-      'client closed the connection before its write had its turn',
+      `client closed the connection before its ${route ?? 'request'} had its turn`,
     );
     res.destroy();
     return;
   }
   try {
-    await handle(req, res, path, options, stopping(), gone, admission, waitedMs);
+    await handle(req, res, path, options, stopping(), gone, admission, waitedMs, queue, route);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
@@ -267,6 +273,8 @@ async function handle(
   gone: AbortController,
   admission: 'admitted' | 'timed-out' | 'stopping',
   waitedMs: number | undefined,
+  queue: RequestQueue | undefined,
+  route: QueuedRoute | undefined,
 ): Promise<void> {
   const headers: Record<string, string> = {};
   // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
@@ -278,14 +286,14 @@ async function handle(
   if (waitedMs !== undefined) request.waitedMs = waitedMs;
   if (admission !== 'admitted') {
     // Answered unread (Node discards the body after the answer and keeps the connection): the
-    // handler counts the 503 like any other, and Prometheus resends the request (2.42 after its own
-    // backoff: it reads Retry-After only on a 429).
-    const queue = options.writeQueue as WriteQueue;
+    // handler counts the 503 like any other, and Prometheus resends a write (2.42 after its own
+    // backoff: it reads Retry-After only on a 429). Only writes wait with a time limit.
     request.unserved =
       admission === 'stopping'
         ? 'the connector is shutting down'
-        : `${queue.limit} remote writes were in progress (--web.max-concurrent-writes) and this one ` +
-          `waited ${queue.maxWaitMs} ms for its turn (--web.write-queue-timeout); resend it later`;
+        : `${queue?.limit} remote ${route}s were in progress (--web.max-concurrent-${route}s) and this one ` +
+          `waited ${queue?.maxWaitMs} ms for its turn` +
+          `${route === 'write' ? ' (--web.write-queue-timeout)' : ''}; resend it later`;
     send(res, await options.handler(request));
     return;
   }
@@ -304,9 +312,14 @@ async function handle(
   send(res, await options.handler(request));
 }
 
-/** A request the write route will handle: the ones whose number the write queue bounds. */
-function isWrite(method: string | undefined, path: string): boolean {
-  return method === 'POST' && (path === '/write' || path === '/write/');
+type QueuedRoute = 'write' | 'read';
+
+/** The route whose queue bounds a request: POSTs the write and read routes will handle. */
+function queuedRoute(method: string | undefined, path: string): QueuedRoute | undefined {
+  if (method !== 'POST') return undefined;
+  if (path === '/write' || path === '/write/') return 'write';
+  if (path === '/read' || path === '/read/') return 'read';
+  return undefined;
 }
 
 /**

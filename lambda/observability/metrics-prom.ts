@@ -12,7 +12,15 @@ export interface PromMetricsOptions {
   /** Also register prom-client's process and Node.js metrics. @default true */
   defaultMetrics?: boolean;
   /** The server's write queue, read at each scrape for the in-flight and waiting gauges. */
-  writeQueue?: { readonly inFlight: number; readonly waiting: number };
+  writeQueue?: QueueFigures;
+  /** The server's read queue, likewise. */
+  readQueue?: QueueFigures;
+}
+
+/** What a request queue's gauges show. */
+export interface QueueFigures {
+  readonly inFlight: number;
+  readonly waiting: number;
 }
 
 /** ConnectorMetrics plus what the telemetry endpoint serves. */
@@ -73,7 +81,10 @@ export function createPromMetrics(
   const readRequests = counter(METRIC_NAMES.readRequests, 'Remote-read requests, by HTTP status answered.', [
     'status',
   ]);
-  const readDuration = histogram(METRIC_NAMES.readDuration, 'Time to answer a remote-read request.');
+  const readDuration = histogram(
+    METRIC_NAMES.readDuration,
+    'Time to answer a remote-read request, its wait for a turn (--web.max-concurrent-reads) included.',
+  );
   const readQueries = counter(METRIC_NAMES.readQueries, 'Queries in remote-read requests.');
   const readSeries = counter(METRIC_NAMES.readSeries, 'Series returned by remote-read requests.');
   const readSamples = counter(METRIC_NAMES.readSamples, 'Samples returned by remote-read requests.');
@@ -91,25 +102,29 @@ export function createPromMetrics(
     ['operation'],
   );
 
-  const queue = options.writeQueue;
-  if (queue !== undefined) {
+  const queueGauges = (route: 'write' | 'read', queue: QueueFigures | undefined) => {
+    if (queue === undefined) return;
+    const inFlight = route === 'write' ? METRIC_NAMES.writesInFlight : METRIC_NAMES.readsInFlight;
+    const option = `--web.max-concurrent-${route}s`;
     new Gauge({
-      name: METRIC_NAMES.writesInFlight,
-      help: 'Remote-write requests being handled now (at most --web.max-concurrent-writes, unless 0).',
+      name: inFlight,
+      help: `Remote-${route} requests being handled now (at most ${option}, unless 0).`,
       registers,
       collect() {
         this.set(queue.inFlight);
       },
     });
     new Gauge({
-      name: METRIC_NAMES.writesWaiting,
-      help: 'Remote-write requests waiting for their turn (--web.max-concurrent-writes).',
+      name: route === 'write' ? METRIC_NAMES.writesWaiting : METRIC_NAMES.readsWaiting,
+      help: `Remote-${route} requests waiting for their turn (${option}).`,
       registers,
       collect() {
         this.set(queue.waiting);
       },
     });
-  }
+  };
+  queueGauges('write', options.writeQueue);
+  queueGauges('read', options.readQueue);
 
   return {
     registry,

@@ -82,6 +82,8 @@ export const METRIC_NAMES = {
   writeDuration: 'timestream_connector_write_duration_seconds',
   writesInFlight: 'timestream_connector_write_requests_in_flight',
   writesWaiting: 'timestream_connector_write_requests_waiting',
+  readsInFlight: 'timestream_connector_read_requests_in_flight',
+  readsWaiting: 'timestream_connector_read_requests_waiting',
   readRequests: 'timestream_connector_read_requests_total',
   readDuration: 'timestream_connector_read_duration_seconds',
   readQueries: 'timestream_connector_read_queries_total',

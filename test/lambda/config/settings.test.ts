@@ -94,6 +94,7 @@ const ACCEPTED = [
   { flag: 'write-concurrency', scope: 'both', accepted: INT_1 },
   { flag: 'web.max-concurrent-writes', scope: 'server', accepted: INT_0 },
   { flag: 'web.write-queue-timeout', scope: 'server', accepted: DURATION },
+  { flag: 'web.max-concurrent-reads', scope: 'server', accepted: INT_0 },
   { flag: 'read-concurrency', scope: 'both', accepted: INT_1 },
   { flag: 'write-timeout', scope: 'both', accepted: DURATION },
   { flag: 'read-timeout', scope: 'both', accepted: DURATION },

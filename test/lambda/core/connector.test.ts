@@ -96,6 +96,30 @@ test.each([
   expect(logger.text()).not.toContain('not-logged-secret');
 });
 
+test('a read an edge will not serve answers 503 with its reason; its wait for a turn is part of its duration and its log line', async () => {
+  const logger = new CaptureLogger();
+  const durations: number[] = [];
+  const handler = createConnector({
+    options: connectorOptions(),
+    clients: EXPLODING_CLIENTS,
+    logger,
+    metrics: { ...nullMetrics, readRequest: (f) => durations.push(f.durationMs) },
+  });
+  const base = { method: 'POST', path: '/read', headers: {}, body: new Uint8Array(0) };
+  const response = await handler({ ...base, unserved: 'the connector is shutting down', waitedMs: 2_500.04 });
+  await handler({ ...base, unserved: 'busy', waitedMs: 0.01 });
+  expect([response.status, response.headers['retry-after'], response.body]).toEqual([
+    503,
+    '1',
+    'the connector is shutting down\n',
+  ]);
+  expect(durations[0]).toBeGreaterThanOrEqual(2_500.04);
+  expect(logger.lines.map((l) => [l.level, l.msg, l.fields.status, l.fields.waitedMs])).toEqual([
+    ['error', 'read failed', 503, 2_500],
+    ['error', 'read failed', 503, undefined],
+  ]);
+});
+
 describe('errorResponse', () => {
   const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
   test.each([

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
-import { WriteQueue } from '../../../lambda/entrypoints/write-queue';
+import { RequestQueue } from '../../../lambda/entrypoints/request-queue';
 import { CaptureLogger } from '../../support/capture-logger';
 
 /** Sends raw bytes and resolves with everything the server answers before it closes. */
@@ -763,15 +763,16 @@ describe('startServer close (the shutdown of SIGTERM and SIGINT)', () => {
   });
 });
 
-describe('startServer write queue (--web.max-concurrent-writes)', () => {
+describe('startServer request queues (--web.max-concurrent-writes, --web.max-concurrent-reads)', () => {
   const NO_CONTENT: HttpResponse = { status: 204, headers: {}, body: '' };
 
   /**
-   * A server with `queue` whose handler holds each write until the test releases it and answers a
-   * read, and an unserved write (the answer the connector gives, shortened), at once. `seen` lists
-   * what reached the handler: each write's body as text, `read`, or `unserved: <reason>`.
+   * A server with the given queues whose handler holds each write, and each read with a body, until
+   * the test releases it, and answers a read without a body, and an unserved request (the answer
+   * the connector gives, shortened), at once. `seen` lists what reached the handler: each write's
+   * body as text, a held read's as `read <body>`, `read`, or `unserved: <reason>`.
    */
-  async function queued(queue: WriteQueue, logger = new CaptureLogger()) {
+  async function queued(queues: { write?: RequestQueue; read?: RequestQueue }, logger = new CaptureLogger()) {
     const seen: string[] = [];
     /** Each write's waitedMs as the handler got it, in the order they reached it. */
     const waits: (number | undefined)[] = [];
@@ -782,7 +783,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
       telemetryPath: '/metrics',
       maxBodyBytes: 1024,
       handler: async (request) => {
-        if (request.path === '/read') {
+        const read = request.path.startsWith('/read');
+        if (read && request.body.byteLength === 0 && !request.unserved && !request.oversizeBody) {
           seen.push('read');
           return NO_CONTENT;
         }
@@ -796,13 +798,15 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
           seen.push(`unserved: ${request.unserved} (${request.body.byteLength} bytes)`);
           return { status: 503, headers: { 'retry-after': '1' }, body: `${request.unserved}\n` };
         }
-        seen.push(Buffer.from(request.body).toString());
+        const text = Buffer.from(request.body).toString();
+        seen.push(read ? `read ${text}` : text);
         await new Promise<void>((resolve) => held.push(resolve));
         return NO_CONTENT;
       },
       metrics: async () => ({ contentType: 'text/plain', body: '' }),
       logger,
-      writeQueue: queue,
+      writeQueue: queues.write,
+      readQueue: queues.read,
     });
     return { server, seen, waits, release: () => held.shift()?.() };
   }
@@ -863,8 +867,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('handles writes up to its limit at once, the rest in arrival order as turns free; reads never wait', async () => {
-    const queue = new WriteQueue(1, 60_000);
-    const { server, seen, release } = await queued(queue);
+    const queue = new RequestQueue(1, 60_000);
+    const { server, seen, release } = await queued({ write: queue });
     try {
       const [a, b, c, r] = [open(server.port), open(server.port), open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -893,8 +897,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('answers a write that waited past the timeout unread through the handler, and keeps its connection for the next', async () => {
-    const queue = new WriteQueue(1, 50);
-    const { server, seen, waits, release } = await queued(queue);
+    const queue = new RequestQueue(1, 50);
+    const { server, seen, waits, release } = await queued({ write: queue });
     try {
       const [a, b] = [open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -922,8 +926,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('answers a write whose body is declared over the limit 413 at once, without waiting for a turn', async () => {
-    const queue = new WriteQueue(1, 60_000);
-    const { server, seen, release } = await queued(queue);
+    const queue = new RequestQueue(1, 60_000);
+    const { server, seen, release } = await queued({ write: queue });
     try {
       const [a, b] = [open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -941,9 +945,9 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('drops a waiting write whose client closed its connection, logged, never handled', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const logger = new CaptureLogger();
-    const { server, seen, release } = await queued(queue, logger);
+    const { server, seen, release } = await queued({ write: queue }, logger);
     try {
       const [a, b] = [open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -971,9 +975,9 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('drops waiting writes pipelined on one connection when their client closes it, the later one too', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const logger = new CaptureLogger();
-    const { server, seen, release } = await queued(queue, logger);
+    const { server, seen, release } = await queued({ write: queue }, logger);
     try {
       const [a, b] = [open(server.port), open(server.port)];
       a.send(post('/write', 'a'));
@@ -994,8 +998,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('a shutdown answers the waiting writes 503 at once, closing their connections, and lets the one in flight finish', async () => {
-    const queue = new WriteQueue(1, 60_000);
-    const { server, seen, release } = await queued(queue);
+    const queue = new RequestQueue(1, 60_000);
+    const { server, seen, release } = await queued({ write: queue });
     const [a, b] = [open(server.port), open(server.port)];
     a.send(post('/write', 'a'));
     await until(() => seen.length === 1);
@@ -1014,8 +1018,8 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
   });
 
   test('a write that arrives on a kept-alive connection during a shutdown, all turns taken, is answered 503 at once', async () => {
-    const queue = new WriteQueue(1, 60_000);
-    const { server, seen, release } = await queued(queue);
+    const queue = new RequestQueue(1, 60_000);
+    const { server, seen, release } = await queued({ write: queue });
     const [a, b] = [open(server.port), open(server.port)];
     a.send(post('/write', 'a'));
     await until(() => seen.length === 1);
@@ -1032,5 +1036,106 @@ describe('startServer write queue (--web.max-concurrent-writes)', () => {
     expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
     await closed;
     expect(seen).toEqual(['a', 'read', 'unserved: the connector is shutting down (0 bytes)']);
+  });
+
+  test('handles reads up to their own limit at once, the rest in arrival order with their wait handed on; writes never wait for reads', async () => {
+    const reads = new RequestQueue(1);
+    const { server, seen, waits, release } = await queued({ read: reads });
+    try {
+      const [a, b, c, w] = [open(server.port), open(server.port), open(server.port), open(server.port)];
+      a.send(post('/read', 'a'));
+      await until(() => seen.length === 1);
+      b.send(post('/read', 'b'));
+      await until(() => reads.waiting === 1);
+      c.send(post('/read/', 'c'));
+      await until(() => reads.waiting === 2);
+      // Held too, and handled at once: the read queue bounds reads only.
+      w.send(post('/write', 'w'));
+      await until(() => seen.length === 2);
+      expect(seen).toEqual(['read a', 'w']);
+      expect([reads.inFlight, reads.waiting]).toEqual([1, 2]);
+      release();
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(await w.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      await until(() => seen.length === 3);
+      expect([reads.inFlight, reads.waiting]).toEqual([1, 1]);
+      release();
+      await until(() => seen.length === 4);
+      release();
+      expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(await c.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['read a', 'w', 'read b', 'read c']);
+      expect([reads.inFlight, reads.waiting]).toEqual([0, 0]);
+      // Only the reads that were kept waiting have a wait.
+      expect(waits.map((waited) => waited === undefined)).toEqual([true, true, false, false]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('drops a waiting read whose client closed its connection, logged, never handled', async () => {
+    const reads = new RequestQueue(1);
+    const logger = new CaptureLogger();
+    const { server, seen, release } = await queued({ read: reads }, logger);
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/read', 'a'));
+      await until(() => seen.length === 1);
+      b.send(post('/read', 'b'));
+      await until(() => reads.waiting === 1);
+      b.socket.destroy();
+      await until(() => reads.waiting === 0);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(seen).toEqual(['read a']);
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields])).toEqual([
+        [
+          'warn',
+          'client closed the connection before its read had its turn',
+          { path: '/read', waitedForTurn: true, waitedMs: expect.any(Number) as number },
+        ],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a shutdown answers the waiting reads 503 at once and lets the one in flight finish', async () => {
+    const reads = new RequestQueue(1);
+    const { server, seen, release } = await queued({ read: reads });
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/read', 'a'));
+    await until(() => seen.length === 1);
+    b.send(post('/read', 'b'));
+    await until(() => reads.waiting === 1);
+    const closed = server.close();
+    expect(await b.answer()).toEqual([
+      'HTTP/1.1 503 Service Unavailable',
+      'the connector is shutting down\n',
+    ]);
+    release();
+    expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await closed;
+    expect(seen).toEqual(['read a', 'unserved: the connector is shutting down (0 bytes)']);
+  });
+
+  test('a read whose body is declared over the limit is answered 413 without waiting for a turn', async () => {
+    const reads = new RequestQueue(1);
+    const { server, seen, release } = await queued({ read: reads });
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/read', 'a'));
+      await until(() => seen.length === 1);
+      b.send(`POST /read HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1025\r\n\r\n`);
+      await until(() => seen.length === 2);
+      expect(reads.waiting).toBe(0);
+      expect(seen[1]).toBe('over 1024 bytes (--max-body-bytes)');
+      expect(await b.answer()).toEqual(['HTTP/1.1 413 Payload Too Large', '']);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    } finally {
+      await server.close();
+    }
   });
 });

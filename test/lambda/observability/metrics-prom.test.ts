@@ -187,30 +187,30 @@ describe('createPromMetrics', () => {
     ]);
   });
 
-  test("adds the write queue's gauges, read at each scrape, when given the queue", async () => {
-    const queue = { inFlight: 3, waiting: 7 };
-    const metrics = createPromMetrics(new Registry(), { defaultMetrics: false, writeQueue: queue });
-    const gauges = async () =>
-      (await metrics.metrics())
-        .split('\n')
-        .filter(
-          (line) => line.includes('_write_requests_in_flight') || line.includes('_write_requests_waiting'),
-        )
-        .filter((line) => !line.startsWith('# HELP'));
-    expect(await gauges()).toEqual([
-      '# TYPE timestream_connector_write_requests_in_flight gauge',
-      'timestream_connector_write_requests_in_flight 3',
-      '# TYPE timestream_connector_write_requests_waiting gauge',
-      'timestream_connector_write_requests_waiting 7',
-    ]);
-    Object.assign(queue, { inFlight: 64, waiting: 0 });
-    expect(await gauges()).toEqual([
-      '# TYPE timestream_connector_write_requests_in_flight gauge',
-      'timestream_connector_write_requests_in_flight 64',
-      '# TYPE timestream_connector_write_requests_waiting gauge',
-      'timestream_connector_write_requests_waiting 0',
-    ]);
-  });
+  test.each(['write', 'read'] as const)(
+    "adds the %s queue's gauges, read at each scrape, when given the queue",
+    async (route) => {
+      const queue = { inFlight: 3, waiting: 7 };
+      const metrics = createPromMetrics(new Registry(), { defaultMetrics: false, [`${route}Queue`]: queue });
+      const gauges = async () =>
+        (await metrics.metrics())
+          .split('\n')
+          .filter((line) => line.includes('_requests_in_flight') || line.includes('_requests_waiting'))
+          .filter((line) => !line.startsWith('# TYPE'));
+      const option = `--web.max-concurrent-${route}s`;
+      expect(await gauges()).toEqual([
+        `# HELP timestream_connector_${route}_requests_in_flight Remote-${route} requests being handled now (at most ${option}, unless 0).`,
+        `timestream_connector_${route}_requests_in_flight 3`,
+        `# HELP timestream_connector_${route}_requests_waiting Remote-${route} requests waiting for their turn (${option}).`,
+        `timestream_connector_${route}_requests_waiting 7`,
+      ]);
+      Object.assign(queue, { inFlight: 64, waiting: 0 });
+      expect((await gauges()).filter((line) => !line.startsWith('#'))).toEqual([
+        `timestream_connector_${route}_requests_in_flight 64`,
+        `timestream_connector_${route}_requests_waiting 0`,
+      ]);
+    },
+  );
 
   test('includes process metrics by default and serves the text format', async () => {
     const metrics = createPromMetrics(new Registry());

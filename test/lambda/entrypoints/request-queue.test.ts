@@ -1,11 +1,11 @@
-import { WriteQueue, type Admission } from '../../../lambda/entrypoints/write-queue';
+import { RequestQueue, type Admission } from '../../../lambda/entrypoints/request-queue';
 
 /** A turn at once if one is free, else a wait in arrival order: as the server takes one. */
-const enter = (queue: WriteQueue, gone?: AbortSignal): Promise<Admission> =>
+const enter = (queue: RequestQueue, gone?: AbortSignal): Promise<Admission> =>
   queue.tryEnter() ? Promise.resolve('admitted') : queue.wait(gone);
 
 /** Enters `count` requests and records how each wait ended, in the order they ended. */
-function enterMany(queue: WriteQueue, count: number, signals: AbortSignal[] = []) {
+function enterMany(queue: RequestQueue, count: number, signals: AbortSignal[] = []) {
   const ended: string[] = [];
   const waits = Array.from({ length: count }, (_, i) =>
     enter(queue, signals[i]).then((admission: Admission) => {
@@ -16,11 +16,11 @@ function enterMany(queue: WriteQueue, count: number, signals: AbortSignal[] = []
   return { ended, waits };
 }
 
-describe('WriteQueue', () => {
+describe('RequestQueue', () => {
   afterEach(() => jest.useRealTimers());
 
   test('admits up to its limit at once, then one waiter per turn given back, in arrival order', async () => {
-    const queue = new WriteQueue(2, 60_000);
+    const queue = new RequestQueue(2, 60_000);
     const { ended } = enterMany(queue, 5);
     await Promise.resolve();
     expect(ended).toEqual(['0:admitted', '1:admitted']);
@@ -36,7 +36,7 @@ describe('WriteQueue', () => {
   });
 
   test('a request arriving after the last turn was handed on waits for the next one', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const { ended } = enterMany(queue, 2);
     queue.leave(); // admits 1 before anyone new arrives
     const late = enter(queue);
@@ -49,7 +49,7 @@ describe('WriteQueue', () => {
 
   test('a waiter times out after maxWaitMs holding no turn, and the next is admitted in its place', async () => {
     jest.useFakeTimers();
-    const queue = new WriteQueue(1, 10_000);
+    const queue = new RequestQueue(1, 10_000);
     const { ended } = enterMany(queue, 2);
     await Promise.resolve();
     jest.advanceTimersByTime(9_999);
@@ -65,8 +65,21 @@ describe('WriteQueue', () => {
     expect([queue.inFlight, queue.waiting]).toEqual([1, 0]);
   });
 
+  test('without maxWaitMs a waiter waits for its turn however long it takes', async () => {
+    jest.useFakeTimers();
+    const queue = new RequestQueue(1);
+    const { ended } = enterMany(queue, 2);
+    jest.advanceTimersByTime(24 * 3_600_000);
+    await Promise.resolve();
+    expect(ended).toEqual(['0:admitted']);
+    expect([queue.inFlight, queue.waiting, jest.getTimerCount()]).toEqual([1, 1, 0]);
+    queue.leave();
+    await Promise.resolve();
+    expect(ended).toEqual(['0:admitted', '1:admitted']);
+  });
+
   test('a waiter whose client goes leaves the queue at once; one already gone never waits', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const gone = new AbortController();
     const { ended } = enterMany(queue, 3, [new AbortController().signal, gone.signal]);
     gone.abort();
@@ -80,7 +93,7 @@ describe('WriteQueue', () => {
   });
 
   test('stop answers every waiter stopping and leaves those in flight alone', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const { ended } = enterMany(queue, 3);
     queue.stop();
     await Promise.resolve();
@@ -89,7 +102,7 @@ describe('WriteQueue', () => {
   });
 
   test('after stop, a request that would wait is answered stopping at once; one with a free turn is admitted', async () => {
-    const queue = new WriteQueue(1, 60_000);
+    const queue = new RequestQueue(1, 60_000);
     const { ended } = enterMany(queue, 1);
     queue.stop();
     const late = enterMany(queue, 1);
@@ -101,7 +114,7 @@ describe('WriteQueue', () => {
   });
 
   test('limit 0 admits every request at once', async () => {
-    const queue = new WriteQueue(0, 1);
+    const queue = new RequestQueue(0, 1);
     const { ended } = enterMany(queue, 1000);
     await Promise.resolve();
     expect(ended).toHaveLength(1000);
@@ -111,7 +124,7 @@ describe('WriteQueue', () => {
 
   test('keeps about twice its waiters in memory, not every request that timed out, while no turn is given back', async () => {
     jest.useFakeTimers();
-    const queue = new WriteQueue(1, 10);
+    const queue = new RequestQueue(1, 10);
     await enter(queue);
     // A batch every 5 ms that times out after 10: 100-200 waiting, never none, 5000 in all.
     for (let round = 0; round < 50; round++) {

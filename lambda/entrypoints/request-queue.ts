@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The standalone server's bound on remote writes handled at once. Without it, every request that
-// arrives is decoded and sent at once: with hundreds of senders (Prometheus shards up to 200 per
-// server) memory grows with them, all requests share the throughput and finish together, and past
-// Prometheus' remote_timeout every one of them times out and is resent, so none gets through. Here
-// the excess waits in arrival order, unread, and one that waits too long is answered 503 early.
+// The standalone server's bound on requests of one route handled at once (remote writes, remote
+// reads). Without it, every request that arrives is decoded and handled at once: with hundreds of
+// senders (Prometheus shards writes up to 200 per server) or readers, memory grows with them, all
+// requests share the throughput and finish together, and past the client's timeout every one of
+// them is given up on (and a write resent), so none gets through. Here the excess waits in arrival
+// order, unread; a write that waits too long is answered 503 early.
 
 /** How a request's wait for its turn ended. */
 export type Admission = 'admitted' | 'timed-out' | 'gone' | 'stopping';
@@ -13,8 +14,8 @@ interface Waiter {
   settle(admission: Admission): void;
 }
 
-/** Remote writes in flight at most `limit` at once (0: no limit); the rest wait in arrival order. */
-export class WriteQueue {
+/** Requests in flight at most `limit` at once (0: no limit); the rest wait in arrival order. */
+export class RequestQueue {
   private running = 0;
   /** Waiters in arrival order, settled ones included until passed; `head` is the next to look at. */
   private waiters: Waiter[] = [];
@@ -23,12 +24,13 @@ export class WriteQueue {
   private stopped = false;
 
   /**
-   * @param limit remote writes handled at once; 0 means no limit
-   * @param maxWaitMs how long a request may wait for its turn before it is answered 503
+   * @param limit requests handled at once; 0 means no limit
+   * @param maxWaitMs how long a request may wait for its turn before it is answered 503; undefined:
+   *   until its turn, its client leaving, or a shutdown
    */
   constructor(
     readonly limit: number,
-    readonly maxWaitMs: number,
+    readonly maxWaitMs?: number,
   ) {}
 
   /** Requests being handled now. */
@@ -58,12 +60,15 @@ export class WriteQueue {
    */
   wait(gone?: AbortSignal): Promise<Admission> {
     if (gone?.aborted) return Promise.resolve('gone');
-    // A write arriving on a kept-alive connection during a shutdown would wait for a turn only to
-    // be refused, holding the shutdown up to maxWaitMs: it is answered as the waiters were.
+    // A request arriving on a kept-alive connection during a shutdown would wait for a turn only to
+    // be refused, holding the shutdown up: it is answered as the waiters were.
     if (this.stopped) return Promise.resolve('stopping');
     return new Promise<Admission>((resolve) => {
       const onGone = () => waiter.settle('gone');
-      const timer = setTimeout(() => waiter.settle('timed-out'), this.maxWaitMs);
+      const timer =
+        this.maxWaitMs === undefined
+          ? undefined
+          : setTimeout(() => waiter.settle('timed-out'), this.maxWaitMs);
       const waiter: Waiter = {
         settled: false,
         settle: (admission) => {

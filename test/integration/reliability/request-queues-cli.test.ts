@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// The real CLI's request queues (`node --import tsx bin/cli.ts --local`): with store latency holding
+// each call, remote reads beyond --web.max-concurrent-reads wait their turn (the gauges show it),
+// a write meanwhile is not held up by them, and every read is answered in full once its turn comes.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
+import { decodeReadResponse, encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
+import { BASIC_AUTH } from '../../support/harness';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const STORE_LATENCY_MS = 400;
+const READS = 3;
+const NOW = Date.now();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let dataDir: string;
+let child: ChildProcess | undefined;
+let url: string;
+let stderr = '';
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'connector-queues-'));
+  const [port, storePort] = [await freePort(), await freePort()];
+  // Node with tsx's loader, as shutdown-cli.test.ts starts it (see there why not the tsx command).
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bin/cli.ts',
+      '--local',
+      '--local.data-dir',
+      dataDir,
+      '--web.listen-address',
+      `127.0.0.1:${port}`,
+      '--local.listen-address',
+      `127.0.0.1:${storePort}`,
+      '--local.fault-latency',
+      String(STORE_LATENCY_MS),
+      '--web.max-concurrent-reads',
+      '1',
+      '--log.format',
+      'json',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the CLI did not become ready: ${stderr}`);
+}, 60_000);
+
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const write = (name: string, value: number) =>
+  fetch(`${url}/write`, {
+    method: 'POST',
+    headers: { 'content-encoding': 'snappy', authorization: BASIC_AUTH },
+    body: snappyCompress(
+      encodeWriteRequest({
+        timeseries: [
+          {
+            labels: [
+              { name: '__name__', value: name },
+              { name: 'job', value: 'queues' },
+            ],
+            samples: [{ value, timestamp: NOW }],
+          },
+        ],
+      }),
+    ),
+  });
+
+const read = async (name: string) => {
+  const response = await fetch(`${url}/read`, {
+    method: 'POST',
+    headers: { 'content-encoding': 'snappy', authorization: BASIC_AUTH },
+    body: snappyCompress(
+      encodeReadRequest({
+        queries: [
+          {
+            startTimestampMs: NOW - 60_000,
+            endTimestampMs: NOW + 60_000,
+            matchers: [{ type: 0, name: '__name__', value: name }],
+          },
+        ],
+        acceptedResponseTypes: [],
+      }),
+    ),
+  });
+  const body = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) return { status: response.status, series: Buffer.from(body).toString() };
+  const decoded = decodeReadResponse(snappyUncompress(body, 1 << 20));
+  return { status: response.status, series: decoded.results.map((result) => result.timeseries) };
+};
+
+/** The queue gauges of the metrics page, e.g. `read_requests_waiting 2`. */
+async function gauges(): Promise<string[]> {
+  const page = await (await fetch(`${url}/metrics`)).text();
+  return page
+    .split('\n')
+    .filter((line) => /^timestream_connector_(write|read)_requests_(in_flight|waiting) /.test(line))
+    .map((line) => line.replace('timestream_connector_', ''));
+}
+
+test('reads past --web.max-concurrent-reads wait their turn, a write meanwhile does not, and every read is answered in full', async () => {
+  expect((await write('queued_reads', 0.1)).status).toBe(204);
+  const reads = Array.from({ length: READS }, () => read('queued_reads'));
+  let seen: string[] = [];
+  for (let i = 0; i < 200 && !seen.includes('read_requests_waiting 2'); i++) {
+    seen = await gauges();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(seen).toEqual([
+    'write_requests_in_flight 0',
+    'write_requests_waiting 0',
+    'read_requests_in_flight 1',
+    'read_requests_waiting 2',
+  ]);
+  // The write queue is not the read queue's: a write is handled while reads wait.
+  const writing = write('queued_write', 2.5);
+  for (let i = 0; i < 200 && !seen.includes('write_requests_in_flight 1'); i++) {
+    seen = await gauges();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(seen).toContain('write_requests_in_flight 1');
+  expect((await writing).status).toBe(204);
+  const expected = {
+    status: 200,
+    series: [
+      [
+        {
+          labels: [
+            { name: '__name__', value: 'queued_reads' },
+            { name: 'job', value: 'queues' },
+          ],
+          samples: [{ value: 0.1, timestamp: NOW }],
+        },
+      ],
+    ],
+  };
+  expect(await Promise.all(reads)).toEqual(Array(READS).fill(expected));
+  expect(await gauges()).toEqual([
+    'write_requests_in_flight 0',
+    'write_requests_waiting 0',
+    'read_requests_in_flight 0',
+    'read_requests_waiting 0',
+  ]);
+  // The two that waited say so on their log lines; the first was admitted at once.
+  const lines = stderr
+    .split('\n')
+    .filter((line) => line.includes('"route":"/read"'))
+    .map((line) => JSON.parse(line) as { status: number; waitedMs?: number });
+  expect(lines.map((line) => [line.status, line.waitedMs === undefined])).toEqual([
+    [200, true],
+    [200, false],
+    [200, false],
+  ]);
+  expect(lines[2].waitedMs).toBeGreaterThanOrEqual(STORE_LATENCY_MS);
+}, 60_000);
