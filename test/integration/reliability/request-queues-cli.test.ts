@@ -3,81 +3,39 @@
 // each call, remote reads beyond --web.max-concurrent-reads wait their turn (the gauges show it),
 // a write meanwhile is not held up by them, and every read is answered in full once its turn comes.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snappyCompress, snappyUncompress } from '../../../lambda/codec/snappy';
 import { decodeReadResponse, encodeReadRequest, encodeWriteRequest } from '../../../lambda/prompb/codec';
 import { BASIC_AUTH } from '../../support/harness';
+import { startLocalCli, type LocalCli } from './local-cli';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const STORE_LATENCY_MS = 400;
 const READS = 3;
 const NOW = Date.now();
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 let dataDir: string;
-let child: ChildProcess | undefined;
+let cli: LocalCli;
 let url: string;
-let stderr = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'connector-queues-'));
-  const [port, storePort] = [await freePort(), await freePort()];
-  // Node with tsx's loader, as shutdown-cli.test.ts starts it (see there why not the tsx command).
-  child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bin/cli.ts',
-      '--local',
-      '--local.data-dir',
-      dataDir,
-      '--web.listen-address',
-      `127.0.0.1:${port}`,
-      '--local.listen-address',
-      `127.0.0.1:${storePort}`,
-      '--local.fault-latency',
-      String(STORE_LATENCY_MS),
-      '--web.max-concurrent-reads',
-      '1',
-      '--log.format',
-      'json',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the CLI did not become ready: ${stderr}`);
+  cli = await startLocalCli(dataDir, [
+    '--local.fault-latency',
+    String(STORE_LATENCY_MS),
+    '--web.max-concurrent-reads',
+    '1',
+    '--log.format',
+    'json',
+  ]);
+  url = cli.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null) {
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+  if (cli !== undefined && cli.child.exitCode === null) {
+    cli.child.kill('SIGTERM');
+    await cli.exited;
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -177,7 +135,8 @@ test('reads past --web.max-concurrent-reads wait their turn, a write meanwhile d
     'read_requests_waiting 0',
   ]);
   // The two that waited say so on their log lines; the first was admitted at once.
-  const lines = stderr
+  const lines = cli
+    .output()
     .split('\n')
     .filter((line) => line.includes('"route":"/read"'))
     .map((line) => JSON.parse(line) as { status: number; waitedMs?: number });

@@ -4,9 +4,7 @@
 // outlasts the latency), the process exits 0, and after a restart on the same data directory every
 // sample a 204 acknowledged is there, exactly once, with its exact value.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paginateQuery, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
@@ -15,66 +13,13 @@ import { encodeWriteRequest } from '../../../lambda/prompb/codec';
 import { probeKeys, probeRequest, readProbe } from '../../reliability/probe';
 import { reportCounts } from '../../reliability/support';
 import { BASIC_AUTH } from '../../support/harness';
+import { startLocalCli } from './local-cli';
 
-const ROOT = join(__dirname, '..', '..', '..');
-// Node with tsx's loader, not the tsx command: tsx passes a signal on to its child and kills it
-// (SIGKILL) unless the child says within 30 ms that it got it, which a loaded machine can miss.
-const WITH_TSX = ['--import', 'tsx'];
 const IN_FLIGHT = 8;
 const STORE_LATENCY_MS = 1500;
 const WRITTEN = 'x-prometheus-remote-write-samples-written';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Cli {
-  child: ChildProcess;
-  url: string;
-  storeEndpoint: string;
-  exited: Promise<number | null>;
-}
-
-async function startCli(dataDir: string, extra: string[]): Promise<Cli> {
-  const [port, storePort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      ...WITH_TSX,
-      'bin/cli.ts',
-      '--local',
-      '--local.data-dir',
-      dataDir,
-      '--web.listen-address',
-      `127.0.0.1:${port}`,
-      '--local.listen-address',
-      `127.0.0.1:${storePort}`,
-      '--log.level',
-      'error',
-      ...extra,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    const ready = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { child, url, storeEndpoint: `http://127.0.0.1:${storePort}`, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the CLI did not become ready: ${stderr}`);
-}
+const startCli = (dataDir: string, extra: string[]) =>
+  startLocalCli(dataDir, ['--log.level', 'error', ...extra]);
 
 let dataDir: string;
 beforeAll(() => {
