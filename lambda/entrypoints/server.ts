@@ -242,7 +242,11 @@ async function serve(
   let admission: Admission = 'admitted';
   // Only a request the queue kept waiting has a wait: one admitted at once has none to log.
   let waitedMs: number | undefined;
-  if (queue !== undefined && !queue.tryEnter()) {
+  // During a shutdown it takes no turn, even a free one: answered as the waiting ones are, unread.
+  // Read and handled with its calls aborted, it was answered a 503 blaming Timestream ("Timestream
+  // DESCRIBE failed: AbortError"), the warning Prometheus then shows on the query of a read.
+  if (queue !== undefined && stopping()) admission = 'stopping';
+  else if (queue !== undefined && !queue.tryEnter()) {
     const waitStarted = performance.now();
     admission = await queue.wait(gone.signal);
     waitedMs = performance.now() - waitStarted;

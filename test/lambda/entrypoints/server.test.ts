@@ -1120,6 +1120,40 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     expect(seen).toEqual(['read a', 'unserved: the connector is shutting down (0 bytes)']);
   });
 
+  test('a read or write that arrives on a kept-alive connection during a shutdown, a turn free, is answered 503 at once, unread', async () => {
+    const [reads, writes] = [new RequestQueue(2), new RequestQueue(2, 60_000)];
+    const { server, seen, release } = await queued({ read: reads, write: writes });
+    const [a, b, c] = [open(server.port), open(server.port), open(server.port)];
+    try {
+      a.send(post('/read', 'a'));
+      await until(() => seen.length === 1);
+      // Opens b's and c's connections and keeps them alive.
+      for (const idle of [b, c]) {
+        idle.send(post('/read', ''));
+        expect(await idle.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      }
+      const closed = server.close();
+      // Read and handled with its calls aborted, each was answered a 503 blaming Timestream
+      // ("Timestream DESCRIBE failed: AbortError"), which Prometheus shows as a query's warning.
+      b.send(post('/read', 'b'));
+      c.send(post('/write', 'w'));
+      await until(() => seen.length === 5);
+      expect(seen.slice(3)).toEqual([
+        'unserved: the connector is shutting down (0 bytes)',
+        'unserved: the connector is shutting down (0 bytes)',
+      ]);
+      const shuttingDown = ['HTTP/1.1 503 Service Unavailable', 'the connector is shutting down\n'];
+      expect(await b.answer()).toEqual(shuttingDown);
+      expect(await c.answer()).toEqual(shuttingDown);
+      expect([reads.inFlight, writes.inFlight]).toEqual([1, 0]);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      await closed;
+    } finally {
+      for (let i = 0; i < 3; i++) release();
+    }
+  });
+
   test('a read whose body is declared over the limit is answered 413 without waiting for a turn', async () => {
     const reads = new RequestQueue(1);
     const { server, seen, release } = await queued({ read: reads });
