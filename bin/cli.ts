@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   }
   const writeQueue = new RequestQueue(config.maxConcurrentWrites, config.writeQueueTimeoutMs);
   // A read waits for its turn until its client gives up on it, as Prometheus' own remote-read
-  // server does: unlike a write, a read answered 503 is not resent, so the query would fail.
+  // server does: unlike a write, a read answered 503 is not resent, so its query would be answered
+  // without the connector's data (Prometheus 2.42 answers it 200, with the failure as a warning).
   const readQueue = new RequestQueue(config.maxConcurrentReads);
   const metrics = createPromMetrics(undefined, { writeQueue, readQueue });
   const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint), logger);
