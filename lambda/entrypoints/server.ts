@@ -159,9 +159,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       stopping = true;
-      // Waiting requests get no turn now: answered 503 at once, writes are resent elsewhere or later.
+      // Waiting writes get no turn now: answered 503 at once, they are resent elsewhere or later.
+      // Waiting reads keep theirs through the grace period: Prometheus does not resend a read, so
+      // one refused is a gap in the query it serves; they are refused only once the grace runs out.
       options.writeQueue?.stop();
-      options.readQueue?.stop();
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       // Stops accepting, but not with server.close(): that also closes the idle kept-alive
       // connections at once, resetting a request a client is sending on one at that moment. Kept
@@ -176,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         );
         if ((await Promise.race([allDone, timedOut])) === 'timeout') {
           // Abort Timestream calls: the handlers answer 503, so Prometheus resends the whole request.
+          options.readQueue?.stop();
           options.shutdownController?.abort();
           const aborted = new Promise((resolve) => (timer = setTimeout(resolve, 5_000)));
           await Promise.race([allDone, aborted]);
@@ -262,7 +264,10 @@ async function serve(
     return;
   }
   try {
-    await handle(req, res, path, options, stopping(), gone, admission, waitedMs, queue, route);
+    // One that arrived during the shutdown, on a route without a queue, has its calls aborted at once;
+    // a read that waited from before it for a turn the shutdown's grace period gave it does not.
+    const abortAtOnce = stopping() && waitedMs === undefined;
+    await handle(req, res, path, options, abortAtOnce, gone, admission, waitedMs, queue, route);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
@@ -273,7 +278,7 @@ async function handle(
   res: ServerResponse,
   path: string,
   options: ServerOptions,
-  stopping: boolean,
+  abortAtOnce: boolean,
   gone: AbortController,
   admission: 'admitted' | 'timed-out' | 'stopping',
   waitedMs: number | undefined,
@@ -302,7 +307,7 @@ async function handle(
     return;
   }
   const body = await readBody(req, options.maxBodyBytes);
-  if (stopping) gone.abort();
+  if (abortAtOnce) gone.abort();
   request.signal = gone.signal;
   if (body === 'too-large') {
     // The handler answers (413, its route's headers, its metrics); the rest of the body is not read.

@@ -772,8 +772,13 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
    * the connector gives, shortened), at once. `seen` lists what reached the handler: each write's
    * body as text, a held read's as `read <body>`, `read`, or `unserved: <reason>`.
    */
-  async function queued(queues: { write?: RequestQueue; read?: RequestQueue }, logger = new CaptureLogger()) {
+  async function queued(
+    queues: { write?: RequestQueue; read?: RequestQueue; shutdownGraceMs?: number },
+    logger = new CaptureLogger(),
+  ) {
     const seen: string[] = [];
+    /** Each held request's signal, in the order they reached the handler. */
+    const signals: (AbortSignal | undefined)[] = [];
     /** Each write's waitedMs as the handler got it, in the order they reached it. */
     const waits: (number | undefined)[] = [];
     const held: (() => void)[] = [];
@@ -800,6 +805,7 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
         }
         const text = Buffer.from(request.body).toString();
         seen.push(read ? `read ${text}` : text);
+        signals.push(request.signal);
         await new Promise<void>((resolve) => held.push(resolve));
         return NO_CONTENT;
       },
@@ -807,8 +813,9 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
       logger,
       writeQueue: queues.write,
       readQueue: queues.read,
+      shutdownGraceMs: queues.shutdownGraceMs,
     });
-    return { server, seen, waits, release: () => held.shift()?.() };
+    return { server, seen, waits, signals, release: () => held.shift()?.() };
   }
 
   const post = (path: string, body: string, close = false) =>
@@ -1101,9 +1108,31 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     }
   });
 
-  test('a shutdown answers the waiting reads 503 at once and lets the one in flight finish', async () => {
+  test('a shutdown gives the waiting reads their turns within its grace period, their calls not aborted', async () => {
     const reads = new RequestQueue(1);
-    const { server, seen, release } = await queued({ read: reads });
+    const { server, seen, signals, release } = await queued({ read: reads });
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/read', 'a'));
+    await until(() => seen.length === 1);
+    b.send(post('/read', 'b'));
+    await until(() => reads.waiting === 1);
+    const closed = server.close();
+    // Still waiting, not refused: Prometheus would not resend it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([reads.inFlight, reads.waiting]).toEqual([1, 1]);
+    release();
+    expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await until(() => seen.length === 2);
+    expect(signals[1]?.aborted).toBe(false);
+    release();
+    expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await closed;
+    expect(seen).toEqual(['read a', 'read b']);
+  });
+
+  test('a shutdown answers 503 the reads still waiting when its grace period runs out', async () => {
+    const reads = new RequestQueue(1);
+    const { server, seen, release } = await queued({ read: reads, shutdownGraceMs: 100 });
     const [a, b] = [open(server.port), open(server.port)];
     a.send(post('/read', 'a'));
     await until(() => seen.length === 1);
