@@ -150,7 +150,10 @@ export async function handleRead(request: HttpRequest, context: ConnectorContext
     ...(waitedMs > 0 ? { waitedMs } : {}),
   };
   const reason = typeof response.body === 'string' ? response.body.split('\n')[0] : '';
-  if (response.status >= 500) logger.error({ ...fields, reason, ...unexpected }, 'read failed');
+  // As for a write (write-handler.ts): a 5xx after the client left is no Timestream failure.
+  if (response.status >= 500 && request.signal?.aborted === true && unexpected === undefined)
+    logger.warn({ ...fields, reason }, 'client closed the connection before its read was answered');
+  else if (response.status >= 500) logger.error({ ...fields, reason, ...unexpected }, 'read failed');
   else if (response.status >= 400) logger.warn({ ...fields, reason }, 'read refused');
   // Remote read holds one sample per series and millisecond, so the others cannot be answered;
   // the warning says so instead of losing them silently (README "Columns other tools wrote").

@@ -112,7 +112,14 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     // Only when there were any: most senders never send exemplars.
     ...(ignoredExemplars > 0 ? { ignoredExemplars } : {}),
   };
-  if (response.status >= 500)
+  // A 5xx after the client left (Prometheus past its remote_timeout) is the abort of its calls, not
+  // a Timestream failure: a warning saying so, where an error blaming Timestream sent operators astray.
+  if (response.status >= 500 && request.signal?.aborted === true && unexpected === undefined)
+    logger.warn(
+      { ...fields, reason: firstLine(response.body) },
+      'client closed the connection before its write was answered',
+    );
+  else if (response.status >= 500)
     logger.error({ ...fields, reason: firstLine(response.body), ...unexpected }, 'write failed');
   else if (response.status >= 400)
     logger.warn({ ...fields, reason: firstLine(response.body) }, 'write refused');

@@ -1423,6 +1423,12 @@ describe('a read whose client goes away before the answer', () => {
         'timestream_connector_read_requests_total',
       );
       expect(counted).toEqual(['timestream_connector_read_requests_total{status="503"} 1']);
+      // Logged as its client's leaving, not as a Timestream failure.
+      const lines = h.logger.lines.filter((l) => l.fields.route === '/read');
+      expect(lines.map((l) => [l.level, l.msg, l.fields.status])).toEqual([
+        ['warn', 'client closed the connection before its read was answered', 503],
+      ]);
+      expect(lines[0].fields.reason).toMatch(/AbortError/);
     } finally {
       h.store.setFaults({});
     }
