@@ -65,6 +65,9 @@ export function readBodyWithin(req: IncomingMessage, maxBytes: number): Promise<
     req.resume();
     return Promise.resolve('too-large');
   }
+  // Destroyed already (its client gone while the request waited), it emits nothing more: without
+  // this the promise never settled, holding the request's turn in the server's queue for good.
+  if (req.destroyed) return Promise.reject(new Error('the request was closed before its body was read'));
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
     const body = new BodyBuffer(maxBytes, declared === undefined ? undefined : Number(declared));
@@ -86,6 +89,11 @@ export function readBodyWithin(req: IncomingMessage, maxBytes: number): Promise<
     });
     req.on('error', (error) => {
       if (!done) reject(error);
+      done = true;
+    });
+    // Closed before its end without an error (destroyed by the server, not by the socket).
+    req.on('close', () => {
+      if (!done) reject(new Error('the request was closed before its body was read'));
       done = true;
     });
   });
