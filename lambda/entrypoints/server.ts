@@ -55,6 +55,12 @@ export interface RunningServer {
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 /**
+ * Longest a 413 for a body over the limit keeps its connection open, reading and discarding the
+ * rest of the body, before closing it: 5 s, nginx's own lingering_timeout.
+ */
+export const OVERSIZE_LINGER_MS = 5_000;
+
+/**
  * The address Go's net.Listen takes for a host name: its first IPv4 address, else its first one.
  * Node would listen on the resolver's first answer, which for `localhost` is often `::1` alone.
  */
@@ -73,6 +79,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let inFlight = 0;
   let drained: (() => void) | undefined;
   let stopping = false;
+  /** Aborted when a shutdown begins: a 413 still reading the rest of its body then closes at once. */
+  const shutdown = new AbortController();
   /** Answers not yet sent, so a shutdown can have them close their keep-alive connections. */
   const unanswered = new Set<ServerResponse>();
   const server: Server = options.tls
@@ -106,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.once('close', done);
       req.socket.once('close', done);
     });
-    serve(req, res, options, () => stopping, gone)
+    serve(req, res, options, () => stopping, gone, shutdown.signal)
       .catch((error: unknown) => {
         // A client that closes its connection before the whole body arrived is no server failure:
         // nothing was handled or counted, and no one is left to answer.
@@ -159,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       stopping = true;
+      shutdown.abort();
       // Waiting writes get no turn now: answered 503 at once, they are resent elsewhere or later.
       // Waiting reads keep theirs through the grace period: Prometheus does not resend a read, so
       // one refused is a gap in the query it serves; they are refused only once the grace runs out.
@@ -199,6 +208,7 @@ async function serve(
   options: ServerOptions,
   stopping: () => boolean,
   gone: AbortController,
+  shutdown: AbortSignal,
 ): Promise<void> {
   const path = requestPath(req.url);
   if (
@@ -267,7 +277,7 @@ async function serve(
     // One that arrived during the shutdown, on a route without a queue, has its calls aborted at once;
     // a read that waited from before it for a turn the shutdown's grace period gave it does not.
     const abortAtOnce = stopping() && waitedMs === undefined;
-    await handle(req, res, path, options, abortAtOnce, gone, admission, waitedMs, queue, route);
+    await handle(req, res, path, options, abortAtOnce, gone, admission, waitedMs, queue, route, shutdown);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
@@ -284,6 +294,7 @@ async function handle(
   waitedMs: number | undefined,
   queue: RequestQueue | undefined,
   route: QueuedRoute | undefined,
+  shutdown: AbortSignal,
 ): Promise<void> {
   const headers: Record<string, string> = {};
   // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
@@ -314,7 +325,11 @@ async function handle(
     request.oversizeBody = { limitBytes: options.maxBodyBytes, option: '--max-body-bytes' };
     const response = await options.handler(request);
     response.headers.connection = 'close';
-    send(res, response);
+    // A body declared over the limit behind `Expect: 100-continue` got no 100 Continue (checkContinue
+    // above): none follows, so there is nothing to wait for.
+    const invited =
+      !/100-continue/i.test(req.headers.expect ?? '') || !declaresMoreThan(req, options.maxBodyBytes);
+    sendLingering(req, res, response, invited ? OVERSIZE_LINGER_MS : 0, shutdown);
     return;
   }
   request.body = body;
@@ -353,6 +368,41 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Ar
   const body = await readBodyWithin(req, maxBytes);
   // A plain Uint8Array, as HttpRequest.body is on every edge (the Lambda's included).
   return body === 'too-large' ? body : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
+ * Sends `response` (a refusal given before the body was read, with `connection: close`) at once, but
+ * ends it, which closes the connection, only once the rest of the body has arrived (discarded as it
+ * comes), after `lingerMs`, or when a shutdown begins: a lingering close (RFC 9112 section 9.6).
+ * Closed at once, the socket still held unread body bytes, so the kernel reset the connection, and
+ * a client still sending failed its write before reading the answer: nginx with
+ * `proxy_request_buffering off` answered 502, which Prometheus resends, for half of such 413s.
+ */
+function sendLingering(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: HttpResponse,
+  lingerMs: number,
+  shutdown: AbortSignal,
+): void {
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.byteLength) });
+  res.write(body);
+  if (req.complete || lingerMs <= 0 || shutdown.aborted) {
+    res.end();
+    return;
+  }
+  const end = () => {
+    clearTimeout(timer);
+    req.off('end', end);
+    req.off('close', end);
+    shutdown.removeEventListener('abort', end);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(end, lingerMs);
+  req.once('end', end);
+  req.once('close', end);
+  shutdown.addEventListener('abort', end);
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {

@@ -129,6 +129,50 @@ describe('startServer', () => {
     }
   });
 
+  test.each([
+    {
+      name: 'declared',
+      head: 'Content-Length: 1048576',
+      first: '',
+      rest: Buffer.alloc(1048576),
+    },
+    {
+      // Invited by 100 Continue (no length declared), then over the limit as it arrives.
+      name: 'chunked after 100 Continue',
+      head: 'Transfer-Encoding: chunked\r\nExpect: 100-continue',
+      first: `800\r\n${'x'.repeat(2048)}\r\n`,
+      rest: Buffer.from(`100000\r\n${'x'.repeat(1048576)}\r\n0\r\n\r\n`),
+    },
+  ])(
+    'reads the rest of a body over the limit after its 413, so a client still sending it reads the answer, not a reset ($name)',
+    async ({ head, first, rest }) => {
+      // nginx with proxy_request_buffering off streams the body on after the answer: closed with the
+      // body unread, the connection was reset and nginx answered 502, which Prometheus resends.
+      const server = await startOn(async () => ({ status: 413, headers: {}, body: 'too large\n' }));
+      try {
+        const outcome = await new Promise<string>((resolve) => {
+          const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+            socket.write(`POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\n${head}\r\n\r\n`),
+          );
+          let answer = '';
+          let failure = 'none';
+          socket.on('data', (chunk: Buffer) => {
+            const before = answer;
+            answer += chunk.toString('latin1');
+            if (!before.includes('100 Continue') && answer.includes('100 Continue')) socket.write(first);
+            // The rest of the body goes once the answer is in and the server had time to close.
+            if (!before.includes(' 413 ') && answer.includes(' 413 ')) setTimeout(() => socket.end(rest), 50);
+          });
+          socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+          socket.on('close', () => resolve(`${/HTTP\/1.1 413 [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
+        });
+        expect(outcome).toBe('HTTP/1.1 413 Payload Too Large; error: none');
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
   test('holds a body sent one byte per chunk in memory about its own size, not per chunk', async () => {
     const chunks = 400_000;
     let grown = Number.NaN;
