@@ -296,8 +296,12 @@ export const SETTINGS = [
     key: 'webMaxConcurrentReads',
     flag: 'web.max-concurrent-reads',
     // Prometheus' own remote-read server's bound (--storage.remote.read-concurrent-limit). Wide reads
-    // are bound by the store's CPU, so more at once only finish later together, holding memory.
+    // are bound by CPU, so more at once only finish later together, holding memory. The embedded
+    // store renders a query's whole result before its first page: 10 wide reads at once took
+    // 18-23 s to their first pages on a busy 2-core machine, past the 20 s of --read-timeout, so each
+    // was retried from scratch and none answered within a minute (2026-12-07, 1000 series x 1 h).
     default: 10,
+    modeDefaults: { local: 2 },
     parser: nonNegativeInt,
     help: 'Remote-read requests handled at once; later ones wait their turn in arrival order until their client gives up. 0 = no limit.',
     scope: 'server',

@@ -121,11 +121,12 @@ describe('loadConfig defaults', () => {
     ).toBe(0);
   });
 
-  test('names the local database and table in local mode', () => {
+  test('names the local database and table in local mode, and reads 2 at once', () => {
     const config = loadConfig({ flags: { local: true }, env: {}, mode: 'server' });
-    expect([config.defaultDatabase, config.defaultTable]).toEqual([
+    expect([config.defaultDatabase, config.defaultTable, config.maxConcurrentReads]).toEqual([
       'PrometheusDatabase',
       'PrometheusMetricsTable',
+      2,
     ]);
     expect(config.local).toEqual({
       dataDir: './data',
