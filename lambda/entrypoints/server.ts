@@ -273,11 +273,22 @@ async function serve(
     res.destroy();
     return;
   }
+  // Answered unread (Node discards the body after the answer and keeps the connection): the
+  // handler counts the 503 like any other, and Prometheus resends a write (2.42 after its own
+  // backoff: it reads Retry-After only on a 429). Only writes wait with a time limit.
+  const unserved =
+    admission === 'admitted'
+      ? undefined
+      : admission === 'stopping'
+        ? 'the connector is shutting down'
+        : `${queue?.limit} remote ${route}s were in progress (--web.max-concurrent-${route}s) and this one ` +
+          `waited ${queue?.maxWaitMs} ms for its turn` +
+          `${route === 'write' ? ' (--web.write-queue-timeout)' : ''}; resend it later`;
   try {
     // One that arrived during the shutdown, on a route without a queue, has its calls aborted at once;
     // a read that waited from before it for a turn the shutdown's grace period gave it does not.
     const abortAtOnce = stopping() && waitedMs === undefined;
-    await handle(req, res, path, options, abortAtOnce, gone, admission, waitedMs, queue, route, shutdown);
+    await handle(req, res, path, options, abortAtOnce, gone, unserved, waitedMs, shutdown);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
@@ -290,10 +301,8 @@ async function handle(
   options: ServerOptions,
   abortAtOnce: boolean,
   gone: AbortController,
-  admission: 'admitted' | 'timed-out' | 'stopping',
+  unserved: string | undefined,
   waitedMs: number | undefined,
-  queue: RequestQueue | undefined,
-  route: QueuedRoute | undefined,
   shutdown: AbortSignal,
 ): Promise<void> {
   const headers: Record<string, string> = {};
@@ -304,16 +313,8 @@ async function handle(
   }
   const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
   if (waitedMs !== undefined) request.waitedMs = waitedMs;
-  if (admission !== 'admitted') {
-    // Answered unread (Node discards the body after the answer and keeps the connection): the
-    // handler counts the 503 like any other, and Prometheus resends a write (2.42 after its own
-    // backoff: it reads Retry-After only on a 429). Only writes wait with a time limit.
-    request.unserved =
-      admission === 'stopping'
-        ? 'the connector is shutting down'
-        : `${queue?.limit} remote ${route}s were in progress (--web.max-concurrent-${route}s) and this one ` +
-          `waited ${queue?.maxWaitMs} ms for its turn` +
-          `${route === 'write' ? ' (--web.write-queue-timeout)' : ''}; resend it later`;
+  if (unserved !== undefined) {
+    request.unserved = unserved;
     send(res, await options.handler(request));
     return;
   }
