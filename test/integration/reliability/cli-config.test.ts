@@ -29,6 +29,17 @@ const localOn = (dataDir: string) => [
   dataDir,
 ];
 
+/** The `local-store` command on a port the system picks, on `dataDir`, with a credentials file. */
+const storeWithCredentials = (dataDir: string, credentialsFile: string) => [
+  'local-store',
+  '--local.listen-address',
+  '127.0.0.1:0',
+  '--local.data-dir',
+  dataDir,
+  '--local.credentials',
+  credentialsFile,
+];
+
 /** Runs `statements` on the store file of `dataDir` directly, as an older or later version left it. */
 async function runOnStoreFile(dataDir: string, statements: string[]): Promise<void> {
   const instance = await DuckDBInstance.create(join(dataDir, STORE_FILE_NAME));
@@ -205,15 +216,7 @@ describe('the CLI with an embedded store credentials file it cannot use', () => 
   ])('exits 2 naming the option: $name', async ({ file, text, after }) => {
     const path = join(dir, file);
     writeFileSync(path, text);
-    const run = refusedStart([
-      'local-store',
-      '--local.listen-address',
-      '127.0.0.1:0',
-      '--local.data-dir',
-      join(dir, 'data'),
-      '--local.credentials',
-      path,
-    ]);
+    const run = refusedStart(storeWithCredentials(join(dir, 'data'), path));
     await expect(run).rejects.toMatchObject({
       code: 2,
       stderr: `invalid configuration:\n  --local.credentials: ${path}${after}\n`,
@@ -235,16 +238,7 @@ describe('the CLI with an embedded store credentials file of pairs', () => {
     );
     const child = spawn(
       TSX,
-      [
-        join(ROOT, 'bin', 'cli.ts'),
-        'local-store',
-        '--local.listen-address',
-        '127.0.0.1:0',
-        '--local.data-dir',
-        join(dir, 'data'),
-        '--local.credentials',
-        path,
-      ],
+      [join(ROOT, 'bin', 'cli.ts'), ...storeWithCredentials(join(dir, 'data'), path)],
       {
         cwd: ROOT,
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
