@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SNAPPY } from '../lambda/codec/snappy';
 import { parseCommandLine } from '../lambda/config/command';
 import { ConfigError, type Config, type LocalConfig } from '../lambda/config/load';
+import { refusesCredentials } from '../lambda/core/auth';
 import { createConnector } from '../lambda/core/connector';
 import {
   clientSettingsFrom,
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     health: store === undefined ? undefined : () => store.health(),
     writeQueue,
     readQueue,
+    refusesFromHeaders: (headers) => refusesCredentials(headers, config.enableSigv4Auth),
   }).catch((error: unknown) => {
     throw listenFailure('web.listen-address', config.listen, error);
   });

@@ -75,6 +75,21 @@ export function credentialsFromHeaders(
     : { accessKeyId, secretAccessKey, sessionToken: token };
 }
 
+/**
+ * Whether credentialsFromHeaders refuses `headers` (a 401), told from the headers alone. The
+ * standalone server asks before a request takes a turn in its queues: a sender without usable
+ * credentials gets its 401 at once instead of after the requests ahead of it, and holds no turn.
+ */
+export function refusesCredentials(headers: Readonly<Record<string, string>>, sigv4Mode: boolean): boolean {
+  if (sigv4Mode) return false;
+  try {
+    credentialsFromHeaders(headers, false);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function throwChallenge(reason: string): never {
   throw challenge(reason);
 }

@@ -41,6 +41,12 @@ export interface ServerOptions {
   writeQueue?: RequestQueue;
   /** Bounds the remote reads handled at once; without it every read is handled on arrival. */
   readQueue?: RequestQueue;
+  /**
+   * Whether the handler refuses a request from its headers alone (the core's credentials check,
+   * refusesCredentials): such a write or read takes no turn in the queues and is handed to the
+   * handler at once, its body unread.
+   */
+  refusesFromHeaders?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 export interface RunningServer {
@@ -245,8 +251,19 @@ async function serve(
   // body is declared over the limit takes none: its 413 reads nothing, and a write that waited its
   // longest would be answered a 503, which Prometheus resends, instead of the 413 it drops.
   const route = queuedRoute(req.method, path);
+  const headers: Record<string, string> = {};
+  // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
+  // Content-Type, and joins others with ", "; API Gateway passes every value joined by ",".
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.join(',');
+  }
+  // One without usable credentials takes none either, and its 401 reads nothing: waiting behind the
+  // requests ahead of it (a read behind a slow one, for its whole minute), it learnt nothing more,
+  // and a sender that never had credentials held turns that senders that have them wait for.
+  const oversize = declaresMoreThan(req, options.maxBodyBytes);
+  const refused = route !== undefined && !oversize && options.refusesFromHeaders?.(headers) === true;
   const queue =
-    route === undefined || declaresMoreThan(req, options.maxBodyBytes)
+    route === undefined || refused || oversize
       ? undefined
       : route === 'write'
         ? options.writeQueue
@@ -288,33 +305,30 @@ async function serve(
     // One that arrived during the shutdown, on a route without a queue, has its calls aborted at once;
     // a read that waited from before it for a turn the shutdown's grace period gave it does not.
     const abortAtOnce = stopping() && waitedMs === undefined;
-    await handle(req, res, path, options, abortAtOnce, gone, unserved, waitedMs, shutdown);
+    const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
+    if (waitedMs !== undefined) request.waitedMs = waitedMs;
+    if (unserved !== undefined) request.unserved = unserved;
+    await handle(req, res, request, options, abortAtOnce, refused, gone, shutdown);
   } finally {
     if (admission === 'admitted') queue?.leave();
   }
 }
 
+/**
+ * Reads the body of `request` (built from `req`'s head) and answers it through the handler; one
+ * unserved, or `unread`, is answered with its body unread (Node discards it after the answer).
+ */
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  path: string,
+  request: HttpRequest,
   options: ServerOptions,
   abortAtOnce: boolean,
+  unread: boolean,
   gone: AbortController,
-  unserved: string | undefined,
-  waitedMs: number | undefined,
   shutdown: AbortSignal,
 ): Promise<void> {
-  const headers: Record<string, string> = {};
-  // headersDistinct, not headers: Node keeps only the first of a repeated Authorization or
-  // Content-Type, and joins others with ", "; API Gateway passes every value joined by ",".
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) headers[name] = values.join(',');
-  }
-  const request: HttpRequest = { method: req.method ?? 'GET', path, headers, body: EMPTY_BODY };
-  if (waitedMs !== undefined) request.waitedMs = waitedMs;
-  if (unserved !== undefined) {
-    request.unserved = unserved;
+  if (request.unserved !== undefined || unread) {
     send(res, await options.handler(request));
     return;
   }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The real CLI's request queues (`node --import tsx bin/cli.ts --local`): with store latency holding
 // each call, remote reads beyond --web.max-concurrent-reads wait their turn (the gauges show it),
-// a write meanwhile is not held up by them, and every read is answered in full once its turn comes.
+// a write meanwhile is not held up by them, and every read is answered in full once its turn comes;
+// a request without credentials takes no turn.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,4 +147,44 @@ test('reads past --web.max-concurrent-reads wait their turn, a write meanwhile d
     [200, false],
   ]);
   expect(lines[2].waitedMs).toBeGreaterThanOrEqual(STORE_LATENCY_MS);
+}, 60_000);
+
+test('a read or write without credentials is answered 401 at once, not after the reads ahead of it', async () => {
+  expect((await write('queued_unauthorised', 1)).status).toBe(204);
+  let answered = 0;
+  const reads = Array.from({ length: 2 }, () => read('queued_unauthorised').then(() => answered++));
+  let seen: string[] = [];
+  for (let i = 0; i < 200 && !seen.includes('read_requests_waiting 1'); i++) {
+    seen = await gauges();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(seen).toContain('read_requests_waiting 1');
+  const unauthorised = await Promise.all(
+    ['/read', '/write'].map(async (path) => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-encoding': 'snappy' },
+        body: new Uint8Array(16),
+      });
+      return [path, response.status, response.headers.get('www-authenticate'), await response.text()];
+    }),
+  );
+  // Each store call takes STORE_LATENCY_MS, so the reads ahead are still being answered.
+  expect(answered).toBe(0);
+  expect(unauthorised).toEqual([
+    [
+      '/read',
+      401,
+      'Basic realm="timestream"',
+      'missing basic auth credentials: set basic_auth (access key id and secret access key)\n',
+    ],
+    [
+      '/write',
+      401,
+      'Basic realm="timestream"',
+      'missing basic auth credentials: set basic_auth (access key id and secret access key)\n',
+    ],
+  ]);
+  await Promise.all(reads);
+  expect(answered).toBe(2);
 }, 60_000);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { BASIC_AUTH_CHALLENGE, credentialsFromHeaders } from '../../../lambda/core/auth';
+import { BASIC_AUTH_CHALLENGE, credentialsFromHeaders, refusesCredentials } from '../../../lambda/core/auth';
 import { ConnectorError } from '../../../lambda/core/errors';
 
 const basic = (userPass: string) => `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
@@ -197,5 +197,38 @@ describe('credentialsFromHeaders', () => {
   test('returns undefined in SigV4 mode and ignores basic auth', () => {
     expect(credentialsFromHeaders({ authorization: basic('AKID:secret') }, true)).toBeUndefined();
     expect(credentialsFromHeaders({}, true)).toBeUndefined();
+  });
+});
+
+describe('refusesCredentials', () => {
+  test.each([
+    ['no Authorization header', {}, false, true],
+    ['a blank Authorization header', { authorization: ' ' }, false, true],
+    ['a bearer token', { authorization: 'Bearer abc' }, false, true],
+    ['basic auth without a colon', { authorization: basic('AKID') }, false, true],
+    [
+      'a malformed session token',
+      { authorization: basic('AKID:secret'), 'x-amz-security-token': 'a b' },
+      false,
+      true,
+    ],
+    ['basic auth with an access key pair', { authorization: basic('AKID:secret') }, false, false],
+    [
+      'a key pair and a session token',
+      { authorization: basic('AKID:secret'), 'x-amz-security-token': 'tok' },
+      false,
+      false,
+    ],
+    ['no Authorization header in SigV4 mode', {}, true, false],
+  ] as [string, Record<string, string>, boolean, boolean][])('%s', (_case, headers, sigv4Mode, refused) => {
+    expect(refusesCredentials(headers, sigv4Mode)).toBe(refused);
+    // The same verdict as the check the handlers make.
+    let threw = false;
+    try {
+      credentialsFromHeaders(headers, sigv4Mode);
+    } catch {
+      threw = true;
+    }
+    expect(threw).toBe(refused);
   });
 });

@@ -817,7 +817,7 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
    * body as text, a held read's as `read <body>`, `read`, or `unserved: <reason>`.
    */
   async function queued(
-    queues: { write?: RequestQueue; read?: RequestQueue; shutdownGraceMs?: number },
+    queues: { write?: RequestQueue; read?: RequestQueue; shutdownGraceMs?: number; refuses?: boolean },
     logger = new CaptureLogger(),
   ) {
     const seen: string[] = [];
@@ -833,6 +833,10 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
       maxBodyBytes: 1024,
       handler: async (request) => {
         const read = request.path.startsWith('/read');
+        if (request.headers.authorization === 'none') {
+          seen.push(`refused ${request.path} (${request.body.byteLength} bytes)`);
+          return { status: 401, headers: {}, body: 'no credentials\n' };
+        }
         if (read && request.body.byteLength === 0 && !request.unserved && !request.oversizeBody) {
           seen.push('read');
           return NO_CONTENT;
@@ -858,6 +862,7 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
       writeQueue: queues.write,
       readQueue: queues.read,
       shutdownGraceMs: queues.shutdownGraceMs,
+      refusesFromHeaders: queues.refuses ? (headers) => headers.authorization === 'none' : undefined,
     });
     return { server, seen, waits, signals, release: () => held.shift()?.() };
   }
@@ -1224,6 +1229,40 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
       await closed;
     } finally {
       for (let i = 0; i < 3; i++) release();
+    }
+  });
+
+  test('answers a write or read the handler refuses from its headers at once, unread, without a turn, keeping its connection', async () => {
+    const [writes, reads] = [new RequestQueue(1, 60_000), new RequestQueue(1)];
+    const { server, seen, release } = await queued({ write: writes, read: reads, refuses: true });
+    const refusedPost = (path: string, body: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: none\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    try {
+      const [a, r, b, c] = [open(server.port), open(server.port), open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      r.send(post('/read', 'r'));
+      await until(() => seen.length === 2);
+      // Both queues are full: without credentials, neither waits behind them.
+      b.send(refusedPost('/write', 'bbbb'));
+      expect(await b.answer()).toEqual(['HTTP/1.1 401 Unauthorized', 'no credentials\n']);
+      c.send(refusedPost('/read/', 'cccc'));
+      expect(await c.answer()).toEqual(['HTTP/1.1 401 Unauthorized', 'no credentials\n']);
+      expect(seen.slice(2).sort()).toEqual(['refused /read/ (0 bytes)', 'refused /write (0 bytes)']);
+      expect([writes.inFlight, writes.waiting, reads.inFlight, reads.waiting]).toEqual([1, 0, 1, 0]);
+      // The unread body was discarded, not taken for the start of the next request, which waits.
+      b.send(post('/write', 'dd'));
+      await until(() => writes.waiting === 1);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      await until(() => seen.length === 5);
+      expect(seen[4]).toBe('dd');
+      release();
+      release();
+      expect(await r.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    } finally {
+      await server.close();
     }
   });
 
