@@ -5,8 +5,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC_NAMES, type ConnectorMetrics } from './metrics';
 
-/** Histogram buckets in seconds: Go's prometheus.DefBuckets, as the reference connector uses. */
-const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Histogram buckets in seconds: Go's prometheus.DefBuckets, as the reference connector uses, then
+ * 20, 30, 60 and 120. A request's duration includes its wait for a turn in the standalone server's
+ * queues, up to a minute for a read (Prometheus' remote_timeout) and 10 s for a write before its
+ * handling; ending at 10 s, every such request fell in +Inf alike, a slow read with one that hung.
+ */
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
 
 export interface PromMetricsOptions {
   /** Also register prom-client's process and Node.js metrics. @default true */

@@ -130,7 +130,7 @@ describe('createPromMetrics', () => {
     expect(sampleLines(text)).toEqual([]);
   });
 
-  test('observes write durations in seconds in the reference buckets', async () => {
+  test('observes write durations in seconds in the reference buckets and four longer ones', async () => {
     const metrics = withFigures();
     const text = await metrics.registry.getSingleMetricAsString(METRIC_NAMES.writeDuration);
     expect(sampleLines(text)).toEqual([
@@ -145,9 +145,36 @@ describe('createPromMetrics', () => {
       'timestream_connector_write_duration_seconds_bucket{le="2.5"} 1',
       'timestream_connector_write_duration_seconds_bucket{le="5"} 2',
       'timestream_connector_write_duration_seconds_bucket{le="10"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="20"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="30"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="60"} 2',
+      'timestream_connector_write_duration_seconds_bucket{le="120"} 2',
       'timestream_connector_write_duration_seconds_bucket{le="+Inf"} 2',
       'timestream_connector_write_duration_seconds_sum 3.02',
       'timestream_connector_write_duration_seconds_count 2',
+    ]);
+  });
+
+  test('tells a read that waited most of a minute from one that took longer than two', async () => {
+    const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
+    for (const durationMs of [45_000, 150_000])
+      metrics.readRequest({
+        status: 200,
+        durationMs,
+        queries: 1,
+        series: 1,
+        samples: 1,
+        duplicateSamples: 0,
+        queryCalls: 1,
+      });
+    const text = await metrics.registry.getSingleMetricAsString(METRIC_NAMES.readDuration);
+    expect(sampleLines(text).filter((line) => /le="(10|20|30|60|120|\+Inf)"/.test(line))).toEqual([
+      'timestream_connector_read_duration_seconds_bucket{le="10"} 0',
+      'timestream_connector_read_duration_seconds_bucket{le="20"} 0',
+      'timestream_connector_read_duration_seconds_bucket{le="30"} 0',
+      'timestream_connector_read_duration_seconds_bucket{le="60"} 1',
+      'timestream_connector_read_duration_seconds_bucket{le="120"} 1',
+      'timestream_connector_read_duration_seconds_bucket{le="+Inf"} 2',
     ]);
   });
 
