@@ -69,7 +69,11 @@ async function main(): Promise<void> {
   // server does: unlike a write, a read answered 503 is not resent, so its query would be answered
   // without the connector's data (Prometheus 2.42 answers it 200, with the failure as a warning).
   const readQueue = new RequestQueue(config.maxConcurrentReads);
-  const metrics = createPromMetrics(undefined, { writeQueue, readQueue });
+  const metrics = createPromMetrics(undefined, {
+    writeQueue,
+    readQueue,
+    storeMemory: store === undefined ? undefined : () => store.memory(),
+  });
   const clients = new ClientCache(clientSettingsFrom(config, store?.endpoint), logger);
   const shutdownController = new AbortController();
   const connector = createConnector({

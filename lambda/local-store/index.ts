@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { urlHostFor } from '../config/parsers';
 import type { TableSettings } from './catalog';
-import { StoreEngine } from './engine';
+import { StoreEngine, type StoreMemory } from './engine';
 import type { FaultSettings } from './faults';
 import type { MeteringTotals } from './metering';
 import { createStoreServer } from './server';
@@ -15,7 +15,7 @@ export type { TableSettings } from './catalog';
 export type { FaultSettings } from './faults';
 export type { MeteringTotals } from './metering';
 export type { StoreCredential } from './sigv4';
-export { StoreEngine } from './engine';
+export { StoreEngine, type StoreMemory } from './engine';
 export { startLocalStoreThread, type ThreadLocalStore, type ThreadStoreOptions } from './thread';
 
 /** Default port of the store's HTTP server (SPEC 6). */
@@ -57,6 +57,8 @@ export interface LocalStore {
   metering(): MeteringTotals;
   /** Why the store cannot serve until it is restarted, or undefined (StoreEngine.health). */
   health(): string | undefined;
+  /** What the store holds in memory (StoreEngine.memory). */
+  memory(): Promise<StoreMemory>;
   /** Replaces the fault settings (absent fields = off) and reseeds. */
   setFaults(faults: FaultSettings): void;
   /** Stops HTTP, waits for queued writes and closes DuckDB cleanly. */
@@ -100,6 +102,7 @@ export async function startLocalStore(options: LocalStoreOptions): Promise<Local
     ensureTable: (database, table, settings) => engine.ensureTable(database, table, settings),
     metering: () => engine.metering(),
     health: () => engine.health(),
+    memory: () => engine.memory(),
     setFaults: (faults) => engine.faults.set(faults),
     close: () =>
       (closing ??= (async () => {

@@ -25,6 +25,7 @@ export type ThreadCall =
   | { id: number; op: 'ensureTable'; database: string; table: string; settings?: Partial<TableSettings> }
   | { id: number; op: 'metering' }
   | { id: number; op: 'health' }
+  | { id: number; op: 'memory' }
   | { id: number; op: 'setFaults'; faults: FaultSettings }
   | { id: number; op: 'close' };
 

@@ -44,6 +44,7 @@ async function answer(store: LocalStore, call: ThreadCall): Promise<void> {
     if (call.op === 'ensureTable') await store.ensureTable(call.database, call.table, call.settings);
     else if (call.op === 'metering') value = store.metering();
     else if (call.op === 'health') value = store.health();
+    else if (call.op === 'memory') value = await store.memory();
     else if (call.op === 'setFaults') store.setFaults(call.faults);
     else await store.close();
     post({ kind: 'reply', id: call.id, value });

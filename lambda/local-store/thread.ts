@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { TableSettings } from './catalog';
 import { StoreError, STORE_ERROR_STATUS, type StoreErrorType } from './errors';
 import type { FaultSettings } from './faults';
+import type { StoreMemory } from './engine';
 import type { MeteringTotals } from './metering';
 import type { ThreadCall, ThreadMessage, ThreadStoreOptions } from './thread-protocol';
 
@@ -33,6 +34,8 @@ export interface ThreadLocalStore {
   metering(): Promise<MeteringTotals>;
   /** Why the store cannot serve until it is restarted (also a thread that died), or undefined. */
   health(): Promise<string | undefined>;
+  /** What the store holds in memory (StoreEngine.memory); rejects once the thread has died. */
+  memory(): Promise<StoreMemory>;
   setFaults(faults: FaultSettings): Promise<void>;
   /** Stops HTTP, waits for queued writes, closes DuckDB and ends the thread. */
   close(): Promise<void>;
@@ -140,6 +143,7 @@ export async function startLocalStoreThread(
     metering: async () => (await call({ op: 'metering' })) as MeteringTotals,
     health: async () =>
       (await call({ op: 'health' }).catch((error: Error) => error.message)) as string | undefined,
+    memory: async () => (await call({ op: 'memory' })) as StoreMemory,
     setFaults: async (faults) => {
       await call({ op: 'setFaults', faults });
     },

@@ -20,7 +20,22 @@ export interface PromMetricsOptions {
   writeQueue?: QueueFigures;
   /** The server's read queue, likewise. */
   readQueue?: QueueFigures;
+  /** The embedded store's memory (`--local`), asked for at each scrape. */
+  storeMemory?: () => Promise<StoreMemoryFigures>;
 }
+
+/** What the embedded store's memory gauges show (StoreEngine.memory). */
+export interface StoreMemoryFigures {
+  /** Absent when DuckDB did not answer: the gauge keeps its last value. */
+  duckdbBytes?: number;
+  heapUsedBytes: number;
+}
+
+/**
+ * Longest a scrape waits for the embedded store's memory figures; past it, and when the store
+ * fails to answer (a thread that died), the gauges keep their last values and the page is served.
+ */
+export const STORE_MEMORY_TIMEOUT_MS = 2_000;
 
 /** What a request queue's gauges show. */
 export interface QueueFigures {
@@ -130,6 +145,7 @@ export function createPromMetrics(
   };
   queueGauges('write', options.writeQueue);
   queueGauges('read', options.readQueue);
+  storeMemoryGauges(registers, options.storeMemory);
 
   return {
     registry,
@@ -158,4 +174,45 @@ export function createPromMetrics(
       callDuration.observe({ operation: o.operation }, o.durationMs / 1000);
     },
   };
+}
+
+/** The embedded store's memory gauges: one question to the store per scrape serves both. */
+function storeMemoryGauges(
+  registers: Registry[],
+  storeMemory: (() => Promise<StoreMemoryFigures>) | undefined,
+): void {
+  if (storeMemory === undefined) return;
+  // prom-client collects every metric of a scrape at once: the two gauges share one question.
+  let asking: Promise<StoreMemoryFigures | undefined> | undefined;
+  const figures = () =>
+    (asking ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), STORE_MEMORY_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([storeMemory().catch(() => undefined), timeout]);
+      } finally {
+        clearTimeout(timer);
+        asking = undefined;
+      }
+    })());
+  new Gauge({
+    name: METRIC_NAMES.localStoreDuckdbBytes,
+    help: "Bytes DuckDB holds in memory in the embedded store (--local), over duckdb_memory()'s tags.",
+    registers,
+    async collect() {
+      const bytes = (await figures())?.duckdbBytes;
+      if (bytes !== undefined) this.set(bytes);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.localStoreHeapUsedBytes,
+    help: "V8 heap bytes in use on the embedded store's thread (--local); nodejs_heap_size_used_bytes is the connector's thread only.",
+    registers,
+    async collect() {
+      const bytes = (await figures())?.heapUsedBytes;
+      if (bytes !== undefined) this.set(bytes);
+    },
+  });
 }

@@ -84,6 +84,8 @@ export const METRIC_NAMES = {
   writesWaiting: 'timestream_connector_write_requests_waiting',
   readsInFlight: 'timestream_connector_read_requests_in_flight',
   readsWaiting: 'timestream_connector_read_requests_waiting',
+  localStoreDuckdbBytes: 'timestream_connector_local_store_duckdb_memory_bytes',
+  localStoreHeapUsedBytes: 'timestream_connector_local_store_heap_used_bytes',
   readRequests: 'timestream_connector_read_requests_total',
   readDuration: 'timestream_connector_read_duration_seconds',
   readQueries: 'timestream_connector_read_queries_total',

@@ -154,10 +154,39 @@ test('rejects calls with why and resolves close() at once when its thread has al
   const died = 'embedded store thread exited with code 1';
   expect(fatal).toEqual([new Error(died)]);
   const call = await settledWithin(store.metering(), 1000);
-  // The connector's /healthz answers 503 with it.
+  // The connector's /healthz answers 503 with it; its /metrics keeps the memory gauges' last values.
   const health = await store.health();
+  const memory = await settledWithin(store.memory(), 1000);
   const close = await settledWithin(store.close(), 1000);
-  expect({ call, health, close }).toEqual({ call: died, health: died, close: 'resolved' });
+  expect({ call, health, memory, close }).toEqual({
+    call: died,
+    health: died,
+    memory: died,
+    close: 'resolved',
+  });
+}, 60_000);
+
+test("answers memory() across the thread: DuckDB's bytes, more once it holds a table's rows, and the thread's own heap", async () => {
+  const store = await startLocalStoreThread({ dataDir: ':memory:', port: 0 });
+  try {
+    await store.ensureTable(DB, TABLE);
+    const before = await store.memory();
+    const clients = clientsFor(store as unknown as LocalStore);
+    const nowMs = Date.now();
+    for (let call = 0; call < 50; call++) {
+      const records = Array.from({ length: 100 }, (_, i) =>
+        doubleRecord(`h${call}-${i}`.padEnd(200, 'x'), String(i), nowMs - i),
+      );
+      await clients.write.send(
+        new WriteRecordsCommand({ DatabaseName: DB, TableName: TABLE, Records: records }),
+      );
+    }
+    const after = await store.memory();
+    expect(after.duckdbBytes).toBeGreaterThan(before.duckdbBytes!);
+    expect(Number.isInteger(after.heapUsedBytes) && after.heapUsedBytes > 0).toBe(true);
+  } finally {
+    await store.close();
+  }
 }, 60_000);
 
 test("answers health() across the thread: nothing while it serves, why once its data directory's file is gone", async () => {

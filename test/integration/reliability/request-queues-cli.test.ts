@@ -2,7 +2,7 @@
 // The real CLI's request queues (`node --import tsx bin/cli.ts --local`): with store latency holding
 // each call, remote reads beyond --web.max-concurrent-reads wait their turn (the gauges show it),
 // a write meanwhile is not held up by them, and every read is answered in full once its turn comes;
-// a request without credentials takes no turn.
+// a request without credentials takes no turn; /metrics also shows the store's memory.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,3 +188,17 @@ test('a read or write without credentials is answered 401 at once, not after the
   await Promise.all(reads);
   expect(answered).toBe(2);
 }, 60_000);
+
+test("shows the embedded store's memory beside the queues on /metrics", async () => {
+  const page = await (await fetch(`${url}/metrics`)).text();
+  const values = page
+    .split('\n')
+    .filter((line) => line.startsWith('timestream_connector_local_store_'))
+    .map((line) => line.split(' '));
+  expect(values.map(([name]) => name)).toEqual([
+    'timestream_connector_local_store_duckdb_memory_bytes',
+    'timestream_connector_local_store_heap_used_bytes',
+  ]);
+  // The store has written and read rows by now: both are in use.
+  expect(values.map(([, value]) => Number(value) > 0)).toEqual([true, true]);
+});

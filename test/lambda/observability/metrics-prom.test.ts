@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Registry } from 'prom-client';
 import { createPromMetrics, METRIC_NAMES } from '../../../lambda/observability/metrics';
+import { STORE_MEMORY_TIMEOUT_MS, type StoreMemoryFigures } from '../../../lambda/observability/metrics-prom';
 
 function withFigures() {
   const metrics = createPromMetrics(new Registry(), { defaultMetrics: false });
@@ -238,6 +239,59 @@ describe('createPromMetrics', () => {
       ]);
     },
   );
+
+  test("adds the embedded store's memory gauges, asking the store once per scrape, keeping the last values when it cannot answer", async () => {
+    const answers: (() => Promise<StoreMemoryFigures>)[] = [
+      async () => ({ duckdbBytes: 1500, heapUsedBytes: 2500 }),
+      async () => ({ heapUsedBytes: 3000 }),
+      async () => {
+        throw new Error('embedded store thread exited with code 1');
+      },
+    ];
+    let asked = 0;
+    const metrics = createPromMetrics(new Registry(), {
+      defaultMetrics: false,
+      storeMemory: () => answers[asked++]!(),
+    });
+    const gauges = async () =>
+      (await metrics.metrics())
+        .split('\n')
+        .filter((line) => line.startsWith('timestream_connector_local_store_'));
+    expect(await gauges()).toEqual([
+      'timestream_connector_local_store_duckdb_memory_bytes 1500',
+      'timestream_connector_local_store_heap_used_bytes 2500',
+    ]);
+    expect(asked).toBe(1);
+    expect(await gauges()).toEqual([
+      'timestream_connector_local_store_duckdb_memory_bytes 1500',
+      'timestream_connector_local_store_heap_used_bytes 3000',
+    ]);
+    expect(await gauges()).toEqual([
+      'timestream_connector_local_store_duckdb_memory_bytes 1500',
+      'timestream_connector_local_store_heap_used_bytes 3000',
+    ]);
+    expect(asked).toBe(3);
+  });
+
+  test('serves the page without the store memory figures when the store has not answered in time', async () => {
+    jest.useFakeTimers();
+    try {
+      const metrics = createPromMetrics(new Registry(), {
+        defaultMetrics: false,
+        storeMemory: () => new Promise<never>(() => undefined),
+      });
+      const page = metrics.metrics();
+      await jest.advanceTimersByTimeAsync(STORE_MEMORY_TIMEOUT_MS);
+      expect(
+        (await page).split('\n').filter((line) => line.startsWith('timestream_connector_local_store_')),
+      ).toEqual([
+        'timestream_connector_local_store_duckdb_memory_bytes 0',
+        'timestream_connector_local_store_heap_used_bytes 0',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 
   test('includes process metrics by default and serves the text format', async () => {
     const metrics = createPromMetrics(new Registry());
