@@ -39,10 +39,12 @@ export const MAX_PAGE_BYTES = 1_000_000;
 /** Bytes a response takes besides its rows and ColumnInfo: QueryId, QueryStatus, NextToken, keys. */
 const PAGE_FRAME_BYTES = 512;
 /**
- * Bytes of rendered rows one result may take. The store holds a result whole until its last page
- * is answered, so past this a query is refused while its rows are rendered (Timestream allows 5 GB,
- * facts 3.3): a short query over a few thousand rows (`lpad(host, 900000, 'x')`) otherwise held
- * gigabytes, and ran the store out of memory.
+ * Bytes of rendered rows one result may hold: those rendered and not yet released by a later
+ * page's token. A streamed result renders only a page or two ahead of its reader, so this bounds a
+ * result rendered whole (past MAX_OPEN_STREAMS, or one with an INTERVAL column) and a single
+ * DuckDB chunk of huge rows; past it a query is refused while its rows are rendered (Timestream
+ * allows 5 GB, facts 3.3): a short query over a few thousand rows (`lpad(host, 900000, 'x')`)
+ * otherwise held gigabytes, and ran the store out of memory.
  */
 export const MAX_RESULT_BYTES = 512 * 1024 * 1024;
 /** The refusal of a query whose result passes `limit` bytes (MAX_RESULT_BYTES). */
@@ -91,6 +93,19 @@ export const callerGone = () =>
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
 const POOL_SIZE = 4;
+/**
+ * Results streamed at once, each holding a connection and the query's state in DuckDB; a query
+ * started while this many are open renders every row before its first page instead.
+ */
+export const MAX_OPEN_STREAMS = 16;
+/**
+ * A streamed result whose next page was not asked for in this long is dropped, its tokens then
+ * answered as invalid (Timestream keeps a token an hour, facts 4.1): an open query's transaction
+ * keeps DuckDB from checkpointing its WAL, and a client that stopped paging (the connector at a
+ * read's samples limit, a reader that gave up) would otherwise hold it for that hour. Rendering
+ * the rest instead would do the work nobody asked for and hold up to MAX_RESULT_BYTES of it.
+ */
+export const STREAM_IDLE_MS = 60_000;
 
 /**
  * Where rendering a result stops with a refusal: as soon as a row is too large for a page of its
@@ -115,6 +130,12 @@ export interface RenderedRows {
   rows: RowTexts;
 }
 
+/** A result being rendered a chunk at a time (sql/row-text.ts startTimestreamRendering). */
+export interface ResultRendering extends RenderedRows {
+  /** Renders the next chunk into `rows`; false, adding nothing, once the result has no more. */
+  next(): Promise<boolean>;
+}
+
 /** What translateQuery answers (mirrors sql/translate.ts). */
 export type TranslatedQuery =
   | { kind: 'select'; sql: string; metadata?: true; scansNothing?: true }
@@ -129,6 +150,11 @@ export interface SqlDialect {
    * streams the result); when absent, the executor materializes the result and stringifies.
    */
   renderTimestreamResult?(result: DuckDBResult, limits?: RenderLimits): Promise<RenderedRows>;
+  /**
+   * renderTimestreamResult a chunk per call, so the executor renders only as far as the pages asked
+   * for; when absent, the executor renders every row before the first page.
+   */
+  startTimestreamRendering?(result: DuckDBResult, limits?: RenderLimits): Promise<ResultRendering>;
   mapDuckDbError(error: unknown, queryString: string): StoreError;
 }
 
@@ -170,6 +196,12 @@ interface Cursor {
   rows: RowTexts;
   bytesScanned: number;
   bytesMetered: number;
+  /** Whether the query is metered by its result's size (metered()); SHOW and DESCRIBE are not. */
+  meteredByRows: boolean;
+  /** Rows still to render, while there are any (OpenStream). */
+  stream?: OpenStream;
+  /** Set once the result can no longer be read to its end (a failed or dropped stream). */
+  dropped: boolean;
   /** Sequence number of the newest token issued. */
   newestSeq: number;
   /** Highest sequence number used so far: using a later token invalidates earlier ones (facts 4.1). */
@@ -182,6 +214,22 @@ interface Cursor {
   liveTokens: number;
   /** When a page of it was last answered (the executor's clock). */
   lastUsedMs: number;
+}
+
+/**
+ * The rest of a result DuckDB is still streaming, rendered only as pages ask for it: a result of
+ * millions of rows is never held whole, and its first page comes as soon as its first rows.
+ */
+interface OpenStream {
+  /** The connection the query runs on; its own until the last row is rendered or it is dropped. */
+  connection: DuckDBConnection;
+  rendering: ResultRendering;
+  /** The rendering under way, if any: calls on the cursor render in turn. */
+  busy: Promise<void>;
+  /** Whether a rendering is under way (it closes the connection if the stream is dropped meanwhile). */
+  active: boolean;
+  /** Set when the cursor is dropped: the connection is closed once no rendering is under way. */
+  dropped: boolean;
 }
 
 /** The rows [offset, end) of a cursor that one call answers, with the token of the rest. */
@@ -255,6 +303,10 @@ export class QueryExecutor {
    */
   private readonly finished = new Set<Cursor>();
   private readonly idle: DuckDBConnection[] = [];
+  /** Cursors whose results DuckDB is still streaming (OpenStream). */
+  private readonly streams = new Set<Cursor>();
+  /** Drops the streams idle past STREAM_IDLE_MS, while any is open. */
+  private idleCheck: NodeJS.Timeout | undefined;
   /** Set by close(): a query still running then gives its connection back to be closed. */
   private closed = false;
   private sql: SqlDialect | undefined;
@@ -344,15 +396,15 @@ export class QueryExecutor {
       this.options.pageSize,
     );
     this.pruneTokens();
-    if (nextToken !== undefined) return this.continue(nextToken, queryString, principal, pageSize);
-    const cursor = await this.execute(queryString, signal);
-    cursor.principal = principal;
-    if (maxRows === undefined) return this.page(cursor, 0, pageSize);
+    if (nextToken !== undefined) return this.continue(nextToken, queryString, principal, pageSize, signal);
     // A first call with MaxRows gets the result only when it has fewer rows than MaxRows and fits
     // one page; otherwise only a NextToken, the rows following on the calls that send it (model
     // MaxRows doc; awslabs/amazon-timestream-tools#56). Clients that stop at an empty page fail
     // here as they would on Timestream.
-    return this.page(cursor, 0, Math.min(pageSize, (maxRows as number) - 1), true);
+    const firstPage = maxRows === undefined ? pageSize : Math.min(pageSize, (maxRows as number) - 1);
+    const cursor = await this.execute(queryString, signal, firstPage);
+    cursor.principal = principal;
+    return this.page(cursor, 0, firstPage, maxRows !== undefined);
   }
 
   /** Bytes of rendered rows and their index held for results with live NextTokens. */
@@ -360,9 +412,12 @@ export class QueryExecutor {
     return this.heldTotal;
   }
 
-  /** Closes pooled connections. */
+  /** Closes pooled connections and those of streamed results. */
   close(): void {
     this.closed = true;
+    for (const cursor of [...this.streams]) this.closeStream(cursor);
+    clearInterval(this.idleCheck);
+    this.idleCheck = undefined;
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.tokens.clear();
     this.held.clear();
@@ -370,12 +425,13 @@ export class QueryExecutor {
     this.heldTotal = 0;
   }
 
-  private continue(
+  private async continue(
     token: unknown,
     queryString: string,
     principal: string | undefined,
     pageSize: number,
-  ): PageSlice {
+    signal: AbortSignal | undefined,
+  ): Promise<PageSlice> {
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
@@ -404,8 +460,9 @@ export class QueryExecutor {
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
     this.forgetTokensBefore(cursor, state.seq - 1);
+    await this.fill(cursor, state.offset, pageSize, signal);
     const slice = this.page(cursor, state.offset, pageSize);
-    if (slice.end === cursor.rows.length) this.finish(cursor);
+    if (slice.end === cursor.rows.length && cursor.stream === undefined) this.finish(cursor);
     return slice;
   }
 
@@ -430,6 +487,8 @@ export class QueryExecutor {
    * for the rest; with `wholeOrNone`, no rows at all unless the page holds every row left.
    */
   private page(cursor: Cursor, offset: number, pageSize: number, wholeOrNone = false): PageSlice {
+    // A result dropped while this call waited (its stream failed or went idle) cannot be read on.
+    if (cursor.dropped) throw validation('Invalid pagination token');
     const last = Math.min(offset + pageSize, cursor.rows.length);
     let end = offset;
     let bytes = PAGE_FRAME_BYTES + Buffer.byteLength(cursor.columnInfoJson);
@@ -438,6 +497,10 @@ export class QueryExecutor {
       if (bytes > MAX_PAGE_BYTES && end > offset) break;
     }
     if (wholeOrNone && end < cursor.rows.length) end = offset;
+    // The rows rendered so far decide the page (pageDecided): a page of a result still streaming
+    // that took every one of them would end the result early, silently.
+    if (end === cursor.rows.length && cursor.stream !== undefined)
+      throw new Error('a page of a result still being streamed took every row rendered so far');
     const slice: PageSlice = { cursor, offset, end };
     if (end < cursor.rows.length) {
       cursor.newestSeq += 1;
@@ -499,10 +562,133 @@ export class QueryExecutor {
       this.heldTotal -= this.held.get(cursor) ?? 0;
       this.held.delete(cursor);
       this.finished.delete(cursor);
+      // No page can be asked for any more: the rest of its result is not wanted.
+      this.closeStream(cursor);
     }
   }
 
-  private async execute(queryString: string, signal?: AbortSignal): Promise<Cursor> {
+  /**
+   * Renders more of the streamed result of `cursor`, after any rendering under way, until the page
+   * from `offset` of at most `pageSize` rows is decided (pageDecided) or the last row is rendered.
+   * A failure drops the cursor (its tokens are then invalid) and is thrown.
+   */
+  private async fill(cursor: Cursor, offset: number, pageSize: number, signal?: AbortSignal): Promise<void> {
+    const stream = cursor.stream;
+    if (stream === undefined) return;
+    const run = stream.busy.then(() => this.renderMore(cursor, stream, offset, pageSize, signal));
+    stream.busy = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    await run;
+  }
+
+  private async renderMore(
+    cursor: Cursor,
+    stream: OpenStream,
+    offset: number,
+    pageSize: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (stream.dropped) return;
+    const { connection, rendering } = stream;
+    const limitMs = this.options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+    let timedOut = false;
+    let abandoned = signal?.aborted === true;
+    // Each call renders within the query time limit, as the first. One whose caller is gone stops
+    // between chunks, not interrupted: the result stays whole for a retry of the page (an SDK
+    // resends the same NextToken after its timeout).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, limitMs);
+    const abandon = () => {
+      abandoned = true;
+    };
+    signal?.addEventListener('abort', abandon, { once: true });
+    const columnInfoBytes = Buffer.byteLength(cursor.columnInfoJson);
+    let ended = false;
+    stream.active = true;
+    try {
+      while (!abandoned && !pageDecided(cursor.rows, offset, pageSize, columnInfoBytes)) {
+        if (!(await rendering.next())) {
+          ended = true;
+          break;
+        }
+      }
+      // NOTE: an interrupted stream ends as if it had no more rows: only these flags tell.
+      if (timedOut) throw queryTimedOut(limitMs);
+      if (stream.dropped) throw validation('Invalid pagination token');
+    } catch (error) {
+      const refusal = timedOut
+        ? queryTimedOut(limitMs)
+        : error instanceof StoreError
+          ? error
+          : this.dialect().mapDuckDbError(error, cursor.queryString);
+      this.dropCursor(cursor);
+      throw refusal;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abandon);
+      stream.active = false;
+      if (stream.dropped) this.endStream(cursor, false);
+      else if (ended) this.endStream(cursor, true);
+    }
+    meter(cursor);
+    this.count(cursor);
+    if (abandoned) throw callerGone();
+  }
+
+  /** Drops `cursor`: its tokens are forgotten and the rest of its result is not rendered. */
+  private dropCursor(cursor: Cursor): void {
+    cursor.dropped = true;
+    this.forgetTokensBefore(cursor, cursor.issued.length);
+    this.closeStream(cursor);
+  }
+
+  /**
+   * Stops streaming the result of `cursor`, which can then never be read to its end: its connection
+   * is closed at once, or by the rendering under way once it stops (interrupted).
+   */
+  private closeStream(cursor: Cursor): void {
+    const stream = cursor.stream;
+    if (stream === undefined || stream.dropped) return;
+    stream.dropped = true;
+    cursor.dropped = true;
+    if (stream.active) stream.connection.interrupt();
+    else this.endStream(cursor, false);
+  }
+
+  /** Forgets the stream of `cursor`, giving its connection back when its result was read to the end. */
+  private endStream(cursor: Cursor, complete: boolean): void {
+    const stream = cursor.stream;
+    if (stream === undefined) return;
+    cursor.stream = undefined;
+    this.streams.delete(cursor);
+    if (complete) this.release(stream.connection);
+    else stream.connection.closeSync();
+    if (this.streams.size === 0) {
+      clearInterval(this.idleCheck);
+      this.idleCheck = undefined;
+    }
+  }
+
+  /** Drops the streams no page was asked of for STREAM_IDLE_MS (see there). */
+  private dropIdleStreams(): void {
+    const idleBefore = this.options.nowMs() - STREAM_IDLE_MS;
+    for (const cursor of [...this.streams])
+      if (!cursor.stream!.active && cursor.lastUsedMs <= idleBefore) this.dropCursor(cursor);
+  }
+
+  /**
+   * Runs `queryString` and renders its result as far as the first page of at most `firstPage` rows
+   * needs; DuckDB keeps streaming the rest for the pages after it (OpenStream).
+   */
+  private async execute(
+    queryString: string,
+    signal: AbortSignal | undefined,
+    firstPage: number,
+  ): Promise<Cursor> {
     const sql = this.dialect();
     const translated = sql.translateQuery(queryString, this.options.catalog, this.options.nowMs());
     const queryId = newQueryId();
@@ -513,8 +699,6 @@ export class QueryExecutor {
         queryId,
         queryString,
         { columnInfo: translated.columnInfo, rows },
-        0,
-        0,
         this.options.nowMs(),
       );
     }
@@ -537,15 +721,36 @@ export class QueryExecutor {
       connection.interrupt();
     };
     signal?.addEventListener('abort', abandon, { once: true });
-    let converted: RenderedRows;
+    let cursor: Cursor;
+    let streaming = false;
     try {
       if (abandoned) throw callerGone();
-      converted = await render(sql, connection, translated.sql, () => abandoned || timedOut);
+      const rendering = await render(sql, connection, translated.sql, () => abandoned || timedOut);
+      const columnInfoBytes = Buffer.byteLength(JSON.stringify(rendering.columnInfo));
+      let more = true;
+      while (more && !pageDecided(rendering.rows, 0, firstPage, columnInfoBytes))
+        more = await rendering.next();
+      // Past MAX_OPEN_STREAMS the result is rendered whole, as it would be without streaming.
+      if (more && this.streams.size >= MAX_OPEN_STREAMS) while (await rendering.next());
+      else streaming = more;
       // NOTE: a streamed result interrupted between chunks ends as if it had no more rows, rather
       // than failing: what was rendered may be only part of the result.
       if (timedOut) throw queryTimedOut(limitMs);
       if (abandoned) throw callerGone();
+      cursor = newCursor(queryId, queryString, rendering, this.options.nowMs());
+      // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW
+      // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0). A SELECT without
+      // FROM scans nothing, yet is metered its 10 MB (facts 4.2; grafana's select-consts.json).
+      if (translated.scansNothing && !translated.metadata) cursor.bytesMetered = MIN_METERED_BYTES;
+      cursor.meteredByRows = !translated.metadata && !translated.scansNothing;
+      meter(cursor);
+      if (streaming) {
+        cursor.stream = { connection, rendering, busy: Promise.resolve(), active: false, dropped: false };
+        this.streams.add(cursor);
+        this.idleCheck ??= setInterval(() => this.dropIdleStreams(), STREAM_IDLE_MS / 4).unref();
+      }
     } catch (error) {
+      streaming = false;
       if (timedOut) throw queryTimedOut(limitMs);
       if (abandoned) throw callerGone();
       if (error instanceof StoreError) throw error;
@@ -556,19 +761,9 @@ export class QueryExecutor {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abandon);
-      this.release(connection);
+      if (!streaming) this.release(connection);
     }
-    // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW
-    // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0).
-    if (translated.metadata) return newCursor(queryId, queryString, converted, 0, 0, this.options.nowMs());
-    // Scanned bytes are not observable in DuckDB; the result size stands in for them: the UTF-8
-    // bytes of the rows as one JSON array (brackets and commas included). A SELECT without FROM
-    // scans nothing, yet is metered its 10 MB (facts 4.2; grafana's select-consts.json fixture).
-    const bytesScanned = translated.scansNothing
-      ? 0
-      : Math.max(2, converted.rows.length + 1) + converted.rows.totalBytes;
-    const bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(bytesScanned / 1_000_000) * 1_000_000);
-    return newCursor(queryId, queryString, converted, bytesScanned, bytesMetered, this.options.nowMs());
+    return cursor;
   }
 
   private dialect(): SqlDialect {
@@ -628,15 +823,8 @@ function refusalNow(
   }
 }
 
-/** A cursor over `result`, before any page of it was answered. */
-function newCursor(
-  queryId: string,
-  queryString: string,
-  result: RenderedRows,
-  bytesScanned: number,
-  bytesMetered: number,
-  lastUsedMs: number,
-): Cursor {
+/** A cursor over `result`, before any page of it was answered; nothing metered yet (meter()). */
+function newCursor(queryId: string, queryString: string, result: RenderedRows, lastUsedMs: number): Cursor {
   const columnInfoJson = JSON.stringify(result.columnInfo);
   if (PAGE_FRAME_BYTES + Buffer.byteLength(columnInfoJson) + result.rows.longestBytes + 1 > MAX_PAGE_BYTES)
     throw pageExceeded();
@@ -646,8 +834,10 @@ function newCursor(
     columnInfo: result.columnInfo,
     columnInfoJson,
     rows: result.rows,
-    bytesScanned,
-    bytesMetered,
+    bytesScanned: 0,
+    bytesMetered: 0,
+    meteredByRows: false,
+    dropped: false,
     newestSeq: 0,
     usedSeq: 0,
     issued: [],
@@ -657,25 +847,59 @@ function newCursor(
   };
 }
 
+/**
+ * Meters what `cursor` rendered so far, when metered by its rows. Scanned bytes are not observable
+ * in DuckDB; the result size stands in for them: the UTF-8 bytes of the rows as one JSON array
+ * (brackets and commas included). A streamed result's figures grow page by page, as Timestream's
+ * cumulative ones do.
+ */
+function meter(cursor: Cursor): void {
+  if (!cursor.meteredByRows) return;
+  const { rows } = cursor;
+  cursor.bytesScanned = Math.max(2, rows.length + 1) + rows.totalBytes;
+  cursor.bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(cursor.bytesScanned / 1_000_000) * 1_000_000);
+}
+
+/**
+ * Whether the rows of `rows` rendered so far decide the page from `offset` of at most `pageSize`
+ * rows: more rows than it takes, or at least two whose bytes overflow MAX_PAGE_BYTES (page() then
+ * stops before the last). Until then a streamed result renders on.
+ */
+function pageDecided(rows: RowTexts, offset: number, pageSize: number, columnInfoBytes: number): boolean {
+  const count = rows.length - offset;
+  if (count > pageSize) return true;
+  return (
+    count > 1 &&
+    PAGE_FRAME_BYTES + columnInfoBytes + rows.rangeBytes(offset, rows.length) + 1 > MAX_PAGE_BYTES
+  );
+}
+
 async function render(
   sql: SqlDialect,
   connection: DuckDBConnection,
   text: string,
   stopped: () => boolean,
-): Promise<RenderedRows> {
+): Promise<ResultRendering> {
   // NOTE: streamed, not materialized, where the dialect renders: DuckDB hands a materialized
   // result's chunks over ~10 times slower than it streams them (300 000 rows of 55 columns, 1.8 s
   // against 0.2 s), and a streamed result is never held whole in DuckDB's memory.
-  if (sql.renderTimestreamResult) {
+  const start = sql.startTimestreamRendering;
+  const whole = sql.renderTimestreamResult;
+  if (start !== undefined || whole !== undefined) {
     const result = await connection.stream(text);
     // An interrupt given while stream() was pending is lost (DuckDB clears it as the query starts,
     // which under load, queued behind other queries, can take seconds): given again, it stops the
     // rendering of rows no one waits for, which 200 abandoned remote reads kept at for a minute.
     if (stopped()) connection.interrupt();
-    return sql.renderTimestreamResult(result, RENDER_LIMITS);
+    if (start !== undefined) return start(result, RENDER_LIMITS);
+    return { ...(await whole!(result, RENDER_LIMITS)), next: async () => false };
   }
   const { columnInfo, rows } = sql.toTimestreamResult(await connection.run(text));
-  return { columnInfo, rows: RowTexts.from(rows.map((row) => JSON.stringify(row))) };
+  return {
+    columnInfo,
+    rows: RowTexts.from(rows.map((row) => JSON.stringify(row))),
+    next: async () => false,
+  };
 }
 
 function queryStatus(cursor: Cursor): QueryResponseBody['QueryStatus'] {

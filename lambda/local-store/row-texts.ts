@@ -39,6 +39,8 @@ export class RowTexts {
   private longest = 0;
   /** Rows before this index were released and can no longer be read. */
   private releasedBelow = 0;
+  /** UTF-8 bytes of the rows before releasedBelow. */
+  private releasedBytes = 0;
   /** Segments before this index were released. */
   private firstHeld = 0;
   private held = 0;
@@ -63,6 +65,11 @@ export class RowTexts {
   /** UTF-8 bytes of all rows added, separators excluded. */
   get totalBytes(): number {
     return this.bytes;
+  }
+
+  /** UTF-8 bytes of the rows added and not released, separators excluded. */
+  get liveBytes(): number {
+    return this.bytes - this.releasedBytes;
   }
 
   /** UTF-8 bytes of the longest row added (its comma excluded). */
@@ -162,6 +169,8 @@ export class RowTexts {
    */
   release(below: number): boolean {
     if (below <= this.releasedBelow) return false;
+    for (let i = this.releasedBelow; i < Math.min(below, this.rows); i++)
+      this.releasedBytes += this.byteLength(i);
     this.releasedBelow = below;
     // A large result's index (8 bytes a row: 4 MB for half a million rows) would otherwise stay
     // whole while only its last page is held for a retry of that page.

@@ -4,7 +4,7 @@
 
 import type { SqlDialect } from './query-executor';
 import { mapDuckDbError, toTimestreamResult } from './sql/results';
-import { renderTimestreamResult } from './sql/row-text';
+import { renderTimestreamResult, startTimestreamRendering } from './sql/row-text';
 import { translateQuery } from './sql/translate';
 
 /** The dialect the store serves. */
@@ -12,5 +12,6 @@ export const SQL_DIALECT: SqlDialect = {
   translateQuery,
   toTimestreamResult,
   renderTimestreamResult,
+  startTimestreamRendering,
   mapDuckDbError,
 };

@@ -15,7 +15,13 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from '@duckdb/node-api';
-import { pageExceeded, resultTooLarge, type RenderedRows, type RenderLimits } from '../query-executor';
+import {
+  pageExceeded,
+  resultTooLarge,
+  type RenderedRows,
+  type RenderLimits,
+  type ResultRendering,
+} from '../query-executor';
 import { validityMaskBytes } from '../null-masks';
 import { RowTexts } from '../row-texts';
 import { formatJavaDouble } from './java-double';
@@ -50,6 +56,20 @@ export async function renderTimestreamResult(
   result: DuckDBResult,
   limits?: RenderLimits,
 ): Promise<RenderedRows> {
+  const rendering = await startTimestreamRendering(result, limits);
+  while (await rendering.next());
+  return { columnInfo: rendering.columnInfo, rows: rendering.rows };
+}
+
+/**
+ * Starts rendering `result` as renderTimestreamResult does, a chunk per `next()`, so that a caller
+ * can render only as far as the pages asked for so far (query-executor.ts). `limits.resultBytes`
+ * then bounds the rows rendered and not yet released (RowTexts.release), not all of them.
+ */
+export async function startTimestreamRendering(
+  result: DuckDBResult,
+  limits?: RenderLimits,
+): Promise<ResultRendering> {
   const types = result.columnTypes();
   // Only an INTERVAL column's values tell its ColumnInfo (resultColumnInfo): such a result is
   // fetched whole first.
@@ -62,10 +82,18 @@ export async function renderTimestreamResult(
   );
   if (whole !== undefined) {
     for (const chunk of whole) renderer.render(chunk);
-  } else {
-    for (let chunk = await nextChunk(result); chunk; chunk = await nextChunk(result)) renderer.render(chunk);
+    return { columnInfo, rows: renderer.rows, next: async () => false };
   }
-  return { columnInfo, rows: renderer.rows };
+  return {
+    columnInfo,
+    rows: renderer.rows,
+    next: async () => {
+      const chunk = await nextChunk(result);
+      if (chunk === undefined) return false;
+      renderer.render(chunk);
+      return true;
+    },
+  };
 }
 
 /** The result's next chunk, or undefined once it has no more rows. */
@@ -161,7 +189,7 @@ class ChunkRenderer {
       at += ROW_TAIL.length;
       rows.commitRow(at - start);
       if (at - start > this.maxRowBytes) throw pageExceeded();
-      if (rows.totalBytes > this.maxResultBytes) throw resultTooLarge(this.maxResultBytes);
+      if (rows.liveBytes > this.maxResultBytes) throw resultTooLarge(this.maxResultBytes);
     }
   }
 }

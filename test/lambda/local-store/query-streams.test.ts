@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// The query executor streams a result larger than its first page: DuckDB keeps the query open and
+// each page renders only the rows it needs, so no result is held whole, and every page is what
+// rendering the whole result first would have given.
+
+import { DuckDBInstance, type DuckDBResult } from '@duckdb/node-api';
+import {
+  MAX_OPEN_STREAMS,
+  QueryExecutor,
+  RENDER_LIMITS,
+  STREAM_IDLE_MS,
+  type QueryRequest,
+  type QueryResponseBody,
+  type ResultRendering,
+  type SqlDialect,
+} from '../../../lambda/local-store/query-executor';
+import { SQL_DIALECT } from '../../../lambda/local-store/sql-dialect';
+import { startTimestreamRendering } from '../../../lambda/local-store/sql/row-text';
+import type { Catalog } from '../../../lambda/local-store/schema';
+import { passThroughDialect } from './pass-through-dialect';
+
+/** The real renderer over SQL run as written. */
+const STREAMING: SqlDialect = { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery };
+/** The same without the chunk-by-chunk renderer: every row is rendered before the first page. */
+const WHOLE: SqlDialect = { ...STREAMING, startTimestreamRendering: undefined };
+
+/** 20 000 rows of ~60 bytes: 20 pages of 1000 rows, ten DuckDB chunks. */
+const WIDE = `SELECT range AS n, 'host-' || (range % 97) AS host, range / 7.0 AS v FROM range(20000) ORDER BY range`;
+
+let instance: DuckDBInstance;
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(':memory:');
+});
+afterAll(() => instance.closeSync());
+
+let nowMs = Date.UTC(2026, 0, 1);
+function executorWith(sql: SqlDialect, queryTimeoutMs?: number): QueryExecutor {
+  return new QueryExecutor({
+    instance,
+    catalog: {} as Catalog,
+    pageSize: 1000,
+    nowMs: () => nowMs,
+    sql,
+    queryTimeoutMs,
+  });
+}
+
+/** Every page of `request`, in order. */
+async function allPages(executor: QueryExecutor, request: QueryRequest): Promise<QueryResponseBody[]> {
+  const out: QueryResponseBody[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await executor.query({
+      ...request,
+      ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+    });
+    out.push(page);
+    nextToken = page.NextToken;
+  } while (nextToken !== undefined);
+  return out;
+}
+
+test('answers every page as rendering the whole result first does, metering it page by page', async () => {
+  const streamed = executorWith(STREAMING);
+  const whole = executorWith(WHOLE);
+  try {
+    const pages = await allPages(streamed, { QueryString: WIDE });
+    const expected = await allPages(whole, { QueryString: WIDE });
+    expect(pages.map((p) => p.Rows)).toEqual(expected.map((p) => p.Rows));
+    expect(pages.map((p) => p.Rows.length)).toEqual(Array(20).fill(1000));
+    expect(pages[0]!.Rows[0]).toEqual({
+      Data: [{ ScalarValue: '0' }, { ScalarValue: 'host-0' }, { ScalarValue: '0.0' }],
+    });
+    // The whole result's figures on its every page; the streamed one's grow to the same total.
+    const total = expected[0]!.QueryStatus;
+    expect(expected.every((p) => p.QueryStatus.CumulativeBytesScanned === total.CumulativeBytesScanned)).toBe(
+      true,
+    );
+    const scanned = pages.map((p) => p.QueryStatus.CumulativeBytesScanned);
+    expect(scanned[0]).toBeLessThan(total.CumulativeBytesScanned / 4);
+    expect(scanned.every((bytes, i) => i === 0 || bytes >= scanned[i - 1]!)).toBe(true);
+    expect(pages.at(-1)!.QueryStatus).toEqual(total);
+  } finally {
+    streamed.close();
+    whole.close();
+  }
+});
+
+test('holds only the pages not yet read, so a result past the bytes one query may hold is read to its end', async () => {
+  // A hold limit of 600 kB against a 3 MB result: whole, it is refused; streamed, read in full.
+  const limits = { pageBytes: RENDER_LIMITS.pageBytes, resultBytes: 600_000 };
+  const small: SqlDialect = {
+    ...STREAMING,
+    startTimestreamRendering: (result: DuckDBResult) => startTimestreamRendering(result, limits),
+  };
+  const wholeSmall: SqlDialect = {
+    ...WHOLE,
+    renderTimestreamResult: async (result: DuckDBResult) => {
+      const rendering = await startTimestreamRendering(result, limits);
+      while (await rendering.next());
+      return rendering;
+    },
+  };
+  const streamed = executorWith(small);
+  const whole = executorWith(wholeSmall);
+  const query = `SELECT range AS n, repeat('x', 100) AS pad FROM range(20000)`;
+  try {
+    const pages = await allPages(streamed, { QueryString: query });
+    expect(pages.reduce((n, p) => n + p.Rows.length, 0)).toBe(20000);
+    expect(pages.at(-1)!.Rows.at(-1)).toEqual({
+      Data: [{ ScalarValue: '19999' }, { ScalarValue: 'x'.repeat(100) }],
+    });
+    await expect(whole.query({ QueryString: query })).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Query aborted as its result exceeds the 600000 bytes the embedded store holds for one query',
+    });
+  } finally {
+    streamed.close();
+    whole.close();
+  }
+});
+
+test('a page whose rows do not come within the time limit fails, and the result is dropped: its token is then invalid', async () => {
+  let calls = 0;
+  // Its second chunk takes longer than the limit (a rendering that ignores the interrupt).
+  const slow: SqlDialect = {
+    ...STREAMING,
+    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
+      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
+      return {
+        ...rendering,
+        next: async () => {
+          if (++calls === 2) await new Promise((resolve) => setTimeout(resolve, 400));
+          return rendering.next();
+        },
+      };
+    },
+  };
+  const executor = executorWith(slow, 200);
+  try {
+    const first = await executor.query({ QueryString: WIDE });
+    // The first chunk (2048 rows) holds the first two pages; the third needs the slow one.
+    const second = await executor.query({ QueryString: WIDE, NextToken: first.NextToken });
+    expect([first.Rows.length, second.Rows.length, calls]).toEqual([1000, 1000, 1]);
+    const request = { QueryString: WIDE, NextToken: second.NextToken };
+    await expect(executor.query(request)).rejects.toMatchObject({
+      type: 'QueryExecutionException',
+      message: 'Query aborted as it ran longer than the 0.2 seconds a query may take',
+    });
+    await expect(executor.query(request)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    // The executor goes on answering.
+    expect((await executor.query({ QueryString: 'SELECT 42' })).Rows).toEqual([
+      { Data: [{ ScalarValue: '42' }] },
+    ]);
+  } finally {
+    executor.close();
+  }
+});
+
+test('a page whose caller goes away stops rendering between chunks and keeps the result for a retry of its token', async () => {
+  const executor = executorWith(STREAMING);
+  try {
+    const first = await executor.query({ QueryString: WIDE });
+    const second = await executor.query({ QueryString: WIDE, NextToken: first.NextToken });
+    const gone = new AbortController();
+    gone.abort();
+    // The third page needs the second chunk.
+    const request = { QueryString: WIDE, NextToken: second.NextToken };
+    await expect(executor.query(request, undefined, gone.signal)).rejects.toMatchObject({
+      message: 'Query aborted as its caller closed the connection',
+    });
+    const third = await executor.query(request);
+    expect([third.Rows.length, third.Rows[0]]).toEqual([
+      1000,
+      { Data: [{ ScalarValue: '2000' }, { ScalarValue: 'host-60' }, { ScalarValue: '285.7142857142857' }] },
+    ]);
+  } finally {
+    executor.close();
+  }
+});
+
+test(`streams at most ${MAX_OPEN_STREAMS} results at once; a query past them renders its whole result first`, async () => {
+  const executor = executorWith(STREAMING);
+  try {
+    const firsts: QueryResponseBody[] = [];
+    for (let i = 0; i < MAX_OPEN_STREAMS + 1; i++) firsts.push(await executor.query({ QueryString: WIDE }));
+    const scanned = firsts.map((p) => p.QueryStatus.CumulativeBytesScanned);
+    const total = (await allPages(executorWith(WHOLE), { QueryString: WIDE }))[0]!.QueryStatus
+      .CumulativeBytesScanned;
+    expect(scanned.map((bytes) => bytes === total)).toEqual([...Array(MAX_OPEN_STREAMS).fill(false), true]);
+    // Read to its end, a stream makes room for the next query's.
+    let page = firsts[0]!;
+    while (page.NextToken !== undefined)
+      page = await executor.query({ QueryString: WIDE, NextToken: page.NextToken });
+    const next = await executor.query({ QueryString: WIDE });
+    expect(next.QueryStatus.CumulativeBytesScanned).toBeLessThan(total);
+  } finally {
+    executor.close();
+  }
+});
+
+test(`drops a result whose next page was not asked for in ${STREAM_IDLE_MS / 1000} s: its token is then invalid`, async () => {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  const executor = executorWith(STREAMING);
+  try {
+    const first = await executor.query({ QueryString: WIDE });
+    const kept = await executor.query({ QueryString: WIDE });
+    nowMs += STREAM_IDLE_MS / 2;
+    // Asked for within the minute, it stays; the one asked nothing since goes.
+    const keptSecond = await executor.query({ QueryString: WIDE, NextToken: kept.NextToken });
+    nowMs += STREAM_IDLE_MS / 2 + 1;
+    await jest.advanceTimersByTimeAsync(STREAM_IDLE_MS / 4);
+    await expect(executor.query({ QueryString: WIDE, NextToken: first.NextToken })).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    const keptThird = await executor.query({ QueryString: WIDE, NextToken: keptSecond.NextToken });
+    expect(keptThird.Rows[0]).toEqual({
+      Data: [{ ScalarValue: '2000' }, { ScalarValue: 'host-60' }, { ScalarValue: '285.7142857142857' }],
+    });
+  } finally {
+    executor.close();
+    jest.useRealTimers();
+  }
+});
