@@ -197,22 +197,26 @@ function storeMemoryGauges(
         asking = undefined;
       }
     })());
-  new Gauge({
-    name: METRIC_NAMES.localStoreDuckdbBytes,
-    help: "Bytes DuckDB holds in memory in the embedded store (--local), over duckdb_memory()'s tags.",
-    registers,
-    async collect() {
-      const bytes = (await figures())?.duckdbBytes;
-      if (bytes !== undefined) this.set(bytes);
-    },
-  });
-  new Gauge({
-    name: METRIC_NAMES.localStoreHeapUsedBytes,
-    help: "V8 heap bytes in use on the embedded store's thread (--local); nodejs_heap_size_used_bytes is the connector's thread only.",
-    registers,
-    async collect() {
-      const bytes = (await figures())?.heapUsedBytes;
-      if (bytes !== undefined) this.set(bytes);
-    },
-  });
+  const gauges = [
+    [
+      METRIC_NAMES.localStoreDuckdbBytes,
+      "Bytes DuckDB holds in memory in the embedded store (--local), over duckdb_memory()'s tags.",
+      'duckdbBytes',
+    ],
+    [
+      METRIC_NAMES.localStoreHeapUsedBytes,
+      "V8 heap bytes in use on the embedded store's thread (--local); nodejs_heap_size_used_bytes is the connector's thread only.",
+      'heapUsedBytes',
+    ],
+  ] as const;
+  for (const [name, help, figure] of gauges)
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const bytes = (await figures())?.[figure];
+        if (bytes !== undefined) this.set(bytes);
+      },
+    });
 }
