@@ -146,11 +146,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   server.on('request', onRequest);
   // Left to itself, Node answers `Expect: 100-continue` with 100 before any handler runs, inviting
-  // a body the limit then refuses: one declared too large gets its 413 instead (RFC 9110 10.1.1).
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaresMoreThan(req, options.maxBodyBytes)) res.writeContinue();
-    onRequest(req, res);
-  });
+  // a body the limit then refuses, or one that then waits for its turn in a queue in the socket's
+  // buffers: handle() sends it when it reads the body, and a request answered unread, or declared
+  // too large (its 413), gets none (RFC 9110 10.1.1).
+  server.on('checkContinue', onRequest);
   // Prometheus keeps connections open; a timeout longer than its idle reuse avoids reset races.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -332,6 +331,8 @@ async function handle(
     send(res, await options.handler(request));
     return;
   }
+  if (/100-continue/i.test(req.headers.expect ?? '') && !declaresMoreThan(req, options.maxBodyBytes))
+    res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
   if (abortAtOnce) gone.abort();
   request.signal = gone.signal;

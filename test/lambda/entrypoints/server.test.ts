@@ -1266,6 +1266,44 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     }
   });
 
+  test('invites the body of a write sent with Expect: 100-continue when its turn comes, not while it waits', async () => {
+    const queue = new RequestQueue(1, 60_000);
+    const { server, seen, release } = await queued({ write: queue });
+    try {
+      const a = open(server.port);
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      // What b receives, as it arrives: its body goes once it is invited.
+      let received = '';
+      let sent = false;
+      const b = connect(server.port, '127.0.0.1');
+      b.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('100 Continue') && !sent) {
+          sent = true;
+          b.write('bb');
+        }
+      });
+      b.write(`POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`);
+      await until(() => queue.waiting === 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toBe('');
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      await until(() => seen.length === 2);
+      release();
+      await until(() => received.includes('204'));
+      b.destroy();
+      expect(received.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual([
+        'HTTP/1.1 100 Continue',
+        'HTTP/1.1 204 No Content',
+      ]);
+      expect(seen).toEqual(['a', 'bb']);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a read whose body is declared over the limit is answered 413 without waiting for a turn', async () => {
     const reads = new RequestQueue(1);
     const { server, seen, release } = await queued({ read: reads });
