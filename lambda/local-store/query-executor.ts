@@ -730,8 +730,10 @@ export class QueryExecutor {
       let more = true;
       while (more && !pageDecided(rendering.rows, 0, firstPage, columnInfoBytes))
         more = await rendering.next();
-      // Past MAX_OPEN_STREAMS the result is rendered whole, as it would be without streaming.
-      if (more && this.streams.size >= MAX_OPEN_STREAMS) while (await rendering.next());
+      // Past MAX_OPEN_STREAMS the result is rendered whole, as it would be without streaming; so is
+      // one whose executor was closed meanwhile: close() has already closed the streams it knew of,
+      // and a stream opened after it would keep its connection open for good.
+      if (more && (this.closed || this.streams.size >= MAX_OPEN_STREAMS)) while (await rendering.next());
       else streaming = more;
       // NOTE: a streamed result interrupted between chunks ends as if it had no more rows, rather
       // than failing: what was rendered may be only part of the result.

@@ -226,3 +226,39 @@ test(`drops a result whose next page was not asked for in ${STREAM_IDLE_MS / 100
     jest.useRealTimers();
   }
 });
+
+/** `instance` with the connections it opened and has not closed counted in `open.count`. */
+function countingConnections(): { instance: DuckDBInstance; open: { count: number } } {
+  const open = { count: 0 };
+  const counting = {
+    connect: async () => {
+      const connection = await instance.connect();
+      open.count += 1;
+      const closeSync = connection.closeSync.bind(connection);
+      connection.closeSync = () => {
+        open.count -= 1;
+        closeSync();
+      };
+      return connection;
+    },
+  } as unknown as DuckDBInstance;
+  return { instance: counting, open };
+}
+
+test('a first page answered after close() leaves no connection open', async () => {
+  const { instance: counting, open } = countingConnections();
+  const executor = new QueryExecutor({
+    instance: counting,
+    catalog: {} as Catalog,
+    pageSize: 1000,
+    nowMs: () => nowMs,
+    sql: STREAMING,
+  });
+  const first = executor.query({ QueryString: WIDE });
+  // The query is under way (its connection open) when the executor closes.
+  await new Promise((resolve) => setImmediate(resolve));
+  executor.close();
+  const page = await first;
+  // Answered as before streaming: rendered whole, its connection closed.
+  expect([page.Rows.length, open.count]).toEqual([1000, 0]);
+});
