@@ -460,7 +460,10 @@ export class QueryExecutor {
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
     this.forgetTokensBefore(cursor, state.seq - 1);
-    await this.fill(cursor, state.offset, pageSize, signal);
+    await this.fill(cursor, state.offset, pageSize, signal, state.seq);
+    // A later token used while this call waited released the rows before its page (a retry of an
+    // earlier token racing it): this token is now invalid, as it would be had it come after.
+    if (state.seq < cursor.usedSeq) throw validation('Invalid pagination token');
     const slice = this.page(cursor, state.offset, pageSize);
     if (slice.end === cursor.rows.length && cursor.stream === undefined) this.finish(cursor);
     return slice;
@@ -572,10 +575,16 @@ export class QueryExecutor {
    * from `offset` of at most `pageSize` rows is decided (pageDecided) or the last row is rendered.
    * A failure drops the cursor (its tokens are then invalid) and is thrown.
    */
-  private async fill(cursor: Cursor, offset: number, pageSize: number, signal?: AbortSignal): Promise<void> {
+  private async fill(
+    cursor: Cursor,
+    offset: number,
+    pageSize: number,
+    signal: AbortSignal | undefined,
+    seq: number,
+  ): Promise<void> {
     const stream = cursor.stream;
     if (stream === undefined) return;
-    const run = stream.busy.then(() => this.renderMore(cursor, stream, offset, pageSize, signal));
+    const run = stream.busy.then(() => this.renderMore(cursor, stream, offset, pageSize, signal, seq));
     stream.busy = run.then(
       () => undefined,
       () => undefined,
@@ -589,6 +598,7 @@ export class QueryExecutor {
     offset: number,
     pageSize: number,
     signal: AbortSignal | undefined,
+    seq: number,
   ): Promise<void> {
     if (stream.dropped) return;
     const { connection, rendering } = stream;
@@ -610,7 +620,13 @@ export class QueryExecutor {
     let ended = false;
     stream.active = true;
     try {
-      while (!abandoned && !pageDecided(cursor.rows, offset, pageSize, columnInfoBytes)) {
+      // A call whose token a later one superseded stops (continue() refuses it): its rows may be
+      // released already.
+      while (
+        !abandoned &&
+        seq >= cursor.usedSeq &&
+        !pageDecided(cursor.rows, offset, pageSize, columnInfoBytes)
+      ) {
         if (!(await rendering.next())) {
           ended = true;
           break;

@@ -262,3 +262,45 @@ test('a first page answered after close() leaves no connection open', async () =
   // Answered as before streaming: rendered whole, its connection closed.
   expect([page.Rows.length, open.count]).toEqual([1000, 0]);
 });
+
+test('a page of a token superseded while it rendered is refused, and the later token answered', async () => {
+  const executor = new QueryExecutor({
+    instance,
+    catalog: {} as Catalog,
+    pageSize: 5000,
+    nowMs: () => nowMs,
+    sql: STREAMING,
+  });
+  try {
+    // With MaxRows the first page is empty: its token is for the rows from 0.
+    const first = await executor.query({ QueryString: WIDE, MaxRows: 1000 });
+    const early = await executor.query({ QueryString: WIDE, NextToken: first.NextToken, MaxRows: 10 });
+    // The first token again, for a page that needs more chunks, while the token after it is used:
+    // that one releases the rows the first page starts with while it renders.
+    const [retry, later] = await Promise.allSettled([
+      executor.query({ QueryString: WIDE, NextToken: first.NextToken }),
+      executor.query({ QueryString: WIDE, NextToken: early.NextToken, MaxRows: 10 }),
+    ]);
+    expect(retry).toMatchObject({
+      status: 'rejected',
+      reason: { type: 'ValidationException', message: 'Invalid pagination token' },
+    });
+    expect(later.status).toBe('fulfilled');
+    const page = (later as PromiseFulfilledResult<QueryResponseBody>).value;
+    expect([page.Rows.length, page.Rows[0]]).toEqual([
+      10,
+      { Data: [{ ScalarValue: '10' }, { ScalarValue: 'host-10' }, { ScalarValue: '1.4285714285714286' }] },
+    ]);
+    // The result goes on to its end.
+    let rows = page.Rows.length;
+    let next = page.NextToken;
+    while (next !== undefined) {
+      const more = await executor.query({ QueryString: WIDE, NextToken: next });
+      rows += more.Rows.length;
+      next = more.NextToken;
+    }
+    expect(rows).toBe(20000 - 10);
+  } finally {
+    executor.close();
+  }
+});
