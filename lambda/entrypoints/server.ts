@@ -331,8 +331,11 @@ async function handle(
     send(res, await options.handler(request));
     return;
   }
-  if (/100-continue/i.test(req.headers.expect ?? '') && !declaresMoreThan(req, options.maxBodyBytes))
-    res.writeContinue();
+  // Invited to send its body: without `Expect: 100-continue` it comes anyway; with it, only a body not
+  // declared over the limit gets its 100 Continue, here, once the request has its turn.
+  const expectsContinue = /100-continue/i.test(req.headers.expect ?? '');
+  const invited = !expectsContinue || !declaresMoreThan(req, options.maxBodyBytes);
+  if (expectsContinue && invited) res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
   if (abortAtOnce) gone.abort();
   request.signal = gone.signal;
@@ -341,10 +344,7 @@ async function handle(
     request.oversizeBody = { limitBytes: options.maxBodyBytes, option: '--max-body-bytes' };
     const response = await options.handler(request);
     response.headers.connection = 'close';
-    // A body declared over the limit behind `Expect: 100-continue` got no 100 Continue (checkContinue
-    // above): none follows, so there is nothing to wait for.
-    const invited =
-      !/100-continue/i.test(req.headers.expect ?? '') || !declaresMoreThan(req, options.maxBodyBytes);
+    // A body never invited never follows, so there is nothing to wait for.
     sendLingering(req, res, response, invited ? OVERSIZE_LINGER_MS : 0, shutdown);
     return;
   }
