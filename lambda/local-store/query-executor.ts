@@ -146,13 +146,9 @@ export interface SqlDialect {
   translateQuery(queryString: string, catalog: Catalog, nowMs: number): TranslatedQuery;
   toTimestreamResult(result: DuckDBMaterializedResult): { columnInfo: ColumnInfo[]; rows: Row[] };
   /**
-   * toTimestreamResult with each row as its JSON text, fetching the rows itself (the executor then
-   * streams the result); when absent, the executor materializes the result and stringifies.
-   */
-  renderTimestreamResult?(result: DuckDBResult, limits?: RenderLimits): Promise<RenderedRows>;
-  /**
-   * renderTimestreamResult a chunk per call, so the executor renders only as far as the pages asked
-   * for; when absent, the executor renders every row before the first page.
+   * toTimestreamResult with each row as its JSON text, fetching the rows itself a chunk per `next()`
+   * (the executor then streams the result, rendering only as far as the pages asked for); when
+   * absent, the executor materializes the result and stringifies every row before the first page.
    */
   startTimestreamRendering?(result: DuckDBResult, limits?: RenderLimits): Promise<ResultRendering>;
   mapDuckDbError(error: unknown, queryString: string): StoreError;
@@ -196,8 +192,8 @@ interface Cursor {
   rows: RowTexts;
   bytesScanned: number;
   bytesMetered: number;
-  /** Whether the query is metered by its result's size (metered()); SHOW and DESCRIBE are not. */
-  meteredByRows: boolean;
+  /** How the query is metered (meter()). */
+  metering: Metering;
   /** Rows still to render, while there are any (OpenStream). */
   stream?: OpenStream;
   /** Set once the result can no longer be read to its end (a failed or dropped stream). */
@@ -715,6 +711,7 @@ export class QueryExecutor {
         queryId,
         queryString,
         { columnInfo: translated.columnInfo, rows },
+        'none',
         this.options.nowMs(),
       );
     }
@@ -755,13 +752,11 @@ export class QueryExecutor {
       // than failing: what was rendered may be only part of the result.
       if (timedOut) throw queryTimedOut(limitMs);
       if (abandoned) throw callerGone();
-      cursor = newCursor(queryId, queryString, rendering, this.options.nowMs());
       // SHOW MEASURES reads the data, yet Timestream reports nothing scanned or metered for SHOW
       // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0). A SELECT without
       // FROM scans nothing, yet is metered its 10 MB (facts 4.2; grafana's select-consts.json).
-      if (translated.scansNothing && !translated.metadata) cursor.bytesMetered = MIN_METERED_BYTES;
-      cursor.meteredByRows = !translated.metadata && !translated.scansNothing;
-      meter(cursor);
+      const metering = translated.metadata ? 'none' : translated.scansNothing ? 'minimum' : 'rows';
+      cursor = newCursor(queryId, queryString, rendering, metering, this.options.nowMs());
       if (streaming) {
         cursor.stream = { connection, rendering, busy: Promise.resolve(), active: false, dropped: false };
         this.streams.add(cursor);
@@ -841,12 +836,24 @@ function refusalNow(
   }
 }
 
-/** A cursor over `result`, before any page of it was answered; nothing metered yet (meter()). */
-function newCursor(queryId: string, queryString: string, result: RenderedRows, lastUsedMs: number): Cursor {
+/**
+ * How a query is metered: not at all (SHOW, DESCRIBE, constants), the legacy minimum only (a SELECT
+ * without FROM), or by its result's size.
+ */
+type Metering = 'none' | 'minimum' | 'rows';
+
+/** A cursor over `result`, before any page of it was answered, metered as far as it is rendered. */
+function newCursor(
+  queryId: string,
+  queryString: string,
+  result: RenderedRows,
+  metering: Metering,
+  lastUsedMs: number,
+): Cursor {
   const columnInfoJson = JSON.stringify(result.columnInfo);
   if (PAGE_FRAME_BYTES + Buffer.byteLength(columnInfoJson) + result.rows.longestBytes + 1 > MAX_PAGE_BYTES)
     throw pageExceeded();
-  return {
+  const cursor: Cursor = {
     queryId,
     queryString,
     columnInfo: result.columnInfo,
@@ -854,7 +861,7 @@ function newCursor(queryId: string, queryString: string, result: RenderedRows, l
     rows: result.rows,
     bytesScanned: 0,
     bytesMetered: 0,
-    meteredByRows: false,
+    metering,
     dropped: false,
     newestSeq: 0,
     usedSeq: 0,
@@ -863,16 +870,20 @@ function newCursor(queryId: string, queryString: string, result: RenderedRows, l
     liveTokens: 0,
     lastUsedMs,
   };
+  meter(cursor);
+  return cursor;
 }
 
 /**
- * Meters what `cursor` rendered so far, when metered by its rows. Scanned bytes are not observable
- * in DuckDB; the result size stands in for them: the UTF-8 bytes of the rows as one JSON array
- * (brackets and commas included). A streamed result's figures grow page by page, as Timestream's
- * cumulative ones do.
+ * Meters what `cursor` rendered so far. Scanned bytes are not observable in DuckDB; the result size
+ * stands in for them: the UTF-8 bytes of the rows as one JSON array (brackets and commas included).
+ * A streamed result's figures grow page by page, as Timestream's cumulative ones do.
  */
 function meter(cursor: Cursor): void {
-  if (!cursor.meteredByRows) return;
+  if (cursor.metering !== 'rows') {
+    cursor.bytesMetered = cursor.metering === 'minimum' ? MIN_METERED_BYTES : 0;
+    return;
+  }
   const { rows } = cursor;
   cursor.bytesScanned = Math.max(2, rows.length + 1) + rows.totalBytes;
   cursor.bytesMetered = Math.max(MIN_METERED_BYTES, Math.ceil(cursor.bytesScanned / 1_000_000) * 1_000_000);
@@ -901,16 +912,13 @@ async function render(
   // NOTE: streamed, not materialized, where the dialect renders: DuckDB hands a materialized
   // result's chunks over ~10 times slower than it streams them (300 000 rows of 55 columns, 1.8 s
   // against 0.2 s), and a streamed result is never held whole in DuckDB's memory.
-  const start = sql.startTimestreamRendering;
-  const whole = sql.renderTimestreamResult;
-  if (start !== undefined || whole !== undefined) {
+  if (sql.startTimestreamRendering) {
     const result = await connection.stream(text);
     // An interrupt given while stream() was pending is lost (DuckDB clears it as the query starts,
     // which under load, queued behind other queries, can take seconds): given again, it stops the
     // rendering of rows no one waits for, which 200 abandoned remote reads kept at for a minute.
     if (stopped()) connection.interrupt();
-    if (start !== undefined) return start(result, RENDER_LIMITS);
-    return { ...(await whole!(result, RENDER_LIMITS)), next: async () => false };
+    return sql.startTimestreamRendering(result, RENDER_LIMITS);
   }
   const { columnInfo, rows } = sql.toTimestreamResult(await connection.run(text));
   return {

@@ -4,14 +4,13 @@
 
 import type { SqlDialect } from './query-executor';
 import { mapDuckDbError, toTimestreamResult } from './sql/results';
-import { renderTimestreamResult, startTimestreamRendering } from './sql/row-text';
+import { startTimestreamRendering } from './sql/row-text';
 import { translateQuery } from './sql/translate';
 
 /** The dialect the store serves. */
 export const SQL_DIALECT: SqlDialect = {
   translateQuery,
   toTimestreamResult,
-  renderTimestreamResult,
   startTimestreamRendering,
   mapDuckDbError,
 };

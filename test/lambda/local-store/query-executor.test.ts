@@ -467,7 +467,7 @@ test('a query whose table was dropped while DuckDB ran is refused as a query sen
 test("a StoreError the dialect throws while rendering rows is the query's answer as it is", async () => {
   const refusal = new StoreError('ValidationException', 'Value out of range for TIMESTAMP');
   const query = queryWith({
-    renderTimestreamResult: () => Promise.reject(refusal),
+    startTimestreamRendering: () => Promise.reject(refusal),
     mapDuckDbError: () => new StoreError('ValidationException', 'mapped'),
   });
   await expect(query({ QueryString: 'SELECT 1' })).rejects.toBe(refusal);
@@ -476,7 +476,7 @@ test("a StoreError the dialect throws while rendering rows is the query's answer
 test('renders rows within a page for one row and MAX_RESULT_BYTES for all of them', async () => {
   const given: (RenderLimits | undefined)[] = [];
   const query = queryWith({
-    renderTimestreamResult: (_result, limits) => {
+    startTimestreamRendering: (_result, limits) => {
       given.push(limits);
       return Promise.reject(new StoreError('ValidationException', 'seen'));
     },

@@ -11,6 +11,7 @@ import {
   STREAM_IDLE_MS,
   type QueryRequest,
   type QueryResponseBody,
+  type RenderLimits,
   type ResultRendering,
   type SqlDialect,
 } from '../../../lambda/local-store/query-executor';
@@ -21,8 +22,18 @@ import { passThroughDialect } from './pass-through-dialect';
 
 /** The real renderer over SQL run as written. */
 const STREAMING: SqlDialect = { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery };
-/** The same without the chunk-by-chunk renderer: every row is rendered before the first page. */
-const WHOLE: SqlDialect = { ...STREAMING, startTimestreamRendering: undefined };
+/** The same renderer, rendering every row (within `limits`) before the first page. */
+function wholeWithin(limits: RenderLimits): SqlDialect {
+  return {
+    ...STREAMING,
+    startTimestreamRendering: async (result: DuckDBResult) => {
+      const rendering = await startTimestreamRendering(result, limits);
+      while (await rendering.next());
+      return { ...rendering, next: async () => false };
+    },
+  };
+}
+const WHOLE = wholeWithin(RENDER_LIMITS);
 
 /** 20 000 rows of ~60 bytes: 20 pages of 1000 rows, ten DuckDB chunks. */
 const WIDE = `SELECT range AS n, 'host-' || (range % 97) AS host, range / 7.0 AS v FROM range(20000) ORDER BY range`;
@@ -93,14 +104,7 @@ test('holds only the pages not yet read, so a result past the bytes one query ma
     ...STREAMING,
     startTimestreamRendering: (result: DuckDBResult) => startTimestreamRendering(result, limits),
   };
-  const wholeSmall: SqlDialect = {
-    ...WHOLE,
-    renderTimestreamResult: async (result: DuckDBResult) => {
-      const rendering = await startTimestreamRendering(result, limits);
-      while (await rendering.next());
-      return rendering;
-    },
-  };
+  const wholeSmall = wholeWithin(limits);
   const streamed = executorWith(small);
   const whole = executorWith(wholeSmall);
   const query = `SELECT range AS n, repeat('x', 100) AS pad FROM range(20000)`;
