@@ -16,7 +16,7 @@ import {
   type SqlDialect,
 } from '../../../lambda/local-store/query-executor';
 import { SQL_DIALECT } from '../../../lambda/local-store/sql-dialect';
-import { startTimestreamRendering } from '../../../lambda/local-store/sql/row-text';
+import { renderTimestreamResult, startTimestreamRendering } from '../../../lambda/local-store/sql/row-text';
 import type { Catalog } from '../../../lambda/local-store/schema';
 import { passThroughDialect } from './pass-through-dialect';
 
@@ -26,11 +26,10 @@ const STREAMING: SqlDialect = { ...SQL_DIALECT, translateQuery: passThroughDiale
 function wholeWithin(limits: RenderLimits): SqlDialect {
   return {
     ...STREAMING,
-    startTimestreamRendering: async (result: DuckDBResult) => {
-      const rendering = await startTimestreamRendering(result, limits);
-      while (await rendering.next());
-      return { ...rendering, next: async () => false };
-    },
+    startTimestreamRendering: async (result: DuckDBResult) => ({
+      ...(await renderTimestreamResult(result, limits)),
+      next: async () => false,
+    }),
   };
 }
 const WHOLE = wholeWithin(RENDER_LIMITS);
