@@ -296,10 +296,10 @@ export const SETTINGS = [
     key: 'webMaxConcurrentReads',
     flag: 'web.max-concurrent-reads',
     // Prometheus' own remote-read server's bound (--storage.remote.read-concurrent-limit). Wide reads
-    // are bound by CPU, so more at once only finish later together, holding memory. The embedded
-    // store renders a query's whole result before its first page: 10 wide reads at once took
-    // 18-23 s to their first pages on a busy 2-core machine, past the 20 s of --read-timeout, so each
-    // was retried from scratch and none answered within a minute (2026-12-07, 1000 series x 1 h).
+    // are bound by CPU, so more at once only finish later together, holding memory. In local mode
+    // the embedded store shares the machine's cores: 10 wide reads at once (1000 series x 1 h) took
+    // a median 11.7 s each at a limit of 2 and 20.4 s at 10, peaking at 527 and 1067 MiB (2026-12-07,
+    // a busy 2-core machine, before the store streamed its results; bench/NOTES.md).
     default: 10,
     modeDefaults: { local: 2 },
     parser: nonNegativeInt,
