@@ -287,7 +287,29 @@ export function pageList<T>(
   nameOf: (item: T) => string,
   body: Record<string, unknown>,
 ): { page: T[]; nextToken?: string } {
-  // A JSON null is an absent member, as readTableSettings reads it (it was refused as a bad value).
+  checkListPaging(body);
+  const maxResults = body.MaxResults ?? undefined;
+  const nextToken = (body.NextToken ?? undefined) as string | undefined;
+  let start = 0;
+  if (nextToken !== undefined) {
+    const after = Buffer.from(nextToken, 'base64url').toString();
+    start = items.findIndex((item) => Buffer.compare(Buffer.from(nameOf(item)), Buffer.from(after)) > 0);
+    if (start < 0) start = items.length;
+  }
+  const size = (maxResults as number | undefined) ?? items.length;
+  const page = items.slice(start, start + size);
+  const more = start + size < items.length && page.length > 0;
+  return more
+    ? { page, nextToken: Buffer.from(nameOf(page[page.length - 1])).toString('base64url') }
+    : { page };
+}
+
+/**
+ * Checks the MaxResults and NextToken of ListDatabases/ListTables (pageList checks them too; ListTables
+ * checks them before it looks its database up). A JSON null is an absent member, as
+ * readTableSettings reads it. @throws StoreError ValidationException
+ */
+export function checkListPaging(body: Record<string, unknown>): void {
   const maxResults = body.MaxResults ?? undefined;
   const nextToken = body.NextToken ?? undefined;
   if (
@@ -300,19 +322,7 @@ export function pageList<T>(
       `Member must have value between 1 and ${LIST_MAX_RESULTS}`,
     );
   }
-  let start = 0;
-  if (nextToken !== undefined) {
-    if (typeof nextToken !== 'string') throw validation('Invalid NextToken.');
-    const after = Buffer.from(nextToken, 'base64url').toString();
-    start = items.findIndex((item) => Buffer.compare(Buffer.from(nameOf(item)), Buffer.from(after)) > 0);
-    if (start < 0) start = items.length;
-  }
-  const size = (maxResults as number | undefined) ?? items.length;
-  const page = items.slice(start, start + size);
-  const more = start + size < items.length && page.length > 0;
-  return more
-    ? { page, nextToken: Buffer.from(nameOf(page[page.length - 1])).toString('base64url') }
-    : { page };
+  if (nextToken !== undefined && typeof nextToken !== 'string') throw validation('Invalid NextToken.');
 }
 
 /** Throws unless `body` is a JSON object. @throws StoreError SerializationException */

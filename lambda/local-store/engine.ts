@@ -16,6 +16,7 @@ import {
 } from './catalog';
 import {
   checkCreateName,
+  checkListPaging,
   checkKmsKeyId,
   checkTags,
   databaseShape,
@@ -370,8 +371,13 @@ export class StoreEngine {
   }
 
   private async writeRecords(body: Record<string, unknown>): Promise<unknown> {
-    const entry = this.requireTable(body);
+    // NOTE: the request is checked before the table is looked up, as the service checks its input
+    // against the model before the operation runs: 101 records sent to a missing table are a
+    // ValidationException, not a ResourceNotFoundException.
+    const database = requireResourceName(body.DatabaseName, 'DatabaseName');
+    const tableName = requireResourceName(body.TableName, 'TableName');
     const records = normalizeRecords(body.Records, body.CommonAttributes, this.seriesCache);
+    const entry = this.catalog.requireTable(database, tableName);
     const common = body.CommonAttributes as WireRecord | undefined;
     this.meter.add(
       body.Records instanceof ScannedRecords
@@ -467,7 +473,11 @@ export class StoreEngine {
   }
 
   private async updateTable(body: Record<string, unknown>): Promise<unknown> {
-    const current = this.requireTable(body);
+    const database = requireResourceName(body.DatabaseName, 'DatabaseName');
+    const tableName = requireResourceName(body.TableName, 'TableName');
+    // Checked before the lookup, as WriteRecords' records are; read again over the current settings.
+    readTableSettings(body);
+    const current = this.catalog.requireTable(database, tableName);
     const entry = await this.catalog.updateTable(
       current.database,
       current.table,
@@ -480,11 +490,13 @@ export class StoreEngine {
   private listTables(body: Record<string, unknown>): unknown {
     // A JSON null is an absent member, as pageList reads MaxResults and NextToken: every database's tables.
     const database = body.DatabaseName ?? undefined;
+    if (database !== undefined) requireResourceName(database, 'DatabaseName');
+    // Before the lookup: MaxResults 50 for a missing database is a ValidationException (writeRecords).
+    checkListPaging(body);
     const tables =
       database === undefined
         ? this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d.database))
-        : (this.catalog.requireDatabase(requireResourceName(database, 'DatabaseName')),
-          this.catalog.listTables(database as string));
+        : (this.catalog.requireDatabase(database as string), this.catalog.listTables(database as string));
     const { page, nextToken } = pageList(tables, (t) => `${t.database}\u0000${t.table}`, body);
     return {
       Tables: page.map((t) => tableShape(t, this.region)),

@@ -879,6 +879,80 @@ describe('a name outside the 3..256 characters of the API reference (ResourceNam
   });
 });
 
+describe('a request outside the model sent to a table or database that does not exist', () => {
+  test.each([
+    {
+      name: '101 records for WriteRecords',
+      operation: 'WriteRecords',
+      body: {
+        DatabaseName: 'enginedb',
+        TableName: 'nosuchtable',
+        Records: Array.from({ length: 101 }, (_, i) => record('a', '1', NOW - i)),
+      },
+      message:
+        "1 validation error detected: Value with length 101 at 'records' failed to satisfy constraint: Member must have length less than or equal to 100",
+    },
+    {
+      name: 'no records for WriteRecords',
+      operation: 'WriteRecords',
+      body: { DatabaseName: 'nosuchdb', TableName: 'metrics', Records: [] },
+      message:
+        "1 validation error detected: Value with length 0 at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    },
+    {
+      name: 'a memory store retention of 0 hours for UpdateTable',
+      operation: 'UpdateTable',
+      body: {
+        DatabaseName: 'enginedb',
+        TableName: 'nosuchtable',
+        RetentionProperties: { MemoryStoreRetentionPeriodInHours: 0, MagneticStoreRetentionPeriodInDays: 1 },
+      },
+      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+    },
+    {
+      name: 'a MaxResults of 21 for ListTables',
+      operation: 'ListTables',
+      body: { DatabaseName: 'nosuchdb', MaxResults: 21 },
+      message:
+        "1 validation error detected: Value '21' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 20",
+    },
+  ])(
+    'is refused for $name as Timestream refuses it, before the lookup, not answered as missing',
+    async ({ operation, body, message }) => {
+      await expect(engine.handle(operation, body)).rejects.toMatchObject({
+        type: 'ValidationException',
+        message,
+      });
+    },
+  );
+
+  test('a request within the model is still answered as missing', async () => {
+    await expect(
+      engine.handle('WriteRecords', {
+        DatabaseName: 'enginedb',
+        TableName: 'nosuchtable',
+        Records: [record('a', '1', NOW)],
+      }),
+    ).rejects.toMatchObject({
+      type: 'ResourceNotFoundException',
+      message: 'The table nosuchtable does not exist in database enginedb.',
+    });
+    await expect(
+      engine.handle('UpdateTable', {
+        DatabaseName: 'enginedb',
+        TableName: 'nosuchtable',
+        RetentionProperties: { MemoryStoreRetentionPeriodInHours: 1, MagneticStoreRetentionPeriodInDays: 1 },
+      }),
+    ).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+    await expect(
+      engine.handle('ListTables', { DatabaseName: 'nosuchdb', MaxResults: 20 }),
+    ).rejects.toMatchObject({
+      type: 'ResourceNotFoundException',
+      message: 'The database nosuchdb does not exist.',
+    });
+  });
+});
+
 test('CreateDatabase and CreateTable accept Tags and a KmsKeyId within the model (kept by no one)', async () => {
   const tags = [{ Key: 'team', Value: '' }];
   await engine.handle('CreateDatabase', { DatabaseName: 'keptdb', KmsKeyId: 'alias/mine', Tags: tags });
