@@ -192,11 +192,15 @@ export type EnvSource =
 /**
  * Lists the Lambda environment in settings order: every setting with an environment variable that
  * applies on Lambda, fed from a parameter or fixed to its Lambda default as the user would type it.
+ * The request limits whose Lambda default follows the function's memory are left unset: a value in
+ * the environment is used as given, so fixing the whole default there would let a 512 MB function
+ * accept writes that need over 1 GB (an out-of-memory kill instead of a 413).
  *
  * @throws Error when a setting has neither a parameter nor a default to fix.
  */
 export function lambdaEnvironment(settings: readonly Setting[] = SETTINGS): readonly [string, EnvSource][] {
-  return settings.filter(appliesOnLambda).map((setting): [string, EnvSource] => {
+  const fixable = settings.filter((s) => appliesOnLambda(s) && s.scalesWithLambdaMemory !== true);
+  return fixable.map((setting): [string, EnvSource] => {
     const name = setting.env as string;
     if (name in PARAMETER_ENV) {
       return [name, { kind: 'parameter', parameter: PARAMETER_ENV[name as keyof typeof PARAMETER_ENV] }];

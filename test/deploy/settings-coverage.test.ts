@@ -3,12 +3,18 @@
 // connector's own default where no parameter feeds it) and documented in README.md.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../lambda/config/load';
 import { SETTINGS, type Setting } from '../../lambda/config/settings';
 import { appliesOnLambda, lambdaEnvironment } from '../../lib/stack-facts';
 import { functionProperties, loadSamTemplate, render, ROOT_DIR, synthCdkStack } from './template-facts';
 
 const lambdaSettings = (SETTINGS as readonly Setting[]).filter(appliesOnLambda);
 const lambdaEnvNames = lambdaSettings.map((s) => s.env as string);
+// Their Lambda defaults follow the function's memory, which a fixed value would override.
+const memoryScaledNames = lambdaSettings
+  .filter((s) => s.scalesWithLambdaMemory === true)
+  .map((s) => s.env as string);
+const templateEnvNames = lambdaEnvNames.filter((n) => !memoryScaledNames.includes(n));
 
 function environmentOf(which: 'template.yml' | 'CDK stack'): Record<string, unknown> {
   const template = which === 'template.yml' ? loadSamTemplate() : synthCdkStack().json;
@@ -25,12 +31,47 @@ describe('Lambda settings coverage', () => {
     );
   });
 
-  test.each(TEMPLATES)('$name sets exactly the Lambda environment variables of SETTINGS', ({ name }) => {
-    const env = environmentOf(name);
-    const missing = lambdaEnvNames.filter((n) => !(n in env));
-    const unknown = Object.keys(env).filter((n) => !lambdaEnvNames.includes(n));
-    expect({ missing, unknown }).toEqual({ missing: [], unknown: [] });
+  test('finds the request limits that scale with the function memory', () => {
+    expect(memoryScaledNames).toEqual([
+      'max_decoded_bytes',
+      'max_series_per_request',
+      'max_samples_per_request',
+    ]);
   });
+
+  test.each(TEMPLATES)(
+    '$name sets exactly the Lambda environment variables of SETTINGS but the memory-scaled ones',
+    ({ name }) => {
+      const env = environmentOf(name);
+      const missing = templateEnvNames.filter((n) => !(n in env));
+      const unknown = Object.keys(env).filter((n) => !templateEnvNames.includes(n));
+      expect({ missing, unknown }).toEqual({ missing: [], unknown: [] });
+    },
+  );
+
+  test.each(TEMPLATES)(
+    "$name's environment leaves a 512 MB function the limits of its memory",
+    ({ name }) => {
+      // The fixed values as the function gets them; parameters and conditions render as placeholders.
+      const fixed = Object.fromEntries(
+        Object.entries(environmentOf(name)).filter(([, v]) => typeof v === 'string' && !/\$\{|^If\(/.test(v)),
+      );
+      const env = {
+        ...fixed,
+        default_database: 'db1',
+        default_table: 'tbl',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+      };
+      expect(loadConfig({ env, mode: 'lambda' }).limits).toEqual({
+        maxBodyBytes: 33554432,
+        maxDecodedBytes: 8388608,
+        maxSeriesPerRequest: 12500,
+        maxSamplesPerRequest: 125000,
+        maxLabelsPerSeries: 512,
+        maxResponseBytes: 4194304,
+      });
+    },
+  );
 
   test.each(TEMPLATES)('$name fixes each unparameterised variable to its Lambda default', ({ name }) => {
     const env = environmentOf(name);

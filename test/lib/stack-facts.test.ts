@@ -18,13 +18,21 @@ const SETTINGS_FIXTURE: Setting[] = [
     scope: 'both',
   } as Setting,
   { ...base, env: 'fail_on_long_label', default: false, parser: bool, scope: 'both' } as Setting,
+  {
+    ...base,
+    env: 'max_series_per_request',
+    default: 100,
+    parser: nonNegativeInt,
+    scalesWithLambdaMemory: true,
+    scope: 'both',
+  } as Setting,
   { ...base, default: true, parser: bool, scope: 'both' } as Setting,
   { ...base, env: 'server_only', default: 1, parser: nonNegativeInt, scope: 'server' } as Setting,
   { ...base, env: 'local_only', default: 1, parser: nonNegativeInt, scope: 'local' } as Setting,
 ];
 
 describe('lambdaEnvironment', () => {
-  test('feeds parameters, makes endpoints optional and fixes the rest to their Lambda defaults', () => {
+  test('feeds parameters, makes endpoints optional, leaves memory-scaled limits out and fixes the rest', () => {
     expect(lambdaEnvironment(SETTINGS_FIXTURE)).toEqual([
       ['default_database', { kind: 'parameter', parameter: 'DefaultDatabase' }],
       ['region', { kind: 'parameter', parameter: 'AWS::Region' }],
@@ -52,9 +60,9 @@ describe('lambdaEnvironment', () => {
 
   test.each([
     { name: 'both with env', setting: SETTINGS_FIXTURE[1], expected: true },
-    { name: 'no env', setting: SETTINGS_FIXTURE[6], expected: false },
-    { name: 'server only', setting: SETTINGS_FIXTURE[7], expected: false },
-    { name: 'local only', setting: SETTINGS_FIXTURE[8], expected: false },
+    { name: 'no env', setting: SETTINGS_FIXTURE[7], expected: false },
+    { name: 'server only', setting: SETTINGS_FIXTURE[8], expected: false },
+    { name: 'local only', setting: SETTINGS_FIXTURE[9], expected: false },
   ])('appliesOnLambda: $name -> $expected', ({ setting, expected }) => {
     expect(appliesOnLambda(setting)).toBe(expected);
   });
