@@ -10,7 +10,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import dns from 'node:dns';
-import { isIP, Server as NetServer, type AddressInfo } from 'node:net';
+import { isIP, Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { urlHostFor } from '../config/parsers';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
@@ -80,6 +80,29 @@ function listenAddressOf(host: string): Promise<string> {
   });
 }
 
+/** What each connection's requests under way call when it closes. */
+const connectionCloseListeners = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Calls `listener` once `socket` closes. The connection has one 'close' listener for all of its
+ * requests under way: with one per request, a client pipelining 10 requests that waited for their
+ * turns made Node warn of a possible EventEmitter memory leak (11 close listeners,
+ * MaxListenersExceededWarning), a warn line in the log. Returns what takes `listener` back.
+ */
+function onConnectionClose(socket: Socket, listener: () => void): () => void {
+  let listeners = connectionCloseListeners.get(socket);
+  if (listeners === undefined) {
+    const created = new Set<() => void>();
+    connectionCloseListeners.set(socket, created);
+    // A copy: each listener takes itself back.
+    socket.once('close', () => [...created].forEach((call) => call()));
+    listeners = created;
+  }
+  listeners.add(listener);
+  const own = listeners;
+  return () => void own.delete(listener);
+}
+
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let inFlight = 0;
@@ -113,12 +136,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const sent = new Promise<void>((resolve) => {
       const done = () => {
         res.off('close', done);
-        req.socket.off('close', done);
+        stopWatching();
         if (!res.writableFinished) gone.abort();
         resolve();
       };
       res.once('close', done);
-      req.socket.once('close', done);
+      const stopWatching = onConnectionClose(req.socket, done);
     });
     serve(req, res, options, () => stopping, gone, shutdown.signal)
       .catch((error: unknown) => {

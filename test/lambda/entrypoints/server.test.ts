@@ -1,5 +1,6 @@
 import dns from 'node:dns';
-import { connect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { connect, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
@@ -1050,6 +1051,39 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
       const line = ['warn', 'client closed the connection before its write had its turn'];
       expect(logger.lines.map((l) => [l.level, l.msg])).toEqual([line, line]);
     } finally {
+      await server.close();
+    }
+  });
+
+  test('takes ten writes pipelined on one connection, waiting for their turns, without a listener-leak warning', async () => {
+    const queue = new RequestQueue(1, 60_000);
+    // Node warns (MaxListenersExceededWarning, logged as a warn line) once an emitter has more
+    // listeners for an event than its maximum: the sockets the server listens to, and their count.
+    const sockets = new Set<Socket>();
+    const once = jest.spyOn(Socket.prototype, 'once').mockImplementation(function (
+      this: Socket,
+      event: string | symbol,
+      listener: (...args: unknown[]) => void,
+    ) {
+      if (event === 'close') sockets.add(this);
+      return EventEmitter.prototype.once.call(this, event, listener) as Socket;
+    });
+    const { server, seen, release } = await queued({ write: queue });
+    try {
+      const [a, b] = [open(server.port), open(server.port)];
+      a.send(post('/write', 'a'));
+      await until(() => seen.length === 1);
+      b.send(Array.from({ length: 10 }, (_, i) => post('/write', `b${i}`)).join(''));
+      await until(() => queue.waiting === 10);
+      // One each, the 10 waiting writes and Node's own listener made 11.
+      const over = [...sockets].filter((socket) => socket.listenerCount('close') > socket.getMaxListeners());
+      b.socket.destroy();
+      await until(() => queue.waiting === 0);
+      release();
+      expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+      expect([seen, over.length]).toEqual([['a'], 0]);
+    } finally {
+      once.mockRestore();
       await server.close();
     }
   });
