@@ -18,6 +18,11 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
   ERR_HTTP_REQUEST_TIMEOUT: 408,
 };
 
+/** The status a connection's bytes that Node's parser refused (`error`, a clientError) are answered. */
+export function clientErrorStatus(error: NodeJS.ErrnoException): number {
+  return CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+}
+
 /**
  * Node answers bytes it cannot parse (a malformed request pipelined behind a good one) with its 400
  * and destroys the connection at once: the good request's own answer was never sent, the 400 was
@@ -39,7 +44,7 @@ export function refuseClientErrorsInOrder(
     if (connection.refusal !== undefined) return; // the parser reports each later byte again
     connection.refusal = () => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-      const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+      const status = clientErrorStatus(error);
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
       const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;

@@ -15,7 +15,7 @@ import { urlHostFor } from '../config/parsers';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
-import { refuseClientErrorsInOrder } from './client-errors';
+import { clientErrorStatus, refuseClientErrorsInOrder } from './client-errors';
 import type { Admission, RequestQueue } from './request-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
@@ -116,6 +116,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createHttpServer();
   const track = refuseClientErrorsInOrder(server);
+  /** Why the parser refused a connection's bytes, for the request they ended (its log line). */
+  const refusals = new WeakMap<Socket, NodeJS.ErrnoException>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!refusals.has(socket)) refusals.set(socket, error);
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     unanswered.add(res);
@@ -149,8 +154,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // nothing was handled or counted, and no one is left to answer.
         if (req.readableAborted) {
           // The path is the client's, percent-decoded: escaped and cut as the 404's line has it.
+          const path = safeText(requestPath(req.url), 200);
+          // The server ended it: its body was malformed (a bad chunk, 400), or did not arrive whole
+          // within Node's requestTimeout (408, after 5 min). Logged as a client gone, either one
+          // sent an operator looking for a client that left, not at the answer it was given.
+          const refusal = refusals.get(req.socket);
+          if (refusal !== undefined && refusedByServer(refusal)) {
+            const status = clientErrorStatus(refusal);
+            const reason = `${refusal.code}: ${refusal.message}`;
+            options.logger.warn({ path, status, reason: safeText(reason, 200) }, 'request refused');
+            res.destroy();
+            return;
+          }
           options.logger.warn(
-            { path: safeText(requestPath(req.url), 200), err: String(error) },
+            { path, err: String(error) },
             'client closed the connection before sending the whole request',
           );
           res.destroy();
@@ -373,6 +390,16 @@ async function handle(
   }
   request.body = body;
   send(res, await options.handler(request));
+}
+
+/**
+ * Whether a clientError is the server's refusal of what the client sent (a parse error, the
+ * request's time running out), not the client going: a connection reset (ECONNRESET), or its end
+ * before the whole body, which the parser reports as HPE_INVALID_EOF_STATE.
+ */
+function refusedByServer(error: NodeJS.ErrnoException): boolean {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return true;
+  return error.code !== undefined && error.code.startsWith('HPE_') && error.code !== 'HPE_INVALID_EOF_STATE';
 }
 
 type QueuedRoute = 'write' | 'read';

@@ -82,6 +82,36 @@ describe('startServer', () => {
     }
   });
 
+  test('logs a request whose body the parser refuses (a bad chunk) as refused with its 400, not as a client gone', async () => {
+    const logger = new CaptureLogger();
+    let handled = 0;
+    const server = await startOn(async () => {
+      handled++;
+      return { status: 204, headers: {}, body: '' };
+    }, logger);
+    try {
+      const answer = await rawRequest(
+        server.port,
+        'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nzz\r\n',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect([answer.split('\r\n')[0], handled]).toEqual(['HTTP/1.1 400 Bad Request', 0]);
+      expect(logger.lines.map((l) => [l.level, l.msg, l.fields])).toEqual([
+        [
+          'warn',
+          'request refused',
+          {
+            path: '/write',
+            status: 400,
+            reason: 'HPE_INVALID_CHUNK_SIZE: Parse Error: Invalid character in chunk size',
+          },
+        ],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('logs the path of a client that leaves halfway escaped and cut, as a refused path is', async () => {
     const logger = new CaptureLogger();
     const server = await startOn(async () => ({ status: 204, headers: {}, body: '' }), logger);
