@@ -103,6 +103,30 @@ function onConnectionClose(socket: Socket, listener: () => void): () => void {
   return () => void own.delete(listener);
 }
 
+/** Each request's place among its connection's requests (0 for the first). */
+const placeOnConnection = new WeakMap<IncomingMessage, number>();
+/** How many requests each connection has carried. */
+const requestsOnConnection = new WeakMap<Socket, number>();
+/** The place of the request whose answer closes its connection (a 413's lingering close). */
+const lastOnConnection = new WeakMap<Socket, number>();
+
+/**
+ * Marks `req`'s answer as the last on its connection. Node still parses and hands on the requests
+ * a client pipelined after it, whose answers then never go out: a write pipelined behind a 413 was
+ * read, decoded and its WriteRecords calls begun, then aborted when the 413 closed the connection,
+ * and logged as a client gone. RFC 9112 section 9.6: a server that sends `close` must not process
+ * any further request received on that connection.
+ */
+function isLastOnConnection(req: IncomingMessage): void {
+  lastOnConnection.set(req.socket, placeOnConnection.get(req) ?? 0);
+}
+
+/** Whether an answer before `req`'s closes its connection, so that `req`'s would never be sent. */
+function pipelinedAfterLast(req: IncomingMessage): boolean {
+  const last = lastOnConnection.get(req.socket);
+  return last !== undefined && (placeOnConnection.get(req) ?? 0) > last;
+}
+
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let inFlight = 0;
@@ -122,6 +146,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!refusals.has(socket)) refusals.set(socket, error);
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const place = requestsOnConnection.get(req.socket) ?? 0;
+    requestsOnConnection.set(req.socket, place + 1);
+    placeOnConnection.set(req, place);
     inFlight++;
     unanswered.add(res);
     res.once('finish', () => unanswered.delete(res));
@@ -255,6 +282,8 @@ async function serve(
   gone: AbortController,
   shutdown: AbortSignal,
 ): Promise<void> {
+  // Never answered: the connection closes after an earlier answer. Its own closes the request.
+  if (pipelinedAfterLast(req)) return;
   const path = requestPath(req.url);
   if (
     (path === '/healthz' || path === options.telemetryPath) &&
@@ -377,6 +406,8 @@ async function handle(
   const invited = !expectsContinue || !declaresMoreThan(req, options.maxBodyBytes);
   if (expectsContinue && invited) res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
+  // Marked before the rest of its body is discarded, after which Node parses the requests behind it.
+  if (body === 'too-large') isLastOnConnection(req);
   if (abortAtOnce) gone.abort();
   request.signal = gone.signal;
   if (body === 'too-large') {

@@ -1369,6 +1369,37 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     }
   });
 
+  test('never handles a request pipelined after one answered 413, whose answer closes the connection (RFC 9112 9.6)', async () => {
+    const { server, seen, release } = await queued({ write: new RequestQueue(2, 60_000) });
+    const over = [
+      `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1025\r\n\r\n${'x'.repeat(1025)}`,
+      // Found over the limit only as it arrives, after the requests behind it were parsed.
+      `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n401\r\n${'x'.repeat(1025)}\r\n0\r\n\r\n`,
+    ];
+    try {
+      for (const request of over) {
+        const c = open(server.port);
+        c.send(post('/write', 'a') + request + post('/write', 'c') + post('/read', ''));
+        await until(() => seen.length >= 2);
+        release();
+        const answers = [await c.answer(), await c.answer()];
+        await until(() => c.socket.destroyed);
+        // Handled, c and the read would have reached the handler by now: they were parsed at once.
+        expect([answers, seen.splice(0).sort()]).toEqual([
+          [
+            ['HTTP/1.1 204 No Content', ''],
+            ['HTTP/1.1 413 Payload Too Large', ''],
+          ],
+          ['a', 'over 1024 bytes (--max-body-bytes)'],
+        ]);
+      }
+    } finally {
+      // Handled, c would still be held, holding the shutdown up.
+      for (let i = 0; i < 4; i++) release();
+      await server.close();
+    }
+  });
+
   test('a read whose body is declared over the limit is answered 413 without waiting for a turn', async () => {
     const reads = new RequestQueue(1);
     const { server, seen, release } = await queued({ read: reads });
