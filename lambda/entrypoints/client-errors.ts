@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 
 /** What one connection has under way: requests not yet answered, and a refusal waiting for them. */
 interface ConnectionState {
-  open: Set<IncomingMessage>;
+  /** Each request not yet answered, with its answer. */
+  open: Map<IncomingMessage, ServerResponse>;
   refusal?: () => void;
 }
 
@@ -36,28 +37,33 @@ export function refuseClientErrorsInOrder(
   const connections = new WeakMap<Socket, ConnectionState>();
   const stateOf = (socket: Socket) => {
     let state = connections.get(socket);
-    if (state === undefined) connections.set(socket, (state = { open: new Set() }));
+    if (state === undefined) connections.set(socket, (state = { open: new Map() }));
     return state;
   };
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const connection = stateOf(socket);
     if (connection.refusal !== undefined) return; // the parser reports each later byte again
+    // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is
+    // refused at once, as Node does, since no answer of its own is coming.
+    const receiving = [...connection.open].filter(([req]) => !req.complete);
+    // Unless its answer went out already: a 413 that reads the rest of the body it refused, which
+    // the client then stopped sending, closing its side. A 400 followed that answer, for no request.
+    const answered = receiving.some(([, res]) => res.headersSent);
     connection.refusal = () => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+      // Closed once what was written of that answer is sent.
+      if (answered) return void socket.write('', () => socket.destroy());
       const status = clientErrorStatus(error);
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
       const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
       socket.write(answer, () => socket.destroy());
     };
-    // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is
-    // refused at once, as Node does, since no answer of its own is coming.
-    const open = [...connection.open];
-    if (open.length === 0 || open.some((req) => !req.complete)) connection.refusal();
+    if (connection.open.size === 0 || receiving.length > 0) connection.refusal();
   });
   return (req, res) => {
     const connection = stateOf(req.socket);
-    connection.open.add(req);
+    connection.open.set(req, res);
     res.once('close', () => {
       connection.open.delete(req);
       if (connection.open.size === 0) connection.refusal?.();

@@ -205,6 +205,35 @@ describe('startServer', () => {
     },
   );
 
+  test('answers a client that stops sending a body over the limit after its 413, closing its side, with that 413 alone', async () => {
+    const server = await startOn(async () => ({ status: 413, headers: {}, body: 'too large\n' }));
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+          socket.write(
+            `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\n\r\n${'x'.repeat(2048)}`,
+          ),
+        );
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          // Told the body is refused, it sends no more of it, as RFC 9112 section 9.6 lets a client.
+          if (received.endsWith('too large\n')) socket.end();
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+      });
+      // A 400 for the body cut short followed it: a second answer to one request.
+      const headEnd = answer.indexOf('\r\n\r\n');
+      expect([answer.split('\r\n')[0], answer.slice(headEnd + 4)]).toEqual([
+        'HTTP/1.1 413 Payload Too Large',
+        'too large\n',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('holds a body sent one byte per chunk in memory about its own size, not per chunk', async () => {
     const chunks = 400_000;
     let grown = Number.NaN;
