@@ -400,11 +400,10 @@ async function handle(
     send(res, await options.handler(request));
     return;
   }
-  // Invited to send its body: without `Expect: 100-continue` it comes anyway; with it, only a body not
-  // declared over the limit gets its 100 Continue, here, once the request has its turn.
-  const expectsContinue = /100-continue/i.test(req.headers.expect ?? '');
-  const invited = !expectsContinue || !declaresMoreThan(req, options.maxBodyBytes);
-  if (expectsContinue && invited) res.writeContinue();
+  // With `Expect: 100-continue`, only a body not declared over the limit gets its 100 Continue, here,
+  // once the request has its turn.
+  if (/100-continue/i.test(req.headers.expect ?? '') && !declaresMoreThan(req, options.maxBodyBytes))
+    res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
   // Marked before the rest of its body is discarded, after which Node parses the requests behind it.
   if (body === 'too-large') isLastOnConnection(req);
@@ -415,8 +414,10 @@ async function handle(
     request.oversizeBody = { limitBytes: options.maxBodyBytes, option: '--max-body-bytes' };
     const response = await options.handler(request);
     response.headers.connection = 'close';
-    // A body never invited never follows, so there is nothing to wait for.
-    sendLingering(req, res, response, invited ? OVERSIZE_LINGER_MS : 0, shutdown);
+    // Also a body never invited (no 100 Continue): a client need not wait for one (RFC 9110
+    // 10.1.1; Go's Transport without an ExpectContinueTimeout sends the body at once), and closed at
+    // once, the connection was reset under a client still sending it, which then lost the 413.
+    sendLingering(req, res, response, OVERSIZE_LINGER_MS, shutdown);
     return;
   }
   request.body = body;

@@ -141,21 +141,55 @@ describe('startServer', () => {
       bodies.push(request.body.byteLength);
       return { status: 204, headers: {}, body: '' };
     });
+    /** The status lines a request sent with Expect: 100-continue gets; the client closes at its answer. */
     const expecting = (length: number, body: string) =>
-      rawRequest(
-        server.port,
-        `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${length}\r\n` +
-          `Expect: 100-continue\r\nConnection: close\r\n\r\n${body}`,
-      );
-    const statusLines = (answer: string) =>
-      answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'));
+      new Promise<string[]>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () =>
+          socket.write(
+            `POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${length}\r\n` +
+              `Expect: 100-continue\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        );
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => {
+          answer += chunk.toString('latin1');
+          // Given a final answer before sending its body, it closes the connection (RFC 9110 10.1.1).
+          if (/ 413 [^]*too large\n$/.test(answer)) socket.end();
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))));
+      });
     try {
-      expect(statusLines(await expecting(1025, ''))).toEqual(['HTTP/1.1 413 Payload Too Large']);
-      expect(statusLines(await expecting(1024, 'x'.repeat(1024)))).toEqual([
+      expect(await expecting(1025, '')).toEqual(['HTTP/1.1 413 Payload Too Large']);
+      expect(await expecting(1024, 'x'.repeat(1024))).toEqual([
         'HTTP/1.1 100 Continue',
         'HTTP/1.1 204 No Content',
       ]);
       expect(bodies).toEqual([1024]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('reads the rest of a body over the limit sent at once with Expect: 100-continue, so the client reads its 413, not a reset', async () => {
+    // A client need not wait for 100 Continue (RFC 9110 10.1.1): Go's Transport without an
+    // ExpectContinueTimeout sends the body at once. Closed at once, the connection was reset.
+    const server = await startOn(async () => ({ status: 413, headers: {}, body: 'too large\n' }));
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+          socket.write(
+            'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n',
+          );
+          socket.end(Buffer.alloc(16777216));
+        });
+        let answer = '';
+        let failure = 'none';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+        socket.on('close', () => resolve(`${/HTTP\/1.1 \d+ [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
+      });
+      expect(outcome).toBe('HTTP/1.1 413 Payload Too Large; error: none');
     } finally {
       await server.close();
     }
