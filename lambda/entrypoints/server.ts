@@ -61,7 +61,8 @@ export interface RunningServer {
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 /**
- * Longest a 413 for a body over the limit keeps its connection open, reading and discarding the
+ * Longest a refusal given before the body was read (a 413 for a body over the limit; a 401 or 503
+ * to a request that expected 100 Continue) keeps its connection open, reading and discarding the
  * rest of the body, before closing it: 5 s, nginx's own lingering_timeout.
  */
 export const OVERSIZE_LINGER_MS = 5_000;
@@ -397,7 +398,17 @@ async function handle(
   shutdown: AbortSignal,
 ): Promise<void> {
   if (request.unserved !== undefined || unread) {
-    send(res, await options.handler(request));
+    const response = await options.handler(request);
+    // Answered before its 100 Continue, Node closes the connection. The body may come all the same
+    // (a client need not wait for 100 Continue, RFC 9110 10.1.1): closed at once with it unread, the
+    // connection was reset under a client still sending, which lost its 401 or 503.
+    if (/100-continue/i.test(req.headers.expect ?? '') && !req.complete) {
+      response.headers.connection = 'close';
+      req.resume();
+      sendLingering(req, res, response, OVERSIZE_LINGER_MS, shutdown);
+      return;
+    }
+    send(res, response);
     return;
   }
   // With `Expect: 100-continue`, only a body not declared over the limit gets its 100 Continue, here,

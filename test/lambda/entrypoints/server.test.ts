@@ -268,6 +268,59 @@ describe('startServer', () => {
     }
   });
 
+  test.each([
+    { name: '401, refused from its headers', refuses: true, limit: 0 },
+    { name: '503, waited its longest for a turn', refuses: false, limit: 1 },
+  ])(
+    'answers a request sent with Expect: 100-continue and its body at once $name, read, not reset',
+    async ({ refuses, limit }) => {
+      const writes = new RequestQueue(limit, 50);
+      const held: (() => void)[] = [];
+      const server = await startServer({
+        host: '127.0.0.1',
+        port: 0,
+        telemetryPath: '/metrics',
+        maxBodyBytes: 32 * 1024 * 1024,
+        handler: async (request) => {
+          if (refuses) return { status: 401, headers: {}, body: 'no credentials\n' };
+          if (request.unserved !== undefined) return { status: 503, headers: {}, body: 'wait\n' };
+          await new Promise<void>((resolve) => held.push(resolve));
+          return { status: 204, headers: {}, body: '' };
+        },
+        metrics: async () => ({ contentType: 'text/plain', body: '' }),
+        logger: new CaptureLogger(),
+        writeQueue: writes,
+        refusesFromHeaders: () => refuses,
+      });
+      try {
+        // The one turn taken, for the 503.
+        if (!refuses) void rawRequest(server.port, POST_EMPTY);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const outcome = await new Promise<string>((resolve) => {
+          const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+            socket.write(
+              'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n',
+            );
+            socket.end(Buffer.alloc(16777216));
+          });
+          let answer = '';
+          let failure = 'none';
+          socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+          socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+          socket.on('close', () => resolve(`${/HTTP\/1.1 \d+ [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
+        });
+        expect(outcome).toBe(
+          refuses
+            ? 'HTTP/1.1 401 Unauthorized; error: none'
+            : 'HTTP/1.1 503 Service Unavailable; error: none',
+        );
+      } finally {
+        held.forEach((release) => release());
+        await server.close();
+      }
+    },
+  );
+
   test('holds a body sent one byte per chunk in memory about its own size, not per chunk', async () => {
     const chunks = 400_000;
     let grown = Number.NaN;
