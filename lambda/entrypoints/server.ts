@@ -104,6 +104,13 @@ function onConnectionClose(socket: Socket, listener: () => void): () => void {
   return () => void own.delete(listener);
 }
 
+/**
+ * The requests Node handed on as expecting 100 Continue ('checkContinue'): HTTP/1.1 ones with
+ * `Expect: 100-continue`. Told from the header alone, an HTTP/1.0 one was sent `HTTP/1.1 100
+ * Continue`, which a server must not send an HTTP/1.0 client (RFC 9110 section 15.2).
+ */
+const expectingContinue = new WeakSet<IncomingMessage>();
+
 /** Each request's place among its connection's requests (0 for the first). */
 const placeOnConnection = new WeakMap<IncomingMessage, number>();
 /** How many requests each connection has carried. */
@@ -217,7 +224,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // a body the limit then refuses, or one that then waits for its turn in a queue in the socket's
   // buffers: handle() sends it when it reads the body, and a request answered unread, or declared
   // too large (its 413), gets none (RFC 9110 10.1.1).
-  server.on('checkContinue', onRequest);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    expectingContinue.add(req);
+    onRequest(req, res);
+  });
   // Prometheus keeps connections open; a timeout longer than its idle reuse avoids reset races.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -402,7 +412,7 @@ async function handle(
     // Answered before its 100 Continue, Node closes the connection. The body may come all the same
     // (a client need not wait for 100 Continue, RFC 9110 10.1.1): closed at once with it unread, the
     // connection was reset under a client still sending, which lost its 401 or 503.
-    if (/100-continue/i.test(req.headers.expect ?? '') && !req.complete) {
+    if (expectingContinue.has(req) && !req.complete) {
       response.headers.connection = 'close';
       req.resume();
       sendLingering(req, res, response, OVERSIZE_LINGER_MS, shutdown);
@@ -413,8 +423,7 @@ async function handle(
   }
   // With `Expect: 100-continue`, only a body not declared over the limit gets its 100 Continue, here,
   // once the request has its turn.
-  if (/100-continue/i.test(req.headers.expect ?? '') && !declaresMoreThan(req, options.maxBodyBytes))
-    res.writeContinue();
+  if (expectingContinue.has(req) && !declaresMoreThan(req, options.maxBodyBytes)) res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
   // Marked before the rest of its body is discarded, after which Node parses the requests behind it.
   if (body === 'too-large') isLastOnConnection(req);

@@ -171,6 +171,26 @@ describe('startServer', () => {
     }
   });
 
+  test('sends no 100 Continue to an HTTP/1.0 request with Expect: 100-continue (RFC 9110 15.2)', async () => {
+    const bodies: string[] = [];
+    const server = await startOn(async (request: HttpRequest) => {
+      bodies.push(Buffer.from(request.body).toString());
+      return { status: 204, headers: {}, body: '' };
+    });
+    try {
+      const answer = await rawRequest(
+        server.port,
+        'POST /write HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nab',
+      );
+      expect([answer.split('\r\n').filter((line) => line.startsWith('HTTP/')), bodies]).toEqual([
+        ['HTTP/1.1 204 No Content'],
+        ['ab'],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('reads the rest of a body over the limit sent at once with Expect: 100-continue, so the client reads its 413, not a reset', async () => {
     // A client need not wait for 100 Continue (RFC 9110 10.1.1): Go's Transport without an
     // ExpectContinueTimeout sends the body at once. Closed at once, the connection was reset.
