@@ -3,7 +3,7 @@
 // tables), exactly as the SDK models them. The catalog does the work; this module speaks the wire.
 
 import { StoreError, validation } from './errors';
-import { checkModelLength, memberPath, modelViolation } from './model-checks';
+import { checkModelLength, checkModelRange, memberPath, modelViolation } from './model-checks';
 import { DEFAULT_TABLE_SETTINGS, type TableSettings } from './catalog';
 import type { CatalogDatabase, CatalogTable } from './schema';
 
@@ -310,18 +310,8 @@ export function pageList<T>(
  * readTableSettings reads it. @throws StoreError ValidationException
  */
 export function checkListPaging(body: Record<string, unknown>): void {
-  const maxResults = body.MaxResults ?? undefined;
+  checkModelRange(body.MaxResults, 'maxResults', { min: 1, max: LIST_MAX_RESULTS });
   const nextToken = body.NextToken ?? undefined;
-  if (
-    maxResults !== undefined &&
-    (!Number.isInteger(maxResults) || (maxResults as number) < 1 || (maxResults as number) > LIST_MAX_RESULTS)
-  ) {
-    throw modelViolation(
-      `'${String(maxResults)}'`,
-      'maxResults',
-      `Member must have value between 1 and ${LIST_MAX_RESULTS}`,
-    );
-  }
   if (nextToken !== undefined && typeof nextToken !== 'string') throw validation('Invalid NextToken.');
 }
 

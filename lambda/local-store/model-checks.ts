@@ -42,5 +42,23 @@ export function checkModelLength(
   if (value.length > bounds.max) throw failed(`Member must have length less than or equal to ${bounds.max}`);
 }
 
+/**
+ * Refuses an optional integer member (a JSON null is absent) that is not an integer within `bounds`,
+ * as the service refuses MaxResults and MaxRows. @throws StoreError ValidationException
+ */
+export function checkModelRange(
+  value: unknown,
+  path: string,
+  bounds: { readonly min: number; readonly max: number },
+): void {
+  if (value === undefined || value === null) return;
+  if (!Number.isInteger(value) || (value as number) < bounds.min || (value as number) > bounds.max)
+    throw modelViolation(
+      `'${String(value)}'`,
+      path,
+      `Member must have value between ${bounds.min} and ${bounds.max}`,
+    );
+}
+
 /** A model member's name as the service's messages spell it: `DatabaseName` → `databaseName`. */
 export const memberPath = (member: string) => `${member.charAt(0).toLowerCase()}${member.slice(1)}`;

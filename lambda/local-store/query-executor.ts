@@ -13,7 +13,7 @@ import type {
 } from '@duckdb/node-api';
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
 import { StoreError, validation } from './errors';
-import { checkModelLength, modelViolation } from './model-checks';
+import { checkModelLength, checkModelRange, modelViolation } from './model-checks';
 import { RowTexts } from './row-texts';
 import type { Catalog } from './schema';
 
@@ -363,16 +363,7 @@ export class QueryExecutor {
       throw new StoreError('SerializationException', "Expected a string at 'QueryString'");
     // The model marks QueryString sensitive: its refusal does not repeat it.
     checkModelLength(queryString, 'queryString', { min: 1, max: MAX_QUERY_STRING_CHARS }, true);
-    if (
-      maxRows !== undefined &&
-      (!Number.isInteger(maxRows) || (maxRows as number) < 1 || (maxRows as number) > MAX_ROWS_LIMIT)
-    ) {
-      throw modelViolation(
-        `'${String(maxRows)}'`,
-        'maxRows',
-        `Member must have value between 1 and ${MAX_ROWS_LIMIT}`,
-      );
-    }
+    checkModelRange(maxRows, 'maxRows', { min: 1, max: MAX_ROWS_LIMIT });
     const clientToken = request.ClientToken ?? undefined;
     if (clientToken !== undefined) {
       if (typeof clientToken !== 'string')
