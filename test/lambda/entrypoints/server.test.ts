@@ -19,6 +19,27 @@ function rawRequest(port: number, text: string): Promise<string> {
   });
 }
 
+/**
+ * Sends a 16 MiB write with `Expect: 100-continue` and its body at once, without waiting for 100
+ * Continue (RFC 9110 10.1.1 lets a client), then half-closes; resolves with the answer's status line
+ * and the socket's error code, or `none`.
+ */
+function sendWithBodyAtOnce(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+      socket.write(
+        'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n',
+      );
+      socket.end(Buffer.alloc(16777216));
+    });
+    let answer = '';
+    let failure = 'none';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+    socket.on('close', () => resolve(`${/HTTP\/1.1 \d+ [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
+  });
+}
+
 /** A whole request without a body, kept alive. */
 const POST_EMPTY = 'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n';
 
@@ -196,19 +217,7 @@ describe('startServer', () => {
     // ExpectContinueTimeout sends the body at once. Closed at once, the connection was reset.
     const server = await startOn(async () => ({ status: 413, headers: {}, body: 'too large\n' }));
     try {
-      const outcome = await new Promise<string>((resolve) => {
-        const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () => {
-          socket.write(
-            'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n',
-          );
-          socket.end(Buffer.alloc(16777216));
-        });
-        let answer = '';
-        let failure = 'none';
-        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-        socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
-        socket.on('close', () => resolve(`${/HTTP\/1.1 \d+ [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
-      });
+      const outcome = await sendWithBodyAtOnce(server.port);
       expect(outcome).toBe('HTTP/1.1 413 Payload Too Large; error: none');
     } finally {
       await server.close();
@@ -316,19 +325,7 @@ describe('startServer', () => {
         // The one turn taken, for the 503.
         if (!refuses) void rawRequest(server.port, POST_EMPTY);
         await new Promise((resolve) => setTimeout(resolve, 20));
-        const outcome = await new Promise<string>((resolve) => {
-          const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () => {
-            socket.write(
-              'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n',
-            );
-            socket.end(Buffer.alloc(16777216));
-          });
-          let answer = '';
-          let failure = 'none';
-          socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-          socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
-          socket.on('close', () => resolve(`${/HTTP\/1.1 \d+ [^\r]*/.exec(answer)?.[0]}; error: ${failure}`));
-        });
+        const outcome = await sendWithBodyAtOnce(server.port);
         expect(outcome).toBe(
           refuses
             ? 'HTTP/1.1 401 Unauthorized; error: none'
