@@ -25,6 +25,19 @@ export function clientErrorStatus(error: NodeJS.ErrnoException): number {
 }
 
 /**
+ * What the refusal's text/plain body says is wrong: the parser's own reason (a fixed text of
+ * llhttp's, never the client's bytes) and its code.
+ */
+export function clientErrorText(error: NodeJS.ErrnoException & { reason?: string }): string {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return "the request did not arrive whole within the server's request timeout\n";
+  return `the request is not valid HTTP/1.1: ${error.reason ?? error.message} (${error.code ?? 'unknown'})\n`;
+}
+
+/** Told of each refusal sent for bytes outside any request the server handles, for its log line. */
+export type RefusalListener = (status: number, reason: string) => void;
+
+/**
  * Node answers bytes it cannot parse (a malformed request pipelined behind a good one) with its 400
  * and destroys the connection at once: the good request's own answer was never sent, the 400 was
  * read as its answer, and the work still running for it saw its client gone. With this, `server`
@@ -33,6 +46,7 @@ export function clientErrorStatus(error: NodeJS.ErrnoException): number {
  */
 export function refuseClientErrorsInOrder(
   server: Server,
+  onRefused?: RefusalListener,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const connections = new WeakMap<Socket, ConnectionState>();
   const stateOf = (socket: Socket) => {
@@ -54,9 +68,15 @@ export function refuseClientErrorsInOrder(
       // Closed once what was written of that answer is sent.
       if (answered) return void socket.write('', () => socket.destroy());
       const status = clientErrorStatus(error);
+      const text = clientErrorText(error);
+      // A request of its own (a bad chunk in its body) is logged with its path where it is handled.
+      if (receiving.length === 0) onRefused?.(status, text.trimEnd());
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
-      const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+      const answer =
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\n` +
+        `Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
       socket.write(answer, () => socket.destroy());
     };
     if (connection.open.size === 0 || receiving.length > 0) connection.refusal();

@@ -147,7 +147,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createHttpServer();
-  const track = refuseClientErrorsInOrder(server);
+  // Bytes refused outside any request (a malformed request line, headers over 16 KiB) have no
+  // request of their own to log them: without this, nothing said a client had been refused.
+  const track = refuseClientErrorsInOrder(server, (status, reason) =>
+    options.logger.warn({ status, reason: safeText(reason, 200) }, 'request refused'),
+  );
   /** Why the parser refused a connection's bytes, for the request they ended (its log line). */
   const refusals = new WeakMap<Socket, NodeJS.ErrnoException>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {

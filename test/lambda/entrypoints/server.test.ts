@@ -437,39 +437,87 @@ describe('startServer', () => {
       name: 'a malformed request line after a whole request',
       bytes: `${POST_EMPTY}GARBAGE\r\n\r\n`,
       statuses: ['HTTP/1.1 204 No Content', 'HTTP/1.1 400 Bad Request'],
+      text: 'the request is not valid HTTP/1.1: Invalid method encountered (HPE_INVALID_METHOD)',
+      logged: [
+        {
+          status: 400,
+          reason: 'the request is not valid HTTP/1.1: Invalid method encountered (HPE_INVALID_METHOD)',
+        },
+      ],
       handled: 1,
     },
     {
       name: 'headers over 16 KiB after a whole request',
       bytes: `${POST_EMPTY}GET /healthz HTTP/1.1\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`,
       statuses: ['HTTP/1.1 204 No Content', 'HTTP/1.1 431 Request Header Fields Too Large'],
+      text: 'the request is not valid HTTP/1.1: Header overflow (HPE_HEADER_OVERFLOW)',
+      logged: [
+        { status: 431, reason: 'the request is not valid HTTP/1.1: Header overflow (HPE_HEADER_OVERFLOW)' },
+      ],
       handled: 1,
     },
     {
-      // The request is the malformed one: refused at once, its handler never called.
+      name: 'a request with both Transfer-Encoding and Content-Length (RFC 9112 6.1)',
+      bytes:
+        'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
+      statuses: ['HTTP/1.1 400 Bad Request'],
+      text: "the request is not valid HTTP/1.1: Transfer-Encoding can't be present with Content-Length (HPE_INVALID_TRANSFER_ENCODING)",
+      logged: [
+        {
+          status: 400,
+          reason:
+            "the request is not valid HTTP/1.1: Transfer-Encoding can't be present with Content-Length (HPE_INVALID_TRANSFER_ENCODING)",
+        },
+      ],
+      handled: 0,
+    },
+    {
+      // The request is the malformed one: refused at once, its handler never called, and logged
+      // with its path where it is handled.
       name: 'a bad chunk size in the body of the request',
       bytes: 'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
       statuses: ['HTTP/1.1 400 Bad Request'],
+      text: 'the request is not valid HTTP/1.1: Invalid character in chunk size (HPE_INVALID_CHUNK_SIZE)',
+      logged: [
+        {
+          path: '/write',
+          status: 400,
+          reason: 'HPE_INVALID_CHUNK_SIZE: Parse Error: Invalid character in chunk size',
+        },
+      ],
       handled: 0,
     },
-  ])('answers $name in order, the requests before it first', async ({ bytes, statuses, handled }) => {
-    const signals: AbortSignal[] = [];
-    const server = await startOn(async (request: HttpRequest) => {
-      // Answered a turn later, while the bytes after the request are parsed.
-      await new Promise((resolve) => setImmediate(resolve));
-      signals.push(request.signal as AbortSignal);
-      return { status: 204, headers: {}, body: '' };
-    });
-    try {
-      const answer = await rawRequest(server.port, bytes);
-      expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
-      // The refusal carries a Date as every other answer does (RFC 9110 6.6.1).
-      expect(answer.match(/^date: .+ GMT$/gim)).toHaveLength(statuses.length);
-      expect(signals.map((signal) => signal.aborted)).toEqual(new Array(handled).fill(false));
-    } finally {
-      await server.close();
-    }
-  });
+  ])(
+    'answers $name in order, the requests before it first',
+    async ({ bytes, statuses, text, logged, handled }) => {
+      const signals: AbortSignal[] = [];
+      const logger = new CaptureLogger();
+      const server = await startOn(async (request: HttpRequest) => {
+        // Answered a turn later, while the bytes after the request are parsed.
+        await new Promise((resolve) => setImmediate(resolve));
+        signals.push(request.signal as AbortSignal);
+        return { status: 204, headers: {}, body: '' };
+      }, logger);
+      try {
+        const answer = await rawRequest(server.port, bytes);
+        expect(answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1'))).toEqual(statuses);
+        // The refusal carries a Date as every other answer does (RFC 9110 6.6.1), and says what is wrong.
+        expect(answer.match(/^date: .+ GMT$/gim)).toHaveLength(statuses.length);
+        const refusal = answer.slice(answer.lastIndexOf('HTTP/1.1 '));
+        expect(refusal.slice(refusal.indexOf('\r\n\r\n') + 4)).toBe(`${text}\n`);
+        expect(refusal).toMatch(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+        expect(signals.map((signal) => signal.aborted)).toEqual(new Array(handled).fill(false));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(
+          logger.lines
+            .filter((l) => l.msg === 'request refused')
+            .map((l) => ({ level: l.level, ...l.fields })),
+        ).toEqual(logged.map((fields) => ({ level: 'warn', ...fields })));
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
