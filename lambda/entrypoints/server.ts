@@ -115,7 +115,10 @@ const expectingContinue = new WeakSet<IncomingMessage>();
 const placeOnConnection = new WeakMap<IncomingMessage, number>();
 /** How many requests each connection has carried. */
 const requestsOnConnection = new WeakMap<Socket, number>();
-/** The place of the request whose answer closes its connection (a 413's lingering close). */
+/**
+ * The place of the first request whose answer closes its connection: a 413's lingering close, a
+ * refusal before the 100 Continue its request expected, any answer once a shutdown began.
+ */
 const lastOnConnection = new WeakMap<Socket, number>();
 
 /**
@@ -126,7 +129,10 @@ const lastOnConnection = new WeakMap<Socket, number>();
  * any further request received on that connection.
  */
 function isLastOnConnection(req: IncomingMessage): void {
-  lastOnConnection.set(req.socket, placeOnConnection.get(req) ?? 0);
+  const place = placeOnConnection.get(req) ?? 0;
+  // The earliest such answer closes the connection: a request after it, marked in turn, is not.
+  const last = lastOnConnection.get(req.socket);
+  if (last === undefined || place < last) lastOnConnection.set(req.socket, place);
 }
 
 /** Whether an answer before `req`'s closes its connection, so that `req`'s would never be sent. */
@@ -168,7 +174,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Prometheus keeps its connections open: once shutting down, every answer closes its
     // connection, and a request that still arrives on one is answered 503 at once (its
     // Timestream calls see an aborted signal), so Prometheus resends it elsewhere or later.
-    if (stopping) res.setHeader('connection', 'close');
+    if (stopping) {
+      res.setHeader('connection', 'close');
+      isLastOnConnection(req);
+    }
     // An answer is done once its last byte went to the kernel ('close' follows 'finish'), not when
     // the handler returned: a large one is still queued in Node then, and the drain's
     // closeAllConnections would cut it short. One queued behind an answer that closed the
@@ -411,7 +420,12 @@ async function handle(
   gone: AbortController,
   shutdown: AbortSignal,
 ): Promise<void> {
+  // Checked again after the wait for a turn: an answer before it may have closed the connection since.
+  if (pipelinedAfterLast(req)) return;
   if (request.unserved !== undefined || unread) {
+    // Node closes the connection after an answer sent before the 100 Continue its request expected:
+    // marked before the handler is awaited, as Node hands on a request pipelined behind it meanwhile.
+    if (expectingContinue.has(req)) isLastOnConnection(req);
     const response = await options.handler(request);
     // Answered before its 100 Continue, Node closes the connection. The body may come all the same
     // (a client need not wait for 100 Continue, RFC 9110 10.1.1): closed at once with it unread, the

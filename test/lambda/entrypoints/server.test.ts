@@ -1581,6 +1581,48 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     }
   });
 
+  test('never handles a request pipelined after one refused before the 100 Continue it expected, whose answer closes the connection', async () => {
+    const { server, seen, release } = await queued({ write: new RequestQueue(2, 60_000), refuses: true });
+    const c = open(server.port);
+    // Its body sent at once (RFC 9110 10.1.1), a write behind it in the same packet.
+    c.send(
+      'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: none\r\nExpect: 100-continue\r\n' +
+        'Content-Length: 1\r\n\r\nx' +
+        post('/write', 'b'),
+    );
+    try {
+      const answer = await c.answer();
+      await until(() => c.socket.destroyed);
+      // Handled, b would have reached the handler (its body was parsed at once), its answer unsent.
+      expect([answer, seen]).toEqual([
+        ['HTTP/1.1 401 Unauthorized', 'no credentials\n'],
+        ['refused /write (0 bytes)'],
+      ]);
+    } finally {
+      // Handled, b would be held, holding the shutdown up.
+      release();
+      await server.close();
+    }
+  });
+
+  test('never handles a request pipelined after one that arrived during a shutdown, whose answer closes the connection', async () => {
+    const { server, seen, release } = await queued({ write: new RequestQueue(1, 60_000) });
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/write', 'a'));
+    await until(() => seen.length === 1);
+    // Opens b's connection and keeps it alive.
+    b.send(post('/read', ''));
+    expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    const closed = server.close();
+    b.send(post('/read', '') + post('/write', 'b'));
+    expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await until(() => b.socket.destroyed);
+    release();
+    await closed;
+    // Handled, b was answered a 503 that never went out, and counted and logged as one.
+    expect(seen).toEqual(['a', 'read', 'read']);
+  });
+
   test('a read whose body is declared over the limit is answered 413 without waiting for a turn', async () => {
     const reads = new RequestQueue(1);
     const { server, seen, release } = await queued({ read: reads });
