@@ -268,7 +268,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Waiting reads keep theirs through the grace period: Prometheus does not resend a read, so
       // one refused is a gap in the query it serves; they are refused only once the grace runs out.
       options.writeQueue?.stop();
-      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const res of unanswered) {
+        if (res.headersSent) continue;
+        res.setHeader('connection', 'close');
+        // The first such answer on a connection is its last: a read pipelined behind it, waiting for
+        // a turn the grace period gives, would run its queries for an answer never sent.
+        isLastOnConnection(res.req);
+      }
       // Stops accepting, but not with server.close(): that also closes the idle kept-alive
       // connections at once, resetting a request a client is sending on one at that moment. Kept
       // open while requests drain, such a request is answered 503 with connection: close.

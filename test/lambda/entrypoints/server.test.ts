@@ -1425,6 +1425,27 @@ describe('startServer request queues (--web.max-concurrent-writes, --web.max-con
     expect(seen).toEqual(['read a', 'read b']);
   });
 
+  test('a shutdown never handles a read pipelined behind one whose answer then closes the connection', async () => {
+    const reads = new RequestQueue(1);
+    const { server, seen, release } = await queued({ read: reads });
+    const [a, b] = [open(server.port), open(server.port)];
+    a.send(post('/read', 'a'));
+    await until(() => seen.length === 1);
+    b.send(post('/read', 'b') + post('/read', 'c'));
+    await until(() => reads.waiting === 2);
+    const closed = server.close();
+    release();
+    expect(await a.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await until(() => seen.length === 2);
+    release();
+    expect(await b.answer()).toEqual(['HTTP/1.1 204 No Content', '']);
+    await until(() => b.socket.destroyed);
+    // Handled, c would be held, holding the shutdown up.
+    release();
+    await closed;
+    expect(seen).toEqual(['read a', 'read b']);
+  });
+
   test('a shutdown answers 503 the reads still waiting when its grace period runs out', async () => {
     const reads = new RequestQueue(1);
     const { server, seen, release } = await queued({ read: reads, shutdownGraceMs: 100 });
