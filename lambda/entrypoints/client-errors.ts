@@ -38,6 +38,20 @@ export function clientErrorText(error: NodeJS.ErrnoException & { reason?: string
 export type RefusalListener = (status: number, reason: string) => void;
 
 /**
+ * How a refusal's body gives its reason: as text/plain (the connector's server), or as the message
+ * of an AWS JSON 1.0 error body (the embedded store's). The AWS SDKs parse every error body of a
+ * JSON-protocol service as JSON: sent as text, the store's refusal reached its SDK clients as a
+ * SyntaxError ("... is not valid JSON"), not the service error an empty body made.
+ */
+export type RefusalBody = 'text' | 'aws-json';
+
+/** The Content-Type and body a refusal whose reason is `text` is sent with. */
+function refusalBody(text: string, form: RefusalBody): [string, string] {
+  if (form === 'text') return ['text/plain; charset=utf-8', text];
+  return ['application/x-amz-json-1.0', JSON.stringify({ message: text.trimEnd() })];
+}
+
+/**
  * Node answers bytes it cannot parse (a malformed request pipelined behind a good one) with its 400
  * and destroys the connection at once: the good request's own answer was never sent, the 400 was
  * read as its answer, and the work still running for it saw its client gone. With this, `server`
@@ -47,6 +61,7 @@ export type RefusalListener = (status: number, reason: string) => void;
 export function refuseClientErrorsInOrder(
   server: Server,
   onRefused?: RefusalListener,
+  form: RefusalBody = 'text',
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const connections = new WeakMap<Socket, ConnectionState>();
   const stateOf = (socket: Socket) => {
@@ -73,10 +88,11 @@ export function refuseClientErrorsInOrder(
       if (receiving.length === 0) onRefused?.(status, text.trimEnd());
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
+      const [contentType, body] = refusalBody(text, form);
       const answer =
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\n` +
-        `Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+        `Connection: close\r\nContent-Type: ${contentType}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
       socket.write(answer, () => socket.destroy());
     };
     if (connection.open.size === 0 || receiving.length > 0) connection.refusal();

@@ -678,6 +678,30 @@ describe('raw protocol edges', () => {
     expect(answer.match(/HTTP\/1\.1 [^\r]+/g)).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
   });
 
+  test('refuses headers over 16 KiB with a JSON error body its SDK clients read, naming the reason', async () => {
+    const padded = clientsFor(store).write;
+    padded.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-pad'] = 'x'.repeat(17 * 1024);
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const error = await errorOf(() => padded.send(new ListDatabasesCommand({})));
+    // As text/plain, the SDK failed to parse it: SyntaxError, "Unexpected token ... is not valid JSON".
+    expect([
+      error.name,
+      error.message,
+      error.$fault,
+      (error.$metadata as { httpStatusCode: number }).httpStatusCode,
+    ]).toEqual([
+      'Unknown',
+      'the request is not valid HTTP/1.1: Header overflow (HPE_HEADER_OVERFLOW)',
+      'client',
+      431,
+    ]);
+  });
+
   test('holds a body sent one byte per chunk in memory about its own size, not per chunk', async () => {
     const chunks = 400_000;
     let grown = Number.NaN;
