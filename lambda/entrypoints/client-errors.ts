@@ -85,7 +85,11 @@ export function refuseClientErrorsInOrder(
       const status = clientErrorStatus(error);
       const text = clientErrorText(error);
       // A request of its own (a bad chunk in its body) is logged with its path where it is handled.
-      if (receiving.length === 0) onRefused?.(status, text.trimEnd());
+      // The end of the connection within a request's head (HPE_INVALID_EOF_STATE) is its client
+      // leaving, as it is within a body, not bytes refused: logged, it sent an operator looking for a
+      // malformed request no client sent.
+      if (receiving.length === 0 && error.code !== 'HPE_INVALID_EOF_STATE')
+        onRefused?.(status, text.trimEnd());
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
       const [contentType, body] = refusalBody(text, form);

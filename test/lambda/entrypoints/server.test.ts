@@ -519,6 +519,29 @@ describe('startServer', () => {
     },
   );
 
+  test('logs no refusal for a client that closes its side within a request head: it left, nothing was refused', async () => {
+    const logger = new CaptureLogger();
+    const server = await startOn(async () => ({ status: 204, headers: {}, body: '' }), logger);
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+          socket.end('POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le'),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('close', () => resolve(text));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Answered 400 as Node.js answers it; logged, it was a malformed request no client sent.
+      expect([answer.split('\r\n')[0], logger.lines.filter((l) => l.msg === 'request refused')]).toEqual([
+        'HTTP/1.1 400 Bad Request',
+        [],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('routes an absolute-form request target (RFC 9112 3.2.2) by its path', async () => {
     const seen: string[] = [];
     const server = await startOn(async (request: HttpRequest) => {
