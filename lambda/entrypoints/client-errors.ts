@@ -34,6 +34,17 @@ export function clientErrorText(error: NodeJS.ErrnoException & { reason?: string
   return `the request is not valid HTTP/1.1: ${error.reason ?? error.message} (${error.code ?? 'unknown'})\n`;
 }
 
+/**
+ * Whether a clientError refuses bytes the client sent (a malformed request line, headers over the
+ * limit), the refusals a log line is for. Not the end of the connection within a request's head
+ * (HPE_INVALID_EOF_STATE): its client left, as one that closes within a body does. Not the request
+ * timeout either: outside a request it also ends a connection that never sent a byte (Node's 408
+ * after headersTimeout), such as one a load balancer or a client opened and left idle.
+ */
+function refusesBytes(error: NodeJS.ErrnoException): boolean {
+  return error.code !== undefined && error.code.startsWith('HPE_') && error.code !== 'HPE_INVALID_EOF_STATE';
+}
+
 /** Told of each refusal sent for bytes outside any request the server handles, for its log line. */
 export type RefusalListener = (status: number, reason: string) => void;
 
@@ -85,11 +96,7 @@ export function refuseClientErrorsInOrder(
       const status = clientErrorStatus(error);
       const text = clientErrorText(error);
       // A request of its own (a bad chunk in its body) is logged with its path where it is handled.
-      // The end of the connection within a request's head (HPE_INVALID_EOF_STATE) is its client
-      // leaving, as it is within a body, not bytes refused: logged, it sent an operator looking for a
-      // malformed request no client sent.
-      if (receiving.length === 0 && error.code !== 'HPE_INVALID_EOF_STATE')
-        onRefused?.(status, text.trimEnd());
+      if (receiving.length === 0 && refusesBytes(error)) onRefused?.(status, text.trimEnd());
       // Date as on every other answer (RFC 9110 6.6.1: a server with a clock sends it on a 4xx):
       // an AWS SDK reads its clock offset from the Date of an error answer.
       const [contentType, body] = refusalBody(text, form);
