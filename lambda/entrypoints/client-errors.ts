@@ -41,7 +41,7 @@ export function clientErrorText(error: NodeJS.ErrnoException & { reason?: string
  * timeout either: outside a request it also ends a connection that never sent a byte (Node's 408
  * after headersTimeout), such as one a load balancer or a client opened and left idle.
  */
-function refusesBytes(error: NodeJS.ErrnoException): boolean {
+export function refusesBytes(error: NodeJS.ErrnoException): boolean {
   return error.code !== undefined && error.code.startsWith('HPE_') && error.code !== 'HPE_INVALID_EOF_STATE';
 }
 

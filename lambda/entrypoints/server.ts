@@ -15,7 +15,7 @@ import { urlHostFor } from '../config/parsers';
 import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
-import { clientErrorStatus, refuseClientErrorsInOrder } from './client-errors';
+import { clientErrorStatus, refuseClientErrorsInOrder, refusesBytes } from './client-errors';
 import type { Admission, RequestQueue } from './request-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
@@ -128,7 +128,7 @@ const lastOnConnection = new WeakMap<Socket, number>();
  * and logged as a client gone. RFC 9112 section 9.6: a server that sends `close` must not process
  * any further request received on that connection.
  */
-function isLastOnConnection(req: IncomingMessage): void {
+function markLastOnConnection(req: IncomingMessage): void {
   const place = placeOnConnection.get(req) ?? 0;
   // The earliest such answer closes the connection: a request after it, marked in turn, is not.
   const last = lastOnConnection.get(req.socket);
@@ -176,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Timestream calls see an aborted signal), so Prometheus resends it elsewhere or later.
     if (stopping) {
       res.setHeader('connection', 'close');
-      isLastOnConnection(req);
+      markLastOnConnection(req);
     }
     // An answer is done once its last byte went to the kernel ('close' follows 'finish'), not when
     // the handler returned: a large one is still queued in Node then, and the drain's
@@ -273,7 +273,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res.setHeader('connection', 'close');
         // The first such answer on a connection is its last: a read pipelined behind it, waiting for
         // a turn the grace period gives, would run its queries for an answer never sent.
-        isLastOnConnection(res.req);
+        markLastOnConnection(res.req);
       }
       // Stops accepting, but not with server.close(): that also closes the idle kept-alive
       // connections at once, resetting a request a client is sending on one at that moment. Kept
@@ -431,7 +431,7 @@ async function handle(
   if (request.unserved !== undefined || unread) {
     // Node closes the connection after an answer sent before the 100 Continue its request expected:
     // marked before the handler is awaited, as Node hands on a request pipelined behind it meanwhile.
-    if (expectingContinue.has(req)) isLastOnConnection(req);
+    if (expectingContinue.has(req)) markLastOnConnection(req);
     const response = await options.handler(request);
     // Answered before its 100 Continue, Node closes the connection. The body may come all the same
     // (a client need not wait for 100 Continue, RFC 9110 10.1.1): closed at once with it unread, the
@@ -450,7 +450,7 @@ async function handle(
   if (expectingContinue.has(req) && !declaresMoreThan(req, options.maxBodyBytes)) res.writeContinue();
   const body = await readBody(req, options.maxBodyBytes);
   // Marked before the rest of its body is discarded, after which Node parses the requests behind it.
-  if (body === 'too-large') isLastOnConnection(req);
+  if (body === 'too-large') markLastOnConnection(req);
   if (abortAtOnce) gone.abort();
   request.signal = gone.signal;
   if (body === 'too-large') {
@@ -469,13 +469,11 @@ async function handle(
 }
 
 /**
- * Whether a clientError is the server's refusal of what the client sent (a parse error, the
- * request's time running out), not the client going: a connection reset (ECONNRESET), or its end
- * before the whole body, which the parser reports as HPE_INVALID_EOF_STATE.
+ * Whether a clientError that ended a request is the server's refusal (bytes the parser refused, or
+ * the request's time running out), not its client going (a reset, or its end within the body).
  */
 function refusedByServer(error: NodeJS.ErrnoException): boolean {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return true;
-  return error.code !== undefined && error.code.startsWith('HPE_') && error.code !== 'HPE_INVALID_EOF_STATE';
+  return error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || refusesBytes(error);
 }
 
 type QueuedRoute = 'write' | 'read';
