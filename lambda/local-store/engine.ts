@@ -374,10 +374,9 @@ export class StoreEngine {
     // NOTE: the request is checked before the table is looked up, as the service checks its input
     // against the model before the operation runs: 101 records sent to a missing table are a
     // ValidationException, not a ResourceNotFoundException.
-    const database = requireResourceName(body.DatabaseName, 'DatabaseName');
-    const tableName = requireResourceName(body.TableName, 'TableName');
+    const names = tableNames(body);
     const records = normalizeRecords(body.Records, body.CommonAttributes, this.seriesCache);
-    const entry = this.catalog.requireTable(database, tableName);
+    const entry = this.catalog.requireTable(...names);
     const common = body.CommonAttributes as WireRecord | undefined;
     this.meter.add(
       body.Records instanceof ScannedRecords
@@ -473,11 +472,10 @@ export class StoreEngine {
   }
 
   private async updateTable(body: Record<string, unknown>): Promise<unknown> {
-    const database = requireResourceName(body.DatabaseName, 'DatabaseName');
-    const tableName = requireResourceName(body.TableName, 'TableName');
+    const names = tableNames(body);
     // Checked before the lookup, as WriteRecords' records are; read again over the current settings.
     readTableSettings(body);
-    const current = this.catalog.requireTable(database, tableName);
+    const current = this.catalog.requireTable(...names);
     const entry = await this.catalog.updateTable(
       current.database,
       current.table,
@@ -534,10 +532,7 @@ export class StoreEngine {
   }
 
   private requireTable(body: Record<string, unknown>) {
-    return this.catalog.requireTable(
-      requireResourceName(body.DatabaseName, 'DatabaseName'),
-      requireResourceName(body.TableName, 'TableName'),
-    );
+    return this.catalog.requireTable(...tableNames(body));
   }
 
   /** Serialises control-plane mutations: they share one DuckDB connection. */
@@ -650,4 +645,12 @@ function storeFileGone(file: string): StoreError {
 
 function internalError(error: Error): StoreError {
   return new StoreError('InternalServerException', `Internal error in the embedded store: ${error.message}`);
+}
+
+/** The database and table a request names, checked as the model has them. @throws StoreError */
+function tableNames(body: Record<string, unknown>): [database: string, table: string] {
+  return [
+    requireResourceName(body.DatabaseName, 'DatabaseName'),
+    requireResourceName(body.TableName, 'TableName'),
+  ];
 }
