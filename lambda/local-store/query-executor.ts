@@ -730,7 +730,8 @@ export class QueryExecutor {
     try {
       if (abandoned) throw callerGone();
       const rendering = await render(sql, connection, translated.sql, () => abandoned || timedOut);
-      const columnInfoBytes = Buffer.byteLength(JSON.stringify(rendering.columnInfo));
+      const columnInfoJson = JSON.stringify(rendering.columnInfo);
+      const columnInfoBytes = Buffer.byteLength(columnInfoJson);
       let more = true;
       while (more && !pageDecided(rendering.rows, 0, firstPage, columnInfoBytes))
         more = await rendering.next();
@@ -747,7 +748,7 @@ export class QueryExecutor {
       // statements (facts 4.2; grafana's show-measures.json fixture: 0 and 0). A SELECT without
       // FROM scans nothing, yet is metered its 10 MB (facts 4.2; grafana's select-consts.json).
       const metering = translated.metadata ? 'none' : translated.scansNothing ? 'minimum' : 'rows';
-      cursor = newCursor(queryId, queryString, rendering, metering, this.options.nowMs());
+      cursor = newCursor(queryId, queryString, rendering, metering, this.options.nowMs(), columnInfoJson);
       if (streaming) {
         cursor.stream = { connection, rendering, busy: Promise.resolve(), active: false, dropped: false };
         this.streams.add(cursor);
@@ -840,8 +841,8 @@ function newCursor(
   result: RenderedRows,
   metering: Metering,
   lastUsedMs: number,
+  columnInfoJson = JSON.stringify(result.columnInfo),
 ): Cursor {
-  const columnInfoJson = JSON.stringify(result.columnInfo);
   if (PAGE_FRAME_BYTES + Buffer.byteLength(columnInfoJson) + result.rows.longestBytes + 1 > MAX_PAGE_BYTES)
     throw pageExceeded();
   const cursor: Cursor = {
