@@ -10,6 +10,16 @@ interface ConnectionState {
   /** Each request not yet answered, with its answer. */
   open: Map<IncomingMessage, ServerResponse>;
   refusal?: () => void;
+  /** What the parser refused first on the connection, if anything. */
+  error?: NodeJS.ErrnoException;
+}
+
+/** What a server's request listener calls with each request, and what it asks of a connection. */
+export interface ClientErrorTracking {
+  /** Called with every request the server handles. */
+  track(req: IncomingMessage, res: ServerResponse): void;
+  /** The first error Node's parser reported on `socket`, if any (the refusal of a request it ended). */
+  refusalOf(socket: Socket): NodeJS.ErrnoException | undefined;
 }
 
 /** Node's own answers to what its parser refuses; anything else is a 400. */
@@ -67,13 +77,14 @@ function refusalBody(text: string, form: RefusalBody): [string, string] {
  * and destroys the connection at once: the good request's own answer was never sent, the 400 was
  * read as its answer, and the work still running for it saw its client gone. With this, `server`
  * sends the refusal once the requests before it are answered, so each request gets its own answer,
- * in order. Returns what the server's request listener calls with every request it handles.
+ * in order. Returns what the server's request listener calls with every request it handles, and
+ * what the parser refused on a connection (for the log line of a request it ended).
  */
 export function refuseClientErrorsInOrder(
   server: Server,
   onRefused?: RefusalListener,
   form: RefusalBody = 'text',
-): (req: IncomingMessage, res: ServerResponse) => void {
+): ClientErrorTracking {
   const connections = new WeakMap<Socket, ConnectionState>();
   const stateOf = (socket: Socket) => {
     let state = connections.get(socket);
@@ -83,6 +94,7 @@ export function refuseClientErrorsInOrder(
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const connection = stateOf(socket);
     if (connection.refusal !== undefined) return; // the parser reports each later byte again
+    connection.error = error;
     // A request still receiving its body is the refused one itself (a bad chunk, a timeout): it is
     // refused at once, as Node does, since no answer of its own is coming.
     const receiving = [...connection.open].filter(([req]) => !req.complete);
@@ -108,12 +120,15 @@ export function refuseClientErrorsInOrder(
     };
     if (connection.open.size === 0 || receiving.length > 0) connection.refusal();
   });
-  return (req, res) => {
-    const connection = stateOf(req.socket);
-    connection.open.set(req, res);
-    res.once('close', () => {
-      connection.open.delete(req);
-      if (connection.open.size === 0) connection.refusal?.();
-    });
+  return {
+    track: (req, res) => {
+      const connection = stateOf(req.socket);
+      connection.open.set(req, res);
+      res.once('close', () => {
+        connection.open.delete(req);
+        if (connection.open.size === 0) connection.refusal?.();
+      });
+    },
+    refusalOf: (socket) => connections.get(socket)?.error,
   };
 }

@@ -155,14 +155,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : createHttpServer();
   // Bytes refused outside any request (a malformed request line, headers over 16 KiB) have no
   // request of their own to log them: without this, nothing said a client had been refused.
-  const track = refuseClientErrorsInOrder(server, (status, reason) =>
+  const { track, refusalOf } = refuseClientErrorsInOrder(server, (status, reason) =>
     options.logger.warn({ status, reason: safeText(reason, 200) }, 'request refused'),
   );
-  /** Why the parser refused a connection's bytes, for the request they ended (its log line). */
-  const refusals = new WeakMap<Socket, NodeJS.ErrnoException>();
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!refusals.has(socket)) refusals.set(socket, error);
-  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const place = requestsOnConnection.get(req.socket) ?? 0;
     requestsOnConnection.set(req.socket, place + 1);
@@ -206,7 +201,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // The server ended it: its body was malformed (a bad chunk, 400), or did not arrive whole
           // within Node's requestTimeout (408, after 5 min). Logged as a client gone, either one
           // sent an operator looking for a client that left, not at the answer it was given.
-          const refusal = refusals.get(req.socket);
+          const refusal = refusalOf(req.socket);
           if (refusal !== undefined && refusedByServer(refusal)) {
             const status = clientErrorStatus(refusal);
             const reason = `${refusal.code}: ${refusal.message}`;

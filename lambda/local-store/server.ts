@@ -55,7 +55,7 @@ export function createStoreServer(engine: StoreEngine, options: StoreServerOptio
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   // Its refusals in the JSON its SDK clients read: the reason is their error's message.
-  const track = refuseClientErrorsInOrder(server, undefined, 'aws-json');
+  const { track } = refuseClientErrorsInOrder(server, undefined, 'aws-json');
   // Connections, not requests, are tracked for the shutdown: a connection carries thousands of
   // WriteRecords calls, and per-answer tracking (a set and a 'close' listener per answer) cost a
   // fifth of figure 4's store rate (bench/NOTES.md, 2026-12-06 23:47 UTC).
