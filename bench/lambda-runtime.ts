@@ -6,7 +6,8 @@
 // heap from the function's memory: a tenth of it for the young generation, half of that per
 // semi-space, the rest for the old generation, passed as `--max-semi-space-size` and
 // `--max-old-space-size` (integer MB arithmetic, `expr`). Public copies of the nodejs14.x and
-// nodejs18.x bootstraps show it; the nodejs22.x one was not reachable from the bench machine.
+// nodejs18.x bootstraps show it; the nodejs22.x and nodejs24.x ones were not reachable from the bench
+// machine.
 // The young generation matters for figure 1: a request's decoded series and batches live until its
 // calls are answered, and plain `node` on the bench machine gives them a smaller semi-space.
 

@@ -230,9 +230,14 @@ export const OUTPUTS = {
   DefaultTable: 'Timestream table the connector uses by default.',
 } as const;
 
-/** Lambda function runtime, architecture and handler shared by both templates. */
+/**
+ * Lambda function runtime, architecture and handler shared by both templates. nodejs24.x because
+ * Lambda deprecates nodejs22.x on 2027-04-30 and blocks updating its functions from 2027-07-01
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); the handler is async, which
+ * is the only form Node.js 24's runtime calls.
+ */
 export const FUNCTION_FACTS = {
-  runtime: 'nodejs22.x',
+  runtime: 'nodejs24.x',
   architecture: 'arm64',
   handler: 'index.handler',
   codeDir: 'dist/lambda',

@@ -36,6 +36,8 @@ const EXTERNAL_PACKAGES = [...EXCLUDED_PACKAGES, 'snappy'];
 export const LAMBDA_BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
+  // The oldest Lambda runtime the bundle supports: the templates deploy nodejs24.x, and a stack
+  // pinned back to nodejs22.x runs the same bundle.
   target: 'node22',
   // CommonJS: the SDK and our TypeScript (compiled as CommonJS) need no require() shim.
   format: 'cjs',

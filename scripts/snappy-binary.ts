@@ -18,7 +18,7 @@ export type LambdaArchitecture = (typeof LAMBDA_ARCHITECTURES)[number];
 
 /** Node's name for each Lambda architecture, as napi-rs uses it in package and file names. */
 const NODE_ARCH: Readonly<Record<LambdaArchitecture, string>> = { arm64: 'arm64', x86_64: 'x64' };
-/** Where fetched binaries are kept between runs, under the project root (also Node 22's, on-node22.ts). */
+/** Where fetched binaries are kept between runs, under the project root (also the other Node majors', on-node.ts). */
 export const CACHE_DIR = 'node_modules/.cache/timestream-prometheus-connector';
 /** A hung registry must not hang the build. */
 const FETCH_TIMEOUT_MS = 120_000;

@@ -113,12 +113,12 @@ describe('template.yml', () => {
     expect(all.length).toBeGreaterThan(20);
   });
 
-  test('runs index.handler from dist/lambda/ on nodejs22.x arm64 with the parameter-fed size and timeout', () => {
+  test('runs index.handler from dist/lambda/ on nodejs24.x arm64 with the parameter-fed size and timeout', () => {
     const fn = onlyResource(template, 'AWS::Serverless::Function').Properties;
     expect(fn).toMatchObject({
       CodeUri: 'dist/lambda/',
       Handler: 'index.handler',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: { Ref: 'MemorySize' },
       Timeout: { Ref: 'LambdaTimeoutInSeconds' },

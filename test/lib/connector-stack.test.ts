@@ -39,10 +39,10 @@ describe('ConnectorStack', () => {
     template.hasParameter(name, { Type: type, Default: value });
   });
 
-  test('runs one nodejs22.x arm64 function with index.handler, parameter-fed memory, timeout and environment', () => {
+  test('runs one nodejs24.x arm64 function with index.handler, parameter-fed memory, timeout and environment', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: { Ref: 'MemorySize' },

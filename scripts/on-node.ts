@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs a command with Node.js 22, the Lambda runtime's major version, first on PATH:
-// `tsx scripts/on-node22.ts jest`. The development machine and CI have Node 20; the official
-// Node 22 binary comes from the npm registry (the `node-linux-<arch>` packages, which nodejs.org
-// mirrors there), pinned to one version and checked against its integrity, and is kept in
-// node_modules' cache so later runs need no network. Linux x64 and arm64 only.
+// Runs a command with another Node.js major first on PATH: `tsx scripts/on-node.ts 24 jest`. The
+// development machine and CI have Node 20; the Lambda runs Node 24, and Node 22 is the other
+// supported major. The official binary comes from the npm registry (the `node-linux-<arch>`
+// packages, which nodejs.org mirrors there), pinned to one version per major and checked against
+// its integrity, and is kept in node_modules' cache so later runs need no network. Linux x64 and
+// arm64 only.
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
@@ -26,12 +27,26 @@ export interface NodeRelease {
   readonly integrity: Readonly<Record<string, string>>;
 }
 
-/** The pinned Node 22 release (integrities from `npm view node-linux-<arch>@<version> dist.integrity`). */
-export const NODE22: NodeRelease = {
-  version: '22.23.5',
-  integrity: {
-    x64: 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==',
-    arm64: 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
+/**
+ * The pinned release of each major the tests run on besides the machine's own (integrities from
+ * `npm view node-linux-<arch>@<version> dist.integrity`).
+ */
+export const NODE_RELEASES: Readonly<Record<string, NodeRelease>> = {
+  '22': {
+    version: '22.23.5',
+    integrity: {
+      x64: 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==',
+      arm64:
+        'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
+    },
+  },
+  '24': {
+    version: '24.22.3',
+    integrity: {
+      x64: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
+      arm64:
+        'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==',
+    },
   },
 };
 
@@ -39,18 +54,18 @@ export const NODE22: NodeRelease = {
 export const EXPECTED_NODE_VARIABLE = 'CONNECTOR_TEST_NODE_VERSION';
 
 /**
- * Returns the directory holding `release` (the pinned Node 22) as `node`, fetching it into the
- * cache when it is not there yet. Throws with the reason on another platform or architecture, or
+ * Returns the directory holding `release` as `node`, fetching it into the cache when it is not
+ * there yet. Throws with the reason on another platform or architecture, or
  * when the download does not match the pinned integrity.
  */
 export async function nodeBinDir(
   rootDir: string,
+  release: NodeRelease,
   {
-    release = NODE22,
     platform = process.platform,
     arch = process.arch,
     fetchTarball = npmPack,
-  }: { release?: NodeRelease; platform?: string; arch?: string; fetchTarball?: TarballFetcher } = {},
+  }: { platform?: string; arch?: string; fetchTarball?: TarballFetcher } = {},
 ): Promise<string> {
   const integrity = release.integrity[arch];
   if (platform !== 'linux' || integrity === undefined) {
@@ -66,7 +81,7 @@ export async function nodeBinDir(
   try {
     const spec = `${packageName}@${release.version}`;
     const tarball = readFileSync(await fetchTarball(spec, tempDir));
-    checkIntegrity(tarball, integrity, spec, 'scripts/on-node22.ts');
+    checkIntegrity(tarball, integrity, spec, 'scripts/on-node.ts');
     const binary = extractTarEntry(gunzipSync(tarball), 'package/bin/node');
     if (binary === undefined) throw new Error(`${spec} holds no bin/node`);
     // Written under a temporary name and renamed, so an interrupted run leaves no half binary.
@@ -95,17 +110,26 @@ export function runWithNode(binDir: string, argv: readonly string[], version: st
   });
 }
 
+const USAGE = `usage: tsx scripts/on-node.ts <${Object.keys(NODE_RELEASES).join('|')}> <command> [arguments...]`;
+
+/** The pinned release of `major`; throws with the usage when there is none. */
+export function releaseOf(major: string | undefined): NodeRelease {
+  if (major !== undefined && Object.hasOwn(NODE_RELEASES, major)) return NODE_RELEASES[major];
+  throw new Error(`no pinned Node release for ${JSON.stringify(major ?? '')}; ${USAGE}`);
+}
+
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.length === 0) throw new Error('usage: tsx scripts/on-node22.ts <command> [arguments...]');
-  const binDir = await nodeBinDir(join(__dirname, '..'));
-  console.error(`on-node22: Node ${NODE22.version} (${join(binDir, 'node')}): ${argv.join(' ')}`);
-  process.exitCode = await runWithNode(binDir, argv, NODE22.version);
+  const [major, ...argv] = process.argv.slice(2);
+  const release = releaseOf(major);
+  if (argv.length === 0) throw new Error(USAGE);
+  const binDir = await nodeBinDir(join(__dirname, '..'), release);
+  console.error(`on-node: Node ${release.version} (${join(binDir, 'node')}): ${argv.join(' ')}`);
+  process.exitCode = await runWithNode(binDir, argv, release.version);
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(`on-node22: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`on-node: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   });
 }
