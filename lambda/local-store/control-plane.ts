@@ -279,20 +279,20 @@ export function tableShape(table: CatalogTable, region: string): Record<string, 
 
 /**
  * Pages a name-sorted list for ListDatabases/ListTables. The token is the last name returned,
- * base64url encoded. UNCONFIRMED: without MaxResults everything is returned in one page.
+ * base64url encoded; `ownsName` tells whether a name read from a token is one this listing
+ * returns (checkListPaging). UNCONFIRMED: without MaxResults everything is returned in one page.
  * @throws StoreError ValidationException
  */
 export function pageList<T>(
   items: readonly T[],
   nameOf: (item: T) => string,
   body: Record<string, unknown>,
+  ownsName: (name: string) => boolean = () => true,
 ): { page: T[]; nextToken?: string } {
-  checkListPaging(body);
+  const after = checkListPaging(body, ownsName);
   const maxResults = body.MaxResults ?? undefined;
-  const nextToken = (body.NextToken ?? undefined) as string | undefined;
   let start = 0;
-  if (nextToken !== undefined) {
-    const after = Buffer.from(nextToken, 'base64url').toString();
+  if (after !== undefined) {
     start = items.findIndex((item) => Buffer.compare(Buffer.from(nameOf(item)), Buffer.from(after)) > 0);
     if (start < 0) start = items.length;
   }
@@ -306,13 +306,29 @@ export function pageList<T>(
 
 /**
  * Checks the MaxResults and NextToken of ListDatabases/ListTables (pageList checks them too; ListTables
- * checks them before it looks its database up). A JSON null is an absent member, as
- * readTableSettings reads it. @throws StoreError ValidationException
+ * checks them before it looks its database up) and returns the name the token continues after. A
+ * JSON null is an absent member, as readTableSettings reads it, and so is an empty NextToken (the
+ * model sets it no minimum length).
+ * NOTE: a token the store did not issue for this listing (a typo, one of ListDatabases given to
+ * ListTables, one of another database's tables) is refused, where it read as some name and answered
+ * a page of the wrong names, or all of them, without an error. UNCONFIRMED: Timestream's tokens are
+ * opaque and its words for one it did not issue are not documented.
+ * @throws StoreError ValidationException
  */
-export function checkListPaging(body: Record<string, unknown>): void {
+export function checkListPaging(
+  body: Record<string, unknown>,
+  ownsName: (name: string) => boolean = () => true,
+): string | undefined {
   checkModelRange(body.MaxResults, 'maxResults', { min: 1, max: LIST_MAX_RESULTS });
   const nextToken = body.NextToken ?? undefined;
-  if (nextToken !== undefined && typeof nextToken !== 'string') throw validation('Invalid NextToken.');
+  if (nextToken === undefined || nextToken === '') return undefined;
+  if (typeof nextToken !== 'string') throw validation('Invalid NextToken.');
+  const name = Buffer.from(nextToken, 'base64url').toString();
+  // Encoded again, only a token the store wrote gives itself back (not one with other characters,
+  // padding, or bytes that are not UTF-8).
+  if (name.length === 0 || Buffer.from(name).toString('base64url') !== nextToken || !ownsName(name))
+    throw validation('Invalid NextToken.');
+  return name;
 }
 
 /** Throws unless `body` is a JSON object. @throws StoreError SerializationException */

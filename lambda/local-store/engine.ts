@@ -61,6 +61,9 @@ const ENDPOINT_CACHE_MINUTES = 1440;
 /** Least time between two tries to open the DuckDB file again while it cannot be (reopenIfInvalid). */
 export const REOPEN_MIN_INTERVAL_MS = 1000;
 
+/** Between a database and a table name in ListTables' keys (and tokens): no name holds it. */
+const TABLE_KEY_SEPARATOR = '\u0000';
+
 /** Operations served by the engine and whether faults apply to them. */
 export const DATA_PLANE_OPERATIONS: ReadonlySet<string> = new Set(['WriteRecords', 'Query']);
 
@@ -455,7 +458,12 @@ export class StoreEngine {
   }
 
   private listDatabases(body: Record<string, unknown>): unknown {
-    const { page, nextToken } = pageList(this.catalog.listDatabases(), (d) => d.database, body);
+    const { page, nextToken } = pageList(
+      this.catalog.listDatabases(),
+      (d) => d.database,
+      body,
+      (name) => !name.includes(TABLE_KEY_SEPARATOR),
+    );
     return {
       Databases: page.map((d) => this.describeDatabase(d.database)),
       ...(nextToken ? { NextToken: nextToken } : {}),
@@ -489,13 +497,24 @@ export class StoreEngine {
     // A JSON null is an absent member, as pageList reads MaxResults and NextToken: every database's tables.
     const database = body.DatabaseName ?? undefined;
     if (database !== undefined) requireResourceName(database, 'DatabaseName');
+    // A token names the table it continues after as `<database>\0<table>`: only one of this database's
+    // tables (of any database's when none is given) continues this listing.
+    const ownsName = (name: string) =>
+      database === undefined
+        ? name.includes(TABLE_KEY_SEPARATOR)
+        : name.startsWith(`${database as string}${TABLE_KEY_SEPARATOR}`);
     // Before the lookup: MaxResults 50 for a missing database is a ValidationException (writeRecords).
-    checkListPaging(body);
+    checkListPaging(body, ownsName);
     const tables =
       database === undefined
         ? this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d.database))
         : (this.catalog.requireDatabase(database as string), this.catalog.listTables(database as string));
-    const { page, nextToken } = pageList(tables, (t) => `${t.database}\u0000${t.table}`, body);
+    const { page, nextToken } = pageList(
+      tables,
+      (t) => `${t.database}${TABLE_KEY_SEPARATOR}${t.table}`,
+      body,
+      ownsName,
+    );
     return {
       Tables: page.map((t) => tableShape(t, this.region)),
       ...(nextToken ? { NextToken: nextToken } : {}),

@@ -134,6 +134,75 @@ test('pages ListDatabases with the SDK paginator', async () => {
   expect(pages).toBe(Math.ceil(seen.length / 2));
 });
 
+describe('a ListDatabases or ListTables NextToken the store did not issue for that listing', () => {
+  beforeAll(async () => {
+    for (const table of ['tok_a', 'tok_b', 'tok_c']) await store.ensureTable('tokdb_one', table);
+    await store.ensureTable('tokdb_two', 'tok_z');
+  });
+
+  const tableToken = async (database: string) =>
+    (await write.send(new ListTablesCommand({ DatabaseName: database, MaxResults: 1 }))).NextToken;
+  const databaseToken = async () => (await write.send(new ListDatabasesCommand({ MaxResults: 1 }))).NextToken;
+
+  // Each read as some name, and answered a page of the wrong names, or of all of them, without an error.
+  test.each([
+    {
+      name: 'text that is no token',
+      send: () => write.send(new ListDatabasesCommand({ NextToken: '@@@' })),
+    },
+    {
+      name: 'a token with base64 padding',
+      send: async () =>
+        write.send(new ListDatabasesCommand({ NextToken: `${(await databaseToken()) ?? ''}=` })),
+    },
+    {
+      name: 'a ListTables token given to ListDatabases',
+      send: async () => write.send(new ListDatabasesCommand({ NextToken: await tableToken('tokdb_one') })),
+    },
+    {
+      name: 'a ListDatabases token given to ListTables',
+      send: async () =>
+        write.send(new ListTablesCommand({ DatabaseName: 'tokdb_one', NextToken: await databaseToken() })),
+    },
+    {
+      name: "another database's ListTables token",
+      send: async () =>
+        write.send(
+          new ListTablesCommand({ DatabaseName: 'tokdb_two', NextToken: await tableToken('tokdb_one') }),
+        ),
+    },
+  ])('refuses $name with a ValidationException', async ({ send }) => {
+    const error = await errorOf(send);
+    expect([error.name, error.message, error.$metadata]).toEqual([
+      'ValidationException',
+      'Invalid NextToken.',
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+  });
+
+  test("still takes a database's own token, one of every database's tables, and an empty token as none", async () => {
+    const second = await write.send(
+      new ListTablesCommand({
+        DatabaseName: 'tokdb_one',
+        MaxResults: 1,
+        NextToken: await tableToken('tokdb_one'),
+      }),
+    );
+    const everyTable = await write.send(new ListTablesCommand({ MaxResults: 1 }));
+    const afterFirst = await write.send(new ListTablesCommand({ NextToken: everyTable.NextToken }));
+    const fromStart = await write.send(new ListTablesCommand({ DatabaseName: 'tokdb_one', NextToken: '' }));
+    expect([
+      second.Tables?.map((t) => t.TableName),
+      afterFirst.Tables?.length,
+      fromStart.Tables?.map((t) => t.TableName),
+    ]).toEqual([
+      ['tok_b'],
+      (await write.send(new ListTablesCommand({}))).Tables!.length - 1,
+      ['tok_a', 'tok_b', 'tok_c'],
+    ]);
+  });
+});
+
 test.each([
   {
     name: 'a duplicate database',
