@@ -135,11 +135,18 @@ export function requireResourceName(value: unknown, member: 'DatabaseName' | 'Ta
   return name;
 }
 
-/** Validates a required name member of any operation. @throws StoreError ValidationException */
+/**
+ * Validates a required name member of any operation: a missing one is refused as the model's other
+ * required members are (checkModelLength). @throws StoreError ValidationException
+ */
 export function requireName(value: unknown, member: string): string {
+  if (value === undefined || value === null) throw missingMember(memberPath(member));
   if (typeof value !== 'string' || value.length === 0) throw validation(`${member} must be specified.`);
   return value;
 }
+
+/** The refusal of a required member that is missing, in the service's words (checkModelLength). */
+const missingMember = (path: string) => modelViolation('null', path, 'Member must not be null');
 
 /**
  * Reads RetentionProperties and MagneticStoreWriteProperties over `base` (defaults on create, the
@@ -153,22 +160,28 @@ export function readTableSettings(
   // A JSON null is an absent member (as the store reads null elsewhere), not an object to read.
   const retention = (body.RetentionProperties ?? undefined) as Record<string, unknown> | undefined;
   if (retention !== undefined) {
+    if (typeof retention !== 'object' || Array.isArray(retention))
+      throw validation('RetentionProperties must be an object.');
     settings.memoryStoreRetentionHours = boundedInteger(
       retention.MemoryStoreRetentionPeriodInHours,
-      'MemoryStoreRetentionPeriodInHours',
+      'retentionProperties.memoryStoreRetentionPeriodInHours',
       MEMORY_RETENTION_HOURS,
     );
     settings.magneticStoreRetentionDays = boundedInteger(
       retention.MagneticStoreRetentionPeriodInDays,
-      'MagneticStoreRetentionPeriodInDays',
+      'retentionProperties.magneticStoreRetentionPeriodInDays',
       MAGNETIC_RETENTION_DAYS,
     );
   }
   const magnetic = (body.MagneticStoreWriteProperties ?? undefined) as Record<string, unknown> | undefined;
   if (magnetic !== undefined) {
-    if (typeof magnetic.EnableMagneticStoreWrites !== 'boolean')
-      throw validation('EnableMagneticStoreWrites must be specified.');
-    settings.enableMagneticStoreWrites = magnetic.EnableMagneticStoreWrites;
+    if (typeof magnetic !== 'object' || Array.isArray(magnetic))
+      throw validation('MagneticStoreWriteProperties must be an object.');
+    const enable = magnetic.EnableMagneticStoreWrites;
+    if (enable === undefined || enable === null)
+      throw missingMember('magneticStoreWriteProperties.enableMagneticStoreWrites');
+    if (typeof enable !== 'boolean') throw validation('EnableMagneticStoreWrites must be a boolean.');
+    settings.enableMagneticStoreWrites = enable;
     checkRejectedDataLocation(magnetic.MagneticStoreRejectedDataLocation);
   }
   checkSchema(body.Schema);
@@ -235,11 +248,14 @@ function checkSchema(value: unknown): void {
   }
 }
 
-function boundedInteger(value: unknown, member: string, bounds: { min: number; max: number }): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < bounds.min || value > bounds.max) {
-    throw validation(`${member} must be an integer between ${bounds.min} and ${bounds.max}.`);
-  }
-  return value;
+/**
+ * Reads a required integer member within the model's `bounds`, refused in the words of the model's
+ * other bounds (checkModelRange). @throws StoreError ValidationException
+ */
+function boundedInteger(value: unknown, path: string, bounds: { min: number; max: number }): number {
+  if (value === undefined || value === null) throw missingMember(path);
+  checkModelRange(value, path, bounds);
+  return value as number;
 }
 
 /** Returns the `Database` shape of the model. */

@@ -255,7 +255,8 @@ test.each([
       RetentionProperties: { MemoryStoreRetentionPeriodInHours: 0, MagneticStoreRetentionPeriodInDays: 1 },
     },
     type: 'ValidationException',
-    message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+    message:
+      "1 validation error detected: Value '0' at 'retentionProperties.memoryStoreRetentionPeriodInHours' failed to satisfy constraint: Member must have value between 1 and 8766",
   },
   {
     name: 'a magnetic retention over 73000 days',
@@ -268,7 +269,8 @@ test.each([
       },
     },
     type: 'ValidationException',
-    message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+    message:
+      "1 validation error detected: Value '73001' at 'retentionProperties.magneticStoreRetentionPeriodInDays' failed to satisfy constraint: Member must have value between 1 and 73000",
   },
 ])('refuses CreateTable for $name', async ({ input, type, message }) => {
   await store.ensureTable('tabledb', 'existing');
@@ -655,7 +657,8 @@ describe('raw protocol edges', () => {
       400,
       {
         __type: 'com.amazonaws.timestream.v20181101#ValidationException',
-        message: 'DatabaseName must be specified.',
+        message:
+          "1 validation error detected: Value null at 'databaseName' failed to satisfy constraint: Member must not be null",
       },
     ]);
   });

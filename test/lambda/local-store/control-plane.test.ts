@@ -31,26 +31,54 @@ describe('readTableSettings', () => {
 
   test('still refuses RetentionProperties without valid periods', () => {
     expect(() => readTableSettings({ RetentionProperties: 'x' })).toThrow(
-      new StoreError(
-        'ValidationException',
-        'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
-      ),
+      new StoreError('ValidationException', 'RetentionProperties must be an object.'),
     );
-    expect(() => readTableSettings({ MagneticStoreWriteProperties: {} })).toThrow(
-      new StoreError('ValidationException', 'EnableMagneticStoreWrites must be specified.'),
+    expect(() => readTableSettings({ MagneticStoreWriteProperties: 'x' })).toThrow(
+      new StoreError('ValidationException', 'MagneticStoreWriteProperties must be an object.'),
     );
   });
 
-  test.each(['true', 1, null])('refuses EnableMagneticStoreWrites %p as not a boolean', (value) => {
+  // In the service's words for a missing required member, as the store refuses the others.
+  test.each([
+    {
+      name: 'a RetentionProperties without MemoryStoreRetentionPeriodInHours',
+      body: { RetentionProperties: { MagneticStoreRetentionPeriodInDays: 1 } },
+      path: 'retentionProperties.memoryStoreRetentionPeriodInHours',
+    },
+    {
+      name: 'a RetentionProperties with a null MagneticStoreRetentionPeriodInDays',
+      body: {
+        RetentionProperties: {
+          MemoryStoreRetentionPeriodInHours: 1,
+          MagneticStoreRetentionPeriodInDays: null,
+        },
+      },
+      path: 'retentionProperties.magneticStoreRetentionPeriodInDays',
+    },
+    {
+      name: 'a MagneticStoreWriteProperties without EnableMagneticStoreWrites',
+      body: { MagneticStoreWriteProperties: {} },
+      path: 'magneticStoreWriteProperties.enableMagneticStoreWrites',
+    },
+    {
+      name: 'a null EnableMagneticStoreWrites',
+      body: { MagneticStoreWriteProperties: { EnableMagneticStoreWrites: null } },
+      path: 'magneticStoreWriteProperties.enableMagneticStoreWrites',
+    },
+  ])('refuses $name as a missing member', ({ body, path }) => {
+    expect(refusal(() => readTableSettings(body))).toEqual(
+      invalid(
+        `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
+      ),
+    );
+  });
+
+  test.each(['true', 1])('refuses EnableMagneticStoreWrites %p as not a boolean', (value) => {
     expect(
       refusal(() =>
         readTableSettings({ MagneticStoreWriteProperties: { EnableMagneticStoreWrites: value } }),
       ),
-    ).toEqual({
-      type: 'ValidationException',
-      message: 'EnableMagneticStoreWrites must be specified.',
-      status: 400,
-    });
+    ).toEqual(invalid('EnableMagneticStoreWrites must be a boolean.'));
   });
 });
 
@@ -283,22 +311,26 @@ describe('readTableSettings bounds', () => {
     {
       memory: 1.5,
       magnetic: 1,
-      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+      message:
+        "1 validation error detected: Value '1.5' at 'retentionProperties.memoryStoreRetentionPeriodInHours' failed to satisfy constraint: Member must have value between 1 and 8766",
     },
     {
       memory: 8767,
       magnetic: 1,
-      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+      message:
+        "1 validation error detected: Value '8767' at 'retentionProperties.memoryStoreRetentionPeriodInHours' failed to satisfy constraint: Member must have value between 1 and 8766",
     },
     {
       memory: 1,
       magnetic: 0,
-      message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+      message:
+        "1 validation error detected: Value '0' at 'retentionProperties.magneticStoreRetentionPeriodInDays' failed to satisfy constraint: Member must have value between 1 and 73000",
     },
     {
       memory: 1,
       magnetic: 2.5,
-      message: 'MagneticStoreRetentionPeriodInDays must be an integer between 1 and 73000.',
+      message:
+        "1 validation error detected: Value '2.5' at 'retentionProperties.magneticStoreRetentionPeriodInDays' failed to satisfy constraint: Member must have value between 1 and 73000",
     },
   ])('refuses $memory hours and $magnetic days', ({ memory, magnetic, message }) => {
     const body = {
@@ -315,6 +347,20 @@ describe('names and bodies', () => {
   test.each(['DatabaseName', 'TableName'])('refuses an empty %s as unspecified', (member) => {
     expect(refusal(() => requireName('', member))).toEqual(invalid(`${member} must be specified.`));
   });
+
+  test.each([
+    { member: 'DatabaseName', value: undefined, path: 'databaseName' },
+    { member: 'TableName', value: null, path: 'tableName' },
+  ])(
+    'refuses a missing $member ($value) in the words of a missing model member',
+    ({ member, value, path }) => {
+      expect(refusal(() => requireName(value, member))).toEqual(
+        invalid(
+          `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
+        ),
+      );
+    },
+  );
 
   test('accepts a 256-byte name and refuses 257 bytes', () => {
     expect(checkCreateName('a'.repeat(256), 'TableName')).toBe('a'.repeat(256));

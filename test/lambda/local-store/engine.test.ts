@@ -907,7 +907,8 @@ describe('a request outside the model sent to a table or database that does not 
         TableName: 'nosuchtable',
         RetentionProperties: { MemoryStoreRetentionPeriodInHours: 0, MagneticStoreRetentionPeriodInDays: 1 },
       },
-      message: 'MemoryStoreRetentionPeriodInHours must be an integer between 1 and 8766.',
+      message:
+        "1 validation error detected: Value '0' at 'retentionProperties.memoryStoreRetentionPeriodInHours' failed to satisfy constraint: Member must have value between 1 and 8766",
     },
     {
       name: 'a MaxResults of 21 for ListTables',
