@@ -128,6 +128,9 @@ export function normalizeRecords(
   cache: SeriesCache = new SeriesCache(),
 ): NormalizedRecord[] {
   if (records instanceof ScannedRecords) return normalizeScanned(records, common, cache);
+  // A missing list is refused as the model's other missing members are (model-checks.ts).
+  if (records === undefined || records === null)
+    throw modelViolation('null', 'records', 'Member must not be null');
   if (!Array.isArray(records)) throw recordCountError(0);
   checkRecordCount(records.length);
   const commonRecord = asRecord(common ?? {}, 'commonAttributes');

@@ -408,6 +408,32 @@ describe('whole-call validation failures', () => {
     expect([error.name, error.message]).toEqual(['ValidationException', message]);
   });
 
+  // The JS SDK v3 sends a call without its required members (it checks none of them).
+  test.each([
+    {
+      name: 'a call without Records',
+      input: { DatabaseName: DB, TableName: TABLE },
+      path: 'records',
+    },
+    {
+      name: 'a call without DatabaseName',
+      input: { TableName: TABLE, Records: [doubleRecord('missing', '1', NOW_MS)] },
+      path: 'databaseName',
+    },
+    {
+      name: 'a call without TableName',
+      input: { DatabaseName: DB, Records: [doubleRecord('missing', '1', NOW_MS)] },
+      path: 'tableName',
+    },
+  ])('refuses $name as a missing member of the model', async ({ input, path }) => {
+    const error = await errorOf(() => write.send(new WriteRecordsCommand(input as WriteRecordsCommandInput)));
+    expect([error.name, error.message, error.$metadata]).toEqual([
+      'ValidationException',
+      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
+      expect.objectContaining({ httpStatusCode: 400 }),
+    ]);
+  });
+
   test('refuses dimension names with half a surrogate pair, which DuckDB would make one column', async () => {
     for (const name of ['lone\ud800', 'lone\udc00']) {
       const record = doubleRecord('x', '1', NOW_MS - 98, { Dimensions: [{ Name: name, Value: 'v' }] });

@@ -201,6 +201,18 @@ describe('normalizeRecords', () => {
       message: 'Record version must be a positive integer (1 or greater).',
     },
     {
+      name: 'a missing list of records',
+      records: undefined,
+      message:
+        "1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null",
+    },
+    {
+      name: 'a null list of records',
+      records: null,
+      message:
+        "1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null",
+    },
+    {
       name: 'no records',
       records: [],
       message:
