@@ -16,6 +16,7 @@ import { errorResponse, safeText } from '../core/connector';
 import { methodNotAllowed } from '../core/errors';
 import { declaresMoreThan, readBodyWithin } from './body-buffer';
 import { clientErrorStatus, refuseClientErrorsInOrder, refusesBytes } from './client-errors';
+import { logTlsClientErrors } from './tls-errors';
 import type { Admission, RequestQueue } from './request-queue';
 import { EMPTY_BODY, type HttpRequest, type HttpResponse, type RequestHandler } from '../core/http';
 import type { Logger } from '../observability/logger';
@@ -150,9 +151,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shutdown = new AbortController();
   /** Answers not yet sent, so a shutdown can have them close their keep-alive connections. */
   const unanswered = new Set<ServerResponse>();
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
-    : createHttpServer();
+  let server: Server;
+  if (options.tls) {
+    const https = createHttpsServer({ cert: options.tls.cert, key: options.tls.key });
+    logTlsClientErrors(https, options.logger);
+    server = https;
+  } else {
+    server = createHttpServer();
+  }
   // Bytes refused outside any request (a malformed request line, headers over 16 KiB) have no
   // request of their own to log them: without this, nothing said a client had been refused.
   const { track, refusalOf } = refuseClientErrorsInOrder(server, (status, reason) =>
