@@ -3,6 +3,7 @@
 // cannot be listened on, a TLS file that is not PEM) become ConfigErrors naming the option, so the
 // CLI prints one line and exits 2 instead of printing a stack trace.
 
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../lambda/config/load';
 import { listenAddress, type ListenAddress } from '../lambda/config/parsers';
@@ -76,5 +77,16 @@ export function checkTlsPair(cert: Buffer, key: Buffer): void {
       'use an RSA key of 2048 bits or more, or an EC key, with SHA-256 signatures or stronger',
   );
   attempt({ key }, '--tls-key: not a PEM private key');
-  attempt({ cert, key }, '--tls-certificate and --tls-key: the key does not belong to the certificate');
+  const mismatch = '--tls-certificate and --tls-key: the key does not belong to the certificate';
+  attempt({ cert, key }, mismatch);
+  // NOTE: OpenSSL compares the pair above only when their key types agree: an EC key given with an
+  // RSA certificate loads, and every handshake then fails (no suitable signature algorithm), where
+  // Go's tls.X509KeyPair, the reference connector's, refuses the pair at startup.
+  const leaf = new X509Certificate(cert);
+  const privateKey = createPrivateKey(key);
+  if (!leaf.checkPrivateKey(privateKey)) {
+    throw new ConfigError([
+      `${mismatch} (the key is ${privateKey.asymmetricKeyType}, the certificate's is ${leaf.publicKey.asymmetricKeyType})`,
+    ]);
+  }
 }

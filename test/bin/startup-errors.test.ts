@@ -91,6 +91,23 @@ describe('checkTlsPair', () => {
     expect(() => checkTlsPair(cert, key)).not.toThrow();
   });
 
+  test('refuses a key of another type than the certificate (an EC key with an RSA certificate), which OpenSSL loads', () => {
+    const ecKey = Buffer.from(
+      generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }),
+    );
+    expect(problemsOf(() => checkTlsPair(cert, ecKey))).toEqual([
+      "--tls-certificate and --tls-key: the key does not belong to the certificate (the key is ec, the certificate's is rsa)",
+    ]);
+  });
+
+  test('takes a certificate and its key from one file given to both options, in either order', () => {
+    expect(() => checkTlsPair(Buffer.concat([cert, key]), Buffer.concat([cert, key]))).not.toThrow();
+    expect(() => checkTlsPair(Buffer.concat([key, cert]), Buffer.concat([key, cert]))).not.toThrow();
+  });
+
   test('names a certificate whose key is too small for OpenSSL as such, not as a file that is not PEM', () => {
     // Refused by every Node.js; a 1024-bit key, the common case, is refused from Node.js 24 on.
     const weak = selfSignedLocalhost('rsa:512');
