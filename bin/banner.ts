@@ -2,6 +2,8 @@
 // What `npm start` prints once the connector and its embedded store listen: the Prometheus
 // configuration to paste and an AWS CLI command to look at the data.
 
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Config } from '../lambda/config/load';
 import { LOCAL_TABLE_SETTINGS } from './local-table';
@@ -45,6 +47,33 @@ function cliKeys(config: BannerConfig): [string, string] {
   return credentialsFile === undefined
     ? ['any key pair works', 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local']
     : [`use a pair from ${credentialsFile}`, 'AWS_ACCESS_KEY_ID=<key id> AWS_SECRET_ACCESS_KEY=<secret>'];
+}
+
+/** Loopback names a certificate may give, in the order the banner prefers them. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * The URL the banner gives Prometheus for a server at `serverUrl` (its host is `127.0.0.1` when it
+ * listens on every interface) speaking TLS with `certificate`: when the certificate does not name
+ * that loopback host but names another (`localhost`, as a certificate made for local use usually
+ * does, the reference connector's openssl steps among them), the URL uses that one. Go, and so
+ * Prometheus, checks only the subjectAltNames; a URL the certificate does not name is refused
+ * ("cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs").
+ */
+export function urlNamedByCertificate(serverUrl: string, certificate: Buffer): string {
+  const url = new URL(serverUrl);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!LOOPBACK_NAMES.includes(host)) return serverUrl;
+  const leaf = new X509Certificate(certificate);
+  const names = (name: string) =>
+    isIP(name) === 0
+      ? leaf.checkHost(name, { subject: 'never' }) !== undefined
+      : leaf.checkIP(name) !== undefined;
+  if (names(host)) return serverUrl;
+  const named = LOOPBACK_NAMES.find(names);
+  if (named === undefined) return serverUrl;
+  url.hostname = isIP(named) === 6 ? `[${named}]` : named;
+  return url.origin;
 }
 
 export function localBanner(connectorUrl: string, storeEndpoint: string, config: BannerConfig): string {

@@ -23,7 +23,7 @@ import { createLogger, standardError, type Logger } from '../lambda/observabilit
 import { createPromMetrics } from '../lambda/observability/metrics';
 import { ClientCache } from '../lambda/timestream/clients';
 import { CONNECTOR_VERSION } from '../lambda/version';
-import { localBanner, storeHint } from './banner';
+import { localBanner, storeHint, urlNamedByCertificate } from './banner';
 import { LOCAL_TABLE_SETTINGS } from './local-table';
 import { checkTlsPair, dataDirFailure, defaultTableFailure, listenFailure } from './startup-errors';
 
@@ -120,7 +120,10 @@ async function main(): Promise<void> {
     'connector listening',
   );
   warnOnSnappyFallback(logger);
-  if (store !== undefined) process.stdout.write(localBanner(server.url, store.endpoint, config));
+  if (store !== undefined) {
+    const url = tls === undefined ? server.url : urlNamedByCertificate(server.url, tls.cert);
+    process.stdout.write(localBanner(url, store.endpoint, config));
+  }
   onSignals(async () => {
     logger.info({}, 'shutting down: finishing in-flight requests');
     await server.close();

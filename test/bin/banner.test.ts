@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { join } from 'node:path';
-import { localBanner, storeHint, type BannerConfig } from '../../bin/banner';
+import { localBanner, storeHint, urlNamedByCertificate, type BannerConfig } from '../../bin/banner';
 import type { LocalConfig } from '../../lambda/config/load';
+import { selfSignedLocalhost } from '../support/tls';
 
 const local = (credentialsFile: string | undefined): LocalConfig => ({
   dataDir: './data',
@@ -132,5 +133,42 @@ describe('storeHint (local-store, which creates no table)', () => {
         `    --endpoint-url http://127.0.0.1:9202 --query-string 'SELECT count() FROM "PrometheusDatabase"."PrometheusMetricsTable"'`,
       ].join('\n'),
     );
+  });
+});
+
+describe('urlNamedByCertificate (the URL the banner gives for a server speaking TLS)', () => {
+  test.each([
+    {
+      name: "a certificate naming only localhost (the reference connector's openssl steps): localhost, which Prometheus can verify",
+      altNames: 'DNS:localhost',
+      url: 'https://127.0.0.1:9201',
+      expected: 'https://localhost:9201',
+    },
+    {
+      name: 'a certificate naming 127.0.0.1: the URL as it is',
+      altNames: 'DNS:localhost,IP:127.0.0.1',
+      url: 'https://127.0.0.1:9201',
+      expected: 'https://127.0.0.1:9201',
+    },
+    {
+      name: 'a certificate naming only ::1: that address, bracketed',
+      altNames: 'IP:::1',
+      url: 'https://127.0.0.1:9201',
+      expected: 'https://[::1]:9201',
+    },
+    {
+      name: 'a certificate naming localhost in its subject only, which Go ignores: the URL as it is',
+      altNames: '',
+      url: 'https://127.0.0.1:9201',
+      expected: 'https://127.0.0.1:9201',
+    },
+    {
+      name: 'a server listening on another address: the URL as it is',
+      altNames: 'DNS:localhost',
+      url: 'https://10.1.2.3:9201',
+      expected: 'https://10.1.2.3:9201',
+    },
+  ])('$name', ({ altNames, url, expected }) => {
+    expect(urlNamedByCertificate(url, selfSignedLocalhost('rsa:2048', altNames).cert)).toBe(expected);
   });
 });

@@ -13,18 +13,18 @@ export interface CertificatePair {
 }
 
 /**
- * Makes a one-day self-signed pair with a key of `newKey` (openssl's `-newkey`). Throws when
- * openssl cannot make one: the TLS tests fail rather than pass without checking anything
+ * Makes a one-day self-signed pair with a key of `newKey` (openssl's `-newkey`), for the
+ * subjectAltName `altNames` (none when empty: the subject's CN alone names `localhost`). Throws
+ * when openssl cannot make one: the TLS tests fail rather than pass without checking anything
  * (`.ci/run` installs openssl where it is missing).
  */
-export function selfSignedLocalhost(newKey = 'rsa:2048'): CertificatePair {
+export function selfSignedLocalhost(newKey = 'rsa:2048', altNames = 'DNS:localhost'): CertificatePair {
   const dir = mkdtempSync(join(tmpdir(), 'test-tls-'));
   try {
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', newKey, '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
-        '-addext',
-        'subjectAltName=DNS:localhost',
+        ...(altNames === '' ? [] : ['-addext', `subjectAltName=${altNames}`]),
         '-keyout',
         join(dir, 'key.pem'),
         '-out',
