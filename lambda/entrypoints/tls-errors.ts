@@ -32,9 +32,13 @@ export function logTlsClientErrors(server: HttpsServer, logger: Logger): void {
   });
 }
 
-/** `address:port` of the client, or undefined once the socket no longer knows it. */
+/**
+ * `address:port` of the client, or undefined once the socket no longer knows it. An IPv4 client of
+ * a dual-stack socket (`::ffff:10.0.0.7`) is named by its IPv4 address, as Go's server logs it.
+ */
 function remoteOf(socket: TLSSocket): string | undefined {
-  const address = socket.remoteAddress;
-  if (address === undefined) return undefined;
+  const raw = socket.remoteAddress;
+  if (raw === undefined) return undefined;
+  const address = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw)?.[1] ?? raw;
   return address.includes(':') ? `[${address}]:${socket.remotePort}` : `${address}:${socket.remotePort}`;
 }
