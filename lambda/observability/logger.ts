@@ -66,7 +66,8 @@ const redactedNames = new Set(REDACTED_FIELDS.map((name) => name.toLowerCase()))
  * Creates a pino-backed Logger.
  *
  * `enabled: false` keeps `error` lines: the reference's `enable_logging=false` silences everything,
- * but an operator who turns chatter off still needs to learn why data was refused or lost.
+ * but an operator who turns chatter off still needs to learn why a write failed (5xx). Refusals
+ * (4xx, `warn`) are left to the counters and the answer Prometheus logs (README "Configuration").
  * Any field named in REDACTED_FIELDS, at any depth and in any letter case (HTTP headers arrive as
  * `Authorization` or `authorization`), is logged as `[REDACTED]`.
  */
