@@ -122,7 +122,10 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
   else if (response.status >= 500)
     logger.error({ ...fields, reason: firstLine(response.body), ...unexpected }, 'write failed');
   else if (response.status >= 400)
-    logger.warn({ ...fields, reason: firstLine(response.body) }, 'write refused');
+    logger.warn(
+      { ...fields, reason: firstLine(response.body), ...detailsOf(response.body) },
+      'write refused',
+    );
   else logger.info(fields, 'write');
   return response;
 }
@@ -234,6 +237,20 @@ function countSamples(request: WriteRequest): number {
   let count = request.nativeHistograms ?? 0;
   for (const series of request.timeseries) count += series.samples.length;
   return count;
+}
+
+/**
+ * The lines after the first of a refusal (a 400's reasons, naming each refused series), for its
+ * log line. NOTE: Prometheus logs only the first line of an answer, so without this no log said
+ * which series were refused or why.
+ */
+function detailsOf(body: Uint8Array | string): { details?: string[] } {
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const details = text
+    .split('\n')
+    .slice(1)
+    .filter((line) => line !== '');
+  return details.length > 0 ? { details } : {};
 }
 
 function firstLine(body: Uint8Array | string): string {

@@ -136,6 +136,7 @@ function connector(script: Array<string | Error | undefined>, writeConcurrency =
   let mostInFlight = 0;
   let call = 0;
   const sizes: number[] = [];
+  const logger = new CaptureLogger();
   const send = (_target: unknown, batch: { sampleCount: number }) => {
     sizes.push(batch.sampleCount);
     const answer = script[call++];
@@ -153,14 +154,14 @@ function connector(script: Array<string | Error | undefined>, writeConcurrency =
   const handler = createConnector({
     options: connectorOptions({ writeConcurrency }),
     clients: { get: () => ({ writeRecords: { send } }) } as unknown as ClientCache,
-    logger: new CaptureLogger(),
+    logger,
     metrics: {
       writeRequest: (f) => figures.push(f),
       readRequest: () => undefined,
       timestreamCall: (f) => calls.push(f),
     },
   });
-  return { handler, figures, sizes, calls, mostInFlight: () => mostInFlight };
+  return { handler, figures, sizes, calls, logger, mostInFlight: () => mostInFlight };
 }
 
 /** 150 series of one sample each: two WriteRecords calls, of 63 and 87 records. */
@@ -293,6 +294,29 @@ test('a 400 lists at most ten reasons, whatever the number of refused series', a
   ]);
   expect(sizes).toEqual([1]);
   expect(figures).toMatchObject([{ status: 400, received: 13, written: 1, rejected: 12, writeCalls: 1 }]);
+});
+
+test('a refused write logs the reasons of its answer, of which Prometheus logs only the first line', async () => {
+  const { handler, logger } = connector([rejectedRecords([{ RecordIndex: 0, Reason: 'scripted' }])]);
+  const body = snappyCompress(
+    encodeWriteRequest({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
+        { labels: [{ name: 'job', value: 'a' }], samples: [{ value: 2, timestamp: T }] },
+      ],
+    }),
+  );
+  const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
+  expect(response.status).toBe(400);
+  const line = logger.lines.find((l) => l.msg === 'write refused');
+  expect([line?.level, line?.fields.reason, line?.fields.details]).toEqual([
+    'warn',
+    'wrote 0 of 2 samples; refused 1 samples of 1 invalid or over-limit series and 1 samples rejected by Timestream',
+    [
+      '- series {job="a"} has no metric name (__name__ label missing or empty)',
+      `- sample m@${T} rejected by Timestream: scripted`,
+    ],
+  ]);
 });
 
 test.each([1, 2])('sends at most write_concurrency (%i) calls at once', async (writeConcurrency) => {
