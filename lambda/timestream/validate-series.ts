@@ -121,9 +121,12 @@ export function prepareSeries(
     if (dimensionName.length * 3 > limits.maxDimensionNameBytes) {
       const bytes = utf8ByteLength(dimensionName);
       if (bytes > limits.maxDimensionNameBytes) {
+        // NOTE: the sizes before the name, which comes last: the answer cuts each reason to 300
+        // characters, and the name also shows in the series, so a long one cut the limit off.
+        const stored = dimensionName === name ? '' : ' stored as a dimension name (with "_" in front)';
         return {
           problem: 'long_label',
-          reason: `series ${describeSeries(labels)} has label name "${name}" stored as dimension "${dimensionName}" of ${bytes} bytes, over the Timestream limit of ${limits.maxDimensionNameBytes}`,
+          reason: `series ${describeSeries(labels)} has a label name${stored} of ${bytes} bytes, over the Timestream dimension name limit of ${limits.maxDimensionNameBytes}: "${name}"`,
         };
       }
     }

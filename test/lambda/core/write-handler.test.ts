@@ -319,6 +319,32 @@ test('a refused write logs the reasons of its answer, of which Prometheus logs o
   ]);
 });
 
+test('a 400 keeps the size and the limit of a label name over 60 bytes in its reason', async () => {
+  // The answer cuts each reason to 300 characters; the series and the name took them all before.
+  const { handler } = connector([undefined]);
+  const name = 'n'.repeat(61);
+  const body = snappyCompress(
+    encodeWriteRequest({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
+        {
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name: 'instance', value: 'ip-10-0-1-17.eu-west-1.compute.internal:9100' },
+            { name, value: 'v' },
+          ],
+          samples: [{ value: 2, timestamp: T }],
+        },
+      ],
+    }),
+  );
+  const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
+  expect([response.status, String(response.body).split('\n')[1]]).toEqual([
+    400,
+    `- series m{instance="ip-10-0-1-17.eu-west-1.compute.internal:9100", ${name}="v"} has a label name of 61 bytes, over the Timestream dimension name limit of 60: "${name}"`,
+  ]);
+});
+
 test.each([1, 2])('sends at most write_concurrency (%i) calls at once', async (writeConcurrency) => {
   const { handler, sizes, mostInFlight } = connector([undefined, undefined], writeConcurrency);
   const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body: BODY });

@@ -150,7 +150,7 @@ describe('toWriteBatches mapping', () => {
     );
     expect(result.ignored.long_label).toBe(1);
     expect(result.rejections[0]).toMatch(
-      new RegExp(`stored as dimension "_?${label}" of ${bytes} bytes, over the Timestream limit of 60$`),
+      new RegExp(` of ${bytes} bytes, over the Timestream dimension name limit of 60: "${label}"$`),
     );
   });
 });
@@ -283,7 +283,7 @@ describe('toWriteBatches validation', () => {
       ],
       problem: 'long_label',
       reason:
-        'series up{ts_abc="x"} has label name "ts_abc" stored as dimension "_ts_abc" of 7 bytes, over the Timestream limit of 6',
+        'series up{ts_abc="x"} has a label name stored as a dimension name (with "_" in front) of 7 bytes, over the Timestream dimension name limit of 6: "ts_abc"',
     },
   ])('rejects a series with $name', ({ labels, problem, reason }) => {
     const result = toWriteBatches(

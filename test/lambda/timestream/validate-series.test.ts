@@ -40,7 +40,7 @@ describe('prepareSeries limits in UTF-8 bytes', () => {
         { name: '日日日', value: 'v' },
       ],
       reason:
-        'series up{日日日="v"} has label name "日日日" stored as dimension "日日日" of 9 bytes, over the Timestream limit of 6',
+        'series up{日日日="v"} has a label name of 9 bytes, over the Timestream dimension name limit of 6: "日日日"',
     },
     {
       name: 'dimension names and values of 5 characters and 13 bytes',
