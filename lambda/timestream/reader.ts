@@ -61,6 +61,14 @@ interface SharedRead {
   columns: Promise<ReadonlySet<string>>;
   controller: AbortController;
   waiting: number;
+  call: DescribeCall;
+}
+
+/** The Query call of a DESCRIBE's page under way, and who is told of it once it ends. */
+interface DescribeCall {
+  /** performance.now() when the page's call was sent; undefined between calls, or once reported. */
+  startedMs?: number;
+  observe?: QueryCallObserver;
 }
 
 /** A table's dimension columns as known, for one query. */
@@ -117,7 +125,8 @@ export class DimensionCatalog {
     const joined = shared !== undefined;
     if (shared === undefined) {
       const controller = new AbortController();
-      const columns = describeDimensions(client, target, controller.signal, observe)
+      const call: DescribeCall = { observe };
+      const columns = describeDimensions(client, target, controller.signal, call)
         .then((found) => {
           this.entries.set(key, { columns: found, readAtMs: this.now() });
           return found;
@@ -125,10 +134,10 @@ export class DimensionCatalog {
         .finally(() => {
           if (this.reading.get(readKey)?.controller === controller) this.reading.delete(readKey);
         });
-      shared = { columns, controller, waiting: 0 };
+      shared = { columns, controller, waiting: 0, call };
       this.reading.set(readKey, shared);
     }
-    const columns = await waitFor(this.reading, readKey, signal);
+    const columns = await waitFor(this.reading, readKey, signal, observe);
     // A DESCRIBE that started before this query may have read the table before a column the query
     // wants was written (by a write acknowledged before the query began): the query names such
     // columns anyway, and only Timestream's unknown-column error makes them absent.
@@ -154,11 +163,16 @@ function clientId(client: object): number {
   return id;
 }
 
-/** The shared DESCRIBE's columns, or a DESCRIBE abort error once `signal` aborts (the DESCRIBE goes on for the others). */
+/**
+ * The shared DESCRIBE's columns, or a DESCRIBE abort error once `signal` aborts (the DESCRIBE goes
+ * on for the others). The last waiter to give up stops the DESCRIBE, and `observe` is told of its
+ * call then.
+ */
 async function waitFor(
   reading: ReadonlyMap<string, SharedRead>,
   key: string,
   signal: AbortSignal | undefined,
+  observe: QueryCallObserver | undefined,
 ): Promise<ReadonlySet<string>> {
   const shared = reading.get(key)!;
   shared.waiting++;
@@ -175,15 +189,24 @@ async function waitFor(
     if (stopWaiting !== undefined) signal?.removeEventListener('abort', stopWaiting);
     shared.waiting--;
     // Only while it is under way (still in `reading`): an answered DESCRIBE is left alone.
-    if (shared.waiting === 0 && reading.get(key) === shared) shared.controller.abort();
+    if (shared.waiting === 0 && reading.get(key) === shared) {
+      // NOTE: its call is counted now, as the giving-up read's, which is answered (503) before the
+      // stopped call settles: counted then, it was missing from that read's `calls` and, on
+      // Lambda, from its invocation's metrics, and turned up in a later invocation's instead.
+      const { call } = shared;
+      if (call.startedMs !== undefined)
+        observe?.('Query(DESCRIBE)', performance.now() - call.startedMs, awsErrorName(abortError()));
+      call.startedMs = undefined;
+      shared.controller.abort();
+    }
   }
 }
 
 async function describeDimensions(
   client: TimestreamQueryClient,
   target: ReadTarget,
-  signal?: AbortSignal,
-  observe?: QueryCallObserver,
+  signal: AbortSignal,
+  call: DescribeCall,
 ): Promise<ReadonlySet<string>> {
   const sql = `DESCRIBE ${quoteIdentifier(target.database)}.${quoteIdentifier(target.table)}`;
   const dimensions = new Set<string>();
@@ -191,15 +214,15 @@ async function describeDimensions(
   // Every page: Query may split any result, DESCRIBE's too, and may answer an empty page with a
   // NextToken (reference/timestream-facts.md 4.2); a column on a later page is a column all the same.
   for (let page = 0; page < MAX_PAGES_PER_QUERY; page++) {
-    const started = performance.now();
+    call.startedMs = performance.now();
     let output: QueryCommandOutput;
     try {
       output = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
         abortSignal: signal,
       });
-      observe?.('Query(DESCRIBE)', performance.now() - started, 'ok');
+      endCall(call, 'ok');
     } catch (error) {
-      observe?.('Query(DESCRIBE)', performance.now() - started, awsErrorName(error));
+      endCall(call, awsErrorName(error));
       const failure = fromAwsError(error, 'DESCRIBE');
       // Our DESCRIBE is well-formed, so a validation error means the database or table is missing.
       // Other refusals (a QueryExecutionException, a quota) are what they say: named a missing
@@ -225,6 +248,13 @@ async function describeDimensions(
     if (nextToken === undefined) return dimensions;
   }
   throw new ConnectorError(ErrorKind.Retryable, `DESCRIBE returned more than ${MAX_PAGES_PER_QUERY} pages`);
+}
+
+/** Tells the call's observer that it ended, unless the read that stopped it did already. */
+function endCall(call: DescribeCall, outcome: string): void {
+  if (call.startedMs !== undefined)
+    call.observe?.('Query(DESCRIBE)', performance.now() - call.startedMs, outcome);
+  call.startedMs = undefined;
 }
 
 export interface ReadOptions {

@@ -98,6 +98,58 @@ describe('DimensionCatalog with reads at the same time', () => {
   });
 });
 
+describe('DimensionCatalog counting the call of a DESCRIBE every read gave up on', () => {
+  /** A client whose DESCRIBE fails with the SDK's AbortError only when `settle()` is called after its abort, as a socket's does. */
+  function slowAbortClient() {
+    const settles: (() => void)[] = [];
+    const client = {
+      send: (_command: QueryCommand, options?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () =>
+            settles.push(() => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }))),
+          );
+        }),
+    } as unknown as TimestreamQueryClient;
+    return { client, settle: () => settles.forEach((s) => s()) };
+  }
+  const recorder = () => {
+    const calls: string[] = [];
+    const observe = (operation: string, _durationMs: number, outcome: string) =>
+      calls.push(`${operation} ${outcome}`);
+    return { calls, observe };
+  };
+
+  test('the read that stops it is told of the call before it fails, and nobody again once the call settles', async () => {
+    const { client, settle } = slowAbortClient();
+    const { calls, observe } = recorder();
+    const gone = new AbortController();
+    const read = new DimensionCatalog().columns(client, TARGET, [], gone.signal, observe).catch((e) => e);
+    gone.abort();
+    expect(await read).toBeInstanceOf(ConnectorError);
+    expect(calls).toEqual(['Query(DESCRIBE) AbortError']);
+    settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['Query(DESCRIBE) AbortError']);
+  });
+
+  test('of two reads sharing it, the last to give up is told, the first not', async () => {
+    const { client, settle } = slowAbortClient();
+    const [first, last] = [recorder(), recorder()];
+    const [a, b] = [new AbortController(), new AbortController()];
+    const catalog = new DimensionCatalog();
+    const reads = [
+      catalog.columns(client, TARGET, [], a.signal, first.observe).catch((e) => e),
+      catalog.columns(client, TARGET, [], b.signal, last.observe).catch((e) => e),
+    ];
+    a.abort();
+    b.abort();
+    expect(await Promise.all(reads)).toEqual([expect.any(ConnectorError), expect.any(ConnectorError)]);
+    settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([first.calls, last.calls]).toEqual([[], ['Query(DESCRIBE) AbortError']]);
+  });
+});
+
 describe('DimensionCatalog with reads of two tables at once through one client', () => {
   test('each table gets a DESCRIBE and columns of its own', async () => {
     const tables: Record<string, string[]> = {
