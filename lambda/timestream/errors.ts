@@ -4,6 +4,7 @@
 // retryable (503): Prometheus resends, and identical re-writes are idempotent in Timestream.
 
 import { ConnectorError, ErrorKind } from '../core/errors';
+import { lastAttemptErrorOf } from './last-attempt';
 
 // Beside the models' errors, the refusals AWS's Common Errors list (Timestream developer guide):
 // they mostly come with a 400, on which an unknown name is retried (503), so a refusal named only
@@ -131,9 +132,21 @@ export function fromAwsError(error: unknown, operation: string): ConnectorError 
   const name = e.name ?? 'Error';
   const text = oneLine(e.message ?? String(cause));
   const step = reason === undefined ? '' : 'DescribeEndpoints: ';
-  return new ConnectorError(kind, `Timestream ${operation} failed: ${step}${name}: ${text}`, {
+  return new ConnectorError(kind, `Timestream ${operation} failed: ${step}${name}: ${text}${after(error)}`, {
     cause: error,
   });
+}
+
+/**
+ * What the call's last attempt failed with before it was stopped (last-attempt.ts), as the end of
+ * its message: a deadline reached while Timestream throttled every attempt reads as that, not as
+ * an AbortError alone.
+ */
+function after(error: unknown): string {
+  const last = lastAttemptErrorOf(error);
+  if (typeof last !== 'object' || last === null) return '';
+  const e = last as SdkErrorShape;
+  return ` (stopped after an attempt failed with ${awsErrorName(last)}: ${oneLine(e.message ?? '', 200)})`;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-timestream-query';
 import { malformedAnswer } from './errors';
 import { FastCall, type RequestHandlerLike } from './fast-call';
+import { sendRecordingAttempts } from './last-attempt';
 import { isColumnInfoList } from './page-scan';
 
 /** The awsJson1_0 target of Query (smithy model: Timestream_20181101). */
@@ -84,9 +85,10 @@ export class QuerySender {
       // as a TypeError.
       if (pageFault(parsed) === undefined) return pageOf(parsed as Partial<QueryPage>);
     }
-    const output = await this.client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
-      abortSignal: signal,
-    });
+    const command = new QueryCommand({ QueryString: sql, NextToken: nextToken });
+    const output = await sendRecordingAttempts(command, () =>
+      this.client.send(command, { abortSignal: signal }),
+    );
     // The SDK's deserialiser lets through what the fast path refused (a null row or column, an
     // empty NextToken), so its answer is held to the same shape.
     const fault = pageFault(output);

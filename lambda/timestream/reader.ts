@@ -12,6 +12,7 @@ import type { ColumnarSeries } from '../prompb/encode';
 import type { Query } from '../prompb/types';
 import { awsErrorName, fromAwsError, malformedAnswer } from './errors';
 import { abortError } from './http1-client';
+import { sendRecordingAttempts } from './last-attempt';
 import { toDimensionName } from './label-names';
 import { scanQueryPage, type ScannedPage } from './page-scan';
 import { pageFault, type QueryPage, type QuerySender } from './query-sender';
@@ -217,9 +218,8 @@ async function describeDimensions(
     call.startedMs = performance.now();
     let output: QueryCommandOutput;
     try {
-      output = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
-        abortSignal: signal,
-      });
+      const command = new QueryCommand({ QueryString: sql, NextToken: nextToken });
+      output = await sendRecordingAttempts(command, () => client.send(command, { abortSignal: signal }));
       endCall(call, 'ok');
     } catch (error) {
       endCall(call, awsErrorName(error));

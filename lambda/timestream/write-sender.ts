@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import type { WriteBatch } from './batches';
 import { FastCall, type FastRefusal, type RequestHandlerLike } from './fast-call';
+import { sendRecordingAttempts } from './last-attempt';
 import { renderWriteRecordsBody, type WriteRecordsTarget } from './write-json';
 
 export type { RequestHandlerLike } from './fast-call';
@@ -142,14 +143,12 @@ export class WriteRecordsSender {
     if (answer === true) return;
     // writeBatches holds the SDK's reading of a refusal to the same check as this one.
     if (answer !== false && !isUnmappedRefusal(answer, batch.sampleCount)) throw sdkError(answer);
-    await this.client.send(
-      new WriteRecordsCommand({
-        DatabaseName: target.database,
-        TableName: target.table,
-        CommonAttributes: batch.commonAttributes,
-        Records: batch.records,
-      }),
-      { abortSignal: signal },
-    );
+    const command = new WriteRecordsCommand({
+      DatabaseName: target.database,
+      TableName: target.table,
+      CommonAttributes: batch.commonAttributes,
+      Records: batch.records,
+    });
+    await sendRecordingAttempts(command, () => this.client.send(command, { abortSignal: signal }));
   }
 }
