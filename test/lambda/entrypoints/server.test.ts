@@ -6,18 +6,8 @@ import type { HttpRequest, HttpResponse } from '../../../lambda/core/http';
 import { requestPath, startServer } from '../../../lambda/entrypoints/server';
 import { RequestQueue } from '../../../lambda/entrypoints/request-queue';
 import { CaptureLogger } from '../../support/capture-logger';
+import { rawRequest } from '../../support/raw-request';
 import { heapOutsideYoungGeneration } from '../../support/heap';
-
-/** Sends raw bytes and resolves with everything the server answers before it closes. */
-function rawRequest(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(text));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-  });
-}
 
 /**
  * Sends a 16 MiB write with `Expect: 100-continue` and its body at once, without waiting for 100

@@ -2,18 +2,8 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 import { startServer, type RunningServer } from '../../../lambda/entrypoints/server';
 import { CaptureLogger } from '../../support/capture-logger';
+import { rawRequest } from '../../support/raw-request';
 import { selfSignedLocalhost, type CertificatePair } from '../../support/tls';
-
-/** Sends `text` over plain TCP; resolves with every byte the server answers before it closes. */
-function plainRequest(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(text));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-  });
-}
 
 /** POSTs an empty body to `/write` over HTTPS, trusting `ca`; resolves with the status. */
 function httpsWrite(port: number, ca: Buffer): Promise<number | undefined> {
@@ -67,7 +57,7 @@ describe('the HTTPS server (--tls-certificate, --tls-key)', () => {
   });
 
   test('logs a plain-HTTP request to the HTTPS port as a warning that says to use https://', async () => {
-    const answer = await plainRequest(
+    const answer = await rawRequest(
       server.port,
       'POST /write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n',
     );
