@@ -94,6 +94,12 @@ const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
 const POOL_SIZE = 4;
 /**
+ * How often a query that was stopped before DuckDB started it is interrupted again (execute): DuckDB
+ * clears an interrupt as a query starts, so one given while the query waited to start is lost.
+ */
+const INTERRUPT_RETRY_MS = 25;
+
+/**
  * Results streamed at once, each holding a connection and the query's state in DuckDB; a query
  * started while this many are open renders every row before its first page instead.
  */
@@ -712,9 +718,19 @@ export class QueryExecutor {
     // Each query runs on a pooled connection of its own, so interrupting it stops this query only:
     // the others and the writers (connections of their own) go on. An interrupt that comes after
     // the last chunk was fetched leaves nothing behind (DuckDB clears it as the next query starts).
+    // NOTE: for the same reason an interrupt given before DuckDB started the query (queued in
+    // libuv's pool behind other work, which under load took past a caller's hang-up 100 ms in) is
+    // lost, and an aggregate then ran to the time limit: until render() has its result, a stopped
+    // query is interrupted again every INTERRUPT_RETRY_MS.
+    let starting = true;
+    let retry: NodeJS.Timeout | undefined;
+    const interrupt = () => {
+      connection.interrupt();
+      if (starting) retry ??= setInterval(() => connection.interrupt(), INTERRUPT_RETRY_MS);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      connection.interrupt();
+      interrupt();
     }, limitMs);
     // A caller that hung up (a client's timeout, before its retry) no longer wants the rows: left
     // running, each abandoned query went on rendering up to MAX_RESULT_BYTES beside the retries
@@ -722,7 +738,7 @@ export class QueryExecutor {
     let abandoned = signal?.aborted === true;
     const abandon = () => {
       abandoned = true;
-      connection.interrupt();
+      interrupt();
     };
     signal?.addEventListener('abort', abandon, { once: true });
     let cursor: Cursor;
@@ -730,6 +746,8 @@ export class QueryExecutor {
     try {
       if (abandoned) throw callerGone();
       const rendering = await render(sql, connection, translated.sql, () => abandoned || timedOut);
+      starting = false;
+      clearInterval(retry);
       const columnInfoJson = JSON.stringify(rendering.columnInfo);
       const columnInfoBytes = Buffer.byteLength(columnInfoJson);
       let more = true;
@@ -765,6 +783,7 @@ export class QueryExecutor {
       throw refusalNow(sql, queryString, this.options) ?? sql.mapDuckDbError(error, queryString);
     } finally {
       clearTimeout(timer);
+      clearInterval(retry);
       signal?.removeEventListener('abort', abandon);
       if (!streaming) this.release(connection);
     }

@@ -621,6 +621,45 @@ describe('a query whose caller goes away', () => {
     }
   });
 
+  test('one gone while it waits for DuckDB to start it is stopped once it starts', async () => {
+    // Under load the query waits in libuv's pool before DuckDB starts it, and DuckDB clears an
+    // interrupt as a query starts: the one given at the hang-up was lost, and the aggregate ran
+    // until its time limit (3 s), answered as timed out.
+    const limited = new QueryExecutor({
+      instance,
+      catalog: {} as Catalog,
+      pageSize: 1000,
+      nowMs: () => Date.UTC(2026, 0, 1),
+      sql: { ...SQL_DIALECT, translateQuery: passThroughDialect.translateQuery },
+      queryTimeoutMs: 3000,
+    });
+    const gone = new AbortController();
+    const stream = DuckDBConnection.prototype.stream;
+    const startLate = jest.spyOn(DuckDBConnection.prototype, 'stream').mockImplementation(function (
+      this: DuckDBConnection,
+      ...args: Parameters<typeof stream>
+    ) {
+      gone.abort();
+      return new Promise((resolve) => setTimeout(resolve, 200)).then(() => stream.apply(this, args));
+    });
+    try {
+      const started = performance.now();
+      await expect(
+        limited.queryRendered({ QueryString: SLOW_QUERIES[1].query }, undefined, gone.signal),
+      ).rejects.toMatchObject({
+        type: 'QueryExecutionException',
+        message: 'Query aborted as its caller closed the connection',
+      });
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      startLate.mockRestore();
+    }
+    expect((await limited.query({ QueryString: 'SELECT 42' })).Rows).toEqual([
+      { Data: [{ ScalarValue: '42' }] },
+    ]);
+    limited.close();
+  });
+
   test('one gone before it starts is not run', async () => {
     const gone = new AbortController();
     gone.abort();
