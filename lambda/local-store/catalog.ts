@@ -45,6 +45,19 @@ export class LaterLayoutError extends Error {
   }
 }
 
+/**
+ * A DuckDB file that holds tables or views but not the store's catalog: another program's database
+ * (the catalog's schema has been the store's first object since its first version).
+ */
+export class ForeignDatabaseError extends Error {
+  constructor(objects: readonly string[]) {
+    super(
+      `its store.duckdb is a DuckDB database of something else: it holds ${objects.join(', ')} and no ` +
+        `embedded store's catalog; move the file aside, or choose another directory`,
+    );
+  }
+}
+
 /** A table of an earlier layout whose upgrade failed; its transaction left it as it was. */
 export class LayoutUpgradeError extends Error {
   constructor(database: string, table: string, cause: unknown) {
@@ -114,6 +127,10 @@ export class StoreCatalog implements Catalog {
    * @throws LayoutUpgradeError when a table's upgrade fails (that table's is undone)
    */
   static async load(connection: DuckDBConnection): Promise<StoreCatalog> {
+    // NOTE: another program's database was taken as an empty store, and the store's tables added
+    // to it: writes went on, into a file the user never meant for them.
+    const foreign = await foreignObjects(connection);
+    if (foreign.length > 0) throw new ForeignDatabaseError(foreign);
     const layout = await readLayoutVersion(connection);
     if (layout > STORE_LAYOUT_VERSION) throw new LaterLayoutError(layout);
     await connection.run(`
@@ -414,6 +431,30 @@ export class StoreCatalog implements Catalog {
       throw error;
     }
   }
+}
+
+/** Most objects a ForeignDatabaseError names. */
+const FOREIGN_OBJECTS_NAMED = 3;
+
+/**
+ * Names the tables and views (as `schema.name`, at most FOREIGN_OBJECTS_NAMED, then how many more)
+ * of a database without the store's catalog schema; none when it has that schema or holds nothing.
+ */
+async function foreignObjects(connection: DuckDBConnection): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT schema_name || '.' || name FROM (
+       SELECT schema_name, table_name AS name FROM duckdb_tables()
+         WHERE database_name = current_database() AND NOT internal
+       UNION ALL
+       SELECT schema_name, view_name FROM duckdb_views()
+         WHERE database_name = current_database() AND NOT internal)
+     WHERE NOT EXISTS (SELECT 1 FROM duckdb_schemas()
+       WHERE database_name = current_database() AND schema_name = 'ts$catalog')
+     ORDER BY 1`,
+  );
+  const names = reader.getRows().map(([name]) => String(name));
+  if (names.length <= FOREIGN_OBJECTS_NAMED) return names;
+  return [...names.slice(0, FOREIGN_OBJECTS_NAMED), `${names.length - FOREIGN_OBJECTS_NAMED} more`];
 }
 
 /** The layout version `ts$catalog.layout` holds; 0 for a new file or one of a version before it. */

@@ -3,11 +3,22 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
+  ForeignDatabaseError,
   LaterLayoutError,
   LayoutUpgradeError,
   StoreCatalog,
@@ -580,6 +591,11 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
       // refused ("not a valid DuckDB database file") until it was deleted by hand.
       const empty = existsSync(file) && statSync(file).size === 0;
       creating = empty || !existsSync(file);
+      // NOTE: DuckDB opens a SQLite file through its sqlite extension, which DUCKDB_SETTINGS forbid
+      // loading: its refusal ("Loading external extensions is disabled through configuration")
+      // said nothing about the file.
+      if (!creating && statSync(file).isFile() && isSqliteFile(file))
+        throw new Error(`The file "${file}" exists, but it is a SQLite database, not a DuckDB database file`);
       instance = await DuckDBInstance.create(file, DUCKDB_SETTINGS).catch((error: unknown) => {
         // An empty file another process is creating right now is locked by it, and is its own.
         if (!empty || String((error as Error | undefined)?.message).includes('Could not set lock'))
@@ -626,9 +642,27 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
     connection?.closeSync();
     instance.closeSync();
     // The CLI names --local.data-dir for an error in these words, in one line without a stack.
-    if (error instanceof LaterLayoutError || error instanceof LayoutUpgradeError)
+    if (
+      error instanceof LaterLayoutError ||
+      error instanceof LayoutUpgradeError ||
+      error instanceof ForeignDatabaseError
+    )
       throw new Error(`${DATA_DIR_FAILURE}${options.dataDir} (${error.message})`);
     throw error;
+  }
+}
+
+/** The first bytes of every SQLite 3 database file (sqlite.org/fileformat.html, 1.3). */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+/** Tells whether `file` begins as a SQLite 3 database. */
+function isSqliteFile(file: string): boolean {
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_HEADER);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1124,6 +1124,69 @@ describe('a data directory that cannot be opened', () => {
     expect(readFileSync(file, 'utf8')).toBe('not a database');
   });
 
+  test('whose store file is a SQLite database is refused saying so, and the file kept', async () => {
+    const file = join(dir, STORE_FILE_NAME);
+    // The header every SQLite 3 file begins with, then a page of what the format would hold.
+    const sqlite = Buffer.concat([Buffer.from('SQLite format 3\u0000', 'latin1'), Buffer.alloc(4080, 1)]);
+    writeFileSync(file, sqlite);
+    await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+      new Error(
+        `${DATA_DIR_FAILURE}${dir} (The file "${file}" exists, but it is a SQLite database, not a DuckDB database file)`,
+      ),
+    );
+    expect(readFileSync(file).equals(sqlite)).toBe(true);
+  });
+
+  test('whose store file is a directory is refused with the reason DuckDB gives, naming it', async () => {
+    const file = join(dir, STORE_FILE_NAME);
+    mkdirSync(file);
+    await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+      new Error(`${DATA_DIR_FAILURE}${dir} (IO Error: Could not read from file "${file}": Is a directory)`),
+    );
+  });
+
+  test("whose store file is another program's DuckDB database is refused naming its tables, and not written to", async () => {
+    const file = join(dir, STORE_FILE_NAME);
+    const other = await DuckDBInstance.create(file);
+    const connection = await other.connect();
+    await connection.run(
+      'CREATE TABLE orders (id INTEGER); CREATE TABLE items (id INTEGER); CREATE SCHEMA shop; ' +
+        'CREATE VIEW shop.totals AS SELECT 1 AS n; CREATE TABLE shop.users (id INTEGER)',
+    );
+    connection.closeSync();
+    other.closeSync();
+    await expect(StoreEngine.open({ dataDir: dir, nowMs: () => NOW })).rejects.toThrow(
+      new Error(
+        `${DATA_DIR_FAILURE}${dir} (its store.duckdb is a DuckDB database of something else: it holds ` +
+          "main.items, main.orders, shop.totals, 1 more and no embedded store's catalog; move the file " +
+          'aside, or choose another directory)',
+      ),
+    );
+    const reopened = await DuckDBInstance.create(file);
+    const check = await reopened.connect();
+    try {
+      const catalogs = await check.runAndReadAll(
+        "SELECT count(*)::INTEGER FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = 'ts$catalog'",
+      );
+      expect(catalogs.getRows()).toEqual([[0]]);
+    } finally {
+      check.closeSync();
+      reopened.closeSync();
+    }
+  });
+
+  test('whose store file is an empty DuckDB database opens as a new store', async () => {
+    const blank = await DuckDBInstance.create(join(dir, STORE_FILE_NAME));
+    blank.closeSync();
+    const store = await StoreEngine.open({ dataDir: dir, nowMs: () => NOW });
+    try {
+      await store.ensureTable('blankdb', 'metrics');
+      expect(store.catalog.getTable('blankdb', 'metrics')).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   /** What another process gets opening the store file read-write: 'opened' or its error's first line. */
   async function openInAnotherProcess(file: string): Promise<string> {
     const script =
