@@ -113,9 +113,17 @@ export interface StoreMemory {
 /** One open of the DuckDB file: replaced as a whole when the store opens it again. */
 interface OpenDatabase {
   instance: DuckDBInstance;
+  /** The DuckDB file as this open found it (undefined for `:memory:`): a file put in its place is another. */
+  file?: FileIdentity;
   controlConnection: DuckDBConnection;
   catalog: StoreCatalog;
   executor: QueryExecutor;
+}
+
+/** What tells one file from another put at its path (a copy, a restored backup). */
+interface FileIdentity {
+  dev: number;
+  ino: number;
 }
 
 /** A Timestream-compatible engine over DuckDB. */
@@ -352,10 +360,19 @@ export class StoreEngine {
     return this.unopened?.message;
   }
 
-  /** The refusal of a call while the DuckDB file is gone (its data directory deleted or moved). */
+  /**
+   * The refusal of a call while the DuckDB file is gone (its data directory deleted or moved) or
+   * another file is at its path.
+   */
   private fileGone(): StoreError | undefined {
-    return this.storeFile !== undefined && !existsSync(this.storeFile)
-      ? storeFileGone(this.storeFile)
+    if (this.storeFile === undefined) return undefined;
+    const now = statSync(this.storeFile, { throwIfNoEntry: false });
+    if (now === undefined) return storeFileGone(this.storeFile);
+    // NOTE: DuckDB goes on writing to the file it opened, and a copy or backup put in its place
+    // (a new inode) is what the next start opens: every write acknowledged meanwhile was lost.
+    const opened = this.db.file;
+    return opened !== undefined && (now.ino !== opened.ino || now.dev !== opened.dev)
+      ? storeFileReplaced(this.storeFile)
       : undefined;
   }
 
@@ -634,7 +651,15 @@ async function openDatabase(options: EngineOptions): Promise<OpenDatabase> {
       sql: options.sql,
       queryTimeoutMs: options.queryTimeoutMs,
     });
-    return { instance, controlConnection: connection, catalog, executor };
+    const file =
+      options.dataDir === ':memory:' ? undefined : statSync(join(options.dataDir, STORE_FILE_NAME));
+    return {
+      instance,
+      controlConnection: connection,
+      catalog,
+      executor,
+      ...(file ? { file: { dev: file.dev, ino: file.ino } } : {}),
+    };
   } catch (error) {
     // NOTE: DuckDB lets one process at a time open the file read-write: an open that failed
     // (an upgrade of an earlier version's table, out-of-range faults) must not leave it locked
@@ -693,6 +718,14 @@ function storeFileGone(file: string): StoreError {
   return new StoreError(
     'InternalServerException',
     `The embedded store's file ${file} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
+  );
+}
+
+/** The refusal of a call while another file is at the path of the store's DuckDB file. */
+function storeFileReplaced(file: string): StoreError {
+  return new StoreError(
+    'InternalServerException',
+    `The embedded store's file ${file} was replaced by another file while the store ran; restart the store to open the new one.`,
   );
 }
 

@@ -5,10 +5,12 @@
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -1425,6 +1427,32 @@ test('a write to a store whose data directory was deleted is refused with Intern
   } finally {
     await store.close();
     rmSync(dirname(dataDir), { recursive: true, force: true });
+  }
+});
+
+test('a write to a store whose file was replaced by a copy is refused with InternalServerException, not acknowledged', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'engine-replaced-'));
+  const file = join(dataDir, STORE_FILE_NAME);
+  const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+  const writeHost = (host: string) =>
+    store.handle('WriteRecords', {
+      DatabaseName: 'copydb',
+      TableName: 'metrics',
+      Records: [record(host, '1', NOW - 1000)],
+    });
+  const refusal = `The embedded store's file ${file} was replaced by another file while the store ran; restart the store to open the new one.`;
+  try {
+    await store.ensureTable('copydb', 'metrics');
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    // A backup restored over the file: the same bytes in a new inode, which the next start opens.
+    copyFileSync(file, `${file}.copy`);
+    renameSync(`${file}.copy`, file);
+
+    await expect(writeHost('b')).rejects.toMatchObject({ type: 'InternalServerException', message: refusal });
+    expect(store.health()).toBe(refusal);
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
