@@ -376,6 +376,19 @@ export class StoreEngine {
       : undefined;
   }
 
+  /**
+   * After a commit, checkpoints the database when its WAL is not on disk: everything committed is
+   * then in the DuckDB file, and the next commit starts a new WAL.
+   * NOTE: DuckDB goes on appending to a WAL deleted under it (the open handle keeps it) until its
+   * next checkpoint: a `kill -9` before then lost every write acknowledged since the deletion, and
+   * those before it not yet checkpointed. A WAL a checkpoint removed (DuckDB's own, after a commit
+   * past its threshold) leaves nothing to checkpoint, so the call costs little.
+   */
+  private async checkpointIfWalGone(): Promise<void> {
+    if (this.storeFile === undefined || existsSync(`${this.storeFile}.wal`)) return;
+    await this.control(() => this.db.controlConnection.run('CHECKPOINT'));
+  }
+
   /** Returns the running metering totals. */
   metering(): MeteringTotals {
     return this.meter.snapshot();
@@ -426,6 +439,7 @@ export class StoreEngine {
     // Checked after the commit, so one that raced the deletion is refused too.
     const gone = this.fileGone();
     if (gone !== undefined) throw gone;
+    await this.checkpointIfWalGone();
     for (const index of injected)
       outcome.rejected.push({ RecordIndex: index, Reason: INJECTED_REJECTION_REASON });
     if (outcome.rejected.length > 0) {

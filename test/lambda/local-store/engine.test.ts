@@ -1456,6 +1456,41 @@ test('a write to a store whose file was replaced by a copy is refused with Inter
   }
 });
 
+test("a write acknowledged after the store's WAL was deleted is in the DuckDB file, so a crash does not lose it", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'engine-wal-'));
+  const file = join(dataDir, STORE_FILE_NAME);
+  const crashed = mkdtempSync(join(tmpdir(), 'engine-wal-crashed-'));
+  const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+  const writeHost = (host: string) =>
+    store.handle('WriteRecords', {
+      DatabaseName: 'waldb',
+      TableName: 'metrics',
+      Records: [record(host, '1', NOW - 1000)],
+    });
+  try {
+    await store.ensureTable('waldb', 'metrics');
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    // Taken for a log and cleaned up: DuckDB keeps appending to the deleted file.
+    rmSync(`${file}.wal`);
+    expect(await writeHost('b')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    // What a kill -9 now would leave on disk: the DuckDB file, and no WAL.
+    copyFileSync(file, join(crashed, STORE_FILE_NAME));
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const restarted = await StoreEngine.open({ dataDir: crashed, nowMs: () => NOW });
+  try {
+    const page = (await restarted.handle('Query', {
+      QueryString: 'SELECT host FROM "waldb"."metrics" ORDER BY host',
+    })) as { Rows: { Data: { ScalarValue: string }[] }[] };
+    expect(page.Rows.map((row) => row.Data[0].ScalarValue)).toEqual(['a', 'b']);
+  } finally {
+    await restarted.close();
+    rmSync(crashed, { recursive: true, force: true });
+  }
+});
+
 describe('SQL the translator never emits, handed to DuckDB as it is', () => {
   const dir = mkdtempSync(join(tmpdir(), 'engine-outside-'));
   const csv = join(dir, 'outside.csv');
