@@ -42,6 +42,14 @@ const record = (host: string, value: string, timeMs: number) => ({
   Time: String(timeMs),
 });
 
+/** Writes one sample of `host` into `database`.metrics, a second before NOW. */
+const hostWriter = (store: StoreEngine, database: string) => (host: string) =>
+  store.handle('WriteRecords', {
+    DatabaseName: database,
+    TableName: 'metrics',
+    Records: [record(host, '1', NOW - 1000)],
+  });
+
 const stubDialect: SqlDialect = {
   translateQuery: (queryString) =>
     queryString === 'SHOW'
@@ -1403,12 +1411,7 @@ test('a file that cannot be opened again is tried at most once a second, the cal
 test('a write to a store whose data directory was deleted is refused with InternalServerException, not acknowledged', async () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'engine-deleted-')), 'data');
   const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
-  const writeHost = (host: string) =>
-    store.handle('WriteRecords', {
-      DatabaseName: 'gonedb',
-      TableName: 'metrics',
-      Records: [record(host, '1', NOW - 1000)],
-    });
+  const writeHost = hostWriter(store, 'gonedb');
   try {
     await store.ensureTable('gonedb', 'metrics');
     expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
@@ -1434,12 +1437,7 @@ test('a write to a store whose file was replaced by a copy is refused with Inter
   const dataDir = mkdtempSync(join(tmpdir(), 'engine-replaced-'));
   const file = join(dataDir, STORE_FILE_NAME);
   const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
-  const writeHost = (host: string) =>
-    store.handle('WriteRecords', {
-      DatabaseName: 'copydb',
-      TableName: 'metrics',
-      Records: [record(host, '1', NOW - 1000)],
-    });
+  const writeHost = hostWriter(store, 'copydb');
   const refusal = `The embedded store's file ${file} was replaced by another file while the store ran; restart the store to open the new one.`;
   try {
     await store.ensureTable('copydb', 'metrics');
@@ -1461,12 +1459,7 @@ test("a write acknowledged after the store's WAL was deleted is in the DuckDB fi
   const file = join(dataDir, STORE_FILE_NAME);
   const crashed = mkdtempSync(join(tmpdir(), 'engine-wal-crashed-'));
   const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
-  const writeHost = (host: string) =>
-    store.handle('WriteRecords', {
-      DatabaseName: 'waldb',
-      TableName: 'metrics',
-      Records: [record(host, '1', NOW - 1000)],
-    });
+  const writeHost = hostWriter(store, 'waldb');
   try {
     await store.ensureTable('waldb', 'metrics');
     expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
