@@ -122,11 +122,13 @@ export function prepareSeries(
       const bytes = utf8ByteLength(dimensionName);
       if (bytes > limits.maxDimensionNameBytes) {
         // NOTE: the sizes before the name, which comes last: the answer cuts each reason to 300
-        // characters, and the name also shows in the series, so a long one cut the limit off.
-        const stored = dimensionName === name ? '' : ' stored as a dimension name (with "_" in front)';
+        // characters, and the name also shows in the series, so a long one cut the limit off. The
+        // escape's note comes after the limit for the same reason: before it, a series of 200
+        // characters (describeSeries' most) pushed the limit past the cut.
+        const stored = dimensionName === name ? '' : ' (stored with "_" in front)';
         return {
           problem: 'long_label',
-          reason: `series ${describeSeries(labels)} has a label name${stored} of ${bytes} bytes, over the Timestream dimension name limit of ${limits.maxDimensionNameBytes}: "${name}"`,
+          reason: `series ${describeSeries(labels)} has a label name of ${bytes} bytes, over the Timestream dimension name limit of ${limits.maxDimensionNameBytes}${stored}: "${name}"`,
         };
       }
     }

@@ -345,6 +345,34 @@ test('a 400 keeps the size and the limit of a label name over 60 bytes in its re
   ]);
 });
 
+test('a 400 keeps the size and the limit of an escaped label name over 60 bytes in its reason', async () => {
+  // A name Timestream reserves (`ts_…`) is stored with "_" in front, which the reason says too:
+  // said before the limit, it pushed the limit past the 300-character cut once the series
+  // description reached its 200 characters.
+  const { handler } = connector([undefined]);
+  const name = `ts_${'n'.repeat(200)}`;
+  const body = snappyCompress(
+    encodeWriteRequest({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
+        {
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name, value: 'v' },
+          ],
+          samples: [{ value: 2, timestamp: T }],
+        },
+      ],
+    }),
+  );
+  const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
+  const series = `m{${name}="v"}`.slice(0, 200);
+  const reason =
+    `- series ${series}… has a label name of 204 bytes, over the Timestream dimension name limit of 60 ` +
+    '(stored with "_" in front): "ts_';
+  expect([response.status, String(response.body).split('\n')[1]]).toEqual([400, `${reason.slice(0, 302)}…`]);
+});
+
 test.each([1, 2])('sends at most write_concurrency (%i) calls at once', async (writeConcurrency) => {
   const { handler, sizes, mostInFlight } = connector([undefined, undefined], writeConcurrency);
   const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body: BODY });

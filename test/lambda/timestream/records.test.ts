@@ -136,9 +136,14 @@ describe('toWriteBatches mapping', () => {
   });
 
   test.each([
-    { name: '61-byte name', label: 'n'.repeat(61), bytes: 61 },
-    { name: '60-byte name that grows to 61 when escaped', label: `_${'n'.repeat(59)}`, bytes: 61 },
-  ])('rejects a $name as long', ({ label, bytes }) => {
+    { name: '61-byte name', label: 'n'.repeat(61), bytes: 61, stored: '' },
+    {
+      name: '60-byte name that grows to 61 when escaped',
+      label: `_${'n'.repeat(59)}`,
+      bytes: 61,
+      stored: ' \\(stored with "_" in front\\)',
+    },
+  ])('rejects a $name as long', ({ label, bytes, stored }) => {
     const result = toWriteBatches(
       [
         series([
@@ -150,7 +155,7 @@ describe('toWriteBatches mapping', () => {
     );
     expect(result.ignored.long_label).toBe(1);
     expect(result.rejections[0]).toMatch(
-      new RegExp(` of ${bytes} bytes, over the Timestream dimension name limit of 60: "${label}"$`),
+      new RegExp(` of ${bytes} bytes, over the Timestream dimension name limit of 60${stored}: "${label}"$`),
     );
   });
 });
@@ -283,7 +288,7 @@ describe('toWriteBatches validation', () => {
       ],
       problem: 'long_label',
       reason:
-        'series up{ts_abc="x"} has a label name stored as a dimension name (with "_" in front) of 7 bytes, over the Timestream dimension name limit of 6: "ts_abc"',
+        'series up{ts_abc="x"} has a label name of 7 bytes, over the Timestream dimension name limit of 6 (stored with "_" in front): "ts_abc"',
     },
   ])('rejects a series with $name', ({ labels, problem, reason }) => {
     const result = toWriteBatches(
