@@ -13,6 +13,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  type Stats,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
@@ -366,7 +367,7 @@ export class StoreEngine {
    */
   private fileGone(): StoreError | undefined {
     if (this.storeFile === undefined) return undefined;
-    const now = statSync(this.storeFile, { throwIfNoEntry: false });
+    const now = statIfThere(this.storeFile);
     if (now === undefined) return storeFileGone(this.storeFile);
     // NOTE: DuckDB goes on writing to the file it opened, and a copy or backup put in its place
     // (a new inode) is what the next start opens: every write acknowledged meanwhile was lost.
@@ -733,6 +734,19 @@ function storeFileGone(file: string): StoreError {
     'InternalServerException',
     `The embedded store's file ${file} is gone (its data directory was deleted or moved); restart the store to start a new one.`,
   );
+}
+
+/**
+ * The file's stat, or undefined when it cannot be found at `file`, as existsSync reads it.
+ * NOTE: statSync's throwIfNoEntry covers ENOENT alone: a file put at the data directory's path
+ * (ENOTDIR) threw from every write and from /healthz, instead of refusing them as a gone file.
+ */
+function statIfThere(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The refusal of a call while another file is at the path of the store's DuckDB file. */

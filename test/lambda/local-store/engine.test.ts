@@ -1433,6 +1433,26 @@ test('a write to a store whose data directory was deleted is refused with Intern
   }
 });
 
+test('a write to a store whose data directory was replaced by a file is refused as one whose directory is gone', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'engine-notdir-')), 'data');
+  const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+  const writeHost = hostWriter(store, 'notdirdb');
+  const gone = `The embedded store's file ${join(dataDir, STORE_FILE_NAME)} is gone (its data directory was deleted or moved); restart the store to start a new one.`;
+  try {
+    await store.ensureTable('notdirdb', 'metrics');
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    // Moved aside and a file put at its path: looking the store's file up there fails with ENOTDIR.
+    renameSync(dataDir, `${dataDir}.moved`);
+    writeFileSync(dataDir, '');
+
+    await expect(writeHost('b')).rejects.toMatchObject({ type: 'InternalServerException', message: gone });
+    expect(store.health()).toBe(gone);
+  } finally {
+    await store.close();
+    rmSync(dirname(dataDir), { recursive: true, force: true });
+  }
+});
+
 test('a write to a store whose file was replaced by a copy is refused with InternalServerException, not acknowledged', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'engine-replaced-'));
   const file = join(dataDir, STORE_FILE_NAME);
