@@ -52,6 +52,8 @@ export interface WriteOutcome {
   memoryStore: number;
   magneticStore: number;
   rejected: RejectedRecord[];
+  /** Whether the call's group committed anything to DuckDB (rows, new columns); not identical re-writes alone. */
+  committed: boolean;
 }
 
 interface Pending {
@@ -253,7 +255,12 @@ export class TableWriter {
 
   private async commitGroup(calls: NormalizedRecord[][]): Promise<WriteOutcome[]> {
     const classify = timeClassifier(this.nowMs(), this.entry);
-    const outcomes = calls.map((): WriteOutcome => ({ memoryStore: 0, magneticStore: 0, rejected: [] }));
+    const outcomes = calls.map((): WriteOutcome => ({
+      memoryStore: 0,
+      magneticStore: 0,
+      rejected: [],
+      committed: false,
+    }));
     // The admitted records as parallel arrays rather than an object each: replaying figure 4's
     // bodies in-process, the store's thread spent ~25% of its time in GC on per-record garbage.
     const admitted: NormalizedRecord[] = [];
@@ -353,7 +360,10 @@ export class TableWriter {
         if (admittedMagnetic[a]) outcomes[call].magneticStore += 1;
         else outcomes[call].memoryStore += 1;
       }
-      await this.persist(states.all.filter((s) => s.dirty));
+      const dirty = states.all.filter((s) => s.dirty);
+      await this.persist(dirty);
+      const committed = dirty.length > 0 || newDimensions.length > 0 || newTypes.length > 0;
+      for (const outcome of outcomes) outcome.committed = committed;
       for (const name of newMeasureNames) this.measureNames.add(name);
     } finally {
       states.release();

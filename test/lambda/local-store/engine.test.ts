@@ -18,14 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { REOPEN_MIN_INTERVAL_MS, StoreEngine, STORE_FILE_NAME } from '../../../lambda/local-store/engine';
 import { DATA_DIR_FAILURE, StoreError } from '../../../lambda/local-store/errors';
 import { RenderedQueryPage, type SqlDialect } from '../../../lambda/local-store/query-executor';
 import { scanWriteRecords } from '../../../lambda/local-store/write-scan';
 import { APPENDER_FLUSH_ROWS, TableWriter } from '../../../lambda/local-store/write-records';
 import type { SeriesCache } from '../../../lambda/local-store/records';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import { cellsAsText } from './pass-through-dialect';
 
 // The module engine.ts reads mkdirSync from at each call (a namespace import would be a copy).
@@ -1501,6 +1501,32 @@ test("a write acknowledged after the store's WAL was deleted is in the DuckDB fi
   } finally {
     await restarted.close();
     rmSync(crashed, { recursive: true, force: true });
+  }
+});
+
+test('only a write that commits something checkpoints when the WAL is not on disk', async () => {
+  // DuckDB writes no WAL for a group of identical re-writes, and removes the WAL at each checkpoint:
+  // a resent request after a checkpoint ran one CHECKPOINT (~1 ms) for each of its ~70 calls.
+  const dataDir = mkdtempSync(join(tmpdir(), 'engine-wal-noop-'));
+  const file = join(dataDir, STORE_FILE_NAME);
+  const store = await StoreEngine.open({ dataDir, nowMs: () => NOW });
+  const writeHost = hostWriter(store, 'noopdb');
+  const run = jest.spyOn(DuckDBConnection.prototype, 'run');
+  const checkpoints = () => run.mock.calls.filter(([sql]) => sql === 'CHECKPOINT').length;
+  try {
+    await store.ensureTable('noopdb', 'metrics');
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    rmSync(`${file}.wal`);
+    // An identical re-write: acknowledged, nothing committed, no checkpoint.
+    expect(await writeHost('a')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    expect(checkpoints()).toBe(0);
+    // A new row: committed into the deleted WAL, so checkpointed before it is acknowledged.
+    expect(await writeHost('b')).toEqual({ RecordsIngested: { Total: 1, MemoryStore: 1, MagneticStore: 0 } });
+    expect(checkpoints()).toBe(1);
+  } finally {
+    run.mockRestore();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
