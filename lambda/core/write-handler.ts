@@ -121,11 +121,7 @@ export async function handleWrite(request: HttpRequest, context: ConnectorContex
     );
   else if (response.status >= 500)
     logger.error({ ...fields, reason: firstLine(response.body), ...unexpected }, 'write failed');
-  else if (response.status >= 400)
-    logger.warn(
-      { ...fields, reason: firstLine(response.body), ...detailsOf(response.body) },
-      'write refused',
-    );
+  else if (response.status >= 400) logger.warn({ ...fields, ...refusalOf(response.body) }, 'write refused');
   else logger.info(fields, 'write');
   return response;
 }
@@ -240,21 +236,22 @@ function countSamples(request: WriteRequest): number {
 }
 
 /**
- * The lines after the first of a refusal (a 400's reasons, naming each refused series), for its
- * log line. NOTE: Prometheus logs only the first line of an answer, so without this no log said
- * which series were refused or why.
+ * A refusal's first line as `reason` and its other lines (a 400's reasons, naming each refused
+ * series) as `details`, for its log line. NOTE: Prometheus logs only the first line of an answer,
+ * so without the details no log said which series were refused or why.
  */
-function detailsOf(body: Uint8Array | string): { details?: string[] } {
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-  const details = text
-    .split('\n')
-    .slice(1)
-    .filter((line) => line !== '');
-  return details.length > 0 ? { details } : {};
+function refusalOf(body: Uint8Array | string): { reason: string; details?: string[] } {
+  const [reason, ...rest] = bodyText(body).split('\n');
+  const details = rest.filter((line) => line !== '');
+  return details.length > 0 ? { reason, details } : { reason };
 }
 
 function firstLine(body: Uint8Array | string): string {
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const text = bodyText(body);
   const end = text.indexOf('\n');
   return end < 0 ? text : text.slice(0, end);
+}
+
+function bodyText(body: Uint8Array | string): string {
+  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
 }
