@@ -319,58 +319,42 @@ test('a refused write logs the reasons of its answer, of which Prometheus logs o
   ]);
 });
 
-test('a 400 keeps the size and the limit of a label name over 60 bytes in its reason', async () => {
-  // The answer cuts each reason to 300 characters; the series and the name took them all before.
-  const { handler } = connector([undefined]);
-  const name = 'n'.repeat(61);
-  const body = snappyCompress(
-    encodeWriteRequest({
-      timeseries: [
-        { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
-        {
-          labels: [
-            { name: '__name__', value: 'm' },
-            { name: 'instance', value: 'ip-10-0-1-17.eu-west-1.compute.internal:9100' },
-            { name, value: 'v' },
-          ],
-          samples: [{ value: 2, timestamp: T }],
-        },
-      ],
-    }),
-  );
-  const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
-  expect([response.status, String(response.body).split('\n')[1]]).toEqual([
-    400,
-    `- series m{instance="ip-10-0-1-17.eu-west-1.compute.internal:9100", ${name}="v"} has a label name of 61 bytes, over the Timestream dimension name limit of 60: "${name}"`,
-  ]);
-});
+const LONG_NAME = 'n'.repeat(61);
+const ESCAPED_NAME = `ts_${'n'.repeat(200)}`;
+const ESCAPED_REASON =
+  `- series ${`m{${ESCAPED_NAME}="v"}`.slice(0, 200)}… has a label name of 204 bytes, over the Timestream ` +
+  'dimension name limit of 60 (stored with "_" in front): "ts_';
 
-test('a 400 keeps the size and the limit of an escaped label name over 60 bytes in its reason', async () => {
-  // A name Timestream reserves (`ts_…`) is stored with "_" in front, which the reason says too:
-  // said before the limit, it pushed the limit past the 300-character cut once the series
-  // description reached its 200 characters.
+// The answer cuts each reason to 300 characters; the series and the name took them all before. A
+// name Timestream reserves (`ts_…`) is stored with "_" in front, which the reason says too: said
+// before the limit, it pushed the limit past the cut once the series description reached its 200
+// characters.
+test.each([
+  {
+    kind: 'a label name',
+    labels: [
+      { name: 'instance', value: 'ip-10-0-1-17.eu-west-1.compute.internal:9100' },
+      { name: LONG_NAME, value: 'v' },
+    ],
+    reason: `- series m{instance="ip-10-0-1-17.eu-west-1.compute.internal:9100", ${LONG_NAME}="v"} has a label name of 61 bytes, over the Timestream dimension name limit of 60: "${LONG_NAME}"`,
+  },
+  {
+    kind: 'an escaped label name',
+    labels: [{ name: ESCAPED_NAME, value: 'v' }],
+    reason: `${ESCAPED_REASON.slice(0, 302)}…`,
+  },
+])('a 400 keeps the size and the limit of $kind over 60 bytes in its reason', async ({ labels, reason }) => {
   const { handler } = connector([undefined]);
-  const name = `ts_${'n'.repeat(200)}`;
   const body = snappyCompress(
     encodeWriteRequest({
       timeseries: [
         { labels: [{ name: '__name__', value: 'm' }], samples: [{ value: 1, timestamp: T }] },
-        {
-          labels: [
-            { name: '__name__', value: 'm' },
-            { name, value: 'v' },
-          ],
-          samples: [{ value: 2, timestamp: T }],
-        },
+        { labels: [{ name: '__name__', value: 'm' }, ...labels], samples: [{ value: 2, timestamp: T }] },
       ],
     }),
   );
   const response = await handler({ method: 'POST', path: '/write', headers: HEADERS, body });
-  const series = `m{${name}="v"}`.slice(0, 200);
-  const reason =
-    `- series ${series}… has a label name of 204 bytes, over the Timestream dimension name limit of 60 ` +
-    '(stored with "_" in front): "ts_';
-  expect([response.status, String(response.body).split('\n')[1]]).toEqual([400, `${reason.slice(0, 302)}…`]);
+  expect([response.status, String(response.body).split('\n')[1]]).toEqual([400, reason]);
 });
 
 test.each([1, 2])('sends at most write_concurrency (%i) calls at once', async (writeConcurrency) => {
