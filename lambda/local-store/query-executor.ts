@@ -89,6 +89,24 @@ export const queryTimedOut = (limitMs: number) =>
  */
 export const callerGone = () =>
   new StoreError('QueryExecutionException', 'Query aborted as its caller closed the connection');
+/**
+ * The refusal of a streamed result that DuckDB ended early with an error after `rows` rows were
+ * rendered. @duckdb/node-api does not hand over that error (it ends the result as if it had no more
+ * rows; see nextChunk in sql/row-text.ts), so its words are not known: a value the query could not
+ * convert, memory or the disk. The retryable InternalServerException, as for the store's other
+ * failures of its own, since most causes pass; the rows rendered are never answered as the result.
+ */
+export const resultCutShort = (rows: number) =>
+  new StoreError(
+    'InternalServerException',
+    `Internal error in the embedded store: the query failed after ${rows} rows of its result, ` +
+      'for a reason DuckDB does not report; those rows are not answered as the result',
+  );
+/** Whether `error` is resultCutShort's. */
+export const isResultCutShort = (error: unknown): boolean =>
+  error instanceof StoreError && error.message.includes('for a reason DuckDB does not report');
+/** Tokens whose page met a failed stream (resultCutShort), remembered at most. */
+export const MAX_FAILED_TOKENS = 64;
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
 const MIN_METERED_BYTES = 10_000_000;
 /** Idle connections kept for reuse. */
@@ -296,6 +314,15 @@ export const MAX_FINISHED_RESULT_BYTES = 16 * 1024 * 1024;
 /** Executes and pages queries. */
 export class QueryExecutor {
   private readonly tokens = new Map<string, TokenState>();
+  /**
+   * The failure of a streamed result by the token whose page met it (resultCutShort), oldest first:
+   * the SDKs resend a page's token after a 500, and the token, dropped with its result, would
+   * then be answered as invalid, so that the caller saw that instead of the failure.
+   */
+  private readonly failedTokens = new Map<
+    string,
+    { queryString: string; error: StoreError; createdMs: number }
+  >();
   /** Cursors with live tokens, least recently used first, and the bytes each was last counted at. */
   private readonly held = new Map<Cursor, number>();
   private heldTotal = 0;
@@ -413,6 +440,7 @@ export class QueryExecutor {
     this.idleCheck = undefined;
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.tokens.clear();
+    this.failedTokens.clear();
     this.held.clear();
     this.finished.clear();
     this.heldTotal = 0;
@@ -425,6 +453,8 @@ export class QueryExecutor {
     pageSize: number,
     signal: AbortSignal | undefined,
   ): Promise<PageSlice> {
+    const failed = typeof token === 'string' ? this.failedTokens.get(token) : undefined;
+    if (failed !== undefined && failed.queryString === queryString) throw failed.error;
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
@@ -453,13 +483,27 @@ export class QueryExecutor {
     // The earlier tokens themselves are forgotten too, so pruning stays short however many pages
     // queries have (facts 4.1: they would be refused anyway).
     this.forgetTokensBefore(cursor, state.seq - 1);
-    await this.fill(cursor, state.offset, pageSize, signal, state.seq);
+    try {
+      await this.fill(cursor, state.offset, pageSize, signal, state.seq);
+    } catch (error) {
+      if (isResultCutShort(error)) this.rememberFailure(token as string, queryString, error as StoreError);
+      throw error;
+    }
     // A later token used while this call waited released the rows before its page (a retry of an
     // earlier token racing it): this token is now invalid, as it would be had it come after.
     if (state.seq < cursor.usedSeq) throw validation('Invalid pagination token');
     const slice = this.page(cursor, state.offset, pageSize);
     if (slice.end === cursor.rows.length && cursor.stream === undefined) this.finish(cursor);
     return slice;
+  }
+
+  /** Remembers the failure `error` met by the page of `token` (failedTokens). */
+  private rememberFailure(token: string, queryString: string, error: StoreError): void {
+    this.failedTokens.set(token, { queryString, error, createdMs: this.options.nowMs() });
+    for (const oldest of this.failedTokens.keys()) {
+      if (this.failedTokens.size <= MAX_FAILED_TOKENS) break;
+      this.failedTokens.delete(oldest);
+    }
   }
 
   /** Marks `cursor` finished (most recently) and drops the oldest finished results over the limit. */
@@ -629,11 +673,15 @@ export class QueryExecutor {
       if (timedOut) throw queryTimedOut(limitMs);
       if (stream.dropped) throw validation('Invalid pagination token');
     } catch (error) {
+      // NOTE: a stream dropped meanwhile (a later call took the token over) was interrupted, which
+      // ends it as a failed result: refused as a dropped token, as before it ended.
       const refusal = timedOut
         ? queryTimedOut(limitMs)
-        : error instanceof StoreError
-          ? error
-          : this.dialect().mapDuckDbError(error, cursor.queryString);
+        : stream.dropped && isResultCutShort(error)
+          ? validation('Invalid pagination token')
+          : error instanceof StoreError
+            ? error
+            : this.dialect().mapDuckDbError(error, cursor.queryString);
       this.dropCursor(cursor);
       throw refusal;
     } finally {
@@ -811,6 +859,8 @@ export class QueryExecutor {
     for (const [token, state] of this.tokens) {
       if (nowMs - state.createdMs > TOKEN_TTL_MS || state.uses >= TOKEN_MAX_USES) this.forgetToken(token);
     }
+    for (const [token, failed] of this.failedTokens)
+      if (nowMs - failed.createdMs > TOKEN_TTL_MS) this.failedTokens.delete(token);
   }
 }
 

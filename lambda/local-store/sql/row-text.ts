@@ -9,6 +9,7 @@
 import duckdb from '@duckdb/node-bindings';
 import {
   DuckDBTypeId,
+  ResultReturnType,
   type DuckDBDataChunk,
   type DuckDBResult,
   type DuckDBType,
@@ -17,6 +18,7 @@ import {
 } from '@duckdb/node-api';
 import {
   pageExceeded,
+  resultCutShort,
   resultTooLarge,
   type RenderedRows,
   type RenderLimits,
@@ -88,7 +90,7 @@ export async function startTimestreamRendering(
     columnInfo,
     rows: renderer.rows,
     next: async () => {
-      const chunk = await nextChunk(result);
+      const chunk = await nextChunk(result, renderer.rows);
       if (chunk === undefined) return false;
       renderer.render(chunk);
       return true;
@@ -96,15 +98,32 @@ export async function startTimestreamRendering(
   };
 }
 
-/** The result's next chunk, or undefined once it has no more rows. */
-async function nextChunk(result: DuckDBResult): Promise<DuckDBDataChunk | undefined> {
+/**
+ * The result's next chunk, or undefined once it has no more rows. @throws StoreError
+ * (resultCutShort) when DuckDB ended the result with an error, `rows` being those rendered so far.
+ */
+async function nextChunk(
+  result: DuckDBResult,
+  rows: { length: number },
+): Promise<DuckDBDataChunk | undefined> {
   const chunk = await result.fetchChunk();
-  return chunk === null || chunk.rowCount === 0 ? undefined : chunk;
+  if (chunk !== null && chunk.rowCount > 0) return chunk;
+  // NOTE: DuckDB's C API ends a streamed result that fails mid-way (a cast error in a later chunk,
+  // memory, an interrupt) with the same null chunk as one read to its end, and @duckdb/node-api
+  // does not expose duckdb_result_error; only the result's return type, INVALID once it failed,
+  // tells them apart. Without this check such a query answered the rows before the failure as
+  // its whole result (1 000 000 rows failing at the 500 001st answered 247 808 and no error).
+  if (result.returnType === ResultReturnType.INVALID) throw resultCutShort(rows.length);
+  return undefined;
 }
 
 async function fetchAll(result: DuckDBResult): Promise<DuckDBDataChunk[]> {
   const chunks: DuckDBDataChunk[] = [];
-  for (let chunk = await nextChunk(result); chunk; chunk = await nextChunk(result)) chunks.push(chunk);
+  const fetched = { length: 0 };
+  for (let chunk = await nextChunk(result, fetched); chunk; chunk = await nextChunk(result, fetched)) {
+    chunks.push(chunk);
+    fetched.length += chunk.rowCount;
+  }
   return chunks;
 }
 

@@ -5,10 +5,12 @@
 
 import { DuckDBInstance, type DuckDBResult } from '@duckdb/node-api';
 import {
+  MAX_FAILED_TOKENS,
   MAX_OPEN_STREAMS,
   QueryExecutor,
   RENDER_LIMITS,
   STREAM_IDLE_MS,
+  resultCutShort,
   type QueryRequest,
   type QueryResponseBody,
   type RenderLimits,
@@ -120,6 +122,111 @@ test('holds only the pages not yet read, so a result past the bytes one query ma
   } finally {
     streamed.close();
     whole.close();
+  }
+});
+
+/** A million rows whose 500 001st fails to convert: DuckDB has streamed ~250 000 by then. */
+const FAILS_MIDWAY = `SELECT CAST(CASE WHEN range > 500000 THEN 'x' ELSE range::VARCHAR END AS BIGINT) AS n FROM range(1000000)`;
+
+test('a result DuckDB ends with an error mid-way is refused on the page that meets it, never answered as whole', async () => {
+  const executor = executorWith(STREAMING);
+  try {
+    const rows: string[] = [];
+    let nextToken: string | undefined;
+    let refusal: unknown;
+    for (;;) {
+      try {
+        const page = await executor.query({
+          QueryString: FAILS_MIDWAY,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        });
+        for (const row of page.Rows) rows.push(row.Data![0]!.ScalarValue!);
+        nextToken = page.NextToken;
+      } catch (error) {
+        refusal = error;
+        break;
+      }
+      // Without the check, the rows before the failure ended with a page without a NextToken.
+      expect(nextToken).toBeDefined();
+    }
+    expect(refusal).toMatchObject({
+      type: 'InternalServerException',
+      status: 500,
+      message: expect.stringMatching(
+        /^Internal error in the embedded store: the query failed after \d+ rows of its result, for a reason DuckDB does not report; those rows are not answered as the result$/,
+      ),
+    });
+    // Every row answered before the failure is the query's, in order.
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(rows.length).toBeLessThanOrEqual(500001);
+    expect(rows.every((n, i) => n === String(i))).toBe(true);
+    // A retry of the failed page's token (the SDKs resend it after a 500) meets the same failure,
+    // not an invalid token; the result itself is dropped, and the executor goes on answering.
+    const retry = { QueryString: FAILS_MIDWAY, NextToken: nextToken };
+    await expect(executor.query(retry)).rejects.toBe(refusal);
+    await expect(executor.query(retry)).rejects.toBe(refusal);
+    await expect(executor.query({ ...retry, QueryString: 'SELECT 1' })).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    expect((await executor.query({ QueryString: 'SELECT 42' })).Rows).toEqual([
+      { Data: [{ ScalarValue: '42' }] },
+    ]);
+  } finally {
+    executor.close();
+  }
+});
+
+test(`remembers the failures of the last ${MAX_FAILED_TOKENS} failed pages' tokens, no more`, async () => {
+  // Each result fails at its second chunk, as a stream DuckDB ends with an error does.
+  const failing: SqlDialect = {
+    ...STREAMING,
+    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
+      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
+      let calls = 0;
+      return {
+        ...rendering,
+        next: async () => {
+          if (++calls === 2) throw resultCutShort(rendering.rows.length);
+          return rendering.next();
+        },
+      };
+    },
+  };
+  const executor = executorWith(failing);
+  const query = 'SELECT range AS n FROM range(5000)';
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i <= MAX_FAILED_TOKENS; i++) {
+      const first = await executor.query({ QueryString: query });
+      const second = await executor.query({ QueryString: query, NextToken: first.NextToken });
+      const request = { QueryString: query, NextToken: second.NextToken };
+      await expect(executor.query(request)).rejects.toMatchObject({ type: 'InternalServerException' });
+      tokens.push(second.NextToken!);
+    }
+    await expect(executor.query({ QueryString: query, NextToken: tokens[0] })).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    await expect(executor.query({ QueryString: query, NextToken: tokens[1] })).rejects.toMatchObject({
+      type: 'InternalServerException',
+      message:
+        'Internal error in the embedded store: the query failed after 2048 rows of its result, for a reason DuckDB does not report; those rows are not answered as the result',
+    });
+  } finally {
+    executor.close();
+  }
+});
+
+test('a result DuckDB ends with an error mid-way is refused when rendered whole too', async () => {
+  const executor = executorWith(WHOLE);
+  try {
+    await expect(executor.query({ QueryString: FAILS_MIDWAY })).rejects.toMatchObject({
+      type: 'InternalServerException',
+      message: expect.stringContaining('for a reason DuckDB does not report'),
+    });
+  } finally {
+    executor.close();
   }
 });
 
