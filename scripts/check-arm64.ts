@@ -236,6 +236,16 @@ async function runCase(
     const snappy = ready.find((l) => l?.msg === 'connector ready')?.snappy;
     const reasons = ready.find((l) => Array.isArray(l?.reasons))?.reasons;
     if (snappy !== c.decoder) problems.push(`decoder ${String(snappy)}, expected ${c.decoder}`);
+    const [binaryArch, processArch] = [c.packaged, c.runsOn].map((a) =>
+      a.startsWith('arm64') ? 'arm64' : 'x64',
+    );
+    const wrongBinary = `is a binary for ${binaryArch}, not ${processArch}`;
+    if (
+      binaryArch !== processArch &&
+      !String((reasons as unknown[] | undefined)?.[0]).includes(wrongBinary)
+    ) {
+      problems.push(`the fallback reasons ${JSON.stringify(reasons)} do not say the binary ${wrongBinary}`);
+    }
     // The gateway prints its address: with port 0 the system chose it.
     const base = /ready: POST (\S+)\/write/.exec(gateway.lines.join('\n'))?.[1] ?? '';
 

@@ -3,6 +3,7 @@
 // loads on this machine: the binary `npm run package` puts next to the Lambda bundle, else the
 // `snappy` package from node_modules. snappy.ts falls back to pure JS when neither loads.
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The subset of the `snappy` package (and of its bare .node binary) used here. */
@@ -25,11 +26,57 @@ export type BindingLoader = () => unknown;
  * the TypeScript sources the first finds nothing; in the Lambda bundle the second finds nothing.
  */
 const DEFAULT_BINDING_LOADERS: readonly BindingLoader[] = [
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  () => require(join(__dirname, BUNDLED_SNAPPY_BINARY)),
+  () => loadBinary(join(__dirname, BUNDLED_SNAPPY_BINARY)),
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   () => require('snappy'),
 ];
+
+/** Node's names of the ELF machines (`e_machine`) a Lambda function runs on. */
+const ELF_MACHINES: Readonly<Record<number, string>> = { 62: 'x64', 183: 'arm64' };
+
+/**
+ * Loads the native module at `path` with `load` (require). glibc refuses a binary built for another
+ * architecture with "cannot open shared object file: No such file or directory", which reads as a
+ * zip without the file; so when the file is an ELF binary for another architecture than `arch`, the
+ * error says which, with glibc's message after it.
+ */
+export function loadBinary(
+  path: string,
+  {
+    arch = process.arch,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    load = (p: string): unknown => require(p),
+  }: { arch?: string; load?: (path: string) => unknown } = {},
+): unknown {
+  try {
+    return load(path);
+  } catch (error) {
+    const built = elfArchitecture(path);
+    if (built === undefined || built === arch) throw error;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new Error(`${path} is a binary for ${built}, not ${arch} (${reason})`, { cause: error });
+  }
+}
+
+/** The architecture an ELF file is built for (Node's name, else `ELF machine <n>`); undefined if not ELF. */
+function elfArchitecture(path: string): string | undefined {
+  const header = Buffer.alloc(20);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (header.readUInt32BE(0) !== 0x7f454c46) return undefined; // \x7fELF
+  // EI_DATA (byte 5): 1 little-endian, 2 big-endian; e_machine is at byte 18.
+  const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
+  return ELF_MACHINES[machine] ?? `ELF machine ${machine}`;
+}
 
 /**
  * Returns the first binding that loads and has the functions used, or undefined when none does

@@ -11,7 +11,10 @@ import {
   snappyDecodedLength,
   snappyUncompress as uncompressWith,
 } from '../../../lambda/codec/snappy';
-import { type NativeSnappyBinding, loadNativeSnappy } from '../../../lambda/codec/snappy-native';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NativeSnappyBinding, loadBinary, loadNativeSnappy } from '../../../lambda/codec/snappy-native';
 import { bytes, varint } from '../../fixtures/protowire';
 import { caught } from '../../support/errors';
 
@@ -396,6 +399,59 @@ describe('loadNativeSnappy', () => {
       '/var/task/snappy.node: invalid ELF header',
       'not a snappy binding (no uncompressSync and compressSync)',
     ]);
+  });
+});
+
+describe('loadBinary', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'load-binary-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The first 20 bytes of an ELF file: magic, 64-bit, `endian` (1 little, 2 big), e_machine. */
+  const elf = (machine: number, endian = 1): Buffer => {
+    const header = Buffer.alloc(64);
+    header.set([0x7f, 0x45, 0x4c, 0x46, 2, endian, 1]);
+    if (endian === 2) header.writeUInt16BE(machine, 18);
+    else header.writeUInt16LE(machine, 18);
+    return header;
+  };
+  // What glibc's dlopen (through Node) says for an ELF file built for another machine.
+  const glibc = (path: string) => `${path}: cannot open shared object file: No such file or directory`;
+
+  test.each([
+    { name: 'an arm64 binary on x64', content: elf(183), arch: 'x64', says: 'a binary for arm64, not x64' },
+    { name: 'an x64 binary on arm64', content: elf(62), arch: 'arm64', says: 'a binary for x64, not arm64' },
+    {
+      name: 'a big-endian binary of another machine',
+      content: elf(21, 2),
+      arch: 'x64',
+      says: 'a binary for ELF machine 21, not x64',
+    },
+    { name: 'a binary for this architecture', content: elf(62), arch: 'x64', says: undefined },
+    {
+      name: 'a file that is not ELF',
+      content: Buffer.from('#!/bin/sh\n'.repeat(4)),
+      arch: 'x64',
+      says: undefined,
+    },
+    { name: 'a missing file', content: undefined, arch: 'x64', says: undefined },
+  ])(
+    'says why $name failed to load, naming its architecture when it is another',
+    ({ name, content, arch, says }) => {
+      const path = join(dir, `${name.replace(/\W+/g, '-')}.node`);
+      if (content !== undefined) writeFileSync(path, content);
+      const failures: string[] = [];
+      const load = (): unknown => {
+        throw new Error(`${glibc(path)}\nRequire stack:\n- /var/task/index.js`);
+      };
+      expect(loadNativeSnappy([() => loadBinary(path, { arch, load })], failures)).toBeUndefined();
+      expect(failures).toEqual([says === undefined ? glibc(path) : `${path} is ${says} (${glibc(path)})`]);
+    },
+  );
+
+  test('returns what loads', () => {
+    const binding = { uncompressSync: () => Buffer.alloc(0), compressSync: () => Buffer.alloc(0) };
+    expect(loadBinary(join(dir, 'any.node'), { arch: 'x64', load: () => binding })).toBe(binding);
   });
 });
 
