@@ -168,13 +168,21 @@ export class TableWriter {
     private readonly nowMs: () => number,
   ) {}
 
-  /** Rebuilds the series map with one GROUP BY over the table. */
+  /**
+   * Rebuilds the series map: each series' newest time, one GROUP BY over the samples by series id,
+   * joined to `$series` afterwards.
+   *
+   * NOTE: joining first (one row per sample, each carrying its series' key text) and grouping by
+   * the key took 1.3-1.5 s at 10 M samples of 2000 series, ~10x the 0.1-0.2 s of grouping first,
+   * and the first write after a restart waits for it.
+   */
   async load(): Promise<void> {
     const { database, table } = this.entry;
     const reader = await this.connection.runAndReadAll(
-      `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(max(p.time)), s.${MEASURE_NAME_COLUMN} ` +
-        `FROM ${seriesTableName(database, table)} s ` +
-        `LEFT JOIN ${samplesRelation(database, table)} p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN} GROUP BY ALL`,
+      `SELECT s.${SERIES_COLUMN}, s.${SERIES_ID_COLUMN}, epoch_ns(p.newest), s.${MEASURE_NAME_COLUMN} ` +
+        `FROM ${seriesTableName(database, table)} s LEFT JOIN ` +
+        `(SELECT ${SERIES_ID_COLUMN}, max(time) AS newest FROM ${samplesRelation(database, table)} ` +
+        `GROUP BY ${SERIES_ID_COLUMN}) p ON p.${SERIES_ID_COLUMN} = s.${SERIES_ID_COLUMN}`,
     );
     for (const [key, id, maxNs, measureName] of reader.getRows()) {
       this.series.set(String(key), {

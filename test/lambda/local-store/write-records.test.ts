@@ -3,10 +3,11 @@
 // row in any of the table's physical tables, and the newest time it knows per series never goes
 // back, so later duplicates are still found.
 
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreEngine } from '../../../lambda/local-store/engine';
+import { STORE_FILE_NAME, StoreEngine } from '../../../lambda/local-store/engine';
 import { seriesTableName } from '../../../lambda/local-store/schema';
 import { TableWriter } from '../../../lambda/local-store/write-records';
 import { passThroughDialect } from './pass-through-dialect';
@@ -174,4 +175,61 @@ test("a new measure type joins the table's types, which keep the others", async 
         `WHERE database = '${DB}' AND "table" = 'types' ORDER BY type`,
     ),
   ).toEqual([['BIGINT'], ['DOUBLE']]);
+});
+
+test("a reopened table reads its series' newest times grouped by series before joining $series", async () => {
+  // The first write after a restart waits for this read of every sample: joined first, one row per
+  // sample carrying its series' key text, it took ~10x as long (1.3-1.5 s at 10 M samples).
+  const dir = mkdtempSync(join(tmpdir(), 'write-records-load-'));
+  const open = () => StoreEngine.open({ dataDir: dir, nowMs: () => NOW, sql: passThroughDialect });
+  const write = (store: StoreEngine, records: object[]) =>
+    store.handle('WriteRecords', { DatabaseName: DB, TableName: 'loaded', Records: records });
+  const hosts = ['a', 'b', 'c'];
+  let loadSql: string | undefined;
+  try {
+    const first = await open();
+    try {
+      await first.ensureTable(DB, 'loaded');
+      for (const host of hosts)
+        await write(
+          first,
+          Array.from({ length: 100 }, (_, i) => record(host, String(i), NOW - 1000 + i)),
+        );
+    } finally {
+      await first.close();
+    }
+    const read = jest.spyOn(DuckDBConnection.prototype, 'runAndReadAll');
+    const second = await open();
+    try {
+      // A record at a series' newest time is found by what the load read back: an equal version.
+      await expect(write(second, [record('b', '7', NOW - 901)])).rejects.toMatchObject({
+        members: { RejectedRecords: [{ RecordIndex: 0, Reason: EQUAL_VERSION_REASON }] },
+      });
+      loadSql = read.mock.calls
+        .map(([sql]) => sql)
+        .find((sql) => sql.includes('$series') && /\bmax\(/.test(sql));
+    } finally {
+      read.mockRestore();
+      await second.close();
+    }
+    expect(loadSql).toBeDefined();
+    const instance = await DuckDBInstance.create(join(dir, STORE_FILE_NAME));
+    try {
+      const connection = await instance.connect();
+      const plan = await connection.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT JSON) ${loadSql}`);
+      const joins: number[] = [];
+      const walk = (node: { operator_type?: string; operator_cardinality?: number; children?: [] }) => {
+        if (node.operator_type === 'HASH_JOIN') joins.push(node.operator_cardinality ?? -1);
+        for (const child of node.children ?? []) walk(child);
+      };
+      walk(JSON.parse(String(plan.getRows()[0][1])));
+      // One joined row per series (3), not one per sample (300).
+      expect(joins).toEqual([hosts.length]);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
