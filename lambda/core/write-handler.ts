@@ -19,6 +19,12 @@ import { caughtFailure, checkRequest, errorResponse, safeText, type ConnectorCon
 import { badRequest, ConnectorError } from './errors';
 import type { HttpRequest, HttpResponse } from './http';
 
+/**
+ * Longest reason line of a 400's body, before `…`: a refused series named by its labels (up to 200
+ * characters) and Timestream's reason (up to 200) fit; ten of them keep the body under 5 KB.
+ */
+const MAX_REASON_CHARS = 500;
+
 export const SAMPLES_WRITTEN_HEADER = 'x-prometheus-remote-write-samples-written';
 
 /** Answers one remote-write request; never throws. */
@@ -158,7 +164,9 @@ function respond(mapping: MappingResult, outcome: WriteOutcome): HttpResponse {
       `${mapping.rejectedSeries} invalid or over-limit series` +
       (badTimes > 0 ? `, ${badTimes} samples at times Timestream cannot store` : '') +
       ` and ${outcome.refused} samples rejected by Timestream`;
-    return errorResponse(badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, 300)}`) }));
+    return errorResponse(
+      badRequest(summary, { details: reasons.map((r) => `- ${safeText(r, MAX_REASON_CHARS)}`) }),
+    );
   }
   return { status: 204, headers: {}, body: '' };
 }

@@ -6,6 +6,7 @@ import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import { ConnectorError, ErrorKind } from '../core/errors';
 import { runBounded } from '../core/pool';
 import { awsErrorName, fromAwsError, malformedAnswer, oneLine } from './errors';
+import { NO_LABELS_DIMENSION, fromDimensionName } from './label-names';
 import type { WriteBatch } from './records';
 import { rejectionFault, type WriteRecordsSender } from './write-sender';
 
@@ -154,5 +155,16 @@ function describeRejected(
   const record = recordIndex === undefined ? undefined : batch.records[recordIndex];
   const name = record?.MeasureName ?? batch.commonAttributes.MeasureName ?? '?';
   const time = record?.Time ?? batch.commonAttributes.Time ?? '?';
-  return `sample ${name}@${time} rejected by Timestream: ${oneLine(reason ?? 'no reason given', 200)}`;
+  // The series' labels as Prometheus prints them: without them an operator could not tell which
+  // series was refused (two replicas sending one series with different values at one timestamp).
+  const pairs: [string, string][] = [];
+  for (const d of [...(batch.commonAttributes.Dimensions ?? []), ...(record?.Dimensions ?? [])])
+    if (d.Name !== NO_LABELS_DIMENSION.Name) pairs.push([fromDimensionName(d.Name!), d.Value!]);
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = pairs.map(([label, value]) => `${label}=${JSON.stringify(value)}`).join(', ');
+  const labels = pairs.length === 0 ? '' : `{${oneLine(text, MAX_LABELS_CHARS)}}`;
+  return `sample ${name}${labels}@${time} rejected by Timestream: ${oneLine(reason ?? 'no reason given', 200)}`;
 }
+
+/** Longest text of a refused sample's labels in its reason, before `…` (a label value may be 2 KB). */
+const MAX_LABELS_CHARS = 200;

@@ -332,14 +332,21 @@ describe('the write planner agrees with the naive mapping of the reference conne
     expect(response.status).toBe(refusedAny ? 400 : 204);
 
     // Every reason the connector names for a Timestream refusal is the naive call's reason too.
+    // NOTE: the body lists them as `- sample <measure>{<labels>}@<time> rejected by Timestream:
+    // <reason>`, the labels only when it has any; until 2026-12-07 this matched lines without the
+    // `- `, which the body never has, so it checked nothing.
     const lines = response.body.toString().split('\n');
+    let named = 0;
     for (const line of lines) {
-      const m = /^sample (.*)@(\d+) rejected by Timestream: (.*)$/.exec(line);
+      const m = /^- sample ([^{]*?)(?:\{.*\})?@(\d+) rejected by Timestream: (.*)$/.exec(line);
       if (m === null) continue;
+      named++;
       expect(outcome.rejected.some((r) => r.measure === m[1] && r.time === m[2] && r.reason === m[3])).toBe(
         true,
       );
     }
+    if (byTimestream > 0 && invalid + long + either + expected.ignored.invalid_timestamp === 0)
+      expect(named).toBeGreaterThan(0);
 
     if (checks.rewrite) {
       // The same request again changes nothing: identical records are taken again and not stored twice.

@@ -325,7 +325,8 @@ const ESCAPED_REASON =
   `- series ${`m{${ESCAPED_NAME}="v"}`.slice(0, 200)}… has a label name of 204 bytes, over the Timestream ` +
   'dimension name limit of 60 (stored with "_" in front): "ts_';
 
-// The answer cuts each reason to 300 characters; the series and the name took them all before. A
+// The answer cuts each reason to 500 characters (300 until refused samples were named by their
+// labels); the series and the name took 300 before. A
 // name Timestream reserves (`ts_…`) is stored with "_" in front, which the reason says too: said
 // before the limit, it pushed the limit past the cut once the series description reached its 200
 // characters.
@@ -341,7 +342,7 @@ test.each([
   {
     kind: 'an escaped label name',
     labels: [{ name: ESCAPED_NAME, value: 'v' }],
-    reason: `${ESCAPED_REASON.slice(0, 302)}…`,
+    reason: `${`${ESCAPED_REASON}${'n'.repeat(200)}`.slice(0, 502)}…`,
   },
 ])('a 400 keeps the size and the limit of $kind over 60 bytes in its reason', async ({ labels, reason }) => {
   const { handler } = connector([undefined]);

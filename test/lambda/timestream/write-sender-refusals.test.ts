@@ -87,20 +87,21 @@ const MALFORMED = [
   },
 ];
 
-const REFUSED = 'sample up@1000 rejected by Timestream:';
+/** The reason for the refused record of BATCH's series `job`: its labels tell the two apart. */
+const REFUSED = (job: 'api' | 'node') => `sample up{job="${job}"}@1000 rejected by Timestream:`;
 const MAPPED = [
   {
     // JSON has no undefined: a Reason of null is how an answer says it has none.
     name: 'a Reason of null',
     rejected: [{ RecordIndex: 0, Reason: null }],
     written: 1,
-    reasons: [`${REFUSED} no reason given`],
+    reasons: [`${REFUSED('node')} no reason given`],
   },
   {
     name: 'no Reason',
     rejected: [{ RecordIndex: 1 }],
     written: 1,
-    reasons: [`${REFUSED} no reason given`],
+    reasons: [`${REFUSED('api')} no reason given`],
   },
   {
     name: 'every record once, the last one first',
@@ -109,7 +110,7 @@ const MAPPED = [
       { RecordIndex: 0, Reason: 'Old.' },
     ],
     written: 0,
-    reasons: [`${REFUSED} Duplicate.`, `${REFUSED} Old.`],
+    reasons: [`${REFUSED('api')} Duplicate.`, `${REFUSED('node')} Old.`],
   },
 ];
 

@@ -177,6 +177,51 @@ describe('writeBatches against records refused one by one (RejectedRecordsExcept
     expect([outcome.written, outcome.refused]).toEqual([1, 1]);
   });
 
+  test.each([
+    {
+      name: 'labels hoisted into CommonAttributes and the record’s own, sorted by name',
+      labels: [
+        { name: 'job', value: 'api' },
+        { name: 'instance', value: 'b:9100' },
+      ],
+      expected: `up{instance="b:9100", job="api"}`,
+    },
+    { name: 'no label but the name (written with a placeholder dimension)', labels: [], expected: 'up' },
+    {
+      name: 'a value with quotes, a backslash and a newline, escaped',
+      labels: [{ name: 'path', value: 'C:\\a "b"\nc' }],
+      expected: `up{path="C:\\\\a \\"b\\"\\nc"}`,
+    },
+    {
+      name: 'a label whose name Timestream reserves, by the label’s own name',
+      labels: [{ name: 'measure_name', value: 'x' }],
+      expected: `up{measure_name="x"}`,
+    },
+    {
+      name: 'labels past 200 characters, cut',
+      labels: [{ name: 'long', value: 'v'.repeat(400) }],
+      expected: `up{${`long="${'v'.repeat(400)}"`.slice(0, 200)}…}`,
+    },
+  ])('names a refused record’s series by its labels: $name', async ({ labels, expected }) => {
+    // Two series of one job: the second's record is refused.
+    const series = [
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'api' },
+          { name: 'instance', value: 'a:9100' },
+        ],
+        samples: [{ value: 1, timestamp: T0 }],
+      },
+      { labels: [{ name: '__name__', value: 'up' }, ...labels], samples: [{ value: 2, timestamp: T0 }] },
+    ];
+    const { batches } = toWriteBatches(series, { failOnLongLabel: false, failOnInvalidSampleValue: false });
+    const refused = batches[0]!.records.findIndex((r) => r.MeasureValue === '2');
+    const sender = scripted([rejectedRecords([{ RecordIndex: refused, Reason: 'no.' }])]);
+    const outcome = await writeBatches(sender, TARGET, batches, { concurrency: 1 });
+    expect(outcome.reasons).toEqual([`sample ${expected}@${T0} rejected by Timestream: no.`]);
+  });
+
   test('keeps 5 reasons of 6 refused records and a reason cut to 200 characters', async () => {
     const long = 'x'.repeat(250);
     const rejected = Array.from({ length: 6 }, (_, i) => ({ RecordIndex: i, Reason: long }));
