@@ -321,7 +321,7 @@ export class QueryExecutor {
    */
   private readonly failedTokens = new Map<
     string,
-    { queryString: string; error: StoreError; createdMs: number }
+    { queryString: string; principal: string | undefined; error: StoreError; createdMs: number }
   >();
   /** Cursors with live tokens, least recently used first, and the bytes each was last counted at. */
   private readonly held = new Map<Cursor, number>();
@@ -454,7 +454,10 @@ export class QueryExecutor {
     signal: AbortSignal | undefined,
   ): Promise<PageSlice> {
     const failed = typeof token === 'string' ? this.failedTokens.get(token) : undefined;
-    if (failed !== undefined && failed.queryString === queryString) throw failed.error;
+    // Only the token's own caller meets its failure: to another principal it is as invalid as
+    // any token of theirs would be (below).
+    if (failed !== undefined && failed.queryString === queryString && failed.principal === principal)
+      throw failed.error;
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
@@ -486,7 +489,8 @@ export class QueryExecutor {
     try {
       await this.fill(cursor, state.offset, pageSize, signal, state.seq);
     } catch (error) {
-      if (isResultCutShort(error)) this.rememberFailure(token as string, queryString, error as StoreError);
+      if (isResultCutShort(error))
+        this.rememberFailure(token as string, queryString, principal, error as StoreError);
       throw error;
     }
     // A later token used while this call waited released the rows before its page (a retry of an
@@ -498,8 +502,13 @@ export class QueryExecutor {
   }
 
   /** Remembers the failure `error` met by the page of `token` (failedTokens). */
-  private rememberFailure(token: string, queryString: string, error: StoreError): void {
-    this.failedTokens.set(token, { queryString, error, createdMs: this.options.nowMs() });
+  private rememberFailure(
+    token: string,
+    queryString: string,
+    principal: string | undefined,
+    error: StoreError,
+  ): void {
+    this.failedTokens.set(token, { queryString, principal, error, createdMs: this.options.nowMs() });
     for (const oldest of this.failedTokens.keys()) {
       if (this.failedTokens.size <= MAX_FAILED_TOKENS) break;
       this.failedTokens.delete(oldest);

@@ -218,6 +218,47 @@ test(`remembers the failures of the last ${MAX_FAILED_TOKENS} failed pages' toke
   }
 });
 
+test("a failed page's token is invalid to another principal, as its other tokens are", async () => {
+  // The result fails at its second chunk, as a stream DuckDB ends with an error does.
+  const failing: SqlDialect = {
+    ...STREAMING,
+    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
+      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
+      let calls = 0;
+      return {
+        ...rendering,
+        next: async () => {
+          if (++calls === 2) throw resultCutShort(rendering.rows.length);
+          return rendering.next();
+        },
+      };
+    },
+  };
+  const executor = executorWith(failing);
+  const query = { QueryString: 'SELECT range AS n FROM range(5000)' };
+  try {
+    const first = await executor.query(query, 'AKIDOWNER');
+    const second = await executor.query({ ...query, NextToken: first.NextToken }, 'AKIDOWNER');
+    const failed = { ...query, NextToken: second.NextToken };
+    await expect(executor.query(failed, 'AKIDOWNER')).rejects.toMatchObject({
+      type: 'InternalServerException',
+    });
+    await expect(executor.query(failed, 'AKIDOTHER')).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    await expect(executor.query(failed)).rejects.toMatchObject({
+      type: 'ValidationException',
+      message: 'Invalid pagination token',
+    });
+    await expect(executor.query(failed, 'AKIDOWNER')).rejects.toMatchObject({
+      type: 'InternalServerException',
+    });
+  } finally {
+    executor.close();
+  }
+});
+
 test('a result DuckDB ends with an error mid-way is refused when rendered whole too', async () => {
   const executor = executorWith(WHOLE);
   try {
