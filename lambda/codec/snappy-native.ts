@@ -67,8 +67,12 @@ function elfArchitecture(path: string): string | undefined {
   } catch {
     return undefined;
   }
+  // A file that opens but cannot be read (a directory: EISDIR) is no ELF binary either; thrown,
+  // its error replaced the loader's in the fallback warning.
   try {
     if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
+  } catch {
+    return undefined;
   } finally {
     closeSync(fd);
   }

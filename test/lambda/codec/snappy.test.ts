@@ -11,7 +11,7 @@ import {
   snappyDecodedLength,
   snappyUncompress as uncompressWith,
 } from '../../../lambda/codec/snappy';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NativeSnappyBinding, loadBinary, loadNativeSnappy } from '../../../lambda/codec/snappy-native';
@@ -448,6 +448,17 @@ describe('loadBinary', () => {
       expect(failures).toEqual([says === undefined ? glibc(path) : `${path} is ${says} (${glibc(path)})`]);
     },
   );
+
+  test("gives the loader's reason for a path that opens but cannot be read (a directory)", () => {
+    const path = join(dir, 'directory.node');
+    mkdirSync(path);
+    const failures: string[] = [];
+    const load = (): unknown => {
+      throw new Error(`Cannot find module '${path}'`);
+    };
+    expect(loadNativeSnappy([() => loadBinary(path, { arch: 'x64', load })], failures)).toBeUndefined();
+    expect(failures).toEqual([`Cannot find module '${path}'`]);
+  });
 
   test('returns what loads', () => {
     const binding = { uncompressSync: () => Buffer.alloc(0), compressSync: () => Buffer.alloc(0) };
