@@ -453,11 +453,8 @@ export class QueryExecutor {
     pageSize: number,
     signal: AbortSignal | undefined,
   ): Promise<PageSlice> {
-    const failed = typeof token === 'string' ? this.failedTokens.get(token) : undefined;
-    // Only the token's own caller meets its failure: to another principal it is as invalid as
-    // any token of theirs would be (below).
-    if (failed !== undefined && failed.queryString === queryString && failed.principal === principal)
-      throw failed.error;
+    const failed = this.failureOf(token, queryString, principal);
+    if (failed !== undefined) throw failed;
     const state = typeof token === 'string' ? this.tokens.get(token) : undefined;
     const nowMs = this.options.nowMs();
     if (
@@ -493,12 +490,31 @@ export class QueryExecutor {
         this.rememberFailure(token as string, queryString, principal, error as StoreError);
       throw error;
     }
+    // A resend of this token that waited behind the call meeting the failure (an SDK's, after its
+    // timeout ended that call) finds the result dropped: it meets the failure too.
+    const failedMeanwhile = this.failureOf(token, queryString, principal);
+    if (failedMeanwhile !== undefined) throw failedMeanwhile;
     // A later token used while this call waited released the rows before its page (a retry of an
     // earlier token racing it): this token is now invalid, as it would be had it come after.
     if (state.seq < cursor.usedSeq) throw validation('Invalid pagination token');
     const slice = this.page(cursor, state.offset, pageSize);
     if (slice.end === cursor.rows.length && cursor.stream === undefined) this.finish(cursor);
     return slice;
+  }
+
+  /**
+   * The failure the page of `token` met (failedTokens), if it is this query's and principal's: to
+   * another principal the token is as invalid as any token of theirs would be.
+   */
+  private failureOf(
+    token: unknown,
+    queryString: string,
+    principal: string | undefined,
+  ): StoreError | undefined {
+    const failed = typeof token === 'string' ? this.failedTokens.get(token) : undefined;
+    return failed !== undefined && failed.queryString === queryString && failed.principal === principal
+      ? failed.error
+      : undefined;
   }
 
   /** Remembers the failure `error` met by the page of `token` (failedTokens). */

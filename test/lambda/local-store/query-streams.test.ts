@@ -259,6 +259,40 @@ test("a failed page's token is invalid to another principal, as its other tokens
   }
 });
 
+test("a failed page's token sent again while the page still rendered meets the same failure", async () => {
+  // The result fails at its second chunk, as a stream DuckDB ends with an error does.
+  const failing: SqlDialect = {
+    ...STREAMING,
+    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
+      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
+      let calls = 0;
+      return {
+        ...rendering,
+        next: async () => {
+          if (++calls === 2) throw resultCutShort(rendering.rows.length);
+          return rendering.next();
+        },
+      };
+    },
+  };
+  const executor = executorWith(failing);
+  const query = { QueryString: 'SELECT range AS n FROM range(5000)' };
+  try {
+    const first = await executor.query(query);
+    const second = await executor.query({ ...query, NextToken: first.NextToken });
+    const failed = { ...query, NextToken: second.NextToken };
+    // An SDK resends a page's token when its own timeout ends the first call: the resend waits for
+    // the rendering under way, which then fails.
+    const outcomes = await Promise.allSettled([executor.query(failed), executor.query(failed)]);
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as { type: string }).type)).toEqual([
+      'InternalServerException',
+      'InternalServerException',
+    ]);
+  } finally {
+    executor.close();
+  }
+});
+
 test('a result DuckDB ends with an error mid-way is refused when rendered whole too', async () => {
   const executor = executorWith(WHOLE);
   try {
