@@ -96,15 +96,20 @@ export const callerGone = () =>
  * convert, memory or the disk. The retryable InternalServerException, as for the store's other
  * failures of its own, since most causes pass; the rows rendered are never answered as the result.
  */
-export const resultCutShort = (rows: number) =>
-  new StoreError(
-    'InternalServerException',
-    `Internal error in the embedded store: the query failed after ${rows} rows of its result, ` +
-      'for a reason DuckDB does not report; those rows are not answered as the result',
-  );
+export const resultCutShort = (rows: number): StoreError => new ResultCutShort(rows);
 /** Whether `error` is resultCutShort's. */
-export const isResultCutShort = (error: unknown): boolean =>
-  error instanceof StoreError && error.message.includes('for a reason DuckDB does not report');
+export const isResultCutShort = (error: unknown): boolean => error instanceof ResultCutShort;
+
+/** resultCutShort's refusal, a class of its own so that no other error's words can pass for it. */
+class ResultCutShort extends StoreError {
+  constructor(rows: number) {
+    super(
+      'InternalServerException',
+      `Internal error in the embedded store: the query failed after ${rows} rows of its result, ` +
+        'for a reason DuckDB does not report; those rows are not answered as the result',
+    );
+  }
+}
 /** Tokens whose page met a failed stream (resultCutShort), remembered at most. */
 export const MAX_FAILED_TOKENS = 64;
 /** Bytes metered at least per query under the legacy pricing model (facts 10). */
