@@ -7,6 +7,8 @@ import { ConnectorError, ErrorKind } from '../core/errors';
 import { runBounded } from '../core/pool';
 import { awsErrorName, fromAwsError, malformedAnswer, oneLine } from './errors';
 import { NO_LABELS_DIMENSION, fromDimensionName } from './label-names';
+import { describeSeries } from './validate-series';
+import type { Label } from '../prompb/types';
 import type { WriteBatch } from './records';
 import { rejectionFault, type WriteRecordsSender } from './write-sender';
 
@@ -155,16 +157,14 @@ function describeRejected(
   const record = recordIndex === undefined ? undefined : batch.records[recordIndex];
   const name = record?.MeasureName ?? batch.commonAttributes.MeasureName ?? '?';
   const time = record?.Time ?? batch.commonAttributes.Time ?? '?';
-  // The series' labels as Prometheus prints them: without them an operator could not tell which
-  // series was refused (two replicas sending one series with different values at one timestamp).
-  const pairs: [string, string][] = [];
+  // The series as Prometheus prints it, as a refused series is (describeSeries): without its labels
+  // an operator could not tell which series was refused (two replicas sending one series with
+  // different values at one timestamp).
+  const labels: Label[] = [];
   for (const d of [...(batch.commonAttributes.Dimensions ?? []), ...(record?.Dimensions ?? [])])
-    if (d.Name !== NO_LABELS_DIMENSION.Name) pairs.push([fromDimensionName(d.Name!), d.Value!]);
-  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = pairs.map(([label, value]) => `${label}=${JSON.stringify(value)}`).join(', ');
-  const labels = pairs.length === 0 ? '' : `{${oneLine(text, MAX_LABELS_CHARS)}}`;
-  return `sample ${name}${labels}@${time} rejected by Timestream: ${oneLine(reason ?? 'no reason given', 200)}`;
+    if (d.Name !== NO_LABELS_DIMENSION.Name)
+      labels.push({ name: fromDimensionName(d.Name!), value: d.Value! });
+  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const series = labels.length === 0 ? name : describeSeries([{ name: '__name__', value: name }, ...labels]);
+  return `sample ${series}@${time} rejected by Timestream: ${oneLine(reason ?? 'no reason given', 200)}`;
 }
-
-/** Longest text of a refused sample's labels in its reason, before `…` (a label value may be 2 KB). */
-const MAX_LABELS_CHARS = 200;

@@ -200,7 +200,7 @@ describe('writeBatches against records refused one by one (RejectedRecordsExcept
     {
       name: 'labels past 200 characters, cut',
       labels: [{ name: 'long', value: 'v'.repeat(400) }],
-      expected: `up{${`long="${'v'.repeat(400)}"`.slice(0, 200)}…}`,
+      expected: `${`up{long="${'v'.repeat(400)}"}`.slice(0, 200)}…`,
     },
   ])('names a refused record’s series by its labels: $name', async ({ labels, expected }) => {
     // Two series of one job: the second's record is refused.
