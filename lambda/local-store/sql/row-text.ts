@@ -90,7 +90,7 @@ export async function startTimestreamRendering(
     columnInfo,
     rows: renderer.rows,
     next: async () => {
-      const chunk = await nextChunk(result, renderer.rows);
+      const chunk = await nextChunk(result, renderer.rows.length);
       if (chunk === undefined) return false;
       renderer.render(chunk);
       return true;
@@ -102,10 +102,7 @@ export async function startTimestreamRendering(
  * The result's next chunk, or undefined once it has no more rows. @throws StoreError
  * (resultCutShort) when DuckDB ended the result with an error, `rows` being those rendered so far.
  */
-async function nextChunk(
-  result: DuckDBResult,
-  rows: { length: number },
-): Promise<DuckDBDataChunk | undefined> {
+async function nextChunk(result: DuckDBResult, rows: number): Promise<DuckDBDataChunk | undefined> {
   const chunk = await result.fetchChunk();
   if (chunk !== null && chunk.rowCount > 0) return chunk;
   // NOTE: DuckDB's C API ends a streamed result that fails mid-way (a cast error in a later chunk,
@@ -113,16 +110,16 @@ async function nextChunk(
   // does not expose duckdb_result_error; only the result's return type, INVALID once it failed,
   // tells them apart. Without this check such a query answered the rows before the failure as
   // its whole result (1 000 000 rows failing at the 500 001st answered 247 808 and no error).
-  if (result.returnType === ResultReturnType.INVALID) throw resultCutShort(rows.length);
+  if (result.returnType === ResultReturnType.INVALID) throw resultCutShort(rows);
   return undefined;
 }
 
 async function fetchAll(result: DuckDBResult): Promise<DuckDBDataChunk[]> {
   const chunks: DuckDBDataChunk[] = [];
-  const fetched = { length: 0 };
-  for (let chunk = await nextChunk(result, fetched); chunk; chunk = await nextChunk(result, fetched)) {
+  let fetched = 0;
+  for (let chunk = await nextChunk(result, 0); chunk; chunk = await nextChunk(result, fetched)) {
     chunks.push(chunk);
-    fetched.length += chunk.rowCount;
+    fetched += chunk.rowCount;
   }
   return chunks;
 }

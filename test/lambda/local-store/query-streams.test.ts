@@ -177,23 +177,24 @@ test('a result DuckDB ends with an error mid-way is refused on the page that mee
   }
 });
 
+/** The real renderer, whose every result fails at its second chunk, as one DuckDB ends with an error. */
+const FAILS_AT_SECOND_CHUNK: SqlDialect = {
+  ...STREAMING,
+  startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
+    const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
+    let calls = 0;
+    return {
+      ...rendering,
+      next: async () => {
+        if (++calls === 2) throw resultCutShort(rendering.rows.length);
+        return rendering.next();
+      },
+    };
+  },
+};
+
 test(`remembers the failures of the last ${MAX_FAILED_TOKENS} failed pages' tokens, no more`, async () => {
-  // Each result fails at its second chunk, as a stream DuckDB ends with an error does.
-  const failing: SqlDialect = {
-    ...STREAMING,
-    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
-      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
-      let calls = 0;
-      return {
-        ...rendering,
-        next: async () => {
-          if (++calls === 2) throw resultCutShort(rendering.rows.length);
-          return rendering.next();
-        },
-      };
-    },
-  };
-  const executor = executorWith(failing);
+  const executor = executorWith(FAILS_AT_SECOND_CHUNK);
   const query = 'SELECT range AS n FROM range(5000)';
   try {
     const tokens: string[] = [];
@@ -219,22 +220,7 @@ test(`remembers the failures of the last ${MAX_FAILED_TOKENS} failed pages' toke
 });
 
 test("a failed page's token is invalid to another principal, as its other tokens are", async () => {
-  // The result fails at its second chunk, as a stream DuckDB ends with an error does.
-  const failing: SqlDialect = {
-    ...STREAMING,
-    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
-      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
-      let calls = 0;
-      return {
-        ...rendering,
-        next: async () => {
-          if (++calls === 2) throw resultCutShort(rendering.rows.length);
-          return rendering.next();
-        },
-      };
-    },
-  };
-  const executor = executorWith(failing);
+  const executor = executorWith(FAILS_AT_SECOND_CHUNK);
   const query = { QueryString: 'SELECT range AS n FROM range(5000)' };
   try {
     const first = await executor.query(query, 'AKIDOWNER');
@@ -260,22 +246,7 @@ test("a failed page's token is invalid to another principal, as its other tokens
 });
 
 test("a failed page's token sent again while the page still rendered meets the same failure", async () => {
-  // The result fails at its second chunk, as a stream DuckDB ends with an error does.
-  const failing: SqlDialect = {
-    ...STREAMING,
-    startTimestreamRendering: async (result: DuckDBResult): Promise<ResultRendering> => {
-      const rendering = await startTimestreamRendering(result, RENDER_LIMITS);
-      let calls = 0;
-      return {
-        ...rendering,
-        next: async () => {
-          if (++calls === 2) throw resultCutShort(rendering.rows.length);
-          return rendering.next();
-        },
-      };
-    },
-  };
-  const executor = executorWith(failing);
+  const executor = executorWith(FAILS_AT_SECOND_CHUNK);
   const query = { QueryString: 'SELECT range AS n FROM range(5000)' };
   try {
     const first = await executor.query(query);
