@@ -3,8 +3,8 @@
 // loads on this machine: the binary `npm run package` puts next to the Lambda bundle, else the
 // `snappy` package from node_modules. snappy.ts falls back to pure JS when neither loads.
 
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileHead } from '../core/file-head';
 
 /** The subset of the `snappy` package (and of its bare .node binary) used here. */
 export interface NativeSnappyBinding {
@@ -60,22 +60,10 @@ export function loadBinary(
 
 /** The architecture an ELF file is built for (Node's name, else `ELF machine <n>`); undefined if not ELF. */
 function elfArchitecture(path: string): string | undefined {
-  const header = Buffer.alloc(20);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  // A file that opens but cannot be read (a directory: EISDIR) is no ELF binary either; thrown,
-  // its error replaced the loader's in the fallback warning.
-  try {
-    if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  // A file that cannot be read (a directory: EISDIR) is no ELF binary either: its error must not
+  // replace the loader's in the fallback warning.
+  const header = readFileHead(path, 20);
+  if (header === undefined) return undefined;
   if (header.readUInt32BE(0) !== 0x7f454c46) return undefined; // \x7fELF
   // EI_DATA (byte 5): 1 little-endian, 2 big-endian; e_machine is at byte 18.
   const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);

@@ -3,21 +3,11 @@
 // metering and fault injection, and answers Timestream operations by name. No HTTP here, so the
 // engine can be called in-process; server.ts puts it on the wire.
 
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readFileHead } from '../core/file-head';
 import {
   ForeignDatabaseError,
   LaterLayoutError,
@@ -699,13 +689,7 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
 
 /** Tells whether `file` begins as a SQLite 3 database. */
 function isSqliteFile(file: string): boolean {
-  const head = Buffer.alloc(SQLITE_HEADER.length);
-  const fd = openSync(file, 'r');
-  try {
-    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_HEADER);
-  } finally {
-    closeSync(fd);
-  }
+  return readFileHead(file, SQLITE_HEADER.length)?.equals(SQLITE_HEADER) === true;
 }
 
 /**
